@@ -1,0 +1,3 @@
+from invoice_tui.cli import main
+
+raise SystemExit(main())

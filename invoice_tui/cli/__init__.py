@@ -1,0 +1,119 @@
+"""The headless CLI: ``invoice-tui [--db URL] [--user LOGIN] <command> [--json]``.
+
+No command opens the TUI. Every command calls the same services as the TUI. Command groups live
+in the modules of this package: each defines ``register(subparsers)`` and sets ``handler`` on its
+parsers; they are discovered here, so adding a group touches no other file.
+
+Exit codes: 0 ok · 1 refused by a rule or permission · 2 bad input · 3 not found · 4 the
+environment failed. On a non-zero exit nothing was written and the message says why and what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from typing import Any, Callable, Sequence
+
+import peewee
+
+from invoice_tui import __version__
+from invoice_tui.domain.errors import BadInput, EnvironmentFailure, InvoiceTuiError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports bad usage as exit code 2 with one sentence (no traceback)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise BadInput(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="invoice-tui", description="Invoice management for the terminal.")
+    parser.add_argument("--version", action="version", version=f"invoice-tui {__version__}")
+    parser.add_argument("--db", metavar="URL", help="workspace database URL (sqlite:///path or postgresql://…)")
+    parser.add_argument("--user", metavar="LOGIN", help="act as this workspace user")
+    parser.add_argument("--config", metavar="PATH", help="configuration file (default: platformdirs config dir)")
+    add_common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=ArgumentParser)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+class Output:
+    """Prints results as text or JSON (``--json``), errors on stderr."""
+
+    def __init__(self, as_json: bool, out=None, err=None) -> None:
+        self.as_json = as_json
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+
+    def result(self, data: Any, text: str | Callable[[], str] | None = None) -> None:
+        if self.as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str), file=self.out)
+        elif text is not None:
+            print(text() if callable(text) else text, file=self.out)
+
+    def note(self, message: str) -> None:
+        print(message, file=self.err)
+
+
+def open_context(args: argparse.Namespace, source: str = "cli"):
+    """Open the workspace named by --db / INVOICE_TUI_DB / the config, and the acting user."""
+    from pathlib import Path
+
+    from invoice_tui.config import load_config
+    from invoice_tui.domain.workspace import open_workspace, resolve_login
+
+    cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
+    url = args.db or cfg.db
+    ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))
+    login = resolve_login(args.user or cfg.user)
+    return ws, ws.context(login, source=source), cfg
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    wants_json = "--json" in argv
+    out = Output(wants_json)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        out = Output(args.json or wants_json)
+        if not args.command:
+            return run_tui(args)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.parse_args([args.command, "--help"])
+            return 2
+        return int(handler(args, out) or 0)
+    except InvoiceTuiError as exc:
+        out.note(f"invoice-tui: {exc.message}")
+        return exc.exit_code
+    except peewee.OperationalError as exc:
+        out.note(f"invoice-tui: the database failed: {str(exc).strip()}. Check that it is reachable and try again.")
+        return EnvironmentFailure.exit_code
+    except KeyboardInterrupt:
+        out.note("invoice-tui: interrupted; nothing more was written.")
+        return 130
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from invoice_tui.app import make_app
+
+    ws, ctx, cfg = open_context(args, source="tui")
+    app = make_app(workspace=ws, context=ctx, config=cfg)
+    app.run()
+    return app.return_code or 0

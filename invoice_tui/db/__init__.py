@@ -1,0 +1,147 @@
+"""Data layer: one peewee ``DatabaseProxy``, opened from a URL, and the write-transaction helper.
+
+``sqlite:///path`` opens a SQLite file (WAL, foreign keys, busy timeout, ``BEGIN IMMEDIATE`` for
+writes); ``postgresql://…`` opens ``PostgresqlExtDatabase`` (server-side cursors for exports).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+from urllib.parse import urlparse
+
+import peewee
+from playhouse.db_url import connect as url_connect
+
+from invoice_tui.domain.errors import EnvironmentFailure
+
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("foreign_keys", 1),
+    ("busy_timeout", 15000),
+    ("synchronous", "normal"),
+)
+
+T = TypeVar("T")
+
+
+def is_sqlite(db: peewee.Database | None = None) -> bool:
+    db = db or database.obj
+    return isinstance(db, peewee.SqliteDatabase)
+
+
+def is_postgres(db: peewee.Database | None = None) -> bool:
+    db = db or database.obj
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///path`` URL (None for other backends or ``:memory:``)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "sqlite":
+        return None
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> peewee.Database:
+    """Open ``url`` (without binding the proxy). A missing SQLite file is created with a notice."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = sqlite_path(url)
+        if path is not None and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            (notice or _stderr)(f"invoice-tui: creating a new workspace at {path}")
+        db = peewee.SqliteDatabase(str(path) if path else ":memory:", pragmas=SQLITE_PRAGMAS,
+                                   check_same_thread=False, timeout=15)
+    elif parsed.scheme in ("postgres", "postgresql"):
+        ext_url = "postgresqlext" + url[len(parsed.scheme):]
+        db = url_connect(ext_url)
+    else:
+        raise EnvironmentFailure(
+            f"Unsupported database URL '{url}'; use sqlite:///path/to/file.db or "
+            "postgresql://user@host:5432/dbname."
+        )
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        raise EnvironmentFailure(f"Cannot open the database {redact(url)}: {str(exc).strip()}. "
+                                 "Check the URL and that the server is running.") from exc
+    return db
+
+
+def bind(db: peewee.Database) -> peewee.Database:
+    database.initialize(db)
+    return db
+
+
+def redact(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _is_busy(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return ("database is locked" in text or "database is busy" in text or "deadlock detected" in text
+            or "could not serialize" in text)
+
+
+@contextlib.contextmanager
+def write_tx() -> Iterator[None]:
+    """One write transaction, whatever the backend.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the write lock up front, so two writers never interleave.
+    PostgreSQL: a normal transaction; services that need a serial section lock their row with
+    ``SELECT … FOR UPDATE`` (the number counter, the history chain heads). Nested calls join the
+    outer transaction.
+    """
+    db = database.obj
+    if db.in_transaction():
+        with db.atomic():
+            yield
+        return
+    if is_sqlite(db):
+        with db.atomic("IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            yield
+
+
+def retry_busy(fn: Callable[..., T]) -> Callable[..., T]:
+    """Retry a whole write when the database stays busy; after the retries, exit code 4."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        attempts = int(os.environ.get("INVOICE_TUI_BUSY_RETRIES", "8"))
+        delay = 0.05
+        for attempt in range(attempts):
+            try:
+                return fn(*args, **kwargs)
+            except (peewee.OperationalError, peewee.InternalError) as exc:
+                if not _is_busy(exc) or database.obj.in_transaction():
+                    raise
+                if attempt == attempts - 1:
+                    raise EnvironmentFailure(
+                        "The database stayed busy; another invoice-tui is writing a lot. Try again in a moment."
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper

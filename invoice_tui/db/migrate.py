@@ -1,0 +1,39 @@
+"""Schema migrations (``playhouse.migrations``): numbered scripts in ``db/migrations``.
+
+Opening a workspace applies the scripts it has not seen yet, so an older workspace is migrated
+on open. Each script runs in its own transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee
+from playhouse.migrations import Runner
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+HISTORY_TABLE = "schema_migration"
+
+
+def runner(db: peewee.Database) -> Runner:
+    return Runner(db, directory=str(MIGRATIONS_DIR), table_name=HISTORY_TABLE)
+
+
+def pending(db: peewee.Database) -> list[str]:
+    return [m.name for m in runner(db).status() if not m.applied and m.path]
+
+
+def migrate(db: peewee.Database) -> list[str]:
+    """Apply pending migrations; returns their names (empty when up to date)."""
+    r = runner(db)
+    if not any(not m.applied and m.path for m in r.status()):
+        return []
+    if isinstance(db, peewee.SqliteDatabase):
+        # BEGIN IMMEDIATE serializes concurrent first opens of one file.
+        with db.atomic("IMMEDIATE"):
+            return r.up()
+    if isinstance(db, peewee.PostgresqlDatabase):
+        with db.atomic():
+            db.execute_sql("SELECT pg_advisory_xact_lock(7419001)")
+            return r.up()
+    return r.up()

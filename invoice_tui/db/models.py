@@ -1,0 +1,252 @@
+"""peewee models for SPEC "Objects".
+
+Money is stored as integer minor units (``*_minor``); quantities, percentages and tax rates as
+exact decimal text (never REAL). The invoice row carries its totals and the billing contact's,
+company's and owner's display names, kept current by the services in the same transaction, so
+that the index sorts and filters on indexed columns. Property changes and activities have no
+foreign keys: they are append-only, survive the deletion of their invoice, and are hash-chained.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import peewee as pw
+
+from invoice_tui.db import database
+
+
+class DecimalTextField(pw.TextField):
+    """An exact decimal stored as canonical text (``"1.5"``, ``"20"``)."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        return format(Decimal(value).normalize(), "f")
+
+    def python_value(self, value):
+        return None if value is None else Decimal(value)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Setting(BaseModel):
+    """Workspace settings shared by the team (key → JSON-encoded value)."""
+
+    key = pw.CharField(primary_key=True, max_length=64)
+    value = pw.TextField()
+
+
+class Counter(BaseModel):
+    """Workspace counters; ``invoice_number`` is locked ``FOR UPDATE`` while finalizing (R3)."""
+
+    name = pw.CharField(primary_key=True, max_length=64)
+    value = pw.BigIntegerField()
+
+
+class ChainHead(BaseModel):
+    """Hash of the last row of each append-only chain (property_change, activity)."""
+
+    name = pw.CharField(primary_key=True, max_length=64)
+    hash = pw.CharField(max_length=64)
+    count = pw.BigIntegerField(default=0)
+
+
+class User(BaseModel):
+    login = pw.CharField(unique=True, max_length=128)
+    name = pw.CharField(default="", max_length=200)
+    email = pw.CharField(default="", max_length=320)
+    permissions = pw.CharField(default="view", max_length=200)  # comma-separated R17 names
+    preferences = pw.TextField(default="{}")  # JSON
+    created_at = pw.DateTimeField()
+
+
+class Company(BaseModel):
+    name = pw.CharField(max_length=200, index=True)
+    domain = pw.CharField(default="", max_length=253)
+    address = pw.TextField(default="")
+    tax_id = pw.CharField(default="", max_length=64)
+    created_at = pw.DateTimeField()
+
+
+class Contact(BaseModel):
+    first_name = pw.CharField(default="", max_length=200)
+    last_name = pw.CharField(default="", max_length=200)
+    email = pw.CharField(max_length=320, index=True)
+    phone = pw.CharField(default="", max_length=64)
+    address = pw.TextField(default="")
+    company = pw.ForeignKeyField(Company, null=True, backref="contacts", on_delete="SET NULL")
+    created_at = pw.DateTimeField()
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.email
+
+
+class Invoice(BaseModel):
+    title = pw.CharField(default="", max_length=300)
+    currency = pw.CharField(max_length=3, index=True)
+    exponent = pw.SmallIntegerField(default=2)  # ISO 4217 decimals of the currency
+    locale = pw.CharField(default="en_US", max_length=16)
+    invoice_date = pw.DateField(index=True)
+    due_date = pw.DateField(null=True, index=True)
+    owner = pw.ForeignKeyField(User, null=True, backref="invoices", on_delete="SET NULL")
+    billing_contact = pw.ForeignKeyField(Contact, null=True, backref="billed_invoices", on_delete="RESTRICT")
+    company = pw.ForeignKeyField(Company, null=True, backref="invoices", on_delete="RESTRICT")
+    po_number = pw.CharField(default="", max_length=100)
+    comments = pw.TextField(default="")
+    allow_partial = pw.BooleanField(default=False)
+    origin = pw.CharField(default="manual", max_length=16)  # manual, clone, subscription, import
+    cloned_from = pw.BigIntegerField(null=True)
+    number = pw.CharField(null=True, unique=True, max_length=64)
+    number_seq = pw.BigIntegerField(null=True, unique=True)
+    status = pw.CharField(default="draft", max_length=16, index=True)
+    last_sent_date = pw.DateField(null=True, index=True)
+    payment_date = pw.DateField(null=True)
+    link_token = pw.CharField(null=True, unique=True, max_length=64)
+    version = pw.IntegerField(default=1)
+    # Stored totals (minor units), recomputed by the services with the one R18 function.
+    subtotal_minor = pw.BigIntegerField(default=0)
+    discount_minor = pw.BigIntegerField(default=0)
+    fee_minor = pw.BigIntegerField(default=0)
+    tax_minor = pw.BigIntegerField(default=0)
+    billed_minor = pw.BigIntegerField(default=0, index=True)
+    paid_minor = pw.BigIntegerField(default=0)
+    balance_minor = pw.BigIntegerField(default=0, index=True)
+    # Display names kept current with the associations (for sorting and filtering).
+    contact_name = pw.CharField(default="", max_length=401, index=True)
+    contact_email = pw.CharField(default="", max_length=320, index=True)
+    company_name = pw.CharField(default="", max_length=200, index=True)
+    owner_name = pw.CharField(default="", max_length=200, index=True)
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+    finalized_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("status", "due_date"), False),
+            (("owner", "status"), False),
+        )
+
+
+class InvoiceContact(BaseModel):
+    invoice = pw.ForeignKeyField(Invoice, backref="contact_links", on_delete="CASCADE")
+    contact = pw.ForeignKeyField(Contact, backref="invoice_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("invoice", "contact"), True),)
+
+
+class InvoiceCompany(BaseModel):
+    invoice = pw.ForeignKeyField(Invoice, backref="company_links", on_delete="CASCADE")
+    company = pw.ForeignKeyField(Company, backref="invoice_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("invoice", "company"), True),)
+
+
+class LineItem(BaseModel):
+    invoice = pw.ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    position = pw.IntegerField()
+    name = pw.CharField(max_length=300)
+    description = pw.TextField(default="")
+    quantity = DecimalTextField()
+    unit_price_minor = pw.BigIntegerField()
+    discount_kind = pw.CharField(null=True, max_length=8)  # None, "percent", "fixed"
+    discount_value = DecimalTextField(null=True)  # percent, or amount in major units
+    tax_rate = DecimalTextField(default=Decimal(0))  # percent
+
+    class Meta:
+        indexes = ((("invoice", "position"), False),)
+
+
+class Adjustment(BaseModel):
+    """Invoice-level discounts and fees (EN 16931 allowances/charges) and extra taxes."""
+
+    invoice = pw.ForeignKeyField(Invoice, backref="adjustments", on_delete="CASCADE")
+    kind = pw.CharField(max_length=8)  # "discount", "fee", "tax"
+    position = pw.IntegerField()
+    label = pw.CharField(default="", max_length=200)
+    is_percent = pw.BooleanField(default=False)
+    value = DecimalTextField()  # percent, or amount in major units
+    tax_rate = DecimalTextField(default=Decimal(0))  # discounts and fees only
+
+
+class Payment(BaseModel):
+    amount_minor = pw.BigIntegerField()
+    currency = pw.CharField(max_length=3)
+    date = pw.DateField()
+    method = pw.CharField(default="other", max_length=16)
+    reference = pw.CharField(default="", max_length=200)
+    note = pw.TextField(default="")
+    source = pw.CharField(default="manual", max_length=8)  # manual, online
+    state = pw.CharField(default="succeeded", max_length=12, index=True)
+    contact = pw.ForeignKeyField(Contact, null=True, backref="payments", on_delete="SET NULL")
+    # R9: one column, so a payment can be applied to one invoice at most; applying is a
+    # compare-and-set (``WHERE invoice_id IS NULL``) that the database arbitrates.
+    invoice = pw.ForeignKeyField(Invoice, null=True, backref="payments", on_delete="RESTRICT")
+    ever_succeeded = pw.BooleanField(default=False)
+    created_by = pw.CharField(default="", max_length=128)
+    created_at = pw.DateTimeField()
+    applied_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("currency", "amount_minor"), False),)
+
+
+class Reminder(BaseModel):
+    """R33: planned reminders; sent at most once (state changes by compare-and-set)."""
+
+    invoice = pw.ForeignKeyField(Invoice, backref="reminders", on_delete="CASCADE")
+    offset_days = pw.IntegerField()
+    due_on = pw.DateField(index=True)
+    state = pw.CharField(default="planned", max_length=12)  # planned, sending, sent, deleted, dropped
+    sent_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("invoice", "offset_days"), True),)
+
+
+class PropertyChange(BaseModel):
+    """R15: append-only, hash-chained, never cascaded."""
+
+    object_type = pw.CharField(max_length=16)
+    object_id = pw.BigIntegerField()
+    invoice_number = pw.CharField(null=True, max_length=64)
+    property = pw.CharField(max_length=64)
+    old_value = pw.TextField(null=True)
+    new_value = pw.TextField(null=True)
+    user_login = pw.CharField(max_length=128)
+    source = pw.CharField(max_length=16)
+    created_at = pw.DateTimeField()
+    prev_hash = pw.CharField(max_length=64)
+    hash = pw.CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = ((("object_type", "object_id", "property"), False),)
+
+
+class Activity(BaseModel):
+    """R16: the history card's events, notes and tasks — append-only and hash-chained."""
+
+    invoice_id = pw.BigIntegerField(index=True)
+    invoice_number = pw.CharField(null=True, max_length=64)
+    kind = pw.CharField(max_length=24)
+    text = pw.TextField(default="")
+    user_login = pw.CharField(max_length=128)
+    created_at = pw.DateTimeField()
+    due_date = pw.DateField(null=True)  # tasks
+    ref_id = pw.BigIntegerField(null=True)  # e.g. the task a "task_done" row completes
+    prev_hash = pw.CharField(max_length=64)
+    hash = pw.CharField(max_length=64, unique=True)
+
+
+ALL_MODELS = [
+    Setting, Counter, ChainHead, User, Company, Contact, Invoice, InvoiceContact, InvoiceCompany,
+    LineItem, Adjustment, Payment, Reminder, PropertyChange, Activity,
+]

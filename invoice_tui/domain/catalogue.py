@@ -1,0 +1,169 @@
+"""The property catalogue: one list of invoice properties (id, type, labels in each language,
+SQL expression, sortable) that serves filters, columns, views, export headers and the CLI's
+JSON keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+import peewee as pw
+
+from invoice_tui.db import is_postgres
+from invoice_tui.db.models import Invoice, User
+
+LANGUAGES = ("en", "fr", "de", "es")
+TYPES = ("text", "number", "money", "date", "choice")
+
+
+@dataclass(frozen=True)
+class SqlContext:
+    """What an SQL expression may depend on: "today" in the workspace zone and the acting user."""
+
+    today: dt.date
+    user_id: int | None = None
+    login: str | None = None
+
+
+@dataclass(frozen=True)
+class Property:
+    id: str
+    type: str
+    labels: dict[str, str]
+    sql: Callable[[SqlContext], pw.Node]
+    sortable: bool = True
+    indexed: bool = False
+    choices: tuple[str, ...] = ()
+    minor: bool = False  # money: the SQL value is in minor units of the row's currency
+
+    def label(self, lang: str = "en") -> str:
+        return self.labels.get(lang) or self.labels["en"]
+
+
+def _col(column: pw.Field) -> Callable[[SqlContext], pw.Node]:
+    return lambda ctx: column
+
+
+def _days_overdue(ctx: SqlContext) -> pw.Node:
+    today = ctx.today.isoformat()
+    if is_postgres():
+        diff = pw.Cast(pw.Value(today), "date") - Invoice.due_date
+    else:
+        diff = pw.Cast(pw.fn.julianday(today) - pw.fn.julianday(Invoice.due_date), "INTEGER")
+    return pw.Case(None, [(overdue_condition(ctx), diff)], 0)
+
+
+def overdue_condition(ctx: SqlContext) -> pw.Expression:
+    """Derived overdue: open and the due date before today (in the workspace time zone)."""
+    return (Invoice.status == "open") & (Invoice.due_date < ctx.today)
+
+
+STATUS_CHOICES = ("draft", "open", "paid", "voided")
+ORIGIN_CHOICES = ("manual", "clone", "subscription", "import")
+BOOLEAN_CHOICES = ("true", "false")
+
+CHOICE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "status": {
+        "draft": {"en": "Draft", "fr": "Brouillon", "de": "Entwurf", "es": "Borrador"},
+        "open": {"en": "Open", "fr": "Ouverte", "de": "Offen", "es": "Abierta"},
+        "paid": {"en": "Paid", "fr": "Payée", "de": "Bezahlt", "es": "Pagada"},
+        "voided": {"en": "Voided", "fr": "Annulée", "de": "Storniert", "es": "Anulada"},
+        "overdue": {"en": "Overdue", "fr": "En retard", "de": "Überfällig", "es": "Vencida"},
+    },
+    "overdue": {
+        "true": {"en": "Yes", "fr": "Oui", "de": "Ja", "es": "Sí"},
+        "false": {"en": "No", "fr": "Non", "de": "Nein", "es": "No"},
+    },
+    "allow_partial": {
+        "true": {"en": "Yes", "fr": "Oui", "de": "Ja", "es": "Sí"},
+        "false": {"en": "No", "fr": "Non", "de": "Nein", "es": "No"},
+    },
+    "origin": {
+        "manual": {"en": "Manual", "fr": "Manuelle", "de": "Manuell", "es": "Manual"},
+        "clone": {"en": "Clone", "fr": "Copie", "de": "Kopie", "es": "Copia"},
+        "subscription": {"en": "Subscription", "fr": "Abonnement", "de": "Abonnement", "es": "Suscripción"},
+        "import": {"en": "Import", "fr": "Import", "de": "Import", "es": "Importación"},
+    },
+}
+
+
+def _p(id_, type_, en, fr, de, es, sql, **kw) -> Property:
+    return Property(id_, type_, {"en": en, "fr": fr, "de": de, "es": es}, sql, **kw)
+
+
+PROPERTIES: tuple[Property, ...] = (
+    _p("id", "number", "Record ID", "ID de l'enregistrement", "Datensatz-ID", "ID del registro",
+       _col(Invoice.id), indexed=True),
+    _p("number", "text", "Number", "Numéro", "Nummer", "Número", _col(Invoice.number), indexed=True),
+    _p("title", "text", "Title", "Titre", "Titel", "Título", _col(Invoice.title)),
+    _p("status", "choice", "Status", "Statut", "Status", "Estado", _col(Invoice.status), indexed=True,
+       choices=STATUS_CHOICES),
+    _p("overdue", "choice", "Overdue", "En retard", "Überfällig", "Vencida",
+       lambda ctx: pw.Case(None, [(overdue_condition(ctx), True)], False), choices=BOOLEAN_CHOICES),
+    _p("days_overdue", "number", "Days overdue", "Jours de retard", "Tage überfällig", "Días de retraso",
+       _days_overdue),
+    _p("currency", "choice", "Currency", "Devise", "Währung", "Moneda", _col(Invoice.currency), indexed=True),
+    _p("invoice_date", "date", "Invoice date", "Date de facture", "Rechnungsdatum", "Fecha de factura",
+       _col(Invoice.invoice_date), indexed=True),
+    _p("due_date", "date", "Due date", "Date d'échéance", "Fälligkeitsdatum", "Fecha de vencimiento",
+       _col(Invoice.due_date), indexed=True),
+    _p("last_sent_date", "date", "Last sent date", "Date du dernier envoi", "Zuletzt gesendet",
+       "Fecha del último envío", _col(Invoice.last_sent_date), indexed=True),
+    _p("payment_date", "date", "Payment date", "Date de paiement", "Zahlungsdatum", "Fecha de pago",
+       _col(Invoice.payment_date)),
+    _p("subtotal", "money", "Subtotal", "Sous-total", "Zwischensumme", "Subtotal",
+       _col(Invoice.subtotal_minor), minor=True),
+    _p("discount_total", "money", "Discounts", "Remises", "Rabatte", "Descuentos",
+       _col(Invoice.discount_minor), minor=True),
+    _p("fee_total", "money", "Fees", "Frais", "Gebühren", "Cargos", _col(Invoice.fee_minor), minor=True),
+    _p("tax_total", "money", "Tax", "Taxes", "Steuern", "Impuestos", _col(Invoice.tax_minor), minor=True),
+    _p("amount_billed", "money", "Amount billed", "Montant facturé", "Rechnungsbetrag", "Importe facturado",
+       _col(Invoice.billed_minor), minor=True, indexed=True),
+    _p("amount_paid", "money", "Amount paid", "Montant payé", "Bezahlter Betrag", "Importe pagado",
+       _col(Invoice.paid_minor), minor=True),
+    _p("balance_due", "money", "Balance due", "Solde dû", "Offener Betrag", "Saldo pendiente",
+       _col(Invoice.balance_minor), minor=True, indexed=True),
+    _p("contact_name", "text", "Billing contact", "Contact de facturation", "Rechnungskontakt",
+       "Contacto de facturación", _col(Invoice.contact_name), indexed=True),
+    _p("contact_email", "text", "Contact email", "E-mail du contact", "Kontakt-E-Mail",
+       "Correo del contacto", _col(Invoice.contact_email), indexed=True),
+    _p("company_name", "text", "Company", "Entreprise", "Unternehmen", "Empresa",
+       _col(Invoice.company_name), indexed=True),
+    _p("owner", "choice", "Invoice owner", "Propriétaire", "Verantwortlich", "Propietario",
+       _col(Invoice.owner_name), indexed=True),
+    _p("po_number", "text", "PO number", "N° de bon de commande", "Bestellnummer", "N.º de orden de compra",
+       _col(Invoice.po_number)),
+    _p("origin", "choice", "Origin", "Origine", "Herkunft", "Origen", _col(Invoice.origin), choices=ORIGIN_CHOICES),
+    _p("allow_partial", "choice", "Partial payments allowed", "Paiements partiels autorisés",
+       "Teilzahlungen erlaubt", "Pagos parciales permitidos", _col(Invoice.allow_partial),
+       choices=BOOLEAN_CHOICES),
+    _p("comments", "text", "Comments", "Commentaires", "Kommentare", "Comentarios", _col(Invoice.comments),
+       sortable=False),
+    _p("created_at", "date", "Create date", "Date de création", "Erstellungsdatum", "Fecha de creación",
+       _col(Invoice.created_at)),
+)
+
+BY_ID: dict[str, Property] = {p.id: p for p in PROPERTIES}
+DEFAULT_COLUMNS = ("number", "contact_name", "company_name", "amount_billed", "balance_due", "status",
+                   "due_date", "owner", "last_sent_date")
+
+
+def get(prop_id: str) -> Property:
+    from invoice_tui.domain.errors import BadInput
+
+    try:
+        return BY_ID[prop_id]
+    except KeyError:
+        raise BadInput(f"Unknown property '{prop_id}'; known properties: {', '.join(BY_ID)}.",
+                       field="property") from None
+
+
+def choice_label(prop_id: str, value: str, lang: str = "en") -> str:
+    labels = CHOICE_LABELS.get(prop_id, {}).get(value)
+    return (labels.get(lang) or labels["en"]) if labels else value
+
+
+def owner_filter_ids(logins: list[str]) -> pw.Node:
+    return User.select(User.id).where(User.login.in_(logins))

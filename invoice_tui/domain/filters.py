@@ -1,0 +1,305 @@
+"""R20: advanced filters. A filter is (property, operator, value); filters in a group are ANDed;
+groups are ORed. The model always compiles to one SQL WHERE expression.
+
+Values are kept as the user wrote them (``"today-30"`` stays relative), so a saved view means
+the same thing tomorrow. Money values are in each invoice's own currency and compared exactly in
+minor units (one integer bound per currency exponent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import Decimal
+from functools import reduce
+from typing import Literal
+
+import peewee as pw
+from pydantic import BaseModel, Field
+
+from invoice_tui.db.models import Invoice
+from invoice_tui.domain import catalogue
+from invoice_tui.domain.catalogue import SqlContext, overdue_condition
+from invoice_tui.domain.errors import BadInput
+from invoice_tui.domain.money import parse_decimal
+
+MAX_GROUPS = 5
+MAX_PER_GROUP = 10
+MAX_FILTERS = 25
+
+OPERATORS: dict[str, tuple[str, ...]] = {
+    "text": ("any_of", "none_of", "contains", "not_contains", "starts_with", "known", "unknown"),
+    "number": ("eq", "ne", "gt", "gte", "lt", "lte", "between", "known", "unknown"),
+    "money": ("eq", "ne", "gt", "gte", "lt", "lte", "between", "known", "unknown"),
+    "date": ("on", "before", "after", "between", "more_than_days_ago", "less_than_days_ago",
+             "more_than_days_from_now", "less_than_days_from_now", "known", "unknown"),
+    "choice": ("any_of", "none_of"),
+}
+
+OPERATOR_LABELS = {
+    "any_of": "is any of", "none_of": "is none of", "contains": "contains",
+    "not_contains": "doesn't contain", "starts_with": "starts with", "known": "is known",
+    "unknown": "is unknown", "eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
+    "between": "is between", "on": "is on", "before": "is before", "after": "is after",
+    "more_than_days_ago": "more than N days ago", "less_than_days_ago": "less than N days ago",
+    "more_than_days_from_now": "more than N days from now",
+    "less_than_days_from_now": "less than N days from now",
+}
+NO_VALUE = {"known", "unknown"}
+EXPONENTS = (0, 2, 3, 4)  # ISO 4217 exponents in use
+
+
+class Filter(BaseModel):
+    property: str
+    operator: str
+    values: list[str] = Field(default_factory=list)
+
+    def describe(self) -> str:
+        prop = catalogue.get(self.property)
+        text = f"{prop.label()} {OPERATOR_LABELS.get(self.operator, self.operator)}"
+        return f"{text} {', '.join(self.values)}" if self.values else text
+
+
+class FilterGroup(BaseModel):
+    filters: list[Filter] = Field(default_factory=list)
+
+
+class FilterSet(BaseModel):
+    groups: list[FilterGroup] = Field(default_factory=list)
+    combine: Literal["or"] = "or"
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.filters) for g in self.groups)
+
+    def summary(self) -> str:
+        groups = [g for g in self.groups if g.filters]
+        if not groups:
+            return "No filters"
+        n = self.count
+        return f"{len(groups)} group{'s' if len(groups) != 1 else ''}, {n} filter{'s' if n != 1 else ''}"
+
+
+def check_limits(fs: FilterSet) -> None:
+    """R20 limits: 5 groups, 10 filters per group, 25 in all."""
+    if len(fs.groups) > MAX_GROUPS:
+        raise BadInput(f"At most {MAX_GROUPS} filter groups; remove a group to add another.", field="filters")
+    for i, g in enumerate(fs.groups, 1):
+        if len(g.filters) > MAX_PER_GROUP:
+            raise BadInput(f"At most {MAX_PER_GROUP} filters in a group (group {i} has {len(g.filters)}).",
+                           field="filters")
+    if fs.count > MAX_FILTERS:
+        raise BadInput(f"At most {MAX_FILTERS} filters in all ({fs.count} given).", field="filters")
+
+
+_REL_DATE = re.compile(r"^today(?:([+-])(\d{1,5}))?$")
+
+
+def parse_date_value(text: str, today: dt.date) -> dt.date:
+    t = text.strip().lower()
+    m = _REL_DATE.match(t)
+    if m:
+        days = int(m.group(2) or 0)
+        return today + dt.timedelta(days=-days if m.group(1) == "-" else days)
+    try:
+        return dt.date.fromisoformat(t)
+    except ValueError:
+        raise BadInput(f"'{text}' is not a date; write YYYY-MM-DD, today, today-30 or today+7.",
+                       field="value") from None
+
+
+def _int_value(text: str) -> int:
+    if not re.fullmatch(r"\d{1,6}", text.strip()):
+        raise BadInput(f"'{text}' is not a number of days.", field="value")
+    return int(text)
+
+
+def _money_bound(column: pw.Node, op: str, value: Decimal) -> pw.Node:
+    """Exact comparison of a minor-units column with a major-units value, per exponent."""
+    parts = []
+    for e in EXPONENTS:
+        scaled = value.scaleb(e)
+        floor, ceil = math.floor(scaled), math.ceil(scaled)
+        if op == "eq":
+            cond = (column == int(scaled)) if scaled == floor else None
+        elif op == "ne":
+            cond = (column != int(scaled)) if scaled == floor else True
+        elif op == "gt":
+            cond = column > floor
+        elif op == "gte":
+            cond = column >= ceil
+        elif op == "lt":
+            cond = column < ceil
+        else:  # lte
+            cond = column <= floor
+        if cond is None:
+            continue
+        exp_match = Invoice.exponent == e
+        parts.append(exp_match if cond is True else (exp_match & cond))
+    if not parts:
+        return pw.SQL("1 = 0")
+    return reduce(lambda a, b: a | b, parts)
+
+
+def _compare(column: pw.Node, op: str, value) -> pw.Node:
+    return {"eq": column == value, "ne": column != value, "gt": column > value, "gte": column >= value,
+            "lt": column < value, "lte": column <= value}[op]
+
+
+def _need(values: list[str], n: int, f: Filter) -> list[str]:
+    vals = [v for v in values if v.strip() != ""]
+    if len(vals) < n:
+        what = "two values (from and to)" if n == 2 else "a value"
+        raise BadInput(f"The filter '{f.describe()}' needs {what}.", field="value")
+    return vals
+
+
+def compile_filter(f: Filter, ctx: SqlContext) -> pw.Node:
+    prop = catalogue.get(f.property)
+    if f.operator not in OPERATORS[prop.type]:
+        raise BadInput(
+            f"'{OPERATOR_LABELS.get(f.operator, f.operator)}' does not apply to {prop.label()} ({prop.type}); "
+            f"use one of: {', '.join(OPERATOR_LABELS[o] for o in OPERATORS[prop.type])}.", field="operator")
+    col = prop.sql(ctx)
+    op = f.operator
+    if op in ("known", "unknown"):
+        known = col.is_null(False)
+        if prop.type == "text":
+            known = known & (col != "")
+        return known if op == "known" else ~known
+
+    if prop.type == "choice":
+        vals = _need(f.values, 1, f)
+        if f.property == "overdue":
+            wanted = {v.lower() for v in vals}
+            bad = wanted - {"true", "false"}
+            if bad:
+                raise BadInput("Overdue takes true or false.", field="value")
+            cond = (overdue_condition(ctx) if wanted == {"true"} else ~overdue_condition(ctx)
+                    if wanted == {"false"} else pw.SQL("1 = 1"))
+        elif f.property == "owner":
+            logins = [(ctx.login or "") if v.lower() == "me" else v for v in vals]
+            cond = Invoice.owner.in_(catalogue.owner_filter_ids(logins))
+        elif f.property == "allow_partial":
+            flags = {v.lower() for v in vals}
+            if flags - {"true", "false"}:
+                raise BadInput("Partial payments allowed takes true or false.", field="value")
+            cond = Invoice.allow_partial.in_([v == "true" for v in flags])
+        else:
+            norm = [v.upper() for v in vals] if f.property == "currency" else [v.lower() for v in vals]
+            if prop.choices:
+                bad = [v for v in norm if v not in prop.choices]
+                if bad:
+                    raise BadInput(f"'{bad[0]}' is not a {prop.label()} value; use any of "
+                                   f"{', '.join(prop.choices)}.", field="value")
+            cond = col.in_(norm)
+        return cond if op == "any_of" else ~cond
+
+    if prop.type == "text":
+        vals = _need(f.values, 1, f)
+        if op == "any_of":
+            return col.in_(vals)
+        if op == "none_of":
+            return col.is_null() | col.not_in(vals)
+        if op == "contains":
+            return reduce(lambda a, b: a | b, [col.contains(v) for v in vals])
+        if op == "not_contains":
+            return col.is_null() | reduce(lambda a, b: a & b, [~col.contains(v) for v in vals])
+        return reduce(lambda a, b: a | b, [col.startswith(v) for v in vals])
+
+    if prop.type in ("number", "money"):
+        n = 2 if op == "between" else 1
+        nums = [parse_decimal(v, what="number", field="value") for v in _need(f.values, n, f)[:n]]
+        if prop.type == "money":
+            if op == "between":
+                lo, hi = sorted(nums)
+                return _money_bound(col, "gte", lo) & _money_bound(col, "lte", hi)
+            return _money_bound(col, op, nums[0])
+        ints = []
+        for v in nums:
+            if v != v.to_integral_value():
+                raise BadInput(f"{prop.label()} takes whole numbers, not {v}.", field="value")
+            ints.append(int(v))
+        if op == "between":
+            lo, hi = sorted(ints)
+            return col.between(lo, hi)
+        return _compare(col, op, ints[0])
+
+    # dates
+    today = ctx.today
+    if op in ("on", "before", "after"):
+        d = parse_date_value(_need(f.values, 1, f)[0], today)
+        return {"on": col == d, "before": col < d, "after": col > d}[op]
+    if op == "between":
+        a, b = sorted(parse_date_value(v, today) for v in _need(f.values, 2, f)[:2])
+        return (col >= a) & (col <= b)
+    days = _int_value(_need(f.values, 1, f)[0])
+    if op == "more_than_days_ago":
+        return col < today - dt.timedelta(days=days)
+    if op == "less_than_days_ago":
+        return (col >= today - dt.timedelta(days=days)) & (col <= today)
+    if op == "more_than_days_from_now":
+        return col > today + dt.timedelta(days=days)
+    return (col >= today) & (col <= today + dt.timedelta(days=days))
+
+
+def compile_filters(fs: FilterSet | None, ctx: SqlContext) -> pw.Node | None:
+    """One WHERE expression for the whole filter set (None when there is no filter)."""
+    if fs is None:
+        return None
+    check_limits(fs)
+    groups = []
+    for g in fs.groups:
+        if not g.filters:
+            continue
+        groups.append(reduce(lambda a, b: a & b, [compile_filter(f, ctx) for f in g.filters]))
+    if not groups:
+        return None
+    return reduce(lambda a, b: a | b, groups)
+
+
+# ---- the CLI's compact syntax -------------------------------------------------------------
+_EXPR = re.compile(r"^(?P<prop>[a-z_]+)\s*(?P<op>!\?|\?|!=|<=|>=|=|<|>|!~|~|\^)\s*(?P<value>.*)$", re.S)
+
+
+def parse_expression(expr: str) -> Filter:
+    """Parse ``p=v``, ``p!=v``, ``p<v``, ``p<=v``, ``p>v``, ``p>=v``, ``p~text``, ``p!~text``,
+    ``p^text``, ``p=a,b``, ``p!=a,b``, ``p=lo..hi``, ``p?``, ``p!?``."""
+    m = _EXPR.match(expr.strip())
+    if not m:
+        raise BadInput(f"Cannot read the filter '{expr}'; write it as property=value, e.g. status=open, "
+                       "amount_billed>100, due_date<today.", field="filter")
+    prop = catalogue.get(m["prop"])
+    sym, raw = m["op"], m["value"].strip()
+    if sym in ("?", "!?"):
+        if raw:
+            raise BadInput(f"'{expr}': '{sym}' takes no value.", field="filter")
+        return Filter(property=prop.id, operator="known" if sym == "?" else "unknown")
+    if not raw:
+        raise BadInput(f"The filter '{expr}' has no value.", field="filter")
+    t = prop.type
+    if sym == "=" and ".." in raw and t in ("number", "money", "date"):
+        lo, _, hi = raw.partition("..")
+        return Filter(property=prop.id, operator="between", values=[lo.strip(), hi.strip()])
+    listy = [v.strip() for v in raw.split(",")] if t in ("text", "choice") else [raw]
+    table = {
+        "text": {"=": "any_of", "!=": "none_of", "~": "contains", "!~": "not_contains", "^": "starts_with"},
+        "choice": {"=": "any_of", "!=": "none_of"},
+        "number": {"=": "eq", "!=": "ne", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"},
+        "money": {"=": "eq", "!=": "ne", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"},
+        "date": {"=": "on", "<": "before", ">": "after"},
+    }[t]
+    if t == "date" and sym in ("<=", ">="):
+        # inclusive bounds: "on or before" is between the dawn of time and the date
+        return Filter(property=prop.id, operator="between",
+                      values=(["0001-01-01", raw] if sym == "<=" else [raw, "9999-12-31"]))
+    if sym not in table:
+        raise BadInput(f"'{sym}' does not apply to {prop.id} ({t}).", field="filter")
+    return Filter(property=prop.id, operator=table[sym], values=listy)
+
+
+def from_expressions(groups: list[list[str]]) -> FilterSet:
+    fs = FilterSet(groups=[FilterGroup(filters=[parse_expression(e) for e in g]) for g in groups if g])
+    check_limits(fs)
+    return fs

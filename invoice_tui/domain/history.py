@@ -1,0 +1,126 @@
+"""R15/R16: property changes and activities — append-only, hash-chained, written inside the
+transaction of the change they record.
+
+Each row stores ``prev_hash`` (the hash of the previous row of its chain) and ``hash`` =
+SHA-256 over ``prev_hash`` and the row's canonical content, so rewriting, deleting, inserting or
+reordering rows behind the app's back breaks the chain (``verify_chain``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, Iterable, Mapping
+
+from invoice_tui.db import is_postgres
+from invoice_tui.db.models import Activity, ChainHead, PropertyChange
+from invoice_tui.domain.context import Context
+
+GENESIS = "0" * 64
+CHAINS = ("property_change", "activity")
+
+PROPERTY_CHANGE_FIELDS = ("object_type", "object_id", "invoice_number", "property", "old_value",
+                          "new_value", "user_login", "source", "created_at")
+ACTIVITY_FIELDS = ("invoice_id", "invoice_number", "kind", "text", "user_login", "created_at",
+                   "due_date", "ref_id")
+
+
+def _canon(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def row_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
+    payload = json.dumps({k: _canon(v) for k, v in content.items()}, sort_keys=True,
+                         separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def _lock_head(name: str) -> ChainHead:
+    query = ChainHead.select().where(ChainHead.name == name)
+    if is_postgres():
+        query = query.for_update()
+    head = query.first()
+    if head is None:
+        head = ChainHead.create(name=name, hash=GENESIS, count=0)
+    return head
+
+
+def lock_heads() -> dict[str, ChainHead]:
+    """Lock both chain heads, always in the same order (no deadlock between writers)."""
+    return {name: _lock_head(name) for name in CHAINS}
+
+
+def _append(name: str, model, fields: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    head = _lock_head(name)
+    prev = head.hash
+    for row in rows:
+        content = {f: row.get(f) for f in fields}
+        row["prev_hash"] = prev
+        row["hash"] = prev = row_hash(prev, content)
+    model.insert_many(rows).execute()
+    ChainHead.update(hash=prev, count=ChainHead.count + len(rows)).where(ChainHead.name == name).execute()
+
+
+def display(value: Any) -> str | None:
+    """How a property value is written in history (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def record_changes(ctx: Context, object_type: str, object_id: int, invoice_number: str | None,
+                   before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Write one property change per property whose value differs; returns the properties."""
+    now = ctx.now()
+    rows = []
+    for prop in after:
+        old, new = display(before.get(prop)), display(after.get(prop))
+        if old == new:
+            continue
+        rows.append(dict(object_type=object_type, object_id=object_id, invoice_number=invoice_number,
+                         property=prop, old_value=old, new_value=new, user_login=ctx.login,
+                         source=ctx.source, created_at=now))
+    _append("property_change", PropertyChange, PROPERTY_CHANGE_FIELDS, rows)
+    return [r["property"] for r in rows]
+
+
+def add_activity(ctx: Context, invoice_id: int, invoice_number: str | None, kind: str, text: str = "",
+                 *, due_date: dt.date | None = None, ref_id: int | None = None) -> Activity:
+    row = dict(invoice_id=invoice_id, invoice_number=invoice_number, kind=kind, text=text,
+               user_login=ctx.login, created_at=ctx.now(), due_date=due_date, ref_id=ref_id)
+    _append("activity", Activity, ACTIVITY_FIELDS, [row])
+    return Activity.get(Activity.hash == row["hash"])
+
+
+def chain_rows(name: str) -> Iterable:
+    model = PropertyChange if name == "property_change" else Activity
+    return model.select().order_by(model.id).iterator()
+
+
+def verify_chain(name: str) -> tuple[bool, int | None, str]:
+    """Walk one chain; return (ok, id of the first broken row, explanation)."""
+    model, fields = ((PropertyChange, PROPERTY_CHANGE_FIELDS) if name == "property_change"
+                     else (Activity, ACTIVITY_FIELDS))
+    prev = GENESIS
+    count = 0
+    for row in chain_rows(name):
+        content = {f: getattr(row, f) for f in fields}
+        if row.prev_hash != prev:
+            return False, row.id, f"{name} row {row.id} does not follow the row before it"
+        if row_hash(prev, content) != row.hash:
+            return False, row.id, f"{name} row {row.id} was changed after it was written"
+        prev = row.hash
+        count += 1
+    head = ChainHead.get_or_none(ChainHead.name == name)
+    if head is not None and (head.hash != prev or head.count != count):
+        return False, None, f"the last rows of {name} were removed"
+    return True, None, f"{count} {name} rows intact"

@@ -1,0 +1,932 @@
+"""Invoice services: R1–R7, R12–R16, R33 planning. Every rule lives in exactly one function
+here (or in ``payments``); the TUI, the CLI and the tests call these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable
+
+import peewee as pw
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from invoice_tui.db import is_postgres
+from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Counter, Invoice, InvoiceCompany,
+                                   InvoiceContact, LineItem, Payment, PropertyChange, Reminder, User)
+from invoice_tui.domain import history
+from invoice_tui.domain.catalogue import SqlContext
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import BadInput, Conflict, NotFound, RuleRefused
+from invoice_tui.domain.money import (check_currency, exponent, from_minor, parse_amount, plain, to_minor)
+from invoice_tui.domain.permissions import has, require
+from invoice_tui.domain.settings import NUMBER_COUNTER, WorkspaceSettings, load_settings
+from invoice_tui.domain.text import clean
+from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, Totals, compute_totals
+from invoice_tui.domain.tx import mutation, validate
+
+FINALIZED = ("open", "paid", "voided")
+
+
+# ---- inputs ----------------------------------------------------------------------------------
+class LineInput(BaseModel):
+    name: str
+    quantity: Decimal = Decimal(1)
+    unit_price: Decimal
+    tax_rate: Decimal = Decimal(0)
+    discount: Decimal | None = None
+    discount_percent: bool = False
+    description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = clean(v, what="Line name", max_length=300)
+        if not v:
+            raise ValueError("every line needs a name")
+        return v
+
+    @field_validator("description")
+    @classmethod
+    def _desc(cls, v: str) -> str:
+        return clean(v, what="Line description", multiline=True, max_length=2000)
+
+    @field_validator("quantity")
+    @classmethod
+    def _qty(cls, v: Decimal) -> Decimal:
+        if not v.is_finite() or v <= 0 or v >= Decimal("1e9") or v.as_tuple().exponent < -6:
+            raise ValueError("quantity must be greater than 0, below one billion, with at most 6 decimals")
+        return v
+
+    @field_validator("unit_price")
+    @classmethod
+    def _price(cls, v: Decimal) -> Decimal:
+        if not v.is_finite() or v < 0 or v >= Decimal("1e12"):
+            raise ValueError("unit price must be 0 or more and below 10^12")
+        return v
+
+    @field_validator("tax_rate")
+    @classmethod
+    def _rate(cls, v: Decimal) -> Decimal:
+        if not v.is_finite() or v < 0 or v > 100 or v.as_tuple().exponent < -4:
+            raise ValueError("tax rate is a percentage between 0 and 100")
+        return v
+
+    @model_validator(mode="after")
+    def _discount(self) -> "LineInput":
+        if self.discount is not None:
+            if not self.discount.is_finite() or self.discount < 0:
+                raise ValueError("a line discount cannot be negative")
+            if self.discount_percent and self.discount > 100:
+                raise ValueError("a percentage discount is at most 100%")
+            if not self.discount_percent and self.discount > self.quantity * self.unit_price:
+                raise ValueError(f"the discount of line '{self.name}' is larger than the line")
+        return self
+
+
+class AdjustmentInput(BaseModel):
+    value: Decimal
+    is_percent: bool = False
+    tax_rate: Decimal = Decimal(0)
+    label: str = ""
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: Decimal) -> Decimal:
+        if not v.is_finite() or v < 0 or v >= Decimal("1e12"):
+            raise ValueError("a discount, fee or tax is 0 or more")
+        return v
+
+    @field_validator("tax_rate")
+    @classmethod
+    def _rate(cls, v: Decimal) -> Decimal:
+        if not v.is_finite() or v < 0 or v > 100:
+            raise ValueError("tax rate is a percentage between 0 and 100")
+        return v
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str) -> str:
+        return clean(v, what="Label", max_length=200)
+
+    @model_validator(mode="after")
+    def _pct(self) -> "AdjustmentInput":
+        if self.is_percent and self.value > 100:
+            raise ValueError("a percentage is at most 100%")
+        return self
+
+
+class InvoiceInput(BaseModel):
+    """The editable properties of an invoice. On edit, only the fields that are set change."""
+
+    currency: str | None = None
+    title: str = ""
+    locale: str | None = None
+    invoice_date: dt.date | None = None
+    due_date: dt.date | None = None
+    owner_id: int | None = None
+    contact_id: int | None = None
+    company_id: int | None = None
+    contact_ids: list[int] | None = None  # further associated contacts
+    company_ids: list[int] | None = None
+    lines: list[LineInput] | None = None
+    discounts: list[AdjustmentInput] | None = None
+    fees: list[AdjustmentInput] | None = None
+    taxes: list[AdjustmentInput] | None = None
+    po_number: str = ""
+    comments: str = ""
+    allow_partial: bool = False
+    origin: str = "manual"
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        return clean(v, what="Title", max_length=300)
+
+    @field_validator("po_number")
+    @classmethod
+    def _po(cls, v: str) -> str:
+        return clean(v, what="PO number", max_length=100)
+
+    @field_validator("comments")
+    @classmethod
+    def _comments(cls, v: str) -> str:
+        return clean(v, what="Comments", multiline=True, max_length=5000)
+
+    @field_validator("origin")
+    @classmethod
+    def _origin(cls, v: str) -> str:
+        if v not in ("manual", "clone", "subscription", "import"):
+            raise ValueError("origin is manual, clone, subscription or import")
+        return v
+
+    @field_validator("lines")
+    @classmethod
+    def _lines(cls, v):
+        if v is not None and len(v) > 500:
+            raise ValueError("an invoice has at most 500 lines")
+        return v
+
+
+# ---- reading ---------------------------------------------------------------------------------
+def get_invoice(ref: str | int, *, for_update: bool = False) -> Invoice:
+    """An invoice by id or number (``INV-1001``)."""
+    text = str(ref).strip()
+    q = Invoice.select()
+    if text.isdigit():
+        cond = Invoice.id == int(text)
+    else:
+        cond = Invoice.number == text
+    q = q.where(cond)
+    if for_update and is_postgres():
+        q = q.for_update()
+    inv = q.first()
+    if inv is None and text.isdigit():
+        inv = Invoice.select().where(Invoice.number == text).first()
+    if inv is None:
+        raise NotFound(f"No invoice '{text}'; give an invoice id or a number such as INV-1001 "
+                       "(see: invoice-tui invoices list).")
+    return inv
+
+
+def line_specs(inv: Invoice, lines: Iterable[LineItem] | None = None) -> list[LineSpec]:
+    lines = lines if lines is not None else inv.lines.order_by(LineItem.position)
+    return [LineSpec(name=li.name, quantity=li.quantity, unit_price=from_minor(li.unit_price_minor, inv.currency),
+                     tax_rate=li.tax_rate, discount_percent=li.discount_kind == "percent",
+                     discount=li.discount_value, description=li.description) for li in lines]
+
+
+def adjustment_specs(inv: Invoice, adjustments: Iterable[Adjustment] | None = None) -> list[AdjustmentSpec]:
+    adjustments = adjustments if adjustments is not None else inv.adjustments.order_by(Adjustment.position)
+    order = {"discount": 0, "fee": 1, "tax": 2}
+    ordered = sorted(adjustments, key=lambda a: (order[a.kind], a.position))
+    return [AdjustmentSpec(kind=a.kind, value=a.value, is_percent=a.is_percent, tax_rate=a.tax_rate,
+                           label=a.label) for a in ordered]
+
+
+def paid_minor(inv: Invoice) -> int:
+    return (Payment.select(pw.fn.COALESCE(pw.fn.SUM(Payment.amount_minor), 0))
+            .where((Payment.invoice == inv) & (Payment.state == "succeeded")).scalar() or 0)
+
+
+def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | None = None) -> Totals:
+    """R18 for a stored invoice (the one totals function over its lines and adjustments)."""
+    paid = inv.paid_minor if paid is None else paid
+    return compute_totals(inv.currency, line_specs(inv, lines), adjustment_specs(inv, adjustments),
+                          from_minor(paid, inv.currency))
+
+
+def is_overdue(inv: Invoice, today: dt.date) -> bool:
+    return inv.status == "open" and inv.due_date is not None and inv.due_date < today
+
+
+def days_overdue(inv: Invoice, today: dt.date) -> int:
+    return (today - inv.due_date).days if is_overdue(inv, today) else 0
+
+
+def _lines_text(inv: Invoice) -> str:
+    parts = []
+    for li in inv.lines.order_by(LineItem.position):
+        s = f"{li.name} × {plain(li.quantity)} @ {plain(from_minor(li.unit_price_minor, inv.currency))}"
+        if li.discount_value is not None:
+            s += f" − {plain(li.discount_value)}{'%' if li.discount_kind == 'percent' else ''}"
+        if li.tax_rate:
+            s += f" tax {plain(li.tax_rate)}%"
+        parts.append(s)
+    return "; ".join(parts)
+
+
+def _adjustments_text(inv: Invoice, kind: str) -> str:
+    parts = []
+    for a in inv.adjustments.where(Adjustment.kind == kind).order_by(Adjustment.position):
+        s = f"{plain(a.value)}{'%' if a.is_percent else ''}"
+        if a.label:
+            s = f"{a.label} {s}"
+        if kind != "tax" and a.tax_rate:
+            s += f" tax {plain(a.tax_rate)}%"
+        parts.append(s)
+    return "; ".join(parts)
+
+
+def _contact_display(c: Contact | None) -> str | None:
+    return f"{c.display_name} <{c.email}>" if c else None
+
+
+def snapshot(inv: Invoice) -> dict[str, Any]:
+    """Every tracked property of an invoice as history shows it (R15)."""
+    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
+    company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
+    owner = User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None
+    extra_contacts = [c.email for c in Contact.select().join(InvoiceContact).where(InvoiceContact.invoice == inv)
+                      .order_by(Contact.email)]
+    extra_companies = [c.name for c in Company.select().join(InvoiceCompany).where(InvoiceCompany.invoice == inv)
+                       .order_by(Company.name)]
+    cur = inv.currency
+    return {
+        "title": inv.title, "currency": cur, "locale": inv.locale, "invoice_date": inv.invoice_date,
+        "due_date": inv.due_date, "owner": owner.login if owner else None,
+        "billing_contact": _contact_display(contact), "company": company.name if company else None,
+        "contacts": ", ".join(extra_contacts) or None, "companies": ", ".join(extra_companies) or None,
+        "po_number": inv.po_number, "comments": inv.comments, "allow_partial": inv.allow_partial,
+        "origin": inv.origin, "number": inv.number, "status": inv.status,
+        "last_sent_date": inv.last_sent_date, "payment_date": inv.payment_date,
+        "link": "created" if inv.link_token else None,
+        "line_items": _lines_text(inv), "discounts": _adjustments_text(inv, "discount"),
+        "fees": _adjustments_text(inv, "fee"), "taxes": _adjustments_text(inv, "tax"),
+        "amount_billed": plain(from_minor(inv.billed_minor, cur)),
+        "amount_paid": plain(from_minor(inv.paid_minor, cur)),
+        "balance_due": plain(from_minor(inv.balance_minor, cur)),
+    }
+
+
+def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None) -> dict[str, Any]:
+    """The invoice as the CLI's JSON: keys are the catalogue ids (plus tax_breakdown)."""
+    totals = totals or invoice_totals(inv)
+    cur = inv.currency
+
+    def iso(d):
+        return d.isoformat() if d else None
+
+    owner = User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None
+    return {
+        "id": inv.id, "number": inv.number, "title": inv.title, "status": inv.status,
+        "overdue": is_overdue(inv, today), "days_overdue": days_overdue(inv, today),
+        "currency": cur, "locale": inv.locale,
+        "subtotal": plain(totals.subtotal), "discount_total": plain(totals.discount_total),
+        "fee_total": plain(totals.fee_total), "tax_total": plain(totals.tax_total),
+        "amount_billed": plain(from_minor(inv.billed_minor, cur)),
+        "amount_paid": plain(from_minor(inv.paid_minor, cur)),
+        "balance_due": plain(from_minor(inv.balance_minor, cur)),
+        "tax_breakdown": [{"rate": plain(t.rate), "basis": plain(t.basis), "tax": plain(t.tax)}
+                          for t in totals.tax_breakdown],
+        "invoice_date": iso(inv.invoice_date), "due_date": iso(inv.due_date),
+        "last_sent_date": iso(inv.last_sent_date), "payment_date": iso(inv.payment_date),
+        "contact_name": inv.contact_name or None, "contact_email": inv.contact_email or None,
+        "company_name": inv.company_name or None, "owner": owner.login if owner else None,
+        "po_number": inv.po_number, "origin": inv.origin, "allow_partial": inv.allow_partial,
+        "comments": inv.comments, "created_at": inv.created_at.isoformat() if inv.created_at else None,
+        "version": inv.version,
+    }
+
+
+# ---- writing helpers -------------------------------------------------------------------------
+def _store_totals(inv: Invoice) -> Totals:
+    """Recompute with R18 and store totals and paid/balance on the row (caller saves)."""
+    inv.paid_minor = paid_minor(inv) if inv.id else 0
+    totals = invoice_totals(inv, paid=inv.paid_minor)
+    cur = inv.currency
+    inv.subtotal_minor = to_minor(totals.subtotal, cur)
+    inv.discount_minor = to_minor(totals.discount_total, cur)
+    inv.fee_minor = to_minor(totals.fee_total, cur)
+    inv.tax_minor = to_minor(totals.tax_total, cur)
+    inv.billed_minor = to_minor(totals.billed, cur)
+    inv.balance_minor = inv.billed_minor - inv.paid_minor
+    return totals
+
+
+def _refresh_names(inv: Invoice) -> None:
+    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
+    company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
+    owner = User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None
+    inv.contact_name = contact.display_name if contact else ""
+    inv.contact_email = contact.email if contact else ""
+    inv.company_name = company.name if company else ""
+    inv.owner_name = (owner.name or owner.login) if owner else ""
+
+
+def _write_lines(inv: Invoice, lines: list[LineInput]) -> None:
+    LineItem.delete().where(LineItem.invoice == inv).execute()
+    for pos, line in enumerate(lines):
+        price = parse_amount(line.unit_price, inv.currency, field=f"lines.{pos}.unit_price")
+        disc = line.discount
+        if disc is not None and not line.discount_percent:
+            disc = parse_amount(disc, inv.currency, field=f"lines.{pos}.discount")
+        LineItem.create(invoice=inv, position=pos, name=line.name, description=line.description,
+                        quantity=line.quantity, unit_price_minor=to_minor(price, inv.currency),
+                        discount_kind=None if disc is None else ("percent" if line.discount_percent else "fixed"),
+                        discount_value=disc, tax_rate=line.tax_rate)
+
+
+def _write_adjustments(inv: Invoice, kind: str, items: list[AdjustmentInput]) -> None:
+    Adjustment.delete().where((Adjustment.invoice == inv) & (Adjustment.kind == kind)).execute()
+    for pos, a in enumerate(items):
+        value = a.value if a.is_percent else parse_amount(a.value, inv.currency, field=f"{kind}s.{pos}.value")
+        Adjustment.create(invoice=inv, kind=kind, position=pos, label=a.label, is_percent=a.is_percent,
+                          value=value, tax_rate=Decimal(0) if kind == "tax" else a.tax_rate)
+
+
+def _set_links(model, field_name: str, inv: Invoice, ids: list[int]) -> None:
+    model.delete().where(model.invoice == inv).execute()
+    for i in dict.fromkeys(ids):
+        model.create(invoice=inv, **{field_name: i})
+
+
+def _check_refs(data: InvoiceInput, fields: set[str]) -> None:
+    if "contact_id" in fields and data.contact_id is not None and not Contact.get_or_none(Contact.id == data.contact_id):
+        raise NotFound(f"No contact with id {data.contact_id}.")
+    if "company_id" in fields and data.company_id is not None and not Company.get_or_none(Company.id == data.company_id):
+        raise NotFound(f"No company with id {data.company_id}.")
+    if "owner_id" in fields and data.owner_id is not None and not User.get_or_none(User.id == data.owner_id):
+        raise NotFound(f"No user with id {data.owner_id}.")
+    for cid in data.contact_ids or []:
+        if not Contact.get_or_none(Contact.id == cid):
+            raise NotFound(f"No contact with id {cid}.")
+    for cid in data.company_ids or []:
+        if not Company.get_or_none(Company.id == cid):
+            raise NotFound(f"No company with id {cid}.")
+
+
+def _apply_input(inv: Invoice, data: InvoiceInput, fields: set[str], settings: WorkspaceSettings) -> None:
+    simple = ("title", "invoice_date", "due_date", "po_number", "comments", "allow_partial", "origin")
+    for name in simple:
+        if name in fields and getattr(data, name) is not None:
+            setattr(inv, name, getattr(data, name))
+    if "due_date" in fields and data.due_date is None:
+        inv.due_date = None
+    if "locale" in fields and data.locale:
+        from invoice_tui.domain.settings import coerce_setting
+        inv.locale = coerce_setting("locale", data.locale)
+    if "owner_id" in fields:
+        inv.owner = data.owner_id
+    if "contact_id" in fields:
+        inv.billing_contact = data.contact_id
+    if "company_id" in fields:
+        inv.company = data.company_id
+    if inv.due_date is not None and inv.invoice_date is not None and inv.due_date < inv.invoice_date:
+        raise BadInput(f"The due date {inv.due_date} is before the invoice date {inv.invoice_date}.",
+                       field="due_date")
+
+
+def _write_children(inv: Invoice, data: InvoiceInput, fields: set[str]) -> None:
+    if "lines" in fields and data.lines is not None:
+        _write_lines(inv, data.lines)
+    for kind, attr in (("discount", "discounts"), ("fee", "fees"), ("tax", "taxes")):
+        if attr in fields and getattr(data, attr) is not None:
+            _write_adjustments(inv, kind, getattr(data, attr))
+    if "contact_ids" in fields and data.contact_ids is not None:
+        _set_links(InvoiceContact, "contact", inv, data.contact_ids)
+    if "company_ids" in fields and data.company_ids is not None:
+        _set_links(InvoiceCompany, "company", inv, data.company_ids)
+    if inv.billing_contact_id and not InvoiceContact.select().where(
+            (InvoiceContact.invoice == inv) & (InvoiceContact.contact == inv.billing_contact_id)).exists():
+        InvoiceContact.create(invoice=inv, contact=inv.billing_contact_id)
+    if inv.company_id and not InvoiceCompany.select().where(
+            (InvoiceCompany.invoice == inv) & (InvoiceCompany.company == inv.company_id)).exists():
+        InvoiceCompany.create(invoice=inv, company=inv.company_id)
+
+
+def _save(inv: Invoice, ctx: Context, *, bump: bool = True) -> None:
+    _refresh_names(inv)
+    if bump:
+        inv.version = (inv.version or 0) + 1
+    inv.updated_at = ctx.now()
+    inv.save()
+
+
+def _history(ctx: Context, inv: Invoice, before: dict, kind: str | None, text: str = "") -> list[str]:
+    changed = history.record_changes(ctx, "invoice", inv.id, inv.number, before, snapshot(inv))
+    if kind:
+        history.add_activity(ctx, inv.id, inv.number, kind, text)
+    return changed
+
+
+def _settings_ctx(ctx: Context) -> WorkspaceSettings:
+    s = load_settings()
+    ctx.timezone = s.timezone
+    return s
+
+
+# ---- R1: create ------------------------------------------------------------------------------
+@mutation
+def create_invoice(ctx: Context, data: InvoiceInput | dict) -> Invoice:
+    """R1: a draft needs only a currency."""
+    require(ctx, "create_draft")
+    raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+    data = validate(InvoiceInput, raw)
+    fields = set(raw)
+    settings = _settings_ctx(ctx)
+    if not data.currency:
+        raise BadInput("A draft needs a currency (R1), e.g. EUR.", field="currency")
+    currency = check_currency(data.currency)
+    _check_refs(data, fields)
+    today = ctx.today()
+    now = ctx.now()
+    inv = Invoice(currency=currency, exponent=exponent(currency), locale=settings.locale, invoice_date=today,
+                  owner=ctx.user.id if ctx.user else None, created_at=now, updated_at=now, status="draft",
+                  version=0)
+    _apply_input(inv, data, fields, settings)
+    if inv.due_date is None:
+        inv.due_date = inv.invoice_date + dt.timedelta(days=settings.payment_terms_days)
+    if inv.due_date < inv.invoice_date:
+        raise BadInput(f"The due date {inv.due_date} is before the invoice date {inv.invoice_date}.",
+                       field="due_date")
+    _save(inv, ctx)
+    _write_children(inv, data, fields)
+    _store_totals(inv)
+    _save(inv, ctx, bump=False)
+    _history(ctx, inv, {}, "created", "Draft created" if inv.origin == "manual" else f"Created ({inv.origin})")
+    return inv
+
+
+# ---- R6/R7: edit -----------------------------------------------------------------------------
+def check_edit(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
+    """Raise unless ``ctx`` may edit ``inv`` now (R4, R6, R17)."""
+    require(ctx, "edit")
+    if inv.status == "draft":
+        return
+    if inv.status != "open":
+        raise RuleRefused(f"A {inv.status} invoice cannot be edited.")
+    if not settings.allow_edit_finalized:
+        raise RuleRefused("Editing finalized invoices is off for this workspace; a super admin can turn on "
+                          "the setting allow_edit_finalized.")
+    if inv.origin == "subscription":
+        raise RuleRefused("Invoices created by a subscription cannot be edited (R6).")
+    if Payment.select().where((Payment.invoice == inv) & (Payment.state.in_(["succeeded", "refunded"]))).exists():
+        raise RuleRefused("This invoice has a payment; invoices with a succeeded or refunded payment "
+                          "cannot be edited (R6).")
+
+
+@dataclass
+class EditResult:
+    invoice: Invoice
+    changed: list[str]
+    canceled_payments: list[int]
+    offer_notify: bool
+
+
+@mutation
+def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
+                 expected_version: int | None = None) -> EditResult:
+    """Edit a draft, or (R6/R7) an open invoice. Only the fields given change."""
+    raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+    data = validate(InvoiceInput, raw)
+    fields = set(raw)
+    inv = get_invoice(ref, for_update=True)
+    settings = _settings_ctx(ctx)
+    check_edit(ctx, inv, settings)
+    if expected_version is not None and inv.version != expected_version:
+        raise Conflict("This invoice changed while you were editing it (a payment or another user); "
+                       "reload it and make your change again (R7).")
+    finalized = inv.status != "draft"
+    if "currency" in fields and data.currency:
+        currency = check_currency(data.currency)
+        if currency != inv.currency:
+            if finalized:
+                raise RuleRefused("The currency of a finalized invoice never changes (R2).")
+            if Payment.select().where(Payment.invoice == inv).exists():
+                raise RuleRefused("This draft has payments; the currency cannot change.")
+            inv.currency, inv.exponent = currency, exponent(currency)
+            if "lines" not in fields:
+                # prices were stored in the old currency's minor units; re-express them exactly
+                data.lines = [LineInput(name=s.name, quantity=s.quantity, unit_price=s.unit_price,
+                                        tax_rate=s.tax_rate, discount=s.discount, discount_percent=s.discount_percent,
+                                        description=s.description) for s in line_specs(inv)]
+                fields.add("lines")
+    if "origin" in fields and data.origin != inv.origin:
+        raise BadInput("The origin of an invoice cannot be changed.", field="origin")
+    _check_refs(data, fields)
+    before = snapshot(inv)
+    old_due = inv.due_date
+    _apply_input(inv, data, fields, settings)
+    _write_children(inv, data, fields)
+    _store_totals(inv)
+    canceled: list[int] = []
+    if finalized:
+        _check_finalizable(inv)
+        # R7: saving the edit cancels an online payment that is still processing.
+        for p in Payment.select().where((Payment.invoice == inv) & (Payment.state == "processing")):
+            pbefore = _payment_snapshot(p)
+            p.state = "canceled"
+            p.save()
+            history.record_changes(ctx, "payment", p.id, inv.number, pbefore, _payment_snapshot(p))
+            history.add_activity(ctx, inv.id, inv.number, "payment_canceled",
+                                 f"Online payment #{p.id} canceled because the invoice was edited")
+            canceled.append(p.id)
+        if inv.due_date != old_due:
+            replan_reminders(inv, ctx)
+    _save(inv, ctx)
+    changed = _history(ctx, inv, before, "edited", "Invoice edited")
+    return EditResult(inv, changed, canceled, offer_notify=finalized and bool(changed))
+
+
+def _payment_snapshot(p: Payment) -> dict[str, Any]:
+    return {"amount": plain(from_minor(p.amount_minor, p.currency)), "currency": p.currency, "date": p.date,
+            "method": p.method, "reference": p.reference, "note": p.note, "source": p.source, "state": p.state,
+            "invoice": p.invoice_id, "contact": p.contact_id}
+
+
+# ---- R2/R3: finalize -------------------------------------------------------------------------
+def _check_finalizable(inv: Invoice) -> None:
+    if not inv.billing_contact_id:
+        raise RuleRefused("Finalizing needs a billing contact (R2); set one with --contact EMAIL.")
+    if not LineItem.select().where(LineItem.invoice == inv).exists():
+        raise RuleRefused("Finalizing needs at least one line item (R2).")
+    if inv.billed_minor <= 0:
+        raise RuleRefused("Finalizing needs an amount billed greater than zero (R2).")
+
+
+def preview_number() -> str:
+    """The number the next finalized invoice will get (shown before finalizing)."""
+    from invoice_tui.domain.settings import next_number
+    return f"{load_settings().number_prefix}{next_number()}"
+
+
+def _take_number(prefix: str) -> tuple[str, int]:
+    q = Counter.select().where(Counter.name == NUMBER_COUNTER)
+    if is_postgres():
+        q = q.for_update()
+    counter = q.first()
+    if counter is None:
+        counter = Counter.create(name=NUMBER_COUNTER, value=1001)
+    seq = counter.value
+    Counter.update(value=seq + 1).where(Counter.name == NUMBER_COUNTER).execute()
+    return f"{prefix}{seq}", seq
+
+
+@mutation
+def finalize_invoice(ctx: Context, ref: str | int, expected_version: int | None = None) -> Invoice:
+    """R2: needs a billing contact, a line and billed > 0; freezes currency and number (R3) and
+    creates the link token; plans reminders (R33)."""
+    require(ctx, "finalize")
+    inv = get_invoice(ref, for_update=True)
+    settings = _settings_ctx(ctx)
+    if inv.status != "draft":
+        raise RuleRefused(f"{inv.number} is already finalized.")
+    if expected_version is not None and inv.version != expected_version:
+        raise Conflict("This draft changed since you opened it; reload it and try again.")
+    before = snapshot(inv)
+    _store_totals(inv)
+    _check_finalizable(inv)
+    history.lock_heads()
+    inv.number, inv.number_seq = _take_number(settings.number_prefix)
+    inv.link_token = secrets.token_urlsafe(24)
+    inv.status = "open"
+    inv.finalized_at = ctx.now()
+    if inv.due_date is None:
+        inv.due_date = inv.invoice_date + dt.timedelta(days=settings.payment_terms_days)
+    _save(inv, ctx)
+    plan_reminders(inv, ctx, settings)
+    _history(ctx, inv, before, "finalized", f"Finalized as {inv.number}")
+    return inv
+
+
+# ---- R14: clone ------------------------------------------------------------------------------
+@mutation
+def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
+    require(ctx, "clone")
+    src = get_invoice(ref)
+    settings = _settings_ctx(ctx)
+    today = ctx.today()
+    now = ctx.now()
+    inv = Invoice.create(
+        currency=src.currency, exponent=src.exponent, locale=src.locale, invoice_date=today,
+        due_date=today + dt.timedelta(days=settings.payment_terms_days), owner=ctx.user.id if ctx.user else None,
+        billing_contact=src.billing_contact_id, company=src.company_id, po_number=src.po_number,
+        comments=src.comments, allow_partial=src.allow_partial, origin="clone", cloned_from=src.id,
+        status="draft", version=1, created_at=now, updated_at=now)
+    for li in src.lines.order_by(LineItem.position):
+        LineItem.create(invoice=inv, position=li.position, name=li.name, description=li.description,
+                        quantity=li.quantity, unit_price_minor=li.unit_price_minor, discount_kind=li.discount_kind,
+                        discount_value=li.discount_value, tax_rate=li.tax_rate)
+    for a in src.adjustments:
+        Adjustment.create(invoice=inv, kind=a.kind, position=a.position, label=a.label, is_percent=a.is_percent,
+                          value=a.value, tax_rate=a.tax_rate)
+    for link in src.contact_links:
+        InvoiceContact.create(invoice=inv, contact=link.contact_id)
+    for link in src.company_links:
+        InvoiceCompany.create(invoice=inv, company=link.company_id)
+    _store_totals(inv)
+    _save(inv, ctx, bump=False)
+    label = src.number or f"draft #{src.id}"
+    _history(ctx, inv, {}, "cloned", f"Cloned from {label}")
+    history.add_activity(ctx, src.id, src.number, "cloned_to", f"Cloned to draft #{inv.id}")
+    return inv
+
+
+# ---- R13: void -------------------------------------------------------------------------------
+def check_void(ctx: Context, inv: Invoice) -> None:
+    require(ctx, "void")
+    if inv.status == "voided":
+        raise RuleRefused(f"{inv.number} is already voided; voiding is irreversible and happens once (R13).")
+    if inv.status == "draft":
+        raise RuleRefused("A draft cannot be voided; delete it instead (R4).")
+    if inv.status == "paid":
+        raise RuleRefused(f"{inv.number} is paid; a paid invoice cannot be voided (R5).")
+    online = Payment.select().where((Payment.invoice == inv) & (Payment.source == "online"))
+    if online.where(Payment.ever_succeeded | Payment.state.in_(["succeeded", "refunded"])).exists():
+        raise RuleRefused("An online payment succeeded on this invoice (even if refunded); it cannot be voided (R13).")
+    if online.where(Payment.state == "processing").exists():
+        raise RuleRefused("An online payment is processing on this invoice; wait until it completes (R13).")
+    if Payment.select().where((Payment.invoice == inv) & (Payment.source == "manual")).exists():
+        raise RuleRefused("This invoice has a payment; delete the payment before voiding (R13).")
+
+
+@mutation
+def void_invoice(ctx: Context, ref: str | int) -> Invoice:
+    inv = get_invoice(ref, for_update=True)
+    check_void(ctx, inv)
+    before = snapshot(inv)
+    inv.status = "voided"
+    drop_reminders(inv)
+    _save(inv, ctx)
+    _history(ctx, inv, before, "voided", f"{inv.number} voided")
+    return inv
+
+
+# ---- R12: delete -----------------------------------------------------------------------------
+def check_delete(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
+    if inv.status == "draft":
+        require(ctx, "delete_draft")
+        return
+    if inv.status == "paid":
+        raise RuleRefused(f"{inv.number} is paid; paid invoices can never be deleted (R12).")
+    if inv.status == "voided":
+        raise RuleRefused(f"{inv.number} is voided; voided invoices are kept (R5).")
+    if not settings.allow_delete_unpaid:
+        raise RuleRefused("Deleting finalized invoices is off for this workspace; a super admin can turn on "
+                          "the setting allow_delete_unpaid.")
+    require(ctx, "delete_finalized")
+    if Payment.select().where(Payment.invoice == inv).exists():
+        raise RuleRefused("This invoice has a payment; invoices with payments cannot be deleted (R12).")
+
+
+@mutation
+def delete_invoice(ctx: Context, ref: str | int) -> str:
+    """R12: permanent; the number (if any) leaves a gap that is never filled (R3). History stays."""
+    inv = get_invoice(ref, for_update=True)
+    settings = _settings_ctx(ctx)
+    check_delete(ctx, inv, settings)
+    before = snapshot(inv)
+    label = inv.number or f"draft #{inv.id}"
+    after = {k: None for k in before}
+    history.record_changes(ctx, "invoice", inv.id, inv.number, before, after)
+    history.add_activity(ctx, inv.id, inv.number, "deleted", f"{label} deleted")
+    Payment.update(invoice=None).where(Payment.invoice == inv).execute()  # drafts may hold none; be safe
+    inv.delete_instance(recursive=False)
+    return label
+
+
+# ---- R33: reminders (planning; sending lives in mail/) ---------------------------------------
+def _offsets(settings: WorkspaceSettings) -> list[int]:
+    out = []
+    for part in settings.reminder_offsets.split(","):
+        part = part.strip()
+        if part:
+            out.append(int(part))
+    return sorted(set(out))
+
+
+def plan_reminders(inv: Invoice, ctx: Context, settings: WorkspaceSettings | None = None) -> None:
+    """Plan upcoming reminders for an open invoice with a balance; deleted ones stay deleted."""
+    settings = settings or load_settings()
+    if inv.status != "open" or inv.balance_minor <= 0 or inv.due_date is None:
+        return
+    today = ctx.today()
+    for off in _offsets(settings):
+        due_on = inv.due_date + dt.timedelta(days=off)
+        existing = Reminder.get_or_none((Reminder.invoice == inv) & (Reminder.offset_days == off))
+        if existing is None:
+            if due_on >= today:
+                Reminder.create(invoice=inv, offset_days=off, due_on=due_on, state="planned")
+        elif existing.state in ("planned", "dropped") and due_on >= today:
+            existing.due_on, existing.state = due_on, "planned"
+            existing.save()
+
+
+def replan_reminders(inv: Invoice, ctx: Context) -> None:
+    """R6: a changed due date moves the upcoming reminders (deleted ones stay deleted)."""
+    Reminder.update(state="dropped").where((Reminder.invoice == inv) & (Reminder.state == "planned")).execute()
+    plan_reminders(inv, ctx)
+
+
+def drop_reminders(inv: Invoice) -> None:
+    """R8/R13: a paid or voided invoice gets no reminder."""
+    Reminder.update(state="dropped").where((Reminder.invoice == inv) & (Reminder.state == "planned")).execute()
+
+
+@mutation
+def delete_reminder(ctx: Context, reminder_id: int) -> Reminder:
+    require(ctx, "reminders")
+    r = Reminder.get_or_none(Reminder.id == reminder_id)
+    if r is None:
+        raise NotFound(f"No reminder {reminder_id}.")
+    if r.state != "planned":
+        raise RuleRefused(f"Reminder {reminder_id} is {r.state}; only upcoming reminders can be deleted.")
+    r.state = "deleted"
+    r.save()
+    inv = r.invoice
+    history.add_activity(ctx, inv.id, inv.number, "reminder_deleted",
+                         f"Reminder of {r.due_on.isoformat()} ({r.offset_days:+d} days) deleted")
+    return r
+
+
+def upcoming_reminders(inv: Invoice) -> list[Reminder]:
+    return list(Reminder.select().where((Reminder.invoice == inv) & (Reminder.state == "planned"))
+                .order_by(Reminder.due_on))
+
+
+# ---- R16: activities -------------------------------------------------------------------------
+@mutation
+def add_note(ctx: Context, ref: str | int, text: str) -> Activity:
+    require(ctx, "activity")
+    inv = get_invoice(ref)
+    try:
+        text = clean(text, what="Note", multiline=True, max_length=5000)
+    except ValueError as exc:
+        raise BadInput(str(exc) + ".", field="text") from None
+    if not text.strip():
+        raise BadInput("A note needs some text.", field="text")
+    return history.add_activity(ctx, inv.id, inv.number, "note", text)
+
+
+@mutation
+def add_task(ctx: Context, ref: str | int, text: str, due: dt.date | None = None) -> Activity:
+    require(ctx, "activity")
+    inv = get_invoice(ref)
+    try:
+        text = clean(text, what="Task", max_length=500)
+    except ValueError as exc:
+        raise BadInput(str(exc) + ".", field="text") from None
+    if not text:
+        raise BadInput("A task needs some text.", field="text")
+    return history.add_activity(ctx, inv.id, inv.number, "task", text, due_date=due)
+
+
+@mutation
+def complete_task(ctx: Context, task_id: int) -> Activity:
+    require(ctx, "activity")
+    task = Activity.get_or_none((Activity.id == task_id) & (Activity.kind == "task"))
+    if task is None:
+        raise NotFound(f"No task {task_id}.")
+    if Activity.select().where((Activity.kind == "task_done") & (Activity.ref_id == task_id)).exists():
+        raise RuleRefused("This task is already done.")
+    return history.add_activity(ctx, task.invoice_id, task.invoice_number, "task_done",
+                                f"Done: {task.text}", ref_id=task_id)
+
+
+def activities(invoice_id: int, search: str = "") -> list[Activity]:
+    """R16: the history card, newest first; ``search`` matches text, kind and user."""
+    q = Activity.select().where(Activity.invoice_id == invoice_id)
+    if search:
+        q = q.where(Activity.text.contains(search) | Activity.kind.contains(search)
+                    | Activity.user_login.contains(search))
+    return list(q.order_by(Activity.id.desc()))
+
+
+def done_task_ids(invoice_id: int) -> set[int]:
+    return {a.ref_id for a in Activity.select(Activity.ref_id).where(
+        (Activity.invoice_id == invoice_id) & (Activity.kind == "task_done"))}
+
+
+def property_history(invoice_id: int, prop: str | None = None) -> list[PropertyChange]:
+    """R15: property changes of an invoice, oldest first, optionally of one property."""
+    q = PropertyChange.select().where((PropertyChange.object_type == "invoice")
+                                      & (PropertyChange.object_id == invoice_id))
+    if prop:
+        q = q.where(PropertyChange.property == prop)
+    return list(q.order_by(PropertyChange.id))
+
+
+# ---- R4/R5: the actions menu -----------------------------------------------------------------
+@dataclass(frozen=True)
+class ActionState:
+    id: str
+    label: str
+    enabled: bool
+    reason: str = ""
+
+
+_DRAFT_ACTIONS = ("edit", "finalize", "property_history", "clone", "delete")
+_STATUS_ACTIONS = {
+    "open": ("edit", "record_payment", "view_invoice", "property_history", "copy_link", "send_email",
+             "download_pdf", "edit_reminders", "charge", "clone", "delete", "void"),
+    "paid": ("view_invoice", "property_history", "copy_link", "send_email", "download_pdf", "clone"),
+    "voided": ("view_invoice", "property_history", "copy_link", "download_pdf", "clone"),
+}
+ACTION_LABELS = {
+    "edit": "Edit", "finalize": "Finalize", "record_payment": "Record payment", "view_invoice": "View invoice",
+    "property_history": "View property history", "copy_link": "Copy link", "send_email": "Send by email",
+    "download_pdf": "Download PDF", "edit_reminders": "Edit reminders", "charge": "Charge saved payment method",
+    "clone": "Clone", "delete": "Delete", "void": "Void",
+}
+# Actions whose machinery is built elsewhere register themselves here (id → reason it is missing).
+UNAVAILABLE: dict[str, str] = {"charge": "No payment processor is configured for this workspace."}
+
+
+def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
+    """Exactly R4's actions for a draft and R5's for the status, each enabled or with the reason."""
+    settings = _settings_ctx(ctx)
+    ids = _DRAFT_ACTIONS if inv.status == "draft" else _STATUS_ACTIONS[inv.status]
+    out = []
+    for action in ids:
+        reason = ""
+        try:
+            if action in UNAVAILABLE:
+                reason = UNAVAILABLE[action]
+            elif action == "edit":
+                check_edit(ctx, inv, settings)
+            elif action == "finalize":
+                require(ctx, "finalize")
+                _check_finalizable(inv)
+            elif action == "record_payment":
+                require(ctx, "record_payment")
+                if inv.balance_minor <= 0:
+                    reason = "Nothing is due on this invoice."
+            elif action in ("send_email", "edit_reminders"):
+                require(ctx, "send" if action == "send_email" else "reminders")
+            elif action == "clone":
+                require(ctx, "clone")
+            elif action == "delete":
+                check_delete(ctx, inv, settings)
+            elif action == "void":
+                check_void(ctx, inv)
+        except (RuleRefused, BadInput) as exc:
+            reason = exc.message
+        out.append(ActionState(action, ACTION_LABELS[action], not reason, reason))
+    return out
+
+
+# ---- listing ---------------------------------------------------------------------------------
+def sql_context(ctx: Context) -> SqlContext:
+    _settings_ctx(ctx)
+    return SqlContext(today=ctx.today(), user_id=ctx.user.id if ctx.user else None, login=ctx.login)
+
+
+def query_invoices(ctx: Context, filters=None, sort: str | None = None, search: str = "") -> pw.ModelSelect:
+    """Invoices matching an R20 filter set and a quick search, sorted by a catalogue property."""
+    from invoice_tui.domain import catalogue
+    from invoice_tui.domain.filters import compile_filters
+
+    require(ctx, "view")
+    sctx = sql_context(ctx)
+    q = Invoice.select()
+    where = compile_filters(filters, sctx)
+    if where is not None:
+        q = q.where(where)
+    if search:
+        s = search.strip()
+        q = q.where(Invoice.number.contains(s) | Invoice.contact_name.contains(s)
+                    | Invoice.contact_email.contains(s) | Invoice.company_name.contains(s)
+                    | Invoice.po_number.contains(s))
+    desc = False
+    key = sort or "-id"
+    if key.startswith("-"):
+        desc, key = True, key[1:]
+    prop = catalogue.get(key)
+    if not prop.sortable:
+        raise BadInput(f"{prop.label()} cannot be sorted.", field="sort")
+    col = prop.sql(sctx)
+    order = [col.desc() if desc else col.asc()]
+    if prop.id != "id":  # the id breaks ties, so keyset pagination is exact
+        order.append(Invoice.id.desc() if desc else Invoice.id.asc())
+    return q.order_by(*order)
+
+
+def invoice_payments(inv: Invoice) -> list[Payment]:
+    return list(Payment.select().where(Payment.invoice == inv).order_by(Payment.date, Payment.id))
+
+
+def may(ctx: Context, permission: str) -> bool:
+    return has(ctx, permission)

@@ -1,0 +1,115 @@
+"""Money (R18): integer minor units in the database, ``Decimal`` in the domain.
+
+The number of decimals of a currency is its ISO 4217 exponent; rounding is half up (away from
+zero). Nothing here ever uses binary floating point.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+from invoice_tui.domain.errors import BadInput
+
+# ISO 4217 exponents where CLDR's (babel's) display precision differs from the standard.
+_ISO_EXPONENT_OVERRIDES = {
+    "IDR": 2, "HUF": 2, "TWD": 2, "PKR": 2, "IRR": 2, "RSD": 2, "LBP": 2, "IQD": 3,
+    "ALL": 2, "AMD": 2, "COP": 2, "CRC": 2, "KPW": 2, "LAK": 2, "MGA": 2, "MMK": 2,
+    "SLL": 2, "SOS": 2, "SYP": 2, "YER": 2, "UZS": 2, "AFN": 2, "MRU": 2,
+}
+_NOT_ISO = {"XXX", "XTS"}
+
+
+@lru_cache(maxsize=None)
+def known_currencies() -> frozenset[str]:
+    return frozenset(c for c in list_currencies() if re.fullmatch(r"[A-Z]{3}", c)) - _NOT_ISO
+
+
+def check_currency(code: str) -> str:
+    """Return the upper-case ISO 4217 code or raise :class:`BadInput`."""
+    c = (code or "").strip().upper()
+    if c not in known_currencies():
+        raise BadInput(
+            f"'{code}' is not an ISO 4217 currency code; use a code such as EUR, USD, GBP or JPY.",
+            field="currency",
+        )
+    return c
+
+
+@lru_cache(maxsize=None)
+def exponent(currency: str) -> int:
+    """Number of decimals of ``currency`` (ISO 4217): 2 for EUR, 0 for JPY, 3 for KWD."""
+    if currency in _ISO_EXPONENT_OVERRIDES:
+        return _ISO_EXPONENT_OVERRIDES[currency]
+    return int(get_currency_precision(currency))
+
+
+@lru_cache(maxsize=None)
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-exponent(currency))
+
+
+def round_money(value: Decimal, currency: str) -> Decimal:
+    """Round half up (away from zero) to the currency's decimals."""
+    return value.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Exact conversion of an amount already at the currency's precision to minor units."""
+    q = round_money(amount, currency)
+    return int(q.scaleb(exponent(currency)))
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    return Decimal(int(minor)).scaleb(-exponent(currency)).quantize(quantum(currency))
+
+
+_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def parse_decimal(text: str | int | Decimal, *, what: str = "number", field: str | None = None) -> Decimal:
+    """Parse a dot-decimal number (``"1234.50"``) exactly; refuse NaN, infinities and words."""
+    if isinstance(text, Decimal):
+        value = text
+    elif isinstance(text, int) and not isinstance(text, bool):
+        value = Decimal(text)
+    elif isinstance(text, str):
+        s = text.strip().replace("_", "")
+        if not _NUMBER_RE.match(s):
+            raise BadInput(f"'{text}' is not a valid {what}; write it with a dot for decimals, e.g. 1234.50.", field=field)
+        try:
+            value = Decimal(s)
+        except InvalidOperation:  # pragma: no cover - the regex already guarantees the form
+            raise BadInput(f"'{text}' is not a valid {what}.", field=field) from None
+    else:
+        raise BadInput(f"{text!r} is not a valid {what}.", field=field)
+    if not value.is_finite():
+        raise BadInput(f"'{text}' is not a valid {what}.", field=field)
+    if abs(value) >= Decimal("1e15"):
+        raise BadInput(f"{what.capitalize()} '{text}' is too large.", field=field)
+    return value
+
+
+def parse_amount(text: str | int | Decimal, currency: str, *, field: str = "amount", positive: bool = False) -> Decimal:
+    """Parse a money amount with at most the currency's decimals (R8)."""
+    value = parse_decimal(text, what="amount", field=field)
+    exp = exponent(currency)
+    if value != value.quantize(quantum(currency), rounding=ROUND_HALF_UP):
+        places = "no decimals" if exp == 0 else f"at most {exp} decimals"
+        raise BadInput(f"{currency} amounts have {places}; '{text}' has more.", field=field)
+    if positive and value <= 0:
+        raise BadInput("The amount must be greater than zero.", field=field)
+    return value.quantize(quantum(currency))
+
+
+def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
+    """Human display (babel), e.g. ``€1,234.50`` or ``1 234,50 €``."""
+    return format_currency(round_money(amount, currency), currency, locale=locale)
+
+
+def plain(amount: Decimal) -> str:
+    """Decimal string for JSON and CSV (dot, no grouping)."""
+    return format(amount, "f")

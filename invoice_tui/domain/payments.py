@@ -1,0 +1,325 @@
+"""Payment services: R8 (record), R9 (apply existing), R10 (receipts), R11 (delete), and the
+states of online payments (R7, R13)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import peewee as pw
+from pydantic import BaseModel, field_validator
+
+from invoice_tui.db.models import Contact, Invoice, Payment
+from invoice_tui.domain import history
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import BadInput, NotFound, RuleRefused
+from invoice_tui.domain.invoices import (_history, _payment_snapshot, _save, _store_totals, drop_reminders,
+                                         get_invoice, plan_reminders, snapshot)
+from invoice_tui.domain.money import check_currency, from_minor, parse_amount, plain, to_minor
+from invoice_tui.domain.permissions import require
+from invoice_tui.domain.text import clean
+from invoice_tui.domain.tx import mutation, validate
+
+METHODS = ("cash", "check", "bank_transfer", "card", "other")
+STATES = ("processing", "succeeded", "failed", "canceled", "refunded")
+SOURCES = ("manual", "online")
+
+# R10: receipt sending is provided by the mail package when it is installed; it registers a
+# callable here (payment → None) that queues the receipt in the outbox.
+RECEIPT_SENDER = None
+
+
+class PaymentInput(BaseModel):
+    amount: str | Decimal
+    date: dt.date | None = None
+    method: str = "other"
+    reference: str = ""
+    note: str = ""
+    send_receipt: bool = False
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v: str) -> str:
+        v = (v or "other").strip().lower().replace("-", "_").replace(" ", "_")
+        if v not in METHODS:
+            raise ValueError(f"method is one of {', '.join(METHODS)}")
+        return v
+
+    @field_validator("reference")
+    @classmethod
+    def _ref(cls, v: str) -> str:
+        return clean(v, what="Reference", max_length=200)
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, v: str) -> str:
+        return clean(v, what="Note", multiline=True, max_length=2000)
+
+
+@dataclass
+class PaymentResult:
+    payment: Payment
+    invoice: Invoice | None
+    receipt_queued: bool = False
+
+
+def get_payment(payment_id: int | str, *, for_update: bool = False) -> Payment:
+    text = str(payment_id).strip()
+    if not text.isdigit():
+        raise BadInput(f"'{payment_id}' is not a payment id (a number; see: invoice-tui payments list).")
+    q = Payment.select().where(Payment.id == int(text))
+    from invoice_tui.db import is_postgres
+    if for_update and is_postgres():
+        q = q.for_update()
+    p = q.first()
+    if p is None:
+        raise NotFound(f"No payment {text}; see: invoice-tui payments list")
+    return p
+
+
+def _check_amount_against(inv: Invoice, amount_minor: int) -> None:
+    """R8's limits: amount > 0, ≤ balance due; below the balance only with partial payments."""
+    if inv.status != "open":
+        if inv.status == "voided":
+            raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).")
+        if inv.status == "paid":
+            raise RuleRefused(f"{inv.number} is already paid.")
+        raise RuleRefused("Payments are recorded on finalized invoices; finalize the draft first.")
+    if amount_minor <= 0:
+        raise BadInput("The amount must be greater than zero.", field="amount")
+    balance = inv.balance_minor
+    cur = inv.currency
+    if amount_minor > balance:
+        raise RuleRefused(f"The amount {plain(from_minor(amount_minor, cur))} {cur} is more than the balance due "
+                          f"({plain(from_minor(balance, cur))} {cur}) (R8).", field="amount")
+    if amount_minor < balance and not inv.allow_partial:
+        raise RuleRefused(f"This invoice does not allow partial payments; the amount must be the balance due, "
+                          f"{plain(from_minor(balance, cur))} {cur} (R8).", field="amount")
+
+
+def _after_payment_change(ctx: Context, inv: Invoice, before: dict, kind: str, text: str,
+                          pay_date: dt.date | None = None) -> None:
+    """Recompute paid/balance (R18) and the status: balance 0 ⇒ paid (R8), else back to open (R11)."""
+    _store_totals(inv)
+    if inv.status == "open" and inv.balance_minor == 0:
+        inv.status = "paid"
+        inv.payment_date = pay_date or ctx.today()
+        drop_reminders(inv)
+    elif inv.status == "paid" and inv.balance_minor > 0:
+        inv.status = "open"
+        inv.payment_date = None
+        plan_reminders(inv, ctx)
+    _save(inv, ctx)
+    _history(ctx, inv, before, kind, text)
+
+
+def _queue_receipt(ctx: Context, payment: Payment) -> bool:
+    if RECEIPT_SENDER is None:
+        return False
+    RECEIPT_SENDER(ctx, payment)
+    return True
+
+
+@mutation
+def record_payment(ctx: Context, ref: str | int, data: PaymentInput | dict) -> PaymentResult:
+    """R8/R10: a manual payment applied to an open invoice."""
+    require(ctx, "record_payment")
+    data = validate(PaymentInput, data)
+    inv = get_invoice(ref, for_update=True)
+    amount = parse_amount(data.amount, inv.currency, positive=True)
+    minor = to_minor(amount, inv.currency)
+    _check_amount_against(inv, minor)
+    before = snapshot(inv)
+    now = ctx.now()
+    contact = inv.billing_contact_id
+    pay_date = data.date or ctx.today()
+    p = Payment.create(amount_minor=minor, currency=inv.currency, date=pay_date, method=data.method,
+                       reference=data.reference, note=data.note, source="manual", state="succeeded",
+                       ever_succeeded=True, contact=contact, invoice=inv, created_by=ctx.login, created_at=now,
+                       applied_at=now)
+    history.record_changes(ctx, "payment", p.id, inv.number, {}, _payment_snapshot(p))
+    _after_payment_change(ctx, inv, before, "payment_recorded",
+                          f"Payment #{p.id} of {plain(amount)} {inv.currency} recorded ({data.method})", pay_date)
+    queued = _queue_receipt(ctx, p) if data.send_receipt else False
+    return PaymentResult(p, inv, queued)
+
+
+class NewPaymentInput(BaseModel):
+    amount: str | Decimal
+    currency: str
+    date: dt.date | None = None
+    method: str = "other"
+    reference: str = ""
+    note: str = ""
+    source: str = "manual"
+    state: str = "succeeded"
+    contact_id: int | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, v: str) -> str:
+        if v not in SOURCES:
+            raise ValueError("source is manual or online")
+        return v
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, v: str) -> str:
+        if v not in STATES:
+            raise ValueError(f"state is one of {', '.join(STATES)}")
+        return v
+
+    _method = field_validator("method")(PaymentInput._method.__func__)
+    _ref = field_validator("reference")(PaymentInput._ref.__func__)
+    _note = field_validator("note")(PaymentInput._note.__func__)
+
+
+@mutation
+def add_payment(ctx: Context, data: NewPaymentInput | dict) -> Payment:
+    """An unapplied payment (received before its invoice was known, or an online one)."""
+    require(ctx, "add_payment")
+    data = validate(NewPaymentInput, data)
+    currency = check_currency(data.currency)
+    amount = parse_amount(data.amount, currency, positive=True)
+    if data.source == "manual" and data.state not in ("succeeded",):
+        raise BadInput("A manual payment is recorded as succeeded.", field="state")
+    if data.contact_id is not None and not Contact.get_or_none(Contact.id == data.contact_id):
+        raise NotFound(f"No contact with id {data.contact_id}.")
+    p = Payment.create(amount_minor=to_minor(amount, currency), currency=currency, date=data.date or ctx.today(),
+                       method=data.method, reference=data.reference, note=data.note, source=data.source,
+                       state=data.state, ever_succeeded=data.state in ("succeeded", "refunded"),
+                       contact=data.contact_id, invoice=None, created_by=ctx.login, created_at=ctx.now())
+    history.record_changes(ctx, "payment", p.id, None, {}, _payment_snapshot(p))
+    return p
+
+
+def find_unapplied(currency: str, query: str = "", limit: int = 50) -> list[Payment]:
+    """R9: unapplied succeeded payments in ``currency``, by amount, payment id or contact email."""
+    q = (Payment.select(Payment, Contact).join(Contact, pw.JOIN.LEFT_OUTER)
+         .where(Payment.invoice.is_null() & (Payment.currency == currency)
+                & (Payment.state.in_(["succeeded", "processing"]))))
+    text = (query or "").strip()
+    if text:
+        conds = [Contact.email.contains(text)]
+        if text.lstrip("#").isdigit():
+            conds.append(Payment.id == int(text.lstrip("#")))
+        try:
+            amount = parse_amount(text, currency)
+            conds.append(Payment.amount_minor == to_minor(amount, currency))
+        except BadInput:
+            pass
+        cond = conds[0]
+        for c in conds[1:]:
+            cond = cond | c
+        q = q.where(cond)
+    return list(q.order_by(Payment.date.desc(), Payment.id.desc()).limit(limit))
+
+
+@mutation
+def apply_payment(ctx: Context, payment_id: int | str, ref: str | int) -> PaymentResult:
+    """R9: apply an unapplied payment; the database arbitrates two users applying it at once."""
+    require(ctx, "apply_payment")
+    inv = get_invoice(ref, for_update=True)
+    p = get_payment(payment_id)
+    if p.invoice_id is not None:
+        other = Invoice.get_or_none(Invoice.id == p.invoice_id)
+        raise RuleRefused(f"Payment #{p.id} is already applied to {other.number if other else 'another invoice'}; "
+                          "a payment is applied to one invoice only (R9).")
+    if p.currency != inv.currency:
+        raise RuleRefused(f"Payment #{p.id} is in {p.currency}; this invoice is in {inv.currency} (R9).")
+    if p.state not in ("succeeded", "processing"):
+        raise RuleRefused(f"Payment #{p.id} is {p.state}; only succeeded payments can be applied.")
+    _check_amount_against(inv, p.amount_minor)
+    before = snapshot(inv)
+    pbefore = _payment_snapshot(p)
+    now = ctx.now()
+    updated = (Payment.update(invoice=inv.id, applied_at=now)
+               .where((Payment.id == p.id) & Payment.invoice.is_null()).execute())
+    if updated != 1:
+        raise RuleRefused(f"Payment #{p.id} was just applied to another invoice (R9).")
+    p = Payment.get_by_id(p.id)
+    history.record_changes(ctx, "payment", p.id, inv.number, pbefore, _payment_snapshot(p))
+    _after_payment_change(ctx, inv, before, "payment_applied",
+                          f"Payment #{p.id} of {plain(from_minor(p.amount_minor, p.currency))} {p.currency} applied",
+                          p.date)
+    return PaymentResult(p, inv)
+
+
+@mutation
+def delete_payment(ctx: Context, payment_id: int | str) -> Invoice | None:
+    """R11: delete a manual payment; restores the balance and reopens a paid invoice."""
+    require(ctx, "delete_payment")
+    p = get_payment(payment_id, for_update=True)
+    if p.source == "online":
+        raise RuleRefused("Online payments are never deleted; refund them instead (R11).")
+    inv = get_invoice(p.invoice_id, for_update=True) if p.invoice_id else None
+    pbefore = _payment_snapshot(p)
+    before = snapshot(inv) if inv else None
+    p.delete_instance()
+    history.record_changes(ctx, "payment", int(payment_id), inv.number if inv else None, pbefore,
+                           {k: None for k in pbefore})
+    if inv is not None:
+        _after_payment_change(ctx, inv, before, "payment_deleted",
+                              f"Payment #{payment_id} of {pbefore['amount']} {pbefore['currency']} deleted")
+    return inv
+
+
+_TRANSITIONS = {
+    "processing": {"succeeded", "failed", "canceled"},
+    "succeeded": {"refunded"},
+}
+
+
+@mutation
+def set_payment_state(ctx: Context, payment_id: int | str, state: str) -> Payment:
+    """Online payments move processing → succeeded/failed/canceled, succeeded → refunded (the
+    payment processor's callbacks). A success changes the invoice's version (R7)."""
+    require(ctx, "update_payment_state")
+    if state not in STATES:
+        raise BadInput(f"State is one of {', '.join(STATES)}.", field="state")
+    p = get_payment(payment_id, for_update=True)
+    if p.source != "online":
+        raise RuleRefused("Only online payments change state; delete a manual payment instead (R11).")
+    if state not in _TRANSITIONS.get(p.state, set()):
+        raise RuleRefused(f"Payment #{p.id} is {p.state}; it cannot become {state}.")
+    inv = get_invoice(p.invoice_id, for_update=True) if p.invoice_id else None
+    pbefore = _payment_snapshot(p)
+    p.state = state
+    if state == "succeeded":
+        p.ever_succeeded = True
+    p.save()
+    history.record_changes(ctx, "payment", p.id, inv.number if inv else None, pbefore, _payment_snapshot(p))
+    if inv is not None:
+        before = snapshot(inv)
+        if state == "succeeded" and inv.status == "voided":
+            raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).")
+        _after_payment_change(ctx, inv, before, f"payment_{state}",
+                              f"Online payment #{p.id} {state}", p.date)
+    return p
+
+
+def list_payments(applied: bool | None = None, state: str | None = None, search: str = "",
+                  limit: int | None = None) -> list[Payment]:
+    q = Payment.select(Payment, Contact).join(Contact, pw.JOIN.LEFT_OUTER)
+    if applied is True:
+        q = q.where(Payment.invoice.is_null(False))
+    elif applied is False:
+        q = q.where(Payment.invoice.is_null())
+    if state:
+        q = q.where(Payment.state == state)
+    if search:
+        q = q.where(Contact.email.contains(search) | Payment.reference.contains(search))
+    q = q.order_by(Payment.id.desc())
+    if limit:
+        q = q.limit(limit)
+    return list(q)
+
+
+def payment_record(p: Payment) -> dict:
+    inv = Invoice.get_or_none(Invoice.id == p.invoice_id) if p.invoice_id else None
+    contact = Contact.get_or_none(Contact.id == p.contact_id) if p.contact_id else None
+    return {"id": p.id, "amount": plain(from_minor(p.amount_minor, p.currency)), "currency": p.currency,
+            "date": p.date.isoformat(), "method": p.method, "reference": p.reference, "note": p.note,
+            "source": p.source, "state": p.state, "contact_email": contact.email if contact else None,
+            "invoice_id": p.invoice_id, "invoice_number": inv.number if inv else None}

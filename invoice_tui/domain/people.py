@@ -1,0 +1,301 @@
+"""Users (R17), contacts and companies."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel, field_validator
+
+from invoice_tui.db.models import Company, Contact, Invoice, User
+from invoice_tui.domain import history
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import BadInput, NotFound, RuleRefused
+from invoice_tui.domain.permissions import parse_permissions, require
+from invoice_tui.domain.text import check_email, clean
+from invoice_tui.domain.tx import mutation, validate
+
+
+# ---- users -------------------------------------------------------------------------------
+def find_user(login: str) -> User | None:
+    return User.get_or_none(User.login == login)
+
+
+def get_user(login: str) -> User:
+    user = find_user(login)
+    if user is None:
+        raise NotFound(f"No user '{login}'; see them with: invoice-tui users list")
+    return user
+
+
+def _user_snapshot(u: User) -> dict:
+    return {"login": u.login, "name": u.name, "email": u.email, "permissions": u.permissions}
+
+
+def _check_login(login: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9._@+-]{1,128}", login or ""):
+        raise BadInput(f"'{login}' is not a valid login; use letters, digits and . _ @ + -.", field="login")
+    return login
+
+
+@mutation
+def ensure_first_user(ctx: Context) -> User | None:
+    """R17: the first user of a new workspace is its super admin."""
+    if User.select().exists():
+        return find_user(ctx.login)
+    _check_login(ctx.login)
+    user = User.create(login=ctx.login, name=ctx.login, permissions="view,create,edit,delete,super_admin",
+                       created_at=ctx.now())
+    ctx.user = user
+    history.record_changes(ctx, "user", user.id, None, {}, _user_snapshot(user))
+    return user
+
+
+@mutation
+def add_user(ctx: Context, login: str, name: str = "", email: str = "", permissions: str = "view") -> User:
+    require(ctx, "users")
+    _check_login(login)
+    if find_user(login):
+        raise RuleRefused(f"User '{login}' already exists; change their permissions with: "
+                          f"invoice-tui users grant {login} PERMS")
+    try:
+        name = clean(name, what="Name", max_length=200)
+    except ValueError as exc:
+        raise BadInput(str(exc) + ".", field="name") from None
+    email = check_email(email) if email else ""
+    user = User.create(login=login, name=name or login, email=email,
+                       permissions=parse_permissions(permissions), created_at=ctx.now())
+    history.record_changes(ctx, "user", user.id, None, {}, _user_snapshot(user))
+    return user
+
+
+@mutation
+def grant(ctx: Context, login: str, permissions: str) -> User:
+    """Set a user's permissions to exactly ``permissions`` (view is always kept)."""
+    require(ctx, "users")
+    user = get_user(login)
+    before = _user_snapshot(user)
+    new = parse_permissions(permissions)
+    if "super_admin" in before["permissions"] and "super_admin" not in new:
+        others = User.select().where((User.id != user.id) & User.permissions.contains("super_admin")).count()
+        if others == 0:
+            raise RuleRefused("This is the last super admin; grant super_admin to someone else first.")
+    user.permissions = new
+    user.save()
+    history.record_changes(ctx, "user", user.id, None, before, _user_snapshot(user))
+    return user
+
+
+@mutation
+def set_preference(ctx: Context, key: str, value) -> None:
+    """Per-user preferences (e.g. the last export folder); unknown users keep none."""
+    if ctx.user is None:
+        return
+    user = User.get_by_id(ctx.user.id)
+    prefs = json.loads(user.preferences or "{}")
+    prefs[key] = value
+    user.preferences = json.dumps(prefs)
+    user.save()
+
+
+def preference(ctx: Context, key: str, default=None):
+    if ctx.user is None:
+        return default
+    user = User.get_or_none(User.id == ctx.user.id)
+    return json.loads(user.preferences or "{}").get(key, default) if user else default
+
+
+def list_users() -> list[User]:
+    return list(User.select().order_by(User.login))
+
+
+# ---- companies -----------------------------------------------------------------------------
+class CompanyInput(BaseModel):
+    name: str
+    domain: str = ""
+    address: str = ""
+    tax_id: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = clean(v, what="Company name", max_length=200)
+        if not v:
+            raise ValueError("a company needs a name")
+        return v
+
+    @field_validator("domain", "tax_id")
+    @classmethod
+    def _short(cls, v: str) -> str:
+        return clean(v, what="This field", max_length=253)
+
+    @field_validator("address")
+    @classmethod
+    def _addr(cls, v: str) -> str:
+        return clean(v, what="Address", multiline=True, max_length=1000)
+
+
+def _company_snapshot(c: Company) -> dict:
+    return {"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id}
+
+
+@mutation
+def add_company(ctx: Context, data: CompanyInput | dict) -> Company:
+    require(ctx, "add_company")
+    data = validate(CompanyInput, data)
+    company = Company.create(**data.model_dump(), created_at=ctx.now())
+    history.record_changes(ctx, "company", company.id, None, {}, _company_snapshot(company))
+    return company
+
+
+@mutation
+def edit_company(ctx: Context, company_id: int, data: dict) -> Company:
+    require(ctx, "edit_contact")
+    company = Company.get_or_none(Company.id == company_id)
+    if company is None:
+        raise NotFound(f"No company with id {company_id}.")
+    before = _company_snapshot(company)
+    merged = validate(CompanyInput, {**before, **data})
+    for k, v in merged.model_dump().items():
+        setattr(company, k, v)
+    company.save()
+    if before["name"] != company.name:
+        Invoice.update(company_name=company.name).where(Invoice.company == company).execute()
+    history.record_changes(ctx, "company", company.id, None, before, _company_snapshot(company))
+    return company
+
+
+def find_company(name_or_id: str | int) -> Company:
+    """By id or exact name (case-insensitive); an ambiguous name is refused with the fix."""
+    text = str(name_or_id).strip()
+    if text.isdigit():
+        c = Company.get_or_none(Company.id == int(text))
+        if c:
+            return c
+    matches = list(Company.select().where(Company.name ** text).limit(5))
+    matches = [c for c in matches if c.name.lower() == text.lower()]
+    if not matches:
+        raise NotFound(f"No company named '{text}'; add it with: invoice-tui companies add --name \"{text}\"")
+    if len(matches) > 1:
+        ids = ", ".join(str(c.id) for c in matches)
+        raise NotFound(f"Several companies are named '{text}' (ids {ids}); give the id instead of the name.")
+    return matches[0]
+
+
+def list_companies(search: str = "", limit: int | None = None) -> list[Company]:
+    q = Company.select().order_by(Company.name, Company.id)
+    if search:
+        q = q.where(Company.name.contains(search) | Company.domain.contains(search))
+    if limit:
+        q = q.limit(limit)
+    return list(q)
+
+
+# ---- contacts ------------------------------------------------------------------------------
+class ContactInput(BaseModel):
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    address: str = ""
+    company_id: int | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        try:
+            return check_email(v)
+        except BadInput as exc:
+            raise ValueError(exc.message.rstrip(".")) from None
+
+    @field_validator("first_name", "last_name", "phone")
+    @classmethod
+    def _short(cls, v: str) -> str:
+        return clean(v, what="This field", max_length=200)
+
+    @field_validator("address")
+    @classmethod
+    def _addr(cls, v: str) -> str:
+        return clean(v, what="Address", multiline=True, max_length=1000)
+
+
+def _contact_snapshot(c: Contact) -> dict:
+    return {"email": c.email, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
+            "address": c.address, "company": c.company.name if c.company_id else None}
+
+
+@mutation
+def add_contact(ctx: Context, data: ContactInput | dict) -> Contact:
+    require(ctx, "add_contact")
+    data = validate(ContactInput, data)
+    if Contact.select().where(Contact.email == data.email).exists():
+        raise RuleRefused(f"A contact with the email {data.email} already exists.")
+    if data.company_id is not None and Company.get_or_none(Company.id == data.company_id) is None:
+        raise NotFound(f"No company with id {data.company_id}.")
+    contact = Contact.create(email=data.email, first_name=data.first_name, last_name=data.last_name,
+                             phone=data.phone, address=data.address, company=data.company_id,
+                             created_at=ctx.now())
+    history.record_changes(ctx, "contact", contact.id, None, {}, _contact_snapshot(contact))
+    return contact
+
+
+@mutation
+def edit_contact(ctx: Context, contact_id: int, data: dict) -> Contact:
+    require(ctx, "edit_contact")
+    contact = get_contact(contact_id)
+    before = _contact_snapshot(contact)
+    current = {"email": contact.email, "first_name": contact.first_name, "last_name": contact.last_name,
+               "phone": contact.phone, "address": contact.address, "company_id": contact.company_id}
+    merged = validate(ContactInput, {**current, **data})
+    if merged.email != contact.email and Contact.select().where(
+            (Contact.email == merged.email) & (Contact.id != contact.id)).exists():
+        raise RuleRefused(f"A contact with the email {merged.email} already exists.")
+    for k, v in merged.model_dump().items():
+        setattr(contact, "company" if k == "company_id" else k, v)
+    contact.save()
+    Invoice.update(contact_name=contact.display_name, contact_email=contact.email).where(
+        Invoice.billing_contact == contact).execute()
+    history.record_changes(ctx, "contact", contact.id, None, before, _contact_snapshot(contact))
+    return contact
+
+
+@mutation
+def delete_contact(ctx: Context, contact_id: int) -> None:
+    require(ctx, "delete_contact")
+    contact = get_contact(contact_id)
+    billed = list(Invoice.select(Invoice.id, Invoice.number).where(Invoice.billing_contact == contact).limit(3))
+    if billed:
+        refs = ", ".join(i.number or f"draft #{i.id}" for i in billed)
+        raise RuleRefused(f"{contact.display_name} is the billing contact of {refs}; "
+                          "change the billing contact of those invoices first.")
+    before = _contact_snapshot(contact)
+    contact.delete_instance(recursive=False)
+    history.record_changes(ctx, "contact", contact_id, None, before, {k: None for k in before})
+
+
+def get_contact(contact_id: int) -> Contact:
+    c = Contact.get_or_none(Contact.id == contact_id)
+    if c is None:
+        raise NotFound(f"No contact with id {contact_id}.")
+    return c
+
+
+def find_contact(email_or_id: str | int) -> Contact:
+    text = str(email_or_id).strip()
+    if text.isdigit():
+        return get_contact(int(text))
+    c = Contact.get_or_none(Contact.email == text.lower())
+    if c is None:
+        raise NotFound(f"No contact with the email {text}; add it with: invoice-tui contacts add --email {text}")
+    return c
+
+
+def list_contacts(search: str = "", limit: int | None = None) -> list[Contact]:
+    q = Contact.select().order_by(Contact.last_name, Contact.first_name, Contact.id)
+    if search:
+        q = q.where(Contact.email.contains(search) | Contact.first_name.contains(search)
+                    | Contact.last_name.contains(search))
+    if limit:
+        q = q.limit(limit)
+    return list(q)

@@ -1,0 +1,71 @@
+"""R17: the permission each action needs, enforced by the services for every entry point."""
+
+from __future__ import annotations
+
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import BadInput, PermissionDenied
+
+PERMISSIONS = ("view", "create", "edit", "delete", "super_admin")
+
+# action → permission (super_admin implies every permission).
+ACTION_PERMISSION: dict[str, str] = {
+    "view": "view",
+    "create_draft": "create",
+    "clone": "create",
+    "add_contact": "create",
+    "add_company": "create",
+    "edit_contact": "edit",
+    "delete_contact": "edit",
+    "edit": "edit",
+    "finalize": "edit",
+    "record_payment": "edit",
+    "apply_payment": "edit",
+    "delete_payment": "edit",
+    "add_payment": "edit",
+    "update_payment_state": "edit",
+    "send": "edit",
+    "reminders": "edit",
+    "activity": "edit",
+    "void": "edit",
+    "delete_draft": "edit",
+    "delete_finalized": "delete",
+    "settings": "super_admin",
+    "users": "super_admin",
+    "reset_counter": "super_admin",
+}
+
+PERMISSION_NAMES = {
+    "view": "view", "create": "create", "edit": "edit", "delete": "delete", "super_admin": "super admin",
+}
+
+
+def has(ctx: Context, permission: str) -> bool:
+    perms = ctx.permissions
+    return "super_admin" in perms or permission in perms
+
+
+def require(ctx: Context, action: str) -> None:
+    """Raise :class:`PermissionDenied` unless ``ctx`` may perform ``action``."""
+    permission = ACTION_PERMISSION[action]
+    if has(ctx, permission):
+        return
+    if ctx.user is None:
+        raise PermissionDenied(
+            f"'{ctx.login}' is not a user of this workspace and may only view; "
+            "a super admin can add them with: invoice-tui users add " + ctx.login
+        )
+    raise PermissionDenied(
+        f"{ctx.login} lacks the '{PERMISSION_NAMES[permission]}' permission needed for this; "
+        f"a super admin can grant it with: invoice-tui users grant {ctx.login} {permission}"
+    )
+
+
+def parse_permissions(text: str) -> str:
+    """Validate a comma-separated permission list; 'view' is always included."""
+    items = [p.strip().lower().replace("-", "_") for p in (text or "").split(",") if p.strip()]
+    unknown = [p for p in items if p not in PERMISSIONS]
+    if unknown:
+        raise BadInput(f"Unknown permission '{unknown[0]}'; use any of {', '.join(PERMISSIONS)}.",
+                       field="permissions")
+    chosen = {"view", *items}
+    return ",".join(p for p in PERMISSIONS if p in chosen)

@@ -1,0 +1,127 @@
+"""Workspace settings (in the database, shared by the team), typed with pydantic."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from pydantic import BaseModel, Field
+
+from invoice_tui.db.models import Counter, Invoice, Setting
+from invoice_tui.domain.errors import BadInput, RuleRefused
+from invoice_tui.domain.money import check_currency
+
+NUMBER_COUNTER = "invoice_number"
+
+
+class WorkspaceSettings(BaseModel):
+    allow_edit_finalized: bool = False
+    allow_delete_unpaid: bool = False
+    number_prefix: str = "INV-"
+    payment_terms_days: int = Field(default=30, ge=0, le=3650)
+    default_currency: str = "EUR"
+    locale: str = "en_US"
+    timezone: str = "UTC"
+    seller_name: str = ""
+    seller_address: str = ""
+    seller_tax_id: str = ""
+    payment_instructions: str = ""
+    public_base_url: str = ""
+    default_from_address: str = ""
+    allow_personal_from: bool = False
+    reminder_offsets: str = "-3,0,7"
+    email_subject_template: str = "Invoice {number} from {seller_name}"
+    email_body_template: str = (
+        "Hello {contact_name},\n\nPlease find attached invoice {number} for {amount_billed}, "
+        "due on {due_date}.\nYou can also view it online: {link}\n\nThank you,\n{seller_name}"
+    )
+    paper_size: str = "A4"
+    logo_path: str = ""
+
+
+SETTING_KEYS = tuple(WorkspaceSettings.model_fields) + ("next_number",)
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def load_settings() -> WorkspaceSettings:
+    stored = {row.key: json.loads(row.value) for row in Setting.select()}
+    known = {k: v for k, v in stored.items() if k in WorkspaceSettings.model_fields}
+    return WorkspaceSettings.model_validate(known)
+
+
+def next_number() -> int:
+    row = Counter.get_or_none(Counter.name == NUMBER_COUNTER)
+    return row.value if row else 1001
+
+
+def coerce_setting(key: str, text: str) -> Any:
+    """Turn the CLI's text into the setting's typed value, or raise BadInput."""
+    if key not in SETTING_KEYS:
+        raise BadInput(f"Unknown setting '{key}'; known settings: {', '.join(SETTING_KEYS)}.", field=key)
+    if key == "next_number":
+        if not re.fullmatch(r"\d{1,15}", text.strip()) or int(text) < 1:
+            raise BadInput("next_number must be a whole number of at least 1.", field=key)
+        return int(text)
+    annotation = WorkspaceSettings.model_fields[key].annotation
+    if annotation is bool:
+        t = text.strip().lower()
+        if t in _TRUE:
+            return True
+        if t in _FALSE:
+            return False
+        raise BadInput(f"{key} takes true or false, not '{text}'.", field=key)
+    if annotation is int:
+        if not re.fullmatch(r"-?\d{1,9}", text.strip()):
+            raise BadInput(f"{key} takes a whole number, not '{text}'.", field=key)
+        value = int(text)
+        if key == "payment_terms_days" and not 0 <= value <= 3650:
+            raise BadInput("payment_terms_days must be between 0 and 3650.", field=key)
+        return value
+    if any(ch in text for ch in "\r\x00") or (key not in {"seller_address", "payment_instructions",
+                                                          "email_body_template"} and "\n" in text):
+        raise BadInput(f"{key} may not contain line breaks or control characters.", field=key)
+    if key == "default_currency":
+        return check_currency(text)
+    if key == "locale":
+        try:
+            return str(Locale.parse(text.strip().replace("-", "_")))
+        except (UnknownLocaleError, ValueError):
+            raise BadInput(f"'{text}' is not a known locale; use e.g. en_US, fr_FR, de_DE.", field=key) from None
+    if key == "timezone":
+        try:
+            ZoneInfo(text.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise BadInput(f"'{text}' is not a known time zone; use e.g. Europe/Paris or UTC.", field=key) from None
+        return text.strip()
+    if key == "number_prefix" and len(text) > 20:
+        raise BadInput("number_prefix is at most 20 characters.", field=key)
+    if key == "reminder_offsets" and text.strip():
+        try:
+            [int(p) for p in text.split(",")]
+        except ValueError:
+            raise BadInput("reminder_offsets takes whole days separated by commas, e.g. -3,0,7.", field=key) from None
+    if key == "paper_size" and text not in ("A4", "Letter"):
+        raise BadInput("paper_size is A4 or Letter.", field=key)
+    return text
+
+
+def store_setting(key: str, value: Any) -> Any:
+    """Write one setting (inside the caller's transaction); returns the old value."""
+    if key == "next_number":
+        old = next_number()
+        if Invoice.select().exists():
+            raise RuleRefused(
+                "The number counter can only be reset while the workspace has no invoice at all (R3); "
+                "numbers already given must never be reused."
+            )
+        Counter.insert(name=NUMBER_COUNTER, value=value).on_conflict(
+            conflict_target=[Counter.name], update={Counter.value: value}).execute()
+        return old
+    old = getattr(load_settings(), key)
+    Setting.insert(key=key, value=json.dumps(value)).on_conflict(
+        conflict_target=[Setting.key], update={Setting.value: json.dumps(value)}).execute()
+    return old

@@ -1,0 +1,95 @@
+"""Opening a workspace: connect, migrate, seed, and resolve who is acting (R17)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import peewee
+
+from invoice_tui.db import bind, open_database
+from invoice_tui.db.migrate import migrate
+from invoice_tui.db.models import ChainHead, Counter, User
+from invoice_tui.domain import history, people
+from invoice_tui.domain.context import Context, _utcnow
+from invoice_tui.domain.errors import EnvironmentFailure, RuleRefused
+from invoice_tui.domain.permissions import require
+from invoice_tui.domain.settings import NUMBER_COUNTER, coerce_setting, load_settings, store_setting
+from invoice_tui.domain.tx import mutation
+
+
+def os_login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - containers without a passwd entry
+        return os.environ.get("USER", "user")
+
+
+def resolve_login(cli_user: str | None = None) -> str:
+    """``--user``, else ``INVOICE_TUI_USER``, else the OS login."""
+    return cli_user or os.environ.get("INVOICE_TUI_USER") or os_login()
+
+
+def seed(db: peewee.Database) -> None:
+    """Rows every workspace has (idempotent)."""
+    with db.atomic():
+        if not Counter.select().where(Counter.name == NUMBER_COUNTER).exists():
+            Counter.insert(name=NUMBER_COUNTER, value=1001).on_conflict_ignore().execute()
+        for name in history.CHAINS:
+            ChainHead.insert(name=name, hash=history.GENESIS, count=0).on_conflict_ignore().execute()
+
+
+@dataclass
+class Workspace:
+    db: peewee.Database
+    url: str
+
+    def context(self, login: str, source: str = "cli", now: Callable[[], dt.datetime] = _utcnow,
+                *, create_first_user: bool = True) -> Context:
+        ctx = Context(login=login, user=None, source=source, now=now)
+        ctx.timezone = load_settings().timezone
+        if create_first_user and not User.select().exists():
+            people.ensure_first_user(ctx)
+        ctx.user = User.get_or_none(User.login == login)
+        return ctx
+
+
+def open_workspace(url: str, *, notice: Callable[[str], None] | None = None) -> Workspace:
+    db = open_database(url, notice=notice)
+    bind(db)
+    try:
+        migrate(db)
+        seed(db)
+    except peewee.OperationalError as exc:
+        raise EnvironmentFailure(f"Cannot prepare the workspace: {exc}.") from exc
+    return Workspace(db, url)
+
+
+def workspace_is_empty() -> bool:
+    from invoice_tui.db.models import Contact, Invoice, Payment
+
+    return not (Invoice.select().exists() or Contact.select().exists() or Payment.select().exists())
+
+
+@mutation
+def set_setting(ctx: Context, key: str, text: str) -> tuple[object, object]:
+    """Change one workspace setting (super admin); returns (old, new)."""
+    require(ctx, "reset_counter" if key == "next_number" else "settings")
+    value = coerce_setting(key, text)
+    old = store_setting(key, value)
+    history.record_changes(ctx, "workspace", 0, None, {key: old}, {key: value})
+    return old, value
+
+
+def settings_record() -> dict:
+    from invoice_tui.domain.settings import next_number
+
+    data = load_settings().model_dump()
+    data["next_number"] = next_number()
+    return data
+
+
+__all__ = ["Workspace", "open_workspace", "resolve_login", "set_setting", "settings_record", "RuleRefused"]

@@ -1,0 +1,160 @@
+"""Test fixtures: a real workspace per test on SQLite (a file) and on PostgreSQL (a database
+created for the test and dropped after it).
+
+PostgreSQL comes from ``INVOICE_TUI_TEST_PG_URL`` (e.g. postgresql://postgres@127.0.0.1:5432/postgres,
+used only to create and drop databases). Without it, or when the server does not answer, the
+PostgreSQL variants skip with the reason — unless ``INVOICE_TUI_REQUIRE_PG=1`` (set by .ci/run),
+which turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+
+from invoice_tui.db import database
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.workspace import Workspace, open_workspace
+
+PG_URL = os.environ.get("INVOICE_TUI_TEST_PG_URL", "")
+REQUIRE_PG = os.environ.get("INVOICE_TUI_REQUIRE_PG") == "1"
+FIXED_NOW = dt.datetime(2026, 3, 16, 9, 30, 0)  # a Monday, UTC
+
+
+@dataclass
+class Clock:
+    """A controllable clock for the services (naive UTC)."""
+
+    moment: dt.datetime = FIXED_NOW
+
+    def __call__(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, **kwargs) -> None:
+        self.moment += dt.timedelta(**kwargs)
+
+
+def _pg_unavailable_reason() -> str | None:
+    if not PG_URL:
+        return "PostgreSQL tests need INVOICE_TUI_TEST_PG_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
+    try:
+        import psycopg2
+    except ImportError:
+        return "PostgreSQL tests need psycopg2 (pip install '.[test]')"
+    try:
+        psycopg2.connect(PG_URL, connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
+        return f"PostgreSQL at {PG_URL} is unreachable: {str(exc).strip()}"
+    return None
+
+
+_PG_REASON: list[str | None] = []
+
+
+def pg_reason() -> str | None:
+    if not _PG_REASON:
+        _PG_REASON.append(_pg_unavailable_reason())
+    return _PG_REASON[0]
+
+
+def require_pg() -> None:
+    reason = pg_reason()
+    if reason:
+        if REQUIRE_PG:
+            pytest.fail(f"INVOICE_TUI_REQUIRE_PG=1 but {reason}")
+        pytest.skip(reason)
+
+
+def _admin():
+    import psycopg2
+
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    return conn
+
+
+def create_pg_database() -> str:
+    """Create an empty database for one test; returns its URL."""
+    require_pg()
+    name = f"invoice_tui_test_{uuid.uuid4().hex[:12]}"
+    conn = _admin()
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    parsed = urlparse(PG_URL)
+    return urlunparse(parsed._replace(path=f"/{name}"))
+
+
+def drop_pg_database(url: str) -> None:
+    name = urlparse(url).path.lstrip("/")
+    conn = _admin()
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+@pytest.fixture
+def pg_url():
+    url = create_pg_database()
+    try:
+        yield url
+    finally:
+        _close_bound()
+        drop_pg_database(url)
+
+
+def _close_bound() -> None:
+    try:
+        if database.obj is not None:
+            database.obj.close()
+    except Exception:  # noqa: BLE001 - closing is best effort before the drop
+        pass
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'workspace.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Each domain test runs on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'workspace.db'}"
+        return
+    url = create_pg_database()
+    try:
+        yield url
+    finally:
+        _close_bound()
+        drop_pg_database(url)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ws(db_url) -> Workspace:
+    workspace = open_workspace(db_url, notice=lambda m: None)
+    yield workspace
+    workspace.db.close()
+
+
+@pytest.fixture
+def admin(ws, clock) -> Context:
+    """The workspace's first user (super admin), acting from tests with a fixed clock."""
+    return ws.context("alice", source="test", now=clock)
+
+
+def make_user(ws: Workspace, admin: Context, login: str, permissions: str, clock=None) -> Context:
+    from invoice_tui.domain import people
+
+    people.add_user(admin, login, permissions=permissions)
+    return ws.context(login, source="test", now=clock or admin.now)
