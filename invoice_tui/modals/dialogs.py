@@ -1,0 +1,214 @@
+"""The one dialog family of invoice-tui: confirm, typed-confirm, error, info.
+
+Every dialog is a ``ModalScreen``; Escape cancels (a confirm returns ``False``, the others
+``None``). Use them with ``push_screen(dialog, callback)`` or, inside a worker,
+``await push_screen_wait(dialog)``::
+
+    from invoice_tui.modals.dialogs import ConfirmDialog, TypedConfirmDialog, ErrorDialog, InfoDialog
+
+    def after(ok: bool | None) -> None:
+        if ok:
+            ...
+    self.app.push_screen(ConfirmDialog("Delete view", "Delete the view 'Overdue'?", confirm="Delete",
+                                       danger=True), after)
+    self.app.push_screen(TypedConfirmDialog("Void invoice", "Voiding is irreversible (R13).",
+                                            expected_text="INV-1001"), after)
+    self.app.push_screen(ErrorDialog("Cannot void", str(exc)))
+    self.app.push_screen(InfoDialog("Exported", "Wrote 12 invoices to invoices.csv"))
+
+``error_dialog(exc)`` builds an ErrorDialog from a domain exception (its sentence, no traceback).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+__all__ = ["ConfirmDialog", "TypedConfirmDialog", "ErrorDialog", "InfoDialog", "error_dialog"]
+
+_DIALOG_CSS = """
+Dialog {
+    align: center middle;
+}
+Dialog > #dialog {
+    width: 64;
+    max-width: 95%;
+    height: auto;
+    max-height: 90%;
+    padding: 1 2;
+    border: thick $primary;
+    background: $surface;
+}
+Dialog.-danger > #dialog, Dialog.-error > #dialog {
+    border: thick $error;
+}
+Dialog #dialog-title {
+    text-style: bold;
+    width: 1fr;
+    margin-bottom: 1;
+}
+Dialog #dialog-message {
+    width: 1fr;
+    height: auto;
+    max-height: 20;
+    overflow-y: auto;
+}
+Dialog #dialog-input {
+    margin-top: 1;
+}
+Dialog #dialog-hint {
+    color: $text-muted;
+    height: auto;
+}
+Dialog #dialog-buttons {
+    height: auto;
+    margin-top: 1;
+    align-horizontal: right;
+}
+Dialog #dialog-buttons Button {
+    margin-left: 1;
+}
+"""
+
+
+class Dialog(ModalScreen):
+    """Base of the family: a title, a message, buttons; Escape cancels."""
+
+    DEFAULT_CSS = _DIALOG_CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    cancel_result: object = None
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.message = message
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("OK", id="ok", variant="primary")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.dialog_title, id="dialog-title", markup=False)
+            yield Static(self.message, id="dialog-message", markup=False)
+            yield from self.compose_body()
+            with Horizontal(id="dialog-buttons"):
+                yield from self.compose_buttons()
+
+    def on_mount(self) -> None:
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        self.query_one("#dialog-buttons Button").focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.cancel_result)
+
+
+class ConfirmDialog(Dialog, ModalScreen[bool]):
+    """Ask yes/no. Returns True when confirmed, False when cancelled (button or Escape)."""
+
+    cancel_result = False
+
+    def __init__(self, title: str, message: str, *, confirm: str = "Yes", cancel: str = "Cancel",
+                 danger: bool = False) -> None:
+        super().__init__(title, message)
+        self.confirm_label = confirm
+        self.cancel_label = cancel
+        if danger:
+            self.add_class("-danger")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button(self.cancel_label, id="cancel")
+        yield Button(self.confirm_label, id="confirm", variant="error" if self.has_class("-danger") else "primary")
+
+    def focus_first(self) -> None:
+        # the safe choice has the focus: Enter right away does nothing harmful
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TypedConfirmDialog(Dialog, ModalScreen[bool]):
+    """For irreversible actions: the user types ``expected_text`` (e.g. the invoice number)
+    before the confirm button is enabled. Returns True only when confirmed with the exact text."""
+
+    cancel_result = False
+
+    def __init__(self, title: str, message: str, expected_text: str, *, confirm: str = "Confirm",
+                 cancel: str = "Cancel") -> None:
+        super().__init__(title, message)
+        self.expected_text = expected_text
+        self.confirm_label = confirm
+        self.cancel_label = cancel
+        self.add_class("-danger")
+
+    def compose_body(self) -> ComposeResult:
+        yield Label(f"Type {self.expected_text} to confirm:", id="dialog-hint", markup=False)
+        yield Input(placeholder=self.expected_text, id="dialog-input")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button(self.cancel_label, id="cancel")
+        yield Button(self.confirm_label, id="confirm", variant="error", disabled=True)
+
+    def focus_first(self) -> None:
+        self.query_one("#dialog-input", Input).focus()
+
+    @on(Input.Changed, "#dialog-input")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = event.value.strip() != self.expected_text
+
+    @on(Input.Submitted, "#dialog-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.expected_text:
+            self.dismiss(True)
+        else:
+            self.query_one("#dialog-hint", Label).update(
+                f"That is not {self.expected_text}; type it exactly to confirm, or press Escape.")
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        if self.query_one("#dialog-input", Input).value.strip() == self.expected_text:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ErrorDialog(Dialog, ModalScreen[None]):
+    """Show why something failed (a sentence the user can act on). Returns None."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(title, message)
+        self.add_class("-error")
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.dismiss(None)
+
+
+class InfoDialog(Dialog, ModalScreen[None]):
+    """Tell the user something that needs acknowledging. Returns None."""
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.dismiss(None)
+
+
+def error_dialog(exc: BaseException, title: str = "Cannot do that") -> ErrorDialog:
+    """An ErrorDialog for a domain exception (its message) or any other error (its text)."""
+    message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+    return ErrorDialog(title, message)
