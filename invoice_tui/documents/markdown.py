@@ -1,0 +1,326 @@
+"""The invoice document as pure Markdown (tables, no raw HTML).
+
+Both Textual's ``Markdown`` widget (markdown-it "gfm-like", with linkify) and markdown-pdf
+(markdown-it "commonmark" + tables) render the same text, so the screen preview and the PDF can
+never disagree. Every amount comes from the one R18 function (``invoice_totals``); money is
+formatted for the invoice's locale with babel (``format_money``), dates with
+``babel.dates.format_date``.
+
+User text (names, addresses, comments, labels, …) is escaped: every ASCII punctuation character
+gets a backslash, so a name such as ``*bold* | [x](http://evil)`` can neither break a table,
+add emphasis, create a link (not even through linkify: ``.``, ``:`` and ``@`` are escaped too)
+nor smuggle HTML (``<`` and ``&`` are escaped). Line breaks in multi-line text become Markdown
+hard breaks (a trailing backslash) outside tables and spaces inside table cells.
+
+Labels are written in the invoice's language when it is English, French, German or Spanish
+(the catalogue's languages) and in English otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+from invoice_tui.db.models import Company, Contact, Invoice, LineItem
+from invoice_tui.domain.invoices import days_overdue, invoice_totals
+from invoice_tui.domain.money import format_money, from_minor
+from invoice_tui.domain.settings import WorkspaceSettings, load_settings
+
+_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_WS = re.compile(r"[ \t]+")
+
+# ---- labels ----------------------------------------------------------------------------------
+_LABELS: dict[str, dict[str, str]] = {
+    "invoice": {"en": "Invoice", "fr": "Facture", "de": "Rechnung", "es": "Factura"},
+    "draft": {"en": "Draft", "fr": "Brouillon", "de": "Entwurf", "es": "Borrador"},
+    "status": {"en": "Status", "fr": "Statut", "de": "Status", "es": "Estado"},
+    "st_draft": {"en": "DRAFT — not a valid invoice", "fr": "BROUILLON — facture non valable",
+                 "de": "ENTWURF — keine gültige Rechnung", "es": "BORRADOR — factura no válida"},
+    "st_open": {"en": "Open", "fr": "À payer", "de": "Offen", "es": "Pendiente"},
+    "st_paid": {"en": "PAID", "fr": "PAYÉE", "de": "BEZAHLT", "es": "PAGADA"},
+    "st_voided": {"en": "VOID", "fr": "ANNULÉE", "de": "STORNIERT", "es": "ANULADA"},
+    "overdue": {"en": "overdue by {n} days", "fr": "en retard de {n} jours", "de": "{n} Tage überfällig",
+                "es": "vencida hace {n} días"},
+    "from": {"en": "From", "fr": "Émetteur", "de": "Von", "es": "De"},
+    "bill_to": {"en": "Bill to", "fr": "Facturer à", "de": "Rechnung an", "es": "Facturar a"},
+    "tax_id": {"en": "Tax ID", "fr": "N° TVA", "de": "USt-IdNr.", "es": "NIF"},
+    "number": {"en": "Invoice number", "fr": "Numéro", "de": "Rechnungsnummer", "es": "Número"},
+    "invoice_date": {"en": "Invoice date", "fr": "Date de facture", "de": "Rechnungsdatum",
+                     "es": "Fecha de factura"},
+    "due_date": {"en": "Due date", "fr": "Échéance", "de": "Fällig am", "es": "Vencimiento"},
+    "po_number": {"en": "PO number", "fr": "N° de commande", "de": "Bestellnummer", "es": "N.º de pedido"},
+    "items": {"en": "Items", "fr": "Articles", "de": "Positionen", "es": "Conceptos"},
+    "item": {"en": "Item", "fr": "Article", "de": "Position", "es": "Concepto"},
+    "description": {"en": "Description", "fr": "Description", "de": "Beschreibung", "es": "Descripción"},
+    "qty": {"en": "Qty", "fr": "Qté", "de": "Menge", "es": "Cant."},
+    "unit_price": {"en": "Unit price", "fr": "Prix unitaire", "de": "Einzelpreis", "es": "Precio unitario"},
+    "discount": {"en": "Discount", "fr": "Remise", "de": "Rabatt", "es": "Descuento"},
+    "fee": {"en": "Fee", "fr": "Frais", "de": "Gebühr", "es": "Cargo"},
+    "extra_tax": {"en": "Tax", "fr": "Taxe", "de": "Steuer", "es": "Impuesto"},
+    "tax_rate": {"en": "Tax rate", "fr": "Taux de TVA", "de": "Steuersatz", "es": "Tipo de IVA"},
+    "net": {"en": "Net", "fr": "Montant HT", "de": "Netto", "es": "Neto"},
+    "adjustments": {"en": "Discounts, fees and taxes", "fr": "Remises, frais et taxes",
+                    "de": "Rabatte, Gebühren und Steuern", "es": "Descuentos, cargos e impuestos"},
+    "kind": {"en": "Kind", "fr": "Type", "de": "Art", "es": "Tipo"},
+    "label": {"en": "Label", "fr": "Libellé", "de": "Bezeichnung", "es": "Concepto"},
+    "value": {"en": "Value", "fr": "Valeur", "de": "Wert", "es": "Valor"},
+    "amount": {"en": "Amount", "fr": "Montant", "de": "Betrag", "es": "Importe"},
+    "of_subtotal": {"en": "{p} of subtotal", "fr": "{p} du sous-total", "de": "{p} der Zwischensumme",
+                    "es": "{p} del subtotal"},
+    "of_total": {"en": "{p} of running total", "fr": "{p} du total", "de": "{p} der laufenden Summe",
+                 "es": "{p} del total"},
+    "fixed": {"en": "fixed", "fr": "fixe", "de": "fest", "es": "fijo"},
+    "tax_breakdown": {"en": "Tax breakdown", "fr": "Détail de la TVA", "de": "Steueraufstellung",
+                      "es": "Desglose de impuestos"},
+    "basis": {"en": "Basis", "fr": "Base", "de": "Bemessungsgrundlage", "es": "Base imponible"},
+    "tax": {"en": "Tax", "fr": "TVA", "de": "Steuer", "es": "Impuesto"},
+    "no_tax": {"en": "No tax applies.", "fr": "Aucune taxe applicable.", "de": "Keine Steuer.",
+               "es": "Sin impuestos."},
+    "totals": {"en": "Totals", "fr": "Totaux", "de": "Summen", "es": "Totales"},
+    "subtotal": {"en": "Subtotal", "fr": "Sous-total", "de": "Zwischensumme", "es": "Subtotal"},
+    "discounts": {"en": "Discounts", "fr": "Remises", "de": "Rabatte", "es": "Descuentos"},
+    "fees": {"en": "Fees", "fr": "Frais", "de": "Gebühren", "es": "Cargos"},
+    "tax_total": {"en": "Tax", "fr": "Taxes", "de": "Steuern", "es": "Impuestos"},
+    "total": {"en": "Total", "fr": "Total TTC", "de": "Gesamtbetrag", "es": "Total"},
+    "paid": {"en": "Paid", "fr": "Payé", "de": "Bezahlt", "es": "Pagado"},
+    "balance": {"en": "Balance due", "fr": "Reste à payer", "de": "Offener Betrag", "es": "Saldo pendiente"},
+    "comments": {"en": "Comments", "fr": "Commentaires", "de": "Anmerkungen", "es": "Comentarios"},
+    "payment_instructions": {"en": "Payment instructions", "fr": "Modalités de paiement",
+                             "de": "Zahlungshinweise", "es": "Instrucciones de pago"},
+    "view_online": {"en": "View and pay online", "fr": "Consulter et payer en ligne",
+                    "de": "Online ansehen und bezahlen", "es": "Ver y pagar en línea"},
+    "paid_on": {"en": "paid on {d}", "fr": "payée le {d}", "de": "bezahlt am {d}", "es": "pagada el {d}"},
+}
+
+
+def _lang(locale: str) -> str:
+    lang = (locale or "en").split("_")[0].split("-")[0].lower()
+    return lang if lang in ("en", "fr", "de", "es") else "en"
+
+
+def _locale(locale: str | None) -> str:
+    try:
+        return str(Locale.parse((locale or "en_US").replace("-", "_")))
+    except (UnknownLocaleError, ValueError):
+        return "en_US"
+
+
+# ---- escaping --------------------------------------------------------------------------------
+def escape(text: str | None) -> str:
+    """One line of user text made inert: every ASCII punctuation character is backslash-escaped
+    and line breaks and runs of blanks become one space (safe in a table cell or a heading)."""
+    if not text:
+        return ""
+    flat = _WS.sub(" ", " ".join(part.strip() for part in str(text).splitlines())).strip()
+    return _PUNCT.sub(r"\\\1", _strip_controls(flat))
+
+
+def escape_block(text: str | None) -> str:
+    """Multi-line user text as one or more paragraphs: each line escaped, lines joined by hard
+    breaks, blank lines kept as paragraph breaks (never a code block, list or heading)."""
+    if not text:
+        return ""
+    paragraphs: list[list[str]] = [[]]
+    for line in str(text).splitlines():
+        line = escape(line)
+        if line:
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return "\n\n".join("\\\n".join(p) for p in paragraphs if p)
+
+
+def _strip_controls(text: str) -> str:
+    return "".join(ch for ch in text if ch >= " " and not ("\x7f" <= ch <= "\x9f"))
+
+
+def _safe_url(url: str) -> str | None:
+    """An http(s) URL usable as a Markdown link destination, or None."""
+    url = (url or "").strip()
+    if not re.match(r"^https?://[^\s]+$", url, re.IGNORECASE):
+        return None
+    # Percent-encode what could end or break the destination; keep URL syntax intact.
+    return quote(url, safe=":/?#[]@!$&'*+,;=%-._~")
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(c if c else " " for c in cells) + " |"
+
+
+def _table(header: list[str], align: str, rows: list[list[str]]) -> list[str]:
+    sep = ["---:" if a == "r" else "---" for a in align]
+    return [_row(header), _row(sep), *(_row(r) for r in rows)]
+
+
+# ---- the document ----------------------------------------------------------------------------
+def buyer_link(inv: Invoice, settings: WorkspaceSettings) -> str | None:
+    """``public_base_url`` + ``/i/`` + link token, when both exist (finalized invoices only)."""
+    if inv.status == "draft" or not inv.link_token or not settings.public_base_url:
+        return None
+    return settings.public_base_url.rstrip("/") + "/i/" + inv.link_token
+
+
+def _workspace_today(settings: WorkspaceSettings) -> dt.date:
+    try:
+        tz = ZoneInfo(settings.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = dt.timezone.utc
+    return dt.datetime.now(tz).date()
+
+
+def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None, today: dt.date | None = None,
+                     link: str | None = None) -> str:
+    """The buyer-facing invoice document of ``inv`` as pure Markdown.
+
+    ``today`` decides the overdue line (default: today in the workspace time zone); ``link``
+    overrides the buyer link (default: ``public_base_url/i/<token>`` when both exist). A draft
+    shows "Draft" instead of a number and never a link (R4).
+    """
+    settings = settings or load_settings()
+    today = today or _workspace_today(settings)
+    loc = _locale(inv.locale)
+    lang = _lang(loc)
+    cur = inv.currency
+
+    def L(key: str, **kw) -> str:  # noqa: N802 - a label
+        text = _LABELS[key].get(lang) or _LABELS[key]["en"]
+        return text.format(**kw) if kw else text
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, cur, loc)
+
+    def neg(amount: Decimal) -> str:
+        return format_money(-amount, cur, loc) if amount else money(amount)
+
+    def day(d: dt.date | None) -> str:
+        return format_date(d, format="long", locale=loc) if d else ""
+
+    def pct(rate: Decimal) -> str:
+        return format_percent(Decimal(rate) / 100, locale=loc, decimal_quantization=False)
+
+    def qty(q: Decimal) -> str:
+        return format_decimal(q, locale=loc, decimal_quantization=False)
+
+    totals = invoice_totals(inv)
+    lines = list(inv.lines.order_by(LineItem.position, LineItem.id))
+    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
+    company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
+    draft = inv.status == "draft"
+
+    out: list[str] = []
+    title = f"{L('invoice')} {escape(inv.number)}" if not draft else f"{L('invoice')} — {L('draft')}"
+    out.append(f"# {title}")
+    if inv.title:
+        out += ["", f"*{escape(inv.title)}*"]
+    status = {"draft": L("st_draft"), "open": L("st_open"), "paid": L("st_paid"),
+              "voided": L("st_voided")}.get(inv.status, escape(inv.status))
+    status_line = f"**{L('status')}: {status}**"
+    if inv.status == "paid" and inv.payment_date:
+        status_line += f" — {L('paid_on', d=day(inv.payment_date))}"
+    elif inv.status == "open" and days_overdue(inv, today):
+        status_line += f" — **{L('overdue', n=days_overdue(inv, today))}**"
+    out += ["", status_line]
+
+    # Seller and buyer blocks.
+    seller = [escape(settings.seller_name)] if settings.seller_name else []
+    seller += [escape(x) for x in settings.seller_address.splitlines() if x.strip()]
+    if settings.seller_tax_id:
+        seller.append(f"{L('tax_id')}: {escape(settings.seller_tax_id)}")
+    if seller:
+        out += ["", f"**{L('from')}**", "", "\\\n".join(seller)]
+    buyer: list[str] = []
+    if contact is not None:
+        name = f"{contact.first_name} {contact.last_name}".strip()
+        if name:
+            buyer.append(escape(name))
+        buyer.append(escape(contact.email))
+        buyer += [escape(x) for x in (contact.address or "").splitlines() if x.strip()]
+    if company is not None:
+        buyer.append(f"**{escape(company.name)}**")
+        buyer += [escape(x) for x in (company.address or "").splitlines() if x.strip()]
+        if company.tax_id:
+            buyer.append(f"{L('tax_id')}: {escape(company.tax_id)}")
+    if not buyer and inv.contact_name:
+        buyer.append(escape(inv.contact_name))
+    if buyer:
+        out += ["", f"**{L('bill_to')}**", "", "\\\n".join(buyer)]
+
+    # Key facts.
+    facts_h = [L("number"), L("invoice_date"), L("due_date")]
+    facts = [escape(inv.number) if not draft else L("draft"), day(inv.invoice_date), day(inv.due_date)]
+    if inv.po_number:
+        facts_h.append(L("po_number"))
+        facts.append(escape(inv.po_number))
+    out += [""] + _table(facts_h, "l" * len(facts_h), [facts])
+
+    # Line items.
+    rows = []
+    for li, net in zip(lines, totals.line_nets):
+        if li.discount_value is None:
+            disc = ""
+        elif li.discount_kind == "percent":
+            disc = pct(li.discount_value)
+        else:
+            disc = money(li.discount_value)
+        rows.append([escape(li.name), escape(li.description), qty(li.quantity),
+                     money(from_minor(li.unit_price_minor, cur)), disc, pct(li.tax_rate), money(net)])
+    out += ["", f"## {L('items')}", ""]
+    out += _table([L("item"), L("description"), L("qty"), L("unit_price"), L("discount"), L("tax_rate"), L("net")],
+                  "llrrrrr", rows)
+
+    # Invoice-level discounts, fees and extra taxes.
+    adj_rows = []
+    for kind, items in (("discount", totals.discounts), ("fee", totals.fees), ("extra_tax", totals.extra_taxes)):
+        for a in items:
+            if a.is_percent:
+                value = L("of_total" if kind == "extra_tax" else "of_subtotal", p=pct(a.value))
+            else:
+                value = L("fixed")
+            rate = pct(a.tax_rate) if kind != "extra_tax" else ""
+            amount = neg(a.amount) if kind == "discount" else money(a.amount)
+            adj_rows.append([L(kind), escape(a.label), value, rate, amount])
+    if adj_rows:
+        out += ["", f"## {L('adjustments')}", ""]
+        out += _table([L("kind"), L("label"), L("value"), L("tax_rate"), L("amount")], "lllrr", adj_rows)
+
+    # Tax breakdown.
+    out += ["", f"## {L('tax_breakdown')}", ""]
+    if totals.tax_breakdown:
+        out += _table([L("tax_rate"), L("basis"), L("tax")], "rrr",
+                      [[pct(t.rate), money(t.basis), money(t.tax)] for t in totals.tax_breakdown])
+    else:
+        out.append(L("no_tax"))
+
+    # Totals.
+    trows = [[L("subtotal"), money(totals.subtotal)]]
+    if totals.discounts:
+        trows.append([L("discounts"), neg(totals.discount_total)])
+    if totals.fees:
+        trows.append([L("fees"), money(totals.fee_total)])
+    trows.append([L("tax_total"), money(totals.tax_total)])
+    trows.append([f"**{L('total')}**", f"**{money(totals.billed)}**"])
+    trows.append([L("paid"), money(totals.paid)])
+    trows.append([f"**{L('balance')}**", f"**{money(totals.balance)}**"])
+    out += ["", f"## {L('totals')}", ""] + _table([L("totals"), L("amount")], "lr", trows)
+
+    if inv.comments and inv.comments.strip():
+        out += ["", f"## {L('comments')}", "", escape_block(inv.comments)]
+    if settings.payment_instructions and settings.payment_instructions.strip() and inv.status != "voided":
+        out += ["", f"## {L('payment_instructions')}", "", escape_block(settings.payment_instructions)]
+
+    url = None if draft else (link or buyer_link(inv, settings))
+    if url:
+        safe = _safe_url(url)
+        out += ["", f"## {L('view_online')}", ""]
+        out.append(f"[{escape(url)}](<{safe}>)" if safe else escape(url))
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["invoice_markdown", "escape", "escape_block", "buyer_link"]
