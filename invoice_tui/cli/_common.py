@@ -1,0 +1,240 @@
+"""Shared helpers of the CLI command groups: the parser class, the line/adjustment spec syntax,
+dates, people look-ups and compact aligned tables.
+
+Everything a user can get wrong raises a domain exception (``BadInput`` → exit 2, ``NotFound``
+→ exit 3), so the core ``main()`` prints one sentence and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Iterator, Sequence
+
+from invoice_tui.cli import ArgumentParser, add_common, open_context
+from invoice_tui.domain.errors import BadInput, InvoiceTuiError
+from invoice_tui.domain.money import format_money, from_minor, parse_decimal
+from invoice_tui.domain.text import safe
+
+
+class CliParser(ArgumentParser):
+    """The core parser, plus: a value such as ``-amount_billed`` (a descending sort on a
+    catalogue property) is read as a value, not as an unknown option, so ``--sort -due_date``
+    works without ``=``."""
+
+    def _parse_optional(self, arg_string):  # type: ignore[override]
+        if arg_string.startswith("-") and not arg_string.startswith("--"):
+            from invoice_tui.domain.catalogue import BY_ID
+
+            if arg_string[1:] in BY_ID:
+                return None
+        return super()._parse_optional(arg_string)
+
+
+def group(subparsers, name: str, help_text: str) -> argparse._SubParsersAction:
+    """A command group (``invoices``, ``payments``…) whose sub-commands use :class:`CliParser`."""
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    add_common_json(parser)
+    sub = parser.add_subparsers(dest="action", metavar="<action>", parser_class=CliParser)
+    parser.set_defaults(handler=_group_help(parser))
+    return sub
+
+
+def _group_help(parser: argparse.ArgumentParser):
+    def handler(args, out) -> int:
+        raise BadInput(f"{parser.prog} needs an action; see: {parser.prog} --help")
+
+    return handler
+
+
+def command(sub, name: str, help_text: str, handler, **kwargs) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, description=help_text, **kwargs)
+    add_common_json(parser)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_common_json(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a sub-command's default must not undo a --json given before the command.
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print JSON instead of text")
+
+
+@contextlib.contextmanager
+def session(args: argparse.Namespace) -> Iterator[tuple[Any, Any]]:
+    """Open the workspace and the acting user for one command; close the connection after."""
+    ws, ctx, _cfg = open_context(args)
+    try:
+        yield ws, ctx
+    finally:
+        with contextlib.suppress(Exception):
+            ws.db.close()
+
+
+# ---- the spec syntax: fields separated by ';', '\;' for a literal semicolon ---------------------
+def split_spec(text: str) -> list[str]:
+    """Split ``a;b\\;c;d`` into ``['a', 'b;c', 'd']``; ``\\\\`` is a literal backslash."""
+    parts: list[str] = []
+    buf: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in ";\\":
+            buf.append(text[i + 1])
+            i += 2
+            continue
+        if ch == ";":
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    parts.append("".join(buf))
+    return parts
+
+
+def value_or_percent(text: str, *, what: str, option: str, spec: str) -> tuple[Decimal, bool]:
+    """``25.00`` → (25.00, False); ``10%`` → (10, True)."""
+    t = text.strip()
+    is_percent = t.endswith("%")
+    if is_percent:
+        t = t[:-1].strip()
+    try:
+        return parse_decimal(t, what=what), is_percent
+    except BadInput:
+        raise BadInput(f"{option} '{spec}': '{text}' is not a valid {what}; write an amount such as 25.00 "
+                       "or a percentage such as 10% (dot for decimals).", field=option) from None
+
+
+def _rate(text: str, *, option: str, spec: str) -> Decimal:
+    t = text.strip().rstrip("%").strip()
+    if not t:
+        return Decimal(0)
+    try:
+        return parse_decimal(t, what="tax rate")
+    except BadInput:
+        raise BadInput(f"{option} '{spec}': '{text}' is not a tax rate; write a percentage such as 20 or 5.5.",
+                       field=option) from None
+
+
+def _validated(model, data: dict, option: str, spec: str):
+    from invoice_tui.domain.tx import validate
+
+    try:
+        return validate(model, data)
+    except BadInput as exc:
+        raise BadInput(f"{option} '{spec}': {exc.message}", field=option) from None
+
+
+def parse_line(spec: str):
+    """``name;qty;unit_price[;tax_rate[;discount]]`` → ``LineInput``."""
+    from invoice_tui.domain.invoices import LineInput
+
+    parts = split_spec(spec)
+    if len(parts) < 3 or len(parts) > 5:
+        raise BadInput(f"--line '{spec}' needs name;quantity;unit_price[;tax_rate[;discount]], e.g. "
+                       "\"Design work;3;120.00;20;10%\" (write \\; for a semicolon in the name).", field="line")
+    name, qty, price = parts[0], parts[1], parts[2]
+    try:
+        quantity = parse_decimal(qty.strip(), what="quantity")
+        unit_price = parse_decimal(price.strip(), what="unit price")
+    except BadInput as exc:
+        raise BadInput(f"--line '{spec}': {exc.message}", field="line") from None
+    data: dict[str, Any] = {"name": name, "quantity": quantity, "unit_price": unit_price}
+    if len(parts) > 3:
+        data["tax_rate"] = _rate(parts[3], option="--line", spec=spec)
+    if len(parts) > 4 and parts[4].strip():
+        value, pct = value_or_percent(parts[4], what="discount", option="--line", spec=spec)
+        data["discount"], data["discount_percent"] = value, pct
+    return _validated(LineInput, data, "--line", spec)
+
+
+def parse_adjustment(spec: str, option: str):
+    """``value[;tax_rate[;label]]`` (``--discount``, ``--fee``) → ``AdjustmentInput``."""
+    from invoice_tui.domain.invoices import AdjustmentInput
+
+    parts = split_spec(spec)
+    if len(parts) > 3:
+        raise BadInput(f"{option} '{spec}' takes value[;tax_rate[;label]], e.g. \"10%;20;Loyalty\" "
+                       "(write \\; for a semicolon in the label).", field=option)
+    value, pct = value_or_percent(parts[0], what="value", option=option, spec=spec)
+    data: dict[str, Any] = {"value": value, "is_percent": pct}
+    if len(parts) > 1:
+        data["tax_rate"] = _rate(parts[1], option=option, spec=spec)
+    if len(parts) > 2:
+        data["label"] = parts[2]
+    return _validated(AdjustmentInput, data, option, spec)
+
+
+def parse_tax(spec: str):
+    """``value[;label]`` (``--tax``) → ``AdjustmentInput``."""
+    from invoice_tui.domain.invoices import AdjustmentInput
+
+    parts = split_spec(spec)
+    if len(parts) > 2:
+        raise BadInput(f"--tax '{spec}' takes value[;label], e.g. \"2%;Local tax\" "
+                       "(write \\; for a semicolon in the label).", field="tax")
+    value, pct = value_or_percent(parts[0], what="value", option="--tax", spec=spec)
+    data: dict[str, Any] = {"value": value, "is_percent": pct}
+    if len(parts) > 1:
+        data["label"] = parts[1]
+    return _validated(AdjustmentInput, data, "--tax", spec)
+
+
+def parse_date(text: str, ctx, option: str) -> dt.date:
+    """``YYYY-MM-DD``, ``today``, ``today-30``, ``today+7`` (in the workspace's time zone)."""
+    from invoice_tui.domain.filters import parse_date_value
+
+    try:
+        return parse_date_value(text, ctx.today())
+    except BadInput:
+        raise BadInput(f"{option} '{text}' is not a date; write YYYY-MM-DD, today, today-30 or today+7.",
+                       field=option) from None
+
+
+def contact_id(email: str | None) -> int | None:
+    from invoice_tui.domain import people
+
+    return people.find_contact(email).id if email else None
+
+
+def company_id(name: str | None) -> int | None:
+    from invoice_tui.domain import people
+
+    return people.find_company(name).id if name else None
+
+
+# ---- output ----------------------------------------------------------------------------------
+def money(minor_or_amount, currency: str, locale: str = "en_US", *, minor: bool = False) -> str:
+    amount = from_minor(minor_or_amount, currency) if minor else Decimal(str(minor_or_amount))
+    return format_money(amount, currency, locale)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
+    """A compact aligned table; every cell goes through ``safe()`` (stored text is untrusted)."""
+    cells = [[safe("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], len(c))
+
+    def fmt(row):
+        out = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)]
+        return "  ".join(out).rstrip()
+
+    lines = [fmt(list(headers))]
+    lines += [fmt(r) for r in cells]
+    return "\n".join(lines)
+
+
+def pairs(items: Sequence[tuple[str, Any]]) -> str:
+    """``label: value`` lines with the labels aligned; values go through ``safe()``."""
+    items = [(k, v) for k, v in items if v not in (None, "")]
+    width = max((len(k) for k, _ in items), default=0)
+    return "\n".join(f"{k + ':':<{width + 1}} {safe(str(v))}" for k, v in items)
+
+
+__all__ = ["CliParser", "InvoiceTuiError", "add_common", "command", "group", "session", "split_spec",
+           "parse_line", "parse_adjustment", "parse_tax", "parse_date", "table", "pairs", "money", "safe"]

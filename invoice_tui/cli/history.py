@@ -1,0 +1,84 @@
+"""``invoice-tui history INVOICE`` — an invoice's activities (R16) and property changes (R15).
+
+History outlives the invoice (R12): a deleted invoice's history is still shown by its id or its
+former number.
+"""
+
+from __future__ import annotations
+
+from invoice_tui.cli._common import add_common_json, session, table
+
+
+def _rows_for(ref: str):
+    """(invoice id, number, activities, property changes); NotFound when nothing is known."""
+    from invoice_tui.db.models import Activity, PropertyChange
+    from invoice_tui.domain import invoices
+    from invoice_tui.domain.errors import NotFound
+
+    try:
+        inv = invoices.get_invoice(ref)
+        invoice_id, number = inv.id, inv.number
+    except NotFound:
+        text = str(ref).strip()
+        cond = Activity.invoice_number == text
+        if text.isdigit():
+            cond = cond | (Activity.invoice_id == int(text))
+        row = Activity.select().where(cond).order_by(Activity.id.desc()).first()
+        if row is None:
+            raise
+        invoice_id, number = row.invoice_id, row.invoice_number
+    acts = sorted(invoices.activities(invoice_id), key=lambda a: a.id)
+    changes = list(PropertyChange.select().where((PropertyChange.object_type == "invoice")
+                                                 & (PropertyChange.object_id == invoice_id))
+                   .order_by(PropertyChange.id))
+    return invoice_id, number, acts, changes
+
+
+def _history(args, out) -> int:
+    from invoice_tui.domain.permissions import require
+
+    with session(args) as (_ws, ctx):
+        require(ctx, "view")
+        invoice_id, number, acts, changes = _rows_for(args.invoice)
+        data = {
+            "invoice_id": invoice_id, "number": number,
+            "activities": [{"id": a.id, "at": a.created_at.isoformat(), "kind": a.kind, "text": a.text,
+                            "user": a.user_login, "due_date": a.due_date.isoformat() if a.due_date else None}
+                           for a in acts],
+            "property_changes": [{"id": c.id, "at": c.created_at.isoformat(), "property": c.property,
+                                  "old": c.old_value, "new": c.new_value, "user": c.user_login,
+                                  "source": c.source} for c in changes],
+        }
+
+        def text() -> str:
+            title = number or f"draft #{invoice_id}"
+            parts = [f"History of {title}", "", "Activities"]
+            parts.append(table(("When", "Who", "Kind", "Text"),
+                               [(a["at"].replace("T", " "), a["user"], a["kind"], a["text"])
+                                for a in data["activities"]]) if acts else "(none)")
+            parts += ["", "Property changes"]
+            parts.append(table(("When", "Who", "Via", "Property", "Old", "New"),
+                               [(c["at"].replace("T", " "), c["user"], c["source"], c["property"],
+                                 _short(c["old"]), _short(c["new"])) for c in data["property_changes"]
+                                if c["old"] or c["new"]])  # "nothing → empty" is noise in text
+                         if changes else "(none)")
+            return "\n".join(parts)
+
+        out.result(data, text)
+    return 0
+
+
+def _short(value: str | None, limit: int = 60) -> str:
+    if value is None:
+        return "—"
+    value = value.replace("\n", " ")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("history", help="an invoice's activities and property changes",
+                              description="Show an invoice's activities (R16) and property changes (R15), "
+                                          "oldest first; deleted invoices keep theirs.")
+    add_common_json(p)
+    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p.set_defaults(handler=_history)

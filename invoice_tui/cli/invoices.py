@@ -1,0 +1,340 @@
+"""``invoice-tui invoices create|edit|finalize|clone|void|delete|show|list``.
+
+Every action calls one service of ``invoice_tui.domain.invoices``; JSON keys are the property
+catalogue's ids (``invoice_record``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from invoice_tui.cli._common import (command, company_id, contact_id, group, money, pairs, parse_adjustment,
+                                     parse_date, parse_line, parse_tax, session, table)
+from invoice_tui.domain.errors import BadInput
+
+
+# ---- argument helpers ------------------------------------------------------------------------
+class FilterAction(argparse.Action):
+    """``--filter EXPR`` adds to the current group; ``--or`` starts a new group (R20)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        groups = getattr(namespace, self.dest, None)
+        groups = [list(g) for g in groups] if groups else [[]]
+        if self.const == "or":
+            if not groups[-1]:
+                raise BadInput("--or must come between filters: --filter A --or --filter B.", field="filter")
+            groups.append([])
+        else:
+            groups[-1].append(values)
+        setattr(namespace, self.dest, groups)
+
+
+def _editable_options(p: argparse.ArgumentParser, *, create: bool) -> None:
+    p.add_argument("--currency", required=create, metavar="CUR",
+                   help="ISO 4217 code, e.g. EUR" + ("" if create else " (drafts only)"))
+    p.add_argument("--title", metavar="T")
+    p.add_argument("--contact", metavar="EMAIL", help="billing contact (an email or a contact id)")
+    p.add_argument("--company", metavar="NAME", help="company (a name or a company id)")
+    p.add_argument("--line", action="append", metavar="SPEC",
+                   help="name;qty;unit_price[;tax_rate[;discount]] — repeat for each line"
+                        + ("" if create else "; replaces all lines"))
+    p.add_argument("--discount", action="append", metavar="ADJ", help="value[;tax_rate[;label]], 25.00 or 10%%")
+    p.add_argument("--fee", action="append", metavar="ADJ", help="value[;tax_rate[;label]], 25.00 or 10%%")
+    p.add_argument("--tax", action="append", metavar="ADJ", help="value[;label], 25.00 or 10%%")
+    p.add_argument("--date", metavar="DATE", help="invoice date (YYYY-MM-DD, today, today-3…)")
+    p.add_argument("--due", metavar="DATE", help="due date (YYYY-MM-DD, today+30…)")
+    p.add_argument("--po", metavar="PO", help="purchase order number")
+    p.add_argument("--comments", metavar="TEXT")
+    if create:
+        p.add_argument("--allow-partial", action="store_true", default=None, help="allow partial payments")
+    else:
+        p.add_argument("--allow-partial", action=argparse.BooleanOptionalAction, default=None,
+                       help="allow (or, with --no-allow-partial, refuse) partial payments")
+        p.add_argument("--no-discounts", action="store_true", help="remove all invoice discounts")
+        p.add_argument("--no-fees", action="store_true", help="remove all fees")
+        p.add_argument("--no-taxes", action="store_true", help="remove all extra taxes")
+        p.add_argument("--expect-version", type=int, metavar="N",
+                       help="refuse if the invoice changed since version N (R7)")
+
+
+def _pure_inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """The parts that need no database: parsed before the workspace opens."""
+    data: dict[str, Any] = {}
+    if args.line is not None:
+        data["lines"] = [parse_line(s) for s in args.line]
+    for attr, key, parse in (("discount", "discounts", lambda s: parse_adjustment(s, "--discount")),
+                             ("fee", "fees", lambda s: parse_adjustment(s, "--fee")),
+                             ("tax", "taxes", parse_tax)):
+        specs = getattr(args, attr)
+        if specs is not None:
+            data[key] = [parse(s) for s in specs]
+        elif getattr(args, f"no_{key}", False):
+            data[key] = []
+    for attr, key in (("currency", "currency"), ("title", "title"), ("po", "po_number"), ("comments", "comments"),
+                      ("allow_partial", "allow_partial")):
+        value = getattr(args, attr)
+        if value is not None:
+            data[key] = value
+    return data
+
+
+def _db_inputs(args: argparse.Namespace, ctx, data: dict[str, Any]) -> dict[str, Any]:
+    if args.contact is not None:
+        data["contact_id"] = contact_id(args.contact) if args.contact.strip() else None
+    if args.company is not None:
+        data["company_id"] = company_id(args.company) if args.company.strip() else None
+    if args.date is not None:
+        data["invoice_date"] = parse_date(args.date, ctx, "--date")
+    if args.due is not None:
+        data["due_date"] = parse_date(args.due, ctx, "--due")
+    return data
+
+
+# ---- records and text ------------------------------------------------------------------------
+def _label(inv) -> str:
+    return inv.number or f"draft #{inv.id}"
+
+
+def _record(inv, ctx, *, full: bool = False) -> dict[str, Any]:
+    from invoice_tui.domain import invoices
+    from invoice_tui.domain.money import from_minor, plain
+    from invoice_tui.domain.payments import payment_record
+
+    inv = invoices.get_invoice(inv.id)
+    rec = invoices.invoice_record(inv, ctx.today())
+    if full:
+        cur = inv.currency
+        rec["lines"] = [{"name": li.name, "quantity": plain(li.quantity),
+                         "unit_price": plain(from_minor(li.unit_price_minor, cur)),
+                         "tax_rate": plain(li.tax_rate),
+                         "discount": (None if li.discount_value is None else
+                                      plain(li.discount_value) + ("%" if li.discount_kind == "percent" else "")),
+                         "description": li.description}
+                        for li in inv.lines.order_by(invoices.LineItem.position)]
+        rec["adjustments"] = [{"kind": a.kind, "label": a.label,
+                               "value": plain(a.value) + ("%" if a.is_percent else ""),
+                               "tax_rate": plain(a.tax_rate)}
+                              for a in invoices.adjustment_specs(inv)]
+        rec["payments"] = [payment_record(p) for p in invoices.invoice_payments(inv)]
+    return rec
+
+
+def _summary(inv) -> str:
+    due = f", due {inv.due_date.isoformat()}" if inv.due_date else ""
+    return (f"{_label(inv)} ({inv.status}): {money(inv.billed_minor, inv.currency, inv.locale, minor=True)} billed, "
+            f"{money(inv.balance_minor, inv.currency, inv.locale, minor=True)} due{due}")
+
+
+def _show_text(inv, rec: dict[str, Any]) -> str:
+    from decimal import Decimal
+
+    from invoice_tui.domain.money import format_money
+
+    cur, loc = inv.currency, inv.locale
+
+    def m(v) -> str:
+        return format_money(Decimal(v), cur, loc)
+
+    status = rec["status"] + (f", overdue {rec['days_overdue']} days" if rec["overdue"] else "")
+    contact = rec["contact_name"] or ""
+    if rec["contact_email"] and contact != rec["contact_email"]:
+        contact = f"{contact} <{rec['contact_email']}>".strip()
+    elif rec["contact_email"]:
+        contact = rec["contact_email"]
+    head = pairs([
+        ("Invoice", _label(inv)), ("Id", rec["id"]), ("Title", rec["title"]), ("Status", status),
+        ("Currency", cur), ("Invoice date", rec["invoice_date"]), ("Due date", rec["due_date"]),
+        ("Bill to", contact), ("Company", rec["company_name"]), ("Owner", rec["owner"]),
+        ("PO number", rec["po_number"]), ("Partial payments", "allowed" if rec["allow_partial"] else None),
+        ("Last sent", rec["last_sent_date"]), ("Paid on", rec["payment_date"]),
+    ])
+    parts = [head, ""]
+    if rec["lines"]:
+        rows = [(li["name"], li["quantity"], m(li["unit_price"]), (li["tax_rate"] + "%") if Decimal(li["tax_rate"]) else "",
+                 li["discount"] or "") for li in rec["lines"]]
+        parts += [table(("Line", "Qty", "Unit price", "Tax", "Discount"), rows, right=(1, 2, 3, 4)), ""]
+    else:
+        parts += ["No lines yet; add them with: invoice-tui invoices edit "
+                  f"{inv.number or inv.id} --line \"name;qty;unit_price\"", ""]
+    for a in rec["adjustments"]:
+        value = a["value"] if a["value"].endswith("%") else m(a["value"])
+        rate = f" (tax {a['tax_rate']}%)" if a["kind"] != "tax" and Decimal(a["tax_rate"]) else ""
+        label = f"{a['label']} " if a["label"] else ""
+        parts.append(f"{a['kind'].capitalize()}: {label}{value}{rate}")
+    if rec["adjustments"]:
+        parts.append("")
+    totals = [("Subtotal", m(rec["subtotal"]))]
+    if Decimal(rec["discount_total"]):
+        totals.append(("Discounts", "−" + m(rec["discount_total"])))
+    if Decimal(rec["fee_total"]):
+        totals.append(("Fees", m(rec["fee_total"])))
+    for t in rec["tax_breakdown"]:
+        totals.append((f"Tax {t['rate']}% on {m(t['basis'])}", m(t["tax"])))
+    totals.append(("Tax", m(rec["tax_total"])))
+    totals += [("Amount billed", m(rec["amount_billed"])), ("Amount paid", m(rec["amount_paid"])),
+               ("Balance due", m(rec["balance_due"]))]
+    width = max(len(k) for k, _ in totals)
+    vwidth = max(len(v) for _, v in totals)
+    parts += [f"{k:<{width}}  {v:>{vwidth}}" for k, v in totals]
+    if rec["payments"]:
+        rows = [(f"#{p['id']}", p["date"], m(p["amount"]), p["method"], p["source"], p["state"], p["reference"])
+                for p in rec["payments"]]
+        parts += ["", table(("Payment", "Date", "Amount", "Method", "Source", "State", "Reference"), rows,
+                            right=(2,))]
+    if rec["comments"]:
+        from invoice_tui.domain.text import safe
+
+        parts += ["", "Comments:", safe(rec["comments"])]
+    return "\n".join(parts)
+
+
+# ---- handlers --------------------------------------------------------------------------------
+def _create(args, out) -> int:
+    from invoice_tui.domain import invoices
+
+    data = _pure_inputs(args)
+    with session(args) as (_ws, ctx):
+        _db_inputs(args, ctx, data)
+        inv = invoices.create_invoice(ctx, data)
+        out.result(_record(inv, ctx), lambda: f"Created {_summary(inv)}")
+    return 0
+
+
+def _edit(args, out) -> int:
+    from invoice_tui.domain import invoices
+
+    data = _pure_inputs(args)
+    with session(args) as (_ws, ctx):
+        _db_inputs(args, ctx, data)
+        if not data:
+            raise BadInput("Nothing to change; give at least one option, e.g. --due 2026-05-01 "
+                           "(see: invoice-tui invoices edit --help).")
+        res = invoices.edit_invoice(ctx, args.invoice, data, expected_version=args.expect_version)
+        rec = _record(res.invoice, ctx)
+        rec["changed"] = res.changed
+        rec["canceled_payments"] = res.canceled_payments
+
+        def text() -> str:
+            lines = [f"Edited {_summary(res.invoice)}"]
+            lines.append("Changed: " + (", ".join(res.changed) if res.changed else "nothing"))
+            if res.canceled_payments:
+                ids = ", ".join(f"#{i}" for i in res.canceled_payments)
+                lines.append(f"Canceled processing online payment(s) {ids} (R7).")
+            return "\n".join(lines)
+
+        out.result(rec, text)
+    return 0
+
+
+def _finalize(args, out) -> int:
+    from invoice_tui.domain import invoices
+
+    with session(args) as (_ws, ctx):
+        inv = invoices.finalize_invoice(ctx, args.invoice)
+        out.result(_record(inv, ctx), lambda: f"Finalized draft #{inv.id} as {_summary(inv)}")
+    return 0
+
+
+def _clone(args, out) -> int:
+    from invoice_tui.domain import invoices
+
+    with session(args) as (_ws, ctx):
+        inv = invoices.clone_invoice(ctx, args.invoice)
+        out.result(_record(inv, ctx), lambda: f"Cloned {args.invoice} into {_summary(inv)}")
+    return 0
+
+
+def _void(args, out) -> int:
+    from invoice_tui.domain import invoices
+
+    with session(args) as (_ws, ctx):
+        inv = invoices.void_invoice(ctx, args.invoice)
+        out.result(_record(inv, ctx), lambda: f"Voided {inv.number}; it stays in the list as voided.")
+    return 0
+
+
+def _delete(args, out) -> int:
+    from invoice_tui.domain import invoices
+
+    with session(args) as (_ws, ctx):
+        label = invoices.delete_invoice(ctx, args.invoice)
+        out.result({"deleted": label}, f"Deleted {label}; its history is kept (invoice-tui history {args.invoice}).")
+    return 0
+
+
+def _show(args, out) -> int:
+    from invoice_tui.domain import invoices
+
+    with session(args) as (_ws, ctx):
+        inv = invoices.get_invoice(args.invoice)
+        rec = _record(inv, ctx, full=True)
+        out.result(rec, lambda: _show_text(inv, rec))
+    return 0
+
+
+def _list(args, out) -> int:
+    from invoice_tui.domain import invoices
+    from invoice_tui.domain.filters import from_expressions
+
+    if args.limit is not None and args.limit < 1:
+        raise BadInput("--limit takes a number of at least 1.", field="limit")
+    groups = [g for g in (args.filters or []) if g]
+    if args.filters and not args.filters[-1]:
+        raise BadInput("--or must be followed by a --filter.", field="filter")
+    fs = from_expressions(groups) if groups else None
+    with session(args) as (_ws, ctx):
+        q = invoices.query_invoices(ctx, fs, sort=args.sort, search=args.search or "")
+        if args.limit:
+            q = q.limit(args.limit)
+        today = ctx.today()
+        rows = list(q)
+        records = [invoices.invoice_record(inv, today) for inv in rows]
+
+        def text() -> str:
+            if not rows:
+                return "No invoices match." if groups or args.search else \
+                    "No invoices yet; create one with: invoice-tui invoices create --currency EUR"
+            body = []
+            for inv, rec in zip(rows, records):
+                status = rec["status"] + (" (overdue)" if rec["overdue"] else "")
+                body.append((inv.id, inv.number or "—", status, inv.contact_name or inv.contact_email,
+                             inv.company_name, money(inv.billed_minor, inv.currency, inv.locale, minor=True),
+                             money(inv.balance_minor, inv.currency, inv.locale, minor=True),
+                             rec["due_date"] or ""))
+            t = table(("Id", "Number", "Status", "Contact", "Company", "Billed", "Balance", "Due"), body,
+                      right=(0, 5, 6))
+            return f"{t}\n{len(rows)} invoice{'s' if len(rows) != 1 else ''}"
+
+        out.result(records, text)
+    return 0
+
+
+def register(subparsers) -> None:
+    sub = group(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices")
+
+    p = command(sub, "create", "create a draft invoice (R1: only a currency is needed)", _create)
+    _editable_options(p, create=True)
+
+    p = command(sub, "edit", "edit a draft, or an open invoice when the workspace allows it (R6)", _edit)
+    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    _editable_options(p, create=False)
+
+    for name, help_text, fn in (
+        ("finalize", "finalize a draft: gives it its number (R2, R3)", _finalize),
+        ("clone", "copy an invoice into a new draft (R14)", _clone),
+        ("void", "void an open invoice; irreversible (R13)", _void),
+        ("delete", "delete a draft, or an unpaid finalized invoice if allowed (R12)", _delete),
+        ("show", "show one invoice with its lines, totals and payments", _show),
+    ):
+        p = command(sub, name, help_text, fn)
+        p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+
+    p = command(sub, "list", "list invoices, filtered (R20) and sorted", _list)
+    p.add_argument("--filter", dest="filters", action=FilterAction, metavar="EXPR",
+                   help="property=value, property>value, property~text, property?… (repeat: AND)")
+    p.add_argument("--or", dest="filters", action=FilterAction, nargs=0, const="or",
+                   help="start a new filter group (groups are ORed)")
+    p.add_argument("--sort", metavar="[-]PROP", help="sort by a property; a leading - sorts descending")
+    p.add_argument("--search", metavar="TEXT", help="quick search in number, contact, company and PO")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N invoices")

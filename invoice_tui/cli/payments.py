@@ -1,0 +1,180 @@
+"""``invoice-tui payments record|add|apply|delete|set-state|list`` (R7–R11, R13)."""
+
+from __future__ import annotations
+
+from invoice_tui.cli._common import command, contact_id, group, money, parse_date, session, table
+from invoice_tui.domain.errors import BadInput
+
+
+def _pay_text(p) -> str:
+    from invoice_tui.domain.settings import load_settings
+
+    return money(p.amount_minor, p.currency, load_settings().locale, minor=True)
+
+
+def _invoice_line(inv) -> str:
+    label = inv.number or f"draft #{inv.id}"
+    return (f"{label} is now {inv.status}; balance due "
+            f"{money(inv.balance_minor, inv.currency, inv.locale, minor=True)}.")
+
+
+def _record(args, out) -> int:
+    from invoice_tui.domain import invoices, payments
+
+    data = {"amount": args.amount, "send_receipt": args.send_receipt}
+    for attr in ("method", "reference", "note"):
+        if getattr(args, attr) is not None:
+            data[attr] = getattr(args, attr)
+    with session(args) as (_ws, ctx):
+        if args.date is not None:
+            data["date"] = parse_date(args.date, ctx, "--date")
+        res = payments.record_payment(ctx, args.invoice, data)
+        inv = invoices.get_invoice(res.invoice.id)
+        result = {"payment": payments.payment_record(res.payment),
+                  "invoice": invoices.invoice_record(inv, ctx.today()),
+                  "receipt_queued": res.receipt_queued}
+        if args.send_receipt and not res.receipt_queued:
+            out.note("invoice-tui: note: the payment is recorded, but no receipt was sent: receipts by email "
+                     "are not set up in this installation yet.")
+        out.result(result, lambda: "\n".join(
+            [f"Recorded payment #{res.payment.id} of {_pay_text(res.payment)} ({res.payment.method}) "
+             f"on {res.payment.date.isoformat()}.", _invoice_line(inv)]
+            + (["A receipt is queued for the billing contact."] if res.receipt_queued else [])))
+    return 0
+
+
+def _add(args, out) -> int:
+    from invoice_tui.domain import payments
+
+    data = {"amount": args.amount, "currency": args.currency, "source": args.source, "state": args.state}
+    for attr in ("method", "reference", "note"):
+        if getattr(args, attr) is not None:
+            data[attr] = getattr(args, attr)
+    if args.source == "manual" and args.state is None:
+        data["state"] = "succeeded"
+    elif args.state is None:
+        data["state"] = "processing"
+    with session(args) as (_ws, ctx):
+        if args.date is not None:
+            data["date"] = parse_date(args.date, ctx, "--date")
+        if args.contact:
+            data["contact_id"] = contact_id(args.contact)
+        p = payments.add_payment(ctx, data)
+        out.result(payments.payment_record(p), lambda: (
+            f"Added {p.source} payment #{p.id} of {_pay_text(p)} ({p.state}), not applied yet; apply it with: "
+            f"invoice-tui payments apply {p.id} INVOICE"))
+    return 0
+
+
+def _apply(args, out) -> int:
+    from invoice_tui.domain import invoices, payments
+
+    with session(args) as (_ws, ctx):
+        res = payments.apply_payment(ctx, args.payment, args.invoice)
+        inv = invoices.get_invoice(res.invoice.id)
+        out.result({"payment": payments.payment_record(res.payment),
+                    "invoice": invoices.invoice_record(inv, ctx.today())},
+                   lambda: f"Applied payment #{res.payment.id} of {_pay_text(res.payment)}. {_invoice_line(inv)}")
+    return 0
+
+
+def _delete(args, out) -> int:
+    from invoice_tui.domain import invoices, payments
+
+    with session(args) as (_ws, ctx):
+        inv = payments.delete_payment(ctx, args.payment)
+        rec = None
+        if inv is not None:
+            inv = invoices.get_invoice(inv.id)
+            rec = invoices.invoice_record(inv, ctx.today())
+        out.result({"deleted": int(args.payment), "invoice": rec},
+                   lambda: f"Deleted payment #{args.payment}." + (f" {_invoice_line(inv)}" if inv else ""))
+    return 0
+
+
+def _set_state(args, out) -> int:
+    from invoice_tui.domain import invoices, payments
+
+    with session(args) as (_ws, ctx):
+        p = payments.set_payment_state(ctx, args.payment, args.state)
+        inv = invoices.get_invoice(p.invoice_id) if p.invoice_id else None
+        out.result({"payment": payments.payment_record(p),
+                    "invoice": invoices.invoice_record(inv, ctx.today()) if inv else None},
+                   lambda: f"Payment #{p.id} is now {p.state}." + (f" {_invoice_line(inv)}" if inv else ""))
+    return 0
+
+
+def _list(args, out) -> int:
+    from invoice_tui.domain import payments
+
+    if args.limit is not None and args.limit < 1:
+        raise BadInput("--limit takes a number of at least 1.", field="limit")
+    applied = True if args.applied else False if args.unapplied else None
+    with session(args) as (_ws, ctx):
+        from invoice_tui.domain.permissions import require
+
+        require(ctx, "view")
+        rows = payments.list_payments(applied=applied, state=args.state, search=args.search or "",
+                                      limit=args.limit)
+        records = [payments.payment_record(p) for p in rows]
+
+        def text() -> str:
+            if not rows:
+                return "No payments."
+            body = [(r["id"], r["date"], _pay_text(p), r["method"], r["source"], r["state"],
+                     r["invoice_number"] or (f"draft #{r['invoice_id']}" if r["invoice_id"] else "unapplied"),
+                     r["contact_email"] or "", r["reference"])
+                    for p, r in zip(rows, records)]
+            return table(("Id", "Date", "Amount", "Method", "Source", "State", "Invoice", "Contact", "Reference"),
+                         body, right=(0, 2))
+
+        out.result(records, text)
+    return 0
+
+
+def register(subparsers) -> None:
+    from invoice_tui.domain.payments import METHODS, SOURCES, STATES
+
+    sub = group(subparsers, "payments", "record, add, apply, delete and list payments")
+
+    p = command(sub, "record", "record a payment received for an open invoice (R8)", _record)
+    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p.add_argument("--amount", required=True, metavar="A", help="amount in the invoice's currency, e.g. 120.50")
+    p.add_argument("--date", metavar="D", help="payment date (default today)")
+    p.add_argument("--method", metavar="M", help=f"one of {', '.join(METHODS)} (default other)")
+    p.add_argument("--reference", metavar="R")
+    p.add_argument("--note", metavar="N")
+    p.add_argument("--send-receipt", action="store_true", help="email a receipt to the billing contact (R10)")
+
+    p = command(sub, "add", "add a payment not applied to any invoice yet (R9)", _add)
+    p.add_argument("--amount", required=True, metavar="A")
+    p.add_argument("--currency", required=True, metavar="CUR")
+    p.add_argument("--contact", metavar="EMAIL", help="the contact who paid (email or id)")
+    p.add_argument("--source", choices=SOURCES, default="manual",
+                   help="manual (default) or online (as a payment processor would create it)")
+    p.add_argument("--state", choices=STATES, default=None,
+                   help="manual: succeeded; online: default processing")
+    p.add_argument("--date", metavar="D")
+    p.add_argument("--method", metavar="M", help=f"one of {', '.join(METHODS)}")
+    p.add_argument("--reference", metavar="R")
+    p.add_argument("--note", metavar="N")
+
+    p = command(sub, "apply", "apply an unapplied payment to an open invoice (R9)", _apply)
+    p.add_argument("payment", metavar="PAYMENT", help="payment id")
+    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+
+    p = command(sub, "delete", "delete a manual payment; the balance comes back (R11)", _delete)
+    p.add_argument("payment", metavar="PAYMENT", help="payment id")
+
+    p = command(sub, "set-state", "change an online payment's state, as the payment processor does (R7, R13)",
+                _set_state)
+    p.add_argument("payment", metavar="PAYMENT", help="payment id")
+    p.add_argument("state", choices=STATES, metavar="STATE", help=" | ".join(STATES))
+
+    p = command(sub, "list", "list payments, newest first", _list)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--applied", action="store_true", help="only payments applied to an invoice")
+    which.add_argument("--unapplied", action="store_true", help="only payments not applied yet")
+    p.add_argument("--state", choices=STATES)
+    p.add_argument("--search", metavar="TEXT", help="contact email or reference contains TEXT")
+    p.add_argument("--limit", type=int, metavar="N")

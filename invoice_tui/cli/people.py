@@ -1,0 +1,155 @@
+"""``invoice-tui contacts add|list``, ``companies add|list``, ``users add|grant|list`` (R17)."""
+
+from __future__ import annotations
+
+from invoice_tui.cli._common import command, company_id, group, session, table
+
+
+def _contact_record(c) -> dict:
+    return {"id": c.id, "email": c.email, "first_name": c.first_name, "last_name": c.last_name,
+            "name": c.display_name, "phone": c.phone, "company_id": c.company_id,
+            "company_name": c.company.name if c.company_id else None}
+
+
+def _company_record(c) -> dict:
+    return {"id": c.id, "name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id}
+
+
+def _user_record(u) -> dict:
+    return {"id": u.id, "login": u.login, "name": u.name, "email": u.email,
+            "permissions": [p for p in u.permissions.split(",") if p]}
+
+
+# ---- contacts --------------------------------------------------------------------------------
+def _contacts_add(args, out) -> int:
+    from invoice_tui.domain import people
+
+    data = {"email": args.email}
+    for attr in ("first_name", "last_name", "phone"):
+        if getattr(args, attr) is not None:
+            data[attr] = getattr(args, attr)
+    with session(args) as (_ws, ctx):
+        if args.company:
+            data["company_id"] = company_id(args.company)
+        c = people.add_contact(ctx, data)
+        name = c.email if c.display_name == c.email else f"{c.display_name} <{c.email}>"
+        out.result(_contact_record(c), lambda: f"Added contact #{c.id} {name}"
+                   + (f" at {c.company.name}" if c.company_id else "") + ".")
+    return 0
+
+
+def _contacts_list(args, out) -> int:
+    from invoice_tui.domain import people
+    from invoice_tui.domain.permissions import require
+
+    with session(args) as (_ws, ctx):
+        require(ctx, "view")
+        rows = people.list_contacts(args.search or "", args.limit)
+        recs = [_contact_record(c) for c in rows]
+        out.result(recs, lambda: table(("Id", "Name", "Email", "Company"),
+                                       [(r["id"], r["name"], r["email"], r["company_name"] or "") for r in recs],
+                                       right=(0,)) if recs else
+                   "No contacts yet; add one with: invoice-tui contacts add --email someone@example.com")
+    return 0
+
+
+# ---- companies -------------------------------------------------------------------------------
+def _companies_add(args, out) -> int:
+    from invoice_tui.domain import people
+
+    data = {"name": args.name}
+    for attr in ("domain", "address", "tax_id"):
+        if getattr(args, attr) is not None:
+            data[attr] = getattr(args, attr)
+    with session(args) as (_ws, ctx):
+        c = people.add_company(ctx, data)
+        note = ""
+        from invoice_tui.db.models import Company
+
+        same = Company.select().where((Company.name ** c.name) & (Company.id != c.id)).count()
+        if same:
+            note = (f" Another company has this name; refer to this one by its id ({c.id}) "
+                    "in --company.")
+        out.result(_company_record(c), lambda: f"Added company #{c.id} {c.name}.{note}")
+    return 0
+
+
+def _companies_list(args, out) -> int:
+    from invoice_tui.domain import people
+    from invoice_tui.domain.permissions import require
+
+    with session(args) as (_ws, ctx):
+        require(ctx, "view")
+        recs = [_company_record(c) for c in people.list_companies(args.search or "", args.limit)]
+        out.result(recs, lambda: table(("Id", "Name", "Domain"), [(r["id"], r["name"], r["domain"]) for r in recs],
+                                       right=(0,)) if recs else
+                   "No companies yet; add one with: invoice-tui companies add --name \"Example Ltd\"")
+    return 0
+
+
+# ---- users -----------------------------------------------------------------------------------
+def _users_add(args, out) -> int:
+    from invoice_tui.domain import people
+
+    with session(args) as (_ws, ctx):
+        u = people.add_user(ctx, args.login, name=args.name or "", email=args.email or "",
+                            permissions=args.permissions)
+        out.result(_user_record(u), lambda: f"Added user {u.login} with permissions {u.permissions}.")
+    return 0
+
+
+def _users_grant(args, out) -> int:
+    from invoice_tui.domain import people
+
+    with session(args) as (_ws, ctx):
+        u = people.grant(ctx, args.login, args.permissions)
+        out.result(_user_record(u), lambda: f"{u.login} now has permissions {u.permissions}.")
+    return 0
+
+
+def _users_list(args, out) -> int:
+    from invoice_tui.domain import people
+    from invoice_tui.domain.permissions import require
+
+    with session(args) as (_ws, ctx):
+        require(ctx, "view")
+        recs = [_user_record(u) for u in people.list_users()]
+        out.result(recs, lambda: table(("Login", "Name", "Email", "Permissions"),
+                                       [(r["login"], r["name"], r["email"], ",".join(r["permissions"]))
+                                        for r in recs]))
+    return 0
+
+
+def register(subparsers) -> None:
+    sub = group(subparsers, "contacts", "add and list contacts")
+    p = command(sub, "add", "add a contact", _contacts_add)
+    p.add_argument("--email", required=True, metavar="E")
+    p.add_argument("--first-name", metavar="F")
+    p.add_argument("--last-name", metavar="L")
+    p.add_argument("--phone", metavar="P")
+    p.add_argument("--company", metavar="NAME", help="company name or id")
+    p = command(sub, "list", "list contacts", _contacts_list)
+    p.add_argument("--search", metavar="TEXT", help="email or name contains TEXT")
+    p.add_argument("--limit", type=int, metavar="N")
+
+    sub = group(subparsers, "companies", "add and list companies")
+    p = command(sub, "add", "add a company", _companies_add)
+    p.add_argument("--name", required=True, metavar="N")
+    p.add_argument("--domain", metavar="D", help="web domain, e.g. example.com")
+    p.add_argument("--address", metavar="A")
+    p.add_argument("--tax-id", metavar="T")
+    p = command(sub, "list", "list companies", _companies_list)
+    p.add_argument("--search", metavar="TEXT", help="name or domain contains TEXT")
+    p.add_argument("--limit", type=int, metavar="N")
+
+    sub = group(subparsers, "users", "add users, grant permissions (R17; super admin only)")
+    p = command(sub, "add", "add a user of this workspace", _users_add)
+    p.add_argument("login", metavar="LOGIN")
+    p.add_argument("--name", metavar="N")
+    p.add_argument("--email", metavar="E")
+    p.add_argument("--permissions", default="view", metavar="PERMS",
+                   help="comma-separated: view,create,edit,delete,super_admin (default view)")
+    p = command(sub, "grant", "set a user's permissions to exactly PERMS (view is always kept)", _users_grant)
+    p.add_argument("login", metavar="LOGIN")
+    p.add_argument("permissions", metavar="PERMS", help="comma-separated: view,create,edit,delete,super_admin")
+    command(sub, "list", "list the users of this workspace", _users_list)

@@ -1,0 +1,47 @@
+"""``invoice-tui settings show|set`` — the workspace settings shared by the team."""
+
+from __future__ import annotations
+
+from invoice_tui.cli._common import command, group, pairs, session
+
+# The keys the CLI documents (issue 2); the service accepts every workspace setting.
+KEYS = ("allow_edit_finalized", "allow_delete_unpaid", "number_prefix", "next_number", "payment_terms_days",
+        "default_currency", "locale", "timezone", "seller_name", "seller_address", "seller_tax_id",
+        "payment_instructions", "public_base_url")
+
+
+def _show(args, out) -> int:
+    from invoice_tui.domain.permissions import require
+    from invoice_tui.domain.workspace import settings_record
+
+    with session(args) as (_ws, ctx):
+        require(ctx, "view")
+        data = settings_record()
+        out.result(data, lambda: pairs([(k, _text(v)) for k, v in data.items()]))
+    return 0
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return text.replace("\n", "\\n") if text else "(not set)"
+
+
+def _set(args, out) -> int:
+    from invoice_tui.domain.workspace import set_setting
+
+    with session(args) as (_ws, ctx):
+        old, new = set_setting(ctx, args.key, args.value)
+        out.result({"key": args.key, "old": old, "new": new},
+                   lambda: f"{args.key}: {_text(old)} → {_text(new)}")
+    return 0
+
+
+def register(subparsers) -> None:
+    sub = group(subparsers, "settings", "show and change the workspace settings")
+    command(sub, "show", "show every workspace setting", _show)
+    p = command(sub, "set", "change one setting (super admin)", _set,
+                epilog="keys: " + ", ".join(KEYS))
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("value", metavar="VALUE")
