@@ -1,0 +1,450 @@
+"""R21 saved views, and the invoice index's paged reads (no textual here).
+
+Views
+-----
+A view saves filters (an R20 ``FilterSet``), columns (catalogue ids, chosen and ordered) and a sort
+(a catalogue id, ``-`` for descending), by name, private or shared. Decisions (SPEC is silent):
+
+- every workspace user may save private views; sharing a view with the team needs the ``edit``
+  permission (or super admin);
+- a private view is seen and changed by its owner only; a shared view is seen by everyone and
+  changed (saved, renamed, unshared, deleted) by its owner or a super admin; the team's default
+  views (no owner: "Overdue", "Drafts", "Mine", seeded by migration 0002) by super admins;
+- a name is unique among the views a user sees (case-insensitive), 1–60 characters;
+- "All invoices" is not stored: no filter, the default columns, newest first.
+
+Pages
+-----
+``page(...)`` reads one page of the index by keyset (``(sort key, id)`` after or before a key,
+``ORDER BY key, id LIMIT n``); ``anchor_key(...)`` finds the key of row *n* with an OFFSET over
+the (sort key, id) columns only (an index-only scan), from whichever end is nearer; ``count`` and
+``currency_totals`` give the status line. NULL sort keys are handled in each backend's own order
+(SQLite: lowest; PostgreSQL: highest), so every query stays an index range scan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import peewee as pw
+from pydantic import BaseModel, Field, ValidationError
+
+from invoice_tui.db import is_sqlite
+from invoice_tui.db.models import Invoice, User
+from invoice_tui.db.views_models import SavedView
+from invoice_tui.domain import catalogue
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import BadInput, NotFound, PermissionDenied
+from invoice_tui.domain.filters import FilterSet, check_limits, compile_filters
+from invoice_tui.domain.permissions import has, require
+from invoice_tui.domain.text import clean
+from invoice_tui.domain.tx import mutation
+
+ALL_INVOICES = "All invoices"
+DEFAULT_SORT = "-id"
+MAX_COLUMNS = 40
+
+
+class ViewSpec(BaseModel):
+    """What a view shows; ``id`` is None for "All invoices" and for unsaved views."""
+
+    id: int | None = None
+    name: str = ALL_INVOICES
+    filters: FilterSet = Field(default_factory=FilterSet)
+    columns: list[str] = Field(default_factory=lambda: list(catalogue.DEFAULT_COLUMNS))
+    sort: str = DEFAULT_SORT
+    shared: bool = False
+    owner: str | None = None  # login; None for the team's default views
+    editable: bool = True  # may the acting user save over / rename / delete it
+
+    def same_content(self, other: "ViewSpec") -> bool:
+        return (self.filters.model_dump() == other.filters.model_dump() and self.columns == other.columns
+                and self.sort == other.sort)
+
+
+def all_invoices_view() -> ViewSpec:
+    return ViewSpec()
+
+
+# ---- validation ------------------------------------------------------------------------------
+def check_name(name: str) -> str:
+    try:
+        text = clean(name or "", what="View name", max_length=60)
+    except ValueError as exc:
+        raise BadInput(str(exc) + ".", field="name") from None
+    if not text:
+        raise BadInput("A view needs a name.", field="name")
+    if text.casefold() == ALL_INVOICES.casefold():
+        raise BadInput(f"'{ALL_INVOICES}' is the built-in view; choose another name.", field="name")
+    return text
+
+
+def check_columns(columns: Sequence[str]) -> list[str]:
+    cols = [c.strip() for c in columns if c and c.strip()]
+    if not cols:
+        raise BadInput("A view shows at least one column.", field="columns")
+    if len(cols) > MAX_COLUMNS:
+        raise BadInput(f"A view shows at most {MAX_COLUMNS} columns.", field="columns")
+    seen: set[str] = set()
+    for c in cols:
+        catalogue.get(c)
+        if c in seen:
+            raise BadInput(f"The column '{catalogue.get(c).label()}' appears twice.", field="columns")
+        seen.add(c)
+    return cols
+
+
+def check_sort(sort: str | None) -> str:
+    key = (sort or DEFAULT_SORT).strip()
+    prop = catalogue.get(key.lstrip("-"))
+    if not prop.sortable:
+        raise BadInput(f"{prop.label()} cannot be sorted.", field="sort")
+    return key
+
+
+def check_filters(ctx: Context, filters: FilterSet | dict | None) -> FilterSet:
+    if filters is None:
+        return FilterSet()
+    if isinstance(filters, dict):
+        try:
+            filters = FilterSet.model_validate(filters)
+        except ValidationError as exc:
+            raise BadInput(f"The filters cannot be read: {exc.errors()[0].get('msg')}.", field="filters") from None
+    check_limits(filters)
+    compile_filters(filters, sql_context(ctx))  # operators and values are checked here
+    return filters
+
+
+def sql_context(ctx: Context) -> catalogue.SqlContext:
+    return catalogue.SqlContext(today=ctx.today(), user_id=ctx.user.id if ctx.user else None, login=ctx.login)
+
+
+# ---- reading views ---------------------------------------------------------------------------
+def _visible(ctx: Context) -> pw.Expression:
+    cond = SavedView.shared == True  # noqa: E712 - SQL
+    if ctx.user is not None:
+        cond = cond | (SavedView.owner == ctx.user.id)
+    return cond
+
+
+def _may_change(ctx: Context, view: SavedView) -> bool:
+    if ctx.user is None:
+        return False
+    if has(ctx, "super_admin"):
+        return True
+    return view.owner_id == ctx.user.id
+
+
+def to_spec(ctx: Context, view: SavedView) -> ViewSpec:
+    try:
+        filters = FilterSet.model_validate(json.loads(view.filters or "{}"))
+    except (ValueError, ValidationError):
+        filters = FilterSet()
+    try:
+        columns = [c for c in json.loads(view.columns or "[]") if c in catalogue.BY_ID]
+    except ValueError:
+        columns = []
+    sort = view.sort if (view.sort or "").lstrip("-") in catalogue.BY_ID else DEFAULT_SORT
+    owner = User.get_or_none(User.id == view.owner_id) if view.owner_id else None
+    return ViewSpec(id=view.id, name=view.name, filters=filters, columns=columns or list(catalogue.DEFAULT_COLUMNS),
+                    sort=sort, shared=view.shared, owner=owner.login if owner else None,
+                    editable=_may_change(ctx, view))
+
+
+def list_views(ctx: Context) -> list[ViewSpec]:
+    """The views ``ctx`` sees, in tab order: shared ones first, then private ones."""
+    require(ctx, "view")
+    rows = (SavedView.select().where(_visible(ctx))
+            .order_by(SavedView.shared.desc(), SavedView.position, SavedView.id))
+    return [to_spec(ctx, v) for v in rows]
+
+
+def _get(ctx: Context, view_id: int) -> SavedView:
+    view = SavedView.select().where((SavedView.id == view_id) & _visible(ctx)).first()
+    if view is None:
+        raise NotFound(f"No view with id {view_id}.")
+    return view
+
+
+def get_view(ctx: Context, ref: int | str) -> ViewSpec:
+    """A view by id or by name (case-insensitive)."""
+    require(ctx, "view")
+    text = str(ref).strip()
+    if text.isdigit():
+        return to_spec(ctx, _get(ctx, int(text)))
+    for v in SavedView.select().where(_visible(ctx)):
+        if v.name.casefold() == text.casefold():
+            return to_spec(ctx, v)
+    raise NotFound(f"No view named '{text}'.")
+
+
+def _check_unique(ctx: Context, name: str, except_id: int | None = None) -> None:
+    for v in SavedView.select().where(_visible(ctx)):
+        if v.id != except_id and v.name.casefold() == name.casefold():
+            raise BadInput(f"A view named '{v.name}' already exists; choose another name.", field="name")
+
+
+def _require_change(ctx: Context, view: SavedView) -> None:
+    if ctx.user is None:
+        require(ctx, "edit")  # raises the "may only view" sentence
+    if not _may_change(ctx, view):
+        who = "a super admin" if view.owner_id is None else "its owner or a super admin"
+        raise PermissionDenied(f"The view '{view.name}' is shared by the team; only {who} can change it. "
+                               "Save your changes as a new view instead.")
+
+
+def _require_share(ctx: Context) -> None:
+    if not has(ctx, "edit"):
+        raise PermissionDenied(f"{ctx.login} lacks the 'edit' permission needed to share a view with the team; "
+                               "keep it private or ask a super admin.")
+
+
+# ---- writing views ---------------------------------------------------------------------------
+@mutation
+def create_view(ctx: Context, name: str, *, filters: FilterSet | dict | None = None,
+                columns: Sequence[str] | None = None, sort: str | None = None, shared: bool = False) -> ViewSpec:
+    """Save a new view (R21)."""
+    if ctx.user is None:
+        raise PermissionDenied(f"'{ctx.login}' is not a user of this workspace and cannot save views.")
+    name = check_name(name)
+    fs = check_filters(ctx, filters)
+    cols = check_columns(columns or catalogue.DEFAULT_COLUMNS)
+    sort = check_sort(sort)
+    if shared:
+        _require_share(ctx)
+    _check_unique(ctx, name)
+    last = SavedView.select(pw.fn.MAX(SavedView.position)).scalar() or 0
+    now = ctx.now()
+    view = SavedView.create(name=name, owner=ctx.user.id, shared=bool(shared), filters=fs.model_dump_json(),
+                            columns=json.dumps(cols), sort=sort, position=last + 1, created_at=now, updated_at=now)
+    return to_spec(ctx, view)
+
+
+@mutation
+def update_view(ctx: Context, view_id: int, *, name: str | None = None, filters: FilterSet | dict | None = None,
+                columns: Sequence[str] | None = None, sort: str | None = None,
+                shared: bool | None = None) -> ViewSpec:
+    """Save over a view: only the arguments given change."""
+    view = _get(ctx, view_id)
+    _require_change(ctx, view)
+    if name is not None:
+        name = check_name(name)
+        _check_unique(ctx, name, except_id=view.id)
+        view.name = name
+    if filters is not None:
+        view.filters = check_filters(ctx, filters).model_dump_json()
+    if columns is not None:
+        view.columns = json.dumps(check_columns(columns))
+    if sort is not None:
+        view.sort = check_sort(sort)
+    if shared is not None and bool(shared) != view.shared:
+        if shared:
+            _require_share(ctx)
+        elif view.owner_id is None:
+            raise BadInput(f"'{view.name}' is one of the team's default views; it stays shared.", field="shared")
+        view.shared = bool(shared)
+    view.updated_at = ctx.now()
+    view.save()
+    return to_spec(ctx, view)
+
+
+def rename_view(ctx: Context, view_id: int, name: str) -> ViewSpec:
+    return update_view(ctx, view_id, name=name)
+
+
+def share_view(ctx: Context, view_id: int, shared: bool) -> ViewSpec:
+    return update_view(ctx, view_id, shared=shared)
+
+
+@mutation
+def delete_view(ctx: Context, view_id: int) -> str:
+    view = _get(ctx, view_id)
+    _require_change(ctx, view)
+    name = view.name
+    view.delete_instance()
+    return name
+
+
+# ---- the index's reads -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class IndexQuery:
+    """Everything that decides which rows the index shows, in which order."""
+
+    filters: FilterSet = field(default_factory=FilterSet)
+    sort: str = DEFAULT_SORT
+    search: str = ""
+
+    @property
+    def desc(self) -> bool:
+        return self.sort.startswith("-")
+
+    @property
+    def prop(self) -> catalogue.Property:
+        return catalogue.get(self.sort.lstrip("-"))
+
+
+Key = tuple[Any, int]  # (sort value, invoice id)
+
+
+def base_query(ctx: Context, q: IndexQuery, *fields) -> pw.ModelSelect:
+    """The filtered, searched invoices (unordered), selecting ``fields`` (default: whole rows)."""
+    from invoice_tui.domain.invoices import query_invoices
+
+    query = query_invoices(ctx, q.filters, q.sort, q.search).order_by()
+    if fields:
+        query = query.select(*fields)
+    return query
+
+
+def _sort_col(ctx: Context, q: IndexQuery) -> pw.Node:
+    return q.prop.sql(sql_context(ctx))
+
+
+def _order(col: pw.Node, desc: bool, is_id: bool) -> list[pw.Node]:
+    if is_id:
+        return [Invoice.id.desc() if desc else Invoice.id.asc()]
+    return [col.desc() if desc else col.asc(), Invoice.id.desc() if desc else Invoice.id.asc()]
+
+
+def _nulls_first(desc: bool) -> bool:
+    """Does this backend put NULL keys first in this direction (its default order)?"""
+    nulls_low = is_sqlite()
+    return nulls_low != desc
+
+
+def _after_segments(col: pw.Node, key: Key | None, desc: bool, is_id: bool) -> list[pw.Node | None]:
+    """WHERE clauses, in order, whose concatenated results are the rows strictly after ``key``."""
+    if key is None:
+        return [None]
+    value, ident = key
+    gt = (lambda a, b: a < b) if desc else (lambda a, b: a > b)
+    ge = (lambda a, b: a <= b) if desc else (lambda a, b: a >= b)
+    if is_id:
+        return [gt(Invoice.id, ident)]
+    if _nulls_first(desc):
+        if value is None:
+            return [col.is_null() & gt(Invoice.id, ident), col.is_null(False)]
+        return [ge(col, value) & (gt(col, value) | gt(Invoice.id, ident))]
+    if value is None:
+        return [col.is_null() & gt(Invoice.id, ident)]
+    return [ge(col, value) & (gt(col, value) | gt(Invoice.id, ident)), col.is_null()]
+
+
+def _key_fields(ctx: Context, q: IndexQuery) -> list[pw.Node]:
+    return [_sort_col(ctx, q).alias("sort_key"), Invoice.id]
+
+
+def page(ctx: Context, q: IndexQuery, *, after: Key | None = None, before: Key | None = None,
+         start_at: Key | None = None, limit: int = 100) -> list[tuple[Key, Invoice]]:
+    """Up to ``limit`` rows in the index order: the first ones; those after ``after``; those
+    starting at ``start_at`` (inclusive); or the ``limit`` rows just before ``before`` (returned in
+    index order). Each row comes with its key."""
+    col = _sort_col(ctx, q)
+    is_id = q.prop.id == "id"
+    desc = q.desc
+    if before is not None:
+        desc = not desc
+        segments = _after_segments(col, before, desc, is_id)
+    elif start_at is not None:
+        # inclusive: after the key just "before" it — same value, id one step back
+        value, ident = start_at
+        segments = _after_segments(col, (value, ident - 1 if not desc else ident + 1), desc, is_id)
+    else:
+        segments = _after_segments(col, after, desc, is_id)
+    rows: list[tuple[Key, Invoice]] = []
+    for cond in segments:
+        need = limit - len(rows)
+        if need <= 0:
+            break
+        query = base_query(ctx, q, Invoice, col.alias("sort_key"))
+        if cond is not None:
+            query = query.where(cond)
+        for inv in query.order_by(*_order(col, desc, is_id)).limit(need):
+            rows.append(((getattr(inv, "sort_key", None) if not is_id else inv.id, inv.id), inv))
+    if before is not None:
+        rows.reverse()
+    return rows
+
+
+def anchor_key(ctx: Context, q: IndexQuery, index: int, total: int) -> Key | None:
+    """The key of row ``index`` (0-based) of ``total``, by OFFSET over the key columns from the
+    nearer end (an index-only scan where the sort column is indexed)."""
+    if total <= 0 or index < 0:
+        return None
+    index = min(index, total - 1)
+    col = _sort_col(ctx, q)
+    is_id = q.prop.id == "id"
+    from_end = total - 1 - index
+    desc = q.desc if index <= from_end else not q.desc
+    offset = index if index <= from_end else from_end
+    query = base_query(ctx, q, *_key_fields(ctx, q)).order_by(*_order(col, desc, is_id))
+    row = query.offset(offset).limit(1).tuples().first()
+    if row is None:
+        return None
+    value, ident = row
+    return (ident if is_id else value, ident)
+
+
+def count(ctx: Context, q: IndexQuery) -> int:
+    return base_query(ctx, q, Invoice.id).count()
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    count: int
+    billed_minor: int
+    balance_minor: int
+
+
+def currency_totals(ctx: Context, q: IndexQuery) -> list[CurrencyTotal]:
+    """Billed and balance totals per currency for the rows of ``q`` (voided invoices included
+    as stored: a voided invoice's balance is what the services left on it)."""
+    query = (base_query(ctx, q, Invoice.currency, pw.fn.COUNT(Invoice.id),
+                        pw.fn.COALESCE(pw.fn.SUM(Invoice.billed_minor), 0),
+                        pw.fn.COALESCE(pw.fn.SUM(Invoice.balance_minor), 0))
+             .group_by(Invoice.currency).order_by(Invoice.currency))
+    return [CurrencyTotal(c, int(n), int(b), int(bal)) for c, n, b, bal in query.tuples()]
+
+
+def find_numbers(ctx: Context, text: str, limit: int = 10) -> list[tuple[int, str, str]]:
+    """(id, number, contact) of invoices whose number starts with ``text`` (the palette's
+    "Go to invoice")."""
+    require(ctx, "view")
+    t = (text or "").strip()
+    if not t:
+        return []
+    query = (Invoice.select(Invoice.id, Invoice.number, Invoice.contact_name)
+             .where(Invoice.number.startswith(t) | Invoice.number.startswith(t.upper()))
+             .order_by(Invoice.number).limit(limit))
+    return [(i.id, i.number, i.contact_name) for i in query]
+
+
+def row_of(ctx: Context, q: IndexQuery, invoice_id: int) -> int | None:
+    """The 0-based position of an invoice in the index (None when it does not match)."""
+    inv = base_query(ctx, q, *_key_fields(ctx, q)).where(Invoice.id == invoice_id).tuples().first()
+    if inv is None:
+        return None
+    value, ident = inv
+    col = _sort_col(ctx, q)
+    is_id = q.prop.id == "id"
+    # rows before = rows "after" the key in the reversed order
+    n = 0
+    for cond in _after_segments(col, (ident if is_id else value, ident), not q.desc, is_id):
+        query = base_query(ctx, q, Invoice.id)
+        if cond is not None:
+            query = query.where(cond)
+        n += query.count()
+    return n
+
+
+def indexed_props() -> set[str]:
+    return {p.id for p in catalogue.PROPERTIES if p.indexed}
+
+
+def views_snapshot(views: Iterable[ViewSpec]) -> list[dict]:
+    """Plain data for the CLI or tests."""
+    return [v.model_dump() for v in views]
