@@ -1,0 +1,305 @@
+"""The outbox: every email is stored before it is sent, and sent at most once.
+
+``queued`` → ``sending`` → ``sent`` | ``failed`` | ``unknown``; a person may ``drop`` an email or
+``retry`` a failed or unknown one.
+
+- Claiming an email for sending is a compare-and-set in its own transaction
+  (``UPDATE … SET state='sending' WHERE id=? AND state IN ('queued','failed') AND due``): when two
+  processes try the same email, only one gets it.
+- The SMTP transaction happens outside any database transaction.
+- Accepted: ``sent`` with the server's answer, and the effects of acceptance in one transaction:
+  the invoice's last sent date (R32, invoice emails only), the contact for a new address (R30),
+  the reminder's ``sent`` state (R33), the history entries (R16).
+- Not delivered (server unreachable, 4xx): ``failed`` with the next attempt after a backoff
+  (1, 5, 15, 60 min, then every 4 h, at most 8 attempts); refused (5xx): ``failed`` without an
+  automatic retry.
+- Interrupted after the message was handed over, or the process died while ``sending``: the
+  email becomes ``unknown`` — it may have arrived, so it is never resent automatically; a person
+  retries or drops it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+
+import peewee as pw
+
+from invoice_tui.db import retry_busy, write_tx
+from invoice_tui.db.mail_models import OutboxEmail
+from invoice_tui.db.models import Contact, Invoice, Reminder
+from invoice_tui.domain import history
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import BadInput, EnvironmentFailure, NotFound, RuleRefused
+from invoice_tui.domain.permissions import require
+from invoice_tui.domain.settings import store_setting
+from invoice_tui.domain.tx import mutation
+from invoice_tui.mail.compose import Prepared, stamp
+from invoice_tui.mail.transport import Transport, TransportError
+
+BACKOFF_MINUTES = (1, 5, 15, 60, 240, 240, 240)
+MAX_ATTEMPTS = 8
+STALE_SENDING = dt.timedelta(minutes=15)
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(minutes=BACKOFF_MINUTES[min(max(attempts, 1) - 1, len(BACKOFF_MINUTES) - 1)])
+
+
+# ---- queueing --------------------------------------------------------------------------------
+def queue_prepared(ctx: Context, prepared: Prepared, *, reminder_id: int | None = None,
+                   payment_id: int | None = None, kind: str | None = None) -> OutboxEmail:
+    """Store a prepared message in the outbox (inside the caller's transaction)."""
+    require(ctx, "send")
+    now = ctx.now()
+    msg = prepared.message
+    msg_id = stamp(msg, now, prepared.from_addr)
+    raw = msg.as_bytes(policy=SMTP).decode("ascii")  # every part is 7-bit (quoted-printable/base64)
+    inv = prepared.invoice
+    if prepared.make_default_from:
+        old = store_setting("default_from_address", prepared.from_addr)
+        history.record_changes(ctx, "workspace", 0, None, {"default_from_address": old},
+                               {"default_from_address": prepared.from_addr})
+    return OutboxEmail.create(
+        kind=kind or prepared.kind, state="queued", invoice_id=inv.id if inv else None,
+        invoice_number=inv.number if inv else None, payment_id=payment_id, reminder_id=reminder_id,
+        from_addr=prepared.from_addr, to_addrs=prepared.to, cc_addrs=",".join(prepared.cc),
+        subject=prepared.subject[:998], message_id=msg_id.strip("<>"), raw=raw,
+        new_contact_email=prepared.new_contact_email, attempts=0, next_attempt_at=now, created_by=ctx.login,
+        created_at=now)
+
+
+@mutation
+def queue(ctx: Context, prepared: Prepared, **kwargs) -> OutboxEmail:
+    """Store a prepared message in the outbox in its own transaction."""
+    return queue_prepared(ctx, prepared, **kwargs)
+
+
+# ---- delivering ------------------------------------------------------------------------------
+@dataclass
+class Delivery:
+    email: OutboxEmail
+    delivered: bool
+    message: str
+
+
+@retry_busy
+def _claim(email_id: int, now: dt.datetime) -> bool:
+    """Compare-and-set ``queued``/due ``failed`` → ``sending`` in its own transaction."""
+    with write_tx():
+        due = OutboxEmail.next_attempt_at.is_null(False) & (OutboxEmail.next_attempt_at <= now)
+        n = (OutboxEmail.update(state="sending", sending_since=now, attempts=OutboxEmail.attempts + 1)
+             .where((OutboxEmail.id == email_id)
+                    & ((OutboxEmail.state == "queued") | ((OutboxEmail.state == "failed") & due)))
+             .execute())
+    return n == 1
+
+
+def deliver(ctx: Context, email_id: int, transport: Transport) -> Delivery:
+    """Send one queued (or due failed) email now. Returns whether the server accepted it."""
+    require(ctx, "send")
+    now = ctx.now()
+    if not _claim(email_id, now):
+        email = get_email(email_id)
+        return Delivery(email, email.state == "sent", f"email {email_id} is {email.state}; not sent again")
+    email = OutboxEmail.get_by_id(email_id)
+    recipients = [a for a in (email.to_addrs.split(",") + email.cc_addrs.split(",")) if a]
+    try:
+        reply = transport.send(email.from_addr, recipients, email.raw.encode("ascii"))
+    except TransportError as exc:
+        _failed(ctx, email_id, exc)
+        return Delivery(OutboxEmail.get_by_id(email_id), False, exc.message)
+    except BaseException as exc:  # the process is being interrupted: the outcome is unknown
+        _failed(ctx, email_id, TransportError(f"interrupted: {exc.__class__.__name__}", "ambiguous"))
+        raise
+    _accepted(ctx, email_id, reply)
+    return Delivery(OutboxEmail.get_by_id(email_id), True, reply)
+
+
+@mutation
+def _failed(ctx: Context, email_id: int, exc: TransportError) -> None:
+    email = OutboxEmail.get_by_id(email_id)
+    now = ctx.now()
+    if exc.kind == "ambiguous":
+        email.state, email.next_attempt_at = "unknown", None
+    else:
+        email.state = "failed"
+        retry = exc.kind == "temporary" and email.attempts < MAX_ATTEMPTS
+        email.next_attempt_at = now + _backoff(email.attempts) if retry else None
+    email.last_error = exc.message[:2000]
+    email.sending_since = None
+    email.save()
+
+
+@mutation
+def _accepted(ctx: Context, email_id: int, reply: str) -> None:
+    email = OutboxEmail.get_by_id(email_id)
+    now = ctx.now()
+    email.state, email.sent_at, email.server_reply = "sent", now, (reply or "accepted")[:2000]
+    email.sending_since, email.next_attempt_at, email.last_error = None, None, ""
+    email.save()
+    inv = Invoice.get_or_none(Invoice.id == email.invoice_id) if email.invoice_id else None
+    recipients = email.to_addrs + (f" (cc {email.cc_addrs.replace(',', ', ')})" if email.cc_addrs else "")
+    if email.new_contact_email and not Contact.select().where(Contact.email == email.new_contact_email).exists():
+        contact = Contact.create(email=email.new_contact_email, created_at=now)
+        history.record_changes(ctx, "contact", contact.id, None, {},
+                               {"email": contact.email, "first_name": "", "last_name": "", "phone": "",
+                                "address": "", "company": None})
+    if inv is None:
+        return
+    if email.kind == "invoice":
+        # R32: the last sent date changes only when the invoice email is accepted by the server.
+        before = inv.last_sent_date
+        today = ctx.today()
+        Invoice.update(last_sent_date=today).where(Invoice.id == inv.id).execute()
+        history.record_changes(ctx, "invoice", inv.id, inv.number, {"last_sent_date": before},
+                               {"last_sent_date": today})
+        history.add_activity(ctx, inv.id, inv.number, "email_sent", f"Invoice email sent to {recipients}")
+    elif email.kind == "custom":
+        history.add_activity(ctx, inv.id, inv.number, "email_sent", f"Custom email \"{email.subject}\" sent to "
+                             f"{recipients}")
+    elif email.kind == "reminder":
+        if email.reminder_id:
+            Reminder.update(state="sent", sent_at=now).where(Reminder.id == email.reminder_id).execute()
+        history.add_activity(ctx, inv.id, inv.number, "reminder_sent", f"Reminder sent to {recipients}")
+    elif email.kind == "receipt":
+        history.add_activity(ctx, inv.id, inv.number, "receipt_sent",
+                             f"Receipt for payment #{email.payment_id} sent to {recipients}")
+
+
+@retry_busy
+def recover_stale(ctx: Context) -> int:
+    """Emails left ``sending`` by a process that died become ``unknown`` (a person decides)."""
+    limit = ctx.now() - STALE_SENDING
+    with write_tx():
+        return (OutboxEmail.update(state="unknown", next_attempt_at=None,
+                                   last_error="the sending process stopped during the SMTP transaction; "
+                                              "the email may or may not have been delivered")
+                .where((OutboxEmail.state == "sending") & (OutboxEmail.sending_since < limit)).execute())
+
+
+def due_ids(ctx: Context, limit: int = 100) -> list[int]:
+    now = ctx.now()
+    q = (OutboxEmail.select(OutboxEmail.id)
+         .where((OutboxEmail.state.in_(["queued", "failed"])) & OutboxEmail.next_attempt_at.is_null(False)
+                & (OutboxEmail.next_attempt_at <= now))
+         .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id).limit(limit))
+    return [e.id for e in q]
+
+
+def process_due(ctx: Context, transport: Transport, limit: int = 100) -> list[Delivery]:
+    """Deliver every due email (queued, or failed and past its backoff); for cron and the TUI."""
+    require(ctx, "send")
+    recover_stale(ctx)
+    return [deliver(ctx, i, transport) for i in due_ids(ctx, limit)]
+
+
+# ---- a person's decisions --------------------------------------------------------------------
+def get_email(email_id: int | str) -> OutboxEmail:
+    text = str(email_id).strip().lstrip("#")
+    if not text.isdigit():
+        raise BadInput(f"'{email_id}' is not an outbox email id (see: invoice-tui outbox list).")
+    email = OutboxEmail.get_or_none(OutboxEmail.id == int(text))
+    if email is None:
+        raise NotFound(f"No email {text} in the outbox (see: invoice-tui outbox list).")
+    return email
+
+
+@mutation
+def requeue(ctx: Context, email_id: int | str) -> OutboxEmail:
+    """A person asks to send a failed or unknown email again (now)."""
+    require(ctx, "send")
+    email = get_email(email_id)
+    if email.state not in ("failed", "unknown", "queued"):
+        raise RuleRefused(f"Email {email.id} is {email.state}; only failed, unknown or queued emails can be retried.")
+    n = (OutboxEmail.update(state="queued", next_attempt_at=ctx.now())
+         .where((OutboxEmail.id == email.id) & OutboxEmail.state.in_(["failed", "unknown", "queued"])).execute())
+    if n != 1:
+        raise RuleRefused(f"Email {email.id} changed meanwhile; look at the outbox again.")
+    return OutboxEmail.get_by_id(email.id)
+
+
+def retry(ctx: Context, email_id: int | str, transport: Transport) -> Delivery:
+    email = requeue(ctx, email_id)
+    return deliver(ctx, email.id, transport)
+
+
+@mutation
+def drop(ctx: Context, email_id: int | str) -> OutboxEmail:
+    """A person gives up on an email that is not sent; a reminder it carried becomes dropped."""
+    require(ctx, "send")
+    email = get_email(email_id)
+    if email.state in ("sent", "sending", "dropped"):
+        raise RuleRefused(f"Email {email.id} is {email.state}; only queued, failed or unknown emails can be dropped.")
+    n = (OutboxEmail.update(state="dropped", next_attempt_at=None)
+         .where((OutboxEmail.id == email.id) & OutboxEmail.state.in_(["queued", "failed", "unknown"])).execute())
+    if n != 1:
+        raise RuleRefused(f"Email {email.id} changed meanwhile; look at the outbox again.")
+    if email.reminder_id:
+        Reminder.update(state="dropped").where((Reminder.id == email.reminder_id)
+                                               & (Reminder.state == "sending")).execute()
+    if email.invoice_id:
+        history.add_activity(ctx, email.invoice_id, email.invoice_number, "email_dropped",
+                             f"Unsent {email.kind} email to {email.to_addrs} dropped from the outbox")
+    return OutboxEmail.get_by_id(email.id)
+
+
+def list_emails(state: str | None = None, limit: int = 200) -> list[OutboxEmail]:
+    q = OutboxEmail.select(*[f for f in OutboxEmail._meta.sorted_fields if f.name != "raw"])
+    if state:
+        q = q.where(OutboxEmail.state == state)
+    return list(q.order_by(OutboxEmail.id.desc()).limit(limit))
+
+
+def email_record(e: OutboxEmail) -> dict:
+    def iso(v):
+        return v.isoformat() if v else None
+
+    return {"id": e.id, "kind": e.kind, "state": e.state, "invoice_id": e.invoice_id,
+            "invoice_number": e.invoice_number, "payment_id": e.payment_id, "reminder_id": e.reminder_id,
+            "from": e.from_addr, "to": e.to_addrs, "cc": [c for c in e.cc_addrs.split(",") if c],
+            "subject": e.subject, "message_id": e.message_id, "attempts": e.attempts,
+            "next_attempt_at": iso(e.next_attempt_at), "last_error": e.last_error,
+            "server_reply": e.server_reply, "created_by": e.created_by, "created_at": iso(e.created_at),
+            "sent_at": iso(e.sent_at)}
+
+
+# ---- after-commit delivery (receipts queued inside another service's transaction) -----------
+_background: list[threading.Thread] = []
+
+
+def deliver_after_commit(ctx: Context, email_id: int, transport_factory, *, wait: float = 30.0) -> None:
+    """Deliver ``email_id`` from a thread once the transaction that queued it has committed (the
+    row becomes visible to another connection); if that transaction rolls back, nothing is sent."""
+    import time
+
+    from invoice_tui.db import database
+
+    def run() -> None:
+        deadline = time.monotonic() + wait
+        try:
+            with database.connection_context():
+                while time.monotonic() < deadline:
+                    if OutboxEmail.select().where(OutboxEmail.id == email_id).exists():
+                        deliver(ctx, email_id, transport_factory())
+                        return
+                    time.sleep(0.05)
+        except Exception:  # noqa: BLE001 - the email stays in the outbox for a retry
+            return
+
+    thread = threading.Thread(target=run, name=f"outbox-{email_id}", daemon=False)
+    _background.append(thread)
+    thread.start()
+
+
+def wait_background(timeout: float = 60.0) -> None:
+    """Wait for after-commit deliveries started by this process (tests, CLI exit)."""
+    while _background:
+        _background.pop().join(timeout)
+
+
+__all__ = ["queue", "queue_prepared", "deliver", "process_due", "retry", "requeue", "drop", "list_emails",
+           "email_record", "get_email", "recover_stale", "Delivery", "EnvironmentFailure", "pw"]
