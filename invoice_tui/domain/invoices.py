@@ -505,10 +505,13 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
     fields = set(raw)
     inv = get_invoice(ref, for_update=True)
     settings = _settings_ctx(ctx)
-    check_edit(ctx, inv, settings)
+    require(ctx, "edit")
+    # R7: a stale editor hears first that the invoice changed under it (e.g. a payment succeeded),
+    # before the rule that now forbids the edit; either way nothing is written.
     if expected_version is not None and inv.version != expected_version:
         raise Conflict("This invoice changed while you were editing it (a payment or another user); "
                        "reload it and make your change again (R7).")
+    check_edit(ctx, inv, settings)
     finalized = inv.status != "draft"
     if "currency" in fields and data.currency:
         currency = check_currency(data.currency)
@@ -517,13 +520,20 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
                 raise RuleRefused("The currency of a finalized invoice never changes (R2).")
             if Payment.select().where(Payment.invoice == inv).exists():
                 raise RuleRefused("This draft has payments; the currency cannot change.")
+            # Prices were stored in the old currency's minor units: read them before switching, then
+            # re-express the same figures in the new currency (too many decimals for it: BadInput).
+            old_lines, old_adjustments = line_specs(inv), adjustment_specs(inv)
             inv.currency, inv.exponent = currency, exponent(currency)
             if "lines" not in fields:
-                # prices were stored in the old currency's minor units; re-express them exactly
                 data.lines = [LineInput(name=s.name, quantity=s.quantity, unit_price=s.unit_price,
                                         tax_rate=s.tax_rate, discount=s.discount, discount_percent=s.discount_percent,
-                                        description=s.description) for s in line_specs(inv)]
+                                        description=s.description) for s in old_lines]
                 fields.add("lines")
+            for kind, attr in (("discount", "discounts"), ("fee", "fees"), ("tax", "taxes")):
+                if attr not in fields:
+                    setattr(data, attr, [AdjustmentInput(value=a.value, is_percent=a.is_percent, tax_rate=a.tax_rate,
+                                                         label=a.label) for a in old_adjustments if a.kind == kind])
+                    fields.add(attr)
     if "origin" in fields and data.origin != inv.origin:
         raise BadInput("The origin of an invoice cannot be changed.", field="origin")
     _check_refs(data, fields)

@@ -1,0 +1,58 @@
+"""Helpers for the domain rule tests (imported by name; conftest.py only holds fixtures):
+drafts and open invoices built through the services, and a census of every table so a refused
+call can be proven to have written nothing."""
+
+from __future__ import annotations
+
+from invoice_tui.db import models
+from invoice_tui.domain import invoices
+
+
+def census() -> dict[str, int]:
+    """Row count of every table plus the chain heads: equal before/after ⇒ nothing was written."""
+    counts = {m.__name__: m.select().count() for m in models.ALL_MODELS}
+    counts["heads"] = tuple((h.name, h.hash, h.count) for h in models.ChainHead.select().order_by(models.ChainHead.name))
+    counts["versions"] = tuple(models.Invoice.select(models.Invoice.id, models.Invoice.version)
+                               .order_by(models.Invoice.id).tuples())
+    counts["counter"] = tuple(models.Counter.select().order_by(models.Counter.name).tuples())
+    counts["settings"] = tuple(models.Setting.select().order_by(models.Setting.key).tuples())
+    counts["perms"] = tuple(models.User.select(models.User.login, models.User.permissions)
+                            .order_by(models.User.login).tuples())
+    counts["payments"] = tuple(models.Payment.select(models.Payment.id, models.Payment.invoice, models.Payment.state)
+                               .order_by(models.Payment.id).tuples())
+    return counts
+
+
+def line(name="Work", qty="1", price="100", tax="0", discount=None, percent=False) -> dict:
+    d = {"name": name, "quantity": qty, "unit_price": price, "tax_rate": tax}
+    if discount is not None:
+        d["discount"] = discount
+        d["discount_percent"] = percent
+    return d
+
+
+def make_draft(ctx, contact=None, *, currency="EUR", lines=None, **extra):
+    data = {"currency": currency, "lines": lines if lines is not None else [line()]}
+    if contact is not None:
+        data["contact_id"] = contact.id
+    data.update(extra)
+    return invoices.create_invoice(ctx, data)
+
+
+def make_open(ctx, contact, **kw):
+    inv = make_draft(ctx, contact, **kw)
+    return invoices.finalize_invoice(ctx, inv.id)
+
+
+def reload(inv):
+    return models.Invoice.get_by_id(inv.id)
+
+
+
+
+def make_user(ws, admin, login: str, permissions: str):
+    """A user with ``permissions`` and a Context acting as them with the admin's clock."""
+    from invoice_tui.domain import people
+
+    people.add_user(admin, login, permissions=permissions)
+    return ws.context(login, source="test", now=admin.now)
