@@ -1,0 +1,59 @@
+"""The invoice's actions menu (`a`): exactly R4's actions for a draft and R5's for the status,
+each enabled or shown disabled with the reason (R6, R12, R13, R17, or "not available yet")."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from invoice_tui.domain.invoices import ActionState
+
+# The keys the invoice screen binds directly (shown beside the action in the menu).
+ACTION_KEYS = {"edit": "e", "record_payment": "p", "send_email": "s"}
+
+
+class ActionsModal(ModalScreen[str | None]):
+    """Pick an action; returns its id (only enabled ones can be chosen) or None on Escape."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Close", id="invoice.actions.close")]
+
+    def __init__(self, title: str, actions: list[ActionState]) -> None:
+        super().__init__()
+        self.menu_title = title
+        self.actions = actions
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="actions-dialog", classes="invoice-modal"):
+            yield Label(f"Actions — {self.menu_title}", classes="modal-title", markup=False)
+            options = []
+            for a in self.actions:
+                prompt = Text(a.label, style="bold" if a.enabled else "")
+                key = ACTION_KEYS.get(a.id)
+                if key:
+                    prompt.append(f"  ({key})", style="dim")
+                if not a.enabled:
+                    prompt.append(f"\n  {a.reason}", style="italic")
+                options.append(Option(prompt, id=a.id, disabled=not a.enabled))
+            yield OptionList(*options, id="actions-list")
+            yield Static("Enter runs the action · Escape closes", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        option_list.focus()
+        for index, a in enumerate(self.actions):
+            if a.enabled:
+                option_list.highlighted = index
+                break
+
+    @on(OptionList.OptionSelected, "#actions-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

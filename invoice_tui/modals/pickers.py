@@ -1,0 +1,254 @@
+"""Pickers (search an existing contact, company or user, or create a new one) and the contact and
+company forms, used by the editor, the invoice screen's cards and the Contacts/Companies screens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from invoice_tui.domain import people
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+
+CREATE = "__create__"
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: int
+    label: str
+
+
+def search_records(kind: str, query: str, limit: int = 50) -> list[Choice]:
+    """Plain choices for a picker (runs in a worker)."""
+    if kind == "contact":
+        return [Choice(c.id, f"{c.display_name} <{c.email}>") for c in people.list_contacts(query, limit)]
+    if kind == "company":
+        return [Choice(c.id, c.name + (f" ({c.domain})" if c.domain else "")) for c in people.list_companies(query, limit)]
+    q = query.lower()
+    return [Choice(u.id, f"{u.name or u.login} ({u.login})") for u in people.list_users()
+            if not q or q in u.login.lower() or q in (u.name or "").lower()][:limit]
+
+
+class PickerModal(ServiceCalls, ModalScreen[int | None]):
+    """Search and pick a contact, company or user; contacts and companies can be created here."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+                Binding("ctrl+n", "create", "Create new", id="picker.create"),
+                Binding("down", "focus_list", "List", show=False, id="picker.list")]
+
+    def __init__(self, kind: str, title: str | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.title_text = title or f"Pick a {kind}"
+        self.choices: list[Choice] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-dialog", classes="invoice-modal"):
+            yield Label(self.title_text, classes="modal-title", markup=False)
+            yield Input(id="picker-search", placeholder=f"Search {self.kind}s…")
+            yield OptionList(id="picker-list")
+            hint = "Enter picks · ↓ moves to the list · Escape cancels"
+            if self.kind != "user":
+                hint += f" · ctrl+n creates a new {self.kind}"
+            yield Static(hint, classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#picker-search", Input).focus()
+        self._search("")
+
+    @on(Input.Changed, "#picker-search")
+    def _changed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    def _search(self, query: str) -> None:
+        self.call_service(search_records, self.kind, query.strip(), done=self._show, group="picker", exclusive=True)
+
+    def _show(self, choices: list[Choice]) -> None:
+        self.choices = choices
+        ol = self.query_one("#picker-list", OptionList)
+        ol.clear_options()
+        options = [Option(c.label, id=str(c.id)) for c in choices]
+        if self.kind != "user":
+            query = self.query_one("#picker-search", Input).value.strip()
+            options.append(Option(f"+ Create a new {self.kind}" + (f" “{query}”" if query else ""), id=CREATE))
+        ol.add_options(options)
+        if options:
+            ol.highlighted = 0
+
+    def action_focus_list(self) -> None:
+        self.query_one("#picker-list", OptionList).focus()
+
+    @on(Input.Submitted, "#picker-search")
+    def _submitted(self) -> None:
+        ol = self.query_one("#picker-list", OptionList)
+        if ol.highlighted is not None and ol.option_count:
+            self._pick(ol.get_option_at_index(ol.highlighted).id)
+
+    @on(OptionList.OptionSelected, "#picker-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._pick(event.option.id)
+
+    def _pick(self, option_id: str | None) -> None:
+        if option_id == CREATE:
+            self.action_create()
+        elif option_id:
+            self.dismiss(int(option_id))
+
+    def action_create(self) -> None:
+        if self.kind == "user":
+            self.notify("Users are added by a super admin: invoice-tui users add LOGIN", severity="warning")
+            return
+        query = self.query_one("#picker-search", Input).value.strip()
+        form = ContactFormModal(initial_query=query) if self.kind == "contact" else CompanyFormModal(initial_query=query)
+
+        def created(new_id: int | None) -> None:
+            if new_id is not None:
+                self.dismiss(new_id)
+
+        self.app.push_screen(form, created)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ---- forms ---------------------------------------------------------------------------------------
+def _contact_values(contact_id: int) -> dict:
+    c = people.get_contact(contact_id)
+    return {"email": c.email, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
+            "address": c.address}
+
+
+def _company_values(company_id: int) -> dict:
+    from invoice_tui.db.models import Company
+
+    c = Company.get_or_none(Company.id == company_id)
+    if c is None:
+        from invoice_tui.domain.errors import NotFound
+        raise NotFound(f"No company with id {company_id}.")
+    return {"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id}
+
+
+class _RecordForm(ServiceCalls, ModalScreen[int | None]):
+    """A small form whose fields map 1:1 to a service's pydantic input; returns the record id."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
+                Binding("ctrl+s", "save", "Save", id="form.save")]
+    FIELDS: tuple[tuple[str, str, bool], ...] = ()  # (name, label, multiline)
+    NOUN = "record"
+
+    def __init__(self, record_id: int | None = None, *, initial_query: str = "") -> None:
+        super().__init__()
+        self.record_id = record_id
+        self.initial_query = initial_query
+
+    def compose(self) -> ComposeResult:
+        title = f"Edit {self.NOUN}" if self.record_id else f"New {self.NOUN}"
+        with Vertical(id=f"{self.NOUN}-form", classes="invoice-modal"):
+            yield Label(title, classes="modal-title")
+            with VerticalScroll(classes="form-fields"):
+                for name, label, multiline in self.FIELDS:
+                    yield Label(label)
+                    if multiline:
+                        yield TextArea(id=f"field-{name}", classes="short-area")
+                    else:
+                        yield Input(id=f"field-{name}")
+                    yield Static("", id=f"error-{name}", classes="field-error")
+            yield Static("", id="form-error", classes="form-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Cancel", id="form-cancel")
+                yield Button("Save (ctrl+s)", id="form-save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#field-{self.FIELDS[0][0]}").focus()
+        if self.record_id:
+            self.call_service(self.load_values, self.record_id, done=self._fill, group="form-load")
+        elif self.initial_query:
+            self.prefill(self.initial_query)
+
+    def prefill(self, query: str) -> None:
+        pass
+
+    def _fill(self, values: dict) -> None:
+        for name, _label, multiline in self.FIELDS:
+            widget = self.query_one(f"#field-{name}")
+            if multiline:
+                widget.load_text(values.get(name) or "")  # type: ignore[attr-defined]
+            else:
+                widget.value = values.get(name) or ""  # type: ignore[attr-defined]
+
+    def values(self) -> dict:
+        out = {}
+        for name, _label, multiline in self.FIELDS:
+            widget = self.query_one(f"#field-{name}")
+            out[name] = widget.text if multiline else widget.value  # type: ignore[attr-defined]
+        return out
+
+    @staticmethod
+    def load_values(record_id: int) -> dict:
+        raise NotImplementedError
+
+    def save(self, values: dict) -> int:  # runs in a worker
+        raise NotImplementedError
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#form-save")
+    def action_save(self) -> None:
+        for name, _label, _m in self.FIELDS:
+            self.query_one(f"#error-{name}", Static).update("")
+        self.query_one("#form-error", Static).update("")
+        self.call_service(self.save, self.values(), done=self.dismiss, failed=self._failed)
+
+    def _failed(self, exc: InvoiceTuiError) -> None:
+        names = {n for n, _l, _m in self.FIELDS}
+        if exc.field in names:
+            self.query_one(f"#error-{exc.field}", Static).update(exc.message)
+        self.query_one("#form-error", Static).update(exc.message)
+
+    @on(Button.Pressed, "#form-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ContactFormModal(_RecordForm):
+    NOUN = "contact"
+    FIELDS = (("email", "Email", False), ("first_name", "First name", False), ("last_name", "Last name", False),
+              ("phone", "Phone", False), ("address", "Address", True))
+    load_values = staticmethod(_contact_values)
+
+    def prefill(self, query: str) -> None:
+        if "@" in query:
+            self.query_one("#field-email", Input).value = query
+        else:
+            first, _, last = query.partition(" ")
+            self.query_one("#field-first_name", Input).value = first
+            self.query_one("#field-last_name", Input).value = last
+
+    def save(self, values: dict) -> int:
+        ctx = self.app.ctx
+        if self.record_id:
+            return people.edit_contact(ctx, self.record_id, values).id
+        return people.add_contact(ctx, values).id
+
+
+class CompanyFormModal(_RecordForm):
+    NOUN = "company"
+    FIELDS = (("name", "Name", False), ("domain", "Domain", False), ("tax_id", "Tax ID", False),
+              ("address", "Address", True))
+    load_values = staticmethod(_company_values)
+
+    def prefill(self, query: str) -> None:
+        self.query_one("#field-name", Input).value = query
+
+    def save(self, values: dict) -> int:
+        ctx = self.app.ctx
+        if self.record_id:
+            return people.edit_company(ctx, self.record_id, values).id
+        return people.add_company(ctx, values).id

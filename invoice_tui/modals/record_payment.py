@@ -1,0 +1,228 @@
+"""Record payment (R8–R10): two tabs, *New payment* and *Apply existing*.
+
+Field validators give instant feedback beside each field; on submit the service validates the
+whole form (pydantic ``PaymentInput``) and applies R8's limits, and its refusal is shown in the
+modal, beside the field it names. Escape cancels. The modal returns a sentence describing what
+was done (for the screen's notification), or None when cancelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static, TabbedContent, TabPane
+
+from invoice_tui.domain import payments as payment_service
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.money import format_money, from_minor
+from invoice_tui.widgets.invoice_inputs import (IsoDate, LocalAmount, format_amount_input, parse_date,
+                                                parse_local_decimal)
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+
+METHOD_LABELS = {"bank_transfer": "Bank transfer", "card": "Card", "cash": "Cash", "check": "Check",
+                 "other": "Other"}
+
+
+@dataclass(frozen=True)
+class PaymentTarget:
+    """What the modal needs to know about the invoice (read before opening it)."""
+
+    invoice_id: int
+    label: str
+    currency: str
+    locale: str
+    balance: Decimal
+    allow_partial: bool
+    today: dt.date
+
+
+@dataclass(frozen=True)
+class UnappliedRow:
+    id: int
+    date: str
+    amount: str
+    method: str
+    contact: str
+    reference: str
+    state: str
+
+
+def find_unapplied_rows(currency: str, query: str, locale: str) -> list[UnappliedRow]:
+    """R9 search, as plain rows (runs in a worker)."""
+    text = query.strip()
+    try:  # "1 234,50" in fr_FR becomes 1234.50 for the service's amount match
+        if text and not text.lstrip("#").isdigit() and "@" not in text:
+            text = str(parse_local_decimal(text, locale))
+    except InvoiceTuiError:
+        pass
+    rows = []
+    for p in payment_service.find_unapplied(currency, text):
+        email = p.contact.email if p.contact_id and p.contact else ""
+        rows.append(UnappliedRow(p.id, p.date.isoformat(), format_money(from_minor(p.amount_minor, p.currency),
+                                                                          p.currency, locale),
+                                 METHOD_LABELS.get(p.method, p.method), email, p.reference, p.state))
+    return rows
+
+
+class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.payment.cancel")]
+
+    def __init__(self, target: PaymentTarget) -> None:
+        super().__init__()
+        self.target = target
+        self.rows: list[UnappliedRow] = []
+
+    # ---- layout --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        t = self.target
+        balance = format_money(t.balance, t.currency, t.locale)
+        with Vertical(id="payment-dialog", classes="invoice-modal"):
+            yield Label(f"Record payment — {t.label} · balance due {balance}", classes="modal-title",
+                        markup=False)
+            with TabbedContent(id="payment-tabs"):
+                with TabPane("New payment", id="tab-new"):
+                    with VerticalScroll():
+                        yield Label("Amount" + ("" if t.allow_partial else " (partial payments not allowed)"),
+                                    markup=False)
+                        yield Input(format_amount_input(t.balance, t.currency, t.locale), id="payment-amount",
+                                    validators=[LocalAmount(t.currency, t.locale)])
+                        yield Static("", id="payment-amount-error", classes="field-error")
+                        with Horizontal(classes="form-row"):
+                            with Vertical():
+                                yield Label("Date")
+                                yield Input(t.today.isoformat(), id="payment-date", validators=[IsoDate()])
+                            with Vertical():
+                                yield Label("Method")
+                                yield Select([(label, key) for key, label in METHOD_LABELS.items()],
+                                             value="bank_transfer", allow_blank=False, id="payment-method")
+                        yield Static("", id="payment-date-error", classes="field-error")
+                        yield Label("Reference")
+                        yield Input(id="payment-reference", placeholder="e.g. bank reference, check number")
+                        yield Label("Internal note")
+                        yield Input(id="payment-note")
+                        yield Checkbox("Send a receipt to the customer", False, id="payment-receipt")
+                        yield Static("", id="payment-error", classes="form-error")
+                        with Horizontal(classes="modal-buttons"):
+                            yield Button("Cancel", id="payment-cancel")
+                            yield Button("Record payment", id="payment-record", variant="primary")
+                with TabPane("Apply existing", id="tab-apply"):
+                    yield Input(id="apply-search", placeholder="Search by amount, payment ID or contact email")
+                    yield DataTable(id="apply-table", cursor_type="row")
+                    yield Static(f"Unapplied payments in {t.currency}. Enter applies the highlighted one.",
+                                 id="apply-status", classes="modal-hint")
+                    yield Static("", id="apply-error", classes="form-error")
+                    with Horizontal(classes="modal-buttons"):
+                        yield Button("Cancel", id="apply-cancel")
+                        yield Button("Apply payment", id="apply-button", variant="primary")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#apply-table", DataTable)
+        table.add_columns("ID", "Date", "Amount", "Method", "Contact", "Reference")
+        self.query_one("#payment-amount", Input).focus()
+        self.search("")
+
+    # ---- new payment -----------------------------------------------------------------------
+    @on(Input.Changed, "#payment-amount")
+    @on(Input.Changed, "#payment-date")
+    def _field_feedback(self, event: Input.Changed) -> None:
+        target = "#payment-amount-error" if event.input.id == "payment-amount" else "#payment-date-error"
+        result = event.validation_result
+        self.query_one(target, Static).update("" if result is None or result.is_valid
+                                              else "; ".join(result.failure_descriptions))
+
+    @on(Input.Submitted, "#payment-amount")
+    @on(Input.Submitted, "#payment-date")
+    @on(Input.Submitted, "#payment-reference")
+    @on(Input.Submitted, "#payment-note")
+    @on(Button.Pressed, "#payment-record")
+    def submit_new(self) -> None:
+        t = self.target
+        error = self.query_one("#payment-error", Static)
+        error.update("")
+        amount_text = self.query_one("#payment-amount", Input).value
+        try:
+            amount = parse_local_decimal(amount_text, t.locale, what="amount")
+            pay_date = parse_date(self.query_one("#payment-date", Input).value)
+        except InvoiceTuiError as exc:
+            error.update(exc.message)
+            return
+        data = {"amount": str(amount), "date": pay_date, "method": self.query_one("#payment-method", Select).value,
+                "reference": self.query_one("#payment-reference", Input).value,
+                "note": self.query_one("#payment-note", Input).value,
+                "send_receipt": self.query_one("#payment-receipt", Checkbox).value}
+        self.query_one("#payment-record", Button).disabled = True
+
+        def done(result: payment_service.PaymentResult) -> None:
+            shown = format_money(amount, t.currency, t.locale)
+            text = f"Payment of {shown} recorded on {t.label}."
+            if data["send_receipt"]:
+                text += (" The receipt is queued." if result.receipt_queued
+                         else " No receipt was sent: sending mail is not available yet.")
+            self.dismiss(text)
+
+        self.call_service(payment_service.record_payment, self.app.ctx, t.invoice_id, data,
+                          done=lambda r: done(r), failed=self._new_failed)
+
+    def _new_failed(self, exc: InvoiceTuiError) -> None:
+        self.query_one("#payment-record", Button).disabled = False
+        if exc.field == "amount":
+            self.query_one("#payment-amount-error", Static).update(exc.message)
+        elif exc.field == "date":
+            self.query_one("#payment-date-error", Static).update(exc.message)
+        self.query_one("#payment-error", Static).update(exc.message)
+
+    # ---- apply existing ----------------------------------------------------------------------
+    @on(Input.Changed, "#apply-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    def search(self, query: str) -> None:
+        t = self.target
+        self.call_service(find_unapplied_rows, t.currency, query, t.locale, done=self._show_rows,
+                          group="payment-search", exclusive=True)
+
+    def _show_rows(self, rows: list[UnappliedRow]) -> None:
+        self.rows = rows
+        table = self.query_one("#apply-table", DataTable)
+        table.clear()
+        for r in rows:
+            table.add_row(f"#{r.id}", r.date, r.amount, r.method, r.contact, r.reference, key=str(r.id))
+        status = self.query_one("#apply-status", Static)
+        status.update(f"{len(rows)} unapplied payment(s) in {self.target.currency}. "
+                      "Enter applies the highlighted one." if rows
+                      else f"No unapplied payment in {self.target.currency} matches.")
+
+    @on(Input.Submitted, "#apply-search")
+    def _search_submitted(self) -> None:
+        self.query_one("#apply-table", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#apply-table")
+    @on(Button.Pressed, "#apply-button")
+    def apply_selected(self) -> None:
+        table = self.query_one("#apply-table", DataTable)
+        error = self.query_one("#apply-error", Static)
+        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
+            error.update("Pick a payment to apply: search, then highlight one in the list.")
+            return
+        row = self.rows[table.cursor_row]
+        error.update("")
+        t = self.target
+
+        def done(result: payment_service.PaymentResult) -> None:
+            self.dismiss(f"Payment #{row.id} of {row.amount} applied to {t.label}.")
+
+        self.call_service(payment_service.apply_payment, self.app.ctx, row.id, t.invoice_id, done=done,
+                          failed=lambda exc: error.update(exc.message))
+
+    # ---- leaving -------------------------------------------------------------------------------
+    @on(Button.Pressed, "#payment-cancel")
+    @on(Button.Pressed, "#apply-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,487 @@
+"""The invoice screen: the document as the buyer sees it on the left, the cards on the right,
+the actions menu (`a`) with exactly R4's/R5's actions, each also in the ctrl+p palette.
+
+Keys: ``a`` actions · ``e`` edit · ``p`` record payment · ``s`` send · ``1``–``5`` jump to a card
+(About, Payments, Contacts, Companies, History) · ``escape`` back · ``ctrl+r`` reload.
+Every action calls the same service as the CLI, in a worker thread; a refusal is shown with the
+service's sentence and nothing changes.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Markdown, Static
+
+from invoice_tui.domain import invoices as invoice_service
+from invoice_tui.domain import payments as payment_service
+from invoice_tui.domain.errors import InvoiceTuiError, NotFound
+from invoice_tui.domain.invoices import ActionState
+from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog, TypedConfirmDialog
+from invoice_tui.widgets import invoice_hooks
+from invoice_tui.widgets.cards import AboutCard, CompaniesCard, ContactsCard, HistoryCard, PaymentsCard
+from invoice_tui.widgets.invoice_view import (InvoiceView, PaymentRow, load_activities, load_invoice_view,
+                                              open_in_browser)
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+
+SET_BASE_URL = ("No public base URL is set for this workspace, so the invoice has no buyer link yet. "
+                "A super admin can set it with: invoice-tui settings set public_base_url https://…")
+
+
+class InvoiceCommands(Provider):
+    """The invoice's actions in the ctrl+p palette ("Invoices: Record payment", …)."""
+
+    def _commands(self) -> list[tuple[str, ActionState]]:
+        screen = self.screen
+        if not isinstance(screen, InvoiceScreen) or screen.view is None:
+            return []
+        return [(f"Invoices: {a.label}", a) for a in screen.view.actions]
+
+    async def discover(self) -> Hits:
+        screen = self.screen
+        for text, action in self._commands():
+            yield DiscoveryHit(text, partial(screen.run_action_id, action.id),
+                               help=action.reason if not action.enabled else "")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        screen = self.screen
+        for text, action in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), partial(screen.run_action_id, action.id), text=text,
+                          help=("Not available: " + action.reason) if not action.enabled else "")
+
+
+class InvoiceScreen(ServiceCalls, Screen[None]):
+    """One invoice, by id."""
+
+    COMMANDS = {InvoiceCommands}
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="invoices.back"),
+        Binding("a", "actions", "Actions", id="invoices.actions"),
+        Binding("e", "run('edit')", "Edit", id="invoices.edit"),
+        Binding("p", "run('record_payment')", "Record payment", id="invoices.record_payment"),
+        Binding("s", "run('send_email')", "Send", id="invoices.send"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="invoices.reload"),
+        Binding("1", "card('card-about')", "About", show=False, id="invoices.card_about"),
+        Binding("2", "card('card-payments')", "Payments", show=False, id="invoices.card_payments"),
+        Binding("3", "card('card-contacts')", "Contacts", show=False, id="invoices.card_contacts"),
+        Binding("4", "card('card-companies')", "Companies", show=False, id="invoices.card_companies"),
+        Binding("5", "card('card-history')", "History", show=False, id="invoices.card_history"),
+        Binding("0", "focus_document", "Document", show=False, id="invoices.document"),
+    ]
+
+    def __init__(self, invoice_id: int) -> None:
+        super().__init__()
+        self.invoice_id = int(invoice_id)
+        self.view: InvoiceView | None = None
+        self.history_search = ""
+
+    # ---- layout & loading ----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="invoice-heading"):
+            yield Static("Loading…", id="invoice-label", markup=False)
+            yield Static("", id="invoice-status-badge", markup=False)
+            yield Static("", id="invoice-overdue-badge", markup=False)
+            yield Static("", id="invoice-amounts", markup=False)
+        with Horizontal(id="invoice-body"):
+            with VerticalScroll(id="invoice-document"):
+                yield Markdown("", id="invoice-markdown")
+            with VerticalScroll(id="invoice-panel"):
+                yield AboutCard()
+                yield PaymentsCard()
+                yield ContactsCard()
+                yield CompaniesCard()
+                yield HistoryCard()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#invoice-document").focus()
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.call_service(load_invoice_view, self.app.ctx, self.invoice_id, self.history_search,
+                          done=self._show, failed=self._load_failed, group="invoice-load", exclusive=True)
+
+    def _load_failed(self, exc: InvoiceTuiError) -> None:
+        self.notify(exc.message, title="Cannot show this invoice", severity="error", timeout=8)
+        if isinstance(exc, NotFound) and len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def _show(self, view: InvoiceView) -> None:
+        self.view = view
+        self.sub_title = view.label
+        self.query_one("#invoice-label", Static).update(view.label)
+        badge = self.query_one("#invoice-status-badge", Static)
+        badge.update(f" {view.status_label} ")
+        badge.set_classes(f"badge -{view.status}")
+        overdue = self.query_one("#invoice-overdue-badge", Static)
+        overdue.update(f" Overdue {view.days_overdue} d " if view.overdue else "")
+        overdue.display = view.overdue
+        amounts = Text()
+        if view.status != "draft":
+            amounts.append(f"Balance {view.balance_text}", style="bold")
+            amounts.append(f" of {view.billed_text}")
+        else:
+            amounts.append(f"Billed {view.billed_text}")
+        self.query_one("#invoice-amounts", Static).update(amounts)
+        self.query_one("#invoice-markdown", Markdown).update(view.markdown)
+        for card in (AboutCard, PaymentsCard, ContactsCard, CompaniesCard, HistoryCard):
+            self.query_one(card).show(view)
+
+    # ---- navigation ---------------------------------------------------------------------------
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_card(self, card_id: str) -> None:
+        self.query_one(f"#{card_id}").focus_card()  # type: ignore[attr-defined]
+
+    def action_focus_document(self) -> None:
+        self.query_one("#invoice-document").focus()
+
+    # ---- the actions menu ---------------------------------------------------------------------
+    def action_actions(self) -> None:
+        if self.view is None:
+            return
+        from invoice_tui.modals.actions import ActionsModal
+
+        def chosen(action_id: str | None) -> None:
+            if action_id:
+                self.run_action_id(action_id)
+
+        self.app.push_screen(ActionsModal(self.view.label, self.view.actions), chosen)
+
+    def action_run(self, action_id: str) -> None:
+        self.run_action_id(action_id)
+
+    def run_action_id(self, action_id: str) -> None:
+        """Run one of R4/R5's actions if it is allowed now, else say why."""
+        view = self.view
+        if view is None:
+            return
+        state = next((a for a in view.actions if a.id == action_id), None)
+        label = invoice_service.ACTION_LABELS.get(action_id, action_id)
+        if state is None:
+            self.notify(f"{label} is not an action of a {view.status_label.lower()} invoice (R4/R5).",
+                        title=label, severity="warning")
+            return
+        if not state.enabled:
+            self.notify(state.reason, title=f"{label}: not available", severity="warning", timeout=8)
+            return
+        handler = getattr(self, f"do_{action_id}", None)
+        if handler is not None:
+            handler(view)
+        elif not invoice_hooks.run(self, action_id, view.id):
+            self.notify("Not available yet in this version of invoice-tui.", title=label, severity="warning")
+
+    # each do_* runs an enabled action
+    def do_edit(self, view: InvoiceView) -> None:
+        from invoice_tui.screens.editor import EditorScreen
+
+        self.app.push_screen(EditorScreen(view.id), lambda _saved=None: self.reload())
+
+    def do_finalize(self, view: InvoiceView) -> None:
+        def ask(number: str) -> None:
+            message = (f"Finalize {view.label}? It will get the number {number}. The currency and number are "
+                       "then frozen, a buyer link is created and reminders are planned (R2, R3).")
+            self.app.push_screen(ConfirmDialog("Finalize invoice", message, confirm=f"Finalize as {number}"),
+                                 lambda ok: ok and self._finalize(view))
+
+        self.call_service(invoice_service.preview_number, done=ask)
+
+    def _finalize(self, view: InvoiceView) -> None:
+        def done(inv) -> None:
+            self.notify(f"Finalized as {inv.number}.", title="Finalized")
+            self.reload()
+
+        self.call_service(invoice_service.finalize_invoice, self.app.ctx, view.id, expected_version=view.version,
+                          done=done, failed=self._refused)
+
+    def do_record_payment(self, view: InvoiceView) -> None:
+        from invoice_tui.modals.record_payment import PaymentTarget, RecordPaymentModal
+
+        target = PaymentTarget(view.id, view.label, view.currency, view.locale, view.balance, view.allow_partial,
+                               self.app.ctx.today())
+
+        def after(text: str | None) -> None:
+            if text:
+                self.notify(text, title="Payment")
+            self.reload()
+
+        self.app.push_screen(RecordPaymentModal(target), after)
+
+    def do_property_history(self, view: InvoiceView) -> None:
+        from invoice_tui.modals.property_history import PropertyHistoryModal
+
+        self.app.push_screen(PropertyHistoryModal(view.id, view.label))
+
+    def do_copy_link(self, view: InvoiceView) -> None:
+        link = view.link
+        if link is None:
+            self.app.push_screen(InfoDialog("Copy link", SET_BASE_URL))
+            return
+        self.app.copy_to_clipboard(link)
+        self.app.push_screen(InfoDialog("Link copied", f"{link}\n\nCopied to the clipboard through the terminal "
+                                                       "(OSC 52; works over SSH in most terminals)."))
+
+    def do_view_invoice(self, view: InvoiceView) -> None:
+        link = view.link
+        if link is None:
+            self.app.push_screen(InfoDialog("View invoice", SET_BASE_URL))
+            return
+        if open_in_browser(link):
+            self.notify(f"Opened {link} in your browser.", title="View invoice")
+            return
+        self.app.copy_to_clipboard(link)
+        self.app.push_screen(InfoDialog("View invoice", f"No graphical browser here (SSH or no display). "
+                                                        f"Open this link on your computer:\n\n{link}\n\n"
+                                                        "It was also copied to the clipboard (OSC 52)."))
+
+    def do_clone(self, view: InvoiceView) -> None:
+        def done(inv) -> None:
+            self.notify(f"Cloned {view.label} into draft #{inv.id}.", title="Cloned")
+            self.reload()
+            self.app.push_screen(InvoiceScreen(inv.id))
+
+        self.call_service(invoice_service.clone_invoice, self.app.ctx, view.id, done=done, failed=self._refused)
+
+    def do_delete(self, view: InvoiceView) -> None:
+        if view.status == "draft":
+            dialog = ConfirmDialog("Delete draft", f"Delete {view.label}? This cannot be undone; its history is "
+                                                   "kept.", confirm="Delete draft", danger=True)
+        else:
+            dialog = TypedConfirmDialog(
+                "Delete invoice",
+                f"Deleting {view.label} is permanent. The number {view.number} will never be given again: it "
+                "leaves a permanent gap in the numbering (R3, R12). Its history is kept.",
+                expected_text=view.number or view.label, confirm="Delete invoice")
+
+        def done(label: str) -> None:
+            self.notify(f"{label} deleted.", title="Deleted")
+            self.action_back()
+
+        self.app.push_screen(dialog, lambda ok: ok and self.call_service(
+            invoice_service.delete_invoice, self.app.ctx, view.id, done=done, failed=self._refused))
+
+    def do_void(self, view: InvoiceView) -> None:
+        dialog = TypedConfirmDialog(
+            "Void invoice",
+            f"Voiding {view.label} is irreversible: no payment can be collected on it afterwards and it cannot be "
+            "un-voided (R13). The number stays used.",
+            expected_text=view.number or view.label, confirm="Void invoice")
+
+        def done(inv) -> None:
+            self.notify(f"{inv.number} voided.", title="Voided")
+            self.reload()
+
+        self.app.push_screen(dialog, lambda ok: ok and self.call_service(
+            invoice_service.void_invoice, self.app.ctx, view.id, done=done, failed=self._refused))
+
+    def do_send_email(self, view: InvoiceView) -> None:
+        if not invoice_hooks.run(self, "send_email", view.id):
+            self.notify("Not available yet in this version of invoice-tui.", title="Send", severity="warning")
+
+    def _refused(self, exc: InvoiceTuiError) -> None:
+        self.notify(exc.message, title="Not done", severity="error", timeout=10)
+        self.reload()
+
+    # ---- payments card ------------------------------------------------------------------------
+    def _selected_key(self, table_id: str) -> str | None:
+        table = self.query_one(f"#{table_id}", DataTable)
+        if table.row_count == 0 or table.cursor_row is None:
+            return None
+        try:
+            return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        except Exception:  # noqa: BLE001 - an empty or refreshing table
+            return None
+
+    def _selected_payment(self) -> PaymentRow | None:
+        key = self._selected_key("payments-table")
+        if key is None or self.view is None:
+            return None
+        return next((p for p in self.view.payments if str(p.id) == key), None)
+
+    @on(DataTable.RowSelected, "#payments-table")
+    def action_open_payment(self) -> None:
+        payment = self._selected_payment()
+        if payment is None:
+            return
+        from invoice_tui.modals.payment_detail import PaymentDetailModal
+
+        self.app.push_screen(PaymentDetailModal(payment), lambda choice: choice == "delete" and
+                             self._confirm_delete_payment(payment))
+
+    def action_delete_payment(self) -> None:
+        payment = self._selected_payment()
+        if payment is None:
+            self.notify("Highlight a payment in the Payments card first.", severity="warning")
+            return
+        self._confirm_delete_payment(payment)
+
+    def _confirm_delete_payment(self, payment: PaymentRow) -> None:
+        if payment.source == "online":
+            self.notify("Online payments are never deleted; they are refunded (R11).", severity="warning")
+            return
+        message = (f"Delete payment #{payment.id} of {payment.amount}? The payment record is deleted, the balance "
+                   "is restored and a paid invoice is reopened (R11).")
+
+        def done(_inv) -> None:
+            self.notify(f"Payment #{payment.id} deleted.", title="Payment deleted")
+            self.reload()
+
+        self.app.push_screen(ConfirmDialog("Delete payment", message, confirm="Delete payment", danger=True),
+                             lambda ok: ok and self.call_service(payment_service.delete_payment, self.app.ctx,
+                                                                 payment.id, done=done, failed=self._refused))
+
+    # ---- associations (contacts, companies, owner): edits of the invoice ----------------------
+    def _edit(self, data: dict, message: str) -> None:
+        view = self.view
+        if view is None:
+            return
+
+        def done(_result) -> None:
+            self.notify(message)
+            self.reload()
+
+        self.call_service(invoice_service.edit_invoice, self.app.ctx, view.id, data, expected_version=view.version,
+                          done=done, failed=self._refused)
+
+    def _pick(self, kind: str, title: str, then) -> None:
+        from invoice_tui.modals.pickers import PickerModal
+
+        self.app.push_screen(PickerModal(kind, title), lambda picked: picked is not None and then(picked))
+
+    def action_add_contact(self) -> None:
+        if self.view is None:
+            return
+        ids = [c.id for c in self.view.contacts]
+
+        def add(cid: int) -> None:
+            data = {"contact_ids": ids + [cid]}
+            if self.view and self.view.contact_id is None:
+                data["contact_id"] = cid
+            self._edit(data, "Contact associated.")
+
+        self._pick("contact", "Associate a contact", add)
+
+    def action_remove_contact(self) -> None:
+        key = self._selected_key("contacts-table")
+        if key is None or self.view is None:
+            self.notify("Highlight a contact in the Contacts card first.", severity="warning")
+            return
+        cid = int(key)
+        if cid == self.view.contact_id:
+            self.notify("This is the billing contact; make another contact the billing one first (b).",
+                        severity="warning")
+            return
+        self._edit({"contact_ids": [c.id for c in self.view.contacts if c.id != cid]}, "Contact removed.")
+
+    def action_make_billing(self) -> None:
+        key = self._selected_key("contacts-table")
+        if key is None:
+            self.notify("Highlight a contact in the Contacts card first.", severity="warning")
+            return
+        self._edit({"contact_id": int(key)}, "Billing contact changed.")
+
+    def action_add_company(self) -> None:
+        if self.view is None:
+            return
+        ids = [c.id for c in self.view.companies]
+
+        def add(cid: int) -> None:
+            data = {"company_ids": ids + [cid]}
+            if self.view and self.view.company_id is None:
+                data["company_id"] = cid
+            self._edit(data, "Company associated.")
+
+        self._pick("company", "Associate a company", add)
+
+    def action_remove_company(self) -> None:
+        key = self._selected_key("companies-table")
+        if key is None or self.view is None:
+            self.notify("Highlight a company in the Companies card first.", severity="warning")
+            return
+        cid = int(key)
+        data: dict = {"company_ids": [c.id for c in self.view.companies if c.id != cid]}
+        if cid == self.view.company_id:
+            data["company_id"] = None
+        self._edit(data, "Company removed.")
+
+    def action_make_main_company(self) -> None:
+        key = self._selected_key("companies-table")
+        if key is None:
+            self.notify("Highlight a company in the Companies card first.", severity="warning")
+            return
+        self._edit({"company_id": int(key)}, "Company of the invoice changed.")
+
+    def action_change_owner(self) -> None:
+        self._pick("user", "Invoice owner", lambda uid: self._edit({"owner_id": uid}, "Owner changed."))
+
+    def action_all_properties(self) -> None:
+        if self.view is None:
+            return
+        from invoice_tui.modals.property_history import AllPropertiesModal
+
+        self.app.push_screen(AllPropertiesModal(self.view.label, self.view.record))
+
+    # ---- history card -------------------------------------------------------------------------
+    def action_search_history(self) -> None:
+        self.query_one("#card-history").collapsed = False  # type: ignore[attr-defined]
+        self.query_one("#history-search", Input).focus()
+
+    @on(Input.Changed, "#history-search")
+    def _history_search(self, event: Input.Changed) -> None:
+        self.history_search = event.value.strip()
+        self.call_service(load_activities, self.invoice_id, self.history_search,
+                          done=self.query_one(HistoryCard).show_activities, group="history-search", exclusive=True)
+
+    @on(Input.Submitted, "#history-search")
+    def _history_submitted(self) -> None:
+        self.query_one("#history-table", DataTable).focus()
+
+    def _activity(self, kind: str) -> None:
+        from invoice_tui.modals.activity import ActivityModal
+
+        def after(text: str | None) -> None:
+            if text:
+                self.notify(text)
+                self.reload()
+
+        self.app.push_screen(ActivityModal(self.invoice_id, kind, self.app.ctx.today()), after)
+
+    def action_add_note(self) -> None:
+        self._activity("note")
+
+    def action_add_task(self) -> None:
+        self._activity("task")
+
+    @on(DataTable.RowSelected, "#history-table")
+    def action_complete_task(self) -> None:
+        key = self._selected_key("history-table")
+        if key is None or self.view is None:
+            return
+        table = self.query_one("#history-table", DataTable)
+        text = str(table.get_row_at(table.cursor_row)[2])
+        if not text.startswith("☐"):
+            if text.startswith("☑"):
+                self.notify("This task is already done.")
+            return
+
+        def done(_a) -> None:
+            self.notify("Task marked done.")
+            self.reload()
+
+        self.call_service(invoice_service.complete_task, self.app.ctx, int(key), done=done, failed=self._refused)

@@ -1,0 +1,522 @@
+"""The invoice index table: a line-API ``ScrollView`` over any number of invoices.
+
+It never holds all rows. ``virtual_size`` is the row count (+1 header line); ``render_line``
+draws rows from an LRU cache of pages of ``PAGE_SIZE`` rows. Missing pages are fetched in a thread
+worker (``database.connection_context()``): the page after a cached page by keyset (sort key +
+id), the page before one by reverse keyset, and a jump (End, scrollbar drag) by the key of its
+first row found with an OFFSET over the key columns from the nearer end (``domain.views``).
+Cells are formatted in the worker, so drawing is string slicing only.
+
+Changes made elsewhere: ``reload(keep_cursor=True)`` keeps the cursor row and scroll position
+and shows the previous rows until the new ones arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Iterable
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from invoice_tui.db import database
+from invoice_tui.db.models import Invoice
+from invoice_tui.domain import catalogue, views
+from invoice_tui.domain.catalogue import choice_label
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.invoices import days_overdue, is_overdue
+from invoice_tui.domain.money import format_money, from_minor
+
+PAGE_SIZE = 100
+MAX_PAGES = 60
+GUTTER = 2  # cursor marker + space
+
+WIDTHS = {"text": 18, "number": 8, "money": 14, "date": 10, "choice": 9}
+SPECIAL_WIDTHS = {"number": 10, "contact_name": 20, "company_name": 20, "owner": 12, "currency": 8,
+                  "contact_email": 24, "title": 20, "comments": 24, "status": 8, "id": 8, "po_number": 12}
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    width: int
+    right: bool
+
+
+def make_columns(ids: Iterable[str]) -> list[Column]:
+    cols = []
+    for cid in ids:
+        prop = catalogue.get(cid)
+        width = SPECIAL_WIDTHS.get(cid, WIDTHS[prop.type])
+        width = max(width, min(len(prop.label()) + 2, 24))
+        cols.append(Column(cid, prop.label(), width, prop.type in ("money", "number")))
+    return cols
+
+
+@dataclass
+class Row:
+    id: int
+    number: str | None
+    cells: list[str]
+    overdue: bool
+    status: str
+
+
+def _cell(prop: catalogue.Property, inv: Invoice, today: dt.date, locale: str) -> str:
+    pid = prop.id
+    if pid == "overdue":
+        return choice_label("overdue", "true" if is_overdue(inv, today) else "false")
+    if pid == "days_overdue":
+        return str(days_overdue(inv, today))
+    if pid == "status":
+        return choice_label("status", "overdue" if is_overdue(inv, today) else inv.status)
+    if pid == "owner":
+        return inv.owner_name or ""
+    if pid == "number":
+        return inv.number or "—"
+    node = prop.sql(None)  # type: ignore[arg-type] - plain columns ignore the context
+    value = getattr(inv, node.name, None)
+    if value is None or value == "":
+        return ""
+    if prop.type == "money":
+        return format_money(from_minor(value, inv.currency), inv.currency, locale)
+    if prop.type == "date":
+        return value.date().isoformat() if isinstance(value, dt.datetime) else (
+            value.isoformat() if isinstance(value, dt.date) else str(value)[:10])
+    if prop.type == "choice":
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        return choice_label(pid, str(value))
+    return str(value)
+
+
+def format_rows(rows: list[tuple[views.Key, Invoice]], columns: list[Column], today: dt.date,
+                locale: str) -> tuple[list[Row], views.Key | None, views.Key | None]:
+    props = [catalogue.get(c.id) for c in columns]
+    out = [Row(inv.id, inv.number, [_cell(p, inv, today, locale) for p in props], is_overdue(inv, today),
+               inv.status) for _, inv in rows]
+    return out, (rows[0][0] if rows else None), (rows[-1][0] if rows else None)
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    first: views.Key | None
+    last: views.Key | None
+
+
+def _fit(text: str, width: int, right: bool) -> str:
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…"
+    return text.rjust(width) if right else text.ljust(width)
+
+
+class InvoiceTable(ScrollView, can_focus=True):
+    """Rows of invoices; Enter posts ``InvoiceTable.Selected``; a header click posts
+    ``InvoiceTable.HeaderClicked``; ``Counted`` carries the number of matching invoices."""
+
+    DEFAULT_CSS = """
+    InvoiceTable {
+        height: 1fr;
+        background: $surface;
+    }
+    InvoiceTable > .invoice-table--header {
+        text-style: bold;
+        background: $panel;
+        color: $foreground;
+    }
+    InvoiceTable > .invoice-table--cursor {
+        background: $block-cursor-blurred-background;
+        text-style: bold;
+    }
+    InvoiceTable:focus > .invoice-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    InvoiceTable > .invoice-table--overdue {
+        color: $text-error;
+    }
+    InvoiceTable > .invoice-table--muted {
+        color: $text-muted;
+    }
+    """
+    COMPONENT_CLASSES = {"invoice-table--header", "invoice-table--cursor", "invoice-table--overdue",
+                         "invoice-table--muted"}
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("home,g", "first", "First row", show=False, id="table.first"),
+        Binding("end,G", "last", "Last row", show=False, id="table.last"),
+        Binding("left,h", "scroll_columns(-1)", "Scroll left", show=False, id="table.left"),
+        Binding("right,l", "scroll_columns(1)", "Scroll right", show=False, id="table.right"),
+        Binding("enter", "select", "Open", id="table.open"),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, always_update=True)
+
+    class Selected(Message):
+        def __init__(self, table: "InvoiceTable", invoice_id: int) -> None:
+            super().__init__()
+            self.table = table
+            self.invoice_id = invoice_id
+
+    class HeaderClicked(Message):
+        def __init__(self, table: "InvoiceTable", column: str) -> None:
+            super().__init__()
+            self.table = table
+            self.column = column
+
+    class Counted(Message):
+        """The number of matching invoices is known (``total``) for ``query``."""
+
+        def __init__(self, table: "InvoiceTable", total: int, query: views.IndexQuery) -> None:
+            super().__init__()
+            self.table = table
+            self.total = total
+            self.query = query
+
+    class Failed(Message):
+        def __init__(self, table: "InvoiceTable", error: InvoiceTuiError) -> None:
+            super().__init__()
+            self.table = table
+            self.error = error
+
+    class PagesLoaded(Message):
+        def __init__(self, generation: int, total: int | None, pages: dict[int, Page]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.total = total
+            self.pages = pages
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.query_ = views.IndexQuery()
+        self.columns: list[Column] = make_columns(catalogue.DEFAULT_COLUMNS)
+        self.total: int | None = None
+        self.generation = 0
+        self._pages: OrderedDict[int, Page] = OrderedDict()
+        self._stale: dict[int, Page] = {}
+        self._inflight: set[int] = set()
+        self._fetch_scheduled = False
+        self._ctx = None
+        self.locale = "en_US"
+
+    # ---- configuration -------------------------------------------------------------------
+    @property
+    def ctx(self):
+        return self._ctx or self.app.ctx  # type: ignore[attr-defined]
+
+    def configure(self, query: views.IndexQuery, columns: list[str] | None = None, *,
+                  keep_cursor: bool = False) -> None:
+        """Show ``query`` with ``columns``; the cursor goes to the top unless ``keep_cursor``."""
+        self.query_ = query
+        if columns is not None:
+            self.columns = make_columns(columns)
+        self._update_virtual_size()
+        self.reload(keep_cursor=keep_cursor, keep_rows=False)
+
+    def reload(self, *, keep_cursor: bool = True, keep_rows: bool = True) -> None:
+        """Fetch again (after a change elsewhere). Rows on screen stay until their new version arrives."""
+        self.generation += 1
+        self._stale = dict(self._pages) if keep_rows else {}
+        self._pages.clear()
+        self._inflight.clear()
+        if not keep_cursor:
+            self.cursor_row = 0
+            self.scroll_to(0, 0, animate=False, immediate=True)
+            if not keep_rows:
+                self.total = None
+        self._load(self.generation, self.query_, list(self.columns), self._visible_pages(),
+                   self.cursor_row if keep_cursor else 0)
+        self.refresh()
+
+    @property
+    def column_ids(self) -> list[str]:
+        return [c.id for c in self.columns]
+
+    @property
+    def row_width(self) -> int:
+        return GUTTER + sum(c.width + 1 for c in self.columns)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.row_width, (self.total or 0) + 1)
+
+    # ---- rows --------------------------------------------------------------------------------
+    def row_at(self, index: int) -> Row | None:
+        page = self._pages.get(index // PAGE_SIZE)
+        if page is None:
+            page = self._stale.get(index // PAGE_SIZE)
+        else:
+            self._pages.move_to_end(index // PAGE_SIZE)
+        if page is None:
+            return None
+        offset = index % PAGE_SIZE
+        return page.rows[offset] if offset < len(page.rows) else None
+
+    @property
+    def current(self) -> Row | None:
+        if not self.total:
+            return None
+        return self.row_at(self.cursor_row)
+
+    @property
+    def body_height(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def _visible_pages(self) -> list[int]:
+        if self.total is None:
+            first = self.cursor_row
+        else:
+            first = int(self.scroll_offset.y)
+        last = first + self.body_height
+        pages = list(range(first // PAGE_SIZE, last // PAGE_SIZE + 1))
+        # prefetch one page on each side for smooth scrolling
+        return pages + [pages[-1] + 1] + ([pages[0] - 1] if pages[0] > 0 else [])
+
+    # ---- workers -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="invoice-table-load", exit_on_error=False)
+    def _load(self, generation: int, query: views.IndexQuery, columns: list[Column], pages: list[int],
+              cursor: int) -> None:
+        ctx = self.ctx
+        try:
+            with database.connection_context():
+                total = views.count(ctx, query)
+                self.post_message(self.Counted(self, total, query))
+                fetched = self._fetch_pages(ctx, query, columns, pages, total, {})
+        except InvoiceTuiError as exc:
+            self.post_message(self.Failed(self, exc))
+            return
+        self.post_message(self.PagesLoaded(generation, total, fetched))
+
+    @work(thread=True, exclusive=True, group="invoice-table-pages", exit_on_error=False)
+    def _fetch(self, generation: int, query: views.IndexQuery, columns: list[Column], pages: list[int],
+               total: int, bounds: dict[int, tuple]) -> None:
+        ctx = self.ctx
+        try:
+            with database.connection_context():
+                fetched = self._fetch_pages(ctx, query, columns, pages, total, bounds)
+        except InvoiceTuiError as exc:
+            self.post_message(self.Failed(self, exc))
+            return
+        self.post_message(self.PagesLoaded(generation, None, fetched))
+
+    def _fetch_pages(self, ctx, query: views.IndexQuery, columns: list[Column], pages: list[int], total: int,
+                     bounds: dict[int, tuple]) -> dict[int, Page]:
+        worker = get_current_worker()
+        today = ctx.today()
+        out: dict[int, Page] = {}
+        for p in pages:
+            if worker.is_cancelled:
+                break
+            start = p * PAGE_SIZE
+            n = min(PAGE_SIZE, total - start)
+            if p < 0 or n <= 0:
+                continue
+            if p - 1 in bounds and bounds[p - 1][1] is not None:
+                rows = views.page(ctx, query, after=bounds[p - 1][1], limit=n)
+            elif p + 1 in bounds and bounds[p + 1][0] is not None:
+                rows = views.page(ctx, query, before=bounds[p + 1][0], limit=n)
+            elif p == 0:
+                rows = views.page(ctx, query, limit=n)
+            else:
+                key = views.anchor_key(ctx, query, start, total)
+                rows = views.page(ctx, query, start_at=key, limit=n) if key else []
+            formatted, first, last = format_rows(rows, columns, today, self.locale)
+            out[p] = Page(formatted, first, last)
+            bounds[p] = (first, last)
+        return out
+
+    def on_invoice_table_pages_loaded(self, message: PagesLoaded) -> None:
+        message.stop()
+        if message.generation != self.generation:
+            return
+        if message.total is not None:
+            self.total = message.total
+            self._stale = {p: pg for p, pg in self._stale.items() if p * PAGE_SIZE < message.total}
+            self._update_virtual_size()
+            if self.cursor_row >= message.total:
+                self.cursor_row = max(message.total - 1, 0)
+        for p, page in message.pages.items():
+            self._pages[p] = page
+            self._stale.pop(p, None)
+            self._inflight.discard(p)
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        self.refresh()
+
+    def _want_pages(self) -> None:
+        if self._fetch_scheduled:
+            return
+        self._fetch_scheduled = True
+        self.call_after_refresh(self._start_fetch)
+
+    def _start_fetch(self) -> None:
+        self._fetch_scheduled = False
+        if self.total is None:
+            return
+        wanted = [p for p in self._visible_pages()
+                  if p not in self._pages and p * PAGE_SIZE < self.total and p >= 0]
+        missing = [p for p in wanted if p not in self._inflight]
+        if not missing:
+            return
+        self._inflight = set(wanted)
+        bounds = {p: (pg.first, pg.last) for p, pg in self._pages.items()}
+        self._fetch(self.generation, self.query_, list(self.columns), wanted, self.total, bounds)
+
+    # ---- drawing -----------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x, scroll_y = self.scroll_offset
+        base = self.rich_style
+        if y == 0:
+            return self._header_strip(scroll_x, width, base)
+        index = scroll_y + y - 1
+        if self.total is None:
+            if y == 1 and not self._stale:
+                return Strip([Segment("  Loading invoices…".ljust(width), base)], width)
+            if not self._stale:
+                return Strip.blank(width, base)
+        if self.total is not None and index >= self.total:
+            if self.total == 0 and y == 1:
+                text = "  No invoices match." + ("  Press c to clear the filters, Escape to clear the search."
+                                                 if (self.query_.filters.count or self.query_.search) else "")
+                return Strip([Segment(text[:width].ljust(width), base + self.get_component_rich_style(
+                    "invoice-table--muted"))], width)
+            return Strip.blank(width, base)
+        row = self.row_at(index)
+        if row is None:
+            self._want_pages()
+            muted = base + self.get_component_rich_style("invoice-table--muted")
+            return Strip([Segment(("  …").ljust(width), muted)], width)
+        if index + PAGE_SIZE // 2 >= ((index // PAGE_SIZE) + 1) * PAGE_SIZE and \
+                (index // PAGE_SIZE + 1) not in self._pages:
+            self._want_pages()
+        is_cursor = index == self.cursor_row
+        style = base
+        if row.overdue:
+            style = style + self.get_component_rich_style("invoice-table--overdue")
+        elif row.status in ("voided", "draft"):
+            style = style + self.get_component_rich_style("invoice-table--muted")
+        if is_cursor:
+            style = style + self.get_component_rich_style("invoice-table--cursor")
+        return self._row_strip(("› " if is_cursor else "  "), row.cells, scroll_x, width, style)
+
+    def _header_strip(self, scroll_x: int, width: int, base: Style) -> Strip:
+        style = base + self.get_component_rich_style("invoice-table--header")
+        labels = []
+        sort_id = self.query_.prop.id
+        for col in self.columns:
+            label = col.label
+            if col.id == sort_id:
+                label = f"{label} {'▼' if self.query_.desc else '▲'}"
+            labels.append(label)
+        return self._row_strip("  ", labels, scroll_x, width, style, header=True)
+
+    def _row_strip(self, gutter: str, cells: list[str], scroll_x: int, width: int, style: Style,
+                   header: bool = False) -> Strip:
+        if not self.columns:
+            return Strip.blank(width, style)
+        first = self.columns[0]
+        fixed = gutter + _fit(cells[0], first.width, first.right and not header) + " "
+        rest = "".join(_fit(text, col.width, col.right and not header) + " "
+                       for text, col in zip(cells[1:], self.columns[1:]))
+        visible = rest[scroll_x: scroll_x + max(width - len(fixed), 0)]
+        line = (fixed + visible)[:width].ljust(width)
+        return Strip([Segment(line, style)], width)
+
+    # ---- cursor and keys ---------------------------------------------------------------------
+    def validate_cursor_row(self, value: int) -> int:
+        if not self.total:
+            return 0
+        return max(0, min(value, self.total - 1))
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def _scroll_to_cursor(self) -> None:
+        top = int(self.scroll_offset.y)
+        h = self.body_height
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + h:
+            self.scroll_to(y=self.cursor_row - h + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row += 1
+
+    def action_page_up(self) -> None:
+        self.cursor_row -= self.body_height
+        self.scroll_to(y=max(int(self.scroll_offset.y) - self.body_height, 0), animate=False, immediate=True)
+
+    def action_page_down(self) -> None:
+        self.cursor_row += self.body_height
+        self.scroll_to(y=int(self.scroll_offset.y) + self.body_height, animate=False, immediate=True)
+        self._scroll_to_cursor()
+
+    def action_first(self) -> None:
+        self.cursor_row = 0
+
+    def action_last(self) -> None:
+        self.cursor_row = (self.total or 1) - 1
+
+    def action_scroll_columns(self, direction: int) -> None:
+        self.scroll_to(x=max(self.scroll_offset.x + direction * 10, 0), animate=False)
+
+    def action_select(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Selected(self, row.id))
+
+    def move_to(self, index: int) -> None:
+        self.cursor_row = index
+
+    async def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            col = self._column_at(offset.x)
+            if col is not None:
+                self.post_message(self.HeaderClicked(self, col.id))
+            return
+        index = int(self.scroll_offset.y) + offset.y - 1
+        if self.total and index < self.total:
+            self.cursor_row = index
+            if event.chain >= 2:
+                self.action_select()
+
+    def _column_at(self, x: int) -> Column | None:
+        if not self.columns:
+            return None
+        first = self.columns[0]
+        edge = GUTTER + first.width + 1
+        if x < edge:
+            return first
+        pos = x - edge + int(self.scroll_offset.x)
+        for col in self.columns[1:]:
+            if pos < col.width + 1:
+                return col
+            pos -= col.width + 1
+        return None
+
+    def on_resize(self) -> None:
+        self._scroll_to_cursor()
