@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any, Iterator, Sequence
 
@@ -20,17 +21,17 @@ from invoice_tui.domain.text import safe
 
 
 class CliParser(ArgumentParser):
-    """The core parser, plus: a value such as ``-amount_billed`` (a descending sort on a
-    catalogue property) is read as a value, not as an unknown option, so ``--sort -due_date``
-    works without ``=``."""
+    """The core parser, plus: a word such as ``-amount_billed`` (a descending sort on a catalogue
+    property) is read as a value, not as an unknown option, so ``--sort -due_date`` works without
+    ``=``. Our options are all ``--long``, so no real option is shadowed."""
 
     def _parse_optional(self, arg_string):  # type: ignore[override]
-        if arg_string.startswith("-") and not arg_string.startswith("--"):
-            from invoice_tui.domain.catalogue import BY_ID
-
-            if arg_string[1:] in BY_ID:
-                return None
+        if (_DESC_SORT.fullmatch(arg_string) and arg_string not in self._option_string_actions):
+            return None
         return super()._parse_optional(arg_string)
+
+
+_DESC_SORT = re.compile(r"-[a-z][a-z_]+")
 
 
 def group(subparsers, name: str, help_text: str) -> argparse._SubParsersAction:
