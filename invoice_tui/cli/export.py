@@ -1,0 +1,181 @@
+"""``invoice-tui export`` (R22) and ``invoice-tui export-log``.
+
+    invoice-tui export --format csv|xlsx [--view NAME] [--filter EXPR]… [--or] [--sort [-]PROP]
+        [--search TEXT] [--lang en|fr|de|es] [--properties view|all]
+        [--associations contacts,companies,payments,line_items] [--association-limit 1000|all]
+        [--values labels|internal] [--name NAME] [--out PATH] [--sheet-rows N]
+
+A progress bar goes to stderr when it is a terminal, nothing when piped; the result (the file's
+full path and the row count) goes to stdout, as JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from invoice_tui.cli._common import CliParser, add_common_json, session, table
+from invoice_tui.domain.errors import BadInput
+
+
+class FilterAction(argparse.Action):
+    """``--filter EXPR`` adds to the current group; ``--or`` starts a new group (R20)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        groups = getattr(namespace, self.dest, None)
+        groups = [list(g) for g in groups] if groups else [[]]
+        if self.const == "or":
+            if not groups[-1]:
+                raise BadInput("--or must come between filters: --filter A --or --filter B.", field="filter")
+            groups.append([])
+        else:
+            groups[-1].append(values)
+        setattr(namespace, self.dest, groups)
+
+
+def _associations(text: str) -> list[str]:
+    from invoice_tui.exports.labels import ASSOCIATIONS
+
+    items = [t.strip().lower().replace("-", "_") for t in (text or "").split(",") if t.strip()]
+    if items == ["all"]:
+        return list(ASSOCIATIONS)
+    if items == ["none"]:
+        return []
+    bad = [t for t in items if t not in ASSOCIATIONS]
+    if bad:
+        raise BadInput(f"--associations: '{bad[0]}' is not an association; use any of {', '.join(ASSOCIATIONS)} "
+                       "(comma-separated), all or none.", field="associations")
+    return items
+
+
+def _limit(text: str) -> int | None:
+    t = (text or "").strip().lower()
+    if t == "all":
+        return None
+    if not t.isdigit() or int(t) < 1:
+        raise BadInput(f"--association-limit takes a number of at least 1 or 'all', not '{text}'.",
+                       field="association_limit")
+    return int(t)
+
+
+class ProgressBar:
+    """``[#####-----]  12,000 / 100,000 rows`` on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width if total == 0 else int(width * done / total)
+        self.stream.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done:,} / {total:,} rows")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _export(args, out) -> int:
+    from invoice_tui.domain.filters import from_expressions
+    from invoice_tui.exports.service import ExportOptions, run_export, view_spec
+
+    fmt = args.format
+    if fmt is None and args.out and args.out.lower().endswith((".csv", ".xlsx")):
+        fmt = args.out.rsplit(".", 1)[1].lower()
+    if fmt is None:
+        raise BadInput("export needs --format csv or --format xlsx.", field="format")
+    groups = [g for g in (args.filters or []) if g]
+    if args.filters and not args.filters[-1]:
+        raise BadInput("--or must be followed by a --filter.", field="filter")
+    extra = from_expressions(groups) if groups else None
+    if args.sheet_rows is not None and args.sheet_rows < 2:
+        raise BadInput("--sheet-rows takes a number of at least 2 (the header and one invoice).", field="sheet_rows")
+    with session(args) as (_ws, ctx):
+        view = view_spec(ctx, args.view) if args.view else None
+        options = ExportOptions(
+            format=fmt, name=args.name or "", lang=args.lang, values=args.values, properties=args.properties,
+            view_name=view.name if view else None, columns=list(view.columns) if view else None,
+            filters=view.filters if view else None, extra_filters=extra,
+            sort=args.sort or (view.sort if view else None), search=args.search or "",
+            associations=args.associations or [], association_limit=args.association_limit,
+            path=args.out, **({"sheet_row_limit": args.sheet_rows} if args.sheet_rows else {}))
+        bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not out.as_json else None
+        try:
+            result = run_export(ctx, options, progress=bar)
+        finally:
+            if bar:
+                bar.close()
+    data = {"path": str(result.path), "rows": result.rows, "format": result.format, "sheets": result.sheets,
+            "truncated_cells": result.truncated_cells, "log_id": result.log_id}
+
+    def text() -> str:
+        lines = [f"Exported {result.rows:,} invoice{'s' if result.rows != 1 else ''} to {result.path}"]
+        if result.sheets > 1:
+            lines.append(f"({result.sheets} sheets; each repeats the header)")
+        if result.truncated_cells:
+            lines.append(f"{result.truncated_cells} association cell(s) were longer than Excel's 32,767 "
+                         "characters and were cut; export CSV or lower --association-limit for the full lists.")
+        return "\n".join(lines)
+
+    out.result(data, text)
+    return 0
+
+
+def _log(args, out) -> int:
+    from invoice_tui.exports.service import export_log, log_record
+
+    if args.limit < 1:
+        raise BadInput("--limit takes a number of at least 1.", field="limit")
+    with session(args) as (_ws, ctx):
+        entries = export_log(ctx, args.limit)
+        records = [log_record(e) for e in entries]
+    rows = [(r["created_at"][:19].replace("T", " "), r["user"], r["format"], f"{r['rows']:,}", r["view"] or "",
+             r["path"]) for r in records]
+    out.result(records, lambda: table(["When (UTC)", "User", "Format", "Rows", "View", "File"], rows, right=(3,))
+               if rows else "No exports yet; export with: invoice-tui export --format csv")
+    return 0
+
+
+def register(subparsers) -> None:
+    from invoice_tui.domain.catalogue import LANGUAGES
+
+    p = subparsers.add_parser("export", help="export invoices to CSV or XLSX (R22)",
+                              description="Export the invoices of a view (or all invoices) to a CSV or XLSX "
+                                          "file, streaming; the export is recorded in the export log.")
+    # CliParser reads "--sort -due_date" as a descending sort rather than an unknown option.
+    p.__class__ = CliParser
+    add_common_json(p)
+    p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from --out's extension)")
+    p.add_argument("--view", metavar="NAME", help="export this saved view: its filters, sort and columns")
+    p.add_argument("--filter", dest="filters", action=FilterAction, metavar="EXPR",
+                   help="only invoices matching EXPR, e.g. status=open, amount_billed>100 (with --view: both)")
+    p.add_argument("--or", dest="filters", action=FilterAction, nargs=0, const="or",
+                   help="start a new filter group (groups are ORed)")
+    p.add_argument("--sort", metavar="[-]PROP", help="sort by a property; a leading - sorts descending")
+    p.add_argument("--search", metavar="TEXT", help="quick search in number, contact, company and PO")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="column header language (default en)")
+    p.add_argument("--properties", choices=("view", "all"), default="view",
+                   help="the view's columns (default) or every property")
+    p.add_argument("--associations", type=_associations, metavar="LIST",
+                   help="add columns listing associated contacts, companies, payments, line_items (comma-separated)")
+    p.add_argument("--association-limit", type=_limit, default=1000, metavar="N|all",
+                   help="at most N associated records per invoice and column (default 1000), or all")
+    p.add_argument("--values", choices=("labels", "internal"), default="labels",
+                   help="choice values as translated labels (default) or internal values")
+    p.add_argument("--name", metavar="NAME", help="export name, used as the file name (default: view and date)")
+    p.add_argument("--out", metavar="PATH", help="a folder (default: the current directory) or a file to write")
+    p.add_argument("--sheet-rows", type=int, metavar="N",
+                   help="XLSX rows per sheet, header included (default and maximum 1,048,576)")
+    p.set_defaults(handler=_export)
+
+    lp = subparsers.add_parser("export-log", help="list recent exports (who, when, what, rows, file)",
+                               description="List the workspace's recent exports, newest first.")
+    add_common_json(lp)
+    lp.add_argument("--limit", type=int, default=50, metavar="N", help="at most N entries (default 50)")
+    lp.set_defaults(handler=_log)

@@ -1,0 +1,153 @@
+"""The export's column catalogue, on top of the property catalogue (R22).
+
+Each exported property becomes one SQL expression that already yields the cell's final value, so
+the writers do no per-cell conversion in Python (the cost that would dominate a million-row
+export):
+
+========  =====================================  ==========================================
+kind      CSV (text)                             XLSX (typed cell)
+========  =====================================  ==========================================
+text      neutralised against formula injection  the same, written as a string cell
+number    integer                                numeric cell
+money     exact dot-decimal string built from    minor units; the writer divides by
+          the integer minor units in SQL         10**exponent (one int/int true division,
+          (string arithmetic on SQLite, NUMERIC  correctly rounded) and applies the
+          on PostgreSQL) — never a float         currency's number format
+date      ISO 8601 (``2026-03-16``)              Excel serial day number + a date format
+datetime  ISO 8601 (``2026-03-16T09:30:00``)     Excel serial + a date-time format
+choice    translated label (SQL ``CASE``) or     the same, as a string cell
+          the internal value
+========  =====================================  ==========================================
+
+Formula injection: a text that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is
+prefixed with an apostrophe (OWASP's advice), in both formats, so a spreadsheet shows it as text
+and never evaluates it — also after an XLSX file is re-saved as CSV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import peewee as pw
+
+from invoice_tui.db import is_postgres
+from invoice_tui.db.models import Invoice
+from invoice_tui.domain import catalogue
+from invoice_tui.domain.catalogue import BOOLEAN_CHOICES, CHOICE_LABELS, Property, SqlContext
+
+TEXT, NUMBER, MONEY, DATE, DATETIME, CHOICE = "text", "number", "money", "date", "datetime", "choice"
+
+INJECTION_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_EPOCH_JULIAN = 2415018.5  # julianday('1899-12-30'): day 0 of Excel's 1900 date system
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """One exported property: its catalogue entry and the kind of cell it becomes."""
+
+    prop: Property
+    kind: str
+
+    @property
+    def id(self) -> str:
+        return self.prop.id
+
+
+def column(prop_id: str) -> ExportColumn:
+    prop = catalogue.get(prop_id)
+    if prop.type == "money":
+        kind = MONEY
+    elif prop.type == "number":
+        kind = NUMBER
+    elif prop.type == "date":
+        kind = DATETIME if isinstance(prop.sql(_PROBE), pw.DateTimeField) else DATE
+    elif prop.type == "choice" and prop.id in CHOICE_LABELS:
+        kind = CHOICE
+    else:  # text, and choices whose values are data (currency codes, owner names)
+        kind = TEXT
+    return ExportColumn(prop, kind)
+
+
+_PROBE = SqlContext(today=__import__("datetime").date(2000, 1, 1))
+
+
+def all_property_ids() -> list[str]:
+    return [p.id for p in catalogue.PROPERTIES]
+
+
+# ---- SQL building blocks -----------------------------------------------------------------------
+def neutralised(node: pw.Node) -> pw.Node:
+    """``'`` + text when the text starts with a formula character; NULL stays NULL."""
+    first = pw.fn.substr(node, 1, 1)
+    return pw.Case(None, [(first.in_(list(INJECTION_STARTS)), pw.Value("'").concat(node))], node)
+
+
+def neutralise(text: str | None) -> str | None:
+    """The same rule in Python, for cells built outside SQL (association lists)."""
+    if text and text[0] in INJECTION_STARTS:
+        return "'" + text
+    return text
+
+
+def money_text(minor: pw.Node) -> pw.Node:
+    """Exact dot-decimal text of a minor-units column in the row's currency exponent."""
+    e = Invoice.exponent
+    if is_postgres():
+        scaled = pw.Cast(minor, "numeric") / pw.fn.power(pw.Cast(10, "numeric"), e)
+        return pw.Cast(pw.fn.round(scaled, e), "text")
+    # SQLite: sign || whole || '.' || zero-padded remainder, in integer arithmetic.
+    p = pw.Case(e, [(1, 10), (2, 100), (3, 1000), (4, 10000)], 1)
+    a = pw.fn.abs(minor)
+    sign = pw.Case(None, [(minor < 0, "-")], "")
+    whole = a / p  # integer division of integers
+    rest = a - whole * p
+    body = sign.concat(whole).concat(".").concat(pw.fn.substr(pw.Cast(p + rest, "TEXT"), 2))
+    return pw.Case(None, [(minor.is_null(), None), (e == 0, pw.Cast(minor, "TEXT"))], body)
+
+
+def iso_text(node: pw.Node, with_time: bool) -> pw.Node:
+    if is_postgres():
+        return pw.fn.to_char(node, 'YYYY-MM-DD"T"HH24:MI:SS' if with_time else "YYYY-MM-DD")
+    if with_time:  # stored as 'YYYY-MM-DD HH:MM:SS'
+        return pw.fn.replace(node, " ", "T")
+    return node  # stored as 'YYYY-MM-DD'
+
+
+def excel_serial(node: pw.Node, with_time: bool) -> pw.Node:
+    """Days since 1899-12-30 (what an Excel date cell holds)."""
+    if is_postgres():
+        if with_time:
+            return pw.fn.date_part("epoch", node - pw.Cast(pw.Value("1899-12-30"), "timestamp")) / 86400
+        return node - pw.Cast(pw.Value("1899-12-30"), "date")
+    return pw.fn.julianday(node) - EXCEL_EPOCH_JULIAN
+
+
+def choice_text(col: ExportColumn, node: pw.Node, lang: str | None) -> pw.Node:
+    """Translated labels (``lang``) or internal values (``lang=None``) of a choice property."""
+    table = CHOICE_LABELS[col.id]
+
+    def label(value: str) -> str:
+        return value if lang is None else (table[value].get(lang) or table[value]["en"])
+
+    if col.prop.choices == BOOLEAN_CHOICES:
+        return pw.Case(None, [(node, label("true"))], label("false"))
+    return pw.Case(node, [(value, label(value)) for value in table], node)
+
+
+def select_expression(col: ExportColumn, fmt: str, sctx: SqlContext, lang: str | None) -> pw.Node:
+    """The SQL expression whose value is the cell of ``col`` (see the module's table)."""
+    node = col.prop.sql(sctx)
+    if col.kind == TEXT:
+        return neutralised(node)
+    if col.kind == NUMBER:
+        return node
+    if col.kind == MONEY:
+        return money_text(node) if fmt == "csv" else node
+    if col.kind in (DATE, DATETIME):
+        with_time = col.kind == DATETIME
+        return iso_text(node, with_time) if fmt == "csv" else excel_serial(node, with_time)
+    return choice_text(col, node, lang)
+
+
+__all__ = ["ExportColumn", "column", "all_property_ids", "neutralise", "neutralised", "select_expression",
+           "TEXT", "NUMBER", "MONEY", "DATE", "DATETIME", "CHOICE", "INJECTION_STARTS"]
