@@ -116,8 +116,14 @@ def _after_payment_change(ctx: Context, inv: Invoice, before: dict, kind: str, t
 
 def _queue_receipt(ctx: Context, payment: Payment) -> bool:
     if RECEIPT_SENDER is None:
+        try:  # importing the mail package registers RECEIPT_SENDER (lazy: services stay light)
+            import invoice_tui.mail  # noqa: F401
+        except ImportError:
+            return False
+    sender = globals()["RECEIPT_SENDER"]
+    if sender is None:
         return False
-    RECEIPT_SENDER(ctx, payment)
+    sender(ctx, payment)
     return True
 
 

@@ -1,0 +1,104 @@
+"""R10 receipts: an email to the payment's contact confirming a payment.
+
+``record_payment(send_receipt=True)`` calls :func:`queue_receipt_after_commit` inside its own
+transaction (through ``domain.payments.RECEIPT_SENDER``): the receipt is queued there, so it
+exists exactly when the payment does, and delivered by a thread once that transaction has
+committed. ``invoice-tui payments receipt PAYMENT`` and the Payments screen send one later.
+"""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+from babel.dates import format_date
+
+from invoice_tui.db.mail_models import OutboxEmail
+from invoice_tui.db.models import Contact, Invoice, Payment
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import RuleRefused
+from invoice_tui.domain.money import format_money, from_minor
+from invoice_tui.domain.permissions import require
+from invoice_tui.domain.settings import load_settings
+from invoice_tui.domain.tx import mutation
+from invoice_tui.mail import outbox
+from invoice_tui.mail.compose import Prepared, _html, check_address, check_header, resolve_from, sender_name
+
+METHOD_LABELS = {"cash": "cash", "check": "check", "bank_transfer": "bank transfer", "card": "card", "other": "other"}
+
+
+def receipt_prepared(ctx: Context, payment: Payment) -> Prepared:
+    settings = load_settings()
+    if payment.state != "succeeded":
+        raise RuleRefused(f"Payment #{payment.id} is {payment.state}; receipts are sent for succeeded payments.")
+    inv = Invoice.get_or_none(Invoice.id == payment.invoice_id) if payment.invoice_id else None
+    contact = Contact.get_or_none(Contact.id == payment.contact_id) if payment.contact_id else None
+    if contact is None and inv is not None and inv.billing_contact_id:
+        contact = Contact.get_or_none(Contact.id == inv.billing_contact_id)
+    if contact is None:
+        raise RuleRefused(f"Payment #{payment.id} has no contact to send a receipt to.")
+    from_addr, make_default = resolve_from(ctx, None, settings)
+    to = check_address(contact.email, "To")
+    loc = (inv.locale if inv else None) or settings.locale or "en_US"
+    amount = format_money(from_minor(payment.amount_minor, payment.currency), payment.currency, loc)
+    when = format_date(payment.date, format="long", locale=loc)
+    seller = settings.seller_name or from_addr
+    subject = check_header(f"Receipt for your payment of {amount}" + (f" — invoice {inv.number}" if inv else ""),
+                           "Subject")
+    lines = [f"Hello {contact.first_name or contact.display_name},", "",
+             f"Thank you: we received your payment of {amount} on {when}.", "",
+             f"Receipt for payment #{payment.id}",
+             f"Amount: {amount}",
+             f"Date: {when}",
+             f"Method: {METHOD_LABELS.get(payment.method, payment.method)}"]
+    if payment.reference:
+        lines.append(f"Reference: {payment.reference}")
+    if inv is not None:
+        lines.append(f"Invoice: {inv.number}")
+        lines.append(f"Balance due after this payment: "
+                     f"{format_money(from_minor(inv.balance_minor, inv.currency), inv.currency, loc)}")
+    lines += ["", "Kind regards,", seller]
+    body = "\n".join(lines) + "\n"
+    msg = EmailMessage()
+    name = sender_name(ctx, settings, from_addr)
+    msg["From"] = Address(display_name=name, addr_spec=from_addr) if name else from_addr
+    to_name = contact.display_name if contact.display_name != contact.email else ""
+    msg["To"] = Address(display_name=check_header(to_name, "Recipient name"), addr_spec=to) if to_name else to
+    msg["Reply-To"] = from_addr
+    msg["Subject"] = subject
+    msg.set_content(body, cte="quoted-printable")
+    msg.add_alternative(_html(body), subtype="html", cte="quoted-printable")
+    return Prepared(msg, "receipt", inv, from_addr, to, [], subject, None, make_default, [inv.id] if inv else [])
+
+
+def queue_receipt(ctx: Context, payment: Payment) -> OutboxEmail:
+    """Queue a receipt inside the caller's transaction."""
+    require(ctx, "send")
+    return outbox.queue_prepared(ctx, receipt_prepared(ctx, payment), payment_id=payment.id, kind="receipt")
+
+
+def queue_receipt_after_commit(ctx: Context, payment: Payment) -> None:
+    """R10 hook for ``record_payment``: queue now, deliver once the payment is committed."""
+    from invoice_tui.mail import current_config
+    from invoice_tui.mail.transport import transport_from_url
+
+    email = queue_receipt(ctx, payment)
+    cfg = current_config()
+    if not cfg.mail_url:
+        return  # stays queued until a transport is configured (outbox retry)
+    outbox.deliver_after_commit(ctx, email.id, lambda: transport_from_url(cfg.mail_url, cfg.mail_password))
+
+
+@mutation
+def _queue(ctx: Context, payment_id) -> OutboxEmail:
+    from invoice_tui.domain.payments import get_payment
+
+    return queue_receipt(ctx, get_payment(payment_id))
+
+
+def send_receipt(ctx: Context, payment_id, transport) -> outbox.Delivery:
+    """Queue a receipt for a payment and deliver it now (the Payments screen, the CLI)."""
+    email = _queue(ctx, payment_id)
+    if transport is None:
+        return outbox.Delivery(email, False, "queued; no mail transport is configured")
+    return outbox.deliver(ctx, email.id, transport)

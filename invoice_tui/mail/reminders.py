@@ -1,0 +1,141 @@
+"""R33 reminders: sending what is due, exactly once.
+
+Planning lives in ``domain.invoices`` (``plan_reminders``: from the workspace's
+``reminder_offsets`` relative to the due date, for open invoices with a balance). ``run`` is what
+``invoice-tui reminders run`` (cron) does:
+
+1. For each open invoice with a balance, the planned reminders due today or earlier: the most
+   recent one is sent; older ones that were never sent (cron did not run) become ``dropped`` —
+   a customer gets one reminder, not a burst.
+2. Sending a reminder: the message is built, then ONE transaction compare-and-sets the reminder
+   ``planned`` → ``sending`` (``UPDATE … WHERE state='planned'``) and queues the email in the
+   outbox (unique per reminder). A concurrent run loses the compare-and-set and sends nothing.
+3. The outbox delivers it; on acceptance the reminder becomes ``sent`` and the invoice history
+   says so. If the server is down the email waits in the outbox and is retried (never twice).
+
+Reminders go from the workspace's default From address to the billing contact, with the
+invoice's details, its link and its PDF. They do not change the invoice's last sent date (R32
+is about the invoice email).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from invoice_tui.db import retry_busy, write_tx
+from invoice_tui.db.mail_models import OutboxEmail
+from invoice_tui.db.models import Contact, Invoice, Reminder
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import RuleRefused
+from invoice_tui.domain.permissions import require
+from invoice_tui.domain.settings import load_settings
+from invoice_tui.mail import outbox
+from invoice_tui.mail.compose import EmailDraft, Prepared, invoice_link, prepare, template_fields
+
+
+@dataclass
+class RunResult:
+    sent: list[dict] = field(default_factory=list)
+    queued: list[dict] = field(default_factory=list)  # queued but not delivered yet
+    skipped: list[dict] = field(default_factory=list)  # taken by another run, or superseded
+    retried: list[dict] = field(default_factory=list)  # other outbox emails retried
+    dry_run: bool = False
+
+
+def due_reminders(ctx: Context) -> list[Reminder]:
+    today = ctx.today()
+    return list(Reminder.select(Reminder, Invoice).join(Invoice)
+                .where((Reminder.state == "planned") & (Reminder.due_on <= today) & (Invoice.status == "open")
+                       & (Invoice.balance_minor > 0))
+                .order_by(Reminder.invoice, Reminder.due_on.desc()))
+
+
+def list_reminders(invoice: Invoice | None = None, include_past: bool = False) -> list[Reminder]:
+    q = Reminder.select(Reminder, Invoice).join(Invoice)
+    if invoice is not None:
+        q = q.where(Reminder.invoice == invoice)
+    if not include_past:
+        q = q.where(Reminder.state.in_(["planned", "sending"]))
+    return list(q.order_by(Reminder.due_on, Reminder.id))
+
+
+def reminder_record(r: Reminder) -> dict:
+    return {"id": r.id, "invoice_id": r.invoice_id, "invoice_number": r.invoice.number, "offset_days": r.offset_days,
+            "due_on": r.due_on.isoformat(), "state": r.state, "sent_at": r.sent_at.isoformat() if r.sent_at else None}
+
+
+def reminder_prepared(ctx: Context, r: Reminder) -> Prepared:
+    settings = load_settings()
+    inv = r.invoice
+    if not settings.default_from_address:
+        raise RuleRefused("Reminders are sent from the workspace address; set it first: invoice-tui settings set "
+                          "default_from_address billing@example.com")
+    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
+    if contact is None:
+        raise RuleRefused(f"{inv.number} has no billing contact to remind.")
+    f = template_fields(inv, settings, invoice_link(inv, settings))
+    late = r.due_on > inv.due_date if inv.due_date else False
+    if late:
+        subject = f"Reminder: invoice {f['number']} was due on {f['due_date']}"
+        first = f"This is a reminder that invoice {f['number']} was due on {f['due_date']}."
+    elif r.due_on == inv.due_date:
+        subject = f"Reminder: invoice {f['number']} is due today"
+        first = f"This is a reminder that invoice {f['number']} is due today, {f['due_date']}."
+    else:
+        subject = f"Reminder: invoice {f['number']} is due on {f['due_date']}"
+        first = f"This is a friendly reminder that invoice {f['number']} is due on {f['due_date']}."
+    body = (f"Hello {f['contact_name']},\n\n{first}\nThe balance due is {f['balance_due']}.\n\n"
+            "If you have already paid, thank you, and please ignore this message.\n\n"
+            f"Kind regards,\n{settings.seller_name or settings.default_from_address}\n")
+    draft = EmailDraft(kind="invoice", invoice_id=inv.id, to=contact.email, from_addr=settings.default_from_address,
+                       subject=subject, body=body)
+    prepared = prepare(ctx, draft, settings=settings, with_attachment=True)
+    prepared.kind = "reminder"
+    prepared.new_contact_email = None
+    return prepared
+
+
+@retry_busy
+def _claim_and_queue(ctx: Context, r: Reminder, prepared: Prepared, superseded: list[int]) -> OutboxEmail | None:
+    """One transaction: compare-and-set planned → sending, queue the email; older due ones dropped."""
+    with write_tx():
+        n = Reminder.update(state="sending").where((Reminder.id == r.id) & (Reminder.state == "planned")).execute()
+        if n != 1:
+            return None
+        if superseded:
+            Reminder.update(state="dropped").where(Reminder.id.in_(superseded) & (Reminder.state == "planned")).execute()
+        return outbox.queue_prepared(ctx, prepared, reminder_id=r.id, kind="reminder")
+
+
+def run(ctx: Context, transport, *, dry_run: bool = False) -> RunResult:
+    """Send the reminders that are due (and retry the outbox's due emails)."""
+    require(ctx, "reminders")
+    result = RunResult(dry_run=dry_run)
+    by_invoice: dict[int, list[Reminder]] = {}
+    for r in due_reminders(ctx):
+        by_invoice.setdefault(r.invoice_id, []).append(r)
+    for reminders in by_invoice.values():
+        latest, older = reminders[0], reminders[1:]
+        rec = reminder_record(latest)
+        rec["to"] = latest.invoice.contact_email
+        if dry_run:
+            result.queued.append(rec)
+            result.skipped += [dict(reminder_record(o), reason="superseded by a later reminder") for o in older]
+            continue
+        prepared = reminder_prepared(ctx, latest)
+        email = _claim_and_queue(ctx, latest, prepared, [o.id for o in older])
+        if email is None:
+            result.skipped.append(dict(rec, reason="taken by another run"))
+            continue
+        result.skipped += [dict(reminder_record(o), reason="superseded by a later reminder") for o in older]
+        rec["email_id"] = email.id
+        if transport is None:
+            result.queued.append(dict(rec, reason="no mail transport is configured"))
+            continue
+        d = outbox.deliver(ctx, email.id, transport)
+        (result.sent if d.delivered else result.queued).append(dict(rec, reason=d.message))
+    if not dry_run and transport is not None:
+        for d in outbox.process_due(ctx, transport):
+            result.retried.append({"email_id": d.email.id, "kind": d.email.kind, "delivered": d.delivered,
+                                   "message": d.message})
+    return result

@@ -1,0 +1,151 @@
+"""The buyer's read-only invoice page (``invoice-tui serve``): a small WSGI application served by
+waitress.
+
+Routes (GET and HEAD only): ``/i/<token>`` — the invoice document (the same Markdown as the PDF,
+as HTML) — and ``/i/<token>.pdf`` — its PDF. Unknown tokens, drafts and deleted invoices get the
+same 404 (same status, headers and body); voided invoices are shown with a VOID mark, paid ones
+with PAID. There is no listing and no other route: everything else is the same 404.
+
+Responses are never cached by shared caches, are not indexed, and the page loads nothing from
+elsewhere (Content-Security-Policy ``default-src 'none'``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from typing import Callable, Iterable
+
+from invoice_tui.db import database
+from invoice_tui.db.models import Invoice
+
+TOKEN_RE = re.compile(r"^/i/([A-Za-z0-9_-]{16,64})(\.pdf)?$")
+
+_COMMON_HEADERS = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Robots-Tag", "noindex, nofollow"),
+    ("Cache-Control", "private, no-store"),
+    ("X-Frame-Options", "DENY"),
+]
+_CSP = ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                   "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+NOT_FOUND_BODY = (b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title></head>"
+                  b"<body><h1>Not found</h1><p>There is no invoice at this address.</p></body></html>\n")
+
+PAGE_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328;
+       background: #f3f5f7; margin: 0; padding: 24px 12px; line-height: 1.45; }
+main { max-width: 820px; margin: 0 auto; background: #fff; padding: 32px 40px; border-radius: 6px;
+       box-shadow: 0 1px 3px rgba(0,0,0,.12); position: relative; overflow: hidden; }
+h1 { color: #0b3d62; margin-top: 0; }
+h2 { color: #0b3d62; font-size: 1.1em; border-bottom: 1px solid #9fb3c8; padding-bottom: 2px; margin-top: 1.6em; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: .95em; }
+th { text-align: left; color: #57606a; font-size: .85em; border-bottom: 2px solid #0b3d62; padding: 4px 6px; }
+td { border-bottom: 1px solid #d0d7de; padding: 4px 6px; vertical-align: top; }
+a { color: #0b5cad; }
+.actions { max-width: 820px; margin: 0 auto 12px; text-align: right; }
+.actions a { background: #0b3d62; color: #fff; padding: 6px 12px; border-radius: 4px; text-decoration: none; }
+.stamp { position: absolute; top: 38%; left: 0; right: 0; text-align: center; font-size: 120px; font-weight: 800;
+         transform: rotate(-30deg); opacity: .14; pointer-events: none; letter-spacing: .08em; }
+.stamp.void { color: #b91c1c; } .stamp.paid { color: #15803d; }
+.banner { max-width: 820px; margin: 0 auto 12px; padding: 10px 14px; border-radius: 4px; font-weight: 700; }
+.banner.void { background: #fde8e8; color: #8a1111; border: 1px solid #f0b4b4; }
+"""
+
+
+def _markdown_renderer():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+class BuyerApp:
+    """The WSGI application. ``load_invoice`` is the only way data is reached."""
+
+    def __init__(self) -> None:
+        self._md = _markdown_renderer()
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if method not in ("GET", "HEAD"):
+            return self._respond(start_response, "405 Method Not Allowed", b"Method not allowed\n",
+                                 "text/plain; charset=utf-8", method, extra=[("Allow", "GET, HEAD")])
+        path = environ.get("PATH_INFO", "") or "/"
+        m = TOKEN_RE.match(path)
+        if not m or environ.get("QUERY_STRING"):
+            return self._not_found(start_response, method)
+        token, pdf = m.group(1), bool(m.group(2))
+        try:
+            with database.connection_context():
+                inv = self.load_invoice(token)
+                if inv is None:
+                    return self._not_found(start_response, method)
+                if pdf:
+                    body = self._pdf(inv)
+                    return self._respond(start_response, "200 OK", body, "application/pdf", method, extra=[
+                        ("Content-Disposition", f'inline; filename="{_filename(inv)}"')])
+                body = self._page(inv, token).encode("utf-8")
+                return self._respond(start_response, "200 OK", body, "text/html; charset=utf-8", method,
+                                     extra=[_CSP])
+        except Exception:  # noqa: BLE001 - never a traceback to a buyer
+            return self._respond(start_response, "500 Internal Server Error", b"Something went wrong.\n",
+                                 "text/plain; charset=utf-8", method)
+
+    @staticmethod
+    def load_invoice(token: str) -> Invoice | None:
+        """The finalized invoice with this link token; None for unknown tokens, drafts and deleted ones."""
+        return (Invoice.select().where((Invoice.link_token == token)
+                                       & Invoice.status.in_(["open", "paid", "voided"])).first())
+
+    def _page(self, inv: Invoice, token: str) -> str:
+        from invoice_tui.documents.markdown import invoice_markdown
+        from invoice_tui.domain.settings import load_settings
+
+        settings = load_settings()
+        with self._lock:  # markdown-it's renderer is not documented as thread-safe
+            content = self._md.render(invoice_markdown(inv, settings=settings))
+        stamp = {"voided": ("void", "VOID"), "paid": ("paid", "PAID")}.get(inv.status)
+        title = html.escape(f"Invoice {inv.number}" + (f" — {settings.seller_name}" if settings.seller_name else ""))
+        banner = ('<div class="banner void">This invoice is VOID: it has been cancelled and nothing is due.</div>\n'
+                  if inv.status == "voided" else "")
+        stamp_html = f'<div class="stamp {stamp[0]}" aria-hidden="true">{stamp[1]}</div>' if stamp else ""
+        return (f'<!DOCTYPE html>\n<html lang="{html.escape((inv.locale or "en").split("_")[0])}"><head>'
+                f'<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+                f'<meta name="robots" content="noindex, nofollow"><title>{title}</title>'
+                f"<style>{PAGE_CSS}</style></head><body>\n{banner}"
+                f'<div class="actions"><a href="{html.escape(token)}.pdf">Download PDF</a></div>\n'
+                f"<main>{stamp_html}\n{content}</main>\n</body></html>\n")
+
+    @staticmethod
+    def _pdf(inv: Invoice) -> bytes:
+        from invoice_tui.documents.pdf import invoice_pdf
+
+        return invoice_pdf(inv)
+
+    def _not_found(self, start_response, method: str):
+        return self._respond(start_response, "404 Not Found", NOT_FOUND_BODY, "text/html; charset=utf-8", method,
+                             extra=[_CSP])
+
+    @staticmethod
+    def _respond(start_response, status: str, body: bytes, ctype: str, method: str, extra=()):
+        headers = [("Content-Type", ctype), ("Content-Length", str(len(body))), *_COMMON_HEADERS, *extra]
+        start_response(status, headers)
+        return [b"" if method == "HEAD" else body]
+
+
+def _filename(inv: Invoice) -> str:
+    from invoice_tui.mail.compose import attachment_filename
+
+    return attachment_filename(inv)
+
+
+def make_server(host: str = "127.0.0.1", port: int = 8080, *, threads: int = 4):
+    """A waitress server for the buyer page (``.run()`` serves; ``.close()`` stops)."""
+    from waitress import create_server
+
+    return create_server(BuyerApp(), host=host, port=port, threads=threads, ident="invoice-tui",
+                         expose_tracebacks=False, clear_untrusted_proxy_headers=True)
