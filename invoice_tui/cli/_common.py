@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Any, Iterator, Sequence
 
@@ -213,16 +214,25 @@ def money(minor_or_amount, currency: str, locale: str = "en_US", *, minor: bool 
     return format_money(amount, currency, locale)
 
 
+def width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK, fullwidth ￥) count 2, combining marks 0."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
     """A compact aligned table; every cell goes through ``safe()`` (stored text is untrusted)."""
     cells = [[safe("" if c is None else str(c)) for c in row] for row in rows]
-    widths = [len(h) for h in headers]
+    widths = [width(h) for h in headers]
     for row in cells:
         for i, c in enumerate(row):
-            widths[i] = max(widths[i], len(c))
+            widths[i] = max(widths[i], width(c))
 
     def fmt(row):
-        out = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)]
+        out = []
+        for i, c in enumerate(row):
+            pad = " " * (widths[i] - width(c))
+            out.append(pad + c if i in right else c + pad)
         return "  ".join(out).rstrip()
 
     lines = [fmt(list(headers))]
