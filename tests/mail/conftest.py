@@ -1,0 +1,109 @@
+"""Fixtures for the sending tests: a real SMTP server (aiosmtpd) on loopback, the buyer link
+server (waitress) in a thread, and a finalized invoice with a billing contact."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+
+import pytest
+
+from invoice_tui.domain import invoices, people
+from invoice_tui.domain.workspace import set_setting
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self):
+        return message_from_bytes(self.data, policy=policy.default)
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self.lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content
+                                          or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    handler = SmtpServer(port=free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def transport(smtp_server):
+    from invoice_tui.mail.transport import transport_from_url
+
+    return transport_from_url(smtp_server.url)
+
+
+@pytest.fixture
+def down_transport():
+    """An SMTP URL where nothing listens: the server is down."""
+    from invoice_tui.mail.transport import transport_from_url
+
+    return transport_from_url(f"smtp://127.0.0.1:{free_port()}", timeout=3)
+
+
+@pytest.fixture
+def buyer_server():
+    from invoice_tui.web.app import make_server
+
+    server = make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(5)
+
+
+def setup_workspace(admin, base_url: str = "https://invoices.example.com") -> None:
+    for key, value in (("seller_name", "Atelier Dupré"), ("default_from_address", "billing@dupre.example"),
+                       ("public_base_url", base_url), ("payment_instructions", "IBAN FR76 3000 6000 0112")):
+        set_setting(admin, key, value)
+
+
+def make_invoice(admin, email: str = "zoe@muller.example", first: str = "Zoë", last: str = "Müller",
+                 amount: str = "1200", finalize: bool = True):
+    contact = people.Contact.get_or_none(people.Contact.email == email) if hasattr(people, "Contact") else None
+    if contact is None:
+        contact = people.add_contact(admin, {"email": email, "first_name": first, "last_name": last})
+    inv = invoices.create_invoice(admin, {"currency": "EUR", "contact_id": contact.id, "po_number": "PO-7",
+                                          "lines": [{"name": "Développement", "quantity": "1", "unit_price": amount,
+                                                     "tax_rate": "20"}]})
+    if finalize:
+        inv = invoices.finalize_invoice(admin, inv.id)
+    return inv

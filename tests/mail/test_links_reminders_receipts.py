@@ -1,0 +1,235 @@
+"""The buyer link server, R33 reminders (concurrent runs), R10 receipts, and the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+import pymupdf
+import pytest
+
+from invoice_tui.db.mail_models import OutboxEmail
+from invoice_tui.db.models import Activity, Reminder
+from invoice_tui.domain import invoices, payments
+from invoice_tui.domain.workspace import set_setting
+from invoice_tui.mail import outbox, reminders
+from invoice_tui.mail.compose import invoice_draft
+from invoice_tui.mail.sending import send_draft
+
+from .conftest import make_invoice, setup_workspace
+
+
+def _get(url: str) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_link_in_email_resolves_on_serve_to_the_same_invoice(ws, admin, smtp_server, transport, buyer_server):
+    setup_workspace(admin, base_url=buyer_server)
+    inv = make_invoice(admin)
+    other = make_invoice(admin, amount="99")
+    assert send_draft(admin, invoice_draft(admin, inv), transport).delivered
+    text = smtp_server.received[0].message.get_body(preferencelist=("plain",)).get_content()
+    link = next(w for w in text.split() if w.startswith(buyer_server + "/i/"))
+    status, headers, body = _get(link)
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    page = body.decode()
+    assert inv.number in page and other.number not in page and "€1,440.00" in page
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    status, headers, body = _get(link + ".pdf")
+    assert status == 200 and headers["Content-Type"] == "application/pdf"
+    assert inv.number in "".join(p.get_text() for p in pymupdf.open(stream=body, filetype="pdf"))
+
+
+def test_unknown_draft_and_deleted_get_the_same_404_and_voided_shows_void(ws, admin, buyer_server):
+    setup_workspace(admin, base_url=buyer_server)
+    set_setting(admin, "allow_delete_unpaid", "true")
+    draft = make_invoice(admin, finalize=False)
+    gone = make_invoice(admin)
+    gone_token = gone.link_token
+    invoices.delete_invoice(admin, gone.id)
+    voided = make_invoice(admin)
+    invoices.void_invoice(admin, voided.id)
+    answers = []
+    for path in ("/i/" + "x" * 32, "/i/" + gone_token, "/i/" + gone_token + ".pdf", f"/i/{draft.id}", "/",
+                 "/i/", "/invoices", "/i/" + voided.link_token + "/../x"):
+        status, headers, body = _get(buyer_server + path)
+        headers.pop("Date", None)
+        answers.append((status, sorted(headers.items()), body))
+    assert all(a == answers[0] for a in answers) and answers[0][0] == 404
+    status, _h, body = _get(f"{buyer_server}/i/{voided.link_token}")
+    assert status == 200 and b"VOID" in body
+    status, _h, body = _get(f"{buyer_server}/i/{voided.link_token}.pdf")
+    assert status == 200 and "VOID" in "".join(p.get_text() for p in pymupdf.open(stream=body, filetype="pdf"))
+
+
+def test_r33_reminder_sent_exactly_once_under_two_concurrent_runs(ws, admin, clock, smtp_server, transport):
+    setup_workspace(admin)
+    inv = make_invoice(admin)
+    planned = invoices.upcoming_reminders(inv)
+    assert [r.offset_days for r in planned] == [-3, 0, 7]
+    clock.advance(days=30)  # the due date: the -3 and 0 reminders are due; 0 is sent, -3 superseded
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run() -> None:
+        from invoice_tui.db import database
+
+        try:
+            with database.connection_context():
+                barrier.wait(10)
+                results.append(reminders.run(admin, transport))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert len(smtp_server.received) == 1
+    assert "is due today" in smtp_server.received[0].message["Subject"]
+    states = {r.offset_days: r.state for r in Reminder.select().where(Reminder.invoice == inv.id)}
+    assert states == {-3: "dropped", 0: "sent", 7: "planned"}
+    assert sum(len(r.sent) for r in results) == 1
+    assert Activity.select().where((Activity.invoice_id == inv.id) & (Activity.kind == "reminder_sent")).count() == 1
+    # run again, any number of times: nothing more
+    reminders.run(admin, transport)
+    assert len(smtp_server.received) == 1
+    assert Invoice_last_sent(inv) is None  # reminders are not the invoice email (R32)
+
+
+def Invoice_last_sent(inv):  # noqa: N802 - helper
+    from invoice_tui.db.models import Invoice
+
+    return Invoice.get_by_id(inv.id).last_sent_date
+
+
+def test_r33_deleted_reminder_never_sent_and_paid_invoice_gets_none(ws, admin, clock, smtp_server, transport):
+    setup_workspace(admin)
+    inv = make_invoice(admin)
+    paid = make_invoice(admin, amount="10")
+    r0 = next(r for r in invoices.upcoming_reminders(inv) if r.offset_days == 0)
+    invoices.delete_reminder(admin, r0.id)
+    payments.record_payment(admin, paid.id, {"amount": "12"})
+    clock.advance(days=30)
+    res = reminders.run(admin, transport)
+    assert [r["offset_days"] for r in res.sent] == [-3]
+    assert len(smtp_server.received) == 1
+    assert smtp_server.received[0].rcpt_tos == ["zoe@muller.example"]
+
+
+def test_r33_server_down_reminder_waits_in_outbox(ws, admin, clock, smtp_server, transport, down_transport):
+    setup_workspace(admin)
+    inv = make_invoice(admin)
+    clock.advance(days=27)
+    res = reminders.run(admin, down_transport)
+    assert len(res.queued) == 1 and not res.sent
+    r = Reminder.get_by_id(res.queued[0]["id"])
+    assert r.state == "sending"
+    assert reminders.run(admin, down_transport).queued == []  # not claimed twice
+    clock.advance(minutes=2)
+    res = reminders.run(admin, transport)  # the outbox retry delivers it
+    assert [x["delivered"] for x in res.retried] == [True]
+    assert Reminder.get_by_id(r.id).state == "sent" and len(smtp_server.received) == 1
+    assert inv.id == r.invoice_id
+
+
+def test_r10_receipt_only_when_asked_and_later_from_payments(ws, admin, smtp_server, monkeypatch):
+    from invoice_tui import mail
+    from invoice_tui.config import Config
+    from invoice_tui.mail.receipts import send_receipt
+    from invoice_tui.mail.transport import transport_from_url
+
+    setup_workspace(admin)
+    mail.configure(Config(mail_url=smtp_server.url))
+    try:
+        inv = make_invoice(admin)
+        inv2 = make_invoice(admin, amount="50")
+        res = payments.record_payment(admin, inv.id, {"amount": "1440"})
+        outbox.wait_background()
+        assert not res.receipt_queued and not smtp_server.received  # R10: none unless asked
+        res = payments.record_payment(admin, inv2.id, {"amount": "60", "send_receipt": True})
+        assert res.receipt_queued
+        outbox.wait_background()
+        assert len(smtp_server.received) == 1
+        msg = smtp_server.received[0].message
+        assert msg["Subject"].startswith("Receipt for your payment of €60.00") and inv2.number in msg["Subject"]
+        d = send_receipt(admin, res.payment.id,
+                         transport_from_url(smtp_server.url))
+        assert d.delivered and len(smtp_server.received) == 2
+        assert OutboxEmail.select().where(OutboxEmail.kind == "receipt").count() == 2
+    finally:
+        mail.configure(None)
+
+
+# ---- CLI ---------------------------------------------------------------------------------------
+def _cli(args, env_extra=None, cwd=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INVOICE_TUI_")}
+    env.update({"PYTHONPATH": os.getcwd(), "INVOICE_TUI_CONFIG": "/nonexistent/config.toml",
+                "INVOICE_TUI_USER": "alice"}, **(env_extra or {}))
+    return subprocess.run([sys.executable, "-m", "invoice_tui", *args], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=120)
+
+
+def test_cli_pdf_send_outbox_receipt(sqlite_url, tmp_path, smtp_server):
+    from invoice_tui.domain.workspace import open_workspace
+
+    ws = open_workspace(sqlite_url, notice=lambda m: None)
+    admin = ws.context("alice", source="test")
+    setup_workspace(admin)
+    draft = make_invoice(admin, finalize=False)
+    inv = make_invoice(admin)
+    ws.db.close()
+    db = ["--db", sqlite_url]
+    r = _cli([*db, "invoices", "pdf", str(draft.id), "--out", str(tmp_path)])
+    assert r.returncode == 1 and "draft has no PDF" in r.stderr  # R4
+    r = _cli([*db, "invoices", "pdf", inv.number, "--out", str(tmp_path)])
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / f"{inv.number}.pdf").read_bytes().startswith(b"%PDF")
+    down = {"INVOICE_TUI_MAIL_URL": "smtp://127.0.0.1:1"}
+    r = _cli([*db, "invoices", "send", inv.number, *sum((["--cc", f"c{i}@x.example"] for i in range(10)), [])],
+             down)
+    assert r.returncode == 1 and "at most 9 CC" in r.stderr
+    r = _cli([*db, "invoices", "send", inv.number, "--subject", "Your invoice"], down)
+    assert r.returncode == 4 and "queued for retry" in r.stderr
+    r = _cli([*db, "--json", "outbox", "list"])
+    assert r.returncode == 0 and '"state": "failed"' in r.stdout
+    up = {"INVOICE_TUI_MAIL_URL": smtp_server.url, "INVOICE_TUI_MAIL_PASSWORD": "never-shown"}
+    r = _cli([*db, "outbox", "retry", "1"], up)
+    assert r.returncode == 0, r.stderr
+    assert len(smtp_server.received) == 1 and smtp_server.received[0].message["Subject"] == "Your invoice"
+    r = _cli([*db, "outbox", "retry", "1"], up)
+    assert r.returncode == 1 and len(smtp_server.received) == 1  # sent emails are never sent again
+    r = _cli([*db, "invoices", "show", inv.number, "--json"])
+    assert '"last_sent_date": "' in r.stdout
+    r = _cli([*db, "payments", "record", inv.number, "--amount", "1440"])
+    assert r.returncode == 0, r.stderr
+    r = _cli([*db, "--json", "payments", "list"])
+    pid = __import__("json").loads(r.stdout)[0]["id"]
+    r = _cli([*db, "payments", "receipt", str(pid)], up)
+    assert r.returncode == 0, r.stderr
+    assert len(smtp_server.received) == 2
+    r = _cli([*db, "reminders", "list", inv.number])
+    assert r.returncode == 0 and "No upcoming reminder" in r.stdout  # paid: dropped
+    for res in (r,):
+        assert "never-shown" not in res.stdout + res.stderr
+
+
+def test_startup_does_not_import_markdown_pdf():
+    code = ("import sys, invoice_tui.app, invoice_tui.cli, invoice_tui.mail, invoice_tui.mail.sending, "
+            "invoice_tui.web.app; "
+            "invoice_tui.cli.build_parser(); "
+            "print(sorted(m for m in ('markdown_pdf', 'pymupdf', 'fitz', 'waitress') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
