@@ -25,6 +25,7 @@ def _record(args, out) -> int:
     for attr in ("method", "reference", "note"):
         if getattr(args, attr) is not None:
             data[attr] = getattr(args, attr)
+    mail_cfg = _configure_mail(args) if args.send_receipt else None
     with session(args) as (_ws, ctx):
         if args.date is not None:
             data["date"] = parse_date(args.date, ctx, "--date")
@@ -39,8 +40,30 @@ def _record(args, out) -> int:
         out.result(result, lambda: "\n".join(
             [f"Recorded payment #{res.payment.id} of {_pay_text(res.payment)} ({res.payment.method}) "
              f"on {res.payment.date.isoformat()}.", _invoice_line(inv)]
-            + (["A receipt is queued for the billing contact."] if res.receipt_queued else [])))
+            + ([_receipt_text(mail_cfg)] if res.receipt_queued else [])))
     return 0
+
+
+def _configure_mail(args):
+    """Deliveries started by this command use the same configuration (--config) as the command."""
+    from pathlib import Path
+
+    from invoice_tui.config import load_config
+
+    cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
+    try:
+        import invoice_tui.mail as mail
+    except ImportError:  # pragma: no cover - the mail package ships with the app
+        return cfg
+    mail.configure(cfg)
+    return cfg
+
+
+def _receipt_text(cfg) -> str:
+    if cfg is not None and cfg.mail_url:
+        return "A receipt is queued in the outbox and is being sent (see: invoice-tui outbox list)."
+    return ("A receipt is queued in the outbox but not sent: no mail server is configured (mail_url in the "
+            "configuration file or INVOICE_TUI_MAIL_URL).")
 
 
 def _add(args, out) -> int:
