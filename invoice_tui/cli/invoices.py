@@ -310,13 +310,41 @@ def _list(args, out) -> int:
     return 0
 
 
+SPEC_HELP = """\
+line SPEC:  name;qty;unit_price[;tax_rate[;discount]]     e.g. "Design work;3;120.00;20;10%"
+ADJ:        value[;tax_rate[;label]]  (--tax: value[;label])  e.g. "5%;20;Loyalty", "25.00"
+A value or discount is an amount (25.00) or a percentage (10%); dot decimals; \\; is a semicolon.
+Dates: YYYY-MM-DD, today, today-3, today+30.
+example: invoice-tui invoices create --currency EUR --contact ada@example.com \\
+           --line "Design\\; review;3;120;20" --fee "5;20;Shipping" --due today+14"""
+
+
+def _filter_help() -> str:
+    import textwrap
+
+    from invoice_tui.domain.catalogue import PROPERTIES
+
+    props = textwrap.fill(", ".join(p.id for p in PROPERTIES), width=88, initial_indent="  ", subsequent_indent="  ")
+    return "\n".join([
+        "EXPR:  p=v  p!=v  p<v  p<=v  p>v  p>=v  p~text (contains, any case)  p!~text  p^text (starts with)",
+        "       p=a,b (any of)  p!=a,b (none of)  p=lo..hi (between)  p? (known)  p!? (unknown)",
+        "Dates take YYYY-MM-DD, today, today-30, today+7; money is in each invoice's currency.",
+        "Repeated --filter: all must match; --or starts another group (any group may match).",
+        "properties:", props,
+        "example: invoice-tui invoices list --filter status=open --filter currency=EUR \\",
+        "           --or --filter overdue=true --sort -balance_due --limit 20",
+    ])
+
+
 def register(subparsers) -> None:
     sub = group(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices")
 
-    p = command(sub, "create", "create a draft invoice (R1: only a currency is needed)", _create)
+    p = command(sub, "create", "create a draft invoice (R1: only a currency is needed)", _create,
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=SPEC_HELP)
     _editable_options(p, create=True)
 
-    p = command(sub, "edit", "edit a draft, or an open invoice when the workspace allows it (R6)", _edit)
+    p = command(sub, "edit", "edit a draft, or an open invoice when the workspace allows it (R6)", _edit,
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=SPEC_HELP.split("example:")[0].rstrip())
     p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
     _editable_options(p, create=False)
 
@@ -330,7 +358,8 @@ def register(subparsers) -> None:
         p = command(sub, name, help_text, fn)
         p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
 
-    p = command(sub, "list", "list invoices, filtered (R20) and sorted", _list)
+    p = command(sub, "list", "list invoices, filtered (R20) and sorted", _list,
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_filter_help())
     p.add_argument("--filter", dest="filters", action=FilterAction, metavar="EXPR",
                    help="property=value, property>value, property~text, property?… (repeat: AND)")
     p.add_argument("--or", dest="filters", action=FilterAction, nargs=0, const="or",
