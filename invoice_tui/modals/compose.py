@@ -1,0 +1,414 @@
+"""The compose screen (R30–R32): send an invoice by email, or write a custom email.
+
+- To is prefilled with the billing contact; ``ctrl+t`` (or "Pick contact") picks another
+  contact; a new address may be typed — a contact is created for it once the server accepts
+  the email.
+- CC: type an address and press Enter to add it (up to 9; the 10th is refused with a message);
+  Delete removes the highlighted one.
+- From follows R30: a choice of the allowed addresses when the workspace has a default, else a
+  field prefilled with your own address (which then becomes the workspace default).
+- Subject and message come from the workspace templates and can be edited for this send.
+- The preview pane on the right shows exactly what will be sent (headers, text, attachment),
+  rebuilt by the same function that builds the message, after every change.
+- "Custom email" (``ctrl+o`` toggles) is a free composer; ``ctrl+i``/"Insert invoice" picks an
+  invoice and inserts a link labelled with its number. A custom email has no PDF and never
+  changes the invoice's last sent date (R32).
+
+``ctrl+s`` sends: the email is stored in the outbox first, then delivered; the screen closes with
+a notification ("accepted by the mail server", or "queued for retry" when the server is down).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, OptionList, RadioButton, RadioSet,
+                             Select, Static, TextArea)
+from textual.widgets.option_list import Option
+
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+
+MAX_CC = 9
+
+
+@dataclass
+class ComposeStart:
+    """Plain data to open the screen with (built in a worker)."""
+
+    number: str
+    invoice_draft: object  # mail.compose.EmailDraft
+    custom_draft: object
+    from_allowed: tuple[str, ...]
+    can_send_invoice: str  # "" or the reason the invoice email is not possible
+
+
+def load_start(ctx, invoice_id: int) -> ComposeStart:
+    from invoice_tui.domain.invoices import get_invoice
+    from invoice_tui.domain.settings import load_settings
+    from invoice_tui.mail.compose import check_sendable, custom_draft, from_choice, invoice_draft
+
+    settings = load_settings()
+    inv = get_invoice(invoice_id)
+    reason = ""
+    try:
+        check_sendable(inv)
+    except InvoiceTuiError as exc:
+        reason = exc.message
+    return ComposeStart(inv.number or f"Draft #{inv.id}", invoice_draft(ctx, inv, settings),
+                        custom_draft(ctx, inv, settings), from_choice(ctx, settings).allowed, reason)
+
+
+def preview(ctx, draft) -> tuple[bool, str]:
+    """(ok, text): the preview of exactly what will be sent, or the reason it cannot be sent."""
+    from invoice_tui.mail.compose import prepare, preview_text
+
+    try:
+        return True, preview_text(prepare(ctx, draft, with_attachment=False))
+    except InvoiceTuiError as exc:
+        return False, exc.message
+
+
+def send(ctx, draft, config) -> tuple[bool, str]:
+    from invoice_tui.mail.sending import send_draft
+    from invoice_tui.mail.transport import transport_from_url
+
+    transport = transport_from_url(config.mail_url, config.mail_password)
+    res = send_draft(ctx, draft, transport)
+    if res.delivered:
+        return True, f"Sent to {res.email.to_addrs}: accepted by the mail server."
+    if res.email.state == "failed" and res.email.next_attempt_at:
+        return False, f"Queued for retry (outbox email {res.email.id}): {res.message}"
+    return False, f"Not sent (outbox email {res.email.id} is {res.email.state}): {res.message}"
+
+
+def contact_of(contact_id: int) -> tuple[str, str]:
+    from invoice_tui.domain.people import get_contact
+
+    c = get_contact(contact_id)
+    return c.email, (c.display_name if c.display_name != c.email else "")
+
+
+def link_for(invoice_id: int) -> str:
+    from invoice_tui.domain.invoices import get_invoice
+    from invoice_tui.mail.compose import insert_invoice_link
+
+    return insert_invoice_link(get_invoice(invoice_id))
+
+
+def finalized_invoices(query: str, limit: int = 50) -> list[tuple[int, tuple[str, ...]]]:
+    from invoice_tui.db.models import Invoice
+    from invoice_tui.domain.money import format_money, from_minor
+
+    q = Invoice.select().where(Invoice.status.in_(["open", "paid", "voided"]))
+    if query:
+        q = q.where(Invoice.number.contains(query) | Invoice.contact_name.contains(query)
+                    | Invoice.company_name.contains(query))
+    return [(i.id, (i.number, i.contact_name or "", i.status,
+                    format_money(from_minor(i.balance_minor, i.currency), i.currency)))
+            for i in q.order_by(Invoice.number_seq.desc()).limit(limit)]
+
+
+class InsertInvoiceModal(ServiceCalls, ModalScreen[int | None]):
+    """Pick a finalized invoice to insert as a link in a custom email."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="compose.insert.cancel"),
+                Binding("down", "focus_table", "List", show=False, id="compose.insert.list")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="insert-invoice-dialog", classes="invoice-modal"):
+            yield Label("Insert invoice", classes="modal-title")
+            yield Input(id="insert-search", placeholder="Search number, contact or company…")
+            yield DataTable(id="insert-table", cursor_type="row")
+            yield Static("Enter inserts · ↓ moves to the list · Escape cancels", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Number", "Contact", "Status", "Balance due")
+        self.query_one("#insert-search", Input).focus()
+        self._search("")
+
+    @on(Input.Changed, "#insert-search")
+    def _changed(self, event: Input.Changed) -> None:
+        self._search(event.value.strip())
+
+    def _search(self, query: str) -> None:
+        self.call_service(finalized_invoices, query, done=self._show, group="insert", exclusive=True)
+
+    def _show(self, rows) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for inv_id, cells in rows:
+            table.add_row(*cells, key=str(inv_id))
+
+    def action_focus_table(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(Input.Submitted, "#insert-search")
+    def _submitted(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            self.dismiss(int(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value))
+
+    @on(DataTable.RowSelected, "#insert-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(int(event.row_key.value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ComposeScreen(ServiceCalls, Screen[str | None]):
+    """Compose and send the email of one invoice (R30–R32); see the module docstring."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
+        Binding("ctrl+t", "pick_contact", "Pick contact", id="compose.pick_contact"),
+        Binding("ctrl+o", "toggle_mode", "Invoice/custom", id="compose.toggle_mode"),
+        Binding("ctrl+g", "insert_invoice", "Insert invoice", id="compose.insert_invoice"),
+        Binding("escape", "cancel", "Cancel", id="compose.cancel"),
+    ]
+
+    def __init__(self, invoice_id: int, *, custom: bool = False) -> None:
+        super().__init__()
+        self.invoice_id = invoice_id
+        self.start_custom = custom
+        self.start: ComposeStart | None = None
+        self.mode = "custom" if custom else "invoice"
+        self.cc: list[str] = []
+        self.to_name = ""
+        self._texts: dict[str, tuple[str, str]] = {}
+        self._ready = False
+        self.last_preview = ""
+        self.preview_ok = False
+
+    # ---- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="compose-body"):
+            with VerticalScroll(id="compose-form"):
+                yield Label("Send invoice", id="compose-title", classes="modal-title")
+                with RadioSet(id="compose-mode"):
+                    yield RadioButton("Invoice email (details, link, PDF)", value=not self.start_custom,
+                                      id="mode-invoice")
+                    yield RadioButton("Custom email", value=self.start_custom, id="mode-custom")
+                yield Label("From")
+                yield Vertical(id="compose-from-box")
+                yield Label("To")
+                with Horizontal(classes="compose-row"):
+                    yield Input(id="compose-to", placeholder="name@example.com")
+                    yield Button("Pick contact", id="compose-pick")
+                yield Label(f"CC (Enter adds; up to {MAX_CC}; Delete removes the highlighted one)")
+                yield Input(id="compose-cc-input", placeholder="cc@example.com")
+                yield OptionList(id="compose-cc")
+                yield Static("", id="compose-cc-error", classes="form-error")
+                yield Label("Subject")
+                yield Input(id="compose-subject")
+                with Horizontal(classes="compose-row"):
+                    yield Label("Message", id="compose-message-label")
+                    yield Button("Insert invoice", id="compose-insert")
+                yield TextArea(id="compose-message", soft_wrap=True)
+                yield Static("", id="compose-error", classes="form-error")
+                with Horizontal(classes="modal-buttons"):
+                    yield Button("Cancel", id="compose-cancel")
+                    yield Button("Send", id="compose-send", variant="primary")
+            with Vertical(id="compose-preview-box"):
+                yield Label("Preview — exactly what will be sent", classes="modal-title")
+                with VerticalScroll(id="compose-preview-scroll"):
+                    yield Static("Loading…", id="compose-preview", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from invoice_tui import mail
+
+        mail.configure(getattr(self.app, "config_", None))
+        self.call_service(load_start, self.app.ctx, self.invoice_id, done=self._loaded, group="compose-load")
+
+    def _loaded(self, start: ComposeStart) -> None:
+        self.start = start
+        inv_d, cus_d = start.invoice_draft, start.custom_draft
+        self._texts = {"invoice": (inv_d.subject, inv_d.body), "custom": (cus_d.subject, cus_d.body)}
+        if start.can_send_invoice:
+            self.mode = "custom" if not start.can_send_invoice.startswith("A draft") else "invoice"
+        self.query_one("#compose-title", Label).update(f"Email — {start.number}")
+        box = self.query_one("#compose-from-box", Vertical)
+        if start.from_allowed:
+            box.mount(Select([(a, a) for a in start.from_allowed], value=start.from_allowed[0], allow_blank=False,
+                             id="compose-from"))
+        else:
+            box.mount(Input(inv_d.from_addr, id="compose-from", placeholder="you@example.com"))
+        self.query_one("#compose-to", Input).value = inv_d.to
+        self.to_name = inv_d.to_name
+        self._apply_mode(self.mode, initial=True)
+        self._ready = True
+        self.query_one("#compose-to", Input).focus()
+        self.refresh_preview()
+
+    # ---- reading the form ------------------------------------------------------------------
+    def _from_value(self) -> str:
+        widget = self.query_one("#compose-from")
+        value = widget.value
+        return "" if value is None or value is Select.BLANK else str(value)
+
+    def current_draft(self):
+        from invoice_tui.mail.compose import EmailDraft
+
+        return EmailDraft(kind=self.mode, invoice_id=self.invoice_id,
+                          to=self.query_one("#compose-to", Input).value, to_name=self.to_name, cc=list(self.cc),
+                          from_addr=self._from_value(), subject=self.query_one("#compose-subject", Input).value,
+                          body=self.query_one("#compose-message", TextArea).text)
+
+    def refresh_preview(self) -> None:
+        if not self._ready:
+            return
+        self.call_service(preview, self.app.ctx, self.current_draft(), done=self._show_preview, group="preview",
+                          exclusive=True)
+
+    def _show_preview(self, result: tuple[bool, str]) -> None:
+        ok, text = result
+        self.preview_ok, self.last_preview = ok, text
+        self.query_one("#compose-preview", Static).update(text if ok else f"Cannot send yet:\n{text}")
+        self.query_one("#compose-preview-box").set_class(not ok, "-invalid")
+
+    @on(Input.Changed, "#compose-to")
+    def _to_changed(self, event: Input.Changed) -> None:
+        if self._ready and self.start and event.value != self.start.invoice_draft.to:
+            self.to_name = ""  # a typed address has no display name (yet)
+        self.refresh_preview()
+
+    @on(Input.Changed, "#compose-subject")
+    @on(TextArea.Changed, "#compose-message")
+    @on(Input.Changed, "#compose-from")
+    @on(Select.Changed, "#compose-from")
+    def _changed(self) -> None:
+        self.refresh_preview()
+
+    # ---- mode -------------------------------------------------------------------------------
+    def _apply_mode(self, mode: str, *, initial: bool = False) -> None:
+        if not initial and self._ready:
+            self._texts[self.mode] = (self.query_one("#compose-subject", Input).value,
+                                      self.query_one("#compose-message", TextArea).text)
+        self.mode = mode
+        subject, body = self._texts.get(mode, ("", ""))
+        self.query_one("#compose-subject", Input).value = subject
+        self.query_one("#compose-message", TextArea).text = body
+        self.query_one("#compose-insert", Button).display = mode == "custom"
+        self.query_one("#mode-invoice", RadioButton).value = mode == "invoice"
+        self.query_one("#mode-custom", RadioButton).value = mode == "custom"
+        self.query_one("#compose-send", Button).label = "Send invoice email" if mode == "invoice" else "Send email"
+
+    @on(RadioSet.Changed, "#compose-mode")
+    def _mode_changed(self, event: RadioSet.Changed) -> None:
+        mode = "custom" if event.pressed.id == "mode-custom" else "invoice"
+        if self._ready and mode != self.mode:
+            self._apply_mode(mode)
+            self.refresh_preview()
+
+    def action_toggle_mode(self) -> None:
+        if self._ready:
+            self._apply_mode("invoice" if self.mode == "custom" else "custom")
+            self.refresh_preview()
+
+    # ---- To / CC ----------------------------------------------------------------------------
+    @on(Button.Pressed, "#compose-pick")
+    def action_pick_contact(self) -> None:
+        from invoice_tui.modals.pickers import PickerModal
+
+        def picked(contact_id: int | None) -> None:
+            if contact_id is not None:
+                self.call_service(contact_of, contact_id, done=self._set_to, group="compose-contact")
+
+        self.app.push_screen(PickerModal("contact", "Send to which contact?"), picked)
+
+    def _set_to(self, pair: tuple[str, str]) -> None:
+        email, name = pair
+        self.query_one("#compose-to", Input).value = email
+        self.to_name = name
+        self.refresh_preview()
+
+    @on(Input.Submitted, "#compose-cc-input")
+    def _add_cc(self, event: Input.Submitted) -> None:
+        self.add_cc(event.value)
+
+    def add_cc(self, value: str) -> bool:
+        from invoice_tui.mail.compose import check_address
+
+        error = self.query_one("#compose-cc-error", Static)
+        text = value.strip()
+        if not text:
+            return False
+        if len(self.cc) >= MAX_CC:
+            error.update(f"An email can have at most {MAX_CC} CC addresses (R30); remove one before adding another.")
+            self.notify(f"At most {MAX_CC} CC addresses (R30).", severity="error", title="CC refused")
+            return False
+        try:
+            addr = check_address(text, "CC")
+        except InvoiceTuiError as exc:
+            error.update(exc.message)
+            return False
+        if addr not in self.cc:
+            self.cc.append(addr)
+            self.query_one("#compose-cc", OptionList).add_option(Option(addr, id=addr))
+        error.update("")
+        self.query_one("#compose-cc-input", Input).value = ""
+        self.refresh_preview()
+        return True
+
+    def on_key(self, event) -> None:
+        cc_list = self.query_one("#compose-cc", OptionList)
+        if event.key == "delete" and cc_list.has_focus and cc_list.highlighted is not None:
+            option = cc_list.get_option_at_index(cc_list.highlighted)
+            self.cc.remove(option.id)
+            cc_list.remove_option(option.id)
+            self.query_one("#compose-cc-error", Static).update("")
+            self.refresh_preview()
+            event.stop()
+
+    # ---- insert invoice (custom email) -------------------------------------------------------
+    @on(Button.Pressed, "#compose-insert")
+    def action_insert_invoice(self) -> None:
+        if self.mode != "custom":
+            self.notify("Insert invoice is for custom emails (ctrl+o switches).", severity="warning")
+            return
+
+        def picked(invoice_id: int | None) -> None:
+            if invoice_id is not None:
+                self.call_service(link_for, invoice_id, done=self.insert_text, group="compose-link")
+
+        self.app.push_screen(InsertInvoiceModal(), picked)
+
+    def insert_text(self, text: str) -> None:
+        area = self.query_one("#compose-message", TextArea)
+        area.insert(text)
+        area.focus()
+        self.refresh_preview()
+
+    # ---- send / cancel ----------------------------------------------------------------------
+    @on(Button.Pressed, "#compose-send")
+    def action_send(self) -> None:
+        if not self._ready:
+            return
+        error = self.query_one("#compose-error", Static)
+        error.update("Sending…")
+        self.query_one("#compose-send", Button).disabled = True
+        self.call_service(send, self.app.ctx, self.current_draft(), getattr(self.app, "config_", None),
+                          done=self._sent, failed=self._failed, group="compose-send", exclusive=True)
+
+    def _sent(self, result: tuple[bool, str]) -> None:
+        delivered, message = result
+        self.notify(message, title="Email sent" if delivered else "Email queued",
+                    severity="information" if delivered else "warning", timeout=8)
+        self.dismiss("sent" if delivered else "queued")
+
+    def _failed(self, exc: InvoiceTuiError) -> None:
+        self.query_one("#compose-send", Button).disabled = False
+        self.query_one("#compose-error", Static).update(exc.message)
+        self.notify(exc.message, title="Not sent", severity="error", timeout=8)
+
+    @on(Button.Pressed, "#compose-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
