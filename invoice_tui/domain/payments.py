@@ -90,6 +90,14 @@ def _check_amount_against(inv: Invoice, amount_minor: int) -> None:
         raise BadInput("The amount must be greater than zero.", field="amount")
     balance = inv.balance_minor
     cur = inv.currency
+    # An online payment still processing on this invoice may yet succeed: what is left to collect
+    # is the balance minus what is processing, so the invoice can never be paid twice.
+    processing = (Payment.select(pw.fn.COALESCE(pw.fn.SUM(Payment.amount_minor), 0))
+                  .where((Payment.invoice == inv) & (Payment.state == "processing")).scalar() or 0)
+    if processing and amount_minor > balance - processing:
+        raise RuleRefused(f"An online payment of {plain(from_minor(processing, cur))} {cur} is still processing on "
+                          f"this invoice; at most {plain(from_minor(max(balance - processing, 0), cur))} {cur} "
+                          "can be recorded until it succeeds or fails (R8).", field="amount")
     if amount_minor > balance:
         raise RuleRefused(f"The amount {plain(from_minor(amount_minor, cur))} {cur} is more than the balance due "
                           f"({plain(from_minor(balance, cur))} {cur}) (R8).", field="amount")
