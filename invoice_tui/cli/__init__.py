@@ -108,6 +108,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.note("invoice-tui: interrupted; nothing more was written.")
         return 130
+    except BrokenPipeError:  # the reader went away (``… --json | head``): not a failure of ours
+        try:
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 0
 
 
 def run_tui(args: argparse.Namespace) -> int:
