@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import re
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Callable
 
 from textual.app import App
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from invoice_tui.config import Config, load_config
 from invoice_tui.domain.context import Context
@@ -32,11 +36,59 @@ def stylesheets() -> list[Path]:
     return [app] + sorted(p for p in folder.glob("*.tcss") if p != app)
 
 
+class IndexCommands(Provider):
+    """The index's commands in the ctrl+p palette ("Invoices: …") and "Go to invoice INV-…"."""
+
+    def _index(self):
+        from invoice_tui.screens.index import IndexScreen
+
+        screen = self.screen
+        return screen if isinstance(screen, IndexScreen) else None
+
+    async def discover(self) -> Hits:
+        index = self._index()
+        if index is None:
+            return
+        for name, callback, help_text in index.palette_commands():
+            if name.startswith("Invoices: Sort by ") or name.startswith("Invoices: Show view "):
+                continue  # found by typing; the discovery list stays short
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        index = self._index()
+        if index is not None:
+            for name, callback, help_text in index.palette_commands():
+                score = matcher.match(name)
+                if score > 0:
+                    yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
+        text = re.sub(r"^(go\s*to\s*)?(invoice\s*)?", "", query.strip(), flags=re.I).strip()
+        if text and any(ch.isdigit() for ch in text):
+            app = self.app
+            for invoice_id, number, contact in await asyncio.to_thread(_find_numbers, app.ctx, text):
+                label = f"Go to invoice {number}"
+                yield Hit(1.0, label, partial(app.open_invoice, invoice_id), text=label, help=contact or "")
+
+
+def _find_numbers(ctx: Context, text: str) -> list[tuple[int, str, str]]:
+    from invoice_tui.db import database
+    from invoice_tui.domain.views import find_numbers
+
+    if text.isdigit():
+        from invoice_tui.domain.settings import load_settings
+
+        with database.connection_context():
+            text = load_settings().number_prefix + text
+    with database.connection_context():
+        return find_numbers(ctx, text)
+
+
 class InvoiceApp(App[None]):
     """invoice-tui: the invoice index first; every action calls the domain services."""
 
     TITLE = "invoice-tui"
     CSS_PATH = stylesheets()
+    COMMANDS = App.COMMANDS | {IndexCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -56,6 +108,14 @@ class InvoiceApp(App[None]):
         from invoice_tui.screens.index import IndexScreen
 
         self.push_screen(IndexScreen())
+
+    def open_invoice(self, invoice_id: int) -> None:
+        """Show one invoice (the invoice screen; a minimal read-only one when it is not installed)."""
+        from invoice_tui.screens.index import IndexScreen
+
+        index = next((s for s in self.screen_stack if isinstance(s, IndexScreen)), None)
+        if index is not None:
+            index.open_invoice(invoice_id)
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

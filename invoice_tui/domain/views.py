@@ -401,11 +401,14 @@ class CurrencyTotal:
 
 
 def currency_totals(ctx: Context, q: IndexQuery) -> list[CurrencyTotal]:
-    """Billed and balance totals per currency for the rows of ``q`` (voided invoices included
-    as stored: a voided invoice's balance is what the services left on it)."""
+    """Billed and balance totals per currency for the rows of ``q``. ``count`` counts every
+    matching row; the sums leave voided invoices out (a voided invoice bills and owes nothing,
+    whatever amounts it keeps for the record)."""
+    live = Invoice.status != "voided"
+    billed = pw.fn.SUM(pw.Case(None, [(live, Invoice.billed_minor)], 0))
+    balance = pw.fn.SUM(pw.Case(None, [(live, Invoice.balance_minor)], 0))
     query = (base_query(ctx, q, Invoice.currency, pw.fn.COUNT(Invoice.id),
-                        pw.fn.COALESCE(pw.fn.SUM(Invoice.billed_minor), 0),
-                        pw.fn.COALESCE(pw.fn.SUM(Invoice.balance_minor), 0))
+                        pw.fn.COALESCE(billed, 0), pw.fn.COALESCE(balance, 0))
              .group_by(Invoice.currency).order_by(Invoice.currency))
     return [CurrencyTotal(c, int(n), int(b), int(bal)) for c, n, b, bal in query.tuples()]
 

@@ -1,68 +1,585 @@
-"""The invoice index (minimal: the first rows of the default view, newest first)."""
+"""The invoice index: views as tabs, quick search, the advanced-filter sidebar, a line-API table
+over any number of invoices, and a status line with the count and per-currency totals.
+
+Keys (every binding has an id for the keymap; ``?`` lists them all):
+``enter`` open · ``/`` search · ``f`` filters · ``c`` clear filters · ``s`` sort · ``e`` edit columns
+· ``n`` new invoice · ``x`` export · ``ctrl+s`` save view · ``S`` save view as · ``[``/``]`` previous/
+next view · ``r`` reload · ``escape`` closes the sidebar or clears the search (never quits) ·
+``q`` quits. In the table: ``j``/``k``/arrows, ``g``/``G``/Home/End, PageUp/PageDown, ``h``/``l``.
+
+Changes made by anyone else appear within ``POLL_SECONDS``: SQLite's ``PRAGMA data_version`` on
+a dedicated connection; on PostgreSQL a LISTEN on the NOTIFY that migration 0002's trigger sends.
+The cursor stays on its row.
+"""
 
 from __future__ import annotations
 
-from textual import work
+import importlib.util
+import sqlite3
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
 
-from invoice_tui.db import database
-from invoice_tui.domain import invoices as invoice_service
-from invoice_tui.domain.catalogue import choice_label
+from invoice_tui.db import database, is_postgres, is_sqlite
+from invoice_tui.db.models import Invoice, User
+from invoice_tui.domain import catalogue, views
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.filters import FilterSet
 from invoice_tui.domain.money import format_money, from_minor
+from invoice_tui.domain.settings import load_settings
+from invoice_tui.domain.views import IndexQuery, ViewSpec
+from invoice_tui.modals.columns import ColumnsModal, SortModal, next_sort
+from invoice_tui.modals.dialogs import ConfirmDialog, error_dialog
+from invoice_tui.modals.save_view import SaveViewInput, SaveViewModal
+from invoice_tui.widgets.filter_sidebar import FilterSidebar
+from invoice_tui.widgets.invoice_table import InvoiceTable
+from invoice_tui.widgets.view_tabs import ViewTabs
 
-PAGE = 500
+POLL_SECONDS = 2.0
+
+
+def module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class ChangeWatcher:
+    """Tells whether invoices changed since the last call (cheap; called from a worker thread)."""
+
+    def __init__(self) -> None:
+        self._conn = None
+        self._last = None
+
+    def changed(self) -> bool:
+        db = database.obj
+        if is_sqlite(db):
+            if self._conn is None:
+                self._conn = sqlite3.connect(db.database, check_same_thread=False, timeout=5)
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            previous, self._last = self._last, version
+            return previous is not None and version != previous
+        if is_postgres(db):
+            if self._conn is None:
+                import psycopg2
+
+                self._conn = psycopg2.connect(dbname=db.database, **db.connect_params)
+                self._conn.autocommit = True
+                with self._conn.cursor() as cur:
+                    cur.execute("LISTEN invoice_tui_invoices")
+                return False
+            self._conn.poll()
+            got = bool(self._conn.notifies)
+            self._conn.notifies.clear()
+            return got
+        return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+            self._conn = None
 
 
 class IndexScreen(Screen):
+    """The first screen: every invoice the user may see, a page at a time."""
+
+    AUTO_FOCUS = "InvoiceTable"
     BINDINGS = [
+        Binding("slash", "search", "Search", id="index.search"),
+        Binding("f", "filters", "Filters", id="index.filters"),
+        Binding("n", "new_invoice", "New", id="index.new"),
+        Binding("s", "sort", "Sort", id="index.sort"),
+        Binding("e", "columns", "Columns", show=False, id="index.columns"),
+        Binding("c", "clear_filters", "Clear filters", show=False, id="index.clear_filters"),
+        Binding("x", "export", "Export", show=False, id="index.export"),
+        Binding("ctrl+s", "save_view", "Save view", show=False, id="index.save_view"),
+        Binding("S", "save_view_as", "Save view as", show=False, id="index.save_view_as"),
+        Binding("right_square_bracket", "next_view", "Next view", show=False, id="index.next_view"),
+        Binding("left_square_bracket", "previous_view", "Previous view", show=False, id="index.previous_view"),
+        Binding("r", "reload", "Reload", show=False, id="index.reload"),
+        Binding("escape", "escape", "Close panel / clear search", show=False, id="index.escape"),
         Binding("q", "app.quit", "Quit", id="index.quit"),
-        Binding("r", "reload", "Reload", id="index.reload"),
     ]
 
-    class Loaded(Message):
-        def __init__(self, rows: list[tuple], total: int) -> None:
-            super().__init__()
-            self.rows = rows
-            self.total = total
+    class DataChanged(Message):
+        """Invoices changed in the database (another user, process or screen)."""
 
+    class TotalsReady(Message):
+        def __init__(self, query: IndexQuery, totals: list[views.CurrencyTotal]) -> None:
+            super().__init__()
+            self.query = query
+            self.totals = totals
+
+    class ViewsLoaded(Message):
+        def __init__(self, views_: list[ViewSpec], active: int | None) -> None:
+            super().__init__()
+            self.views = views_
+            self.active = active
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: ViewSpec = views.all_invoices_view()  # the saved state of the active tab
+        self.filters = FilterSet()
+        self.columns: list[str] = list(catalogue.DEFAULT_COLUMNS)
+        self.sort = views.DEFAULT_SORT
+        self.search = ""
+        self.total: int | None = None
+        self.totals: list[views.CurrencyTotal] | None = None
+        self._watcher = ChangeWatcher()
+        self._search_timer = None
+
+    # ---- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("Loading invoices…", id="index-status")
-        yield DataTable(id="invoice-table", cursor_type="row", zebra_stripes=True)
+        yield ViewTabs(id="index-tabs")
+        yield Input(placeholder="Search number, contact, email, company, PO number — Enter to browse, "
+                                "Escape to clear", id="index-search")
+        yield Static("", id="index-filters-summary", markup=False)
+        with Horizontal(id="index-body"):
+            yield InvoiceTable(id="invoice-table")
+            yield FilterSidebar(id="filter-sidebar")
+        yield Static("Loading invoices…", id="index-status", markup=False)
         yield Footer()
 
+    @property
+    def table(self) -> InvoiceTable:
+        return self.query_one(InvoiceTable)
+
+    @property
+    def sidebar(self) -> FilterSidebar:
+        return self.query_one(FilterSidebar)
+
+    @property
+    def index_query(self) -> IndexQuery:
+        return IndexQuery(filters=self.filters, sort=self.sort, search=self.search)
+
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Number", "Billing contact", "Company", "Amount billed", "Balance due", "Status", "Due date")
-        self.action_reload()
+        self.query_one("#index-search", Input).display = False
+        self.sidebar.display = False
+        try:
+            self.table.locale = load_settings().locale
+        except Exception:  # noqa: BLE001 - a missing setting keeps en_US
+            pass
+        self._summarize()
+        self.apply(keep_cursor=False)
+        self.load_views()
+        self.load_choices()
+        self.set_interval(POLL_SECONDS, self.check_for_changes)
+        self.check_for_changes()  # takes the first reading
+
+    def on_unmount(self) -> None:
+        self._watcher.close()
+
+    def on_screen_resume(self) -> None:
+        self.check_for_changes()
+
+    # ---- applying the state ------------------------------------------------------------------
+    def apply(self, *, keep_cursor: bool = False, columns_changed: bool = True) -> None:
+        """Show the current filters, search, sort and columns (a new query: the cursor goes up)."""
+        self.total = None
+        self.totals = None
+        self.table.configure(self.index_query, self.columns if columns_changed else None, keep_cursor=keep_cursor)
+        self.compute_totals(self.index_query)
+        self._summarize()
+        self._update_status()
+
+    @property
+    def modified(self) -> bool:
+        current = ViewSpec(filters=self.filters, columns=self.columns, sort=self.sort)
+        return not current.same_content(self.view)
+
+    def _summarize(self) -> None:
+        summary = self.query_one("#index-filters-summary", Static)
+        if self.filters.count:
+            summary.update(f"Filters: {self.filters.summary()} · f edit · c clear")
+            summary.display = True
+        else:
+            summary.display = False
+        self.query_one(ViewTabs).mark_modified(self.modified)
+
+    def _update_status(self) -> None:
+        status = self.query_one("#index-status", Static)
+        if self.total is None:
+            status.update("Counting invoices…")
+            return
+        n = self.total
+        text = f"{n:,} invoice{'s' if n != 1 else ''}"
+        if self.search:
+            text += f" matching “{self.search}”"
+        if self.totals is None:
+            text += " · totals…"
+        else:
+            locale = self.table.locale
+            parts = [f"{t.currency} billed {format_money(from_minor(t.billed_minor, t.currency), t.currency, locale)}"
+                     f", balance {format_money(from_minor(t.balance_minor, t.currency), t.currency, locale)}"
+                     for t in self.totals]
+            if parts:
+                text += " · " + " · ".join(parts)
+        status.update(text)
+
+    @on(InvoiceTable.Counted)
+    def _counted(self, event: InvoiceTable.Counted) -> None:
+        if event.query == self.index_query:
+            self.total = event.total
+            self._update_status()
+
+    @on(InvoiceTable.Failed)
+    def _table_failed(self, event: InvoiceTable.Failed) -> None:
+        self.notify(event.error.message, title="Cannot show these invoices", severity="error", timeout=8)
+
+    @work(thread=True, exclusive=True, group="index-totals", exit_on_error=False)
+    def compute_totals(self, query: IndexQuery) -> None:
+        try:
+            with database.connection_context():
+                totals = views.currency_totals(self.app.ctx, query)  # type: ignore[attr-defined]
+        except InvoiceTuiError:
+            return  # the table reports the same problem
+        self.post_message(self.TotalsReady(query, totals))
+
+    @on(TotalsReady)
+    def _totals(self, event: TotalsReady) -> None:
+        if event.query == self.index_query:
+            self.totals = event.totals
+            self._update_status()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where an unexpected failure of a database worker becomes visible."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            exc = event.worker.error
+            message = getattr(exc, "message", None) or f"{exc.__class__.__name__}: {exc}"
+            self.notify(message, title="Something went wrong", severity="error", timeout=10)
+
+    # ---- changes made elsewhere --------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="index-poll", exit_on_error=False)
+    def check_for_changes(self) -> None:
+        try:
+            changed = self._watcher.changed()
+        except Exception:  # noqa: BLE001 - a failed poll is retried at the next tick
+            self._watcher.close()
+            return
+        if changed:
+            self.post_message(self.DataChanged())
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        self.table.reload(keep_cursor=True)
+        self.compute_totals(self.index_query)
 
     def action_reload(self) -> None:
-        self.load()
+        self._data_changed()
+        self.load_views()
 
-    @work(thread=True, exclusive=True, group="index")
-    def load(self) -> None:
-        ctx = self.app.ctx
-        with database.connection_context():
-            q = invoice_service.query_invoices(ctx, sort="-id")
-            total = q.count()
-            today = ctx.today()
-            rows = []
-            for inv in q.limit(PAGE):
-                status = "overdue" if invoice_service.is_overdue(inv, today) else inv.status
-                rows.append((inv.number or f"Draft #{inv.id}", inv.title or inv.contact_name, inv.company_name,
-                             format_money(from_minor(inv.billed_minor, inv.currency), inv.currency),
-                             format_money(from_minor(inv.balance_minor, inv.currency), inv.currency),
-                             choice_label("status", status), inv.due_date.isoformat() if inv.due_date else ""))
-        self.post_message(self.Loaded(rows, total))
+    # ---- views -------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="index-views", exit_on_error=False)
+    def load_views(self, active: int | None = None) -> None:
+        try:
+            with database.connection_context():
+                found = views.list_views(self.app.ctx)  # type: ignore[attr-defined]
+        except InvoiceTuiError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error")
+            return
+        self.post_message(self.ViewsLoaded(found, active if active is not None else self.view.id))
 
-    def on_index_screen_loaded(self, message: Loaded) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        table.add_rows(message.rows)
-        shown = len(message.rows)
-        self.query_one("#index-status", Static).update(
-            f"{message.total} invoices" + (f" (first {shown} shown)" if shown < message.total else ""))
+    @on(ViewsLoaded)
+    async def _views_loaded(self, event: ViewsLoaded) -> None:
+        tabs = self.query_one(ViewTabs)
+        await tabs.set_views(event.views, event.active)
+        active = tabs.active_view
+        if active.id != self.view.id:
+            self.switch_view(active)
+        else:
+            self.view = active
+            tabs.mark_modified(self.modified)
+
+    @on(ViewTabs.Switched)
+    def _switched(self, event: ViewTabs.Switched) -> None:
+        self.switch_view(event.view)
+
+    def switch_view(self, view: ViewSpec) -> None:
+        self.view = view
+        self.filters = view.filters.model_copy(deep=True)
+        self.columns = list(view.columns)
+        self.sort = view.sort
+        self.sidebar.set_filters(self.filters)
+        self.apply()
+
+    def action_next_view(self) -> None:
+        self.query_one(ViewTabs).action_next_tab()
+
+    def action_previous_view(self) -> None:
+        self.query_one(ViewTabs).action_previous_tab()
+
+    def action_save_view(self) -> None:
+        """Save the changes over the active view (or "save as" for "All invoices" and views
+        the user may not change)."""
+        if self.view.id is None or not self.view.editable:
+            self.action_save_view_as()
+            return
+        self._run_view_service(views.update_view, self.view.id, filters=self.filters, columns=self.columns,
+                               sort=self.sort, done=f"Saved the view '{self.view.name}'.")
+
+    def action_save_view_as(self) -> None:
+        from invoice_tui.domain.permissions import has
+
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+
+        def saved(result: SaveViewInput | None) -> None:
+            if result is not None:
+                self._run_view_service(views.create_view, result.name, filters=self.filters,
+                                       columns=self.columns, sort=self.sort, shared=result.shared,
+                                       done=f"Saved the view '{result.name}'.")
+
+        name = "" if self.view.id is None else f"{self.view.name} (copy)"
+        self.app.push_screen(SaveViewModal("Save view as", name, can_share=has(ctx, "edit")), saved)
+
+    def action_rename_view(self) -> None:
+        if self.view.id is None:
+            self.notify("'All invoices' cannot be renamed; save it as a new view first.", severity="warning")
+            return
+        view_id = self.view.id
+
+        def renamed(result: SaveViewInput | None) -> None:
+            if result is not None:
+                self._run_view_service(views.rename_view, view_id, result.name,
+                                       done=f"Renamed the view to '{result.name}'.")
+
+        self.app.push_screen(SaveViewModal("Rename view", self.view.name, show_shared=False), renamed)
+
+    def action_share_view(self, shared: bool = True) -> None:
+        if self.view.id is None:
+            self.notify("Save this view first, then share it.", severity="warning")
+            return
+        self._run_view_service(views.share_view, self.view.id, shared,
+                               done=f"The view '{self.view.name}' is now {'shared with the team' if shared else 'private'}.")
+
+    def action_delete_view(self) -> None:
+        if self.view.id is None:
+            self.notify("'All invoices' is built in and cannot be deleted.", severity="warning")
+            return
+        view = self.view
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._run_view_service(views.delete_view, view.id, done=f"Deleted the view '{view.name}'.",
+                                       go_to_all=True)
+
+        self.app.push_screen(ConfirmDialog("Delete view", f"Delete the view '{view.name}'"
+                                           f"{' for the whole team' if view.shared else ''}? Invoices are not touched.",
+                                           confirm="Delete", danger=True), confirmed)
+
+    @work(thread=True, exclusive=True, group="index-view-write", exit_on_error=False)
+    def _run_view_service(self, fn, *args, done: str = "", go_to_all: bool = False, **kwargs) -> None:
+        try:
+            with database.connection_context():
+                result = fn(self.app.ctx, *args, **kwargs)  # type: ignore[attr-defined]
+        except InvoiceTuiError as exc:
+            self.app.call_from_thread(self.app.push_screen, error_dialog(exc, "Cannot save the view"))
+            return
+        active = None if go_to_all else (result.id if isinstance(result, ViewSpec) else self.view.id)
+        if isinstance(result, ViewSpec):
+            self.app.call_from_thread(self._adopt, result)
+        elif go_to_all:
+            self.app.call_from_thread(self._adopt, views.all_invoices_view())
+        if done:
+            self.app.call_from_thread(self.notify, done)
+        self.load_views(active)
+
+    def _adopt(self, view: ViewSpec) -> None:
+        """The saved view becomes the active one without reloading rows when nothing changed."""
+        same = view.same_content(ViewSpec(filters=self.filters, columns=self.columns, sort=self.sort))
+        self.view = view
+        if not same:
+            self.switch_view(view)
+
+    # ---- search ------------------------------------------------------------------------------
+    def action_search(self) -> None:
+        box = self.query_one("#index-search", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#index-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.25, self._apply_search)
+
+    def _apply_search(self) -> None:
+        text = self.query_one("#index-search", Input).value.strip()
+        if text != self.search:
+            self.search = text
+            self.apply()
+
+    @on(Input.Submitted, "#index-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._apply_search()
+        self.table.focus()
+
+    def set_search(self, text: str) -> None:
+        box = self.query_one("#index-search", Input)
+        box.value = text
+        box.display = bool(text)
+        self.search = text.strip()
+        self.apply()
+
+    def action_escape(self) -> None:
+        """Close the topmost panel, else clear the search; never quits."""
+        if self.sidebar.display:
+            self.sidebar.display = False
+            self.table.focus()
+            return
+        box = self.query_one("#index-search", Input)
+        if box.display:
+            if self._search_timer is not None:
+                self._search_timer.stop()
+            box.value = ""
+            box.display = False
+            self.table.focus()
+            if self.search:
+                self.search = ""
+                self.apply()
+
+    # ---- filters -----------------------------------------------------------------------------
+    def action_filters(self) -> None:
+        sidebar = self.sidebar
+        if sidebar.display and sidebar.has_focus_within:
+            sidebar.display = False
+            self.table.focus()
+            return
+        sidebar.display = True
+        self.query_one("#filter-property").focus()
+
+    @on(FilterSidebar.Changed)
+    def _filters_changed(self, event: FilterSidebar.Changed) -> None:
+        self.filters = event.filters
+        self.apply()
+
+    def set_filters(self, filters: FilterSet) -> None:
+        self.filters = filters
+        self.sidebar.set_filters(filters)
+        self.apply()
+
+    def action_clear_filters(self) -> None:
+        if self.filters.count:
+            self.set_filters(FilterSet())
+
+    @work(thread=True, group="index-choices", exit_on_error=False)
+    def load_choices(self) -> None:
+        try:
+            with database.connection_context():
+                owners = [u.login for u in User.select(User.login).order_by(User.login)]
+                currencies = [r[0] for r in Invoice.select(Invoice.currency).distinct().limit(50).tuples()]
+        except Exception:  # noqa: BLE001 - the lists keep their defaults
+            return
+        self.app.call_from_thread(self.sidebar.set_choices, owners, currencies)
+
+    # ---- sort and columns --------------------------------------------------------------------
+    def set_sort(self, sort: str) -> None:
+        self.sort = views.check_sort(sort)
+        self.apply(columns_changed=False)
+
+    def action_sort(self) -> None:
+        def picked(sort: str | None) -> None:
+            if sort:
+                self.set_sort(sort)
+
+        self.app.push_screen(SortModal(self.columns, self.sort), picked)
+
+    @on(InvoiceTable.HeaderClicked)
+    def _header_clicked(self, event: InvoiceTable.HeaderClicked) -> None:
+        if not catalogue.get(event.column).sortable:
+            self.notify(f"{catalogue.get(event.column).label()} cannot be sorted.", severity="warning")
+            return
+        self.set_sort(next_sort(self.sort, event.column))
+
+    def action_columns(self) -> None:
+        def chosen(columns: list[str] | None) -> None:
+            if columns:
+                self.set_columns(columns)
+
+        self.app.push_screen(ColumnsModal(self.columns), chosen)
+
+    def set_columns(self, columns: list[str]) -> None:
+        self.columns = views.check_columns(columns)
+        self.apply(keep_cursor=True)
+
+    # ---- opening and creating ----------------------------------------------------------------
+    @on(InvoiceTable.Selected)
+    def _selected(self, event: InvoiceTable.Selected) -> None:
+        self.open_invoice(event.invoice_id)
+
+    def open_invoice(self, invoice_id: int) -> None:
+        if module_exists("invoice_tui.screens.invoice"):
+            from invoice_tui.screens.invoice import InvoiceScreen
+
+            self.app.push_screen(InvoiceScreen(invoice_id))
+        else:
+            from invoice_tui.screens.invoice_minimal import MinimalInvoiceScreen
+
+            self.app.push_screen(MinimalInvoiceScreen(invoice_id))
+
+    def action_new_invoice(self) -> None:
+        if module_exists("invoice_tui.screens.editor"):
+            from invoice_tui.screens.editor import EditorScreen
+
+            self.app.push_screen(EditorScreen(None))
+            return
+        from invoice_tui.screens.invoice_minimal import NewDraftModal
+
+        def created(invoice_id: int | None) -> None:
+            if invoice_id is not None:
+                self.check_for_changes()
+                self.open_invoice(invoice_id)
+
+        self.app.push_screen(NewDraftModal(), created)
+
+    def action_export(self) -> None:
+        if not module_exists("invoice_tui.modals.export"):
+            self.notify("Export is not available yet.", severity="warning")
+            return
+        from invoice_tui.modals.export import ExportDialog
+
+        try:
+            dialog = ExportDialog(filters=self.filters, sort=self.sort, columns=list(self.columns),
+                                  search=self.search, view_name=self.view.name)
+        except TypeError:
+            dialog = ExportDialog(filters=self.filters, sort=self.sort, columns=list(self.columns))
+        self.app.push_screen(dialog)
+
+    # ---- for the palette ---------------------------------------------------------------------
+    def palette_commands(self) -> list[tuple[str, object, str]]:
+        """(name, callback, help) of the index's commands, all named "Invoices: …"."""
+        cmds: list[tuple[str, object, str]] = [
+            ("Invoices: New invoice", self.action_new_invoice, "n"),
+            ("Invoices: Quick search", self.action_search, "/"),
+            ("Invoices: Filters", self.action_filters, "f — the advanced-filter sidebar"),
+            ("Invoices: Clear filters", self.action_clear_filters, "c"),
+            ("Invoices: Edit columns", self.action_columns, "e"),
+            ("Invoices: Sort…", self.action_sort, "s"),
+            ("Invoices: Reverse sort order", lambda: self.set_sort(next_sort(self.sort, "~reverse")), ""),
+            ("Invoices: Save view", self.action_save_view, "ctrl+s"),
+            ("Invoices: Save view as…", self.action_save_view_as, "S"),
+            ("Invoices: Rename view", self.action_rename_view, ""),
+            ("Invoices: Share view with the team", lambda: self.action_share_view(True), ""),
+            ("Invoices: Make view private", lambda: self.action_share_view(False), ""),
+            ("Invoices: Delete view", self.action_delete_view, ""),
+            ("Invoices: Export", self.action_export, "x"),
+            ("Invoices: Reload", self.action_reload, "r"),
+        ]
+        tabs = self.query_one(ViewTabs)
+        for tid, view in tabs.views.items():
+            cmds.append((f"Invoices: Show view {view.name}", lambda t=tid: setattr(tabs, "active", t), ""))
+        for prop in catalogue.PROPERTIES:
+            if prop.sortable:
+                cmds.append((f"Invoices: Sort by {prop.label()}", lambda p=prop.id: self.set_sort(p), ""))
+        return cmds

@@ -1,0 +1,74 @@
+"""The views of the index as tabs: "All invoices" plus the saved views (R21) the user sees.
+
+``ViewTabs.Switched`` carries the chosen view; a changed, unsaved view shows "*" after its name.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Tab, Tabs
+
+from invoice_tui.domain.views import ViewSpec, all_invoices_view
+
+
+def tab_id(view: ViewSpec) -> str:
+    return "view-all" if view.id is None else f"view-{view.id}"
+
+
+class ViewTabs(Tabs):
+    DEFAULT_CSS = """
+    ViewTabs { height: 2; }
+    ViewTabs Tab { padding: 0 1; }
+    """
+
+    class Switched(Message):
+        def __init__(self, tabs: "ViewTabs", view: ViewSpec) -> None:
+            super().__init__()
+            self.tabs = tabs
+            self.view = view
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.views: dict[str, ViewSpec] = {}
+        self._silent = False
+
+    def _label(self, view: ViewSpec, modified: bool = False) -> str:
+        mark = "" if view.id is None or view.shared else " (private)"
+        return f"{view.name}{mark}{' *' if modified else ''}"
+
+    async def set_views(self, views: list[ViewSpec], active: int | None = None) -> None:
+        """Show "All invoices" and ``views``; activate the view with id ``active``."""
+        everything = [all_invoices_view(), *views]
+        self.views = {tab_id(v): v for v in everything}
+        self._silent = True
+        try:
+            await self.clear()
+            for v in everything:
+                await self.add_tab(Tab(Content(self._label(v)), id=tab_id(v)))
+            wanted = "view-all" if active is None else f"view-{active}"
+            self.active = wanted if wanted in self.views else "view-all"
+        finally:
+            self.call_after_refresh(self._unsilence)
+
+    def _unsilence(self) -> None:
+        self._silent = False
+
+    def mark_modified(self, modified: bool) -> None:
+        tab = self.active_tab
+        if tab is None or tab.id not in self.views:
+            return
+        label = self._label(self.views[tab.id], modified)
+        if tab.label_text != label:
+            tab.label = Content(label)
+
+    @property
+    def active_view(self) -> ViewSpec:
+        return self.views.get(self.active or "view-all") or all_invoices_view()
+
+    def _on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tabs is not self or self._silent or event.tab is None:
+            return
+        view = self.views.get(event.tab.id or "")
+        if view is not None:
+            self.post_message(self.Switched(self, view))
