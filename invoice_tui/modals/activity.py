@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.widgets.invoice_inputs import IsoDate, parse_date
+from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 
@@ -40,7 +41,7 @@ class ActivityModal(ServiceCalls, ModalScreen[str | None]):
                 yield Label("Due date")
                 yield Input((self.today + dt.timedelta(days=7)).isoformat(), id="activity-due",
                             validators=[IsoDate(optional=True)])
-            yield Static("", id="activity-error", classes="form-error")
+            yield FieldError(id="activity-error", classes="form-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel", id="activity-cancel")
                 yield Button("Save (ctrl+s)", id="activity-save", variant="primary")

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from invoice_tui.domain import people
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 CREATE = "__create__"
@@ -160,8 +161,8 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
                         yield TextArea(id=f"field-{name}", classes="short-area")
                     else:
                         yield Input(id=f"field-{name}")
-                    yield Static("", id=f"error-{name}", classes="field-error")
-            yield Static("", id="form-error", classes="form-error")
+                    yield FieldError(id=f"error-{name}")
+            yield FieldError(id="form-error", classes="form-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel", id="form-cancel")
                 yield Button("Save (ctrl+s)", id="form-save", variant="primary")

@@ -24,6 +24,7 @@ from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.widgets.invoice_inputs import (IsoDate, LocalAmount, format_amount_input, parse_date,
                                                 parse_local_decimal)
+from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 METHOD_LABELS = {"bank_transfer": "Bank transfer", "card": "Card", "cash": "Cash", "check": "Check",
@@ -93,7 +94,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
                                     markup=False)
                         yield Input(format_amount_input(t.balance, t.currency, t.locale), id="payment-amount",
                                     validators=[LocalAmount(t.currency, t.locale)])
-                        yield Static("", id="payment-amount-error", classes="field-error")
+                        yield FieldError(id="payment-amount-error")
                         with Horizontal(classes="form-row"):
                             with Vertical():
                                 yield Label("Date")
@@ -102,13 +103,13 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
                                 yield Label("Method")
                                 yield Select([(label, key) for key, label in METHOD_LABELS.items()],
                                              value="bank_transfer", allow_blank=False, id="payment-method")
-                        yield Static("", id="payment-date-error", classes="field-error")
+                        yield FieldError(id="payment-date-error")
                         yield Label("Reference")
                         yield Input(id="payment-reference", placeholder="e.g. bank reference, check number")
                         yield Label("Internal note")
                         yield Input(id="payment-note")
                         yield Checkbox("Send a receipt to the customer", False, id="payment-receipt")
-                        yield Static("", id="payment-error", classes="form-error")
+                        yield FieldError(id="payment-error", classes="form-error")
                         with Horizontal(classes="modal-buttons"):
                             yield Button("Cancel", id="payment-cancel")
                             yield Button("Record payment", id="payment-record", variant="primary")
@@ -117,7 +118,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
                     yield DataTable(id="apply-table", cursor_type="row")
                     yield Static(f"Unapplied payments in {t.currency}. Enter applies the highlighted one.",
                                  id="apply-status", classes="modal-hint")
-                    yield Static("", id="apply-error", classes="form-error")
+                    yield FieldError(id="apply-error", classes="form-error")
                     with Horizontal(classes="modal-buttons"):
                         yield Button("Cancel", id="apply-cancel")
                         yield Button("Apply payment", id="apply-button", variant="primary")

@@ -5,10 +5,8 @@ action is shown disabled with "Not available yet" — never a fake success.
 Contracts (what the invoice screen calls when the module exists):
 
 - send_email:     ``invoice_tui.modals.compose.ComposeScreen(invoice_id)`` pushed on the app;
-- download_pdf:   ``invoice_tui.modals.export``-independent: ``invoice_tui.documents.pdf`` with a
-                  TUI entry ``invoice_tui.modals.pdf.PdfModal(invoice_id)`` if present, else
-                  ``invoice_tui.documents.pdf.write_invoice_pdf(ctx, invoice_id, path)`` into the
-                  current directory;
+- download_pdf:   ``invoice_tui.documents.pdf.invoice_pdf(inv, path)`` (markdown-pdf), through
+                  this package's ``modals.download_pdf.DownloadPdfModal`` asking for the path;
 - edit_reminders: ``invoice_tui.modals.reminders.RemindersModal(invoice_id)``;
 - charge:         the domain's ``UNAVAILABLE`` table already explains it.
 """
@@ -21,7 +19,7 @@ from typing import Any
 
 HOOKS: dict[str, tuple[tuple[str, str], ...]] = {
     "send_email": (("invoice_tui.modals.compose", "ComposeScreen"),),
-    "download_pdf": (("invoice_tui.modals.pdf", "PdfModal"), ("invoice_tui.documents.pdf", "write_invoice_pdf")),
+    "download_pdf": (("invoice_tui.documents.pdf", "invoice_pdf"),),
     "edit_reminders": (("invoice_tui.modals.reminders", "RemindersModal"),),
 }
 
@@ -64,13 +62,17 @@ def run(screen, action_id: str, invoice_id: int) -> bool:
     if found is None:
         return False
     name, target = found
-    if name == "write_invoice_pdf":
-        import os
+    if name == "invoice_pdf":
+        from invoice_tui.modals.download_pdf import DownloadPdfModal
+
+        view = getattr(screen, "view", None)
+        number = getattr(view, "number", None) or f"invoice-{invoice_id}"
 
         def done(path: Any) -> None:
-            screen.notify(f"PDF written to {path}", title="Download PDF")
+            if path:
+                screen.notify(f"PDF written to {path}", title="Download PDF")
 
-        screen.call_service(target, screen.app.ctx, invoice_id, os.getcwd(), done=done)
+        screen.app.push_screen(DownloadPdfModal(invoice_id, number), done)
         return True
     screen.app.push_screen(target(invoice_id), lambda _result=None: screen.reload())
     return True

@@ -169,3 +169,18 @@ class NotBlank(Validator):
 
     def validate(self, value: str) -> ValidationResult:
         return self.success() if value.strip() else self.failure(f"{self.what} is required.")
+
+
+from textual.widgets import Static  # noqa: E402 - the widget half of this module
+
+
+class FieldError(Static):
+    """A message beside a field (or a form): hidden while empty, so forms stay compact."""
+
+    def __init__(self, *, id: str | None = None, classes: str = "field-error") -> None:  # noqa: A002
+        super().__init__("", id=id, classes=classes, markup=False)
+        self.display = False
+
+    def update(self, content="", *, layout: bool = True) -> None:  # type: ignore[override]
+        super().update(content, layout=layout)
+        self.display = bool(str(content))

@@ -1,0 +1,668 @@
+"""The full-screen invoice editor: a new draft (``EditorScreen(None)``), a draft, or (R6/R7) an
+open invoice.
+
+- billing contact and company pickers with search and "create new" (ctrl+k, ctrl+o);
+- currency, invoice date, due date (empty = invoice date + the workspace's payment terms);
+- line items grid: ``+``/insert add · enter edit · ctrl+d duplicate · delete remove ·
+  ``[``/``]`` (or alt+↑/↓) reorder; quantities and prices typed the way the invoice's locale writes
+  them ("1 234,50" in fr_FR) — or with a dot;
+- invoice-level discounts, fees and extra taxes (same keys on their grid);
+- PO number, comments (ctrl+e opens ``$EDITOR``), allow partial payments;
+- totals recomputed live with the one R18 function (``compute_totals``);
+- ctrl+s saves, ctrl+f saves and finalizes a draft (the confirmation shows the number it will
+  get); a finalized edit sends the version it started from, so a payment that succeeded meanwhile
+  makes the save fail with the Conflict sentence (R7) instead of overwriting; after saving a
+  finalized edit the user is offered to notify the customer (R6).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, Static, TextArea
+
+from invoice_tui.db.models import Company, Contact
+from invoice_tui.domain import invoices as invoice_service
+from invoice_tui.domain.errors import BadInput, InvoiceTuiError
+from invoice_tui.domain.money import check_currency
+from invoice_tui.domain.settings import load_settings
+from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
+from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog
+from invoice_tui.widgets.invoice_inputs import Currency, IsoDate, money, parse_date
+from invoice_tui.widgets.invoice_inputs import FieldError
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+
+
+# ---- state read in a worker -------------------------------------------------------------------
+@dataclass
+class EditorState:
+    invoice_id: int | None
+    status: str
+    number: str | None
+    version: int | None
+    currency: str
+    locale: str
+    title: str
+    invoice_date: dt.date
+    due_date: dt.date | None
+    contact_id: int | None
+    contact_label: str
+    company_id: int | None
+    company_label: str
+    po_number: str
+    comments: str
+    allow_partial: bool
+    payment_terms: int
+    preview_number: str
+    lines: list[dict] = field(default_factory=list)
+    adjustments: list[dict] = field(default_factory=list)
+
+
+def _contact_label(contact_id: int | None) -> str:
+    c = Contact.get_or_none(Contact.id == contact_id) if contact_id else None
+    return f"{c.display_name} <{c.email}>" if c else ""
+
+
+def _company_label(company_id: int | None) -> str:
+    c = Company.get_or_none(Company.id == company_id) if company_id else None
+    return c.name if c else ""
+
+
+def load_editor_state(ctx, invoice_id: int | None) -> EditorState:
+    settings = load_settings()
+    preview = invoice_service.preview_number()
+    if invoice_id is None:
+        return EditorState(None, "draft", None, None, settings.default_currency, settings.locale, "", ctx.today(),
+                           None, None, "", None, "", "", "", False, settings.payment_terms_days, preview)
+    inv = invoice_service.get_invoice(invoice_id)
+    invoice_service.check_edit(ctx, inv, settings)  # refuse early with the rule's sentence
+    lines = [{"name": s.name, "description": s.description, "quantity": s.quantity, "unit_price": s.unit_price,
+              "discount": s.discount, "discount_percent": s.discount_percent, "tax_rate": s.tax_rate}
+             for s in invoice_service.line_specs(inv)]
+    order = {"discount": 0, "fee": 1, "tax": 2}
+    adjustments = [{"kind": a.kind, "label": a.label, "value": a.value, "is_percent": a.is_percent,
+                    "tax_rate": a.tax_rate}
+                   for a in sorted(inv.adjustments, key=lambda a: (order[a.kind], a.position))]
+    return EditorState(inv.id, inv.status, inv.number, inv.version, inv.currency, inv.locale or settings.locale,
+                       inv.title, inv.invoice_date, inv.due_date, inv.billing_contact_id,
+                       _contact_label(inv.billing_contact_id), inv.company_id, _company_label(inv.company_id),
+                       inv.po_number, inv.comments, inv.allow_partial, settings.payment_terms_days, preview,
+                       lines, adjustments)
+
+
+@dataclass
+class SaveResult:
+    invoice_id: int
+    offer_notify: bool = False
+    canceled_payments: list[int] = field(default_factory=list)
+    finalized_number: str | None = None
+    finalize_error: str | None = None
+
+
+def save_invoice(ctx, invoice_id: int | None, data: dict, expected_version: int | None,
+                 finalize: bool = False) -> SaveResult:
+    """Create or edit (one transaction), then optionally finalize (R2) — runs in a worker."""
+    if invoice_id is None:
+        inv = invoice_service.create_invoice(ctx, data)
+        result = SaveResult(inv.id)
+        version = inv.version
+    else:
+        edit = invoice_service.edit_invoice(ctx, invoice_id, data, expected_version=expected_version)
+        result = SaveResult(edit.invoice.id, edit.offer_notify, edit.canceled_payments)
+        version = edit.invoice.version
+    if finalize:
+        try:
+            inv = invoice_service.finalize_invoice(ctx, result.invoice_id, expected_version=version)
+            result.finalized_number = inv.number
+        except InvoiceTuiError as exc:
+            result.finalize_error = exc.message
+    return result
+
+
+# ---- grids ----------------------------------------------------------------------------------------
+class LinesTable(DataTable):
+    """The line items grid (keys shown in the footer while it has the focus)."""
+
+    BINDINGS = [
+        Binding("plus,insert,a", "screen.add_row('lines')", "Add line", id="editor.lines.add"),
+        Binding("ctrl+d", "screen.duplicate_row('lines')", "Duplicate", id="editor.lines.duplicate"),
+        Binding("delete,x", "screen.remove_row('lines')", "Remove", id="editor.lines.remove"),
+        Binding("left_square_bracket,alt+up", "screen.move_row('lines', -1)", "Move up", id="editor.lines.up"),
+        Binding("right_square_bracket,alt+down", "screen.move_row('lines', 1)", "Move down",
+                id="editor.lines.down"),
+    ]
+
+
+class AdjustmentsTable(DataTable):
+    BINDINGS = [
+        Binding("plus,insert,a", "screen.add_row('adjustments')", "Add", id="editor.adjustments.add"),
+        Binding("ctrl+d", "screen.duplicate_row('adjustments')", "Duplicate", id="editor.adjustments.duplicate"),
+        Binding("delete,x", "screen.remove_row('adjustments')", "Remove", id="editor.adjustments.remove"),
+        Binding("left_square_bracket,alt+up", "screen.move_row('adjustments', -1)", "Move up",
+                id="editor.adjustments.up"),
+        Binding("right_square_bracket,alt+down", "screen.move_row('adjustments', 1)", "Move down",
+                id="editor.adjustments.down"),
+    ]
+
+
+KIND_LABELS = {"discount": "Discount", "fee": "Fee", "tax": "Extra tax"}
+
+
+class EditorScreen(ServiceCalls, Screen[bool | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="editor.save", priority=True),
+        Binding("ctrl+f", "finalize", "Save & finalize", id="editor.finalize", priority=True),
+        Binding("escape", "leave", "Cancel", id="editor.cancel"),
+        Binding("ctrl+k", "pick_contact", "Billing contact", id="editor.contact"),
+        Binding("ctrl+o", "pick_company", "Company", id="editor.company"),
+        Binding("ctrl+l", "add_row('lines')", "Add line", id="editor.add_line"),
+        Binding("ctrl+e", "external_editor", "$EDITOR", show=False, id="editor.external"),
+    ]
+
+    def __init__(self, invoice_id: int | None = None) -> None:
+        super().__init__()
+        self.invoice_id = invoice_id
+        self.state: EditorState | None = None
+        self.lines: list[dict] = []
+        self.adjustments: list[dict] = []
+        self.dirty = False
+        self.saving = False
+
+    # ---- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="editor-heading")
+        with VerticalScroll(id="editor-form"):
+            with Horizontal(classes="editor-row"):
+                with Vertical(classes="editor-field wide"):
+                    yield Label("Title (optional)")
+                    yield Input(id="editor-title")
+                with Vertical(classes="editor-field narrow"):
+                    yield Label("Currency")
+                    yield Input(id="editor-currency", validators=[Currency()], max_length=3)
+                    yield FieldError(id="error-currency")
+            with Horizontal(classes="editor-row"):
+                with Vertical(classes="editor-field"):
+                    yield Label("Billing contact (ctrl+k)")
+                    yield Button("Pick a contact…", id="editor-contact", classes="picker-button")
+                with Vertical(classes="editor-field"):
+                    yield Label("Company (ctrl+o)")
+                    yield Button("Pick a company…", id="editor-company", classes="picker-button")
+            with Horizontal(classes="editor-row"):
+                with Vertical(classes="editor-field"):
+                    yield Label("Invoice date")
+                    yield Input(id="editor-invoice-date", validators=[IsoDate()], placeholder="YYYY-MM-DD")
+                    yield FieldError(id="error-invoice_date")
+                with Vertical(classes="editor-field"):
+                    yield Label("Due date")
+                    yield Input(id="editor-due-date", validators=[IsoDate(optional=True)])
+                    yield FieldError(id="error-due_date")
+                with Vertical(classes="editor-field"):
+                    yield Label("PO number")
+                    yield Input(id="editor-po")
+            yield Label("Line items  (+ add · enter edit · ctrl+d duplicate · del remove · [ ] reorder)",
+                        classes="editor-section")
+            yield LinesTable(id="lines-table", cursor_type="row")
+            yield Label("Discounts, fees and taxes  (+ add · enter edit · del remove)", classes="editor-section")
+            yield AdjustmentsTable(id="adjustments-table", cursor_type="row")
+            yield Label("Comments shown to the buyer (ctrl+e opens $EDITOR)", classes="editor-section")
+            yield TextArea(id="editor-comments")
+            yield Checkbox("Allow partial payments", id="editor-partial")
+            yield Static("", id="editor-totals")
+            yield FieldError(id="editor-error", classes="form-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Cancel", id="editor-cancel")
+                yield Button("Save (ctrl+s)", id="editor-save", variant="primary")
+                yield Button("Save & finalize (ctrl+f)", id="editor-finalize", variant="success")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lines-table", DataTable).add_columns("#", "Item", "Qty", "Unit price", "Discount", "Tax",
+                                                              "Net")
+        self.query_one("#adjustments-table", DataTable).add_columns("Kind", "Label", "Value", "Tax", "Amount")
+        self.call_service(load_editor_state, self.app.ctx, self.invoice_id, done=self._loaded,
+                          failed=self._load_failed, group="editor-load", exclusive=True)
+
+    def _load_failed(self, exc: InvoiceTuiError) -> None:
+        self.notify(exc.message, title="Cannot edit", severity="error", timeout=10)
+        self.dismiss(None)
+
+    def _loaded(self, state: EditorState) -> None:
+        self.state = state
+        self.lines = [dict(x) for x in state.lines]
+        self.adjustments = [dict(x) for x in state.adjustments]
+        finalized = state.status != "draft"
+        heading = (f"Editing {state.number} (finalized: currency and number are frozen)" if finalized
+                   else (f"Editing draft #{state.invoice_id}" if state.invoice_id else "New draft invoice"))
+        self.query_one("#editor-heading", Static).update(heading)
+        self.sub_title = heading
+        self.query_one("#editor-title", Input).value = state.title
+        currency = self.query_one("#editor-currency", Input)
+        currency.value = state.currency
+        currency.disabled = finalized
+        self.query_one("#editor-invoice-date", Input).value = state.invoice_date.isoformat()
+        self.query_one("#editor-due-date", Input).value = state.due_date.isoformat() if state.due_date else ""
+        self.query_one("#editor-po", Input).value = state.po_number
+        self.query_one("#editor-comments", TextArea).load_text(state.comments)
+        self.query_one("#editor-partial", Checkbox).value = state.allow_partial
+        self._set_contact(state.contact_id, state.contact_label)
+        self._set_company(state.company_id, state.company_label)
+        fin = self.query_one("#editor-finalize", Button)
+        fin.display = not finalized
+        fin.label = f"Save & finalize as {state.preview_number} (ctrl+f)"
+        self._due_placeholder()
+        self._refresh_tables()
+        self.dirty = False
+        self.query_one("#editor-title", Input).focus()
+
+    # ---- fields --------------------------------------------------------------------------------
+    def _set_contact(self, contact_id: int | None, label: str) -> None:
+        assert self.state is not None
+        self.state.contact_id, self.state.contact_label = contact_id, label
+        self.query_one("#editor-contact", Button).label = label or "Pick a contact…"
+
+    def _set_company(self, company_id: int | None, label: str) -> None:
+        assert self.state is not None
+        self.state.company_id, self.state.company_label = company_id, label
+        self.query_one("#editor-company", Button).label = label or "Pick a company…"
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        errors = {"editor-currency": "#error-currency", "editor-invoice-date": "#error-invoice_date",
+                  "editor-due-date": "#error-due_date"}
+        target = errors.get(event.input.id or "")
+        if target:
+            result = event.validation_result
+            self.query_one(target, Static).update("" if result is None or result.is_valid
+                                                  else "; ".join(result.failure_descriptions))
+        if self.state is not None:
+            self.dirty = True
+            if event.input.id == "editor-invoice-date":
+                self._due_placeholder()
+            if event.input.id == "editor-currency":
+                self._refresh_tables()
+
+    @on(TextArea.Changed)
+    @on(Checkbox.Changed)
+    def _touched(self) -> None:
+        if self.state is not None:
+            self.dirty = True
+
+    def _due_placeholder(self) -> None:
+        if self.state is None:
+            return
+        try:
+            start = parse_date(self.query_one("#editor-invoice-date", Input).value)
+        except BadInput:
+            return
+        due = start + dt.timedelta(days=self.state.payment_terms)
+        self.query_one("#editor-due-date", Input).placeholder = (
+            f"empty = {due.isoformat()} ({self.state.payment_terms} days)")
+
+    def _currency(self) -> str | None:
+        try:
+            return check_currency(self.query_one("#editor-currency", Input).value)
+        except BadInput:
+            return None
+
+    # ---- contact & company --------------------------------------------------------------------
+    @on(Button.Pressed, "#editor-contact")
+    def action_pick_contact(self) -> None:
+        from invoice_tui.modals.pickers import PickerModal
+
+        def picked(contact_id: int | None) -> None:
+            if contact_id is not None:
+                self.call_service(_contact_label, contact_id,
+                                  done=lambda label: (self._set_contact(contact_id, label), self._mark_dirty()))
+
+        self.app.push_screen(PickerModal("contact", "Billing contact"), picked)
+
+    @on(Button.Pressed, "#editor-company")
+    def action_pick_company(self) -> None:
+        from invoice_tui.modals.pickers import PickerModal
+
+        def picked(company_id: int | None) -> None:
+            if company_id is not None:
+                self.call_service(_company_label, company_id,
+                                  done=lambda label: (self._set_company(company_id, label), self._mark_dirty()))
+
+        self.app.push_screen(PickerModal("company", "Company"), picked)
+
+    def _mark_dirty(self) -> None:
+        self.dirty = True
+
+    # ---- grids --------------------------------------------------------------------------------
+    def _rows(self, which: str) -> list[dict]:
+        return self.lines if which == "lines" else self.adjustments
+
+    def _table(self, which: str) -> DataTable:
+        return self.query_one(f"#{which}-table", DataTable)
+
+    def _refresh_tables(self, focus: tuple[str, int] | None = None) -> None:
+        if self.state is None:
+            return
+        currency = self._currency() or self.state.currency
+        loc = self.state.locale
+        totals = self._totals(currency)
+        table = self._table("lines")
+        table.clear()
+        for i, line in enumerate(self.lines):
+            disc = line.get("discount")
+            disc_text = "" if disc is None else (f"{disc.normalize():f}%" if line.get("discount_percent")
+                                                 else money(disc, currency, loc))
+            net = money(totals.line_nets[i], currency, loc) if totals else ""
+            table.add_row(str(i + 1), line["name"], f"{line['quantity'].normalize():f}",
+                          money(line["unit_price"], currency, loc), disc_text,
+                          f"{line['tax_rate'].normalize():f}%" if line.get("tax_rate") else "", net)
+        atable = self._table("adjustments")
+        atable.clear()
+        applied = []
+        if totals:
+            applied = list(totals.discounts) + list(totals.fees) + list(totals.extra_taxes)
+        for i, a in enumerate(self._ordered_adjustments()):
+            value = f"{a['value'].normalize():f}%" if a["is_percent"] else money(a["value"], currency, loc)
+            amount = money(applied[i].amount, currency, loc) if i < len(applied) else ""
+            atable.add_row(KIND_LABELS[a["kind"]], a.get("label", ""), value,
+                           f"{a['tax_rate'].normalize():f}%" if a.get("tax_rate") else "", amount)
+        if focus:
+            which, row = focus
+            t = self._table(which)
+            if t.row_count:
+                t.move_cursor(row=max(0, min(row, t.row_count - 1)))
+        self._show_totals(totals, currency)
+
+    def _ordered_adjustments(self) -> list[dict]:
+        order = {"discount": 0, "fee": 1, "tax": 2}
+        self.adjustments.sort(key=lambda a: order[a["kind"]])  # stable: keeps order within a kind
+        return self.adjustments
+
+    def _totals(self, currency: str):
+        try:
+            lines = [LineSpec(name=x["name"], quantity=x["quantity"], unit_price=x["unit_price"],
+                              tax_rate=x.get("tax_rate") or Decimal(0), discount_percent=x.get("discount_percent", False),
+                              discount=x.get("discount")) for x in self.lines]
+            adjustments = [AdjustmentSpec(kind=a["kind"], value=a["value"], is_percent=a["is_percent"],
+                                          tax_rate=a.get("tax_rate") or Decimal(0), label=a.get("label", ""))
+                           for a in self._ordered_adjustments()]
+            return compute_totals(currency, lines, adjustments)
+        except Exception:  # noqa: BLE001 - a half-typed form; the service validates on save
+            return None
+
+    def _show_totals(self, totals, currency: str) -> None:
+        out = Text()
+        if totals is None:
+            out.append("Totals appear when the currency is valid.", style="italic")
+        else:
+            loc = self.state.locale if self.state else "en_US"
+            out.append(f"Subtotal {money(totals.subtotal, currency, loc)}")
+            if totals.discount_total:
+                out.append(f"  − Discounts {money(totals.discount_total, currency, loc)}")
+            if totals.fee_total:
+                out.append(f"  + Fees {money(totals.fee_total, currency, loc)}")
+            for t in totals.tax_breakdown:
+                out.append(f"  + Tax {t.rate.normalize():f}% {money(t.tax, currency, loc)}")
+            for t in totals.extra_taxes:
+                out.append(f"  + {t.label or 'Tax'} {money(t.amount, currency, loc)}")
+            out.append("   Total ")
+            out.append(money(totals.billed, currency, loc), style="bold")
+        self.query_one("#editor-totals", Static).update(out)
+
+    def _cursor(self, which: str) -> int | None:
+        table = self._table(which)
+        rows = self._rows(which)
+        if not rows or table.cursor_row is None or table.cursor_row >= len(rows):
+            return None
+        return table.cursor_row
+
+    def _edit_modal(self, which: str, row: dict | None):
+        from invoice_tui.modals.line_item import AdjustmentModal, LineItemModal
+
+        assert self.state is not None
+        currency = self._currency() or self.state.currency
+        cls = LineItemModal if which == "lines" else AdjustmentModal
+        return cls(row, currency, self.state.locale)
+
+    def action_add_row(self, which: str) -> None:
+        if self.state is None:
+            return
+
+        def added(row: dict | None) -> None:
+            if row:
+                rows = self._rows(which)
+                rows.append(row)
+                self.dirty = True
+                index = rows.index(row) if which == "lines" else self._ordered_adjustments().index(row)
+                self._refresh_tables(focus=(which, index))
+                self._table(which).focus()
+
+        self.app.push_screen(self._edit_modal(which, None), added)
+
+    @on(DataTable.RowSelected, "#lines-table")
+    @on(DataTable.RowSelected, "#adjustments-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        which = "lines" if event.data_table.id == "lines-table" else "adjustments"
+        index = self._cursor(which)
+        if index is None:
+            return
+        rows = self._rows(which)
+
+        def edited(row: dict | None) -> None:
+            if row:
+                rows[index] = row
+                self.dirty = True
+                self._refresh_tables(focus=(which, index))
+
+        self.app.push_screen(self._edit_modal(which, rows[index]), edited)
+
+    def action_duplicate_row(self, which: str) -> None:
+        index = self._cursor(which)
+        if index is None:
+            return
+        rows = self._rows(which)
+        rows.insert(index + 1, dict(rows[index]))
+        self.dirty = True
+        self._refresh_tables(focus=(which, index + 1))
+
+    def action_remove_row(self, which: str) -> None:
+        index = self._cursor(which)
+        if index is None:
+            return
+        del self._rows(which)[index]
+        self.dirty = True
+        self._refresh_tables(focus=(which, index))
+
+    def action_move_row(self, which: str, delta: int) -> None:
+        index = self._cursor(which)
+        rows = self._rows(which)
+        if index is None:
+            return
+        other = index + delta
+        if not 0 <= other < len(rows):
+            return
+        if which == "adjustments" and rows[other]["kind"] != rows[index]["kind"]:
+            self.notify("Discounts come first, then fees, then extra taxes; reorder within a kind.")
+            return
+        rows[index], rows[other] = rows[other], rows[index]
+        self.dirty = True
+        self._refresh_tables(focus=(which, other))
+
+    # ---- comments in $EDITOR ------------------------------------------------------------------
+    def action_external_editor(self) -> None:
+        area = self.query_one("#editor-comments", TextArea)
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.notify("Set $EDITOR (e.g. export EDITOR=vim) to write comments in your editor.", severity="warning")
+            return
+        with tempfile.NamedTemporaryFile("w+", suffix=".md", delete=False, encoding="utf-8") as fh:
+            fh.write(area.text)
+            path = fh.name
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), path], check=False)
+            with open(path, encoding="utf-8") as fh:
+                area.load_text(fh.read().rstrip("\n"))
+            self.dirty = True
+        except Exception as exc:  # noqa: BLE001 - the editor could not run; keep the text
+            self.notify(f"Could not run {editor}: {exc}", severity="error")
+        finally:
+            os.unlink(path)
+
+    # ---- saving ---------------------------------------------------------------------------------
+    def collect(self) -> dict:
+        """The form as the service's ``InvoiceInput`` (validated by the service on save)."""
+        assert self.state is not None
+        errors = []
+        currency_text = self.query_one("#editor-currency", Input).value.strip().upper()
+        try:
+            invoice_date = parse_date(self.query_one("#editor-invoice-date", Input).value, what="invoice date")
+        except BadInput as exc:
+            self.query_one("#error-invoice_date", Static).update(exc.message)
+            errors.append(exc.message)
+            invoice_date = None
+        due_text = self.query_one("#editor-due-date", Input).value.strip()
+        due_date = None
+        if due_text:
+            try:
+                due_date = parse_date(due_text, what="due date")
+            except BadInput as exc:
+                self.query_one("#error-due_date", Static).update(exc.message)
+                errors.append(exc.message)
+        elif invoice_date is not None:
+            due_date = invoice_date + dt.timedelta(days=self.state.payment_terms)
+        if errors:
+            raise BadInput(errors[0])
+
+        def s(d: Decimal | None) -> str | None:
+            return None if d is None else format(d, "f")
+
+        data = {
+            "title": self.query_one("#editor-title", Input).value,
+            "invoice_date": invoice_date, "due_date": due_date,
+            "contact_id": self.state.contact_id, "company_id": self.state.company_id,
+            "po_number": self.query_one("#editor-po", Input).value,
+            "comments": self.query_one("#editor-comments", TextArea).text,
+            "allow_partial": self.query_one("#editor-partial", Checkbox).value,
+            "lines": [{"name": x["name"], "description": x.get("description", ""), "quantity": s(x["quantity"]),
+                       "unit_price": s(x["unit_price"]), "tax_rate": s(x.get("tax_rate") or Decimal(0)),
+                       "discount": s(x.get("discount")), "discount_percent": bool(x.get("discount_percent"))}
+                      for x in self.lines],
+        }
+        for kind, key in (("discount", "discounts"), ("fee", "fees"), ("tax", "taxes")):
+            data[key] = [{"value": s(a["value"]), "is_percent": a["is_percent"], "label": a.get("label", ""),
+                          "tax_rate": s(a.get("tax_rate") or Decimal(0))}
+                         for a in self.adjustments if a["kind"] == kind]
+        if self.state.status == "draft":
+            data["currency"] = currency_text
+        return data
+
+    @on(Button.Pressed, "#editor-save")
+    def action_save(self) -> None:
+        self._save(finalize=False)
+
+    @on(Button.Pressed, "#editor-finalize")
+    def action_finalize(self) -> None:
+        if self.state is None:
+            return
+        if self.state.status != "draft":
+            self.notify(f"{self.state.number} is already finalized.", severity="warning")
+            return
+
+        def ask(number: str) -> None:
+            message = (f"Save this draft and finalize it? It will get the number {number}. The currency and number "
+                       "are then frozen and a buyer link is created (R2, R3).")
+            self.app.push_screen(ConfirmDialog("Finalize invoice", message, confirm=f"Finalize as {number}"),
+                                 lambda ok: ok and self._save(finalize=True))
+
+        self.call_service(invoice_service.preview_number, done=ask)
+
+    def _save(self, *, finalize: bool) -> None:
+        if self.state is None or self.saving:
+            return
+        error = self.query_one("#editor-error", Static)
+        error.update("")
+        try:
+            data = self.collect()
+        except InvoiceTuiError as exc:
+            error.update(exc.message)
+            return
+        self.saving = True
+        self.call_service(save_invoice, self.app.ctx, self.state.invoice_id, data, self.state.version, finalize,
+                          done=self._saved, failed=self._save_failed)
+
+    def _save_failed(self, exc: InvoiceTuiError) -> None:
+        self.saving = False
+        self.query_one("#editor-error", Static).update(exc.message)
+        field_errors = {"currency": "#error-currency", "due_date": "#error-due_date",
+                        "invoice_date": "#error-invoice_date"}
+        if exc.field in field_errors:
+            self.query_one(field_errors[exc.field], Static).update(exc.message)
+        self.notify(exc.message, title="Not saved", severity="error", timeout=10)
+
+    def _saved(self, result: SaveResult) -> None:
+        self.saving = False
+        self.dirty = False
+        assert self.state is not None
+        if result.finalized_number:
+            self.notify(f"Saved and finalized as {result.finalized_number}.", title="Finalized")
+        elif result.finalize_error:
+            self.notify(f"Saved as a draft, but not finalized: {result.finalize_error}", title="Not finalized",
+                        severity="warning", timeout=10)
+        else:
+            self.notify("Invoice saved.", title="Saved")
+        for pid in result.canceled_payments:
+            self.notify(f"The online payment #{pid} that was processing was canceled by this edit (R7).",
+                        severity="warning", timeout=10)
+        if self.state.invoice_id is None:
+            from invoice_tui.screens.invoice import InvoiceScreen
+
+            self.app.switch_screen(InvoiceScreen(result.invoice_id))
+            return
+        if result.offer_notify:
+            self._offer_notify(result.invoice_id)
+        else:
+            self.dismiss(True)
+
+    def _offer_notify(self, invoice_id: int) -> None:
+        """R6: after saving a finalized edit, offer to notify the customer."""
+        number = self.state.number if self.state else ""
+
+        def answer(yes: bool) -> None:
+            if not yes:
+                self.dismiss(True)
+                return
+            from invoice_tui.widgets.invoice_hooks import compose_screen
+
+            screen = compose_screen(invoice_id)
+            self.dismiss(True)
+            if screen is not None:
+                self.app.push_screen(screen)
+            else:
+                self.app.push_screen(InfoDialog("Notify the customer", "Sending email is not available yet in this "
+                                                "version of invoice-tui; nothing was sent."))
+
+        self.app.push_screen(ConfirmDialog("Notify the customer?", f"{number} was changed. Send the updated invoice "
+                                           "to the customer now?", confirm="Compose email", cancel="Not now"), answer)
+
+    # ---- leaving --------------------------------------------------------------------------------
+    @on(Button.Pressed, "#editor-cancel")
+    def action_leave(self) -> None:
+        if not self.dirty:
+            self._close()
+            return
+        self.app.push_screen(ConfirmDialog("Discard changes?", "Leave the editor without saving your changes?",
+                                           confirm="Discard", danger=True), lambda ok: ok and self._close())
+
+    def _close(self) -> None:
+        self.dismiss(None)
