@@ -34,6 +34,8 @@ from textual.widgets.option_list import Option
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
+_NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
+
 MAX_CC = 9
 
 
@@ -252,7 +254,7 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
     def _from_value(self) -> str:
         widget = self.query_one("#compose-from")
         value = widget.value
-        return "" if value is None or value is Select.BLANK else str(value)
+        return "" if value is None or value is _NO_SELECTION else str(value)
 
     def current_draft(self):
         from invoice_tui.mail.compose import EmailDraft

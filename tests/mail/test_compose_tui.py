@@ -137,3 +137,27 @@ async def test_r33_edit_reminders_deletes_an_upcoming_one(sqlite_url, clock):
         await settle(pilot, app)
     states = {r.offset_days: r.state for r in Reminder.select().where(Reminder.invoice == inv.id)}
     assert states == {-3: "planned", 0: "deleted", 7: "planned"}
+
+
+async def test_r10_payments_screen_sends_a_receipt_and_outbox_shows_it(sqlite_url, clock, smtp_server):
+    from invoice_tui.domain import payments
+    from invoice_tui.screens.outbox import OutboxScreen
+    from invoice_tui.screens.payments import PaymentsScreen
+
+    ws, ctx = workspace(sqlite_url, clock)
+    inv = make_invoice(ctx)
+    payments.record_payment(ctx, inv.id, {"amount": "1440"})
+    app = make_app(workspace=ws, context=ctx, config=Config(db=sqlite_url, mail_url=smtp_server.url))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        app.push_screen(PaymentsScreen())
+        await settle(pilot, app)
+        assert app.screen.query_one("#payments-table").row_count == 1
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert len(smtp_server.received) == 1
+        assert smtp_server.received[0].message["Subject"].startswith("Receipt for your payment")
+        app.push_screen(OutboxScreen())
+        await settle(pilot, app)
+        table = app.screen.query_one("#outbox-table")
+        assert table.row_count == 1 and "sent" in str(app.screen.query_one("#outbox-status", Static).render())

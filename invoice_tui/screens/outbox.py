@@ -1,0 +1,201 @@
+"""The Outbox screen: every email invoice-tui stored for sending, newest first — queued,
+sending, sent (with the server's answer), failed (with the next attempt) or unknown (the process
+stopped mid-transaction: it may have arrived; a person decides). ``r`` retries the highlighted
+email now, ``x`` drops it, ``p`` delivers everything that is due, ``ctrl+r`` reloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+
+LIMIT = 500
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    cells: tuple[str, ...]
+    detail: str
+    state: str
+
+
+def load_rows(ctx) -> list[OutboxRow]:
+    from invoice_tui.domain.permissions import has, require
+    from invoice_tui.mail.outbox import list_emails, recover_stale
+
+    require(ctx, "view")
+    if has(ctx, "edit"):
+        recover_stale(ctx)
+    rows = []
+    for e in list_emails(limit=LIMIT):
+        when = e.sent_at or e.next_attempt_at or e.created_at
+        detail = [f"Email {e.id} · {e.kind} · {e.state} · {e.attempts} attempt(s)",
+                  f"From {e.from_addr} to {e.to_addrs}" + (f", cc {e.cc_addrs.replace(',', ', ')}" if e.cc_addrs else ""),
+                  f"Subject: {e.subject}"]
+        if e.server_reply:
+            detail.append(f"Server: {e.server_reply}")
+        if e.last_error:
+            detail.append(f"Problem: {e.last_error}")
+        if e.state == "failed" and e.next_attempt_at:
+            detail.append(f"Next attempt: {e.next_attempt_at.isoformat(sep=' ')} UTC")
+        if e.state == "unknown":
+            detail.append("It may or may not have arrived: check with the recipient, then retry (r) or drop (x).")
+        rows.append(OutboxRow(e.id, (str(e.id), e.state, e.kind, e.invoice_number or "", e.to_addrs, e.subject,
+                                     str(e.attempts), when.isoformat(sep=" ") if when else ""),
+                              "\n".join(detail), e.state))
+    return rows
+
+
+def _transport(config):
+    from invoice_tui.mail.transport import transport_from_url
+
+    return transport_from_url(config.mail_url, config.mail_password)
+
+
+def retry_one(ctx, config, email_id: int) -> tuple[bool, str]:
+    from invoice_tui.mail.outbox import retry
+
+    d = retry(ctx, email_id, _transport(config))
+    return d.delivered, d.message
+
+
+def drop_one(ctx, email_id: int) -> int:
+    from invoice_tui.mail.outbox import drop
+
+    return drop(ctx, email_id).id
+
+
+def process(ctx, config) -> tuple[int, int]:
+    from invoice_tui.mail.outbox import process_due
+
+    results = process_due(ctx, _transport(config))
+    return sum(1 for d in results if d.delivered), len(results)
+
+
+class OutboxScreen(ServiceCalls, Screen[None]):
+    BINDINGS = [
+        Binding("r", "retry", "Retry now", id="outbox.retry"),
+        Binding("x", "drop", "Drop", id="outbox.drop"),
+        Binding("p", "process", "Send due", id="outbox.process"),
+        Binding("ctrl+r", "reload", "Reload", id="outbox.reload"),
+        Binding("escape", "close", "Back", id="outbox.close"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[OutboxRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading the outbox…", id="outbox-status")
+        yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="outbox-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("ID", "State", "Kind", "Invoice", "To", "Subject", "Tries", "When (UTC)")
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.call_service(load_rows, self.app.ctx, done=self._show, group="outbox", exclusive=True)
+
+    def _show(self, rows: list[OutboxRow]) -> None:
+        self.rows = rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in rows:
+            table.add_row(*r.cells, key=str(r.id))
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r.state] = counts.get(r.state, 0) + 1
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        self.query_one("#outbox-status", Static).update(
+            f"Outbox: {summary}" if rows else "The outbox is empty: emails you send appear here.")
+        self._detail()
+        table.focus()
+
+    def _current(self) -> OutboxRow | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#outbox-table")
+    def _detail(self) -> None:
+        row = self._current()
+        self.query_one("#outbox-detail", Static).update(row.detail if row else "")
+
+    def action_retry(self) -> None:
+        row = self._current()
+        if row is None:
+            return
+
+        def done(result: tuple[bool, str]) -> None:
+            delivered, message = result
+            self.notify(message, title="Sent" if delivered else "Not sent",
+                        severity="information" if delivered else "warning", timeout=8)
+            self.action_reload()
+
+        self.call_service(retry_one, self.app.ctx, self.app.config_, row.id, done=done, failed=self._failed)
+
+    def action_drop(self) -> None:
+        from invoice_tui.modals.dialogs import ConfirmDialog
+
+        row = self._current()
+        if row is None:
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.call_service(drop_one, self.app.ctx, row.id, failed=self._failed,
+                                  done=lambda _i: (self.notify(f"Email {row.id} dropped."), self.action_reload()))
+
+        self.app.push_screen(ConfirmDialog("Drop email", f"Drop email {row.id}? It will not be sent.",
+                                           confirm="Drop", danger=True), confirmed)
+
+    def action_process(self) -> None:
+        def done(result: tuple[int, int]) -> None:
+            sent, total = result
+            self.notify(f"{sent} of {total} due email(s) sent." if total else "Nothing is due.", title="Outbox")
+            self.action_reload()
+
+        self.call_service(process, self.app.ctx, self.app.config_, done=done, failed=self._failed)
+
+    def _failed(self, exc: InvoiceTuiError) -> None:
+        self.notify(exc.message, title="Not done", severity="error", timeout=10)
+        self.action_reload()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+
+class SendingCommands(Provider):
+    """Command palette entries for the sending screens ("Outbox: Open", "Payments: Open")."""
+
+    def _commands(self):
+        from invoice_tui.screens.payments import PaymentsScreen
+
+        app = self.app
+        return [("Outbox: Open", lambda: app.push_screen(OutboxScreen()), "Emails queued, sent, failed or unknown"),
+                ("Payments: Open payments index", lambda: app.push_screen(PaymentsScreen()),
+                 "All payments; send a receipt (R10)")]
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)

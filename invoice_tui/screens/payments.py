@@ -1,0 +1,131 @@
+"""The Payments index: every payment, newest first, searchable (contact email or reference) and
+filtered by state and applied/unapplied; ``s`` sends a receipt for the highlighted payment to its
+contact (R10: never automatically, only when asked)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+
+_NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
+
+LIMIT = 1000
+STATES = ("processing", "succeeded", "failed", "canceled", "refunded")
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    id: int
+    cells: tuple[str, ...]
+
+
+def load_rows(ctx, search: str, state: str | None, applied: bool | None) -> tuple[list[PaymentRow], bool]:
+    from invoice_tui.db.models import Invoice
+    from invoice_tui.domain.money import format_money, from_minor
+    from invoice_tui.domain.payments import list_payments
+    from invoice_tui.domain.permissions import require
+
+    require(ctx, "view")
+    items = list_payments(applied=applied, state=state, search=search, limit=LIMIT + 1)
+    numbers = {i.id: i.number for i in Invoice.select(Invoice.id, Invoice.number)
+               .where(Invoice.id.in_([p.invoice_id for p in items if p.invoice_id]))} if items else {}
+    rows = []
+    for p in items[:LIMIT]:
+        contact = p.contact.email if p.contact_id and p.contact else ""
+        rows.append(PaymentRow(p.id, (str(p.id), p.date.isoformat(), format_money(from_minor(p.amount_minor, p.currency),
+                                                                                 p.currency),
+                                      p.method.replace("_", " "), p.state, p.source, contact,
+                                      numbers.get(p.invoice_id, "") if p.invoice_id else "unapplied", p.reference)))
+    return rows, len(items) > LIMIT
+
+
+def send_receipt(ctx, config, payment_id: int) -> tuple[bool, str]:
+    from invoice_tui.mail.receipts import send_receipt as send
+    from invoice_tui.mail.transport import transport_from_url
+
+    d = send(ctx, payment_id, transport_from_url(config.mail_url, config.mail_password))
+    if d.delivered:
+        return True, f"Receipt sent to {d.email.to_addrs}."
+    return False, f"Receipt queued in the outbox (email {d.email.id}): {d.message}"
+
+
+class PaymentsScreen(ServiceCalls, Screen[None]):
+    BINDINGS = [
+        Binding("s", "send_receipt", "Send receipt", id="payments.send_receipt"),
+        Binding("slash", "search", "Search", id="payments.search"),
+        Binding("ctrl+r", "reload", "Reload", id="payments.reload"),
+        Binding("escape", "close", "Back", id="payments.close"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[PaymentRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="payments-filters"):
+            yield Input(id="payments-search", placeholder="Search contact email or reference…")
+            yield Select([(s, s) for s in STATES], prompt="Any state", id="payments-state")
+            yield Select([("applied", "applied"), ("unapplied", "unapplied")], prompt="Applied or not",
+                         id="payments-applied")
+        yield Static("Loading payments…", id="payments-status")
+        yield DataTable(id="payments-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("ID", "Date", "Amount", "Method", "State", "Source", "Contact",
+                                              "Invoice", "Reference")
+        self.action_reload()
+        self.query_one(DataTable).focus()
+
+    @on(Input.Changed, "#payments-search")
+    @on(Select.Changed, "#payments-state")
+    @on(Select.Changed, "#payments-applied")
+    def action_reload(self) -> None:
+        search = self.query_one("#payments-search", Input).value.strip()
+        state = self.query_one("#payments-state", Select).value
+        applied = self.query_one("#payments-applied", Select).value
+        state = None if state is _NO_SELECTION else str(state)
+        applied_flag = None if applied is _NO_SELECTION else applied == "applied"
+        self.call_service(load_rows, self.app.ctx, search, state, applied_flag, done=self._show, group="payments",
+                          exclusive=True)
+
+    def _show(self, result: tuple[list[PaymentRow], bool]) -> None:
+        rows, more = result
+        self.rows = rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in rows:
+            table.add_row(*r.cells, key=str(r.id))
+        text = f"{len(rows)} payment(s)" + (f" (the newest {LIMIT}; search to narrow)" if more else "")
+        self.query_one("#payments-status", Static).update(text + " · s sends a receipt · / searches")
+
+    def action_search(self) -> None:
+        self.query_one("#payments-search", Input).focus()
+
+    def action_send_receipt(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
+            return
+        row = self.rows[table.cursor_row]
+
+        def done(result: tuple[bool, str]) -> None:
+            delivered, message = result
+            self.notify(message, title="Receipt", severity="information" if delivered else "warning", timeout=8)
+
+        self.call_service(send_receipt, self.app.ctx, self.app.config_, row.id, done=done, failed=self._failed)
+
+    def _failed(self, exc: InvoiceTuiError) -> None:
+        self.notify(exc.message, title="Receipt not sent", severity="error", timeout=10)
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
