@@ -28,6 +28,7 @@ from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, Totals, compute_
 from invoice_tui.domain.tx import mutation, validate
 
 FINALIZED = ("open", "paid", "voided")
+MAX_TOTAL = Decimal(10) ** 15  # major units; the same bound as any amount typed (money.parse_decimal)
 
 
 # ---- inputs ----------------------------------------------------------------------------------
@@ -317,6 +318,11 @@ def _store_totals(inv: Invoice) -> Totals:
     inv.paid_minor = paid_minor(inv) if inv.id else 0
     totals = invoice_totals(inv, paid=inv.paid_minor)
     cur = inv.currency
+    # Minor units are stored as 64-bit integers: refuse (BadInput, nothing written) long before that.
+    if any(abs(x) >= MAX_TOTAL for x in (totals.subtotal, totals.discount_total, totals.fee_total,
+                                          totals.tax_total, totals.billed)):
+        raise BadInput(f"The amounts of this invoice are too large (each total must stay below {MAX_TOTAL:,}); "
+                       "check the quantities and prices.", field="lines")
     inv.subtotal_minor = to_minor(totals.subtotal, cur)
     inv.discount_minor = to_minor(totals.discount_total, cur)
     inv.fee_minor = to_minor(totals.fee_total, cur)
