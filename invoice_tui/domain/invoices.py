@@ -282,15 +282,23 @@ def snapshot(inv: Invoice) -> dict[str, Any]:
     }
 
 
-def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None) -> dict[str, Any]:
-    """The invoice as the CLI's JSON: keys are the catalogue ids (plus tax_breakdown)."""
+def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None,
+                   owners: dict[int, str] | None = None) -> dict[str, Any]:
+    """The invoice as the CLI's JSON: keys are the catalogue ids (plus tax_breakdown).
+
+    Listing many invoices: pass ``totals`` (from lines/adjustments read per batch) and ``owners``
+    (user id → login) so no query runs per invoice."""
     totals = totals or invoice_totals(inv)
     cur = inv.currency
 
     def iso(d):
         return d.isoformat() if d else None
 
-    owner = User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None
+    if owners is not None:
+        owner_login = owners.get(inv.owner_id) if inv.owner_id else None
+    else:
+        owner = User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None
+        owner_login = owner.login if owner else None
     return {
         "id": inv.id, "number": inv.number, "title": inv.title, "status": inv.status,
         "overdue": is_overdue(inv, today), "days_overdue": days_overdue(inv, today),
@@ -305,7 +313,7 @@ def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None) -
         "invoice_date": iso(inv.invoice_date), "due_date": iso(inv.due_date),
         "last_sent_date": iso(inv.last_sent_date), "payment_date": iso(inv.payment_date),
         "contact_name": inv.contact_name or None, "contact_email": inv.contact_email or None,
-        "company_name": inv.company_name or None, "owner": owner.login if owner else None,
+        "company_name": inv.company_name or None, "owner": owner_login,
         "po_number": inv.po_number, "origin": inv.origin, "allow_partial": inv.allow_partial,
         "comments": inv.comments, "created_at": inv.created_at.isoformat() if inv.created_at else None,
         "version": inv.version,
