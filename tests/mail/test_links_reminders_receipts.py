@@ -233,3 +233,42 @@ def test_startup_does_not_import_markdown_pdf():
                        env=dict(os.environ, PYTHONPATH=os.getcwd()))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_r33_two_reminder_processes_at_the_same_moment_send_once(sqlite_url, smtp_server):
+    """Two ``invoice-tui reminders run`` processes (cron twice) race on the same workspace."""
+    import datetime as dt
+
+    from invoice_tui.domain.workspace import open_workspace
+
+    ws = open_workspace(sqlite_url, notice=lambda m: None)
+    admin = ws.context("alice", source="test")
+    setup_workspace(admin)
+    today = admin.today()
+    # due date today: the "on the due date" reminder is due now
+    inv = invoices.create_invoice(admin, {"currency": "EUR", "invoice_date": today - dt.timedelta(days=30),
+                                          "due_date": today, "contact_id": make_invoice(admin).billing_contact_id,
+                                          "lines": [{"name": "Work", "unit_price": "10"}]})
+    inv = invoices.finalize_invoice(admin, inv.id)
+    ws.db.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INVOICE_TUI_")}
+    env.update(PYTHONPATH=os.getcwd(), INVOICE_TUI_CONFIG="/nonexistent/config.toml", INVOICE_TUI_USER="alice",
+               INVOICE_TUI_MAIL_URL=smtp_server.url)
+    procs = [subprocess.Popen([sys.executable, "-m", "invoice_tui", "--db", sqlite_url, "reminders", "run"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    reminder_mails = [r for r in smtp_server.received if inv.number in r.message["Subject"]]
+    assert len(reminder_mails) == 1, outs
+    assert "taken by another run" in "".join(o for o, _e in outs) or len(smtp_server.received) == 1
+
+
+def test_sending_services_never_import_textual():
+    code = ("import sys, invoice_tui.mail, invoice_tui.mail.sending, invoice_tui.mail.outbox, "
+            "invoice_tui.mail.reminders, invoice_tui.mail.receipts, invoice_tui.mail.transport, "
+            "invoice_tui.web.app, invoice_tui.documents.pdf, invoice_tui.db.mail_models; "
+            "print('textual' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False"
