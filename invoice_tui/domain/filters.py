@@ -142,6 +142,16 @@ def _money_bound(column: pw.Node, op: str, value: Decimal) -> pw.Node:
     return reduce(lambda a, b: a | b, parts)
 
 
+def _as_date(column: pw.Node) -> pw.Node:
+    """A moment (``created_at``) filters as its day (in UTC, as stored), so "on today" matches a row
+    created at 09:30 today and "after today" does not."""
+    if isinstance(column, pw.DateTimeField):
+        from invoice_tui.db import is_postgres
+
+        return pw.Cast(column, "date") if is_postgres() else pw.fn.DATE(column)
+    return column
+
+
 def _compare(column: pw.Node, op: str, value) -> pw.Node:
     return {"eq": column == value, "ne": column != value, "gt": column > value, "gte": column >= value,
             "lt": column < value, "lte": column <= value}[op]
@@ -227,6 +237,7 @@ def compile_filter(f: Filter, ctx: SqlContext) -> pw.Node:
         return _compare(col, op, ints[0])
 
     # dates
+    col = _as_date(col)
     today = ctx.today
     if op in ("on", "before", "after"):
         d = parse_date_value(_need(f.values, 1, f)[0], today)

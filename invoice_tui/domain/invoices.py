@@ -558,6 +558,8 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
     _store_totals(inv)
     canceled: list[int] = []
     if finalized:
+        if inv.due_date is None:  # overdue and reminders (R33) are reckoned from it
+            raise BadInput("A finalized invoice keeps a due date; give the new one as YYYY-MM-DD.", field="due_date")
         _check_finalizable(inv)
         # R7: saving the edit cancels an online payment that is still processing.
         for p in Payment.select().where((Payment.invoice == inv) & (Payment.state == "processing")):

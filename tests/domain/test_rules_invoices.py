@@ -274,6 +274,17 @@ def test_r6_due_date_change_replans_reminders(ws, admin, buyer):
         (7, TODAY + dt.timedelta(days=8))]
 
 
+def test_r6_finalized_invoice_keeps_a_due_date(ws, admin, buyer):
+    set_setting(admin, "allow_edit_finalized", "true")
+    inv = make_open(admin, buyer)
+    before = census()
+    with pytest.raises(BadInput, match="due date"):
+        invoices.edit_invoice(admin, inv.id, {"due_date": None})
+    with pytest.raises(BadInput, match="before the invoice date"):
+        invoices.edit_invoice(admin, inv.id, {"due_date": TODAY - dt.timedelta(days=1)})
+    assert census() == before
+
+
 # ---- R7 ---------------------------------------------------------------------------------------
 def _online_processing(admin, inv, amount="100"):
     p = payments.add_payment(admin, {"amount": amount, "currency": inv.currency, "source": "online",
