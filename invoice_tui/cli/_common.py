@@ -216,8 +216,24 @@ def money(minor_or_amount, currency: str, locale: str = "en_US", *, minor: bool 
 
 def width(text: str) -> int:
     """Terminal columns of ``text``: wide (CJK, fullwidth ￥) count 2, combining marks 0."""
+    if text.isascii():
+        return len(text)
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
                for ch in text)
+
+
+def stream_json(out, items) -> None:
+    """Print a JSON array item by item (same text as ``json.dumps(list, indent=2)``), so a long
+    list is never held in memory."""
+    import json
+
+    write = out.out.write
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2, default=str).replace("\n", "\n  ")
+        write(("[\n  " if first else ",\n  ") + text)
+        first = False
+    write("[]\n" if first else "\n]\n")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:

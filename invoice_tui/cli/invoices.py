@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from invoice_tui.cli._common import (command, company_id, contact_id, group, money, pairs, parse_adjustment,
-                                     parse_date, parse_line, parse_tax, session, table)
+                                     parse_date, parse_line, parse_tax, session, stream_json, table)
 from invoice_tui.domain.errors import BadInput
 
 
@@ -273,6 +273,57 @@ def _show(args, out) -> int:
     return 0
 
 
+BATCH = 500
+
+
+def _rows(q):
+    """The query's invoices, streamed (a server-side cursor on PostgreSQL); the caller holds a
+    transaction, which is also one consistent read snapshot."""
+    from invoice_tui.db import is_postgres
+
+    if is_postgres():
+        from playhouse.postgres_ext import ServerSide
+
+        return ServerSide(q, array_size=BATCH)
+    return q.iterator()
+
+
+def _records(rows, today):
+    """``invoice_record`` for each invoice, reading lines, adjustments and owners per batch of
+    invoices instead of per invoice (a list of a million invoices stays linear)."""
+    from collections import defaultdict
+    from itertools import islice
+
+    from invoice_tui.db.models import Adjustment, LineItem, User
+    from invoice_tui.domain import invoices
+
+    it = iter(rows)
+    while chunk := list(islice(it, BATCH)):
+        ids = [inv.id for inv in chunk]
+        lines, adjustments = defaultdict(list), defaultdict(list)
+        for li in LineItem.select().where(LineItem.invoice.in_(ids)).order_by(LineItem.invoice, LineItem.position):
+            lines[li.invoice_id].append(li)
+        for a in Adjustment.select().where(Adjustment.invoice.in_(ids)).order_by(Adjustment.invoice, Adjustment.id):
+            adjustments[a.invoice_id].append(a)
+        owner_ids = {inv.owner_id for inv in chunk if inv.owner_id}
+        owners = {u.id: u.login for u in User.select(User.id, User.login).where(User.id.in_(owner_ids))} \
+            if owner_ids else {}
+        for inv in chunk:
+            totals = invoices.invoice_totals(inv, lines=lines[inv.id], adjustments=adjustments[inv.id])
+            yield invoices.invoice_record(inv, today, totals, owners=owners)
+
+
+def _text_rows(rows, today):
+    from invoice_tui.domain.invoices import is_overdue
+
+    for inv in rows:
+        status = inv.status + (" (overdue)" if is_overdue(inv, today) else "")
+        yield (inv.id, inv.number or "—", status, inv.contact_name or inv.contact_email, inv.company_name,
+               money(inv.billed_minor, inv.currency, inv.locale, minor=True),
+               money(inv.balance_minor, inv.currency, inv.locale, minor=True),
+               inv.due_date.isoformat() if inv.due_date else "")
+
+
 def _list(args, out) -> int:
     from invoice_tui.domain import invoices
     from invoice_tui.domain.filters import from_expressions
@@ -283,30 +334,23 @@ def _list(args, out) -> int:
     if args.filters and not args.filters[-1]:
         raise BadInput("--or must be followed by a --filter.", field="filter")
     fs = from_expressions(groups) if groups else None
-    with session(args) as (_ws, ctx):
+    with session(args) as (ws, ctx):
         q = invoices.query_invoices(ctx, fs, sort=args.sort, search=args.search or "")
         if args.limit:
             q = q.limit(args.limit)
         today = ctx.today()
-        rows = list(q)
-        records = [invoices.invoice_record(inv, today) for inv in rows]
-
-        def text() -> str:
-            if not rows:
-                return "No invoices match." if groups or args.search else \
-                    "No invoices yet; create one with: invoice-tui invoices create --currency EUR"
-            body = []
-            for inv, rec in zip(rows, records):
-                status = rec["status"] + (" (overdue)" if rec["overdue"] else "")
-                body.append((inv.id, inv.number or "—", status, inv.contact_name or inv.contact_email,
-                             inv.company_name, money(inv.billed_minor, inv.currency, inv.locale, minor=True),
-                             money(inv.balance_minor, inv.currency, inv.locale, minor=True),
-                             rec["due_date"] or ""))
-            t = table(("Id", "Number", "Status", "Contact", "Company", "Billed", "Balance", "Due"), body,
-                      right=(0, 5, 6))
-            return f"{t}\n{len(rows)} invoice{'s' if len(rows) != 1 else ''}"
-
-        out.result(records, text)
+        with ws.db.atomic():
+            if out.as_json:
+                stream_json(out, _records(_rows(q), today))
+                return 0
+            body = list(_text_rows(_rows(q), today))
+        if not body:
+            out.result([], "No invoices match." if groups or args.search else
+                       "No invoices yet; create one with: invoice-tui invoices create --currency EUR")
+            return 0
+        t = table(("Id", "Number", "Status", "Contact", "Company", "Billed", "Balance", "Due"), body,
+                  right=(0, 5, 6))
+        out.result([], f"{t}\n{len(body)} invoice{'s' if len(body) != 1 else ''}")
     return 0
 
 

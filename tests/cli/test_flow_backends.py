@@ -41,3 +41,29 @@ def test_new_user_flow_on_both_backends(any_cli):
     assert [a["kind"] for a in h["activities"]] == ["created", "finalized", "payment_recorded", "payment_recorded"]
     shown = cli.ok("invoices", "show", "INV-1001")
     assert [p["amount"] for p in shown["payments"]] == ["94.80", "300.00"]
+
+
+def test_list_in_batches_equals_show_on_both_backends(any_cli, monkeypatch):
+    """The batched, streamed list gives exactly the records ``show`` computes one by one."""
+    from invoice_tui.cli import invoices as invoices_cli
+
+    cli = any_cli
+    monkeypatch.setattr(invoices_cli, "BATCH", 2)
+    cli.ok("contacts", "add", "--email", "ada@example.com")
+    cli.ok("users", "add", "bob", "--permissions", "create,edit")
+    specs = [("EUR", "A;1;10;20", "ann"), ("JPY", "B;3;999;10;5%", "bob"), ("USD", "C;2;7.25", "ann"),
+             ("GBP", "D;1;100;20;10", "bob"), ("EUR", "E;1.5;33.33;5.5", "bob")]
+    for cur, line, user in specs:
+        inv = cli.ok("invoices", "create", "--currency", cur, "--line", line, "--discount", "1%;20", "--contact",
+                     "ada@example.com", user=user)
+        if cur != "GBP":
+            cli.ok("invoices", "finalize", str(inv["id"]), user=user)
+    listed = cli.ok("invoices", "list", "--sort", "id")
+    assert [r["owner"] for r in listed] == ["ann", "bob", "ann", "bob", "bob"]
+    for rec in listed:
+        shown = cli.ok("invoices", "show", str(rec["id"]))
+        for key in ("lines", "adjustments", "payments"):
+            shown.pop(key)
+        assert rec == shown
+    text = cli.ok("invoices", "list", "--filter", "status=open", as_json=False)
+    assert text.splitlines()[-1] == "4 invoices" and "¥" in text
