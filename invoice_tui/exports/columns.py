@@ -26,6 +26,7 @@ and never evaluates it — also after an XLSX file is re-saved as CSV.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import peewee as pw
@@ -95,14 +96,23 @@ def money_text(minor: pw.Node) -> pw.Node:
     if is_postgres():
         scaled = pw.Cast(minor, "numeric") / pw.fn.power(pw.Cast(10, "numeric"), e)
         return pw.Cast(pw.fn.round(scaled, e), "text")
-    # SQLite: sign || whole || '.' || zero-padded remainder, in integer arithmetic.
-    p = pw.Case(e, [(1, 10), (2, 100), (3, 1000), (4, 10000)], 1)
-    a = pw.fn.abs(minor)
-    sign = pw.Case(None, [(minor < 0, "-")], "")
-    whole = a / p  # integer division of integers
-    rest = a - whole * p
-    body = sign.concat(whole).concat(".").concat(pw.fn.substr(pw.Cast(p + rest, "TEXT"), 2))
-    return pw.Case(None, [(minor.is_null(), None), (e == 0, pw.Cast(minor, "TEXT"))], body)
+    # SQLite: integer arithmetic and string concatenation, one branch per exponent, written with
+    # literal constants (bound parameters would be evaluated per row and cost a third more).
+    branches = ["CASE {e} WHEN 0 THEN CAST({x} AS TEXT)"]
+    for exp in (2, 3, 4, 1):
+        p = 10 ** exp
+        branches.append(
+            f" WHEN {exp} THEN CASE WHEN {{x}} >= 0 THEN ({{x}} / {p}) || '.' || substr({{x}} % {p} + {p}, 2)"
+            f" ELSE '-' || (-{{x}} / {p}) || '.' || substr(-{{x}} % {p} + {p}, 2) END")
+    branches.append(" END")
+    return _template("".join(branches), x=minor, e=e)
+
+
+def _template(text: str, **nodes: pw.Node) -> pw.Node:
+    """SQL text with ``{name}`` holes filled by peewee nodes (so columns keep their aliases)."""
+    parts = re.split(r"\{(\w+)\}", text)
+    items = [nodes[part] if i % 2 else pw.SQL(part) for i, part in enumerate(parts) if part or i % 2]
+    return pw.NodeList(items, glue="", parens=True)
 
 
 def iso_text(node: pw.Node, with_time: bool) -> pw.Node:

@@ -187,7 +187,7 @@ class XlsxSink(_Sink):
                     write_number(r, c, v, date_fmt)
                 elif kind == datetime_:
                     write_number(r, c, v, datetime_fmt)
-                else:
+                elif v != "":
                     write_string(r, c, v)
             if extras is not None:
                 for k, v in enumerate(extras[i]):
