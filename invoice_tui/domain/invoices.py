@@ -527,6 +527,7 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
                        "reload it and make your change again (R7).")
     check_edit(ctx, inv, settings)
     finalized = inv.status != "draft"
+    before = snapshot(inv)  # before anything changes, the currency included (R15)
     if "currency" in fields and data.currency:
         currency = check_currency(data.currency)
         if currency != inv.currency:
@@ -551,7 +552,6 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
     if "origin" in fields and data.origin != inv.origin:
         raise BadInput("The origin of an invoice cannot be changed.", field="origin")
     _check_refs(data, fields)
-    before = snapshot(inv)
     old_due = inv.due_date
     _apply_input(inv, data, fields, settings)
     _write_children(inv, data, fields)

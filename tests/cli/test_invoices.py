@@ -280,3 +280,13 @@ def test_filter_group_limits_R20(cli):
         argv += ["--filter", "status=open", "--or"]
     res = cli("invoices", "list", *argv[:-1])
     assert res.code == 2 and "At most 5 filter groups" in res.err
+
+
+def test_changing_a_drafts_currency_is_in_its_history_R15(cli):
+    inv = cli.ok("invoices", "create", "--currency", "EUR", "--line", "X;2;10.50")
+    edited = cli.ok("invoices", "edit", str(inv["id"]), "--currency", "USD")
+    assert edited["currency"] == "USD" and edited["amount_billed"] == "21.00"
+    assert "currency" in edited["changed"]
+    changes = [(c["old"], c["new"]) for c in cli.ok("history", str(inv["id"]))["property_changes"]
+               if c["property"] == "currency"]
+    assert changes == [(None, "EUR"), ("EUR", "USD")]
