@@ -76,12 +76,12 @@ class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
 
     def __init__(self, kind: str, record_id: int, name: str) -> None:
         super().__init__()
-        self.kind, self.record_id, self.name = kind, record_id, name
+        self.kind, self.record_id, self.record_name = kind, record_id, name
         self.rows: list[InvoiceRow] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="invoice-list-dialog", classes="invoice-modal wide"):
-            yield Label(f"Invoices of {self.name}", classes="modal-title", markup=False)
+            yield Label(f"Invoices of {self.record_name}", classes="modal-title", markup=False)
             yield DataTable(id="invoice-list", cursor_type="row")
             yield Static("Enter opens the invoice · Escape closes", classes="modal-hint", id="invoice-list-status")
 
@@ -97,7 +97,7 @@ class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
         for r in rows:
             table.add_row(*r.cells, key=str(r.id))
         if not rows:
-            self.query_one("#invoice-list-status", Static).update(f"{self.name} has no invoice. Escape closes.")
+            self.query_one("#invoice-list-status", Static).update(f"{self.record_name} has no invoice. Escape closes.")
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:

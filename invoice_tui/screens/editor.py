@@ -1,13 +1,13 @@
 """The full-screen invoice editor: a new draft (``EditorScreen(None)``), a draft, or (R6/R7) an
 open invoice.
 
-- billing contact and company pickers with search and "create new" (ctrl+k, ctrl+o);
+- billing contact and company pickers with search and "create new" (ctrl+b, ctrl+o);
 - currency, invoice date, due date (empty = invoice date + the workspace's payment terms);
 - line items grid: ``+``/insert add · enter edit · ctrl+d duplicate · delete remove ·
   ``[``/``]`` (or alt+↑/↓) reorder; quantities and prices typed the way the invoice's locale writes
   them ("1 234,50" in fr_FR) — or with a dot;
 - invoice-level discounts, fees and extra taxes (same keys on their grid);
-- PO number, comments (ctrl+e opens ``$EDITOR``), allow partial payments;
+- PO number, comments (ctrl+g opens ``$EDITOR``), allow partial payments;
 - totals recomputed live with the one R18 function (``compute_totals``);
 - ctrl+s saves, ctrl+f saves and finalizes a draft (the confirmation shows the number it will
   get); a finalized edit sends the version it started from, so a payment that succeeded meanwhile
@@ -165,10 +165,10 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
         Binding("ctrl+s", "save", "Save", id="editor.save", priority=True),
         Binding("ctrl+f", "finalize", "Save & finalize", id="editor.finalize", priority=True),
         Binding("escape", "leave", "Cancel", id="editor.cancel"),
-        Binding("ctrl+k", "pick_contact", "Billing contact", id="editor.contact"),
+        Binding("ctrl+b", "pick_contact", "Billing contact", id="editor.contact"),
         Binding("ctrl+o", "pick_company", "Company", id="editor.company"),
         Binding("ctrl+l", "add_row('lines')", "Add line", id="editor.add_line"),
-        Binding("ctrl+e", "external_editor", "$EDITOR", show=False, id="editor.external"),
+        Binding("ctrl+g", "external_editor", "$EDITOR", show=False, id="editor.external"),
     ]
 
     def __init__(self, invoice_id: int | None = None) -> None:
@@ -195,7 +195,7 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
                     yield FieldError(id="error-currency")
             with Horizontal(classes="editor-row"):
                 with Vertical(classes="editor-field"):
-                    yield Label("Billing contact (ctrl+k)")
+                    yield Label("Billing contact (ctrl+b)")
                     yield Button("Pick a contact…", id="editor-contact", classes="picker-button")
                 with Vertical(classes="editor-field"):
                     yield Label("Company (ctrl+o)")
@@ -217,7 +217,7 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
             yield LinesTable(id="lines-table", cursor_type="row")
             yield Label("Discounts, fees and taxes  (+ add · enter edit · del remove)", classes="editor-section")
             yield AdjustmentsTable(id="adjustments-table", cursor_type="row")
-            yield Label("Comments shown to the buyer (ctrl+e opens $EDITOR)", classes="editor-section")
+            yield Label("Comments shown to the buyer (ctrl+g opens $EDITOR)", classes="editor-section")
             yield TextArea(id="editor-comments")
             yield Checkbox("Allow partial payments", id="editor-partial")
             yield Static("", id="editor-totals")

@@ -131,15 +131,31 @@ class InvoiceScreen(ServiceCalls, Screen[None]):
         overdue.update(f" Overdue {view.days_overdue} d " if view.overdue else "")
         overdue.display = view.overdue
         amounts = Text()
-        if view.status != "draft":
+        if view.status == "open":
             amounts.append(f"Balance {view.balance_text}", style="bold")
             amounts.append(f" of {view.billed_text}")
+        elif view.status == "paid":
+            amounts.append(f"Paid in full {view.billed_text}", style="bold")
+        elif view.status == "voided":
+            amounts.append(f"Voided · billed {view.billed_text}")
         else:
             amounts.append(f"Billed {view.billed_text}")
         self.query_one("#invoice-amounts", Static).update(amounts)
         self.query_one("#invoice-markdown", Markdown).update(view.markdown)
         for card in (AboutCard, PaymentsCard, ContactsCard, CompaniesCard, HistoryCard):
             self.query_one(card).show(view)
+        self.refresh_bindings()
+
+    # the footer shows e/p/s only when the action is one of this invoice's (R4/R5); a disabled one
+    # stays bound so that pressing it says why it is not allowed now
+    _ACTION_KEYS = {"edit", "record_payment", "send_email"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run" and parameters and parameters[0] in self._ACTION_KEYS:
+            if self.view is None:
+                return False
+            return any(a.id == parameters[0] for a in self.view.actions)
+        return True
 
     # ---- navigation ---------------------------------------------------------------------------
     def action_back(self) -> None:

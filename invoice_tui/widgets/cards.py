@@ -22,8 +22,9 @@ class Card(Collapsible):
 
     def focus_card(self) -> None:
         self.collapsed = False
-        target = self.query(DataTable).first() if self.query(DataTable) else None
-        (target or self.query_one("CollapsibleTitle")).focus()
+        tables = [t for t in self.query(DataTable) if t.display]
+        (tables[0] if tables else self.query_one("CollapsibleTitle")).focus()
+        self.scroll_visible()
 
     def show(self, view: InvoiceView) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -63,6 +64,7 @@ class PaymentsCard(Card):
         table.clear()
         for p in view.payments:
             table.add_row(str(p.id), p.amount, p.date, p.method, p.source, p.state, key=str(p.id))
+        table.display = bool(view.payments)
         self.title = f"Payments ({len(view.payments)}) (2)"
         self.query_one("#payments-empty", Static).update(
             "No payment yet." if not view.payments else "enter open · d delete a manual payment")

@@ -1,0 +1,191 @@
+"""Pilot tests of the invoice editor: new drafts, locale numbers, the line grid, adjustments,
+finalizing (R2, R3), finalized edits (R6, R7) — the database asserted afterwards."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from textual.widgets import DataTable, Input, Static
+
+from invoice_tui.db.models import Adjustment, Invoice, LineItem
+from test_invoice_support import (app_for, contact, draft, inv, invoices, kinds, notifications, open_invoice,
+                                  set_setting, settle, type_text, workspace)
+
+
+async def open_editor(pilot, app, invoice_id):
+    from invoice_tui.screens.editor import EditorScreen
+
+    await settle(pilot, app)
+    app.push_screen(EditorScreen(invoice_id))
+    await settle(pilot, app)
+    return app.screen
+
+
+def lines_of(invoice_id):
+    return list(LineItem.select().where(LineItem.invoice == invoice_id).order_by(LineItem.position))
+
+
+async def test_r1_new_draft_with_french_numbers_and_live_totals(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    set_setting(ctx, "locale", "fr_FR")
+    contact(ctx)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot, app, None)
+        assert editor.query_one("#editor-currency", Input).value == "EUR"
+        await type_text(pilot, "Mission mars")
+        await pilot.press("ctrl+b")
+        await settle(pilot, app)
+        await type_text(pilot, "bob")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+l")
+        await settle(pilot, app)
+        await type_text(pilot, "Conseil")
+        modal = app.screen
+        modal.query_one("#line-quantity", Input).value = "2,5"
+        modal.query_one("#line-tax", Input).value = "20"
+        modal.query_one("#line-price", Input).focus()
+        await type_text(pilot, "1 234,50")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.screen is editor
+        totals = str(editor.query_one("#editor-totals", Static).render())
+        assert "3\u202f086,25\u00a0€" in totals and "3\u202f703,50\u00a0€" in totals  # 2.5 × 1234.50, + 20 % tax
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "InvoiceScreen"
+    row = Invoice.get()
+    assert (row.status, row.title, row.contact_email, row.billed_minor) == ("draft", "Mission mars",
+                                                                           "bob@example.com", 370350)
+    (line,) = lines_of(row.id)
+    assert (line.name, line.quantity, line.unit_price_minor, line.tax_rate) == ("Conseil", Decimal("2.5"), 123450,
+                                                                               Decimal(20))
+    assert row.due_date.isoformat() == "2026-04-15"  # invoice date + the 30-day payment terms
+
+
+async def test_editor_bad_currency_is_refused_beside_the_field(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot, app, None)
+        editor.query_one("#editor-currency", Input).value = "XYZ"
+        await settle(pilot, app)
+        assert "not an ISO 4217 currency" in str(editor.query_one("#error-currency", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is editor
+        assert "not an ISO 4217 currency" in str(editor.query_one("#editor-error", Static).render())
+    assert Invoice.select().count() == 0
+
+
+async def test_editor_line_grid_duplicate_reorder_remove_and_discount(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    d = draft(ctx, contact(ctx).id)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot, app, d.id)
+        table = editor.query_one("#lines-table", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("ctrl+d")  # Consulting, Consulting, Travel
+        await pilot.press("right_square_bracket")  # move the copy below Travel
+        await pilot.press("right_square_bracket")
+        assert [str(table.get_row_at(n)[1]) for n in range(3)] == ["Consulting", "Travel", "Consulting"]
+        table.move_cursor(row=0)
+        await pilot.press("delete")
+        assert table.row_count == 2
+        adjustments = editor.query_one("#adjustments-table", DataTable)
+        adjustments.focus()
+        await pilot.press("plus")
+        await settle(pilot, app)
+        app.screen.query_one("#adj-label", Input).value = "Loyalty"
+        app.screen.query_one("#adj-value", Input).focus()
+        await type_text(pilot, "10%")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert adjustments.row_count == 1
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is not editor
+    assert [li.name for li in lines_of(d.id)] == ["Travel", "Consulting"]
+    (adj,) = Adjustment.select().where(Adjustment.invoice == d.id)
+    assert (adj.kind, adj.label, adj.is_percent, adj.value) == ("discount", "Loyalty", True, Decimal(10))
+    assert "edited" in kinds(d.id)
+
+
+async def test_r2_finalize_from_editor_shows_the_number(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    d = draft(ctx, contact(ctx).id)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot, app, d.id)
+        assert "INV-1001" in str(editor.query_one("#editor-finalize").label)
+        await pilot.press("ctrl+f")
+        await settle(pilot, app)
+        assert "It will get the number INV-1001" in str(app.screen.query_one("#dialog-message", Static).render())
+        await pilot.click("#confirm")
+        await settle(pilot, app)
+        assert any("finalized as INV-1001" in n for n in notifications(app))
+    row = inv(d.id)
+    assert (row.status, row.number) == ("open", "INV-1001")
+
+
+async def test_r2_finalize_without_contact_saves_draft_and_says_why(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    d = draft(ctx)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_editor(pilot, app, d.id)
+        await pilot.press("ctrl+f")
+        await settle(pilot, app)
+        await pilot.click("#confirm")
+        await settle(pilot, app)
+        assert any("Finalizing needs a billing contact" in n for n in notifications(app))
+    assert inv(d.id).status == "draft"
+
+
+async def test_r6_finalized_edit_refused_while_setting_off(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    i = open_invoice(ctx, contact(ctx).id)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_editor(pilot, app, i.id)
+        assert type(app.screen).__name__ != "EditorScreen"
+        assert any("allow_edit_finalized" in n for n in notifications(app))
+
+
+async def test_r6_finalized_edit_then_offer_to_notify(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    set_setting(ctx, "allow_edit_finalized", "true")
+    i = open_invoice(ctx, contact(ctx).id)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot, app, i.id)
+        assert editor.query_one("#editor-currency", Input).disabled  # frozen (R2)
+        editor.query_one("#editor-po", Input).value = "PO-77"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert "Notify the customer?" in str(app.screen.query_one("#dialog-title").render())
+        await pilot.click("#cancel")
+        await settle(pilot, app)
+    row = inv(i.id)
+    assert (row.po_number, row.number, row.status) == ("PO-77", "INV-1001", "open")
+
+
+async def test_r7_conflict_when_invoice_changed_under_the_editor(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    set_setting(ctx, "allow_edit_finalized", "true")
+    i = open_invoice(ctx, contact(ctx).id)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot, app, i.id)
+        invoices.edit_invoice(ctx, i.id, {"po_number": "OTHER"})  # another user saves first
+        editor.query_one("#editor-title", Input).value = "Mine"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is editor
+        assert "changed while you were editing" in str(editor.query_one("#editor-error", Static).render())
+    row = inv(i.id)
+    assert (row.title, row.po_number) == ("", "OTHER")
