@@ -330,10 +330,21 @@ def list_payments(applied: bool | None = None, state: str | None = None, search:
     return list(q)
 
 
-def payment_record(p: Payment) -> dict:
-    inv = Invoice.get_or_none(Invoice.id == p.invoice_id) if p.invoice_id else None
-    contact = Contact.get_or_none(Contact.id == p.contact_id) if p.contact_id else None
+def payment_record(p: Payment, numbers: dict[int, str | None] | None = None,
+                   emails: dict[int, str] | None = None) -> dict:
+    """A payment as the CLI's JSON. Listing many: pass ``numbers`` (invoice id → number) and
+    ``emails`` (contact id → email) read per batch, so no query runs per payment."""
+    if numbers is not None:
+        number = numbers.get(p.invoice_id) if p.invoice_id else None
+    else:
+        inv = Invoice.get_or_none(Invoice.id == p.invoice_id) if p.invoice_id else None
+        number = inv.number if inv else None
+    if emails is not None:
+        email = emails.get(p.contact_id) if p.contact_id else None
+    else:
+        contact = Contact.get_or_none(Contact.id == p.contact_id) if p.contact_id else None
+        email = contact.email if contact else None
     return {"id": p.id, "amount": plain(from_minor(p.amount_minor, p.currency)), "currency": p.currency,
             "date": p.date.isoformat(), "method": p.method, "reference": p.reference, "note": p.note,
-            "source": p.source, "state": p.state, "contact_email": contact.email if contact else None,
-            "invoice_id": p.invoice_id, "invoice_number": inv.number if inv else None}
+            "source": p.source, "state": p.state, "contact_email": email,
+            "invoice_id": p.invoice_id, "invoice_number": number}
