@@ -30,6 +30,10 @@ class Data:
 
 @pytest.fixture
 def data(ws, admin) -> Data:
+    return build_data(admin)
+
+
+def build_data(admin) -> Data:
     ada = people.add_contact(admin, {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"})
     eve = people.add_contact(admin, {"email": "eve@example.com", "first_name": "=HYPERLINK(\"x\")", "last_name": ""})
     acme = people.add_company(admin, {"name": "Acme"})

@@ -1,0 +1,235 @@
+"""The export dialog (R22): ``x`` on the index, or "Invoices: Export…" in the palette.
+
+It exports what the index shows — the current filters, quick search and sort, and either the
+view's columns or every property — as CSV or XLSX, with column headers (and choice values) in
+English, French, German or Spanish, optionally with lists of associated contacts, companies,
+payments and line items. The export runs in a thread worker (the UI stays responsive); a
+progress bar shows rows done / total; Escape or the Cancel button stops it, and a cancelled export
+leaves no file behind. At the end a notification gives the file's full path, and the folder is
+remembered for the user's next export.
+
+The dialog returns the :class:`ExportResult`, or None when closed or cancelled.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
+
+from invoice_tui.domain import catalogue
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.filters import FilterSet
+from invoice_tui.exports import labels
+from invoice_tui.exports.service import (DEFAULT_ASSOCIATION_LIMIT, ExportCancelled, ExportOptions, ExportResult,
+                                         default_folder, default_name, remember_folder, run_export)
+from invoice_tui.widgets.invoice_inputs import FieldError
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español"}
+ASSOCIATION_NAMES = {"contacts": "Contacts", "companies": "Companies", "payments": "Payments",
+                     "line_items": "Line items"}
+
+
+class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
+    """Export the current view (R22)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="export.cancel"),
+        Binding("ctrl+e", "start", "Export", id="export.start"),
+    ]
+
+    class Progress(Message):
+        """Rows done / total, posted by the export worker."""
+
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
+    def __init__(self, filters: FilterSet | None = None, sort: str | None = None, columns: list[str] | None = None,
+                 view_name: str | None = None, search: str = "", *, folder: str | None = None,
+                 sheet_row_limit: int | None = None, batch_size: int | None = None) -> None:
+        super().__init__()
+        self.filters = filters.model_copy(deep=True) if filters is not None else FilterSet()
+        self.sort = sort
+        self.columns = list(columns) if columns else list(catalogue.DEFAULT_COLUMNS)
+        self.view_name = view_name
+        self.search = search or ""
+        self.initial_folder = folder
+        self.tuning = {k: v for k, v in (("sheet_row_limit", sheet_row_limit), ("batch_size", batch_size)) if v}
+        self.cancel_event = threading.Event()
+        self.running = False
+        self._last_progress = 0.0
+
+    # ---- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        what = self.view_name or "All invoices"
+        summary = self.filters.summary() if self.filters.count else "no filters"
+        if self.search:
+            summary += f", search “{self.search}”"
+        with Vertical(id="export-dialog"):
+            yield Label(f"Export — {what} ({summary})", id="export-title", markup=False)
+            with VerticalScroll(id="export-form"):
+                yield Label("Export name (the file name)")
+                yield Input(default_name(self.view_name, ctx.today()), id="export-name")
+                with Horizontal(classes="export-row"):
+                    with Vertical():
+                        yield Label("Format")
+                        yield Select([("CSV", "csv"), ("Excel (XLSX)", "xlsx")], value="csv", allow_blank=False,
+                                     id="export-format")
+                    with Vertical():
+                        yield Label("Column headers")
+                        yield Select([(name, code) for code, name in LANGUAGE_NAMES.items()], value="en",
+                                     allow_blank=False, id="export-lang")
+                    with Vertical():
+                        yield Label("Status and other choices")
+                        yield Select([("Translated labels", "labels"), ("Internal values", "internal")],
+                                     value="labels", allow_blank=False, id="export-values")
+                with Horizontal(classes="export-row"):
+                    with Vertical():
+                        yield Label("Properties")
+                        yield Select([(f"This view's columns ({len(self.columns)})", "view"),
+                                      (f"All properties ({len(catalogue.PROPERTIES)})", "all")],
+                                     value="view", allow_blank=False, id="export-properties")
+                    with Vertical():
+                        yield Label("Associated records per invoice")
+                        yield Select([(f"Up to {DEFAULT_ASSOCIATION_LIMIT:,}", "capped"), ("All", "all")],
+                                     value="capped", allow_blank=False, id="export-assoc-limit")
+                yield Label("Include the names of associated")
+                with Horizontal(classes="export-row", id="export-assocs"):
+                    for key, name in ASSOCIATION_NAMES.items():
+                        yield Checkbox(name, False, id=f"export-assoc-{key}")
+                yield Label("Destination folder")
+                yield Input(self.initial_folder or "", id="export-folder", placeholder="the current directory")
+                yield FieldError(id="export-folder-error")
+            yield ProgressBar(total=None, show_eta=False, id="export-progress")
+            yield Static("", id="export-status", markup=False)
+            yield FieldError(id="export-error", classes="form-error")
+            with Horizontal(id="export-buttons"):
+                yield Button("Cancel", id="export-cancel")
+                yield Button("Export", id="export-start", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-progress", ProgressBar).display = False
+        self.query_one("#export-name", Input).focus()
+        if not self.initial_folder:
+            ctx = self.app.ctx  # type: ignore[attr-defined]
+            self.call_service(default_folder, ctx, done=self._folder_loaded, group="export-folder")
+
+    def _folder_loaded(self, folder: str) -> None:
+        field = self.query_one("#export-folder", Input)
+        if not field.value:
+            field.value = folder
+
+    # ---- the form ------------------------------------------------------------------------------
+    def options(self) -> ExportOptions:
+        assocs = [key for key in ASSOCIATION_NAMES if self.query_one(f"#export-assoc-{key}", Checkbox).value]
+        return ExportOptions(
+            format=self.query_one("#export-format", Select).value,
+            name=self.query_one("#export-name", Input).value,
+            lang=self.query_one("#export-lang", Select).value,
+            values=self.query_one("#export-values", Select).value,
+            properties=self.query_one("#export-properties", Select).value,
+            view_name=self.view_name, columns=self.columns, filters=self.filters, sort=self.sort,
+            search=self.search, associations=assocs,
+            association_limit=None if self.query_one("#export-assoc-limit", Select).value == "all"
+            else DEFAULT_ASSOCIATION_LIMIT,
+            folder=self.query_one("#export-folder", Input).value.strip() or None, **self.tuning)
+
+    @on(Button.Pressed, "#export-start")
+    @on(Input.Submitted)
+    def action_start(self) -> None:
+        if self.running:
+            return
+        for error in ("#export-error", "#export-folder-error"):
+            self.query_one(error, FieldError).update("")
+        try:
+            options = self.options()
+        except (ValueError, InvoiceTuiError) as exc:
+            self.query_one("#export-error", FieldError).update(str(exc))
+            return
+        self.running = True
+        self.cancel_event.clear()
+        self._set_busy(True)
+        self.query_one("#export-status", Static).update("Counting invoices…")
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        self.call_service(self._export, ctx, options, done=self._exported, failed=self._failed,
+                          group="export", exclusive=True)
+
+    def _export(self, ctx, options: ExportOptions) -> ExportResult | None:
+        """Runs in the worker thread; None when the user cancelled (a normal outcome)."""
+        try:
+            result = run_export(ctx, options, progress=self._post_progress, cancel=self.cancel_event)
+        except ExportCancelled:
+            return None
+        remember_folder(ctx, result.path.parent)
+        return result
+
+    def _post_progress(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == 0 or done >= total or now - self._last_progress >= 0.1:
+            self._last_progress = now
+            self.post_message(self.Progress(done, total))
+
+    def on_export_dialog_progress(self, message: Progress) -> None:
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=max(message.total, 1), progress=message.done)
+        self.query_one("#export-status", Static).update(
+            f"{message.done:,} / {message.total:,} rows" + (" — Escape cancels" if self.running else ""))
+
+    def _exported(self, result: ExportResult | None) -> None:
+        self.running = False
+        if result is None:
+            self.app.notify(ExportCancelled().message, title="Export cancelled", severity="warning")
+            self.dismiss(None)
+            return
+        rows = f"{result.rows:,} invoice{'s' if result.rows != 1 else ''}"
+        sheets = f" on {result.sheets} sheets" if result.sheets > 1 else ""
+        self.app.notify(f"Exported {rows}{sheets} to {result.path}", title="Export done", timeout=12)
+        if result.truncated_cells:
+            self.app.notify(f"{result.truncated_cells} association cell(s) were longer than Excel's 32,767 "
+                            "characters and were cut; export CSV for the full lists.", severity="warning",
+                            timeout=12)
+        self.dismiss(result)
+
+    def _failed(self, error: InvoiceTuiError) -> None:
+        self.running = False
+        self._set_busy(False)
+        self.query_one("#export-status", Static).update("")
+        target = "#export-folder-error" if error.field in ("folder", "out") else "#export-error"
+        self.query_one(target, FieldError).update(error.message)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.query_one("#export-form").disabled = busy
+        self.query_one("#export-start", Button).disabled = busy
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.display = busy
+        if busy:
+            bar.update(total=None, progress=0)
+
+    # ---- cancel --------------------------------------------------------------------------------
+    @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        if self.running:
+            self.cancel_event.set()
+            self.query_one("#export-status", Static).update("Cancelling…")
+            return
+        self.dismiss(None)
+
+    @property
+    def folder(self) -> Path | None:
+        text = self.query_one("#export-folder", Input).value.strip()
+        return Path(text) if text else None
+
+
+__all__ = ["ExportDialog", "LANGUAGE_NAMES"]
