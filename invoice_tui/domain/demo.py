@@ -578,9 +578,16 @@ class _Generator:
             country = rng.choices(countries, weights)[0]
             c = _COUNTRIES[country]
             base = f"{rng.choice(c['last'])} {rng.choice(c['acts'])}"
-            name = f"{base} {rng.choice(c['legal'])}"
-            while name in taken:
-                name = f"{rng.choice(c['last'])} & {base} {rng.choice(c['legal'])}"
+            legal = rng.choice(c["legal"])
+            name = f"{base} {legal}"
+            if name in taken:  # company names stay unique (the CLI finds companies by name)
+                name = f"{rng.choice(c['last'])} & {base} {legal}"
+            if name in taken:
+                name = f"{base} {rng.choice(c['cities'])[1]} {legal}"
+            k = 1
+            while name in taken:  # a finite list of names: number the rest
+                k += 1
+                name = f"{base} {legal} {k}"
             taken.add(name)
             cid += 1
             domain = f"{_ascii(base)[:30]}{cid}.{c['tld']}" if rng.random() < 0.9 else ""
