@@ -123,7 +123,7 @@ def _record(inv, ctx, *, full: bool = False) -> dict[str, Any]:
 def _summary(inv) -> str:
     due = f", due {inv.due_date.isoformat()}" if inv.due_date else ""
     return (f"{_label(inv)} ({inv.status}): {money(inv.billed_minor, inv.currency, inv.locale, minor=True)} billed, "
-            f"{money(inv.balance_minor, inv.currency, inv.locale, minor=True)} due{due}")
+            f"balance {money(inv.balance_minor, inv.currency, inv.locale, minor=True)}{due}")
 
 
 def _show_text(inv, rec: dict[str, Any]) -> str:

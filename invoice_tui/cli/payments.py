@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from invoice_tui.cli._common import command, contact_id, group, money, parse_date, session, table
+from invoice_tui.cli._common import command, contact_id, group, money, parse_date, session, stream_json, table
 from invoice_tui.domain.errors import BadInput
 
 
-def _pay_text(p) -> str:
-    from invoice_tui.domain.settings import load_settings
+def _pay_text(p, locale: str | None = None) -> str:
+    if locale is None:
+        from invoice_tui.domain.settings import load_settings
 
-    return money(p.amount_minor, p.currency, load_settings().locale, minor=True)
+        locale = load_settings().locale
+    return money(p.amount_minor, p.currency, locale, minor=True)
 
 
 def _invoice_line(inv) -> str:
@@ -127,31 +129,51 @@ def _set_state(args, out) -> int:
     return 0
 
 
+BATCH = 1000
+
+
+def _records(rows):
+    """``payment_record`` per payment, with invoice numbers and contact emails read per batch."""
+    from itertools import islice
+
+    from invoice_tui.db.models import Contact, Invoice
+    from invoice_tui.domain import payments
+
+    it = iter(rows)
+    while chunk := list(islice(it, BATCH)):
+        inv_ids = {p.invoice_id for p in chunk if p.invoice_id}
+        contact_ids = {p.contact_id for p in chunk if p.contact_id}
+        numbers = {i.id: i.number for i in Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.in_(inv_ids))} \
+            if inv_ids else {}
+        emails = {c.id: c.email for c in Contact.select(Contact.id, Contact.email).where(Contact.id.in_(contact_ids))} \
+            if contact_ids else {}
+        for p in chunk:
+            yield p, payments.payment_record(p, numbers, emails)
+
+
 def _list(args, out) -> int:
     from invoice_tui.domain import payments
+    from invoice_tui.domain.permissions import require
+    from invoice_tui.domain.settings import load_settings
 
     if args.limit is not None and args.limit < 1:
         raise BadInput("--limit takes a number of at least 1.", field="limit")
     applied = True if args.applied else False if args.unapplied else None
-    with session(args) as (_ws, ctx):
-        from invoice_tui.domain.permissions import require
-
+    with session(args) as (ws, ctx):
         require(ctx, "view")
-        rows = payments.list_payments(applied=applied, state=args.state, search=args.search or "",
-                                      limit=args.limit)
-        records = [payments.payment_record(p) for p in rows]
-
-        def text() -> str:
-            if not rows:
-                return "No payments."
-            body = [(r["id"], r["date"], _pay_text(p), r["method"], r["source"], r["state"],
+        with ws.db.atomic():  # one consistent read
+            rows = payments.list_payments(applied=applied, state=args.state, search=args.search or "",
+                                          limit=args.limit)
+            if out.as_json:
+                stream_json(out, (rec for _p, rec in _records(rows)))
+                return 0
+            locale = load_settings().locale
+            body = [(r["id"], r["date"], _pay_text(p, locale), r["method"], r["source"], r["state"],
                      r["invoice_number"] or (f"draft #{r['invoice_id']}" if r["invoice_id"] else "unapplied"),
                      r["contact_email"] or "", r["reference"])
-                    for p, r in zip(rows, records)]
-            return table(("Id", "Date", "Amount", "Method", "Source", "State", "Invoice", "Contact", "Reference"),
-                         body, right=(0, 2))
-
-        out.result(records, text)
+                    for p, r in _records(rows)]
+        out.result([], table(("Id", "Date", "Amount", "Method", "Source", "State", "Invoice", "Contact", "Reference"),
+                             body, right=(0, 2)) if body else "No payments.")
     return 0
 
 

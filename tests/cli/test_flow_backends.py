@@ -58,12 +58,24 @@ def test_list_in_batches_equals_show_on_both_backends(any_cli, monkeypatch):
                      "ada@example.com", user=user)
         if cur != "GBP":
             cli.ok("invoices", "finalize", str(inv["id"]), user=user)
+    from invoice_tui.cli import payments as payments_cli
+
+    monkeypatch.setattr(payments_cli, "BATCH", 2)
+    for number in ("INV-1001", "INV-1002", "INV-1003"):
+        billed = cli.ok("invoices", "show", number)["balance_due"]
+        cli.ok("payments", "record", number, "--amount", billed)
+    cli.ok("payments", "add", "--amount", "3", "--currency", "EUR", "--contact", "ada@example.com")
+    pays = cli.ok("payments", "list")
+    assert [(p["invoice_number"], p["contact_email"]) for p in pays] == [
+        (None, "ada@example.com"), ("INV-1003", "ada@example.com"), ("INV-1002", "ada@example.com"),
+        ("INV-1001", "ada@example.com")]
     listed = cli.ok("invoices", "list", "--sort", "id")
     assert [r["owner"] for r in listed] == ["ann", "bob", "ann", "bob", "bob"]
     for rec in listed:
         shown = cli.ok("invoices", "show", str(rec["id"]))
-        for key in ("lines", "adjustments", "payments"):
+        assert shown.pop("payments") == [p for p in pays if p["invoice_id"] == rec["id"]]
+        for key in ("lines", "adjustments"):
             shown.pop(key)
         assert rec == shown
     text = cli.ok("invoices", "list", "--filter", "status=open", as_json=False)
-    assert text.splitlines()[-1] == "4 invoices" and "¥" in text
+    assert text.splitlines()[-1] == "1 invoice" and "INV-1004" in text  # the others are paid now
