@@ -79,8 +79,14 @@ def all_property_ids() -> list[str]:
 # ---- SQL building blocks -----------------------------------------------------------------------
 def neutralised(node: pw.Node) -> pw.Node:
     """``'`` + text when the text starts with a formula character; NULL stays NULL."""
+    if not is_postgres():  # literal constants: SQLite evaluates bound parameters per row
+        return _template("CASE WHEN {x} GLOB '[-=+@\t\r]*' THEN '''' || {x} ELSE {x} END", x=node)
     first = pw.fn.substr(node, 1, 1)
     return pw.Case(None, [(first.in_(list(INJECTION_STARTS)), pw.Value("'").concat(node))], node)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def neutralise(text: str | None) -> str | None:
@@ -119,7 +125,7 @@ def iso_text(node: pw.Node, with_time: bool) -> pw.Node:
     if is_postgres():
         return pw.fn.to_char(node, 'YYYY-MM-DD"T"HH24:MI:SS' if with_time else "YYYY-MM-DD")
     if with_time:  # stored as 'YYYY-MM-DD HH:MM:SS'
-        return pw.fn.replace(node, " ", "T")
+        return _template("replace({x}, ' ', 'T')", x=node)
     return node  # stored as 'YYYY-MM-DD'
 
 
@@ -139,6 +145,12 @@ def choice_text(col: ExportColumn, node: pw.Node, lang: str | None) -> pw.Node:
     def label(value: str) -> str:
         return value if lang is None else (table[value].get(lang) or table[value]["en"])
 
+    if not is_postgres():  # literal constants, as in neutralised()
+        if col.prop.choices == BOOLEAN_CHOICES:
+            return _template(f"CASE WHEN {{x}} THEN {_literal(label('true'))} ELSE {_literal(label('false'))} END",
+                             x=node)
+        whens = "".join(f" WHEN {_literal(v)} THEN {_literal(label(v))}" for v in table)
+        return _template(f"CASE {{x}}{whens} ELSE {{x}} END", x=node)
     if col.prop.choices == BOOLEAN_CHOICES:
         return pw.Case(None, [(node, label("true"))], label("false"))
     return pw.Case(node, [(value, label(value)) for value in table], node)
