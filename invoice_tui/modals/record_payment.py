@@ -73,7 +73,8 @@ def find_unapplied_rows(currency: str, query: str, locale: str) -> list[Unapplie
 
 
 class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.payment.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.payment.cancel"),
+                Binding("ctrl+t", "switch_tab", "New / apply existing", id="invoice.payment.switch_tab")]
 
     def __init__(self, target: PaymentTarget) -> None:
         super().__init__()
@@ -87,6 +88,8 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         with Vertical(id="payment-dialog", classes="invoice-modal"):
             yield Label(f"Record payment — {t.label} · balance due {balance}", classes="modal-title",
                         markup=False)
+            yield Static("ctrl+t switches between a new payment and applying an existing one · Escape cancels",
+                         classes="modal-hint")
             with TabbedContent(id="payment-tabs"):
                 with TabPane("New payment", id="tab-new"):
                     with VerticalScroll():
@@ -128,6 +131,11 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         table.add_columns("ID", "Date", "Amount", "Method", "Contact", "Reference")
         self.query_one("#payment-amount", Input).focus()
         self.search("")
+
+    def action_switch_tab(self) -> None:
+        tabs = self.query_one("#payment-tabs", TabbedContent)
+        tabs.active = "tab-apply" if tabs.active == "tab-new" else "tab-new"
+        self.query_one("#apply-search" if tabs.active == "tab-apply" else "#payment-amount", Input).focus()
 
     # ---- new payment -----------------------------------------------------------------------
     @on(Input.Changed, "#payment-amount")

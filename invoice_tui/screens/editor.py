@@ -418,6 +418,10 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
             out.append("   Total ")
             out.append(money(totals.billed, currency, loc), style="bold")
         self.query_one("#editor-totals", Static).update(out)
+        if self.state is not None:
+            heading = self.sub_title or ""
+            total = f" · total {money(totals.billed, currency, self.state.locale)}" if totals else ""
+            self.query_one("#editor-heading", Static).update(heading + total)
 
     def _cursor(self, which: str) -> int | None:
         table = self._table(which)
@@ -445,7 +449,7 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
                 self.dirty = True
                 index = rows.index(row) if which == "lines" else self._ordered_adjustments().index(row)
                 self._refresh_tables(focus=(which, index))
-                self._table(which).focus()
+                self.call_after_refresh(self._table(which).focus)
 
         self.app.push_screen(self._edit_modal(which, None), added)
 
