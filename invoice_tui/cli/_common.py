@@ -15,8 +15,8 @@ import unicodedata
 from decimal import Decimal
 from typing import Any, Iterator, Sequence
 
-from invoice_tui.cli import ArgumentParser, add_common, open_context
-from invoice_tui.domain.errors import BadInput, InvoiceTuiError
+from invoice_tui.cli import ArgumentParser, open_context
+from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import format_money, from_minor, parse_decimal
 from invoice_tui.domain.text import safe
 
@@ -263,5 +263,6 @@ def pairs(items: Sequence[tuple[str, Any]]) -> str:
     return "\n".join(f"{k + ':':<{width + 1}} {safe(str(v))}" for k, v in items)
 
 
-__all__ = ["CliParser", "InvoiceTuiError", "add_common", "command", "group", "session", "split_spec",
-           "parse_line", "parse_adjustment", "parse_tax", "parse_date", "table", "pairs", "money", "safe"]
+__all__ = ["CliParser", "add_common_json", "command", "group", "session", "split_spec", "parse_line",
+           "parse_adjustment", "parse_tax", "parse_date", "contact_id", "company_id", "money", "width", "table",
+           "stream_json", "pairs", "safe"]
