@@ -254,7 +254,12 @@ class _Table:
         self.columns = known + extra_cols
         self.extra = tuple(extra_vals)
         self.count = 0
-        self.name = model._meta.table_name
+
+    @classmethod
+    def raw(cls, name: str, columns: list[str]) -> "_Table":
+        table = cls.__new__(cls)
+        table.model, table.name, table.columns, table.extra, table.count = None, name, columns, (), 0
+        return table
 
 
 # Leading index columns whose values the generator writes in increasing order (per table).
@@ -278,6 +283,7 @@ class _Writer:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._indexes: list[str] = []
+        self._temps: list[str] = []
         self._conn = None
 
     # -- indexes --
@@ -331,14 +337,45 @@ class _Writer:
                 except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                     self._error = exc
 
-    def finish(self) -> None:
+    def drain(self) -> None:
+        """Wait until every queued row is written (the thread ends)."""
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
             self._thread = self._queue = None
         if self._error is not None:
             raise self._error
+
+    def finish(self) -> None:
+        self.drain()
         self._rebuild_indexes()
+
+    def create_temp(self, name: str, columns: str) -> _Table:
+        """A temporary table for this transaction (dropped at the end of :func:`generate`)."""
+        suffix = " ON COMMIT DROP" if self.pg else ""
+        self.db.execute_sql(f"CREATE TEMP TABLE {name} ({columns}){suffix}")
+        self._temps.append(name)
+        plain_columns = columns.split(", PRIMARY KEY")[0]
+        return _Table.raw(name, [c.split()[0] for c in plain_columns.split(",")])
+
+    def drop_temps(self) -> None:
+        while self._temps:
+            name = self._temps.pop()
+            self.db.execute_sql(f"DROP TABLE IF EXISTS {name}")
+
+    def insert_select(self, table: _Table, exprs: dict[str, str], source: str) -> int:
+        """``INSERT INTO table (...) SELECT ... source`` — rows built by the database itself; ids
+        come from the table's own sequence (in the ``ORDER BY`` of ``source``)."""
+        self.fix_sequence(table.model)
+        cols = [c for c in table.columns if c in exprs] + [c for c in table.columns if c not in exprs and c != "id"]
+        extra = dict(zip(table.columns[len(table.columns) - len(table.extra):], table.extra))
+        select = [exprs[c] for c in cols if c in exprs] + [self.db.param for c in cols if c not in exprs]
+        params = [extra[c] for c in cols if c not in exprs]
+        col_sql = ", ".join(f'"{c}"' for c in cols)
+        cursor = self.db.execute_sql(f'INSERT INTO "{table.name}" ({col_sql}) SELECT {", ".join(select)} {source}',
+                                     params)
+        table.count += cursor.rowcount
+        return cursor.rowcount
 
     def write(self, table: _Table, rows: list[tuple]) -> None:
         if not rows:
@@ -373,11 +410,12 @@ class _Writer:
         return model.select(pw.fn.COALESCE(pw.fn.MAX(model.id), 0)).scalar() or 0
 
     def fix_sequence(self, model) -> None:
-        if self.pg:
+        """PostgreSQL: the id sequence continues after the ids given here (SQLite needs nothing)."""
+        if self.pg and model is not None:
             name = model._meta.table_name
             self.db.execute_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
-                f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM \"{name}\"), 1))")
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM \"{name}\"), false)")
 
 
 def _copy_value(v) -> str:
@@ -396,7 +434,8 @@ def _copy_value(v) -> str:
 
 # ---- templates (the one R18 function, computed once per template) ---------------------------
 class _Template:
-    __slots__ = ("lines", "adjustments", "subtotal", "discount", "fee", "tax", "billed", "billed_text", "title")
+    __slots__ = ("lines", "adjustments", "subtotal", "discount", "fee", "tax", "billed", "billed_text", "title",
+                 "gid")
 
     def __init__(self, lines, adjustments, totals, currency, title) -> None:
         self.lines = lines  # tuples: (position, name, description, qty text, unit minor, kind, value, rate)
@@ -408,6 +447,7 @@ class _Template:
         self.billed = to_minor(totals.billed, currency)
         self.billed_text = plain(from_minor(self.billed, currency))
         self.title = title
+        self.gid = 0  # its number in the temporary template tables
 
 
 def _nice_price(rng: random.Random, low: float, high: float, currency: str) -> Decimal:
@@ -714,9 +754,29 @@ class _Generator:
                                   "due_date", "ref_id", "prev_hash", "hash"])
 
         inv_id0 = w.max_id(Invoice)
-        line_id, adj_id = w.max_id(LineItem), w.max_id(Adjustment)
-        ic_id, ico_id = w.max_id(InvoiceContact), w.max_id(InvoiceCompany)
         pay_id, rem_id, act_id = w.max_id(Payment), w.max_id(Reminder), w.max_id(Activity)
+
+        # Line items and adjustments are copies of the template's: the templates go into two
+        # temporary tables, each invoice's template number into a third, and the database copies
+        # the rows itself after the loop (INSERT … SELECT), as it does for the contact and
+        # company links — millions of rows that never pass through Python.
+        id_type = "BIGINT" if w.pg else "INTEGER"
+        tpl_line_t = w.create_temp("demo_tpl_line", "tpl INTEGER, position INTEGER, name TEXT, description TEXT, "
+                                   "quantity TEXT, unit_price_minor BIGINT, discount_kind TEXT, discount_value TEXT, "
+                                   "tax_rate TEXT, PRIMARY KEY (tpl, position)")
+        tpl_adj_t = w.create_temp("demo_tpl_adj", "tpl INTEGER, kind TEXT, position INTEGER, label TEXT, "
+                                  "is_percent BOOLEAN, value TEXT, tax_rate TEXT")
+        map_t = w.create_temp("demo_inv_tpl", f"invoice_id {id_type} PRIMARY KEY, tpl INTEGER")
+        gid = 0
+        tpl_lines, tpl_adjs = [], []
+        for cur_templates in templates.values():
+            for tpl in cur_templates:
+                gid += 1
+                tpl.gid = gid
+                tpl_lines += [(gid, *ln) for ln in tpl.lines]
+                tpl_adjs += [(gid, *a) for a in tpl.adjustments]
+        w.write(tpl_line_t, tpl_lines)
+        w.write(tpl_adj_t, tpl_adjs)
         head = ChainHead.get(ChainHead.name == "activity")
         prev_hash, act_count = head.hash, 0
 
@@ -773,7 +833,7 @@ class _Generator:
         iid = inv_id0
         w.start(t.name for t in (inv_t, line_t, adj_t, ic_t, ico_t, pay_t, rem_t, act_t))
         for start in range(0, n, CHUNK):
-            invs, lines, adjs, ics, icos, pays, rems, acts = [], [], [], [], [], [], [], []
+            invs, maps, pays, rems, acts = [], [], [], [], []
             # Link tokens as secrets.token_urlsafe(24) makes them (24 random bytes → 32 URL-safe
             # base64 characters), encoded a chunk at a time: 24 bytes are exactly 32 characters.
             pool = base64.urlsafe_b64encode(secrets.token_bytes(24 * CHUNK)).decode("ascii")
@@ -918,14 +978,7 @@ class _Generator:
                             stamp(o, minute + 20))
                 numbers_by_id[iid] = number
                 if contact is not None:
-                    ic_id += 1
-                    ics.append((ic_id, iid, contact[0]))
-                    company_id = contact[3]
-                    if company_id is not None:
-                        ico_id += 1
-                        icos.append((ico_id, iid, company_id))
-                    cname, cemail, company_name = contact[1], contact[2], contact[4]
-                    contact_id = contact[0]
+                    contact_id, cname, cemail, company_id, company_name = contact[:5]
                 else:
                     cname = cemail = company_name = ""
                     contact_id = company_id = None
@@ -934,17 +987,9 @@ class _Generator:
                              status, last_sent, payment_date, link, version, tpl.subtotal, tpl.discount, tpl.fee,
                              tpl.tax, billed, paid, billed - paid, cname, cemail, company_name, owner_name, created,
                              updated, finalized))
-                for ln in tpl.lines:
-                    line_id += 1
-                    lines.append((line_id, iid, *ln))
-                for a in tpl.adjustments:
-                    adj_id += 1
-                    adjs.append((adj_id, iid, *a))
+                maps.append((iid, tpl.gid))
             w.write(inv_t, invs)
-            w.write(line_t, lines)
-            w.write(adj_t, adjs)
-            w.write(ic_t, ics)
-            w.write(ico_t, icos)
+            w.write(map_t, maps)
             w.write(pay_t, pays)
             w.write(rem_t, rems)
             w.write(act_t, acts)
@@ -953,6 +998,20 @@ class _Generator:
                 numbers_by_id = {k: v for k, v in numbers_by_id.items() if k > iid - 400}
             if self.progress:
                 self.progress(min(start + CHUNK, n), n)
+        w.drain()
+        line_cols = ("position", "name", "description", "quantity", "unit_price_minor", "discount_kind",
+                     "discount_value", "tax_rate")
+        w.insert_select(line_t, {"invoice_id": "m.invoice_id", **{c: f"l.{c}" for c in line_cols}},
+                        "FROM demo_inv_tpl m JOIN demo_tpl_line l ON l.tpl = m.tpl ORDER BY m.invoice_id, l.position")
+        adj_cols = ("kind", "position", "label", "is_percent", "value", "tax_rate")
+        w.insert_select(adj_t, {"invoice_id": "m.invoice_id", **{c: f"a.{c}" for c in adj_cols}},
+                        "FROM demo_inv_tpl m JOIN demo_tpl_adj a ON a.tpl = m.tpl "
+                        "ORDER BY m.invoice_id, a.kind, a.position")
+        w.insert_select(ic_t, {"invoice_id": "id", "contact_id": "billing_contact_id"},
+                        f"FROM invoice WHERE id > {int(inv_id0)} AND billing_contact_id IS NOT NULL ORDER BY id")
+        w.insert_select(ico_t, {"invoice_id": "id", "company_id": "company_id"},
+                        f"FROM invoice WHERE id > {int(inv_id0)} AND company_id IS NOT NULL ORDER BY id")
+        w.drop_temps()
         w.finish()
 
         # A few unapplied payments (R9): some match an open balance exactly, some online.
