@@ -50,7 +50,7 @@ class FilterSidebar(Vertical):
     FilterSidebar #filter-message { color: $text-error; height: auto; }
     FilterSidebar #filter-hint { color: $text-muted; height: auto; }
     FilterSidebar Select { margin: 0; }
-    FilterSidebar Input { margin: 0; }
+    FilterSidebar Input { margin: 0; background: $surface; }
     FilterSidebar #filter-choices { height: auto; max-height: 8; }
     FilterSidebar #filter-buttons { height: auto; }
     FilterSidebar #filter-buttons Button { min-width: 10; margin-right: 1; }

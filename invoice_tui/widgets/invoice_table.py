@@ -197,17 +197,19 @@ class InvoiceTable(ScrollView, can_focus=True):
             self.error = error
 
     class PagesLoaded(Message):
-        def __init__(self, generation: int, total: int | None, pages: dict[int, Page]) -> None:
+        def __init__(self, generation: int, total: int | None, pages: dict[int, Page], exact: bool = True) -> None:
             super().__init__()
             self.generation = generation
             self.total = total
             self.pages = pages
+            self.exact = exact  # False: ``total`` is only the rows seen so far (the count follows)
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.query_ = views.IndexQuery()
         self.columns: list[Column] = make_columns(catalogue.DEFAULT_COLUMNS)
         self.total: int | None = None
+        self.counted = False  # is ``total`` the real count (or only the rows loaded so far)
         self.generation = 0
         self._pages: OrderedDict[int, Page] = OrderedDict()
         self._stale: dict[int, Page] = {}
@@ -241,6 +243,7 @@ class InvoiceTable(ScrollView, can_focus=True):
             self.scroll_to(0, 0, animate=False, immediate=True)
             if not keep_rows:
                 self.total = None
+                self.counted = False
         self._load(self.generation, self.query_, list(self.columns), self._visible_pages(),
                    self.cursor_row if keep_cursor else 0)
         self.refresh()
@@ -293,8 +296,31 @@ class InvoiceTable(ScrollView, can_focus=True):
     def _load(self, generation: int, query: views.IndexQuery, columns: list[Column], pages: list[int],
               cursor: int) -> None:
         ctx = self.ctx
+        worker = get_current_worker()
         try:
             with database.connection_context():
+                top = [p for p in sorted(set(pages)) if p >= 0]
+                if cursor < PAGE_SIZE and top and top[0] == 0 and top == list(range(len(top))):
+                    # Opening at the top: the first pages by keyset at once, the count after
+                    # (counting a million filtered rows may take a moment; the rows do not wait).
+                    fetched, after = {}, None
+                    today = ctx.today()
+                    for p in top:
+                        rows = views.page(ctx, query, after=after, limit=PAGE_SIZE)
+                        formatted, first, last = format_rows(rows, columns, today, self.locale)
+                        fetched[p] = Page(formatted, first, last)
+                        after = last
+                        if len(rows) < PAGE_SIZE:
+                            break
+                    seen = sum(len(pg.rows) for pg in fetched.values())
+                    complete = seen < len(top) * PAGE_SIZE
+                    self.post_message(self.PagesLoaded(generation, seen, fetched, exact=complete))
+                    if worker.is_cancelled:
+                        return
+                    total = seen if complete else views.count(ctx, query)
+                    self.post_message(self.Counted(self, total, query))
+                    self.post_message(self.PagesLoaded(generation, total, {}))
+                    return
                 total = views.count(ctx, query)
                 self.post_message(self.Counted(self, total, query))
                 fetched = self._fetch_pages(ctx, query, columns, pages, total, {})
@@ -345,8 +371,9 @@ class InvoiceTable(ScrollView, can_focus=True):
         message.stop()
         if message.generation != self.generation:
             return
-        if message.total is not None:
+        if message.total is not None and (message.exact or self.total is None or not self.counted):
             self.total = message.total
+            self.counted = message.exact
             self._stale = {p: pg for p, pg in self._stale.items() if p * PAGE_SIZE < message.total}
             self._update_virtual_size()
             if self.cursor_row >= message.total:
@@ -367,8 +394,8 @@ class InvoiceTable(ScrollView, can_focus=True):
 
     def _start_fetch(self) -> None:
         self._fetch_scheduled = False
-        if self.total is None:
-            return
+        if self.total is None or not self.counted:
+            return  # the count is on its way; it triggers the fetch
         wanted = [p for p in self._visible_pages()
                   if p not in self._pages and p * PAGE_SIZE < self.total and p >= 0]
         missing = [p for p in wanted if p not in self._inflight]

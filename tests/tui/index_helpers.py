@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 from index_dataset import build
 from invoice_tui.app import make_app
+from invoice_tui.db import sqlite_path
 from invoice_tui.domain.workspace import open_workspace
+
+_TEMPLATE: dict[str, tuple[Path, dict[str, int]]] = {}
+
+
+def _template(clock) -> tuple[Path, dict[str, int]]:
+    """The known dataset is built once per test process (through the services) and copied."""
+    key = clock().isoformat()
+    if key not in _TEMPLATE:
+        path = Path(tempfile.mkdtemp(prefix="invoice-tui-index-")) / "template.db"
+        ws = open_workspace(f"sqlite:///{path}", notice=lambda m: None)
+        admin = ws.context("alice", source="test", now=clock)
+        ids = build(ws, admin)
+        ws.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        ws.db.close()
+        _TEMPLATE[key] = (path, ids)
+    return _TEMPLATE[key]
 
 
 def dataset_app(sqlite_url: str, clock, user: str = "alice"):
-    """Build the known dataset in a new SQLite workspace and return (app, ids)."""
-    ws = open_workspace(sqlite_url, notice=lambda m: None)
-    admin = ws.context("alice", source="test", now=clock)
-    ids = build(ws, admin)
-    ws.db.close()
-    return make_app(db_url=sqlite_url, user=user, now=clock), ids
+    """Copy the known dataset into this test's SQLite workspace and return (app, ids)."""
+    template, ids = _template(clock)
+    target = sqlite_path(sqlite_url)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return make_app(db_url=sqlite_url, user=user, now=clock), dict(ids)
 
 
-async def settle(pilot, rounds: int = 4) -> None:
+async def settle(pilot, rounds: int = 3) -> None:
     """Let workers finish and their messages be handled (a few rounds: results start more work)."""
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()

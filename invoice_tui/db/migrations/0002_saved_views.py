@@ -2,6 +2,7 @@
 stay fast at a million invoices:
 
 - ``saved_view`` with the seeded shared views "Overdue", "Drafts" and "Mine";
+- a covering index (currency, status, billed, balance) for the per-currency totals;
 - on PostgreSQL, (column, id) indexes for the index's sortable columns, so keyset pages
   (``WHERE (key, id) > (…) ORDER BY key, id LIMIT n``) are index range scans (SQLite's
   single-column indexes already end with the rowid), and a statement trigger that NOTIFYs
@@ -58,6 +59,9 @@ def up(migrator, db):
                          columns=json.dumps(DEFAULT_COLUMNS), sort=sort, position=pos,
                          created_at=now, updated_at=now)
 
+    # the status line's per-currency totals read this index only (no table scan)
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "invoice_currency_totals" ON "invoice" '
+                   '("currency", "status", "billed_minor", "balance_minor")')
     if isinstance(db, PostgresqlDatabase):
         for col in PG_SORT_COLUMNS:
             db.execute_sql(f'CREATE INDEX IF NOT EXISTS "invoice_{col}_id" ON "invoice" ("{col}", "id")')
@@ -74,6 +78,7 @@ def up(migrator, db):
 
 
 def down(migrator, db):
+    db.execute_sql('DROP INDEX IF EXISTS "invoice_currency_totals"')
     if isinstance(db, PostgresqlDatabase):
         db.execute_sql('DROP TRIGGER IF EXISTS invoice_tui_notify ON "invoice"')
         db.execute_sql('DROP FUNCTION IF EXISTS invoice_tui_notify_invoices()')
