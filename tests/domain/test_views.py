@@ -74,6 +74,8 @@ def test_r21_view_input_is_checked(ws, admin):
 
 
 SORTS = [p.id for p in catalogue.PROPERTIES if p.sortable]
+# NULL keys, ties, expressions and the id itself get the exhaustive checks
+DEEP = {"id", "number", "due_date", "last_sent_date", "payment_date", "contact_name", "days_overdue", "overdue"}
 
 
 @pytest.mark.parametrize("desc", [False, True])
@@ -85,7 +87,7 @@ def test_keyset_pages_equal_the_full_order(ws, admin, data, desc):
         expected = [i.id for i in query_invoices(admin, q.filters, q.sort)]
         total = views.count(admin, q)
         assert total == len(expected) == 8
-        for size in (1, 3):
+        for size in ((1, 3) if prop in DEEP else (3,)):
             got, after = [], None
             while True:
                 rows = views.page(admin, q, after=after, limit=size)
@@ -105,7 +107,7 @@ def test_keyset_pages_equal_the_full_order(ws, admin, data, desc):
                 back = [inv.id for _, inv in rows] + back
                 before = rows[0][0]
             assert back == expected, (prop, desc, size, "backwards")
-        for index in range(total):
+        for index in (range(total) if prop in DEEP else (0, total - 1)):
             key = views.anchor_key(admin, q, index, total)
             assert key[1] == expected[index], (prop, desc, index)
             assert views.row_of(admin, q, expected[index]) == index
