@@ -1,0 +1,53 @@
+"""``invoice-tui audit verify [--head H]`` and ``invoice-tui audit head`` — tamper evidence.
+
+``verify`` walks the hash chains of property changes (R15) and activities (R16) and reports the
+first broken link (exit 1). ``head`` prints the current head so it can be recorded elsewhere;
+``verify --head H`` also checks that nothing recorded before H was rewritten since.
+"""
+
+from __future__ import annotations
+
+from invoice_tui.cli._common import command, group, session
+
+
+def _verify(args, out) -> int:
+    from invoice_tui.domain import audit
+    from invoice_tui.domain.permissions import require
+
+    anchor = audit.parse_head(args.head) if args.head else None
+    with session(args) as (_ws, ctx):
+        require(ctx, "view")
+        report = audit.verify(anchor)
+        data = report.record()
+        if report.ok:
+            rows = {c.name: c.rows for c in report.chains}
+            out.result(data, f"Audit trail intact: {rows['property_change']} property changes and "
+                             f"{rows['activity']} activities"
+                             + (", and nothing recorded before the given head was rewritten" if anchor else "")
+                             + f".\nHead: {data['head']}")
+            return 0
+        bad = report.first_problem
+        if out.as_json:
+            out.result(data)
+        out.note(f"invoice-tui: the audit trail is broken: {bad.problem}. Restore the workspace from a "
+                 "backup and find out who changed the database outside invoice-tui.")
+        return 1
+
+
+def _head(args, out) -> int:
+    from invoice_tui.domain import audit
+    from invoice_tui.domain.permissions import require
+
+    with session(args) as (_ws, ctx):
+        require(ctx, "view")
+        text = audit.head()
+        out.result({"head": text}, text)
+    return 0
+
+
+def register(subparsers) -> None:
+    sub = group(subparsers, "audit", "check the tamper-evident history (hash chains)")
+    p = command(sub, "verify", "walk the history's hash chains and report the first broken link (exit 1)", _verify)
+    p.add_argument("--head", metavar="H", help="a head printed earlier by 'audit head': also check that nothing "
+                                               "recorded before it was rewritten")
+    command(sub, "head", "print the history's current head hash, to record it elsewhere", _head)
