@@ -23,6 +23,8 @@ from invoice_tui.domain.filters import (NO_VALUE, OPERATOR_LABELS, OPERATORS, Fi
 
 DAY_OPERATORS = {"more_than_days_ago", "less_than_days_ago", "more_than_days_from_now", "less_than_days_from_now"}
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "JPY", "CHF", "CAD", "AUD", "SEK")
+DATE_PICKS = (("Today", "today"), ("Yesterday", "today-1"), ("7 days ago", "today-7"), ("30 days ago", "today-30"),
+              ("90 days ago", "today-90"), ("In 7 days", "today+7"), ("In 30 days", "today+30"))
 
 
 class FilterSidebar(Vertical):
@@ -83,6 +85,7 @@ class FilterSidebar(Vertical):
                      allow_blank=True)
         yield Select([], prompt="Operator", id="filter-operator", allow_blank=True, compact=True)
         yield SelectionList(id="filter-choices", compact=True)
+        yield Select(list(DATE_PICKS), prompt="Pick a date…", id="filter-date-pick", compact=True)
         yield Input(placeholder="Value", id="filter-value", compact=True)
         yield Input(placeholder="To", id="filter-value2", compact=True)
         yield Static("", id="filter-hint")
@@ -168,6 +171,17 @@ class FilterSidebar(Vertical):
             sel.value = ops[0]
         self._show_value_inputs()
 
+    @on(Select.Changed, "#filter-date-pick")
+    def _date_picked(self, event: Select.Changed) -> None:
+        event.stop()
+        if not isinstance(event.value, str):
+            return
+        v1 = self.query_one("#filter-value", Input)
+        v2 = self.query_one("#filter-value2", Input)
+        target = v2 if v2.display and v1.value.strip() else v1
+        target.value = event.value
+        event.select.clear()
+
     @on(Select.Changed, "#filter-operator")
     def _operator_changed(self) -> None:
         self._show_value_inputs()
@@ -195,6 +209,8 @@ class FilterSidebar(Vertical):
         needs_value = prop is not None and op is not None and op not in NO_VALUE and not is_choice
         v1.display = needs_value
         v2.display = needs_value and op == "between"
+        self.query_one("#filter-date-pick", Select).display = (
+            needs_value and prop is not None and prop.type == "date" and op not in DAY_OPERATORS)
         text = ""
         if prop and needs_value:
             if op in DAY_OPERATORS:

@@ -89,6 +89,20 @@ async def test_r20_sidebar_two_or_groups_of_and_filters(sqlite_url, clock):
         sidebar.remove_filter(1, 1)
         await settle(pilot)
         assert sorted(shown_ids(screen)) == sorted([ids["overdue"], ids["gbp_part"], ids["retainer"]])
+        # a date picked from the quick list: "due date before today" joins group 2
+        from textual.widgets import Input, Select
+
+        sidebar.query_one("#filter-property", Select).value = "due_date"
+        await pilot.pause()
+        sidebar.query_one("#filter-operator", Select).value = "before"
+        await pilot.pause()
+        sidebar.query_one("#filter-value", Input).value = ""
+        sidebar.query_one("#filter-date-pick", Select).value = "today"
+        await pilot.pause()
+        assert sidebar.query_one("#filter-value", Input).value == "today"
+        await pilot.click("#add-filter")
+        await settle(pilot)
+        assert sorted(shown_ids(screen)) == sorted([ids["overdue"], ids["gbp_part"]])
         # Escape closes the sidebar, c clears the filters
         await pilot.press("escape")
         assert not sidebar.display
