@@ -1,0 +1,66 @@
+"""``invoice-tui backup PATH`` and ``invoice-tui copy --to postgresql://…``.
+
+``backup`` makes a consistent copy of a live SQLite workspace (SQLite's online backup API, while
+others keep writing); on PostgreSQL it refuses and points to pg_dump. ``copy`` moves a whole
+workspace (ids, numbers, counter, history with its hash chain, settings, users, views, outbox,
+export log) into an empty database — typically from SQLite to PostgreSQL when a team outgrows one
+machine. Both need a super admin (they read every user's data and settings).
+"""
+
+from __future__ import annotations
+
+from invoice_tui.cli._common import add_common_json, session
+
+
+def _backup(args, out) -> int:
+    from invoice_tui.domain.permissions import require
+    from invoice_tui.domain.transfer import backup_sqlite
+
+    with session(args) as (ws, ctx):
+        require(ctx, "settings")
+        result = backup_sqlite(ws.db, ws.url, args.path)
+        out.result({"path": str(result.path), "bytes": result.bytes, "pages": result.pages},
+                   f"Backup written to {result.path} ({result.bytes:,} bytes); it opens with "
+                   f"--db sqlite:///{result.path}.")
+    return 0
+
+
+def _copy(args, out) -> int:
+    from invoice_tui.domain import audit
+    from invoice_tui.domain.permissions import require
+    from invoice_tui.domain.transfer import copy_workspace
+
+    with session(args) as (ws, ctx):
+        require(ctx, "settings")
+        result = copy_workspace(ws.db, args.to)
+    total = sum(result.rows.values())
+    lines = [f"Copied {total:,} rows to {result.target}:"]
+    lines += [f"  {name}: {count:,}" for name, count in result.rows.items()]
+    # the copy's history chain must verify as the source's did
+    from invoice_tui.domain.workspace import open_workspace
+
+    copy_ws = open_workspace(args.to)
+    try:
+        report = audit.verify()
+    finally:
+        copy_ws.db.close()
+    lines.append("audit verify on the copy: " + ("intact" if report.ok else report.first_problem.problem))
+    out.result({"target": result.target, "rows": result.rows, "audit_ok": report.ok}, "\n".join(lines))
+    return 0 if report.ok else 1
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("backup", help="consistent copy of a live SQLite workspace",
+                              description="Write a consistent copy of this SQLite workspace to PATH while "
+                                          "others keep working (SQLite online backup). Never overwrites a "
+                                          "file. On PostgreSQL, use pg_dump. Super admin only.")
+    add_common_json(p)
+    p.add_argument("path", metavar="PATH", help="the new backup file")
+    p.set_defaults(handler=_backup)
+    p = subparsers.add_parser("copy", help="copy the whole workspace into an empty database (e.g. PostgreSQL)",
+                              description="Copy every table of this workspace — ids, numbers, counter, history "
+                                          "and its hash chain, settings, users — into an empty database, then "
+                                          "verify the copy's audit trail. Super admin only.")
+    add_common_json(p)
+    p.add_argument("--to", required=True, metavar="URL", help="target database, e.g. postgresql://me@host/invoices")
+    p.set_defaults(handler=_copy)
