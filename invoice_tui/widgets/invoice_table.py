@@ -430,9 +430,14 @@ class InvoiceTable(ScrollView, can_focus=True):
             self._want_pages()
             muted = base + self.get_component_rich_style("invoice-table--muted")
             return Strip([Segment(("  …").ljust(width), muted)], width)
-        if index + PAGE_SIZE // 2 >= ((index // PAGE_SIZE) + 1) * PAGE_SIZE and \
-                (index // PAGE_SIZE + 1) not in self._pages:
-            self._want_pages()
+        page_no, offset = divmod(index, PAGE_SIZE)
+        if page_no not in self._pages:
+            self._want_pages()  # shown from the previous version of the rows: refresh it
+        elif offset >= PAGE_SIZE // 2 and page_no + 1 not in self._pages and \
+                (page_no + 1) * PAGE_SIZE < (self.total or 0):
+            self._want_pages()  # prefetch the next page before it is needed
+        elif offset < PAGE_SIZE // 2 and page_no > 0 and page_no - 1 not in self._pages:
+            self._want_pages()  # and the previous one when scrolling up
         is_cursor = index == self.cursor_row
         style = base
         if row.overdue:
