@@ -83,12 +83,15 @@ def _find_numbers(ctx: Context, text: str) -> list[tuple[int, str, str]]:
         return find_numbers(ctx, text)
 
 
+from invoice_tui.screens.outbox import SendingCommands  # noqa: E402  (palette: Outbox, Payments)
+
+
 class InvoiceApp(App[None]):
     """invoice-tui: the invoice index first; every action calls the domain services."""
 
     TITLE = "invoice-tui"
     CSS_PATH = stylesheets()
-    COMMANDS = App.COMMANDS | {IndexCommands}
+    COMMANDS = App.COMMANDS | {IndexCommands, SendingCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -134,4 +137,7 @@ def make_app(db_url: str | None = None, user: str | None = None, config: Config 
     if context is None:
         login = resolve_login(user or config.user)
         context = workspace.context(login, source="tui", **({"now": now} if now else {}))
+    import invoice_tui.mail as mail  # receipts queued from the TUI use this app's mail settings
+
+    mail.configure(config)
     return InvoiceApp(workspace, context, config)
