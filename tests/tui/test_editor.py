@@ -32,7 +32,17 @@ async def test_r1_new_draft_with_french_numbers_and_live_totals(sqlite_url, cloc
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         editor = await open_editor(pilot, app, None)
-        assert editor.query_one("#editor-currency", Input).value == "EUR"
+        currency = editor.query_one("#editor-currency", Input)
+        assert currency.value == "EUR"  # the workspace default
+        currency.value = "XYZ"
+        await settle(pilot, app)
+        assert "not an ISO 4217 currency" in str(editor.query_one("#error-currency", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is editor and Invoice.select().count() == 0
+        assert "not an ISO 4217 currency" in str(editor.query_one("#editor-error", Static).render())
+        currency.value = "EUR"
+        editor.query_one("#editor-title", Input).focus()
         await type_text(pilot, "Mission mars")
         await pilot.press("ctrl+b")
         await settle(pilot, app)
@@ -63,21 +73,6 @@ async def test_r1_new_draft_with_french_numbers_and_live_totals(sqlite_url, cloc
     assert (line.name, line.quantity, line.unit_price_minor, line.tax_rate) == ("Conseil", Decimal("2.5"), 123450,
                                                                                Decimal(20))
     assert row.due_date.isoformat() == "2026-04-15"  # invoice date + the 30-day payment terms
-
-
-async def test_editor_bad_currency_is_refused_beside_the_field(sqlite_url, clock):
-    ws, ctx = workspace(sqlite_url, clock)
-    app = app_for(sqlite_url, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        editor = await open_editor(pilot, app, None)
-        editor.query_one("#editor-currency", Input).value = "XYZ"
-        await settle(pilot, app)
-        assert "not an ISO 4217 currency" in str(editor.query_one("#error-currency", Static).render())
-        await pilot.press("ctrl+s")
-        await settle(pilot, app)
-        assert app.screen is editor
-        assert "not an ISO 4217 currency" in str(editor.query_one("#editor-error", Static).render())
-    assert Invoice.select().count() == 0
 
 
 async def test_editor_line_grid_duplicate_reorder_remove_and_discount(sqlite_url, clock):
@@ -115,11 +110,19 @@ async def test_editor_line_grid_duplicate_reorder_remove_and_discount(sqlite_url
     assert "edited" in kinds(d.id)
 
 
-async def test_r2_finalize_from_editor_shows_the_number(sqlite_url, clock):
+async def test_r2_finalize_from_editor_shows_the_number_or_says_why_not(sqlite_url, clock):
     ws, ctx = workspace(sqlite_url, clock)
+    lonely = draft(ctx)
     d = draft(ctx, contact(ctx).id)
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(120, 40)) as pilot:
+        await open_editor(pilot, app, lonely.id)
+        await pilot.press("ctrl+f")
+        await settle(pilot, app)
+        await pilot.click("#confirm")
+        await settle(pilot, app)
+        assert any("Finalizing needs a billing contact" in n for n in notifications(app))
+        assert inv(lonely.id).status == "draft"
         editor = await open_editor(pilot, app, d.id)
         assert "INV-1001" in str(editor.query_one("#editor-finalize").label)
         await pilot.press("ctrl+f")
@@ -132,54 +135,28 @@ async def test_r2_finalize_from_editor_shows_the_number(sqlite_url, clock):
     assert (row.status, row.number) == ("open", "INV-1001")
 
 
-async def test_r2_finalize_without_contact_saves_draft_and_says_why(sqlite_url, clock):
-    ws, ctx = workspace(sqlite_url, clock)
-    d = draft(ctx)
-    app = app_for(sqlite_url, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_editor(pilot, app, d.id)
-        await pilot.press("ctrl+f")
-        await settle(pilot, app)
-        await pilot.click("#confirm")
-        await settle(pilot, app)
-        assert any("Finalizing needs a billing contact" in n for n in notifications(app))
-    assert inv(d.id).status == "draft"
-
-
-async def test_r6_finalized_edit_refused_while_setting_off(sqlite_url, clock):
+async def test_r6_r7_finalized_edit_refused_allowed_notify_and_conflict(sqlite_url, clock):
     ws, ctx = workspace(sqlite_url, clock)
     i = open_invoice(ctx, contact(ctx).id)
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(120, 40)) as pilot:
+        # R6: refused while the workspace setting is off
         await open_editor(pilot, app, i.id)
         assert type(app.screen).__name__ != "EditorScreen"
         assert any("allow_edit_finalized" in n for n in notifications(app))
-
-
-async def test_r6_finalized_edit_then_offer_to_notify(sqlite_url, clock):
-    ws, ctx = workspace(sqlite_url, clock)
-    set_setting(ctx, "allow_edit_finalized", "true")
-    i = open_invoice(ctx, contact(ctx).id)
-    app = app_for(sqlite_url, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
+        set_setting(ctx, "allow_edit_finalized", "true")
+        # R6: allowed; currency frozen; after saving, offer to notify the customer
         editor = await open_editor(pilot, app, i.id)
-        assert editor.query_one("#editor-currency", Input).disabled  # frozen (R2)
+        assert editor.query_one("#editor-currency", Input).disabled
         editor.query_one("#editor-po", Input).value = "PO-77"
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert "Notify the customer?" in str(app.screen.query_one("#dialog-title").render())
         await pilot.click("#cancel")
         await settle(pilot, app)
-    row = inv(i.id)
-    assert (row.po_number, row.number, row.status) == ("PO-77", "INV-1001", "open")
-
-
-async def test_r7_conflict_when_invoice_changed_under_the_editor(sqlite_url, clock):
-    ws, ctx = workspace(sqlite_url, clock)
-    set_setting(ctx, "allow_edit_finalized", "true")
-    i = open_invoice(ctx, contact(ctx).id)
-    app = app_for(sqlite_url, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
+        row = inv(i.id)
+        assert (row.po_number, row.number, row.status) == ("PO-77", "INV-1001", "open")
+        # R7: the invoice changed under the editor → the save is refused, nothing overwritten
         editor = await open_editor(pilot, app, i.id)
         invoices.edit_invoice(ctx, i.id, {"po_number": "OTHER"})  # another user saves first
         editor.query_one("#editor-title", Input).value = "Mine"
