@@ -15,7 +15,7 @@ from invoice_tui.db.migrate import migrate
 from invoice_tui.db.models import ChainHead, Counter, User
 from invoice_tui.domain import history, people
 from invoice_tui.domain.context import Context, _utcnow
-from invoice_tui.domain.errors import EnvironmentFailure, RuleRefused
+from invoice_tui.domain.errors import EnvironmentFailure, PermissionDenied, RuleRefused
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.settings import NUMBER_COUNTER, coerce_setting, load_settings, store_setting
 from invoice_tui.domain.tx import mutation
@@ -33,9 +33,48 @@ def resolve_login(cli_user: str | None = None) -> str:
     return cli_user or os.environ.get("INVOICE_TUI_USER") or os_login()
 
 
+def database_role(db: peewee.Database) -> str | None:
+    """The PostgreSQL role this session connects as (``SELECT current_user``); None on SQLite."""
+    if not isinstance(db, peewee.PostgresqlDatabase):
+        return None
+    return db.execute_sql("SELECT current_user").fetchone()[0]
+
+
+def acting_login(ws: "Workspace", requested: str | None = None) -> str:
+    """Who acts (issue 8). Personal mode (SQLite): ``--user``, else ``INVOICE_TUI_USER``, else the OS
+    login — the file's permissions are the boundary, R17 guards against mistakes.
+
+    Team mode (PostgreSQL): the database role is the identity, mapped to the workspace user of that
+    login (the first user of a new workspace is that role). ``--user``/``INVOICE_TUI_USER`` naming
+    someone else is refused unless the role is a super admin of the workspace — or a PostgreSQL
+    superuser, who can change any row directly anyway (tests and maintenance connect as one).
+    """
+    role = database_role(ws.db)
+    requested = requested or os.environ.get("INVOICE_TUI_USER") or None
+    if role is None:
+        return resolve_login(requested)
+    if not requested or requested == role:
+        return role
+    superuser = ws.db.execute_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if superuser and superuser[0]:
+        return requested
+    ctx = ws.context(role)  # creates the role's user when the workspace has none yet
+    if ctx.user is not None and "super_admin" in ctx.permissions:
+        return requested
+    raise PermissionDenied(
+        f"In team mode (PostgreSQL) you act as your database role '{role}'; --user or INVOICE_TUI_USER "
+        f"('{requested}') may name another user only for a super admin. Connect as that user's own "
+        "database role instead.")
+
+
 def seed(db: peewee.Database) -> None:
-    """Rows every workspace has (idempotent)."""
-    with db.atomic():
+    """Rows every workspace has (idempotent). A seeded workspace is opened without writing: an
+    ``INSERT OR IGNORE`` in a deferred transaction failed with "database is locked" whenever
+    another process wrote meanwhile (8 processes opening one workspace at once, issue 7)."""
+    heads = {name for (name,) in ChainHead.select(ChainHead.name).tuples()}
+    if Counter.select().where(Counter.name == NUMBER_COUNTER).exists() and heads >= set(history.CHAINS):
+        return
+    with db.atomic("IMMEDIATE") if isinstance(db, peewee.SqliteDatabase) else db.atomic():
         if not Counter.select().where(Counter.name == NUMBER_COUNTER).exists():
             Counter.insert(name=NUMBER_COUNTER, value=1001).on_conflict_ignore().execute()
         for name in history.CHAINS:

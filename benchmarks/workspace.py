@@ -1,0 +1,44 @@
+"""Benchmark workspaces: built with the demo generator (timed: the "demo workspace" figure) or
+reused, and opened as their super admin (the first user)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from benchmarks import rss_mb
+
+ADMIN = "bench"
+
+
+def url(path: str | Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def open_admin(path: str | Path):
+    """(workspace, context) of the workspace's super admin (its first user)."""
+    from invoice_tui.db.models import User
+    from invoice_tui.domain.workspace import open_workspace
+
+    ws = open_workspace(url(path), notice=lambda m: None)
+    first = User.select(User.login).order_by(User.id).first()
+    return ws, ws.context(first.login if first else ADMIN, source="cli")
+
+
+def generate_part(params: dict) -> dict:
+    """Child: fill a new workspace at ``path`` with ``invoices`` demo invoices."""
+    from invoice_tui.domain import demo
+
+    path = Path(params["path"])
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    ws, ctx = open_admin(path)
+    before = rss_mb()
+    t0 = time.perf_counter()
+    summary = demo.generate(ctx, invoices=int(params["invoices"]), seed=int(params.get("seed", 7)))
+    seconds = time.perf_counter() - t0
+    from invoice_tui.db.models import Invoice
+
+    count = Invoice.select().count()
+    return {"seconds": seconds, "invoices": count, "rss_before_mb": before,
+            "summary": {k: v for k, v in (summary or {}).items() if isinstance(v, (int, float, str))}}
