@@ -16,7 +16,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from invoice_tui.config import Config, load_config
 from invoice_tui.domain.context import Context
-from invoice_tui.domain.workspace import Workspace, open_workspace, resolve_login
+from invoice_tui.domain.workspace import Workspace, acting_login, open_workspace
 
 
 def styles_dir() -> Path:
@@ -84,6 +84,7 @@ def _find_numbers(ctx: Context, text: str) -> list[tuple[int, str, str]]:
 
 
 from invoice_tui.screens.outbox import SendingCommands  # noqa: E402  (palette: Outbox, Payments)
+from invoice_tui.screens.contacts import PeopleCommands  # noqa: E402  (palette: Contacts, Companies)
 
 
 class InvoiceApp(App[None]):
@@ -91,7 +92,7 @@ class InvoiceApp(App[None]):
 
     TITLE = "invoice-tui"
     CSS_PATH = stylesheets()
-    COMMANDS = App.COMMANDS | {IndexCommands, SendingCommands}
+    COMMANDS = App.COMMANDS | {IndexCommands, SendingCommands, PeopleCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -135,7 +136,7 @@ def make_app(db_url: str | None = None, user: str | None = None, config: Config 
     if workspace is None:
         workspace = open_workspace(db_url or config.db)
     if context is None:
-        login = resolve_login(user or config.user)
+        login = acting_login(workspace, user or config.user)  # team mode: the database role (issue 8)
         context = workspace.context(login, source="tui", **({"now": now} if now else {}))
     import invoice_tui.mail as mail  # receipts queued from the TUI use this app's mail settings
 

@@ -75,12 +75,12 @@ def open_context(args: argparse.Namespace, source: str = "cli"):
     from pathlib import Path
 
     from invoice_tui.config import load_config
-    from invoice_tui.domain.workspace import open_workspace, resolve_login
+    from invoice_tui.domain.workspace import acting_login, open_workspace
 
     cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
     url = args.db or cfg.db
     ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))
-    login = resolve_login(args.user or cfg.user)
+    login = acting_login(ws, args.user or cfg.user)  # team mode: the database role (issue 8)
     return ws, ws.context(login, source=source), cfg
 
 

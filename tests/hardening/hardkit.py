@@ -96,3 +96,29 @@ def sqlite_dump(path: str) -> list[str]:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+# ---- PostgreSQL roles and databases made by a test ----------------------------------------------
+def pg_admin_url() -> str:
+    return os.environ.get("INVOICE_TUI_TEST_PG_URL", "")
+
+
+def pg_exec(url: str, *statements: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for sql in statements:
+                cur.execute(sql)
+    finally:
+        conn.close()
+
+
+def url_as(url: str, role: str, dbname: str | None = None) -> str:
+    from urllib.parse import urlparse, urlunparse
+
+    p = urlparse(url)
+    return urlunparse(p._replace(netloc=f"{role}@{p.hostname}:{p.port or 5432}",
+                                 path=f"/{dbname}" if dbname else p.path))
