@@ -68,8 +68,13 @@ def acting_login(ws: "Workspace", requested: str | None = None) -> str:
 
 
 def seed(db: peewee.Database) -> None:
-    """Rows every workspace has (idempotent)."""
-    with db.atomic():
+    """Rows every workspace has (idempotent). A seeded workspace is opened without writing: an
+    ``INSERT OR IGNORE`` in a deferred transaction failed with "database is locked" whenever
+    another process wrote meanwhile (8 processes opening one workspace at once, issue 7)."""
+    heads = {name for (name,) in ChainHead.select(ChainHead.name).tuples()}
+    if Counter.select().where(Counter.name == NUMBER_COUNTER).exists() and heads >= set(history.CHAINS):
+        return
+    with db.atomic("IMMEDIATE") if isinstance(db, peewee.SqliteDatabase) else db.atomic():
         if not Counter.select().where(Counter.name == NUMBER_COUNTER).exists():
             Counter.insert(name=NUMBER_COUNTER, value=1001).on_conflict_ignore().execute()
         for name in history.CHAINS:
