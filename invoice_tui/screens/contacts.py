@@ -255,13 +255,18 @@ class PeopleCommands(Provider):
         from invoice_tui.screens.companies import CompaniesScreen
         from invoice_tui.screens.editor import EditorScreen
 
+        from invoice_tui.screens.index import IndexScreen
+
         app = self.app
-        return [
+        commands = [
             ("Contacts: Open contacts", lambda: app.push_screen(ContactsScreen()), "Search, add and edit contacts"),
             ("Companies: Open companies", lambda: app.push_screen(CompaniesScreen()),
              "Search, add and edit companies"),
-            ("Invoices: New invoice", lambda: app.push_screen(EditorScreen(None)), "Create a draft invoice"),
         ]
+        if not isinstance(self.screen, IndexScreen):  # the index offers its own "New invoice"
+            commands.append(("Invoices: New invoice", lambda: app.push_screen(EditorScreen(None)),
+                             "Create a draft invoice"))
+        return commands
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._commands():
@@ -275,4 +280,3 @@ class PeopleCommands(Provider):
                 yield Hit(score, matcher.highlight(text), callback, text=text, help=help_text)
 
 
-PeopleScreen.COMMANDS = {PeopleCommands}

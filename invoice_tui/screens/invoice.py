@@ -63,7 +63,7 @@ class InvoiceCommands(Provider):
 class InvoiceScreen(ServiceCalls, Screen[None]):
     """One invoice, by id."""
 
-    COMMANDS = {InvoiceCommands, lambda: __import__("invoice_tui.screens.contacts", fromlist=["x"]).PeopleCommands}
+    COMMANDS = {InvoiceCommands}
     BINDINGS = [
         Binding("escape", "back", "Back", id="invoices.back"),
         Binding("a", "actions", "Actions", id="invoices.actions"),
