@@ -11,6 +11,7 @@ environment failed. On a non-zero exit nothing was written and the message says 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import pkgutil
@@ -52,6 +53,13 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> ArgumentParser:
+    """The parser, built once per process: building it takes ~50 ms (argparse looks up gettext
+    catalogues for every help string), which dominated in-process runs of many commands."""
+    return build_parser()
+
+
 class Output:
     """Prints results as text or JSON (``--json``), errors on stderr."""
 
@@ -89,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--json" in argv
     out = Output(wants_json)
     try:
-        parser = build_parser()
+        parser = _parser()
         args = parser.parse_args(argv)
         out = Output(args.json or wants_json)
         if not args.command:
