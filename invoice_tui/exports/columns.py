@@ -104,10 +104,11 @@ def money_text(minor: pw.Node) -> pw.Node:
         return pw.Cast(pw.fn.round(scaled, e), "text")
     # SQLite: integer arithmetic and string concatenation, one branch per exponent, written with
     # literal constants (bound parameters would be evaluated per row and cost a third more).
-    branches = ["CASE {e} WHEN 0 THEN CAST({x} AS TEXT)"]
-    for exp in (2, 3, 4, 1):
+    branches = ["CASE {e}"]
+    for exp in (2, 0, 3, 4, 1):  # the most common exponent first
         p = 10 ** exp
         branches.append(
+            " WHEN 0 THEN CAST({x} AS TEXT)" if exp == 0 else
             f" WHEN {exp} THEN CASE WHEN {{x}} >= 0 THEN ({{x}} / {p}) || '.' || substr({{x}} % {p} + {p}, 2)"
             f" ELSE '-' || (-{{x}} / {p}) || '.' || substr(-{{x}} % {p} + {p}, 2) END")
     branches.append(" END")

@@ -137,15 +137,17 @@ def main() -> None:
     ap.add_argument("--formats", default="csv,xlsx")
     ap.add_argument("--properties", default="view,all")
     ap.add_argument("--repeat", type=int, default=1, help="runs per mode; the fastest counts")
+    ap.add_argument("--reuse", action="store_true", help="--db already holds the invoices: do not seed")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(run_one(*args.child)))
         return
     tmp = tempfile.mkdtemp(prefix="invoice-tui-export-bench-")
     url = args.db or f"sqlite:///{tmp}/bench.db"
-    t = time.perf_counter()
-    seed(url, args.rows)
-    print(f"seeded {args.rows:,} invoices in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    if not args.reuse:
+        t = time.perf_counter()
+        seed(url, args.rows)
+        print(f"seeded {args.rows:,} invoices in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     figures = []
     for props in args.properties.split(","):
         for fmt in args.formats.split(","):
