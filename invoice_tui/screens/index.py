@@ -292,6 +292,10 @@ class IndexScreen(Screen):
     @on(ViewsLoaded)
     async def _views_loaded(self, event: ViewsLoaded) -> None:
         tabs = self.query_one(ViewTabs)
+        if not tabs.ready:
+            # the tabs are still being mounted (a busy machine): try again after this refresh
+            self.call_after_refresh(self.post_message, self.ViewsLoaded(event.views, event.active))
+            return
         await tabs.set_views(event.views, event.active)
         active = tabs.active_view
         if active.id != self.view.id:
@@ -302,6 +306,10 @@ class IndexScreen(Screen):
 
     @on(ViewTabs.Switched)
     def _switched(self, event: ViewTabs.Switched) -> None:
+        if event.view.id == self.view.id:
+            self.view = event.view  # the tabs were rebuilt around the view already shown
+            self.query_one(ViewTabs).mark_modified(self.modified)
+            return
         self.switch_view(event.view)
 
     def switch_view(self, view: ViewSpec) -> None:

@@ -43,7 +43,7 @@ class FilterSidebar(Vertical):
     FilterSidebar #filter-title { text-style: bold; width: 1fr; }
     FilterSidebar #filter-groups { height: auto; max-height: 45%; }
     FilterSidebar .group-title { width: 1fr; height: 1; min-width: 0; border: none; background: $panel;
-                                 text-style: bold; content-align: left middle; padding: 0; }
+                                 text-style: bold; content-align: left middle; text-align: left; padding: 0; }
     FilterSidebar .group-title.-target { color: $accent; }
     FilterSidebar .or-label { color: $text-muted; height: 1; }
     FilterSidebar .filter-row { height: 1; }

@@ -33,6 +33,12 @@ class ViewTabs(Tabs):
         self.views: dict[str, ViewSpec] = {}
         self._silent = False
 
+    @property
+    def ready(self) -> bool:
+        """Are the tabs mounted (``set_views`` may add tabs)?"""
+        lists = self.query("#tabs-list")
+        return self.is_mounted and bool(lists) and lists.first().is_mounted
+
     def _label(self, view: ViewSpec, modified: bool = False) -> str:
         mark = "" if view.id is None or view.shared else " (private)"
         return f"{view.name}{mark}{' *' if modified else ''}"

@@ -218,7 +218,8 @@ async def test_r21_save_switch_and_delete_a_view(sqlite_url, clock):
         await settle(pilot)
         assert sorted(shown_ids(screen)) == sorted([ids["overdue"], ids["gbp_part"]])
         assert screen.sort == "due_date" and shown_ids(screen) == [ids["overdue"], ids["gbp_part"]]
-        tabs.active = f"view-{screen.query_one(ViewTabs).views and [v for v in tabs.views.values() if v.name == 'Euro'][0].id}"
+        euro_id = next(v.id for v in tabs.views.values() if v.name == "Euro")
+        tabs.active = f"view-{euro_id}"
         await settle(pilot)
         assert sorted(shown_ids(screen)) == euro
         # save changes over it (sort), then delete it
