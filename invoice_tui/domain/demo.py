@@ -5,27 +5,41 @@ with users, contacts (names with accents), companies, and N invoices in EUR, USD
 every state — drafts, open, partially paid, paid, overdue, voided — with line items (varied tax
 rates, some line discounts), invoice-level discounts, fees and extra taxes on some, payments
 (manual, some online), a few unapplied payments, reminders and history. The invoking user must
-be super admin (the workspace's first user).
+be super admin (the workspace's first user); it fills in the seller profile settings that are
+still empty and adds five colleagues with various permissions.
 
 How it stays fast and exact
 - Everything is written in one transaction (nothing is left behind on failure) with bulk
-  inserts: ``executemany`` on SQLite (``synchronous=OFF``, foreign-key checks off and a large
-  page cache during the load, restored afterwards), ``COPY`` on PostgreSQL. Ids are assigned
-  here, so children are written without reading anything back.
+  inserts: ``executemany`` on SQLite, ``COPY`` on PostgreSQL, fed through a queue to one writer
+  thread so that the database works while Python builds the next chunk. Ids are assigned here,
+  so children are written without reading anything back.
+- SQLite, for this connection and only during the load (restored afterwards): ``synchronous``
+  OFF, foreign-key checks off (the ids are consistent by construction; a test runs
+  ``foreign_key_check``), a 1 GB page cache, memory-mapped reads, in-memory temp store, and — when no other connection
+  has the file open — a rollback journal in memory instead of WAL (pages written once, not twice).
+- Indexes on random keys (names, amounts, tokens, hashes, …) are dropped for the load and rebuilt
+  after it in the same transaction (one sort each instead of millions of random B-tree inserts);
+  indexes whose keys arrive in order stay live (``_LIVE_INDEXES``).
 - Amounts come from the one R18 function: a few hundred invoice templates (lines and
   adjustments) per currency are computed with :func:`compute_totals` once, and every invoice
   reuses one template's lines and totals — so the stored totals always equal a recomputation.
+  The template lines live in temporary tables and the database copies them to each invoice
+  (``INSERT … SELECT``), as it derives the invoice↔contact/company links from the invoice rows.
 - Numbers ``<prefix><next>``… are given consecutively to the finalized invoices in date order
-  and the workspace counter is set past them (R3). Link tokens come from
-  ``secrets.token_urlsafe(24)`` as in ``finalize_invoice`` (fast enough: ~1 s per million).
-- Activities (R16) are written for every invoice — created/cloned, finalized, emailed,
-  reminders sent, payments, voided, some notes and tasks — with the texts the services write,
-  hash-chained exactly as ``history.py`` does (same fields, same canonical JSON) and the chain
-  head updated, so ``verify_chain`` holds. Property changes (R15) are written for a sample: the
-  most recent ``PROPERTY_SAMPLE`` invoices (what the index shows first) and their payments,
-  rebuilt stage by stage (created → finalized → sent → paid/voided) from ``snapshot()``, plus
-  the users and seller settings created through the services. Older invoices have activities
-  but no property rows — a demo workspace is not an audit trail.
+  and the workspace counter is set past them (R3). Link tokens are 24 bytes from
+  ``secrets.token_bytes`` in URL-safe base64 — exactly what ``secrets.token_urlsafe(24)`` in
+  ``finalize_invoice`` makes — drawn a chunk at a time.
+- Activities (R16) use the texts the services write and are hash-chained exactly as
+  ``history.py`` does (same fields, same canonical JSON), with the chain head updated, so
+  ``verify_chain`` holds. Every invoice gets created/cloned, finalized, payment and voided
+  events and some notes and tasks; the most recent ``FULL_HISTORY`` invoices also get their
+  "invoice email sent" and "reminder sent" events and their sent reminder rows (older ones carry
+  the last sent date, and only their upcoming reminders: those events and rows would be a third
+  of all history rows and cost ~15 s at 1M).
+  Property changes (R15) are written for a sample: the most recent ``PROPERTY_SAMPLE`` invoices
+  (what the index shows first) and their payments, rebuilt stage by stage (created → finalized
+  → sent → paid/voided) from the invoice's snapshot, plus the users and settings created
+  through the services. Older invoices have activities but no property rows.
 
 Determinism: for a given seed and clock (``ctx.now()``/``ctx.today()``) every row is the same,
 except ``invoice.link_token`` (random, as in production). All timestamps derive from the clock.
@@ -66,6 +80,7 @@ from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
 MAX_INVOICES = 10_000_000
 TEMPLATES_PER_CURRENCY = 300
 PROPERTY_SAMPLE = 1000
+FULL_HISTORY = 50_000
 CHUNK = 20_000
 TODAY = 800  # invoice days are offsets from today - TODAY days (two years and a bit of history)
 
@@ -262,8 +277,12 @@ class _Table:
         return table
 
 
-# Leading index columns whose values the generator writes in increasing order (per table).
-_SEQUENTIAL = {"invoice": ("invoice_date", "number_seq"), "activity": ("invoice_id",)}
+# Indexes kept up to date during the load, by the leading column: keys that arrive in increasing
+# order (invoice ids, invoice dates, numbers) append at the right edge of the B-tree, which costs
+# no more than a rebuild and runs in the writer thread, in parallel with the generator. All
+# others (names, amounts, tokens, hashes — and, measured, even low-cardinality keys such as the
+# status, whose inserts land mid-tree) are dropped for the load and rebuilt after it.
+_LIVE_INDEXES = {"invoice": ("invoice_date", "number_seq")}
 
 
 class _Writer:
@@ -301,7 +320,7 @@ class _Writer:
                 rows = self.db.execute_sql(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
                     (table,)).fetchall()
-            keep = _SEQUENTIAL.get(table, ("invoice_id",))
+            keep = _LIVE_INDEXES.get(table, ("invoice_id",))
             for name, sql in rows:
                 columns = sql[sql.index("(", sql.upper().index(" ON ")) + 1:].strip().strip('"')
                 if columns.startswith(keep):
@@ -333,7 +352,10 @@ class _Writer:
                 return
             if self._error is None:
                 try:
-                    self._write_now(*item)
+                    if len(item) == 3:
+                        self._execute_now(*item)
+                    else:
+                        self._write_now(*item)
                 except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                     self._error = exc
 
@@ -363,19 +385,31 @@ class _Writer:
             name = self._temps.pop()
             self.db.execute_sql(f"DROP TABLE IF EXISTS {name}")
 
-    def insert_select(self, table: _Table, exprs: dict[str, str], source: str) -> int:
-        """``INSERT INTO table (...) SELECT ... source`` — rows built by the database itself; ids
-        come from the table's own sequence (in the ``ORDER BY`` of ``source``)."""
-        self.fix_sequence(table.model)
+    def insert_select(self, table: _Table, exprs: dict[str, str], source: str) -> None:
+        """``INSERT INTO table (...) SELECT ... source``: rows built by the database itself (one
+        statement, which runs without Python's lock in the writer thread); ids come from the
+        table's own sequence (call :meth:`fix_sequence` first), in the ``ORDER BY`` of ``source``."""
         cols = [c for c in table.columns if c in exprs] + [c for c in table.columns if c not in exprs and c != "id"]
         extra = dict(zip(table.columns[len(table.columns) - len(table.extra):], table.extra))
         select = [exprs[c] for c in cols if c in exprs] + [self.db.param for c in cols if c not in exprs]
-        params = [extra[c] for c in cols if c not in exprs]
+        params = tuple(extra[c] for c in cols if c not in exprs)
         col_sql = ", ".join(f'"{c}"' for c in cols)
-        cursor = self.db.execute_sql(f'INSERT INTO "{table.name}" ({col_sql}) SELECT {", ".join(select)} {source}',
-                                     params)
-        table.count += cursor.rowcount
-        return cursor.rowcount
+        sql = f'INSERT INTO "{table.name}" ({col_sql}) SELECT {", ".join(select)} {source}'
+        if self._queue is None:
+            self._execute_now(table, sql, params)
+        else:
+            if self._error is not None:
+                self.finish()
+            self._queue.put((table, sql, params))
+
+    def _execute_now(self, table: _Table, sql: str, params: tuple) -> None:
+        conn = self._conn or self.db.connection()
+        if self.pg:
+            with conn.cursor() as cursor:
+                cursor.execute(sql, params)
+                table.count += cursor.rowcount
+        else:
+            table.count += conn.execute(sql, params).rowcount
 
     def write(self, table: _Table, rows: list[tuple]) -> None:
         if not rows:
@@ -540,9 +574,11 @@ def generate(ctx: Context, invoices: int = 200, seed: int = 0,
     if sqlite and not db.in_transaction():
         # The bulk load's settings, for this connection only, restored afterwards: no fsync, no
         # per-row foreign-key lookups (the generator builds consistent ids; a test runs
-        # foreign_key_check), a large page cache and in-memory sorting for the index builds.
-        for pragma in ("synchronous", "foreign_keys", "cache_size", "temp_store"):
+        # foreign_key_check), a large page cache, memory-mapped reads and in-memory sorting for the
+        # index builds.
+        for pragma in ("synchronous", "foreign_keys", "cache_size", "temp_store", "mmap_size"):
             saved[pragma] = db.execute_sql(f"PRAGMA {pragma}").fetchone()[0]
+        db.execute_sql("PRAGMA mmap_size = 17179869184")  # index builds scan the tables: no read() per page
         db.execute_sql("PRAGMA synchronous = OFF")
         db.execute_sql("PRAGMA foreign_keys = OFF")
         db.execute_sql("PRAGMA cache_size = -1000000")
@@ -777,6 +813,13 @@ class _Generator:
                 tpl_adjs += [(gid, *a) for a in tpl.adjustments]
         w.write(tpl_line_t, tpl_lines)
         w.write(tpl_adj_t, tpl_adjs)
+        line_exprs = {"invoice_id": "m.invoice_id", **{c: f"l.{c}" for c in (
+            "position", "name", "description", "quantity", "unit_price_minor", "discount_kind", "discount_value",
+            "tax_rate")}}
+        adj_exprs = {"invoice_id": "m.invoice_id", **{c: f"a.{c}" for c in (
+            "kind", "position", "label", "is_percent", "value", "tax_rate")}}
+        for table in (line_t, adj_t, ic_t, ico_t):
+            w.fix_sequence(table.model)
         head = ChainHead.get(ChainHead.name == "activity")
         prev_hash, act_count = head.hash, 0
 
@@ -831,6 +874,7 @@ class _Generator:
         tpl_lists = {cur: (lst, len(lst)) for cur, lst in templates.items()}
         getbits = rng.getrandbits
         iid = inv_id0
+        full_from = inv_id0 + n - FULL_HISTORY  # invoices after this id also get email/reminder events
         w.start(t.name for t in (inv_t, line_t, adj_t, ic_t, ico_t, pay_t, rem_t, act_t))
         for start in range(0, n, CHUNK):
             invs, maps, pays, rems, acts = [], [], [], [], []
@@ -907,8 +951,9 @@ class _Generator:
                     act(iid, number, number_js, "finalized", f"Finalized as {number}", actor, finalized)
                     if contact is not None and rand() < 0.85:
                         last_sent = inv_date_s
-                        act(iid, number, number_js, "email_sent", f"Invoice email sent to {contact[2]}", actor,
-                            stamp(o, minute + 5))
+                        if iid > full_from:
+                            act(iid, number, number_js, "email_sent", f"Invoice email sent to {contact[2]}", actor,
+                                stamp(o, minute + 5))
                     payer = contact[0] if contact else None
                     if cat == 3 or cat == 4:
                         if cat == 3:
@@ -961,15 +1006,15 @@ class _Generator:
                     if status == "open":
                         for off in offsets:
                             ro = o + terms + off
-                            rem_id += 1
                             if ro >= TODAY:
+                                rem_id += 1
                                 rems.append((rem_id, iid, off, dstr(ro), "planned", None))
-                            else:
+                            elif iid > full_from and contact is not None:
+                                rem_id += 1
                                 sent = stamp(ro, 30) if ro >= 0 else now_s
                                 rems.append((rem_id, iid, off, dstr(ro), "sent", sent))
-                                if contact is not None:
-                                    act(iid, number, number_js, "reminder_sent",
-                                        f"Reminder ({off:+d} days) sent to {contact[2]}", actor, sent)
+                                act(iid, number, number_js, "reminder_sent",
+                                    f"Reminder ({off:+d} days) sent to {contact[2]}", actor, sent)
                         if rand() < 0.02:
                             act(iid, number, number_js, "task", _TASKS[int(rand() * n_tasks)], actor,
                                 stamp(o, minute + 25), dstr(o + terms + 10))
@@ -990,6 +1035,16 @@ class _Generator:
                 maps.append((iid, tpl.gid))
             w.write(inv_t, invs)
             w.write(map_t, maps)
+            lo, hi = maps[0][0], maps[-1][0]
+            w.insert_select(line_t, line_exprs, "FROM demo_inv_tpl m JOIN demo_tpl_line l ON l.tpl = m.tpl "
+                            f"WHERE m.invoice_id BETWEEN {lo} AND {hi} ORDER BY m.invoice_id, l.position")
+            w.insert_select(adj_t, adj_exprs, "FROM demo_inv_tpl m JOIN demo_tpl_adj a ON a.tpl = m.tpl "
+                            f"WHERE m.invoice_id BETWEEN {lo} AND {hi} ORDER BY m.invoice_id, a.kind, a.position")
+            w.insert_select(ic_t, {"invoice_id": "id", "contact_id": "billing_contact_id"},
+                            f"FROM invoice WHERE id BETWEEN {lo} AND {hi} AND billing_contact_id IS NOT NULL "
+                            "ORDER BY id")
+            w.insert_select(ico_t, {"invoice_id": "id", "company_id": "company_id"},
+                            f"FROM invoice WHERE id BETWEEN {lo} AND {hi} AND company_id IS NOT NULL ORDER BY id")
             w.write(pay_t, pays)
             w.write(rem_t, rems)
             w.write(act_t, acts)
@@ -999,18 +1054,6 @@ class _Generator:
             if self.progress:
                 self.progress(min(start + CHUNK, n), n)
         w.drain()
-        line_cols = ("position", "name", "description", "quantity", "unit_price_minor", "discount_kind",
-                     "discount_value", "tax_rate")
-        w.insert_select(line_t, {"invoice_id": "m.invoice_id", **{c: f"l.{c}" for c in line_cols}},
-                        "FROM demo_inv_tpl m JOIN demo_tpl_line l ON l.tpl = m.tpl ORDER BY m.invoice_id, l.position")
-        adj_cols = ("kind", "position", "label", "is_percent", "value", "tax_rate")
-        w.insert_select(adj_t, {"invoice_id": "m.invoice_id", **{c: f"a.{c}" for c in adj_cols}},
-                        "FROM demo_inv_tpl m JOIN demo_tpl_adj a ON a.tpl = m.tpl "
-                        "ORDER BY m.invoice_id, a.kind, a.position")
-        w.insert_select(ic_t, {"invoice_id": "id", "contact_id": "billing_contact_id"},
-                        f"FROM invoice WHERE id > {int(inv_id0)} AND billing_contact_id IS NOT NULL ORDER BY id")
-        w.insert_select(ico_t, {"invoice_id": "id", "company_id": "company_id"},
-                        f"FROM invoice WHERE id > {int(inv_id0)} AND company_id IS NOT NULL ORDER BY id")
         w.drop_temps()
         w.finish()
 

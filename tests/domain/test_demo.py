@@ -111,6 +111,7 @@ def test_demo_workspace_every_state_totals_numbers_chain(ws, admin):
         assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
         assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
 
     # The services carry on from the demo (ids, sequences, counter and chains all continue).
     draft = Invoice.select().where((Invoice.status == "draft") & Invoice.billing_contact.is_null(False)).first()
