@@ -13,6 +13,12 @@ from textual.widgets import Collapsible, DataTable, Input, Static
 from invoice_tui.widgets.invoice_view import InvoiceView
 
 
+def _columns(table: DataTable, *columns: tuple[str, int]) -> None:
+    """Fixed column widths: the panel never reflows as rows arrive (stable snapshots too)."""
+    for label, width in columns:
+        table.add_column(label, width=width)
+
+
 class Card(Collapsible):
     """A collapsible card of the invoice panel."""
 
@@ -40,7 +46,7 @@ class AboutCard(Card):
                          Static("o owner · v all properties", classes="card-hint"), id="card-about")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Property", "Value")
+        _columns(self.query_one(DataTable), ("Property", 17), ("Value", 40))
 
     def show(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
@@ -57,7 +63,8 @@ class PaymentsCard(Card):
                          Static("", id="payments-empty", classes="card-hint"), id="card-payments")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("#", "Amount", "Date", "Method", "Source", "State")
+        _columns(self.query_one(DataTable), ("#", 3), ("Amount", 12), ("Date", 10), ("Method", 13), ("Source", 6),
+                 ("State", 9))
 
     def show(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
@@ -81,7 +88,7 @@ class ContactsCard(Card):
                          id="card-contacts")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Contact", "Email", "")
+        _columns(self.query_one(DataTable), ("Contact", 18), ("Email", 26), ("", 7))
 
     def show(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
@@ -102,7 +109,7 @@ class CompaniesCard(Card):
                          id="card-companies")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Company", "")
+        _columns(self.query_one(DataTable), ("Company", 30), ("", 4))
 
     def show(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
@@ -125,7 +132,7 @@ class HistoryCard(Card):
                          id="card-history")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("When", "Who", "What")
+        _columns(self.query_one(DataTable), ("When", 16), ("Who", 8), ("What", 60))
 
     def show_activities(self, activities) -> None:
         table = self.query_one(DataTable)
