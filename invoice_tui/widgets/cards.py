@@ -46,7 +46,7 @@ class AboutCard(Card):
                          Static("o owner · v all properties", classes="card-hint"), id="card-about")
 
     def on_mount(self) -> None:
-        _columns(self.query_one(DataTable), ("Property", 17), ("Value", 40))
+        _columns(self.query_one(DataTable), ("Property", 16), ("Value", 40))
 
     def show(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
