@@ -61,6 +61,8 @@ def seed(url: str, rows: int) -> None:
         f"{concat(repr('Contact '), cast)}, {concat(repr('c'), cast, repr('@example.com'))}, "
         f"{concat(repr('Company '), 'CAST(n % 5000 AS TEXT)')}, 'bench', {now}, {now} FROM ({series}) q"
     )
+    if is_postgres(db):
+        sql = sql.replace("%", "%%")  # psycopg2 reads % as a placeholder
     with db.atomic():
         db.execute_sql(sql)
     ws.db.close()

@@ -102,21 +102,25 @@ async def test_r22_dialog_exports_the_given_view_and_cancel_leaves_nothing(app_a
         dialog = ExportDialog(columns=["number"], view_name="All invoices", folder=str(out), batch_size=1)
         app.push_screen(dialog)
         await settle(pilot)
-        gate = threading.Event()
+        reached, gate = threading.Event(), threading.Event()
         post = dialog._post_progress
 
         def slow(done, total):
             post(done, total)
             if done >= 1:
+                reached.set()
                 gate.wait(10)
 
         dialog._post_progress = slow
         await pilot.click("#export-start")
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if "1 / 3 rows" in str(dialog.query_one("#export-status", Static).content):
+        for _ in range(500):
+            if reached.is_set():
                 break
+            await pilot.pause(0.01)
+        assert reached.is_set()
+        await pilot.pause()
         assert dialog.running and dialog.query_one("#export-start", Button).disabled
+        assert "/ 3 rows" in str(dialog.query_one("#export-status", Static).content)
         await pilot.press("escape")
         gate.set()
         await settle(pilot)

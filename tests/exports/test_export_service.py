@@ -26,8 +26,12 @@ def export(admin, tmp_path, **kw):
     return run_export(admin, ExportOptions(**kw))
 
 
-@pytest.mark.parametrize("lang", ["en", "fr", "de", "es"])
-def test_r22_header_language_and_translated_choices(ws, admin, data, tmp_path, lang):
+def test_r22_header_language_and_translated_choices(ws, admin, data, tmp_path):
+    for lang in ("en", "fr", "de", "es"):
+        check_language(admin, tmp_path, lang)
+
+
+def check_language(admin, tmp_path, lang):
     res = export(admin, tmp_path, format="csv", lang=lang, properties="all",
                  associations=["contacts", "companies", "payments", "line_items"])
     rows = read_csv(res.path)
