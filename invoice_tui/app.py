@@ -22,9 +22,11 @@ from invoice_tui.domain.workspace import Workspace, acting_login, open_workspace
 def styles_dir() -> Path:
     """The app's .tcss files: packaged as ``invoice_tui.styles`` in the wheel, ``styles/`` in a checkout."""
     try:
-        packaged = Path(str(resources.files("invoice_tui.styles")))
-        if (packaged / "app.tcss").is_file():
-            return packaged
+        # styles/ has no __init__.py: in the wheel it is a namespace package, whose files() is a
+        # MultiplexedPath (its str() is a repr, not a path) — so ask for the file itself.
+        app = resources.files("invoice_tui.styles").joinpath("app.tcss")
+        if app.is_file():
+            return Path(str(app)).parent
     except ModuleNotFoundError:
         pass
     return Path(__file__).resolve().parent.parent / "styles"

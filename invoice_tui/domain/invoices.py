@@ -331,6 +331,9 @@ def _store_totals(inv: Invoice) -> Totals:
                                           totals.tax_total, totals.billed)):
         raise BadInput(f"The amounts of this invoice are too large (each total must stay below {MAX_TOTAL:,}); "
                        "check the quantities and prices.", field="lines")
+    if totals.billed < 0:  # an invoice is never a credit note: balance = billed − paid ≥ 0
+        raise BadInput(f"The discounts ({plain(totals.discount_total)} {cur}) are larger than the lines and fees; "
+                       "the amount billed cannot be negative.", field="discounts")
     inv.subtotal_minor = to_minor(totals.subtotal, cur)
     inv.discount_minor = to_minor(totals.discount_total, cur)
     inv.fee_minor = to_minor(totals.fee_total, cur)

@@ -164,3 +164,15 @@ def test_r18_amounts_beyond_the_storable_range_are_refused(ws, admin, buyer):
         make_draft(admin, buyer, lines=[line(qty="999999999", price="999999999999")])
     assert census() == before
     assert Invoice.select().count() == 0
+
+
+def test_r18_discounts_larger_than_the_lines_are_refused(ws, admin, buyer):
+    """An invoice is not a credit note: the amount billed (so the balance) is never negative."""
+    inv = make_draft(admin, buyer, lines=[line(price="10")], discounts=[{"value": "10"}])
+    assert reload(inv).billed_minor == 0
+    before = census()
+    with pytest.raises(BadInput, match="cannot be negative"):
+        make_draft(admin, buyer, lines=[], discounts=[{"value": "2.50", "tax_rate": "20"}])
+    with pytest.raises(BadInput, match="cannot be negative"):
+        invoices.edit_invoice(admin, inv.id, {"lines": [line(price="9.99")]})
+    assert census() == before

@@ -1,0 +1,380 @@
+"""Random invoice lifecycles through the services, in-process (hypothesis RuleBasedStateMachine).
+
+Steps: create, finalize, pay in full, pay in part, add + apply a payment, delete a payment, void,
+clone, delete, edit, and let days pass. After every step the invariants hold:
+
+- numbers are unique and strictly increasing in finalize order, never reused (R3);
+- balance = billed − paid ≥ 0, paid = Σ succeeded payments, status consistent with the balance;
+- the stored totals equal a recomputation with the one R18 function;
+- every current property value of every invoice and payment is explained by its history rows
+  (a property change for every change, R15), and both hash chains are intact;
+- a refused step wrote nothing; the steps that must be allowed are.
+
+It runs on a SQLite file (and a few examples on PostgreSQL when it is available).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+import uuid
+from decimal import Decimal
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
+                                 run_state_machine_as_test)
+
+from invoice_tui.db.models import Activity, ChainHead, Invoice, Payment, PropertyChange
+from invoice_tui.domain import history, invoices, payments, people
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.money import from_minor
+from invoice_tui.domain.workspace import open_workspace, set_setting
+from rulekit import census
+
+START = dt.datetime(2026, 3, 16, 9, 30)
+CURRENCIES = ("EUR", "JPY", "KWD")
+
+line_st = st.fixed_dictionaries({
+    "name": st.sampled_from(["Design", "Hosting", "Support"]),
+    "quantity": st.sampled_from(["1", "2", "0.5", "3.333"]),
+    "price_minor": st.integers(min_value=0, max_value=500_000),
+    "tax_rate": st.sampled_from(["0", "5.5", "20"]),
+    "discount": st.sampled_from([None, "10%", "100%", "fixed"]),
+})
+adjustments_st = st.lists(st.tuples(st.sampled_from(["discounts", "fees", "taxes"]),
+                                    st.sampled_from(["5%", "2.50", "0"]),
+                                    st.sampled_from(["0", "20"])), max_size=2)
+pick = st.integers(min_value=0, max_value=10_000)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.moment = START
+
+    def __call__(self) -> dt.datetime:
+        return self.moment
+
+
+def _lines(currency: str, specs) -> list[dict]:
+    out = []
+    for s in specs:
+        price = from_minor(s["price_minor"], currency)
+        d = {"name": s["name"], "quantity": s["quantity"], "unit_price": str(price), "tax_rate": s["tax_rate"]}
+        if s["discount"] == "fixed":
+            d["discount"], d["discount_percent"] = str(from_minor(s["price_minor"] // 3, currency)), False
+        elif s["discount"]:
+            d["discount"], d["discount_percent"] = s["discount"].rstrip("%"), True
+        out.append(d)
+    return out
+
+
+def _adjustments(currency: str, specs) -> dict:
+    data: dict = {}
+    for kind, value, rate in specs:
+        pct = value.endswith("%")
+        raw = Decimal(value.rstrip("%"))
+        if not pct:
+            raw = raw.quantize(Decimal(1)) if currency == "JPY" else raw
+        item = {"value": str(raw), "is_percent": pct}
+        if kind != "taxes":
+            item["tax_rate"] = rate
+        data.setdefault(kind, []).append(item)
+    return data
+
+
+class Lifecycle(RuleBasedStateMachine):
+    url_factory = None  # set by the runner: () -> (url, cleanup)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.url, self._cleanup = type(self).url_factory()
+        self.ws = open_workspace(self.url, notice=lambda m: None)
+        self.clock = Clock()
+        self.ctx = self.ws.context("alice", source="test", now=self.clock)
+        self.finalized_seqs: list[int] = []  # number_seq in finalize order, deleted ones included
+        self.ever_ids: set[int] = set()
+        self.verified: dict[str, tuple[int, str]] = {}
+
+    @initialize()
+    def setup_workspace(self) -> None:
+        set_setting(self.ctx, "allow_edit_finalized", "true")
+        set_setting(self.ctx, "allow_delete_unpaid", "true")
+        self.contact = people.add_contact(self.ctx, {"email": "ada@example.com", "first_name": "Ada"})
+
+    # ---- helpers -----------------------------------------------------------------------------
+    def _invoice(self, i: int) -> Invoice | None:
+        ids = [r.id for r in Invoice.select(Invoice.id).order_by(Invoice.id)]
+        return Invoice.get_by_id(ids[i % len(ids)]) if ids else None
+
+    def _attempt(self, fn, *, must_succeed: bool):
+        """Run one service call; a refusal must leave everything as it was."""
+        before = census()
+        try:
+            result = fn()
+        except InvoiceTuiError as exc:
+            # Discounts larger than the lines are refused (never a negative amount billed).
+            assert not must_succeed or "cannot be negative" in exc.message, f"refused although allowed: {exc}"
+            assert census() == before, "a refused call wrote something"
+            return None
+        after = census()
+        assert after["heads"] != before["heads"], "a change without any history row"
+        return result
+
+    def _has_invoices(self) -> bool:
+        return Invoice.select().exists()
+
+    # ---- steps -------------------------------------------------------------------------------
+    @rule(currency=st.sampled_from(CURRENCIES), lines=st.lists(line_st, max_size=3), adjustments=adjustments_st,
+          partial=st.booleans(), with_contact=st.booleans())
+    def create(self, currency, lines, adjustments, partial, with_contact):
+        data = {"currency": currency, "lines": _lines(currency, lines), "allow_partial": partial,
+                **_adjustments(currency, adjustments)}
+        if with_contact:
+            data["contact_id"] = self.contact.id
+        inv = self._attempt(lambda: invoices.create_invoice(self.ctx, data), must_succeed=True)
+        if inv is not None:
+            self.ever_ids.add(inv.id)
+
+    @precondition(_has_invoices)
+    @rule(i=pick)
+    def finalize(self, i):
+        inv = self._invoice(i)
+        ok = (inv.status == "draft" and inv.billing_contact_id is not None and inv.billed_minor > 0
+              and inv.lines.count() > 0)
+        done = self._attempt(lambda: invoices.finalize_invoice(self.ctx, inv.id), must_succeed=ok)
+        if done is not None:
+            assert ok
+            self.finalized_seqs.append(done.number_seq)
+            assert done.number == f"INV-{done.number_seq}"
+
+    @precondition(_has_invoices)
+    @rule(i=pick)
+    def pay_in_full(self, i):
+        inv = self._invoice(i)
+        amount = from_minor(max(inv.balance_minor, 1), inv.currency)
+        done = self._attempt(lambda: payments.record_payment(self.ctx, inv.id, {"amount": str(amount)}),
+                             must_succeed=inv.status == "open")
+        if done is not None:
+            assert Invoice.get_by_id(inv.id).status == "paid"
+
+    @precondition(_has_invoices)
+    @rule(i=pick, share=st.integers(min_value=1, max_value=99))
+    def pay_in_part(self, i, share):
+        inv = self._invoice(i)
+        minor = max(1, inv.balance_minor * share // 100)
+        ok = inv.status == "open" and (inv.allow_partial or minor == inv.balance_minor)
+        self._attempt(lambda: payments.record_payment(
+            self.ctx, inv.id, {"amount": str(from_minor(minor, inv.currency))}), must_succeed=ok)
+
+    @precondition(_has_invoices)
+    @rule(i=pick, share=st.sampled_from([30, 100, 150]), currency=st.sampled_from(CURRENCIES))
+    def add_and_apply(self, i, share, currency):
+        inv = self._invoice(i)
+        minor = max(1, inv.balance_minor * share // 100)
+        p = self._attempt(lambda: payments.add_payment(self.ctx, {
+            "amount": str(from_minor(minor, currency)), "currency": currency, "contact_id": self.contact.id}),
+            must_succeed=True)
+        ok = (inv.status == "open" and currency == inv.currency and minor <= inv.balance_minor
+              and (inv.allow_partial or minor == inv.balance_minor))
+        self._attempt(lambda: payments.apply_payment(self.ctx, p.id, inv.id), must_succeed=ok)
+
+    @precondition(lambda self: Payment.select().exists())
+    @rule(j=pick)
+    def delete_payment(self, j):
+        ids = [p.id for p in Payment.select(Payment.id).order_by(Payment.id)]
+        p = Payment.get_by_id(ids[j % len(ids)])
+        inv_id = p.invoice_id
+        self._attempt(lambda: payments.delete_payment(self.ctx, p.id), must_succeed=True)
+        if inv_id is not None:
+            assert Invoice.get_by_id(inv_id).status == "open"
+
+    @precondition(_has_invoices)
+    @rule(i=pick)
+    def void(self, i):
+        inv = self._invoice(i)
+        ok = inv.status == "open" and not Payment.select().where(Payment.invoice == inv).exists()
+        self._attempt(lambda: invoices.void_invoice(self.ctx, inv.id), must_succeed=ok)
+
+    @precondition(_has_invoices)
+    @rule(i=pick)
+    def clone(self, i):
+        inv = self._invoice(i)
+        c = self._attempt(lambda: invoices.clone_invoice(self.ctx, inv.id), must_succeed=True)
+        assert (c.status, c.number, c.paid_minor, c.billed_minor) == ("draft", None, 0, inv.billed_minor)
+        self.ever_ids.add(c.id)
+
+    @precondition(_has_invoices)
+    @rule(i=pick)
+    def delete(self, i):
+        inv = self._invoice(i)
+        ok = inv.status == "draft" or (inv.status == "open"
+                                       and not Payment.select().where(Payment.invoice == inv).exists())
+        self._attempt(lambda: invoices.delete_invoice(self.ctx, inv.id), must_succeed=ok)
+
+    @precondition(_has_invoices)
+    @rule(i=pick, lines=st.one_of(st.none(), st.lists(line_st, max_size=2)),
+          due_in=st.one_of(st.none(), st.integers(min_value=0, max_value=60)), comments=st.text(
+              st.characters(codec="utf-8", categories=("L", "N", "Zs")), max_size=12))
+    def edit(self, i, lines, due_in, comments):
+        inv = self._invoice(i)
+        data: dict = {"comments": comments}
+        if lines is not None:
+            data["lines"] = _lines(inv.currency, lines)
+        if due_in is not None:
+            data["due_date"] = inv.invoice_date + dt.timedelta(days=due_in)
+        payments_block = Payment.select().where((Payment.invoice == inv)
+                                                & Payment.state.in_(["succeeded", "refunded"])).exists()
+        ok = inv.status == "draft" or (inv.status == "open" and not payments_block and lines is None)
+        self._attempt(lambda: invoices.edit_invoice(self.ctx, inv.id, data, expected_version=inv.version),
+                      must_succeed=ok)
+
+    @rule(days=st.integers(min_value=1, max_value=20))
+    def time_passes(self, days):
+        self.clock.moment += dt.timedelta(days=days)
+
+    # ---- invariants --------------------------------------------------------------------------
+    @invariant()
+    def numbers_unique_and_increasing(self):
+        assert self.finalized_seqs == sorted(set(self.finalized_seqs)), self.finalized_seqs
+        if self.finalized_seqs:
+            assert self.finalized_seqs[0] == 1001
+        for inv in Invoice.select():
+            assert (inv.number is None) == (inv.status == "draft") == (inv.number_seq is None)
+            if inv.number_seq is not None:
+                assert inv.number_seq in self.finalized_seqs
+
+    @invariant()
+    def balances_and_statuses(self):
+        for inv in Invoice.select():
+            paid = sum(p.amount_minor for p in Payment.select().where((Payment.invoice == inv)
+                                                                      & (Payment.state == "succeeded")))
+            assert inv.paid_minor == paid
+            assert inv.balance_minor == inv.billed_minor - inv.paid_minor >= 0
+            if inv.status == "open":
+                assert inv.balance_minor > 0 and inv.payment_date is None
+            elif inv.status == "paid":
+                assert inv.balance_minor == 0 and inv.payment_date is not None and inv.billed_minor > 0
+                assert invoices.upcoming_reminders(inv) == []
+            elif inv.status == "voided":
+                assert paid == 0 and invoices.upcoming_reminders(inv) == []
+            else:
+                assert inv.status == "draft" and paid == 0
+
+    @invariant()
+    def stored_totals_equal_recomputation(self):
+        for inv in Invoice.select():
+            t = invoices.invoice_totals(inv)
+            stored = tuple(from_minor(m, inv.currency) for m in (
+                inv.subtotal_minor, inv.discount_minor, inv.fee_minor, inv.tax_minor, inv.billed_minor,
+                inv.paid_minor, inv.balance_minor))
+            assert stored == (t.subtotal, t.discount_total, t.fee_total, t.tax_total, t.billed, t.paid, t.balance)
+
+    @invariant()
+    def history_explains_every_value(self):
+        replays: dict[tuple[str, int], dict[str, str | None]] = {}
+        for pc in PropertyChange.select().where(PropertyChange.object_type.in_(["invoice", "payment"])).order_by(
+                PropertyChange.id):
+            replay = replays.setdefault((pc.object_type, pc.object_id), {})
+            assert replay.get(pc.property) == pc.old_value, (pc.object_type, pc.object_id, pc.property)
+            replay[pc.property] = pc.new_value
+        live = {inv.id: inv for inv in Invoice.select()}
+        for inv_id in self.ever_ids:
+            replay = replays.get(("invoice", inv_id), {})
+            if inv_id in live:
+                snap = {k: history.display(v) for k, v in invoices.snapshot(live[inv_id]).items()}
+                assert {k: replay.get(k) for k in snap} == snap, inv_id
+            else:  # deleted: the history ends with every property emptied
+                assert set(replay.values()) == {None}, inv_id
+        for p in Payment.select():
+            replay = replays.get(("payment", p.id), {})
+            snap = {k: history.display(v) for k, v in invoices._payment_snapshot(p).items()}
+            assert {k: replay.get(k) for k in snap} == snap, p.id
+
+    @invariant()
+    def chains_intact(self):
+        """The chains checked incrementally after each step (new rows only), fully at the end."""
+        for name, model, fields in (("property_change", PropertyChange, history.PROPERTY_CHANGE_FIELDS),
+                                    ("activity", Activity, history.ACTIVITY_FIELDS)):
+            last_id, prev = self.verified.get(name, (0, history.GENESIS))
+            for row in model.select().where(model.id > last_id).order_by(model.id):
+                assert row.prev_hash == prev, f"{name} row {row.id} does not follow the row before it"
+                assert history.row_hash(prev, {f: getattr(row, f) for f in fields}) == row.hash, row.id
+                last_id, prev = row.id, row.hash
+            self.verified[name] = (last_id, prev)
+            head = ChainHead.get(ChainHead.name == name)
+            assert head.hash == prev and head.count == model.select().count()
+
+    def teardown(self) -> None:
+        try:
+            for name in history.CHAINS:
+                ok, _, why = history.verify_chain(name)
+                assert ok, why
+        finally:
+            self.ws.db.close()
+            self._cleanup()
+
+
+def _sqlite_factory():
+    folder = tempfile.mkdtemp(prefix="invoice-tui-sm-")
+    return f"sqlite:///{folder}/workspace.db", lambda: shutil.rmtree(folder, ignore_errors=True)
+
+
+def _pg_factory():
+    import psycopg2
+
+    base = os.environ["INVOICE_TUI_TEST_PG_URL"]
+    name = f"invoice_tui_sm_{uuid.uuid4().hex[:12]}"
+    conn = psycopg2.connect(base)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+    return urlunparse(urlparse(base)._replace(path=f"/{name}")), drop
+
+
+SETTINGS = dict(deadline=None, database=None, derandomize=False, stateful_step_count=20,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def test_lifecycle_state_machine_sqlite():
+    class OnSqlite(Lifecycle):
+        url_factory = staticmethod(_sqlite_factory)
+
+    run_state_machine_as_test(OnSqlite, settings=settings(max_examples=25, **SETTINGS))
+
+
+def test_lifecycle_state_machine_postgresql():
+    _require_pg()
+
+    class OnPostgres(Lifecycle):
+        url_factory = staticmethod(_pg_factory)
+
+    run_state_machine_as_test(OnPostgres, settings=settings(max_examples=4, **SETTINGS))
+
+
+def _require_pg() -> None:
+    url = os.environ.get("INVOICE_TUI_TEST_PG_URL", "")
+    reason = None
+    if not url:
+        reason = "PostgreSQL tests need INVOICE_TUI_TEST_PG_URL"
+    else:
+        try:
+            import psycopg2
+
+            psycopg2.connect(url, connect_timeout=3).close()
+        except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
+            reason = f"PostgreSQL at {url} is unreachable: {exc}"
+    if reason:
+        if os.environ.get("INVOICE_TUI_REQUIRE_PG") == "1":
+            pytest.fail(f"INVOICE_TUI_REQUIRE_PG=1 but {reason}")
+        pytest.skip(reason)
