@@ -122,3 +122,139 @@ def url_as(url: str, role: str, dbname: str | None = None) -> str:
     p = urlparse(url)
     return urlunparse(p._replace(netloc=f"{role}@{p.hostname}:{p.port or 5432}",
                                  path=f"/{dbname}" if dbname else p.path))
+
+
+# ---- crash helpers -------------------------------------------------------------------------------
+def spawn(url: str, *argv: str, user: str = "alice", extra_env: dict | None = None, code: str | None = None):
+    """Start ``invoice-tui ARGV`` (or ``python -c CODE``) as a child process to be killed."""
+    env = subprocess_env(url, user)
+    env.update(extra_env or {})
+    cmd = [PY, "-c", code, *argv] if code else [PY, "-m", "invoice_tui", *argv]
+    return subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.02) -> bool:
+    """Poll ``predicate`` until it is true (True) or ``timeout`` seconds pass (False)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def kill9(proc) -> None:
+    import signal
+
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+
+def sqlite_integrity(path: str) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def stored_totals_match() -> list:
+    """Invoices whose stored totals differ from a recomputation with the one R18 function, and
+    invoices whose status disagrees with their balance."""
+    from invoice_tui.db.models import Invoice, Payment
+    from invoice_tui.domain.invoices import invoice_totals
+    from invoice_tui.domain.money import to_minor
+
+    bad = []
+    for inv in Invoice.select():
+        paid = sum(p.amount_minor for p in Payment.select().where((Payment.invoice == inv)
+                                                                   & (Payment.state == "succeeded")))
+        t = invoice_totals(inv, paid=paid)
+        cur = inv.currency
+        recomputed = (to_minor(t.subtotal, cur), to_minor(t.discount_total, cur), to_minor(t.fee_total, cur),
+                      to_minor(t.tax_total, cur), to_minor(t.billed, cur), paid, to_minor(t.billed, cur) - paid)
+        stored = (inv.subtotal_minor, inv.discount_minor, inv.fee_minor, inv.tax_minor, inv.billed_minor,
+                  inv.paid_minor, inv.balance_minor)
+        if stored != recomputed:
+            bad.append((inv.id, "totals", stored, recomputed))
+        if (inv.status == "paid") != (inv.balance_minor == 0 and inv.status not in ("draft", "voided")):
+            bad.append((inv.id, "status", inv.status, inv.balance_minor))
+    return bad
+
+
+class FakeSmtp:
+    """A minimal SMTP server on loopback that records every message it accepts. With ``hang_after``
+    set, it accepts that many messages, then swallows the next one's data and never answers —
+    the moment at which a killed sender cannot know whether the email arrived."""
+
+    def __init__(self, hang_after: int | None = None) -> None:
+        import socketserver
+        import threading
+
+        self.messages: list[bytes] = []
+        self.hang_after = hang_after
+        self.hanging = threading.Event()
+        self.release = threading.Event()
+        outer = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                w = self.wfile.write
+                w(b"220 fake ESMTP\r\n")
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    verb = line[:4].upper()
+                    if verb in (b"EHLO", b"HELO"):
+                        w(b"250 fake\r\n")
+                    elif verb in (b"MAIL", b"RCPT", b"RSET", b"NOOP"):
+                        w(b"250 OK\r\n")
+                    elif verb == b"DATA":
+                        w(b"354 go\r\n")
+                        data = []
+                        while True:
+                            chunk = self.rfile.readline()
+                            if not chunk or chunk == b".\r\n":
+                                break
+                            data.append(chunk)
+                        msg = b"".join(data)
+                        if outer.hang_after is not None and len(outer.messages) >= outer.hang_after:
+                            outer.messages.append(msg)
+                            outer.hanging.set()
+                            outer.release.wait(30)
+                            return
+                        outer.messages.append(msg)
+                        w(b"250 2.0.0 queued\r\n")
+                    elif verb == b"QUIT":
+                        w(b"221 bye\r\n")
+                        return
+                    else:
+                        w(b"502 no\r\n")
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def message_ids(self) -> list[str]:
+        import re
+
+        return [m.group(1).decode() for msg in self.messages
+                for m in [re.search(rb"^Message-ID:\s*<([^>]+)>", msg, re.M | re.I)] if m]
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
