@@ -60,3 +60,29 @@ def make_user(ws, admin, login: str, permissions: str):
 
     people.add_user(admin, login, permissions=permissions)
     return ws.context(login, source="test", now=admin.now)
+
+
+def race(ws, calls):
+    """Run each call in its own thread with its own connection, released at the same moment;
+    returns each call's result or the domain error it raised."""
+    import threading
+
+    from invoice_tui.domain.errors import InvoiceTuiError
+
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, fn):
+        with ws.db.connection_context():
+            barrier.wait()
+            try:
+                results[i] = fn()
+            except InvoiceTuiError as exc:
+                results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

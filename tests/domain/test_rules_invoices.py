@@ -10,7 +10,7 @@ from invoice_tui.db.models import Activity, Invoice, LineItem, Payment, Property
 from invoice_tui.domain import history, invoices, payments, people
 from invoice_tui.domain.errors import BadInput, Conflict, PermissionDenied, RuleRefused
 from invoice_tui.domain.workspace import set_setting
-from rulekit import census, line, make_draft, make_open, make_user, reload
+from rulekit import census, line, make_draft, make_open, make_user, race, reload
 
 TODAY = dt.date(2026, 3, 16)
 
@@ -322,6 +322,30 @@ def test_r7_edit_refused_when_payment_succeeded_first(ws, admin, buyer):
     assert census() == before  # never a silent overwrite
     inv = reload(inv)
     assert inv.status == "paid" and inv.comments == "" and Payment.get_by_id(p.id).state == "succeeded"
+
+
+def test_r7_edit_and_payment_success_racing(ws, admin, buyer):
+    """The editor saves while the processor reports success, at the same moment: either the edit
+    wins (the payment is canceled) or the success wins (the save is refused) — never both."""
+    set_setting(admin, "allow_edit_finalized", "true")
+    outcomes = set()
+    for _ in range(3):
+        inv = make_open(admin, buyer)
+        p = _online_processing(admin, inv)
+        version = reload(inv).version
+        edit, success = race(ws, [
+            lambda: invoices.edit_invoice(admin, inv.id, {"comments": "edited"}, expected_version=version),
+            lambda: payments.set_payment_state(admin, p.id, "succeeded")])
+        inv, p = reload(inv), Payment.get_by_id(p.id)
+        if isinstance(edit, invoices.EditResult):
+            assert isinstance(success, RuleRefused), success
+            assert (p.state, inv.status, inv.comments) == ("canceled", "open", "edited")
+            outcomes.add("edit first")
+        else:
+            assert isinstance(edit, RuleRefused) and isinstance(success, Payment), (edit, success)
+            assert (p.state, inv.status, inv.comments) == ("succeeded", "paid", "")
+            outcomes.add("payment first")
+    assert outcomes
 
 
 def test_r7_stale_version_from_another_editor_is_a_conflict(ws, admin, buyer):

@@ -4,14 +4,13 @@ threads applying one payment at the same moment (R9)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 
 from invoice_tui.db.models import Invoice, Payment, PropertyChange, Reminder
 from invoice_tui.domain import invoices, payments, people
-from invoice_tui.domain.errors import BadInput, InvoiceTuiError, NotFound, PermissionDenied, RuleRefused
-from rulekit import census, line, make_draft, make_open, make_user, reload
+from invoice_tui.domain.errors import BadInput, NotFound, PermissionDenied, RuleRefused
+from rulekit import census, line, make_draft, make_open, make_user, race, reload
 
 TODAY = dt.date(2026, 3, 16)
 
@@ -167,32 +166,11 @@ def test_r9_apply_payment_applied_elsewhere_refused(ws, admin, buyer):
     assert census() == before
 
 
-def _race(ws, calls):
-    """Run each call in its own thread with its own connection, released at the same moment."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, fn):
-        with ws.db.connection_context():
-            barrier.wait()
-            try:
-                results[i] = fn()
-            except InvoiceTuiError as exc:
-                results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 def test_r9_apply_same_payment_from_two_threads_exactly_one_wins(ws, admin, buyer):
     for _ in range(4):
         a, b = make_open(admin, buyer), make_open(admin, buyer)
         p = payments.add_payment(admin, {"amount": "100", "currency": "EUR"})
-        results = _race(ws, [lambda inv=a: payments.apply_payment(admin, p.id, inv.id),
+        results = race(ws, [lambda inv=a: payments.apply_payment(admin, p.id, inv.id),
                              lambda inv=b: payments.apply_payment(admin, p.id, inv.id)])
         won = [r for r in results if isinstance(r, payments.PaymentResult)]
         lost = [r for r in results if isinstance(r, RuleRefused)]
@@ -213,7 +191,7 @@ def test_r9_two_payments_racing_for_one_balance(ws, admin, buyer):
     inv = make_open(admin, buyer)
     p1 = payments.add_payment(admin, {"amount": "100", "currency": "EUR"})
     p2 = payments.add_payment(admin, {"amount": "100", "currency": "EUR"})
-    results = _race(ws, [lambda: payments.apply_payment(admin, p1.id, inv.id),
+    results = race(ws, [lambda: payments.apply_payment(admin, p1.id, inv.id),
                          lambda: payments.apply_payment(admin, p2.id, inv.id)])
     assert sum(isinstance(r, payments.PaymentResult) for r in results) == 1, results
     inv = reload(inv)
