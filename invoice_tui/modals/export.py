@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -28,7 +27,6 @@ from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select,
 from invoice_tui.domain import catalogue
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import FilterSet
-from invoice_tui.exports import labels
 from invoice_tui.exports.service import (DEFAULT_ASSOCIATION_LIMIT, ExportCancelled, ExportOptions, ExportResult,
                                          default_folder, default_name, remember_folder, run_export)
 from invoice_tui.widgets.invoice_inputs import FieldError
@@ -225,11 +223,6 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
             self.query_one("#export-status", Static).update("Cancelling…")
             return
         self.dismiss(None)
-
-    @property
-    def folder(self) -> Path | None:
-        text = self.query_one("#export-folder", Input).value.strip()
-        return Path(text) if text else None
 
 
 __all__ = ["ExportDialog", "LANGUAGE_NAMES"]

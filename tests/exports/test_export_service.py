@@ -242,3 +242,19 @@ def test_r22_destination_folder_remembered_per_user(ws, admin, tmp_path, monkeyp
 def test_r22_empty_export_has_a_header(ws, admin, tmp_path):
     res = export(admin, tmp_path, format="xlsx", columns=["number"])
     assert res.rows == 0 and read_xlsx(res.path) == [[["Number"]]]
+
+
+def test_r22_postgresql_streams_from_a_server_side_cursor(ws, admin, data, tmp_path):
+    from invoice_tui.db import database, is_postgres
+
+    if not is_postgres():
+        pytest.skip("server-side cursors are PostgreSQL's; SQLite's cursor steps through the rows anyway")
+    open_cursors = []
+
+    def progress(done, total):
+        if done:
+            open_cursors.append(database.obj.execute_sql("SELECT count(*) FROM pg_cursors").fetchone()[0])
+
+    run_export(admin, ExportOptions(format="csv", folder=str(tmp_path), batch_size=1, associations=["contacts"]),
+               progress=progress)
+    assert open_cursors == [1, 1, 1]
