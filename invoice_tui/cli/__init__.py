@@ -60,6 +60,21 @@ def _parser() -> ArgumentParser:
     return build_parser()
 
 
+def _safe(text: str) -> str:
+    from invoice_tui.domain.text import safe
+
+    return safe(str(text))
+
+
+_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+
+def json_text(data: Any, **kwargs) -> str:
+    """JSON for a terminal: ``json`` escapes C0 controls itself; DEL and the C1 controls (``\\x9b`` is
+    CSI on some terminals) are escaped too, so stored text never drives the terminal."""
+    return json.dumps(data, ensure_ascii=False, default=str, **kwargs).translate(_C1)
+
+
 class Output:
     """Prints results as text or JSON (``--json``), errors on stderr."""
 
@@ -70,12 +85,14 @@ class Output:
 
     def result(self, data: Any, text: str | Callable[[], str] | None = None) -> None:
         if self.as_json:
-            print(json.dumps(data, ensure_ascii=False, indent=2, default=str), file=self.out)
+            print(json_text(data, indent=2), file=self.out)
         elif text is not None:
-            print(text() if callable(text) else text, file=self.out)
+            # Stored text and echoed input are untrusted: control characters and terminal escape
+            # sequences are shown as \x1b…, never sent raw to the terminal (issue 8).
+            print(_safe(text() if callable(text) else text), file=self.out)
 
     def note(self, message: str) -> None:
-        print(message, file=self.err)
+        print(_safe(message), file=self.err)
 
 
 def open_context(args: argparse.Namespace, source: str = "cli"):

@@ -225,12 +225,12 @@ def width(text: str) -> int:
 def stream_json(out, items) -> None:
     """Print a JSON array item by item (same text as ``json.dumps(list, indent=2)``), so a long
     list is never held in memory."""
-    import json
+    from invoice_tui.cli import json_text
 
     write = out.out.write
     first = True
     for item in items:
-        text = json.dumps(item, ensure_ascii=False, indent=2, default=str).replace("\n", "\n  ")
+        text = json_text(item, indent=2).replace("\n", "\n  ")
         write(("[\n  " if first else ",\n  ") + text)
         first = False
     write("[]\n" if first else "\n]\n")
