@@ -1,7 +1,8 @@
 """Random invoice lifecycles through the services, in-process (hypothesis RuleBasedStateMachine).
 
 Steps: create, finalize, pay in full, pay in part, add + apply a payment, delete a payment, void,
-clone, delete, edit, and let days pass. After every step the invariants hold:
+clone, delete, edit, online payments (processing, then succeeded/failed/canceled/refunded), and let
+days pass. After every step the invariants hold:
 
 - numbers are unique and strictly increasing in finalize order, never reused (R3);
 - balance = billed − paid ≥ 0, paid = Σ succeeded payments, status consistent with the balance;
@@ -128,6 +129,13 @@ class Lifecycle(RuleBasedStateMachine):
     def _has_invoices(self) -> bool:
         return Invoice.select().exists()
 
+    @staticmethod
+    def _collectable(inv: Invoice) -> int:
+        """What may still be recorded: the balance minus online payments still processing (R8)."""
+        processing = sum(p.amount_minor for p in Payment.select().where((Payment.invoice == inv)
+                                                                        & (Payment.state == "processing")))
+        return inv.balance_minor - processing
+
     # ---- steps -------------------------------------------------------------------------------
     @rule(currency=st.sampled_from(CURRENCIES), lines=st.lists(line_st, max_size=3), adjustments=adjustments_st,
           partial=st.booleans(), with_contact=st.booleans())
@@ -157,8 +165,9 @@ class Lifecycle(RuleBasedStateMachine):
     def pay_in_full(self, i):
         inv = self._invoice(i)
         amount = from_minor(max(inv.balance_minor, 1), inv.currency)
+        ok = inv.status == "open" and self._collectable(inv) == inv.balance_minor
         done = self._attempt(lambda: payments.record_payment(self.ctx, inv.id, {"amount": str(amount)}),
-                             must_succeed=inv.status == "open")
+                             must_succeed=ok)
         if done is not None:
             assert Invoice.get_by_id(inv.id).status == "paid"
 
@@ -167,7 +176,8 @@ class Lifecycle(RuleBasedStateMachine):
     def pay_in_part(self, i, share):
         inv = self._invoice(i)
         minor = max(1, inv.balance_minor * share // 100)
-        ok = inv.status == "open" and (inv.allow_partial or minor == inv.balance_minor)
+        ok = (inv.status == "open" and minor <= self._collectable(inv)
+              and (inv.allow_partial or minor == inv.balance_minor))
         self._attempt(lambda: payments.record_payment(
             self.ctx, inv.id, {"amount": str(from_minor(minor, inv.currency))}), must_succeed=ok)
 
@@ -179,9 +189,31 @@ class Lifecycle(RuleBasedStateMachine):
         p = self._attempt(lambda: payments.add_payment(self.ctx, {
             "amount": str(from_minor(minor, currency)), "currency": currency, "contact_id": self.contact.id}),
             must_succeed=True)
-        ok = (inv.status == "open" and currency == inv.currency and minor <= inv.balance_minor
+        ok = (inv.status == "open" and currency == inv.currency and minor <= self._collectable(inv)
               and (inv.allow_partial or minor == inv.balance_minor))
         self._attempt(lambda: payments.apply_payment(self.ctx, p.id, inv.id), must_succeed=ok)
+
+    @precondition(_has_invoices)
+    @rule(i=pick, share=st.sampled_from([40, 100]))
+    def online_payment(self, i, share):
+        """The processor starts charging an invoice (R7): a processing online payment applied to it."""
+        inv = self._invoice(i)
+        minor = max(1, inv.balance_minor * share // 100)
+        p = self._attempt(lambda: payments.add_payment(self.ctx, {
+            "amount": str(from_minor(minor, inv.currency)), "currency": inv.currency, "source": "online",
+            "state": "processing", "contact_id": self.contact.id}), must_succeed=True)
+        ok = (inv.status == "open" and minor <= self._collectable(inv)
+              and (inv.allow_partial or minor == inv.balance_minor))
+        self._attempt(lambda: payments.apply_payment(self.ctx, p.id, inv.id), must_succeed=ok)
+
+    @precondition(lambda self: Payment.select().where(Payment.source == "online").exists())
+    @rule(j=pick, outcome=st.sampled_from(["succeeded", "failed", "canceled", "refunded"]))
+    def processor_reports(self, j, outcome):
+        ids = [p.id for p in Payment.select(Payment.id).where(Payment.source == "online").order_by(Payment.id)]
+        p = Payment.get_by_id(ids[j % len(ids)])
+        allowed = {"processing": {"succeeded", "failed", "canceled"}, "succeeded": {"refunded"}}
+        ok = outcome in allowed.get(p.state, set())
+        self._attempt(lambda: payments.set_payment_state(self.ctx, p.id, outcome), must_succeed=ok)
 
     @precondition(lambda self: Payment.select().exists())
     @rule(j=pick)
@@ -189,8 +221,8 @@ class Lifecycle(RuleBasedStateMachine):
         ids = [p.id for p in Payment.select(Payment.id).order_by(Payment.id)]
         p = Payment.get_by_id(ids[j % len(ids)])
         inv_id = p.invoice_id
-        self._attempt(lambda: payments.delete_payment(self.ctx, p.id), must_succeed=True)
-        if inv_id is not None:
+        done = self._attempt(lambda: payments.delete_payment(self.ctx, p.id), must_succeed=p.source == "manual")
+        if done is not None and inv_id is not None:
             assert Invoice.get_by_id(inv_id).status == "open"
 
     @precondition(_has_invoices)
