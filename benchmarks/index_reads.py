@@ -35,7 +35,7 @@ def _filter_query():
 def run(params: dict) -> dict:
     from invoice_tui.db.models import Invoice
     from invoice_tui.domain import views
-    from invoice_tui.widgets.invoice_table import PAGE_SIZE, InvoiceTable, format_rows, make_columns
+    from invoice_tui.widgets.invoice_table import PAGE_SIZE, InvoiceTable, format_rows, make_columns, row_fields
 
     ws, ctx = open_admin(params["path"])
     from invoice_tui.domain.settings import load_settings
@@ -50,7 +50,7 @@ def run(params: dict) -> dict:
 
     def app_page(q):
         def go():
-            rows = views.page(ctx, q, limit=PAGE_SIZE)
+            rows = views.page(ctx, q, limit=PAGE_SIZE, fields=row_fields(columns))  # as the table reads
             formatted, _first, _last = format_rows(rows, columns, today, locale)
             strips = [InvoiceTable._row_strip(fake_table, "  ", r.cells, 0, 118, style)
                       for r in formatted[:SCREEN_ROWS]]

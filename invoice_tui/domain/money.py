@@ -110,6 +110,68 @@ def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
     return format_currency(round_money(amount, currency), currency, locale=locale)
 
 
+def format_minor(minor: int, currency: str, locale: str = "en_US") -> str:
+    """``format_money(from_minor(minor, currency), currency, locale)``, about 30× faster: the
+    index formats two amounts per row it draws (issue 7). The locale's pattern is applied with
+    integer arithmetic; the result is checked against babel on probe values once per
+    (currency, locale), and babel itself is used where they would differ."""
+    fmt = _minor_formatter(currency, locale)
+    if fmt is None:
+        return format_money(from_minor(minor, currency), currency, locale)
+    return fmt(int(minor))
+
+
+_PROBES = (0, 1, -1, 7, -9, 99, 100, 101, 999, 1000, 12345, -12345, 100000, 1000007, -1000000001, 123456789012,
+           -99999999999999, 10 ** 15 - 1)
+
+
+@lru_cache(maxsize=512)
+def _minor_formatter(currency: str, locale: str):
+    from babel.core import Locale
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    try:
+        exp = exponent(currency)
+        loc = Locale.parse(locale)
+        pattern = loc.currency_formats["standard"]
+        if int(get_currency_precision(currency)) != exp or pattern.exp_prec or "@" in pattern.pattern \
+                or pattern.scale or pattern.int_prec[0] != 1:
+            return None
+        group, dec = get_group_symbol(loc), get_decimal_symbol(loc)
+        first, later = pattern.grouping
+        unit = 10 ** exp
+
+        def affixes(sign: int) -> tuple[str, str]:
+            text = format_money(from_minor(sign * unit, currency), currency, locale)
+            number = "1" + (dec + "0" * exp if exp else "")
+            i = text.index(number)
+            return text[:i], text[i + len(number):]
+
+        (pos_pre, pos_suf), (neg_pre, neg_suf) = affixes(1), affixes(-1)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+    def fmt(minor: int) -> str:
+        neg = minor < 0
+        whole, frac = divmod(-minor if neg else minor, unit)
+        s = str(whole)
+        if len(s) > first:
+            tail = [s[-first:]]
+            s = s[:-first]
+            while len(s) > later:
+                tail.append(s[-later:])
+                s = s[:-later]
+            s = group.join([s, *reversed(tail)])
+        if exp:
+            s = f"{s}{dec}{frac:0{exp}d}"
+        return f"{neg_pre}{s}{neg_suf}" if neg else f"{pos_pre}{s}{pos_suf}"
+
+    for probe in _PROBES:
+        if fmt(probe) != format_money(from_minor(probe, currency), currency, locale):
+            return None
+    return fmt
+
+
 def plain(amount: Decimal) -> str:
     """Decimal string for JSON and CSV (dot, no grouping)."""
     return format(amount, "f")

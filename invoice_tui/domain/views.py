@@ -338,10 +338,14 @@ def _key_fields(ctx: Context, q: IndexQuery) -> list[pw.Node]:
 
 
 def page(ctx: Context, q: IndexQuery, *, after: Key | None = None, before: Key | None = None,
-         start_at: Key | None = None, limit: int = 100) -> list[tuple[Key, Invoice]]:
+         start_at: Key | None = None, limit: int = 100,
+         fields: Sequence[pw.Field] | None = None) -> list[tuple[Key, Invoice]]:
     """Up to ``limit`` rows in the index order: the first ones; those after ``after``; those
     starting at ``start_at`` (inclusive); or the ``limit`` rows just before ``before`` (returned in
-    index order). Each row comes with its key."""
+    index order). Each row comes with its key. ``fields``: only these columns (and the id) are
+    read, as named tuples instead of models — the index reads the ~10 columns it shows instead of
+    all ~37 (issue 7: about 5× less work per page)."""
+    selection = [Invoice.id, *[f for f in fields if f is not Invoice.id]] if fields else [Invoice]
     col = _sort_col(ctx, q)
     is_id = q.prop.id == "id"
     desc = q.desc
@@ -359,10 +363,11 @@ def page(ctx: Context, q: IndexQuery, *, after: Key | None = None, before: Key |
         need = limit - len(rows)
         if need <= 0:
             break
-        query = base_query(ctx, q, Invoice, col.alias("sort_key"))
+        query = base_query(ctx, q, *selection, col.alias("sort_key"))
         if cond is not None:
             query = query.where(cond)
-        for inv in query.order_by(*_order(col, desc, is_id)).limit(need):
+        query = query.order_by(*_order(col, desc, is_id)).limit(need)
+        for inv in (query.namedtuples() if fields else query):  # plain rows: no model per row
             rows.append(((getattr(inv, "sort_key", None) if not is_id else inv.id, inv.id), inv))
     if before is not None:
         rows.reverse()

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Iterable
 
+import peewee as pw
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -35,7 +36,7 @@ from invoice_tui.domain import catalogue, views
 from invoice_tui.domain.catalogue import choice_label
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.invoices import days_overdue, is_overdue
-from invoice_tui.domain.money import format_money, from_minor
+from invoice_tui.domain.money import format_minor
 
 PAGE_SIZE = 100
 MAX_PAGES = 60
@@ -90,7 +91,7 @@ def _cell(prop: catalogue.Property, inv: Invoice, today: dt.date, locale: str) -
     if value is None or value == "":
         return ""
     if prop.type == "money":
-        return format_money(from_minor(value, inv.currency), inv.currency, locale)
+        return format_minor(value, inv.currency, locale)
     if prop.type == "date":
         return value.date().isoformat() if isinstance(value, dt.datetime) else (
             value.isoformat() if isinstance(value, dt.date) else str(value)[:10])
@@ -99,6 +100,27 @@ def _cell(prop: catalogue.Property, inv: Invoice, today: dt.date, locale: str) -
             value = "true" if value else "false"
         return choice_label(pid, str(value))
     return str(value)
+
+
+_ROW_FIELDS = (Invoice.id, Invoice.number, Invoice.status, Invoice.due_date, Invoice.currency, Invoice.owner_name)
+
+
+def row_fields(columns: list[Column]) -> list | None:
+    """The invoice columns ``format_rows`` needs for ``columns`` (None: whole rows). Reading only
+    these makes a page about 3× cheaper than reading all ~37 columns (issue 7)."""
+    fields = list(_ROW_FIELDS)
+    for col in columns:
+        if col.id in ("overdue", "days_overdue", "status", "owner", "number"):
+            continue
+        try:
+            node = catalogue.get(col.id).sql(None)  # type: ignore[arg-type] - plain columns ignore it
+        except Exception:  # noqa: BLE001 - a computed column: read whole rows
+            return None
+        if not isinstance(node, pw.Field) or isinstance(node, pw.ForeignKeyField) or node.model is not Invoice:
+            return None
+        if not any(node is f for f in fields):  # identity: == on a field builds SQL
+            fields.append(node)
+    return fields
 
 
 def format_rows(rows: list[tuple[views.Key, Invoice]], columns: list[Column], today: dt.date,
@@ -167,7 +189,7 @@ class InvoiceTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", id="table.open"),
     ]
 
-    cursor_row: reactive[int] = reactive(0, always_update=True)
+    cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)  # watch_cursor_row repaints
 
     class Selected(Message):
         def __init__(self, table: "InvoiceTable", invoice_id: int) -> None:
@@ -306,7 +328,7 @@ class InvoiceTable(ScrollView, can_focus=True):
                     fetched, after = {}, None
                     today = ctx.today()
                     for p in top:
-                        rows = views.page(ctx, query, after=after, limit=PAGE_SIZE)
+                        rows = views.page(ctx, query, after=after, limit=PAGE_SIZE, fields=row_fields(columns))
                         formatted, first, last = format_rows(rows, columns, today, self.locale)
                         fetched[p] = Page(formatted, first, last)
                         after = last
@@ -345,6 +367,7 @@ class InvoiceTable(ScrollView, can_focus=True):
                      bounds: dict[int, tuple]) -> dict[int, Page]:
         worker = get_current_worker()
         today = ctx.today()
+        fields = row_fields(columns)
         out: dict[int, Page] = {}
         for p in pages:
             if worker.is_cancelled:
@@ -354,14 +377,14 @@ class InvoiceTable(ScrollView, can_focus=True):
             if p < 0 or n <= 0:
                 continue
             if p - 1 in bounds and bounds[p - 1][1] is not None:
-                rows = views.page(ctx, query, after=bounds[p - 1][1], limit=n)
+                rows = views.page(ctx, query, after=bounds[p - 1][1], limit=n, fields=fields)
             elif p + 1 in bounds and bounds[p + 1][0] is not None:
-                rows = views.page(ctx, query, before=bounds[p + 1][0], limit=n)
+                rows = views.page(ctx, query, before=bounds[p + 1][0], limit=n, fields=fields)
             elif p == 0:
-                rows = views.page(ctx, query, limit=n)
+                rows = views.page(ctx, query, limit=n, fields=fields)
             else:
                 key = views.anchor_key(ctx, query, start, total)
-                rows = views.page(ctx, query, start_at=key, limit=n) if key else []
+                rows = views.page(ctx, query, start_at=key, limit=n, fields=fields) if key else []
             formatted, first, last = format_rows(rows, columns, today, self.locale)
             out[p] = Page(formatted, first, last)
             bounds[p] = (first, last)
@@ -478,8 +501,14 @@ class InvoiceTable(ScrollView, can_focus=True):
         return max(0, min(value, self.total - 1))
 
     def watch_cursor_row(self, old: int, new: int) -> None:
+        top = self.scroll_offset.y
         self._scroll_to_cursor()
-        self.refresh()
+        if self.scroll_offset.y == top and old != new:
+            # the cursor moved within the screen: repaint its old and new lines only (issue 7)
+            self.refresh_line(old + 1)  # + 1: the header line
+            self.refresh_line(new + 1)
+        else:
+            self.refresh()
 
     def _scroll_to_cursor(self) -> None:
         top = int(self.scroll_offset.y)
