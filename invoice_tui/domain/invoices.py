@@ -836,12 +836,15 @@ def complete_task(ctx: Context, task_id: int) -> Activity:
 
 
 def activities(invoice_id: int, search: str = "") -> list[Activity]:
-    """R16: the history card, newest first; ``search`` matches text, kind and user."""
-    q = Activity.select().where(Activity.invoice_id == invoice_id)
-    if search:
-        q = q.where(Activity.text.contains(search) | Activity.kind.contains(search)
-                    | Activity.user_login.contains(search))
-    return list(q.order_by(Activity.id.desc()))
+    """R16: the history card, newest first; ``search`` matches text, kind and user in any case.
+
+    One invoice's history is short, so the search runs in Python: full Unicode case folding
+    ("ÉCHÉANCE" finds "échéance"), the same on SQLite (whose LIKE folds ASCII only) and PostgreSQL."""
+    rows = list(Activity.select().where(Activity.invoice_id == invoice_id).order_by(Activity.id.desc()))
+    needle = search.strip().casefold()
+    if needle:
+        rows = [a for a in rows if needle in f"{a.text}\n{a.kind}\n{a.user_login}".casefold()]
+    return rows
 
 
 def done_task_ids(invoice_id: int) -> set[int]:
