@@ -21,6 +21,8 @@ from invoice_tui.db import database
 from invoice_tui.db.models import Invoice
 
 TOKEN_RE = re.compile(r"^/i/([A-Za-z0-9_-]{16,64})(\.pdf)?$")
+MAX_HEADER_BYTES = 16 * 1024
+MAX_BODY_BYTES = 1024
 
 _COMMON_HEADERS = [
     ("X-Content-Type-Options", "nosniff"),
@@ -147,5 +149,9 @@ def make_server(host: str = "127.0.0.1", port: int = 8080, *, threads: int = 4):
     """A waitress server for the buyer page (``.run()`` serves; ``.close()`` stops)."""
     from waitress import create_server
 
+    # The page takes no input but its token: small request limits (waitress allows 256 KB of
+    # headers and 1 GB of body by default, buffered to disk) refuse oversized requests early.
     return create_server(BuyerApp(), host=host, port=port, threads=threads, ident="invoice-tui",
-                         expose_tracebacks=False, clear_untrusted_proxy_headers=True)
+                         expose_tracebacks=False, clear_untrusted_proxy_headers=True,
+                         max_request_header_size=MAX_HEADER_BYTES, max_request_body_size=MAX_BODY_BYTES,
+                         channel_timeout=30)

@@ -1,0 +1,148 @@
+"""The buyer link server (issue 8): tokens of ≥128 bits from ``secrets``; unknown, draft and
+deleted tokens answer alike; security headers; path traversal and oversized requests refused; a
+bounded load run on loopback (2,000 requests from a threaded Python client) without an error."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from invoice_tui.db.models import Invoice
+from invoice_tui.domain import invoices, people
+from invoice_tui.domain.workspace import open_workspace, set_setting
+from invoice_tui.web.app import make_server
+
+
+@pytest.fixture
+def served(sqlite_url, clock):
+    ws = open_workspace(sqlite_url, notice=lambda m: None)
+    admin = ws.context("alice", source="test", now=clock)
+    set_setting(admin, "allow_delete_unpaid", "true")
+    buyer = people.add_contact(admin, {"email": "ada@example.com", "first_name": "Ada"})
+    made = []
+    for i in range(4):
+        inv = invoices.create_invoice(admin, {"currency": "EUR", "contact_id": buyer.id,
+                                              "lines": [{"name": f"Work {i}", "quantity": "1", "unit_price": "10"}]})
+        made.append(invoices.finalize_invoice(admin, inv.id))
+    server = make_server("127.0.0.1", 0, threads=8)
+    def run():
+        try:
+            server.run()
+        except OSError:  # the listening socket closed under select() at teardown
+            pass
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield admin, made, server.effective_port
+    server.close()
+    thread.join(5)
+    ws.db.close()
+
+
+def _get(port, path, method="GET", headers=None, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+def test_tokens_are_at_least_128_bits_from_secrets(served):
+    _admin, made, _port = served
+    tokens = [Invoice.get_by_id(i.id).link_token for i in made]
+    assert len(set(tokens)) == len(tokens)
+    for t in tokens:
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", t) and len(t) * 6 >= 128
+    import inspect
+
+    assert "secrets.token_urlsafe(" in inspect.getsource(invoices.finalize_invoice)
+
+
+def test_unknown_draft_and_deleted_tokens_answer_alike(served):
+    admin, made, port = served
+    live = Invoice.get_by_id(made[0].id).link_token
+    deleted = Invoice.get_by_id(made[1].id).link_token
+    invoices.delete_invoice(admin, made[1].id)
+    draft = Invoice.get_by_id(made[2].id).link_token
+    Invoice.update(status="draft").where(Invoice.id == made[2].id).execute()  # a token on a draft row
+    status, headers, body = _get(port, f"/i/{live}")
+    assert status == 200 and b"Work 0" in body
+    answers = set()
+    for token in ("A" * 32, deleted, draft, live[:-1] + ("A" if live[-1] != "A" else "B")):
+        for suffix in ("", ".pdf"):
+            s, h, b = _get(port, f"/i/{token}{suffix}")
+            h = {k: v for k, v in h.items() if k.lower() not in ("date",)}
+            answers.add((s, tuple(sorted(h.items())), b))
+    assert len(answers) == 1 and next(iter(answers))[0] == 404
+
+
+def test_security_headers_on_every_answer(served):
+    _admin, made, port = served
+    live = Invoice.get_by_id(made[0].id).link_token
+    for path in (f"/i/{live}", "/i/unknown-token-0000000", "/"):
+        status, headers, _ = _get(port, path)
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert "no-store" in headers["Cache-Control"]
+    status, headers, _ = _get(port, f"/i/{live}.pdf")
+    assert status == 200 and headers["Content-Type"] == "application/pdf"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert _get(port, f"/i/{live}", method="POST", body=b"x")[0] == 405
+
+
+@pytest.mark.parametrize("path", ["/i/../../etc/passwd", "/i/..%2f..%2fetc%2fpasswd", "/i/%2e%2e/%2e%2e/etc/passwd",
+                                  "/../invoice_tui/web/app.py", "/static/../../workspace.db", "//etc/passwd",
+                                  "/i/AAAAAAAAAAAAAAAAAAAAAAAA/../../../etc/passwd", "/i/AAAAAAAAAAAAAAAAAA%00.pdf",
+                                  "/i/" + "A" * 5000], ids=lambda p: p[:40])
+def test_path_traversal_is_refused(served, path):
+    _admin, _made, port = served
+    status, _headers, body = _get(port, path)
+    assert status in (400, 404)
+    assert b"root:" not in body and b"import" not in body and b"SQLite" not in body
+
+
+def test_oversized_requests_are_refused(served):
+    _admin, made, port = served
+    live = Invoice.get_by_id(made[0].id).link_token
+    status, _h, _b = _get(port, f"/i/{live}", headers={"X-Big": "a" * 64 * 1024})
+    assert status in (400, 413, 431)
+    status, _h, _b = _get(port, f"/i/{live}", body=b"x" * 100_000)
+    assert status == 413
+    # the server still answers afterwards
+    assert _get(port, f"/i/{live}")[0] == 200
+
+
+def test_bounded_load_run(served):
+    _admin, made, port = served
+    tokens = [Invoice.get_by_id(i.id).link_token for i in made]
+    # one request in four renders a page (the costly kind); the rest are refused tokens
+    paths = [f"/i/{tokens[n % 4]}" if n % 4 == 0 else f"/i/{'Z' * 24}{n}" for n in range(2000)]
+
+    def worker(chunk):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        seen = Counter()
+        for p in chunk:
+            conn.request("GET", p)
+            resp = conn.getresponse()
+            resp.read()
+            seen[resp.status] += 1
+        conn.close()
+        return seen
+
+    chunks = [paths[i::8] for i in range(8)]
+    total = Counter()
+    with ThreadPoolExecutor(8) as pool:
+        for seen in pool.map(worker, chunks):
+            total.update(seen)
+    assert sum(total.values()) == 2000
+    assert total == {200: 500, 404: 1500}
