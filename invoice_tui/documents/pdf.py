@@ -81,9 +81,16 @@ def render_pdf(markdown: str, *, settings: WorkspaceSettings, title: str = "", s
     conv.meta = dict(conv.meta, title=title, author=author or "", creator="invoice-tui",
                      producer="invoice-tui (markdown-pdf, PyMuPDF)")
     conv.add_section(Section(markdown, toc=False, paper_size=_paper(settings), borders=MARGINS), user_css=CSS)
-    buf = io.BytesIO()
-    conv.save_bytes(buf)
-    doc = pymupdf.open(stream=buf.getvalue(), filetype="pdf")
+    make_doc = getattr(conv, "_make_doc", None)
+    if make_doc is not None:
+        # markdown-pdf's document itself: writing it to bytes and parsing them again cost a
+        # third of the time (issue 7); the final tobytes() below writes it once.
+        doc = make_doc()
+        conv.temp_files.clean()
+    else:  # pragma: no cover - another markdown-pdf version
+        buf = io.BytesIO()
+        conv.save_bytes(buf)
+        doc = pymupdf.open(stream=buf.getvalue(), filetype="pdf")
     try:
         _logo(doc, settings)
         _page_numbers(doc, locale)
