@@ -260,14 +260,25 @@ def apply_payment(ctx: Context, payment_id: int | str, ref: str | int) -> Paymen
     return PaymentResult(p, inv)
 
 
+def _lock_invoice_then_payment(payment_id: int | str) -> tuple[Payment, Invoice | None]:
+    """Lock the payment's invoice first, then the payment: the order editing, recording and applying
+    use (invoice → payment), so two writers never wait on each other in a circle (a PostgreSQL
+    deadlock, e.g. an edit saved while the processor reports a success, R7)."""
+    p = get_payment(payment_id)
+    inv = get_invoice(p.invoice_id, for_update=True) if p.invoice_id else None
+    p = get_payment(payment_id, for_update=True)
+    if p.invoice_id and (inv is None or inv.id != p.invoice_id):  # applied meanwhile
+        inv = get_invoice(p.invoice_id, for_update=True)
+    return p, inv
+
+
 @mutation
 def delete_payment(ctx: Context, payment_id: int | str) -> Invoice | None:
     """R11: delete a manual payment; restores the balance and reopens a paid invoice."""
     require(ctx, "delete_payment")
-    p = get_payment(payment_id, for_update=True)
+    p, inv = _lock_invoice_then_payment(payment_id)
     if p.source == "online":
         raise RuleRefused("Online payments are never deleted; refund them instead (R11).")
-    inv = get_invoice(p.invoice_id, for_update=True) if p.invoice_id else None
     pbefore = _payment_snapshot(p)
     before = snapshot(inv) if inv else None
     p.delete_instance()
@@ -292,12 +303,11 @@ def set_payment_state(ctx: Context, payment_id: int | str, state: str) -> Paymen
     require(ctx, "update_payment_state")
     if state not in STATES:
         raise BadInput(f"State is one of {', '.join(STATES)}.", field="state")
-    p = get_payment(payment_id, for_update=True)
+    p, inv = _lock_invoice_then_payment(payment_id)
     if p.source != "online":
         raise RuleRefused("Only online payments change state; delete a manual payment instead (R11).")
     if state not in _TRANSITIONS.get(p.state, set()):
         raise RuleRefused(f"Payment #{p.id} is {p.state}; it cannot become {state}.")
-    inv = get_invoice(p.invoice_id, for_update=True) if p.invoice_id else None
     pbefore = _payment_snapshot(p)
     p.state = state
     if state == "succeeded":
