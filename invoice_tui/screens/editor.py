@@ -127,7 +127,9 @@ def save_invoice(ctx, invoice_id: int | None, data: dict, expected_version: int 
             inv = invoice_service.finalize_invoice(ctx, result.invoice_id, expected_version=version)
             result.finalized_number = inv.number
         except InvoiceTuiError as exc:
-            result.finalize_error = exc.message
+            from invoice_tui.widgets.invoice_worker import for_tui
+
+            result.finalize_error = for_tui(exc.message)
     return result
 
 

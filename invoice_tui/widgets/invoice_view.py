@@ -169,9 +169,13 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
     else:
         markdown = invoice_markdown(inv, settings=settings, today=today)
 
+    from invoice_tui.widgets.invoice_worker import for_tui
+
     actions = []
     for state in invoice_service.available_actions(ctx, inv):
-        if state.enabled:
+        if not state.enabled:
+            state = ActionState(state.id, state.label, False, for_tui(state.reason))
+        else:
             reason = hook_reason(state.id)
             if reason:
                 state = ActionState(state.id, state.label, False, reason)

@@ -21,6 +21,18 @@ from invoice_tui.db import database
 from invoice_tui.domain.errors import InvoiceTuiError
 
 
+# The services' sentences sometimes end with the CLI's way to fix things; in the TUI say the TUI's way.
+_TUI_HINTS = {
+    "; set one with --contact EMAIL.": "; pick one in the editor (e, then ctrl+b) or in the Contacts card (3, then n).",
+}
+
+
+def for_tui(message: str) -> str:
+    for cli, tui in _TUI_HINTS.items():
+        message = message.replace(cli, tui)
+    return message
+
+
 class ServiceCalls:
     """Mixin for a Screen/ModalScreen: ``self.call_service(fn, *args, done=…, failed=…)``."""
 
@@ -56,6 +68,7 @@ class ServiceCalls:
         elif state == WorkerState.ERROR:
             error = event.worker.error
             if isinstance(error, InvoiceTuiError):
+                error.message = for_tui(error.message)
                 if failed is not None:
                     failed(error)
                 else:

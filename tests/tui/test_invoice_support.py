@@ -42,9 +42,14 @@ def app_for(url, clock, user="alice"):
     return make_app(db_url=url, user=user, now=clock)
 
 
-async def settle(pilot, app, rounds: int = 3) -> None:
+async def settle(pilot, app, rounds: int = 4) -> None:
+    """Let messages run and every worker finish (their results may start more work)."""
+    from textual.worker import WorkerState
+
     for _ in range(rounds):
         await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+            return
         await app.workers.wait_for_complete()
     await pilot.pause()
 
