@@ -258,3 +258,95 @@ class FakeSmtp:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+# ---- multi-process workers (spawned: importable by module name) ----------------------------------
+def finalize_worker(url: str, ids: list, barrier, results) -> None:
+    """One teammate: opens the workspace, waits for the others, finalizes its drafts."""
+    import traceback
+
+    try:
+        from invoice_tui.domain import invoices
+        from invoice_tui.domain.workspace import open_workspace
+
+        ws = open_workspace(url, notice=lambda m: None)
+        ctx = ws.context("alice", source="test")
+        barrier.wait(timeout=120)
+        out = [(inv.id, inv.number, inv.number_seq) for inv in
+               (invoices.finalize_invoice(ctx, i) for i in ids)]
+        ws.db.close()
+        results.put(("ok", out))
+    except BaseException:  # noqa: BLE001 - the parent reports it
+        results.put(("error", traceback.format_exc()))
+
+
+def bulk_drafts(url: str, count: int) -> list[int]:
+    """``count`` finalizable drafts: one built through the services, copied in bulk."""
+    from invoice_tui.db.models import Invoice, LineItem
+    from invoice_tui.domain import invoices, people
+    from invoice_tui.domain.workspace import open_workspace
+
+    ws = open_workspace(url, notice=lambda m: None)
+    ctx = ws.context("alice", source="test")
+    buyer = people.add_contact(ctx, {"email": "ada@example.com"})
+    first = invoices.create_invoice(ctx, {"currency": "EUR", "contact_id": buyer.id,
+                                          "lines": [{"name": "Work", "quantity": "1", "unit_price": "10"}]})
+    row = {f: getattr(first, f) for f in Invoice._meta.fields if f != "id"}
+    row["owner"], row["billing_contact"], row["company"] = first.owner_id, buyer.id, None
+    line = LineItem.get(LineItem.invoice == first)
+    with ws.db.atomic():
+        for start in range(0, count - 1, 200):
+            Invoice.insert_many([row] * min(200, count - 1 - start)).execute()
+        ids = [i for (i,) in Invoice.select(Invoice.id).order_by(Invoice.id).tuples()]
+        LineItem.insert_many([{"invoice": i, "position": 0, "name": line.name, "quantity": line.quantity,
+                               "unit_price_minor": line.unit_price_minor, "tax_rate": line.tax_rate}
+                              for i in ids if i != first.id]).execute()
+    ws.db.close()
+    return ids
+
+
+def r7_worker(role: str, url: str, plan: list, barrier, results) -> None:
+    """R7 across processes. ``plan``: (invoice id, payment id, mode) with mode ``payment_first``
+    (the editor opened the invoice, then the processor reports success, then the editor saves),
+    ``edit_first`` (the editor saves, then the processor reports success) or ``race`` (both at once)."""
+    import traceback
+
+    try:
+        from invoice_tui.db.models import Invoice
+        from invoice_tui.domain import invoices, payments
+        from invoice_tui.domain.errors import RuleRefused
+        from invoice_tui.domain.workspace import open_workspace
+
+        ws = open_workspace(url, notice=lambda m: None)
+        ctx = ws.context("alice", source="test")
+        out = []
+        for inv_id, pay_id, mode in plan:
+            version = Invoice.get_by_id(inv_id).version if role == "editor" else None
+            barrier.wait(timeout=60)  # the editor has the invoice open
+
+            def act():
+                try:
+                    if role == "editor":
+                        invoices.edit_invoice(ctx, inv_id, {"comments": "edited"}, expected_version=version)
+                    else:
+                        payments.set_payment_state(ctx, pay_id, "succeeded")
+                    return "done"
+                except RuleRefused as exc:
+                    return "refused: " + exc.message
+
+            first = {"payment_first": "processor", "edit_first": "editor"}.get(mode)
+            if first is None:
+                outcome = act()
+                barrier.wait(timeout=60)
+            elif first == role:
+                outcome = act()
+                barrier.wait(timeout=60)
+            else:
+                barrier.wait(timeout=60)
+                outcome = act()
+            barrier.wait(timeout=60)
+            out.append((inv_id, mode, outcome))
+        ws.db.close()
+        results.put((role, out))
+    except BaseException:  # noqa: BLE001
+        results.put(("error", traceback.format_exc()))
