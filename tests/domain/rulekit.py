@@ -8,14 +8,15 @@ from invoice_tui.db import models
 from invoice_tui.domain import invoices
 
 
-def census() -> dict[str, int]:
+def census() -> dict[str, object]:
     """Row count of every table plus the chain heads: equal before/after ⇒ nothing was written."""
     from invoice_tui.db import database
 
     names = [m.__name__ for m in models.ALL_MODELS]
     sql = "SELECT " + ", ".join(f'(SELECT COUNT(*) FROM "{m._meta.table_name}")' for m in models.ALL_MODELS)
     counts = dict(zip(names, database.obj.execute_sql(sql).fetchone()))
-    counts["heads"] = tuple((h.name, h.hash, h.count) for h in models.ChainHead.select().order_by(models.ChainHead.name))
+    heads = models.ChainHead.select().order_by(models.ChainHead.name)
+    counts["heads"] = tuple((h.name, h.hash, h.count) for h in heads)
     counts["versions"] = tuple(models.Invoice.select(models.Invoice.id, models.Invoice.version)
                                .order_by(models.Invoice.id).tuples())
     counts["counter"] = tuple(models.Counter.select().order_by(models.Counter.name).tuples())

@@ -74,12 +74,12 @@ ACTIONS = {
     # The counter may only be reset while no invoice exists (R3): a super admin hears that rule.
     "reset_counter": lambda a, b: (lambda ctx: set_setting(ctx, "next_number", "2000")),
 }
-ALSO_SUPER_ADMIN_ONLY = {"grant": lambda a, b: (lambda ctx: people.grant(ctx, b_login(), "view,edit"))}
+ALSO_SUPER_ADMIN_ONLY = {"grant": lambda a, b: (lambda ctx: people.grant(ctx, _a_plain_user(), "view,edit"))}
 # Actions whose service lives in another package (mail): their permission is checked there.
 ELSEWHERE = {"send"}
 
 
-def b_login() -> str:
+def _a_plain_user() -> str:
     return User.select().where(User.login.startswith("user")).order_by(User.id).first().login
 
 
