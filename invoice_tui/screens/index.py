@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 
+import peewee
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -38,7 +39,7 @@ from invoice_tui.modals.columns import ColumnsModal, SortModal, next_sort
 from invoice_tui.modals.dialogs import ConfirmDialog, error_dialog
 from invoice_tui.modals.save_view import SaveViewInput, SaveViewModal
 from invoice_tui.widgets.filter_sidebar import FilterSidebar
-from invoice_tui.widgets.invoice_table import InvoiceTable
+from invoice_tui.widgets.invoice_table import InvoiceTable, Interruptible
 from invoice_tui.widgets.view_tabs import ViewTabs
 
 POLL_SECONDS = 2.0
@@ -136,6 +137,7 @@ class IndexScreen(Screen):
         self.total: int | None = None
         self.totals: list[views.CurrencyTotal] | None = None
         self._watcher = ChangeWatcher()
+        self._totals_reading = Interruptible()
         self._search_timer = None
 
     # ---- layout ------------------------------------------------------------------------------
@@ -236,13 +238,21 @@ class IndexScreen(Screen):
     def _table_failed(self, event: InvoiceTable.Failed) -> None:
         self.notify(event.error.message, title="Cannot show these invoices", severity="error", timeout=8)
 
-    @work(thread=True, exclusive=True, group="index-totals", exit_on_error=False)
     def compute_totals(self, query: IndexQuery) -> None:
+        self._totals_reading.interrupt()  # a previous sum nobody waits for any more
+        self._compute_totals(query)
+
+    @work(thread=True, exclusive=True, group="index-totals", exit_on_error=False)
+    def _compute_totals(self, query: IndexQuery) -> None:
         try:
-            with database.connection_context():
+            with self._totals_reading.reading():
                 totals = views.currency_totals(self.app.ctx, query)  # type: ignore[attr-defined]
         except InvoiceTuiError:
             return  # the table reports the same problem
+        except peewee.DatabaseError:
+            if query != self.index_query:
+                return  # interrupted on purpose
+            raise
         self.post_message(self.TotalsReady(query, totals))
 
     @on(TotalsReady)

@@ -13,10 +13,14 @@ and shows the previous rows until the new ones arrive.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
+
+import peewee
 
 import peewee as pw
 from rich.segment import Segment
@@ -45,6 +49,40 @@ GUTTER = 2  # cursor marker + space
 WIDTHS = {"text": 18, "number": 8, "money": 14, "date": 10, "choice": 9}
 SPECIAL_WIDTHS = {"number": 10, "contact_name": 20, "company_name": 20, "owner": 12, "currency": 8,
                   "contact_email": 24, "title": 20, "comments": 24, "status": 8, "id": 8, "po_number": 12}
+
+
+class Interruptible:
+    """Remembers the connection a worker is reading with, so that a newer query (the user typed
+    another letter, picked another sort) can stop a long count or scan that nobody waits for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: tuple[object, object] | None = None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        token = object()
+        with database.connection_context():
+            with self._lock:
+                self._current = (token, database.obj.connection())
+            try:
+                yield
+            finally:
+                with self._lock:
+                    if self._current is not None and self._current[0] is token:
+                        self._current = None
+
+    def interrupt(self) -> None:
+        with self._lock:
+            current, self._current = self._current, None
+        if current is None:
+            return
+        conn = current[1]
+        with contextlib.suppress(Exception):  # stopping is best effort
+            if hasattr(conn, "interrupt"):
+                conn.interrupt()  # sqlite3 (thread-safe)
+            elif hasattr(conn, "cancel"):
+                conn.cancel()  # psycopg2 (thread-safe)
 
 
 @dataclass(frozen=True)
@@ -239,6 +277,7 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._fetch_scheduled = False
         self._ctx = None
         self.locale = "en_US"
+        self._loading = Interruptible()
 
     # ---- configuration -------------------------------------------------------------------
     @property
@@ -257,6 +296,7 @@ class InvoiceTable(ScrollView, can_focus=True):
     def reload(self, *, keep_cursor: bool = True, keep_rows: bool = True) -> None:
         """Fetch again (after a change elsewhere). Rows on screen stay until their new version arrives."""
         self.generation += 1
+        self._loading.interrupt()  # the previous count or scan is no longer wanted
         self._stale = dict(self._pages) if keep_rows else {}
         self._pages.clear()
         self._inflight.clear()
@@ -320,7 +360,7 @@ class InvoiceTable(ScrollView, can_focus=True):
         ctx = self.ctx
         worker = get_current_worker()
         try:
-            with database.connection_context():
+            with self._loading.reading():
                 top = [p for p in sorted(set(pages)) if p >= 0]
                 if cursor < PAGE_SIZE and top and top[0] == 0 and top == list(range(len(top))):
                     # Opening at the top: the first pages by keyset at once, the count after
@@ -349,6 +389,10 @@ class InvoiceTable(ScrollView, can_focus=True):
         except InvoiceTuiError as exc:
             self.post_message(self.Failed(self, exc))
             return
+        except peewee.DatabaseError:
+            if worker.is_cancelled or generation != self.generation:
+                return  # interrupted on purpose: a newer query replaced this one
+            raise
         self.post_message(self.PagesLoaded(generation, total, fetched))
 
     @work(thread=True, exclusive=True, group="invoice-table-pages", exit_on_error=False)
