@@ -125,3 +125,21 @@ async def test_dialog_family(sqlite_url, clock):
         await pilot.pause()
         assert results == [False, True, True, None, None]
         assert isinstance(app.screen, IndexScreen)
+
+
+async def test_80x24_scrolls_columns_sideways_and_keeps_the_first(sqlite_url, clock):
+    app, ids = dataset_app(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.table
+        assert table.virtual_size.width > table.scrollable_content_region.width
+        await pilot.press(*["l"] * 12)  # clamps at the last column
+        await pilot.pause()
+        assert table.scroll_offset.x > 0
+        header = "".join(seg.text for seg in table.render_line(0))
+        row = "".join(seg.text for seg in table.render_line(1))
+        assert header.startswith("  Number") and "Last sent date" in header  # the last column came into view
+        assert row.startswith("› INV-1006")  # the number column stays
+        await pilot.press(*["h"] * 12)
+        await pilot.pause()
+        assert table.scroll_offset.x == 0
