@@ -105,7 +105,7 @@ def test_kill_while_recording_payments_never_half_applies_one(path, clock):
 
 def test_kill_during_export_leaves_no_file_under_the_final_name(path, tmp_path):
     ws = _open(path)
-    demo.generate(ws.context("alice"), invoices=1500, seed=2)
+    demo.generate(ws.context("alice"), invoices=800, seed=2)
     ws.db.close()
     out = tmp_path / "exports"
     out.mkdir()
