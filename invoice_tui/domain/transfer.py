@@ -183,6 +183,11 @@ def copy_workspace(src: peewee.Database, target_url: str, *,
             if is_postgres(target):
                 _reset_sequences(target, models)
         return result
+    except (peewee.DatabaseError, peewee.InterfaceError) as exc:
+        # e.g. the target role may not create tables: one sentence, nothing kept on the target
+        raise EnvironmentFailure(f"The copy to {redact(target_url)} failed and was rolled back: "
+                                 f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__}."
+                                 ) from exc
     finally:
         target.close()
 
