@@ -391,7 +391,7 @@ def test_lifecycle_state_machine_postgresql():
     class OnPostgres(Lifecycle):
         url_factory = staticmethod(_pg_factory)
 
-    run_state_machine_as_test(OnPostgres, settings=settings(max_examples=4, **SETTINGS))
+    run_state_machine_as_test(OnPostgres, settings=settings(max_examples=3, **SETTINGS))
 
 
 def _require_pg() -> None:
