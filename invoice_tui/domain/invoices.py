@@ -610,6 +610,10 @@ def _take_number(prefix: str) -> tuple[str, int]:
     if counter is None:
         counter = Counter.create(name=NUMBER_COUNTER, value=1001)
     seq = counter.value
+    # A changed prefix could spell a number that already exists (INV-1 + 001 vs INV- + 1001):
+    # skip forward, leaving a gap, rather than ever giving one number twice (R3).
+    while Invoice.select().where(Invoice.number == f"{prefix}{seq}").exists():
+        seq += 1
     Counter.update(value=seq + 1).where(Counter.name == NUMBER_COUNTER).execute()
     return f"{prefix}{seq}", seq
 

@@ -587,3 +587,24 @@ def test_r16_history_kept_after_delete(ws, admin, buyer):
     invoices.delete_invoice(admin, d.id)
     assert [a.kind for a in invoices.activities(d.id, "remember")] == ["note"]
     assert Activity.select().where(Activity.invoice_id == d.id).count() == 3
+
+
+def test_r3_changed_prefix_never_spells_an_existing_number(ws, admin):
+    """INV-1 + 1001 would read "INV-11001"; a later INV- + 11001 must skip it, not crash."""
+    from invoice_tui.domain import invoices, people
+    from invoice_tui.domain.workspace import set_setting
+
+    contact = people.add_contact(admin, {"email": "prefix@example.com"})
+
+    def finalized():
+        draft = invoices.create_invoice(admin, {"currency": "EUR", "contact_id": contact.id,
+                                                "lines": [{"name": "Work", "unit_price": "10"}]})
+        return invoices.finalize_invoice(admin, draft.id)
+
+    set_setting(admin, "number_prefix", "INV-1")
+    assert finalized().number == "INV-11001"
+    set_setting(admin, "number_prefix", "INV-")
+    from invoice_tui.db.models import Counter
+    Counter.update(value=11001).execute()  # as if 10,000 invoices had been numbered since
+    second = finalized()
+    assert second.number == "INV-11002" and second.number_seq == 11002
