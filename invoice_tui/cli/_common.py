@@ -266,3 +266,18 @@ def pairs(items: Sequence[tuple[str, Any]]) -> str:
 __all__ = ["CliParser", "add_common_json", "command", "group", "session", "split_spec", "parse_line",
            "parse_adjustment", "parse_tax", "parse_date", "contact_id", "company_id", "money", "width", "table",
            "stream_json", "pairs", "safe"]
+
+
+class FilterAction(argparse.Action):
+    """``--filter EXPR`` adds to the current group; ``--or`` starts a new group (R20)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        groups = getattr(namespace, self.dest, None)
+        groups = [list(g) for g in groups] if groups else [[]]
+        if self.const == "or":
+            if not groups[-1]:
+                raise BadInput("--or must come between filters: --filter A --or --filter B.", field="filter")
+            groups.append([])
+        else:
+            groups[-1].append(values)
+        setattr(namespace, self.dest, groups)

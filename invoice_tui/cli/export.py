@@ -11,27 +11,11 @@ full path and the row count) goes to stdout, as JSON with ``--json``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
-from invoice_tui.cli._common import CliParser, add_common_json, session, table
+from invoice_tui.cli._common import CliParser, FilterAction, add_common_json, session, table
 from invoice_tui.domain.errors import BadInput
-
-
-class FilterAction(argparse.Action):
-    """``--filter EXPR`` adds to the current group; ``--or`` starts a new group (R20)."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        groups = getattr(namespace, self.dest, None)
-        groups = [list(g) for g in groups] if groups else [[]]
-        if self.const == "or":
-            if not groups[-1]:
-                raise BadInput("--or must come between filters: --filter A --or --filter B.", field="filter")
-            groups.append([])
-        else:
-            groups[-1].append(values)
-        setattr(namespace, self.dest, groups)
 
 
 def _associations(text: str) -> list[str]:

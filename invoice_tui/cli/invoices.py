@@ -9,27 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from invoice_tui.cli._common import (command, company_id, contact_id, group, money, pairs, parse_adjustment,
+from invoice_tui.cli._common import (FilterAction, command, company_id, contact_id, group, money, pairs, parse_adjustment,
                                      parse_date, parse_line, parse_tax, session, stream_json, table)
 from invoice_tui.domain.errors import BadInput
 
 
 # ---- argument helpers ------------------------------------------------------------------------
-class FilterAction(argparse.Action):
-    """``--filter EXPR`` adds to the current group; ``--or`` starts a new group (R20)."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        groups = getattr(namespace, self.dest, None)
-        groups = [list(g) for g in groups] if groups else [[]]
-        if self.const == "or":
-            if not groups[-1]:
-                raise BadInput("--or must come between filters: --filter A --or --filter B.", field="filter")
-            groups.append([])
-        else:
-            groups[-1].append(values)
-        setattr(namespace, self.dest, groups)
-
-
 def _editable_options(p: argparse.ArgumentParser, *, create: bool) -> None:
     p.add_argument("--currency", required=create, metavar="CUR",
                    help="ISO 4217 code, e.g. EUR" + ("" if create else " (drafts only)"))

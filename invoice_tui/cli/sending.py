@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
 from pathlib import Path
 
 from invoice_tui.cli import open_context
-from invoice_tui.cli._common import command, group, pairs, table
+from invoice_tui.cli._common import command, group, table
 from invoice_tui.domain.errors import EnvironmentFailure
 
 

@@ -6,7 +6,7 @@ JSON keys.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import peewee as pw

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 import peewee as pw
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from invoice_tui.db import is_postgres
 from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Counter, Invoice, InvoiceCompany,

@@ -24,7 +24,6 @@ the (sort key, id) columns only (an index-only scan), from whichever end is near
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
-from email.message import EmailMessage
 from email.policy import SMTP
 
 import peewee as pw
