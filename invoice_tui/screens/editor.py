@@ -267,6 +267,9 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
         self._due_placeholder()
         self._refresh_tables()
         self.dirty = False
+        # The Changed messages of the values just loaded arrive after this method: a value equal
+        # to the one loaded does not make the form dirty.
+        self._loaded = {w.id: self._value_of(w) for w in self.query("Input, TextArea, Checkbox") if w.id}
         self.query_one("#editor-title", Input).focus()
 
     # ---- fields --------------------------------------------------------------------------------
@@ -290,7 +293,8 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
             self.query_one(target, Static).update("" if result is None or result.is_valid
                                                   else "; ".join(result.failure_descriptions))
         if self.state is not None:
-            self.dirty = True
+            if self._user_changed(event.input):
+                self.dirty = True
             if event.input.id == "editor-invoice-date":
                 self._due_placeholder()
             if event.input.id == "editor-currency":
@@ -298,8 +302,9 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
 
     @on(TextArea.Changed)
     @on(Checkbox.Changed)
-    def _touched(self) -> None:
-        if self.state is not None:
+    def _touched(self, event: TextArea.Changed | Checkbox.Changed) -> None:
+        widget = event.text_area if isinstance(event, TextArea.Changed) else event.checkbox
+        if self.state is not None and self._user_changed(widget):
             self.dirty = True
 
     def _due_placeholder(self) -> None:
@@ -344,6 +349,14 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
 
     def _mark_dirty(self) -> None:
         self.dirty = True
+
+    @staticmethod
+    def _value_of(widget) -> object:
+        return widget.text if isinstance(widget, TextArea) else widget.value
+
+    def _user_changed(self, widget) -> bool:
+        loaded = getattr(self, "_loaded", {})
+        return widget.id not in loaded or loaded[widget.id] != self._value_of(widget)
 
     # ---- grids --------------------------------------------------------------------------------
     def _rows(self, which: str) -> list[dict]:

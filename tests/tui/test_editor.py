@@ -166,3 +166,23 @@ async def test_r6_r7_finalized_edit_refused_allowed_notify_and_conflict(sqlite_u
         assert "changed while you were editing" in str(editor.query_one("#editor-error", Static).render())
     row = inv(i.id)
     assert (row.title, row.po_number) == ("", "OTHER")
+
+
+async def test_escape_leaves_an_untouched_editor_and_asks_once_something_was_typed(sqlite_url, clock):
+    from invoice_tui.modals.dialogs import ConfirmDialog
+    from invoice_tui.screens.editor import EditorScreen
+
+    workspace(sqlite_url, clock)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await open_editor(pilot, app, None)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, EditorScreen)  # nothing typed: no question
+        editor = await open_editor(pilot, app, None)
+        editor.query_one("#editor-title", Input).focus()
+        await type_text(pilot, "Mission")
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmDialog)  # typed: "Discard changes?"
+    assert Invoice.select().count() == 0
