@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
+from typing import TYPE_CHECKING
 
-import peewee
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,12 +35,12 @@ from invoice_tui.domain.filters import FilterSet
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.views import IndexQuery, ViewSpec
-from invoice_tui.modals.columns import ColumnsModal, SortModal, next_sort
-from invoice_tui.modals.dialogs import ConfirmDialog, error_dialog
-from invoice_tui.modals.save_view import SaveViewInput, SaveViewModal
 from invoice_tui.widgets.filter_sidebar import FilterSidebar
-from invoice_tui.widgets.invoice_table import InvoiceTable, Interruptible
+from invoice_tui.widgets.invoice_table import InvoiceTable
 from invoice_tui.widgets.view_tabs import ViewTabs
+
+if TYPE_CHECKING:  # the modals load on first use, not at start-up
+    from invoice_tui.modals.save_view import SaveViewInput
 
 POLL_SECONDS = 2.0
 
@@ -115,12 +115,6 @@ class IndexScreen(Screen):
     class DataChanged(Message):
         """Invoices changed in the database (another user, process or screen)."""
 
-    class TotalsReady(Message):
-        def __init__(self, query: IndexQuery, totals: list[views.CurrencyTotal]) -> None:
-            super().__init__()
-            self.query = query
-            self.totals = totals
-
     class ViewsLoaded(Message):
         def __init__(self, views_: list[ViewSpec], active: int | None) -> None:
             super().__init__()
@@ -137,7 +131,6 @@ class IndexScreen(Screen):
         self.total: int | None = None
         self.totals: list[views.CurrencyTotal] | None = None
         self._watcher = ChangeWatcher()
-        self._totals_reading = Interruptible()
         self._search_timer = None
 
     # ---- layout ------------------------------------------------------------------------------
@@ -147,7 +140,9 @@ class IndexScreen(Screen):
                                 "Escape to clear", id="index-search")
         yield Static("", id="index-filters-summary", markup=False)
         with Horizontal(id="index-body"):
-            yield InvoiceTable(id="invoice-table")
+            table = InvoiceTable(id="invoice-table")
+            table.with_totals = True  # the count and the per-currency totals come from one query
+            yield table
             yield FilterSidebar(id="filter-sidebar")
         yield Static("Loading invoices…", id="index-status", markup=False)
         yield Footer()
@@ -190,7 +185,6 @@ class IndexScreen(Screen):
         self.total = None
         self.totals = None
         self.table.configure(self.index_query, self.columns if columns_changed else None, keep_cursor=keep_cursor)
-        self.compute_totals(self.index_query)
         self._summarize()
         self._update_status()
 
@@ -232,34 +226,13 @@ class IndexScreen(Screen):
     def _counted(self, event: InvoiceTable.Counted) -> None:
         if event.query == self.index_query:
             self.total = event.total
+            if event.totals is not None:
+                self.totals = event.totals
             self._update_status()
 
     @on(InvoiceTable.Failed)
     def _table_failed(self, event: InvoiceTable.Failed) -> None:
         self.notify(event.error.message, title="Cannot show these invoices", severity="error", timeout=8)
-
-    def compute_totals(self, query: IndexQuery) -> None:
-        self._totals_reading.interrupt()  # a previous sum nobody waits for any more
-        self._compute_totals(query)
-
-    @work(thread=True, exclusive=True, group="index-totals", exit_on_error=False)
-    def _compute_totals(self, query: IndexQuery) -> None:
-        try:
-            with self._totals_reading.reading():
-                totals = views.currency_totals(self.app.ctx, query)  # type: ignore[attr-defined]
-        except InvoiceTuiError:
-            return  # the table reports the same problem
-        except peewee.DatabaseError:
-            if query != self.index_query:
-                return  # interrupted on purpose
-            raise
-        self.post_message(self.TotalsReady(query, totals))
-
-    @on(TotalsReady)
-    def _totals(self, event: TotalsReady) -> None:
-        if event.query == self.index_query:
-            self.totals = event.totals
-            self._update_status()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where an unexpected failure of a database worker becomes visible."""
@@ -281,8 +254,7 @@ class IndexScreen(Screen):
 
     @on(DataChanged)
     def _data_changed(self) -> None:
-        self.table.reload(keep_cursor=True)
-        self.compute_totals(self.index_query)
+        self.table.reload(keep_cursor=True)  # the count and the totals follow (InvoiceTable.Counted)
 
     def action_reload(self) -> None:
         self._data_changed()
@@ -347,6 +319,7 @@ class IndexScreen(Screen):
 
     def action_save_view_as(self) -> None:
         from invoice_tui.domain.permissions import has
+        from invoice_tui.modals.save_view import SaveViewModal
 
         ctx = self.app.ctx  # type: ignore[attr-defined]
 
@@ -364,6 +337,7 @@ class IndexScreen(Screen):
             self.notify("'All invoices' cannot be renamed; save it as a new view first.", severity="warning")
             return
         view_id = self.view.id
+        from invoice_tui.modals.save_view import SaveViewModal
 
         def renamed(result: SaveViewInput | None) -> None:
             if result is not None:
@@ -384,6 +358,7 @@ class IndexScreen(Screen):
             self.notify("'All invoices' is built in and cannot be deleted.", severity="warning")
             return
         view = self.view
+        from invoice_tui.modals.dialogs import ConfirmDialog
 
         def confirmed(ok: bool | None) -> None:
             if ok:
@@ -400,6 +375,8 @@ class IndexScreen(Screen):
             with database.connection_context():
                 result = fn(self.app.ctx, *args, **kwargs)  # type: ignore[attr-defined]
         except InvoiceTuiError as exc:
+            from invoice_tui.modals.dialogs import error_dialog
+
             self.app.call_from_thread(self.app.push_screen, error_dialog(exc, "Cannot save the view"))
             return
         active = None if go_to_all else (result.id if isinstance(result, ViewSpec) else self.view.id)
@@ -507,6 +484,8 @@ class IndexScreen(Screen):
         self.apply(columns_changed=False)
 
     def action_sort(self) -> None:
+        from invoice_tui.modals.columns import SortModal
+
         def picked(sort: str | None) -> None:
             if sort:
                 self.set_sort(sort)
@@ -518,9 +497,13 @@ class IndexScreen(Screen):
         if not catalogue.get(event.column).sortable:
             self.notify(f"{catalogue.get(event.column).label()} cannot be sorted.", severity="warning")
             return
+        from invoice_tui.modals.columns import next_sort
+
         self.set_sort(next_sort(self.sort, event.column))
 
     def action_columns(self) -> None:
+        from invoice_tui.modals.columns import ColumnsModal
+
         def chosen(columns: list[str] | None) -> None:
             if columns:
                 self.set_columns(columns)
@@ -577,6 +560,8 @@ class IndexScreen(Screen):
     # ---- for the palette ---------------------------------------------------------------------
     def palette_commands(self) -> list[tuple[str, object, str]]:
         """(name, callback, help) of the index's commands, all named "Invoices: …"."""
+        from invoice_tui.modals.columns import next_sort
+
         cmds: list[tuple[str, object, str]] = [
             ("Invoices: New invoice", self.action_new_invoice, "n"),
             ("Invoices: Quick search", self.action_search, "/"),

@@ -242,12 +242,15 @@ class InvoiceTable(ScrollView, can_focus=True):
             self.column = column
 
     class Counted(Message):
-        """The number of matching invoices is known (``total``) for ``query``."""
+        """The number of matching invoices is known (``total``) for ``query``; with ``with_totals``
+        set on the table, ``totals`` carries the per-currency totals (None: not read this time)."""
 
-        def __init__(self, table: "InvoiceTable", total: int, query: views.IndexQuery) -> None:
+        def __init__(self, table: "InvoiceTable", total: int, query: views.IndexQuery,
+                     totals: list[views.CurrencyTotal] | None = None) -> None:
             super().__init__()
             self.table = table
             self.total = total
+            self.totals = totals
             self.query = query
 
     class Failed(Message):
@@ -270,6 +273,9 @@ class InvoiceTable(ScrollView, can_focus=True):
         self.columns: list[Column] = make_columns(catalogue.DEFAULT_COLUMNS)
         self.total: int | None = None
         self.counted = False  # is ``total`` the real count (or only the rows loaded so far)
+        # Also read the per-currency totals with the count (one GROUP BY query gives both; the
+        # index's status line shows them): ``Counted.totals``.
+        self.with_totals = False
         self.generation = 0
         self._pages: OrderedDict[int, Page] = OrderedDict()
         self._stale: dict[int, Page] = {}
@@ -379,12 +385,24 @@ class InvoiceTable(ScrollView, can_focus=True):
                     self.post_message(self.PagesLoaded(generation, seen, fetched, exact=complete))
                     if worker.is_cancelled:
                         return
-                    total = seen if complete else views.count(ctx, query)
-                    self.post_message(self.Counted(self, total, query))
+                    if not self.with_totals:
+                        total = seen if complete else views.count(ctx, query)
+                        self.post_message(self.Counted(self, total, query))
+                    elif complete:  # every row is loaded: the count is known at once, the sums follow
+                        total = seen
+                        self.post_message(self.Counted(self, total, query))
+                        self.post_message(self.Counted(self, total, query, views.currency_totals(ctx, query)))
+                    else:
+                        total, totals = views.count_and_totals(ctx, query)
+                        self.post_message(self.Counted(self, total, query, totals))
                     self.post_message(self.PagesLoaded(generation, total, {}))
                     return
-                total = views.count(ctx, query)
-                self.post_message(self.Counted(self, total, query))
+                if self.with_totals:
+                    total, totals = views.count_and_totals(ctx, query)
+                    self.post_message(self.Counted(self, total, query, totals))
+                else:
+                    total = views.count(ctx, query)
+                    self.post_message(self.Counted(self, total, query))
                 fetched = self._fetch_pages(ctx, query, columns, pages, total, {})
         except InvoiceTuiError as exc:
             self.post_message(self.Failed(self, exc))

@@ -121,5 +121,8 @@ def test_counts_totals_and_search(ws, admin, data):
     assert totals["EUR"].balance_minor == 10000
     assert totals["GBP"].balance_minor == 5000
     assert totals["USD"].billed_minor == 4000 + 99999
+    n, both = views.count_and_totals(admin, views.IndexQuery())  # one GROUP BY: the count is Σ counts
+    assert n == views.count(admin, views.IndexQuery()) and both == views.currency_totals(admin, views.IndexQuery())
+    assert views.count_and_totals(admin, q)[0] == 3
     assert [n for _, n, _ in views.find_numbers(admin, "inv-100")][:2] == ["INV-1001", "INV-1002"]
     assert Invoice.select().count() == 8
