@@ -85,8 +85,19 @@ def _find_numbers(ctx: Context, text: str) -> list[tuple[int, str, str]]:
         return find_numbers(ctx, text)
 
 
-from invoice_tui.screens.outbox import SendingCommands  # noqa: E402  (palette: Outbox, Payments)
-from invoice_tui.screens.contacts import PeopleCommands  # noqa: E402  (palette: Contacts, Companies)
+def sending_commands() -> type[Provider]:
+    """The palette's Outbox and Payments commands; their screens load when the palette first opens
+    (Textual calls a non-Provider entry of ``COMMANDS`` to get the provider), not at start-up."""
+    from invoice_tui.screens.outbox import SendingCommands
+
+    return SendingCommands
+
+
+def people_commands() -> type[Provider]:
+    """The palette's Contacts and Companies commands, loaded the same way."""
+    from invoice_tui.screens.contacts import PeopleCommands
+
+    return PeopleCommands
 
 
 class InvoiceApp(App[None]):
@@ -94,7 +105,7 @@ class InvoiceApp(App[None]):
 
     TITLE = "invoice-tui"
     CSS_PATH = stylesheets()
-    COMMANDS = App.COMMANDS | {IndexCommands, SendingCommands, PeopleCommands}
+    COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),

@@ -32,7 +32,7 @@ MAX_TOTAL = Decimal(10) ** 15  # major units; the same bound as any amount typed
 
 
 # ---- inputs ----------------------------------------------------------------------------------
-class LineInput(BaseModel):
+class LineInput(BaseModel, defer_build=True):  # built on first use, not at start-up
     name: str
     quantity: Decimal = Decimal(1)
     unit_price: Decimal
@@ -87,7 +87,7 @@ class LineInput(BaseModel):
         return self
 
 
-class AdjustmentInput(BaseModel):
+class AdjustmentInput(BaseModel, defer_build=True):  # built on first use, not at start-up
     value: Decimal
     is_percent: bool = False
     tax_rate: Decimal = Decimal(0)
@@ -119,7 +119,7 @@ class AdjustmentInput(BaseModel):
         return self
 
 
-class InvoiceInput(BaseModel):
+class InvoiceInput(BaseModel, defer_build=True):  # built on first use, not at start-up
     """The editable properties of an invoice. On edit, only the fields that are set change."""
 
     currency: str | None = None

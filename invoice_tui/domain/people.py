@@ -111,7 +111,7 @@ def list_users() -> list[User]:
 
 
 # ---- companies -----------------------------------------------------------------------------
-class CompanyInput(BaseModel):
+class CompanyInput(BaseModel, defer_build=True):  # built on first use, not at start-up
     name: str
     domain: str = ""
     address: str = ""
@@ -193,7 +193,7 @@ def list_companies(search: str = "", limit: int | None = None) -> list[Company]:
 
 
 # ---- contacts ------------------------------------------------------------------------------
-class ContactInput(BaseModel):
+class ContactInput(BaseModel, defer_build=True):  # built on first use, not at start-up
     email: str
     first_name: str = ""
     last_name: str = ""
