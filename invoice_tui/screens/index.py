@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
+import threading
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -53,13 +54,30 @@ def module_exists(name: str) -> bool:
 
 
 class ChangeWatcher:
-    """Tells whether invoices changed since the last call (cheap; called from a worker thread)."""
+    """Tells whether invoices changed since the last call (cheap; called from worker threads).
+
+    Its own connection is used by one thread at a time: a poll that finds another still running
+    is skipped, and closing waits for the poll in progress (closing a SQLite connection while
+    another thread runs a statement on it crashes the process).
+    """
 
     def __init__(self) -> None:
         self._conn = None
         self._last = None
+        self._lock = threading.Lock()
+        self._closed = False
 
     def changed(self) -> bool:
+        if not self._lock.acquire(blocking=False):
+            return False  # the previous poll is still running
+        try:
+            if self._closed:
+                return False
+            return self._poll()
+        finally:
+            self._lock.release()
+
+    def _poll(self) -> bool:
         db = database.obj
         if is_sqlite(db):
             if self._conn is None:
@@ -82,7 +100,18 @@ class ChangeWatcher:
             return got
         return False
 
+    def reset(self) -> None:
+        """Drop the connection after a failed poll (called by the polling thread itself)."""
+        with self._lock:
+            self._disconnect()
+
     def close(self) -> None:
+        """For good (the screen is going away); waits for a poll in progress."""
+        with self._lock:
+            self._closed = True
+            self._disconnect()
+
+    def _disconnect(self) -> None:
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -247,7 +276,7 @@ class IndexScreen(Screen):
         try:
             changed = self._watcher.changed()
         except Exception:  # noqa: BLE001 - a failed poll is retried at the next tick
-            self._watcher.close()
+            self._watcher.reset()
             return
         if changed:
             self.post_message(self.DataChanged())
