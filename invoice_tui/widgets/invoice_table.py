@@ -73,16 +73,18 @@ class Interruptible:
                         self._current = None
 
     def interrupt(self) -> None:
+        # Under the lock: the reading thread cannot finish and close this connection while it
+        # is being interrupted (that would be a use after free in the driver).
         with self._lock:
             current, self._current = self._current, None
-        if current is None:
-            return
-        conn = current[1]
-        with contextlib.suppress(Exception):  # stopping is best effort
-            if hasattr(conn, "interrupt"):
-                conn.interrupt()  # sqlite3 (thread-safe)
-            elif hasattr(conn, "cancel"):
-                conn.cancel()  # psycopg2 (thread-safe)
+            if current is None:
+                return
+            conn = current[1]
+            with contextlib.suppress(Exception):  # stopping is best effort
+                if hasattr(conn, "interrupt"):
+                    conn.interrupt()  # sqlite3 (thread-safe)
+                elif hasattr(conn, "cancel"):
+                    conn.cancel()  # psycopg2 (thread-safe)
 
 
 @dataclass(frozen=True)
