@@ -212,31 +212,23 @@ def _edit(args, out) -> int:
     return 0
 
 
-def _finalize(args, out) -> int:
-    from invoice_tui.domain import invoices
+def _transition(service: str, message):
+    """A handler running one lifecycle service on INVOICE and printing its record."""
 
-    with session(args) as (_ws, ctx):
-        inv = invoices.finalize_invoice(ctx, args.invoice)
-        out.result(_record(inv, ctx), lambda: f"Finalized draft #{inv.id} as {_summary(inv)}")
-    return 0
+    def handler(args, out) -> int:
+        from invoice_tui.domain import invoices
 
+        with session(args) as (_ws, ctx):
+            inv = getattr(invoices, service)(ctx, args.invoice)
+            out.result(_record(inv, ctx), lambda: message(args, inv))
+        return 0
 
-def _clone(args, out) -> int:
-    from invoice_tui.domain import invoices
-
-    with session(args) as (_ws, ctx):
-        inv = invoices.clone_invoice(ctx, args.invoice)
-        out.result(_record(inv, ctx), lambda: f"Cloned {args.invoice} into {_summary(inv)}")
-    return 0
+    return handler
 
 
-def _void(args, out) -> int:
-    from invoice_tui.domain import invoices
-
-    with session(args) as (_ws, ctx):
-        inv = invoices.void_invoice(ctx, args.invoice)
-        out.result(_record(inv, ctx), lambda: f"Voided {inv.number}; it stays in the list as voided.")
-    return 0
+_finalize = _transition("finalize_invoice", lambda args, inv: f"Finalized draft #{inv.id} as {_summary(inv)}")
+_clone = _transition("clone_invoice", lambda args, inv: f"Cloned {args.invoice} into {_summary(inv)}")
+_void = _transition("void_invoice", lambda args, inv: f"Voided {inv.number}; it stays in the list as voided.")
 
 
 def _delete(args, out) -> int:
