@@ -21,6 +21,9 @@ the (sort key, id) columns only (an index-only scan), from whichever end is near
 (one ``GROUP BY currency``: per-currency totals, the count their sum) gives the status line and
 the table's row count. NULL sort keys are handled in each backend's own order
 (SQLite: lowest; PostgreSQL: highest), so every query stays an index range scan.
+
+All of them run SQL compiled once per query by ``prepare`` (``domain.index_sql``): the index
+holds the prepared query while it shows it and reads each page with plain SQL (issue 7).
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from typing import Any, Iterable, Sequence
 import peewee as pw
 from pydantic import BaseModel, Field, ValidationError
 
-from invoice_tui.db import is_sqlite
 from invoice_tui.db.models import Invoice, User
 from invoice_tui.db.views_models import SavedView
 from invoice_tui.domain import catalogue
@@ -299,102 +301,50 @@ def base_query(ctx: Context, q: IndexQuery, *fields) -> pw.ModelSelect:
     return query
 
 
-def _sort_col(ctx: Context, q: IndexQuery) -> pw.Node:
-    return q.prop.sql(sql_context(ctx))
+def prepare(ctx: Context, q: IndexQuery, fields: Sequence[pw.Node] | None = None):
+    """``q`` compiled once for its page, count and totals reads (``domain.index_sql``): what the
+    index holds for as long as it shows ``q``. Checks the view permission now, not per page."""
+    from invoice_tui.domain import index_sql
+
+    return index_sql.prepare(ctx, q, fields)
 
 
-def _order(col: pw.Node, desc: bool, is_id: bool) -> list[pw.Node]:
-    if is_id:
-        return [Invoice.id.desc() if desc else Invoice.id.asc()]
-    return [col.desc() if desc else col.asc(), Invoice.id.desc() if desc else Invoice.id.asc()]
+_ROW_TYPES: dict[tuple, type] = {}
 
 
-def _nulls_first(desc: bool) -> bool:
-    """Does this backend put NULL keys first in this direction (its default order)?"""
-    nulls_low = is_sqlite()
-    return nulls_low != desc
+def _row_type(fields: Sequence[pw.Node]) -> type:
+    from collections import namedtuple
 
-
-def _after_segments(col: pw.Node, key: Key | None, desc: bool, is_id: bool) -> list[pw.Node | None]:
-    """WHERE clauses, in order, whose concatenated results are the rows strictly after ``key``."""
-    if key is None:
-        return [None]
-    value, ident = key
-    gt = (lambda a, b: a < b) if desc else (lambda a, b: a > b)
-    ge = (lambda a, b: a <= b) if desc else (lambda a, b: a >= b)
-    if is_id:
-        return [gt(Invoice.id, ident)]
-    if _nulls_first(desc):
-        if value is None:
-            return [col.is_null() & gt(Invoice.id, ident), col.is_null(False)]
-        return [ge(col, value) & (gt(col, value) | gt(Invoice.id, ident))]
-    if value is None:
-        return [col.is_null() & gt(Invoice.id, ident)]
-    return [ge(col, value) & (gt(col, value) | gt(Invoice.id, ident)), col.is_null()]
-
-
-def _key_fields(ctx: Context, q: IndexQuery) -> list[pw.Node]:
-    return [_sort_col(ctx, q).alias("sort_key"), Invoice.id]
+    names = tuple(["id", *[getattr(f, "name", f"c{i}") for i, f in enumerate(fields) if f is not Invoice.id],
+                   "sort_key"])
+    cls = _ROW_TYPES.get(names)
+    if cls is None:
+        cls = _ROW_TYPES[names] = namedtuple("IndexRow", names)
+    return cls
 
 
 def page(ctx: Context, q: IndexQuery, *, after: Key | None = None, before: Key | None = None,
          start_at: Key | None = None, limit: int = 100,
-         fields: Sequence[pw.Field] | None = None) -> list[tuple[Key, Invoice]]:
+         fields: Sequence[pw.Field] | None = None) -> list[tuple[Key, Any]]:
     """Up to ``limit`` rows in the index order: the first ones; those after ``after``; those
     starting at ``start_at`` (inclusive); or the ``limit`` rows just before ``before`` (returned in
-    index order). Each row comes with its key. ``fields``: only these columns (and the id) are
-    read, as named tuples instead of models — the index reads the ~10 columns it shows instead of
-    all ~37 (issue 7: about 5× less work per page)."""
-    selection = [Invoice.id, *[f for f in fields if f is not Invoice.id]] if fields else [Invoice]
-    col = _sort_col(ctx, q)
-    is_id = q.prop.id == "id"
-    desc = q.desc
-    if before is not None:
-        desc = not desc
-        segments = _after_segments(col, before, desc, is_id)
-    elif start_at is not None:
-        # inclusive: after the key just "before" it — same value, id one step back
-        value, ident = start_at
-        segments = _after_segments(col, (value, ident - 1 if not desc else ident + 1), desc, is_id)
-    else:
-        segments = _after_segments(col, after, desc, is_id)
-    rows: list[tuple[Key, Invoice]] = []
-    for cond in segments:
-        need = limit - len(rows)
-        if need <= 0:
-            break
-        query = base_query(ctx, q, *selection, col.alias("sort_key"))
-        if cond is not None:
-            query = query.where(cond)
-        query = query.order_by(*_order(col, desc, is_id)).limit(need)
-        for inv in (query.namedtuples() if fields else query):  # plain rows: no model per row
-            rows.append(((getattr(inv, "sort_key", None) if not is_id else inv.id, inv.id), inv))
-    if before is not None:
-        rows.reverse()
-    return rows
+    index order). Each row comes with its key, as a named tuple of ``fields`` (default: every
+    invoice column) with the values as the driver gives them. The index itself holds a
+    ``prepare``d query and reads plain tuples (issue 7)."""
+    prepared = prepare(ctx, q, fields)
+    cls = _row_type(prepared.fields)
+    return [(prepared.key(r), cls._make(r))
+            for r in prepared.page(after=after, before=before, start_at=start_at, limit=limit)]
 
 
 def anchor_key(ctx: Context, q: IndexQuery, index: int, total: int) -> Key | None:
     """The key of row ``index`` (0-based) of ``total``, by OFFSET over the key columns from the
     nearer end (an index-only scan where the sort column is indexed)."""
-    if total <= 0 or index < 0:
-        return None
-    index = min(index, total - 1)
-    col = _sort_col(ctx, q)
-    is_id = q.prop.id == "id"
-    from_end = total - 1 - index
-    desc = q.desc if index <= from_end else not q.desc
-    offset = index if index <= from_end else from_end
-    query = base_query(ctx, q, *_key_fields(ctx, q)).order_by(*_order(col, desc, is_id))
-    row = query.offset(offset).limit(1).tuples().first()
-    if row is None:
-        return None
-    value, ident = row
-    return (ident if is_id else value, ident)
+    return prepare(ctx, q).anchor_key(index, total)
 
 
 def count(ctx: Context, q: IndexQuery) -> int:
-    return base_query(ctx, q, Invoice.id).count()
+    return prepare(ctx, q).count()
 
 
 @dataclass(frozen=True)
@@ -408,28 +358,14 @@ class CurrencyTotal:
 def currency_totals(ctx: Context, q: IndexQuery) -> list[CurrencyTotal]:
     """Billed and balance totals per currency for the rows of ``q``. ``count`` counts every
     matching row; the sums leave voided invoices out (a voided invoice bills and owes nothing,
-    whatever amounts it keeps for the record).
-
-    One ``GROUP BY currency, status`` with plain sums (a few rows per currency, folded here): no
-    per-row CASE for the database to evaluate, and a short statement for peewee to build."""
-    query = (base_query(ctx, q, Invoice.currency, Invoice.status, pw.fn.COUNT(Invoice.id),
-                        pw.fn.SUM(Invoice.billed_minor), pw.fn.SUM(Invoice.balance_minor))
-             .group_by(Invoice.currency, Invoice.status))
-    sums: dict[str, list[int]] = {}
-    for currency, status, n, billed, balance in query.tuples():
-        acc = sums.setdefault(currency, [0, 0, 0])
-        acc[0] += int(n)
-        if status != "voided":
-            acc[1] += int(billed or 0)
-            acc[2] += int(balance or 0)
-    return [CurrencyTotal(c, *sums[c]) for c in sorted(sums)]
+    whatever amounts it keeps for the record). One ``GROUP BY currency, status``."""
+    return prepare(ctx, q).currency_totals()
 
 
 def count_and_totals(ctx: Context, q: IndexQuery) -> tuple[int, list[CurrencyTotal]]:
     """The number of rows of ``q`` and its per-currency totals from one ``GROUP BY currency``
     query (the count is the sum of the per-currency counts): what the index's status line shows."""
-    totals = currency_totals(ctx, q)
-    return sum(t.count for t in totals), totals
+    return prepare(ctx, q).count_and_totals()
 
 
 def find_numbers(ctx: Context, text: str, limit: int = 10) -> list[tuple[int, str, str]]:
@@ -447,20 +383,7 @@ def find_numbers(ctx: Context, text: str, limit: int = 10) -> list[tuple[int, st
 
 def row_of(ctx: Context, q: IndexQuery, invoice_id: int) -> int | None:
     """The 0-based position of an invoice in the index (None when it does not match)."""
-    inv = base_query(ctx, q, *_key_fields(ctx, q)).where(Invoice.id == invoice_id).tuples().first()
-    if inv is None:
-        return None
-    value, ident = inv
-    col = _sort_col(ctx, q)
-    is_id = q.prop.id == "id"
-    # rows before = rows "after" the key in the reversed order
-    n = 0
-    for cond in _after_segments(col, (ident if is_id else value, ident), not q.desc, is_id):
-        query = base_query(ctx, q, Invoice.id)
-        if cond is not None:
-            query = query.where(cond)
-        n += query.count()
-    return n
+    return prepare(ctx, q).row_of(invoice_id)
 
 
 def indexed_props() -> set[str]:
