@@ -123,6 +123,18 @@ def write_tx() -> Iterator[None]:
             yield
 
 
+def in_transaction() -> bool:
+    return database.obj.in_transaction()
+
+
+@contextlib.contextmanager
+def read_tx() -> Iterator[None]:
+    """A read-only transaction: one consistent snapshot for several reads (SQLite: a deferred
+    ``BEGIN`` that never takes the write lock; PostgreSQL: a normal transaction)."""
+    with database.obj.atomic():
+        yield
+
+
 def retry_busy(fn: Callable[..., T]) -> Callable[..., T]:
     """Retry a whole write when the database stays busy; after the retries, exit code 4."""
 

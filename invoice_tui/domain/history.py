@@ -94,11 +94,13 @@ def record_changes(ctx: Context, object_type: str, object_id: int, invoice_numbe
 
 
 def add_activity(ctx: Context, invoice_id: int, invoice_number: str | None, kind: str, text: str = "",
-                 *, due_date: dt.date | None = None, ref_id: int | None = None) -> Activity:
+                 *, due_date: dt.date | None = None, ref_id: int | None = None,
+                 fetch: bool = True) -> Activity | None:
+    """Append one activity; returns its row (``fetch=False`` skips reading it back)."""
     row = dict(invoice_id=invoice_id, invoice_number=invoice_number, kind=kind, text=text,
                user_login=ctx.login, created_at=ctx.now(), due_date=due_date, ref_id=ref_id)
     _append("activity", Activity, ACTIVITY_FIELDS, [row])
-    return Activity.get(Activity.hash == row["hash"])
+    return Activity.get(Activity.hash == row["hash"]) if fetch else None
 
 
 def chain_rows(name: str) -> Iterable:

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 import peewee as pw
 from pydantic import BaseModel, field_validator, model_validator
 
-from invoice_tui.db import is_postgres
+from invoice_tui.db import in_transaction, is_postgres, read_tx, retry_busy, write_tx
 from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Counter, Invoice, InvoiceCompany,
                                    InvoiceContact, LineItem, Payment, PropertyChange, Reminder, User)
 from invoice_tui.domain import history
@@ -227,9 +227,37 @@ def days_overdue(inv: Invoice, today: dt.date) -> int:
     return (today - inv.due_date).days if is_overdue(inv, today) else 0
 
 
-def _lines_text(inv: Invoice) -> str:
+@dataclass
+class SnapshotParts:
+    """What ``snapshot()`` reads besides the invoice row, read once (finalize reuses it for the
+    snapshot after the change without reading again)."""
+
+    contact: Contact | None
+    company: Company | None
+    owner: User | None
+    contact_emails: list[str]
+    company_names: list[str]
+    lines: list[LineItem]
+    adjustments: list[Adjustment]
+
+    @classmethod
+    def load(cls, inv: Invoice) -> "SnapshotParts":
+        return cls(
+            contact=Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None,
+            company=Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None,
+            owner=User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None,
+            contact_emails=[c.email for c in Contact.select(Contact.email).join(InvoiceContact)
+                            .where(InvoiceContact.invoice == inv).order_by(Contact.email)],
+            company_names=[c.name for c in Company.select(Company.name).join(InvoiceCompany)
+                           .where(InvoiceCompany.invoice == inv).order_by(Company.name)],
+            lines=list(inv.lines.order_by(LineItem.position)),
+            adjustments=list(inv.adjustments.order_by(Adjustment.position)),
+        )
+
+
+def _lines_text(inv: Invoice, lines: Iterable[LineItem]) -> str:
     parts = []
-    for li in inv.lines.order_by(LineItem.position):
+    for li in lines:
         s = f"{li.name} × {plain(li.quantity)} @ {plain(from_minor(li.unit_price_minor, inv.currency))}"
         if li.discount_value is not None:
             s += f" − {plain(li.discount_value)}{'%' if li.discount_kind == 'percent' else ''}"
@@ -239,9 +267,9 @@ def _lines_text(inv: Invoice) -> str:
     return "; ".join(parts)
 
 
-def _adjustments_text(inv: Invoice, kind: str) -> str:
+def _adjustments_text(adjustments: Iterable[Adjustment], kind: str) -> str:
     parts = []
-    for a in inv.adjustments.where(Adjustment.kind == kind).order_by(Adjustment.position):
+    for a in sorted((a for a in adjustments if a.kind == kind), key=lambda a: a.position):
         s = f"{plain(a.value)}{'%' if a.is_percent else ''}"
         if a.label:
             s = f"{a.label} {s}"
@@ -255,27 +283,21 @@ def _contact_display(c: Contact | None) -> str | None:
     return f"{c.display_name} <{c.email}>" if c else None
 
 
-def snapshot(inv: Invoice) -> dict[str, Any]:
+def snapshot(inv: Invoice, parts: SnapshotParts | None = None) -> dict[str, Any]:
     """Every tracked property of an invoice as history shows it (R15)."""
-    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
-    company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
-    owner = User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None
-    extra_contacts = [c.email for c in Contact.select().join(InvoiceContact).where(InvoiceContact.invoice == inv)
-                      .order_by(Contact.email)]
-    extra_companies = [c.name for c in Company.select().join(InvoiceCompany).where(InvoiceCompany.invoice == inv)
-                       .order_by(Company.name)]
+    parts = parts or SnapshotParts.load(inv)
     cur = inv.currency
     return {
         "title": inv.title, "currency": cur, "locale": inv.locale, "invoice_date": inv.invoice_date,
-        "due_date": inv.due_date, "owner": owner.login if owner else None,
-        "billing_contact": _contact_display(contact), "company": company.name if company else None,
-        "contacts": ", ".join(extra_contacts) or None, "companies": ", ".join(extra_companies) or None,
+        "due_date": inv.due_date, "owner": parts.owner.login if parts.owner else None,
+        "billing_contact": _contact_display(parts.contact), "company": parts.company.name if parts.company else None,
+        "contacts": ", ".join(parts.contact_emails) or None, "companies": ", ".join(parts.company_names) or None,
         "po_number": inv.po_number, "comments": inv.comments, "allow_partial": inv.allow_partial,
         "origin": inv.origin, "number": inv.number, "status": inv.status,
         "last_sent_date": inv.last_sent_date, "payment_date": inv.payment_date,
         "link": "created" if inv.link_token else None,
-        "line_items": _lines_text(inv), "discounts": _adjustments_text(inv, "discount"),
-        "fees": _adjustments_text(inv, "fee"), "taxes": _adjustments_text(inv, "tax"),
+        "line_items": _lines_text(inv, parts.lines), "discounts": _adjustments_text(parts.adjustments, "discount"),
+        "fees": _adjustments_text(parts.adjustments, "fee"), "taxes": _adjustments_text(parts.adjustments, "tax"),
         "amount_billed": plain(from_minor(inv.billed_minor, cur)),
         "amount_paid": plain(from_minor(inv.paid_minor, cur)),
         "balance_due": plain(from_minor(inv.balance_minor, cur)),
@@ -321,10 +343,11 @@ def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None,
 
 
 # ---- writing helpers -------------------------------------------------------------------------
-def _store_totals(inv: Invoice) -> Totals:
+def _store_totals(inv: Invoice, parts: SnapshotParts | None = None) -> Totals:
     """Recompute with R18 and store totals and paid/balance on the row (caller saves)."""
     inv.paid_minor = paid_minor(inv) if inv.id else 0
-    totals = invoice_totals(inv, paid=inv.paid_minor)
+    totals = invoice_totals(inv, paid=inv.paid_minor, lines=parts.lines if parts else None,
+                            adjustments=parts.adjustments if parts else None)
     cur = inv.currency
     # Minor units are stored as 64-bit integers: refuse (BadInput, nothing written) long before that.
     if any(abs(x) >= MAX_TOTAL for x in (totals.subtotal, totals.discount_total, totals.fee_total,
@@ -587,10 +610,10 @@ def _payment_snapshot(p: Payment) -> dict[str, Any]:
 
 
 # ---- R2/R3: finalize -------------------------------------------------------------------------
-def _check_finalizable(inv: Invoice) -> None:
+def _check_finalizable(inv: Invoice, lines: list[LineItem] | None = None) -> None:
     if not inv.billing_contact_id:
         raise RuleRefused("Finalizing needs a billing contact (R2); set one with --contact EMAIL.")
-    if not LineItem.select().where(LineItem.invoice == inv).exists():
+    if not (lines if lines is not None else LineItem.select().where(LineItem.invoice == inv).exists()):
         raise RuleRefused("Finalizing needs at least one line item (R2).")
     if inv.billed_minor <= 0:
         raise RuleRefused("Finalizing needs an amount billed greater than zero (R2).")
@@ -603,46 +626,110 @@ def preview_number() -> str:
 
 
 def _take_number(prefix: str) -> tuple[str, int]:
-    q = Counter.select().where(Counter.name == NUMBER_COUNTER)
-    if is_postgres():
-        q = q.for_update()
-    counter = q.first()
-    if counter is None:
-        counter = Counter.create(name=NUMBER_COUNTER, value=1001)
-    seq = counter.value
+    """R3: the next number from the workspace counter, inside the caller's write transaction.
+
+    ``UPDATE … RETURNING`` reads and advances the counter in one statement (on PostgreSQL it also
+    locks the counter row until the transaction ends, so numbers are handed out one at a time);
+    a rolled-back transaction gives its number back, so numbers stay consecutive."""
+    row = (Counter.update(value=Counter.value + 1).where(Counter.name == NUMBER_COUNTER)
+           .returning(Counter.value).execute())
+    taken = [r.value - 1 for r in row]
+    if not taken:
+        Counter.insert(name=NUMBER_COUNTER, value=1002).execute()
+        taken = [1001]
+    seq = taken[0]
     # A changed prefix could spell a number that already exists (INV-1 + 001 vs INV- + 1001):
     # skip forward, leaving a gap, rather than ever giving one number twice (R3).
-    while Invoice.select().where(Invoice.number == f"{prefix}{seq}").exists():
-        seq += 1
-    Counter.update(value=seq + 1).where(Counter.name == NUMBER_COUNTER).execute()
+    if Invoice.select().where(Invoice.number == f"{prefix}{seq}").exists():
+        while Invoice.select().where(Invoice.number == f"{prefix}{seq}").exists():
+            seq += 1
+        Counter.update(value=seq + 1).where(Counter.name == NUMBER_COUNTER).execute()
     return f"{prefix}{seq}", seq
 
 
-@mutation
-def finalize_invoice(ctx: Context, ref: str | int, expected_version: int | None = None) -> Invoice:
-    """R2: needs a billing contact, a line and billed > 0; freezes currency and number (R3) and
-    creates the link token; plans reminders (R33)."""
-    require(ctx, "finalize")
-    inv = get_invoice(ref, for_update=True)
+@dataclass
+class _FinalizePlan:
+    """Everything finalize reads and checks, prepared outside the write lock."""
+
+    inv: Invoice  # the draft as read, its totals recomputed (R18)
+    version: int
+    parts: SnapshotParts
+    before: dict[str, Any]
+    settings: WorkspaceSettings
+
+
+class _DraftChanged(Exception):
+    """The draft changed between reading it and writing (its version moved on)."""
+
+
+def _plan_finalize(ctx: Context, ref: str | int, expected_version: int | None) -> _FinalizePlan:
+    inv = get_invoice(ref)
     settings = _settings_ctx(ctx)
     if inv.status != "draft":
         raise RuleRefused(f"{inv.number} is already finalized.")
     if expected_version is not None and inv.version != expected_version:
         raise Conflict("This draft changed since you opened it; reload it and try again.")
-    before = snapshot(inv)
-    _store_totals(inv)
-    _check_finalizable(inv)
-    history.lock_heads()
+    parts = SnapshotParts.load(inv)
+    before = snapshot(inv, parts)
+    _store_totals(inv, parts)
+    _check_finalizable(inv, parts.lines)
+    return _FinalizePlan(inv=inv, version=inv.version, parts=parts, before=before, settings=settings)
+
+
+def _write_finalize(ctx: Context, plan: _FinalizePlan) -> Invoice:
+    """The write: a handful of statements under the lock. The draft is updated only if its version
+    is still the one planned from (else ``_DraftChanged`` rolls everything back, number included)."""
+    inv, parts, settings = plan.inv, plan.parts, plan.settings
     inv.number, inv.number_seq = _take_number(settings.number_prefix)
     inv.link_token = secrets.token_urlsafe(24)
     inv.status = "open"
-    inv.finalized_at = ctx.now()
+    inv.finalized_at = inv.updated_at = ctx.now()
     if inv.due_date is None:
         inv.due_date = inv.invoice_date + dt.timedelta(days=settings.payment_terms_days)
-    _save(inv, ctx)
-    plan_reminders(inv, ctx, settings)
-    _history(ctx, inv, before, "finalized", f"Finalized as {inv.number}")
+    inv.contact_name = parts.contact.display_name if parts.contact else ""
+    inv.contact_email = parts.contact.email if parts.contact else ""
+    inv.company_name = parts.company.name if parts.company else ""
+    inv.owner_name = (parts.owner.name or parts.owner.login) if parts.owner else ""
+    inv.version = plan.version + 1
+    written = (Invoice.update(
+        number=inv.number, number_seq=inv.number_seq, link_token=inv.link_token, status=inv.status,
+        finalized_at=inv.finalized_at, updated_at=inv.updated_at, due_date=inv.due_date, version=inv.version,
+        paid_minor=inv.paid_minor, subtotal_minor=inv.subtotal_minor, discount_minor=inv.discount_minor,
+        fee_minor=inv.fee_minor, tax_minor=inv.tax_minor, billed_minor=inv.billed_minor,
+        balance_minor=inv.balance_minor, contact_name=inv.contact_name, contact_email=inv.contact_email,
+        company_name=inv.company_name, owner_name=inv.owner_name)
+        .where((Invoice.id == inv.id) & (Invoice.version == plan.version) & (Invoice.status == "draft"))
+        .execute())
+    if written != 1:
+        raise _DraftChanged
+    plan_reminders(inv, ctx, settings, existing={})
+    history.record_changes(ctx, "invoice", inv.id, inv.number, plan.before, snapshot(inv, parts))
+    history.add_activity(ctx, inv.id, inv.number, "finalized", f"Finalized as {inv.number}", fetch=False)
     return inv
+
+
+@retry_busy
+def finalize_invoice(ctx: Context, ref: str | int, expected_version: int | None = None) -> Invoice:
+    """R2: needs a billing contact, a line and billed > 0; freezes currency and number (R3) and
+    creates the link token; plans reminders (R33).
+
+    Reading and checking happen before the write lock is taken, and the write is a conditional
+    update on the draft's version (R7's optimistic check), so concurrent finalizations hold the
+    lock for a few statements each. A draft edited in between is read again (or, when the caller
+    gave ``expected_version``, refused with a conflict)."""
+    require(ctx, "finalize")
+    if in_transaction():  # called inside a larger write: one transaction, no retry
+        return _write_finalize(ctx, _plan_finalize(ctx, ref, expected_version))
+    for _attempt in range(5):
+        with read_tx():
+            plan = _plan_finalize(ctx, ref, expected_version)
+        try:
+            with write_tx():
+                return _write_finalize(ctx, plan)
+        except _DraftChanged:
+            if expected_version is not None:
+                raise Conflict("This draft changed since you opened it; reload it and try again.") from None
+    raise Conflict("This draft keeps changing while it is being finalized; try again in a moment.")
 
 
 # ---- R14: clone ------------------------------------------------------------------------------
@@ -751,21 +838,30 @@ def _offsets(settings: WorkspaceSettings) -> list[int]:
     return sorted(set(out))
 
 
-def plan_reminders(inv: Invoice, ctx: Context, settings: WorkspaceSettings | None = None) -> None:
-    """Plan upcoming reminders for an open invoice with a balance; deleted ones stay deleted."""
+def plan_reminders(inv: Invoice, ctx: Context, settings: WorkspaceSettings | None = None,
+                   existing: dict[int, Reminder] | None = None) -> None:
+    """Plan upcoming reminders for an open invoice with a balance; deleted ones stay deleted.
+
+    ``existing`` (offset → reminder) saves the read when the caller knows them (none, when
+    finalizing: a draft never has reminders)."""
     settings = settings or load_settings()
     if inv.status != "open" or inv.balance_minor <= 0 or inv.due_date is None:
         return
     today = ctx.today()
+    if existing is None:
+        existing = {r.offset_days: r for r in Reminder.select().where(Reminder.invoice == inv)}
+    new = []
     for off in _offsets(settings):
         due_on = inv.due_date + dt.timedelta(days=off)
-        existing = Reminder.get_or_none((Reminder.invoice == inv) & (Reminder.offset_days == off))
-        if existing is None:
+        known = existing.get(off)
+        if known is None:
             if due_on >= today:
-                Reminder.create(invoice=inv, offset_days=off, due_on=due_on, state="planned")
-        elif existing.state in ("planned", "dropped") and due_on >= today:
-            existing.due_on, existing.state = due_on, "planned"
-            existing.save()
+                new.append({"invoice": inv.id, "offset_days": off, "due_on": due_on, "state": "planned"})
+        elif known.state in ("planned", "dropped") and due_on >= today:
+            known.due_on, known.state = due_on, "planned"
+            known.save()
+    if new:
+        Reminder.insert_many(new).execute()
 
 
 def replan_reminders(inv: Invoice, ctx: Context) -> None:

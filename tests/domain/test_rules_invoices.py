@@ -150,6 +150,48 @@ def test_r3_prefix_change_keeps_the_counter(ws, admin, buyer):
     assert make_open(admin, buyer).number == "F-1002"
 
 
+def test_r3_draft_edited_while_finalizing_is_written_from_its_new_version(ws, admin, buyer):
+    """Finalize reads and checks outside the write lock; an edit that lands in between makes its
+    conditional write miss, which rolls back the number it took (no gap) and changes nothing."""
+    from invoice_tui.db import write_tx
+    from invoice_tui.domain.settings import next_number
+
+    draft = make_draft(admin, buyer)
+    plan = invoices._plan_finalize(admin, draft.id, None)
+    invoices.edit_invoice(admin, draft.id, {"lines": [line("Changed", "2", "30")]})
+    before = census()
+    with pytest.raises(invoices._DraftChanged):
+        with write_tx():
+            invoices._write_finalize(admin, plan)
+    assert census() == before and next_number() == 1001
+    # Through the service the draft is simply read again: its new lines are what gets finalized.
+    inv = reload(invoices.finalize_invoice(admin, draft.id))
+    assert (inv.number, inv.billed_minor, inv.status) == ("INV-1001", 6000, "open")
+    changes = {c.property: c.new_value for c in PropertyChange.select().where(
+        (PropertyChange.object_id == inv.id) & (PropertyChange.property.in_(["number", "status"])))}
+    assert changes == {"number": "INV-1001", "status": "open"}
+
+
+def test_r3_r7_finalize_with_a_stale_version_is_a_conflict(ws, admin, buyer):
+    draft = make_draft(admin, buyer)
+    seen = reload(draft).version
+    invoices.edit_invoice(admin, draft.id, {"title": "Edited by a teammate"})
+    before = census()
+    with pytest.raises(Conflict):
+        invoices.finalize_invoice(admin, draft.id, expected_version=seen)
+    assert census() == before
+
+
+def test_r3_two_users_finalizing_one_draft_at_once_give_it_one_number(ws, admin, buyer):
+    draft = make_draft(admin, buyer)
+    results = race(ws, [lambda: invoices.finalize_invoice(admin, draft.id)] * 2)
+    numbers = [r.number for r in results if isinstance(r, Invoice)]
+    refused = [r for r in results if isinstance(r, RuleRefused)]
+    assert numbers == ["INV-1001"] and len(refused) == 1
+    assert reload(draft).number == "INV-1001"
+    assert make_open(admin, buyer).number == "INV-1002"  # the loser gave its number back
+
+
 # ---- R4 / R5 ----------------------------------------------------------------------------------
 def _actions(ctx, inv):
     return {a.id: a for a in invoices.available_actions(ctx, reload(inv))}

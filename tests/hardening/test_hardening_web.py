@@ -63,7 +63,7 @@ def test_tokens_are_at_least_128_bits_from_secrets(served):
         assert re.fullmatch(r"[A-Za-z0-9_-]+", t) and len(t) * 6 >= 128
     import inspect
 
-    assert "secrets.token_urlsafe(" in inspect.getsource(invoices.finalize_invoice)
+    assert "secrets.token_urlsafe(" in inspect.getsource(invoices._write_finalize)
 
 
 def test_unknown_draft_and_deleted_tokens_answer_alike(served):
