@@ -19,6 +19,7 @@ Labels are written in the invoice's language when it is English, French, German 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from urllib.parse import quote
@@ -30,7 +31,7 @@ from babel.numbers import format_decimal, format_percent
 
 from invoice_tui.db.models import Company, Contact, Invoice, LineItem
 from invoice_tui.domain.invoices import days_overdue, invoice_totals
-from invoice_tui.domain.money import format_money, from_minor
+from invoice_tui.domain.money import format_minor, from_minor, to_minor
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
@@ -193,23 +194,25 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
         text = _LABELS[key].get(lang) or _LABELS[key]["en"]
         return text.format(**kw) if kw else text
 
-    def money(amount: Decimal) -> str:
-        return format_money(amount, cur, loc)
+    def money(amount: Decimal) -> str:  # format_money's text, by its fast integer path
+        return format_minor(to_minor(amount, cur), cur, loc)
 
     def neg(amount: Decimal) -> str:
-        return format_money(-amount, cur, loc) if amount else money(amount)
+        return money(-amount) if amount else money(amount)
 
     def day(d: dt.date | None) -> str:
         return format_date(d, format="long", locale=loc) if d else ""
 
+    @functools.cache  # an invoice repeats a few rates and quantities on many lines
     def pct(rate: Decimal) -> str:
         return format_percent(Decimal(rate) / 100, locale=loc, decimal_quantization=False)
 
+    @functools.cache
     def qty(q: Decimal) -> str:
         return format_decimal(q, locale=loc, decimal_quantization=False)
 
-    totals = invoice_totals(inv)
     lines = list(inv.lines.order_by(LineItem.position, LineItem.id))
+    totals = invoice_totals(inv, lines=lines)
     contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
     company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
     draft = inv.status == "draft"
