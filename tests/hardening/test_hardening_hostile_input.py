@@ -60,6 +60,17 @@ def test_line_input_accepts_only_sane_lines(name, qty, price, tax, discount, pct
         assert Decimal(0) <= line.tax_rate <= Decimal(100)
         assert line.quantity > 0 and line.unit_price >= 0
         assert all(ord(c) >= 32 and not 0x7f <= ord(c) <= 0x9f for c in line.name)
+        assert not any(0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069 for c in line.name)
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_direction_overrides_in_names_are_refused_with_a_sentence(char):
+    """A name such as "invoice\u202efdp.exe" would display reversed; refused like control characters."""
+    for model, data in ((LineInput, {"name": f"Work{char}kroW", "unit_price": "1"}),
+                        (ContactInput, {"email": "a@example.com", "first_name": f"A{char}na"}),
+                        (CompanyInput, {"name": f"Acme{char}"})):
+        with pytest.raises(BadInput, match="text-direction control characters"):
+            validate(model, data)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
