@@ -10,9 +10,16 @@ still empty and adds five colleagues with various permissions.
 
 How it stays fast and exact
 - Everything is written in one transaction (nothing is left behind on failure) with bulk
-  inserts: ``executemany`` on SQLite, ``COPY`` on PostgreSQL, fed through a queue to one writer
-  thread so that the database works while Python builds the next chunk. Ids are assigned here,
-  so children are written without reading anything back.
+  inserts. Ids are assigned here, so children are written without reading anything back.
+- The invoices are generated in up to ``MAX_SEGMENTS`` consecutive *segments*, each with its own
+  random generator and written to its own temporary SQLite file (invoices, template numbers,
+  payments, reminders, activity events). From ``PARALLEL_FROM`` invoices on, worker processes
+  (one per core, forked) generate the segments while this process copies each finished one into
+  the workspace in order: SQLite attaches the file and copies it with ``INSERT … SELECT`` (C code
+  — Python's lock would otherwise serialise generating and writing), PostgreSQL reads it and
+  ``COPY``s. Categories, dates and payment splits are drawn first by the main generator, so each
+  segment's first number and payment id are known before it is generated; the result does not
+  depend on how many processes run (a test compares).
 - SQLite, for this connection and only during the load (restored afterwards): ``synchronous``
   OFF, foreign-key checks off (the ids are consistent by construction; a test runs
   ``foreign_key_check``), a 1 GB page cache, memory-mapped reads, in-memory temp store, and — when no other connection
@@ -20,7 +27,8 @@ How it stays fast and exact
   crash-safe: a killed load is rolled back on the next open).
 - Indexes on random keys (names, amounts, tokens, hashes, …) are dropped for the load and rebuilt
   after it in the same transaction (one sort each instead of millions of random B-tree inserts);
-  indexes whose keys arrive in order stay live (``_LIVE_INDEXES``).
+  indexes whose keys arrive in order stay live (``_LIVE_INDEXES``). The index builds run in a
+  writer thread (without Python's lock) while this thread hash-chains the activities.
 - Amounts come from the one R18 function: a few hundred invoice templates (lines and
   adjustments) per currency are computed with :func:`compute_totals` once, and every invoice
   reuses one template's lines and totals — so the stored totals always equal a recomputation.
@@ -32,8 +40,8 @@ How it stays fast and exact
   ``finalize_invoice`` makes — drawn a chunk at a time.
 - Activities (R16) use the texts the services write and are hash-chained exactly as
   ``history.py`` does (same fields, same canonical JSON), with the chain head updated, so
-  ``verify_chain`` holds. The loop only collects the events; they are chained and written
-  after it, while the writer thread rebuilds the other tables' indexes (C code, without
+  ``verify_chain`` holds. The segments only collect the events; they are chained after them,
+  in order, while the writer thread rebuilds the other tables' indexes (C code, without
   Python's lock: the two cores both work). The most recent ``FULL_HISTORY`` invoices get their
   whole story: created/cloned, finalized, "invoice email sent", payments, reminders sent,
   voided, some notes and tasks, and their sent reminder rows. Every older invoice has one
@@ -45,7 +53,7 @@ How it stays fast and exact
   → sent → paid/voided) from the invoice's snapshot, plus the users and settings created
   through the services. Older invoices have activities but no property rows.
 
-Determinism: for a given seed and clock (``ctx.now()``/``ctx.today()``) every row is the same,
+Determinism: for a given seed, clock (``ctx.now()``/``ctx.today()``) and N every row is the same,
 except ``invoice.link_token`` (random, as in production). All timestamps derive from the clock.
 Chain rows are ordered per invoice (created → … → paid); across invoices the id order follows
 generation, not wall-clock time. Paid and voided invoices carry no reminder rows (the services
@@ -54,16 +62,23 @@ would have left ``dropped`` ones).
 
 from __future__ import annotations
 
-import datetime as dt
 import base64
+import collections
+import datetime as dt
 import hashlib
 import io
 import json
+import multiprocessing
+import os
 import queue
-import threading
 import random
 import secrets
+import shutil
+import sqlite3
+import tempfile
+import threading
 import time
+import traceback
 import unicodedata
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
@@ -86,6 +101,10 @@ TEMPLATES_PER_CURRENCY = 300
 PROPERTY_SAMPLE = 1000
 FULL_HISTORY = 50_000
 CHUNK = 20_000
+SEGMENT_MIN = 25_000  # invoices per segment file, at least …
+MAX_SEGMENTS = 8  # … and at most this many segments (each is attached: SQLite allows 10 files)
+PARALLEL_FROM = 50_000  # from this many invoices on, worker processes generate the segments
+MAX_PROCESSES = 4
 TODAY = 800  # invoice days are offsets from today - TODAY days (two years and a bit of history)
 
 CATEGORIES = ("draft", "open", "overdue", "partial", "paid", "voided")
@@ -270,6 +289,7 @@ class _Table:
         unknown = [c for c in known if c not in by_column]
         if unknown:
             raise RuntimeError(f"demo: {self.name} has no column {unknown}")
+        self.known = known  # the columns the generator fills (the others get their default)
         self.columns = known + extra_cols
         self.extra = tuple(extra_vals)
         self.count = 0
@@ -278,6 +298,7 @@ class _Table:
     def raw(cls, name: str, columns: list[str]) -> "_Table":
         table = cls.__new__(cls)
         table.model, table.name, table.columns, table.extra, table.count = None, name, columns, (), 0
+        table.known = columns
         return table
 
 
@@ -286,7 +307,7 @@ class _Table:
 # no more than a rebuild and runs in the writer thread, in parallel with the generator. All
 # others (names, amounts, tokens, hashes — and, measured, even low-cardinality keys such as the
 # status, whose inserts land mid-tree) are dropped for the load and rebuilt after it.
-_LIVE_INDEXES = {"invoice": ("invoice_date", "number_seq")}
+_LIVE_INDEXES = {"invoice": ("invoice_date", "number_seq", "id")}
 
 
 class _Writer:
@@ -308,6 +329,7 @@ class _Writer:
         self._indexes: list[tuple[str, str]] = []  # (table, CREATE INDEX statement)
         self._temps: list[str] = []
         self._conn = None
+        self.attached: list[str] = []
 
     # -- indexes --
     def _drop_indexes(self, tables: Iterable[str]) -> None:
@@ -326,9 +348,9 @@ class _Writer:
                     (table,)).fetchall()
             keep = _LIVE_INDEXES.get(table, ("invoice_id",))
             for name, sql in rows:
-                columns = sql[sql.index("(", sql.upper().index(" ON ")) + 1:].strip().strip('"')
-                if columns.startswith(keep):
-                    continue  # keys arrive in order: appending is as cheap as a rebuild, and runs in parallel
+                columns = sql[sql.index("(", sql.upper().index(" ON ")) + 1:]
+                if columns.split(",")[0].strip(' "()') in keep:
+                    continue  # keys arrive in order: appending is as cheap as a rebuild
                 self._indexes.append((table, sql))
                 self.db.execute_sql(f'DROP INDEX "{name}"')
 
@@ -358,6 +380,26 @@ class _Writer:
         return conn.execute(sql)
 
     # -- the writer thread --
+    def drop_indexes(self, tables: Iterable[str]) -> None:
+        """Drop the secondary indexes of ``tables`` whose keys do not arrive in order; they are
+        rebuilt by :meth:`rebuild_indexes` (at the latest by :meth:`finish`)."""
+        self._drop_indexes(tables)
+
+    def attach(self, path: str, alias: str) -> None:
+        """SQLite: attach a generated file to the load's connection (detached by :meth:`detach_all`
+        once the transaction is over: SQLite refuses to detach a file a transaction has read)."""
+        conn = self._conn or self.db.connection()
+        conn.execute(f"ATTACH DATABASE ? AS {alias}", (path,))
+        self.attached.append(alias)
+
+    def detach_all(self) -> None:
+        while self.attached:
+            alias = self.attached.pop()
+            try:
+                self.db.execute_sql(f"DETACH DATABASE {alias}")
+            except pw.DatabaseError:  # pragma: no cover - still in a transaction (an outer one)
+                pass
+
     def start(self, tables: Iterable[str] = ()) -> None:
         self._drop_indexes(tables)
         self._conn = self.db.connection()
@@ -380,6 +422,10 @@ class _Writer:
                         self._write_now(*item)
                 except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                     self._error = exc
+
+    def thread_owned(self) -> bool:
+        """Whether the caller is the writer thread."""
+        return self._thread is not None and threading.current_thread() is self._thread
 
     def drain(self) -> None:
         """Wait until every queued row is written (the thread ends)."""
@@ -422,17 +468,18 @@ class _Writer:
             name = self._temps.pop()
             self._sql(f"DROP TABLE IF EXISTS {name}")
 
-    def insert_select(self, table: _Table, exprs: dict[str, str], source: str) -> None:
+    def insert_select(self, table: _Table, exprs: dict[str, str], source: str, now: bool = False) -> None:
         """``INSERT INTO table (...) SELECT ... source``: rows built by the database itself (one
         statement, which runs without Python's lock in the writer thread); ids come from the
-        table's own sequence (call :meth:`fix_sequence` first), in the ``ORDER BY`` of ``source``."""
+        table's own sequence (call :meth:`fix_sequence` first), in the ``ORDER BY`` of ``source``,
+        unless ``exprs`` gives them. ``now``: at once, also when called from the writer thread."""
         cols = [c for c in table.columns if c in exprs] + [c for c in table.columns if c not in exprs and c != "id"]
         extra = dict(zip(table.columns[len(table.columns) - len(table.extra):], table.extra))
         select = [exprs[c] for c in cols if c in exprs] + [self.db.param for c in cols if c not in exprs]
         params = tuple(extra[c] for c in cols if c not in exprs)
         col_sql = ", ".join(f'"{c}"' for c in cols)
         sql = f'INSERT INTO "{table.name}" ({col_sql}) SELECT {", ".join(select)} {source}'
-        if self._queue is None:
+        if self._queue is None or now:
             self._execute_now(table, sql, params)
         else:
             if self._error is not None:
@@ -501,6 +548,57 @@ def _copy_value(v) -> str:
             return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
         return v
     return str(v)
+
+
+# ---- segment files ---------------------------------------------------------------------------
+# The columns a segment file holds per table, in this order (the first is the id).
+_SEGMENT_COLUMNS = {
+    "invoice": ["id", "title", "currency", "exponent", "locale", "invoice_date", "due_date", "owner_id",
+                "billing_contact_id", "company_id", "po_number", "comments", "allow_partial", "origin", "cloned_from",
+                "number", "number_seq", "status", "last_sent_date", "payment_date", "link_token", "version",
+                "subtotal_minor", "discount_minor", "fee_minor", "tax_minor", "billed_minor", "paid_minor",
+                "balance_minor", "contact_name", "contact_email", "company_name", "owner_name", "created_at",
+                "updated_at", "finalized_at"],
+    "payment": ["id", "amount_minor", "currency", "date", "method", "reference", "note", "source", "state",
+                "contact_id", "invoice_id", "ever_succeeded", "created_by", "created_at", "applied_at"],
+    "reminder": ["id", "invoice_id", "offset_days", "due_on", "state", "sent_at"],
+    "activity": ["id", "invoice_id", "invoice_number", "kind", "text", "user_login", "created_at", "due_date",
+                 "ref_id", "prev_hash", "hash"],
+}
+
+
+def _new_file(path: str) -> sqlite3.Connection:
+    """A new SQLite file for generated rows, in one open transaction: no journal, no fsync (it is
+    thrown away after the load; a failed load never reads it)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN")
+    return conn
+
+
+def _segment_worker(generator: "_Generator", segments: list[int], paths: list[str], results) -> None:
+    """A worker process: generate ``segments`` in order, reporting each (or the error) on ``results``."""
+    for k in segments:
+        try:
+            results.put((k, generator._segment(k, paths[k]), None))
+        except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+            results.put((k, None, traceback.format_exc()))
+            return
+
+
+def _collect(results, procs: list, stats: dict[int, dict]) -> None:
+    """Wait (a little) for a segment from the worker processes; raise if one failed or died."""
+    try:
+        k, summary, error = results.get(timeout=0.5)
+    except queue.Empty:
+        for proc in procs:
+            if proc.exitcode not in (None, 0):
+                raise RuntimeError(f"demo: a generator process ended with code {proc.exitcode}") from None
+        return
+    if error is not None:
+        raise RuntimeError(f"demo: generating segment {k} failed:\n{error}")
+    stats[k] = summary
 
 
 # ---- templates (the one R18 function, computed once per template) ---------------------------
@@ -604,6 +702,7 @@ def generate(ctx: Context, invoices: int = 200, seed: int = 0,
     from invoice_tui.domain.workspace import workspace_is_empty
 
     started = time.perf_counter()
+    generator = None
     db = database.obj
     sqlite = is_sqlite(db)
     saved: dict[str, Any] = {}
@@ -639,8 +738,11 @@ def generate(ctx: Context, invoices: int = 200, seed: int = 0,
                                   "into an empty workspace. Use a new database, e.g. "
                                   "invoice-tui --db sqlite:///demo.db demo")
             history.lock_heads()
-            summary = _Generator(ctx, invoices, seed, progress).run()
+            generator = _Generator(ctx, invoices, seed, progress)
+            summary = generator.run()
     finally:
+        if generator is not None:
+            generator.cleanup()
         for pragma, value in saved.items():
             db.execute_sql(f"PRAGMA {pragma} = {int(value)}")
         if journal:
@@ -654,10 +756,14 @@ class _Generator:
         self.ctx = ctx
         self.n = n
         self.rng = random.Random(f"invoice-tui-demo:{seed}")
+        self.seed = seed
         self.progress = progress
         self.now = ctx.now().replace(microsecond=0)
         self.today = ctx.today()
         self.w = _Writer()
+        self.plan: dict[str, Any] = {}
+        self.tables: dict[str, _Table] = {}
+        self.tmpdir: str | None = None
 
     # -- small parts through the services (users, settings): they write their own history --
     def _users(self) -> list[User]:
@@ -773,24 +879,28 @@ class _Generator:
         admin_login = ctx.login
         user_info = {u.id: (u.login if u.id in editors else admin_login, u.name or u.login) for u in users}
         owner_pool = [u.id for u in creators for _ in range(5 if u.login == ctx.login else 3)]
-        n_owners = len(owner_pool)
 
         templates = {cur: _make_templates(rng, cur, TEMPLATES_PER_CURRENCY) for cur in _RATES}
         exponents = {cur: exponent(cur) for cur in _RATES}
 
-        # Categories and ages first, sorted so ids follow dates (older first).
+        # Categories, ages and payment splits first (from the main generator), sorted so that ids
+        # follow dates (older first).
         n = self.n
-        keys = []
         terms_choices = (30, 30, 30, 30, 14, 45, 60)
         cats = rng.choices(range(len(CATEGORIES)), weights=_CAT_WEIGHTS, k=n)
         for i, forced in enumerate((1, 2, 3, 4, 0, 5)):  # every state present from 6 invoices on
             if i < n:
                 cats[i] = forced
+        counts = dict.fromkeys(CATEGORIES, 0)
+        for c, k in collections.Counter(cats).items():
+            counts[CATEGORIES[c]] = k
         rand, expo = rng.random, rng.expovariate
         n_terms = len(terms_choices)
+        keys = []
         for cat in cats:
             t = int(rand() * n_terms)
             terms = terms_choices[t]
+            split = 0
             if cat == 0:
                 age = min(int(expo(1 / 10)), 60)
             elif cat == 1:
@@ -801,48 +911,64 @@ class _Generator:
                 age = int(rand() * terms) if rand() < 0.5 else terms + 1 + min(int(expo(1 / 30)), 300)
             elif cat == 4:
                 age = int(rand() * 731)
+                split = 1 if rand() < 0.045 else 0  # paid in two parts (allows partial payments)
             else:
                 age = 3 + int(rand() * 728)
             minute = int(rand() * 600)
-            # one sortable int: (invoice day, minute, category, terms) — ids follow dates
-            keys.append((((TODAY - age) * 1024 + minute) * 8 + cat) * 8 + t)
+            # one sortable int: (invoice day, minute, category, split, terms) — ids follow dates
+            keys.append(((((TODAY - age) * 1024 + minute) * 8 + cat) * 2 + split) * 8 + t)
         del cats
         keys.sort()
 
-        inv_t = _Table(Invoice, [
-            "id", "title", "currency", "exponent", "locale", "invoice_date", "due_date", "owner_id",
-            "billing_contact_id", "company_id", "po_number", "comments", "allow_partial", "origin", "cloned_from",
-            "number", "number_seq", "status", "last_sent_date", "payment_date", "link_token", "version",
-            "subtotal_minor", "discount_minor", "fee_minor", "tax_minor", "billed_minor", "paid_minor",
-            "balance_minor", "contact_name", "contact_email", "company_name", "owner_name", "created_at",
-            "updated_at", "finalized_at"])
+        inv_t = _Table(Invoice, _SEGMENT_COLUMNS["invoice"])
         line_t = _Table(LineItem, ["id", "invoice_id", "position", "name", "description", "quantity",
                                    "unit_price_minor", "discount_kind", "discount_value", "tax_rate"])
         adj_t = _Table(Adjustment, ["id", "invoice_id", "kind", "position", "label", "is_percent", "value",
                                     "tax_rate"])
         ic_t = _Table(InvoiceContact, ["id", "invoice_id", "contact_id"])
         ico_t = _Table(InvoiceCompany, ["id", "invoice_id", "company_id"])
-        pay_t = _Table(Payment, ["id", "amount_minor", "currency", "date", "method", "reference", "note", "source",
-                                 "state", "contact_id", "invoice_id", "ever_succeeded", "created_by", "created_at",
-                                 "applied_at"])
-        rem_t = _Table(Reminder, ["id", "invoice_id", "offset_days", "due_on", "state", "sent_at"])
-        act_t = _Table(Activity, ["id", "invoice_id", "invoice_number", "kind", "text", "user_login", "created_at",
-                                  "due_date", "ref_id", "prev_hash", "hash"])
+        pay_t = _Table(Payment, _SEGMENT_COLUMNS["payment"])
+        rem_t = _Table(Reminder, _SEGMENT_COLUMNS["reminder"])
+        act_t = _Table(Activity, _SEGMENT_COLUMNS["activity"])
+        self.tables = dict(invoice=inv_t, line_item=line_t, adjustment=adj_t, invoice_contact=ic_t,
+                           invoice_company=ico_t, payment=pay_t, reminder=rem_t, activity=act_t)
 
         inv_id0 = w.max_id(Invoice)
-        pay_id, rem_id, act_id = w.max_id(Payment), w.max_id(Reminder), w.max_id(Activity)
+        pay_id0, rem_id0, act_id = w.max_id(Payment), w.max_id(Reminder), w.max_id(Activity)
+
+        # Segments: consecutive ranges of invoices, each generated into its own SQLite file with
+        # its own random generator (so the result does not depend on how many processes run).
+        # Numbers and payment ids run on across segments: each segment's first ones are counted
+        # here from the keys.
+        n_seg = min(MAX_SEGMENTS, -(-n // SEGMENT_MIN)) if n else 0
+        size = -(-n // n_seg) if n_seg else 0
+        bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)] if n_seg else []
+        seg_first = []
+        fin = n_pay = 0
+        for lo, hi in bounds:
+            seg_first.append((first_seq + fin, pay_id0 + n_pay))
+            for key in keys[lo:hi]:
+                cat = (key >> 4) & 7
+                if cat:
+                    fin += 1
+                    if cat == 3:
+                        n_pay += 1
+                    elif cat == 4:
+                        n_pay += 1 + ((key >> 3) & 1)
+        seq = first_seq + fin
+        pay_id = pay_id0 + n_pay
 
         # Line items and adjustments are copies of the template's: the templates go into two
-        # temporary tables, each invoice's template number into a third, and the database copies
-        # the rows itself after the loop (INSERT … SELECT), as it does for the contact and
+        # temporary tables, each invoice's template number into the segment's ``map`` table, and
+        # the database copies the rows itself (INSERT … SELECT), as it does for the contact and
         # company links — millions of rows that never pass through Python.
-        id_type = "BIGINT" if w.pg else "INTEGER"
         tpl_line_t = w.create_temp("demo_tpl_line", "tpl INTEGER, position INTEGER, name TEXT, description TEXT, "
                                    "quantity TEXT, unit_price_minor BIGINT, discount_kind TEXT, discount_value TEXT, "
                                    "tax_rate TEXT, PRIMARY KEY (tpl, position)")
         tpl_adj_t = w.create_temp("demo_tpl_adj", "tpl INTEGER, kind TEXT, position INTEGER, label TEXT, "
                                   "is_percent BOOLEAN, value TEXT, tax_rate TEXT")
-        map_t = w.create_temp("demo_inv_tpl", f"invoice_id {id_type} PRIMARY KEY, tpl INTEGER")
+        if w.pg:  # PostgreSQL gets the maps through COPY into a temporary table
+            self.map_t = w.create_temp("demo_inv_tpl", "invoice_id BIGINT PRIMARY KEY, tpl INTEGER")
         gid = 0
         tpl_lines, tpl_adjs = [], []
         for cur_templates in templates.values():
@@ -853,15 +979,10 @@ class _Generator:
                 tpl_adjs += [(gid, *a) for a in tpl.adjustments]
         w.write(tpl_line_t, tpl_lines)
         w.write(tpl_adj_t, tpl_adjs)
-        line_exprs = {"invoice_id": "m.invoice_id", **{c: f"l.{c}" for c in (
-            "position", "name", "description", "quantity", "unit_price_minor", "discount_kind", "discount_value",
-            "tax_rate")}}
-        adj_exprs = {"invoice_id": "m.invoice_id", **{c: f"a.{c}" for c in (
-            "kind", "position", "label", "is_percent", "value", "tax_rate")}}
         for table in (line_t, adj_t, ic_t, ico_t):
             w.fix_sequence(table.model)
         head = ChainHead.get(ChainHead.name == "activity")
-        prev_hash, act_count = head.hash, 0
+        prev_hash = head.hash
 
         contacts, n_contacts = self.contacts, len(self.contacts)
         today, now = self.today, self.now
@@ -870,233 +991,68 @@ class _Generator:
         # Days are offsets from day0 (TODAY = today); their ISO strings and the day's times are
         # precomputed, so the loop builds timestamps by concatenation (stored form "YYYY-MM-DD HH:MM:SS").
         ds = [(day0 + dt.timedelta(days=k)).isoformat() for k in range(TODAY + 400)]
-
-        def dstr(o: int) -> str:
-            return ds[o] if 0 <= o < len(ds) else (day0 + dt.timedelta(days=o)).isoformat()
-
-        hm = [" %02d:%02d:00" % divmod(480 + m, 60) for m in range(960)]
-
-        def stamp(o: int, m: int) -> str:
-            s = ds[o] + hm[m]
-            return s if s <= now_s else now_s
-
-        js = encode_basestring
-        # Activities are collected here and hash-chained after the loop (see _chain_activities),
-        # while the writer thread builds the other tables' indexes.
-        events: list[tuple] = []
-        event = events.append
-
-        def act(invoice_id: int, number: str | None, number_js: str, kind: str, text: str, login: str,
-                created: str, due: str | None = None) -> None:
-            event((invoice_id, number, number_js, kind, text, login, created, due))
-
-        seq = first_seq
-        counts = dict.fromkeys(CATEGORIES, 0)
-        numbers_by_id: dict[int, str | None] = {}
-        tokens: list[str] = []
         lang_comments = {c["locale"]: _COMMENTS.get(c["locale"].split("_")[0], _COMMENTS["en"])
                          for c in _COUNTRIES.values()}
         lang_comments.setdefault(settings.locale, _COMMENTS.get(settings.locale.split("_")[0], _COMMENTS["en"]))
-        currencies = list(_RATES)
-        methods, n_methods = _METHODS, len(_METHODS)
-        n_notes, n_tasks = len(_NOTES), len(_TASKS)
-        tpl_lists = {cur: (lst, len(lst)) for cur, lst in templates.items()}
-        getbits = rng.getrandbits
-        iid = inv_id0
-        full_from = inv_id0 + n - FULL_HISTORY  # invoices after this id get their full history
-        w.start(t.name for t in (inv_t, line_t, adj_t, ic_t, ico_t, pay_t, rem_t, act_t))
-        for start in range(0, n, CHUNK):
-            invs, maps, pays, rems = [], [], [], []
-            # Link tokens as secrets.token_urlsafe(24) makes them (24 random bytes → 32 URL-safe
-            # base64 characters), encoded a chunk at a time: 24 bytes are exactly 32 characters.
-            pool = base64.urlsafe_b64encode(secrets.token_bytes(24 * CHUNK)).decode("ascii")
-            tokens = [pool[k:k + 32] for k in range(0, len(pool), 32)]
-            tokens.reverse()
-            next_token = tokens.pop
-            for key in keys[start:start + CHUNK]:
-                t = key & 7
-                cat = (key >> 3) & 7
-                minute = (key >> 6) & 1023
-                o = key >> 16  # the invoice date, as an offset from day0
-                age = TODAY - o
-                terms = terms_choices[t]
-                iid += 1
-                counts[CATEGORIES[cat]] += 1
-                contact = contacts[int(rand() * n_contacts)]
-                if cat == 0 and rand() < 0.1:
-                    contact = None
-                if contact is not None:
-                    cur = contact[5] if rand() < 0.93 else currencies[int(rand() * 4)]
-                    locale = contact[6]
-                else:
-                    cur, locale = settings.default_currency if settings.default_currency in templates else "EUR", \
-                        settings.locale
-                tl, tn = tpl_lists[cur]
-                tpl = tl[int(rand() * tn)]
-                owner = owner_pool[int(rand() * n_owners)]
-                actor, owner_name = user_info[owner]
-                inv_date_s = ds[o]
-                due_s = ds[o + terms]
-                created = stamp(o, minute)
-                origin = "manual"
-                cloned_from = None
-                r = rand()
-                if r < 0.06 and iid - inv_id0 > 1:
-                    origin = "clone"
-                    cloned_from = iid - 1 - int(rand() * min(300, iid - inv_id0 - 1))
-                elif r < 0.09:
-                    origin = "subscription"
-                elif r < 0.10:
-                    origin = "import"
-                allow_partial = cat == 3 or rand() < 0.3
-                po = f"PO-{10000 + int(rand() * 90000)}" if rand() < 0.3 else ""
-                if rand() < 0.25:
-                    lc = lang_comments[locale]
-                    comments = lc[int(rand() * len(lc))]
-                else:
-                    comments = ""
-                billed = tpl.billed
-                full = iid > full_from  # full history; older finalized invoices: "finalized" (and "voided")
-                if cat and not full:
-                    pass  # an older finalized invoice's history starts at "finalized"
-                elif origin == "clone":
-                    src = numbers_by_id.get(cloned_from)
-                    act(iid, None, "null", "cloned", f"Cloned from {src or f'draft #{cloned_from}'}", actor, created)
-                else:
-                    act(iid, None, "null", "created", "Draft created" if origin == "manual" else f"Created ({origin})",
-                        actor, created)
-                version = 1
-                number = number_seq = link = finalized = last_sent = payment_date = None
-                paid = 0
-                status = "draft"
-                updated = created
-                if cat:
-                    number_seq = seq
-                    number = f"{prefix}{seq}"
-                    number_js = js(number)
-                    seq += 1
-                    link = next_token()
-                    finalized = stamp(o, minute + 3)
-                    updated = finalized
-                    status = "open"
-                    version = 2
-                    act(iid, number, number_js, "finalized", f"Finalized as {number}", actor, finalized)
-                    if contact is not None and rand() < 0.85:
-                        last_sent = inv_date_s
-                        if full:
-                            act(iid, number, number_js, "email_sent", f"Invoice email sent to {contact[2]}", actor,
-                                stamp(o, minute + 5))
-                    payer = contact[0] if contact else None
-                    if cat == 3 or cat == 4:
-                        if cat == 3:
-                            parts = (max(1, min(billed - 1, billed * (15 + int(rand() * 66)) // 100)),)
-                            amount_text = plain(from_minor(parts[0], cur))
-                        elif allow_partial and rand() < 0.15:
-                            first = max(1, min(billed - 1, billed * (20 + int(rand() * 51)) // 100))
-                            parts = (first, billed - first)
-                        else:
-                            parts = (billed,)
-                            amount_text = tpl.billed_text
-                        span = min(age if cat == 4 else max(0, age - 1), terms + 20) + 1
-                        po_day = o
-                        for k, amount in enumerate(parts):
-                            po_day = min(TODAY, po_day + int(rand() * span))
-                            pday_s = ds[po_day]
-                            pstamp = stamp(po_day, 120 + 7 * k)
-                            pay_id += 1
-                            if rand() < 0.22:
-                                pays.append((pay_id, amount, cur, pday_s, "card", f"ch_{getbits(64):016x}", "",
-                                             "online", "succeeded", payer, iid, True, "online", pstamp, pstamp))
-                                if full:
-                                    act(iid, number, number_js, "payment_succeeded",
-                                        f"Online payment #{pay_id} succeeded", actor, pstamp)
-                            else:
-                                method = methods[int(rand() * n_methods)]
-                                if method == "bank_transfer":
-                                    ref = f"TRF-{100000 + int(rand() * 900000)}"
-                                elif method == "check":
-                                    ref = f"CHQ {1000000 + int(rand() * 9000000)}"
-                                else:
-                                    ref = ""
-                                pays.append((pay_id, amount, cur, pday_s, method, ref, "", "manual", "succeeded",
-                                             payer, iid, True, actor, pstamp, pstamp))
-                                if full:
-                                    if len(parts) > 1:
-                                        amount_text = plain(from_minor(amount, cur))
-                                    act(iid, number, number_js, "payment_recorded",
-                                        f"Payment #{pay_id} of {amount_text} {cur} recorded ({method})", actor, pstamp)
-                            paid += amount
-                            version += 1
-                            updated = pstamp
-                        if cat == 4:
-                            status = "paid"
-                            payment_date = pday_s
-                    elif cat == 5:
-                        status = "voided"
-                        vstamp = stamp(min(TODAY, o + 1 + int(rand() * 3)), 200)
-                        act(iid, number, number_js, "voided", f"{number} voided", actor, vstamp)
-                        updated = vstamp
-                        version += 1
-                    if status == "open":
-                        for off in offsets:
-                            ro = o + terms + off
-                            if ro >= TODAY:
-                                rem_id += 1
-                                rems.append((rem_id, iid, off, dstr(ro), "planned", None))
-                            elif full and contact is not None:
-                                rem_id += 1
-                                sent = stamp(ro, 30) if ro >= 0 else now_s
-                                rems.append((rem_id, iid, off, dstr(ro), "sent", sent))
-                                act(iid, number, number_js, "reminder_sent",
-                                    f"Reminder ({off:+d} days) sent to {contact[2]}", actor, sent)
-                        if rand() < 0.02 and full:
-                            act(iid, number, number_js, "task", _TASKS[int(rand() * n_tasks)], actor,
-                                stamp(o, minute + 25), dstr(o + terms + 10))
-                    if rand() < 0.03 and full:
-                        act(iid, number, number_js, "note", _NOTES[int(rand() * n_notes)], actor,
-                            stamp(o, minute + 20))
-                numbers_by_id[iid] = number
-                if contact is not None:
-                    contact_id, cname, cemail, company_id, company_name = contact[:5]
-                else:
-                    cname = cemail = company_name = ""
-                    contact_id = company_id = None
-                invs.append((iid, tpl.title, cur, exponents[cur], locale, inv_date_s, due_s, owner, contact_id,
-                             company_id, po, comments, allow_partial, origin, cloned_from, number, number_seq,
-                             status, last_sent, payment_date, link, version, tpl.subtotal, tpl.discount, tpl.fee,
-                             tpl.tax, billed, paid, billed - paid, cname, cemail, company_name, owner_name, created,
-                             updated, finalized))
-                maps.append((iid, tpl.gid))
-            w.write(inv_t, invs)
-            w.write(map_t, maps)
-            lo, hi = maps[0][0], maps[-1][0]
-            w.insert_select(line_t, line_exprs, "FROM demo_inv_tpl m JOIN demo_tpl_line l ON l.tpl = m.tpl "
-                            f"WHERE m.invoice_id BETWEEN {lo} AND {hi} ORDER BY m.invoice_id, l.position")
-            w.insert_select(adj_t, adj_exprs, "FROM demo_inv_tpl m JOIN demo_tpl_adj a ON a.tpl = m.tpl "
-                            f"WHERE m.invoice_id BETWEEN {lo} AND {hi} ORDER BY m.invoice_id, a.kind, a.position")
-            w.insert_select(ic_t, {"invoice_id": "id", "contact_id": "billing_contact_id"},
-                            f"FROM invoice WHERE id BETWEEN {lo} AND {hi} AND billing_contact_id IS NOT NULL "
-                            "ORDER BY id")
-            w.insert_select(ico_t, {"invoice_id": "id", "company_id": "company_id"},
-                            f"FROM invoice WHERE id BETWEEN {lo} AND {hi} AND company_id IS NOT NULL ORDER BY id")
-            w.write(pay_t, pays)
-            w.write(rem_t, rems)
-            if len(numbers_by_id) > 4 * CHUNK:  # clones look back at most 300 invoices
-                numbers_by_id = {k: v for k, v in numbers_by_id.items() if k > iid - 400}
-            if self.progress:
-                self.progress(min(start + CHUNK, n), n)
-        # The writer thread, after the last chunk, drops the template tables and builds the
-        # indexes of every table but the history; meanwhile (those builds run in C, without
-        # Python's lock) this thread hash-chains the activities, which are written after them.
+        self.plan = dict(
+            keys=keys, bounds=bounds, seg_first=seg_first, inv_id0=inv_id0, prefix=prefix, offsets=offsets,
+            terms_choices=terms_choices, user_info=user_info, owner_pool=owner_pool,
+            tpl_lists={cur: (lst, len(lst)) for cur, lst in templates.items()}, exponents=exponents,
+            lang_comments=lang_comments, day0=day0, ds=ds, now_s=now_s,
+            full_from=inv_id0 + n - FULL_HISTORY,  # invoices after this id get their full history
+            default=(settings.default_currency if settings.default_currency in templates else "EUR",
+                     settings.locale))
+
+        # Bulk load: indexes on random keys dropped (rebuilt after the rows are in); the segments
+        # are generated by worker processes (or here, for small workspaces) and copied in order.
+        w.drop_indexes(t.name for t in self.tables.values())
+        self.tmpdir = tempfile.mkdtemp(prefix="invoice-tui-demo-")
+        paths = [os.path.join(self.tmpdir, f"segment{k}.db") for k in range(len(bounds))]
+        stats: dict[int, dict] = {}
+        procs, results = [], None
+        n_proc = min(len(bounds), self._processes()) if n >= PARALLEL_FROM else 1
+        try:
+            if n_proc > 1:
+                mp = multiprocessing.get_context("fork")
+                results = mp.Queue()
+                for j in range(n_proc):
+                    proc = mp.Process(target=_segment_worker, name=f"invoice-tui-demo-{j}", daemon=True,
+                                      args=(self, list(range(j, len(bounds), n_proc)), paths, results))
+                    proc.start()
+                    procs.append(proc)
+            rem_base = rem_id0
+            for k, (lo, hi) in enumerate(bounds):
+                if results is None:
+                    stats[k] = self._segment(k, paths[k])
+                while k not in stats:
+                    _collect(results, procs, stats)
+                if stats[k]["payments"] != (seg_first[k + 1][1] if k + 1 < len(bounds) else pay_id) - seg_first[k][1]:
+                    raise RuntimeError("demo: a segment's payments do not match the plan")  # pragma: no cover
+                self._copy_segment(k, paths[k], inv_id0 + lo + 1, inv_id0 + hi, rem_base)
+                rem_base += stats[k]["reminders"]
+                if self.progress:
+                    self.progress(hi, n)
+            for proc in procs:
+                proc.join()
+        finally:
+            for proc in procs:
+                if proc.is_alive():  # pragma: no cover - only when the load failed
+                    proc.terminate()
+                    proc.join()
+        iid = inv_id0 + n
+
+        # The writer thread drops the template tables and builds the indexes of every table but
+        # the history; meanwhile (those builds run in C, without Python's lock) this thread
+        # hash-chains the activities into one more file, which is copied after them.
+        w.start()
         w.call(w.drop_temps)
-        w.call(lambda: w.rebuild_indexes([t.name for t in (inv_t, line_t, adj_t, ic_t, ico_t, pay_t, rem_t)]))
+        w.call(lambda: w.rebuild_indexes([t.name for t in self.tables.values() if t is not act_t]))
         w.unbounded()
-        prev_hash, act_id = self._chain_activities(events, act_t, prev_hash, act_id)
-        act_count = len(events)
-        del events
+        chain_path = os.path.join(self.tmpdir, "activity.db")
+        prev_hash, act_id, act_count = self._chain_activities(paths, chain_path, prev_hash, act_id)
+        w.call(lambda: self._copy_file_table(chain_path, "demo_chain", act_t, "activity"))
         w.drain()
         w.finish()
-
         # A few unapplied payments (R9): some match an open balance exactly, some online.
         n_unapplied = min(2000, max(4, n // 500))
         pays = []
@@ -1153,33 +1109,349 @@ class _Generator:
             "property_changes": sample,
         }
 
-    def _chain_activities(self, events: list[tuple], act_t: _Table, prev_hash: str, act_id: int) -> tuple[str, int]:
-        """Hash-chain and write the collected activity events, in order; returns the chain's new
-        head hash and the last id. ``history.row_hash`` over ACTIVITY_FIELDS, with
+    def _chain_activities(self, paths: list[str], out_path: str, prev_hash: str,
+                          act_id: int) -> tuple[str, int, int]:
+        """Hash-chain the segments' activity events, in order, into a new file's ``activity``
+        table; returns the chain's new head hash, the last id and the count.
+        ``history.row_hash`` over ACTIVITY_FIELDS, with
         ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` spelled out
         (kinds are fixed ASCII words; every string is encoded)."""
-        sha, js, w = hashlib.sha256, encode_basestring, self.w
+        sha, js = hashlib.sha256, encode_basestring
+        out = _new_file(out_path)
+        cols = _SEGMENT_COLUMNS["activity"]
+        out.execute(f"CREATE TABLE activity (id INTEGER PRIMARY KEY, {', '.join(cols[1:])})")
+        insert = f"INSERT INTO activity VALUES ({', '.join('?' * len(cols))})"
         login_js: dict[str, str] = {}
-        rows: list[tuple] = []
-        add = rows.append
-        for invoice_id, number, number_js, kind, text, login, created, due in events:
-            act_id += 1
-            lj = login_js.get(login)
-            if lj is None:
-                lj = login_js[login] = js(login)
-            payload = (f'{{"created_at":"{created[:10]}T{created[11:]}","due_date":'
-                       f'{"null" if due is None else js(due)},"invoice_id":{invoice_id},'
-                       f'"invoice_number":{number_js},"kind":"{kind}","ref_id":null,"text":{js(text)},'
-                       f'"user_login":{lj}}}')
-            h = sha((prev_hash + payload).encode()).hexdigest()
-            add((act_id, invoice_id, number, kind, text, login, created, due, None, prev_hash, h))
-            prev_hash = h
-            if len(rows) >= 4 * CHUNK:
-                w.write(act_t, rows)
-                rows = []
+        count = 0
+        number, number_js = None, "null"
+        for path in paths:
+            src = sqlite3.connect(path)
+            cursor = src.execute("SELECT invoice_id, number, kind, text, login, created, due FROM event ORDER BY rowid")
+            while True:
+                batch = cursor.fetchmany(4 * CHUNK)
+                if not batch:
+                    break
+                rows: list[tuple] = []
                 add = rows.append
-        w.write(act_t, rows)
-        return prev_hash, act_id
+                for invoice_id, num, kind, text, login, created, due in batch:
+                    act_id += 1
+                    if num != number:
+                        number, number_js = num, "null" if num is None else js(num)
+                    lj = login_js.get(login)
+                    if lj is None:
+                        lj = login_js[login] = js(login)
+                    payload = (f'{{"created_at":"{created[:10]}T{created[11:]}","due_date":'
+                               f'{"null" if due is None else js(due)},"invoice_id":{invoice_id},'
+                               f'"invoice_number":{number_js},"kind":"{kind}","ref_id":null,"text":{js(text)},'
+                               f'"user_login":{lj}}}')
+                    h = sha((prev_hash + payload).encode()).hexdigest()
+                    add((act_id, invoice_id, num, kind, text, login, created, due, None, prev_hash, h))
+                    prev_hash = h
+                out.executemany(insert, rows)
+                count += len(rows)
+            src.close()
+        out.execute("COMMIT")
+        out.close()
+        return prev_hash, act_id, count
+
+    # -- segments --
+    @staticmethod
+    def _processes() -> int:
+        """How many worker processes generate segments: one per core (the database work in this
+        process is mostly C code), none where ``fork`` is not available."""
+        if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+            return 1
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - macOS
+            cores = os.cpu_count() or 1
+        return max(1, min(cores, MAX_PROCESSES))
+
+    def _segment(self, k: int, path: str) -> dict[str, int]:
+        """Generate segment ``k`` (its invoices, their template numbers, payments, reminders and
+        activity events, in id order) into a new SQLite file at ``path``. Touches no workspace
+        database, so it also runs in a worker process."""
+        p = self.plan
+        lo, hi = p["bounds"][k]
+        seq, pay_id = p["seg_first"][k]
+        iid = first_iid = p["inv_id0"] + lo
+        rng = random.Random(f"invoice-tui-demo:{self.seed}:segment:{k}")
+        rand, getbits = rng.random, rng.getrandbits
+        prefix, offsets, terms_choices = p["prefix"], p["offsets"], p["terms_choices"]
+        user_info, owner_pool = p["user_info"], p["owner_pool"]
+        n_owners = len(owner_pool)
+        tpl_lists, exponents, lang_comments = p["tpl_lists"], p["exponents"], p["lang_comments"]
+        ds, day0, now_s, full_from = p["ds"], p["day0"], p["now_s"], p["full_from"]
+        default_cur, default_locale = p["default"]
+        contacts = self.contacts
+        n_contacts = len(contacts)
+        currencies = list(_RATES)
+        methods, n_methods = _METHODS, len(_METHODS)
+        n_notes, n_tasks = len(_NOTES), len(_TASKS)
+        rem_id = 0  # numbered from 1 in each segment; the copy shifts them
+        n_ds = len(ds)
+
+        def dstr(o: int) -> str:
+            return ds[o] if 0 <= o < n_ds else (day0 + dt.timedelta(days=o)).isoformat()
+
+        hm = [" %02d:%02d:00" % divmod(480 + m, 60) for m in range(960)]
+
+        def stamp(o: int, m: int) -> str:
+            s = ds[o] + hm[m]
+            return s if s <= now_s else now_s
+
+        conn = _new_file(path)
+        inserts = {}
+        for name, cols in (("invoice", _SEGMENT_COLUMNS["invoice"]), ("map", ["invoice_id", "tpl"]),
+                           ("payment", _SEGMENT_COLUMNS["payment"]), ("reminder", _SEGMENT_COLUMNS["reminder"]),
+                           ("event", ["invoice_id", "number", "kind", "text", "login", "created", "due"])):
+            key_col = "" if name == "event" else f"{cols[0]} INTEGER PRIMARY KEY, "
+            conn.execute(f"CREATE TABLE {name} ({key_col}{', '.join(cols[0 if name == 'event' else 1:])})")
+            inserts[name] = f"INSERT INTO {name} VALUES ({', '.join('?' * len(cols))})"
+        n_pays = n_rems = n_events = 0
+        numbers_by_id: dict[int, str | None] = {}
+        keys = p["keys"]
+        for start in range(lo, hi, CHUNK):
+            invs, maps, pays, rems, events = [], [], [], [], []
+            event = events.append
+            # Link tokens as secrets.token_urlsafe(24) makes them (24 random bytes → 32 URL-safe
+            # base64 characters), encoded a chunk at a time: 24 bytes are exactly 32 characters.
+            pool = base64.urlsafe_b64encode(secrets.token_bytes(24 * CHUNK)).decode("ascii")
+            tokens = [pool[j:j + 32] for j in range(0, len(pool), 32)]
+            tokens.reverse()
+            next_token = tokens.pop
+            for key in keys[start:min(hi, start + CHUNK)]:
+                t = key & 7
+                split = (key >> 3) & 1
+                cat = (key >> 4) & 7
+                minute = (key >> 7) & 1023
+                o = key >> 17  # the invoice date, as an offset from day0
+                age = TODAY - o
+                terms = terms_choices[t]
+                iid += 1
+                contact = contacts[int(rand() * n_contacts)]
+                if cat == 0 and rand() < 0.1:
+                    contact = None
+                if contact is not None:
+                    cur = contact[5] if rand() < 0.93 else currencies[int(rand() * 4)]
+                    locale = contact[6]
+                else:
+                    cur, locale = default_cur, default_locale
+                tl, tn = tpl_lists[cur]
+                tpl = tl[int(rand() * tn)]
+                owner = owner_pool[int(rand() * n_owners)]
+                actor, owner_name = user_info[owner]
+                inv_date_s = ds[o]
+                due_s = ds[o + terms]
+                created = stamp(o, minute)
+                origin = "manual"
+                cloned_from = None
+                r = rand()
+                if r < 0.06 and iid - first_iid > 1:
+                    origin = "clone"
+                    cloned_from = iid - 1 - int(rand() * min(300, iid - first_iid - 1))
+                elif r < 0.09:
+                    origin = "subscription"
+                elif r < 0.10:
+                    origin = "import"
+                allow_partial = cat == 3 or split or rand() < 0.27
+                po = f"PO-{10000 + int(rand() * 90000)}" if rand() < 0.3 else ""
+                if rand() < 0.25:
+                    lc = lang_comments[locale]
+                    comments = lc[int(rand() * len(lc))]
+                else:
+                    comments = ""
+                billed = tpl.billed
+                full = iid > full_from  # full history; older finalized invoices: "finalized" (and "voided")
+                if cat and not full:
+                    pass  # an older finalized invoice's history starts at "finalized"
+                elif origin == "clone":
+                    src = numbers_by_id.get(cloned_from)
+                    event((iid, None, "cloned", f"Cloned from {src or f'draft #{cloned_from}'}", actor, created, None))
+                else:
+                    event((iid, None, "created", "Draft created" if origin == "manual" else f"Created ({origin})",
+                           actor, created, None))
+                version = 1
+                number = number_seq = link = finalized = last_sent = payment_date = None
+                paid = 0
+                status = "draft"
+                updated = created
+                if cat:
+                    number_seq = seq
+                    number = f"{prefix}{seq}"
+                    seq += 1
+                    link = next_token()
+                    finalized = stamp(o, minute + 3)
+                    updated = finalized
+                    status = "open"
+                    version = 2
+                    event((iid, number, "finalized", f"Finalized as {number}", actor, finalized, None))
+                    if contact is not None and rand() < 0.85:
+                        last_sent = inv_date_s
+                        if full:
+                            event((iid, number, "email_sent", f"Invoice email sent to {contact[2]}", actor,
+                                   stamp(o, minute + 5), None))
+                    payer = contact[0] if contact else None
+                    if cat == 3 or cat == 4:
+                        if cat == 3:
+                            parts = (max(1, min(billed - 1, billed * (15 + int(rand() * 66)) // 100)),)
+                            amount_text = plain(from_minor(parts[0], cur)) if full else ""
+                        elif split:
+                            first = max(1, min(billed - 1, billed * (20 + int(rand() * 51)) // 100))
+                            parts = (first, billed - first)
+                        else:
+                            parts = (billed,)
+                            amount_text = tpl.billed_text
+                        span = min(age if cat == 4 else max(0, age - 1), terms + 20) + 1
+                        po_day = o
+                        for j, amount in enumerate(parts):
+                            po_day = min(TODAY, po_day + int(rand() * span))
+                            pday_s = ds[po_day]
+                            pstamp = stamp(po_day, 120 + 7 * j)
+                            pay_id += 1
+                            if rand() < 0.22:
+                                pays.append((pay_id, amount, cur, pday_s, "card", f"ch_{getbits(64):016x}", "",
+                                             "online", "succeeded", payer, iid, True, "online", pstamp, pstamp))
+                                if full:
+                                    event((iid, number, "payment_succeeded", f"Online payment #{pay_id} succeeded",
+                                           actor, pstamp, None))
+                            else:
+                                method = methods[int(rand() * n_methods)]
+                                if method == "bank_transfer":
+                                    ref = f"TRF-{100000 + int(rand() * 900000)}"
+                                elif method == "check":
+                                    ref = f"CHQ {1000000 + int(rand() * 9000000)}"
+                                else:
+                                    ref = ""
+                                pays.append((pay_id, amount, cur, pday_s, method, ref, "", "manual", "succeeded",
+                                             payer, iid, True, actor, pstamp, pstamp))
+                                if full:
+                                    if len(parts) > 1:
+                                        amount_text = plain(from_minor(amount, cur))
+                                    event((iid, number, "payment_recorded",
+                                           f"Payment #{pay_id} of {amount_text} {cur} recorded ({method})", actor,
+                                           pstamp, None))
+                            paid += amount
+                            version += 1
+                            updated = pstamp
+                        if cat == 4:
+                            status = "paid"
+                            payment_date = pday_s
+                    elif cat == 5:
+                        status = "voided"
+                        vstamp = stamp(min(TODAY, o + 1 + int(rand() * 3)), 200)
+                        event((iid, number, "voided", f"{number} voided", actor, vstamp, None))
+                        updated = vstamp
+                        version += 1
+                    if status == "open":
+                        for off in offsets:
+                            ro = o + terms + off
+                            if ro >= TODAY:
+                                rem_id += 1
+                                rems.append((rem_id, iid, off, dstr(ro), "planned", None))
+                            elif full and contact is not None:
+                                rem_id += 1
+                                sent = stamp(ro, 30) if ro >= 0 else now_s
+                                rems.append((rem_id, iid, off, dstr(ro), "sent", sent))
+                                event((iid, number, "reminder_sent", f"Reminder ({off:+d} days) sent to {contact[2]}",
+                                       actor, sent, None))
+                        if full and rand() < 0.02:
+                            event((iid, number, "task", _TASKS[int(rand() * n_tasks)], actor, stamp(o, minute + 25),
+                                   dstr(o + terms + 10)))
+                    if full and rand() < 0.03:
+                        event((iid, number, "note", _NOTES[int(rand() * n_notes)], actor, stamp(o, minute + 20),
+                               None))
+                numbers_by_id[iid] = number
+                if contact is not None:
+                    contact_id, cname, cemail, company_id, company_name = contact[:5]
+                else:
+                    cname = cemail = company_name = ""
+                    contact_id = company_id = None
+                invs.append((iid, tpl.title, cur, exponents[cur], locale, inv_date_s, due_s, owner, contact_id,
+                             company_id, po, comments, allow_partial, origin, cloned_from, number, number_seq,
+                             status, last_sent, payment_date, link, version, tpl.subtotal, tpl.discount, tpl.fee,
+                             tpl.tax, billed, paid, billed - paid, cname, cemail, company_name, owner_name, created,
+                             updated, finalized))
+                maps.append((iid, tpl.gid))
+            conn.executemany(inserts["invoice"], invs)
+            conn.executemany(inserts["map"], maps)
+            conn.executemany(inserts["payment"], pays)
+            conn.executemany(inserts["reminder"], rems)
+            conn.executemany(inserts["event"], events)
+            n_pays += len(pays)
+            n_rems += len(rems)
+            n_events += len(events)
+            if len(numbers_by_id) > 4 * CHUNK:  # clones look back at most 300 invoices
+                numbers_by_id = {j: v for j, v in numbers_by_id.items() if j > iid - 400}
+        conn.execute("COMMIT")
+        conn.close()
+        return {"payments": n_pays, "reminders": n_rems, "events": n_events}
+
+    def _copy_segment(self, k: int, path: str, first: int, last: int, rem_base: int) -> None:
+        """Copy segment ``k`` (invoices ``first``…``last``) into the workspace, and derive its
+        line items, adjustments and invoice↔contact/company links there."""
+        w, tb = self.w, self.tables
+        if w.pg:
+            self._copy_file_table(path, None, tb["invoice"], "invoice")
+            self._copy_file_table(path, None, self.map_t, "map")
+            self._copy_file_table(path, None, tb["payment"], "payment")
+            self._copy_file_table(path, None, tb["reminder"], "reminder", id_shift=rem_base)
+            maps = "demo_inv_tpl"
+        else:
+            alias = f"demo_segment{k}"
+            w.attach(path, alias)
+            self._copy_file_table(path, alias, tb["invoice"], "invoice")
+            self._copy_file_table(path, alias, tb["payment"], "payment")
+            self._copy_file_table(path, alias, tb["reminder"], "reminder", id_shift=rem_base)
+            maps = f"{alias}.map"
+        line_exprs = {"invoice_id": "m.invoice_id", **{c: f"l.{c}" for c in (
+            "position", "name", "description", "quantity", "unit_price_minor", "discount_kind", "discount_value",
+            "tax_rate")}}
+        adj_exprs = {"invoice_id": "m.invoice_id", **{c: f"a.{c}" for c in (
+            "kind", "position", "label", "is_percent", "value", "tax_rate")}}
+        w.insert_select(tb["line_item"], line_exprs, f"FROM {maps} m JOIN demo_tpl_line l ON l.tpl = m.tpl "
+                        f"WHERE m.invoice_id BETWEEN {first} AND {last} ORDER BY m.invoice_id, l.position")
+        w.insert_select(tb["adjustment"], adj_exprs, f"FROM {maps} m JOIN demo_tpl_adj a ON a.tpl = m.tpl "
+                        f"WHERE m.invoice_id BETWEEN {first} AND {last} ORDER BY m.invoice_id, a.kind, a.position")
+        w.insert_select(tb["invoice_contact"], {"invoice_id": "id", "contact_id": "billing_contact_id"},
+                        f"FROM invoice WHERE id BETWEEN {first} AND {last} AND billing_contact_id IS NOT NULL "
+                        "ORDER BY id")
+        w.insert_select(tb["invoice_company"], {"invoice_id": "id", "company_id": "company_id"},
+                        f"FROM invoice WHERE id BETWEEN {first} AND {last} AND company_id IS NOT NULL ORDER BY id")
+
+    def _copy_file_table(self, path: str, alias: str | None, table: _Table, source: str, id_shift: int = 0) -> None:
+        """Copy a generated file's table (same columns as ``table.known``, in id order) into the
+        workspace: SQLite attaches the file and copies in one statement (C code, without Python's
+        lock); PostgreSQL reads the rows and COPYs them."""
+        w = self.w
+        cols = table.known
+        if not w.pg:
+            if alias not in w.attached:
+                w.attach(path, alias)
+            exprs = {c: c for c in cols}
+            if id_shift:
+                exprs["id"] = f"id + {int(id_shift)}"
+            w.insert_select(table, exprs, f"FROM {alias}.{source} ORDER BY {cols[0]}", now=True)
+            return
+        src = sqlite3.connect(path)
+        try:
+            select = ", ".join([f"{cols[0]} + {int(id_shift)}", *cols[1:]])
+            cursor = src.execute(f"SELECT {select} FROM {source} ORDER BY {cols[0]}")
+            while rows := cursor.fetchmany(CHUNK):
+                if w.thread_owned():
+                    w._write_now(table, rows)
+                    table.count += len(rows)
+                else:
+                    w.write(table, rows)
+        finally:
+            src.close()
+
+    def cleanup(self) -> None:
+        """After the transaction: detach the generated files and delete them."""
+        self.w.detach_all()
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
 
     # -- property changes for a sample of invoices (R15) --
     def _property_sample(self, first_id: int, last_id: int) -> int:
