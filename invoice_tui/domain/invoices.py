@@ -32,7 +32,7 @@ MAX_TOTAL = Decimal(10) ** 15  # major units; the same bound as any amount typed
 
 
 # ---- inputs ----------------------------------------------------------------------------------
-class LineInput(BaseModel, defer_build=True):  # built on first use, not at start-up
+class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
     name: str
     quantity: Decimal = Decimal(1)
     unit_price: Decimal
@@ -87,7 +87,7 @@ class LineInput(BaseModel, defer_build=True):  # built on first use, not at star
         return self
 
 
-class AdjustmentInput(BaseModel, defer_build=True):  # built on first use, not at start-up
+class AdjustmentInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
     value: Decimal
     is_percent: bool = False
     tax_rate: Decimal = Decimal(0)
@@ -119,7 +119,7 @@ class AdjustmentInput(BaseModel, defer_build=True):  # built on first use, not a
         return self
 
 
-class InvoiceInput(BaseModel, defer_build=True):  # built on first use, not at start-up
+class InvoiceInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
     """The editable properties of an invoice. On edit, only the fields that are set change."""
 
     currency: str | None = None

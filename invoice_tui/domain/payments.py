@@ -30,7 +30,7 @@ SOURCES = ("manual", "online")
 RECEIPT_SENDER = None
 
 
-class PaymentInput(BaseModel, defer_build=True):  # built on first use, not at start-up
+class PaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
     amount: str | Decimal
     date: dt.date | None = None
     method: str = "other"
@@ -159,7 +159,7 @@ def record_payment(ctx: Context, ref: str | int, data: PaymentInput | dict) -> P
     return PaymentResult(p, inv, queued)
 
 
-class NewPaymentInput(BaseModel, defer_build=True):  # built on first use, not at start-up
+class NewPaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
     amount: str | Decimal
     currency: str
     date: dt.date | None = None

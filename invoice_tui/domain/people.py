@@ -111,7 +111,7 @@ def list_users() -> list[User]:
 
 
 # ---- companies -----------------------------------------------------------------------------
-class CompanyInput(BaseModel, defer_build=True):  # built on first use, not at start-up
+class CompanyInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
     name: str
     domain: str = ""
     address: str = ""
@@ -193,7 +193,7 @@ def list_companies(search: str = "", limit: int | None = None) -> list[Company]:
 
 
 # ---- contacts ------------------------------------------------------------------------------
-class ContactInput(BaseModel, defer_build=True):  # built on first use, not at start-up
+class ContactInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
     email: str
     first_name: str = ""
     last_name: str = ""

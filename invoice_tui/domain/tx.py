@@ -37,4 +37,7 @@ def validate(model: type[M], data: dict | M) -> M:
         msg = err.get("msg", "invalid value")
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
+        if err.get("type") == "extra_forbidden":
+            raise BadInput(f"'{loc}' is not something that can be set here; check the spelling.",
+                           field=loc or None) from None
         raise BadInput(f"{loc.replace('_', ' ')}: {msg}" if loc else msg, field=loc or None) from None
