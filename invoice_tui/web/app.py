@@ -145,8 +145,15 @@ def _filename(inv: Invoice) -> str:
     return attachment_filename(inv)
 
 
+def stop_server(server) -> None:
+    """Stop a server whose ``.run()`` loop is running in another thread: the close happens in that
+    loop (closing the sockets from here would pull them from under its ``select()``)."""
+    server.trigger.pull_trigger(server.close)
+
+
 def make_server(host: str = "127.0.0.1", port: int = 8080, *, threads: int = 4):
-    """A waitress server for the buyer page (``.run()`` serves; ``.close()`` stops)."""
+    """A waitress server for the buyer page (``.run()`` serves; ``.close()`` stops; from another
+    thread, ``stop_server``)."""
     from waitress import create_server
 
     # The page takes no input but its token: small request limits (waitress allows 256 KB of

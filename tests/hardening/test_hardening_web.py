@@ -16,7 +16,7 @@ import pytest
 from invoice_tui.db.models import Invoice
 from invoice_tui.domain import invoices, people
 from invoice_tui.domain.workspace import open_workspace, set_setting
-from invoice_tui.web.app import make_server
+from invoice_tui.web.app import make_server, stop_server
 
 
 @pytest.fixture
@@ -31,17 +31,12 @@ def served(sqlite_url, clock):
                                               "lines": [{"name": f"Work {i}", "quantity": "1", "unit_price": "10"}]})
         made.append(invoices.finalize_invoice(admin, inv.id))
     server = make_server("127.0.0.1", 0, threads=8)
-    def run():
-        try:
-            server.run()
-        except OSError:  # the listening socket closed under select() at teardown
-            pass
-
-    thread = threading.Thread(target=run, daemon=True)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield admin, made, server.effective_port
-    server.close()
+    stop_server(server)
     thread.join(5)
+    assert not thread.is_alive()
     ws.db.close()
 
 

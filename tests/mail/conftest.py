@@ -78,7 +78,7 @@ def down_transport():
 
 @pytest.fixture
 def buyer_server():
-    from invoice_tui.web.app import make_server
+    from invoice_tui.web.app import make_server, stop_server
 
     server = make_server("127.0.0.1", 0)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -86,8 +86,9 @@ def buyer_server():
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        stop_server(server)
         thread.join(5)
+        assert not thread.is_alive()
 
 
 def setup_workspace(admin, base_url: str = "https://invoices.example.com") -> None:
