@@ -65,6 +65,7 @@ from __future__ import annotations
 import base64
 import collections
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -241,13 +242,14 @@ _METHODS = ("bank_transfer", "bank_transfer", "bank_transfer", "check", "card", 
 
 
 # ---- helpers ---------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
 def _ascii(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(ch for ch in folded.lower() if ch.isalnum())
 
 
 def _digits(rng: random.Random, n: int) -> str:
-    return "".join(rng.choice("0123456789") for _ in range(n))
+    return str(rng.randrange(10 ** n)).zfill(n)
 
 
 def _dec_text(value: Decimal | None) -> str | None:
@@ -577,6 +579,30 @@ def _new_file(path: str) -> sqlite3.Connection:
     return conn
 
 
+def _with_payloads(events: list[tuple]) -> list[tuple]:
+    """Activity events (invoice id, number, kind, text, login, created, due) with their canonical
+    content for the R16 chain appended: ``history.row_hash``'s payload over ACTIVITY_FIELDS —
+    ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` spelled out (kinds
+    are fixed ASCII words; every string is encoded) — so chaining is one hash per row."""
+    js = encode_basestring
+    out = []
+    add = out.append
+    number, number_js = None, "null"
+    login_js: dict[str, str] = {}
+    for ev in events:
+        invoice_id, num, kind, text, login, created, due = ev
+        if num != number:
+            number, number_js = num, "null" if num is None else js(num)
+        lj = login_js.get(login)
+        if lj is None:
+            lj = login_js[login] = js(login)
+        add((*ev, f'{{"created_at":"{created[:10]}T{created[11:]}","due_date":'
+                  f'{"null" if due is None else js(due)},"invoice_id":{invoice_id},'
+                  f'"invoice_number":{number_js},"kind":"{kind}","ref_id":null,"text":{js(text)},'
+                  f'"user_login":{lj}}}'))
+    return out
+
+
 def _segment_worker(generator: "_Generator", segments: list[int], paths: list[str], results) -> None:
     """A worker process: generate ``segments`` in order, reporting each (or the error) on ``results``."""
     for k in segments:
@@ -859,8 +885,9 @@ class _Generator:
 
     def _tax_id(self, country: str) -> str:
         rng = self.rng
-        return _COUNTRIES[country]["tax"].format(n2=_digits(rng, 2), n7=_digits(rng, 7), n8=_digits(rng, 8),
-                                                 n9=_digits(rng, 9), n11=_digits(rng, 11), n13=_digits(rng, 13),
+        digits = _digits(rng, 13)
+        return _COUNTRIES[country]["tax"].format(n2=digits[:2], n7=digits[2:9], n8=digits[:8], n9=digits[:9],
+                                                 n11=digits[:11], n13=digits,
                                                  L=rng.choice("ABCDEFGHJ"))
 
     # -- the invoices --
@@ -1049,8 +1076,9 @@ class _Generator:
         w.call(lambda: w.rebuild_indexes([t.name for t in self.tables.values() if t is not act_t]))
         w.unbounded()
         chain_path = os.path.join(self.tmpdir, "activity.db")
-        prev_hash, act_id, act_count = self._chain_activities(paths, chain_path, prev_hash, act_id)
-        w.call(lambda: self._copy_file_table(chain_path, "demo_chain", act_t, "activity"))
+        prev_hash, act_id, bases = self._chain_activities(paths, chain_path, prev_hash, act_id)
+        act_count = act_id - (bases[0] if bases else act_id)
+        w.call(lambda: self._copy_activities(paths, chain_path, bases))
         w.drain()
         w.finish()
         # A few unapplied payments (R9): some match an open balance exactly, some online.
@@ -1110,49 +1138,62 @@ class _Generator:
         }
 
     def _chain_activities(self, paths: list[str], out_path: str, prev_hash: str,
-                          act_id: int) -> tuple[str, int, int]:
-        """Hash-chain the segments' activity events, in order, into a new file's ``activity``
-        table; returns the chain's new head hash, the last id and the count.
-        ``history.row_hash`` over ACTIVITY_FIELDS, with
-        ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` spelled out
-        (kinds are fixed ASCII words; every string is encoded)."""
-        sha, js = hashlib.sha256, encode_basestring
+                          act_id: int) -> tuple[str, int, list[int]]:
+        """Hash-chain the segments' activity events, in order (each carries its canonical
+        payload, see :func:`_with_payloads`), into a new file's ``chain`` table (id, prev_hash,
+        hash); returns the chain's new head hash, the last id, and each segment's id offset."""
+        sha = hashlib.sha256
         out = _new_file(out_path)
-        cols = _SEGMENT_COLUMNS["activity"]
-        out.execute(f"CREATE TABLE activity (id INTEGER PRIMARY KEY, {', '.join(cols[1:])})")
-        insert = f"INSERT INTO activity VALUES ({', '.join('?' * len(cols))})"
-        login_js: dict[str, str] = {}
-        count = 0
-        number, number_js = None, "null"
+        out.execute("CREATE TABLE chain (id INTEGER PRIMARY KEY, prev_hash, hash)")
+        insert = "INSERT INTO chain VALUES (?, ?, ?)"
+        bases = []
         for path in paths:
+            bases.append(act_id)
             src = sqlite3.connect(path)
-            cursor = src.execute("SELECT invoice_id, number, kind, text, login, created, due FROM event ORDER BY rowid")
+            cursor = src.execute("SELECT payload FROM event ORDER BY rowid")
             while True:
                 batch = cursor.fetchmany(4 * CHUNK)
                 if not batch:
                     break
                 rows: list[tuple] = []
                 add = rows.append
-                for invoice_id, num, kind, text, login, created, due in batch:
+                for (payload,) in batch:
                     act_id += 1
-                    if num != number:
-                        number, number_js = num, "null" if num is None else js(num)
-                    lj = login_js.get(login)
-                    if lj is None:
-                        lj = login_js[login] = js(login)
-                    payload = (f'{{"created_at":"{created[:10]}T{created[11:]}","due_date":'
-                               f'{"null" if due is None else js(due)},"invoice_id":{invoice_id},'
-                               f'"invoice_number":{number_js},"kind":"{kind}","ref_id":null,"text":{js(text)},'
-                               f'"user_login":{lj}}}')
                     h = sha((prev_hash + payload).encode()).hexdigest()
-                    add((act_id, invoice_id, num, kind, text, login, created, due, None, prev_hash, h))
+                    add((act_id, prev_hash, h))
                     prev_hash = h
                 out.executemany(insert, rows)
-                count += len(rows)
             src.close()
         out.execute("COMMIT")
         out.close()
-        return prev_hash, act_id, count
+        return prev_hash, act_id, bases
+
+    def _copy_activities(self, paths: list[str], chain_path: str, bases: list[int]) -> None:
+        """Copy the segments' events with their chain hashes into ``activity`` (in the writer
+        thread, after the index builds)."""
+        w, table = self.w, self.tables["activity"]
+        exprs = {"id": "e.rowid + {base}", "invoice_id": "e.invoice_id", "invoice_number": "e.number",
+                 "kind": "e.kind", "text": "e.text", "user_login": "e.login", "created_at": "e.created",
+                 "due_date": "e.due", "ref_id": "NULL", "prev_hash": "c.prev_hash", "hash": "c.hash"}
+        source = "FROM {events} e JOIN {chain} c ON c.id = e.rowid + {base} ORDER BY e.rowid"
+        if not w.pg:
+            w.attach(chain_path, "demo_chain")
+            for k, base in enumerate(bases):
+                w.insert_select(table, {c: e.format(base=int(base)) for c, e in exprs.items()},
+                                source.format(events=f"demo_segment{k}.event", chain="demo_chain.chain",
+                                              base=int(base)), now=True)
+            return
+        for path, base in zip(paths, bases):
+            src = sqlite3.connect(path)
+            try:
+                src.execute("ATTACH DATABASE ? AS demo_chain", (chain_path,))
+                cursor = src.execute(f"SELECT {', '.join(exprs[c] for c in table.known)} ".format(base=int(base))
+                                     + source.format(events="event", chain="demo_chain.chain", base=int(base)))
+                while rows := cursor.fetchmany(CHUNK):
+                    w._write_now(table, rows)
+                    table.count += len(rows)
+            finally:
+                src.close()
 
     # -- segments --
     @staticmethod
@@ -1204,7 +1245,8 @@ class _Generator:
         inserts = {}
         for name, cols in (("invoice", _SEGMENT_COLUMNS["invoice"]), ("map", ["invoice_id", "tpl"]),
                            ("payment", _SEGMENT_COLUMNS["payment"]), ("reminder", _SEGMENT_COLUMNS["reminder"]),
-                           ("event", ["invoice_id", "number", "kind", "text", "login", "created", "due"])):
+                           ("event", ["invoice_id", "number", "kind", "text", "login", "created", "due",
+                                      "payload"])):
             key_col = "" if name == "event" else f"{cols[0]} INTEGER PRIMARY KEY, "
             conn.execute(f"CREATE TABLE {name} ({key_col}{', '.join(cols[0 if name == 'event' else 1:])})")
             inserts[name] = f"INSERT INTO {name} VALUES ({', '.join('?' * len(cols))})"
@@ -1377,7 +1419,7 @@ class _Generator:
             conn.executemany(inserts["map"], maps)
             conn.executemany(inserts["payment"], pays)
             conn.executemany(inserts["reminder"], rems)
-            conn.executemany(inserts["event"], events)
+            conn.executemany(inserts["event"], _with_payloads(events))
             n_pays += len(pays)
             n_rems += len(rems)
             n_events += len(events)
