@@ -474,12 +474,13 @@ class IndexScreen(Screen):
                 self.apply()
 
     # ---- filters -----------------------------------------------------------------------------
-    def action_filters(self) -> None:
+    async def action_filters(self) -> None:
         sidebar = self.sidebar
         if sidebar.display and sidebar.has_focus_within:
             sidebar.display = False
             self.table.focus()
             return
+        await sidebar.build()  # composed the first time it is shown
         sidebar.display = True
         self.query_one("#filter-property").focus()
 

@@ -6,6 +6,9 @@ group starting with this filter). Each filter and group has a ✕. Every change 
 (values and R20's limits: 5 groups, 10 filters per group, 25 in all) and posted at once as
 ``FilterSidebar.Changed`` with the new ``FilterSet``; a refused change shows why and changes
 nothing.
+
+The sidebar's ~30 widgets are composed the first time it is shown (``build``), not with the
+index: a hidden sidebar costs nothing per frame or per key (issue 7).
 """
 
 from __future__ import annotations
@@ -75,9 +78,21 @@ class FilterSidebar(Vertical):
         self.owners: list[str] = ["me"]
         self.currencies: list[str] = list(COMMON_CURRENCIES)
         self._rebuild_serial = 0
+        self.built = False
 
     # ---- layout ------------------------------------------------------------------------------
+    async def build(self) -> None:
+        """Compose the editor (once, when the sidebar is first shown)."""
+        if self.built:
+            return
+        self.built = True
+        await self.recompose()
+        self._show_value_inputs()
+        self.rebuild()
+
     def compose(self) -> ComposeResult:
+        if not self.built:
+            return
         yield Label("Filters · any group may match", id="filter-title")
         yield VerticalScroll(id="filter-groups")
         yield Static("", id="filter-message")
@@ -96,8 +111,9 @@ class FilterSidebar(Vertical):
             yield Button("Clear all", id="clear-filters", compact=True)
 
     def on_mount(self) -> None:
-        self._show_value_inputs()
-        self.rebuild()
+        if self.built:
+            self._show_value_inputs()
+            self.rebuild()
 
     def set_filters(self, filters: FilterSet) -> None:
         """Show ``filters`` (e.g. after switching views) without posting Changed."""
@@ -108,9 +124,12 @@ class FilterSidebar(Vertical):
     def set_choices(self, owners: list[str], currencies: list[str]) -> None:
         self.owners = ["me", *[o for o in owners if o != "me"]]
         self.currencies = sorted(set(currencies) | set(COMMON_CURRENCIES))
-        self._show_value_inputs()
+        if self.built:
+            self._show_value_inputs()
 
     def rebuild(self) -> None:
+        if not self.built:
+            return  # shown from ``self.filters`` when built
         box = self.query_one("#filter-groups", VerticalScroll)
         box.remove_children()
         self._rebuild_serial += 1

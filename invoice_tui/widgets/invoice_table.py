@@ -111,10 +111,11 @@ class Row:
 
     __slots__ = ("id", "number", "status", "overdue", "line", "_raw", "_formatter")
 
-    def __init__(self, raw: tuple, formatter: "RowFormatter", line: str, overdue: bool) -> None:
+    def __init__(self, raw: tuple, formatter: "RowFormatter", number: str | None, status: str, overdue: bool,
+                 line: str) -> None:
         self.id = raw[0]
-        self.number = raw[formatter.i_number]
-        self.status = raw[formatter.i_status]
+        self.number = number
+        self.status = status
         self.overdue = overdue
         self.line = line
         self._raw = raw
@@ -122,7 +123,7 @@ class Row:
 
     @property
     def cells(self) -> list[str]:
-        return [fn(self._raw) for fn in self._formatter.cell_fns]
+        return [fn(self._raw, self.overdue) for fn in self._formatter.cell_fns]
 
     @property
     def head(self) -> int:
@@ -147,6 +148,8 @@ def row_fields(columns: list[Column]) -> list:
 
 def _iso(value) -> str:
     """A date as the index shows it: SQLite gives ISO text, PostgreSQL ``date``/``datetime``."""
+    if type(value) is str:
+        return value[:10]
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -157,67 +160,89 @@ def _iso(value) -> str:
 class RowFormatter:
     """Turns a row as the driver returns it (``views.prepare(...).page``: ``row_fields`` in order,
     then the sort key) into the cells of ``columns``. Built once per query, with one small
-    function per column, so a row costs a few microseconds; rows are formatted when first drawn
-    (a page of 100 rows is read, the ~40 on screen are formatted)."""
+    function per column (``fn(raw, overdue)``), so a row costs a few microseconds; rows are
+    formatted when first drawn (a page of 100 rows is read, the ~35 on screen are formatted)."""
+
+    MONEY_MEMO = 4096
 
     def __init__(self, columns: list[Column], fields: list, today: dt.date, locale: str) -> None:
         self.columns = columns
         pos = {id(f): i for i, f in enumerate(fields)}
         self.today_iso = today.isoformat()
         self.today = today
+        self.locale = locale
         self.i_number, self.i_status = pos[id(Invoice.number)], pos[id(Invoice.status)]
         self.i_due, self.i_currency = pos[id(Invoice.due_date)], pos[id(Invoice.currency)]
         self.i_owner = pos[id(Invoice.owner_name)]
-        self.cell_fns = [self._cell_fn(catalogue.get(c.id), pos, locale) for c in columns]
+        self._money: dict[tuple, str] = {}  # amounts repeat (zero balances): formatted once
+        self.cell_fns = [self._cell_fn(catalogue.get(c.id), pos) for c in columns]
         self.spec = [(c.width, c.right) for c in columns]
+        self.plan = [(fn, c.width, c.right) for fn, c in zip(self.cell_fns, columns)]
         self.head = columns[0].width + 1 if columns else 0  # the first column and its space
 
     def is_overdue(self, raw: tuple) -> bool:
         due = raw[self.i_due]
         return raw[self.i_status] == "open" and due is not None and _iso(due) < self.today_iso
 
-    def _cell_fn(self, prop: catalogue.Property, pos: dict[int, int], locale: str):
+    def money(self, minor: int, currency: str) -> str:
+        key = (minor, currency)
+        text = self._money.get(key)
+        if text is None:
+            if len(self._money) >= self.MONEY_MEMO:
+                self._money.clear()
+            text = self._money[key] = format_minor(minor, currency, self.locale)
+        return text
+
+    def _cell_fn(self, prop: catalogue.Property, pos: dict[int, int]):
         pid = prop.id
         if pid == "overdue":
             yes, no = choice_label("overdue", "true"), choice_label("overdue", "false")
-            return lambda raw: yes if self.is_overdue(raw) else no
+            return lambda raw, od: yes if od else no
         if pid == "days_overdue":
-            i_due = self.i_due
-            return lambda raw: str((self.today - dt.date.fromisoformat(_iso(raw[i_due]))).days
-                                   if self.is_overdue(raw) else 0)
+            i_due, today = self.i_due, self.today
+            return lambda raw, od: str((today - dt.date.fromisoformat(_iso(raw[i_due]))).days) if od else "0"
         if pid == "status":
             labels = {s: choice_label("status", s) for s in (*catalogue.STATUS_CHOICES, "overdue")}
             i_status = self.i_status
 
-            def status(raw: tuple) -> str:
-                st = "overdue" if self.is_overdue(raw) else raw[i_status]
+            def status(raw: tuple, od: bool) -> str:
+                st = "overdue" if od else raw[i_status]
                 return labels.get(st) or choice_label("status", st)
             return status
         if pid == "owner":
             i = self.i_owner
-            return lambda raw: raw[i] or ""
+            return lambda raw, od: raw[i] or ""
         if pid == "number":
             i = self.i_number
-            return lambda raw: raw[i] or "—"
+            return lambda raw, od: raw[i] or "—"
         i = pos[id(prop.sql(None))]  # type: ignore[arg-type] - plain columns ignore the context
         if prop.type == "money":
-            i_cur = self.i_currency
-            return lambda raw: "" if raw[i] is None else format_minor(raw[i], raw[i_cur], locale)
+            i_cur, money = self.i_currency, self.money
+            return lambda raw, od: "" if raw[i] is None else money(raw[i], raw[i_cur])
         if prop.type == "date":
-            return lambda raw: "" if raw[i] in (None, "") else _iso(raw[i])
+            return lambda raw, od: "" if raw[i] is None or raw[i] == "" else _iso(raw[i])
         if prop.type == "choice":
-            def choice(raw: tuple) -> str:
+            def choice(raw: tuple, od: bool) -> str:
                 value = raw[i]
                 if value is None or value == "":
                     return ""
-                if isinstance(value, bool) or (prop.id == "allow_partial" and isinstance(value, int)):
+                if isinstance(value, bool) or (pid == "allow_partial" and isinstance(value, int)):
                     value = "true" if value else "false"  # SQLite keeps booleans as 0/1
                 return choice_label(pid, str(value))
             return choice
-        return lambda raw: "" if raw[i] is None else str(raw[i])
+        return lambda raw, od: "" if raw[i] is None else str(raw[i])
 
     def __call__(self, raw: tuple) -> Row:
-        return Row(raw, self, fit_cells([fn(raw) for fn in self.cell_fns], self.spec), self.is_overdue(raw))
+        od = self.is_overdue(raw)
+        parts = []
+        add = parts.append
+        for fn, width, right in self.plan:  # fit_cells, fused with the formatting
+            text = fn(raw, od)
+            if len(text) > width:
+                text = text[: max(width - 1, 0)] + "…"
+            add(text.rjust(width) if right else text.ljust(width))
+        add("")
+        return Row(raw, self, raw[self.i_number], raw[self.i_status], od, " ".join(parts))
 
 
 def fit_cells(cells: list[str], spec: list[tuple[int, bool]], header: bool = False) -> str:
@@ -370,6 +395,7 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._fetch_scheduled = False
         self._ctx = None
         self._reader: tuple | None = None  # (generation, prepared query, row formatter)
+        self._line_styles: dict | None = None
         self.locale = "en_US"
         self._loading = Interruptible()
 
@@ -550,7 +576,9 @@ class InvoiceTable(ScrollView, can_focus=True):
             return
         if message.reader is not None:
             self._reader = message.reader
+        repaint_all = False
         if message.total is not None and (message.exact or self.total is None or not self.counted):
+            repaint_all = message.total != self.total
             self.total = message.total
             self.counted = message.exact
             self._stale = {p: pg for p, pg in self._stale.items() if p * PAGE_SIZE < message.total}
@@ -563,7 +591,17 @@ class InvoiceTable(ScrollView, can_focus=True):
             self._inflight.discard(p)
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
-        self.refresh()
+        if repaint_all:
+            self.refresh()
+            return
+        # Repaint only the lines of the pages that arrived which are on screen: a page fetched
+        # ahead of the scrolling changes nothing visible (issue 7: no full repaint per key).
+        top = int(self.scroll_offset.y)
+        bottom = top + self.body_height
+        for p in message.pages:
+            first, last = max(p * PAGE_SIZE, top), min((p + 1) * PAGE_SIZE, bottom)
+            if first < last:
+                self.refresh_lines(first + 1, last - first)  # + 1: the header line
 
     def _want_pages(self) -> None:
         if self._fetch_scheduled:
@@ -588,10 +626,31 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._fetch(self.generation, reader[1], reader[2], wanted, self.total, bounds)
 
     # ---- drawing -----------------------------------------------------------------------------
+    def render_lines(self, crop):
+        self._line_styles = None  # the styles are read once per repaint, not per line
+        return super().render_lines(crop)
+
+    def _style(self, overdue: bool, muted: bool, cursor: bool) -> Style:
+        styles = self._line_styles
+        if styles is None:
+            styles = self._line_styles = {}
+        key = (overdue, muted, cursor)
+        style = styles.get(key)
+        if style is None:
+            style = self.rich_style
+            if overdue:
+                style = style + self.get_component_rich_style("invoice-table--overdue")
+            elif muted:
+                style = style + self.get_component_rich_style("invoice-table--muted")
+            if cursor:
+                style = style + self.get_component_rich_style("invoice-table--cursor")
+            styles[key] = style
+        return style
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         scroll_x, scroll_y = self.scroll_offset
-        base = self.rich_style
+        base = self._style(False, False, False)
         if y == 0:
             return self._header_strip(scroll_x, width, base)
         index = scroll_y + y - 1
@@ -604,14 +663,12 @@ class InvoiceTable(ScrollView, can_focus=True):
             if self.total == 0 and y == 1:
                 text = "  No invoices match." + ("  Press c to clear the filters, Escape to clear the search."
                                                  if (self.query_.filters.count or self.query_.search) else "")
-                return Strip([Segment(text[:width].ljust(width), base + self.get_component_rich_style(
-                    "invoice-table--muted"))], width)
+                return Strip([Segment(text[:width].ljust(width), self._style(False, True, False))], width)
             return Strip.blank(width, base)
         row = self.row_at(index)
         if row is None:
             self._want_pages()
-            muted = base + self.get_component_rich_style("invoice-table--muted")
-            return Strip([Segment(("  …").ljust(width), muted)], width)
+            return Strip([Segment(("  …").ljust(width), self._style(False, True, False))], width)
         page_no, offset = divmod(index, PAGE_SIZE)
         if page_no not in self._pages:
             self._want_pages()  # shown from the previous version of the rows: refresh it
@@ -621,13 +678,7 @@ class InvoiceTable(ScrollView, can_focus=True):
         elif offset < PAGE_SIZE // 2 and page_no > 0 and page_no - 1 not in self._pages:
             self._want_pages()  # and the previous one when scrolling up
         is_cursor = index == self.cursor_row
-        style = base
-        if row.overdue:
-            style = style + self.get_component_rich_style("invoice-table--overdue")
-        elif row.status in ("voided", "draft"):
-            style = style + self.get_component_rich_style("invoice-table--muted")
-        if is_cursor:
-            style = style + self.get_component_rich_style("invoice-table--cursor")
+        style = self._style(row.overdue, row.status in ("voided", "draft"), is_cursor)
         return line_strip("› " if is_cursor else "  ", row.line, row.head, scroll_x, width, style)
 
     def _header_strip(self, scroll_x: int, width: int, base: Style) -> Strip:

@@ -143,3 +143,86 @@ async def test_80x24_scrolls_columns_sideways_and_keeps_the_first(sqlite_url, cl
         await pilot.press(*["h"] * 12)
         await pilot.pause()
         assert table.scroll_offset.x == 0
+
+
+# ---- the index's raw rows (issue 7) ------------------------------------------------------------
+def _model_cell(prop, inv, today, locale):
+    """How a cell reads from the invoice model (the index's formatting before it read raw rows)."""
+    import datetime as dt
+
+    from invoice_tui.domain.catalogue import choice_label
+    from invoice_tui.domain.invoices import days_overdue, is_overdue
+    from invoice_tui.domain.money import format_minor
+
+    pid = prop.id
+    if pid == "overdue":
+        return choice_label("overdue", "true" if is_overdue(inv, today) else "false")
+    if pid == "days_overdue":
+        return str(days_overdue(inv, today))
+    if pid == "status":
+        return choice_label("status", "overdue" if is_overdue(inv, today) else inv.status)
+    if pid == "owner":
+        return inv.owner_name or ""
+    if pid == "number":
+        return inv.number or "—"
+    value = getattr(inv, prop.sql(None).name, None)
+    if value is None or value == "":
+        return ""
+    if prop.type == "money":
+        return format_minor(value, inv.currency, locale)
+    if prop.type == "date":
+        return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
+    if prop.type == "choice":
+        return choice_label(pid, ("true" if value else "false") if isinstance(value, bool) else str(value))
+    return str(value)
+
+
+def test_issue7_raw_rows_format_as_the_model_does(ws, admin):
+    """Every catalogue column, SQLite and PostgreSQL: the index formats the rows as the driver
+    returns them (dates as text or ``date``, booleans as 0/1 or ``bool``) exactly as it formatted
+    invoice models; each page is read with SQL compiled once per query."""
+    from index_dataset import build
+
+    from invoice_tui.db.models import Invoice
+    from invoice_tui.domain import catalogue, index_sql, views
+    from invoice_tui.widgets.invoice_table import RowFormatter, make_columns, read_page, row_fields
+
+    build(ws, admin)
+    columns = make_columns([p.id for p in catalogue.PROPERTIES])
+    fields = row_fields(columns)
+    for sort in ("-id", "due_date", "-overdue", "allow_partial"):
+        q = views.IndexQuery(sort=sort)
+        prepared = views.prepare(admin, q, fields)
+        assert views.prepare(admin, q, fields)._c is prepared._c  # compiled once, then reused
+        page = read_page(prepared, RowFormatter(columns, fields, prepared.today, "en_US"), limit=100)
+        models = {i.id: i for i in Invoice.select()}
+        assert [r[0] for r in page.raw] == [i.id for i in index_sql_order(admin, q)]
+        for offset in range(len(page.raw)):
+            row = page.row(offset)
+            inv = models[row.id]
+            expected = [_model_cell(catalogue.get(c.id), inv, prepared.today, "en_US") for c in columns]
+            assert row.cells == expected, (sort, inv.number)
+    index_sql.clear_cache()
+
+
+def index_sql_order(ctx, q):
+    from invoice_tui.domain.invoices import query_invoices
+
+    return list(query_invoices(ctx, q.filters, q.sort, q.search))
+
+
+def test_issue7_prepared_query_follows_today(ws, admin, clock):
+    """A query prepared again after midnight is compiled for the new day ("due before today")."""
+    from index_dataset import build
+
+    from invoice_tui.domain import views
+    from invoice_tui.domain.filters import Filter, FilterGroup, FilterSet
+
+    ids = build(ws, admin)
+    q = views.IndexQuery(filters=FilterSet(groups=[FilterGroup(filters=[
+        Filter(property="overdue", operator="any_of", values=["true"])])]))
+    before = {r[0] for r in views.prepare(admin, q).page(limit=50)}
+    assert before == {ids["overdue"], ids["gbp_part"]}
+    clock.advance(days=1)  # 2026-03-17: due 2026-03-16 is now overdue
+    after = {r[0] for r in views.prepare(admin, q).page(limit=50)}
+    assert after == before | {ids["today_due"]}
