@@ -6,6 +6,8 @@ Run on SQLite and PostgreSQL at a small N; the 1M timing is measured by hand (se
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from invoice_tui.db import bind, database, is_sqlite
@@ -233,6 +235,9 @@ def test_demo_worker_processes_write_the_same_rows(ws, admin, clock, db_url, tmp
     for inv in Invoice.select().where(Invoice.status != "draft"):
         assert inv.paid_minor == sum(p.amount_minor for p in inv.payments)
     parallel = _dump()
+    if is_sqlite():  # the segment files, beside the workspace file, are gone
+        folder = os.path.dirname(os.path.abspath(database.obj.database))
+        assert not [f for f in os.listdir(folder) if f.startswith(".invoice-tui-demo-")]
 
     monkeypatch.setattr(demo, "PARALLEL_FROM", 10 ** 9)  # the same segments, all generated here
     other_url = (f"sqlite:///{tmp_path / 'other.db'}" if db_url.startswith("sqlite")
