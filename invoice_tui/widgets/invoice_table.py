@@ -45,6 +45,7 @@ from invoice_tui.domain.money import format_minor
 PAGE_SIZE = 100
 MAX_PAGES = 60
 GUTTER = 2  # cursor marker + space
+BAR = 2  # the position bar at the right of each line (as wide as Textual's vertical scrollbar)
 
 WIDTHS = {"text": 18, "number": 8, "money": 14, "date": 10, "choice": 9}
 SPECIAL_WIDTHS = {"number": 10, "contact_name": 20, "company_name": 20, "owner": 12, "currency": 8,
@@ -281,15 +282,20 @@ def read_page(prepared, formatter: RowFormatter, *, limit: int = 100, **where) -
     return Page(raw, formatter, prepared.key(raw[0]) if raw else None, prepared.key(raw[-1]) if raw else None)
 
 
-def line_strip(gutter: str, line: str, head: int, scroll_x: int, width: int, style: Style) -> Strip:
-    """One line of the table: the gutter and the first ``head`` characters of ``line`` (the first
-    column) stay; the rest scrolls by ``scroll_x``; cut or padded to ``width``."""
+def fit_line(gutter: str, line: str, head: int, scroll_x: int, width: int) -> str:
+    """The text of one line of the table: the gutter and the first ``head`` characters of
+    ``line`` (the first column) stay; the rest scrolls by ``scroll_x``; cut or padded to ``width``."""
     if scroll_x:
         fixed = gutter + line[:head]
         line = fixed + line[head + scroll_x: head + scroll_x + max(width - len(fixed), 0)]
     else:
         line = gutter + line
-    return Strip([Segment(line[:width].ljust(width), style)], width)
+    return line[:width].ljust(width)
+
+
+def line_strip(gutter: str, line: str, head: int, scroll_x: int, width: int, style: Style) -> Strip:
+    """``fit_line`` as a strip (without the position bar)."""
+    return Strip([Segment(fit_line(gutter, line, head, scroll_x, width), style)], width)
 
 
 class InvoiceTable(ScrollView, can_focus=True):
@@ -300,6 +306,13 @@ class InvoiceTable(ScrollView, can_focus=True):
     InvoiceTable {
         height: 1fr;
         background: $surface;
+        scrollbar-size-vertical: 0;  /* the table draws its own position bar: see render_line */
+    }
+    InvoiceTable > .invoice-table--bar {
+        background: $scrollbar-background;
+    }
+    InvoiceTable > .invoice-table--bar-thumb {
+        background: $scrollbar;
     }
     InvoiceTable > .invoice-table--header {
         text-style: bold;
@@ -323,7 +336,7 @@ class InvoiceTable(ScrollView, can_focus=True):
     }
     """
     COMPONENT_CLASSES = {"invoice-table--header", "invoice-table--cursor", "invoice-table--overdue",
-                         "invoice-table--muted"}
+                         "invoice-table--muted", "invoice-table--bar", "invoice-table--bar-thumb"}
 
     BINDINGS = [
         Binding("up,k", "cursor_up", "Up", show=False, id="table.up"),
@@ -396,6 +409,8 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._ctx = None
         self._reader: tuple | None = None  # (generation, prepared query, row formatter)
         self._line_styles: dict | None = None
+        self._bar_geometry: tuple[int, int, int] | None = None
+        self._dragging_bar = False
         self.locale = "en_US"
         self._loading = Interruptible()
 
@@ -439,7 +454,9 @@ class InvoiceTable(ScrollView, can_focus=True):
         return GUTTER + sum(c.width + 1 for c in self.columns)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.row_width, (self.total or 0) + 1)
+        rows = (self.total or 0) + 1
+        bar = BAR if rows > self.scrollable_content_region.height else 0  # the position bar's columns
+        self.virtual_size = Size(self.row_width + bar, rows)
 
     # ---- rows --------------------------------------------------------------------------------
     def row_at(self, index: int) -> Row | None:
@@ -628,16 +645,50 @@ class InvoiceTable(ScrollView, can_focus=True):
     # ---- drawing -----------------------------------------------------------------------------
     def render_lines(self, crop):
         self._line_styles = None  # the styles are read once per repaint, not per line
+        self._bar_geometry = None
         return super().render_lines(crop)
 
-    def _style(self, overdue: bool, muted: bool, cursor: bool) -> Style:
+    def _bar(self) -> tuple[int, int, int]:
+        """(text width, first and end line of the thumb) of the position bar for this repaint;
+        the text takes the whole width when every row fits (no bar).
+
+        The table draws its own bar in the last ``BAR`` columns of each line instead of a
+        Textual ``ScrollBar`` widget: a scroll repaints every line anyway, so the bar comes
+        with them, where the widget was rendered again on every scroll (about a third of a
+        page-down's work at a million rows, issue 7)."""
+        geometry = self._bar_geometry
+        if geometry is None:
+            region = self.scrollable_content_region
+            width, height = region.width, region.height
+            virtual = (self.total or 0) + 1
+            if virtual <= height or width <= BAR:
+                geometry = (width, 0, 0)
+            else:
+                size = max(1, round(height * height / virtual))
+                start = round(self.scroll_offset.y / (virtual - height) * (height - size))
+                start = max(0, min(start, height - size))
+                geometry = (width - BAR, start, start + size)
+            self._bar_geometry = geometry
+        return geometry
+
+    def _line(self, text: str, style: Style, y: int) -> Strip:
+        """A line of ``text`` (as wide as the text area) and its cells of the position bar."""
+        width, start, end = self._bar()
+        if start == end:
+            return Strip([Segment(text, style)], width)
+        bar = self._style(False, False, False, "invoice-table--bar-thumb" if start <= y < end else "invoice-table--bar")
+        return Strip([Segment(text, style), Segment(" " * BAR, bar)], width + BAR)
+
+    def _style(self, overdue: bool, muted: bool, cursor: bool, part: str = "") -> Style:
         styles = self._line_styles
         if styles is None:
             styles = self._line_styles = {}
-        key = (overdue, muted, cursor)
+        key = (overdue, muted, cursor, part)
         style = styles.get(key)
         if style is None:
             style = self.rich_style
+            if part:
+                style = style + self.get_component_rich_style(part)
             if overdue:
                 style = style + self.get_component_rich_style("invoice-table--overdue")
             elif muted:
@@ -648,27 +699,27 @@ class InvoiceTable(ScrollView, can_focus=True):
         return style
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self._bar()[0]
         scroll_x, scroll_y = self.scroll_offset
         base = self._style(False, False, False)
         if y == 0:
-            return self._header_strip(scroll_x, width, base)
+            return self._header_strip(scroll_x, width)
         index = scroll_y + y - 1
         if self.total is None:
             if y == 1 and not self._stale:
-                return Strip([Segment("  Loading invoices…".ljust(width), base)], width)
+                return self._line("  Loading invoices…"[:width].ljust(width), base, y)
             if not self._stale:
-                return Strip.blank(width, base)
+                return self._line(" " * width, base, y)
         if self.total is not None and index >= self.total:
             if self.total == 0 and y == 1:
                 text = "  No invoices match." + ("  Press c to clear the filters, Escape to clear the search."
                                                  if (self.query_.filters.count or self.query_.search) else "")
-                return Strip([Segment(text[:width].ljust(width), self._style(False, True, False))], width)
-            return Strip.blank(width, base)
+                return self._line(text[:width].ljust(width), self._style(False, True, False), y)
+            return self._line(" " * width, base, y)
         row = self.row_at(index)
         if row is None:
             self._want_pages()
-            return Strip([Segment(("  …").ljust(width), self._style(False, True, False))], width)
+            return self._line("  …"[:width].ljust(width), self._style(False, True, False), y)
         page_no, offset = divmod(index, PAGE_SIZE)
         if page_no not in self._pages:
             self._want_pages()  # shown from the previous version of the rows: refresh it
@@ -679,10 +730,10 @@ class InvoiceTable(ScrollView, can_focus=True):
             self._want_pages()  # and the previous one when scrolling up
         is_cursor = index == self.cursor_row
         style = self._style(row.overdue, row.status in ("voided", "draft"), is_cursor)
-        return line_strip("› " if is_cursor else "  ", row.line, row.head, scroll_x, width, style)
+        return self._line(fit_line("› " if is_cursor else "  ", row.line, row.head, scroll_x, width), style, y)
 
-    def _header_strip(self, scroll_x: int, width: int, base: Style) -> Strip:
-        style = base + self.get_component_rich_style("invoice-table--header")
+    def _header_strip(self, scroll_x: int, width: int) -> Strip:
+        style = self._style(False, False, False, "invoice-table--header")
         labels = []
         sort_id = self.query_.prop.id
         for col in self.columns:
@@ -691,9 +742,9 @@ class InvoiceTable(ScrollView, can_focus=True):
                 label = f"{label} {'▼' if self.query_.desc else '▲'}"
             labels.append(label)
         if not self.columns:
-            return Strip.blank(width, style)
+            return self._line(" " * width, style, 0)
         line = fit_cells(labels, [(c.width, c.right) for c in self.columns], header=True)
-        return line_strip("  ", line, self.columns[0].width + 1, scroll_x, width, style)
+        return self._line(fit_line("  ", line, self.columns[0].width + 1, scroll_x, width), style, 0)
 
     # ---- cursor and keys ---------------------------------------------------------------------
     def validate_cursor_row(self, value: int) -> int:
@@ -751,9 +802,38 @@ class InvoiceTable(ScrollView, can_focus=True):
     def move_to(self, index: int) -> None:
         self.cursor_row = index
 
+    def _on_bar(self, offset) -> bool:
+        width, start, end = self._bar()
+        return start != end and offset.x >= width
+
+    def _scroll_to_bar(self, y: int) -> None:
+        """Scroll to the place of line ``y`` of the position bar (a click or a drag on it)."""
+        height = self.scrollable_content_region.height
+        fraction = min(max(y / max(height - 1, 1), 0.0), 1.0)
+        self.scroll_to(y=round(fraction * self.max_scroll_y), animate=False, immediate=True)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and self._on_bar(offset):
+            event.stop()
+            self._dragging_bar = True
+            self.capture_mouse()
+            self._scroll_to_bar(offset.y)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._dragging_bar:
+            event.stop()
+            self._scroll_to_bar(event.get_content_offset_capture(self).y)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._dragging_bar:
+            event.stop()
+            self._dragging_bar = False
+            self.capture_mouse(False)
+
     async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None:
+        if offset is None or self._on_bar(offset):
             return
         if offset.y == 0:
             col = self._column_at(offset.x)
@@ -781,4 +861,5 @@ class InvoiceTable(ScrollView, can_focus=True):
         return None
 
     def on_resize(self) -> None:
+        self._update_virtual_size()
         self._scroll_to_cursor()

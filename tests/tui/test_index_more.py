@@ -226,3 +226,26 @@ def test_issue7_prepared_query_follows_today(ws, admin, clock):
     clock.advance(days=1)  # 2026-03-17: due 2026-03-16 is now overdue
     after = {r[0] for r in views.prepare(admin, q).page(limit=50)}
     assert after == before | {ids["today_due"]}
+
+
+async def test_issue7_position_bar_shows_and_scrolls(sqlite_url, clock):
+    """When the rows do not fit, the table draws its position bar in its last two columns (no
+    ScrollBar widget to render again on every scroll); a click on the bar scrolls there."""
+    from invoice_tui.widgets.invoice_table import BAR
+
+    app, ids = dataset_app(sqlite_url, clock)
+    async with app.run_test(size=(80, 12)) as pilot:
+        await settle(pilot)
+        table = app.screen.table
+        width, start, end = table._bar()
+        assert start < end and width == table.scrollable_content_region.width - BAR
+        strips = app.screen._compositor.render_strips()
+        top = table.region.y
+        thumb = table.get_component_rich_style("invoice-table--bar-thumb").bgcolor
+        assert list(strips[top + start])[-1].style.bgcolor == thumb  # the thumb, at the top
+        await pilot.click(table, offset=(table.region.width - 1, table.scrollable_content_region.height - 1))
+        await settle(pilot)
+        assert table.scroll_offset.y == table.max_scroll_y > 0
+        assert table.cursor_row == 0  # scrolling by the bar leaves the cursor where it is
+        await pilot.click(table, offset=(2, 2))  # a click on a row still picks it
+        assert table.cursor_row == int(table.scroll_offset.y) + 1
