@@ -69,6 +69,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -111,6 +112,7 @@ CACHE_KIB = 262_144  # SQLite page cache during the load: 256 MB (a larger one o
 TODAY = 800  # invoice days are offsets from today - TODAY days (two years and a bit of history)
 
 CATEGORIES = ("draft", "open", "overdue", "partial", "paid", "voided")
+_TERMS = (30, 30, 30, 30, 14, 45, 60)  # payment terms in days (drawn uniformly: mostly 30)
 _CAT_WEIGHTS = (6, 17, 9, 7, 57, 4)
 
 # ---- reference data --------------------------------------------------------------------------
@@ -590,6 +592,98 @@ def _new_file(path: str) -> sqlite3.Connection:
     return conn
 
 
+def _draw_keys(seed: int, n: int, bounds: list[tuple[int, int]]) -> tuple[list[int], dict[str, int],
+                                                                          list[tuple[int, int]]]:
+    """The invoices' categories, ages, terms and payment splits, as sortable ints — (invoice day,
+    minute, category, split, terms) — sorted, so that ids follow dates (older first); the count
+    per category; and per segment of ``bounds``, its number of finalized invoices and payments."""
+    rng = random.Random(f"invoice-tui-demo:{seed}:keys")
+    terms_choices = _TERMS
+    cats = rng.choices(range(len(CATEGORIES)), weights=_CAT_WEIGHTS, k=n)
+    for i, forced in enumerate((1, 2, 3, 4, 0, 5)):  # every state present from 6 invoices on
+        if i < n:
+            cats[i] = forced
+    counts = dict.fromkeys(CATEGORIES, 0)
+    for c, k in collections.Counter(cats).items():
+        counts[CATEGORIES[c]] = k
+    rand, expo = rng.random, rng.expovariate
+    n_terms = len(terms_choices)
+    keys = []
+    add = keys.append
+    for cat in cats:
+        t = int(rand() * n_terms)
+        terms = terms_choices[t]
+        split = 0
+        if cat == 0:
+            age = min(int(expo(1 / 10)), 60)
+        elif cat == 1:
+            age = int(rand() * terms)
+        elif cat == 2:
+            age = terms + 1 + min(int(expo(1 / 45)), 600)
+        elif cat == 3:
+            age = int(rand() * terms) if rand() < 0.5 else terms + 1 + min(int(expo(1 / 30)), 300)
+        elif cat == 4:
+            age = int(rand() * 731)
+            split = 1 if rand() < 0.045 else 0  # paid in two parts (allows partial payments)
+        else:
+            age = 3 + int(rand() * 728)
+        add(((((TODAY - age) * 1024 + int(rand() * 600)) * 8 + cat) * 2 + split) * 8 + t)
+    del cats
+    keys.sort()
+    seg_counts = []
+    for lo, hi in bounds:
+        fin = pays = 0
+        for key in keys[lo:hi]:
+            cat = (key >> 4) & 7
+            if cat:
+                fin += 1
+                if cat == 3:
+                    pays += 1
+                elif cat == 4:
+                    pays += 1 + ((key >> 3) & 1)
+        seg_counts.append((fin, pays))
+    return keys, counts, seg_counts
+
+
+class _KeysJob:
+    """:func:`_draw_keys` in a forked process; :meth:`result` waits for it."""
+
+    def __init__(self, seed: int, n: int, bounds: list[tuple[int, int]]) -> None:
+        mp = multiprocessing.get_context("fork")
+        self._recv, send = mp.Pipe(duplex=False)
+        self._proc = mp.Process(target=self._run, args=(seed, n, bounds, send), name="invoice-tui-demo-keys",
+                                daemon=True)
+        self._proc.start()
+        send.close()
+
+    @staticmethod
+    def _run(seed, n, bounds, send) -> None:
+        try:
+            send.send((None, _draw_keys(seed, n, bounds)))
+        except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+            send.send((traceback.format_exc(), None))
+        finally:
+            send.close()
+
+    def stop(self) -> None:
+        if self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join()
+        self._recv.close()
+
+    def result(self):
+        try:
+            error, value = self._recv.recv()
+        except EOFError:
+            error, value = f"the process ended with code {self._proc.exitcode}", None
+        finally:
+            self._recv.close()
+            self._proc.join()
+        if error is not None:
+            raise RuntimeError(f"demo: drawing the invoices failed:\n{error}")
+        return value
+
+
 def _with_payloads(events: list[tuple]) -> list[tuple]:
     """Activity events (invoice id, number, kind, text, login, created, due) with their canonical
     content for the R16 chain appended: ``history.row_hash``'s payload over ACTIVITY_FIELDS —
@@ -801,6 +895,7 @@ class _Generator:
         self.plan: dict[str, Any] = {}
         self.tables: dict[str, _Table] = {}
         self.tmpdir: str | None = None
+        self.keys_job: _KeysJob | None = None
 
     # -- small parts through the services (users, settings): they write their own history --
     def _users(self) -> list[User]:
@@ -825,7 +920,7 @@ class _Generator:
         n_contacts = max(40, min(self.n // 20, 50_000))
         n_companies = max(12, min(n_contacts // 3, 20_000))
         countries = list(_COUNTRIES)
-        weights = [_COUNTRIES[c]["weight"] for c in countries]
+        cum_weights = list(itertools.accumulate(_COUNTRIES[c]["weight"] for c in countries))
         company_t = _Table(Company, ["id", "name", "domain", "address", "tax_id", "created_at"])
         contact_t = _Table(Contact, ["id", "first_name", "last_name", "email", "phone", "address", "company_id",
                                      "created_at"])
@@ -834,7 +929,7 @@ class _Generator:
         companies = []  # (id, name, country)
         rows = []
         for _ in range(n_companies):
-            country = rng.choices(countries, weights)[0]
+            country = rng.choices(countries, cum_weights=cum_weights)[0]
             c = _COUNTRIES[country]
             base = f"{rng.choice(c['last'])} {rng.choice(c['acts'])}"
             legal = rng.choice(c["legal"])
@@ -864,7 +959,7 @@ class _Generator:
         contacts = []  # (id, display name, email, company id, company name, currency, locale)
         rows = []
         for _ in range(n_contacts):
-            country = rng.choices(countries, weights)[0]
+            country = rng.choices(countries, cum_weights=cum_weights)[0]
             c = _COUNTRIES[country]
             first, last = rng.choice(c["first"]), rng.choice(c["last"])
             comp = rng.choice(by_country[country]) if by_country.get(country) and rng.random() < 0.75 else None
@@ -878,8 +973,9 @@ class _Generator:
                 email = f"{local}{k}@{domain}"
             emails.add(email)
             pid += 1
-            phone = c["phone"].format(a=rng.randint(1, 9), b=_digits(rng, 2), c=_digits(rng, 3), d=_digits(rng, 1),
-                                      e=_digits(rng, 4))
+            digits = _digits(rng, 11)
+            phone = c["phone"].format(a=digits[0] if digits[0] != "0" else "1", b=digits[1:3], c=digits[3:6],
+                                      d=digits[6], e=digits[7:11])
             rows.append((pid, first, last, email, phone, self._address(country) if rng.random() < 0.8 else "",
                          comp[0] if comp else None, now_s))
             currency = c["currency"]
@@ -891,7 +987,8 @@ class _Generator:
     def _address(self, country: str) -> str:
         c, rng = _COUNTRIES[country], self.rng
         zip_, city = rng.choice(c["cities"])
-        street = c["street"].format(n=rng.randint(1, 180), n2=rng.randint(1, 30), w=rng.choice(c["words"]))
+        rand = rng.random
+        street = c["street"].format(n=1 + int(rand() * 180), n2=1 + int(rand() * 30), w=rng.choice(c["words"]))
         return c["addr"].format(street=street, zip=zip_, city=city)
 
     def _tax_id(self, country: str) -> str:
@@ -907,6 +1004,15 @@ class _Generator:
         settings = load_settings()
         self._settings()
         users = self._users()
+        n = self.n
+        # Segments: consecutive ranges of invoices, each generated into its own SQLite file with
+        # its own random generator (so the result does not depend on how many processes run).
+        n_seg = min(MAX_SEGMENTS, -(-n // SEGMENT_MIN)) if n else 0
+        size = -(-n // n_seg) if n_seg else 0
+        bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)] if n_seg else []
+        # The invoices' keys are drawn by a process of their own while this one makes the contacts.
+        keys_job = self.keys_job = (_KeysJob(self.seed, n, bounds) if n >= PARALLEL_FROM and self._processes() > 1
+                                    else None)
         self._people()
         offsets = sorted({int(p) for p in settings.reminder_offsets.split(",") if p.strip()})
         prefix = settings.number_prefix
@@ -921,42 +1027,7 @@ class _Generator:
         templates = {cur: _make_templates(rng, cur, TEMPLATES_PER_CURRENCY) for cur in _RATES}
         exponents = {cur: exponent(cur) for cur in _RATES}
 
-        # Categories, ages and payment splits first (from the main generator), sorted so that ids
-        # follow dates (older first).
-        n = self.n
-        terms_choices = (30, 30, 30, 30, 14, 45, 60)
-        cats = rng.choices(range(len(CATEGORIES)), weights=_CAT_WEIGHTS, k=n)
-        for i, forced in enumerate((1, 2, 3, 4, 0, 5)):  # every state present from 6 invoices on
-            if i < n:
-                cats[i] = forced
-        counts = dict.fromkeys(CATEGORIES, 0)
-        for c, k in collections.Counter(cats).items():
-            counts[CATEGORIES[c]] = k
-        rand, expo = rng.random, rng.expovariate
-        n_terms = len(terms_choices)
-        keys = []
-        for cat in cats:
-            t = int(rand() * n_terms)
-            terms = terms_choices[t]
-            split = 0
-            if cat == 0:
-                age = min(int(expo(1 / 10)), 60)
-            elif cat == 1:
-                age = int(rand() * terms)
-            elif cat == 2:
-                age = terms + 1 + min(int(expo(1 / 45)), 600)
-            elif cat == 3:
-                age = int(rand() * terms) if rand() < 0.5 else terms + 1 + min(int(expo(1 / 30)), 300)
-            elif cat == 4:
-                age = int(rand() * 731)
-                split = 1 if rand() < 0.045 else 0  # paid in two parts (allows partial payments)
-            else:
-                age = 3 + int(rand() * 728)
-            minute = int(rand() * 600)
-            # one sortable int: (invoice day, minute, category, split, terms) — ids follow dates
-            keys.append(((((TODAY - age) * 1024 + minute) * 8 + cat) * 2 + split) * 8 + t)
-        del cats
-        keys.sort()
+        keys, counts, seg_counts = keys_job.result() if keys_job else _draw_keys(self.seed, n, bounds)
 
         inv_t = _Table(Invoice, _SEGMENT_COLUMNS["invoice"])
         line_t = _Table(LineItem, ["id", "invoice_id", "position", "name", "description", "quantity",
@@ -974,25 +1045,13 @@ class _Generator:
         inv_id0 = w.max_id(Invoice)
         pay_id0, rem_id0, act_id = w.max_id(Payment), w.max_id(Reminder), w.max_id(Activity)
 
-        # Segments: consecutive ranges of invoices, each generated into its own SQLite file with
-        # its own random generator (so the result does not depend on how many processes run).
-        # Numbers and payment ids run on across segments: each segment's first ones are counted
-        # here from the keys.
-        n_seg = min(MAX_SEGMENTS, -(-n // SEGMENT_MIN)) if n else 0
-        size = -(-n // n_seg) if n_seg else 0
-        bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)] if n_seg else []
+        # Numbers and payment ids run on across segments: each segment's first ones.
         seg_first = []
         fin = n_pay = 0
-        for lo, hi in bounds:
+        for seg_fin, seg_pay in seg_counts:
             seg_first.append((first_seq + fin, pay_id0 + n_pay))
-            for key in keys[lo:hi]:
-                cat = (key >> 4) & 7
-                if cat:
-                    fin += 1
-                    if cat == 3:
-                        n_pay += 1
-                    elif cat == 4:
-                        n_pay += 1 + ((key >> 3) & 1)
+            fin += seg_fin
+            n_pay += seg_pay
         seq = first_seq + fin
         pay_id = pay_id0 + n_pay
 
@@ -1034,7 +1093,7 @@ class _Generator:
         lang_comments.setdefault(settings.locale, _COMMENTS.get(settings.locale.split("_")[0], _COMMENTS["en"]))
         self.plan = dict(
             keys=keys, bounds=bounds, seg_first=seg_first, inv_id0=inv_id0, prefix=prefix, offsets=offsets,
-            terms_choices=terms_choices, user_info=user_info, owner_pool=owner_pool,
+            terms_choices=_TERMS, user_info=user_info, owner_pool=owner_pool,
             tpl_lists={cur: (lst, len(lst)) for cur, lst in templates.items()}, exponents=exponents,
             lang_comments=lang_comments, day0=day0, ds=ds, now_s=now_s,
             full_from=inv_id0 + n - FULL_HISTORY,  # invoices after this id get their full history
@@ -1093,6 +1152,7 @@ class _Generator:
         w.drain()
         w.finish()
         # A few unapplied payments (R9): some match an open balance exactly, some online.
+        rand = rng.random
         n_unapplied = min(2000, max(4, n // 500))
         pays = []
         open_rows = list(Invoice.select(Invoice.id, Invoice.currency, Invoice.balance_minor, Invoice.billing_contact)
@@ -1512,7 +1572,10 @@ class _Generator:
             src.close()
 
     def cleanup(self) -> None:
-        """After the transaction: detach the generated files and delete them."""
+        """After the transaction: detach the generated files and delete them (and stop the keys'
+        process if the load failed before it was needed)."""
+        if self.keys_job is not None:
+            self.keys_job.stop()
         self.w.detach_all()
         if self.tmpdir:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
