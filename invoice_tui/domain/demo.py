@@ -22,10 +22,9 @@ How it stays fast and exact
   depend on how many processes run (a test compares).
 - SQLite, for this connection and only during the load (restored afterwards): ``synchronous``
   OFF, foreign-key checks off (the ids are consistent by construction; a test runs
-  ``foreign_key_check``), a 256 MB page cache (pages are written as the load goes, not all at the
-  commit), memory-mapped reads, in-memory temp store, and — when no other connection has the
-  file open — a rollback journal on disk instead of WAL (new pages written once, not twice;
-  crash-safe: a killed load is rolled back on the next open).
+  ``foreign_key_check``), a 1 GB page cache, memory-mapped reads, in-memory temp store, and —
+  when no other connection has the file open — a rollback journal on disk instead of WAL (new
+  pages written once, not twice; crash-safe: a killed load is rolled back on the next open).
 - Indexes on random keys (names, amounts, tokens, hashes, …) are dropped for the load and rebuilt
   after it in the same transaction (one sort each instead of millions of random B-tree inserts);
   indexes whose keys arrive in order stay live (``_LIVE_INDEXES``). The index builds run in a
@@ -108,7 +107,7 @@ SEGMENT_MIN = 25_000  # invoices per segment file, at least …
 MAX_SEGMENTS = 8  # … and at most this many segments (each is attached: SQLite allows 10 files)
 PARALLEL_FROM = 50_000  # from this many invoices on, worker processes generate the segments
 MAX_PROCESSES = 4
-CACHE_KIB = 262_144  # SQLite page cache during the load: 256 MB (a larger one only delays the writes to the commit)
+CACHE_KIB = 1_000_000  # SQLite page cache during the load: 1 GB (measured at 1M: index builds 4 s faster than 256 MB)
 TODAY = 800  # invoice days are offsets from today - TODAY days (two years and a bit of history)
 
 CATEGORIES = ("draft", "open", "overdue", "partial", "paid", "voided")
@@ -1140,7 +1139,8 @@ class _Generator:
 
         # The writer thread drops the template tables and builds the indexes of every table but
         # the history; meanwhile (those builds run in C, without Python's lock) this thread
-        # hash-chains the activities into one more file, which is copied after them.
+        # hash-chains the segments' events into one more file (id, prev_hash, hash), copied with
+        # the events after the builds.
         w.start()
         w.call(w.drop_temps)
         w.call(lambda: w.rebuild_indexes([t.name for t in self.tables.values() if t is not act_t]))
