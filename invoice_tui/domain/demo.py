@@ -91,7 +91,7 @@ from invoice_tui.db import database, is_postgres, is_sqlite, write_tx
 from invoice_tui.db.models import (Activity, Adjustment, ChainHead, Company, Contact, Counter, Invoice,
                                    InvoiceCompany, InvoiceContact, LineItem, Payment, PropertyChange,
                                    Reminder, User)
-from invoice_tui.domain import history
+from invoice_tui.domain import history, invoices
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, PermissionDenied, RuleRefused
 from invoice_tui.domain.money import exponent, from_minor, plain, to_minor
@@ -1687,51 +1687,14 @@ def sample_snapshots(invs: list[Invoice]) -> dict[int, dict[str, Any]]:
     companies = {c.id: c for c in Company.select().where(Company.id.in_(list(company_ids)))} if company_ids else {}
     users = {u.id: u for u in User.select()}
 
-    def lines_text(inv) -> str:  # as invoices._lines_text
-        parts = []
-        for li in lines.get(inv.id, []):
-            s = f"{li.name} × {plain(li.quantity)} @ {plain(from_minor(li.unit_price_minor, inv.currency))}"
-            if li.discount_value is not None:
-                s += f" − {plain(li.discount_value)}{'%' if li.discount_kind == 'percent' else ''}"
-            if li.tax_rate:
-                s += f" tax {plain(li.tax_rate)}%"
-            parts.append(s)
-        return "; ".join(parts)
-
-    def adjustments_text(inv, kind: str) -> str:  # as invoices._adjustments_text
-        parts = []
-        for a in adjs.get((inv.id, kind), []):
-            s = f"{plain(a.value)}{'%' if a.is_percent else ''}"
-            if a.label:
-                s = f"{a.label} {s}"
-            if kind != "tax" and a.tax_rate:
-                s += f" tax {plain(a.tax_rate)}%"
-            parts.append(s)
-        return "; ".join(parts)
-
     out = {}
     for inv in invs:
-        contact = contacts.get(inv.billing_contact_id)
-        company = companies.get(inv.company_id)
-        owner = users.get(inv.owner_id)
-        cur = inv.currency
-        out[inv.id] = {
-            "title": inv.title, "currency": cur, "locale": inv.locale, "invoice_date": inv.invoice_date,
-            "due_date": inv.due_date, "owner": owner.login if owner else None,
-            "billing_contact": f"{contact.display_name} <{contact.email}>" if contact else None,
-            "company": company.name if company else None,
-            "contacts": ", ".join(sorted(extra_contacts.get(inv.id, []))) or None,
-            "companies": ", ".join(sorted(extra_companies.get(inv.id, []))) or None,
-            "po_number": inv.po_number, "comments": inv.comments, "allow_partial": inv.allow_partial,
-            "origin": inv.origin, "number": inv.number, "status": inv.status,
-            "last_sent_date": inv.last_sent_date, "payment_date": inv.payment_date,
-            "link": "created" if inv.link_token else None,
-            "line_items": lines_text(inv), "discounts": adjustments_text(inv, "discount"),
-            "fees": adjustments_text(inv, "fee"), "taxes": adjustments_text(inv, "tax"),
-            "amount_billed": plain(from_minor(inv.billed_minor, cur)),
-            "amount_paid": plain(from_minor(inv.paid_minor, cur)),
-            "balance_due": plain(from_minor(inv.balance_minor, cur)),
-        }
+        parts = invoices.SnapshotParts(
+            contact=contacts.get(inv.billing_contact_id), company=companies.get(inv.company_id),
+            owner=users.get(inv.owner_id), contact_emails=sorted(extra_contacts.get(inv.id, [])),
+            company_names=sorted(extra_companies.get(inv.id, [])), lines=lines.get(inv.id, []),
+            adjustments=[a for kind in ("discount", "fee", "tax") for a in adjs.get((inv.id, kind), [])])
+        out[inv.id] = invoices.snapshot(inv, parts)
     return out
 
 
