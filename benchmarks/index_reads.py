@@ -76,7 +76,6 @@ def run(params: dict) -> dict:
 
     style = Style()
     head = columns[0].width + 1
-    header = fit_cells([c.label for c in columns], [(c.width, c.right) for c in columns], header=True)
 
     def app_page(q):
         def go():
@@ -85,6 +84,7 @@ def run(params: dict) -> dict:
             # then draw the first screen (each row formatted when first drawn)
             prepared = views.prepare(ctx, q, fields)
             page = read_page(prepared, RowFormatter(columns, fields, prepared.today, locale), limit=PAGE_SIZE)
+            header = fit_cells([c.label for c in columns], [(c.width, c.right) for c in columns], header=True)
             strips = [line_strip("  ", header, head, 0, 118, style)]
             strips += [line_strip("  ", page.row(i).line, head, 0, 118, style)
                        for i in range(min(SCREEN_ROWS, len(page.raw)))]

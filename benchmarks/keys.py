@@ -1,8 +1,9 @@
 """Keypress latency in the index (headless Pilot, 120×40).
 
-Method: for each key, the median of ``PRESSES`` presses measured as ``await pilot.press(key)`` +
+Method: for each key, ``PRESSES`` presses measured as ``await pilot.press(key)`` +
 ``await pilot.pause()`` (and, when the key moved to rows not fetched yet, until they are painted),
-minus the median of the same for a no-op binding (``f12``; Pilot alone costs 40–65 ms a key here).
+each minus the same for a no-op binding (``f12``; Pilot alone costs 40–65 ms a key here) pressed
+just before it; the figure is the median of these differences.
 
 Each press is timed with two clocks. The figure uses the process's CPU time (``process_time``:
 every thread, so the page fetches a key starts count too): Pilot decides that a key is done by
@@ -36,7 +37,10 @@ async def _timed(pilot, key: str, settle=None) -> tuple[float, float]:
     t0, c0 = time.perf_counter(), time.process_time()
     await pilot.press(key)
     await pilot.pause()
-    if settle is not None:
+    if settle is not None and not settle():
+        # rows were still being fetched: wait for them, then for their repaint (a pause only
+        # then, so that a key whose rows were ready pays for one pause, as the no-op and the
+        # baseline do)
         while not settle():
             await asyncio.sleep(0.001)
         await pilot.pause()
@@ -44,29 +48,35 @@ async def _timed(pilot, key: str, settle=None) -> tuple[float, float]:
 
 
 async def _measure(app, pilot, presses: int, settle, reset, at_bottom) -> dict[str, float]:
+    """Each measured press follows a no-op press; a key's figure is the median over its presses
+    of (key − the no-op just before): a load that drifts during the run weighs on both alike."""
     app.action_benchmark_noop = lambda: None  # resolved as an instance attribute by Textual
     app.bind("f12", "benchmark_noop", show=False)
-    times: dict[str, list[tuple[float, float]]] = {"noop": [], "down": [], "pagedown": [], "end": [], "home": []}
-    for _ in range(presses):
-        times["noop"].append(await _timed(pilot, "f12"))
+    keys = ("down", "pagedown", "end", "home")
+    pairs: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {k: [] for k in keys}
+
+    async def measure(key: str) -> None:
+        noop = await _timed(pilot, "f12")
+        pairs[key].append((await _timed(pilot, key, settle), noop))
+
     await reset(pilot)
-    while len(times["down"]) < presses:
+    while len(pairs["down"]) < presses:
         for _ in range(30):
-            times["down"].append(await _timed(pilot, "down", settle))
+            await measure("down")
         await reset(pilot)
-    while len(times["pagedown"]) < presses:
+    while len(pairs["pagedown"]) < presses:
         if at_bottom():
             await reset(pilot)
-        times["pagedown"].append(await _timed(pilot, "pagedown", settle))
+        await measure("pagedown")
     await reset(pilot)
     for _ in range(presses):
-        times["end"].append(await _timed(pilot, "end", settle))
-        times["home"].append(await _timed(pilot, "home", settle))
-    keys = ("down", "pagedown", "end", "home")
-    cpu = {k: statistics.median(c for c, _ in v) for k, v in times.items()}
-    wall = {k: statistics.median(w for _, w in v) for k, v in times.items()}
-    return {"noop": cpu["noop"], **{k: cpu[k] - cpu["noop"] for k in keys}, "presses": presses,
-            "wall": {"noop": wall["noop"], **{k: wall[k] - wall["noop"] for k in keys}}}
+        await measure("end")
+        await measure("home")
+    noops = [n for k in keys for _, n in pairs[k]]
+    return {"noop": statistics.median(c for c, _ in noops), "presses": presses,
+            **{k: statistics.median(kc - nc for (kc, _), (nc, _) in pairs[k]) for k in keys},
+            "wall": {"noop": statistics.median(w for _, w in noops),
+                     **{k: statistics.median(kw - nw for (_, kw), (_, nw) in pairs[k]) for k in keys}}}
 
 
 def app_part(params: dict) -> dict:

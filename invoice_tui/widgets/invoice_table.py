@@ -110,7 +110,7 @@ class Row:
     """One invoice of the index as drawn: ``line`` is its cells fitted to the columns (the first
     ``head`` characters stay when the columns scroll sideways); ``cells`` the unfitted texts."""
 
-    __slots__ = ("id", "number", "status", "overdue", "line", "_raw", "_formatter")
+    __slots__ = ("id", "number", "status", "overdue", "line", "_raw", "_formatter", "strips")
 
     def __init__(self, raw: tuple, formatter: "RowFormatter", number: str | None, status: str, overdue: bool,
                  line: str) -> None:
@@ -121,6 +121,7 @@ class Row:
         self.line = line
         self._raw = raw
         self._formatter = formatter
+        self.strips: dict | None = None  # drawn lines, by how they were drawn (see render_line)
 
     @property
     def cells(self) -> list[str]:
@@ -409,6 +410,7 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._ctx = None
         self._reader: tuple | None = None  # (generation, prepared query, row formatter)
         self._line_styles: dict | None = None
+        self._style_generation = 0
         self._bar_geometry: tuple[int, int, int] | None = None
         self._dragging_bar = False
         self.locale = "en_US"
@@ -644,9 +646,15 @@ class InvoiceTable(ScrollView, can_focus=True):
 
     # ---- drawing -----------------------------------------------------------------------------
     def render_lines(self, crop):
-        self._line_styles = None  # the styles are read once per repaint, not per line
         self._bar_geometry = None
         return super().render_lines(crop)
+
+    def notify_style_update(self) -> None:
+        # The line styles are computed once and kept until the CSS changes (theme, focus):
+        # reading them costs more than drawing the two lines a cursor move repaints.
+        self._line_styles = None
+        self._style_generation += 1
+        super().notify_style_update()
 
     def _bar(self) -> tuple[int, int, int]:
         """(text width, first and end line of the thumb) of the position bar for this repaint;
@@ -729,8 +737,22 @@ class InvoiceTable(ScrollView, can_focus=True):
         elif offset < PAGE_SIZE // 2 and page_no > 0 and page_no - 1 not in self._pages:
             self._want_pages()  # and the previous one when scrolling up
         is_cursor = index == self.cursor_row
-        style = self._style(row.overdue, row.status in ("voided", "draft"), is_cursor)
-        return self._line(fit_line("› " if is_cursor else "  ", row.line, row.head, scroll_x, width), style, y)
+        # The same row drawn the same way gives the same Strip object: Textual's own per-strip
+        # caches (crop, style, filters) then hold for it, so scrolling back to rows already
+        # seen (Home, End, Page up) costs a fraction of drawing them the first time.
+        bar_width, start, end = self._bar()
+        key = (is_cursor, scroll_x, bar_width, start != end and start <= y < end, self._style_generation)
+        strips = row.strips
+        if strips is None:
+            strips = row.strips = {}
+        strip = strips.get(key)
+        if strip is None:
+            if len(strips) > 4:
+                strips.clear()
+            style = self._style(row.overdue, row.status in ("voided", "draft"), is_cursor)
+            strip = strips[key] = self._line(fit_line("› " if is_cursor else "  ", row.line, row.head, scroll_x,
+                                                      width), style, y)
+        return strip
 
     def _header_strip(self, scroll_x: int, width: int) -> Strip:
         style = self._style(False, False, False, "invoice-table--header")
