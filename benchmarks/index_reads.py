@@ -4,7 +4,8 @@
   a query it shows — ``views.prepare`` (the view permission checked and the query's SQL, compiled
   the first time and then taken from the cache), one page of ``PAGE_SIZE`` rows by keyset as plain
   SQL, then the first screen of a 120×40 terminal drawn: the header and 35 rows, each formatted
-  (``RowFormatter``) and made a line strip (``line_strip``) as ``render_line`` does; baseline:
+  (``RowFormatter``) and made a line strip with its position-bar cells (``fit_line``,
+  ``line_strip``) as ``render_line`` does; baseline:
   ``SELECT <the shown columns> … ORDER BY id DESC LIMIT PAGE_SIZE`` with sqlite3 (``fetchall``).
   ``first_open`` is the same for a query not shown before in the process (its SQL compiled).
 - filter + sort first page (``status=open``, ``due_date<today``, sort by due date): the same,
@@ -26,6 +27,7 @@ from benchmarks import checksum
 from benchmarks.workspace import open_admin
 
 SCREEN_ROWS = 35  # the rows a 120×40 terminal shows (40 − tabs 2 − header 1 − status 1 − footer 1)
+WIDTH = 118  # the text of a line: 120 columns less the position bar (2)
 REPEAT = 200  # a page is under a millisecond: many interleaved runs keep the load's drift off the ratio
 COUNT_REPEAT = 9
 
@@ -64,8 +66,8 @@ def run(params: dict) -> dict:
 
     from invoice_tui.domain import views
     from invoice_tui.domain.settings import load_settings
-    from invoice_tui.widgets.invoice_table import PAGE_SIZE, RowFormatter, fit_cells, line_strip, make_columns, \
-        read_page, row_fields
+    from invoice_tui.widgets.invoice_table import PAGE_SIZE, RowFormatter, fit_cells, fit_line, line_strip, \
+        make_columns, read_page, row_fields
 
     ws, ctx = open_admin(params["path"])
     locale = load_settings().locale
@@ -74,7 +76,7 @@ def run(params: dict) -> dict:
     fields = row_fields(columns)
     from rich.style import Style
 
-    style = Style()
+    style, bar = Style(), Style(bgcolor="blue")
     head = columns[0].width + 1
 
     def app_page(q):
@@ -85,8 +87,8 @@ def run(params: dict) -> dict:
             prepared = views.prepare(ctx, q, fields)
             page = read_page(prepared, RowFormatter(columns, fields, prepared.today, locale), limit=PAGE_SIZE)
             header = fit_cells([c.label for c in columns], [(c.width, c.right) for c in columns], header=True)
-            strips = [line_strip("  ", header, head, 0, 118, style)]
-            strips += [line_strip("  ", page.row(i).line, head, 0, 118, style)
+            strips = [line_strip(fit_line("  ", header, head, 0, WIDTH), style, bar)]
+            strips += [line_strip(fit_line("› " if i == 0 else "  ", page.row(i).line, head, 0, WIDTH), style, bar)
                        for i in range(min(SCREEN_ROWS, len(page.raw)))]
             return [r[0] for r in page.raw], strips
         return go

@@ -211,7 +211,7 @@ def prepare(ctx: "Context", q: "IndexQuery", fields: Sequence[pw.Node] | None = 
     db = database.obj
     sctx = sql_context(ctx)
     key = (id(db), getattr(db, "database", None), q.filters.model_dump_json(), q.sort, q.search,
-           tuple(_field_key(f) for f in fields), sctx)
+           tuple(map(id, fields)), sctx)  # fields are the models' own (process-lifetime) objects
     with _LRU_LOCK:
         compiled = _LRU.get(key)
         if compiled is not None:

@@ -294,9 +294,11 @@ def fit_line(gutter: str, line: str, head: int, scroll_x: int, width: int) -> st
     return line[:width].ljust(width)
 
 
-def line_strip(gutter: str, line: str, head: int, scroll_x: int, width: int, style: Style) -> Strip:
-    """``fit_line`` as a strip (without the position bar)."""
-    return Strip([Segment(fit_line(gutter, line, head, scroll_x, width), style)], width)
+def line_strip(text: str, style: Style, bar_style: Style | None = None) -> Strip:
+    """A line of the table: ``text`` (``fit_line``), then the position bar's cells when shown."""
+    if bar_style is None:
+        return Strip([Segment(text, style)], len(text))
+    return Strip([Segment(text, style), Segment(" " * BAR, bar_style)], len(text) + BAR)
 
 
 class InvoiceTable(ScrollView, can_focus=True):
@@ -683,9 +685,9 @@ class InvoiceTable(ScrollView, can_focus=True):
         """A line of ``text`` (as wide as the text area) and its cells of the position bar."""
         width, start, end = self._bar()
         if start == end:
-            return Strip([Segment(text, style)], width)
-        bar = self._style(False, False, False, "invoice-table--bar-thumb" if start <= y < end else "invoice-table--bar")
-        return Strip([Segment(text, style), Segment(" " * BAR, bar)], width + BAR)
+            return line_strip(text, style)
+        return line_strip(text, style, self._style(False, False, False, "invoice-table--bar-thumb" if start <= y < end
+                                                   else "invoice-table--bar"))
 
     def _style(self, overdue: bool, muted: bool, cursor: bool, part: str = "") -> Style:
         styles = self._line_styles
