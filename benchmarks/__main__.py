@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         if "finalize" in skip:
             skipped("finalize", "finalize throughput, 8 processes (SQLite)")
         else:
-            per = 100 if n >= 100_000 else 10
+            per = 250 if n >= 100_000 else 10  # 8 × 250 = 2,000 numbers, as the hardening test
             log(f"finalize throughput (8 processes × {per})")
             r = finalize.measure(str(tmp / "finalize.db"), per)
             ok = not r["errors"] and r["no_duplicate"] and r["no_gap"] and r["all_numbered"]

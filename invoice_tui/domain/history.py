@@ -38,32 +38,46 @@ def row_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
 
 
-def _lock_head(name: str) -> ChainHead:
-    query = ChainHead.select().where(ChainHead.name == name)
+def _lock_heads(names: Iterable[str]) -> dict[str, ChainHead]:
+    """Read (on PostgreSQL: lock) the heads of ``names`` in one statement, always in the same
+    order — property_change before activity — so two writers never wait for each other in a
+    circle."""
+    wanted = sorted(set(names), key=CHAINS.index)
+    query = ChainHead.select().where(ChainHead.name.in_(wanted)).order_by(ChainHead.name.desc())
     if is_postgres():
         query = query.for_update()
-    head = query.first()
-    if head is None:
-        head = ChainHead.create(name=name, hash=GENESIS, count=0)
-    return head
+    heads = {head.name: head for head in query}
+    for name in wanted:
+        if name not in heads:
+            heads[name] = ChainHead.create(name=name, hash=GENESIS, count=0)
+    return heads
 
 
 def lock_heads() -> dict[str, ChainHead]:
     """Lock both chain heads, always in the same order (no deadlock between writers)."""
-    return {name: _lock_head(name) for name in CHAINS}
+    return _lock_heads(CHAINS)
 
 
-def _append(name: str, model, fields: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    if not rows:
+_CHAIN_MODELS = {"property_change": (PropertyChange, PROPERTY_CHANGE_FIELDS), "activity": (Activity, ACTIVITY_FIELDS)}
+
+
+def append(**chains: list[dict[str, Any]]) -> None:
+    """Append rows to chains (``property_change=[…]``, ``activity=[…]``): each row gets the hash
+    of the row before it and its own; the heads move on. One read of the heads for all."""
+    chains = {name: rows for name, rows in chains.items() if rows}
+    if not chains:
         return
-    head = _lock_head(name)
-    prev = head.hash
-    for row in rows:
-        content = {f: row.get(f) for f in fields}
-        row["prev_hash"] = prev
-        row["hash"] = prev = row_hash(prev, content)
-    model.insert_many(rows).execute()
-    ChainHead.update(hash=prev, count=ChainHead.count + len(rows)).where(ChainHead.name == name).execute()
+    heads = _lock_heads(chains)
+    for name in sorted(chains, key=CHAINS.index):
+        rows = chains[name]
+        model, fields = _CHAIN_MODELS[name]
+        prev = heads[name].hash
+        for row in rows:
+            content = {f: row.get(f) for f in fields}
+            row["prev_hash"] = prev
+            row["hash"] = prev = row_hash(prev, content)
+        model.insert_many(rows).execute()
+        ChainHead.update(hash=prev, count=ChainHead.count + len(rows)).where(ChainHead.name == name).execute()
 
 
 def display(value: Any) -> str | None:
@@ -77,9 +91,9 @@ def display(value: Any) -> str | None:
     return str(value)
 
 
-def record_changes(ctx: Context, object_type: str, object_id: int, invoice_number: str | None,
-                   before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """Write one property change per property whose value differs; returns the properties."""
+def change_rows(ctx: Context, object_type: str, object_id: int, invoice_number: str | None,
+                before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One property-change row per property whose value differs (not yet written)."""
     now = ctx.now()
     rows = []
     for prop in after:
@@ -89,18 +103,28 @@ def record_changes(ctx: Context, object_type: str, object_id: int, invoice_numbe
         rows.append(dict(object_type=object_type, object_id=object_id, invoice_number=invoice_number,
                          property=prop, old_value=old, new_value=new, user_login=ctx.login,
                          source=ctx.source, created_at=now))
-    _append("property_change", PropertyChange, PROPERTY_CHANGE_FIELDS, rows)
+    return rows
+
+
+def activity_row(ctx: Context, invoice_id: int, invoice_number: str | None, kind: str, text: str = "",
+                 *, due_date: dt.date | None = None, ref_id: int | None = None) -> dict[str, Any]:
+    return dict(invoice_id=invoice_id, invoice_number=invoice_number, kind=kind, text=text,
+                user_login=ctx.login, created_at=ctx.now(), due_date=due_date, ref_id=ref_id)
+
+
+def record_changes(ctx: Context, object_type: str, object_id: int, invoice_number: str | None,
+                   before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Write one property change per property whose value differs; returns the properties."""
+    rows = change_rows(ctx, object_type, object_id, invoice_number, before, after)
+    append(property_change=rows)
     return [r["property"] for r in rows]
 
 
 def add_activity(ctx: Context, invoice_id: int, invoice_number: str | None, kind: str, text: str = "",
-                 *, due_date: dt.date | None = None, ref_id: int | None = None,
-                 fetch: bool = True) -> Activity | None:
-    """Append one activity; returns its row (``fetch=False`` skips reading it back)."""
-    row = dict(invoice_id=invoice_id, invoice_number=invoice_number, kind=kind, text=text,
-               user_login=ctx.login, created_at=ctx.now(), due_date=due_date, ref_id=ref_id)
-    _append("activity", Activity, ACTIVITY_FIELDS, [row])
-    return Activity.get(Activity.hash == row["hash"]) if fetch else None
+                 *, due_date: dt.date | None = None, ref_id: int | None = None) -> Activity:
+    row = activity_row(ctx, invoice_id, invoice_number, kind, text, due_date=due_date, ref_id=ref_id)
+    append(activity=[row])
+    return Activity.get(Activity.hash == row["hash"])
 
 
 def chain_rows(name: str) -> Iterable:

@@ -703,8 +703,9 @@ def _write_finalize(ctx: Context, plan: _FinalizePlan) -> Invoice:
     if written != 1:
         raise _DraftChanged
     plan_reminders(inv, ctx, settings, existing={})
-    history.record_changes(ctx, "invoice", inv.id, inv.number, plan.before, snapshot(inv, parts))
-    history.add_activity(ctx, inv.id, inv.number, "finalized", f"Finalized as {inv.number}", fetch=False)
+    history.append(
+        property_change=history.change_rows(ctx, "invoice", inv.id, inv.number, plan.before, snapshot(inv, parts)),
+        activity=[history.activity_row(ctx, inv.id, inv.number, "finalized", f"Finalized as {inv.number}")])
     return inv
 
 
