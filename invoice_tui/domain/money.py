@@ -154,14 +154,19 @@ def _minor_formatter(currency: str, locale: str):
     def fmt(minor: int) -> str:
         neg = minor < 0
         whole, frac = divmod(-minor if neg else minor, unit)
-        s = str(whole)
-        if len(s) > first:
-            tail = [s[-first:]]
-            s = s[:-first]
-            while len(s) > later:
-                tail.append(s[-later:])
-                s = s[:-later]
-            s = group.join([s, *reversed(tail)])
+        if first == later == 3:  # the common grouping: Python's own, then the locale's symbol
+            s = format(whole, ",")
+            if group != ",":
+                s = s.replace(",", group)
+        else:
+            s = str(whole)
+            if len(s) > first:
+                tail = [s[-first:]]
+                s = s[:-first]
+                while len(s) > later:
+                    tail.append(s[-later:])
+                    s = s[:-later]
+                s = group.join([s, *reversed(tail)])
         if exp:
             s = f"{s}{dec}{frac:0{exp}d}"
         return f"{neg_pre}{s}{neg_suf}" if neg else f"{pos_pre}{s}{pos_suf}"
