@@ -11,6 +11,7 @@ import fcntl
 import functools
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
@@ -136,8 +137,8 @@ def _writers_queue(db: peewee.SqliteDatabase) -> Iterator[None]:
     fraction of what the writes cost. ``flock`` waiters sleep in the kernel and one wakes as soon
     as the lock is released. Only invoice-tui takes this lock; ``BEGIN IMMEDIATE`` still guards
     against every other writer, and a workspace whose directory is read-only goes without it.
-    The wait polls (non-blocking ``flock``, sleeps from 0.2 to 2 ms) so it can give up like
-    SQLite's busy timeout does: after that, the caller sees "database is locked" and retries."""
+    A turn that does not come within ``WRITERS_QUEUE_TIMEOUT`` ends like SQLite's busy timeout:
+    the caller sees "database is locked" and retries."""
     name = db.database
     if not name or name == ":memory:" or name.startswith("file:"):
         yield
@@ -147,21 +148,43 @@ def _writers_queue(db: peewee.SqliteDatabase) -> Iterator[None]:
     except OSError:
         yield
         return
+    if not _take_turn(fd, WRITERS_QUEUE_TIMEOUT):  # the waiting thread now owns (and closes) fd
+        raise peewee.OperationalError("database is locked (waiting for other writers)")
     try:
-        deadline = time.monotonic() + WRITERS_QUEUE_TIMEOUT
-        pause = 0.0002
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise peewee.OperationalError("database is locked (waiting for other writers)") from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.002)
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def _take_turn(fd: int, timeout: float) -> bool:
+    """Lock ``fd`` exclusively within ``timeout`` seconds. A blocking ``flock`` cannot time out,
+    so when the lock is taken it runs in a helper thread while this one waits with a timeout;
+    if the wait gives up first, the helper closes ``fd`` once it gets the lock (releasing it)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    got = threading.Event()
+    guard = threading.Lock()
+    abandoned = False
+
+    def wait() -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with guard:
+            if abandoned:
+                os.close(fd)
+            else:
+                got.set()
+
+    threading.Thread(target=wait, name="invoice-tui-writers-queue", daemon=True).start()
+    if got.wait(timeout):
+        return True
+    with guard:
+        if got.is_set():
+            return True
+        abandoned = True
+    return False
 
 
 WRITERS_QUEUE_TIMEOUT = 15.0
