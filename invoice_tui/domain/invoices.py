@@ -241,11 +241,16 @@ class SnapshotParts:
     adjustments: list[Adjustment]
 
     @classmethod
-    def load(cls, inv: Invoice) -> "SnapshotParts":
+    def load(cls, inv: Invoice, acting: User | None = None) -> "SnapshotParts":
+        """``acting``: the acting user, reused when they own the invoice (saves a read)."""
+        if inv.owner_id and acting is not None and acting.id == inv.owner_id:
+            owner = acting
+        else:
+            owner = User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None
         return cls(
             contact=Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None,
             company=Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None,
-            owner=User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None,
+            owner=owner,
             contact_emails=[c.email for c in Contact.select(Contact.email).join(InvoiceContact)
                             .where(InvoiceContact.invoice == inv).order_by(Contact.email)],
             company_names=[c.name for c in Company.select(Company.name).join(InvoiceCompany)
@@ -344,8 +349,9 @@ def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None,
 
 # ---- writing helpers -------------------------------------------------------------------------
 def _store_totals(inv: Invoice, parts: SnapshotParts | None = None) -> Totals:
-    """Recompute with R18 and store totals and paid/balance on the row (caller saves)."""
-    inv.paid_minor = paid_minor(inv) if inv.id else 0
+    """Recompute with R18 and store totals and paid/balance on the row (caller saves). A draft
+    holds no payment (payments are recorded and applied on finalized invoices only)."""
+    inv.paid_minor = paid_minor(inv) if inv.id and inv.status != "draft" else 0
     totals = invoice_totals(inv, paid=inv.paid_minor, lines=parts.lines if parts else None,
                             adjustments=parts.adjustments if parts else None)
     cur = inv.currency
@@ -669,7 +675,7 @@ def _plan_finalize(ctx: Context, ref: str | int, expected_version: int | None) -
         raise RuleRefused(f"{inv.number} is already finalized.")
     if expected_version is not None and inv.version != expected_version:
         raise Conflict("This draft changed since you opened it; reload it and try again.")
-    parts = SnapshotParts.load(inv)
+    parts = SnapshotParts.load(inv, ctx.user)
     before = snapshot(inv, parts)
     _store_totals(inv, parts)
     _check_finalizable(inv, parts.lines)
