@@ -722,8 +722,10 @@ class InvoiceTable(ScrollView, can_focus=True):
                 return self._line(" " * width, base, y)
         if self.total is not None and index >= self.total:
             if self.total == 0 and y == 1:
-                text = "  No invoices match." + ("  Press c to clear the filters, Escape to clear the search."
-                                                 if (self.query_.filters.count or self.query_.search) else "")
+                if self.query_.filters.count or self.query_.search:
+                    text = "  No invoices match.  Press c to clear the filters, Escape to clear the search."
+                else:  # nothing filtered out: an empty workspace
+                    text = "  No invoices yet.  Press n to write one (or try: invoice-tui demo)."
                 return self._line(text[:width].ljust(width), self._style(False, True, False), y)
             return self._line(" " * width, base, y)
         row = self.row_at(index)
