@@ -52,6 +52,22 @@ def median_time(fn: Callable[[], Any], repeat: int, warmup: int = 1) -> tuple[fl
     return statistics.median(times), result
 
 
+def paired(ours, baseline, repeat: int) -> tuple[float, object, float, object]:
+    """Median times of ``ours`` and ``baseline`` run alternately (one warm-up each), and their
+    last results: a load that drifts during the run weighs on both sides alike."""
+    a, b = ours(), baseline()
+    ta, tb = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        a = ours()
+        t1 = time.perf_counter()
+        b = baseline()
+        t2 = time.perf_counter()
+        ta.append(t1 - t0)
+        tb.append(t2 - t1)
+    return statistics.median(ta), a, statistics.median(tb), b
+
+
 def rss_mb() -> float:
     """The current resident set size of this process, in MB."""
     with open("/proc/self/statm") as fh:

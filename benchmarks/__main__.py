@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         needs_small = not {"csv", "xlsx", "tui_memory"} <= skip
         if needs_small:
             log(f"building the N/10 workspace ({tenth:,} invoices) for the memory figures")
-            small_demo = _workspace(small_path, tenth, args.seed)
+            _workspace(small_path, tenth, args.seed)
         # ---- index reads ---------------------------------------------------------------------
         if not {"first_page", "filter_page", "counts"} <= skip:
             log("index reads")

@@ -21,34 +21,14 @@ Both sides run alternately (``paired``), ``REPEAT`` times for a page, and the me
 from __future__ import annotations
 
 import sqlite3
-import types
 
-from benchmarks import checksum
+from benchmarks import checksum, paired
 from benchmarks.workspace import open_admin
 
 SCREEN_ROWS = 35  # the rows a 120×40 terminal shows (40 − tabs 2 − header 1 − status 1 − footer 1)
 WIDTH = 118  # the text of a line: 120 columns less the position bar (2)
 REPEAT = 200  # a page is under a millisecond: many interleaved runs keep the load's drift off the ratio
 COUNT_REPEAT = 9
-
-
-def paired(ours, baseline, repeat: int) -> tuple[float, object, float, object]:
-    """Median times of ``ours`` and ``baseline`` run alternately (one warm-up each), and their
-    last results: a load that drifts during the run weighs on both sides alike."""
-    import statistics
-    import time
-
-    a, b = ours(), baseline()
-    ta, tb = [], []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        a = ours()
-        t1 = time.perf_counter()
-        b = baseline()
-        t2 = time.perf_counter()
-        ta.append(t1 - t0)
-        tb.append(t2 - t1)
-    return statistics.median(ta), a, statistics.median(tb), b
 
 
 def _filter_query():

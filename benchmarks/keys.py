@@ -82,7 +82,7 @@ async def _measure(app, pilot, presses: int, settle, reset, at_bottom) -> dict[s
 def app_part(params: dict) -> dict:
     from invoice_tui.app import make_app
     from invoice_tui.widgets.invoice_table import InvoiceTable
-    from benchmarks.workspace import open_admin, url
+    from benchmarks.workspace import open_admin
 
     ws, ctx = open_admin(params["path"])
     app = make_app(workspace=ws, context=ctx)

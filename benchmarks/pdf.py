@@ -14,7 +14,7 @@ import hashlib
 from decimal import Decimal
 from pathlib import Path
 
-from benchmarks.index_reads import paired
+from benchmarks import paired
 from benchmarks.workspace import open_admin
 
 REPEAT = 40

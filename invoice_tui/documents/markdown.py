@@ -198,7 +198,7 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
         return format_minor(to_minor(amount, cur), cur, loc)
 
     def neg(amount: Decimal) -> str:
-        return money(-amount) if amount else money(amount)
+        return money(-amount)  # zero stays zero: minor units have no sign of zero
 
     def day(d: dt.date | None) -> str:
         return format_date(d, format="long", locale=loc) if d else ""

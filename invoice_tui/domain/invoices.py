@@ -646,9 +646,10 @@ def _take_number(prefix: str) -> tuple[str, int]:
     seq = taken[0]
     # A changed prefix could spell a number that already exists (INV-1 + 001 vs INV- + 1001):
     # skip forward, leaving a gap, rather than ever giving one number twice (R3).
-    if Invoice.select().where(Invoice.number == f"{prefix}{seq}").exists():
-        while Invoice.select().where(Invoice.number == f"{prefix}{seq}").exists():
-            seq += 1
+    taken_seq = seq
+    while Invoice.select().where(Invoice.number == f"{prefix}{seq}").exists():
+        seq += 1
+    if seq != taken_seq:
         Counter.update(value=seq + 1).where(Counter.name == NUMBER_COUNTER).execute()
     return f"{prefix}{seq}", seq
 
