@@ -1,13 +1,14 @@
 """The index's reads against raw sqlite3 on the same file, same rows.
 
 - index first page (default view, "All invoices", newest first): ours is what the table does for
-  a query it shows — ``views.prepare`` (the view permission checked and the query's SQL, compiled
-  the first time and then taken from the cache), one page of ``PAGE_SIZE`` rows by keyset as plain
-  SQL, then the first screen of a 120×40 terminal drawn: the header and 35 rows, each formatted
-  (``RowFormatter``) and made a line strip with its position-bar cells (``fit_line``,
+  a query it shows — ``prepare_rows`` (the view permission checked, the query's SQL compiled the
+  first time and then taken from the cache, the row formatter of the columns), one page of
+  ``PAGE_SIZE`` rows by keyset as plain SQL, then the first screen of a 120×40 terminal drawn:
+  the header and 35 rows, each formatted (``RowFormatter``) and made a line strip with its position-bar cells (``fit_line``,
   ``line_strip``) as ``render_line`` does; baseline:
   ``SELECT <the shown columns> … ORDER BY id DESC LIMIT PAGE_SIZE`` with sqlite3 (``fetchall``).
-  ``first_open`` is the same for a query not shown before in the process (its SQL compiled).
+  ``first_open`` is the same for a query not shown before in the process (its SQL compiled, its
+  formatter built).
 - filter + sort first page (``status=open``, ``due_date<today``, sort by due date): the same,
   with the filters compiled by ``domain.filters``; baseline the equivalent hand-written SQL.
 - counts and per-currency sums for that filter: ours ``count_and_totals`` of the prepared query
@@ -46,14 +47,13 @@ def run(params: dict) -> dict:
 
     from invoice_tui.domain import views
     from invoice_tui.domain.settings import load_settings
-    from invoice_tui.widgets.invoice_table import PAGE_SIZE, RowFormatter, fit_cells, fit_line, line_strip, \
-        make_columns, read_page, row_fields
+    from invoice_tui.widgets.invoice_table import PAGE_SIZE, fit_cells, fit_line, line_strip, make_columns, \
+        prepare_rows, read_page
 
     ws, ctx = open_admin(params["path"])
     locale = load_settings().locale
     today = ctx.today()
     columns = make_columns(views.all_invoices_view().columns)
-    fields = row_fields(columns)
     from rich.style import Style
 
     style, bar = Style(), Style(bgcolor="blue")
@@ -64,8 +64,8 @@ def run(params: dict) -> dict:
             # what the table does for a query it shows: prepare it (the view permission and the
             # compiled SQL, from the cache after the first time), read its first page by keyset,
             # then draw the first screen (each row formatted when first drawn)
-            prepared = views.prepare(ctx, q, fields)
-            page = read_page(prepared, RowFormatter(columns, fields, prepared.today, locale), limit=PAGE_SIZE)
+            prepared, formatter = prepare_rows(ctx, q, columns, locale)
+            page = read_page(prepared, formatter, limit=PAGE_SIZE)
             header = fit_cells([c.label for c in columns], [(c.width, c.right) for c in columns], header=True)
             strips = [line_strip(fit_line("  ", header, head, 0, WIDTH), style, bar)]
             strips += [line_strip(fit_line("› " if i == 0 else "  ", page.row(i).line, head, 0, WIDTH), style, bar)
@@ -76,8 +76,10 @@ def run(params: dict) -> dict:
     def first_open(q) -> float:
         """The first time a query is shown in this process: its SQL is compiled (then cached)."""
         from invoice_tui.domain import index_sql
+        from invoice_tui.widgets import invoice_table
 
         index_sql.clear_cache()
+        invoice_table.clear_formatters()
         t0 = time.perf_counter()
         app_page(q)()
         return time.perf_counter() - t0
@@ -113,7 +115,7 @@ def run(params: dict) -> dict:
                           "rows": len(ids), "first_open": cold}
     # counts and per-currency sums
     def app_counts():
-        n, totals = views.prepare(ctx, fq, fields).count_and_totals()  # as the table asks
+        n, totals = prepare_rows(ctx, fq, columns, locale)[0].count_and_totals()  # as the table asks
         return n, [(x.currency, x.count, x.billed_minor, x.balance_minor) for x in totals]
 
     sums_sql = (f"SELECT currency, COUNT(*), COALESCE(SUM(CASE WHEN status != 'voided' THEN billed_minor ELSE 0 END), 0), "

@@ -247,6 +247,33 @@ class RowFormatter:
         return Row(raw, self, raw[self.i_number], raw[self.i_status], od, " ".join(parts))
 
 
+_FORMATTERS: OrderedDict[tuple, tuple[list, RowFormatter]] = OrderedDict()
+_FORMATTERS_LOCK = threading.Lock()
+
+
+def prepare_rows(ctx, query: views.IndexQuery, columns: list[Column], locale: str) -> tuple[object, RowFormatter]:
+    """``query`` prepared for reading the fields ``columns`` show, and the formatter of its rows.
+    A formatter (and its memo of formatted amounts) is kept for the last few column sets, so
+    switching views or filters back and forth does not build them again."""
+    key = (tuple((c.id, c.width, c.right) for c in columns), locale)
+    with _FORMATTERS_LOCK:  # tables load in worker threads
+        fields, formatter = _FORMATTERS.get(key) or (row_fields(columns), None)
+    prepared = views.prepare(ctx, query, fields)
+    if formatter is None or formatter.today != prepared.today:
+        formatter = RowFormatter(columns, fields, prepared.today, locale)
+    with _FORMATTERS_LOCK:
+        _FORMATTERS[key] = (fields, formatter)
+        _FORMATTERS.move_to_end(key)
+        while len(_FORMATTERS) > 8:
+            _FORMATTERS.popitem(last=False)
+    return prepared, formatter
+
+
+def clear_formatters() -> None:
+    with _FORMATTERS_LOCK:
+        _FORMATTERS.clear()
+
+
 def fit_cells(cells: list[str], spec: list[tuple[int, bool]], header: bool = False) -> str:
     """The cells fitted to their columns' widths (cut with "…", padded), each followed by a space."""
     parts = []
@@ -298,7 +325,15 @@ def line_strip(text: str, style: Style, bar_style: Style | None = None) -> Strip
     """A line of the table: ``text`` (``fit_line``), then the position bar's cells when shown."""
     if bar_style is None:
         return Strip([Segment(text, style)], len(text))
-    return Strip([Segment(text, style), Segment(" " * BAR, bar_style)], len(text) + BAR)
+    bar = _BAR_SEGMENTS.get(bar_style)
+    if bar is None:
+        if len(_BAR_SEGMENTS) > 16:
+            _BAR_SEGMENTS.clear()
+        bar = _BAR_SEGMENTS[bar_style] = Segment(" " * BAR, bar_style)
+    return Strip([Segment(text, style), bar], len(text) + BAR)
+
+
+_BAR_SEGMENTS: dict[Style, Segment] = {}  # the position bar's cells, one segment per style
 
 
 class InvoiceTable(ScrollView, can_focus=True):
@@ -497,9 +532,7 @@ class InvoiceTable(ScrollView, can_focus=True):
     def _prepare(self, ctx, query: views.IndexQuery, columns: list[Column]) -> tuple[object, RowFormatter]:
         """The query compiled once for this generation (the view permission and the settings are
         checked here, not per page) and the formatter of its rows."""
-        fields = row_fields(columns)
-        prepared = views.prepare(ctx, query, fields)
-        return prepared, RowFormatter(columns, fields, prepared.today, self.locale)
+        return prepare_rows(ctx, query, columns, self.locale)
 
     @work(thread=True, exclusive=True, group="invoice-table-load", exit_on_error=False)
     def _load(self, generation: int, query: views.IndexQuery, columns: list[Column], pages: list[int],
