@@ -109,7 +109,9 @@ _PAGE_WORDS = {"en": ("Page", "of"), "fr": ("Page", "sur"), "de": ("Seite", "von
 def _page_numbers(doc, locale: str) -> None:
     """"Page n of m" right-aligned under a thin rule at the foot of every page. Written with one
     TextWriter per page and one font object (``insert_textbox`` lays the font out again on every
-    call and cost more than the rest of the finishing together — issue 7)."""
+    call and cost more than the rest of the finishing together — issue 7). The rule goes under
+    the page's content (``commit(overlay=False)``: the footer has the margin to itself), which
+    spares PyMuPDF parsing the whole content stream again to balance it for an overlay."""
     import pymupdf
 
     lang = (locale or "en").split("_")[0].lower()
@@ -118,8 +120,10 @@ def _page_numbers(doc, locale: str) -> None:
     font = pymupdf.Font("helv")
     for page in doc:
         r = page.rect
-        page.draw_line(pymupdf.Point(48, r.height - 44), pymupdf.Point(r.width - 48, r.height - 44),
-                       color=(0.75, 0.8, 0.85), width=0.5)
+        rule = page.new_shape()
+        rule.draw_line(pymupdf.Point(48, r.height - 44), pymupdf.Point(r.width - 48, r.height - 44))
+        rule.finish(color=(0.75, 0.8, 0.85), width=0.5)
+        rule.commit(overlay=False)
         text = f"{page_word} {page.number + 1} {of_word} {total}"
         writer = pymupdf.TextWriter(r, color=(0.35, 0.38, 0.42))
         writer.append(pymupdf.Point(r.width - 48 - font.text_length(text, fontsize=8), r.height - 30), text,
