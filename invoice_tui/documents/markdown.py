@@ -138,8 +138,11 @@ def escape_block(text: str | None) -> str:
     return "\n\n".join("\\\n".join(p) for p in paragraphs if p)
 
 
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])  # C0, DEL and C1: dropped
+
+
 def _strip_controls(text: str) -> str:
-    return "".join(ch for ch in text if ch >= " " and not ("\x7f" <= ch <= "\x9f"))
+    return text.translate(_CONTROLS)
 
 
 def _safe_url(url: str) -> str | None:
