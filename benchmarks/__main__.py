@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import cold_start, figure, finalize, run_child
+from benchmarks import cold_start, figure, finalize, run_child, warm_cache
 
 FIGURES = ("demo", "first_page", "keys", "filter_page", "counts", "csv", "xlsx", "pdf", "tui_memory",
            "cold_start", "finalize")
@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{fmt.upper()} export at N and N/10")
             parts = {}
             for label, wpath in (("n", path), ("tenth", small_path)):
+                warm_cache(wpath)
                 def one(side: str) -> dict:
                     out = run_child(f"export_{side}", {"path": str(wpath), "format": fmt,
                                                        "out": str(tmp / f"{side}-{label}.{fmt}")})

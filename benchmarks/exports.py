@@ -6,7 +6,8 @@ the cells converted in SQL, the streaming sink, the temporary file renamed at th
 log). Baseline: the very statement the export runs, on a plain ``sqlite3`` connection, rows
 written with ``csv.writer`` (CSV) or with xlsxwriter in ``constant_memory`` mode, the same typed
 cells (XLSX). Each side runs in its own child process: its time, and its peak RSS growth over the
-RSS just before the export started.
+RSS just before the export started. The workspace file is read once before the first run
+(``warm_cache``), so neither side pays for a cold page cache.
 
 Same rows: CSV files are compared byte for byte (checksums); XLSX files by the cells of their
 sheet XML (values and types, style indexes left out).
