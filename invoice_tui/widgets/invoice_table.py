@@ -344,7 +344,9 @@ class InvoiceTable(ScrollView, can_focus=True):
     InvoiceTable {
         height: 1fr;
         background: $surface;
-        scrollbar-size-vertical: 0;  /* the table draws its own position bar: see render_line */
+        /* the table draws its own position bar (see _bar): no Textual scrollbar, whose
+           updates on every scroll, hidden as it is, made Textual lay the screen out again */
+        overflow-y: hidden;
     }
     InvoiceTable > .invoice-table--bar {
         background: $scrollbar-background;
@@ -680,6 +682,11 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._fetch(self.generation, reader[1], reader[2], wanted, self.total, bounds)
 
     # ---- drawing -----------------------------------------------------------------------------
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        # the mouse wheel scrolls the rows although no Textual scrollbar is shown (overflow-y: hidden)
+        return not self._check_disabled() and self.max_scroll_y > 0
+
     def render_lines(self, crop):
         self._bar_geometry = None
         return super().render_lines(crop)
@@ -836,13 +843,20 @@ class InvoiceTable(ScrollView, can_focus=True):
         self.cursor_row += 1
 
     def action_page_up(self) -> None:
-        self.cursor_row -= self.body_height
-        self.scroll_to(y=max(int(self.scroll_offset.y) - self.body_height, 0), animate=False, immediate=True)
+        self._page(-1)
 
     def action_page_down(self) -> None:
-        self.cursor_row += self.body_height
-        self.scroll_to(y=int(self.scroll_offset.y) + self.body_height, animate=False, immediate=True)
-        self._scroll_to_cursor()
+        self._page(1)
+
+    def _page(self, direction: int) -> None:
+        """Scroll by a screen of rows and move the cursor as far: one scroll, then the cursor
+        (already on screen, so its watcher does not scroll again)."""
+        h = self.body_height
+        top = int(self.scroll_offset.y)
+        new_top = min(max(top + direction * h, 0), int(self.max_scroll_y))
+        if new_top != top:
+            self.scroll_to(y=new_top, animate=False, immediate=True)
+        self.cursor_row += direction * h
 
     def action_first(self) -> None:
         self.cursor_row = 0

@@ -249,3 +249,25 @@ async def test_issue7_position_bar_shows_and_scrolls(sqlite_url, clock):
         assert table.cursor_row == 0  # scrolling by the bar leaves the cursor where it is
         await pilot.click(table, offset=(2, 2))  # a click on a row still picks it
         assert table.cursor_row == int(table.scroll_offset.y) + 1
+
+
+async def test_issue7_mouse_wheel_scrolls_the_rows_without_a_scrollbar_widget(sqlite_url, clock):
+    """The table shows no Textual scrollbar (overflow-y: hidden, so a scroll does not make Textual
+    lay the screen out again), yet the mouse wheel still scrolls its rows."""
+    from textual import events
+
+    app, ids = dataset_app(sqlite_url, clock)
+    async with app.run_test(size=(80, 12)) as pilot:
+        await settle(pilot)
+        table = app.screen.table
+        assert not table.show_vertical_scrollbar and table.max_scroll_y > 0
+
+        def wheel(event_type) -> None:
+            table.post_message(event_type(table, 2, 2, 0, 0, 0, False, False, False))
+
+        wheel(events.MouseScrollDown)
+        await settle(pilot)
+        assert table.scroll_offset.y > 0
+        wheel(events.MouseScrollUp)
+        await settle(pilot)
+        assert table.scroll_offset.y == 0
