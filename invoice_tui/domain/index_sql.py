@@ -12,7 +12,7 @@ or sort changed, a reload after a change elsewhere), not per page.
 ``prepare(ctx, q, fields)`` gives a :class:`PreparedIndex`; compiled statements are kept in a
 small LRU keyed by everything they depend on (the database, the query, the fields, today, the
 user), so a reload or going back to a tab reuses them. Each statement's variable parts (the
-keyset value and id, LIMIT, OFFSET) are placeholders filled at execution (``_Slot``).
+keyset value and id, LIMIT, OFFSET) are placeholders filled at execution (``db.statements``).
 
 Rows are plain tuples as the driver returns them — ``fields`` in order, then the sort key — with
 no conversion (SQLite gives dates as ISO text, PostgreSQL as ``date``): the index formats what it
@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 import peewee as pw
 
 from invoice_tui.db import database, is_sqlite
 from invoice_tui.db.models import Invoice
+from invoice_tui.db.statements import Statement, compile_query, slot
 
 if TYPE_CHECKING:
     from invoice_tui.domain.context import Context
@@ -40,53 +40,6 @@ if TYPE_CHECKING:
 
 Key = tuple[Any, int]  # (sort value, invoice id)
 CACHE_SIZE = 32
-
-
-class _Slot:
-    """A parameter filled at execution (the keyset bound, LIMIT, OFFSET)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return f"<slot {self.name}>"
-
-
-def _slot(name: str) -> pw.Value:
-    return pw.Value(_Slot(name), converter=False)  # no field conversion: filled with raw values
-
-
-@dataclass(frozen=True)
-class Statement:
-    """SQL text and its parameters; ``slots`` are the positions filled at execution."""
-
-    sql: str
-    params: tuple
-    slots: tuple[tuple[int, str], ...]
-
-    def bind(self, values: dict[str, Any]) -> list | tuple:
-        if not self.slots:
-            return self.params
-        params = list(self.params)
-        for i, name in self.slots:
-            params[i] = values[name]
-        return params
-
-
-def _compile(query: pw.Query, *, limit: bool = False, offset: bool = False) -> Statement:
-    sql, params = query.sql()
-    params = list(params)
-    mark = database.obj.param
-    if limit:
-        sql += f" LIMIT {mark}"
-        params.append(_Slot("limit"))
-    if offset:
-        sql += f" OFFSET {mark}"
-        params.append(_Slot("offset"))
-    slots = tuple((i, p.name) for i, p in enumerate(params) if isinstance(p, _Slot))
-    return Statement(sql, tuple(params), slots)
 
 
 class _Compiled:
@@ -121,7 +74,7 @@ class _Compiled:
         backend's own order (SQLite: lowest; PostgreSQL: highest), so each stays a range scan."""
         if not has_key:
             return [None]
-        col, value, ident = self.col, _slot("value"), _slot("ident")
+        col, value, ident = self.col, slot("value"), slot("ident")
         gt = (lambda a, b: a < b) if desc else (lambda a, b: a > b)
         ge = (lambda a, b: a <= b) if desc else (lambda a, b: a >= b)
         if self.is_id:
@@ -151,38 +104,38 @@ class _Compiled:
                 query = self.base.select(*selection)
                 if cond is not None:
                     query = query.where(cond)
-                out.append(_compile(query.order_by(*self._order(desc)), limit=True))
+                out.append(compile_query(query.order_by(*self._order(desc)), limit=True))
             return out
 
         return self._cached(("page", desc, has_key, value_is_none), build)
 
     def count_statements(self, desc: bool, value_is_none: bool) -> list[Statement]:
         def build() -> list[Statement]:
-            return [_compile(self.base.select(pw.fn.COUNT(Invoice.id)).where(cond) if cond is not None
+            return [compile_query(self.base.select(pw.fn.COUNT(Invoice.id)).where(cond) if cond is not None
                              else self.base.select(pw.fn.COUNT(Invoice.id)))
                     for cond in self.segments(desc, True, value_is_none)]
 
         return self._cached(("count_after", desc, value_is_none), build)
 
     def anchor_statement(self, desc: bool) -> Statement:
-        return self._cached(("anchor", desc), lambda: _compile(
+        return self._cached(("anchor", desc), lambda: compile_query(
             self.base.select(self.col.alias("sort_key"), Invoice.id).order_by(*self._order(desc)),
             limit=True, offset=True))
 
     def count_statement(self) -> Statement:
-        return self._cached(("count",), lambda: _compile(self.base.select(pw.fn.COUNT(Invoice.id))))
+        return self._cached(("count",), lambda: compile_query(self.base.select(pw.fn.COUNT(Invoice.id))))
 
     def totals_statement(self) -> Statement:
         # One GROUP BY currency, status with plain sums (a few rows per currency, folded in
         # Python): no per-row CASE for the database to evaluate.
-        return self._cached(("totals",), lambda: _compile(
+        return self._cached(("totals",), lambda: compile_query(
             self.base.select(Invoice.currency, Invoice.status, pw.fn.COUNT(Invoice.id),
                              pw.fn.SUM(Invoice.billed_minor), pw.fn.SUM(Invoice.balance_minor))
             .group_by(Invoice.currency, Invoice.status)))
 
     def key_statement(self) -> Statement:
-        return self._cached(("key_of",), lambda: _compile(
-            self.base.select(self.col.alias("sort_key"), Invoice.id).where(Invoice.id == _slot("ident"))))
+        return self._cached(("key_of",), lambda: compile_query(
+            self.base.select(self.col.alias("sort_key"), Invoice.id).where(Invoice.id == slot("ident"))))
 
 
 _LRU: OrderedDict[tuple, _Compiled] = OrderedDict()

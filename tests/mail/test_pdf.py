@@ -56,6 +56,31 @@ def test_pdf_a4_letter_accents_fonts_page_numbers_and_stamps(admin_sqlite, tmp_p
     assert "VOID" in "".join(p.get_text() for p in _doc(invoice_pdf(invoices.get_invoice(other.id))))
 
 
+@pytest.mark.parametrize("status", ["open", "paid"])
+def test_page_numbers_sit_upright_in_the_bottom_margin_of_every_page(admin_sqlite, status):
+    """Where the footer is drawn, not only that its text exists: upright, right-aligned, below
+    the content (a footer written after markdown-pdf's content once inherited its flip and came
+    out upside down at the top of the page)."""
+    ctx = admin_sqlite
+    first = make_invoice(ctx)
+    inv = invoices.create_invoice(ctx, {"currency": "EUR", "contact_id": first.billing_contact_id, "lines": [
+        {"name": f"Day {i}", "quantity": "1", "unit_price": "10", "tax_rate": "0"} for i in range(45)]})
+    inv = invoices.finalize_invoice(ctx, inv.id)  # 45 lines: more than one page
+    if status == "paid":
+        payments.record_payment(ctx, inv.id, {"amount": "450"})
+    doc = _doc(invoice_pdf(invoices.get_invoice(inv.id)))
+    assert doc.page_count >= 2
+    for page in doc:
+        label = f"Page {page.number + 1} of {doc.page_count}"
+        spans = [(line["dir"], span["bbox"]) for block in page.get_text("dict")["blocks"]
+                 for line in block.get("lines", []) for span in line["spans"] if span["text"] == label]
+        assert len(spans) == 1, label
+        direction, (x0, y0, x1, y1) = spans[0]
+        assert direction == (1.0, 0.0)  # upright
+        assert y0 > page.rect.height - 56  # in the bottom margin, under the content
+        assert abs(x1 - (page.rect.width - 48)) < 2  # right-aligned on the content's right edge
+
+
 def test_pdf_logo_from_settings(admin_sqlite, tmp_path):
     pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 40, 20), False)
     pix.set_rect(pix.irect, (11, 61, 98))
