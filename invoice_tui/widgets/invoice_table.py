@@ -106,6 +106,37 @@ def make_columns(ids: Iterable[str]) -> list[Column]:
     return cols
 
 
+MIN_TEXT_WIDTH = 10  # a name column narrowed to fit the terminal keeps this much
+
+
+def fit_columns(columns: list[Column], width: int) -> list[Column]:
+    """``columns`` fitted to ``width`` characters where they can be. When they are wider, first
+    the columns made wider than their values for their header ("Last sent date" over a date)
+    give up that room (the header is cut with "…"), then the name-like text columns (contact,
+    company, owner…) give up characters, widest first, down to ``MIN_TEXT_WIDTH``. Amounts,
+    dates and statuses stay whole; what still does not fit scrolls sideways. At 80 columns
+    this keeps the balance on screen."""
+    excess = sum(c.width + 1 for c in columns) - width
+    if excess <= 0:
+        return columns
+    widths = [c.width for c in columns]
+    for floor_of in (_content_width, lambda c: MIN_TEXT_WIDTH if catalogue.get(c.id).type == "text" else c.width):
+        floors = [min(floor_of(c), w) for c, w in zip(columns, widths)]
+        room = [i for i, (w, f) in enumerate(zip(widths, floors)) if w > f]
+        while excess > 0 and room:
+            widest = max(room, key=lambda i: widths[i] - floors[i])
+            widths[widest] -= 1
+            excess -= 1
+            if widths[widest] <= floors[widest]:
+                room.remove(widest)
+    return [c if w == c.width else Column(c.id, c.label, w, c.right) for c, w in zip(columns, widths)]
+
+
+def _content_width(col: Column) -> int:
+    """The width a column's values need (its header may have asked for more)."""
+    return SPECIAL_WIDTHS.get(col.id, WIDTHS[catalogue.get(col.id).type])
+
+
 class Row:
     """One invoice of the index as drawn: ``line`` is its cells fitted to the columns (the first
     ``head`` characters stay when the columns scroll sideways); ``cells`` the unfitted texts."""
@@ -435,7 +466,8 @@ class InvoiceTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.query_ = views.IndexQuery()
-        self.columns: list[Column] = make_columns(catalogue.DEFAULT_COLUMNS)
+        self._natural: list[Column] = make_columns(catalogue.DEFAULT_COLUMNS)  # as configured
+        self.columns: list[Column] = self._natural  # as drawn: fitted to the width (fit_columns)
         self.total: int | None = None
         self.counted = False  # is ``total`` the real count (or only the rows loaded so far)
         # Also read the per-currency totals with the count (one GROUP BY query gives both; the
@@ -465,9 +497,35 @@ class InvoiceTable(ScrollView, can_focus=True):
         """Show ``query`` with ``columns``; the cursor goes to the top unless ``keep_cursor``."""
         self.query_ = query
         if columns is not None:
-            self.columns = make_columns(columns)
+            self._natural = make_columns(columns)
+            self.columns = self._fitted()
         self._update_virtual_size()
         self.reload(keep_cursor=keep_cursor, keep_rows=False)
+
+    def _fitted(self) -> list[Column]:
+        width = self.scrollable_content_region.width
+        return fit_columns(self._natural, width - GUTTER - BAR) if width else self._natural
+
+    def _refit(self) -> None:
+        """The terminal was resized: fit the columns again and format the rows already read
+        for the new widths (from the rows as read: no query)."""
+        columns = self._fitted()
+        if columns == self.columns:
+            return
+        self.columns = columns
+        if self._reader is not None:
+            generation, prepared, formatter = self._reader
+            self._reader = (generation, prepared, RowFormatter(columns, prepared.fields, prepared.today, self.locale))
+            for page in (*self._pages.values(), *self._stale.values()):
+                self._adopt(page)
+        self._update_virtual_size()
+        self.refresh()
+
+    def _adopt(self, page: Page) -> None:
+        """Draw ``page`` with the current formatter (it was read for other column widths)."""
+        if self._reader is not None and page.formatter is not self._reader[2]:
+            page.formatter = self._reader[2]
+            page.rows = None
 
     def reload(self, *, keep_cursor: bool = True, keep_rows: bool = True) -> None:
         """Fetch again (after a change elsewhere). Rows on screen stay until their new version arrives."""
@@ -631,7 +689,10 @@ class InvoiceTable(ScrollView, can_focus=True):
         if message.generation != self.generation:
             return
         if message.reader is not None:
-            self._reader = message.reader
+            generation, prepared, formatter = self._reader = message.reader
+            if formatter.columns != self.columns:  # read before a resize refitted the columns
+                self._reader = (generation, prepared, RowFormatter(self.columns, prepared.fields, prepared.today,
+                                                                   self.locale))
         repaint_all = False
         if message.total is not None and (message.exact or self.total is None or not self.counted):
             repaint_all = message.total != self.total
@@ -642,6 +703,7 @@ class InvoiceTable(ScrollView, can_focus=True):
             if self.cursor_row >= message.total:
                 self.cursor_row = max(message.total - 1, 0)
         for p, page in message.pages.items():
+            self._adopt(page)
             self._pages[p] = page
             self._stale.pop(p, None)
             self._inflight.discard(p)
@@ -934,5 +996,6 @@ class InvoiceTable(ScrollView, can_focus=True):
         return None
 
     def on_resize(self) -> None:
+        self._refit()
         self._update_virtual_size()
         self._scroll_to_cursor()

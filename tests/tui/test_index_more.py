@@ -138,7 +138,7 @@ async def test_80x24_scrolls_columns_sideways_and_keeps_the_first(sqlite_url, cl
         assert table.scroll_offset.x > 0
         header = "".join(seg.text for seg in table.render_line(0))
         row = "".join(seg.text for seg in table.render_line(1))
-        assert header.startswith("  Number") and "Last sent date" in header  # the last column came into view
+        assert header.startswith("  Number") and "Last sent" in header  # the last column came into view
         assert row.startswith("› INV-1006")  # the number column stays
         await pilot.press(*["h"] * 12)
         await pilot.pause()
@@ -271,3 +271,45 @@ async def test_issue7_mouse_wheel_scrolls_the_rows_without_a_scrollbar_widget(sq
         wheel(events.MouseScrollUp)
         await settle(pilot)
         assert table.scroll_offset.y == 0
+
+
+def test_fit_columns_narrows_names_first_and_keeps_amounts_whole():
+    from invoice_tui.domain import catalogue
+    from invoice_tui.widgets.invoice_table import MIN_TEXT_WIDTH, fit_columns, make_columns
+
+    natural = make_columns(catalogue.DEFAULT_COLUMNS)
+    assert fit_columns(natural, 1000) is natural  # room enough: as configured
+    fitted = fit_columns(natural, 76)  # an 80-column terminal
+    by_id = {c.id: c for c in fitted}
+    for col in natural:
+        if catalogue.get(col.id).type in ("money", "date", "choice"):
+            assert by_id[col.id].width >= min(col.width, 10)  # values whole (a long header may be cut)
+    assert by_id["contact_name"].width == by_id["company_name"].width == MIN_TEXT_WIDTH
+    # the balance is on screen: the columns up to it fit in the 76 characters
+    ids = [c.id for c in fitted]
+    assert sum(c.width + 1 for c in fitted[: ids.index("balance_due") + 1]) <= 76
+    wide = fit_columns(natural, 116)  # 120 columns: everything fits, the names give up only what they must
+    assert sum(c.width + 1 for c in wide) <= 116
+    assert {c.id: c.width for c in wide}["contact_name"] > MIN_TEXT_WIDTH
+
+
+async def test_resizing_the_terminal_refits_the_columns_and_reformats_the_rows(sqlite_url, clock):
+    app, ids = dataset_app(sqlite_url, clock)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.table
+        row = next(i for i in range(table.total) if table.row_at(i).number == "INV-1004")
+        assert "Grace Hopper" in table.row_at(row).line
+        wide = {c.id: c.width for c in table.columns}
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        narrow = {c.id: c.width for c in table.columns}
+        assert narrow["contact_name"] < wide["contact_name"]
+        line = table.row_at(row).line  # formatted again for the new widths, from the rows as read
+        assert line.startswith("INV-1004")
+        assert "Grace Hop…" in line and "€1,200.50" in line
+        assert len(line) == sum(c.width + 1 for c in table.columns)
+        await pilot.resize_terminal(160, 30)
+        await settle(pilot)
+        assert {c.id: c.width for c in table.columns} == wide
+        assert "Grace Hopper" in table.row_at(row).line
