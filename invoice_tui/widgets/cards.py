@@ -8,23 +8,62 @@ display, the screen calls the services.
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Collapsible, DataTable, Input, Static
 
 from invoice_tui.widgets.invoice_view import InvoiceView
 
 
-def _columns(table: DataTable, *columns: tuple[str, int]) -> None:
-    """Fixed column widths: the panel never reflows as rows arrive (stable snapshots too)."""
-    for label, width in columns:
-        table.add_column(label, width=width)
+def card_title(key: int, text: str) -> Content:
+    """"[2] Payments (3)": the digit that jumps to the card, then what it holds (a count in
+    parentheses would read as the key)."""
+    return Content.assemble((f"[{key}]", "bold"), " ", text)
+
+
+FILL_MIN = 8  # the narrowest a filling column gets
+FILL_DEFAULT = 40  # before the card knows its width
 
 
 class Card(Collapsible):
-    """A collapsible card of the invoice panel."""
+    """A collapsible card of the invoice panel. ``COLUMNS`` are its table's (label, width); a
+    width of ``None`` takes what the others leave of the card's width, so that values are not
+    cut at the panel's edge (the panel is 34 columns wide in an 80-column terminal). Fixed
+    widths: the panel never reflows as rows arrive (stable snapshots too)."""
 
-    def __init__(self, title: str, *children, id: str) -> None:  # noqa: A002 - Textual's naming
+    COLUMNS: tuple[tuple[str, int | None], ...] = ()
+
+    def __init__(self, title: str | Content, *children, id: str) -> None:  # noqa: A002 - Textual's naming
         super().__init__(*children, title=title, collapsed=False, id=id)
         self.add_class("card")
+        self._fill: int | None = None
+
+    def on_mount(self) -> None:
+        if self.COLUMNS:
+            self._build_columns()
+
+    def _fill_width(self) -> int:
+        width = self.size.width - 1  # the cards' contents have one column of padding on the left
+        if width <= 1:
+            return FILL_DEFAULT
+        width -= 2  # the table's own scrollbar, when its rows pass its max-height
+        pad = 2 * self.query_one(DataTable).cell_padding  # a cell's padding, both sides
+        fixed = sum(w + pad for _, w in self.COLUMNS if w is not None)
+        return max(FILL_MIN, width - fixed - pad)
+
+    def _build_columns(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        self._fill = self._fill_width()
+        for label, width in self.COLUMNS:
+            table.add_column(label, width=self._fill if width is None else width)
+
+    def on_resize(self) -> None:
+        if self.COLUMNS and self._fill is not None and self._fill_width() != self._fill:
+            self._build_columns()
+            self.refill()
+
+    def refill(self) -> None:
+        """Add the rows again (after the columns were rebuilt for a new width)."""
 
     def focus_card(self) -> None:
         self.collapsed = False
@@ -36,103 +75,119 @@ class Card(Collapsible):
         raise NotImplementedError
 
 
-class AboutCard(Card):
+class ViewCard(Card):
+    """A card that shows part of an ``InvoiceView`` (kept to fill its table again on a resize)."""
+
+    def __init__(self, title: str | Content, *children, id: str) -> None:  # noqa: A002 - Textual's naming
+        super().__init__(title, *children, id=id)
+        self._view: InvoiceView | None = None
+
+    def show(self, view: InvoiceView) -> None:
+        self._view = view
+        self.fill(view)
+
+    def refill(self) -> None:
+        if self._view is not None:
+            self.fill(self._view)
+
+    def fill(self, view: InvoiceView) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class AboutCard(ViewCard):
     BINDINGS = [Binding("o", "screen.change_owner", "Owner", id="invoice.about.owner"),
                 Binding("v", "screen.all_properties", "All properties", id="invoice.about.all")]
 
+    COLUMNS = (("Property", 17), ("Value", None))  # no cell padding: the label's width has its space
+
     def __init__(self) -> None:
-        super().__init__("About this invoice (1)",
-                         DataTable(id="about-table", cursor_type="row", show_header=False),
+        super().__init__(card_title(1, "About this invoice"),
+                         DataTable(id="about-table", cursor_type="row", show_header=False, cell_padding=0),
                          Static("o owner · v all properties", classes="card-hint"), id="card-about")
 
-    def on_mount(self) -> None:
-        _columns(self.query_one(DataTable), ("Property", 16), ("Value", 40))
-
-    def show(self, view: InvoiceView) -> None:
+    def fill(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for label, value in view.about:
             table.add_row(label, value)
 
 
-class PaymentsCard(Card):
+class PaymentsCard(ViewCard):
     BINDINGS = [Binding("d", "screen.delete_payment", "Delete payment", id="invoice.payments.delete")]
 
+    # what matters most first: the panel shows the first three in an 80-column terminal
+    COLUMNS = (("Amount", 12), ("Date", 10), ("State", 9), ("Method", 13), ("Source", 6), ("#", 4))
+
     def __init__(self) -> None:
-        super().__init__("Payments (2)", DataTable(id="payments-table", cursor_type="row"),
+        super().__init__(card_title(2, "Payments"), DataTable(id="payments-table", cursor_type="row"),
                          Static("", id="payments-empty", classes="card-hint"), id="card-payments")
 
-    def on_mount(self) -> None:
-        _columns(self.query_one(DataTable), ("#", 3), ("Amount", 12), ("Date", 10), ("Method", 13), ("Source", 6),
-                 ("State", 9))
-
-    def show(self, view: InvoiceView) -> None:
+    def fill(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for p in view.payments:
-            table.add_row(str(p.id), p.amount, p.date, p.method, p.source, p.state, key=str(p.id))
+            table.add_row(p.amount, p.date, p.state, p.method, p.source, str(p.id), key=str(p.id))
         table.display = bool(view.payments)
-        self.title = f"Payments ({len(view.payments)}) (2)"
+        self.title = card_title(2, f"Payments ({len(view.payments)})")
         self.query_one("#payments-empty", Static).update(
             "No payment yet." if not view.payments else "enter open · d delete a manual payment")
 
 
-class ContactsCard(Card):
+class ContactsCard(ViewCard):
     BINDINGS = [Binding("n", "screen.add_contact", "Add contact", id="invoice.contacts.add"),
                 Binding("x", "screen.remove_contact", "Remove", id="invoice.contacts.remove"),
                 Binding("b", "screen.make_billing", "Make billing", id="invoice.contacts.billing")]
 
+    COLUMNS = (("Contact", 16), ("", 7), ("Email", None))
+
     def __init__(self) -> None:
-        super().__init__("Contacts (3)", DataTable(id="contacts-table", cursor_type="row", show_header=False),
+        super().__init__(card_title(3, "Contacts"),
+                         DataTable(id="contacts-table", cursor_type="row", show_header=False),
                          Static("n add · x remove · b make billing contact", classes="card-hint"),
                          id="card-contacts")
 
-    def on_mount(self) -> None:
-        _columns(self.query_one(DataTable), ("Contact", 18), ("Email", 26), ("", 7))
-
-    def show(self, view: InvoiceView) -> None:
+    def fill(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for c in view.contacts:
-            table.add_row(c.name, c.email, "billing" if c.billing else "", key=str(c.id))
-        self.title = f"Contacts ({len(view.contacts)}) (3)"
+            table.add_row(c.name, "billing" if c.billing else "", c.email, key=str(c.id))
+        self.title = card_title(3, f"Contacts ({len(view.contacts)})")
 
 
-class CompaniesCard(Card):
+class CompaniesCard(ViewCard):
     BINDINGS = [Binding("n", "screen.add_company", "Add company", id="invoice.companies.add"),
                 Binding("x", "screen.remove_company", "Remove", id="invoice.companies.remove"),
                 Binding("b", "screen.make_main_company", "Make main", id="invoice.companies.main")]
 
+    COLUMNS = (("", 4), ("Company", None))
+
     def __init__(self) -> None:
-        super().__init__("Companies (4)", DataTable(id="companies-table", cursor_type="row", show_header=False),
+        super().__init__(card_title(4, "Companies"),
+                         DataTable(id="companies-table", cursor_type="row", show_header=False),
                          Static("n add · x remove · b make the invoice's company", classes="card-hint"),
                          id="card-companies")
 
-    def on_mount(self) -> None:
-        _columns(self.query_one(DataTable), ("Company", 30), ("", 4))
-
-    def show(self, view: InvoiceView) -> None:
+    def fill(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for c in view.companies:
-            table.add_row(c.name, "main" if c.main else "", key=str(c.id))
-        self.title = f"Companies ({len(view.companies)}) (4)"
+            table.add_row("main" if c.main else "", c.name, key=str(c.id))
+        self.title = card_title(4, f"Companies ({len(view.companies)})")
 
 
 class HistoryCard(Card):
+    COLUMNS = (("When", 16), ("Who", 8), ("What", 60))  # a log: long texts run to the panel's edge
     BINDINGS = [Binding("n", "screen.add_note", "Note", id="invoice.history.note"),
                 Binding("t", "screen.add_task", "Task", id="invoice.history.task"),
                 Binding("D", "screen.complete_task", "Task done", id="invoice.history.done"),
                 Binding("slash", "screen.search_history", "Search", id="invoice.history.search")]
 
     def __init__(self) -> None:
-        super().__init__("History (5)", Input(id="history-search", placeholder="Search history…"),
+        super().__init__(card_title(5, "History"), Input(id="history-search", placeholder="Search history…"),
                          DataTable(id="history-table", cursor_type="row", show_header=False),
                          Static("n note · t task · enter/D marks a task done · / search", classes="card-hint"),
                          id="card-history")
 
-    def on_mount(self) -> None:
-        _columns(self.query_one(DataTable), ("When", 16), ("Who", 8), ("What", 60))
 
     def show_activities(self, activities) -> None:
         table = self.query_one(DataTable)

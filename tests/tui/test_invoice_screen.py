@@ -382,3 +382,28 @@ async def test_cards_contacts_billing_and_owner(sqlite_url, clock):
     row = inv(d.id)
     assert (row.contact_email, row.owner_name) == ("ann@example.com", "Carol")
     assert "edited" in kinds(d.id)
+
+
+async def test_panel_values_fit_the_panel_at_80_columns_and_follow_a_resize(sqlite_url, clock):
+    """The About card's value column takes what the panel leaves (34 columns at 80): a date is
+    shown whole at 80×24, and the column widens again when the terminal does."""
+    ws, ctx = workspace(sqlite_url, clock)
+    i = open_invoice(ctx, contact(ctx).id)
+    app = app_for(sqlite_url, clock)
+
+    def about(table) -> dict:
+        return dict(table.get_row_at(n) for n in range(table.row_count))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_invoice(pilot, app, i.id)
+        await settle(pilot, app)  # the cards fit their columns once they know their width
+        table = app.screen.query_one("#about-table", DataTable)
+        label, value = table.columns.values()
+        visible = table.scrollable_content_region.width - label.get_render_width(table)
+        assert len("2026-04-15") <= value.width and value.get_render_width(table) <= visible
+        assert about(table)["Due date"] == "2026-04-15"
+        narrow = value.width
+        await pilot.resize_terminal(160, 40)
+        await settle(pilot, app)
+        assert list(table.columns.values())[1].width > narrow
+        assert about(table)["Due date"] == "2026-04-15"  # the rows were added again
