@@ -514,12 +514,19 @@ class InvoiceTable(ScrollView, can_focus=True):
             return
         self.columns = columns
         if self._reader is not None:
-            generation, prepared, formatter = self._reader
-            self._reader = (generation, prepared, RowFormatter(columns, prepared.fields, prepared.today, self.locale))
+            self._reader = self._for_columns(self._reader)
             for page in (*self._pages.values(), *self._stale.values()):
                 self._adopt(page)
         self._update_virtual_size()
         self.refresh()
+
+    def _for_columns(self, reader: tuple) -> tuple:
+        """``reader`` with a formatter for the columns as drawn now (a resize may have refitted
+        them since it was prepared)."""
+        generation, prepared, formatter = reader
+        if formatter.columns == self.columns:
+            return reader
+        return generation, prepared, RowFormatter(self.columns, prepared.fields, prepared.today, self.locale)
 
     def _adopt(self, page: Page) -> None:
         """Draw ``page`` with the current formatter (it was read for other column widths)."""
@@ -689,10 +696,7 @@ class InvoiceTable(ScrollView, can_focus=True):
         if message.generation != self.generation:
             return
         if message.reader is not None:
-            generation, prepared, formatter = self._reader = message.reader
-            if formatter.columns != self.columns:  # read before a resize refitted the columns
-                self._reader = (generation, prepared, RowFormatter(self.columns, prepared.fields, prepared.today,
-                                                                   self.locale))
+            self._reader = self._for_columns(message.reader)
         repaint_all = False
         if message.total is not None and (message.exact or self.total is None or not self.counted):
             repaint_all = message.total != self.total
