@@ -1,4 +1,4 @@
-"""``invoice-tui contacts add|list``, ``companies add|list``, ``users add|grant|list`` (R17)."""
+"""``invoice-tui contacts add|list|delete``, ``companies add|list|delete``, ``users add|grant|list`` (R17)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,22 @@ def _contacts_list(args, out) -> int:
     return 0
 
 
+def _delete(args, out, kind: str, label: str) -> int:
+    """``contacts delete`` / ``companies delete``: find the record, delete it through the service."""
+    from invoice_tui.domain import people
+
+    with session(args) as (_ws, ctx):
+        found = getattr(people, f"find_{kind}")(getattr(args, kind))
+        record = (_contact_record if kind == "contact" else _company_record)(found)
+        getattr(people, f"delete_{kind}")(ctx, found.id)
+        out.result(record, lambda: f"Deleted {kind} #{record['id']} {record[label]}.")
+    return 0
+
+
+def _contacts_delete(args, out) -> int:
+    return _delete(args, out, "contact", "email")
+
+
 # ---- companies -------------------------------------------------------------------------------
 def _companies_add(args, out) -> int:
     from invoice_tui.domain import people
@@ -85,6 +101,10 @@ def _companies_list(args, out) -> int:
                                        right=(0,)) if recs else
                    "No companies yet; add one with: invoice-tui companies add --name \"Example Ltd\"")
     return 0
+
+
+def _companies_delete(args, out) -> int:
+    return _delete(args, out, "company", "name")
 
 
 # ---- users -----------------------------------------------------------------------------------
@@ -121,7 +141,7 @@ def _users_list(args, out) -> int:
 
 
 def register(subparsers) -> None:
-    sub = group(subparsers, "contacts", "add and list contacts")
+    sub = group(subparsers, "contacts", "add, list and delete contacts")
     p = command(sub, "add", "add a contact", _contacts_add)
     p.add_argument("--email", required=True, metavar="E")
     p.add_argument("--first-name", metavar="F")
@@ -131,8 +151,10 @@ def register(subparsers) -> None:
     p = command(sub, "list", "list contacts", _contacts_list)
     p.add_argument("--search", metavar="TEXT", help="email or name contains TEXT")
     p.add_argument("--limit", type=int, metavar="N")
+    p = command(sub, "delete", "delete a contact who is no invoice's billing contact", _contacts_delete)
+    p.add_argument("contact", metavar="CONTACT", help="email or id")
 
-    sub = group(subparsers, "companies", "add and list companies")
+    sub = group(subparsers, "companies", "add, list and delete companies")
     p = command(sub, "add", "add a company", _companies_add)
     p.add_argument("--name", required=True, metavar="N")
     p.add_argument("--domain", metavar="D", help="web domain, e.g. example.com")
@@ -141,6 +163,8 @@ def register(subparsers) -> None:
     p = command(sub, "list", "list companies", _companies_list)
     p.add_argument("--search", metavar="TEXT", help="name or domain contains TEXT")
     p.add_argument("--limit", type=int, metavar="N")
+    p = command(sub, "delete", "delete a company no invoice refers to (its contacts stay)", _companies_delete)
+    p.add_argument("company", metavar="COMPANY", help="name or id")
 
     sub = group(subparsers, "users", "add users, grant permissions (R17; super admin only)")
     p = command(sub, "add", "add a user of this workspace", _users_add)

@@ -6,7 +6,7 @@ import json
 
 from pydantic import BaseModel, field_validator
 
-from invoice_tui.db.models import Company, Contact, Invoice, User
+from invoice_tui.db.models import Company, Contact, Invoice, InvoiceCompany, User
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, NotFound, RuleRefused
@@ -164,6 +164,31 @@ def edit_company(ctx: Context, company_id: int, data: dict) -> Company:
         Invoice.update(company_name=company.name).where(Invoice.company == company).execute()
     history.record_changes(ctx, "company", company.id, None, before, _company_snapshot(company))
     return company
+
+
+@mutation
+def delete_company(ctx: Context, company_id: int) -> None:
+    """Delete a company no invoice refers to (as its company or as an associated one: an invoice
+    keeps who it was for). Its contacts stay, without a company; each change is in the history."""
+    require(ctx, "delete_company")
+    company = Company.get_or_none(Company.id == company_id)
+    if company is None:
+        raise NotFound(f"No company with id {company_id}.")
+    linked = InvoiceCompany.select(InvoiceCompany.invoice).where(InvoiceCompany.company == company)
+    used = list(Invoice.select(Invoice.id, Invoice.number)
+                .where((Invoice.company == company) | Invoice.id.in_(linked)).order_by(Invoice.id).limit(3))
+    if used:
+        refs = ", ".join(i.number or f"draft #{i.id}" for i in used)
+        raise RuleRefused(f"{company.name} is on invoice{'s' if len(used) > 1 else ''} {refs}; remove it from "
+                          "those invoices first (companies card, x).")
+    for contact in Contact.select().where(Contact.company == company):
+        before = _contact_snapshot(contact)
+        contact.company = None
+        contact.save()
+        history.record_changes(ctx, "contact", contact.id, None, before, _contact_snapshot(contact))
+    before = _company_snapshot(company)
+    company.delete_instance(recursive=False)
+    history.record_changes(ctx, "company", company_id, None, before, {k: None for k in before})
 
 
 def find_company(name_or_id: str | int) -> Company:

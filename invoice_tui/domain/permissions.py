@@ -16,6 +16,7 @@ ACTION_PERMISSION: dict[str, str] = {
     "add_company": "create",
     "edit_contact": "edit",
     "delete_contact": "edit",
+    "delete_company": "edit",
     "edit": "edit",
     "finalize": "edit",
     "record_payment": "edit",

@@ -1,7 +1,7 @@
 """The Companies screen: list with search, add, edit, the invoices of a company, open one.
 
-Keys: ``/`` search · ``n`` add · ``e``/enter edit · ``i`` invoices · ``escape`` back. Companies
-are not deleted from the TUI (no service deletes a company: invoices keep pointing at them).
+Keys: ``/`` search · ``n`` add · ``e``/enter edit · ``d`` delete · ``i`` invoices · ``escape`` back.
+A company that an invoice refers to is not deleted (the service says which invoices).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class CompaniesScreen(PeopleScreen):
 
         return CompanyFormModal(record_id)
 
-    def action_delete(self) -> None:
-        self.notify("Companies are kept: invoices refer to them. Edit the company instead (e).",
-                    severity="warning")
+    DELETE_NOTE = "Its contacts stay, without a company. A company on an invoice is not deleted."
+
+    def delete_service(self):
+        return people.delete_company

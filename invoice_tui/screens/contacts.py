@@ -111,6 +111,7 @@ class PeopleScreen(ServiceCalls, Screen[None]):
     """A searchable list of records (subclassed for contacts and companies)."""
 
     KIND = "contact"
+    DELETE_NOTE = "Invoices keep their history."
     TITLE_TEXT = "Contacts"
     COLUMNS: tuple[str, ...] = ("Name", "Email", "Phone", "Company", "Billing of")
     BINDINGS = [
@@ -225,10 +226,13 @@ class PeopleScreen(ServiceCalls, Screen[None]):
 
         def confirmed(ok: bool) -> None:
             if ok:
-                self.call_service(people.delete_contact, self.app.ctx, row.id, done=done)
+                self.call_service(self.delete_service(), self.app.ctx, row.id, done=done)
 
-        self.app.push_screen(ConfirmDialog(f"Delete {self.KIND}", f"Delete {row.cells[0]}? Invoices keep their "
-                                           "history.", confirm="Delete", danger=True), confirmed)
+        self.app.push_screen(ConfirmDialog(f"Delete {self.KIND}", f"Delete {row.cells[0]}? {self.DELETE_NOTE}",
+                                           confirm="Delete", danger=True), confirmed)
+
+    def delete_service(self):
+        return people.delete_contact
 
     def action_invoices(self) -> None:
         row = self.selected()

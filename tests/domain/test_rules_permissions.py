@@ -46,6 +46,8 @@ ACTIONS = {
     "edit_contact": lambda a, b: (lambda ctx: people.edit_contact(ctx, b.id, {"phone": str(next(_seq))})),
     "delete_contact": lambda a, b: (lambda c: lambda ctx: people.delete_contact(ctx, c.id))(
         people.add_contact(a, {"email": _email()})),
+    "delete_company": lambda a, b: (lambda c: lambda ctx: people.delete_company(ctx, c.id))(
+        people.add_company(a, {"name": "Initrode"})),
     "edit": lambda a, b: (lambda inv: lambda ctx: invoices.edit_invoice(ctx, inv.id, {"title": "Edited"}))(
         make_draft(a, b)),
     "finalize": lambda a, b: (lambda inv: lambda ctx: invoices.finalize_invoice(ctx, inv.id))(make_draft(a, b)),
@@ -132,9 +134,9 @@ def test_r17_permission_map(ws, admin, buyer):
     allowed = {who: sorted(a for a in table if outcome[a, who] == "allowed") for who in PERMISSION_SETS}
     assert allowed["unknown"] == allowed["view"] == ["view"]
     assert allowed["create"] == ["add_company", "add_contact", "clone", "create_draft", "view"]
-    assert allowed["edit"] == sorted(["view", "edit_contact", "delete_contact", "edit", "finalize", "record_payment",
-                                      "add_payment", "apply_payment", "delete_payment", "update_payment_state",
-                                      "reminders", "activity", "void", "delete_draft"])
+    assert allowed["edit"] == sorted(["view", "edit_contact", "delete_contact", "delete_company", "edit", "finalize",
+                                      "record_payment", "add_payment", "apply_payment", "delete_payment",
+                                      "update_payment_state", "reminders", "activity", "void", "delete_draft"])
     assert allowed["delete"] == ["delete_finalized", "view"]
     assert allowed["super_admin"] == sorted(table)
 

@@ -3,7 +3,7 @@ a user's permissions succeeds (exit 1, a sentence naming the missing permission,
 unchanged — a dump of every table compared), everything within them does (exit 0).
 
 The same matrix through the services, on SQLite and PostgreSQL, is tests/domain/test_rules_permissions.py;
-actions without a CLI command (edit/delete contact, notes and tasks) are covered there only.
+actions without a CLI command (edit contact, notes and tasks) are covered there only.
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ CLI_ACTIONS = {
     "clone": lambda a, b: ["invoices", "clone", str(_open(a, b).id)],
     "add_contact": lambda a, b: ["contacts", "add", "--email", f"p{next(_seq)}@example.com"],
     "add_company": lambda a, b: ["companies", "add", "--name", f"Initech {next(_seq)}"],
+    "delete_contact": lambda a, b: ["contacts", "delete",
+                                    people.add_contact(a, {"email": f"d{next(_seq)}@example.com"}).email],
+    "delete_company": lambda a, b: ["companies", "delete", str(people.add_company(a, {"name": "Initrode"}).id)],
     "edit": lambda a, b: ["invoices", "edit", str(_draft(a, b).id), "--title", "Edited"],
     "finalize": lambda a, b: ["invoices", "finalize", str(_draft(a, b).id)],
     "record_payment": lambda a, b: ["payments", "record", str(_open(a, b).id), "--amount", "100"],
@@ -78,7 +81,7 @@ CLI_ACTIONS = {
     "grant": lambda a, b: ["users", "grant", "user0", "view,edit"],
 }
 NEEDS = {**ACTION_PERMISSION, "grant": "super_admin"}
-NO_CLI_COMMAND = {"edit_contact", "delete_contact", "activity", "reset_counter"}
+NO_CLI_COMMAND = {"edit_contact", "activity", "reset_counter"}
 
 
 def test_r17_every_action_has_a_cli_row_or_a_reason():

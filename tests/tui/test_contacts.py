@@ -1,5 +1,5 @@
 """Pilot tests of the Contacts and Companies screens: add, edit, search, invoices of a record,
-delete refused for a billing contact — the database asserted afterwards."""
+delete refused for a billing contact or a company on an invoice — the database asserted afterwards."""
 
 from __future__ import annotations
 
@@ -111,3 +111,28 @@ async def test_companies_add_and_invoices(sqlite_url, clock):
         await settle(pilot, app)
         assert str(app.screen.query_one("#invoice-list", DataTable).get_row_at(0)[0]) == "Draft #1"
     assert Company.select().where(Company.name == "Globex").count() == 1
+
+
+async def test_delete_company_on_an_invoice_refused_and_a_free_one_deleted(sqlite_url, clock):
+    from invoice_tui.screens.companies import CompaniesScreen
+
+    ws, ctx = workspace(sqlite_url, clock)
+    acme = people.add_company(ctx, {"name": "Acme"})
+    globex = people.add_company(ctx, {"name": "Globex"})
+    staff = people.add_contact(ctx, {"email": "hank@globex.example", "company_id": globex.id})
+    draft(ctx, contact(ctx).id, company_id=acme.id)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await show(pilot, app, CompaniesScreen())
+        table = screen.query_one("#people-table", DataTable)
+        for row in (0, 1):  # Acme (on a draft), then Globex
+            table.move_cursor(row=row)
+            await pilot.press("d")
+            await settle(pilot, app)
+            await pilot.click("#confirm")
+            await settle(pilot, app)
+        assert any("Acme is on invoice draft #1" in n for n in notifications(app))
+        assert [str(table.get_row_at(n)[0]) for n in range(table.row_count)] == ["Acme"]
+    assert Company.get_or_none(Company.id == acme.id) is not None
+    assert Company.get_or_none(Company.id == globex.id) is None
+    assert Contact.get_by_id(staff.id).company_id is None

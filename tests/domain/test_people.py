@@ -1,0 +1,53 @@
+"""Deleting contacts and companies (SQLite and PostgreSQL): what an invoice refers to stays, the
+rest goes with its history written."""
+
+from __future__ import annotations
+
+import pytest
+
+from invoice_tui.db.models import Company, Contact, PropertyChange
+from invoice_tui.domain import history, invoices, people
+from invoice_tui.domain.errors import NotFound, RuleRefused
+
+
+def _changes(object_type: str, object_id: int) -> dict[str, tuple]:
+    rows = PropertyChange.select().where((PropertyChange.object_type == object_type)
+                                         & (PropertyChange.object_id == object_id)).order_by(PropertyChange.id)
+    return {r.property: (r.old_value, r.new_value) for r in rows}
+
+
+def test_delete_company_keeps_its_contacts_and_writes_the_history(ws, admin):
+    acme = people.add_company(admin, {"name": "Acme SARL", "tax_id": "FR1"})
+    ada = people.add_contact(admin, {"email": "ada@acme.example", "company_id": acme.id})
+    people.delete_company(admin, acme.id)
+    assert Company.get_or_none(Company.id == acme.id) is None
+    assert Contact.get_by_id(ada.id).company_id is None  # the contact stays, without a company
+    assert _changes("contact", ada.id)["company"] == ("Acme SARL", None)
+    assert _changes("company", acme.id)["name"] == ("Acme SARL", None)
+    assert history.verify_chain("property_change")[0]
+    with pytest.raises(NotFound):
+        people.delete_company(admin, acme.id)
+
+
+@pytest.mark.parametrize("how", ["company", "associated"])
+def test_delete_company_on_an_invoice_is_refused_and_changes_nothing(ws, admin, buyer, how):
+    acme = people.add_company(admin, {"name": "Acme SARL"})
+    people.add_contact(admin, {"email": "bob@acme.example", "company_id": acme.id})
+    data = {"currency": "EUR", "contact_id": buyer.id, "lines": [{"name": "Work", "quantity": "1", "unit_price": "10"}],
+            **({"company_id": acme.id} if how == "company" else {"company_ids": [acme.id]})}
+    inv = invoices.finalize_invoice(admin, invoices.create_invoice(admin, data).id)
+    before = PropertyChange.select().count()
+    with pytest.raises(RuleRefused, match=f"Acme SARL is on invoice {inv.number}"):
+        people.delete_company(admin, acme.id)
+    assert Company.get_or_none(Company.id == acme.id) is not None
+    assert Contact.get(Contact.email == "bob@acme.example").company_id == acme.id
+    assert PropertyChange.select().count() == before
+
+
+def test_delete_contact_who_bills_an_invoice_is_refused(ws, admin, buyer):
+    invoices.create_invoice(admin, {"currency": "EUR", "contact_id": buyer.id})
+    with pytest.raises(RuleRefused, match="billing contact of draft #"):
+        people.delete_contact(admin, buyer.id)
+    other = people.add_contact(admin, {"email": "zoe@example.com"})
+    people.delete_contact(admin, other.id)
+    assert Contact.get_or_none(Contact.id == other.id) is None
