@@ -44,6 +44,27 @@ def is_postgres(db: peewee.Database | None = None) -> bool:
     return isinstance(db, peewee.PostgresqlDatabase)
 
 
+def _casefold(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
+def text_contains(col: peewee.ColumnBase, needle: str) -> peewee.Expression:
+    """``col`` contains ``needle`` whatever the letters' case, in every script. PostgreSQL's
+    ILIKE folds Unicode; SQLite's LIKE folds ASCII only ("élodie" missed "Élodie"), so there a
+    needle with other letters is compared casefolded, by a function registered on each
+    connection. An ASCII needle keeps the plain LIKE, which runs in C."""
+    if needle.isascii() or not is_sqlite():
+        return col.contains(needle)
+    return peewee.fn.casefold(col).contains(needle.casefold())
+
+
+def text_startswith(col: peewee.ColumnBase, prefix: str) -> peewee.Expression:
+    """``col`` starts with ``prefix`` whatever the case (see ``text_contains``)."""
+    if prefix.isascii() or not is_sqlite():
+        return col.startswith(prefix)
+    return peewee.fn.casefold(col).startswith(prefix.casefold())
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of a ``sqlite:///path`` URL (None for other backends or ``:memory:``)."""
     parsed = urlparse(url)
@@ -65,6 +86,7 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
             (notice or _stderr)(f"invoice-tui: creating a new workspace at {path}")
         db = peewee.SqliteDatabase(str(path) if path else ":memory:", pragmas=SQLITE_PRAGMAS,
                                    check_same_thread=False, timeout=15)
+        db.register_function(_casefold, "casefold", 1, deterministic=True)  # text_contains
     elif parsed.scheme in ("postgres", "postgresql"):
         ext_url = "postgresqlext" + url[len(parsed.scheme):]
         db = url_connect(ext_url)

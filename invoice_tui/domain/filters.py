@@ -18,6 +18,7 @@ from typing import Literal
 import peewee as pw
 from pydantic import BaseModel, Field
 
+from invoice_tui.db import text_contains, text_startswith
 from invoice_tui.db.models import Invoice
 from invoice_tui.domain import catalogue
 from invoice_tui.domain.catalogue import SqlContext, overdue_condition
@@ -213,10 +214,10 @@ def compile_filter(f: Filter, ctx: SqlContext) -> pw.Node:
         if op == "none_of":
             return col.is_null() | col.not_in(vals)
         if op == "contains":
-            return reduce(lambda a, b: a | b, [col.contains(v) for v in vals])
+            return reduce(lambda a, b: a | b, [text_contains(col, v) for v in vals])
         if op == "not_contains":
-            return col.is_null() | reduce(lambda a, b: a & b, [~col.contains(v) for v in vals])
-        return reduce(lambda a, b: a | b, [col.startswith(v) for v in vals])
+            return col.is_null() | reduce(lambda a, b: a & b, [~text_contains(col, v) for v in vals])
+        return reduce(lambda a, b: a | b, [text_startswith(col, v) for v in vals])
 
     if prop.type in ("number", "money"):
         n = 2 if op == "between" else 1

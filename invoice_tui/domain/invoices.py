@@ -5,15 +5,17 @@ here (or in ``payments``); the TUI, the CLI and the tests call these.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 from typing import Any, Iterable
 
 import peewee as pw
 from pydantic import BaseModel, field_validator, model_validator
 
-from invoice_tui.db import in_transaction, is_postgres, read_tx, retry_busy, write_tx
+from invoice_tui.db import in_transaction, is_postgres, read_tx, retry_busy, text_contains, write_tx
 from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Counter, Invoice, InvoiceCompany,
                                    InvoiceContact, LineItem, Payment, PropertyChange, Reminder, User)
 from invoice_tui.domain import history
@@ -1047,9 +1049,8 @@ def query_invoices(ctx: Context, filters=None, sort: str | None = None, search: 
         q = q.where(where)
     if search:
         s = search.strip()
-        q = q.where(Invoice.number.contains(s) | Invoice.contact_name.contains(s)
-                    | Invoice.contact_email.contains(s) | Invoice.company_name.contains(s)
-                    | Invoice.po_number.contains(s))
+        q = q.where(reduce(operator.or_, [text_contains(col, s) for col in (
+            Invoice.number, Invoice.contact_name, Invoice.contact_email, Invoice.company_name, Invoice.po_number)]))
     desc = False
     key = sort or "-id"
     if key.startswith("-"):

@@ -6,6 +6,7 @@ import json
 
 from pydantic import BaseModel, field_validator
 
+from invoice_tui.db import text_contains
 from invoice_tui.db.models import Company, Contact, Invoice, InvoiceCompany, User
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
@@ -211,7 +212,7 @@ def find_company(name_or_id: str | int) -> Company:
 def list_companies(search: str = "", limit: int | None = None) -> list[Company]:
     q = Company.select().order_by(Company.name, Company.id)
     if search:
-        q = q.where(Company.name.contains(search) | Company.domain.contains(search))
+        q = q.where(text_contains(Company.name, search) | text_contains(Company.domain, search))
     if limit:
         q = q.limit(limit)
     return list(q)
@@ -319,8 +320,8 @@ def find_contact(email_or_id: str | int) -> Contact:
 def list_contacts(search: str = "", limit: int | None = None) -> list[Contact]:
     q = Contact.select().order_by(Contact.last_name, Contact.first_name, Contact.id)
     if search:
-        q = q.where(Contact.email.contains(search) | Contact.first_name.contains(search)
-                    | Contact.last_name.contains(search))
+        q = q.where(text_contains(Contact.email, search) | text_contains(Contact.first_name, search)
+                    | text_contains(Contact.last_name, search))
     if limit:
         q = q.limit(limit)
     return list(q)

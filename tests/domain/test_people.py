@@ -1,5 +1,6 @@
-"""Deleting contacts and companies (SQLite and PostgreSQL): what an invoice refers to stays, the
-rest goes with its history written."""
+"""Contacts and companies on SQLite and PostgreSQL: deleting them (what an invoice refers to
+stays, the rest goes with its history written), and finding them and invoices whatever the case
+of the letters, in every script."""
 
 from __future__ import annotations
 
@@ -51,3 +52,30 @@ def test_delete_contact_who_bills_an_invoice_is_refused(ws, admin, buyer):
     other = people.add_contact(admin, {"email": "zoe@example.com"})
     people.delete_contact(admin, other.id)
     assert Contact.get_or_none(Contact.id == other.id) is None
+
+
+def test_searches_and_text_filters_ignore_case_in_every_script(ws, admin):
+    """SQLite's LIKE folds ASCII only: "élodie" must still find "Élodie" (and "ÇA" find "ça")
+    in the quick search, the text filters and the contact and company lists, as on PostgreSQL."""
+    from invoice_tui.domain.filters import Filter, FilterGroup, FilterSet
+    from rulekit import make_draft
+
+    elodie = people.add_contact(admin, {"email": "elodie@example.com", "first_name": "Élodie", "last_name": "Ça"})
+    people.add_contact(admin, {"email": "other@example.com", "first_name": "Other"})
+    people.add_company(admin, {"name": "Société Générale d'Études"})
+    inv = make_draft(admin, elodie)
+    make_draft(admin, people.Contact.get(people.Contact.email == "other@example.com"))
+
+    def found(search="", **flt) -> list[int]:
+        filters = FilterSet(groups=[FilterGroup(filters=[Filter(**flt)])]) if flt else None
+        return [i.id for i in invoices.query_invoices(admin, filters, None, search)]
+
+    for text in ("élodie", "ÉLODIE", "Élodie", "ça"):
+        assert found(text) == [inv.id], text
+    assert found(property="contact_name", operator="contains", values=["ÉLOD"]) == [inv.id]
+    assert found(property="contact_name", operator="starts_with", values=["élo"]) == [inv.id]
+    assert inv.id not in found(property="contact_name", operator="not_contains", values=["ça"])
+    assert [c.id for c in people.list_contacts("élodie")] == [elodie.id]
+    assert [c.name for c in people.list_companies("ÉTUDES")] == ["Société Générale d'Études"]
+    # an accent is a different letter, as in PostgreSQL's ILIKE
+    assert found(property="contact_name", operator="contains", values=["elodie"]) == []
