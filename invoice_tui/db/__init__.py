@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import itertools
+import operator
 import os
 import sys
 import threading
@@ -48,21 +50,43 @@ def _casefold(value):
     return value.casefold() if isinstance(value, str) else value
 
 
+def _case_forms(text: str, limit: int = 16) -> list[str] | None:
+    """Every spelling of ``text`` with its non-ASCII letters in either case ("zoë" → "zoë",
+    "zoË"): SQLite's LIKE already folds the ASCII ones. None when there would be more than
+    ``limit``."""
+    options: list[tuple[str, ...]] = []
+    count = 1
+    for ch in text:
+        forms = (ch,) if ch.isascii() else tuple(sorted({f for f in (ch, ch.lower(), ch.upper()) if len(f) == 1}))
+        options.append(forms)
+        count *= len(forms)
+        if count > limit:
+            return None
+    return ["".join(p) for p in itertools.product(*options)]
+
+
+def _folded(col: peewee.ColumnBase, text: str, match) -> peewee.Expression:
+    """``match(col, text)`` whatever the letters' case, in every script. PostgreSQL's ILIKE
+    folds Unicode; SQLite's LIKE folds ASCII only ("élodie" missed "Élodie"). There, a needle
+    with other letters is matched in each of its case forms, still by LIKE in C; past 16 forms,
+    both sides are casefolded by a function registered on each connection (slower: a Python
+    call per row)."""
+    if text.isascii() or not is_sqlite():
+        return match(col, text)
+    forms = _case_forms(text)
+    if forms is None:
+        return match(peewee.fn.casefold(col), text.casefold())
+    return functools.reduce(operator.or_, [match(col, form) for form in forms])
+
+
 def text_contains(col: peewee.ColumnBase, needle: str) -> peewee.Expression:
-    """``col`` contains ``needle`` whatever the letters' case, in every script. PostgreSQL's
-    ILIKE folds Unicode; SQLite's LIKE folds ASCII only ("élodie" missed "Élodie"), so there a
-    needle with other letters is compared casefolded, by a function registered on each
-    connection. An ASCII needle keeps the plain LIKE, which runs in C."""
-    if needle.isascii() or not is_sqlite():
-        return col.contains(needle)
-    return peewee.fn.casefold(col).contains(needle.casefold())
+    """``col`` contains ``needle`` whatever the case (see ``_folded``)."""
+    return _folded(col, needle, lambda c, t: c.contains(t))
 
 
 def text_startswith(col: peewee.ColumnBase, prefix: str) -> peewee.Expression:
-    """``col`` starts with ``prefix`` whatever the case (see ``text_contains``)."""
-    if prefix.isascii() or not is_sqlite():
-        return col.startswith(prefix)
-    return peewee.fn.casefold(col).startswith(prefix.casefold())
+    """``col`` starts with ``prefix`` whatever the case (see ``_folded``)."""
+    return _folded(col, prefix, lambda c, t: c.startswith(t))
 
 
 def sqlite_path(url: str) -> Path | None:
