@@ -4,8 +4,8 @@
   a query it shows — ``prepare_rows`` (the view permission checked, the query's SQL compiled the
   first time and then taken from the cache, the row formatter of the columns), one page of
   ``PAGE_SIZE`` rows by keyset as plain SQL, then the first screen of a 120×40 terminal drawn:
-  the header and 35 rows, each formatted (``RowFormatter``) and made a line strip with its position-bar cells (``fit_line``,
-  ``line_strip``) as ``render_line`` does; baseline:
+  the header and 35 rows, each formatted (``RowFormatter``) and made a line strip with its
+  position-bar cells (``fit_line``, ``line_strip``) as ``render_line`` does; baseline:
   ``SELECT <the shown columns> … ORDER BY id DESC LIMIT PAGE_SIZE`` with sqlite3 (``fetchall``).
   ``first_open`` is the same for a query not shown before in the process (its SQL compiled, its
   formatter built).

@@ -53,20 +53,20 @@ def _contacts_list(args, out) -> int:
     return 0
 
 
-def _delete(args, out, kind: str, label: str) -> int:
+def _delete(args, out, kind: str, find, delete, record, label: str) -> int:
     """``contacts delete`` / ``companies delete``: find the record, delete it through the service."""
-    from invoice_tui.domain import people
-
     with session(args) as (_ws, ctx):
-        found = getattr(people, f"find_{kind}")(getattr(args, kind))
-        record = (_contact_record if kind == "contact" else _company_record)(found)
-        getattr(people, f"delete_{kind}")(ctx, found.id)
-        out.result(record, lambda: f"Deleted {kind} #{record['id']} {record[label]}.")
+        found = find(getattr(args, kind))
+        rec = record(found)
+        delete(ctx, found.id)
+        out.result(rec, lambda: f"Deleted {kind} #{rec['id']} {rec[label]}.")
     return 0
 
 
 def _contacts_delete(args, out) -> int:
-    return _delete(args, out, "contact", "email")
+    from invoice_tui.domain import people
+
+    return _delete(args, out, "contact", people.find_contact, people.delete_contact, _contact_record, "email")
 
 
 # ---- companies -------------------------------------------------------------------------------
@@ -104,7 +104,9 @@ def _companies_list(args, out) -> int:
 
 
 def _companies_delete(args, out) -> int:
-    return _delete(args, out, "company", "name")
+    from invoice_tui.domain import people
+
+    return _delete(args, out, "company", people.find_company, people.delete_company, _company_record, "name")
 
 
 # ---- users -----------------------------------------------------------------------------------

@@ -56,6 +56,14 @@ class Statement:
             params[i] = values[name]
         return params
 
+    def fetchall(self, values: dict[str, Any] | None = None) -> list[tuple]:
+        """Run on the calling thread's connection; the rows as the driver gives them."""
+        cursor = database.execute_sql(self.sql, self.bind(values or {}))
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
 
 def compile_query(query: pw.Query, *, limit: bool = False, offset: bool = False) -> Statement:
     sql, params = query.sql()
@@ -98,14 +106,14 @@ class CompiledRead:
         return st
 
     def read(self, key: Any) -> list:
-        st = self._statement()
-        cursor = database.execute_sql(st.sql, st.bind({"key": key}))
-        try:
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
         make, converters = self.row._make, self._converters
-        return [make([conv(v) if v is not None else None for conv, v in zip(converters, r)]) for r in rows]
+        return [make([conv(v) if v is not None else None for conv, v in zip(converters, r)])
+                for r in self._statement().fetchall({"key": key})]
+
+    def read_one(self, key: Any):
+        """The first row for ``key``, or None."""
+        rows = self.read(key)
+        return rows[0] if rows else None
 
 
 __all__ = ["Slot", "slot", "Statement", "compile_query", "CompiledRead"]

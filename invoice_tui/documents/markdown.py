@@ -230,8 +230,8 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
 
     lines = _LINES.read(inv.id)
     totals = invoice_totals(inv, lines=lines, adjustments=_ADJUSTMENTS.read(inv.id))
-    contact = next(iter(_CONTACT.read(inv.billing_contact_id)), None) if inv.billing_contact_id else None
-    company = next(iter(_COMPANY.read(inv.company_id)), None) if inv.company_id else None
+    contact = _CONTACT.read_one(inv.billing_contact_id) if inv.billing_contact_id else None
+    company = _COMPANY.read_one(inv.company_id) if inv.company_id else None
     draft = inv.status == "draft"
 
     out: list[str] = []

@@ -196,13 +196,6 @@ class PreparedIndex:
         names = [Invoice.id, *[f for f in self.fields if f is not Invoice.id]]
         return {_field_key(f): i for i, f in enumerate(names)}
 
-    def _run(self, st: Statement, values: dict[str, Any] | None = None) -> list[tuple]:
-        cursor = database.execute_sql(st.sql, st.bind(values or {}))
-        try:
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-
     def key(self, row: tuple) -> Key:
         """The keyset key of a row read by ``page``."""
         return (row[0] if self._c.is_id else row[-1], row[0])
@@ -227,7 +220,7 @@ class PreparedIndex:
             if need <= 0:
                 break
             values["limit"] = need
-            rows += self._run(st, values)
+            rows += st.fetchall(values)
         if before is not None:
             rows.reverse()
         return rows
@@ -241,14 +234,14 @@ class PreparedIndex:
         from_end = total - 1 - index
         desc = self._c.desc if index <= from_end else not self._c.desc
         offset = index if index <= from_end else from_end
-        rows = self._run(self._c.anchor_statement(desc), {"limit": 1, "offset": offset})
+        rows = self._c.anchor_statement(desc).fetchall({"limit": 1, "offset": offset})
         if not rows:
             return None
         value, ident = rows[0]
         return (ident if self._c.is_id else value, ident)
 
     def count(self) -> int:
-        return int(self._run(self._c.count_statement())[0][0])
+        return int(self._c.count_statement().fetchall()[0][0])
 
     def currency_totals(self) -> list["CurrencyTotal"]:
         """Billed and balance totals per currency; ``count`` counts every matching row, the sums
@@ -256,7 +249,7 @@ class PreparedIndex:
         from invoice_tui.domain.views import CurrencyTotal
 
         sums: dict[str, list[int]] = {}
-        for currency, status, n, billed, balance in self._run(self._c.totals_statement()):
+        for currency, status, n, billed, balance in self._c.totals_statement().fetchall():
             acc = sums.setdefault(currency, [0, 0, 0])
             acc[0] += int(n)
             if status != "voided":
@@ -270,7 +263,7 @@ class PreparedIndex:
 
     def row_of(self, invoice_id: int) -> int | None:
         """The 0-based position of an invoice in the index (None when it does not match)."""
-        found = self._run(self._c.key_statement(), {"ident": invoice_id})
+        found = self._c.key_statement().fetchall({"ident": invoice_id})
         if not found:
             return None
         value, ident = found[0]
@@ -278,5 +271,5 @@ class PreparedIndex:
             value = ident
         # rows before = rows "after" the key in the reversed order
         values = {"value": value, "ident": ident}
-        return sum(int(self._run(st, values)[0][0])
+        return sum(int(st.fetchall(values)[0][0])
                    for st in self._c.count_statements(not self._c.desc, value is None))

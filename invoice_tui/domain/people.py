@@ -182,7 +182,7 @@ def delete_company(ctx: Context, company_id: int) -> None:
         refs = ", ".join(i.number or f"draft #{i.id}" for i in used)
         raise RuleRefused(f"{company.name} is on invoice{'s' if len(used) > 1 else ''} {refs}; remove it from "
                           "those invoices first (companies card, x).")
-    for contact in Contact.select().where(Contact.company == company):
+    for contact in Contact.select(Contact, Company).join(Company).where(Contact.company == company):
         before = _contact_snapshot(contact)
         contact.company = None
         contact.save()

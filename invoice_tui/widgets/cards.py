@@ -35,30 +35,31 @@ class Card(Collapsible):
     def __init__(self, title: str | Content, *children, id: str) -> None:  # noqa: A002 - Textual's naming
         super().__init__(*children, title=title, collapsed=False, id=id)
         self.add_class("card")
-        self._fill: int | None = None
+        self._built: tuple[int, ...] | None = None  # the column widths the table has
 
     def on_mount(self) -> None:
         if self.COLUMNS:
             self._build_columns()
 
-    def _fill_width(self) -> int:
+    def _widths(self) -> tuple[int, ...]:
+        """The columns' widths for the card's width now (only a ``None`` column depends on it)."""
+        fill = FILL_DEFAULT
         width = self.size.width - 1  # the cards' contents have one column of padding on the left
-        if width <= 1:
-            return FILL_DEFAULT
-        width -= 2  # the table's own scrollbar, when its rows pass its max-height
-        pad = 2 * self.query_one(DataTable).cell_padding  # a cell's padding, both sides
-        fixed = sum(w + pad for _, w in self.COLUMNS if w is not None)
-        return max(FILL_MIN, width - fixed - pad)
+        if width > 1:
+            width -= 2  # the table's own scrollbar, when its rows pass its max-height
+            pad = 2 * self.query_one(DataTable).cell_padding  # a cell's padding, both sides
+            fill = max(FILL_MIN, width - sum(w + pad for _, w in self.COLUMNS if w is not None) - pad)
+        return tuple(fill if w is None else w for _, w in self.COLUMNS)
 
     def _build_columns(self) -> None:
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        self._fill = self._fill_width()
-        for label, width in self.COLUMNS:
-            table.add_column(label, width=self._fill if width is None else width)
+        self._built = self._widths()
+        for (label, _), width in zip(self.COLUMNS, self._built):
+            table.add_column(label, width=width)
 
     def on_resize(self) -> None:
-        if self.COLUMNS and self._fill is not None and self._fill_width() != self._fill:
+        if self._built is not None and self._widths() != self._built:
             self._build_columns()
             self.refill()
 

@@ -96,12 +96,16 @@ class Column:
     right: bool
 
 
+def value_width(prop_id: str) -> int:
+    """The width a column's values need (its header may ask for more: ``make_columns``)."""
+    return SPECIAL_WIDTHS.get(prop_id, WIDTHS[catalogue.get(prop_id).type])
+
+
 def make_columns(ids: Iterable[str]) -> list[Column]:
     cols = []
     for cid in ids:
         prop = catalogue.get(cid)
-        width = SPECIAL_WIDTHS.get(cid, WIDTHS[prop.type])
-        width = max(width, min(len(prop.label()) + 2, 24))
+        width = max(value_width(cid), min(len(prop.label()) + 2, 24))
         cols.append(Column(cid, prop.label(), width, prop.type in ("money", "number")))
     return cols
 
@@ -120,7 +124,9 @@ def fit_columns(columns: list[Column], width: int) -> list[Column]:
     if excess <= 0:
         return columns
     widths = [c.width for c in columns]
-    for floor_of in (_content_width, lambda c: MIN_TEXT_WIDTH if catalogue.get(c.id).type == "text" else c.width):
+    stages = (lambda c: value_width(c.id),  # first a header's room beyond its values
+              lambda c: MIN_TEXT_WIDTH if catalogue.get(c.id).type == "text" else c.width)  # then names
+    for floor_of in stages:
         floors = [min(floor_of(c), w) for c, w in zip(columns, widths)]
         room = [i for i, (w, f) in enumerate(zip(widths, floors)) if w > f]
         while excess > 0 and room:
@@ -130,11 +136,6 @@ def fit_columns(columns: list[Column], width: int) -> list[Column]:
             if widths[widest] <= floors[widest]:
                 room.remove(widest)
     return [c if w == c.width else Column(c.id, c.label, w, c.right) for c, w in zip(columns, widths)]
-
-
-def _content_width(col: Column) -> int:
-    """The width a column's values need (its header may have asked for more)."""
-    return SPECIAL_WIDTHS.get(col.id, WIDTHS[catalogue.get(col.id).type])
 
 
 class Row:
@@ -508,7 +509,8 @@ class InvoiceTable(ScrollView, can_focus=True):
 
     def _refit(self) -> None:
         """The terminal was resized: fit the columns again and format the rows already read
-        for the new widths (from the rows as read: no query)."""
+        for the new widths (from the rows as read: no query). ``on_resize`` then sizes the
+        scrolling area."""
         columns = self._fitted()
         if columns == self.columns:
             return
@@ -517,7 +519,6 @@ class InvoiceTable(ScrollView, can_focus=True):
             self._reader = self._for_columns(self._reader)
             for page in (*self._pages.values(), *self._stale.values()):
                 self._adopt(page)
-        self._update_virtual_size()
         self.refresh()
 
     def _for_columns(self, reader: tuple) -> tuple:
