@@ -34,3 +34,28 @@ def test_demo_refusals(cli):
     assert res.code == 1 and "super admin" in res.err
     text = cli.ok("demo", "--invoices", "3", as_json=False)
     assert text.startswith("Demo workspace ready.") and "Invoices:" in text
+
+
+def test_demo_today_reproduces_the_workspace_exactly(cli, tmp_path, capsys):
+    """Same --seed and --today: the same invoices, numbers, amounts, names and dates (every field
+    of ``invoices list --json``), whatever day the demo is made on; another --today moves the dates."""
+    cli.ok("demo", "--invoices", "60", "--seed", "3", "--today", "2026-03-31")
+    first = cli.ok("invoices", "list", "--sort", "id")
+    again = type(cli)(f"sqlite:///{tmp_path / 'again.db'}", capsys)
+    again.ok("demo", "--invoices", "60", "--seed", "3", "--today", "2026-03-31")
+    assert again.ok("invoices", "list", "--sort", "id") == first
+    assert max(r["invoice_date"] for r in first) <= "2026-03-31"
+    assert max(r["created_at"] for r in first) <= "2026-03-31T23:59:59"
+
+    later = type(cli)(f"sqlite:///{tmp_path / 'later.db'}", capsys)
+    later.ok("demo", "--invoices", "60", "--seed", "3", "--today", "2026-04-10")
+    moved = later.ok("invoices", "list", "--sort", "id")
+    assert [r["number"] for r in moved] == [r["number"] for r in first]
+    assert [r["invoice_date"] for r in moved] != [r["invoice_date"] for r in first]
+
+
+def test_demo_today_refuses_a_bad_date(cli):
+    for bad in ("2026-02-30", "31/03/2026", "today", "2026-3-1"):
+        res = cli("demo", "--invoices", "3", "--today", bad)
+        assert res.code == 2 and "YYYY-MM-DD" in res.err, (bad, res.err)
+    assert cli.ok("invoices", "list") == []
