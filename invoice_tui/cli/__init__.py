@@ -96,7 +96,9 @@ class Output:
 
 
 def open_context(args: argparse.Namespace, source: str = "cli"):
-    """Open the workspace named by --db / INVOICE_TUI_DB / the config, and the acting user."""
+    """Open the workspace named by --db / INVOICE_TUI_DB / the config, and the acting user;
+    ``INVOICE_TUI_TODAY=YYYY-MM-DD`` pins the clock to that day."""
+    import os
     from pathlib import Path
 
     from invoice_tui.config import load_config
@@ -106,7 +108,16 @@ def open_context(args: argparse.Namespace, source: str = "cli"):
     url = args.db or cfg.db
     ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))
     login = acting_login(ws, args.user or cfg.user)  # team mode: the database role (issue 8)
-    return ws, ws.context(login, source=source), cfg
+    ctx = ws.context(login, source=source)
+    pinned = os.environ.get("INVOICE_TUI_TODAY")
+    if pinned:  # reproducible output (scripts, tests): "today" is this date, as with demo --today
+        from invoice_tui.cli.demo import _today, pin_today
+
+        try:
+            pin_today(ctx, _today(pinned))
+        except BadInput:
+            raise BadInput(f"INVOICE_TUI_TODAY takes a date written YYYY-MM-DD, not '{pinned}'.") from None
+    return ws, ctx, cfg
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -222,18 +222,22 @@ def width(text: str) -> int:
                for ch in text)
 
 
-def stream_json(out, items) -> None:
-    """Print a JSON array item by item (same text as ``json.dumps(list, indent=2)``), so a long
-    list is never held in memory."""
-    from invoice_tui.cli import json_text
+def add_list_json(parser: argparse.ArgumentParser) -> None:
+    """``--ndjson`` beside ``--json`` on a list command."""
+    parser.add_argument("--ndjson", action="store_true",
+                        help="print one JSON object a line (for pipes) instead of one JSON array")
 
-    write = out.out.write
-    first = True
-    for item in items:
-        text = json_text(item, indent=2).replace("\n", "\n  ")
-        write(("[\n  " if first else ",\n  ") + text)
-        first = False
-    write("[]\n" if first else "\n]\n")
+
+def wants_records(args: argparse.Namespace, out) -> bool:
+    return out.as_json or getattr(args, "ndjson", False)
+
+
+def print_records(args: argparse.Namespace, out, records) -> int:
+    """Write a list's JSON objects as they are read: one JSON array (``--json``), or one object a
+    line (``--ndjson``). Nothing is held but the batch being written."""
+    from invoice_tui.exports.listing import write_json
+
+    return write_json(out.out, records, ndjson=getattr(args, "ndjson", False))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
@@ -265,7 +269,7 @@ def pairs(items: Sequence[tuple[str, Any]]) -> str:
 
 __all__ = ["CliParser", "add_common_json", "command", "group", "session", "split_spec", "parse_line",
            "parse_adjustment", "parse_tax", "parse_date", "contact_id", "company_id", "money", "width", "table",
-           "stream_json", "pairs", "safe"]
+           "add_list_json", "wants_records", "print_records", "pairs", "safe"]
 
 
 class FilterAction(argparse.Action):

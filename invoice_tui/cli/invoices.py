@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from invoice_tui.cli._common import (FilterAction, command, company_id, contact_id, group, money, pairs, parse_adjustment,
-                                     parse_date, parse_line, parse_tax, session, stream_json, table)
+from invoice_tui.cli._common import (FilterAction, add_list_json, command, company_id, contact_id, group, money, pairs,
+                                     parse_adjustment, parse_date, parse_line, parse_tax, print_records, session, table,
+                                     wants_records)
 from invoice_tui.domain.errors import BadInput
 
 
@@ -265,31 +266,6 @@ def _rows(q):
     return q.iterator()
 
 
-def _records(rows, today):
-    """``invoice_record`` for each invoice, reading lines, adjustments and owners per batch of
-    invoices instead of per invoice (a list of a million invoices stays linear)."""
-    from collections import defaultdict
-    from itertools import islice
-
-    from invoice_tui.db.models import Adjustment, LineItem, User
-    from invoice_tui.domain import invoices
-
-    it = iter(rows)
-    while chunk := list(islice(it, BATCH)):
-        ids = [inv.id for inv in chunk]
-        lines, adjustments = defaultdict(list), defaultdict(list)
-        for li in LineItem.select().where(LineItem.invoice.in_(ids)).order_by(LineItem.invoice, LineItem.position):
-            lines[li.invoice_id].append(li)
-        for a in Adjustment.select().where(Adjustment.invoice.in_(ids)).order_by(Adjustment.invoice, Adjustment.id):
-            adjustments[a.invoice_id].append(a)
-        owner_ids = {inv.owner_id for inv in chunk if inv.owner_id}
-        owners = {u.id: u.login for u in User.select(User.id, User.login).where(User.id.in_(owner_ids))} \
-            if owner_ids else {}
-        for inv in chunk:
-            totals = invoices.invoice_totals(inv, lines=lines[inv.id], adjustments=adjustments[inv.id])
-            yield invoices.invoice_record(inv, today, totals, owners=owners)
-
-
 def _text_rows(rows, today):
     from invoice_tui.domain.invoices import is_overdue
 
@@ -316,10 +292,13 @@ def _list(args, out) -> int:
         if args.limit:
             q = q.limit(args.limit)
         today = ctx.today()
+        if wants_records(args, out):
+            from invoice_tui.exports.listing import invoice_records, read_snapshot
+
+            with read_snapshot():
+                print_records(args, out, invoice_records(q, today))
+            return 0
         with ws.db.atomic():
-            if out.as_json:
-                stream_json(out, _records(_rows(q), today))
-                return 0
             body = list(_text_rows(_rows(q), today))
         if not body:
             out.result([], "No invoices match." if groups or args.search else
@@ -388,3 +367,4 @@ def register(subparsers) -> None:
     p.add_argument("--sort", metavar="[-]PROP", help="sort by a property; a leading - sorts descending")
     p.add_argument("--search", metavar="TEXT", help="quick search in number, contact, company and PO")
     p.add_argument("--limit", type=int, metavar="N", help="at most N invoices")
+    add_list_json(p)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from invoice_tui.cli._common import command, contact_id, group, money, parse_date, session, stream_json, table
+from invoice_tui.cli._common import (add_list_json, command, contact_id, group, money, parse_date, print_records, session,
+                                     table, wants_records)
 from invoice_tui.domain.errors import BadInput
 
 
@@ -161,12 +162,16 @@ def _list(args, out) -> int:
     applied = True if args.applied else False if args.unapplied else None
     with session(args) as (ws, ctx):
         require(ctx, "view")
+        query = payments.payments_query(applied=applied, state=args.state, search=args.search or "",
+                                        limit=args.limit)
+        if wants_records(args, out):
+            from invoice_tui.exports.listing import payment_records, read_snapshot
+
+            with read_snapshot():
+                print_records(args, out, payment_records(query))
+            return 0
         with ws.db.atomic():  # one consistent read
-            rows = payments.list_payments(applied=applied, state=args.state, search=args.search or "",
-                                          limit=args.limit)
-            if out.as_json:
-                stream_json(out, (rec for _p, rec in _records(rows)))
-                return 0
+            rows = list(query)
             locale = load_settings().locale
             body = [(r["id"], r["date"], _pay_text(p, locale), r["method"], r["source"], r["state"],
                      r["invoice_number"] or (f"draft #{r['invoice_id']}" if r["invoice_id"] else "unapplied"),
@@ -223,3 +228,4 @@ def register(subparsers) -> None:
     p.add_argument("--state", choices=STATES)
     p.add_argument("--search", metavar="TEXT", help="contact email or reference contains TEXT")
     p.add_argument("--limit", type=int, metavar="N")
+    add_list_json(p)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from invoice_tui.cli._common import command, company_id, group, session, table
+from invoice_tui.cli._common import add_list_json, command, company_id, group, print_records, session, table, wants_records
 
 
 def _contact_record(c) -> dict:
@@ -44,6 +44,24 @@ def _contacts_list(args, out) -> int:
 
     with session(args) as (_ws, ctx):
         require(ctx, "view")
+        if wants_records(args, out):
+            from peewee import JOIN
+
+            from invoice_tui.db.models import Company, Contact, person_name
+            from invoice_tui.exports.listing import read_snapshot, records
+
+            def record(row) -> dict:
+                cid, email, first, last, phone, company_id, company_name = row
+                return {"id": cid, "email": email, "first_name": first, "last_name": last,
+                        "name": person_name(first, last, email), "phone": phone, "company_id": company_id,
+                        "company_name": company_name}
+
+            query = people.contacts_query(args.search or "", args.limit).join(Company, JOIN.LEFT_OUTER)
+            with read_snapshot():
+                print_records(args, out, records(query, (Contact.id, Contact.email, Contact.first_name,
+                                                         Contact.last_name, Contact.phone, Contact.company,
+                                                         Company.name), record))
+            return 0
         rows = people.list_contacts(args.search or "", args.limit)
         recs = [_contact_record(c) for c in rows]
         out.result(recs, lambda: table(("Id", "Name", "Email", "Company"),
@@ -96,6 +114,16 @@ def _companies_list(args, out) -> int:
 
     with session(args) as (_ws, ctx):
         require(ctx, "view")
+        if wants_records(args, out):
+            from invoice_tui.db.models import Company
+            from invoice_tui.exports.listing import read_snapshot, records
+
+            keys = ("id", "name", "domain", "address", "tax_id")
+            with read_snapshot():
+                print_records(args, out, records(people.companies_query(args.search or "", args.limit),
+                                                 [getattr(Company, k) for k in keys],
+                                                 lambda row: dict(zip(keys, row))))
+            return 0
         recs = [_company_record(c) for c in people.list_companies(args.search or "", args.limit)]
         out.result(recs, lambda: table(("Id", "Name", "Domain"), [(r["id"], r["name"], r["domain"]) for r in recs],
                                        right=(0,)) if recs else
@@ -136,6 +164,9 @@ def _users_list(args, out) -> int:
     with session(args) as (_ws, ctx):
         require(ctx, "view")
         recs = [_user_record(u) for u in people.list_users()]
+        if wants_records(args, out):
+            print_records(args, out, recs)
+            return 0
         out.result(recs, lambda: table(("Login", "Name", "Email", "Permissions"),
                                        [(r["login"], r["name"], r["email"], ",".join(r["permissions"]))
                                         for r in recs]))
@@ -153,6 +184,7 @@ def register(subparsers) -> None:
     p = command(sub, "list", "list contacts", _contacts_list)
     p.add_argument("--search", metavar="TEXT", help="email or name contains TEXT")
     p.add_argument("--limit", type=int, metavar="N")
+    add_list_json(p)
     p = command(sub, "delete", "delete a contact who is no invoice's billing contact", _contacts_delete)
     p.add_argument("contact", metavar="CONTACT", help="email or id")
 
@@ -165,6 +197,7 @@ def register(subparsers) -> None:
     p = command(sub, "list", "list companies", _companies_list)
     p.add_argument("--search", metavar="TEXT", help="name or domain contains TEXT")
     p.add_argument("--limit", type=int, metavar="N")
+    add_list_json(p)
     p = command(sub, "delete", "delete a company no invoice refers to (its contacts stay)", _companies_delete)
     p.add_argument("company", metavar="COMPANY", help="name or id")
 
@@ -178,4 +211,4 @@ def register(subparsers) -> None:
     p = command(sub, "grant", "set a user's permissions to exactly PERMS (view is always kept)", _users_grant)
     p.add_argument("login", metavar="LOGIN")
     p.add_argument("permissions", metavar="PERMS", help="comma-separated: view,create,edit,delete,super_admin")
-    command(sub, "list", "list the users of this workspace", _users_list)
+    add_list_json(command(sub, "list", "list the users of this workspace", _users_list))

@@ -20,7 +20,7 @@ import contextlib
 from pathlib import Path
 
 from invoice_tui.cli import open_context
-from invoice_tui.cli._common import command, group, table
+from invoice_tui.cli._common import add_list_json, command, group, print_records, table, wants_records
 from invoice_tui.domain.errors import EnvironmentFailure
 
 
@@ -126,6 +126,9 @@ def _outbox_list(args, out) -> int:
         emails = list_emails(args.state, limit=args.limit)
         rows = [[e.id, e.state, e.kind, e.invoice_number or "", e.to_addrs, e.subject[:40], e.attempts,
                  _when(e), (e.last_error or e.server_reply)[:60]] for e in emails]
+        if wants_records(args, out):
+            print_records(args, out, map(email_record, emails))
+            return 0
         out.result([email_record(e) for e in emails],
                    lambda: table(["ID", "State", "Kind", "Invoice", "To", "Subject", "Tries", "When", "Note"], rows,
                                  right=[0, 6]) if rows else "The outbox is empty.")
@@ -223,6 +226,9 @@ def _reminders_list(args, out) -> int:
         inv = get_invoice(args.invoice) if args.invoice else None
         items = reminders.list_reminders(inv, include_past=args.all)
         rows = [[r.id, r.invoice.number, r.due_on.isoformat(), f"{r.offset_days:+d}", r.state] for r in items]
+        if wants_records(args, out):
+            print_records(args, out, map(reminders.reminder_record, items))
+            return 0
         out.result([reminders.reminder_record(r) for r in items],
                    lambda: table(["ID", "Invoice", "Due on", "Offset", "State"], rows, right=[0, 3])
                    if rows else "No upcoming reminder.")
@@ -268,6 +274,7 @@ def register(subparsers) -> None:
 
     ob = group(subparsers, "outbox", "emails waiting, sent, failed or unknown; retry or drop them")
     p = command(ob, "list", "list the outbox, newest first", _outbox_list)
+    add_list_json(p)
     p.add_argument("--state", choices=("queued", "sending", "sent", "failed", "unknown", "dropped"))
     p.add_argument("--limit", type=int, default=200, metavar="N")
     p = command(ob, "retry", "send a failed or unknown email again now; without ID, every email that is due",
@@ -288,6 +295,7 @@ def register(subparsers) -> None:
                 _reminders_run)
     p.add_argument("--dry-run", action="store_true", help="show what would be sent; change nothing")
     p = command(rm, "list", "list upcoming reminders", _reminders_list)
+    add_list_json(p)
     p.add_argument("invoice", metavar="INVOICE", nargs="?", help="only this invoice")
     p.add_argument("--all", action="store_true", help="include sent, deleted and dropped reminders")
     p = command(rm, "delete", "delete an upcoming reminder", _reminders_delete)

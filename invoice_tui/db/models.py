@@ -73,6 +73,11 @@ class Company(BaseModel):
     created_at = pw.DateTimeField()
 
 
+def person_name(first_name: str, last_name: str, email: str) -> str:
+    """A contact's name as shown everywhere: first and last name, else the email."""
+    return f"{first_name} {last_name}".strip() or email
+
+
 class Contact(BaseModel):
     first_name = pw.CharField(default="", max_length=200)
     last_name = pw.CharField(default="", max_length=200)
@@ -84,8 +89,7 @@ class Contact(BaseModel):
 
     @property
     def display_name(self) -> str:
-        name = f"{self.first_name} {self.last_name}".strip()
-        return name or self.email
+        return person_name(self.first_name, self.last_name, self.email)
 
 
 class Invoice(BaseModel):

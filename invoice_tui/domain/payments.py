@@ -325,6 +325,12 @@ def set_payment_state(ctx: Context, payment_id: int | str, state: str) -> Paymen
 
 def list_payments(applied: bool | None = None, state: str | None = None, search: str = "",
                   limit: int | None = None) -> list[Payment]:
+    return list(payments_query(applied, state, search, limit))
+
+
+def payments_query(applied: bool | None = None, state: str | None = None, search: str = "",
+                   limit: int | None = None) -> pw.ModelSelect:
+    """Payments (with their contact joined), newest first: the CLI list streams it."""
     q = Payment.select(Payment, Contact).join(Contact, pw.JOIN.LEFT_OUTER)
     if applied is True:
         q = q.where(Payment.invoice.is_null(False))
@@ -337,7 +343,7 @@ def list_payments(applied: bool | None = None, state: str | None = None, search:
     q = q.order_by(Payment.id.desc())
     if limit:
         q = q.limit(limit)
-    return list(q)
+    return q
 
 
 def payment_record(p: Payment, numbers: dict[int, str | None] | None = None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import peewee as pw
+
 from pydantic import BaseModel, field_validator
 
 from invoice_tui.db import text_contains
@@ -210,12 +212,16 @@ def find_company(name_or_id: str | int) -> Company:
 
 
 def list_companies(search: str = "", limit: int | None = None) -> list[Company]:
+    return list(companies_query(search, limit))
+
+
+def companies_query(search: str = "", limit: int | None = None) -> pw.ModelSelect:
     q = Company.select().order_by(Company.name, Company.id)
     if search:
         q = q.where(text_contains(Company.name, search) | text_contains(Company.domain, search))
     if limit:
         q = q.limit(limit)
-    return list(q)
+    return q
 
 
 # ---- contacts ------------------------------------------------------------------------------
@@ -318,10 +324,14 @@ def find_contact(email_or_id: str | int) -> Contact:
 
 
 def list_contacts(search: str = "", limit: int | None = None) -> list[Contact]:
+    return list(contacts_query(search, limit))
+
+
+def contacts_query(search: str = "", limit: int | None = None) -> pw.ModelSelect:
     q = Contact.select().order_by(Contact.last_name, Contact.first_name, Contact.id)
     if search:
         q = q.where(text_contains(Contact.email, search) | text_contains(Contact.first_name, search)
                     | text_contains(Contact.last_name, search))
     if limit:
         q = q.limit(limit)
-    return list(q)
+    return q

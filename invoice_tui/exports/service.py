@@ -311,7 +311,7 @@ def _association_cells(ids: list[int], assocs: list[str], limit: int | None, lan
 
 
 # ---- the export ---------------------------------------------------------------------------------
-def _cursor(sql: str, params: list, batch: int):
+def read_cursor(sql: str, params: list, batch: int):
     db = database.obj
     if is_postgres(db):
         cur = db.cursor(named_cursor=True)  # DECLARE … CURSOR: rows stay on the server until fetched
@@ -321,7 +321,7 @@ def _cursor(sql: str, params: list, batch: int):
     return db.execute_sql(sql, params)
 
 
-def _snapshot():
+def read_snapshot():
     """One read snapshot for the count, the rows and the associations."""
     db = database.obj
     if is_postgres(db):
@@ -359,7 +359,7 @@ def run_export(ctx: Context, options: ExportOptions | dict, *, progress: Progres
 
     sink = None
     try:
-        with _snapshot():
+        with read_snapshot():
             sctx = sql_context(ctx)
             base = query_invoices(ctx, options.filters, options.sort, options.search)
             extra = compile_filters(options.extra_filters, sctx)
@@ -389,7 +389,7 @@ def run_export(ctx: Context, options: ExportOptions | dict, *, progress: Progres
                 raise EnvironmentFailure(f"Cannot write in {final.parent}: {exc.strerror or exc}.") from exc
             if progress:
                 progress(0, total)
-            cursor = _cursor(sql, list(params), options.batch_size)
+            cursor = read_cursor(sql, list(params), options.batch_size)
             try:
                 done = 0
                 while True:

@@ -1,0 +1,191 @@
+"""The CLI's ``list --json`` / ``--ndjson``, streamed (issue 16).
+
+Each list is one SQL statement read from an iterating cursor in batches (a server-side cursor on
+PostgreSQL) inside one read snapshot; rows are plain tuples turned into the JSON objects the CLI
+has always printed (same keys, same values: ``domain.invoices.invoice_record``,
+``domain.payments.payment_record``), and each batch is written before the next is read. No ORM
+object per row, no list of every row: memory holds one batch whatever the number of rows.
+
+Invoice amounts are the stored totals (minor units, written by the services with the one R18
+function); the tax breakdown, which is not stored, comes from ``compute_totals`` over the batch's
+line items and adjustments, read in one query each per batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+from decimal import Decimal
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
+
+import peewee as pw
+
+from invoice_tui.db.models import Adjustment, Contact, Invoice, LineItem, Payment, User
+from invoice_tui.domain.money import exponent
+from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
+from invoice_tui.exports.service import minor_text, read_cursor, read_snapshot
+
+BATCH = 2000
+_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+_HAS_C1 = re.compile("[\x7f-\x9f]")
+
+
+# ---- writing ------------------------------------------------------------------------------------
+def write_json(stream: IO[str], records: Iterable[dict], *, ndjson: bool = False, batch: int = 500) -> int:
+    """Write ``records`` as one JSON array (one object a line inside it) or as NDJSON (one object
+    a line), ``batch`` objects per write. Text as ``cli.json_text``: UTF-8 kept, anything not
+    JSON-native as ``str``, DEL and C1 controls escaped so stored text never drives a terminal.
+    Returns the number of objects written."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    sep = "\n" if ndjson else ",\n"
+    pending: list[str] = []
+    count = 0
+
+    def flush() -> None:
+        if not pending:
+            return
+        text = sep.join(pending)
+        if _HAS_C1.search(text):
+            text = text.translate(_C1)
+        stream.write(text + "\n" if ndjson else ("[\n" if count == len(pending) else ",\n") + text)
+        pending.clear()
+
+    for record in records:
+        pending.append(encode(record))
+        count += 1
+        if len(pending) >= batch:
+            flush()
+    flush()
+    if not ndjson:
+        stream.write("\n]\n" if count else "[]\n")
+    return count
+
+
+# ---- plain values from either backend -------------------------------------------------------------
+def _day(v) -> str | None:
+    """A date cell as ISO text (SQLite stores the text, PostgreSQL returns a date)."""
+    return v if v is None or isinstance(v, str) else v.isoformat()
+
+
+def _moment(v) -> str | None:
+    """A naive timestamp as ``datetime.isoformat()`` gives it."""
+    if v is None or not isinstance(v, str):
+        return None if v is None else v.isoformat()
+    text = v.replace(" ", "T", 1)
+    return text[:-7] if text.endswith(".000000") else text
+
+
+def batches(sql: str, params: Sequence, size: int = BATCH) -> Iterator[list[tuple]]:
+    """The statement's rows, ``size`` at a time, from one cursor (closed at the end)."""
+    cursor = read_cursor(sql, list(params), size)
+    try:
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()
+
+
+# ---- invoices -----------------------------------------------------------------------------------
+_INVOICE_COLUMNS = (Invoice.id, Invoice.number, Invoice.title, Invoice.status, Invoice.currency, Invoice.locale,
+                    Invoice.subtotal_minor, Invoice.discount_minor, Invoice.fee_minor, Invoice.tax_minor,
+                    Invoice.billed_minor, Invoice.paid_minor, Invoice.balance_minor, Invoice.invoice_date,
+                    Invoice.due_date, Invoice.last_sent_date, Invoice.payment_date, Invoice.contact_name,
+                    Invoice.contact_email, Invoice.company_name, Invoice.owner, Invoice.po_number, Invoice.origin,
+                    Invoice.allow_partial, Invoice.comments, Invoice.created_at, Invoice.version)
+
+
+def _tax_breakdowns(rows: list[tuple]) -> dict[int, list[dict]]:
+    """Invoice id → its tax breakdown (R18 ``compute_totals``), for one batch of invoice rows:
+    one query for their line items, one for their adjustments."""
+    ids = [r[0] for r in rows]
+    currency = {r[0]: r[4] for r in rows}
+    lines: dict[int, list[LineSpec]] = defaultdict(list)
+    adjustments: dict[int, list[AdjustmentSpec]] = defaultdict(list)
+    q = (LineItem.select(LineItem.invoice, LineItem.quantity, LineItem.unit_price_minor, LineItem.discount_kind,
+                         LineItem.discount_value, LineItem.tax_rate)
+         .where(LineItem.invoice.in_(ids)).order_by(LineItem.invoice, LineItem.position))
+    for inv_id, qty, price, kind, discount, rate in q.tuples().iterator():
+        exp = exponent(currency[inv_id])
+        lines[inv_id].append(LineSpec("", qty, Decimal(price).scaleb(-exp), rate or Decimal(0),
+                                      kind == "percent", discount))
+    order = {"discount": 0, "fee": 1, "tax": 2}
+    q = (Adjustment.select(Adjustment.invoice, Adjustment.kind, Adjustment.value, Adjustment.is_percent,
+                           Adjustment.tax_rate, Adjustment.position)
+         .where(Adjustment.invoice.in_(ids)).order_by(Adjustment.invoice, Adjustment.position))
+    for inv_id, kind, value, pct, rate, _pos in sorted(q.tuples().iterator(), key=lambda a: (a[0], order[a[1]], a[5])):
+        adjustments[inv_id].append(AdjustmentSpec(kind, value, bool(pct), rate or Decimal(0)))
+    out: dict[int, list[dict]] = {}
+    for inv_id in ids:
+        if inv_id not in lines and inv_id not in adjustments:
+            out[inv_id] = []
+            continue
+        totals = compute_totals(currency[inv_id], lines.get(inv_id, ()), adjustments.get(inv_id, ()))
+        out[inv_id] = [{"rate": format(t.rate, "f"), "basis": format(t.basis, "f"), "tax": format(t.tax, "f")}
+                       for t in totals.tax_breakdown]
+    return out
+
+
+def invoice_records(query: pw.ModelSelect, today: dt.date, size: int = BATCH) -> Iterator[dict]:
+    """``invoice_record`` of every invoice of ``query`` (its filters, search, sort and limit), in
+    its order, read in batches of ``size`` — call inside :func:`read_snapshot`."""
+    owners = dict(User.select(User.id, User.login).tuples())
+    exponents: dict[str, int] = {}
+    today_iso = today.isoformat()
+    sql, params = query.select(*_INVOICE_COLUMNS).sql()
+    for rows in batches(sql, params, size):
+        breakdowns = _tax_breakdowns(rows)
+        for (inv_id, number, title, status, cur, locale, sub, disc, fee, tax, billed, paid, balance, inv_date,
+             due, sent, paid_on, c_name, c_email, co_name, owner, po, origin, partial, comments, created,
+             version) in rows:
+            exp = exponents.get(cur)
+            if exp is None:
+                exp = exponents[cur] = exponent(cur)
+            due = _day(due)
+            overdue = status == "open" and due is not None and due < today_iso
+            yield {
+                "id": inv_id, "number": number, "title": title, "status": status, "overdue": overdue,
+                "days_overdue": (today - dt.date.fromisoformat(due)).days if overdue else 0,
+                "currency": cur, "locale": locale,
+                "subtotal": minor_text(sub, exp), "discount_total": minor_text(disc, exp),
+                "fee_total": minor_text(fee, exp), "tax_total": minor_text(tax, exp),
+                "amount_billed": minor_text(billed, exp), "amount_paid": minor_text(paid, exp),
+                "balance_due": minor_text(balance, exp), "tax_breakdown": breakdowns[inv_id],
+                "invoice_date": _day(inv_date), "due_date": due, "last_sent_date": _day(sent),
+                "payment_date": _day(paid_on), "contact_name": c_name or None, "contact_email": c_email or None,
+                "company_name": co_name or None, "owner": owners.get(owner) if owner else None,
+                "po_number": po, "origin": origin, "allow_partial": bool(partial), "comments": comments,
+                "created_at": _moment(created), "version": version,
+            }
+
+
+# ---- payments -----------------------------------------------------------------------------------
+def payment_records(query: pw.ModelSelect, size: int = BATCH) -> Iterator[dict]:
+    """``payment_record`` of every payment of ``query`` (``domain.payments.payments_query``), with
+    the invoice number and contact email joined in the same statement."""
+    number = Invoice.select(Invoice.number).where(Invoice.id == Payment.invoice)
+    sql, params = query.select(Payment.id, Payment.amount_minor, Payment.currency, Payment.date, Payment.method,
+                               Payment.reference, Payment.note, Payment.source, Payment.state, Contact.email,
+                               Payment.invoice, number).sql()
+    exponents: dict[str, int] = {}
+    for rows in batches(sql, params, size):
+        for pid, amount, cur, day, method, ref, note, source, state, email, inv_id, inv_number in rows:
+            exp = exponents.get(cur)
+            if exp is None:
+                exp = exponents[cur] = exponent(cur)
+            yield {"id": pid, "amount": minor_text(amount, exp), "currency": cur, "date": _day(day),
+                   "method": method, "reference": ref, "note": note, "source": source, "state": state,
+                   "contact_email": email, "invoice_id": inv_id, "invoice_number": inv_number}
+
+
+def records(query: pw.ModelSelect, fields: Sequence[pw.Node], make: Callable[[tuple], dict],
+            size: int = BATCH) -> Iterator[dict]:
+    """Any list: ``make(row)`` for each row of ``query.select(*fields)``, read in batches."""
+    sql, params = query.select(*fields).sql()
+    for rows in batches(sql, params, size):
+        yield from map(make, rows)
+
+
+__all__ = ["write_json", "invoice_records", "payment_records", "records", "batches", "read_snapshot", "BATCH"]
+
