@@ -26,19 +26,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import peewee as pw
 
 from invoice_tui.db import database, is_sqlite
 from invoice_tui.db.models import Invoice
 from invoice_tui.db.statements import Statement, compile_query, slot
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.index_query import CurrencyTotal, IndexQuery, Key, base_query, sql_context
+from invoice_tui.domain.permissions import require
 
-if TYPE_CHECKING:
-    from invoice_tui.domain.context import Context
-    from invoice_tui.domain.views import CurrencyTotal, IndexQuery
-
-Key = tuple[Any, int]  # (sort value, invoice id)
 CACHE_SIZE = 32
 
 
@@ -153,12 +151,9 @@ def clear_cache() -> None:
         _LRU.clear()
 
 
-def prepare(ctx: "Context", q: "IndexQuery", fields: Sequence[pw.Node] | None = None) -> "PreparedIndex":
+def prepare(ctx: Context, q: IndexQuery, fields: Sequence[pw.Node] | None = None) -> "PreparedIndex":
     """``q`` compiled for reading pages, counts and totals. Checks the view permission (R17) and,
     on the first use of this query, reads the settings ("today" in the workspace zone)."""
-    from invoice_tui.domain.permissions import require
-    from invoice_tui.domain.views import base_query, sql_context
-
     require(ctx, "view")
     fields = tuple(fields) if fields else tuple(Invoice._meta.sorted_fields)
     db = database.obj
@@ -184,7 +179,7 @@ class PreparedIndex:
     """One index query, ready to read: ``page``, ``anchor_key``, ``count``, ``count_and_totals``,
     ``row_of``. Each call executes compiled SQL on the calling thread's connection."""
 
-    def __init__(self, q: "IndexQuery", compiled: _Compiled, today) -> None:
+    def __init__(self, q: IndexQuery, compiled: _Compiled, today) -> None:
         self.query = q
         self.today = today
         self._c = compiled
@@ -243,11 +238,9 @@ class PreparedIndex:
     def count(self) -> int:
         return int(self._c.count_statement().fetchall()[0][0])
 
-    def currency_totals(self) -> list["CurrencyTotal"]:
+    def currency_totals(self) -> list[CurrencyTotal]:
         """Billed and balance totals per currency; ``count`` counts every matching row, the sums
         leave voided invoices out (a voided invoice bills and owes nothing)."""
-        from invoice_tui.domain.views import CurrencyTotal
-
         sums: dict[str, list[int]] = {}
         for currency, status, n, billed, balance in self._c.totals_statement().fetchall():
             acc = sums.setdefault(currency, [0, 0, 0])
@@ -257,7 +250,7 @@ class PreparedIndex:
                 acc[2] += int(balance or 0)
         return [CurrencyTotal(c, *sums[c]) for c in sorted(sums)]
 
-    def count_and_totals(self) -> tuple[int, list["CurrencyTotal"]]:
+    def count_and_totals(self) -> tuple[int, list[CurrencyTotal]]:
         totals = self.currency_totals()
         return sum(t.count for t in totals), totals
 

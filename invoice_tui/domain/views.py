@@ -29,7 +29,6 @@ holds the prepared query while it shows it and reads each page with plain SQL (i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 import peewee as pw
@@ -37,16 +36,16 @@ from pydantic import BaseModel, Field, ValidationError
 
 from invoice_tui.db.models import Invoice, User
 from invoice_tui.db.views_models import SavedView
-from invoice_tui.domain import catalogue
+from invoice_tui.domain import catalogue, index_sql
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, NotFound, PermissionDenied
 from invoice_tui.domain.filters import FilterSet, check_limits, compile_filters
+from invoice_tui.domain.index_query import DEFAULT_SORT, CurrencyTotal, IndexQuery, Key, sql_context
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.text import clean
 from invoice_tui.domain.tx import mutation
 
 ALL_INVOICES = "All invoices"
-DEFAULT_SORT = "-id"
 MAX_COLUMNS = 40
 
 
@@ -118,10 +117,6 @@ def check_filters(ctx: Context, filters: FilterSet | dict | None) -> FilterSet:
     check_limits(filters)
     compile_filters(filters, sql_context(ctx))  # operators and values are checked here
     return filters
-
-
-def sql_context(ctx: Context) -> catalogue.SqlContext:
-    return catalogue.SqlContext(today=ctx.today(), user_id=ctx.user.id if ctx.user else None, login=ctx.login)
 
 
 # ---- reading views ---------------------------------------------------------------------------
@@ -271,41 +266,11 @@ def delete_view(ctx: Context, view_id: int) -> str:
 
 
 # ---- the index's reads -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class IndexQuery:
-    """Everything that decides which rows the index shows, in which order."""
-
-    filters: FilterSet = field(default_factory=FilterSet)
-    sort: str = DEFAULT_SORT
-    search: str = ""
-
-    @property
-    def desc(self) -> bool:
-        return self.sort.startswith("-")
-
-    @property
-    def prop(self) -> catalogue.Property:
-        return catalogue.get(self.sort.lstrip("-"))
-
-
-Key = tuple[Any, int]  # (sort value, invoice id)
-
-
-def base_query(ctx: Context, q: IndexQuery, *fields) -> pw.ModelSelect:
-    """The filtered, searched invoices (unordered), selecting ``fields`` (default: whole rows)."""
-    from invoice_tui.domain.invoices import query_invoices
-
-    query = query_invoices(ctx, q.filters, q.sort, q.search).order_by()
-    if fields:
-        query = query.select(*fields)
-    return query
-
-
-def prepare(ctx: Context, q: IndexQuery, fields: Sequence[pw.Node] | None = None):
+# IndexQuery, Key and CurrencyTotal are ``domain.index_query``'s (imported above, as the CLI and
+# the screens have always named them here).
+def prepare(ctx: Context, q: IndexQuery, fields: Sequence[pw.Node] | None = None) -> index_sql.PreparedIndex:
     """``q`` compiled once for its page, count and totals reads (``domain.index_sql``): what the
     index holds for as long as it shows ``q``. Checks the view permission now, not per page."""
-    from invoice_tui.domain import index_sql
-
     return index_sql.prepare(ctx, q, fields)
 
 
@@ -345,14 +310,6 @@ def anchor_key(ctx: Context, q: IndexQuery, index: int, total: int) -> Key | Non
 
 def count(ctx: Context, q: IndexQuery) -> int:
     return prepare(ctx, q).count()
-
-
-@dataclass(frozen=True)
-class CurrencyTotal:
-    currency: str
-    count: int
-    billed_minor: int
-    balance_minor: int
 
 
 def currency_totals(ctx: Context, q: IndexQuery) -> list[CurrencyTotal]:
