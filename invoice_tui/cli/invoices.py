@@ -46,12 +46,14 @@ def _editable_options(p: argparse.ArgumentParser, *, create: bool) -> None:
 
 def _pure_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """The parts that need no database: parsed before the workspace opens."""
+    from invoice_tui.domain.totals import ADJUSTMENT_KINDS, ADJUSTMENT_LISTS
+
     data: dict[str, Any] = {}
     if args.line is not None:
         data["lines"] = [parse_line(s) for s in args.line]
-    for attr, key, parse in (("discount", "discounts", lambda s: parse_adjustment(s, "--discount")),
-                             ("fee", "fees", lambda s: parse_adjustment(s, "--fee")),
-                             ("tax", "taxes", parse_tax)):
+    for attr in ADJUSTMENT_KINDS:  # --discount, --fee, --tax
+        key = ADJUSTMENT_LISTS[attr]
+        parse = parse_tax if attr == "tax" else (lambda s, option=f"--{attr}": parse_adjustment(s, option))
         specs = getattr(args, attr)
         if specs is not None:
             data[key] = [parse(s) for s in specs]
@@ -116,6 +118,7 @@ def _show_text(inv, rec: dict[str, Any]) -> str:
     from decimal import Decimal
 
     from invoice_tui.domain.money import format_money
+    from invoice_tui.domain.totals import STEP_KINDS
 
     cur, loc = inv.currency, inv.locale
 
@@ -150,16 +153,14 @@ def _show_text(inv, rec: dict[str, Any]) -> str:
         parts.append(f"{a['kind'].capitalize()}: {label}{value}{rate}")
     if rec["adjustments"]:
         parts.append("")
-    totals = [("Subtotal", m(rec["subtotal"]))]
-    if Decimal(rec["discount_total"]):
-        totals.append(("Discounts", "−" + m(rec["discount_total"])))
-    if Decimal(rec["fee_total"]):
-        totals.append(("Fees", m(rec["fee_total"])))
-    for t in rec["tax_breakdown"]:
-        totals.append((f"Tax {t['rate']}% on {m(t['basis'])}", m(t["tax"])))
-    totals.append(("Tax", m(rec["tax_total"])))
-    totals += [("Amount billed", m(rec["amount_billed"])), ("Amount paid", m(rec["amount_paid"])),
-               ("Balance due", m(rec["balance_due"]))]
+    rows = {"subtotal": [("Subtotal", m(rec["subtotal"]))],
+            "discount": [("Discounts", "−" + m(rec["discount_total"]))] if Decimal(rec["discount_total"]) else [],
+            "fee": [("Fees", m(rec["fee_total"]))] if Decimal(rec["fee_total"]) else [],
+            "tax": [(f"Tax {t['rate']}% on {m(t['basis'])}", m(t["tax"])) for t in rec["tax_breakdown"]]
+            + [("Tax", m(rec["tax_total"]))],
+            "billed": [("Amount billed", m(rec["amount_billed"]))]}
+    totals = [row for kind in STEP_KINDS for row in rows[kind]]  # R18's order
+    totals += [("Amount paid", m(rec["amount_paid"])), ("Balance due", m(rec["balance_due"]))]
     width = max(len(k) for k, _ in totals)
     vwidth = max(len(v) for _, v in totals)
     parts += [f"{k:<{width}}  {v:>{vwidth}}" for k, v in totals]

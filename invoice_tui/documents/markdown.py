@@ -297,15 +297,15 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
 
     # Invoice-level discounts, fees and extra taxes.
     adj_rows = []
-    for kind, items in (("discount", totals.discounts), ("fee", totals.fees), ("extra_tax", totals.extra_taxes)):
-        for a in items:
-            if a.is_percent:
-                value = L("of_total" if kind == "extra_tax" else "of_subtotal", p=pct(a.value))
-            else:
-                value = L("fixed")
-            rate = pct(a.tax_rate) if kind != "extra_tax" else ""
-            amount = neg(a.amount) if kind == "discount" else money(a.amount)
-            adj_rows.append([L(kind), escape(a.label), value, rate, amount])
+    for a in totals.applied:  # in R18's order
+        kind = "extra_tax" if a.kind == "tax" else a.kind
+        if a.is_percent:
+            value = L("of_total" if kind == "extra_tax" else "of_subtotal", p=pct(a.value))
+        else:
+            value = L("fixed")
+        rate = pct(a.tax_rate) if kind != "extra_tax" else ""
+        amount = neg(a.amount) if kind == "discount" else money(a.amount)
+        adj_rows.append([L(kind), escape(a.label), value, rate, amount])
     if adj_rows:
         out += ["", f"## {L('adjustments')}", ""]
         out += _table([L("kind"), L("label"), L("value"), L("tax_rate"), L("amount")], "lllrr", adj_rows)
@@ -319,13 +319,18 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
         out.append(L("no_tax"))
 
     # Totals.
-    trows = [[L("subtotal"), money(totals.subtotal)]]
-    if totals.discounts:
-        trows.append([L("discounts"), neg(totals.discount_total)])
-    if totals.fees:
-        trows.append([L("fees"), money(totals.fee_total)])
-    trows.append([L("tax_total"), money(totals.tax_total)])
-    trows.append([f"**{L('total')}**", f"**{money(totals.billed)}**"])
+    trows = []
+    for step in totals.steps():  # in R18's order
+        if step.kind == "subtotal":
+            trows.append([L("subtotal"), money(step.amount)])
+        elif step.kind == "discount" and step.items:
+            trows.append([L("discounts"), money(step.amount)])  # negative: it enters the total so
+        elif step.kind == "fee" and step.items:
+            trows.append([L("fees"), money(step.amount)])
+        elif step.kind == "tax":
+            trows.append([L("tax_total"), money(step.amount)])
+        elif step.kind == "billed":
+            trows.append([f"**{L('total')}**", f"**{money(step.amount)}**"])
     trows.append([L("paid"), money(totals.paid)])
     trows.append([f"**{L('balance')}**", f"**{money(totals.balance)}**"])
     out += ["", f"## {L('totals')}", ""] + _table([L("totals"), L("amount")], "lr", trows)

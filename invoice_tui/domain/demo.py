@@ -96,7 +96,7 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, PermissionDenied, RuleRefused
 from invoice_tui.domain.money import exponent, from_minor, plain, to_minor
 from invoice_tui.domain.settings import NUMBER_COUNTER, load_settings, next_number, store_setting
-from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
+from invoice_tui.domain.totals import ADJUSTMENT_KINDS, AdjustmentSpec, LineSpec, compute_totals
 
 MAX_INVOICES = 10_000_000
 TEMPLATES_PER_CURRENCY = 300
@@ -806,7 +806,7 @@ def _make_templates(rng: random.Random, currency: str, count: int) -> list[_Temp
         lines = tuple((pos, s.name, s.description, _dec_text(s.quantity), to_minor(s.unit_price, currency),
                        None if s.discount is None else ("percent" if s.discount_percent else "fixed"),
                        _dec_text(s.discount), _dec_text(s.tax_rate)) for pos, s in enumerate(specs))
-        positions = {"discount": 0, "fee": 0, "tax": 0}
+        positions = dict.fromkeys(ADJUSTMENT_KINDS, 0)
         adjustments = []
         for a in adjs:
             adjustments.append((a.kind, positions[a.kind], a.label, a.is_percent, _dec_text(a.value),
@@ -1693,7 +1693,7 @@ def sample_snapshots(invs: list[Invoice]) -> dict[int, dict[str, Any]]:
             contact=contacts.get(inv.billing_contact_id), company=companies.get(inv.company_id),
             owner=users.get(inv.owner_id), contact_emails=sorted(extra_contacts.get(inv.id, [])),
             company_names=sorted(extra_companies.get(inv.id, [])), lines=lines.get(inv.id, []),
-            adjustments=[a for kind in ("discount", "fee", "tax") for a in adjs.get((inv.id, kind), [])])
+            adjustments=[a for kind in ADJUSTMENT_KINDS for a in adjs.get((inv.id, kind), [])])
         out[inv.id] = invoices.snapshot(inv, parts)
     return out
 

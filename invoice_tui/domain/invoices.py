@@ -26,7 +26,8 @@ from invoice_tui.domain.money import (check_currency, exponent, from_minor, pars
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.settings import NUMBER_COUNTER, WorkspaceSettings, load_settings
 from invoice_tui.domain.text import clean
-from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, Totals, compute_totals
+from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, AdjustmentSpec, LineSpec, Totals,
+                                        compute_totals, in_order)
 from invoice_tui.domain.tx import mutation, validate
 
 FINALIZED = ("open", "paid", "voided")
@@ -203,10 +204,8 @@ def line_specs(inv: Invoice, lines: Iterable[LineItem] | None = None) -> list[Li
 
 def adjustment_specs(inv: Invoice, adjustments: Iterable[Adjustment] | None = None) -> list[AdjustmentSpec]:
     adjustments = adjustments if adjustments is not None else inv.adjustments.order_by(Adjustment.position)
-    order = {"discount": 0, "fee": 1, "tax": 2}
-    ordered = sorted(adjustments, key=lambda a: (order[a.kind], a.position))
     return [AdjustmentSpec(kind=a.kind, value=a.value, is_percent=a.is_percent, tax_rate=a.tax_rate,
-                           label=a.label) for a in ordered]
+                           label=a.label) for a in in_order(adjustments, position=operator.attrgetter("position"))]
 
 
 def paid_minor(inv: Invoice) -> int:
@@ -450,7 +449,8 @@ def _apply_input(inv: Invoice, data: InvoiceInput, fields: set[str], settings: W
 def _write_children(inv: Invoice, data: InvoiceInput, fields: set[str]) -> None:
     if "lines" in fields and data.lines is not None:
         _write_lines(inv, data.lines)
-    for kind, attr in (("discount", "discounts"), ("fee", "fees"), ("tax", "taxes")):
+    for kind in ADJUSTMENT_KINDS:
+        attr = ADJUSTMENT_LISTS[kind]
         if attr in fields and getattr(data, attr) is not None:
             _write_adjustments(inv, kind, getattr(data, attr))
     if "contact_ids" in fields and data.contact_ids is not None:
@@ -578,7 +578,8 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
                                         tax_rate=s.tax_rate, discount=s.discount, discount_percent=s.discount_percent,
                                         description=s.description) for s in old_lines]
                 fields.add("lines")
-            for kind, attr in (("discount", "discounts"), ("fee", "fees"), ("tax", "taxes")):
+            for kind in ADJUSTMENT_KINDS:
+                attr = ADJUSTMENT_LISTS[kind]
                 if attr not in fields:
                     setattr(data, attr, [AdjustmentInput(value=a.value, is_percent=a.is_percent, tax_rate=a.tax_rate,
                                                          label=a.label) for a in old_adjustments if a.kind == kind])

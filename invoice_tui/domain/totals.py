@@ -12,18 +12,43 @@ can never disagree. Everything is ``Decimal``; rounding is half up, to the curre
 - extra invoice-level taxes apply last, in their order; a percentage one is a percentage of the
   running total so far (lines − discounts + fees + rate taxes + earlier extra taxes);
 - billed = Σ nets − discounts + fees + Σ taxes; balance = billed − Σ succeeded payments.
+
+The order discount → fee → tax is this module's alone: :func:`in_order` puts adjustments in
+any shape (stored rows, specs, the editor's dicts) in that order, ``compute_totals`` applies
+them through it, ``Totals.applied`` and ``Totals.steps`` give them back in it, and every face
+(editor, document, CLI, demo, the services' writes) lists or walks them with these. Exports and
+mail read the totals the services stored with ``compute_totals``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Sequence
+from operator import attrgetter
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from invoice_tui.domain.money import round_money
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+
+ADJUSTMENT_KINDS: tuple[str, ...] = ("discount", "fee", "tax")
+"""R18: invoice-level adjustments apply in this order (extra taxes last, on the running total),
+and every face lists them in it."""
+ADJUSTMENT_LISTS = {"discount": "discounts", "fee": "fees", "tax": "taxes"}  # an invoice input's lists
+STEP_KINDS: tuple[str, ...] = ("subtotal", *ADJUSTMENT_KINDS, "billed")  # the rows of the totals (Totals.steps)
+_RANK = {kind: i for i, kind in enumerate(ADJUSTMENT_KINDS)}
+
+T = TypeVar("T")
+
+
+def in_order(items: Iterable[T], kind: Callable[[T], str] = attrgetter("kind"),
+             position: Callable[[T], Any] | None = None) -> list[T]:
+    """``items`` in the R18 order: discounts, then fees, then extra taxes; within a kind by
+    ``position`` when given, else in the order they come (the sort is stable)."""
+    if position is None:
+        return sorted(items, key=lambda a: _RANK[kind(a)])
+    return sorted(items, key=lambda a: (_RANK[kind(a)], position(a)))
 
 
 @dataclass(frozen=True)
@@ -80,6 +105,30 @@ class Totals:
     balance: Decimal
     notes: tuple[str, ...] = field(default=())
 
+    @property
+    def applied(self) -> tuple[AppliedAdjustment, ...]:
+        """Every adjustment with its amount, in the R18 order."""
+        return (*self.discounts, *self.fees, *self.extra_taxes)
+
+    def steps(self) -> tuple["Step", ...]:
+        """The totals as a face lists them, in the R18 order: the subtotal, then one step per
+        adjustment kind (its signed sum and its items: the extra taxes' step also holds the tax
+        per rate, first), then the billed amount."""
+        by_kind = {"discount": (-self.discount_total, self.discounts), "fee": (self.fee_total, self.fees),
+                   "tax": (self.tax_total, (*self.tax_breakdown, *self.extra_taxes))}
+        by_kind["subtotal"], by_kind["billed"] = (self.subtotal, ()), (self.billed, ())
+        return tuple(Step(kind, *by_kind[kind]) for kind in STEP_KINDS)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of the totals (``Totals.steps``): ``kind`` is "subtotal", an adjustment kind or
+    "billed"; ``amount`` as it enters the total (discounts negative); ``items`` what it sums."""
+
+    kind: str
+    amount: Decimal
+    items: tuple = ()
+
 
 def line_net(line: LineSpec, currency: str) -> Decimal:
     gross = line.quantity * line.unit_price
@@ -109,7 +158,7 @@ def compute_totals(
     discounts: list[AppliedAdjustment] = []
     fees: list[AppliedAdjustment] = []
     extra: list[AdjustmentSpec] = []
-    for adj in adjustments:
+    for adj in in_order(adjustments):
         if adj.kind == "tax":
             extra.append(adj)
             continue

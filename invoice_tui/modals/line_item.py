@@ -18,6 +18,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.totals import ADJUSTMENT_KINDS
 from invoice_tui.widgets.invoice_inputs import FieldError, LocalAmount, LocalNumber, NotBlank, parse_local_decimal
 
 HUNDRED = Decimal(100)
@@ -158,7 +159,8 @@ class LineItemModal(_FormModal):
         })
 
 
-KINDS = (("Discount", "discount"), ("Fee", "fee"), ("Extra tax", "tax"))
+KIND_LABELS = {"discount": "Discount", "fee": "Fee", "tax": "Extra tax"}
+KINDS = tuple((KIND_LABELS[kind], kind) for kind in ADJUSTMENT_KINDS)  # offered in R18's order
 
 
 class AdjustmentModal(_FormModal):

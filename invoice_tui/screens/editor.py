@@ -38,8 +38,10 @@ from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError
 from invoice_tui.domain.money import check_currency
 from invoice_tui.domain.settings import load_settings
-from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
+from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, AdjustmentSpec, LineSpec, TaxLine,
+                                        compute_totals, in_order)
 from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog
+from invoice_tui.modals.line_item import KIND_LABELS
 from invoice_tui.widgets.invoice_inputs import Currency, IsoDate, money, parse_date
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
@@ -91,10 +93,9 @@ def load_editor_state(ctx, invoice_id: int | None) -> EditorState:
     lines = [{"name": s.name, "description": s.description, "quantity": s.quantity, "unit_price": s.unit_price,
               "discount": s.discount, "discount_percent": s.discount_percent, "tax_rate": s.tax_rate}
              for s in invoice_service.line_specs(inv)]
-    order = {"discount": 0, "fee": 1, "tax": 2}
     adjustments = [{"kind": a.kind, "label": a.label, "value": a.value, "is_percent": a.is_percent,
                     "tax_rate": a.tax_rate}
-                   for a in sorted(inv.adjustments, key=lambda a: (order[a.kind], a.position))]
+                   for a in invoice_service.adjustment_specs(inv)]
     return EditorState(inv.id, inv.status, inv.number, inv.version, inv.currency, inv.locale or settings.locale,
                        inv.title, inv.invoice_date, inv.due_date, inv.billing_contact_id,
                        _contact_label(inv.billing_contact_id), inv.company_id, _company_label(inv.company_id),
@@ -157,9 +158,6 @@ class AdjustmentsTable(DataTable):
         Binding("right_square_bracket,alt+down", "screen.move_row('adjustments', 1)", "Move down",
                 id="editor.adjustments.down"),
     ]
-
-
-KIND_LABELS = {"discount": "Discount", "fee": "Fee", "tax": "Extra tax"}
 
 
 class EditorScreen(ServiceCalls, Screen[bool | None]):
@@ -385,7 +383,7 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
         atable.clear()
         applied = []
         if totals:
-            applied = list(totals.discounts) + list(totals.fees) + list(totals.extra_taxes)
+            applied = list(totals.applied)
         for i, a in enumerate(self._ordered_adjustments()):
             value = f"{a['value'].normalize():f}%" if a["is_percent"] else money(a["value"], currency, loc)
             amount = money(applied[i].amount, currency, loc) if i < len(applied) else ""
@@ -399,8 +397,7 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
         self._show_totals(totals, currency)
 
     def _ordered_adjustments(self) -> list[dict]:
-        order = {"discount": 0, "fee": 1, "tax": 2}
-        self.adjustments.sort(key=lambda a: order[a["kind"]])  # stable: keeps order within a kind
+        self.adjustments[:] = in_order(self.adjustments, kind=lambda a: a["kind"])  # keeps order within a kind
         return self.adjustments
 
     def _totals(self, currency: str):
@@ -421,17 +418,20 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
             out.append("Totals appear when the currency is valid.", style="italic")
         else:
             loc = self.state.locale if self.state else "en_US"
-            out.append(f"Subtotal {money(totals.subtotal, currency, loc)}")
-            if totals.discount_total:
-                out.append(f"  − Discounts {money(totals.discount_total, currency, loc)}")
-            if totals.fee_total:
-                out.append(f"  + Fees {money(totals.fee_total, currency, loc)}")
-            for t in totals.tax_breakdown:
-                out.append(f"  + Tax {t.rate.normalize():f}% {money(t.tax, currency, loc)}")
-            for t in totals.extra_taxes:
-                out.append(f"  + {t.label or 'Tax'} {money(t.amount, currency, loc)}")
-            out.append("   Total ")
-            out.append(money(totals.billed, currency, loc), style="bold")
+            for step in totals.steps():  # R18's order
+                if step.kind == "subtotal":
+                    out.append(f"Subtotal {money(step.amount, currency, loc)}")
+                elif step.kind == "discount" and step.amount:
+                    out.append(f"  − Discounts {money(-step.amount, currency, loc)}")
+                elif step.kind == "fee" and step.amount:
+                    out.append(f"  + Fees {money(step.amount, currency, loc)}")
+                elif step.kind == "tax":
+                    for t in step.items:  # the tax per rate, then the extra taxes
+                        out.append(f"  + Tax {t.rate.normalize():f}% {money(t.tax, currency, loc)}"
+                                   if isinstance(t, TaxLine) else f"  + {t.label or 'Tax'} {money(t.amount, currency, loc)}")
+                elif step.kind == "billed":
+                    out.append("   Total ")
+                    out.append(money(step.amount, currency, loc), style="bold")
         self.query_one("#editor-totals", Static).update(out)
         if self.state is not None:
             heading = self.sub_title or ""
@@ -578,8 +578,8 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
                        "discount": s(x.get("discount")), "discount_percent": bool(x.get("discount_percent"))}
                       for x in self.lines],
         }
-        for kind, key in (("discount", "discounts"), ("fee", "fees"), ("tax", "taxes")):
-            data[key] = [{"value": s(a["value"]), "is_percent": a["is_percent"], "label": a.get("label", ""),
+        for kind in ADJUSTMENT_KINDS:
+            data[ADJUSTMENT_LISTS[kind]] = [{"value": s(a["value"]), "is_percent": a["is_percent"], "label": a.get("label", ""),
                           "tax_rate": s(a.get("tax_rate") or Decimal(0))}
                          for a in self.adjustments if a["kind"] == kind]
         if self.state.status == "draft":
