@@ -110,11 +110,10 @@ def _tax_breakdowns(rows: list[tuple]) -> dict[int, list[dict]]:
         exp = exponent(currency[inv_id])
         lines[inv_id].append(LineSpec("", qty, Decimal(price).scaleb(-exp), rate or Decimal(0),
                                       kind == "percent", discount))
-    order = {"discount": 0, "fee": 1, "tax": 2}
     q = (Adjustment.select(Adjustment.invoice, Adjustment.kind, Adjustment.value, Adjustment.is_percent,
                            Adjustment.tax_rate, Adjustment.position)
          .where(Adjustment.invoice.in_(ids)).order_by(Adjustment.invoice, Adjustment.position))
-    for inv_id, kind, value, pct, rate, _pos in sorted(q.tuples().iterator(), key=lambda a: (a[0], order[a[1]], a[5])):
+    for inv_id, kind, value, pct, rate, _pos in q.tuples().iterator():  # compute_totals puts them in R18's order
         adjustments[inv_id].append(AdjustmentSpec(kind, value, bool(pct), rate or Decimal(0)))
     out: dict[int, list[dict]] = {}
     for inv_id in ids:
