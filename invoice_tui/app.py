@@ -13,10 +13,13 @@ from typing import Callable
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.worker import Worker, WorkerState
 
 from invoice_tui.config import Config, load_config
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.workspace import Workspace, acting_login, open_workspace
+from invoice_tui.widgets.error_text import show_error
+from invoice_tui.widgets.invoice_worker import in_session
 
 
 def styles_dir() -> Path:
@@ -67,22 +70,18 @@ class IndexCommands(Provider):
         text = re.sub(r"^(go\s*to\s*)?(invoice\s*)?", "", query.strip(), flags=re.I).strip()
         if text and any(ch.isdigit() for ch in text):
             app = self.app
-            for invoice_id, number, contact in await asyncio.to_thread(_find_numbers, app.ctx, text):
+            for invoice_id, number, contact in await asyncio.to_thread(in_session, _find_numbers, app.ctx, text):
                 label = f"Go to invoice {number}"
                 yield Hit(1.0, label, partial(app.open_invoice, invoice_id), text=label, help=contact or "")
 
 
 def _find_numbers(ctx: Context, text: str) -> list[tuple[int, str, str]]:
-    from invoice_tui.db import database
+    from invoice_tui.domain.settings import load_settings
     from invoice_tui.domain.views import find_numbers
 
     if text.isdigit():
-        from invoice_tui.domain.settings import load_settings
-
-        with database.connection_context():
-            text = load_settings().number_prefix + text
-    with database.connection_context():
-        return find_numbers(ctx, text)
+        text = load_settings().number_prefix + text
+    return find_numbers(ctx, text)
 
 
 def sending_commands() -> type[Provider]:
@@ -120,6 +119,13 @@ class InvoiceApp(App[None]):
             self.theme = self.config_.theme if self.config_.theme in self.available_themes else "textual-dark"
         if self.config_.keymap:
             self.set_keymap(self.config_.keymap)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker failure nobody handled becomes visible (the App's own workers,
+        and those handed over by ``ServiceCalls``): a domain error as its sentence with the TUI's
+        remedy, anything else as one error notification — never a traceback, the app keeps running."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            show_error(self, event.worker.error)
 
     def on_mount(self) -> None:
         from invoice_tui.screens.index import IndexScreen

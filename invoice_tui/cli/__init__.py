@@ -136,7 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return int(handler(args, out) or 0)
     except InvoiceTuiError as exc:
-        out.note(f"invoice-tui: {exc.message}")
+        from invoice_tui.cli._common import error_text
+
+        out.note(error_text(exc))
         return exc.exit_code
     except peewee.OperationalError as exc:
         out.note(f"invoice-tui: the database failed: {str(exc).strip()}. Check that it is reachable and try again.")

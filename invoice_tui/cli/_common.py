@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Iterator, Sequence
 
 from invoice_tui.cli import ArgumentParser, open_context
-from invoice_tui.domain.errors import BadInput
+from invoice_tui.domain.errors import BadInput, InvoiceTuiError, with_remedy
 from invoice_tui.domain.money import format_money, from_minor, parse_decimal
 from invoice_tui.domain.text import safe
 
@@ -62,6 +62,33 @@ def add_common_json(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS: a sub-command's default must not undo a --json given before the command.
     parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print JSON instead of text")
+
+
+# ---- errors: the domain's sentence, then the CLI's own remedy for its code ---------------------
+CLI_REMEDIES: dict[str, str] = {
+    "invoice.not_found": "see: invoice-tui invoices list.",
+    "invoice.no_billing_contact": "set one with --contact EMAIL.",
+    "payment.bad_id": "see: invoice-tui payments list.",
+    "payment.not_found": "see: invoice-tui payments list.",
+    "permission.not_a_user": "a super admin can add them with: invoice-tui users add {login}",
+    "permission.denied": "a super admin can grant it with: invoice-tui users grant {login} {permission}",
+    "user.not_found": "see them with: invoice-tui users list",
+    "user.exists": "change their permissions with: invoice-tui users grant {login} PERMS",
+    "company.not_found": 'add it with: invoice-tui companies add --name "{name}"',
+    "contact.not_found": "add it with: invoice-tui contacts add --email {email}",
+    "outbox.bad_id": "see: invoice-tui outbox list.",
+    "outbox.not_found": "see: invoice-tui outbox list.",
+    "mail.no_from_address": "give one with --from, or set it: invoice-tui settings set default_from_address "
+                            "billing@example.com",
+    "workspace.no_public_base_url": "a super admin can set it: invoice-tui settings set public_base_url "
+                                    "https://invoices.example.com",
+    "reminders.no_from_address": "set it first: invoice-tui settings set default_from_address billing@example.com",
+}
+
+
+def error_text(error: InvoiceTuiError) -> str:
+    """The line printed on stderr for a domain error (``main()`` exits with ``error.exit_code``)."""
+    return f"invoice-tui: {with_remedy(error, CLI_REMEDIES)}"
 
 
 @contextlib.contextmanager

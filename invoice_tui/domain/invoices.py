@@ -21,7 +21,7 @@ from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Count
 from invoice_tui.domain import history
 from invoice_tui.domain.catalogue import SqlContext
 from invoice_tui.domain.context import Context
-from invoice_tui.domain.errors import BadInput, Conflict, NotFound, RuleRefused
+from invoice_tui.domain.errors import BadInput, Conflict, InvoiceTuiError, NotFound, RuleRefused
 from invoice_tui.domain.money import (check_currency, exponent, from_minor, parse_amount, plain, to_minor)
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.settings import NUMBER_COUNTER, WorkspaceSettings, load_settings
@@ -190,8 +190,8 @@ def get_invoice(ref: str | int, *, for_update: bool = False) -> Invoice:
     if inv is None and text.isdigit():
         inv = Invoice.select().where(Invoice.number == text).first()
     if inv is None:
-        raise NotFound(f"No invoice '{text}'; give an invoice id or a number such as INV-1001 "
-                       "(see: invoice-tui invoices list).")
+        raise NotFound(f"No invoice '{text}'; give an invoice id or a number such as INV-1001.",
+                       code="invoice.not_found", details={"ref": text})
     return inv
 
 
@@ -621,7 +621,8 @@ def _payment_snapshot(p: Payment) -> dict[str, Any]:
 # ---- R2/R3: finalize -------------------------------------------------------------------------
 def _check_finalizable(inv: Invoice, lines: list[LineItem] | None = None) -> None:
     if not inv.billing_contact_id:
-        raise RuleRefused("Finalizing needs a billing contact (R2); set one with --contact EMAIL.")
+        raise RuleRefused("Finalizing needs a billing contact (R2).", code="invoice.no_billing_contact",
+                          field="billing_contact")
     if not (lines if lines is not None else LineItem.select().where(LineItem.invoice == inv).exists()):
         raise RuleRefused("Finalizing needs at least one line item (R2).")
     if inv.billed_minor <= 0:
@@ -780,7 +781,8 @@ def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
 def check_void(ctx: Context, inv: Invoice) -> None:
     require(ctx, "void")
     if inv.status == "voided":
-        raise RuleRefused(f"{inv.number} is already voided; voiding is irreversible and happens once (R13).")
+        raise RuleRefused(f"{inv.number} is already voided; voiding is irreversible and happens once (R13).",
+                          code="invoice.voided", details={"invoice": inv.number})
     if inv.status == "draft":
         raise RuleRefused("A draft cannot be voided; delete it instead (R4).")
     if inv.status == "paid":
@@ -814,7 +816,8 @@ def check_delete(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> Non
     if inv.status == "paid":
         raise RuleRefused(f"{inv.number} is paid; paid invoices can never be deleted (R12).")
     if inv.status == "voided":
-        raise RuleRefused(f"{inv.number} is voided; voided invoices are kept (R5).")
+        raise RuleRefused(f"{inv.number} is voided; voided invoices are kept (R5).", code="invoice.voided",
+                          details={"invoice": inv.number})
     if not settings.allow_delete_unpaid:
         raise RuleRefused("Deleting finalized invoices is off for this workspace; a super admin can turn on "
                           "the setting allow_delete_unpaid.")
@@ -979,6 +982,7 @@ class ActionState:
     label: str
     enabled: bool
     reason: str = ""
+    error: InvoiceTuiError | None = None  # the refusal as a value (code, fields, details), when a rule gave it
 
 
 _DRAFT_ACTIONS = ("edit", "finalize", "property_history", "clone", "delete")
@@ -1005,6 +1009,7 @@ def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
     out = []
     for action in ids:
         reason = ""
+        error = None
         try:
             if action in UNAVAILABLE:
                 reason = UNAVAILABLE[action]
@@ -1026,8 +1031,8 @@ def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
             elif action == "void":
                 check_void(ctx, inv)
         except (RuleRefused, BadInput) as exc:
-            reason = exc.message
-        out.append(ActionState(action, ACTION_LABELS[action], not reason, reason))
+            reason, error = exc.message, exc
+        out.append(ActionState(action, ACTION_LABELS[action], not reason, reason, error))
     return out
 
 

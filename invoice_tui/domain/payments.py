@@ -67,14 +67,15 @@ class PaymentResult:
 def get_payment(payment_id: int | str, *, for_update: bool = False) -> Payment:
     text = str(payment_id).strip()
     if not text.isdigit():
-        raise BadInput(f"'{payment_id}' is not a payment id (a number; see: invoice-tui payments list).")
+        raise BadInput(f"'{payment_id}' is not a payment id (a number).", code="payment.bad_id",
+                       details={"ref": str(payment_id)})
     q = Payment.select().where(Payment.id == int(text))
     from invoice_tui.db import is_postgres
     if for_update and is_postgres():
         q = q.for_update()
     p = q.first()
     if p is None:
-        raise NotFound(f"No payment {text}; see: invoice-tui payments list")
+        raise NotFound(f"No payment {text}.", code="payment.not_found", details={"id": int(text)})
     return p
 
 
@@ -82,9 +83,10 @@ def _check_amount_against(inv: Invoice, amount_minor: int) -> None:
     """R8's limits: amount > 0, ≤ balance due; below the balance only with partial payments."""
     if inv.status != "open":
         if inv.status == "voided":
-            raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).")
+            raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).",
+                              code="invoice.voided", details={"invoice": inv.number})
         if inv.status == "paid":
-            raise RuleRefused(f"{inv.number} is already paid.")
+            raise RuleRefused(f"{inv.number} is already paid.", code="invoice.paid", details={"invoice": inv.number})
         raise RuleRefused("Payments are recorded on finalized invoices; finalize the draft first.")
     if amount_minor <= 0:
         raise BadInput("The amount must be greater than zero.", field="amount")
@@ -97,13 +99,17 @@ def _check_amount_against(inv: Invoice, amount_minor: int) -> None:
     if processing and amount_minor > balance - processing:
         raise RuleRefused(f"An online payment of {plain(from_minor(processing, cur))} {cur} is still processing on "
                           f"this invoice; at most {plain(from_minor(max(balance - processing, 0), cur))} {cur} "
-                          "can be recorded until it succeeds or fails (R8).", field="amount")
+                          "can be recorded until it succeeds or fails (R8).", field="amount",
+                          code="payment.over_processing", details={"processing_minor": processing, "currency": cur})
     if amount_minor > balance:
         raise RuleRefused(f"The amount {plain(from_minor(amount_minor, cur))} {cur} is more than the balance due "
-                          f"({plain(from_minor(balance, cur))} {cur}) (R8).", field="amount")
+                          f"({plain(from_minor(balance, cur))} {cur}) (R8).", field="amount",
+                          code="payment.over_balance",
+                          details={"amount_minor": amount_minor, "balance_minor": balance, "currency": cur})
     if amount_minor < balance and not inv.allow_partial:
         raise RuleRefused(f"This invoice does not allow partial payments; the amount must be the balance due, "
-                          f"{plain(from_minor(balance, cur))} {cur} (R8).", field="amount")
+                          f"{plain(from_minor(balance, cur))} {cur} (R8).", field="amount",
+                          code="payment.partial_not_allowed", details={"balance_minor": balance, "currency": cur})
 
 
 def _after_payment_change(ctx: Context, inv: Invoice, before: dict, kind: str, text: str,
@@ -317,7 +323,8 @@ def set_payment_state(ctx: Context, payment_id: int | str, state: str) -> Paymen
     if inv is not None:
         before = snapshot(inv)
         if state == "succeeded" and inv.status == "voided":
-            raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).")
+            raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).",
+                              code="invoice.voided", details={"invoice": inv.number})
         _after_payment_change(ctx, inv, before, f"payment_{state}",
                               f"Online payment #{p.id} {state}", p.date)
     return p

@@ -26,7 +26,7 @@ def find_user(login: str) -> User | None:
 def get_user(login: str) -> User:
     user = find_user(login)
     if user is None:
-        raise NotFound(f"No user '{login}'; see them with: invoice-tui users list")
+        raise NotFound(f"No user '{login}'.", code="user.not_found", details={"login": login})
     return user
 
 
@@ -60,8 +60,8 @@ def add_user(ctx: Context, login: str, name: str = "", email: str = "", permissi
     require(ctx, "users")
     _check_login(login)
     if find_user(login):
-        raise RuleRefused(f"User '{login}' already exists; change their permissions with: "
-                          f"invoice-tui users grant {login} PERMS")
+        raise RuleRefused(f"User '{login}' already exists.", code="user.exists", field="login",
+                          details={"login": login})
     try:
         name = clean(name, what="Name", max_length=200)
     except ValueError as exc:
@@ -204,7 +204,7 @@ def find_company(name_or_id: str | int) -> Company:
     matches = list(Company.select().where(Company.name ** text).limit(5))
     matches = [c for c in matches if c.name.lower() == text.lower()]
     if not matches:
-        raise NotFound(f"No company named '{text}'; add it with: invoice-tui companies add --name \"{text}\"")
+        raise NotFound(f"No company named '{text}'.", code="company.not_found", details={"name": text})
     if len(matches) > 1:
         ids = ", ".join(str(c.id) for c in matches)
         raise NotFound(f"Several companies are named '{text}' (ids {ids}); give the id instead of the name.")
@@ -319,7 +319,7 @@ def find_contact(email_or_id: str | int) -> Contact:
         return get_contact(int(text))
     c = Contact.get_or_none(Contact.email == text.lower())
     if c is None:
-        raise NotFound(f"No contact with the email {text}; add it with: invoice-tui contacts add --email {text}")
+        raise NotFound(f"No contact with the email {text}.", code="contact.not_found", details={"email": text})
     return c
 
 

@@ -51,14 +51,10 @@ def require(ctx: Context, action: str) -> None:
     if has(ctx, permission):
         return
     if ctx.user is None:
-        raise PermissionDenied(
-            f"'{ctx.login}' is not a user of this workspace and may only view; "
-            "a super admin can add them with: invoice-tui users add " + ctx.login
-        )
-    raise PermissionDenied(
-        f"{ctx.login} lacks the '{PERMISSION_NAMES[permission]}' permission needed for this; "
-        f"a super admin can grant it with: invoice-tui users grant {ctx.login} {permission}"
-    )
+        raise PermissionDenied(f"'{ctx.login}' is not a user of this workspace and may only view.",
+                               code="permission.not_a_user", details={"login": ctx.login, "permission": permission})
+    raise PermissionDenied(f"{ctx.login} lacks the '{PERMISSION_NAMES[permission]}' permission needed for this.",
+                           details={"login": ctx.login, "permission": permission})
 
 
 def parse_permissions(text: str) -> str:

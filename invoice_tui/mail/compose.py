@@ -128,8 +128,7 @@ def resolve_from(ctx: Context, requested: str | None, settings: WorkspaceSetting
         addr = choice.default
     if not addr:
         raise RuleRefused("There is no From address: the workspace has no default_from_address and your user has "
-                          "no email. Give one with --from, or set it: invoice-tui settings set "
-                          "default_from_address billing@example.com", field="from")
+                          "no email.", field="from", code="mail.no_from_address")
     if choice.allowed and addr not in choice.allowed:
         if len(choice.allowed) == 1:
             extra = (" The workspace does not allow sending from your own address (allow_personal_from)."
@@ -219,8 +218,8 @@ def insert_invoice_link(inv: Invoice, settings: WorkspaceSettings | None = None)
         raise RuleRefused("A draft has no link (R4); finalize it before inserting it in an email.")
     link = invoice_link(inv, settings)
     if not link:
-        raise RuleRefused("The workspace has no public_base_url, so invoices have no link yet; a super admin "
-                          "can set it: invoice-tui settings set public_base_url https://invoices.example.com")
+        raise RuleRefused("The workspace has no public_base_url, so invoices have no link yet.",
+                          code="workspace.no_public_base_url")
     return f"[{inv.number}]({link})"
 
 

@@ -200,10 +200,10 @@ def process_due(ctx: Context, transport: Transport, limit: int = 100) -> list[De
 def get_email(email_id: int | str) -> OutboxEmail:
     text = str(email_id).strip().lstrip("#")
     if not text.isdigit():
-        raise BadInput(f"'{email_id}' is not an outbox email id (see: invoice-tui outbox list).")
+        raise BadInput(f"'{email_id}' is not an outbox email id.", code="outbox.bad_id", details={"ref": str(email_id)})
     email = OutboxEmail.get_or_none(OutboxEmail.id == int(text))
     if email is None:
-        raise NotFound(f"No email {text} in the outbox (see: invoice-tui outbox list).")
+        raise NotFound(f"No email {text} in the outbox.", code="outbox.not_found", details={"id": int(text)})
     return email
 
 

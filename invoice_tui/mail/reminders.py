@@ -68,8 +68,8 @@ def reminder_prepared(ctx: Context, r: Reminder) -> Prepared:
     settings = load_settings()
     inv = r.invoice
     if not settings.default_from_address:
-        raise RuleRefused("Reminders are sent from the workspace address; set it first: invoice-tui settings set "
-                          "default_from_address billing@example.com")
+        raise RuleRefused("Reminders are sent from the workspace address, and the workspace has none.",
+                          code="reminders.no_from_address")
     contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
     if contact is None:
         raise RuleRefused(f"{inv.number} has no billing contact to remind.")

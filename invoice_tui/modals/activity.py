@@ -16,6 +16,7 @@ from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.widgets.invoice_inputs import IsoDate, parse_date
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.error_text import error_text
 
 
 class ActivityModal(ServiceCalls, ModalScreen[str | None]):
@@ -57,17 +58,17 @@ class ActivityModal(ServiceCalls, ModalScreen[str | None]):
         if self.kind == "note":
             text = self.query_one("#activity-text", TextArea).text
             self.call_service(invoice_service.add_note, ctx, self.invoice_id, text,
-                              done=lambda _a: self.dismiss("Note added."), failed=lambda e: error.update(e.message))
+                              done=lambda _a: self.dismiss("Note added."), failed=lambda e: error.update(error_text(e)))
             return
         text = self.query_one("#activity-text", Input).value
         due_text = self.query_one("#activity-due", Input).value
         try:
             due = parse_date(due_text, what="due date") if due_text.strip() else None
         except InvoiceTuiError as exc:
-            error.update(exc.message)
+            error.update(error_text(exc))
             return
         self.call_service(invoice_service.add_task, ctx, self.invoice_id, text, due,
-                          done=lambda _a: self.dismiss("Task added."), failed=lambda e: error.update(e.message))
+                          done=lambda _a: self.dismiss("Task added."), failed=lambda e: error.update(error_text(e)))
 
     @on(Button.Pressed, "#activity-cancel")
     def action_cancel(self) -> None:

@@ -33,6 +33,7 @@ from textual.widgets.option_list import Option
 
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.error_text import error_text, show_error
 
 _NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
 
@@ -61,7 +62,7 @@ def load_start(ctx, invoice_id: int) -> ComposeStart:
     try:
         check_sendable(inv)
     except InvoiceTuiError as exc:
-        reason = exc.message
+        reason = error_text(exc)
     return ComposeStart(inv.number or f"Draft #{inv.id}", invoice_draft(ctx, inv, settings),
                         custom_draft(ctx, inv, settings), from_choice(ctx, settings).allowed, reason)
 
@@ -73,7 +74,7 @@ def preview(ctx, draft) -> tuple[bool, str]:
     try:
         return True, preview_text(prepare(ctx, draft, with_attachment=False))
     except InvoiceTuiError as exc:
-        return False, exc.message
+        return False, error_text(exc)
 
 
 def send(ctx, draft, config) -> tuple[bool, str]:
@@ -350,7 +351,7 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
         try:
             addr = check_address(text, "CC")
         except InvoiceTuiError as exc:
-            error.update(exc.message)
+            error.update(error_text(exc))
             return False
         if addr not in self.cc:
             self.cc.append(addr)
@@ -408,8 +409,7 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
 
     def _failed(self, exc: InvoiceTuiError) -> None:
         self.query_one("#compose-send", Button).disabled = False
-        self.query_one("#compose-error", Static).update(exc.message)
-        self.notify(exc.message, title="Not sent", severity="error", timeout=8)
+        show_error(self, exc, title="Not sent", summary="#compose-error", notify=True)
 
     @on(Button.Pressed, "#compose-cancel")
     def action_cancel(self) -> None:

@@ -209,6 +209,7 @@ class InfoDialog(Dialog, ModalScreen[None]):
 
 
 def error_dialog(exc: BaseException, title: str = "Cannot do that") -> ErrorDialog:
-    """An ErrorDialog for a domain exception (its message) or any other error (its text)."""
-    message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-    return ErrorDialog(title, message)
+    """An ErrorDialog for a domain exception (its sentence and the TUI's remedy) or any other error."""
+    from invoice_tui.widgets.error_text import error_text
+
+    return ErrorDialog(title, error_text(exc))

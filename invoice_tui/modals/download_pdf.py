@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label
 
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.error_text import error_text
 
 
 def default_pdf_path(number: str) -> str:
@@ -65,7 +66,7 @@ class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):
             return
         error.update("Writing…")
         self.call_service(write_pdf, self.invoice_id, path, done=self.dismiss,
-                          failed=lambda exc: error.update(exc.message))
+                          failed=lambda exc: error.update(error_text(exc)))
 
     @on(Button.Pressed, "#pdf-cancel")
     def action_cancel(self) -> None:

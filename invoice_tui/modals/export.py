@@ -31,6 +31,7 @@ from invoice_tui.exports.service import (DEFAULT_ASSOCIATION_LIMIT, ExportCancel
                                          default_folder, default_name, remember_folder, run_export)
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.error_text import error_text
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español"}
 ASSOCIATION_NAMES = {"contacts": "Contacts", "companies": "Companies", "payments": "Payments",
@@ -205,7 +206,7 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
         self._set_busy(False)
         self.query_one("#export-status", Static).update("")
         target = "#export-folder-error" if error.field in ("folder", "out") else "#export-error"
-        self.query_one(target, FieldError).update(error.message)
+        self.query_one(target, FieldError).update(error_text(error))
 
     def _set_busy(self, busy: bool) -> None:
         self.query_one("#export-form").disabled = busy

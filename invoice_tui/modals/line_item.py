@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.totals import ADJUSTMENT_KINDS
 from invoice_tui.widgets.invoice_inputs import FieldError, LocalAmount, LocalNumber, NotBlank, parse_local_decimal
+from invoice_tui.widgets.error_text import error_text
 
 HUNDRED = Decimal(100)
 
@@ -58,7 +59,7 @@ class DiscountValidator(Validator):
         try:
             amount, pct = parse_discount(value, self.locale)
         except InvoiceTuiError as exc:
-            return self.failure(exc.message)
+            return self.failure(error_text(exc))
         if amount is not None and (amount < 0 or (pct and amount > HUNDRED)):
             return self.failure("A discount is 0 or more; a percentage at most 100%.")
         return self.success()

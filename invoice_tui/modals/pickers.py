@@ -17,6 +17,7 @@ from invoice_tui.domain import people
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.error_text import show_error
 
 CREATE = "__create__"
 
@@ -208,10 +209,7 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
         self.call_service(self.save, self.values(), done=self.dismiss, failed=self._failed)
 
     def _failed(self, exc: InvoiceTuiError) -> None:
-        names = {n for n, _l, _m in self.FIELDS}
-        if exc.field in names:
-            self.query_one(f"#error-{exc.field}", Static).update(exc.message)
-        self.query_one("#form-error", Static).update(exc.message)
+        show_error(self, exc, beside={n: f"#error-{n}" for n, _l, _m in self.FIELDS}, summary="#form-error")
 
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:

@@ -26,6 +26,7 @@ from invoice_tui.widgets.invoice_inputs import (IsoDate, LocalAmount, format_amo
                                                 parse_local_decimal)
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.error_text import error_text, show_error
 
 METHOD_LABELS = {"bank_transfer": "Bank transfer", "card": "Card", "cash": "Cash", "check": "Check",
                  "other": "Other"}
@@ -160,7 +161,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
             amount = parse_local_decimal(amount_text, t.locale, what="amount")
             pay_date = parse_date(self.query_one("#payment-date", Input).value)
         except InvoiceTuiError as exc:
-            error.update(exc.message)
+            error.update(error_text(exc))
             return
         data = {"amount": str(amount), "date": pay_date, "method": self.query_one("#payment-method", Select).value,
                 "reference": self.query_one("#payment-reference", Input).value,
@@ -181,11 +182,8 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
 
     def _new_failed(self, exc: InvoiceTuiError) -> None:
         self.query_one("#payment-record", Button).disabled = False
-        if exc.field == "amount":
-            self.query_one("#payment-amount-error", Static).update(exc.message)
-        elif exc.field == "date":
-            self.query_one("#payment-date-error", Static).update(exc.message)
-        self.query_one("#payment-error", Static).update(exc.message)
+        show_error(self, exc, beside={"amount": "#payment-amount-error", "date": "#payment-date-error"},
+                   summary="#payment-error")
 
     # ---- apply existing ----------------------------------------------------------------------
     @on(Input.Changed, "#apply-search")
@@ -228,7 +226,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
             self.dismiss(f"Payment #{row.id} of {row.amount} applied to {t.label}.")
 
         self.call_service(payment_service.apply_payment, self.app.ctx, row.id, t.invoice_id, done=done,
-                          failed=lambda exc: error.update(exc.message))
+                          failed=lambda exc: error.update(error_text(exc)))
 
     # ---- leaving -------------------------------------------------------------------------------
     @on(Button.Pressed, "#payment-cancel")

@@ -44,6 +44,7 @@ from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog
 from invoice_tui.modals.line_item import KIND_LABELS
 from invoice_tui.widgets.invoice_inputs import Currency, IsoDate, money, parse_date
 from invoice_tui.widgets.invoice_inputs import FieldError
+from invoice_tui.widgets.error_text import error_text, show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 
@@ -128,9 +129,7 @@ def save_invoice(ctx, invoice_id: int | None, data: dict, expected_version: int 
             inv = invoice_service.finalize_invoice(ctx, result.invoice_id, expected_version=version)
             result.finalized_number = inv.number
         except InvoiceTuiError as exc:
-            from invoice_tui.widgets.invoice_worker import for_tui
-
-            result.finalize_error = for_tui(exc.message)
+            result.finalize_error = error_text(exc)
     return result
 
 
@@ -236,7 +235,7 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
                           failed=self._load_failed, group="editor-load", exclusive=True)
 
     def _load_failed(self, exc: InvoiceTuiError) -> None:
-        self.notify(exc.message, title="Cannot edit", severity="error", timeout=10)
+        show_error(self, exc, title="Cannot edit")
         self.dismiss(None)
 
     def _loaded(self, state: EditorState) -> None:
@@ -547,8 +546,8 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
         try:
             invoice_date = parse_date(self.query_one("#editor-invoice-date", Input).value, what="invoice date")
         except BadInput as exc:
-            self.query_one("#error-invoice_date", Static).update(exc.message)
-            errors.append(exc.message)
+            self.query_one("#error-invoice_date", Static).update(error_text(exc))
+            errors.append(error_text(exc))
             invoice_date = None
         due_text = self.query_one("#editor-due-date", Input).value.strip()
         due_date = None
@@ -556,8 +555,8 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
             try:
                 due_date = parse_date(due_text, what="due date")
             except BadInput as exc:
-                self.query_one("#error-due_date", Static).update(exc.message)
-                errors.append(exc.message)
+                self.query_one("#error-due_date", Static).update(error_text(exc))
+                errors.append(error_text(exc))
         elif invoice_date is not None:
             due_date = invoice_date + dt.timedelta(days=self.state.payment_terms)
         if errors:
@@ -614,7 +613,7 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
         try:
             data = self.collect()
         except InvoiceTuiError as exc:
-            error.update(exc.message)
+            error.update(error_text(exc))
             return
         self.saving = True
         self.call_service(save_invoice, self.app.ctx, self.state.invoice_id, data, self.state.version, finalize,
@@ -622,12 +621,9 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
 
     def _save_failed(self, exc: InvoiceTuiError) -> None:
         self.saving = False
-        self.query_one("#editor-error", Static).update(exc.message)
-        field_errors = {"currency": "#error-currency", "due_date": "#error-due_date",
-                        "invoice_date": "#error-invoice_date"}
-        if exc.field in field_errors:
-            self.query_one(field_errors[exc.field], Static).update(exc.message)
-        self.notify(exc.message, title="Not saved", severity="error", timeout=10)
+        show_error(self, exc, title="Not saved", summary="#editor-error", notify=True,
+                   beside={"currency": "#error-currency", "due_date": "#error-due_date",
+                           "invoice_date": "#error-invoice_date"})
 
     def _saved(self, result: SaveResult) -> None:
         self.saving = False

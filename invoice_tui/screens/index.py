@@ -26,7 +26,6 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
-from textual.worker import Worker, WorkerState
 
 from invoice_tui.db import database, is_postgres, is_sqlite
 from invoice_tui.db.models import Invoice, User
@@ -36,8 +35,10 @@ from invoice_tui.domain.filters import FilterSet
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.views import IndexQuery, ViewSpec
+from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.filter_sidebar import FilterSidebar
 from invoice_tui.widgets.invoice_table import InvoiceTable
+from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.view_tabs import ViewTabs
 
 if TYPE_CHECKING:  # the modals load on first use, not at start-up
@@ -120,7 +121,7 @@ class ChangeWatcher:
             self._conn = None
 
 
-class IndexScreen(Screen):
+class IndexScreen(ServiceCalls, Screen):
     """The first screen: every invoice the user may see, a page at a time."""
 
     AUTO_FOCUS = "InvoiceTable"
@@ -261,14 +262,7 @@ class IndexScreen(Screen):
 
     @on(InvoiceTable.Failed)
     def _table_failed(self, event: InvoiceTable.Failed) -> None:
-        self.notify(event.error.message, title="Cannot show these invoices", severity="error", timeout=8)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place where an unexpected failure of a database worker becomes visible."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            exc = event.worker.error
-            message = getattr(exc, "message", None) or f"{exc.__class__.__name__}: {exc}"
-            self.notify(message, title="Something went wrong", severity="error", timeout=10)
+        show_error(self, event.error, title="Cannot show these invoices")
 
     # ---- changes made elsewhere --------------------------------------------------------------
     @work(thread=True, exclusive=True, group="index-poll", exit_on_error=False)
@@ -290,15 +284,12 @@ class IndexScreen(Screen):
         self.load_views()
 
     # ---- views -------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="index-views", exit_on_error=False)
     def load_views(self, active: int | None = None) -> None:
-        try:
-            with database.connection_context():
-                found = views.list_views(self.app.ctx)  # type: ignore[attr-defined]
-        except InvoiceTuiError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error")
-            return
-        self.post_message(self.ViewsLoaded(found, active if active is not None else self.view.id))
+        def loaded(found: list[ViewSpec]) -> None:
+            self.post_message(self.ViewsLoaded(found, active if active is not None else self.view.id))
+
+        self.call_service(views.list_views, self.app.ctx, done=loaded,  # type: ignore[attr-defined]
+                          group="index-views", exclusive=True)
 
     @on(ViewsLoaded)
     async def _views_loaded(self, event: ViewsLoaded) -> None:
@@ -398,24 +389,24 @@ class IndexScreen(Screen):
                                            f"{' for the whole team' if view.shared else ''}? Invoices are not touched.",
                                            confirm="Delete", danger=True), confirmed)
 
-    @work(thread=True, exclusive=True, group="index-view-write", exit_on_error=False)
     def _run_view_service(self, fn, *args, done: str = "", go_to_all: bool = False, **kwargs) -> None:
-        try:
-            with database.connection_context():
-                result = fn(self.app.ctx, *args, **kwargs)  # type: ignore[attr-defined]
-        except InvoiceTuiError as exc:
+        def finished(result) -> None:
+            active = None if go_to_all else (result.id if isinstance(result, ViewSpec) else self.view.id)
+            if isinstance(result, ViewSpec):
+                self._adopt(result)
+            elif go_to_all:
+                self._adopt(views.all_invoices_view())
+            if done:
+                self.notify(done)
+            self.load_views(active)
+
+        def refused(exc: InvoiceTuiError) -> None:
             from invoice_tui.modals.dialogs import error_dialog
 
-            self.app.call_from_thread(self.app.push_screen, error_dialog(exc, "Cannot save the view"))
-            return
-        active = None if go_to_all else (result.id if isinstance(result, ViewSpec) else self.view.id)
-        if isinstance(result, ViewSpec):
-            self.app.call_from_thread(self._adopt, result)
-        elif go_to_all:
-            self.app.call_from_thread(self._adopt, views.all_invoices_view())
-        if done:
-            self.app.call_from_thread(self.notify, done)
-        self.load_views(active)
+            self.app.push_screen(error_dialog(exc, "Cannot save the view"))
+
+        self.call_service(fn, self.app.ctx, *args, done=finished, failed=refused,  # type: ignore[attr-defined]
+                          group="index-view-write", exclusive=True, **kwargs)
 
     def _adopt(self, view: ViewSpec) -> None:
         """The saved view becomes the active one without reloading rows when nothing changed."""

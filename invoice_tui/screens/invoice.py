@@ -30,6 +30,7 @@ from invoice_tui.widgets.cards import AboutCard, CompaniesCard, ContactsCard, Hi
 from invoice_tui.widgets.invoice_view import (InvoiceView, PaymentRow, load_activities, load_invoice_view,
                                               open_in_browser)
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.error_text import show_error
 
 SET_BASE_URL = ("No public base URL is set for this workspace, so the invoice has no buyer link yet. "
                 "A super admin can set it with: invoice-tui settings set public_base_url https://…")
@@ -116,7 +117,7 @@ class InvoiceScreen(ServiceCalls, Screen[None]):
                           done=self._show, failed=self._load_failed, group="invoice-load", exclusive=True)
 
     def _load_failed(self, exc: InvoiceTuiError) -> None:
-        self.notify(exc.message, title="Cannot show this invoice", severity="error", timeout=8)
+        show_error(self, exc, title="Cannot show this invoice")
         if isinstance(exc, NotFound) and len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 
@@ -311,7 +312,7 @@ class InvoiceScreen(ServiceCalls, Screen[None]):
             self.notify("Not available yet in this version of invoice-tui.", title="Send", severity="warning")
 
     def _refused(self, exc: InvoiceTuiError) -> None:
-        self.notify(exc.message, title="Not done", severity="error", timeout=10)
+        show_error(self, exc, title="Not done")
         self.reload()
 
     # ---- payments card ------------------------------------------------------------------------

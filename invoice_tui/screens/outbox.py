@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.error_text import show_error
 
 LIMIT = 500
 
@@ -171,7 +172,7 @@ class OutboxScreen(ServiceCalls, Screen[None]):
         self.call_service(process, self.app.ctx, self.app.config_, done=done, failed=self._failed)
 
     def _failed(self, exc: InvoiceTuiError) -> None:
-        self.notify(exc.message, title="Not done", severity="error", timeout=10)
+        show_error(self, exc, title="Not done")
         self.action_reload()
 
     def action_close(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.error_text import show_error
 
 _NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
 
@@ -125,7 +126,7 @@ class PaymentsScreen(ServiceCalls, Screen[None]):
         self.call_service(send_receipt, self.app.ctx, self.app.config_, row.id, done=done, failed=self._failed)
 
     def _failed(self, exc: InvoiceTuiError) -> None:
-        self.notify(exc.message, title="Receipt not sent", severity="error", timeout=10)
+        show_error(self, exc, title="Receipt not sent")
 
     def action_close(self) -> None:
         self.app.pop_screen()

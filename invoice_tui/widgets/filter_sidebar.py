@@ -23,6 +23,7 @@ from invoice_tui.domain import catalogue
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import (NO_VALUE, OPERATOR_LABELS, OPERATORS, Filter, FilterGroup, FilterSet,
                                         check_limits, compile_filter)
+from invoice_tui.widgets.error_text import error_text
 
 DAY_OPERATORS = {"more_than_days_ago", "less_than_days_ago", "more_than_days_from_now", "less_than_days_from_now"}
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "JPY", "CHF", "CAD", "AUD", "SEK")
@@ -284,8 +285,8 @@ class FilterSidebar(Vertical):
         try:
             check_limits(filters)
         except InvoiceTuiError as exc:
-            self._message(exc.message)
-            self.app.notify(exc.message, title="Filters", severity="warning")
+            self._message(error_text(exc))
+            self.app.notify(error_text(exc), title="Filters", severity="warning")
             return False
         self.filters = filters
         self._message("")

@@ -16,6 +16,7 @@ from textual.validation import ValidationResult, Validator
 
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import exponent, format_money, parse_decimal as dot_decimal
+from invoice_tui.widgets.error_text import error_text
 
 _SPACES = (" ", "\u00a0", "\u202f", "\u2009")
 
@@ -101,7 +102,7 @@ class LocalAmount(Validator):
         try:
             amount = parse_local_decimal(value, self.locale, what="amount")
         except BadInput as exc:
-            return self.failure(exc.message)
+            return self.failure(error_text(exc))
         if amount < 0 or (amount == 0 and not self.allow_zero):
             return self.failure("The amount must be greater than zero.")
         exp = exponent(self.currency)
@@ -126,7 +127,7 @@ class LocalNumber(Validator):
         try:
             number = parse_local_decimal(value, self.locale, what=self.what)
         except BadInput as exc:
-            return self.failure(exc.message)
+            return self.failure(error_text(exc))
         if self.positive and number <= 0:
             return self.failure(f"The {self.what} must be greater than zero.")
         if self.low is not None and number < self.low:
@@ -147,7 +148,7 @@ class IsoDate(Validator):
         try:
             parse_date(value)
         except BadInput as exc:
-            return self.failure(exc.message)
+            return self.failure(error_text(exc))
         return self.success()
 
 
@@ -158,7 +159,7 @@ class Currency(Validator):
         try:
             check_currency(value)
         except BadInput as exc:
-            return self.failure(exc.message)
+            return self.failure(error_text(exc))
         return self.success()
 
 

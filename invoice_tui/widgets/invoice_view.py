@@ -18,6 +18,7 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.invoices import ActionState
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.settings import load_settings
+from invoice_tui.widgets.error_text import error_text
 
 # Actions whose machinery is built by other parts of invoice-tui; until their module exists the
 # action is shown disabled with this reason (never a fake success).
@@ -169,12 +170,11 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
     else:
         markdown = invoice_markdown(inv, settings=settings, today=today)
 
-    from invoice_tui.widgets.invoice_worker import for_tui
-
     actions = []
     for state in invoice_service.available_actions(ctx, inv):
         if not state.enabled:
-            state = ActionState(state.id, state.label, False, for_tui(state.reason))
+            state = ActionState(state.id, state.label, False,
+                                error_text(state.error) if state.error else state.reason, state.error)
         else:
             reason = hook_reason(state.id)
             if reason:

@@ -1,11 +1,14 @@
-"""Database work off the UI thread for the invoice screens and modals.
+"""The one way screens, modals and widgets run database work off the UI thread.
 
-``call_service`` runs a service (or a read function) in a thread worker inside
-``database.connection_context()``; the result comes back through Textual's
-``Worker.StateChanged`` message, handled in one place (``on_worker_state_changed``): success
-calls ``done(result)``, a domain refusal (``InvoiceTuiError``) calls ``failed(error)`` or becomes
-a notification with its sentence, anything else becomes a visible error notification — never a
-traceback on the terminal and never a silent failure.
+``call_service(fn, *args, done=…, failed=…)`` runs a service (or a read function) in a thread
+worker; :func:`in_session` wraps it in ``database.connection_context()`` — the one place the UI
+opens a connection, so UI modules never import ``invoice_tui.db`` for it. The result comes back
+through Textual's ``Worker.StateChanged`` message: success calls ``done(result)``, a domain error
+(``InvoiceTuiError``) calls ``failed(error)`` when the caller shows it itself (beside a form's
+field, with ``widgets.error_text.show_error``). Every other failure — a domain error nobody
+handles, an unexpected exception, from this idiom or from any other worker of the node — is
+handed to the App, whose one ``on_worker_state_changed`` handler shows it as a notification:
+never a traceback on the terminal and never a silent failure.
 
 Functions given to ``call_service`` return plain data (dataclasses, lists, strings): nothing lazy
 from peewee crosses back to the UI thread.
@@ -13,28 +16,25 @@ from peewee crosses back to the UI thread.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from functools import partial
+from typing import Any, Callable, TypeVar
 
 from textual.worker import Worker, WorkerState
 
 from invoice_tui.db import database
 from invoice_tui.domain.errors import InvoiceTuiError
 
-
-# The services' sentences sometimes end with the CLI's way to fix things; in the TUI say the TUI's way.
-_TUI_HINTS = {
-    "; set one with --contact EMAIL.": "; pick one in the editor (e, then ctrl+b) or in the Contacts card (3, then n).",
-}
+T = TypeVar("T")
 
 
-def for_tui(message: str) -> str:
-    for cli, tui in _TUI_HINTS.items():
-        message = message.replace(cli, tui)
-    return message
+def in_session(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` inside one database connection (opened and closed around it)."""
+    with database.connection_context():
+        return fn(*args, **kwargs)
 
 
 class ServiceCalls:
-    """Mixin for a Screen/ModalScreen: ``self.call_service(fn, *args, done=…, failed=…)``."""
+    """Mixin for a Screen, ModalScreen or Widget: ``self.call_service(fn, *args, done=…, failed=…)``."""
 
     def _service_callbacks(self) -> dict:
         cbs = getattr(self, "_svc_callbacks", None)
@@ -45,34 +45,23 @@ class ServiceCalls:
     def call_service(self, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None] | None = None,
                      failed: Callable[[InvoiceTuiError], None] | None = None, group: str = "write",
                      exclusive: bool = False, **kwargs: Any) -> Worker:
-        def job() -> Any:
-            with database.connection_context():
-                return fn(*args, **kwargs)
-
-        worker = self.run_worker(job, thread=True, group=group, exclusive=exclusive,  # type: ignore[attr-defined]
+        worker = self.run_worker(partial(in_session, fn, *args, **kwargs),  # type: ignore[attr-defined]
+                                 thread=True, group=group, exclusive=exclusive,
                                  name=getattr(fn, "__name__", "service"), exit_on_error=False)
         self._service_callbacks()[worker] = (done, failed)
         return worker
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        callbacks = self._service_callbacks()
-        if event.worker not in callbacks:
-            return
         state = event.state
         if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
-        done, failed = callbacks.pop(event.worker)
+        done, failed = self._service_callbacks().pop(event.worker, (None, None))
         if state == WorkerState.SUCCESS:
             if done is not None:
                 done(event.worker.result)
         elif state == WorkerState.ERROR:
             error = event.worker.error
-            if isinstance(error, InvoiceTuiError):
-                error.message = for_tui(error.message)
-                if failed is not None:
-                    failed(error)
-                else:
-                    self.notify(error.message, title="Not done", severity="error", timeout=8)  # type: ignore[attr-defined]
-            else:
-                self.notify(f"{type(error).__name__}: {error}", title="Something went wrong",  # type: ignore[attr-defined]
-                            severity="error", timeout=12)
+            if failed is not None and isinstance(error, InvoiceTuiError):
+                failed(error)
+            else:  # the App's one handler makes it visible
+                self.app.post_message(Worker.StateChanged(event.worker, state))  # type: ignore[attr-defined]

@@ -1,0 +1,63 @@
+"""How the TUI says a domain error: its sentence, then the TUI's own remedy for its code.
+
+The CLI keeps its remedies (``--contact EMAIL``…) in ``cli/_common.py``; the sentence itself names
+no face. ``show_error`` is the one way a screen or modal shows an error: beside the field when the
+form shows that field (and in the form's summary line), else as a notification. Anything that is
+not a domain error is shown by its type and text, never as a traceback. ``error_text`` needs no
+textual, so read models built in a worker may use it too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+from invoice_tui.domain.errors import InvoiceTuiError, with_remedy
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+TUI_REMEDIES: dict[str, str] = {
+    "invoice.no_billing_contact": "pick one in the editor (e, then ctrl+b) or in the Contacts card (3, then n).",
+    "permission.not_a_user": "a super admin can add them with: invoice-tui users add {login}",
+    "permission.denied": "a super admin can grant it with: invoice-tui users grant {login} {permission}",
+    "mail.no_from_address": "type one in From, or a super admin can set a default with: invoice-tui settings set "
+                            "default_from_address billing@example.com",
+    "workspace.no_public_base_url": "a super admin can set it with: invoice-tui settings set public_base_url "
+                                    "https://invoices.example.com",
+    "reminders.no_from_address": "a super admin can set it with: invoice-tui settings set default_from_address "
+                                 "billing@example.com",
+}
+
+
+def error_text(error: BaseException) -> str:
+    """The text the TUI shows for ``error``."""
+    if isinstance(error, InvoiceTuiError):
+        return with_remedy(error, TUI_REMEDIES)
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def show_error(node: "DOMNode", error: BaseException, *, title: str = "Not done",
+               beside: Mapping[str, str] | None = None, summary: str | None = None, notify: bool = False) -> None:
+    """Show ``error`` on ``node``'s screen: beside its field (``beside`` maps a field name to the
+    selector of the Static under it) and in ``summary`` when the form has them; as an error
+    notification when neither shows it (or ``notify`` asks for both)."""
+    from textual.css.query import NoMatches
+
+    text = error_text(error)
+    shown = False
+    targets = []
+    field = getattr(error, "field", None)
+    if beside and field in beside:
+        targets.append(beside[field])
+    if summary:
+        targets.append(summary)
+    for selector in targets:
+        try:
+            node.query_one(selector).update(text)  # type: ignore[attr-defined]
+        except NoMatches:
+            continue
+        shown = True
+    if notify or not shown:
+        expected = isinstance(error, InvoiceTuiError)
+        node.notify(text, title=title if expected else "Something went wrong",  # type: ignore[attr-defined]
+                    severity="error", timeout=10 if expected else 12)
