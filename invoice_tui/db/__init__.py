@@ -122,6 +122,12 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
     try:
         db.connect(reuse_if_open=True)
     except peewee.OperationalError as exc:
+        if "CONNECT privilege" in str(exc):  # team mode: a role never added (R53)
+            from invoice_tui.domain.errors import PermissionDenied
+
+            raise PermissionDenied(
+                f"The database role '{parsed.username or ''}' is not a user of this workspace ({redact(url)}); "
+                "its owner can add it with: invoice-tui users add " + (parsed.username or "LOGIN")) from exc
         raise EnvironmentFailure(f"Cannot open the database {redact(url)}: {str(exc).strip()}. "
                                  "Check the URL and that the server is running.") from exc
     return db

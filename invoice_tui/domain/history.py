@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any, Iterable, Mapping
 
-from invoice_tui.db import is_postgres
+from invoice_tui.db import database, is_postgres
 from invoice_tui.db.models import Activity, ChainHead, PropertyChange
 from invoice_tui.domain.context import Context
 
@@ -38,24 +38,45 @@ def row_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
 
 
-def _lock_heads(names: Iterable[str]) -> dict[str, ChainHead]:
+def _lock_heads(names: Iterable[str]) -> tuple[dict[str, ChainHead], bool]:
     """Read (on PostgreSQL: lock) the heads of ``names`` in one statement, always in the same
     order — property_change before activity — so two writers never wait for each other in a
-    circle."""
+    circle. Also says whether the database advances the heads itself: on PostgreSQL a teammate's
+    role may not write them, and a trigger checks each of its rows and moves the head (R53); the
+    owner's and a superuser's writes move the heads here, as on SQLite."""
     wanted = sorted(set(names), key=CHAINS.index)
-    query = ChainHead.select().where(ChainHead.name.in_(wanted)).order_by(ChainHead.name.desc())
-    if is_postgres():
-        query = query.for_update()
-    heads = {head.name: head for head in query}
+    by_database = False
+    if is_postgres() and _has_lock_function(database.obj):
+        # Through a SECURITY DEFINER function: teammates may lock the heads, not update them.
+        rows = database.obj.execute_sql(
+            "SELECT name, hash, count, invoice_tui_is_teammate() FROM invoice_tui_lock_chains(%s)",
+            (list(wanted),)).fetchall()
+        heads = {name: ChainHead(name=name, hash=hash_, count=count) for name, hash_, count, _ in rows}
+        by_database = bool(rows and rows[0][3])
+    else:
+        query = ChainHead.select().where(ChainHead.name.in_(wanted)).order_by(ChainHead.name.desc())
+        if is_postgres():  # a workspace older than migration 0005 (only while it is being migrated)
+            query = query.for_update()
+        heads = {head.name: head for head in query}
     for name in wanted:
         if name not in heads:
             heads[name] = ChainHead.create(name=name, hash=GENESIS, count=0)
-    return heads
+    return heads, by_database
+
+
+def _has_lock_function(db) -> bool:
+    """Whether migration 0005's chain lock exists (remembered once it does)."""
+    if getattr(db, "_invoice_tui_chain_lock", False):
+        return True
+    found = db.execute_sql("SELECT to_regprocedure('invoice_tui_lock_chains(text[])') IS NOT NULL").fetchone()[0]
+    if found:
+        db._invoice_tui_chain_lock = True
+    return bool(found)
 
 
 def lock_heads() -> dict[str, ChainHead]:
     """Lock both chain heads, always in the same order (no deadlock between writers)."""
-    return _lock_heads(CHAINS)
+    return _lock_heads(CHAINS)[0]
 
 
 _CHAIN_MODELS = {"property_change": (PropertyChange, PROPERTY_CHANGE_FIELDS), "activity": (Activity, ACTIVITY_FIELDS)}
@@ -67,7 +88,7 @@ def append(**chains: list[dict[str, Any]]) -> None:
     chains = {name: rows for name, rows in chains.items() if rows}
     if not chains:
         return
-    heads = _lock_heads(chains)
+    heads, by_database = _lock_heads(chains)
     for name in sorted(chains, key=CHAINS.index):
         rows = chains[name]
         model, fields = _CHAIN_MODELS[name]
@@ -77,7 +98,8 @@ def append(**chains: list[dict[str, Any]]) -> None:
             row["prev_hash"] = prev
             row["hash"] = prev = row_hash(prev, content)
         model.insert_many(rows).execute()
-        ChainHead.update(hash=prev, count=ChainHead.count + len(rows)).where(ChainHead.name == name).execute()
+        if not by_database:
+            ChainHead.update(hash=prev, count=ChainHead.count + len(rows)).where(ChainHead.name == name).execute()
 
 
 def display(value: Any) -> str | None:

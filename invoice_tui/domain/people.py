@@ -8,7 +8,7 @@ import peewee as pw
 
 from pydantic import BaseModel, field_validator
 
-from invoice_tui.db import text_contains
+from invoice_tui.db import database, team, text_contains
 from invoice_tui.db.models import Company, Contact, Invoice, InvoiceCompany, User
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
@@ -67,10 +67,34 @@ def add_user(ctx: Context, login: str, name: str = "", email: str = "", permissi
     except ValueError as exc:
         raise BadInput(str(exc) + ".", field="name") from None
     email = check_email(email) if email else ""
+    permissions = parse_permissions(permissions)
+    team_role = _team_role(ctx, login, f"users add {login} --permissions {permissions}")
     user = User.create(login=login, name=name or login, email=email,
-                       permissions=parse_permissions(permissions), created_at=ctx.now())
+                       permissions=permissions, created_at=ctx.now())
     history.record_changes(ctx, "user", user.id, None, {}, _user_snapshot(user))
+    if team_role:
+        team.apply_rights(database.obj, login, permissions)
     return user
+
+
+def _team_role(ctx: Context, login: str, command: str) -> bool:
+    """R53: in team mode a user's rights are its role's database privileges, set in the same
+    transaction: an existing role is adopted, a missing one created when the acting user is the
+    connected role itself. Only a superuser acting for someone else through --user (tests,
+    maintenance) may add a user whose role does not exist: the app's rights only, until the role
+    exists and ``team check --fix`` aligns it. Raises RuleRefused, with the command or SQL that
+    would do it, when the privileges cannot be set."""
+    db = database.obj
+    if not team.is_team(db):
+        return False
+    if team.current_role(db) != ctx.login and team.is_superuser(db, team.current_role(db)) \
+            and not team.role_exists(db, login):
+        return False
+    try:
+        team.prepare_role(db, login, command)
+    except team.CannotManage as exc:
+        raise RuleRefused(str(exc)) from None
+    return True
 
 
 @mutation
@@ -84,9 +108,12 @@ def grant(ctx: Context, login: str, permissions: str) -> User:
         others = User.select().where((User.id != user.id) & User.permissions.contains("super_admin")).count()
         if others == 0:
             raise RuleRefused("This is the last super admin; grant super_admin to someone else first.")
+    team_role = _team_role(ctx, login, f"users grant {login} {new}")
     user.permissions = new
     user.save()
     history.record_changes(ctx, "user", user.id, None, before, _user_snapshot(user))
+    if team_role:
+        team.apply_rights(database.obj, login, new)
     return user
 
 
@@ -98,8 +125,8 @@ def set_preference(ctx: Context, key: str, value) -> None:
     user = User.get_by_id(ctx.user.id)
     prefs = json.loads(user.preferences or "{}")
     prefs[key] = value
-    user.preferences = json.dumps(prefs)
-    user.save()
+    # Only this column: in team mode a role may write its own preferences and nothing else (R53).
+    User.update(preferences=json.dumps(prefs)).where(User.id == user.id).execute()
 
 
 def preference(ctx: Context, key: str, default=None):

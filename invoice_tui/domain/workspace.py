@@ -11,7 +11,8 @@ from typing import Callable
 import peewee
 
 from invoice_tui.db import bind, open_database
-from invoice_tui.db.migrate import migrate
+from invoice_tui.db import team
+from invoice_tui.db.migrate import migrate, pending
 from invoice_tui.db.models import ChainHead, Counter, User
 from invoice_tui.domain import history, people
 from invoice_tui.domain.context import Context, _utcnow
@@ -100,11 +101,46 @@ def open_workspace(url: str, *, notice: Callable[[str], None] | None = None) -> 
     db = open_database(url, notice=notice)
     bind(db)
     try:
-        migrate(db)
+        if team.is_team(db):
+            _open_team(db, url)
+        else:
+            migrate(db)
         seed(db)
     except peewee.OperationalError as exc:
         raise EnvironmentFailure(f"Cannot prepare the workspace: {exc}.") from exc
     return Workspace(db, url)
+
+
+def _open_team(db: peewee.Database, url: str) -> None:
+    """Team mode (R53): opening needs no more than the user's rights. Only the owner (or a
+    superuser) migrates, then brings every user's privileges up to the new schema; anyone else is
+    told who must run which command."""
+    role = team.current_role(db)
+    if team.above_app(db, role):
+        if migrate(db):
+            sync_privileges(db)
+        return
+    try:
+        waiting = pending(db)
+    except peewee.ProgrammingError as exc:  # no SELECT on schema_migration: never added
+        db.rollback()
+        owner = team.owner(db)
+        raise PermissionDenied(
+            f"The database role '{role}' is not a user of this workspace; its owner {owner} can add it with: "
+            f"invoice-tui --db {team.url_for(url, owner)} users add {role}") from exc
+    if waiting:
+        owner = team.owner(db)
+        raise PermissionDenied(
+            f"This workspace needs a schema update ({', '.join(waiting)}) that only its owner can make; "
+            f"{owner} must run: invoice-tui --db {team.url_for(url, owner)} migrate")
+
+
+def sync_privileges(db: peewee.Database) -> None:
+    """Give every user's role exactly its rights on the current schema (after a migration)."""
+    with db.atomic():
+        for user in User.select(User.login, User.permissions):
+            if team.role_exists(db, user.login):
+                team.apply_rights(db, user.login, user.permissions)
 
 
 def workspace_is_empty() -> bool:

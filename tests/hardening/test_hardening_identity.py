@@ -42,7 +42,12 @@ def role_factory(pg_url):
 
 
 def _grant(url: str, role: str) -> None:
-    pg_exec(url, f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"',
+    """Privileges granted by hand, outside the app (``team check`` lists them as excess). A new
+    workspace revokes CONNECT from PUBLIC (R53), so it is granted here too."""
+    from urllib.parse import urlparse as _parse
+
+    pg_exec(url, f'GRANT CONNECT ON DATABASE "{_parse(url).path.lstrip("/")}" TO "{role}"',
+            f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"',
             f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
 
 
@@ -97,9 +102,16 @@ def test_first_user_of_a_new_team_workspace_is_the_role(pg_url, role_factory, ca
     users = list(User.select())
     assert [(u.login, "super_admin" in u.permissions) for u in users] == [(dave, True)]
     ws.db.close()
+    # dave may not create roles (R53): the exact SQL for an administrator, exit 1, nothing written
+    res = cli("users", "add", "erin", "--permissions", "create", user=False)
+    assert res.code == 1 and 'CREATE ROLE "erin" LOGIN' in res.err
+    ws = open_workspace(url)
+    assert [u.login for u in User.select()] == [dave]
+    ws.db.close()
+    erin = role_factory()  # the administrator made the role; dave's users add adopts it
     # as super admin, dave may act as another user (who must exist to do more than view)
-    assert cli("users", "add", "erin", "--permissions", "create", user=False).code == 0
-    assert cli("invoices", "create", "--currency", "EUR", user="erin").code == 0
+    assert cli("users", "add", erin, "--permissions", "create", user=False).code == 0
+    assert cli("invoices", "create", "--currency", "EUR", user=erin).code == 0
 
 
 def test_personal_mode_keeps_user_option(sqlite_url, capsys, monkeypatch):

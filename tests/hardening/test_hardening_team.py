@@ -1,0 +1,348 @@
+"""R53 / R17 in PostgreSQL team mode: the database holds each teammate's role to its rights in the
+app, whatever the client. Teammates are made through the app (``users add``) by the workspace's
+owner; then, connected directly as each role with plain psycopg2 (no app code), every write on every
+table is tried and each refusal asserted. Roles get unique names and are dropped afterwards (roles
+are server-wide)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from hardkit import Cli, pg_admin_url, pg_exec, url_as
+from invoice_tui.domain import history, invoices, payments, people, views
+from invoice_tui.domain.workspace import open_workspace, set_setting
+
+psycopg2 = pytest.importorskip("psycopg2")
+
+
+@pytest.fixture
+def team(pg_url, capsys):
+    """A database owned by a role with CREATEROLE (not a superuser), its workspace populated by the
+    owner through the services, and three teammates added with ``users add``."""
+    # pg_url: PostgreSQL is required (or the test skips with the reason)
+    tag = uuid.uuid4().hex[:8]
+    owner = f"tt_{tag}_owner"
+    dbname = f"invoice_tui_test_team_{tag}"
+    names = {"view": f"tt_{tag}_view", "edit": f"tt_{tag}_edit", "super": f"tt_{tag}_super",
+             "stranger": f"tt_{tag}_stranger"}
+    admin = pg_admin_url()
+    pg_exec(admin, f'CREATE ROLE "{owner}" LOGIN CREATEROLE', f'CREATE DATABASE "{dbname}" OWNER "{owner}"',
+            f'CREATE ROLE "{names["stranger"]}" LOGIN')
+    url = url_as(admin, owner, dbname)
+    try:
+        cli = Cli(url, capsys, user=False)
+        assert cli("contacts", "add", "--email", "ada@example.com").code == 0  # the owner: first super admin
+        for key, perms in (("view", "view"), ("edit", "create,edit"), ("super", "super_admin")):
+            res = cli("users", "add", names[key], "--permissions", perms)
+            assert res.code == 0, res.err
+        ws = open_workspace(url)
+        ctx = ws.context(owner, source="test")
+        data = _populate(ctx, names)
+        ws.db.close()
+        yield {"url": url, "owner": owner, "db": dbname, "names": names, "cli": cli, **data}
+    finally:
+        from invoice_tui.db import database
+
+        try:
+            database.obj.close()
+        except Exception:  # noqa: BLE001
+            pass
+        pg_exec(admin, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        for role in [*names.values(), owner]:
+            pg_exec(admin, f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _populate(ctx, names) -> dict:
+    buyer = people.add_contact(ctx, {"email": "bob@example.com"})
+    spare_contact = people.add_contact(ctx, {"email": "spare@example.com"})
+    spare_company = people.add_company(ctx, {"name": "Spare Ltd"})
+    line = {"name": "Work", "quantity": "1", "unit_price": "100"}
+    paid = invoices.finalize_invoice(ctx, invoices.create_invoice(
+        ctx, {"currency": "EUR", "contact_id": buyer.id, "lines": [line]}).id)
+    payments.record_payment(ctx, paid.id, {"amount": "100"})
+    open_ = invoices.finalize_invoice(ctx, invoices.create_invoice(
+        ctx, {"currency": "EUR", "contact_id": buyer.id, "lines": [line]}).id)
+    draft = invoices.create_invoice(ctx, {"currency": "EUR", "contact_id": buyer.id, "lines": [line]})
+    unapplied = payments.add_payment(ctx, {"amount": "5", "currency": "EUR"})
+    invoices.add_note(ctx, open_.id, "a note")
+    set_setting(ctx, "seller_name", "Owner Inc")
+    views.create_view(ctx, "Owner's view")
+    from invoice_tui.db.models import Payment, User
+
+    applied = Payment.get(Payment.invoice == paid.id)
+    return {"paid": paid.id, "open": open_.id, "draft": draft.id, "applied": applied.id, "unapplied": unapplied.id,
+            "spare_contact": spare_contact.id, "spare_company": spare_company.id, "buyer": buyer.id,
+            "owner_id": User.get(User.login == ctx.login).id}
+
+
+def _connect(t, role):
+    return psycopg2.connect(url_as(pg_admin_url(), role, t["db"]))
+
+
+def _try(conn, sql: str, params=()) -> tuple[bool, str]:
+    """Run one statement and roll it back: (changed a row, error code or '')."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute(sql, params)
+            return cur.rowcount > 0, ""
+        except psycopg2.Error as exc:
+            return False, exc.pgcode or "?"
+        finally:
+            conn.rollback()
+
+
+def _chain_row(conn, table: str, login: str, *, good_hash: bool = True) -> tuple[str, tuple]:
+    """An INSERT of a history row that follows the chain head (hash right or not) under ``login``."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT hash FROM chain_head WHERE name = %s", (table,))
+        prev = cur.fetchone()[0]
+    conn.rollback()
+    import datetime as dt
+
+    now = dt.datetime(2026, 3, 16, 9, 30)
+    if table == "activity":
+        content = dict(invoice_id=1, invoice_number=None, kind="note", text="forged ünïcode\n\"q\"", user_login=login,
+                       created_at=now, due_date=None, ref_id=None)
+    else:
+        content = dict(object_type="invoice", object_id=1, invoice_number="INV-1001", property="title",
+                       old_value=None, new_value="x\ty", user_login=login, source="psql", created_at=now)
+    h = history.row_hash(prev, content) if good_hash else "f" * 64
+    cols = [*content, "prev_hash", "hash"]
+    sql = f'INSERT INTO "{table}" ({", ".join(cols)}) VALUES ({", ".join(["%s"] * len(cols))})'
+    return sql, (*content.values(), prev, h)
+
+
+def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
+    """Every kind of write on every table, each a statement the owner could run."""
+    n = t["names"]
+    other = n["view"] if me != n["view"] else n["edit"]
+    return {
+        "setting insert": ("INSERT INTO setting (key, value) VALUES ('x_extra', '1')", ()),
+        "setting update": ("UPDATE setting SET value = '\"Mallory\"' WHERE key = 'seller_name'", ()),
+        "setting delete": ("DELETE FROM setting", ()),
+        "counter update": ("UPDATE counter SET value = value + 100", ()),
+        "counter insert": ("INSERT INTO counter (name, value) VALUES ('other', 1)", ()),
+        "counter delete": ("DELETE FROM counter", ()),
+        "chain_head update": ("UPDATE chain_head SET hash = repeat('0', 64)", ()),
+        "chain_head insert": ("INSERT INTO chain_head (name, hash, count) VALUES ('x', 'y', 0)", ()),
+        "chain_head delete": ("DELETE FROM chain_head", ()),
+        "user insert": ("INSERT INTO \"user\" (login, name, email, permissions, preferences, created_at) "
+                        "VALUES ('mallory', 'M', '', 'super_admin', '{}', now())", ()),
+        "user own rights": ("UPDATE \"user\" SET permissions = 'view,create,edit,delete,super_admin' "
+                            "WHERE login = current_user", ()),
+        "user other rights": ("UPDATE \"user\" SET permissions = 'view' WHERE login = %s", (other,)),
+        "user other name": ("UPDATE \"user\" SET name = 'renamed' WHERE login = %s", (other,)),
+        "user other preferences": ("UPDATE \"user\" SET preferences = '{\"x\": 1}' WHERE login = %s", (other,)),
+        "user delete": ("DELETE FROM \"user\" WHERE login = %s", (other,)),
+        "company insert": ("INSERT INTO company (name, domain, address, tax_id, created_at) "
+                           "VALUES ('Evil', '', '', '', now())", ()),
+        "company update": ("UPDATE company SET name = 'Renamed' WHERE id = %s", (t["spare_company"],)),
+        "company delete": ("DELETE FROM company WHERE id = %s", (t["spare_company"],)),
+        "contact insert": ("INSERT INTO contact (first_name, last_name, email, phone, address, created_at) "
+                           "VALUES ('', '', 'e@example.com', '', '', now())", ()),
+        "contact update": ("UPDATE contact SET email = 'x@example.com' WHERE id = %s", (t["spare_contact"],)),
+        "contact delete": ("DELETE FROM contact WHERE id = %s", (t["spare_contact"],)),
+        "invoice insert draft": (
+            "INSERT INTO invoice (title, currency, exponent, locale, invoice_date, po_number, comments, allow_partial,"
+            " origin, status, version, subtotal_minor, discount_minor, fee_minor, tax_minor, billed_minor, paid_minor,"
+            " balance_minor, contact_name, contact_email, company_name, owner_name, created_at, updated_at, owner_id)"
+            " VALUES ('t', 'EUR', 2, 'en_US', '2026-03-16', '', '', false, 'manual', 'draft', 1, 0, 0, 0, 0, 0, 0, 0,"
+            " '', '', '', '', now(), now(), (SELECT id FROM \"user\" WHERE login = current_user))", ()),
+        "invoice insert finalized": (
+            "INSERT INTO invoice (title, currency, exponent, locale, invoice_date, po_number, comments, allow_partial,"
+            " origin, status, number, version, subtotal_minor, discount_minor, fee_minor, tax_minor, billed_minor,"
+            " paid_minor, balance_minor, contact_name, contact_email, company_name, owner_name, created_at, updated_at)"
+            " VALUES ('t', 'EUR', 2, 'en_US', '2026-03-16', '', '', false, 'manual', 'open', 'FAKE-1', 1, 0, 0, 0,"
+            " 0, 0, 0, 0, '', '', '', '', now(), now())", ()),
+        "invoice edit open": ("UPDATE invoice SET title = 'edited' WHERE id = %s", (t["open"],)),
+        "invoice edit draft": ("UPDATE invoice SET title = 'edited' WHERE id = %s", (t["draft"],)),
+        "invoice status": ("UPDATE invoice SET status = 'paid' WHERE id = %s", (t["open"],)),
+        "invoice number": ("UPDATE invoice SET number = 'INV-9999' WHERE id = %s", (t["open"],)),
+        "invoice currency": ("UPDATE invoice SET currency = 'USD' WHERE id = %s", (t["open"],)),
+        "invoice date": ("UPDATE invoice SET invoice_date = invoice_date - 1 WHERE id = %s", (t["open"],)),
+        "invoice delete draft": ("DELETE FROM invoice WHERE id = %s", (t["draft"],)),
+        "invoice delete finalized": ("DELETE FROM invoice WHERE id = %s", (t["open"],)),
+        "invoice delete paid": ("DELETE FROM invoice WHERE id = %s", (t["paid"],)),
+        "line insert on finalized": ("INSERT INTO line_item (invoice_id, position, name, description, quantity, "
+                                     "unit_price_minor, tax_rate) VALUES (%s, 9, 'x', '', '1', 1, '0')", (t["open"],)),
+        "line update": ("UPDATE line_item SET unit_price_minor = 1 WHERE invoice_id = %s", (t["open"],)),
+        "line delete": ("DELETE FROM line_item WHERE invoice_id = %s", (t["draft"],)),
+        "adjustment insert": ("INSERT INTO adjustment (invoice_id, kind, position, label, is_percent, value, tax_rate) "
+                              "VALUES (%s, 'fee', 0, '', false, '1', '0')", (t["draft"],)),
+        "invoice_contact delete": ("DELETE FROM invoice_contact WHERE invoice_id = %s", (t["open"],)),
+        "invoice_company insert": ("INSERT INTO invoice_company (invoice_id, company_id) VALUES (%s, %s)",
+                                   (t["open"], t["spare_company"])),
+        "payment insert": ("INSERT INTO payment (amount_minor, currency, date, method, reference, note, source, "
+                           "state, ever_succeeded, created_by, created_at) VALUES (1, 'EUR', '2026-03-16', 'other', "
+                           "'', '', 'manual', 'succeeded', false, current_user, now())", ()),
+        "payment apply": ("UPDATE payment SET invoice_id = %s WHERE id = %s", (t["open"], t["unapplied"])),
+        "payment apply twice": ("UPDATE payment SET invoice_id = %s WHERE id = %s", (t["open"], t["applied"])),
+        "payment unapply": ("UPDATE payment SET invoice_id = NULL WHERE id = %s", (t["applied"],)),
+        "payment delete": ("DELETE FROM payment WHERE id = %s", (t["unapplied"],)),
+        "reminder update": ("UPDATE reminder SET state = 'dropped'", ()),
+        "reminder delete": ("DELETE FROM reminder", ()),
+        "outbox insert": ("INSERT INTO outbox (kind, state, from_addr, to_addrs, cc_addrs, subject, message_id, raw, "
+                          "attempts, last_error, server_reply, created_by, created_at) VALUES ('custom', 'queued', "
+                          "'a@x', 'b@x', '', 's', 'mid@x', 'raw', 0, '', '', current_user, now())", ()),
+        "property_change update": ("UPDATE property_change SET new_value = 'x'", ()),
+        "property_change delete": ("DELETE FROM property_change", ()),
+        "property_change forged hash": _chain_row(t["conn"], "property_change", me, good_hash=False),
+        "property_change as another": _chain_row(t["conn"], "property_change", other),
+        "activity update": ("UPDATE activity SET text = 'x'", ()),
+        "activity delete": ("DELETE FROM activity", ()),
+        "activity forged hash": _chain_row(t["conn"], "activity", me, good_hash=False),
+        "activity as another": _chain_row(t["conn"], "activity", other),
+        "activity own": _chain_row(t["conn"], "activity", me),
+        "saved_view others update": ("UPDATE saved_view SET name = 'x' WHERE owner_id = %s", (t["owner_id"],)),
+        "saved_view others delete": ("DELETE FROM saved_view WHERE owner_id = %s", (t["owner_id"],)),
+        "saved_view defaults delete": ("DELETE FROM saved_view WHERE owner_id IS NULL", ()),
+        "saved_view as another": ("INSERT INTO saved_view (name, owner_id, shared, filters, columns, sort, position, "
+                                  "created_at, updated_at) VALUES ('v', %s, false, '{}', '[]', '-id', 9, now(), now())",
+                                  (t["owner_id"],)),
+        "export_log as another": ("INSERT INTO export_log (user_login, created_at, name, format, path, rows, sheets, "
+                                  "filters, sort, properties, associations, language, values) VALUES (%s, now(), 'n', "
+                                  "'csv', '/tmp/x', 1, 1, '{}', '-id', '[]', '[]', 'en', 'labels')", (other,)),
+        "export_log update": ("UPDATE export_log SET rows = 0", ()),
+        "schema_migration insert": ("INSERT INTO schema_migration (name, applied) VALUES ('9999_x', now())", ()),
+        "schema_migration delete": ("DELETE FROM schema_migration", ()),
+        # writes every user may make: its own preferences and saved views
+        "own preferences": ("UPDATE \"user\" SET preferences = '{\"theme\": \"x\"}' WHERE login = current_user", ()),
+        "own saved view": ("INSERT INTO saved_view (name, owner_id, shared, filters, columns, sort, position, "
+                           "created_at, updated_at) VALUES ('mine', (SELECT id FROM \"user\" WHERE login = "
+                           "current_user), false, '{}', '[]', '-id', 9, now(), now())", ()),
+    }
+
+
+EVERYONE = {"own preferences", "own saved view"}
+EDIT = EVERYONE | {
+    "company insert", "company update", "company delete", "contact insert", "contact update", "contact delete",
+    "invoice insert draft", "invoice edit open", "invoice edit draft", "invoice status", "invoice delete draft",
+    "line insert on finalized", "line update", "line delete", "adjustment insert", "invoice_contact delete",
+    "invoice_company insert", "payment insert", "payment apply", "payment delete", "reminder update",
+    "reminder delete", "outbox insert", "counter update", "activity own"}
+SUPER = EDIT | {"setting insert", "setting update", "setting delete", "counter insert", "counter delete",
+                "user other name", "user other preferences", "saved_view others update", "saved_view others delete",
+                "saved_view defaults delete", "invoice delete finalized", "property_change as another",
+                "activity as another", "export_log as another"}
+ALLOWED = {"view": EVERYONE, "edit": EDIT, "super": SUPER}
+
+
+@pytest.mark.parametrize("who", ["view", "edit", "super"])
+def test_r53_every_write_on_every_table_as_each_role(team, who):
+    role = team["names"][who]
+    conn = _connect(team, role)
+    team["conn"] = conn
+    try:
+        writes = _writes(team, role)
+        with conn.cursor() as cur:  # every table of the workspace is covered
+            cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            tables = {r[0] for r in cur.fetchall()}
+        conn.rollback()
+        covered = {name.split(" ")[0] for name in writes} | {"invoice_contact", "invoice_company", "line_item"}
+        assert tables - covered <= {"line_item", "invoice_contact", "invoice_company"}, tables - covered
+        wrong = []
+        for name, (sql, params) in writes.items():
+            changed, code = _try(conn, sql, params)
+            if name in ALLOWED[who]:
+                if not changed:
+                    wrong.append(f"{name}: refused ({code or 'no row'}) but the rights allow it")
+            elif changed:
+                wrong.append(f"{name}: allowed but the rights refuse it")
+            elif code not in ("42501", "23514", ""):
+                wrong.append(f"{name}: failed with {code}, not a refusal")
+        assert not wrong, "\n".join(wrong)
+    finally:
+        conn.close()
+
+
+def test_r53_rules_hold_for_every_role_and_only_rights_move(team):
+    """Rules no right can lift (R2/R3, R9, R12), as each role; a role never added reads nothing."""
+    for who in ("edit", "super"):
+        conn = _connect(team, team["names"][who])
+        for name in ("invoice number", "invoice currency", "invoice date", "invoice delete paid",
+                     "payment apply twice", "payment unapply", "invoice insert finalized"):
+            sql, params = _writes({**team, "conn": conn}, team["names"][who])[name]
+            assert _try(conn, sql, params) in ((False, "23514"), (False, "42501")), (who, name)
+        conn.close()
+    with pytest.raises(psycopg2.OperationalError, match="CONNECT"):
+        _connect(team, team["names"]["stranger"])
+
+
+async def test_r53_teammates_open_cli_and_tui_after_users_add_alone(team, capsys):
+    from invoice_tui.app import make_app
+
+    for who in ("view", "edit"):
+        url = url_as(pg_admin_url(), team["names"][who], team["db"])
+        cli = Cli(url, capsys, user=False)
+        res = cli("invoices", "list", as_json=True)
+        assert res.code == 0, res.err
+        assert len(res.data) == 3
+        res = cli("invoices", "create", "--currency", "EUR", as_json=True)
+        assert res.code == (0 if who == "edit" else 1), res.err
+        if who == "view":
+            assert "lacks the 'create' permission" in res.err
+        else:
+            assert res.data["status"] == "draft"
+        app = make_app(url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            assert app.ctx.login == team["names"][who]
+        app.workspace.db.close()
+
+
+def test_r53_users_grant_sets_the_privileges_and_team_check_finds_hand_grants(team):
+    cli, n = team["cli"], team["names"]
+    res = cli("team", "check")
+    assert res.code == 0, res.out + res.err
+    assert "owner (stands above the app)" in res.out
+    # a privilege granted by hand, outside the app, and PUBLIC given a table
+    pg_exec(url_as(pg_admin_url(), team["owner"], team["db"]), f'GRANT DELETE ON invoice TO "{n["view"]}"',
+            "GRANT SELECT ON setting TO PUBLIC", f'GRANT SELECT ON invoice TO "{n["stranger"]}"')
+    res = cli("team", "check", as_json=True)
+    assert res.code == 1
+    by_role = {r["role"]: r for r in res.data["roles"]}
+    assert by_role[n["view"]]["excess"] == ["DELETE on table invoice"]
+    assert by_role["PUBLIC"]["excess"] == ["SELECT on table setting"]
+    assert by_role[n["stranger"]]["status"] == "not a user"
+    assert by_role[team["owner"]]["status"] == "owner"
+    res = cli("team", "check", "--fix")
+    assert res.code == 0, res.out + res.err
+    assert cli("team", "check").code == 0
+    conn = _connect(team, n["view"])
+    assert _try(conn, "DELETE FROM invoice WHERE id = %s", (team["draft"],))[1] == "42501"
+    conn.close()
+    # users grant: the exact set, in the app and the database in one step
+    assert cli("users", "grant", n["view"], "edit").code == 0
+    conn = _connect(team, n["view"])
+    assert _try(conn, "UPDATE invoice SET title = 'ok' WHERE id = %s", (team["open"],)) == (True, "")
+    conn.close()
+    assert cli("users", "grant", n["view"], "view").code == 0
+    conn = _connect(team, n["view"])
+    assert _try(conn, "UPDATE invoice SET title = 'ok' WHERE id = %s", (team["open"],))[1] == "42501"
+    conn.close()
+    assert cli("team", "check").code == 0
+
+
+def test_r53_only_the_owner_migrates_and_others_are_told_who(team, capsys):
+    n = team["names"]
+    pg_exec(url_as(pg_admin_url(), team["owner"], team["db"]),
+            "DELETE FROM schema_migration WHERE name = '0005_team_rights'")
+    res = Cli(url_as(pg_admin_url(), n["super"], team["db"]), capsys, user=False)("invoices", "list")
+    assert res.code == 1
+    assert f"{team['owner']} must run: invoice-tui --db postgresql://{team['owner']}@" in res.err
+    assert "migrate" in res.err and "0005_team_rights" in res.err
+    res = team["cli"]("migrate")
+    assert res.code == 0 and "up to date" in res.out
+    assert Cli(url_as(pg_admin_url(), n["super"], team["db"]), capsys, user=False)("invoices", "list").code == 0
+
+
+def test_r53_a_super_admin_teammate_cannot_change_rights(team, capsys):
+    """Rights are database privileges: only the owner sets them; the sentence says who and how."""
+    n = team["names"]
+    res = Cli(url_as(pg_admin_url(), n["super"], team["db"]), capsys, user=False)("users", "grant", n["view"], "edit")
+    assert res.code == 1
+    assert f"{team['owner']} must run" in res.err and f"users grant {n['view']} view,edit" in res.err
