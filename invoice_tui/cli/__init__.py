@@ -143,6 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except peewee.OperationalError as exc:
         out.note(f"invoice-tui: the database failed: {str(exc).strip()}. Check that it is reachable and try again.")
         return EnvironmentFailure.exit_code
+    except peewee.DatabaseError as exc:
+        refusal = database_refusal(exc)
+        if refusal is None:
+            raise
+        out.note(f"invoice-tui: {refusal}")
+        return 1
     except KeyboardInterrupt:
         out.note("invoice-tui: interrupted; nothing more was written.")
         return 130
@@ -154,6 +160,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError, AttributeError):
             pass
         return 0
+
+
+def database_refusal(exc: Exception) -> str | None:
+    """The sentence of a write the database refused in team mode (R53: a right or a rule held by
+    PostgreSQL, SQLSTATE 42501 or 23514), or None for any other failure. Nothing was written."""
+    original = next((e for e in (exc.__cause__, exc.__context__, *exc.args) if hasattr(e, "pgcode")), None)
+    if getattr(original, "pgcode", None) not in ("42501", "23514"):
+        return None
+    first = str(original).strip().splitlines()[0] if str(original).strip() else "refused"
+    return f"the database refused this: {first.removeprefix('ERROR:').strip()}. Nothing was written."
 
 
 def run_tui(args: argparse.Namespace) -> int:

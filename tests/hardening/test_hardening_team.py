@@ -27,7 +27,7 @@ def team(pg_url, capsys):
     owner = f"tt_{tag}_owner"
     dbname = f"invoice_tui_test_team_{tag}"
     names = {"view": f"tt_{tag}_view", "edit": f"tt_{tag}_edit", "super": f"tt_{tag}_super",
-             "stranger": f"tt_{tag}_stranger"}
+             "create": f"tt_{tag}_create", "delete": f"tt_{tag}_delete", "stranger": f"tt_{tag}_stranger"}
     admin = pg_admin_url()
     pg_exec(admin, f'CREATE ROLE "{owner}" LOGIN CREATEROLE', f'CREATE DATABASE "{dbname}" OWNER "{owner}"',
             f'CREATE ROLE "{names["stranger"]}" LOGIN')
@@ -35,7 +35,8 @@ def team(pg_url, capsys):
     try:
         cli = Cli(url, capsys, user=False)
         assert cli("contacts", "add", "--email", "ada@example.com").code == 0  # the owner: first super admin
-        for key, perms in (("view", "view"), ("edit", "create,edit"), ("super", "super_admin")):
+        for key, perms in (("view", "view"), ("edit", "create,edit"), ("super", "super_admin"),
+                           ("create", "create"), ("delete", "delete")):
             res = cli("users", "add", names[key], "--permissions", perms)
             assert res.code == 0, res.err
         ws = open_workspace(url)
@@ -346,3 +347,66 @@ def test_r53_a_super_admin_teammate_cannot_change_rights(team, capsys):
     res = Cli(url_as(pg_admin_url(), n["super"], team["db"]), capsys, user=False)("users", "grant", n["view"], "edit")
     assert res.code == 1
     assert f"{team['owner']} must run" in res.err and f"users grant {n['view']} view,edit" in res.err
+
+
+def test_r53_each_right_works_through_the_app_under_the_database_rules(team, capsys, tmp_path):
+    """What the app lets each teammate do, the database lets it do too (no refusal on a legitimate
+    path), and the history chains stay intact after teammates wrote through the trigger."""
+    n = team["names"]
+
+    def as_(who):
+        return Cli(url_as(pg_admin_url(), n[who], team["db"]), capsys, user=False)
+
+    def ok(who, *argv):
+        res = as_(who)(*argv, as_json=True)
+        assert res.code == 0, (who, argv, res.err)
+        return res.data
+
+    made = ok("create", "invoices", "create", "--currency", "EUR", "--contact", "bob@example.com",
+              "--line", "Work;2;10", "--discount", "10%")
+    assert made["status"] == "draft"
+    ok("create", "invoices", "clone", str(team["open"]))
+    ok("create", "contacts", "add", "--email", "new@example.com")
+    ok("create", "companies", "add", "--name", "New Ltd")
+    assert as_("create")("invoices", "edit", str(made["id"]), "--title", "x").code == 1  # the app: edit needed
+
+    draft = ok("edit", "invoices", "create", "--currency", "EUR", "--contact", "bob@example.com", "--line", "A;1;50",
+               "--allow-partial")
+    ok("edit", "invoices", "edit", str(team["draft"]), "--title", "Edited", "--line", "B;3;7")
+    final = ok("edit", "invoices", "finalize", str(draft["id"]))
+    ok("edit", "payments", "record", final["number"], "--amount", "5")
+    spare = ok("edit", "payments", "add", "--amount", "3", "--currency", "EUR")
+    ok("edit", "payments", "apply", str(spare["id"]), final["number"])
+    ok("edit", "invoices", "delete", str(made["id"]))
+    void = ok("edit", "invoices", "finalize", str(team["draft"]))
+    ok("edit", "invoices", "void", void["number"])
+
+    assert team["cli"]("settings", "set", "allow_delete_unpaid", "true").code == 0
+    ok("delete", "invoices", "delete", str(team["open"]))
+
+    ok("view", "export", "--out", str(tmp_path / "mine.csv"))
+    assert ok("view", "export-log")
+    ok("super", "settings", "set", "seller_name", "Dan's firm")
+
+    res = team["cli"]("audit", "verify")
+    assert res.code == 0, res.out + res.err
+
+
+def test_r53_rights_changed_by_hand_are_refused_by_the_database_with_a_sentence(team, capsys):
+    """Rights written into the users table behind the app's back (by a superuser) give no privilege:
+    the database refuses, the CLI says so in one sentence (exit 1), and team check lists what the
+    role lacks until --fix grants it."""
+    n = team["names"]
+    pg_exec(url_as(pg_admin_url(), team["owner"], team["db"]),
+            f"UPDATE \"user\" SET permissions = 'view,edit' WHERE login = '{n['view']}'")
+    res = Cli(url_as(pg_admin_url(), n["view"], team["db"]), capsys, user=False)(
+        "invoices", "edit", str(team["draft"]), "--title", "x")
+    assert res.code == 1
+    assert "the database refused this: permission denied for table invoice" in res.err
+    res = team["cli"]("team", "check", as_json=True)
+    view = {r["role"]: r for r in res.data["roles"]}[n["view"]]
+    assert view["status"] == "missing" and "UPDATE on table invoice" in view["missing"]
+    assert team["cli"]("team", "check", "--fix").code == 0
+    res = Cli(url_as(pg_admin_url(), n["view"], team["db"]), capsys, user=False)(
+        "invoices", "edit", str(team["draft"]), "--title", "x")
+    assert res.code == 0, res.err
