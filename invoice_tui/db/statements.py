@@ -9,15 +9,18 @@ execution.
 - :func:`compile_query` — a peewee query to a ``Statement`` (LIMIT / OFFSET slots optional);
 - :class:`CompiledRead` — a SELECT of model fields by one slot, compiled on first use for each
   database and returning named tuples with the fields' own conversions (``python_value``), as
-  peewee's ``.namedtuples()`` would, without building the query each time.
+  peewee's ``.namedtuples()`` would, without building the query each time;
+- :class:`Interruptible` — reads on a thread's own connection that another thread may stop
+  (a newer query replaced the one being read): the read then ends with :class:`ReadInterrupted`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import namedtuple
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import peewee as pw
 
@@ -116,4 +119,59 @@ class CompiledRead:
         return rows[0] if rows else None
 
 
-__all__ = ["Slot", "slot", "Statement", "compile_query", "CompiledRead"]
+class ReadInterrupted(pw.DatabaseError):
+    """A read stopped on purpose by ``Interruptible.interrupt`` (nobody waits for its rows)."""
+
+
+def reading() -> contextlib.AbstractContextManager:
+    """A connection of the calling thread's own for the block (opened and closed around it)."""
+    return database.connection_context()
+
+
+class Interruptible:
+    """Remembers the connection a worker is reading with, so that a newer query (the user typed
+    another letter, picked another sort) can stop a long count or scan that nobody waits for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: tuple[object, object] | None = None
+        self._interrupted: set[object] = set()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read on a connection of this thread's own; a database error after ``interrupt``
+        comes out as ``ReadInterrupted``."""
+        token = object()
+        with database.connection_context():
+            with self._lock:
+                self._current = (token, database.obj.connection())
+            try:
+                yield
+            except pw.DatabaseError as exc:
+                if token in self._interrupted and not isinstance(exc, ReadInterrupted):
+                    raise ReadInterrupted(str(exc)) from exc
+                raise
+            finally:
+                with self._lock:
+                    self._interrupted.discard(token)
+                    if self._current is not None and self._current[0] is token:
+                        self._current = None
+
+    def interrupt(self) -> None:
+        # Under the lock: the reading thread cannot finish and close this connection while it
+        # is being interrupted (that would be a use after free in the driver).
+        with self._lock:
+            current, self._current = self._current, None
+            if current is None:
+                return
+            token, conn = current
+            self._interrupted.add(token)
+            with contextlib.suppress(Exception):  # stopping is best effort
+                if hasattr(conn, "interrupt"):
+                    conn.interrupt()  # sqlite3 (thread-safe)
+                elif hasattr(conn, "cancel"):
+                    conn.cancel()  # psycopg2 (thread-safe)
+
+
+__all__ = ["Slot", "slot", "Statement", "compile_query", "CompiledRead", "Interruptible", "ReadInterrupted",
+           "reading"]

@@ -1,14 +1,11 @@
 """The invoice index table: a line-API ``ScrollView`` over any number of invoices.
 
 It never holds all rows. ``virtual_size`` is the row count (+1 header line); ``render_line``
-draws rows from an LRU cache of pages of ``PAGE_SIZE`` rows. Missing pages are fetched in a thread
-worker (``database.connection_context()``): the page after a cached page by keyset (sort key +
-id), the page before one by reverse keyset, and a jump (End, scrollbar drag) by the key of its
-first row found with an OFFSET over the key columns from the nearer end (``domain.views``).
-The query is prepared once per generation (``views.prepare``: SQL compiled once, the permission
-and settings checked once) and every page is plain SQL on the worker's connection. Pages keep
-the rows as the driver returns them; a row is formatted (``RowFormatter``) the first time it is
-drawn and kept, so the first screen formats its ~40 rows, not the 100 of the page.
+draws rows from its page source (``table_pages``: an LRU cache of pages of ``PAGE_SIZE`` rows,
+read in thread workers by keyset with SQL the domain compiled once per query). The columns and
+their fitting to the width are ``table_columns``'s; the rows' cells are formatted by
+``table_rows.RowFormatter`` the first time they are drawn. This module draws (the rows, the
+header, its own position bar), moves the cursor and runs the workers.
 
 Changes made elsewhere: ``reload(keep_cursor=True)`` keeps the cursor row and scroll position
 and shows the previous rows until the new ones arrive.
@@ -16,14 +13,6 @@ and shows the previous rows until the new ones arrive.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Iterable, Iterator
-
-import peewee
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -35,322 +24,21 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from invoice_tui.db import database
-from invoice_tui.db.models import Invoice
-from invoice_tui.domain import catalogue, views
-from invoice_tui.domain.catalogue import choice_label
+from invoice_tui.domain import catalogue, index_sql, views
 from invoice_tui.domain.errors import InvoiceTuiError
-from invoice_tui.domain.money import format_minor
+from invoice_tui.widgets.table_columns import (MIN_TEXT_WIDTH, Column, fit_cells, fit_columns, fit_line,
+                                               make_columns, value_width)
+from invoice_tui.widgets.table_pages import (MAX_PAGES, PAGE_SIZE, Page, PageSource, clear_formatters, first_pages,
+                                             prepare_rows, read_page, read_pages)
+from invoice_tui.widgets.table_rows import Row, RowFormatter, row_fields
 
-PAGE_SIZE = 100
-MAX_PAGES = 60
+# The parts' names, as the table's users (benchmarks, tests) have imported them from here.
+__all__ = ["InvoiceTable", "line_strip", "GUTTER", "BAR", "PAGE_SIZE", "MAX_PAGES", "MIN_TEXT_WIDTH", "Column",
+           "fit_cells", "fit_columns", "fit_line", "make_columns", "value_width", "Page", "PageSource",
+           "clear_formatters", "prepare_rows", "read_page", "Row", "RowFormatter", "row_fields"]
+
 GUTTER = 2  # cursor marker + space
 BAR = 2  # the position bar at the right of each line (as wide as Textual's vertical scrollbar)
-
-WIDTHS = {"text": 18, "number": 8, "money": 14, "date": 10, "choice": 9}
-SPECIAL_WIDTHS = {"number": 10, "contact_name": 20, "company_name": 20, "owner": 12, "currency": 8,
-                  "contact_email": 24, "title": 20, "comments": 24, "status": 8, "id": 8, "po_number": 12}
-
-
-class Interruptible:
-    """Remembers the connection a worker is reading with, so that a newer query (the user typed
-    another letter, picked another sort) can stop a long count or scan that nobody waits for."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._current: tuple[object, object] | None = None
-
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[None]:
-        token = object()
-        with database.connection_context():
-            with self._lock:
-                self._current = (token, database.obj.connection())
-            try:
-                yield
-            finally:
-                with self._lock:
-                    if self._current is not None and self._current[0] is token:
-                        self._current = None
-
-    def interrupt(self) -> None:
-        # Under the lock: the reading thread cannot finish and close this connection while it
-        # is being interrupted (that would be a use after free in the driver).
-        with self._lock:
-            current, self._current = self._current, None
-            if current is None:
-                return
-            conn = current[1]
-            with contextlib.suppress(Exception):  # stopping is best effort
-                if hasattr(conn, "interrupt"):
-                    conn.interrupt()  # sqlite3 (thread-safe)
-                elif hasattr(conn, "cancel"):
-                    conn.cancel()  # psycopg2 (thread-safe)
-
-
-@dataclass(frozen=True)
-class Column:
-    id: str
-    label: str
-    width: int
-    right: bool
-
-
-def value_width(prop_id: str) -> int:
-    """The width a column's values need (its header may ask for more: ``make_columns``)."""
-    return SPECIAL_WIDTHS.get(prop_id, WIDTHS[catalogue.get(prop_id).type])
-
-
-def make_columns(ids: Iterable[str]) -> list[Column]:
-    cols = []
-    for cid in ids:
-        prop = catalogue.get(cid)
-        width = max(value_width(cid), min(len(prop.label()) + 2, 24))
-        cols.append(Column(cid, prop.label(), width, prop.type in ("money", "number")))
-    return cols
-
-
-MIN_TEXT_WIDTH = 10  # a name column narrowed to fit the terminal keeps this much
-
-
-def fit_columns(columns: list[Column], width: int) -> list[Column]:
-    """``columns`` fitted to ``width`` characters where they can be. When they are wider, first
-    the columns made wider than their values for their header ("Last sent date" over a date)
-    give up that room (the header is cut with "…"), then the name-like text columns (contact,
-    company, owner…) give up characters, widest first, down to ``MIN_TEXT_WIDTH``. Amounts,
-    dates and statuses stay whole; what still does not fit scrolls sideways. At 80 columns
-    this keeps the balance on screen."""
-    excess = sum(c.width + 1 for c in columns) - width
-    if excess <= 0:
-        return columns
-    widths = [c.width for c in columns]
-    stages = (lambda c: value_width(c.id),  # first a header's room beyond its values
-              lambda c: MIN_TEXT_WIDTH if catalogue.get(c.id).type == "text" else c.width)  # then names
-    for floor_of in stages:
-        floors = [min(floor_of(c), w) for c, w in zip(columns, widths)]
-        room = [i for i, (w, f) in enumerate(zip(widths, floors)) if w > f]
-        while excess > 0 and room:
-            widest = max(room, key=lambda i: widths[i] - floors[i])
-            widths[widest] -= 1
-            excess -= 1
-            if widths[widest] <= floors[widest]:
-                room.remove(widest)
-    return [c if w == c.width else Column(c.id, c.label, w, c.right) for c, w in zip(columns, widths)]
-
-
-class Row:
-    """One invoice of the index as drawn: ``line`` is its cells fitted to the columns (the first
-    ``head`` characters stay when the columns scroll sideways); ``cells`` the unfitted texts."""
-
-    __slots__ = ("id", "number", "status", "overdue", "line", "_raw", "_formatter", "strips")
-
-    def __init__(self, raw: tuple, formatter: "RowFormatter", number: str | None, status: str, overdue: bool,
-                 line: str) -> None:
-        self.id = raw[0]
-        self.number = number
-        self.status = status
-        self.overdue = overdue
-        self.line = line
-        self._raw = raw
-        self._formatter = formatter
-        self.strips: dict | None = None  # drawn lines, by how they were drawn (see render_line)
-
-    @property
-    def cells(self) -> list[str]:
-        return [fn(self._raw, self.overdue) for fn in self._formatter.cell_fns]
-
-    @property
-    def head(self) -> int:
-        return self._formatter.head
-
-
-_ROW_FIELDS = (Invoice.id, Invoice.number, Invoice.status, Invoice.due_date, Invoice.currency, Invoice.owner_name)
-
-
-def row_fields(columns: list[Column]) -> list:
-    """The invoice columns ``RowFormatter`` needs for ``columns``: the index reads these ~10
-    columns instead of all ~37 (issue 7)."""
-    fields = list(_ROW_FIELDS)
-    for col in columns:
-        if col.id in ("overdue", "days_overdue", "status", "owner", "number"):
-            continue
-        node = catalogue.get(col.id).sql(None)  # type: ignore[arg-type] - plain columns ignore the context
-        if not any(node is f for f in fields):  # identity: == on a field builds SQL
-            fields.append(node)
-    return fields
-
-
-def _iso(value) -> str:
-    """A date as the index shows it: SQLite gives ISO text, PostgreSQL ``date``/``datetime``."""
-    if type(value) is str:
-        return value[:10]
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)[:10]
-
-
-class RowFormatter:
-    """Turns a row as the driver returns it (``views.prepare(...).page``: ``row_fields`` in order,
-    then the sort key) into the cells of ``columns``. Built once per query, with one small
-    function per column (``fn(raw, overdue)``), so a row costs a few microseconds; rows are
-    formatted when first drawn (a page of 100 rows is read, the ~35 on screen are formatted)."""
-
-    MONEY_MEMO = 4096
-
-    def __init__(self, columns: list[Column], fields: list, today: dt.date, locale: str) -> None:
-        self.columns = columns
-        pos = {id(f): i for i, f in enumerate(fields)}
-        self.today_iso = today.isoformat()
-        self.today = today
-        self.locale = locale
-        self.i_number, self.i_status = pos[id(Invoice.number)], pos[id(Invoice.status)]
-        self.i_due, self.i_currency = pos[id(Invoice.due_date)], pos[id(Invoice.currency)]
-        self.i_owner = pos[id(Invoice.owner_name)]
-        self._money: dict[tuple, str] = {}  # amounts repeat (zero balances): formatted once
-        self.cell_fns = [self._cell_fn(catalogue.get(c.id), pos) for c in columns]
-        self.spec = [(c.width, c.right) for c in columns]
-        self.plan = [(fn, c.width, c.right) for fn, c in zip(self.cell_fns, columns)]
-        self.head = columns[0].width + 1 if columns else 0  # the first column and its space
-
-    def is_overdue(self, raw: tuple) -> bool:
-        due = raw[self.i_due]
-        return raw[self.i_status] == "open" and due is not None and _iso(due) < self.today_iso
-
-    def money(self, minor: int, currency: str) -> str:
-        key = (minor, currency)
-        text = self._money.get(key)
-        if text is None:
-            if len(self._money) >= self.MONEY_MEMO:
-                self._money.clear()
-            text = self._money[key] = format_minor(minor, currency, self.locale)
-        return text
-
-    def _cell_fn(self, prop: catalogue.Property, pos: dict[int, int]):
-        pid = prop.id
-        if pid == "overdue":
-            yes, no = choice_label("overdue", "true"), choice_label("overdue", "false")
-            return lambda raw, od: yes if od else no
-        if pid == "days_overdue":
-            i_due, today = self.i_due, self.today
-            return lambda raw, od: str((today - dt.date.fromisoformat(_iso(raw[i_due]))).days) if od else "0"
-        if pid == "status":
-            labels = {s: choice_label("status", s) for s in (*catalogue.STATUS_CHOICES, "overdue")}
-            i_status = self.i_status
-
-            def status(raw: tuple, od: bool) -> str:
-                st = "overdue" if od else raw[i_status]
-                return labels.get(st) or choice_label("status", st)
-            return status
-        if pid == "owner":
-            i = self.i_owner
-            return lambda raw, od: raw[i] or ""
-        if pid == "number":
-            i = self.i_number
-            return lambda raw, od: raw[i] or "—"
-        i = pos[id(prop.sql(None))]  # type: ignore[arg-type] - plain columns ignore the context
-        if prop.type == "money":
-            i_cur, money = self.i_currency, self.money
-            return lambda raw, od: "" if raw[i] is None else money(raw[i], raw[i_cur])
-        if prop.type == "date":
-            return lambda raw, od: "" if raw[i] is None or raw[i] == "" else _iso(raw[i])
-        if prop.type == "choice":
-            def choice(raw: tuple, od: bool) -> str:
-                value = raw[i]
-                if value is None or value == "":
-                    return ""
-                if isinstance(value, bool) or (pid == "allow_partial" and isinstance(value, int)):
-                    value = "true" if value else "false"  # SQLite keeps booleans as 0/1
-                return choice_label(pid, str(value))
-            return choice
-        return lambda raw, od: "" if raw[i] is None else str(raw[i])
-
-    def __call__(self, raw: tuple) -> Row:
-        od = self.is_overdue(raw)
-        parts = []
-        add = parts.append
-        for fn, width, right in self.plan:  # fit_cells, fused with the formatting
-            text = fn(raw, od)
-            if len(text) > width:
-                text = text[: max(width - 1, 0)] + "…"
-            add(text.rjust(width) if right else text.ljust(width))
-        add("")
-        return Row(raw, self, raw[self.i_number], raw[self.i_status], od, " ".join(parts))
-
-
-_FORMATTERS: OrderedDict[tuple, tuple[list, RowFormatter]] = OrderedDict()
-_FORMATTERS_LOCK = threading.Lock()
-
-
-def prepare_rows(ctx, query: views.IndexQuery, columns: list[Column], locale: str) -> tuple[object, RowFormatter]:
-    """``query`` prepared for reading the fields ``columns`` show, and the formatter of its rows.
-    A formatter (and its memo of formatted amounts) is kept for the last few column sets, so
-    switching views or filters back and forth does not build them again."""
-    key = (tuple((c.id, c.width, c.right) for c in columns), locale)
-    with _FORMATTERS_LOCK:  # tables load in worker threads
-        fields, formatter = _FORMATTERS.get(key) or (row_fields(columns), None)
-    prepared = views.prepare(ctx, query, fields)
-    if formatter is None or formatter.today != prepared.today:
-        formatter = RowFormatter(columns, fields, prepared.today, locale)
-    with _FORMATTERS_LOCK:
-        _FORMATTERS[key] = (fields, formatter)
-        _FORMATTERS.move_to_end(key)
-        while len(_FORMATTERS) > 8:
-            _FORMATTERS.popitem(last=False)
-    return prepared, formatter
-
-
-def clear_formatters() -> None:
-    with _FORMATTERS_LOCK:
-        _FORMATTERS.clear()
-
-
-def fit_cells(cells: list[str], spec: list[tuple[int, bool]], header: bool = False) -> str:
-    """The cells fitted to their columns' widths (cut with "…", padded), each followed by a space."""
-    parts = []
-    for text, (width, right) in zip(cells, spec):
-        if len(text) > width:
-            text = text[: max(width - 1, 0)] + "…"
-        parts.append(text.rjust(width) if right and not header else text.ljust(width))
-    parts.append("")
-    return " ".join(parts)
-
-
-@dataclass
-class Page:
-    raw: list[tuple]
-    formatter: RowFormatter
-    first: views.Key | None
-    last: views.Key | None
-    rows: list[Row | None] | None = None
-
-    def row(self, offset: int) -> Row | None:
-        if offset >= len(self.raw):
-            return None
-        if self.rows is None:
-            self.rows = [None] * len(self.raw)
-        row = self.rows[offset]
-        if row is None:
-            row = self.rows[offset] = self.formatter(self.raw[offset])
-        return row
-
-
-def read_page(prepared, formatter: RowFormatter, *, limit: int = 100, **where) -> Page:
-    """One page of the index by keyset (``after``, ``before``, ``start_at`` or the first)."""
-    raw = prepared.page(limit=limit, **where)
-    return Page(raw, formatter, prepared.key(raw[0]) if raw else None, prepared.key(raw[-1]) if raw else None)
-
-
-def fit_line(gutter: str, line: str, head: int, scroll_x: int, width: int) -> str:
-    """The text of one line of the table: the gutter and the first ``head`` characters of
-    ``line`` (the first column) stay; the rest scrolls by ``scroll_x``; cut or padded to ``width``."""
-    if scroll_x:
-        fixed = gutter + line[:head]
-        line = fixed + line[head + scroll_x: head + scroll_x + max(width - len(fixed), 0)]
-    else:
-        line = gutter + line
-    return line[:width].ljust(width)
 
 
 def line_strip(text: str, style: Style, bar_style: Style | None = None) -> Strip:
@@ -475,18 +163,16 @@ class InvoiceTable(ScrollView, can_focus=True):
         # index's status line shows them): ``Counted.totals``.
         self.with_totals = False
         self.generation = 0
-        self._pages: OrderedDict[int, Page] = OrderedDict()
-        self._stale: dict[int, Page] = {}
-        self._inflight: set[int] = set()
+        self._source = PageSource()
+        self._pages = self._source.pages  # the cache of pages (its size is measured: benchmarks/tui_memory)
         self._fetch_scheduled = False
         self._ctx = None
-        self._reader: tuple | None = None  # (generation, prepared query, row formatter)
         self._line_styles: dict | None = None
         self._style_generation = 0
         self._bar_geometry: tuple[int, int, int] | None = None
         self._dragging_bar = False
         self.locale = "en_US"
-        self._loading = Interruptible()
+        self._loading = index_sql.Interruptible()
 
     # ---- configuration -------------------------------------------------------------------
     @property
@@ -515,10 +201,8 @@ class InvoiceTable(ScrollView, can_focus=True):
         if columns == self.columns:
             return
         self.columns = columns
-        if self._reader is not None:
-            self._reader = self._for_columns(self._reader)
-            for page in (*self._pages.values(), *self._stale.values()):
-                self._adopt(page)
+        if self._source.reader is not None:
+            self._source.reader = self._for_columns(self._source.reader)  # the pages follow when drawn
         self.refresh()
 
     def _for_columns(self, reader: tuple) -> tuple:
@@ -529,19 +213,11 @@ class InvoiceTable(ScrollView, can_focus=True):
             return reader
         return generation, prepared, RowFormatter(self.columns, prepared.fields, prepared.today, self.locale)
 
-    def _adopt(self, page: Page) -> None:
-        """Draw ``page`` with the current formatter (it was read for other column widths)."""
-        if self._reader is not None and page.formatter is not self._reader[2]:
-            page.formatter = self._reader[2]
-            page.rows = None
-
     def reload(self, *, keep_cursor: bool = True, keep_rows: bool = True) -> None:
         """Fetch again (after a change elsewhere). Rows on screen stay until their new version arrives."""
         self.generation += 1
         self._loading.interrupt()  # the previous count or scan is no longer wanted
-        self._stale = dict(self._pages) if keep_rows else {}
-        self._pages.clear()
-        self._inflight.clear()
+        self._source.reset(keep_rows=keep_rows)
         if not keep_cursor:
             self.cursor_row = 0
             self.scroll_to(0, 0, animate=False, immediate=True)
@@ -567,14 +243,7 @@ class InvoiceTable(ScrollView, can_focus=True):
 
     # ---- rows --------------------------------------------------------------------------------
     def row_at(self, index: int) -> Row | None:
-        page = self._pages.get(index // PAGE_SIZE)
-        if page is None:
-            page = self._stale.get(index // PAGE_SIZE)
-        else:
-            self._pages.move_to_end(index // PAGE_SIZE)
-        if page is None:
-            return None
-        return page.row(index % PAGE_SIZE)
+        return self._source.row(index)
 
     @property
     def current(self) -> Row | None:
@@ -615,14 +284,7 @@ class InvoiceTable(ScrollView, can_focus=True):
                 if cursor < PAGE_SIZE and top and top[0] == 0 and top == list(range(len(top))):
                     # Opening at the top: the first pages by keyset at once, the count after
                     # (counting a million filtered rows may take a moment; the rows do not wait).
-                    fetched: dict[int, Page] = {}
-                    after = None
-                    for p in top:
-                        page = read_page(prepared, formatter, after=after, limit=PAGE_SIZE)
-                        fetched[p] = page
-                        after = page.last
-                        if len(page.raw) < PAGE_SIZE:
-                            break
+                    fetched = first_pages(prepared, formatter, top)
                     seen = sum(len(pg.raw) for pg in fetched.values())
                     complete = seen < len(top) * PAGE_SIZE
                     self.post_message(self.PagesLoaded(generation, seen, fetched, exact=complete, reader=reader))
@@ -646,74 +308,42 @@ class InvoiceTable(ScrollView, can_focus=True):
                 else:
                     total = prepared.count()
                     self.post_message(self.Counted(self, total, query))
-                fetched = self._fetch_pages(prepared, formatter, pages, total, {})
+                fetched = read_pages(prepared, formatter, pages, total, {}, lambda: worker.is_cancelled)
         except InvoiceTuiError as exc:
             self.post_message(self.Failed(self, exc))
             return
-        except peewee.DatabaseError:
-            if worker.is_cancelled or generation != self.generation:
-                return  # interrupted on purpose: a newer query replaced this one
-            raise
+        except index_sql.ReadInterrupted:
+            return  # interrupted on purpose: a newer query replaced this one
         self.post_message(self.PagesLoaded(generation, total, fetched, reader=reader))
 
     @work(thread=True, exclusive=True, group="invoice-table-pages", exit_on_error=False)
     def _fetch(self, generation: int, prepared, formatter: RowFormatter, pages: list[int],
                total: int, bounds: dict[int, tuple]) -> None:
+        worker = get_current_worker()
         try:
-            with database.connection_context():
-                fetched = self._fetch_pages(prepared, formatter, pages, total, bounds)
+            with index_sql.reading():
+                fetched = read_pages(prepared, formatter, pages, total, bounds, lambda: worker.is_cancelled)
         except InvoiceTuiError as exc:
             self.post_message(self.Failed(self, exc))
             return
         self.post_message(self.PagesLoaded(generation, None, fetched))
-
-    def _fetch_pages(self, prepared, formatter: RowFormatter, pages: list[int], total: int,
-                     bounds: dict[int, tuple]) -> dict[int, Page]:
-        worker = get_current_worker()
-        out: dict[int, Page] = {}
-        for p in pages:
-            if worker.is_cancelled:
-                break
-            start = p * PAGE_SIZE
-            n = min(PAGE_SIZE, total - start)
-            if p < 0 or n <= 0:
-                continue
-            if p - 1 in bounds and bounds[p - 1][1] is not None:
-                page = read_page(prepared, formatter, after=bounds[p - 1][1], limit=n)
-            elif p + 1 in bounds and bounds[p + 1][0] is not None:
-                page = read_page(prepared, formatter, before=bounds[p + 1][0], limit=n)
-            elif p == 0:
-                page = read_page(prepared, formatter, limit=n)
-            else:
-                key = prepared.anchor_key(start, total)
-                page = read_page(prepared, formatter, start_at=key, limit=n) if key else \
-                    Page([], formatter, None, None)
-            out[p] = page
-            bounds[p] = (page.first, page.last)
-        return out
 
     def on_invoice_table_pages_loaded(self, message: PagesLoaded) -> None:
         message.stop()
         if message.generation != self.generation:
             return
         if message.reader is not None:
-            self._reader = self._for_columns(message.reader)
+            self._source.reader = self._for_columns(message.reader)
         repaint_all = False
         if message.total is not None and (message.exact or self.total is None or not self.counted):
             repaint_all = message.total != self.total
             self.total = message.total
             self.counted = message.exact
-            self._stale = {p: pg for p, pg in self._stale.items() if p * PAGE_SIZE < message.total}
+            self._source.keep_stale_below(message.total)
             self._update_virtual_size()
             if self.cursor_row >= message.total:
                 self.cursor_row = max(message.total - 1, 0)
-        for p, page in message.pages.items():
-            self._adopt(page)
-            self._pages[p] = page
-            self._stale.pop(p, None)
-            self._inflight.discard(p)
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
+        self._source.add(message.pages)
         if repaint_all:
             self.refresh()
             return
@@ -736,17 +366,13 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._fetch_scheduled = False
         if self.total is None or not self.counted:
             return  # the count is on its way; it triggers the fetch
-        wanted = [p for p in self._visible_pages()
-                  if p not in self._pages and p * PAGE_SIZE < self.total and p >= 0]
-        missing = [p for p in wanted if p not in self._inflight]
-        if not missing:
-            return
-        reader = self._reader
+        reader = self._source.reader
         if reader is None or reader[0] != self.generation:
             return  # the query is being prepared; its first pages come with it
-        self._inflight = set(wanted)
-        bounds = {p: (pg.first, pg.last) for p, pg in self._pages.items()}
-        self._fetch(self.generation, reader[1], reader[2], wanted, self.total, bounds)
+        request = self._source.to_read(self._visible_pages(), self.total)
+        if request is not None:
+            wanted, bounds = request
+            self._fetch(self.generation, reader[1], reader[2], wanted, self.total, bounds)
 
     # ---- drawing -----------------------------------------------------------------------------
     @property
@@ -823,9 +449,9 @@ class InvoiceTable(ScrollView, can_focus=True):
             return self._header_strip(scroll_x, width)
         index = scroll_y + y - 1
         if self.total is None:
-            if y == 1 and not self._stale:
+            if y == 1 and not self._source.stale:
                 return self._line("  Loading invoices…"[:width].ljust(width), base, y)
-            if not self._stale:
+            if not self._source.stale:
                 return self._line(" " * width, base, y)
         if self.total is not None and index >= self.total:
             if self.total == 0 and y == 1:
@@ -840,12 +466,13 @@ class InvoiceTable(ScrollView, can_focus=True):
             self._want_pages()
             return self._line("  …"[:width].ljust(width), self._style(False, True, False), y)
         page_no, offset = divmod(index, PAGE_SIZE)
-        if page_no not in self._pages:
+        pages = self._source.pages
+        if page_no not in pages:
             self._want_pages()  # shown from the previous version of the rows: refresh it
-        elif offset >= PAGE_SIZE // 2 and page_no + 1 not in self._pages and \
+        elif offset >= PAGE_SIZE // 2 and page_no + 1 not in pages and \
                 (page_no + 1) * PAGE_SIZE < (self.total or 0):
             self._want_pages()  # prefetch the next page before it is needed
-        elif offset < PAGE_SIZE // 2 and page_no > 0 and page_no - 1 not in self._pages:
+        elif offset < PAGE_SIZE // 2 and page_no > 0 and page_no - 1 not in pages:
             self._want_pages()  # and the previous one when scrolling up
         is_cursor = index == self.cursor_row
         # The same row drawn the same way gives the same Strip object: Textual's own per-strip
