@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import cold_start, figure, finalize, run_child, warm_cache
+from benchmarks import cold_start, figure, finalize, live, run_child, warm_cache
 
 FIGURES = ("demo", "first_page", "keys", "filter_page", "counts", "csv", "xlsx", "pdf", "tui_memory",
-           "cold_start", "finalize")
+           "cold_start", "finalize", "live")
 
 
 def _first_login(path: Path) -> str:
@@ -231,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
                                   passed=ok and (r["rate"] or 0) >= 200, same_rows=None, finalized=r["finalized"],
                                   seconds=r["seconds"], no_duplicate=r["no_duplicate"], no_gap=r["no_gap"],
                                   all_numbered=r["all_numbered"], errors=r["errors"]))
+        # ---- live screens --------------------------------------------------------------------
+        if "live" in skip:
+            skipped("live", "live invoice page: write by another process to repaint")
+        else:
+            log("live invoice page (a writer process, the page repainted)")
+            figures.append(live.figure_of(run_child("live", {"path": str(tmp / "live.db"), "runs": max(args.runs, 5)})))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

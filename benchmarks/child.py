@@ -18,6 +18,7 @@ PARTS = {
     "keys_app": "benchmarks.keys:app_part",
     "keys_baseline": "benchmarks.keys:baseline_part",
     "tui_memory": "benchmarks.tui_memory:run",
+    "live": "benchmarks.live:run",
     "finalize_setup": "benchmarks.finalize:setup_part",
     "finalize_worker": "benchmarks.finalize:worker_part",
     "finalize_check": "benchmarks.finalize:check_part",

@@ -20,6 +20,7 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.workspace import Workspace, acting_login, open_workspace
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_worker import in_session
+from invoice_tui.widgets.live import Live
 
 
 def styles_dir() -> Path:
@@ -99,7 +100,7 @@ def people_commands() -> type[Provider]:
     return PeopleCommands
 
 
-class InvoiceApp(App[None]):
+class InvoiceApp(Live, App[None]):
     """invoice-tui: the invoice index first; every action calls the domain services."""
 
     TITLE = "invoice-tui"
@@ -119,6 +120,7 @@ class InvoiceApp(App[None]):
             self.theme = self.config_.theme if self.config_.theme in self.available_themes else "textual-dark"
         if self.config_.keymap:
             self.set_keymap(self.config_.keymap)
+        self.changes = workspace.change_feed()  # every screen follows it (widgets/live.py)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a worker failure nobody handled becomes visible (the App's own workers,
@@ -130,7 +132,18 @@ class InvoiceApp(App[None]):
     def on_mount(self) -> None:
         from invoice_tui.screens.index import IndexScreen
 
+        self.changes.start()
         self.push_screen(IndexScreen())
+
+    def on_unmount(self) -> None:
+        self.changes.stop()
+
+    def changed_elsewhere(self, change) -> None:
+        """A setting changed by a super admin applies here without a restart (the screens that
+        show one reload it themselves)."""
+        if change.concerns("settings"):
+            self.run_worker(partial(in_session, Workspace.refresh_context, self.ctx), thread=True,
+                            group="app-settings", exclusive=True, exit_on_error=False)
 
     def open_invoice(self, invoice_id: int) -> None:
         """Show one invoice (the invoice screen; a minimal read-only one when it is not installed)."""

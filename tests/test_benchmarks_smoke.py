@@ -27,6 +27,7 @@ EXPECTED = [
     "memory of the TUI after scrolling the whole index",
     "cold start to first painted index",
     "finalize throughput, 8 processes (SQLite)",
+    "live invoice page: write by another process to repaint",
 ]
 
 

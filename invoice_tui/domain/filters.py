@@ -315,3 +315,12 @@ def from_expressions(groups: list[list[str]]) -> FilterSet:
     fs = FilterSet(groups=[FilterGroup(filters=[parse_expression(e) for e in g]) for g in groups if g])
     check_limits(fs)
     return fs
+
+
+def filter_choices(limit: int = 50) -> tuple[list[str], list[str]]:
+    """What the filter sidebar offers: every user's login, and the currencies invoices use."""
+    from invoice_tui.db.models import User
+
+    owners = [login for (login,) in User.select(User.login).order_by(User.login).tuples()]
+    currencies = [c for (c,) in Invoice.select(Invoice.currency).distinct().limit(limit).tuples()]
+    return owners, currencies

@@ -12,6 +12,7 @@ import peewee
 
 from invoice_tui.db import bind, open_database
 from invoice_tui.db import team
+from invoice_tui.db.changes import Change, ChangeFeed
 from invoice_tui.db.migrate import migrate, pending
 from invoice_tui.db.models import ChainHead, Counter, User
 from invoice_tui.domain import history, people
@@ -96,6 +97,16 @@ class Workspace:
         ctx.user = User.get_or_none(User.login == login)
         return ctx
 
+    def change_feed(self) -> ChangeFeed:
+        """Follows the writes of every connection to this workspace (not started; see
+        ``invoice_tui.db.changes``)."""
+        return ChangeFeed(self.db)
+
+    @staticmethod
+    def refresh_context(ctx: Context) -> None:
+        """A long-lived context takes up the workspace settings it carries after they changed."""
+        ctx.timezone = load_settings().timezone
+
 
 def open_workspace(url: str, *, notice: Callable[[str], None] | None = None) -> Workspace:
     db = open_database(url, notice=notice)
@@ -167,4 +178,4 @@ def settings_record() -> dict:
     return data
 
 
-__all__ = ["Workspace", "open_workspace", "resolve_login", "set_setting", "settings_record", "RuleRefused"]
+__all__ = ["Change", "Workspace", "open_workspace", "resolve_login", "set_setting", "settings_record", "RuleRefused"]

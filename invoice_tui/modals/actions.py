@@ -31,25 +31,42 @@ class ActionsModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="actions-dialog", classes="invoice-modal"):
             yield Label(f"Actions — {self.menu_title}", classes="modal-title", markup=False)
-            options = []
-            for a in self.actions:
-                prompt = Text(a.label, style="bold" if a.enabled else "")
-                key = ACTION_KEYS.get(a.id)
-                if key:
-                    prompt.append(f"  ({key})", style="dim")
-                if not a.enabled:
-                    prompt.append(f"\n  {a.reason}", style="italic")
-                options.append(Option(prompt, id=a.id, disabled=not a.enabled))
-            yield OptionList(*options, id="actions-list")
+            yield OptionList(*self._options(), id="actions-list")
             yield Static("Enter runs the action · Escape closes", classes="modal-hint")
 
+    def _options(self) -> list[Option]:
+        options = []
+        for a in self.actions:
+            prompt = Text(a.label, style="bold" if a.enabled else "")
+            key = ACTION_KEYS.get(a.id)
+            if key:
+                prompt.append(f"  ({key})", style="dim")
+            if not a.enabled:
+                prompt.append(f"\n  {a.reason}", style="italic")
+            options.append(Option(prompt, id=a.id, disabled=not a.enabled))
+        return options
+
     def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self._highlight_first()
+
+    def _highlight_first(self, keep: str | None = None) -> None:
         option_list = self.query_one(OptionList)
-        option_list.focus()
-        for index, a in enumerate(self.actions):
-            if a.enabled:
-                option_list.highlighted = index
-                break
+        ids = [a.id for a in self.actions if a.enabled]
+        if ids:
+            option_list.highlighted = option_list.get_option_index(keep if keep in ids else ids[0])
+
+    def set_actions(self, actions: list[ActionState]) -> None:
+        """The invoice changed while the menu is open (e.g. voided elsewhere): show its actions now."""
+        if [(a.id, a.enabled, a.reason) for a in actions] == [(a.id, a.enabled, a.reason) for a in self.actions]:
+            return
+        option_list = self.query_one(OptionList)
+        highlighted = option_list.highlighted
+        keep = option_list.get_option_at_index(highlighted).id if highlighted is not None else None
+        self.actions = actions
+        option_list.clear_options()
+        option_list.add_options(self._options())
+        self._highlight_first(keep)
 
     @on(OptionList.OptionSelected, "#actions-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -7,16 +7,15 @@ Keys (every binding has an id for the keymap; ``?`` lists them all):
 next view · ``r`` reload · ``escape`` closes the sidebar or clears the search (never quits) ·
 ``q`` quits. In the table: ``j``/``k``/arrows, ``g``/``G``/Home/End, PageUp/PageDown, ``h``/``l``.
 
-Changes made by anyone else appear within ``POLL_SECONDS``: SQLite's ``PRAGMA data_version`` on
-a dedicated connection; on PostgreSQL a LISTEN on the NOTIFY that migration 0002's trigger sends.
-The cursor stays on its row.
+Changes made by anyone else (another user, the CLI, psql) appear within a second, from the app's
+change feed (``db/changes.py``, ``widgets/live.py``): invoices and payments reload the
+rows, a changed locale reformats them, a saved view changed elsewhere updates the tabs. The
+cursor stays on its row.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import sqlite3
-import threading
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -27,11 +26,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from invoice_tui.db import database, is_postgres, is_sqlite
-from invoice_tui.db.models import Invoice, User
 from invoice_tui.domain import catalogue, views
 from invoice_tui.domain.errors import InvoiceTuiError
-from invoice_tui.domain.filters import FilterSet
+from invoice_tui.domain.filters import FilterSet, filter_choices
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.views import IndexQuery, ViewSpec
@@ -39,13 +36,11 @@ from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.filter_sidebar import FilterSidebar
 from invoice_tui.widgets.invoice_table import InvoiceTable
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.live import Live
 from invoice_tui.widgets.view_tabs import ViewTabs
 
 if TYPE_CHECKING:  # the modals load on first use, not at start-up
     from invoice_tui.modals.save_view import SaveViewInput
-
-POLL_SECONDS = 2.0
-
 
 def module_exists(name: str) -> bool:
     try:
@@ -54,74 +49,7 @@ def module_exists(name: str) -> bool:
         return False
 
 
-class ChangeWatcher:
-    """Tells whether invoices changed since the last call (cheap; called from worker threads).
-
-    Its own connection is used by one thread at a time: a poll that finds another still running
-    is skipped, and closing waits for the poll in progress (closing a SQLite connection while
-    another thread runs a statement on it crashes the process).
-    """
-
-    def __init__(self) -> None:
-        self._conn = None
-        self._last = None
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def changed(self) -> bool:
-        if not self._lock.acquire(blocking=False):
-            return False  # the previous poll is still running
-        try:
-            if self._closed:
-                return False
-            return self._poll()
-        finally:
-            self._lock.release()
-
-    def _poll(self) -> bool:
-        db = database.obj
-        if is_sqlite(db):
-            if self._conn is None:
-                self._conn = sqlite3.connect(db.database, check_same_thread=False, timeout=5)
-            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-            previous, self._last = self._last, version
-            return previous is not None and version != previous
-        if is_postgres(db):
-            if self._conn is None:
-                import psycopg2
-
-                self._conn = psycopg2.connect(dbname=db.database, **db.connect_params)
-                self._conn.autocommit = True
-                with self._conn.cursor() as cur:
-                    cur.execute("LISTEN invoice_tui_invoices")
-                return False
-            self._conn.poll()
-            got = bool(self._conn.notifies)
-            self._conn.notifies.clear()
-            return got
-        return False
-
-    def reset(self) -> None:
-        """Drop the connection after a failed poll (called by the polling thread itself)."""
-        with self._lock:
-            self._disconnect()
-
-    def close(self) -> None:
-        """For good (the screen is going away); waits for a poll in progress."""
-        with self._lock:
-            self._closed = True
-            self._disconnect()
-
-    def _disconnect(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
-            self._conn = None
-
-
-class IndexScreen(ServiceCalls, Screen):
+class IndexScreen(Live, ServiceCalls, Screen):
     """The first screen: every invoice the user may see, a page at a time."""
 
     AUTO_FOCUS = "InvoiceTable"
@@ -142,9 +70,6 @@ class IndexScreen(ServiceCalls, Screen):
         Binding("q", "app.quit", "Quit", id="index.quit"),
     ]
 
-    class DataChanged(Message):
-        """Invoices changed in the database (another user, process or screen)."""
-
     class ViewsLoaded(Message):
         def __init__(self, views_: list[ViewSpec], active: int | None) -> None:
             super().__init__()
@@ -160,7 +85,6 @@ class IndexScreen(ServiceCalls, Screen):
         self.search = ""
         self.total: int | None = None
         self.totals: list[views.CurrencyTotal] | None = None
-        self._watcher = ChangeWatcher()
         self._search_timer = None
 
     # ---- layout ------------------------------------------------------------------------------
@@ -192,19 +116,10 @@ class IndexScreen(ServiceCalls, Screen):
     def on_mount(self) -> None:
         self.query_one("#index-search", Input).display = False
         self.sidebar.display = False
-        try:
-            self.table.locale = load_settings().locale
-        except Exception:  # noqa: BLE001 - a missing setting keeps en_US
-            pass
         self._summarize()
-        self.apply(keep_cursor=False)
+        self.read_settings()  # the first page waits for the workspace's locale
         self.load_views()
         self.load_choices()
-        self.set_interval(POLL_SECONDS, self.check_for_changes)
-        self.check_for_changes()  # takes the first reading
-
-    def on_unmount(self) -> None:
-        self._watcher.close()
 
     def on_screen_resume(self) -> None:
         self.check_for_changes()
@@ -264,23 +179,42 @@ class IndexScreen(ServiceCalls, Screen):
     def _table_failed(self, event: InvoiceTable.Failed) -> None:
         show_error(self, event.error, title="Cannot show these invoices")
 
-    # ---- changes made elsewhere --------------------------------------------------------------
+    # ---- changes made elsewhere (the app's change feed, see widgets/live.py) ---------------------
+    def changed_elsewhere(self, change) -> None:
+        rows = change.concerns("invoice", "payment", "contact", "company", "user")
+        if change.concerns("settings"):
+            self.read_settings(first=False, reload_rows=rows)  # a changed locale reformats the rows
+        elif rows:
+            self.table.reload(keep_cursor=True)  # the count and the totals follow (InvoiceTable.Counted)
+        if change.concerns("view"):
+            self.load_views()
+        if change.concerns("user"):
+            self.load_choices()
+
+    def read_settings(self, first: bool = True, reload_rows: bool = False) -> None:
+        """The workspace's locale (amounts in the rows and the totals), then the rows."""
+        self.call_service(load_settings, done=lambda s: self._settings_loaded(s.locale, first, reload_rows),
+                          failed=lambda _exc: self._settings_loaded(None, first, reload_rows),
+                          group="index-settings", exclusive=True)
+
+    def _settings_loaded(self, locale: str | None, first: bool, reload_rows: bool) -> None:
+        changed = locale is not None and locale != self.table.locale
+        if changed:
+            self.table.locale = locale
+        if first:
+            self.apply(keep_cursor=False)
+        elif changed or reload_rows:
+            self.table.reload(keep_cursor=True)
+
     @work(thread=True, exclusive=True, group="index-poll", exit_on_error=False)
     def check_for_changes(self) -> None:
-        try:
-            changed = self._watcher.changed()
-        except Exception:  # noqa: BLE001 - a failed poll is retried at the next tick
-            self._watcher.reset()
-            return
-        if changed:
-            self.post_message(self.DataChanged())
-
-    @on(DataChanged)
-    def _data_changed(self) -> None:
-        self.table.reload(keep_cursor=True)  # the count and the totals follow (InvoiceTable.Counted)
+        """Look for changes made elsewhere now (the feed looks on its own; for ``r`` and tests)."""
+        feed = getattr(self.app, "changes", None)
+        if feed is not None:
+            feed.check_now()
 
     def action_reload(self) -> None:
-        self._data_changed()
+        self.table.reload(keep_cursor=True)
         self.load_views()
 
     # ---- views -------------------------------------------------------------------------------
@@ -489,15 +423,9 @@ class IndexScreen(ServiceCalls, Screen):
         if self.filters.count:
             self.set_filters(FilterSet())
 
-    @work(thread=True, group="index-choices", exit_on_error=False)
     def load_choices(self) -> None:
-        try:
-            with database.connection_context():
-                owners = [u.login for u in User.select(User.login).order_by(User.login)]
-                currencies = [r[0] for r in Invoice.select(Invoice.currency).distinct().limit(50).tuples()]
-        except Exception:  # noqa: BLE001 - the lists keep their defaults
-            return
-        self.app.call_from_thread(self.sidebar.set_choices, owners, currencies)
+        self.call_service(filter_choices, done=lambda found: self.sidebar.set_choices(*found),
+                          failed=lambda _exc: None, group="index-choices")  # the lists keep their defaults
 
     # ---- sort and columns --------------------------------------------------------------------
     def set_sort(self, sort: str) -> None:

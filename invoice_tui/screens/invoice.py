@@ -4,7 +4,9 @@ the actions menu (`a`) with exactly R4's/R5's actions, each also in the ctrl+p p
 Keys: ``a`` actions · ``e`` edit · ``p`` record payment · ``s`` send · ``1``–``5`` jump to a card
 (About, Payments, Contacts, Companies, History) · ``escape`` back · ``ctrl+r`` reload.
 Every action calls the same service as the CLI, in a worker thread; a refusal is shown with the
-service's sentence and nothing changes.
+service's sentence and nothing changes. The page follows changes made elsewhere (another user,
+the CLI): the document, the cards and the actions (the open menu too) reload; an action started
+on what the page showed before is re-checked by its service, which refuses it with the reason.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from invoice_tui.widgets.invoice_view import (InvoiceView, PaymentRow, load_acti
                                               open_in_browser)
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.error_text import show_error
+from invoice_tui.widgets.live import Live
 
 SET_BASE_URL = ("No public base URL is set for this workspace, so the invoice has no buyer link yet. "
                 "A super admin can set it with: invoice-tui settings set public_base_url https://…")
@@ -61,7 +64,7 @@ class InvoiceCommands(Provider):
                           help=("Not available: " + action.reason) if not action.enabled else "")
 
 
-class InvoiceScreen(ServiceCalls, Screen[None]):
+class InvoiceScreen(Live, ServiceCalls, Screen[None]):
     """One invoice, by id."""
 
     COMMANDS = {InvoiceCommands}
@@ -85,6 +88,7 @@ class InvoiceScreen(ServiceCalls, Screen[None]):
         self.invoice_id = int(invoice_id)
         self.view: InvoiceView | None = None
         self.history_search = ""
+        self._menu = None  # the actions menu while it is open (it follows the invoice)
 
     # ---- layout & loading ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -111,6 +115,12 @@ class InvoiceScreen(ServiceCalls, Screen[None]):
 
     def action_reload(self) -> None:
         self.reload()
+
+    def changed_elsewhere(self, change) -> None:
+        """Another user, the CLI or another screen changed this invoice (its payments, history),
+        a name it shows, or a setting: the document, cards and actions follow."""
+        if change.concerns_invoice(self.invoice_id) or change.concerns("contact", "company", "user", "settings"):
+            self.reload()
 
     def reload(self) -> None:
         self.call_service(load_invoice_view, self.app.ctx, self.invoice_id, self.history_search,
@@ -142,10 +152,14 @@ class InvoiceScreen(ServiceCalls, Screen[None]):
         else:
             amounts.append(f"Billed {view.billed_text}")
         self.query_one("#invoice-amounts", Static).update(amounts)
-        self.query_one("#invoice-markdown", Markdown).update(view.markdown)
+        document = self.query_one("#invoice-markdown", Markdown)
+        if document.source != view.markdown:  # rebuilding the document is the costly part of a reload
+            document.update(view.markdown)
         for card in (AboutCard, PaymentsCard, ContactsCard, CompaniesCard, HistoryCard):
             self.query_one(card).show(view)
         self.refresh_bindings()
+        if self._menu is not None and self._menu.is_attached:
+            self._menu.set_actions(view.actions)
 
     # the footer shows e/p/s only when the action is one of this invoice's (R4/R5); a disabled one
     # stays bound so that pressing it says why it is not allowed now
@@ -176,10 +190,12 @@ class InvoiceScreen(ServiceCalls, Screen[None]):
         from invoice_tui.modals.actions import ActionsModal
 
         def chosen(action_id: str | None) -> None:
+            self._menu = None
             if action_id:
                 self.run_action_id(action_id)
 
-        self.app.push_screen(ActionsModal(self.view.label, self.view.actions), chosen)
+        self._menu = ActionsModal(self.view.label, self.view.actions)
+        self.app.push_screen(self._menu, chosen)
 
     def action_run(self, action_id: str) -> None:
         self.run_action_id(action_id)

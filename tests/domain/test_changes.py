@@ -1,0 +1,72 @@
+"""The change feed (issue 15): it sees writes made by another connection, and names what changed
+from the history rows written with them (the kinds of objects, the invoice ids). A write that
+left no history (a raw UPDATE) still reaches the subscribers, as a change of unknown scope."""
+
+from __future__ import annotations
+
+import time
+
+from invoice_tui.domain import invoices, payments, people
+from invoice_tui.domain.workspace import set_setting
+
+PATIENCE = 15.0
+
+
+def _collect(feed, got, predicate):
+    """Ask the feed to look until a delivered change satisfies ``predicate`` (or time runs out)."""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        found = [c for c in got if predicate(c)]
+        if found:
+            return found[0]
+        feed.check_now()
+    return None
+
+
+def test_issue15_the_feed_names_the_kind_and_the_invoice_changed_elsewhere(ws, admin, buyer):
+    draft = invoices.create_invoice(admin, {"currency": "EUR", "contact_id": buyer.id, "allow_partial": True,
+                                            "lines": [{"name": "Work", "unit_price": "100"}]})
+    feed = ws.change_feed()
+    got = []
+    feed.subscribe(got.append)
+    feed.start()
+    try:
+        assert feed.check_now()  # the feed's first look: nothing is reported for what came before
+        assert got == []
+        inv = invoices.finalize_invoice(admin, draft.id)  # this thread's connection, not the feed's
+        change = _collect(feed, got, lambda c: c.kinds and "invoice" in c.kinds)
+        assert change is not None and change.invoice_ids == {inv.id}
+        assert change.concerns_invoice(inv.id) and not change.concerns_invoice(inv.id + 1)
+        got.clear()
+        payments.record_payment(admin, inv.id, {"amount": "40", "method": "cash"})
+        change = _collect(feed, got, lambda c: c.kinds and "payment" in c.kinds)
+        assert change is not None and inv.id in change.invoice_ids
+        got.clear()
+        people.add_contact(admin, {"email": "zoe@example.com"})
+        change = _collect(feed, got, lambda c: c.kinds is not None and "contact" in c.kinds)
+        assert change is not None and not change.concerns_invoice(inv.id)
+        got.clear()
+        set_setting(admin, "locale", "fr_FR")
+        change = _collect(feed, got, lambda c: c.concerns("settings"))
+        assert change is not None and change.kinds is not None and "settings" in change.kinds
+        got.clear()
+        ws.db.execute_sql("UPDATE invoice SET title = 'raw' WHERE id = %s" % inv.id)  # no history row
+        change = _collect(feed, got, lambda c: c.invoice_ids is None)
+        assert change is not None and change.concerns_invoice(inv.id) and change.concerns_invoice(inv.id + 99)
+    finally:
+        feed.stop()
+    assert not feed.running
+
+
+def test_issue15_a_stopped_feed_delivers_nothing_more(ws, admin, buyer):
+    feed = ws.change_feed()
+    got = []
+    sub = feed.subscribe(got.append)
+    feed.start()
+    assert feed.check_now()
+    sub.close()
+    people.add_contact(admin, {"email": "late@example.com"})
+    feed.check_now()
+    feed.check_now()
+    feed.stop()
+    assert got == [] and not feed.check_now()
