@@ -69,9 +69,71 @@ def _migrate(args, out) -> int:
     return 0
 
 
+def _keys_path(args):
+    from pathlib import Path
+
+    from invoice_tui.team_ssh import default_path
+
+    return Path(args.authorized_keys) if args.authorized_keys else default_path()
+
+
+def _key_record(e) -> dict:
+    return {"login": e.login, "type": e.key_type, "fingerprint": e.fingerprint}
+
+
+def _add_key(args, out) -> int:
+    from pathlib import Path
+
+    from invoice_tui.domain.errors import BadInput
+    from invoice_tui.team_ssh import add_key
+
+    try:
+        text = Path(args.keyfile).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"Cannot read the key file {args.keyfile}: {getattr(exc, 'strerror', None) or exc}.",
+                       field="keyfile") from None
+    service = [w for opt, v in (("--config", args.config), ("--db", args.db)) if v for w in (opt, v)]
+    path = _keys_path(args)
+    e = add_key(path, args.login, text, args.keyfile, service)
+    out.result(_key_record(e), lambda: f"{e.login} may now open the app over SSH with key {e.fingerprint} "
+               f"(in {path}). Their database role must be grantable to the service's role: GRANT "
+               f"\"{e.login}\" TO <service role>.")
+    return 0
+
+
+def _remove_key(args, out) -> int:
+    from invoice_tui.team_ssh import remove_key
+
+    path = _keys_path(args)
+    gone = remove_key(path, args.login)
+    out.result([_key_record(e) for e in gone], lambda: f"Removed {len(gone)} key(s) of {args.login} from {path}.")
+    return 0
+
+
+def _keys(args, out) -> int:
+    from invoice_tui.team_ssh import read_entries
+
+    path = _keys_path(args)
+    recs = [_key_record(e) for e in read_entries(path)[1]]
+    out.result(recs, lambda: table(("Login", "Type", "Fingerprint"), [(r["login"], r["type"], r["fingerprint"])
+                                                                      for r in recs]) if recs
+               else f"No teammate keys in {path}; add one with: invoice-tui team add-key LOGIN KEYFILE")
+    return 0
+
+
 def register(subparsers) -> None:
     sub = group(subparsers, "team", "PostgreSQL team mode: roles and their privileges (R53)")
     p = command(sub, "check", "list roles whose database privileges exceed their rights in the app (exit 1)",
                 _check)
     p.add_argument("--fix", action="store_true", help="revoke the excess privileges (and grant missing ones)")
+    keys_help = "the service account's authorized_keys (default ~/.ssh/authorized_keys)"
+    p = command(sub, "add-key", "let LOGIN open the app over SSH with the public key in KEYFILE", _add_key)
+    p.add_argument("login", metavar="LOGIN")
+    p.add_argument("keyfile", metavar="KEYFILE")
+    p.add_argument("--authorized-keys", metavar="PATH", help=keys_help)
+    p = command(sub, "remove-key", "remove LOGIN's SSH keys", _remove_key)
+    p.add_argument("login", metavar="LOGIN")
+    p.add_argument("--authorized-keys", metavar="PATH", help=keys_help)
+    p = command(sub, "keys", "list the teammates' SSH keys", _keys)
+    p.add_argument("--authorized-keys", metavar="PATH", help=keys_help)
     command(subparsers, "migrate", "bring the workspace's schema up to date (the owner, in team mode)", _migrate)

@@ -60,6 +60,8 @@ class Privilege:
         return f"{self.kind.upper()} {name}"
 
     def sql(self, verb: str, role: str) -> str:
+        if self.kind == "role":  # an SSH service role must not inherit its teammates' privileges
+            return f"ALTER ROLE {quote(role)} {'INHERIT' if verb == 'GRANT' else 'NOINHERIT'}"
         priv = f"{self.priv} ({quote(self.column)})" if self.column else self.priv
         word = "TO" if verb == "GRANT" else "FROM"
         return f"{verb} {priv} ON {self.target()} {word} {quote(role) if role != 'PUBLIC' else 'PUBLIC'}"
@@ -261,7 +263,10 @@ def check(db: peewee.Database, users: dict[str, str]) -> list[RoleReport]:
     """Compare every role's privileges with its app rights. ``users``: login → permissions."""
     held = actual(db)
     reports: list[RoleReport] = []
-    for role in sorted(set(held) | set(users)):
+    members = {name for (name,) in db.execute_sql(
+        "SELECT DISTINCT s.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+        "JOIN pg_roles s ON s.oid = m.member WHERE r.rolname = ANY(%s)", (list(users),)).fetchall()}
+    for role in sorted(set(held) | set(users) | members):
         perms = users.get(role)
         if role != "PUBLIC" and role_exists(db, role):
             above = above_app(db, role)
@@ -271,8 +276,13 @@ def check(db: peewee.Database, users: dict[str, str]) -> list[RoleReport]:
         elif role != "PUBLIC":
             reports.append(RoleReport(role, "no role", permissions=perms))
             continue
+        service = role != "PUBLIC" and perms is None and _acts_for(db, role, users)
         if role == "PUBLIC":  # PostgreSQL's default USAGE on the schema opens no table
             want = {Privilege("schema", _one(db, "SELECT current_schema()"), "USAGE")}
+        elif service:  # the SSH service: connects, then may only SET ROLE to teammates
+            want = {Privilege("database", _one(db, "SELECT current_database()"), "CONNECT")}
+            if _one(db, "SELECT rolinherit FROM pg_roles WHERE rolname = %s", (role,)):
+                held.setdefault(role, set()).add(Privilege("role", role, "INHERIT"))
         else:
             want = expected(db, perms) if perms is not None else set()
         have = held.get(role, set())
@@ -280,10 +290,19 @@ def check(db: peewee.Database, users: dict[str, str]) -> list[RoleReport]:
         if role == "PUBLIC":
             missing = []
         status = "excess" if excess else "missing" if missing else "ok"
-        if perms is None and excess and role != "PUBLIC":
+        if service:
+            status = "ssh service" if not excess else "excess"
+        elif perms is None and excess and role != "PUBLIC":
             status = "not a user"
         reports.append(RoleReport(role, status, excess, missing, perms))
     return reports
+
+
+def _acts_for(db: peewee.Database, role: str, users: dict[str, str]) -> bool:
+    """Whether ``role`` is a member of some user's role (the SSH service account's role)."""
+    rows = db.execute_sql("SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+                          "JOIN pg_roles s ON s.oid = m.member WHERE s.rolname = %s", (role,)).fetchall()
+    return any(name in users for (name,) in rows)
 
 
 def fix(db: peewee.Database, reports: list[RoleReport]) -> list[str]:

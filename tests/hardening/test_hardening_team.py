@@ -27,10 +27,11 @@ def team(pg_url, capsys):
     owner = f"tt_{tag}_owner"
     dbname = f"invoice_tui_test_team_{tag}"
     names = {"view": f"tt_{tag}_view", "edit": f"tt_{tag}_edit", "super": f"tt_{tag}_super",
-             "create": f"tt_{tag}_create", "delete": f"tt_{tag}_delete", "stranger": f"tt_{tag}_stranger"}
+             "create": f"tt_{tag}_create", "delete": f"tt_{tag}_delete", "stranger": f"tt_{tag}_stranger",
+             "svc": f"tt_{tag}_svc"}
     admin = pg_admin_url()
     pg_exec(admin, f'CREATE ROLE "{owner}" LOGIN CREATEROLE', f'CREATE DATABASE "{dbname}" OWNER "{owner}"',
-            f'CREATE ROLE "{names["stranger"]}" LOGIN')
+            f'CREATE ROLE "{names["stranger"]}" LOGIN', f'CREATE ROLE "{names["svc"]}" LOGIN NOINHERIT')
     url = url_as(admin, owner, dbname)
     try:
         cli = Cli(url, capsys, user=False)
@@ -410,3 +411,86 @@ def test_r53_rights_changed_by_hand_are_refused_by_the_database_with_a_sentence(
     res = Cli(url_as(pg_admin_url(), n["view"], team["db"]), capsys, user=False)(
         "invoices", "edit", str(team["draft"]), "--title", "x")
     assert res.code == 0, res.err
+
+
+# ---- teammates over SSH: the forced command, in process ------------------------------------------
+def _ssh(team, monkeypatch, capsys, login, command, *, binary=False):
+    from invoice_tui.cli import main
+
+    monkeypatch.setenv("SSH_ORIGINAL_COMMAND", command)
+    svc_url = url_as(pg_admin_url(), team["names"]["svc"], team["db"])
+    capsys.readouterr()
+    code = main(["--db", svc_url, "ssh-session", login])
+    cap = capsys.readouterr()
+    if not binary:
+        assert "Traceback" not in cap.err, cap.err
+    return code, cap.out, cap.err
+
+
+def test_r53_ssh_session_acts_as_the_login_and_runs_only_allow_listed_commands(team, monkeypatch, capsys, tmp_path):
+    from invoice_tui.db import database
+
+    n = team["names"]
+    pg_exec(pg_admin_url(), f'GRANT "{n["edit"]}" TO "{n["svc"]}"',
+            f'GRANT CONNECT ON DATABASE "{team["db"]}" TO "{n["svc"]}"')
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _ssh(team, monkeypatch, capsys, n["edit"], "invoices list --json")
+    assert code == 0, err
+    assert len(json.loads(out)) == 3
+    # every connection of the session is LOGIN's (SET ROLE before anything), the service's login underneath
+    database.obj.connect(reuse_if_open=True)
+    assert database.obj.execute_sql("SELECT current_user, session_user").fetchone() == (n["edit"], n["svc"])
+    database.obj.close()
+    code, out, err = _ssh(team, monkeypatch, capsys, n["edit"], "invoice-tui history INV-1001")
+    assert code == 0, err
+    # not allow-listed: writes, other workspaces, files
+    for command in ("invoices create --currency EUR", "users add mallory", "demo", "export",
+                    "team check", "ssh-session other", "migrate"):
+        code, out, err = _ssh(team, monkeypatch, capsys, n["edit"], command)
+        assert code == 1 and "not available over SSH" in err, (command, err)
+    # options naming a path or another identity, however spelled
+    for command in ("--db sqlite:///tmp/x.db invoices list", "--config /etc/passwd invoices list",
+                    "--user alice invoices list", "--us alice invoices list", "--user=alice invoices list",
+                    "invoices pdf INV-1001 --out leak.pdf", "invoices pdf INV-1001 --out=leak.pdf",
+                    "invoices pdf INV-1001 --ou leak.pdf", "copy --to postgresql://x@y/z"):
+        code, out, err = _ssh(team, monkeypatch, capsys, n["edit"], command)
+        assert code == 1 and "refused" in err, (command, err)
+    assert list(tmp_path.iterdir()) == []  # nothing written on the server
+    code, out, err = _ssh(team, monkeypatch, capsys, n["edit"], "invoices list; rm -rf /")
+    assert code in (1, 2)
+    monkeypatch.setenv("INVOICE_TUI_USER", n["super"])
+    code, out, err = _ssh(team, monkeypatch, capsys, n["edit"], "invoices list")
+    assert code == 1 and "INVOICE_TUI_USER is refused" in err
+    monkeypatch.delenv("INVOICE_TUI_USER")
+    # a role the service may not act as: one sentence naming the GRANT that is missing
+    code, out, err = _ssh(team, monkeypatch, capsys, n["view"], "invoices list")
+    assert code == 1 and f'GRANT "{n["view"]}" TO "{n["svc"]}"' in err, err
+    # the service role itself reads nothing, and team check knows it for what it is
+    conn = _connect(team, n["svc"])
+    assert _try(conn, "SELECT count(*) FROM invoice")[1] == "42501"
+    conn.close()
+    res = team["cli"]("team", "check", as_json=True)
+    assert res.code == 0, res.out
+    assert {r["role"]: r["status"] for r in res.data["roles"]}[n["svc"]] == "ssh service"
+    pg_exec(pg_admin_url(), f'ALTER ROLE "{n["svc"]}" INHERIT')  # would hold every teammate's privileges
+    assert team["cli"]("team", "check").code == 1
+    assert team["cli"]("team", "check", "--fix").code == 0
+
+
+def test_r53_ssh_session_sends_the_pdf_to_stdout(team, monkeypatch, tmp_path):
+    import io
+    import sys
+
+    from invoice_tui.cli import main
+
+    n = team["names"]
+    pg_exec(pg_admin_url(), f'GRANT "{n["view"]}" TO "{n["svc"]}"',
+            f'GRANT CONNECT ON DATABASE "{team["db"]}" TO "{n["svc"]}"')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SSH_ORIGINAL_COMMAND", "invoices pdf INV-1002")
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8"))
+    code = main(["--db", url_as(pg_admin_url(), n["svc"], team["db"]), "ssh-session", n["view"]])
+    assert code == 0
+    assert raw.getvalue().startswith(b"%PDF")
+    assert list(tmp_path.iterdir()) == []
