@@ -15,10 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import cold_start, figure, finalize, live, run_child, warm_cache
+from benchmarks import cold_start, figure, finalize, live, paths, run_child, warm_cache
 
 FIGURES = ("demo", "first_page", "keys", "filter_page", "counts", "csv", "xlsx", "pdf", "tui_memory",
-           "cold_start", "finalize", "live")
+           "cold_start", "finalize", "live", "json_list", "tui_export", "search_count", "cold_start_pty")
+JSON_SMALL = 60_000  # the JSON list is also measured on the first 60k invoices (--limit)
 
 
 def _first_login(path: Path) -> str:
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-abba", dest="abba", action="store_false",
                    help="export each side once instead of app, raw, raw, app (means)")
     p.add_argument("--runs", type=int, default=5, help="cold starts measured (5, the median is reported)")
+    p.add_argument("--search", default="son", help="the quick-search text of the search-count figure (son)")
     args = p.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     only = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -237,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             log("live invoice page (a writer process, the page repainted)")
             figures.append(live.figure_of(run_child("live", {"path": str(tmp / "live.db"), "runs": max(args.runs, 5)})))
+        # ---- the paths users take (issue 16) --------------------------------------------------
+        figures += _user_paths(args, skip, path, n, tmp, log)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -252,6 +256,80 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(table(result))
     return 0
+
+
+def _abba(one) -> tuple[dict, dict]:
+    """``one("app")``, ``one("raw")``, ``one("raw")``, ``one("app")``: mean times, max peak RSS."""
+    runs = [one("app"), one("raw"), one("raw"), one("app")]
+    sides = []
+    for side in (runs[::3], runs[1:3]):
+        sides.append(dict(side[0], seconds=sum(r["seconds"] for r in side) / 2,
+                          peak_rss_mb=max(r["peak_rss_mb"] for r in side)))
+    return sides[0], sides[1]
+
+
+def _user_paths(args, skip: set, path: Path, n: int, tmp: Path, log) -> list[dict]:
+    figures: list[dict] = []
+    if "json_list" in skip:
+        figures.append({"figure": "JSON list (invoices list --json)", "skipped": True, "pass": None})
+    else:
+        log("JSON list at 60k and N, app then raw")
+        warm_cache(path)
+        measured = {}
+        for label, limit in (("small", min(JSON_SMALL, n)), ("n", None)):
+            app, raw = _abba(lambda side: run_child(f"json_{side}", {"path": str(path), "limit": limit,
+                                                                        "out": str(tmp / f"{side}.json")}))
+            measured[label] = (app, raw)
+            ratio = app["seconds"] / raw["seconds"]
+            figures.append(figure(f"JSON list (invoices list --json), {app['rows']:,} rows", ours=app["seconds"],
+                                  baseline=raw["seconds"], unit="s", target="ratio ≤ 2 (raw sqlite3 → json)",
+                                  passed=ratio <= 2, same_rows=app["checksum"] == raw["checksum"], rows=app["rows"],
+                                  rss_growth_mb=_growth(app), baseline_rss_growth_mb=_growth(raw),
+                                  peak_rss_mb=app["peak_rss_mb"]))
+        for f in tmp.glob("*.json"):
+            f.unlink()
+        g_n, g_s = _growth(measured["n"][0]), _growth(measured["small"][0])
+        figures.append(figure("peak memory of the JSON list, N against 60k rows", ours=g_n, baseline=None,
+                              unit="MB", target="flat: growth at N ≤ growth at 60k × 1.1 + 5 MB",
+                              passed=g_n <= g_s * 1.1 + 5, rss_growth_small_mb=g_s))
+    if "tui_export" in skip:
+        figures.append({"figure": "TUI export against CLI export of the same view", "skipped": True, "pass": None})
+    else:
+        log("TUI export against CLI export (CSV), app then CLI")
+        warm_cache(path)
+        sides = {"app": "export_tui", "raw": "export_cli"}
+        tui, cli = _abba(lambda side: run_child(sides[side], {"path": str(path), "out": str(tmp / f"{side}.csv")}))
+        for f in tmp.glob("*.csv"):
+            f.unlink()
+        ratio = tui["seconds"] / cli["seconds"]
+        flat = _growth(tui) <= 100 and _growth(cli) <= 100
+        figures.append(figure("TUI export against CLI export of the same view (CSV, all invoices)",
+                              ours=tui["seconds"], baseline=cli["seconds"], unit="s",
+                              target="ratio ≤ 1.1; peak RSS growth ≤ 100 MB each", passed=ratio <= 1.1 and flat,
+                              same_rows=tui["checksum"] == cli["checksum"], rows=tui["rows"],
+                              rss_growth_mb=_growth(tui), baseline_rss_growth_mb=_growth(cli),
+                              peak_rss_mb=tui["peak_rss_mb"]))
+    if "search_count" in skip:
+        figures.append({"figure": "quick-search count", "skipped": True, "pass": None})
+    else:
+        log(f"quick-search count for “{args.search}”")
+        warm_cache(path)
+        r = run_child("search_count", {"path": str(path), "search": args.search})
+        figures.append(figure(f"quick-search count (“{args.search}”), first in a process", ours=r["first"],
+                              baseline=r["baseline"], unit="s", target="≤ 0.5 s", passed=r["first"] <= 0.5,
+                              same_rows=r["same_rows"], rows=r["rows"], repeat=r["repeat"]))
+        figures.append(figure(f"quick-search count (“{args.search}”), again", ours=r["repeat"],
+                              baseline=r["baseline"], unit="s", target="≤ 0.5 s", passed=r["repeat"] <= 0.5,
+                              same_rows=r["same_rows"], rows=r["rows"]))
+    if "cold_start_pty" in skip:
+        figures.append({"figure": "cold start on a real terminal", "skipped": True, "pass": None})
+    else:
+        log("cold start of the installed invoice-tui on a pseudo-terminal")
+        r = paths.cold_start_pty(str(path), runs=max(args.runs, 1))
+        figures.append(figure("cold start on a real terminal (first invoice number shown)", ours=r["ours"],
+                              baseline=r["baseline"], unit="s", target="≤ 0.6 s", passed=r["ours"] <= 0.6,
+                              runs=r["runs"], ours_all=r["ours_all"]))
+    return figures
 
 
 def _count(path: Path) -> int:
@@ -283,7 +361,8 @@ def table(result: dict) -> str:
         ours = fmt(f["ours"], unit)
         extra = []
         if "rss_growth_mb" in f:
-            extra.append(f"RSS +{f['rss_growth_mb']:.0f} MB (N/10: +{f['rss_growth_tenth_mb']:.0f} MB)")
+            extra.append(f"RSS +{f['rss_growth_mb']:.0f} MB" + (f" (N/10: +{f['rss_growth_tenth_mb']:.0f} MB)"
+                                                                 if "rss_growth_tenth_mb" in f else ""))
         if "peak_rss_tenth_mb" in f:
             extra.append(f"N/10: {f['peak_rss_tenth_mb']:.0f} MB")
         if f["same_rows"] is False:

@@ -22,6 +22,11 @@ PARTS = {
     "finalize_setup": "benchmarks.finalize:setup_part",
     "finalize_worker": "benchmarks.finalize:worker_part",
     "finalize_check": "benchmarks.finalize:check_part",
+    "json_app": "benchmarks.paths:json_app",
+    "json_raw": "benchmarks.paths:json_raw",
+    "export_tui": "benchmarks.paths:export_tui",
+    "export_cli": "benchmarks.paths:export_cli",
+    "search_count": "benchmarks.paths:search_count",
 }
 
 

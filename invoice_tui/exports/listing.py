@@ -96,31 +96,54 @@ _INVOICE_COLUMNS = (Invoice.id, Invoice.number, Invoice.title, Invoice.status, I
                     Invoice.allow_partial, Invoice.comments, Invoice.created_at, Invoice.version)
 
 
+class _PerBatch:
+    """A statement over one batch of invoice ids (``WHERE invoice_id IN (…)``), its SQL built once
+    per batch length: peewee builds a node per id, which cost more than the query itself."""
+
+    def __init__(self, make: Callable[[list[int]], pw.ModelSelect]) -> None:
+        self.make = make
+        self.sql: dict[int, tuple[str, list]] = {}
+
+    def rows(self, ids: list[int]) -> list[tuple]:
+        built = self.sql.get(len(ids))
+        if built is None:
+            sql, params = self.make(list(ids)).sql()
+            assert list(params[:len(ids)]) == ids  # the ids come first, then the other values
+            built = self.sql[len(ids)] = sql, list(params[len(ids):])
+        return Invoice._meta.database.execute_sql(built[0], ids + built[1]).fetchall()
+
+
+_LINES = _PerBatch(lambda ids: LineItem.select(
+    LineItem.invoice, LineItem.quantity, LineItem.unit_price_minor, LineItem.discount_kind, LineItem.discount_value,
+    LineItem.tax_rate).where(LineItem.invoice.in_(ids)).order_by(LineItem.invoice, LineItem.position))
+_ADJUSTMENTS = _PerBatch(lambda ids: Adjustment.select(
+    Adjustment.invoice, Adjustment.kind, Adjustment.value, Adjustment.is_percent, Adjustment.tax_rate)
+    .where(Adjustment.invoice.in_(ids) & (Adjustment.kind != "tax"))  # extra taxes are not in the breakdown
+    .order_by(Adjustment.invoice, Adjustment.position))
+ZERO = Decimal(0)
+
+
 def _tax_breakdowns(rows: list[tuple]) -> dict[int, list[dict]]:
     """Invoice id → its tax breakdown (R18 ``compute_totals``), for one batch of invoice rows:
-    one query for their line items, one for their adjustments."""
+    one query for their line items, one for their discounts and fees."""
     ids = [r[0] for r in rows]
     currency = {r[0]: r[4] for r in rows}
     lines: dict[int, list[LineSpec]] = defaultdict(list)
     adjustments: dict[int, list[AdjustmentSpec]] = defaultdict(list)
-    q = (LineItem.select(LineItem.invoice, LineItem.quantity, LineItem.unit_price_minor, LineItem.discount_kind,
-                         LineItem.discount_value, LineItem.tax_rate)
-         .where(LineItem.invoice.in_(ids)).order_by(LineItem.invoice, LineItem.position))
-    for inv_id, qty, price, kind, discount, rate in q.tuples().iterator():
-        exp = exponent(currency[inv_id])
-        lines[inv_id].append(LineSpec("", qty, Decimal(price).scaleb(-exp), rate or Decimal(0),
-                                      kind == "percent", discount))
-    q = (Adjustment.select(Adjustment.invoice, Adjustment.kind, Adjustment.value, Adjustment.is_percent,
-                           Adjustment.tax_rate, Adjustment.position)
-         .where(Adjustment.invoice.in_(ids)).order_by(Adjustment.invoice, Adjustment.position))
-    for inv_id, kind, value, pct, rate, _pos in q.tuples().iterator():  # compute_totals puts them in R18's order
-        adjustments[inv_id].append(AdjustmentSpec(kind, value, bool(pct), rate or Decimal(0)))
+    for inv_id, qty, price, kind, discount, rate in _LINES.rows(ids):
+        lines[inv_id].append(LineSpec("", Decimal(qty), Decimal(price).scaleb(-exponent(currency[inv_id])),
+                                      Decimal(rate) if rate else ZERO, kind == "percent",
+                                      None if discount is None else Decimal(discount)))
+    for inv_id, kind, value, pct, rate in _ADJUSTMENTS.rows(ids):  # compute_totals puts them in R18's order
+        adjustments[inv_id].append(AdjustmentSpec(kind, Decimal(value), bool(pct), Decimal(rate) if rate else ZERO))
     out: dict[int, list[dict]] = {}
     for inv_id in ids:
-        if inv_id not in lines and inv_id not in adjustments:
+        found = lines.get(inv_id)
+        adj = adjustments.get(inv_id, ())
+        if not found and not adj:
             out[inv_id] = []
             continue
-        totals = compute_totals(currency[inv_id], lines.get(inv_id, ()), adjustments.get(inv_id, ()))
+        totals = compute_totals(currency[inv_id], found or (), adj)
         out[inv_id] = [{"rate": format(t.rate, "f"), "basis": format(t.basis, "f"), "tax": format(t.tax, "f")}
                        for t in totals.tax_breakdown]
     return out

@@ -13,6 +13,7 @@ The dialog returns the :class:`ExportResult`, or None when closed or cancelled.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -36,6 +37,44 @@ from invoice_tui.widgets.error_text import error_text
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español"}
 ASSOCIATION_NAMES = {"contacts": "Contacts", "companies": "Companies", "payments": "Payments",
                      "line_items": "Line items"}
+
+
+PROGRESS_EVERY = 0.25  # seconds between progress updates: each one repaints the dialog
+EXPORT_SWITCH_INTERVAL = 0.02
+
+
+def progress_text(done: int, total: int, seconds: float) -> str:
+    """``12,000 / 100,000 rows · 41,000 rows/s · 3 s left``."""
+    text = f"{done:,} / {total:,} rows"
+    if done and seconds > 0:
+        rate = done / seconds
+        text += f" · {rate:,.0f} rows/s"
+        if total > done:
+            left = (total - done) / rate
+            text += f" · {left:.0f} s left" if left < 120 else f" · {left / 60:.0f} min left"
+    return text
+
+
+class LongerSwitches:
+    """While an export runs, Python switches threads every 20 ms instead of 5 ms.
+
+    The export's worker thread gives up the GIL at every row it reads (sqlite3 does, around each
+    step); whenever the UI thread is busy (repainting the progress), the worker then waited up to
+    5 ms per row to get it back — a 100k-row export took 1.9× as long as the same export from
+    the CLI. With longer slices the UI still repaints the dialog several times a second."""
+
+    def __init__(self) -> None:
+        self.previous: float | None = None
+
+    def hold(self) -> None:
+        if self.previous is None:
+            self.previous = sys.getswitchinterval()
+            sys.setswitchinterval(max(self.previous, EXPORT_SWITCH_INTERVAL))
+
+    def release(self) -> None:
+        if self.previous is not None:
+            sys.setswitchinterval(self.previous)
+            self.previous = None
 
 
 class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
@@ -67,7 +106,8 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
         self.tuning = {k: v for k, v in (("sheet_row_limit", sheet_row_limit), ("batch_size", batch_size)) if v}
         self.cancel_event = threading.Event()
         self.running = False
-        self._last_progress = 0.0
+        self._last_progress = self._started = 0.0
+        self._switch = LongerSwitches()
 
     # ---- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -159,7 +199,9 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
             return
         self.running = True
         self.cancel_event.clear()
+        self._started = time.monotonic()
         self._set_busy(True)
+        self._switch.hold()
         self.query_one("#export-status", Static).update("Counting invoices…")
         ctx = self.app.ctx  # type: ignore[attr-defined]
         self.call_service(self._export, ctx, options, done=self._exported, failed=self._failed,
@@ -176,7 +218,7 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
 
     def _post_progress(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if done == 0 or done >= total or now - self._last_progress >= 0.1:
+        if done == 0 or done >= total or now - self._last_progress >= PROGRESS_EVERY:
             self._last_progress = now
             self.post_message(self.Progress(done, total))
 
@@ -184,10 +226,12 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=max(message.total, 1), progress=message.done)
         self.query_one("#export-status", Static).update(
-            f"{message.done:,} / {message.total:,} rows" + (" — Escape cancels" if self.running else ""))
+            progress_text(message.done, message.total, time.monotonic() - self._started)
+            + (" — Escape cancels" if self.running else ""))
 
     def _exported(self, result: ExportResult | None) -> None:
         self.running = False
+        self._switch.release()
         if result is None:
             self.app.notify(ExportCancelled().message, title="Export cancelled", severity="warning")
             self.dismiss(None)
@@ -203,6 +247,7 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
 
     def _failed(self, error: InvoiceTuiError) -> None:
         self.running = False
+        self._switch.release()
         self._set_busy(False)
         self.query_one("#export-status", Static).update("")
         target = "#export-folder-error" if error.field in ("folder", "out") else "#export-error"
@@ -215,6 +260,9 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
         bar.display = busy
         if busy:
             bar.update(total=None, progress=0)
+
+    def on_unmount(self) -> None:
+        self._switch.release()
 
     # ---- cancel --------------------------------------------------------------------------------
     @on(Button.Pressed, "#export-cancel")
