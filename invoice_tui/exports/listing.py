@@ -22,6 +22,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 import peewee as pw
 
+from invoice_tui.db import database
 from invoice_tui.db.models import Adjustment, Contact, Invoice, LineItem, Payment, User
 from invoice_tui.domain.money import exponent
 from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
@@ -102,15 +103,17 @@ class _PerBatch:
 
     def __init__(self, make: Callable[[list[int]], pw.ModelSelect]) -> None:
         self.make = make
-        self.sql: dict[int, tuple[str, list]] = {}
+        self.sql: dict[tuple[type, int], tuple[str, list]] = {}
 
     def rows(self, ids: list[int]) -> list[tuple]:
-        built = self.sql.get(len(ids))
+        db = database.obj
+        key = (type(db), len(ids))  # the SQL differs between backends (placeholders, quoting)
+        built = self.sql.get(key)
         if built is None:
             sql, params = self.make(list(ids)).sql()
             assert list(params[:len(ids)]) == ids  # the ids come first, then the other values
-            built = self.sql[len(ids)] = sql, list(params[len(ids):])
-        return Invoice._meta.database.execute_sql(built[0], ids + built[1]).fetchall()
+            built = self.sql[key] = sql, list(params[len(ids):])
+        return db.execute_sql(built[0], ids + built[1]).fetchall()
 
 
 _LINES = _PerBatch(lambda ids: LineItem.select(
