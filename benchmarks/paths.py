@@ -173,7 +173,8 @@ def search_count(params: dict) -> dict:
 
 
 # ---- cold start on a real terminal -----------------------------------------------------------------
-def cold_start_pty(path: str, runs: int = 5, timeout: float = 60.0) -> dict:
+def cold_start_pty(path: str, runs: int = 5, timeout: float = 60.0, command: list[str] | None = None,
+                   cwd: str | None = None) -> dict:
     """Spawn the installed ``invoice-tui`` on a pseudo-terminal (120×40, as a user's shell would)
     and time until the first invoice number (``INV-…``) appears in what it writes to the terminal;
     then stop it. Median of ``runs``. Baseline: ``python -c "import textual"`` start to exit."""
@@ -184,6 +185,7 @@ def cold_start_pty(path: str, runs: int = 5, timeout: float = 60.0) -> dict:
     import termios
 
     exe = shutil.which("invoice-tui") or str(Path(sys.executable).with_name("invoice-tui"))
+    command = command or [exe]
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40", TEXTUAL_ANIMATIONS="none")
     env.pop("PYTHONPATH", None)
     number = re.compile(rb"INV-\d")
@@ -192,8 +194,8 @@ def cold_start_pty(path: str, runs: int = 5, timeout: float = 60.0) -> dict:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         t0 = time.perf_counter()
-        proc = subprocess.Popen([exe, "--db", url(path), "--user", _login(path)], stdin=slave, stdout=slave,
-                                stderr=slave, env=env, close_fds=True, start_new_session=True)
+        proc = subprocess.Popen([*command, "--db", url(path), "--user", _login(path)], stdin=slave, stdout=slave,
+                                stderr=slave, env=env, close_fds=True, start_new_session=True, cwd=cwd)
         os.close(slave)
         seen = b""
         found = None

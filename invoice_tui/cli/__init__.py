@@ -35,13 +35,18 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog="invoice-tui", description="Invoice management for the terminal.")
+def build_parser(*, commands: bool = True) -> ArgumentParser:
+    """The whole CLI; ``commands=False``: the global options only (``invoice-tui [--db URL]
+    [--user LOGIN]`` opens the TUI without importing every command's module first)."""
+    parser = ArgumentParser(prog="invoice-tui", description="Invoice management for the terminal.",
+                            add_help=commands)
     parser.add_argument("--version", action="version", version=f"invoice-tui {__version__}")
     parser.add_argument("--db", metavar="URL", help="workspace database URL (sqlite:///path or postgresql://…)")
     parser.add_argument("--user", metavar="LOGIN", help="act as this workspace user")
     parser.add_argument("--config", metavar="PATH", help="configuration file (default: platformdirs config dir)")
     add_common(parser)
+    if not commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=ArgumentParser)
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
@@ -53,11 +58,12 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
-@functools.lru_cache(maxsize=1)
-def _parser() -> ArgumentParser:
+@functools.lru_cache(maxsize=2)
+def _parser(commands: bool = True) -> ArgumentParser:
     """The parser, built once per process: building it takes ~50 ms (argparse looks up gettext
-    catalogues for every help string), which dominated in-process runs of many commands."""
-    return build_parser()
+    catalogues for every help string, and every command group imports its services), which
+    dominated in-process runs of many commands."""
+    return build_parser(commands=commands)
 
 
 def _safe(text: str) -> str:
@@ -125,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--json" in argv
     out = Output(wants_json)
     try:
+        args, rest = _parser(False).parse_known_args(argv)
+        if not rest:  # no command: the TUI, whose first paint needs none of the commands' modules
+            return run_tui(args)
         parser = _parser()
         args = parser.parse_args(argv)
         out = Output(args.json or wants_json)

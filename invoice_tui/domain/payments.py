@@ -130,8 +130,10 @@ def _after_payment_change(ctx: Context, inv: Invoice, before: dict, kind: str, t
 
 def _queue_receipt(ctx: Context, payment: Payment) -> bool:
     if RECEIPT_SENDER is None:
-        try:  # importing the mail package registers RECEIPT_SENDER (lazy: services stay light)
-            import invoice_tui.mail  # noqa: F401
+        try:  # the mail package registers RECEIPT_SENDER (lazy: services stay light)
+            from invoice_tui.mail import register_receipt_sender
+
+            register_receipt_sender()
         except ImportError:
             return False
     sender = globals()["RECEIPT_SENDER"]

@@ -8,6 +8,8 @@ imported only when an attachment is made.
 
 from __future__ import annotations
 
+import sys
+
 from invoice_tui.config import Config, load_config
 
 _CONFIG: Config | None = None
@@ -33,10 +35,13 @@ def _receipt_sender(ctx, payment) -> None:
     queue_receipt_after_commit(ctx, payment)
 
 
-def _register() -> None:
+def register_receipt_sender() -> None:
     from invoice_tui.domain import payments
 
     payments.RECEIPT_SENDER = _receipt_sender
 
 
-_register()
+# Registered now if the payment services are loaded, else by them when they first need it: the
+# TUI configures this package at start-up without loading the services before its first paint.
+if "invoice_tui.domain.payments" in sys.modules:
+    register_receipt_sender()
