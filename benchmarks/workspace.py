@@ -28,7 +28,7 @@ def open_admin(path: str | Path):
 
 def generate_part(params: dict) -> dict:
     """Child: fill a new workspace at ``path`` with ``invoices`` demo invoices."""
-    from invoice_tui.domain import demo
+    from invoice_tui import demo
 
     path = Path(params["path"])
     for suffix in ("", "-wal", "-shm", "-journal"):

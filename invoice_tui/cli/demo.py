@@ -31,7 +31,7 @@ def pin_today(ctx: Context, today: dt.date) -> None:
 
 
 def _demo(args, out) -> int:
-    from invoice_tui.domain import demo
+    from invoice_tui import demo
 
     today = _today(args.today)
     with session(args) as (_ws, ctx):

@@ -632,30 +632,52 @@ def _check_finalizable(inv: Invoice, lines: list[LineItem] | None = None) -> Non
 def preview_number() -> str:
     """The number the next finalized invoice will get (shown before finalizing)."""
     from invoice_tui.domain.settings import next_number
-    return f"{load_settings().number_prefix}{next_number()}"
+    return number_text(load_settings().number_prefix, next_number())
 
 
-def _take_number(prefix: str) -> tuple[str, int]:
-    """R3: the next number from the workspace counter, inside the caller's write transaction.
+def number_text(prefix: str, seq: int) -> str:
+    """R3: how the number ``seq`` is written with the workspace's prefix."""
+    return f"{prefix}{seq}"
+
+
+def take_numbers(prefix: str, count: int) -> int:
+    """R3: ``count`` consecutive numbers from the workspace counter, inside the caller's write
+    transaction; returns the first (the numbers are ``number_text(prefix, first + k)``).
 
     ``UPDATE … RETURNING`` reads and advances the counter in one statement (on PostgreSQL it also
-    locks the counter row until the transaction ends, so numbers are handed out one at a time);
-    a rolled-back transaction gives its number back, so numbers stay consecutive."""
-    row = (Counter.update(value=Counter.value + 1).where(Counter.name == NUMBER_COUNTER)
+    locks the counter row until the transaction ends, so numbers are handed out one block at a
+    time); a rolled-back transaction gives its numbers back, so numbers stay consecutive."""
+    row = (Counter.update(value=Counter.value + count).where(Counter.name == NUMBER_COUNTER)
            .returning(Counter.value).execute())
-    taken = [r.value - 1 for r in row]
+    taken = [r.value - count for r in row]
     if not taken:
-        Counter.insert(name=NUMBER_COUNTER, value=1002).execute()
+        Counter.insert(name=NUMBER_COUNTER, value=1001 + count).execute()
         taken = [1001]
     seq = taken[0]
     # A changed prefix could spell a number that already exists (INV-1 + 001 vs INV- + 1001):
     # skip forward, leaving a gap, rather than ever giving one number twice (R3).
     taken_seq = seq
-    while Invoice.select().where(Invoice.number == f"{prefix}{seq}").exists():
+    while count and _any_number_exists(prefix, seq, count):
         seq += 1
     if seq != taken_seq:
-        Counter.update(value=seq + 1).where(Counter.name == NUMBER_COUNTER).execute()
-    return f"{prefix}{seq}", seq
+        Counter.update(value=seq + count).where(Counter.name == NUMBER_COUNTER).execute()
+    return seq
+
+
+def _any_number_exists(prefix: str, first: int, count: int) -> bool:
+    if count > 1 and not Invoice.select().exists():
+        return False  # nothing to collide with (a bulk load into an empty workspace)
+    for lo in range(first, first + count, 500):
+        numbers = [number_text(prefix, s) for s in range(lo, min(first + count, lo + 500))]
+        if Invoice.select().where(Invoice.number.in_(numbers)).exists():
+            return True
+    return False
+
+
+def _take_number(prefix: str) -> tuple[str, int]:
+    """R3: the next number (see :func:`take_numbers`)."""
+    seq = take_numbers(prefix, 1)
+    return number_text(prefix, seq), seq
 
 
 @dataclass

@@ -20,7 +20,6 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -28,6 +27,7 @@ from typing import Callable
 import peewee
 
 from invoice_tui.db import database, is_postgres, is_sqlite, open_database, redact, sqlite_path
+from invoice_tui.db.bulk import BackupFailed, backup_file
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure, RuleRefused
 
 BATCH = 2000
@@ -80,28 +80,11 @@ def backup_sqlite(db: peewee.Database, url: str, dest: str | Path, *,
         raise BadInput("The backup must go to another file than the workspace itself.", field="path")
     part = dest.with_name(f".{dest.name}.part-{os.getpid()}")
     try:
-        target = sqlite3.connect(str(part))
-        try:
-            source = db.connection()
-
-            def report(status, remaining, total):
-                if progress:
-                    progress(total - remaining, total)
-
-            # pages=-1: the whole database in one step from one read snapshot. In WAL mode writers
-            # go on meanwhile; a step-wise copy would restart each time another process wrote.
-            source.backup(target, pages=-1, progress=report)
-            ok = target.execute("PRAGMA integrity_check").fetchone()[0]
-            if ok != "ok":
-                raise EnvironmentFailure(f"The backup did not pass SQLite's integrity check ({ok}); nothing was kept.")
-            pages = target.execute("PRAGMA page_count").fetchone()[0]
-            target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-        finally:
-            target.close()
+        pages = backup_file(db, str(part), progress)
         with open(part, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(part, dest)
-    except sqlite3.Error as exc:
+    except BackupFailed as exc:
         raise EnvironmentFailure(f"The backup failed: {exc}. Nothing was written to {dest}.") from exc
     finally:
         if part.exists():

@@ -59,3 +59,12 @@ def test_demo_today_refuses_a_bad_date(cli):
         res = cli("demo", "--invoices", "3", "--today", bad)
         assert res.code == 2 and "YYYY-MM-DD" in res.err, (bad, res.err)
     assert cli.ok("invoices", "list") == []
+
+
+def test_a_fresh_demo_workspace_passes_the_audit(any_cli):
+    """Every object's history is written from its creation (hash-chained as the services chain
+    it), so ``audit verify`` holds on a fresh demo workspace."""
+    summary = any_cli.ok("demo", "--invoices", "80", "--seed", "2", "--today", "2026-03-31")
+    assert summary["property_changes"] > 20 * summary["invoices"]  # each invoice's whole story
+    res = any_cli("audit", "verify", as_json=False)
+    assert res.code == 0 and "intact" in res.out, res.out + res.err

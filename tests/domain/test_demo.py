@@ -1,6 +1,7 @@
 """Demo data (issue 2): a realistic workspace, deterministic for a seed and a clock, every state
-present, stored totals equal to the R18 recomputation, numbers consecutive (R3), history chained
-(R15/R16), refused on a non-empty workspace and for anyone but a super admin (R17).
+present, stored totals equal to the R18 recomputation, numbers consecutive (R3), every object's
+full history as the services write it, chained (R15/R16), refused on a non-empty workspace and
+for anyone but a super admin (R17).
 
 Run on SQLite and PostgreSQL at a small N; the 1M timing is measured by hand (see the report)."""
 
@@ -13,7 +14,9 @@ import pytest
 from invoice_tui.db import bind, database, is_sqlite
 from invoice_tui.db.models import (Activity, Adjustment, ChainHead, Company, Contact, Counter, Invoice, InvoiceCompany,
                                    InvoiceContact, LineItem, Payment, PropertyChange, Reminder, Setting, User)
-from invoice_tui.domain import demo, history, invoices, payments, people
+from invoice_tui import demo
+from invoice_tui.demo import generator
+from invoice_tui.domain import history, invoices, payments, people
 from invoice_tui.domain.errors import PermissionDenied, RuleRefused
 from invoice_tui.domain.money import to_minor
 from invoice_tui.domain.workspace import open_workspace
@@ -96,16 +99,13 @@ def test_demo_workspace_every_state_totals_numbers_chain(ws, admin):
     assert Reminder.select().where(Reminder.state == "planned").exists()
     assert len(User.select()) >= 4 and User.get(User.login == "alice").permissions.endswith("super_admin")
 
-    # History: both chains verify; activities for every invoice; property rows for the sample.
+    # History: both chains verify; every object's history is complete (see the test below).
     assert history.verify_chain("activity")[0], history.verify_chain("activity")
     assert history.verify_chain("property_change")[0], history.verify_chain("property_change")
     assert Activity.select(Activity.invoice_id).distinct().count() == N
     last = invs[-1]
     assert [a.kind for a in reversed(invoices.activities(last.id))][0] in ("created", "cloned")
     assert invoices.property_history(last.id, "status")
-    # The demo's batch snapshot is exactly the services' snapshot().
-    sample = invs[-60:]
-    assert demo.sample_snapshots(sample) == {i.id: invoices.snapshot(i) for i in sample}
 
     # SQLite: foreign keys were off during the load — the data still satisfies them; pragmas restored.
     if is_sqlite():
@@ -193,41 +193,90 @@ def test_demo_zero_invoices_and_bad_count(ws, admin):
     assert history.verify_chain("activity")[0]
 
 
-def test_demo_older_invoices_carry_a_short_history(ws, admin, monkeypatch):
-    """Beyond the most recent FULL_HISTORY invoices, a finalized invoice's history is its
-    "finalized" row (and "voided"), a draft's its "created"/"cloned" row; recent ones keep the full
-    story. Every invoice has history and the chain (R16) verifies."""
-    monkeypatch.setattr(demo, "FULL_HISTORY", 100)
+def _replayed(object_type: str) -> dict[int, dict[str, str]]:
+    """Each object's properties as its property history tells them, from its creation on."""
+    state: dict[int, dict[str, str]] = {}
+    for pc in (PropertyChange.select().where(PropertyChange.object_type == object_type)
+               .order_by(PropertyChange.id)):
+        props = state.setdefault(pc.object_id, {})
+        assert props.get(pc.property) == pc.old_value, (object_type, pc.object_id, pc.property)  # no gap
+        if pc.new_value is None:
+            props.pop(pc.property, None)
+        else:
+            props[pc.property] = pc.new_value
+    return state
+
+
+def _shown(snapshot: dict) -> dict[str, str]:
+    return {k: history.display(v) for k, v in snapshot.items() if v is not None}
+
+
+def test_demo_writes_every_objects_full_history(ws, admin, monkeypatch):
+    """Every invoice, payment, contact and company carries its whole history from its creation,
+    as the services write it: replaying its property changes gives exactly what the services'
+    snapshot of it says today; every invoice's activities tell its life (created or cloned,
+    finalized, each payment, voided). Notes, tasks and sent reminders only on the most recent
+    FULL_HISTORY invoices (their reminder rows too); both chains verify."""
+    from invoice_tui.domain.people import _company_snapshot, _contact_snapshot
+
+    monkeypatch.setattr(generator, "FULL_HISTORY", 100)
     demo.generate(admin, invoices=N, seed=5)
     assert history.verify_chain("activity")[0], history.verify_chain("activity")
+    assert history.verify_chain("property_change")[0], history.verify_chain("property_change")
     invs = list(Invoice.select().order_by(Invoice.id))
-    assert Activity.select(Activity.invoice_id).distinct().count() == N
-    kinds = {}
+    replayed = _replayed("invoice")
+    for inv in invs:
+        assert replayed[inv.id] == _shown(invoices.snapshot(inv)), inv.id
+    replayed = _replayed("payment")
+    all_payments = list(Payment.select())
+    assert all_payments and set(replayed) == {p.id for p in all_payments}
+    for p in all_payments:
+        assert replayed[p.id] == _shown(invoices._payment_snapshot(p)), p.id
+    replayed = _replayed("contact")
+    assert set(replayed) == {c.id for c in Contact.select()}
+    for c in Contact.select():
+        assert replayed[c.id] == _shown(_contact_snapshot(c)), c.id
+    replayed = _replayed("company")
+    assert set(replayed) == {c.id for c in Company.select()}
+    for c in Company.select():
+        assert replayed[c.id] == _shown(_company_snapshot(c)), c.id
+
+    kinds: dict[int, list[str]] = {}
     for a in Activity.select(Activity.invoice_id, Activity.kind).order_by(Activity.id):
         kinds.setdefault(a.invoice_id, []).append(a.kind)
-    old, recent = invs[:-100], invs[-100:]
-    for inv in old:
-        expected = ["created" if inv.origin != "clone" else "cloned"] if inv.status == "draft" else \
-            ["finalized", "voided"] if inv.status == "voided" else ["finalized"]
-        assert kinds[inv.id] == expected, (inv.id, inv.status, kinds[inv.id])
-    for inv in recent:
-        assert kinds[inv.id][0] in ("created", "cloned")
-        if inv.status != "draft":
-            assert "finalized" in kinds[inv.id]
-        if inv.paid_minor:
-            assert {"payment_recorded", "payment_succeeded"} & set(kinds[inv.id])
+    payments_of: dict[int, int] = {}
+    for p in all_payments:
+        if p.invoice_id:
+            payments_of[p.invoice_id] = payments_of.get(p.invoice_id, 0) + 1
+    for n, inv in enumerate(invs):
+        story = [k for k in kinds[inv.id] if k != "cloned_to"]
+        assert story[0] == ("cloned" if inv.origin == "clone" else "created"), (inv.id, story)
+        assert ("finalized" in story) == (inv.status != "draft")
+        assert ("voided" in story) == (inv.status == "voided")
+        assert sum(k in ("payment_recorded", "payment_succeeded") for k in story) == payments_of.get(inv.id, 0)
+        assert ("email_sent" in story) == (inv.last_sent_date is not None)
+        recent = n >= N - 100
+        sent = Reminder.select().where((Reminder.invoice == inv) & (Reminder.state == "sent")).count()
+        assert story.count("reminder_sent") == sent
+        if not recent:
+            assert not {"note", "task", "reminder_sent"} & set(story), (inv.id, story)
+    assert any(k in ("note", "task") for inv in invs[-100:] for k in kinds[inv.id])
+    assert Reminder.select().where(Reminder.state == "sent").exists()
+    sources = {pc.source for pc in PropertyChange.select(PropertyChange.source).distinct()}
+    assert "demo" in sources
 
 
 def test_demo_worker_processes_write_the_same_rows(ws, admin, clock, db_url, tmp_path, request, monkeypatch):
     """Large workspaces are generated by worker processes, segment by segment, each into its own
     file: for a seed and clock the rows are the same as when this process generates every segment
     itself (R3 numbers, payment ids and the R16 chain run on across segments)."""
-    monkeypatch.setattr(demo, "SEGMENT_MIN", 50)
-    monkeypatch.setattr(demo, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(demo._Generator, "_processes", staticmethod(lambda: 2))
+    monkeypatch.setattr(generator, "SEGMENT_MIN", 50)
+    monkeypatch.setattr(generator, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(generator._Generator, "_processes", staticmethod(lambda: 2))
     summary = demo.generate(admin, invoices=N, seed=3)
     assert summary["invoices"] == N == Invoice.select().count()
     assert history.verify_chain("activity")[0], history.verify_chain("activity")
+    assert history.verify_chain("property_change")[0], history.verify_chain("property_change")
     finalized = list(Invoice.select().where(Invoice.status != "draft").order_by(Invoice.id))
     assert [i.number_seq for i in finalized] == list(range(1001, 1001 + len(finalized)))
     assert [p.id for p in Payment.select().order_by(Payment.id)] == list(range(1, Payment.select().count() + 1))
@@ -239,7 +288,7 @@ def test_demo_worker_processes_write_the_same_rows(ws, admin, clock, db_url, tmp
         folder = os.path.dirname(os.path.abspath(database.obj.database))
         assert not [f for f in os.listdir(folder) if f.startswith(".invoice-tui-demo-")]
 
-    monkeypatch.setattr(demo, "PARALLEL_FROM", 10 ** 9)  # the same segments, all generated here
+    monkeypatch.setattr(generator, "PARALLEL_FROM", 10 ** 9)  # the same segments, all generated here
     other_url = (f"sqlite:///{tmp_path / 'other.db'}" if db_url.startswith("sqlite")
                  else request.getfixturevalue("pg_url"))
     try:

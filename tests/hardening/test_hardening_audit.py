@@ -153,7 +153,7 @@ def test_bad_head_is_bad_input(cli):
 def test_every_tampering_is_caught_on_both_backends(ws, admin):
     """The same tamperings through the domain verifier, each inside a transaction rolled back after
     the check, on SQLite and PostgreSQL (a demo workspace: bulk-written chains verify too)."""
-    from invoice_tui.domain import demo
+    from invoice_tui import demo
 
     demo.generate(admin, invoices=30, seed=3)
     populate(admin, n=1)

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from invoice_tui.db import database
-from invoice_tui.domain import audit, demo, invoices
+from invoice_tui import demo
+from invoice_tui.domain import audit, invoices
 from invoice_tui.domain.transfer import discover_models
 from invoice_tui.domain.workspace import open_workspace
 from hardkit import ROOT, Cli, populate

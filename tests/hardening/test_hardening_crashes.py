@@ -14,7 +14,8 @@ import pytest
 
 from invoice_tui.db.mail_models import OutboxEmail
 from invoice_tui.db.models import Activity, Invoice, Payment, PropertyChange, Reminder
-from invoice_tui.domain import audit, demo, invoices, people
+from invoice_tui import demo
+from invoice_tui.domain import audit, invoices, people
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.workspace import open_workspace, set_setting
 from hardkit import FakeSmtp, kill9, run_cli, spawn, sqlite_integrity, stored_totals_match, wait_for

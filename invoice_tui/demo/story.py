@@ -1,0 +1,158 @@
+"""The demo's history: what the services write as each object lives (R15 property changes, R16
+activities), built in bulk through :mod:`invoice_tui.domain.history` — its diff
+(:func:`history.changes`), its canonical content (:func:`history.payloads`) and its chain
+(:func:`history.chain`) — from the services' own snapshots (``invoices.snapshot``,
+``invoices._payment_snapshot``, ``people._contact_snapshot``, ``people._company_snapshot``).
+
+Rows are collected where they are generated (in the worker processes, with their canonical
+content), and chained afterwards in order by :func:`chain_sources`: the chain is one sequence.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any, Iterable, Mapping, Sequence
+
+from invoice_tui.db.bulk import CHUNK, ScratchFile
+from invoice_tui.domain import history, invoices, people
+
+SOURCE = "demo"  # the history's source for rows the demo wrote (the services write cli, tui, web…)
+
+# Columns of the scratch tables: an activity (ref_id is always empty) and a property change.
+EVENT_COLUMNS = ["invoice_id", "number", "kind", "text", "login", "created", "due", "payload"]
+CHANGE_COLUMNS = ["object_type", "object_id", "number", "property", "old", "new", "login", "created", "payload"]
+_EVENT_FIELDS = ("invoice_id", "invoice_number", "kind", "text", "user_login", "created_at", "due_date")
+_CHANGE_FIELDS = ("property", "old_value", "new_value")
+_SHARED_CHANGE = ("object_type", "object_id", "invoice_number", "user_login", "source", "created_at")
+assert set(_EVENT_FIELDS) | {"ref_id"} == set(history.ACTIVITY_FIELDS)
+assert set(_CHANGE_FIELDS + _SHARED_CHANGE) == set(history.PROPERTY_CHANGE_FIELDS)
+
+# How the rows land in the workspace (by target column, over the scratch tables ``e`` and the
+# chain's links ``c``; ``{base}`` is the id before the file's first row).
+ACTIVITY_EXPRS = {"id": "e.rowid + {base}", "invoice_id": "e.invoice_id", "invoice_number": "e.number",
+                  "kind": "e.kind", "text": "e.text", "user_login": "e.login", "created_at": "e.created",
+                  "due_date": "e.due", "ref_id": "NULL", "prev_hash": "c.prev_hash", "hash": "c.hash"}
+CHANGE_EXPRS = {"id": "e.rowid + {base}", "object_type": "e.object_type", "object_id": "e.object_id",
+                "invoice_number": "e.number", "property": "e.property", "old_value": "e.old", "new_value": "e.new",
+                "user_login": "e.login", "created_at": "e.created", "prev_hash": "c.prev_hash", "hash": "c.hash",
+                "source": f"'{SOURCE}'"}
+CHANGE_TABLE_COLUMNS = ["id", "object_type", "object_id", "invoice_number", "property", "old_value", "new_value",
+                        "user_login", "created_at", "prev_hash", "hash", "source"]
+
+
+class Story:
+    """History rows in the order they happen: ``events`` (invoice id, number, kind, text, login,
+    stored time, due date) appended by the caller, and property changes by :meth:`change`."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+        self.changes: list[tuple] = []
+
+    def change(self, object_type: str, object_id: int, number: str | None, login: str, created: str,
+               before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+        """The rows the services write when an object goes from ``before`` to ``after`` (only the
+        properties of ``after`` are compared), by ``login`` at ``created`` (stored form)."""
+        rows = history.changes(before, after)
+        if not rows:
+            return
+        shared = {"object_type": object_type, "object_id": object_id, "invoice_number": number,
+                  "user_login": login, "source": SOURCE, "created_at": history.canonical_time(created)}
+        add = self.changes.append
+        for (prop, old, new), payload in zip(rows, history.payloads(_CHANGE_FIELDS, rows, shared)):
+            add((object_type, object_id, number, prop, old, new, login, created, payload))
+
+    def take_events(self) -> list[tuple]:
+        """The events so far, each with its canonical content appended (then forgotten here)."""
+        events, self.events = self.events, []
+        contents = history.payloads(
+            _EVENT_FIELDS, [(*e[:5], history.canonical_time(e[5]), e[6]) for e in events], {"ref_id": None})
+        return [(*e, c) for e, c in zip(events, contents)]
+
+    def take_changes(self) -> list[tuple]:
+        changes, self.changes = self.changes, []
+        return changes
+
+
+# ---- the services' snapshots, of rows the demo holds as plain values ------------------------------
+def line_stubs(lines: Iterable[tuple]) -> list[SimpleNamespace]:
+    """A template's lines (position, name, description, qty text, unit minor, discount kind,
+    discount text, rate text) as the snapshot reads line items."""
+    return [SimpleNamespace(position=pos, name=name, description=desc, quantity=Decimal(qty),
+                            unit_price_minor=unit, discount_kind=kind,
+                            discount_value=None if value is None else Decimal(value),
+                            tax_rate=Decimal(rate))
+            for pos, name, desc, qty, unit, kind, value, rate in lines]
+
+
+def adjustment_stubs(adjustments: Iterable[tuple]) -> list[SimpleNamespace]:
+    """A template's adjustments (kind, position, label, is percent, value text, rate text)."""
+    return [SimpleNamespace(kind=kind, position=pos, label=label, is_percent=pct, value=Decimal(value),
+                            tax_rate=Decimal(rate))
+            for kind, pos, label, pct, value, rate in adjustments]
+
+
+def draft_snapshot(values: dict[str, Any], *, owner: str | None, contact: tuple | None,
+                   lines: list, adjustments: list) -> dict[str, Any]:
+    """``invoices.snapshot`` of a new draft given as plain values (``values``: the invoice's
+    columns), its owner's login, its billing contact (id, name, email, company id, company name)
+    and its template's line and adjustment stubs."""
+    inv = SimpleNamespace(**values)
+    if contact is not None:
+        _, name, email, company_id, company_name = contact[:5]
+        person = SimpleNamespace(display_name=name, email=email)
+        company = SimpleNamespace(name=company_name) if company_id else None
+        emails, names = [email], [company_name] if company_id else []
+    else:
+        person = company = None
+        emails, names = [], []
+    parts = invoices.SnapshotParts(contact=person, company=company,
+                                   owner=SimpleNamespace(login=owner) if owner else None,
+                                   contact_emails=emails, company_names=names, lines=lines, adjustments=adjustments)
+    return invoices.snapshot(inv, parts)
+
+
+def payment_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``_payment_snapshot`` (what payments write) of a payment given as plain values."""
+    return invoices._payment_snapshot(SimpleNamespace(**values))
+
+
+def company_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
+    return people._company_snapshot(SimpleNamespace(**values))
+
+
+def contact_snapshot(values: Mapping[str, Any], company_name: str | None) -> dict[str, Any]:
+    return people._contact_snapshot(SimpleNamespace(**values, company=SimpleNamespace(name=company_name)))
+
+
+# ---- chaining -----------------------------------------------------------------------------------
+def chain_sources(sources: Sequence[list | tuple[str, str]], out: ScratchFile, name: str, prev: str,
+                  last_id: int) -> tuple[str, int, list[int], list[list[tuple]]]:
+    """Chain rows in order, from ``sources``: a scratch file's table (path, table), whose rows
+    carry their canonical content in ``payload`` — their links (id, prev_hash, hash) go into
+    ``out``'s table ``name`` — or a list of rows in memory (their content last), returned with
+    their id first and their links last instead of the content. Returns the chain's new head,
+    the last id, each source's id base (the id before its first row) and the rows in memory."""
+    out.create(name, ["id", "prev_hash", "hash"])
+    bases: list[int] = []
+    in_memory: list[list[tuple]] = []
+    for source in sources:
+        bases.append(last_id)
+        if isinstance(source, list):
+            rows = [(last_id + 1 + k, *row[:-1], before, own)
+                    for k, (row, (before, own)) in enumerate(zip(source, history.chain(prev, [r[-1] for r in source])))]
+            if rows:
+                prev, last_id = rows[-1][-1], rows[-1][0]
+            in_memory.append(rows)
+            continue
+        path, table = source
+        src = ScratchFile(path, write=False)
+        try:
+            for batch in src.chunks(f"SELECT payload FROM {table} ORDER BY rowid", 4 * CHUNK):
+                links = list(history.chain(prev, [r[0] for r in batch]))
+                out.insert(name, [(last_id + 1 + k, before, own) for k, (before, own) in enumerate(links)])
+                last_id += len(links)
+                prev = links[-1][1]
+        finally:
+            src.close()
+    return prev, last_id, bases, in_memory

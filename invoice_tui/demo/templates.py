@@ -1,0 +1,103 @@
+"""Invoice templates: a few hundred sets of lines and adjustments per currency, their totals
+computed once by the one R18 function (:func:`compute_totals`); every demo invoice reuses one
+template's lines and totals, so the stored totals always equal a recomputation."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from invoice_tui.demo.reference import _CURRENCY_TAX, _ITEMS, _RATES, _TITLES
+from invoice_tui.domain.money import exponent, from_minor, plain, to_minor
+from invoice_tui.domain.totals import ADJUSTMENT_KINDS, AdjustmentSpec, LineSpec, compute_totals
+
+def _dec_text(value: Decimal | None) -> str | None:
+    """As ``DecimalTextField`` stores it."""
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+
+class _Template:
+    __slots__ = ("lines", "adjustments", "subtotal", "discount", "fee", "tax", "billed", "billed_text", "title",
+                 "gid")
+
+    def __init__(self, lines, adjustments, totals, currency, title) -> None:
+        self.lines = lines  # tuples: (position, name, description, qty text, unit minor, kind, value, rate)
+        self.adjustments = adjustments  # tuples: (kind, position, label, is_percent, value text, rate text)
+        self.subtotal = to_minor(totals.subtotal, currency)
+        self.discount = to_minor(totals.discount_total, currency)
+        self.fee = to_minor(totals.fee_total, currency)
+        self.tax = to_minor(totals.tax_total, currency)
+        self.billed = to_minor(totals.billed, currency)
+        self.billed_text = plain(from_minor(self.billed, currency))
+        self.title = title
+        self.gid = 0  # its number in the temporary template tables
+
+
+def _nice_price(rng: random.Random, low: float, high: float, currency: str) -> Decimal:
+    eur = Decimal(str(round(rng.uniform(low, high), 2)))
+    value = eur * _RATES[currency]
+    exp = exponent(currency)
+    if value >= 100:
+        step = Decimal(5) if currency != "JPY" else Decimal(100)
+        return (value / step).quantize(Decimal(1)) * step
+    return value.quantize(Decimal(1).scaleb(-exp))
+
+
+def _make_templates(rng: random.Random, currency: str, count: int) -> list[_Template]:
+    out = []
+    rates = _CURRENCY_TAX[currency]
+    for _ in range(count):
+        n = rng.choices((1, 2, 3, 4, 5), weights=(34, 30, 18, 12, 6))[0]
+        main_rate = rng.choice(rates)
+        specs: list[LineSpec] = []
+        for item in rng.sample(_ITEMS, n):
+            name, desc, (low, high), qtys = item
+            qty = Decimal(rng.choice(qtys))
+            price = _nice_price(rng, low, high, currency)
+            rate = main_rate if rng.random() < 0.75 else rng.choice(rates)
+            disc, pct = None, False
+            r = rng.random()
+            if r < 0.10:
+                disc, pct = Decimal(rng.choice(("5", "10", "15", "12.5"))), True
+            elif r < 0.15:
+                gross = qty * price
+                disc = (gross * Decimal("0.08")).quantize(Decimal(1).scaleb(-exponent(currency)))
+                if disc <= 0:
+                    disc = None
+            specs.append(LineSpec(name=name, quantity=qty, unit_price=price, tax_rate=rate,
+                                  discount_percent=pct, discount=disc, description=desc if rng.random() < 0.7 else ""))
+        adjs: list[AdjustmentSpec] = []
+        r = rng.random()
+        if r < 0.10:
+            adjs.append(AdjustmentSpec("discount", Decimal(rng.choice(("5", "10", "3"))), True, main_rate,
+                                       rng.choice(("Loyalty discount", "Early payment", "Volume discount"))))
+        elif r < 0.14:
+            amount = _nice_price(rng, 20, 80, currency)
+            adjs.append(AdjustmentSpec("discount", amount, False, main_rate, "Goodwill gesture"))
+        if rng.random() < 0.08:
+            adjs.append(AdjustmentSpec("fee", _nice_price(rng, 8, 45, currency), False, main_rate,
+                                       rng.choice(("Shipping", "Handling", "Rush delivery"))))
+        if rng.random() < 0.02:
+            adjs.append(AdjustmentSpec("fee", Decimal("2"), True, main_rate, "Card processing"))
+        if currency == "EUR" and rng.random() < 0.03:
+            adjs.append(AdjustmentSpec("tax", Decimal("1.5"), False, Decimal(0), "Eco-contribution"))
+        elif currency == "USD" and rng.random() < 0.03:
+            adjs.append(AdjustmentSpec("tax", Decimal("0.5"), True, Decimal(0), "City surcharge"))
+        totals = compute_totals(currency, specs, adjs)
+        if totals.billed <= 0:  # pragma: no cover - the discounts above never exceed the lines
+            continue
+        lines = tuple((pos, s.name, s.description, _dec_text(s.quantity), to_minor(s.unit_price, currency),
+                       None if s.discount is None else ("percent" if s.discount_percent else "fixed"),
+                       _dec_text(s.discount), _dec_text(s.tax_rate)) for pos, s in enumerate(specs))
+        positions = dict.fromkeys(ADJUSTMENT_KINDS, 0)
+        adjustments = []
+        for a in adjs:
+            adjustments.append((a.kind, positions[a.kind], a.label, a.is_percent, _dec_text(a.value),
+                                _dec_text(a.tax_rate if a.kind != "tax" else Decimal(0))))
+            positions[a.kind] += 1
+        title = rng.choice(_TITLES)
+        out.append(_Template(lines, tuple(adjustments), totals, currency, title))
+    return out
+
+
