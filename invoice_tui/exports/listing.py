@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections import defaultdict
 from decimal import Decimal
 from typing import IO, Any, Callable, Iterable, Iterator, Sequence
@@ -26,11 +25,11 @@ from invoice_tui.db import database
 from invoice_tui.db.models import Adjustment, Contact, Invoice, LineItem, Payment, User
 from invoice_tui.domain.money import exponent
 from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
+from invoice_tui.exports.columns import iso_text, money_text
 from invoice_tui.exports.service import minor_text, read_cursor, read_snapshot
 
 BATCH = 2000
 _C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
-_HAS_C1 = re.compile("[\x7f-\x9f]")
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -48,13 +47,14 @@ def write_json(stream: IO[str], records: Iterable[dict], *, ndjson: bool = False
         if not pending:
             return
         text = sep.join(pending)
-        if _HAS_C1.search(text):
-            text = text.translate(_C1)
         stream.write(text + "\n" if ndjson else ("[\n" if count == len(pending) else ",\n") + text)
         pending.clear()
 
     for record in records:
-        pending.append(encode(record))
+        text = encode(record)
+        if not text.isprintable():  # JSON escaped C0 already; a quick test (in C) finds the rest
+            text = text.translate(_C1)
+        pending.append(text)
         count += 1
         if len(pending) >= batch:
             flush()
@@ -89,12 +89,16 @@ def batches(sql: str, params: Sequence, size: int = BATCH) -> Iterator[list[tupl
 
 
 # ---- invoices -----------------------------------------------------------------------------------
-_INVOICE_COLUMNS = (Invoice.id, Invoice.number, Invoice.title, Invoice.status, Invoice.currency, Invoice.locale,
-                    Invoice.subtotal_minor, Invoice.discount_minor, Invoice.fee_minor, Invoice.tax_minor,
-                    Invoice.billed_minor, Invoice.paid_minor, Invoice.balance_minor, Invoice.invoice_date,
-                    Invoice.due_date, Invoice.last_sent_date, Invoice.payment_date, Invoice.contact_name,
-                    Invoice.contact_email, Invoice.company_name, Invoice.owner, Invoice.po_number, Invoice.origin,
-                    Invoice.allow_partial, Invoice.comments, Invoice.created_at, Invoice.version)
+def _invoice_columns() -> tuple:
+    money = [money_text(f) for f in (Invoice.subtotal_minor, Invoice.discount_minor, Invoice.fee_minor,
+                                     Invoice.tax_minor, Invoice.billed_minor, Invoice.paid_minor,
+                                     Invoice.balance_minor)]
+    days = [iso_text(f, False) for f in (Invoice.invoice_date, Invoice.due_date, Invoice.last_sent_date,
+                                         Invoice.payment_date)]
+    return (Invoice.id, Invoice.number, Invoice.title, Invoice.status, Invoice.currency, Invoice.locale, *money,
+            *days, Invoice.contact_name, Invoice.contact_email, Invoice.company_name, Invoice.owner,
+            Invoice.po_number, Invoice.origin, Invoice.allow_partial, Invoice.comments, Invoice.created_at,
+            Invoice.version)
 
 
 class _PerBatch:
@@ -126,62 +130,73 @@ _ADJUSTMENTS = _PerBatch(lambda ids: Adjustment.select(
 ZERO = Decimal(0)
 
 
-def _tax_breakdowns(rows: list[tuple]) -> dict[int, list[dict]]:
+class _Breakdowns:
+    """Tax breakdowns by what they depend on — the currency, the line items and the discounts
+    and fees, as stored — so invoices with the same lines (recurring invoices, a price list's
+    usual orders) are computed once. At most ``size`` are kept: memory stays flat."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.known: dict[tuple, list[dict]] = {}
+
+    def __call__(self, currency: str, lines: tuple, adjustments: tuple) -> list[dict]:
+        key = (currency, lines, adjustments)
+        found = self.known.get(key)
+        if found is None:
+            if len(self.known) >= self.size:
+                self.known.clear()
+            exp = exponent(currency)
+            specs = [LineSpec("", Decimal(qty), Decimal(price).scaleb(-exp), Decimal(rate) if rate else ZERO,
+                              kind == "percent", None if discount is None else Decimal(discount))
+                     for qty, price, kind, discount, rate in lines]
+            adjusted = [AdjustmentSpec(kind, Decimal(value), bool(pct), Decimal(rate) if rate else ZERO)
+                        for kind, value, pct, rate in adjustments]  # compute_totals puts them in R18's order
+            totals = compute_totals(currency, specs, adjusted)
+            found = self.known[key] = [{"rate": format(t.rate, "f"), "basis": format(t.basis, "f"),
+                                        "tax": format(t.tax, "f")} for t in totals.tax_breakdown]
+        return found
+
+
+def _tax_breakdowns(rows: list[tuple], breakdown: _Breakdowns) -> dict[int, list[dict]]:
     """Invoice id → its tax breakdown (R18 ``compute_totals``), for one batch of invoice rows:
     one query for their line items, one for their discounts and fees."""
     ids = [r[0] for r in rows]
-    currency = {r[0]: r[4] for r in rows}
-    lines: dict[int, list[LineSpec]] = defaultdict(list)
-    adjustments: dict[int, list[AdjustmentSpec]] = defaultdict(list)
-    for inv_id, qty, price, kind, discount, rate in _LINES.rows(ids):
-        lines[inv_id].append(LineSpec("", Decimal(qty), Decimal(price).scaleb(-exponent(currency[inv_id])),
-                                      Decimal(rate) if rate else ZERO, kind == "percent",
-                                      None if discount is None else Decimal(discount)))
-    for inv_id, kind, value, pct, rate in _ADJUSTMENTS.rows(ids):  # compute_totals puts them in R18's order
-        adjustments[inv_id].append(AdjustmentSpec(kind, Decimal(value), bool(pct), Decimal(rate) if rate else ZERO))
-    out: dict[int, list[dict]] = {}
-    for inv_id in ids:
-        found = lines.get(inv_id)
-        adj = adjustments.get(inv_id, ())
-        if not found and not adj:
-            out[inv_id] = []
-            continue
-        totals = compute_totals(currency[inv_id], found or (), adj)
-        out[inv_id] = [{"rate": format(t.rate, "f"), "basis": format(t.basis, "f"), "tax": format(t.tax, "f")}
-                       for t in totals.tax_breakdown]
-    return out
+    lines: dict[int, list[tuple]] = defaultdict(list)
+    adjustments: dict[int, list[tuple]] = defaultdict(list)
+    for row in _LINES.rows(ids):
+        lines[row[0]].append(row[1:])
+    for row in _ADJUSTMENTS.rows(ids):
+        adjustments[row[0]].append(row[1:])
+    empty: list[dict] = []
+    return {r[0]: breakdown(r[4], tuple(lines[r[0]]), tuple(adjustments[r[0]]))
+            if r[0] in lines or r[0] in adjustments else empty for r in rows}
 
 
 def invoice_records(query: pw.ModelSelect, today: dt.date, size: int = BATCH) -> Iterator[dict]:
     """``invoice_record`` of every invoice of ``query`` (its filters, search, sort and limit), in
-    its order, read in batches of ``size`` — call inside :func:`read_snapshot`."""
+    its order, read in batches of ``size`` — call inside :func:`read_snapshot`. Amounts and dates
+    come as text from the statement itself (the export's SQL conversions)."""
     owners = dict(User.select(User.id, User.login).tuples())
-    exponents: dict[str, int] = {}
+    breakdown = _Breakdowns()
     today_iso = today.isoformat()
-    sql, params = query.select(*_INVOICE_COLUMNS).sql()
+    sql, params = query.select(*_invoice_columns()).sql()
     for rows in batches(sql, params, size):
-        breakdowns = _tax_breakdowns(rows)
+        breakdowns = _tax_breakdowns(rows, breakdown)
         for (inv_id, number, title, status, cur, locale, sub, disc, fee, tax, billed, paid, balance, inv_date,
              due, sent, paid_on, c_name, c_email, co_name, owner, po, origin, partial, comments, created,
              version) in rows:
-            exp = exponents.get(cur)
-            if exp is None:
-                exp = exponents[cur] = exponent(cur)
-            due = _day(due)
             overdue = status == "open" and due is not None and due < today_iso
             yield {
                 "id": inv_id, "number": number, "title": title, "status": status, "overdue": overdue,
                 "days_overdue": (today - dt.date.fromisoformat(due)).days if overdue else 0,
-                "currency": cur, "locale": locale,
-                "subtotal": minor_text(sub, exp), "discount_total": minor_text(disc, exp),
-                "fee_total": minor_text(fee, exp), "tax_total": minor_text(tax, exp),
-                "amount_billed": minor_text(billed, exp), "amount_paid": minor_text(paid, exp),
-                "balance_due": minor_text(balance, exp), "tax_breakdown": breakdowns[inv_id],
-                "invoice_date": _day(inv_date), "due_date": due, "last_sent_date": _day(sent),
-                "payment_date": _day(paid_on), "contact_name": c_name or None, "contact_email": c_email or None,
-                "company_name": co_name or None, "owner": owners.get(owner) if owner else None,
-                "po_number": po, "origin": origin, "allow_partial": bool(partial), "comments": comments,
-                "created_at": _moment(created), "version": version,
+                "currency": cur, "locale": locale, "subtotal": sub, "discount_total": disc, "fee_total": fee,
+                "tax_total": tax, "amount_billed": billed, "amount_paid": paid, "balance_due": balance,
+                "tax_breakdown": breakdowns[inv_id], "invoice_date": inv_date, "due_date": due,
+                "last_sent_date": sent, "payment_date": paid_on, "contact_name": c_name or None,
+                "contact_email": c_email or None, "company_name": co_name or None,
+                "owner": owners.get(owner) if owner else None, "po_number": po, "origin": origin,
+                "allow_partial": bool(partial), "comments": comments, "created_at": _moment(created),
+                "version": version,
             }
 
 
