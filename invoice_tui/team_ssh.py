@@ -89,8 +89,10 @@ def read_entries(path: Path) -> tuple[list[str], list[Entry]]:
 def command_line(login: str, service_args: list[str]) -> str:
     """The forced command: this installation's ``invoice-tui`` by absolute path (sshd runs it with
     a minimal PATH), the service's own --config/--db, then ``ssh-session LOGIN``."""
-    exe = shutil.which("invoice-tui") or str(Path(sys.argv[0]).resolve())
-    words = [exe, *service_args, "ssh-session", login]
+    beside = Path(sys.executable).with_name("invoice-tui")  # this installation's (a virtualenv's) script
+    exe = str(beside) if beside.exists() else shutil.which("invoice-tui")
+    words = [exe, *service_args, "ssh-session", login] if exe else \
+        [sys.executable, "-m", "invoice_tui", *service_args, "ssh-session", login]
     text = " ".join(shlex.quote(w) for w in words)
     if '"' in text or "\\" in text:
         raise BadInput("The path of invoice-tui or the service's options contain a quote or a backslash; "

@@ -494,3 +494,120 @@ def test_r53_ssh_session_sends_the_pdf_to_stdout(team, monkeypatch, tmp_path):
     assert code == 0
     assert raw.getvalue().startswith(b"%PDF")
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- end to end: a real sshd on loopback ---------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def sshd(tmp_path):
+    """sshd on 127.0.0.1 for the current Unix account (the service account), keys in a file of ours."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    sshd_bin = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
+    if not sshd_bin or not shutil.which("ssh") or not shutil.which("ssh-keygen"):
+        pytest.skip("openssh-server is not installed here (.ci/run installs it with apt-get where it can)")
+    port = _free_port()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "host")], check=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "teammate")], check=True)
+    keys = tmp_path / "authorized_keys"
+    (tmp_path / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp_path / 'host'}\nPidFile {tmp_path / 'sshd.pid'}\n"
+        f"AuthorizedKeysFile {keys}\nStrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "UsePAM no\nPermitRootLogin forced-commands-only\nAcceptEnv none\n")
+    if os.geteuid() == 0:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    proc = subprocess.Popen([sshd_bin, "-D", "-e", "-f", str(tmp_path / "sshd_config")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.skip(f"sshd would not start here: {proc.stdout.read().decode(errors='replace')[-300:]}")
+            time.sleep(0.1)
+    import getpass
+
+    base = ["ssh", "-p", str(port), "-i", str(tmp_path / "teammate"), "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+            f"{getpass.getuser()}@127.0.0.1"]
+    try:
+        yield {"keys": keys, "pub": tmp_path / "teammate.pub", "ssh": base}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_r53_over_a_real_sshd_a_teammate_gets_the_app_as_themselves(team, sshd, tmp_path, capsys):
+    import os
+    import pty
+    import select
+    import subprocess
+    import time
+
+    from invoice_tui.cli import main
+
+    n = team["names"]
+    pg_exec(pg_admin_url(), f'GRANT "{n["edit"]}" TO "{n["svc"]}"',
+            f'GRANT CONNECT ON DATABASE "{team["db"]}" TO "{n["svc"]}"')
+    config = tmp_path / "service.toml"
+    config.write_text(f'db = "{url_as(pg_admin_url(), n["svc"], team["db"])}"\n')
+    assert main(["--config", str(config), "team", "add-key", n["edit"], str(sshd["pub"]),
+                 "--authorized-keys", str(sshd["keys"])]) == 0
+    # a headless, allow-listed command: the invoices as the teammate sees them
+    done = subprocess.run([*sshd["ssh"], "invoices", "list", "--json"], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    assert sorted(i["number"] for i in json.loads(done.stdout) if i["number"]) == ["INV-1001", "INV-1002"]
+    refused = subprocess.run([*sshd["ssh"], "invoices pdf INV-1001 --out /tmp/leak.pdf"],
+                             capture_output=True, timeout=120)
+    assert refused.returncode == 1 and b"refused" in refused.stderr
+    shell = subprocess.run([*sshd["ssh"], "sh", "-c", "id"], capture_output=True, timeout=120)
+    assert shell.returncode != 0 and b"uid=" not in shell.stdout  # no shell, only the app
+    # the TUI over a terminal: the index shows the invoices; ctrl+q quits
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child becomes ssh
+        os.environ["TERM"] = "xterm-256color"
+        os.execvp("ssh", [*sshd["ssh"][:1], "-tt", *sshd["ssh"][1:]])
+    seen = b""
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline and b"INV-1002" not in seen:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if ready:
+                try:
+                    seen += os.read(fd, 65536)
+                except OSError:
+                    break
+        assert b"INV-1002" in seen, seen[-2000:]
+        os.write(fd, b"\x11")  # ctrl+q
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            finished, status = os.waitpid(pid, os.WNOHANG)
+            if finished:
+                break
+            select.select([fd], [], [], 0.2)
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                pass
+        else:
+            raise AssertionError("the app did not quit on ctrl+q")
+    finally:
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
