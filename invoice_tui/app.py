@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from dataclasses import replace
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -16,7 +17,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.worker import Worker, WorkerState
 
 from invoice_tui.config import Config, load_config
-from invoice_tui.domain.context import Context
+from invoice_tui.domain.context import Context, Services
 from invoice_tui.domain.workspace import Workspace, acting_login, open_workspace
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_worker import in_session
@@ -162,15 +163,22 @@ class InvoiceApp(Live, App[None]):
 
 def make_app(db_url: str | None = None, user: str | None = None, config: Config | None = None, *,
              workspace: Workspace | None = None, context: Context | None = None,
-             now: Callable[[], dt.datetime] | None = None) -> InvoiceApp:
-    """The app factory used by the CLI and by every Pilot/snapshot test."""
+             now: Callable[[], dt.datetime] | None = None, services: Services | None = None) -> InvoiceApp:
+    """The app factory used by the CLI and by every Pilot/snapshot test.
+
+    Everything the app's service calls need is passed in here and travels on its ``Context``: the
+    configuration, the mail transport and R10's receipt sender (``services``; by default built
+    from ``config`` by ``invoice_tui.wiring``) and the clock (``now``; the context's own when a
+    context is given)."""
+    from invoice_tui.wiring import services as wire
+
     config = config or load_config()
+    services = services or wire(config)
     if workspace is None:
         workspace = open_workspace(db_url or config.db)
     if context is None:
         login = acting_login(workspace, user or config.user)  # team mode: the database role (issue 8)
-        context = workspace.context(login, source="tui", **({"now": now} if now else {}))
-    import invoice_tui.mail as mail  # receipts queued from the TUI use this app's mail settings
-
-    mail.configure(config)
+        context = workspace.context(login, source="tui", services=services, **({"now": now} if now else {}))
+    else:
+        context = replace(context, services=services, **({"now": now} if now else {}))
     return InvoiceApp(workspace, context, config)

@@ -102,19 +102,21 @@ class Output:
 
 
 def open_context(args: argparse.Namespace, source: str = "cli"):
-    """Open the workspace named by --db / INVOICE_TUI_DB / the config, and the acting user;
+    """Open the workspace named by --db / INVOICE_TUI_DB / the config, and the acting user, with
+    this run's configuration, mail transport and receipt sender wired in (``invoice_tui.wiring``);
     ``INVOICE_TUI_TODAY=YYYY-MM-DD`` pins the clock to that day."""
     import os
     from pathlib import Path
 
     from invoice_tui.config import load_config
     from invoice_tui.domain.workspace import acting_login, open_workspace
+    from invoice_tui.wiring import services
 
     cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
     url = args.db or cfg.db
     ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))
     login = acting_login(ws, args.user or cfg.user)  # team mode: the database role (issue 8)
-    ctx = ws.context(login, source=source)
+    ctx = ws.context(login, source=source, services=services(cfg))
     pinned = os.environ.get("INVOICE_TUI_TODAY")
     if pinned:  # reproducible output (scripts, tests): "today" is this date, as with demo --today
         from invoice_tui.cli.demo import _today, pin_today

@@ -28,7 +28,6 @@ def _record(args, out) -> int:
     for attr in ("method", "reference", "note"):
         if getattr(args, attr) is not None:
             data[attr] = getattr(args, attr)
-    mail_cfg = _configure_mail(args) if args.send_receipt else None
     with session(args) as (_ws, ctx):
         if args.date is not None:
             data["date"] = parse_date(args.date, ctx, "--date")
@@ -43,23 +42,8 @@ def _record(args, out) -> int:
         out.result(result, lambda: "\n".join(
             [f"Recorded payment #{res.payment.id} of {_pay_text(res.payment)} ({res.payment.method}) "
              f"on {res.payment.date.isoformat()}.", _invoice_line(inv)]
-            + ([_receipt_text(mail_cfg)] if res.receipt_queued else [])))
+            + ([_receipt_text(ctx.services.config)] if res.receipt_queued else [])))
     return 0
-
-
-def _configure_mail(args):
-    """Deliveries started by this command use the same configuration (--config) as the command."""
-    from pathlib import Path
-
-    from invoice_tui.config import load_config
-
-    cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
-    try:
-        import invoice_tui.mail as mail
-    except ImportError:  # pragma: no cover - the mail package ships with the app
-        return cfg
-    mail.configure(cfg)
-    return cfg
 
 
 def _receipt_text(cfg) -> str:

@@ -36,10 +36,7 @@ def _group_sub(subparsers, name: str, help_text: str):
 
 @contextlib.contextmanager
 def _session(args):
-    from invoice_tui import mail
-
     ws, ctx, cfg = open_context(args)
-    mail.configure(cfg)
     try:
         yield ws, ctx, cfg
     finally:

@@ -1,17 +1,38 @@
-"""Who acts, from where, and what time it is — passed to every service call."""
+"""Who acts, from where, what time it is, and what the face wired in — passed to every service call."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from invoice_tui.db.models import User
 
+if TYPE_CHECKING:
+    from invoice_tui.config import Config
+
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a face passes in at start-up (``make_app``, the CLI's ``open_context``, through
+    ``invoice_tui.wiring.services``) — no module global holds any of it:
+
+    - ``config``: the local configuration (mail URL and password, …);
+    - ``mail_transport``: a factory of the mail transport (a connection per delivery), None when
+      no mail server is configured (emails then stay queued in the outbox);
+    - ``receipt_sender``: R10's ``(ctx, payment) -> None``, which queues a receipt inside the
+      payment's transaction; None (the default: the domain does not know about mail) means
+      ``record_payment(send_receipt=True)`` queues nothing and says so (``receipt_queued``).
+    """
+
+    config: Config | None = None
+    mail_transport: Callable[[], Any] | None = None
+    receipt_sender: Callable[[Context, Any], None] | None = None
 
 
 @dataclass
@@ -20,7 +41,8 @@ class Context:
 
     ``user`` is None for an unknown login: R17 lets such a user view, and nothing is written for
     them. ``now`` returns naive UTC; ``today()`` is the workspace's date in its time zone, which
-    decides "overdue" and default dates. Tests and snapshots inject a fixed clock.
+    decides "overdue" and default dates: the clock. Tests and snapshots inject a fixed clock.
+    ``services`` are what the face wired in (see :class:`Services`).
     """
 
     login: str
@@ -28,6 +50,7 @@ class Context:
     source: str = "cli"
     now: Callable[[], dt.datetime] = field(default=_utcnow)
     timezone: str = "UTC"
+    services: Services = field(default_factory=Services)
 
     def today(self) -> dt.date:
         try:

@@ -25,11 +25,6 @@ METHODS = ("cash", "check", "bank_transfer", "card", "other")
 STATES = ("processing", "succeeded", "failed", "canceled", "refunded")
 SOURCES = ("manual", "online")
 
-# R10: receipt sending is provided by the mail package when it is installed; it registers a
-# callable here (payment → None) that queues the receipt in the outbox.
-RECEIPT_SENDER = None
-
-
 class PaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
     amount: str | Decimal
     date: dt.date | None = None
@@ -129,14 +124,9 @@ def _after_payment_change(ctx: Context, inv: Invoice, before: dict, kind: str, t
 
 
 def _queue_receipt(ctx: Context, payment: Payment) -> bool:
-    if RECEIPT_SENDER is None:
-        try:  # the mail package registers RECEIPT_SENDER (lazy: services stay light)
-            from invoice_tui.mail import register_receipt_sender
-
-            register_receipt_sender()
-        except ImportError:
-            return False
-    sender = globals()["RECEIPT_SENDER"]
+    """R10: the receipt sender the face wired into ``ctx.services`` (the mail package's, in the app
+    and the CLI) queues the receipt inside this transaction; without one nothing is queued."""
+    sender = ctx.services.receipt_sender
     if sender is None:
         return False
     sender(ctx, payment)

@@ -16,7 +16,7 @@ from invoice_tui.db.changes import Change, ChangeFeed
 from invoice_tui.db.migrate import migrate, pending
 from invoice_tui.db.models import ChainHead, Counter, User
 from invoice_tui.domain import history, people
-from invoice_tui.domain.context import Context, _utcnow
+from invoice_tui.domain.context import Context, Services, _utcnow
 from invoice_tui.domain.errors import EnvironmentFailure, PermissionDenied, RuleRefused
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.settings import NUMBER_COUNTER, coerce_setting, load_settings, store_setting
@@ -89,8 +89,8 @@ class Workspace:
     url: str
 
     def context(self, login: str, source: str = "cli", now: Callable[[], dt.datetime] = _utcnow,
-                *, create_first_user: bool = True) -> Context:
-        ctx = Context(login=login, user=None, source=source, now=now)
+                *, services: Services | None = None, create_first_user: bool = True) -> Context:
+        ctx = Context(login=login, user=None, source=source, now=now, services=services or Services())
         ctx.timezone = load_settings().timezone
         if create_first_user and not User.select().exists():
             people.ensure_first_user(ctx)

@@ -1,9 +1,9 @@
 """R10 receipts: an email to the payment's contact confirming a payment.
 
 ``record_payment(send_receipt=True)`` calls :func:`queue_receipt_after_commit` inside its own
-transaction (through ``domain.payments.RECEIPT_SENDER``): the receipt is queued there, so it
+transaction (the receipt sender wired into ``ctx.services``): the receipt is queued there, so it
 exists exactly when the payment does, and delivered by a thread once that transaction has
-committed. ``invoice-tui payments receipt PAYMENT`` and the Payments screen send one later.
+committed, through the mail transport wired into ``ctx.services``. ``invoice-tui payments receipt PAYMENT`` and the Payments screen send one later.
 """
 
 from __future__ import annotations
@@ -79,14 +79,11 @@ def queue_receipt(ctx: Context, payment: Payment) -> OutboxEmail:
 
 def queue_receipt_after_commit(ctx: Context, payment: Payment) -> None:
     """R10 hook for ``record_payment``: queue now, deliver once the payment is committed."""
-    from invoice_tui.mail import current_config
-    from invoice_tui.mail.transport import transport_from_url
-
     email = queue_receipt(ctx, payment)
-    cfg = current_config()
-    if not cfg.mail_url:
+    transport = ctx.services.mail_transport
+    if transport is None:
         return  # stays queued until a transport is configured (outbox retry)
-    outbox.deliver_after_commit(ctx, email.id, lambda: transport_from_url(cfg.mail_url, cfg.mail_password))
+    outbox.deliver_after_commit(ctx, email.id, transport)
 
 
 @mutation

@@ -201,11 +201,8 @@ def transport_from_url(url: str | None, password: str | None = None, *, timeout:
     raise BadInput(f"Unsupported mail_url '{redact_url(url)}'; use smtp://, smtps://, sendmail: or maildir:.")
 
 
-def transport_from_config(config=None) -> Transport:
-    from invoice_tui.mail import current_config
-
-    cfg = config or current_config()
-    return transport_from_url(cfg.mail_url, cfg.mail_password)
+def transport_from_config(config) -> Transport:
+    return transport_from_url(config.mail_url, config.mail_password)
 
 
 def redact_url(url: str) -> str:

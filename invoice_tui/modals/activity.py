@@ -13,10 +13,10 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.widgets.error_text import error_text
 from invoice_tui.widgets.invoice_inputs import IsoDate, parse_date
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
-from invoice_tui.widgets.error_text import error_text
 
 
 class ActivityModal(ServiceCalls, ModalScreen[str | None]):

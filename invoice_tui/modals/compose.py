@@ -32,8 +32,8 @@ from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, Op
 from textual.widgets.option_list import Option
 
 from invoice_tui.domain.errors import InvoiceTuiError
-from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.error_text import error_text, show_error
+from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 _NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
 
@@ -226,9 +226,6 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        from invoice_tui import mail
-
-        mail.configure(getattr(self.app, "config_", None))
         self.call_service(load_start, self.app.ctx, self.invoice_id, done=self._loaded, group="compose-load")
 
     def _loaded(self, start: ComposeStart) -> None:

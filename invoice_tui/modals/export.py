@@ -30,9 +30,9 @@ from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import FilterSet
 from invoice_tui.exports.service import (DEFAULT_ASSOCIATION_LIMIT, ExportCancelled, ExportOptions, ExportResult,
                                          default_folder, default_name, remember_folder, run_export)
+from invoice_tui.widgets.error_text import error_text
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
-from invoice_tui.widgets.error_text import error_text
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español"}
 ASSOCIATION_NAMES = {"contacts": "Contacts", "companies": "Companies", "payments": "Payments",

@@ -19,8 +19,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.totals import ADJUSTMENT_KINDS
-from invoice_tui.widgets.invoice_inputs import FieldError, LocalAmount, LocalNumber, NotBlank, parse_local_decimal
 from invoice_tui.widgets.error_text import error_text
+from invoice_tui.widgets.invoice_inputs import FieldError, LocalAmount, LocalNumber, NotBlank, parse_local_decimal
 
 HUNDRED = Decimal(100)
 

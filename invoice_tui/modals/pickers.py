@@ -15,9 +15,9 @@ from textual.widgets.option_list import Option
 
 from invoice_tui.domain import people
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
-from invoice_tui.widgets.error_text import show_error
 
 CREATE = "__create__"
 

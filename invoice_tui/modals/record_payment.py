@@ -24,9 +24,9 @@ from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.widgets.invoice_inputs import (IsoDate, LocalAmount, format_amount_input, parse_date,
                                                 parse_local_decimal)
+from invoice_tui.widgets.error_text import error_text, show_error
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
-from invoice_tui.widgets.error_text import error_text, show_error
 
 METHOD_LABELS = {"bank_transfer": "Bank transfer", "card": "Card", "cash": "Cash", "check": "Check",
                  "other": "Other"}

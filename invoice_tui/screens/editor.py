@@ -42,9 +42,9 @@ from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, Adjus
                                         compute_totals, in_order)
 from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog
 from invoice_tui.modals.line_item import KIND_LABELS
+from invoice_tui.widgets.error_text import error_text, show_error
 from invoice_tui.widgets.invoice_inputs import Currency, IsoDate, money, parse_date
 from invoice_tui.widgets.invoice_inputs import FieldError
-from invoice_tui.widgets.error_text import error_text, show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 

@@ -29,10 +29,10 @@ from invoice_tui.domain.invoices import ActionState
 from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog, TypedConfirmDialog
 from invoice_tui.widgets import invoice_hooks
 from invoice_tui.widgets.cards import AboutCard, CompaniesCard, ContactsCard, HistoryCard, PaymentsCard
+from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_view import (InvoiceView, PaymentRow, load_activities, load_invoice_view,
                                               open_in_browser)
 from invoice_tui.widgets.invoice_worker import ServiceCalls
-from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.live import Live
 
 SET_BASE_URL = ("No public base URL is set for this workspace, so the invoice has no buyer link yet. "

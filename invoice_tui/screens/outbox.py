@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
-from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.error_text import show_error
+from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 LIMIT = 500
 

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
-from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.error_text import show_error
+from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 _NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
 

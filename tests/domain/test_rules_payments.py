@@ -4,11 +4,13 @@ threads applying one payment at the same moment (R9)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from invoice_tui.db.models import Invoice, Payment, PropertyChange, Reminder
 from invoice_tui.domain import invoices, payments, people
+from invoice_tui.domain.context import Services
 from invoice_tui.domain.errors import BadInput, NotFound, PermissionDenied, RuleRefused
 from rulekit import census, line, make_draft, make_open, make_user, race, reload
 
@@ -200,14 +202,17 @@ def test_r9_two_payments_racing_for_one_balance(ws, admin, buyer):
 
 
 # ---- R10 --------------------------------------------------------------------------------------
-def test_r10_no_receipt_unless_asked(ws, admin, buyer, monkeypatch):
+def test_r10_no_receipt_unless_asked(ws, admin, buyer):
     sent: list[int] = []
-    monkeypatch.setattr(payments, "RECEIPT_SENDER", lambda ctx, p: sent.append(p.id))
+    wired = replace(admin, services=Services(receipt_sender=lambda ctx, p: sent.append(p.id)))  # passed in, no global
     inv = make_open(admin, buyer, allow_partial=True)
-    quiet = payments.record_payment(admin, inv.id, {"amount": "10"})
+    quiet = payments.record_payment(wired, inv.id, {"amount": "10"})
     assert quiet.receipt_queued is False and sent == []
-    asked = payments.record_payment(admin, inv.id, {"amount": "10", "send_receipt": True})
+    asked = payments.record_payment(wired, inv.id, {"amount": "10", "send_receipt": True})
     assert asked.receipt_queued is True and sent == [asked.payment.id]
+    # a context with no receipt sender wired in (the domain alone) queues none, and says so
+    alone = payments.record_payment(admin, inv.id, {"amount": "10", "send_receipt": True})
+    assert alone.receipt_queued is False and sent == [asked.payment.id]
 
 
 # ---- R11 --------------------------------------------------------------------------------------

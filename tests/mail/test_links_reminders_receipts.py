@@ -143,32 +143,31 @@ def test_r33_server_down_reminder_waits_in_outbox(ws, admin, clock, smtp_server,
     assert inv.id == r.invoice_id
 
 
-def test_r10_receipt_only_when_asked_and_later_from_payments(ws, admin, smtp_server, monkeypatch):
-    from invoice_tui import mail
+def test_r10_receipt_only_when_asked_and_later_from_payments(ws, admin, smtp_server):
+    from dataclasses import replace
+
     from invoice_tui.config import Config
     from invoice_tui.mail.receipts import send_receipt
     from invoice_tui.mail.transport import transport_from_url
+    from invoice_tui.wiring import services
 
     setup_workspace(admin)
-    mail.configure(Config(mail_url=smtp_server.url))
-    try:
-        inv = make_invoice(admin)
-        inv2 = make_invoice(admin, amount="50")
-        res = payments.record_payment(admin, inv.id, {"amount": "1440"})
-        outbox.wait_background()
-        assert not res.receipt_queued and not smtp_server.received  # R10: none unless asked
-        res = payments.record_payment(admin, inv2.id, {"amount": "60", "send_receipt": True})
-        assert res.receipt_queued
-        outbox.wait_background()
-        assert len(smtp_server.received) == 1
-        msg = smtp_server.received[0].message
-        assert msg["Subject"].startswith("Receipt for your payment of €60.00") and inv2.number in msg["Subject"]
-        d = send_receipt(admin, res.payment.id,
-                         transport_from_url(smtp_server.url))
-        assert d.delivered and len(smtp_server.received) == 2
-        assert OutboxEmail.select().where(OutboxEmail.kind == "receipt").count() == 2
-    finally:
-        mail.configure(None)
+    admin = replace(admin, services=services(Config(mail_url=smtp_server.url)))  # passed in, no global
+    inv = make_invoice(admin)
+    inv2 = make_invoice(admin, amount="50")
+    res = payments.record_payment(admin, inv.id, {"amount": "1440"})
+    outbox.wait_background()
+    assert not res.receipt_queued and not smtp_server.received  # R10: none unless asked
+    res = payments.record_payment(admin, inv2.id, {"amount": "60", "send_receipt": True})
+    assert res.receipt_queued
+    outbox.wait_background()
+    assert len(smtp_server.received) == 1
+    msg = smtp_server.received[0].message
+    assert msg["Subject"].startswith("Receipt for your payment of €60.00") and inv2.number in msg["Subject"]
+    d = send_receipt(admin, res.payment.id,
+                     transport_from_url(smtp_server.url))
+    assert d.delivered and len(smtp_server.received) == 2
+    assert OutboxEmail.select().where(OutboxEmail.kind == "receipt").count() == 2
 
 
 # ---- CLI ---------------------------------------------------------------------------------------
