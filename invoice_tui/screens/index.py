@@ -83,6 +83,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.columns: list[str] = list(catalogue.DEFAULT_COLUMNS)
         self.sort = views.DEFAULT_SORT
         self.search = ""
+        self._choices_asked = False
         self.total: int | None = None
         self.totals: list[views.CurrencyTotal] | None = None
         self._search_timer = None
@@ -119,7 +120,8 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self._summarize()
         self.read_settings()  # the first page waits for the workspace's locale
         self.load_views()
-        self.load_choices()
+        # the sidebar's choices (a scan of every invoice's currency) wait for the first count
+        # (_counted): nothing the first paint does not need competes with it (issue 16)
 
     def on_screen_resume(self) -> None:
         self.check_for_changes()
@@ -174,6 +176,9 @@ class IndexScreen(Live, ServiceCalls, Screen):
             if event.totals is not None:
                 self.totals = event.totals
             self._update_status()
+        if not self._choices_asked:
+            self._choices_asked = True
+            self.load_choices()
 
     @on(InvoiceTable.Failed)
     def _table_failed(self, event: InvoiceTable.Failed) -> None:
