@@ -13,9 +13,12 @@ and shows the previous rows until the new ones arrive.
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, work
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -30,6 +33,7 @@ from invoice_tui.widgets.table_columns import (MIN_TEXT_WIDTH, Column, fit_cells
                                                make_columns, value_width)
 from invoice_tui.widgets.table_pages import (MAX_PAGES, PAGE_SIZE, Page, PageSource, clear_formatters, first_pages,
                                              prepare_rows, read_page, read_pages)
+from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.table_rows import Row, RowFormatter, row_fields
 
 # The parts' names, as the table's users (benchmarks, tests) have imported them from here.
@@ -56,7 +60,7 @@ def line_strip(text: str, style: Style, bar_style: Style | None = None) -> Strip
 _BAR_SEGMENTS: dict[Style, Segment] = {}  # the position bar's cells, one segment per style
 
 
-class InvoiceTable(ScrollView, can_focus=True):
+class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
     """Rows of invoices; Enter posts ``InvoiceTable.Selected``; a header click posts
     ``InvoiceTable.HeaderClicked``; ``Counted`` carries the number of matching invoices."""
 
@@ -271,61 +275,66 @@ class InvoiceTable(ScrollView, can_focus=True):
         checked here, not per page) and the formatter of its rows."""
         return prepare_rows(ctx, query, columns, self.locale)
 
-    @work(thread=True, exclusive=True, group="invoice-table-load", exit_on_error=False)
     def _load(self, generation: int, query: views.IndexQuery, columns: list[Column], pages: list[int],
               cursor: int) -> None:
+        self.call_service(self._load_rows, generation, query, columns, pages, cursor, session=self._reading,
+                          failed=self._failed, group="invoice-table-load", exclusive=True)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The load's connection, interruptible by a newer query (its read then just ends)."""
+        with contextlib.suppress(index_sql.ReadInterrupted), self._loading.reading():
+            yield
+
+    def _failed(self, exc: InvoiceTuiError) -> None:
+        self.post_message(self.Failed(self, exc))
+
+    def _load_rows(self, generation: int, query: views.IndexQuery, columns: list[Column], pages: list[int],
+                   cursor: int) -> None:
         ctx = self.ctx
         worker = get_current_worker()
-        try:
-            with self._loading.reading():
-                prepared, formatter = self._prepare(ctx, query, columns)
-                reader = (generation, prepared, formatter)
-                top = [p for p in sorted(set(pages)) if p >= 0]
-                if cursor < PAGE_SIZE and top and top[0] == 0 and top == list(range(len(top))):
-                    # Opening at the top: the first pages by keyset at once, the count after
-                    # (counting a million filtered rows may take a moment; the rows do not wait).
-                    fetched = first_pages(prepared, formatter, top)
-                    seen = sum(len(pg.raw) for pg in fetched.values())
-                    complete = seen < len(top) * PAGE_SIZE
-                    self.post_message(self.PagesLoaded(generation, seen, fetched, exact=complete, reader=reader))
-                    if worker.is_cancelled:
-                        return
-                    if not self.with_totals:
-                        total = seen if complete else prepared.count()
-                        self.post_message(self.Counted(self, total, query))
-                    elif complete:  # every row is loaded: the count is known at once, the sums follow
-                        total = seen
-                        self.post_message(self.Counted(self, total, query))
-                        self.post_message(self.Counted(self, total, query, prepared.currency_totals()))
-                    else:
-                        total, totals = prepared.count_and_totals()
-                        self.post_message(self.Counted(self, total, query, totals))
-                    self.post_message(self.PagesLoaded(generation, total, {}))
-                    return
-                if self.with_totals:
-                    total, totals = prepared.count_and_totals()
-                    self.post_message(self.Counted(self, total, query, totals))
-                else:
-                    total = prepared.count()
-                    self.post_message(self.Counted(self, total, query))
-                fetched = read_pages(prepared, formatter, pages, total, {}, lambda: worker.is_cancelled)
-        except InvoiceTuiError as exc:
-            self.post_message(self.Failed(self, exc))
+        prepared, formatter = self._prepare(ctx, query, columns)
+        reader = (generation, prepared, formatter)
+        top = [p for p in sorted(set(pages)) if p >= 0]
+        if cursor < PAGE_SIZE and top and top[0] == 0 and top == list(range(len(top))):
+            # Opening at the top: the first pages by keyset at once, the count after
+            # (counting a million filtered rows may take a moment; the rows do not wait).
+            fetched = first_pages(prepared, formatter, top)
+            seen = sum(len(pg.raw) for pg in fetched.values())
+            complete = seen < len(top) * PAGE_SIZE
+            self.post_message(self.PagesLoaded(generation, seen, fetched, exact=complete, reader=reader))
+            if worker.is_cancelled:
+                return
+            if not self.with_totals:
+                total = seen if complete else prepared.count()
+                self.post_message(self.Counted(self, total, query))
+            elif complete:  # every row is loaded: the count is known at once, the sums follow
+                total = seen
+                self.post_message(self.Counted(self, total, query))
+                self.post_message(self.Counted(self, total, query, prepared.currency_totals()))
+            else:
+                total, totals = prepared.count_and_totals()
+                self.post_message(self.Counted(self, total, query, totals))
+            self.post_message(self.PagesLoaded(generation, total, {}))
             return
-        except index_sql.ReadInterrupted:
-            return  # interrupted on purpose: a newer query replaced this one
+        if self.with_totals:
+            total, totals = prepared.count_and_totals()
+            self.post_message(self.Counted(self, total, query, totals))
+        else:
+            total = prepared.count()
+            self.post_message(self.Counted(self, total, query))
+        fetched = read_pages(prepared, formatter, pages, total, {}, lambda: worker.is_cancelled)
         self.post_message(self.PagesLoaded(generation, total, fetched, reader=reader))
 
-    @work(thread=True, exclusive=True, group="invoice-table-pages", exit_on_error=False)
     def _fetch(self, generation: int, prepared, formatter: RowFormatter, pages: list[int],
                total: int, bounds: dict[int, tuple]) -> None:
+        self.call_service(self._fetch_rows, generation, prepared, formatter, pages, total, bounds,
+                          failed=self._failed, group="invoice-table-pages", exclusive=True)
+
+    def _fetch_rows(self, generation: int, prepared, formatter: RowFormatter, pages: list[int],
+                    total: int, bounds: dict[int, tuple]) -> None:
         worker = get_current_worker()
-        try:
-            with index_sql.reading():
-                fetched = read_pages(prepared, formatter, pages, total, bounds, lambda: worker.is_cancelled)
-        except InvoiceTuiError as exc:
-            self.post_message(self.Failed(self, exc))
-            return
+        fetched = read_pages(prepared, formatter, pages, total, bounds, lambda: worker.is_cancelled)
         self.post_message(self.PagesLoaded(generation, None, fetched))
 
     def on_invoice_table_pages_loaded(self, message: PagesLoaded) -> None:

@@ -2,7 +2,9 @@
 
 ``call_service(fn, *args, done=…, failed=…)`` runs a service (or a read function) in a thread
 worker; :func:`in_session` wraps it in ``database.connection_context()`` — the one place the UI
-opens a connection, so UI modules never import ``invoice_tui.db`` for it. The result comes back
+opens a connection, so UI modules never import ``invoice_tui.db`` for it (a reader that must be
+interruptible, the invoice table's, passes its own ``session``). A function that streams its
+results posts messages as it goes and returns None. The result comes back
 through Textual's ``Worker.StateChanged`` message: success calls ``done(result)``, a domain error
 (``InvoiceTuiError``) calls ``failed(error)`` when the caller shows it itself (beside a form's
 field, with ``widgets.error_text.show_error``). Every other failure — a domain error nobody
@@ -16,6 +18,7 @@ from peewee crosses back to the UI thread.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any, Callable, TypeVar
 
@@ -29,7 +32,11 @@ T = TypeVar("T")
 
 def in_session(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` inside one database connection (opened and closed around it)."""
-    with database.connection_context():
+    return _in(database.connection_context, fn, args, kwargs)
+
+
+def _in(session: Callable[[], AbstractContextManager[Any]], fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    with session():
         return fn(*args, **kwargs)
 
 
@@ -44,8 +51,10 @@ class ServiceCalls:
 
     def call_service(self, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None] | None = None,
                      failed: Callable[[InvoiceTuiError], None] | None = None, group: str = "write",
-                     exclusive: bool = False, **kwargs: Any) -> Worker:
-        worker = self.run_worker(partial(in_session, fn, *args, **kwargs),  # type: ignore[attr-defined]
+                     exclusive: bool = False, session: Callable[[], AbstractContextManager[Any]] | None = None,
+                     **kwargs: Any) -> Worker:
+        job = partial(_in, session or database.connection_context, fn, args, kwargs)
+        worker = self.run_worker(job,  # type: ignore[attr-defined]
                                  thread=True, group=group, exclusive=exclusive,
                                  name=getattr(fn, "__name__", "service"), exit_on_error=False)
         self._service_callbacks()[worker] = (done, failed)
