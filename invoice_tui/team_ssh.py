@@ -27,6 +27,16 @@ KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp3
 _KEY = re.compile(r"(?:^|\s)(" + "|".join(re.escape(t) for t in KEY_TYPES) + r")\s+([A-Za-z0-9+/]+={0,3})(?=\s|$)")
 _OURS = re.compile(r'command="[^"]*\bssh-session ([A-Za-z0-9._@+-]{1,128})"')
 LOGIN = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
+SESSION_ENV = "INVOICE_TUI_SSH_SESSION"  # set by ssh-session for its own process: no file on the server
+
+
+def refuse_files(what: str) -> None:
+    """Over SSH a teammate writes no file on the server (R53): exports and PDF downloads refuse."""
+    if os.environ.get(SESSION_ENV):
+        from invoice_tui.domain.errors import PermissionDenied
+
+        raise PermissionDenied(f"Over SSH, {what} would write a file on the server, which a teammate's session "
+                               "never does; use: ssh … invoices pdf INVOICE > file.pdf, or invoices list --json.")
 
 
 @dataclass(frozen=True)

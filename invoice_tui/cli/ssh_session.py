@@ -87,6 +87,9 @@ def _ssh_session(args, out) -> int:
     except ValueError as exc:
         raise BadInput(f"The command could not be read: {exc}.") from None
     url = session_url(service_url, login)
+    from invoice_tui.team_ssh import SESSION_ENV
+
+    os.environ[SESSION_ENV] = login  # this process's exports and PDF saves refuse (no file on the server)
     if not words:
         from invoice_tui.cli import run_tui
 

@@ -164,7 +164,7 @@ class _Generator:
         for login, name, perms in _DEMO_USERS:
             if login != self.ctx.login and people.find_user(login) is None:
                 people.add_user(self.ctx, login, name=name, email=f"{login}@lumiere-studio.example",
-                                permissions=perms)
+                                permissions=perms, app_only=True)  # no role on the server (R53)
         return list(User.select().order_by(User.id))
 
     def _settings(self) -> None:

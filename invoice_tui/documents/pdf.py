@@ -52,6 +52,10 @@ def invoice_pdf(inv: Invoice, path: str | Path | None = None, *, settings: Works
                 today=None) -> bytes | Path:
     """The PDF of a finalized invoice: its bytes, or the written ``path``."""
     check_pdf_allowed(inv)
+    if path is not None:
+        from invoice_tui.team_ssh import refuse_files
+
+        refuse_files("saving a PDF")
     settings = settings or load_settings()
     from invoice_tui.documents.markdown import invoice_markdown
 

@@ -56,7 +56,10 @@ def ensure_first_user(ctx: Context) -> User | None:
 
 
 @mutation
-def add_user(ctx: Context, login: str, name: str = "", email: str = "", permissions: str = "view") -> User:
+def add_user(ctx: Context, login: str, name: str = "", email: str = "", permissions: str = "view",
+             *, app_only: bool = False) -> User:
+    """R17 (and R53 in team mode: the role and its privileges in the same step). ``app_only``: a
+    user of the app alone, with no database role (the demo's colleagues)."""
     require(ctx, "users")
     _check_login(login)
     if find_user(login):
@@ -68,7 +71,7 @@ def add_user(ctx: Context, login: str, name: str = "", email: str = "", permissi
         raise BadInput(str(exc) + ".", field="name") from None
     email = check_email(email) if email else ""
     permissions = parse_permissions(permissions)
-    team_role = _team_role(ctx, login, f"users add {login} --permissions {permissions}")
+    team_role = not app_only and _team_role(ctx, login, f"users add {login} --permissions {permissions}")
     user = User.create(login=login, name=name or login, email=email,
                        permissions=permissions, created_at=ctx.now())
     history.record_changes(ctx, "user", user.id, None, {}, _user_snapshot(user))

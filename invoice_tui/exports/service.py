@@ -343,6 +343,9 @@ def run_export(ctx: Context, options: ExportOptions | dict, *, progress: Progres
     from invoice_tui.domain.invoices import query_invoices, sql_context
 
     require(ctx, "view")
+    from invoice_tui.team_ssh import refuse_files
+
+    refuse_files("an export")
     if not isinstance(options, ExportOptions):
         from invoice_tui.domain.tx import validate
 

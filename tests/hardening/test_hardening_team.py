@@ -417,6 +417,7 @@ def test_r53_rights_changed_by_hand_are_refused_by_the_database_with_a_sentence(
 def _ssh(team, monkeypatch, capsys, login, command, *, binary=False):
     from invoice_tui.cli import main
 
+    monkeypatch.setenv("INVOICE_TUI_SSH_SESSION", "")  # ssh-session sets it; restored after the test
     monkeypatch.setenv("SSH_ORIGINAL_COMMAND", command)
     svc_url = url_as(pg_admin_url(), team["names"]["svc"], team["db"])
     capsys.readouterr()
@@ -487,6 +488,7 @@ def test_r53_ssh_session_sends_the_pdf_to_stdout(team, monkeypatch, tmp_path):
     pg_exec(pg_admin_url(), f'GRANT "{n["view"]}" TO "{n["svc"]}"',
             f'GRANT CONNECT ON DATABASE "{team["db"]}" TO "{n["svc"]}"')
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INVOICE_TUI_SSH_SESSION", "")  # ssh-session sets it; restored after the test
     monkeypatch.setenv("SSH_ORIGINAL_COMMAND", "invoices pdf INV-1002")
     raw = io.BytesIO()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8"))
@@ -611,3 +613,54 @@ def test_r53_over_a_real_sshd_a_teammate_gets_the_app_as_themselves(team, sshd, 
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(fd)
+
+
+def test_r53_the_demo_adds_no_roles_to_the_server(pg_url, capsys):
+    """The demo's colleagues exist in the app only, even when its owner may create roles."""
+    tag = uuid.uuid4().hex[:8]
+    owner, dbname = f"tt_{tag}_demo", f"invoice_tui_test_team_{tag}"
+    admin = pg_admin_url()
+    pg_exec(admin, f'CREATE ROLE "{owner}" LOGIN CREATEROLE', f'CREATE DATABASE "{dbname}" OWNER "{owner}"')
+    try:
+        conn = psycopg2.connect(admin)
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_roles")
+            before = cur.fetchone()[0]
+        res = Cli(url_as(admin, owner, dbname), capsys, user=False)("demo", "--invoices", "20")
+        assert res.code == 0, res.err
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_roles")
+            assert cur.fetchone()[0] == before
+        conn.close()
+        res = Cli(url_as(admin, owner, dbname), capsys, user=False)("team", "check", as_json=True)
+        assert res.code == 0, res.out  # the colleagues are listed without a role, not as a failure
+        assert {r["status"] for r in res.data["roles"] if r["role"] == "marie.curie"} <= {"no role", "ok", "missing"}
+    finally:
+        from invoice_tui.db import database
+
+        try:
+            database.obj.close()
+        except Exception:  # noqa: BLE001
+            pass
+        pg_exec(admin, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)', f'DROP ROLE IF EXISTS "{owner}"')
+
+
+def test_r53_an_ssh_session_writes_no_file_on_the_server(sqlite_url, tmp_path, monkeypatch):
+    """The TUI's export and PDF download refuse in an SSH session (the session marks its process)."""
+    from invoice_tui.documents.pdf import invoice_pdf
+    from invoice_tui.domain.errors import PermissionDenied
+    from invoice_tui.exports.service import run_export
+
+    ws = open_workspace(sqlite_url, notice=lambda m: None)
+    ctx = ws.context("alice", source="test")
+    buyer = people.add_contact(ctx, {"email": "bob@example.com"})
+    inv = invoices.finalize_invoice(ctx, invoices.create_invoice(
+        ctx, {"currency": "EUR", "contact_id": buyer.id, "lines": [{"name": "W", "unit_price": "10"}]}).id)
+    monkeypatch.setenv("INVOICE_TUI_SSH_SESSION", "bob")
+    with pytest.raises(PermissionDenied, match="Over SSH"):
+        invoice_pdf(inv, tmp_path / "x.pdf")
+    with pytest.raises(PermissionDenied, match="Over SSH"):
+        run_export(ctx, {"format": "csv", "name": "x", "path": str(tmp_path / "x.csv")})
+    assert not list(tmp_path.glob("x.*"))
+    assert invoice_pdf(inv).startswith(b"%PDF")  # the bytes, for stdout, are fine
+    ws.db.close()
