@@ -64,6 +64,12 @@ class Change:
     def concerns(self, *kinds: str) -> bool:
         return self.kinds is None or not self.kinds.isdisjoint(kinds)
 
+    def merged(self, other: "Change") -> "Change":
+        """What either change concerns (for a screen that was hidden while both happened)."""
+        kinds = None if self.kinds is None or other.kinds is None else self.kinds | other.kinds
+        ids = None if self.invoice_ids is None or other.invoice_ids is None else self.invoice_ids | other.invoice_ids
+        return Change(kinds, ids)
+
     def concerns_invoice(self, invoice_id: int) -> bool:
         """The invoice (its document, payments or history) may have changed."""
         if not self.concerns("invoice", "payment"):

@@ -7,7 +7,8 @@
                 self.reload()                       # the reading itself runs in a worker
 
 ``change.concerns(kind, …)`` and ``change.concerns_invoice(id)`` say whether it is worth a
-reload; a change of unknown kind (a raw write by another program) concerns everything.
+reload; a change of unknown kind (a raw write by another program) concerns everything. A screen
+hidden under another (not a modal) collects the changes and catches up once when shown again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+from textual.screen import ModalScreen, Screen
 
 if TYPE_CHECKING:
     from invoice_tui.domain.workspace import Change
@@ -44,8 +46,30 @@ class Live:
             self._live_subscription.close()
             self._live_subscription = None
 
+    _live_pending: Change | None = None
+
     def on_live_changed(self, event: Changed) -> None:  # (a mixin has no @on: Textual's naming)
-        self.changed_elsewhere(event.change)
+        if self._live_shown():
+            self.changed_elsewhere(event.change)
+        else:  # under another screen: catch up when shown again (one reload, not one per change)
+            pending = self._live_pending
+            self._live_pending = event.change if pending is None else pending.merged(event.change)
+
+    def _on_screen_resume(self) -> None:
+        pending, self._live_pending = self._live_pending, None
+        if pending is not None:
+            self.changed_elsewhere(pending)
+
+    def _live_shown(self) -> bool:
+        """The app, the top screen, or a screen seen behind the modals above it."""
+        if not isinstance(self, Screen):
+            return True
+        for screen in reversed(self.app.screen_stack):
+            if screen is self:
+                return True
+            if not isinstance(screen, ModalScreen):
+                return False
+        return False
 
     def changed_elsewhere(self, change: Change) -> None:
         """Reload what ``change`` concerns (override; on the UI thread)."""

@@ -79,6 +79,12 @@ async def test_r13_invoice_voided_elsewhere_shows_voided_and_loses_its_actions(d
         # the keys of the actions that are gone are not offered either
         assert screen.check_action("run", ("edit",)) is False
         assert screen.check_action("run", ("record_payment",)) is False
+        # the index, hidden under the page meanwhile, catches up when shown again
+        await pilot.press("escape")
+        index = app.screen
+        assert isinstance(index, IndexScreen)
+        assert await until(pilot, lambda: index.table.row_at(0) is not None
+                           and "Voided" in [str(c) for c in index.table.row_at(0).cells])
 
 
 async def test_r8_payment_recorded_elsewhere_appears_and_the_balance_drops(db_url, clock):
