@@ -44,10 +44,10 @@ def _session(args):
             ws.db.close()
 
 
-def _transport(cfg):
-    from invoice_tui.mail.transport import transport_from_url
+def _transport(ctx):
+    from invoice_tui.mail.transport import transport_for
 
-    return transport_from_url(cfg.mail_url, cfg.mail_password)
+    return transport_for(ctx)
 
 
 # ---- invoices pdf / send ---------------------------------------------------------------------
@@ -91,8 +91,8 @@ def _send(args, out) -> int:
     from invoice_tui.mail.compose import custom_draft, invoice_draft
     from invoice_tui.mail.sending import send_draft
 
-    with _session(args) as (_ws, ctx, cfg):
-        transport = _transport(cfg)
+    with _session(args) as (_ws, ctx, _cfg):
+        transport = _transport(ctx)
         inv = get_invoice(args.invoice)
         draft = custom_draft(ctx, inv) if args.custom else invoice_draft(ctx, inv)
         if args.to:
@@ -140,8 +140,8 @@ def _when(e) -> str:
 def _outbox_retry(args, out) -> int:
     from invoice_tui.mail import outbox
 
-    with _session(args) as (_ws, ctx, cfg):
-        transport = _transport(cfg)
+    with _session(args) as (_ws, ctx, _cfg):
+        transport = _transport(ctx)
         if args.email:
             d = outbox.retry(ctx, args.email, transport)
             return _delivery_exit(out, d, f"Email {d.email.id}")
@@ -189,8 +189,8 @@ def _serve(args, out) -> int:
 def _reminders_run(args, out) -> int:
     from invoice_tui.mail import reminders
 
-    with _session(args) as (_ws, ctx, cfg):
-        transport = None if args.dry_run else _transport(cfg)
+    with _session(args) as (_ws, ctx, _cfg):
+        transport = None if args.dry_run else _transport(ctx)
         res = reminders.run(ctx, transport, dry_run=args.dry_run)
         data = {"dry_run": res.dry_run, "sent": res.sent, "queued": res.queued, "skipped": res.skipped,
                 "retried": res.retried}
@@ -245,8 +245,8 @@ def _reminders_delete(args, out) -> int:
 def _receipt(args, out) -> int:
     from invoice_tui.mail.receipts import send_receipt
 
-    with _session(args) as (_ws, ctx, cfg):
-        transport = _transport(cfg)
+    with _session(args) as (_ws, ctx, _cfg):
+        transport = _transport(ctx)
         d = send_receipt(ctx, args.payment, transport)
         return _delivery_exit(out, d, f"Receipt for payment #{args.payment} to {d.email.to_addrs}")
 

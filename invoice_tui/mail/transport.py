@@ -205,6 +205,13 @@ def transport_from_config(config) -> Transport:
     return transport_from_url(config.mail_url, config.mail_password)
 
 
+def transport_for(ctx) -> Transport:
+    """The mail transport wired into ``ctx.services`` (by the CLI or ``make_app``); when none is
+    configured, the sentence saying how to configure one (``EnvironmentFailure``)."""
+    factory = ctx.services.mail_transport
+    return factory() if factory is not None else transport_from_url(None)
+
+
 def redact_url(url: str) -> str:
     parsed = urlparse(url)
     if parsed.password:

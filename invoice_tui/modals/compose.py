@@ -77,12 +77,11 @@ def preview(ctx, draft) -> tuple[bool, str]:
         return False, error_text(exc)
 
 
-def send(ctx, draft, config) -> tuple[bool, str]:
+def send(ctx, draft) -> tuple[bool, str]:
     from invoice_tui.mail.sending import send_draft
-    from invoice_tui.mail.transport import transport_from_url
+    from invoice_tui.mail.transport import transport_for
 
-    transport = transport_from_url(config.mail_url, config.mail_password)
-    res = send_draft(ctx, draft, transport)
+    res = send_draft(ctx, draft, transport_for(ctx))
     if res.delivered:
         return True, f"Sent to {res.email.to_addrs}: accepted by the mail server."
     if res.email.state == "failed" and res.email.next_attempt_at:
@@ -395,7 +394,7 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
         error = self.query_one("#compose-error", Static)
         error.update("Sending…")
         self.query_one("#compose-send", Button).disabled = True
-        self.call_service(send, self.app.ctx, self.current_draft(), getattr(self.app, "config_", None),
+        self.call_service(send, self.app.ctx, self.current_draft(),
                           done=self._sent, failed=self._failed, group="compose-send", exclusive=True)
 
     def _sent(self, result: tuple[bool, str]) -> None:

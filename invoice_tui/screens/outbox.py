@@ -56,16 +56,11 @@ def load_rows(ctx) -> list[OutboxRow]:
     return rows
 
 
-def _transport(config):
-    from invoice_tui.mail.transport import transport_from_url
-
-    return transport_from_url(config.mail_url, config.mail_password)
-
-
-def retry_one(ctx, config, email_id: int) -> tuple[bool, str]:
+def retry_one(ctx, email_id: int) -> tuple[bool, str]:
     from invoice_tui.mail.outbox import retry
+    from invoice_tui.mail.transport import transport_for
 
-    d = retry(ctx, email_id, _transport(config))
+    d = retry(ctx, email_id, transport_for(ctx))
     return d.delivered, d.message
 
 
@@ -75,10 +70,11 @@ def drop_one(ctx, email_id: int) -> int:
     return drop(ctx, email_id).id
 
 
-def process(ctx, config) -> tuple[int, int]:
+def process(ctx) -> tuple[int, int]:
     from invoice_tui.mail.outbox import process_due
+    from invoice_tui.mail.transport import transport_for
 
-    results = process_due(ctx, _transport(config))
+    results = process_due(ctx, transport_for(ctx))
     return sum(1 for d in results if d.delivered), len(results)
 
 
@@ -146,7 +142,7 @@ class OutboxScreen(ServiceCalls, Screen[None]):
                         severity="information" if delivered else "warning", timeout=8)
             self.action_reload()
 
-        self.call_service(retry_one, self.app.ctx, self.app.config_, row.id, done=done, failed=self._failed)
+        self.call_service(retry_one, self.app.ctx, row.id, done=done, failed=self._failed)
 
     def action_drop(self) -> None:
         from invoice_tui.modals.dialogs import ConfirmDialog
@@ -169,7 +165,7 @@ class OutboxScreen(ServiceCalls, Screen[None]):
             self.notify(f"{sent} of {total} due email(s) sent." if total else "Nothing is due.", title="Outbox")
             self.action_reload()
 
-        self.call_service(process, self.app.ctx, self.app.config_, done=done, failed=self._failed)
+        self.call_service(process, self.app.ctx, done=done, failed=self._failed)
 
     def _failed(self, exc: InvoiceTuiError) -> None:
         show_error(self, exc, title="Not done")

@@ -49,11 +49,11 @@ def load_rows(ctx, search: str, state: str | None, applied: bool | None) -> tupl
     return rows, len(items) > LIMIT
 
 
-def send_receipt(ctx, config, payment_id: int) -> tuple[bool, str]:
+def send_receipt(ctx, payment_id: int) -> tuple[bool, str]:
     from invoice_tui.mail.receipts import send_receipt as send
-    from invoice_tui.mail.transport import transport_from_url
+    from invoice_tui.mail.transport import transport_for
 
-    d = send(ctx, payment_id, transport_from_url(config.mail_url, config.mail_password))
+    d = send(ctx, payment_id, transport_for(ctx))
     if d.delivered:
         return True, f"Receipt sent to {d.email.to_addrs}."
     return False, f"Receipt queued in the outbox (email {d.email.id}): {d.message}"
@@ -123,7 +123,7 @@ class PaymentsScreen(ServiceCalls, Screen[None]):
             delivered, message = result
             self.notify(message, title="Receipt", severity="information" if delivered else "warning", timeout=8)
 
-        self.call_service(send_receipt, self.app.ctx, self.app.config_, row.id, done=done, failed=self._failed)
+        self.call_service(send_receipt, self.app.ctx, row.id, done=done, failed=self._failed)
 
     def _failed(self, exc: InvoiceTuiError) -> None:
         show_error(self, exc, title="Receipt not sent")
