@@ -25,6 +25,7 @@ from invoice_tui.domain.catalogue import choice_label
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.live import Live
 
 LIMIT = 500
 
@@ -107,7 +108,7 @@ class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class PeopleScreen(ServiceCalls, Screen[None]):
+class PeopleScreen(Live, ServiceCalls, Screen[None]):
     """A searchable list of records (subclassed for contacts and companies)."""
 
     KIND = "contact"
@@ -148,6 +149,13 @@ class PeopleScreen(ServiceCalls, Screen[None]):
     def reload(self, select_id: int | None = None) -> None:
         self.call_service(self.list_rows, self.search_text, done=lambda res: self._show(res, select_id),
                           group="people-load", exclusive=True)
+
+    def changed_elsewhere(self, change) -> None:
+        """Records (and the invoice counts) changed by another user or the CLI: the list follows,
+        the cursor stays on its record."""
+        if change.concerns("contact", "company", "invoice"):
+            row = self.selected()
+            self.reload(select_id=row.id if row else None)
 
     def _show(self, result, select_id: int | None) -> None:
         rows, total = result

@@ -161,3 +161,26 @@ async def test_r5_a_stale_void_is_refused_with_the_reason_and_the_page_shows_why
         await settle(pilot, app)
         assert app.screen is screen and text_of(screen, "#invoice-status-badge").strip() == "Paid"
     assert inv(i.id).status == "paid"
+
+
+async def test_contacts_and_companies_added_elsewhere_appear_in_their_lists(db_url, clock):
+    from invoice_tui.screens.companies import CompaniesScreen
+    from invoice_tui.screens.contacts import ContactsScreen
+
+    invoice, app = open_invoice_and_app(db_url, clock)  # its billing contact: Bob Buyer
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.push_screen(ContactsScreen())
+        await settle(pilot, app)
+        contacts = app.screen
+        table = contacts.query_one(DataTable)
+        assert table.row_count == 1
+        await other_terminal(db_url, "contacts", "add", "--email", "zoe@example.com", "--first-name", "Zoë")
+        assert await until(pilot, lambda: table.row_count == 2)
+        assert "Zoë" in {str(table.get_row_at(n)[0]) for n in range(2)}
+        app.push_screen(CompaniesScreen())
+        await settle(pilot, app)
+        companies = app.screen.query_one(DataTable)
+        assert companies.row_count == 0
+        await other_terminal(db_url, "companies", "add", "--name", "Acme")
+        assert await until(pilot, lambda: companies.row_count == 1 and str(companies.get_row_at(0)[0]) == "Acme")
