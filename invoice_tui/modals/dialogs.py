@@ -13,10 +13,11 @@ Every dialog is a ``ModalScreen``; Escape cancels (a confirm returns ``False``, 
                                        danger=True), after)
     self.app.push_screen(TypedConfirmDialog("Void invoice", "Voiding is irreversible (R13).",
                                             expected_text="INV-1001"), after)
-    self.app.push_screen(ErrorDialog("Cannot void", str(exc)))
+    self.app.push_screen(error_dialog(exc, "Cannot void"))
     self.app.push_screen(InfoDialog("Exported", "Wrote 12 invoices to invoices.csv"))
 
-``error_dialog(exc)`` builds an ErrorDialog from a domain exception (its sentence, no traceback).
+``error_dialog(exc)`` builds an ErrorDialog from a domain exception (its sentence and the TUI's remedy,
+``widgets.error_text``; no traceback).
 """
 
 from __future__ import annotations

@@ -194,7 +194,10 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
             self.query_one(error, FieldError).update("")
         try:
             options = self.options()
-        except (ValueError, InvoiceTuiError) as exc:
+        except InvoiceTuiError as exc:
+            self.query_one("#export-error", FieldError).update(error_text(exc))
+            return
+        except ValueError as exc:
             self.query_one("#export-error", FieldError).update(str(exc))
             return
         self.running = True

@@ -297,8 +297,11 @@ class FilterSidebar(Vertical):
     def add_filter(self, new_group: bool = False) -> bool:
         try:
             f = self.editor_filter()
-        except (InvoiceTuiError, _Refused) as exc:
-            self._message(getattr(exc, "message", str(exc)))
+        except InvoiceTuiError as exc:
+            self._message(error_text(exc))
+            return False
+        except _Refused as exc:
+            self._message(str(exc))
             return False
         fs = self.filters.model_copy(deep=True)
         if new_group or not fs.groups:
