@@ -184,3 +184,26 @@ async def test_contacts_and_companies_added_elsewhere_appear_in_their_lists(db_u
         assert companies.row_count == 0
         await other_terminal(db_url, "companies", "add", "--name", "Acme")
         assert await until(pilot, lambda: companies.row_count == 1 and str(companies.get_row_at(0)[0]) == "Acme")
+
+
+async def test_r7_a_stale_edit_of_an_invoice_voided_elsewhere_is_refused_with_the_reason(db_url, clock):
+    """The editor was open on the invoice when another terminal voided it: the save is refused
+    (the service compares the version it was opened on, in its transaction); nothing changes."""
+    i, app = open_invoice_and_app(db_url, clock)
+    cli(db_url, "settings", "set", "allow_edit_finalized", "true")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await show_invoice(pilot, app, i.id)
+        await pilot.press("e")
+        await settle(pilot, app)
+        editor = app.screen
+        assert type(editor).__name__ == "EditorScreen"
+        await other_terminal(db_url, "invoices", "void", str(i.id))
+        editor.query_one("#editor-title", Input).value = "Too late"
+        await pilot.press("ctrl+s")
+        assert await until(pilot, lambda: "changed while you were editing"
+                           in str(editor.query_one("#editor-error", Static).render()))
+        assert app.screen is editor
+        app.pop_screen()  # back to the page, which catches up
+        assert await until(pilot, lambda: text_of(screen, "#invoice-status-badge").strip() == "Voided")
+    row = inv(i.id)
+    assert (row.title, row.status) == ("", "voided")
