@@ -84,6 +84,7 @@ class Writer:
         self._error: BaseException | None = None
         self._indexes: list[tuple[str, str]] = []  # (table, CREATE INDEX statement)
         self._temps: list[str] = []
+        self._paused: list[tuple[str, str]] = []  # (table, trigger) disabled for the load (PostgreSQL)
         self._conn = None
         self.attached: list[str] = []
 
@@ -139,8 +140,36 @@ class Writer:
     # -- the writer thread --
     def drop_indexes(self, tables: Iterable[str]) -> None:
         """Drop the secondary indexes of ``tables`` whose keys do not arrive in order; they are
-        rebuilt by :meth:`rebuild_indexes` (at the latest by :meth:`finish`)."""
+        rebuilt by :meth:`rebuild_indexes` (at the latest by :meth:`finish`). On PostgreSQL, the
+        tables' row triggers are paused too, when this role owns the tables (see
+        :meth:`_pause_row_triggers`)."""
+        tables = list(tables)
         self._drop_indexes(tables)
+        if self.pg:
+            self._pause_row_triggers(tables)
+
+    def _pause_row_triggers(self, tables: list[str]) -> None:
+        """PostgreSQL: disable the tables' own row-level triggers for the load, inside its
+        transaction (they are enabled again by :meth:`finish`, before it commits; nobody else
+        sees them off). They guard what a teammate's role may write and check its history rows;
+        a load runs as the workspace's owner, for whom they only cost a function call per row.
+        Left on when this role does not own every table (ALTER TABLE would be refused)."""
+        rows = self.db.execute_sql(
+            "SELECT c.relname, t.tgname, pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE c.relname = ANY(%s) AND c.relnamespace = to_regnamespace(current_schema())::oid "
+            "AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 1) = 1",
+            (tables,)).fetchall()
+        if not rows or not all(owned for _, _, owned in rows):
+            return
+        for table, trigger, _ in rows:
+            self.db.execute_sql(f'ALTER TABLE "{table}" DISABLE TRIGGER "{trigger}"')
+            self._paused.append((table, trigger))
+
+    def _resume_row_triggers(self) -> None:
+        while self._paused:
+            table, trigger = self._paused.pop()
+            self._sql(f'ALTER TABLE "{table}" ENABLE TRIGGER "{trigger}"')
 
     def attach(self, path: str, alias: str) -> None:
         """SQLite: attach a generated file to the load's connection (detached by :meth:`detach_all`
@@ -212,6 +241,7 @@ class Writer:
     def finish(self) -> None:
         self.drain()
         self.rebuild_indexes()
+        self._resume_row_triggers()
 
     def create_temp(self, name: str, columns: str) -> Table:
         """A temporary table for this transaction (dropped by :meth:`drop_temps`)."""

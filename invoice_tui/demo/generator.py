@@ -64,6 +64,8 @@ _LIVE_INDEXES = {
                 ("owner_name",)},
     "payment": {("state",)},
     "reminder": {("due_on",)},
+    # History rows arrive object by object, in id order within each kind (invoice, payment, …).
+    "property_change": {("object_type", "object_id", "property")},
 }
 
 

@@ -58,9 +58,8 @@ class Story:
             return
         shared = {"object_type": object_type, "object_id": object_id, "invoice_number": number,
                   "user_login": login, "source": SOURCE, "created_at": history.canonical_time(created)}
-        add = self.changes.append
-        for (prop, old, new), payload in zip(rows, history.payloads(_CHANGE_FIELDS, rows, shared)):
-            add((object_type, object_id, number, prop, old, new, login, created, payload))
+        self.changes += [(object_type, object_id, number, prop, old, new, login, created, content)
+                         for (prop, old, new), content in zip(rows, history.payloads(_CHANGE_FIELDS, rows, shared))]
 
     def take_events(self) -> list[tuple]:
         """The events so far, each with its canonical content appended (then forgotten here)."""
@@ -149,10 +148,10 @@ def chain_sources(sources: Sequence[list | tuple[str, str]], out: ScratchFile, n
         src = ScratchFile(path, write=False)
         try:
             for batch in src.chunks(f"SELECT payload FROM {table} ORDER BY rowid", 4 * CHUNK):
-                links = list(history.chain(prev, [r[0] for r in batch]))
-                out.insert(name, [(last_id + 1 + k, before, own) for k, (before, own) in enumerate(links)])
-                last_id += len(links)
-                prev = links[-1][1]
+                links = [(i, before, own) for i, (before, own)
+                         in enumerate(history.chain(prev, [r[0] for r in batch]), last_id + 1)]
+                out.insert(name, links)
+                last_id, _, prev = links[-1]
         finally:
             src.close()
     return prev, last_id, bases, in_memory

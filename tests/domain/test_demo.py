@@ -114,6 +114,12 @@ def test_demo_workspace_every_state_totals_numbers_chain(ws, admin):
         assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    else:  # PostgreSQL: the row triggers paused for the load (as the owner) are all on again
+        on, off = database.obj.execute_sql(
+            "SELECT count(*) FILTER (WHERE t.tgenabled <> 'D'), count(*) FILTER (WHERE t.tgenabled = 'D') "
+            "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND c.relnamespace = to_regnamespace(current_schema())::oid").fetchone()
+        assert on > 0 and off == 0
 
     # The services carry on from the demo (ids, sequences, counter and chains all continue).
     draft = Invoice.select().where((Invoice.status == "draft") & Invoice.billing_contact.is_null(False)).first()
