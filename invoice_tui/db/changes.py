@@ -33,6 +33,7 @@ import peewee
 log = logging.getLogger(__name__)
 
 CHANNEL = "invoice_tui_changes"
+APPLICATION_NAME = "invoice-tui changes"  # the feed's connection in pg_stat_activity
 SQLITE_INTERVAL = 0.25  # seconds between two looks at data_version
 PG_IDLE = 5.0  # a LISTEN connection is also checked this often (a dropped socket is reopened)
 RETRY_SECONDS = 2.0  # after a failed look (database away, file locked for a long time)
@@ -173,11 +174,15 @@ class ChangeFeed:
             pass
 
     def _run(self) -> None:
+        lost = False  # a look failed: what happened until the feed is back is not known
         try:
             while not self._stop.is_set():
                 try:
                     if self._source is None:
                         self._source = _open_source(self._db)
+                        if lost:
+                            lost = False
+                            self._deliver(Change())
                     timeout = self._interval if self._source.polled else PG_IDLE
                     readable, _, _ = select.select([self._wake_r] + self._source.fds(), [], [], timeout)
                     if self._wake_r in readable:
@@ -187,6 +192,7 @@ class ChangeFeed:
                     change = self._source.look()
                 except Exception as exc:  # noqa: BLE001 - the database went away: retry later
                     log.debug("change feed: %s", exc)
+                    lost = True
                     self._close_source()
                     self._finish_look()
                     self._stop.wait(RETRY_SECONDS)
@@ -301,7 +307,8 @@ class _PostgresSource(_Source):
         super().__init__()
         import psycopg2
 
-        self._conn = psycopg2.connect(dbname=db.database, **db.connect_params)
+        params = {"application_name": APPLICATION_NAME, **db.connect_params}
+        self._conn = psycopg2.connect(dbname=db.database, **params)
         self._conn.autocommit = True
         with self._conn.cursor() as cur:
             cur.execute(f"LISTEN {CHANNEL}")

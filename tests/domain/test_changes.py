@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+from invoice_tui.db import is_postgres
+from invoice_tui.db.changes import APPLICATION_NAME
 from invoice_tui.domain import invoices, payments, people
 from invoice_tui.domain.workspace import set_setting
 
@@ -70,3 +74,27 @@ def test_issue15_a_stopped_feed_delivers_nothing_more(ws, admin, buyer):
     feed.check_now()
     feed.stop()
     assert got == [] and not feed.check_now()
+
+
+def test_issue15_after_losing_its_connection_the_feed_says_anything_may_have_changed(ws, admin, buyer):
+    """PostgreSQL ends the feed's LISTEN connection (a restart, a network cut): notifications may
+    have been missed meanwhile, so once connected again the feed reports an unknown change."""
+    if not is_postgres(ws.db):
+        pytest.skip("a SQLite feed reads a local file: its connection is not cut from outside")
+    feed = ws.change_feed()
+    got = []
+    feed.subscribe(got.append)
+    feed.start()
+    try:
+        assert feed.check_now()
+        ended = ws.db.execute_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE application_name = %s AND datname = current_database()",
+                                  (APPLICATION_NAME,)).fetchall()
+        assert ended == [(True,)]
+        change = _collect(feed, got, lambda c: c.anything)
+        assert change is not None and change.concerns_invoice(1) and change.concerns("settings")
+        got.clear()
+        people.add_contact(admin, {"email": "back@example.com"})  # followed again
+        assert _collect(feed, got, lambda c: c.kinds is not None and "contact" in c.kinds) is not None
+    finally:
+        feed.stop()
