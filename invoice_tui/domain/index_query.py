@@ -54,7 +54,7 @@ def sql_context(ctx: Context) -> catalogue.SqlContext:
 
 def base_query(ctx: Context, q: IndexQuery, *fields) -> pw.ModelSelect:
     """The filtered, searched invoices (unordered), selecting ``fields`` (default: whole rows)."""
-    from invoice_tui.domain.invoices import query_invoices  # the one definition of the filtering
+    from invoice_tui.domain.invoice_query import query_invoices  # the one definition of the filtering
 
     query = query_invoices(ctx, q.filters, q.sort, q.search).order_by()
     if fields:

@@ -9,18 +9,18 @@ import operator
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import reduce
 from typing import Any, Iterable
 
 import peewee as pw
 from pydantic import BaseModel, field_validator, model_validator
 
-from invoice_tui.db import in_transaction, is_postgres, read_tx, retry_busy, text_contains, write_tx
+from invoice_tui.db import in_transaction, is_postgres, read_tx, retry_busy, write_tx
 from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Counter, Invoice, InvoiceCompany,
                                    InvoiceContact, LineItem, Payment, PropertyChange, Reminder, User)
 from invoice_tui.domain import history
-from invoice_tui.domain.catalogue import SqlContext
 from invoice_tui.domain.context import Context
+from invoice_tui.domain.invoice_query import query_invoices, sql_context  # noqa: F401 - its home
+from invoice_tui.domain.invoice_query import settings_ctx as _settings_ctx
 from invoice_tui.domain.errors import BadInput, Conflict, InvoiceTuiError, NotFound, RuleRefused
 from invoice_tui.domain.money import (check_currency, exponent, from_minor, parse_amount, plain, to_minor)
 from invoice_tui.domain.permissions import has, require
@@ -478,12 +478,6 @@ def _history(ctx: Context, inv: Invoice, before: dict, kind: str | None, text: s
     if kind:
         history.add_activity(ctx, inv.id, inv.number, kind, text)
     return changed
-
-
-def _settings_ctx(ctx: Context) -> WorkspaceSettings:
-    s = load_settings()
-    ctx.timezone = s.timezone
-    return s
 
 
 # ---- R1: create ------------------------------------------------------------------------------
@@ -1059,40 +1053,6 @@ def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
 
 
 # ---- listing ---------------------------------------------------------------------------------
-def sql_context(ctx: Context) -> SqlContext:
-    _settings_ctx(ctx)
-    return SqlContext(today=ctx.today(), user_id=ctx.user.id if ctx.user else None, login=ctx.login)
-
-
-def query_invoices(ctx: Context, filters=None, sort: str | None = None, search: str = "") -> pw.ModelSelect:
-    """Invoices matching an R20 filter set and a quick search, sorted by a catalogue property."""
-    from invoice_tui.domain import catalogue
-    from invoice_tui.domain.filters import compile_filters
-
-    require(ctx, "view")
-    sctx = sql_context(ctx)
-    q = Invoice.select()
-    where = compile_filters(filters, sctx)
-    if where is not None:
-        q = q.where(where)
-    if search:
-        s = search.strip()
-        q = q.where(reduce(operator.or_, [text_contains(col, s) for col in (
-            Invoice.number, Invoice.contact_name, Invoice.contact_email, Invoice.company_name, Invoice.po_number)]))
-    desc = False
-    key = sort or "-id"
-    if key.startswith("-"):
-        desc, key = True, key[1:]
-    prop = catalogue.get(key)
-    if not prop.sortable:
-        raise BadInput(f"{prop.label()} cannot be sorted.", field="sort")
-    col = prop.sql(sctx)
-    order = [col.desc() if desc else col.asc()]
-    if prop.id != "id":  # the id breaks ties, so keyset pagination is exact
-        order.append(Invoice.id.desc() if desc else Invoice.id.asc())
-    return q.order_by(*order)
-
-
 def invoice_payments(inv: Invoice) -> list[Payment]:
     return list(Payment.select().where(Payment.invoice == inv).order_by(Payment.date, Payment.id))
 
