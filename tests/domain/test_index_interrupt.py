@@ -1,0 +1,58 @@
+"""The index stops a read nobody waits for any more (the user typed another letter while a count
+of a million rows ran): ``Interruptible.interrupt`` from another thread ends it with
+``ReadInterrupted``, which the table drops silently; any other database error stays what it is,
+so a real failure is still reported. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import peewee as pw
+import pytest
+
+from invoice_tui.db import database, is_sqlite
+from invoice_tui.domain import index_sql
+
+# Reads that run for minutes unless stopped.
+SQLITE_LONG = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000000) "
+               "SELECT COUNT(*) FROM n")
+PG_LONG = "SELECT pg_sleep(300)"
+
+
+def _read_in_thread(reader: index_sql.Interruptible, sql: str) -> tuple[threading.Thread, threading.Event, dict]:
+    started, outcome = threading.Event(), {}
+
+    def read() -> None:
+        try:
+            with reader.reading():
+                started.set()
+                database.execute_sql(sql).fetchall()
+            outcome["error"] = None
+        except Exception as exc:  # noqa: BLE001 - what the reading thread saw is the test's subject
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread, started, outcome
+
+
+def test_issue15_a_stopped_read_ends_as_read_interrupted(ws):
+    reader = index_sql.Interruptible()
+    thread, started, outcome = _read_in_thread(reader, SQLITE_LONG if is_sqlite() else PG_LONG)
+    assert started.wait(60)
+    time.sleep(1.0)  # the statement is running by now
+    reader.interrupt()
+    thread.join(120)  # generous: stopping takes milliseconds
+    assert not thread.is_alive()
+    assert isinstance(outcome["error"], index_sql.ReadInterrupted)
+    assert isinstance(outcome["error"].__cause__, pw.DatabaseError)
+
+
+def test_issue15_a_read_that_fails_by_itself_keeps_its_error(ws):
+    reader = index_sql.Interruptible()
+    with pytest.raises(pw.DatabaseError) as raised:
+        with reader.reading():
+            database.execute_sql('SELECT nothing FROM "no_such_table"')
+    assert not isinstance(raised.value, index_sql.ReadInterrupted)
+    reader.interrupt()  # nothing is being read: nothing happens
