@@ -17,6 +17,8 @@ import peewee as pw
 from invoice_tui.domain import catalogue
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.filters import FilterSet
+from invoice_tui.domain.invoice_query import context_sql as sql_context  # noqa: F401 - the index's name for it
+from invoice_tui.domain.invoice_query import query_invoices  # the one definition of the filtering
 
 DEFAULT_SORT = "-id"
 Key = tuple[Any, int]  # (sort value, invoice id)
@@ -47,15 +49,8 @@ class CurrencyTotal:
     balance_minor: int
 
 
-def sql_context(ctx: Context) -> catalogue.SqlContext:
-    """What a filter's SQL may depend on: "today" in the workspace zone and the acting user."""
-    return catalogue.SqlContext(today=ctx.today(), user_id=ctx.user.id if ctx.user else None, login=ctx.login)
-
-
 def base_query(ctx: Context, q: IndexQuery, *fields) -> pw.ModelSelect:
     """The filtered, searched invoices (unordered), selecting ``fields`` (default: whole rows)."""
-    from invoice_tui.domain.invoice_query import query_invoices  # the one definition of the filtering
-
     query = query_invoices(ctx, q.filters, q.sort, q.search).order_by()
     if fields:
         query = query.select(*fields)

@@ -30,9 +30,16 @@ def settings_ctx(ctx: Context) -> WorkspaceSettings:
     return s
 
 
-def sql_context(ctx: Context) -> SqlContext:
-    settings_ctx(ctx)
+def context_sql(ctx: Context) -> SqlContext:
+    """What a filter's SQL may depend on: "today" in the context's time zone as it stands (no
+    settings read) and the acting user."""
     return SqlContext(today=ctx.today(), user_id=ctx.user.id if ctx.user else None, login=ctx.login)
+
+
+def sql_context(ctx: Context) -> SqlContext:
+    """``context_sql`` with the time zone read from the workspace settings first."""
+    settings_ctx(ctx)
+    return context_sql(ctx)
 
 
 def query_invoices(ctx: Context, filters=None, sort: str | None = None, search: str = "") -> pw.ModelSelect:
@@ -63,4 +70,4 @@ def query_invoices(ctx: Context, filters=None, sort: str | None = None, search: 
     return q.order_by(*order)
 
 
-__all__ = ["query_invoices", "sql_context", "settings_ctx"]
+__all__ = ["query_invoices", "sql_context", "context_sql", "settings_ctx"]
