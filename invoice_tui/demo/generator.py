@@ -26,7 +26,7 @@ from invoice_tui.demo.keys import _TERMS, TODAY, _draw_keys, _KeysJob
 from invoice_tui.demo.reference import (_COMMENTS, _COUNTRIES, _DEMO_USERS, _METHODS, _NOTES, _RATES, _SELLER,
                                         _TASKS, _ascii, _digits)
 from invoice_tui.demo.story import (ACTIVITY_EXPRS, CHANGE_EXPRS, CHANGE_TABLE_COLUMNS, CHANGE_COLUMNS, EVENT_COLUMNS,
-                                    SOURCE, Story, adjustment_stubs, chain_sources, company_snapshot,
+                                    SOURCE, Chain, Story, adjustment_stubs, company_snapshot,
                                     contact_snapshot, draft_snapshot, line_stubs, payment_snapshot)
 from invoice_tui.demo.templates import _make_templates
 from invoice_tui.domain import history, invoices
@@ -390,6 +390,14 @@ class _Generator:
                     proc.start()
                     procs.append(proc)
             rem_base = rem_id0
+            # The history chains run on segment by segment, as each is copied (while the worker
+            # processes make the next ones): the people's rows first, the unapplied payments' last.
+            heads = {h.name: h.hash for h in ChainHead.select()}
+            links_path = os.path.join(self.tmpdir, "links.db")
+            links = ScratchFile(links_path)
+            act_chain = Chain(links, "activity_links", heads["activity"], w.max_id(Activity))
+            pc_chain = Chain(links, "change_links", heads["property_change"], w.max_id(PropertyChange))
+            people_rows = pc_chain.add_rows(self.people_story.take_changes())
             for k, (lo, hi) in enumerate(bounds):
                 if results is None:
                     stats[k] = self._segment(k, paths[k])
@@ -398,6 +406,8 @@ class _Generator:
                 if stats[k]["payments"] != (seg_first[k + 1][1] if k + 1 < len(bounds) else pay_id) - seg_first[k][1]:
                     raise RuntimeError("demo: a segment's payments do not match the plan")  # pragma: no cover
                 self._copy_segment(k, paths[k], inv_id0 + lo + 1, inv_id0 + hi, rem_base)
+                act_chain.add_file(paths[k], "event")
+                pc_chain.add_file(paths[k], "change")
                 rem_base += stats[k]["reminders"]
                 if self.progress:
                     self.progress(hi, n)
@@ -440,33 +450,22 @@ class _Generator:
         w.write(pay_t, pays)
         unapplied = len(pays)
 
-        # The writer thread drops the template tables and builds the indexes of every table but
-        # the history; meanwhile (those builds run in C, without Python's lock) this thread
-        # hash-chains the history rows, in order (the people's, the segments', the unapplied
-        # payments'), into one more file of links (id, prev_hash, hash), copied with the rows
-        # after the builds.
-        heads = {h.name: h.hash for h in ChainHead.select()}
-        act_id0, pc_id0 = w.max_id(Activity), w.max_id(PropertyChange)
+        # The writer thread drops the template tables, builds the indexes of every table but the
+        # history, then copies the history rows with their links (id, prev_hash, hash).
+        unapplied_rows = pc_chain.add_rows(unapplied_story.take_changes())
+        links.commit()
+        links.close()
         w.start()
         w.call(w.drop_temps)
         w.call(lambda: w.rebuild_indexes([t.name for t in self.tables.values() if t not in (act_t, pc_t)]))
         w.unbounded()
-        links_path = os.path.join(self.tmpdir, "links.db")
-        links = ScratchFile(links_path)
-        act_head, act_last, act_bases, _ = chain_sources(
-            [(path, "event") for path in paths], links, "activity_links", heads["activity"], act_id0)
-        pc_head, pc_last, pc_bases, in_memory = chain_sources(
-            [self.people_story.take_changes(), *[(path, "change") for path in paths],
-             unapplied_story.take_changes()], links, "change_links", heads["property_change"], pc_id0)
-        links.commit()
-        links.close()
-        w.call(lambda: self._copy_history(paths, links_path, act_bases, pc_bases[1:-1], in_memory))
+        w.call(lambda: self._copy_history(paths, links_path, act_chain.bases, pc_chain.bases[1:1 + len(paths)],
+                                          [people_rows, unapplied_rows]))
         w.drain()
         w.finish()
-        for name, head, last, bases in (("activity", act_head, act_last, act_bases),
-                                        ("property_change", pc_head, pc_last, pc_bases)):
-            added = last - bases[0] if bases else 0
-            ChainHead.update(hash=head, count=ChainHead.count + added).where(ChainHead.name == name).execute()
+        for name, chain in (("activity", act_chain), ("property_change", pc_chain)):
+            ChainHead.update(hash=chain.head, count=ChainHead.count + chain.added).where(
+                ChainHead.name == name).execute()
         for model in (Company, Contact, Invoice, LineItem, Adjustment, InvoiceContact, InvoiceCompany, Payment,
                       Reminder, Activity, PropertyChange):
             w.fix_sequence(model)

@@ -125,33 +125,38 @@ def contact_snapshot(values: Mapping[str, Any], company_name: str | None) -> dic
 
 
 # ---- chaining -----------------------------------------------------------------------------------
-def chain_sources(sources: Sequence[list | tuple[str, str]], out: ScratchFile, name: str, prev: str,
-                  last_id: int) -> tuple[str, int, list[int], list[list[tuple]]]:
-    """Chain rows in order, from ``sources``: a scratch file's table (path, table), whose rows
-    carry their canonical content in ``payload`` — their links (id, prev_hash, hash) go into
-    ``out``'s table ``name`` — or a list of rows in memory (their content last), returned with
-    their id first and their links last instead of the content. Returns the chain's new head,
-    the last id, each source's id base (the id before its first row) and the rows in memory."""
-    out.create(name, ["id", "prev_hash", "hash"])
-    bases: list[int] = []
-    in_memory: list[list[tuple]] = []
-    for source in sources:
-        bases.append(last_id)
-        if isinstance(source, list):
-            rows = [(last_id + 1 + k, *row[:-1], before, own)
-                    for k, (row, (before, own)) in enumerate(zip(source, history.chain(prev, [r[-1] for r in source])))]
-            if rows:
-                prev, last_id = rows[-1][-1], rows[-1][0]
-            in_memory.append(rows)
-            continue
-        path, table = source
+class Chain:
+    """One history chain continued in order (R16): rows from scratch files, whose canonical
+    content is in ``payload`` — their links (id, prev_hash, hash) go into ``out``'s table
+    ``name`` — or rows in memory (their content last), given back with their id first and their
+    links last instead of the content. ``bases``: each source's id before its first row."""
+
+    def __init__(self, out: ScratchFile, name: str, head: str, last_id: int) -> None:
+        self.out, self.name, self.head, self.last_id = out, name, head, last_id
+        self.first_id = last_id
+        self.bases: list[int] = []
+        out.create(name, ["id", "prev_hash", "hash"])
+
+    @property
+    def added(self) -> int:
+        return self.last_id - self.first_id
+
+    def add_file(self, path: str, table: str) -> None:
+        self.bases.append(self.last_id)
         src = ScratchFile(path, write=False)
         try:
             for batch in src.chunks(f"SELECT payload FROM {table} ORDER BY rowid", 4 * CHUNK):
                 links = [(i, before, own) for i, (before, own)
-                         in enumerate(history.chain(prev, [r[0] for r in batch]), last_id + 1)]
-                out.insert(name, links)
-                last_id, _, prev = links[-1]
+                         in enumerate(history.chain(self.head, [r[0] for r in batch]), self.last_id + 1)]
+                self.out.insert(self.name, links)
+                self.last_id, _, self.head = links[-1]
         finally:
             src.close()
-    return prev, last_id, bases, in_memory
+
+    def add_rows(self, rows: list[tuple]) -> list[tuple]:
+        self.bases.append(self.last_id)
+        chained = [(i, *row[:-1], before, own) for i, (row, (before, own))
+                   in enumerate(zip(rows, history.chain(self.head, [r[-1] for r in rows])), self.last_id + 1)]
+        if chained:
+            self.last_id, self.head = chained[-1][0], chained[-1][-1]
+        return chained
