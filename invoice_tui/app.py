@@ -147,12 +147,10 @@ class InvoiceApp(Live, App[None]):
                             group="app-settings", exclusive=True, exit_on_error=False)
 
     def open_invoice(self, invoice_id: int) -> None:
-        """Show one invoice (the invoice screen; a minimal read-only one when it is not installed)."""
-        from invoice_tui.screens.index import IndexScreen
+        """Show one invoice's page (from the palette, the index, or a new draft's editor once saved)."""
+        from invoice_tui.screens.invoice import InvoiceScreen
 
-        index = next((s for s in self.screen_stack if isinstance(s, IndexScreen)), None)
-        if index is not None:
-            index.open_invoice(invoice_id)
+        self.push_screen(InvoiceScreen(invoice_id))
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

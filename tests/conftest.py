@@ -9,6 +9,7 @@ which turns that into a failure.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import uuid
@@ -98,14 +99,21 @@ def drop_pg_database(url: str) -> None:
     conn.close()
 
 
-@pytest.fixture
-def pg_url():
+@contextlib.contextmanager
+def pg_database():
+    """A fresh PostgreSQL database for one test, dropped afterwards (its connection closed first)."""
     url = create_pg_database()
     try:
         yield url
     finally:
         _close_bound()
         drop_pg_database(url)
+
+
+@pytest.fixture
+def pg_url():
+    with pg_database() as url:
+        yield url
 
 
 def _close_bound() -> None:
@@ -127,12 +135,8 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'workspace.db'}"
         return
-    url = create_pg_database()
-    try:
+    with pg_database() as url:
         yield url
-    finally:
-        _close_bound()
-        drop_pg_database(url)
 
 
 @pytest.fixture

@@ -31,7 +31,9 @@ from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, Op
                              Select, Static, TextArea)
 from textual.widgets.option_list import Option
 
+from invoice_tui.domain import reads
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.reads import Row
 from invoice_tui.widgets.error_text import error_text, show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
@@ -89,31 +91,11 @@ def send(ctx, draft) -> tuple[bool, str]:
     return False, f"Not sent (outbox email {res.email.id} is {res.email.state}): {res.message}"
 
 
-def contact_of(contact_id: int) -> tuple[str, str]:
-    from invoice_tui.domain.people import get_contact
-
-    c = get_contact(contact_id)
-    return c.email, (c.display_name if c.display_name != c.email else "")
-
-
 def link_for(invoice_id: int) -> str:
     from invoice_tui.domain.invoices import get_invoice
     from invoice_tui.mail.compose import insert_invoice_link
 
     return insert_invoice_link(get_invoice(invoice_id))
-
-
-def finalized_invoices(query: str, limit: int = 50) -> list[tuple[int, tuple[str, ...]]]:
-    from invoice_tui.db.models import Invoice
-    from invoice_tui.domain.money import format_money, from_minor
-
-    q = Invoice.select().where(Invoice.status.in_(["open", "paid", "voided"]))
-    if query:
-        q = q.where(Invoice.number.contains(query) | Invoice.contact_name.contains(query)
-                    | Invoice.company_name.contains(query))
-    return [(i.id, (i.number, i.contact_name or "", i.status,
-                    format_money(from_minor(i.balance_minor, i.currency), i.currency)))
-            for i in q.order_by(Invoice.number_seq.desc()).limit(limit)]
 
 
 class InsertInvoiceModal(ServiceCalls, ModalScreen[int | None]):
@@ -139,13 +121,13 @@ class InsertInvoiceModal(ServiceCalls, ModalScreen[int | None]):
         self._search(event.value.strip())
 
     def _search(self, query: str) -> None:
-        self.call_service(finalized_invoices, query, done=self._show, group="insert", exclusive=True)
+        self.call_service(reads.finalized_invoices, query, done=self._show, group="insert", exclusive=True)
 
-    def _show(self, rows) -> None:
+    def _show(self, rows: list[Row]) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for inv_id, cells in rows:
-            table.add_row(*cells, key=str(inv_id))
+        for row in rows:
+            table.add_row(*row.cells, key=str(row.id))
 
     def action_focus_table(self) -> None:
         self.query_one(DataTable).focus()
@@ -319,7 +301,7 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
 
         def picked(contact_id: int | None) -> None:
             if contact_id is not None:
-                self.call_service(contact_of, contact_id, done=self._set_to, group="compose-contact")
+                self.call_service(reads.contact_address, contact_id, done=self._set_to, group="compose-contact")
 
         self.app.push_screen(PickerModal("contact", "Send to which contact?"), picked)
 

@@ -66,10 +66,50 @@ class DiscountValidator(Validator):
 
 
 class _FormModal(ModalScreen[dict | None]):
+    """A form over one row of the editor (a dict in, a dict out); each field is checked as it is
+    typed, and all of them again on OK."""
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="editor.form.cancel"),
                 Binding("ctrl+s", "save", "OK", id="editor.form.ok")]
     FIELD_IDS: tuple[str, ...] = ()
 
+    def __init__(self, row: dict | None, currency: str, locale: str) -> None:
+        super().__init__()
+        self.row = row or {}
+        self.currency = currency
+        self.locale = locale
+
+    # ---- the fields both forms have ------------------------------------------------------------
+    def percent_or_amount(self, label: str, field_id: str, value: Decimal | None, is_percent: bool,
+                          *validators: Validator) -> ComposeResult:
+        """"10%" or an amount, as the locale writes it."""
+        with Vertical():
+            yield Label(label)
+            text = "" if value is None else show_number(value, self.locale) + ("%" if is_percent else "")
+            yield Input(text, id=field_id, validators=[DiscountValidator(self.locale), *validators])
+            yield FieldError(id=f"error-{field_id}")
+
+    def tax_rate_field(self, label: str, field_id: str) -> ComposeResult:
+        with Vertical():
+            yield Label(label)
+            yield Input(show_number(self.row.get("tax_rate", Decimal(0)), self.locale), id=field_id,
+                        validators=[LocalNumber(self.locale, what="tax rate", low=Decimal(0), high=HUNDRED,
+                                                optional=True)])
+            yield FieldError(id=f"error-{field_id}")
+
+    def buttons(self) -> ComposeResult:
+        with Horizontal(classes="modal-buttons"):
+            yield Button("Cancel", id="form-cancel")
+            yield Button("OK (ctrl+s)", id="form-ok", variant="primary")
+
+    def value(self, field_id: str) -> str:
+        return self.query_one(f"#{field_id}", Input).value
+
+    def tax_rate(self, field_id: str) -> Decimal:
+        text = self.value(field_id).strip()
+        return parse_local_decimal(text, self.locale) if text else Decimal(0)
+
+    # ---- checking -------------------------------------------------------------------------------
     @on(Input.Changed)
     def _feedback(self, event: Input.Changed) -> None:
         error = self.query(f"#error-{event.input.id}")
@@ -88,6 +128,15 @@ class _FormModal(ModalScreen[dict | None]):
                 ok = False
         return ok
 
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#form-ok")
+    def action_save(self) -> None:
+        if self._all_valid():
+            self.dismiss(self.collect())
+
+    def collect(self) -> dict:  # pragma: no cover - each form's
+        raise NotImplementedError
+
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -96,16 +145,10 @@ class _FormModal(ModalScreen[dict | None]):
 class LineItemModal(_FormModal):
     FIELD_IDS = ("line-name", "line-quantity", "line-price", "line-discount", "line-tax")
 
-    def __init__(self, line: dict | None, currency: str, locale: str) -> None:
-        super().__init__()
-        self.line = line or {}
-        self.currency = currency
-        self.locale = locale
-
     def compose(self) -> ComposeResult:
-        line, loc = self.line, self.locale
+        line, loc = self.row, self.locale
         with Vertical(id="line-dialog", classes="invoice-modal"):
-            yield Label("Edit line" if self.line else "New line", classes="modal-title")
+            yield Label("Edit line" if self.row else "New line", classes="modal-title")
             yield Label("Name")
             yield Input(line.get("name", ""), id="line-name", validators=[NotBlank("A line name")])
             yield FieldError(id="error-line-name")
@@ -123,41 +166,23 @@ class LineItemModal(_FormModal):
                                 validators=[LocalAmount(self.currency, loc, allow_zero=True)])
                     yield FieldError(id="error-line-price")
             with Horizontal(classes="form-row"):
-                with Vertical():
-                    yield Label("Discount (10% or an amount)")
-                    disc = line.get("discount")
-                    text = "" if disc is None else show_number(disc, loc) + ("%" if line.get("discount_percent") else "")
-                    yield Input(text, id="line-discount", validators=[DiscountValidator(loc)])
-                    yield FieldError(id="error-line-discount")
-                with Vertical():
-                    yield Label("Tax rate %")
-                    yield Input(show_number(line.get("tax_rate", Decimal(0)), loc), id="line-tax",
-                                validators=[LocalNumber(loc, what="tax rate", low=Decimal(0), high=HUNDRED,
-                                                        optional=True)])
-                    yield FieldError(id="error-line-tax")
-            with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel", id="form-cancel")
-                yield Button("OK (ctrl+s)", id="form-ok", variant="primary")
+                yield from self.percent_or_amount("Discount (10% or an amount)", "line-discount", line.get("discount"),
+                                                  bool(line.get("discount_percent")))
+                yield from self.tax_rate_field("Tax rate %", "line-tax")
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#line-name", Input).focus()
 
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#form-ok")
-    def action_save(self) -> None:
-        if not self._all_valid():
-            return
+    def collect(self) -> dict:
         loc = self.locale
-        value = lambda i: self.query_one(f"#{i}", Input).value  # noqa: E731
-        discount, pct = parse_discount(value("line-discount"), loc)
-        tax_text = value("line-tax").strip()
-        self.dismiss({
-            "name": value("line-name").strip(), "description": value("line-description"),
-            "quantity": parse_local_decimal(value("line-quantity"), loc),
-            "unit_price": parse_local_decimal(value("line-price"), loc),
-            "discount": discount, "discount_percent": pct,
-            "tax_rate": parse_local_decimal(tax_text, loc) if tax_text else Decimal(0),
-        })
+        discount, pct = parse_discount(self.value("line-discount"), loc)
+        return {
+            "name": self.value("line-name").strip(), "description": self.value("line-description"),
+            "quantity": parse_local_decimal(self.value("line-quantity"), loc),
+            "unit_price": parse_local_decimal(self.value("line-price"), loc),
+            "discount": discount, "discount_percent": pct, "tax_rate": self.tax_rate("line-tax"),
+        }
 
 
 KIND_LABELS = {"discount": "Discount", "fee": "Fee", "tax": "Extra tax"}
@@ -169,14 +194,8 @@ class AdjustmentModal(_FormModal):
 
     FIELD_IDS = ("adj-value", "adj-tax")
 
-    def __init__(self, adjustment: dict | None, currency: str, locale: str) -> None:
-        super().__init__()
-        self.adjustment = adjustment or {}
-        self.currency = currency
-        self.locale = locale
-
     def compose(self) -> ComposeResult:
-        a, loc = self.adjustment, self.locale
+        a = self.row
         with Vertical(id="adjustment-dialog", classes="invoice-modal"):
             yield Label("Discount, fee or tax", classes="modal-title")
             with Horizontal(classes="form-row"):
@@ -187,33 +206,16 @@ class AdjustmentModal(_FormModal):
                     yield Label("Label")
                     yield Input(a.get("label", ""), id="adj-label", placeholder="e.g. Loyalty discount")
             with Horizontal(classes="form-row"):
-                with Vertical():
-                    yield Label(f"Value (10% or an amount in {self.currency})")
-                    text = "" if a.get("value") is None else show_number(a["value"], loc) + ("%" if a.get("is_percent") else "")
-                    yield Input(text, id="adj-value", validators=[DiscountValidator(loc), NotBlank("A value")])
-                    yield FieldError(id="error-adj-value")
-                with Vertical():
-                    yield Label("Tax rate % (discounts and fees)")
-                    yield Input(show_number(a.get("tax_rate", Decimal(0)), loc), id="adj-tax",
-                                validators=[LocalNumber(loc, what="tax rate", low=Decimal(0), high=HUNDRED,
-                                                        optional=True)])
-                    yield FieldError(id="error-adj-tax")
-            with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel", id="form-cancel")
-                yield Button("OK (ctrl+s)", id="form-ok", variant="primary")
+                yield from self.percent_or_amount(f"Value (10% or an amount in {self.currency})", "adj-value",
+                                                  a.get("value"), bool(a.get("is_percent")), NotBlank("A value"))
+                yield from self.tax_rate_field("Tax rate % (discounts and fees)", "adj-tax")
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#adj-kind", Select).focus()
 
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#form-ok")
-    def action_save(self) -> None:
-        if not self._all_valid():
-            return
-        loc = self.locale
-        value, pct = parse_discount(self.query_one("#adj-value", Input).value, loc)
-        tax_text = self.query_one("#adj-tax", Input).value.strip()
+    def collect(self) -> dict:
+        value, pct = parse_discount(self.value("adj-value"), self.locale)
         kind = self.query_one("#adj-kind", Select).value
-        self.dismiss({"kind": kind, "label": self.query_one("#adj-label", Input).value.strip(),
-                      "value": value, "is_percent": pct,
-                      "tax_rate": Decimal(0) if kind == "tax" or not tax_text else parse_local_decimal(tax_text, loc)})
+        return {"kind": kind, "label": self.value("adj-label").strip(), "value": value, "is_percent": pct,
+                "tax_rate": Decimal(0) if kind == "tax" else self.tax_rate("adj-tax")}

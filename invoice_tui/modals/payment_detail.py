@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static
 
-from invoice_tui.widgets.invoice_view import PaymentRow
+from invoice_tui.domain.invoice_page import PaymentRow
 
 
 class PaymentDetailModal(ModalScreen[str | None]):

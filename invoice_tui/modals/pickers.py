@@ -3,7 +3,7 @@ company forms, used by the editor, the invoice screen's cards and the Contacts/C
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any, Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,30 +13,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from invoice_tui.domain import people
+from invoice_tui.domain import people, reads
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.reads import Choice
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 CREATE = "__create__"
-
-
-@dataclass(frozen=True)
-class Choice:
-    id: int
-    label: str
-
-
-def search_records(kind: str, query: str, limit: int = 50) -> list[Choice]:
-    """Plain choices for a picker (runs in a worker)."""
-    if kind == "contact":
-        return [Choice(c.id, f"{c.display_name} <{c.email}>") for c in people.list_contacts(query, limit)]
-    if kind == "company":
-        return [Choice(c.id, c.name + (f" ({c.domain})" if c.domain else "")) for c in people.list_companies(query, limit)]
-    q = query.lower()
-    return [Choice(u.id, f"{u.name or u.login} ({u.login})") for u in people.list_users()
-            if not q or q in u.login.lower() or q in (u.name or "").lower()][:limit]
 
 
 class PickerModal(ServiceCalls, ModalScreen[int | None]):
@@ -71,7 +55,7 @@ class PickerModal(ServiceCalls, ModalScreen[int | None]):
         self._search(event.value)
 
     def _search(self, query: str) -> None:
-        self.call_service(search_records, self.kind, query.strip(), done=self._show, group="picker", exclusive=True)
+        self.call_service(reads.search_choices, self.kind, query.strip(), done=self._show, group="picker", exclusive=True)
 
     def _show(self, choices: list[Choice]) -> None:
         self.choices = choices
@@ -122,22 +106,6 @@ class PickerModal(ServiceCalls, ModalScreen[int | None]):
 
 
 # ---- forms ---------------------------------------------------------------------------------------
-def _contact_values(contact_id: int) -> dict:
-    c = people.get_contact(contact_id)
-    return {"email": c.email, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
-            "address": c.address}
-
-
-def _company_values(company_id: int) -> dict:
-    from invoice_tui.db.models import Company
-
-    c = Company.get_or_none(Company.id == company_id)
-    if c is None:
-        from invoice_tui.domain.errors import NotFound
-        raise NotFound(f"No company with id {company_id}.")
-    return {"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id}
-
-
 class _RecordForm(ServiceCalls, ModalScreen[int | None]):
     """A small form whose fields map 1:1 to a service's pydantic input; returns the record id."""
 
@@ -193,12 +161,16 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
             out[name] = widget.text if multiline else widget.value  # type: ignore[attr-defined]
         return out
 
-    @staticmethod
-    def load_values(record_id: int) -> dict:
-        raise NotImplementedError
+    # the read of the record's values, and the services that add or edit it (given by each form)
+    load_values: Callable[[int], dict[str, str]]
+    add: Callable[..., Any]
+    edit: Callable[..., Any]
 
     def save(self, values: dict) -> int:  # runs in a worker
-        raise NotImplementedError
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        if self.record_id:
+            return self.edit(ctx, self.record_id, values).id
+        return self.add(ctx, values).id
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#form-save")
@@ -220,7 +192,8 @@ class ContactFormModal(_RecordForm):
     NOUN = "contact"
     FIELDS = (("email", "Email", False), ("first_name", "First name", False), ("last_name", "Last name", False),
               ("phone", "Phone", False), ("address", "Address", True))
-    load_values = staticmethod(_contact_values)
+    load_values = staticmethod(reads.contact_values)
+    add, edit = staticmethod(people.add_contact), staticmethod(people.edit_contact)
 
     def prefill(self, query: str) -> None:
         if "@" in query:
@@ -230,24 +203,13 @@ class ContactFormModal(_RecordForm):
             self.query_one("#field-first_name", Input).value = first
             self.query_one("#field-last_name", Input).value = last
 
-    def save(self, values: dict) -> int:
-        ctx = self.app.ctx
-        if self.record_id:
-            return people.edit_contact(ctx, self.record_id, values).id
-        return people.add_contact(ctx, values).id
-
 
 class CompanyFormModal(_RecordForm):
     NOUN = "company"
     FIELDS = (("name", "Name", False), ("domain", "Domain", False), ("tax_id", "Tax ID", False),
               ("address", "Address", True))
-    load_values = staticmethod(_company_values)
+    load_values = staticmethod(reads.company_values)
+    add, edit = staticmethod(people.add_company), staticmethod(people.edit_company)
 
     def prefill(self, query: str) -> None:
         self.query_one("#field-name", Input).value = query
-
-    def save(self, values: dict) -> int:
-        ctx = self.app.ctx
-        if self.record_id:
-            return people.edit_company(ctx, self.record_id, values).id
-        return people.add_company(ctx, values).id

@@ -6,21 +6,9 @@ A company that an invoice refers to is not deleted (the service says which invoi
 
 from __future__ import annotations
 
-import peewee as pw
-
-from invoice_tui.db.models import Company, Contact, Invoice
-from invoice_tui.domain import people
-from invoice_tui.screens.contacts import PeopleScreen, PersonRow
-
-
-def list_company_rows(search: str) -> tuple[list[PersonRow], int]:
-    counts = dict(Invoice.select(Invoice.company, pw.fn.COUNT(Invoice.id)).where(Invoice.company.is_null(False))
-                  .group_by(Invoice.company).tuples())
-    contacts = dict(Contact.select(Contact.company, pw.fn.COUNT(Contact.id)).where(Contact.company.is_null(False))
-                    .group_by(Contact.company).tuples())
-    rows = [PersonRow(c.id, (c.name, c.domain, c.tax_id, str(contacts.get(c.id, 0)), str(counts.get(c.id, 0))))
-            for c in people.list_companies(search, 500)]
-    return rows, Company.select().count()
+from invoice_tui.domain import people, reads
+from invoice_tui.domain.reads import Row
+from invoice_tui.screens.people import PeopleScreen
 
 
 class CompaniesScreen(PeopleScreen):
@@ -28,8 +16,8 @@ class CompaniesScreen(PeopleScreen):
     TITLE_TEXT = "Companies"
     COLUMNS = ("Name", "Domain", "Tax ID", "Contacts", "Invoices")
 
-    def list_rows(self, search: str):
-        return list_company_rows(search)
+    def list_rows(self, search: str) -> tuple[list[Row], int]:
+        return reads.company_rows(search)
 
     def form(self, record_id: int | None):
         from invoice_tui.modals.pickers import CompanyFormModal

@@ -22,7 +22,6 @@ import os
 import shlex
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rich.text import Text
@@ -33,104 +32,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, Static, TextArea
 
-from invoice_tui.db.models import Company, Contact
 from invoice_tui.domain import invoices as invoice_service
+from invoice_tui.domain import reads
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError
+from invoice_tui.domain.invoice_form import EditorState, SaveResult, load_editor_state, save_invoice
 from invoice_tui.domain.money import check_currency
-from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, AdjustmentSpec, LineSpec, TaxLine,
                                         compute_totals, in_order)
-from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog
+from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.modals.line_item import KIND_LABELS
 from invoice_tui.widgets.error_text import error_text, show_error
 from invoice_tui.widgets.invoice_inputs import Currency, IsoDate, money, parse_date
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
-
-
-# ---- state read in a worker -------------------------------------------------------------------
-@dataclass
-class EditorState:
-    invoice_id: int | None
-    status: str
-    number: str | None
-    version: int | None
-    currency: str
-    locale: str
-    title: str
-    invoice_date: dt.date
-    due_date: dt.date | None
-    contact_id: int | None
-    contact_label: str
-    company_id: int | None
-    company_label: str
-    po_number: str
-    comments: str
-    allow_partial: bool
-    payment_terms: int
-    preview_number: str
-    lines: list[dict] = field(default_factory=list)
-    adjustments: list[dict] = field(default_factory=list)
-
-
-def _contact_label(contact_id: int | None) -> str:
-    c = Contact.get_or_none(Contact.id == contact_id) if contact_id else None
-    return f"{c.display_name} <{c.email}>" if c else ""
-
-
-def _company_label(company_id: int | None) -> str:
-    c = Company.get_or_none(Company.id == company_id) if company_id else None
-    return c.name if c else ""
-
-
-def load_editor_state(ctx, invoice_id: int | None) -> EditorState:
-    settings = load_settings()
-    preview = invoice_service.preview_number()
-    if invoice_id is None:
-        return EditorState(None, "draft", None, None, settings.default_currency, settings.locale, "", ctx.today(),
-                           None, None, "", None, "", "", "", False, settings.payment_terms_days, preview)
-    inv = invoice_service.get_invoice(invoice_id)
-    invoice_service.check_edit(ctx, inv, settings)  # refuse early with the rule's sentence
-    lines = [{"name": s.name, "description": s.description, "quantity": s.quantity, "unit_price": s.unit_price,
-              "discount": s.discount, "discount_percent": s.discount_percent, "tax_rate": s.tax_rate}
-             for s in invoice_service.line_specs(inv)]
-    adjustments = [{"kind": a.kind, "label": a.label, "value": a.value, "is_percent": a.is_percent,
-                    "tax_rate": a.tax_rate}
-                   for a in invoice_service.adjustment_specs(inv)]
-    return EditorState(inv.id, inv.status, inv.number, inv.version, inv.currency, inv.locale or settings.locale,
-                       inv.title, inv.invoice_date, inv.due_date, inv.billing_contact_id,
-                       _contact_label(inv.billing_contact_id), inv.company_id, _company_label(inv.company_id),
-                       inv.po_number, inv.comments, inv.allow_partial, settings.payment_terms_days, preview,
-                       lines, adjustments)
-
-
-@dataclass
-class SaveResult:
-    invoice_id: int
-    offer_notify: bool = False
-    canceled_payments: list[int] = field(default_factory=list)
-    finalized_number: str | None = None
-    finalize_error: str | None = None
-
-
-def save_invoice(ctx, invoice_id: int | None, data: dict, expected_version: int | None,
-                 finalize: bool = False) -> SaveResult:
-    """Create or edit (one transaction), then optionally finalize (R2) — runs in a worker."""
-    if invoice_id is None:
-        inv = invoice_service.create_invoice(ctx, data)
-        result = SaveResult(inv.id)
-        version = inv.version
-    else:
-        edit = invoice_service.edit_invoice(ctx, invoice_id, data, expected_version=expected_version)
-        result = SaveResult(edit.invoice.id, edit.offer_notify, edit.canceled_payments)
-        version = edit.invoice.version
-    if finalize:
-        try:
-            inv = invoice_service.finalize_invoice(ctx, result.invoice_id, expected_version=version)
-            result.finalized_number = inv.number
-        except InvoiceTuiError as exc:
-            result.finalize_error = error_text(exc)
-    return result
 
 
 # ---- grids ----------------------------------------------------------------------------------------
@@ -159,7 +73,9 @@ class AdjustmentsTable(DataTable):
     ]
 
 
-class EditorScreen(ServiceCalls, Screen[bool | None]):
+class EditorScreen(ServiceCalls, Screen[int | None]):
+    """Returns the saved invoice's id (None when left without saving)."""
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="editor.save", priority=True),
         Binding("ctrl+f", "finalize", "Save & finalize", id="editor.finalize", priority=True),
@@ -328,7 +244,7 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
 
         def picked(contact_id: int | None) -> None:
             if contact_id is not None:
-                self.call_service(_contact_label, contact_id,
+                self.call_service(reads.contact_label, contact_id,
                                   done=lambda label: (self._set_contact(contact_id, label), self._mark_dirty()))
 
         self.app.push_screen(PickerModal("contact", "Billing contact"), picked)
@@ -339,7 +255,7 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
 
         def picked(company_id: int | None) -> None:
             if company_id is not None:
-                self.call_service(_company_label, company_id,
+                self.call_service(reads.company_label, company_id,
                                   done=lambda label: (self._set_company(company_id, label), self._mark_dirty()))
 
         self.app.push_screen(PickerModal("company", "Company"), picked)
@@ -632,40 +548,33 @@ class EditorScreen(ServiceCalls, Screen[bool | None]):
         if result.finalized_number:
             self.notify(f"Saved and finalized as {result.finalized_number}.", title="Finalized")
         elif result.finalize_error:
-            self.notify(f"Saved as a draft, but not finalized: {result.finalize_error}", title="Not finalized",
+            self.notify(f"Saved as a draft, but not finalized: {error_text(result.finalize_error)}",
+                        title="Not finalized",
                         severity="warning", timeout=10)
         else:
             self.notify("Invoice saved.", title="Saved")
         for pid in result.canceled_payments:
             self.notify(f"The online payment #{pid} that was processing was canceled by this edit (R7).",
                         severity="warning", timeout=10)
-        if self.state.invoice_id is None:
-            from invoice_tui.screens.invoice import InvoiceScreen
-
-            self.app.switch_screen(InvoiceScreen(result.invoice_id))
+        if self.state.invoice_id is None:  # a new draft: its invoice page replaces the editor
+            self.dismiss(result.invoice_id)
+            self.app.open_invoice(result.invoice_id)  # type: ignore[attr-defined]
             return
         if result.offer_notify:
             self._offer_notify(result.invoice_id)
         else:
-            self.dismiss(True)
+            self.dismiss(result.invoice_id)
 
     def _offer_notify(self, invoice_id: int) -> None:
         """R6: after saving a finalized edit, offer to notify the customer."""
         number = self.state.number if self.state else ""
 
         def answer(yes: bool) -> None:
-            if not yes:
-                self.dismiss(True)
-                return
-            from invoice_tui.widgets.invoice_hooks import compose_screen
+            self.dismiss(invoice_id)
+            if yes:
+                from invoice_tui.modals.compose import ComposeScreen
 
-            screen = compose_screen(invoice_id)
-            self.dismiss(True)
-            if screen is not None:
-                self.app.push_screen(screen)
-            else:
-                self.app.push_screen(InfoDialog("Notify the customer", "Sending email is not available yet in this "
-                                                "version of invoice-tui; nothing was sent."))
+                self.app.push_screen(ComposeScreen(invoice_id))
 
         self.app.push_screen(ConfirmDialog("Notify the customer?", f"{number} was changed. Send the updated invoice "
                                            "to the customer now?", confirm="Compose email", cancel="Not now"), answer)

@@ -15,7 +15,6 @@ cursor stays on its row.
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -41,12 +40,6 @@ from invoice_tui.widgets.view_tabs import ViewTabs
 
 if TYPE_CHECKING:  # the modals load on first use, not at start-up
     from invoice_tui.modals.save_view import SaveViewInput
-
-def module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 class IndexScreen(Live, ServiceCalls, Screen):
@@ -474,42 +467,18 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.open_invoice(event.invoice_id)
 
     def open_invoice(self, invoice_id: int) -> None:
-        if module_exists("invoice_tui.screens.invoice"):
-            from invoice_tui.screens.invoice import InvoiceScreen
-
-            self.app.push_screen(InvoiceScreen(invoice_id))
-        else:
-            from invoice_tui.screens.invoice_minimal import MinimalInvoiceScreen
-
-            self.app.push_screen(MinimalInvoiceScreen(invoice_id))
+        self.app.open_invoice(invoice_id)  # type: ignore[attr-defined]
 
     def action_new_invoice(self) -> None:
-        if module_exists("invoice_tui.screens.editor"):
-            from invoice_tui.screens.editor import EditorScreen
+        from invoice_tui.screens.editor import EditorScreen
 
-            self.app.push_screen(EditorScreen(None))
-            return
-        from invoice_tui.screens.invoice_minimal import NewDraftModal
-
-        def created(invoice_id: int | None) -> None:
-            if invoice_id is not None:
-                self.check_for_changes()
-                self.open_invoice(invoice_id)
-
-        self.app.push_screen(NewDraftModal(), created)
+        self.app.push_screen(EditorScreen(None))
 
     def action_export(self) -> None:
-        if not module_exists("invoice_tui.modals.export"):
-            self.notify("Export is not available yet.", severity="warning")
-            return
         from invoice_tui.modals.export import ExportDialog
 
-        try:
-            dialog = ExportDialog(filters=self.filters, sort=self.sort, columns=list(self.columns),
-                                  search=self.search, view_name=self.view.name)
-        except TypeError:
-            dialog = ExportDialog(filters=self.filters, sort=self.sort, columns=list(self.columns))
-        self.app.push_screen(dialog)
+        self.app.push_screen(ExportDialog(filters=self.filters, sort=self.sort, columns=list(self.columns),
+                                          search=self.search, view_name=self.view.name))
 
     # ---- for the palette ---------------------------------------------------------------------
     def palette_commands(self) -> list[tuple[str, object, str]]:

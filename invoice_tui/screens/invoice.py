@@ -11,6 +11,7 @@ on what the page showed before is re-checked by its service, which refuses it wi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from rich.text import Text
@@ -25,13 +26,12 @@ from textual.widgets import DataTable, Footer, Header, Input, Markdown, Static
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain import payments as payment_service
 from invoice_tui.domain.errors import InvoiceTuiError, NotFound
+from invoice_tui.domain.invoice_page import InvoiceView, PaymentRow, load_activities, load_invoice_view
 from invoice_tui.domain.invoices import ActionState
 from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog, TypedConfirmDialog
-from invoice_tui.widgets import invoice_hooks
 from invoice_tui.widgets.cards import AboutCard, CompaniesCard, ContactsCard, HistoryCard, PaymentsCard
-from invoice_tui.widgets.error_text import show_error
-from invoice_tui.widgets.invoice_view import (InvoiceView, PaymentRow, load_activities, load_invoice_view,
-                                              open_in_browser)
+from invoice_tui.widgets.error_text import error_text, show_error
+from invoice_tui.widgets.invoice_view import open_in_browser
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.live import Live
 
@@ -132,6 +132,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
             self.app.pop_screen()
 
     def _show(self, view: InvoiceView) -> None:
+        view.actions = [a if a.enabled or a.error is None else replace(a, reason=error_text(a.error))
+                        for a in view.actions]  # a rule's refusal, with the TUI's remedy
         self.view = view
         self.sub_title = view.label
         self.query_one("#invoice-label", Static).update(view.label)
@@ -214,11 +216,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         if not state.enabled:
             self.notify(state.reason, title=f"{label}: not available", severity="warning", timeout=8)
             return
-        handler = getattr(self, f"do_{action_id}", None)
-        if handler is not None:
-            handler(view)
-        elif not invoice_hooks.run(self, action_id, view.id):
-            self.notify("Not available yet in this version of invoice-tui.", title=label, severity="warning")
+        getattr(self, f"do_{action_id}")(view)
 
     # each do_* runs an enabled action
     def do_edit(self, view: InvoiceView) -> None:
@@ -324,8 +322,23 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
             invoice_service.void_invoice, self.app.ctx, view.id, done=done, failed=self._refused))
 
     def do_send_email(self, view: InvoiceView) -> None:
-        if not invoice_hooks.run(self, "send_email", view.id):
-            self.notify("Not available yet in this version of invoice-tui.", title="Send", severity="warning")
+        from invoice_tui.modals.compose import ComposeScreen
+
+        self.app.push_screen(ComposeScreen(view.id), lambda _sent=None: self.reload())
+
+    def do_download_pdf(self, view: InvoiceView) -> None:
+        from invoice_tui.modals.download_pdf import DownloadPdfModal
+
+        def done(path: str | None) -> None:
+            if path:
+                self.notify(f"PDF written to {path}", title="Download PDF")
+
+        self.app.push_screen(DownloadPdfModal(view.id, view.number or f"invoice-{view.id}"), done)
+
+    def do_edit_reminders(self, view: InvoiceView) -> None:
+        from invoice_tui.modals.reminders import RemindersModal
+
+        self.app.push_screen(RemindersModal(view.id), lambda _changed=None: self.reload())
 
     def _refused(self, exc: InvoiceTuiError) -> None:
         show_error(self, exc, title="Not done")

@@ -4,8 +4,6 @@ contact (R10: never automatically, only when asked)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +11,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from invoice_tui.domain import reads
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.reads import Row
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
@@ -21,32 +21,6 @@ _NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
 
 LIMIT = 1000
 STATES = ("processing", "succeeded", "failed", "canceled", "refunded")
-
-
-@dataclass(frozen=True)
-class PaymentRow:
-    id: int
-    cells: tuple[str, ...]
-
-
-def load_rows(ctx, search: str, state: str | None, applied: bool | None) -> tuple[list[PaymentRow], bool]:
-    from invoice_tui.db.models import Invoice
-    from invoice_tui.domain.money import format_money, from_minor
-    from invoice_tui.domain.payments import list_payments
-    from invoice_tui.domain.permissions import require
-
-    require(ctx, "view")
-    items = list_payments(applied=applied, state=state, search=search, limit=LIMIT + 1)
-    numbers = {i.id: i.number for i in Invoice.select(Invoice.id, Invoice.number)
-               .where(Invoice.id.in_([p.invoice_id for p in items if p.invoice_id]))} if items else {}
-    rows = []
-    for p in items[:LIMIT]:
-        contact = p.contact.email if p.contact_id and p.contact else ""
-        rows.append(PaymentRow(p.id, (str(p.id), p.date.isoformat(), format_money(from_minor(p.amount_minor, p.currency),
-                                                                                 p.currency),
-                                      p.method.replace("_", " "), p.state, p.source, contact,
-                                      numbers.get(p.invoice_id, "") if p.invoice_id else "unapplied", p.reference)))
-    return rows, len(items) > LIMIT
 
 
 def send_receipt(ctx, payment_id: int) -> tuple[bool, str]:
@@ -69,7 +43,7 @@ class PaymentsScreen(ServiceCalls, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[PaymentRow] = []
+        self.rows: list[Row] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,10 +71,11 @@ class PaymentsScreen(ServiceCalls, Screen[None]):
         applied = self.query_one("#payments-applied", Select).value
         state = None if state is _NO_SELECTION else str(state)
         applied_flag = None if applied is _NO_SELECTION else applied == "applied"
-        self.call_service(load_rows, self.app.ctx, search, state, applied_flag, done=self._show, group="payments",
+        self.call_service(reads.payment_rows, self.app.ctx, search, state, applied_flag, LIMIT, done=self._show,
+                          group="payments",
                           exclusive=True)
 
-    def _show(self, result: tuple[list[PaymentRow], bool]) -> None:
+    def _show(self, result: tuple[list[Row], bool]) -> None:
         rows, more = result
         self.rows = rows
         table = self.query_one(DataTable)

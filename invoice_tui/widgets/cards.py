@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Collapsible, DataTable, Input, Static
 
-from invoice_tui.widgets.invoice_view import InvoiceView
+from invoice_tui.domain.invoice_page import InvoiceView
 
 
 def card_title(key: int, text: str) -> Content:

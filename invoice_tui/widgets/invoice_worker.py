@@ -1,7 +1,7 @@
 """The one way screens, modals and widgets run database work off the UI thread.
 
 ``call_service(fn, *args, done=…, failed=…)`` runs a service (or a read function) in a thread
-worker; :func:`in_session` wraps it in ``database.connection_context()`` — the one place the UI
+worker; :func:`in_session` wraps it in one connection (``domain.connection``) — the one place the UI
 opens a connection, so UI modules never import ``invoice_tui.db`` for it (a reader that must be
 interruptible, the invoice table's, passes its own ``session``). A function that streams its
 results posts messages as it goes and returns None. The result comes back
@@ -24,7 +24,7 @@ from typing import Any, Callable, TypeVar
 
 from textual.worker import Worker, WorkerState
 
-from invoice_tui.db import database
+from invoice_tui.domain.connection import connection
 from invoice_tui.domain.errors import InvoiceTuiError
 
 T = TypeVar("T")
@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 def in_session(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` inside one database connection (opened and closed around it)."""
-    return _in(database.connection_context, fn, args, kwargs)
+    return _in(connection, fn, args, kwargs)
 
 
 def _in(session: Callable[[], AbstractContextManager[Any]], fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
@@ -53,7 +53,7 @@ class ServiceCalls:
                      failed: Callable[[InvoiceTuiError], None] | None = None, group: str = "write",
                      exclusive: bool = False, session: Callable[[], AbstractContextManager[Any]] | None = None,
                      **kwargs: Any) -> Worker:
-        job = partial(_in, session or database.connection_context, fn, args, kwargs)
+        job = partial(_in, session or connection, fn, args, kwargs)
         worker = self.run_worker(job,  # type: ignore[attr-defined]
                                  thread=True, group=group, exclusive=exclusive,
                                  name=getattr(fn, "__name__", "service"), exit_on_error=False)

@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import astuple
 
 import pytest
 
-from invoice_tui.cli import main
+from tests.clikit import Cli, isolated_config  # noqa: F401 - autouse: no personal config
 from tests.exports.conftest import by_header, read_csv, read_xlsx
-
-
-@pytest.fixture(autouse=True)
-def _isolated_config(tmp_path, monkeypatch):
-    monkeypatch.setenv("INVOICE_TUI_CONFIG", str(tmp_path / "no-config.toml"))
-    for key in ("INVOICE_TUI_DB", "INVOICE_TUI_USER"):
-        monkeypatch.delenv(key, raising=False)
 
 
 @pytest.fixture
 def run(ws, data, capsys):
-    def call(*argv):
-        capsys.readouterr()
-        code = main(["--db", ws.url, "--user", "alice", *argv])
-        cap = capsys.readouterr()
-        assert "Traceback" not in cap.err
-        return code, cap.out, cap.err
-
-    return call
+    """``code, out, err = run("export", …)`` as alice."""
+    cli = Cli(ws.url, capsys, user="alice")
+    return lambda *argv: astuple(cli(*argv))
 
 
 def test_r22_cli_export_csv_with_filters_associations_and_limit(run, tmp_path):

@@ -2,11 +2,4 @@
 
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def _isolated_config(tmp_path, monkeypatch):
-    monkeypatch.setenv("INVOICE_TUI_CONFIG", str(tmp_path / "no-config.toml"))
-    for key in ("INVOICE_TUI_DB", "INVOICE_TUI_USER"):
-        monkeypatch.delenv(key, raising=False)
+from tests.clikit import isolated_config  # noqa: F401 - autouse for every hardening test

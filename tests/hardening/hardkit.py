@@ -4,51 +4,17 @@ workspace built through the services, subprocess runs, and a dump of the whole d
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from invoice_tui.cli import main
 from invoice_tui.domain import invoices, payments, people
+from tests.clikit import Cli, Result  # noqa: F401 - the hardening tests import them from here
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def data(self) -> Any:
-        return json.loads(self.out)
-
-
-class Cli:
-    def __init__(self, url: str, capsys, user: str = "alice") -> None:
-        self.url, self.capsys, self.user = url, capsys, user
-
-    def __call__(self, *argv: str, user: str | None = None, as_json: bool = False) -> Result:
-        args = ["--db", self.url]
-        if user is not False:
-            args += ["--user", user or self.user]
-        args += list(argv)
-        if as_json:
-            args.append("--json")
-        self.capsys.readouterr()
-        code = main(args)
-        cap = self.capsys.readouterr()
-        assert "Traceback" not in cap.err, cap.err
-        return Result(code, cap.out, cap.err)
 
 
 def populate(admin, n: int = 3):

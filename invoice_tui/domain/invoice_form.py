@@ -1,0 +1,93 @@
+"""The invoice editor's form as plain data: the state it starts from and the result of saving.
+
+``load_editor_state`` reads a draft or a finalized invoice (or a new draft's defaults) into an
+``EditorState``; ``save_invoice`` creates or edits it in one transaction, then optionally
+finalizes it (R2). Both run in a worker thread; nothing lazy from peewee crosses into the UI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from invoice_tui.domain import invoices as invoice_service
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.reads import company_label, contact_label
+from invoice_tui.domain.settings import load_settings
+
+
+@dataclass
+class EditorState:
+    invoice_id: int | None
+    status: str
+    number: str | None
+    version: int | None
+    currency: str
+    locale: str
+    title: str
+    invoice_date: dt.date
+    due_date: dt.date | None
+    contact_id: int | None
+    contact_label: str
+    company_id: int | None
+    company_label: str
+    po_number: str
+    comments: str
+    allow_partial: bool
+    payment_terms: int
+    preview_number: str
+    lines: list[dict] = field(default_factory=list)
+    adjustments: list[dict] = field(default_factory=list)
+
+
+def load_editor_state(ctx: Context, invoice_id: int | None) -> EditorState:
+    """What the editor shows: a new draft's defaults, or the invoice (refused early with the rule's
+    sentence when it cannot be edited now)."""
+    settings = load_settings()
+    preview = invoice_service.preview_number()
+    if invoice_id is None:
+        return EditorState(None, "draft", None, None, settings.default_currency, settings.locale, "", ctx.today(),
+                           None, None, "", None, "", "", "", False, settings.payment_terms_days, preview)
+    inv = invoice_service.get_invoice(invoice_id)
+    invoice_service.check_edit(ctx, inv, settings)  # refuse early with the rule's sentence
+    lines = [{"name": s.name, "description": s.description, "quantity": s.quantity, "unit_price": s.unit_price,
+              "discount": s.discount, "discount_percent": s.discount_percent, "tax_rate": s.tax_rate}
+             for s in invoice_service.line_specs(inv)]
+    adjustments = [{"kind": a.kind, "label": a.label, "value": a.value, "is_percent": a.is_percent,
+                    "tax_rate": a.tax_rate}
+                   for a in invoice_service.adjustment_specs(inv)]
+    return EditorState(inv.id, inv.status, inv.number, inv.version, inv.currency, inv.locale or settings.locale,
+                       inv.title, inv.invoice_date, inv.due_date, inv.billing_contact_id,
+                       contact_label(inv.billing_contact_id), inv.company_id, company_label(inv.company_id),
+                       inv.po_number, inv.comments, inv.allow_partial, settings.payment_terms_days, preview,
+                       lines, adjustments)
+
+
+@dataclass
+class SaveResult:
+    invoice_id: int
+    offer_notify: bool = False
+    canceled_payments: list[int] = field(default_factory=list)
+    finalized_number: str | None = None
+    finalize_error: InvoiceTuiError | None = None  # saved, but refused at finalizing
+
+
+def save_invoice(ctx: Context, invoice_id: int | None, data: dict, expected_version: int | None,
+                 finalize: bool = False) -> SaveResult:
+    """Create or edit (one transaction), then optionally finalize (R2) — runs in a worker."""
+    if invoice_id is None:
+        inv = invoice_service.create_invoice(ctx, data)
+        result = SaveResult(inv.id)
+        version = inv.version
+    else:
+        edit = invoice_service.edit_invoice(ctx, invoice_id, data, expected_version=expected_version)
+        result = SaveResult(edit.invoice.id, edit.offer_notify, edit.canceled_payments)
+        version = edit.invoice.version
+    if finalize:
+        try:
+            inv = invoice_service.finalize_invoice(ctx, result.invoice_id, expected_version=version)
+            result.finalized_number = inv.number
+        except InvoiceTuiError as exc:
+            result.finalize_error = exc
+    return result
