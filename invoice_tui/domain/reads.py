@@ -1,4 +1,5 @@
-"""Read models for the faces: the lists and pickers of the TUI as plain typed values.
+"""Read models for the faces: the lists and pickers of the TUI (people, pickers, payments, outbox)
+as plain typed values.
 
 Each function runs in a worker thread inside one connection and returns dataclasses, tuples
 and strings — nothing lazy from peewee, so the screens never import ``db`` or a model. A list
@@ -17,7 +18,7 @@ from invoice_tui.domain.catalogue import choice_label
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import NotFound
 from invoice_tui.domain.money import format_money, from_minor
-from invoice_tui.domain.permissions import require
+from invoice_tui.domain.permissions import has, require
 
 LIMIT = 500  # rows a people list or an invoice list shows
 
@@ -158,3 +159,41 @@ def payment_rows(ctx: Context, search: str, state: str | None, applied: bool | N
             for p in items[:limit]]
     return rows, len(items) > limit
 
+
+# ---- the outbox ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutboxRow:
+    """An email of the outbox: its row, the detail shown under the list, its state."""
+
+    id: int
+    cells: tuple[str, ...]
+    detail: str
+    state: str
+
+
+def outbox_rows(ctx: Context, limit: int = 500) -> list[OutboxRow]:
+    """The Outbox screen, newest first: (id, state, kind, invoice, to, subject, attempts, when), and
+    each email's detail; first, emails stuck in "sending" by a stopped process become "unknown"."""
+    from invoice_tui.mail.outbox import list_emails, recover_stale
+
+    require(ctx, "view")
+    if has(ctx, "edit"):
+        recover_stale(ctx)
+    rows = []
+    for e in list_emails(limit=limit):
+        when = e.sent_at or e.next_attempt_at or e.created_at
+        detail = [f"Email {e.id} · {e.kind} · {e.state} · {e.attempts} attempt(s)",
+                  f"From {e.from_addr} to {e.to_addrs}" + (f", cc {e.cc_addrs.replace(',', ', ')}" if e.cc_addrs else ""),
+                  f"Subject: {e.subject}"]
+        if e.server_reply:
+            detail.append(f"Server: {e.server_reply}")
+        if e.last_error:
+            detail.append(f"Problem: {e.last_error}")
+        if e.state == "failed" and e.next_attempt_at:
+            detail.append(f"Next attempt: {e.next_attempt_at.isoformat(sep=' ')} UTC")
+        if e.state == "unknown":
+            detail.append("It may or may not have arrived: check with the recipient, then retry (r) or drop (x).")
+        rows.append(OutboxRow(e.id, (str(e.id), e.state, e.kind, e.invoice_number or "", e.to_addrs, e.subject,
+                                     str(e.attempts), when.isoformat(sep=" ") if when else ""),
+                              "\n".join(detail), e.state))
+    return rows

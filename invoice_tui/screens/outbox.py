@@ -5,8 +5,6 @@ email now, ``x`` drops it, ``p`` delivers everything that is due, ``ctrl+r`` rel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,46 +12,13 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from invoice_tui.domain import reads
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.reads import OutboxRow
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 LIMIT = 500
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    cells: tuple[str, ...]
-    detail: str
-    state: str
-
-
-def load_rows(ctx) -> list[OutboxRow]:
-    from invoice_tui.domain.permissions import has, require
-    from invoice_tui.mail.outbox import list_emails, recover_stale
-
-    require(ctx, "view")
-    if has(ctx, "edit"):
-        recover_stale(ctx)
-    rows = []
-    for e in list_emails(limit=LIMIT):
-        when = e.sent_at or e.next_attempt_at or e.created_at
-        detail = [f"Email {e.id} · {e.kind} · {e.state} · {e.attempts} attempt(s)",
-                  f"From {e.from_addr} to {e.to_addrs}" + (f", cc {e.cc_addrs.replace(',', ', ')}" if e.cc_addrs else ""),
-                  f"Subject: {e.subject}"]
-        if e.server_reply:
-            detail.append(f"Server: {e.server_reply}")
-        if e.last_error:
-            detail.append(f"Problem: {e.last_error}")
-        if e.state == "failed" and e.next_attempt_at:
-            detail.append(f"Next attempt: {e.next_attempt_at.isoformat(sep=' ')} UTC")
-        if e.state == "unknown":
-            detail.append("It may or may not have arrived: check with the recipient, then retry (r) or drop (x).")
-        rows.append(OutboxRow(e.id, (str(e.id), e.state, e.kind, e.invoice_number or "", e.to_addrs, e.subject,
-                                     str(e.attempts), when.isoformat(sep=" ") if when else ""),
-                              "\n".join(detail), e.state))
-    return rows
 
 
 def retry_one(ctx, email_id: int) -> tuple[bool, str]:
@@ -103,7 +68,7 @@ class OutboxScreen(ServiceCalls, Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        self.call_service(load_rows, self.app.ctx, done=self._show, group="outbox", exclusive=True)
+        self.call_service(reads.outbox_rows, self.app.ctx, LIMIT, done=self._show, group="outbox", exclusive=True)
 
     def _show(self, rows: list[OutboxRow]) -> None:
         self.rows = rows
