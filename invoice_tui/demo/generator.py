@@ -25,14 +25,14 @@ from invoice_tui.db.models import (Activity, Adjustment, ChainHead, Company, Con
 from invoice_tui.demo.keys import _TERMS, TODAY, _draw_keys, _KeysJob
 from invoice_tui.demo.reference import (_COMMENTS, _COUNTRIES, _DEMO_USERS, _METHODS, _NOTES, _RATES, _SELLER,
                                         _TASKS, _ascii, _digits)
-from invoice_tui.demo.story import (ACTIVITY_EXPRS, CHANGE_EXPRS, CHANGE_TABLE_COLUMNS, CHANGE_COLUMNS, EVENT_COLUMNS,
-                                    SOURCE, Chain, Story, adjustment_stubs, company_snapshot,
-                                    contact_snapshot, draft_snapshot, line_stubs, payment_snapshot)
+from invoice_tui.demo.story import (ACTIVITY_EXPRS, CHANGE_COLUMNS, CHANGE_EXPRS, EVENT_COLUMNS, SOURCE, Chain, Story,
+                                    adjustment_stubs, company_snapshot, contact_snapshot, draft_snapshot, line_stubs,
+                                    payment_snapshot)
 from invoice_tui.demo.templates import _make_templates
 from invoice_tui.domain import history, invoices
-from invoice_tui.domain.invoices import number_text
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, PermissionDenied, RuleRefused
+from invoice_tui.domain.invoices import number_text
 from invoice_tui.domain.money import exponent, from_minor, plain, to_minor
 from invoice_tui.domain.settings import load_settings, store_setting
 
@@ -69,7 +69,6 @@ _LIVE_INDEXES = {
 }
 
 
-
 # The columns a segment file holds per table, in this order (the first is the id).
 _SEGMENT_COLUMNS = {
     "invoice": ["id", "title", "currency", "exponent", "locale", "invoice_date", "due_date", "owner_id",
@@ -81,10 +80,7 @@ _SEGMENT_COLUMNS = {
     "payment": ["id", "amount_minor", "currency", "date", "method", "reference", "note", "source", "state",
                 "contact_id", "invoice_id", "ever_succeeded", "created_by", "created_at", "applied_at"],
     "reminder": ["id", "invoice_id", "offset_days", "due_on", "state", "sent_at"],
-    "activity": ["id", "invoice_id", "invoice_number", "kind", "text", "user_login", "created_at", "due_date",
-                 "ref_id", "prev_hash", "hash"],
 }
-
 
 
 def _segment_worker(generator: "_Generator", segments: list[int], paths: list[str], results) -> None:
@@ -308,8 +304,8 @@ class _Generator:
         ico_t = Table(InvoiceCompany, ["id", "invoice_id", "company_id"])
         pay_t = Table(Payment, _SEGMENT_COLUMNS["payment"])
         rem_t = Table(Reminder, _SEGMENT_COLUMNS["reminder"])
-        act_t = Table(Activity, _SEGMENT_COLUMNS["activity"])
-        pc_t = Table(PropertyChange, CHANGE_TABLE_COLUMNS)
+        act_t = Table(Activity, list(ACTIVITY_EXPRS))
+        pc_t = Table(PropertyChange, list(CHANGE_EXPRS))
         self.tables = dict(invoice=inv_t, line_item=line_t, adjustment=adj_t, invoice_contact=ic_t,
                            invoice_company=ico_t, payment=pay_t, reminder=rem_t, activity=act_t,
                            property_change=pc_t)

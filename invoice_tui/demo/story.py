@@ -5,14 +5,14 @@ activities), built in bulk through :mod:`invoice_tui.domain.history` — its dif
 ``invoices._payment_snapshot``, ``people._contact_snapshot``, ``people._company_snapshot``).
 
 Rows are collected where they are generated (in the worker processes, with their canonical
-content), and chained afterwards in order by :func:`chain_sources`: the chain is one sequence.
+content), and chained in order by :class:`Chain` as each segment is copied: a chain is one sequence.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 from invoice_tui.db.bulk import CHUNK, ScratchFile
 from invoice_tui.domain import history, invoices, people
@@ -36,9 +36,7 @@ ACTIVITY_EXPRS = {"id": "e.rowid + {base}", "invoice_id": "e.invoice_id", "invoi
 CHANGE_EXPRS = {"id": "e.rowid + {base}", "object_type": "e.object_type", "object_id": "e.object_id",
                 "invoice_number": "e.number", "property": "e.property", "old_value": "e.old", "new_value": "e.new",
                 "user_login": "e.login", "created_at": "e.created", "prev_hash": "c.prev_hash", "hash": "c.hash",
-                "source": f"'{SOURCE}'"}
-CHANGE_TABLE_COLUMNS = ["id", "object_type", "object_id", "invoice_number", "property", "old_value", "new_value",
-                        "user_login", "created_at", "prev_hash", "hash", "source"]
+                "source": f"'{SOURCE}'"}  # rows in memory: (id, the CHANGE_COLUMNS but payload, links, source)
 
 
 class Story:
