@@ -13,26 +13,16 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
-import json
 import pkgutil
 import sys
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 import peewee
 
 from invoice_tui import __version__
-from invoice_tui.domain.errors import BadInput, EnvironmentFailure, InvoiceTuiError
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse that reports bad usage as exit code 2 with one sentence (no traceback)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise BadInput(f"{self.prog}: {message} (see {self.prog} --help)")
-
-
-def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+# the CLI's base, imported from here by the command groups and the tests too
+from invoice_tui.cli._base import ArgumentParser, Output, add_common, json_text, open_context  # noqa: F401
+from invoice_tui.domain.errors import EnvironmentFailure, InvoiceTuiError
 
 
 def build_parser(*, commands: bool = True) -> ArgumentParser:
@@ -64,68 +54,6 @@ def _parser(commands: bool = True) -> ArgumentParser:
     catalogues for every help string, and every command group imports its services), which
     dominated in-process runs of many commands."""
     return build_parser(commands=commands)
-
-
-def _safe(text: str) -> str:
-    from invoice_tui.domain.text import safe
-
-    return safe(str(text))
-
-
-_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
-
-
-def json_text(data: Any, **kwargs) -> str:
-    """JSON for a terminal: ``json`` escapes C0 controls itself; DEL and the C1 controls (``\\x9b`` is
-    CSI on some terminals) are escaped too, so stored text never drives the terminal."""
-    return json.dumps(data, ensure_ascii=False, default=str, **kwargs).translate(_C1)
-
-
-class Output:
-    """Prints results as text or JSON (``--json``), errors on stderr."""
-
-    def __init__(self, as_json: bool, out=None, err=None) -> None:
-        self.as_json = as_json
-        self.out = out or sys.stdout
-        self.err = err or sys.stderr
-
-    def result(self, data: Any, text: str | Callable[[], str] | None = None) -> None:
-        if self.as_json:
-            print(json_text(data, indent=2), file=self.out)
-        elif text is not None:
-            # Stored text and echoed input are untrusted: control characters and terminal escape
-            # sequences are shown as \x1b…, never sent raw to the terminal (issue 8).
-            print(_safe(text() if callable(text) else text), file=self.out)
-
-    def note(self, message: str) -> None:
-        print(_safe(message), file=self.err)
-
-
-def open_context(args: argparse.Namespace, source: str = "cli"):
-    """Open the workspace named by --db / INVOICE_TUI_DB / the config, and the acting user, with
-    this run's configuration, mail transport and receipt sender wired in (``invoice_tui.wiring``);
-    ``INVOICE_TUI_TODAY=YYYY-MM-DD`` pins the clock to that day."""
-    import os
-    from pathlib import Path
-
-    from invoice_tui.config import load_config
-    from invoice_tui.domain.workspace import acting_login, open_workspace
-    from invoice_tui.wiring import services
-
-    cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
-    url = args.db or cfg.db
-    ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))
-    login = acting_login(ws, args.user or cfg.user)  # team mode: the database role (issue 8)
-    ctx = ws.context(login, source=source, services=services(cfg))
-    pinned = os.environ.get("INVOICE_TUI_TODAY")
-    if pinned:  # reproducible output (scripts, tests): "today" is this date, as with demo --today
-        from invoice_tui.cli.demo import _today, pin_today
-
-        try:
-            pin_today(ctx, _today(pinned))
-        except BadInput:
-            raise BadInput(f"INVOICE_TUI_TODAY takes a date written YYYY-MM-DD, not '{pinned}'.") from None
-    return ws, ctx, cfg
 
 
 def main(argv: Sequence[str] | None = None) -> int:

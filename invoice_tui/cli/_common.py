@@ -15,7 +15,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any, Iterator, Sequence
 
-from invoice_tui.cli import ArgumentParser, open_context
+from invoice_tui.cli._base import ArgumentParser, open_context
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError, with_remedy
 from invoice_tui.domain.money import format_money, from_minor, parse_decimal
 from invoice_tui.domain.text import safe

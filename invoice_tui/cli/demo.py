@@ -3,31 +3,8 @@ with realistic data; the same seed and --today give the same workspace."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from zoneinfo import ZoneInfo
-
+from invoice_tui.cli._base import _today, pin_today
 from invoice_tui.cli._common import add_common_json, pairs, session
-from invoice_tui.domain.context import Context, fixed_clock
-from invoice_tui.domain.errors import BadInput
-
-
-def _today(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    raise BadInput(f"--today takes a date written YYYY-MM-DD, such as 2026-03-31, not '{text}'.", field="today")
-
-
-def pin_today(ctx: Context, today: dt.date) -> None:
-    """Make ``ctx``'s clock stand still at noon of ``today`` in the workspace's time zone (so
-    ``ctx.today()`` is ``today`` in every zone), as naive UTC like the real clock."""
-    local_noon = dt.datetime.combine(today, dt.time(12), tzinfo=ZoneInfo(ctx.timezone or "UTC"))
-    ctx.now = fixed_clock(local_noon.astimezone(dt.timezone.utc).replace(tzinfo=None))
 
 
 def _demo(args, out) -> int:

@@ -1,0 +1,108 @@
+"""The CLI's base, below its command groups: the parser class, the output (text or JSON, errors on
+stderr), the workspace and acting user a command runs in, and the pinned "today"."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from typing import TYPE_CHECKING, Any, Callable
+from zoneinfo import ZoneInfo
+
+from invoice_tui.domain.errors import BadInput
+
+if TYPE_CHECKING:  # the context's module loads the models: not before a command needs them
+    from invoice_tui.domain.context import Context
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports bad usage as exit code 2 with one sentence (no traceback)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise BadInput(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _today(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    raise BadInput(f"--today takes a date written YYYY-MM-DD, such as 2026-03-31, not '{text}'.", field="today")
+
+
+def pin_today(ctx: Context, today: dt.date) -> None:
+    """Make ``ctx``'s clock stand still at noon of ``today`` in the workspace's time zone (so
+    ``ctx.today()`` is ``today`` in every zone), as naive UTC like the real clock."""
+    from invoice_tui.domain.context import fixed_clock
+
+    local_noon = dt.datetime.combine(today, dt.time(12), tzinfo=ZoneInfo(ctx.timezone or "UTC"))
+    ctx.now = fixed_clock(local_noon.astimezone(dt.timezone.utc).replace(tzinfo=None))
+
+
+def _safe(text: str) -> str:
+    from invoice_tui.domain.text import safe
+
+    return safe(str(text))
+
+
+_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+
+def json_text(data: Any, **kwargs) -> str:
+    """JSON for a terminal: ``json`` escapes C0 controls itself; DEL and the C1 controls (``\\x9b`` is
+    CSI on some terminals) are escaped too, so stored text never drives the terminal."""
+    return json.dumps(data, ensure_ascii=False, default=str, **kwargs).translate(_C1)
+
+
+class Output:
+    """Prints results as text or JSON (``--json``), errors on stderr."""
+
+    def __init__(self, as_json: bool, out=None, err=None) -> None:
+        self.as_json = as_json
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+
+    def result(self, data: Any, text: str | Callable[[], str] | None = None) -> None:
+        if self.as_json:
+            print(json_text(data, indent=2), file=self.out)
+        elif text is not None:
+            # Stored text and echoed input are untrusted: control characters and terminal escape
+            # sequences are shown as \x1b…, never sent raw to the terminal (issue 8).
+            print(_safe(text() if callable(text) else text), file=self.out)
+
+    def note(self, message: str) -> None:
+        print(_safe(message), file=self.err)
+
+
+def open_context(args: argparse.Namespace, source: str = "cli"):
+    """Open the workspace named by --db / INVOICE_TUI_DB / the config, and the acting user, with
+    this run's configuration, mail transport and receipt sender wired in (``invoice_tui.wiring``);
+    ``INVOICE_TUI_TODAY=YYYY-MM-DD`` pins the clock to that day."""
+    import os
+    from pathlib import Path
+
+    from invoice_tui.config import load_config
+    from invoice_tui.domain.workspace import acting_login, open_workspace
+    from invoice_tui.wiring import services
+
+    cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
+    url = args.db or cfg.db
+    ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))
+    login = acting_login(ws, args.user or cfg.user)  # team mode: the database role (issue 8)
+    ctx = ws.context(login, source=source, services=services(cfg))
+    pinned = os.environ.get("INVOICE_TUI_TODAY")
+    if pinned:  # reproducible output (scripts, tests): "today" is this date, as with demo --today
+        try:
+            pin_today(ctx, _today(pinned))
+        except BadInput:
+            raise BadInput(f"INVOICE_TUI_TODAY takes a date written YYYY-MM-DD, not '{pinned}'.") from None
+    return ws, ctx, cfg
