@@ -62,11 +62,17 @@ class Privilege:
     def sql(self, verb: str, role: str) -> str:
         if self.kind == "role":  # an SSH service role must not inherit its teammates' privileges
             return f"ALTER ROLE {quote(role)} {'INHERIT' if verb == 'GRANT' else 'NOINHERIT'}"
+        if self.kind == "membership":  # a user's role in another role: it holds that role's privileges
+            return f"{verb} {quote(self.obj)} {'TO' if verb == 'GRANT' else 'FROM'} {quote(role)}"
         priv = f"{self.priv} ({quote(self.column)})" if self.column else self.priv
         word = "TO" if verb == "GRANT" else "FROM"
         return f"{verb} {priv} ON {self.target()} {word} {quote(role) if role != 'PUBLIC' else 'PUBLIC'}"
 
     def __str__(self) -> str:
+        if self.kind == "membership":
+            return f"member of role {self.obj}"
+        if self.kind == "role":
+            return "INHERIT (an SSH service role must be NOINHERIT)"
         priv = f"{self.priv} ({self.column})" if self.column else self.priv
         return f"{priv} on {self.kind} {self.obj}"
 
@@ -285,6 +291,10 @@ def check(db: peewee.Database, users: dict[str, str]) -> list[RoleReport]:
                 held.setdefault(role, set()).add(Privilege("role", role, "INHERIT"))
         else:
             want = expected(db, perms) if perms is not None else set()
+            for (granted,) in db.execute_sql(
+                    "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+                    "JOIN pg_roles s ON s.oid = m.member WHERE s.rolname = %s", (role,)).fetchall():
+                held.setdefault(role, set()).add(Privilege("membership", granted, "MEMBER"))
         have = held.get(role, set())
         excess, missing = sorted(have - want), sorted(want - have)
         if role == "PUBLIC":

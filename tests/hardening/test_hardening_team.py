@@ -311,6 +311,10 @@ def test_r53_users_grant_sets_the_privileges_and_team_check_finds_hand_grants(te
     assert by_role["PUBLIC"]["excess"] == ["SELECT on table setting"]
     assert by_role[n["stranger"]]["status"] == "not a user"
     assert by_role[team["owner"]]["status"] == "owner"
+    # a teammate made a member of another's role would hold that role's privileges
+    pg_exec(pg_admin_url(), f'GRANT "{n["super"]}" TO "{n["edit"]}"')
+    res = cli("team", "check", as_json=True)
+    assert {r["role"]: r for r in res.data["roles"]}[n["edit"]]["excess"] == [f"member of role {n['super']}"]
     res = cli("team", "check", "--fix")
     assert res.code == 0, res.out + res.err
     assert cli("team", "check").code == 0
