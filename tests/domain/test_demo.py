@@ -307,3 +307,32 @@ def test_demo_worker_processes_write_the_same_rows(ws, admin, clock, db_url, tmp
         bind(ws.db)
     for name in parallel:
         assert parallel[name] == alone[name], name
+
+
+def test_history_bulk_content_is_the_canonical_json():
+    """The demo and the services chain rows through one encoder (history.payloads): its text is
+    exactly ``json.dumps(sort_keys, compact, ensure_ascii=False)`` of the row with ISO dates (the
+    form every existing chain was hashed with), whichever fields are shared by a batch."""
+    import datetime as dt
+    import hashlib
+    import json
+    import random
+
+    def reference(content):
+        text = json.dumps({k: v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+                           for k, v in content.items()}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text, hashlib.sha256(("f" * 64 + text).encode("utf-8")).hexdigest()
+
+    values = [None, "", "Zoë \"quoted\" \\ back\nline\ttab\x00\u2028 ✓ 😀 {0} }{ '", 0, -5, 10 ** 20, True, False,
+              dt.date(2026, 3, 1), dt.datetime(2026, 3, 1, 12, 3, 4), dt.datetime(2026, 3, 1, 12, 3, 4, 5), 1.5]
+    rng = random.Random(4)
+    fields = history.PROPERTY_CHANGE_FIELDS
+    for _ in range(500):
+        content = {f: rng.choice(values) for f in fields}
+        text, digest = reference(content)
+        assert history.row_hash("f" * 64, content) == digest
+        shared = rng.sample(fields, rng.randint(0, len(fields)))
+        rest = tuple(f for f in fields if f not in shared)
+        assert history.payloads(rest, [tuple(content[f] for f in rest)], {f: content[f] for f in shared}) == [text]
+    stored = "2026-03-01 12:03:04"
+    assert history.canonical_time(stored) == dt.datetime.fromisoformat(stored).isoformat()
