@@ -42,6 +42,10 @@ from invoice_tui.mail.transport import Transport, TransportError
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 240, 240)
 MAX_ATTEMPTS = 8
 STALE_SENDING = dt.timedelta(minutes=15)
+# An email whose queuing process delivers it at once is left to that process for this long: a
+# concurrent ``process_due`` (cron, another user's Send) takes it only if the queuer evidently
+# stopped before sending. Each process then reports what it did itself (R33: sent once, and said so).
+SENDER_GRACE = dt.timedelta(minutes=2)
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -50,8 +54,12 @@ def _backoff(attempts: int) -> dt.timedelta:
 
 # ---- queueing --------------------------------------------------------------------------------
 def queue_prepared(ctx: Context, prepared: Prepared, *, reminder_id: int | None = None,
-                   payment_id: int | None = None, kind: str | None = None) -> OutboxEmail:
-    """Store a prepared message in the outbox (inside the caller's transaction)."""
+                   payment_id: int | None = None, kind: str | None = None,
+                   delivering: bool = False) -> OutboxEmail:
+    """Store a prepared message in the outbox (inside the caller's transaction).
+
+    ``delivering``: the caller calls ``deliver`` right after its commit, so the email is due for
+    anyone else only after ``SENDER_GRACE``."""
     require(ctx, "send")
     now = ctx.now()
     msg = prepared.message
@@ -67,7 +75,8 @@ def queue_prepared(ctx: Context, prepared: Prepared, *, reminder_id: int | None 
         invoice_number=inv.number if inv else None, payment_id=payment_id, reminder_id=reminder_id,
         from_addr=prepared.from_addr, to_addrs=prepared.to, cc_addrs=",".join(prepared.cc),
         subject=prepared.subject[:998], message_id=msg_id.strip("<>"), raw=raw,
-        new_contact_email=prepared.new_contact_email, attempts=0, next_attempt_at=now, created_by=ctx.login,
+        new_contact_email=prepared.new_contact_email, attempts=0,
+        next_attempt_at=now + SENDER_GRACE if delivering else now, created_by=ctx.login,
         created_at=now)
 
 

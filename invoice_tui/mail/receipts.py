@@ -71,31 +71,32 @@ def receipt_prepared(ctx: Context, payment: Payment) -> Prepared:
     return Prepared(msg, "receipt", inv, from_addr, to, [], subject, None, make_default, [inv.id] if inv else [])
 
 
-def queue_receipt(ctx: Context, payment: Payment) -> OutboxEmail:
-    """Queue a receipt inside the caller's transaction."""
+def queue_receipt(ctx: Context, payment: Payment, *, delivering: bool = False) -> OutboxEmail:
+    """Queue a receipt inside the caller's transaction (``delivering``: see ``outbox.queue_prepared``)."""
     require(ctx, "send")
-    return outbox.queue_prepared(ctx, receipt_prepared(ctx, payment), payment_id=payment.id, kind="receipt")
+    return outbox.queue_prepared(ctx, receipt_prepared(ctx, payment), payment_id=payment.id, kind="receipt",
+                                 delivering=delivering)
 
 
 def queue_receipt_after_commit(ctx: Context, payment: Payment) -> None:
     """R10 hook for ``record_payment``: queue now, deliver once the payment is committed."""
-    email = queue_receipt(ctx, payment)
     transport = ctx.services.mail_transport
+    email = queue_receipt(ctx, payment, delivering=transport is not None)
     if transport is None:
         return  # stays queued until a transport is configured (outbox retry)
     outbox.deliver_after_commit(ctx, email.id, transport)
 
 
 @mutation
-def _queue(ctx: Context, payment_id) -> OutboxEmail:
+def _queue(ctx: Context, payment_id, delivering: bool) -> OutboxEmail:
     from invoice_tui.domain.payments import get_payment
 
-    return queue_receipt(ctx, get_payment(payment_id))
+    return queue_receipt(ctx, get_payment(payment_id), delivering=delivering)
 
 
 def send_receipt(ctx: Context, payment_id, transport) -> outbox.Delivery:
     """Queue a receipt for a payment and deliver it now (the Payments screen, the CLI)."""
-    email = _queue(ctx, payment_id)
+    email = _queue(ctx, payment_id, transport is not None)
     if transport is None:
         return outbox.Delivery(email, False, "queued; no mail transport is configured")
     return outbox.deliver(ctx, email.id, transport)

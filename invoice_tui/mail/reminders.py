@@ -96,7 +96,8 @@ def reminder_prepared(ctx: Context, r: Reminder) -> Prepared:
 
 
 @retry_busy
-def _claim_and_queue(ctx: Context, r: Reminder, prepared: Prepared, superseded: list[int]) -> OutboxEmail | None:
+def _claim_and_queue(ctx: Context, r: Reminder, prepared: Prepared, superseded: list[int],
+                     delivering: bool) -> OutboxEmail | None:
     """One transaction: compare-and-set planned → sending, queue the email; older due ones dropped."""
     with write_tx():
         n = Reminder.update(state="sending").where((Reminder.id == r.id) & (Reminder.state == "planned")).execute()
@@ -104,7 +105,7 @@ def _claim_and_queue(ctx: Context, r: Reminder, prepared: Prepared, superseded: 
             return None
         if superseded:
             Reminder.update(state="dropped").where(Reminder.id.in_(superseded) & (Reminder.state == "planned")).execute()
-        return outbox.queue_prepared(ctx, prepared, reminder_id=r.id, kind="reminder")
+        return outbox.queue_prepared(ctx, prepared, reminder_id=r.id, kind="reminder", delivering=delivering)
 
 
 def run(ctx: Context, transport, *, dry_run: bool = False) -> RunResult:
@@ -123,7 +124,7 @@ def run(ctx: Context, transport, *, dry_run: bool = False) -> RunResult:
             result.skipped += [dict(reminder_record(o), reason="superseded by a later reminder") for o in older]
             continue
         prepared = reminder_prepared(ctx, latest)
-        email = _claim_and_queue(ctx, latest, prepared, [o.id for o in older])
+        email = _claim_and_queue(ctx, latest, prepared, [o.id for o in older], transport is not None)
         if email is None:
             result.skipped.append(dict(rec, reason="taken by another run"))
             continue

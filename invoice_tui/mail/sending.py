@@ -41,7 +41,7 @@ def send_draft(ctx: Context, draft: EmailDraft, transport: Transport | None) -> 
     Without a transport (none configured) the email waits in the outbox.
     """
     prepared = prepare_for_send(ctx, draft)
-    email = outbox.queue(ctx, prepared)
+    email = outbox.queue(ctx, prepared, delivering=transport is not None)
     if transport is None:
         return SendResult(email, False, "queued; no mail transport is configured")
     d = outbox.deliver(ctx, email.id, transport)
