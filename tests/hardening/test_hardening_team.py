@@ -126,6 +126,7 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
         "setting update": ("UPDATE setting SET value = '\"Mallory\"' WHERE key = 'seller_name'", ()),
         "setting delete": ("DELETE FROM setting", ()),
         "counter update": ("UPDATE counter SET value = value + 100", ()),
+        "counter back": ("UPDATE counter SET value = value - 1", ()),
         "counter insert": ("INSERT INTO counter (name, value) VALUES ('other', 1)", ()),
         "counter delete": ("DELETE FROM counter", ()),
         "chain_head update": ("UPDATE chain_head SET hash = repeat('0', 64)", ()),
@@ -226,6 +227,7 @@ EDIT = EVERYONE | {
     "invoice_company insert", "payment insert", "payment apply", "payment delete", "reminder update",
     "reminder delete", "outbox insert", "counter update", "activity own"}
 SUPER = EDIT | {"setting insert", "setting update", "setting delete", "counter insert", "counter delete",
+                "counter back",
                 "user other name", "user other preferences", "saved_view others update", "saved_view others delete",
                 "saved_view defaults delete", "invoice delete finalized", "property_change as another",
                 "activity as another", "export_log as another"}
