@@ -15,7 +15,7 @@ from invoice_tui.db import team
 from invoice_tui.db.changes import Change, ChangeFeed
 from invoice_tui.db.migrate import migrate, pending
 from invoice_tui.db.models import ChainHead, Counter, User
-from invoice_tui.domain import history, people
+from invoice_tui.domain import history
 from invoice_tui.domain.context import Context, Services, _utcnow
 from invoice_tui.domain.errors import EnvironmentFailure, PermissionDenied, RuleRefused
 from invoice_tui.domain.permissions import require
@@ -93,7 +93,10 @@ class Workspace:
         ctx = Context(login=login, user=None, source=source, now=now, services=services or Services())
         ctx.timezone = load_settings().timezone
         if create_first_user and not User.select().exists():
-            people.ensure_first_user(ctx)
+            # only a new workspace needs the users' service (and the pydantic models it carries)
+            from invoice_tui.domain.people import ensure_first_user
+
+            ensure_first_user(ctx)
         ctx.user = User.get_or_none(User.login == login)
         return ctx
 
