@@ -20,7 +20,6 @@ from typing import Callable, Iterator, TypeVar
 from urllib.parse import urlparse
 
 import peewee
-from playhouse.db_url import connect as url_connect
 
 from invoice_tui.domain.errors import EnvironmentFailure
 
@@ -112,6 +111,9 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
                                    check_same_thread=False, timeout=15)
         db.register_function(_casefold, "casefold", 1, deterministic=True)  # text_contains
     elif parsed.scheme in ("postgres", "postgresql"):
+        # playhouse's URL parser imports every backend's extension: a SQLite workspace never needs it
+        from playhouse.db_url import connect as url_connect
+
         ext_url = "postgresqlext" + url[len(parsed.scheme):]
         db = url_connect(ext_url)
     else:
