@@ -83,9 +83,8 @@ class _Compiled:
     same query through the LRU)."""
 
     def __init__(self, base: pw.ModelSelect, col: pw.Node, is_id: bool, desc: bool,
-                 fields: tuple[pw.Node, ...], nulls_low: bool, searching: bool = False) -> None:
+                 fields: tuple[pw.Node, ...], nulls_low: bool) -> None:
         self.base = base
-        self.searching = searching
         self.col = col
         self.is_id = is_id
         self.desc = desc
@@ -164,15 +163,13 @@ class _Compiled:
 
     def totals_statement(self) -> Statement:
         # One GROUP BY currency, status with plain sums (a few rows per currency, folded in
-        # Python): no per-row CASE for the database to evaluate. For a quick search on SQLite the
-        # currency is grouped as an expression: grouping by the column made SQLite walk the
-        # currency index and fetch each invoice's row for the LIKEs (7× slower than reading the
-        # search index, migration 0007, which holds the LIKEs' columns and the sums').
-        currency = Invoice.currency.concat("") if self.searching and self.nulls_low else Invoice.currency
+        # Python): no per-row CASE for the database to evaluate. On SQLite a quick search reads
+        # the search index (migrations 0007, 0010): it holds the LIKEs' columns and the sums, led
+        # by the currency and status, so the groups come in index order with no sort.
         return self._cached(("totals",), lambda: compile_query(
-            self.base.select(currency, Invoice.status, pw.fn.COUNT(Invoice.id),
+            self.base.select(Invoice.currency, Invoice.status, pw.fn.COUNT(Invoice.id),
                              pw.fn.SUM(Invoice.billed_minor), pw.fn.SUM(Invoice.balance_minor))
-            .group_by(currency, Invoice.status)))
+            .group_by(Invoice.currency, Invoice.status)))
 
     def key_statement(self) -> Statement:
         return self._cached(("key_of",), lambda: compile_query(
@@ -210,8 +207,7 @@ def prepare(ctx: Context, q: IndexQuery, fields: Sequence[pw.Node] | None = None
     if compiled is None:
         base = base_query(ctx, q)  # query_invoices: the filters, the search, the sort checked
         sctx = sql_context(ctx)  # the settings were just read
-        compiled = _Compiled(base, q.prop.sql(sctx), q.prop.id == "id", q.desc, fields, is_sqlite(db),
-                             searching=bool(q.search))
+        compiled = _Compiled(base, q.prop.sql(sctx), q.prop.id == "id", q.desc, fields, is_sqlite(db))
         with _LRU_LOCK:
             _LRU[key] = compiled
             while len(_LRU) > CACHE_SIZE:

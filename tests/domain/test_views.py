@@ -126,3 +126,18 @@ def test_counts_totals_and_search(ws, admin, data):
     assert views.count_and_totals(admin, q)[0] == 3
     assert [n for _, n, _ in views.find_numbers(admin, "inv-100")][:2] == ["INV-1001", "INV-1002"]
     assert Invoice.select().count() == 8
+
+
+def test_search_totals_on_sqlite_read_the_search_index_in_group_order(ws, admin, data):
+    """Issue 16: the quick search's count and per-currency totals are one pass over the covering
+    search index (migration 0010 leads it with the currency and status), with no sort to group."""
+    if not ws.db.__class__.__name__.startswith("Sqlite"):
+        pytest.skip("PostgreSQL has no search index")
+    from invoice_tui.domain.index_sql import prepare
+
+    q = views.IndexQuery(search="ada@")
+    st = prepare(admin, q)._c.totals_statement()
+    plan = " | ".join(row[-1] for row in ws.db.execute_sql("EXPLAIN QUERY PLAN " + st.sql, st.params))
+    assert "COVERING INDEX invoice_search" in plan and "TEMP B-TREE" not in plan, plan
+    n, totals = views.count_and_totals(admin, q)
+    assert n == 3 and n == sum(t.count for t in totals)
