@@ -29,7 +29,6 @@ from invoice_tui.domain import catalogue, views
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import FilterSet, filter_choices
 from invoice_tui.domain.money import format_money, from_minor
-from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.views import IndexQuery, ViewSpec
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.filter_sidebar import FilterSidebar
@@ -90,6 +89,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         with Horizontal(id="index-body"):
             table = InvoiceTable(id="invoice-table")
             table.with_totals = True  # the count and the per-currency totals come from one query
+            table.workspace_locale = True  # read with the rows: the first page waits for nothing else
             yield table
             yield FilterSidebar(id="filter-sidebar")
         yield Static("Loading invoices…", id="index-status", markup=False)
@@ -111,7 +111,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.query_one("#index-search", Input).display = False
         self.sidebar.display = False
         self._summarize()
-        self.read_settings()  # the first page waits for the workspace's locale
+        self.apply(keep_cursor=False)  # the rows' load reads the workspace's locale first (issue 16)
         self.load_views()
         # the sidebar's choices (a scan of every invoice's currency) wait for the first count
         # (_counted): nothing the first paint does not need competes with it (issue 16)
@@ -180,29 +180,13 @@ class IndexScreen(Live, ServiceCalls, Screen):
     # ---- changes made elsewhere (the app's change feed, see widgets/live.py) ---------------------
     def changed_elsewhere(self, change) -> None:
         rows = change.concerns("invoice", "payment", "contact", "company", "user")
-        if change.concerns("settings"):
-            self.read_settings(first=False, reload_rows=rows)  # a changed locale reformats the rows
-        elif rows:
-            self.table.reload(keep_cursor=True)  # the count and the totals follow (InvoiceTable.Counted)
+        if change.concerns("settings") or rows:
+            # the count and the totals follow (InvoiceTable.Counted); a changed locale reformats the rows
+            self.table.reload(keep_cursor=True)
         if change.concerns("view"):
             self.load_views()
         if change.concerns("user"):
             self.load_choices()
-
-    def read_settings(self, first: bool = True, reload_rows: bool = False) -> None:
-        """The workspace's locale (amounts in the rows and the totals), then the rows."""
-        self.call_service(load_settings, done=lambda s: self._settings_loaded(s.locale, first, reload_rows),
-                          failed=lambda _exc: self._settings_loaded(None, first, reload_rows),
-                          group="index-settings", exclusive=True)
-
-    def _settings_loaded(self, locale: str | None, first: bool, reload_rows: bool) -> None:
-        changed = locale is not None and locale != self.table.locale
-        if changed:
-            self.table.locale = locale
-        if first:
-            self.apply(keep_cursor=False)
-        elif changed or reload_rows:
-            self.table.reload(keep_cursor=True)
 
     @work(thread=True, exclusive=True, group="index-poll", exit_on_error=False)
     def check_for_changes(self) -> None:

@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 
 from invoice_tui.domain import catalogue, index_sql, views
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.settings import load_settings
 from invoice_tui.widgets.table_columns import (MIN_TEXT_WIDTH, Column, fit_cells, fit_columns, fit_line,
                                                make_columns, value_width)
 from invoice_tui.widgets.table_pages import (MAX_PAGES, PAGE_SIZE, Page, PageSource, clear_formatters, first_pages,
@@ -176,6 +177,9 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         self._bar_geometry: tuple[int, int, int] | None = None
         self._dragging_bar = False
         self.locale = "en_US"
+        # Read the workspace's locale with the rows (in the load's worker, before the first
+        # page): the index's amounts follow the settings without a separate round trip first.
+        self.workspace_locale = False
         self._loading = index_sql.Interruptible()
 
     # ---- configuration -------------------------------------------------------------------
@@ -273,7 +277,8 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
     def _prepare(self, ctx, query: views.IndexQuery, columns: list[Column]) -> tuple[object, RowFormatter]:
         """The query compiled once for this generation (the view permission and the settings are
         checked here, not per page) and the formatter of its rows."""
-        return prepare_rows(ctx, query, columns, self.locale)
+        locale = load_settings().locale if self.workspace_locale else self.locale
+        return prepare_rows(ctx, query, columns, locale)
 
     def _load(self, generation: int, query: views.IndexQuery, columns: list[Column], pages: list[int],
               cursor: int) -> None:
@@ -342,6 +347,8 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         if message.generation != self.generation:
             return
         if message.reader is not None:
+            if message.reader[2].locale != self.locale:  # the workspace's, read with these rows
+                self.locale = message.reader[2].locale
             self._source.reader = self._for_columns(message.reader)
         repaint_all = False
         if message.total is not None and (message.exact or self.total is None or not self.counted):
