@@ -4,15 +4,16 @@ as a whole while the database is busy."""
 from __future__ import annotations
 
 import functools
-from typing import Callable, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from invoice_tui.db import retry_busy, write_tx
 from invoice_tui.domain.errors import BadInput
 
+if TYPE_CHECKING:  # pydantic loads with the first validation, not with every module that writes
+    from pydantic import BaseModel
+
 T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 def mutation(fn: Callable[..., T]) -> Callable[..., T]:
@@ -27,6 +28,8 @@ def mutation(fn: Callable[..., T]) -> Callable[..., T]:
 
 def validate(model: type[M], data: dict | M) -> M:
     """pydantic validation with the first problem turned into one clear sentence."""
+    from pydantic import ValidationError
+
     if isinstance(data, model):
         data = data.model_dump(exclude_unset=True)
     try:
