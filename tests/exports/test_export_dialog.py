@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.workerkit import workers_done
 import threading
 
 import pytest
@@ -32,7 +33,7 @@ def app_and_out(sqlite_url, clock, tmp_path, monkeypatch):
 async def settle(pilot, rounds: int = 4) -> None:
     for _ in range(rounds):
         try:
-            await pilot.app.workers.wait_for_complete()
+            await workers_done(pilot.app)
         except WorkerFailed:  # a refusal the dialog shows (e.g. a missing folder)
             pass
         await pilot.pause()

@@ -6,6 +6,7 @@ are server-wide)."""
 
 from __future__ import annotations
 
+from tests.workerkit import workers_done
 import json
 import uuid
 
@@ -293,7 +294,7 @@ async def test_r53_teammates_open_cli_and_tui_after_users_add_alone(team, capsys
         app = make_app(url)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             assert app.ctx.login == team["names"][who]
         app.workspace.db.close()
 

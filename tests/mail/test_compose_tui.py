@@ -3,6 +3,7 @@ an inserted invoice, and edit reminders (R33) — on a real SQLite workspace and
 
 from __future__ import annotations
 
+from tests.workerkit import workers_done
 from textual.widgets import Input, Static, TextArea
 
 from invoice_tui.app import make_app
@@ -16,7 +17,7 @@ from .conftest import make_invoice, setup_workspace
 async def settle(pilot, app) -> None:
     for _ in range(3):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     await pilot.pause()
 
 

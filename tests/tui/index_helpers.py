@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.workerkit import workers_done
 import shutil
 import tempfile
 from pathlib import Path
@@ -40,7 +41,7 @@ def dataset_app(sqlite_url: str, clock, user: str = "alice"):
 async def settle(pilot, rounds: int = 3) -> None:
     """Let workers finish and their messages be handled (a few rounds: results start more work)."""
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
 

@@ -6,6 +6,7 @@ fixed clock; every test asserts on the database afterwards.
 
 from __future__ import annotations
 
+from tests.workerkit import workers_done
 import datetime as dt
 
 from invoice_tui.app import make_app
@@ -50,7 +51,7 @@ async def settle(pilot, app, rounds: int = 4) -> None:
         await pilot.pause()
         if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
             return
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     await pilot.pause()
 
 
