@@ -454,8 +454,15 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.app.open_invoice(invoice_id)  # type: ignore[attr-defined]
 
     def action_new_invoice(self) -> None:
+        from invoice_tui.domain.permissions import require
         from invoice_tui.screens.editor import EditorScreen
+        from invoice_tui.widgets.error_text import show_error
 
+        try:  # R5/R17: refused with the reason before the form, not after it is filled in
+            require(self.app.ctx, "create_draft")  # type: ignore[attr-defined]
+        except InvoiceTuiError as error:
+            show_error(self, error)
+            return
         self.app.push_screen(EditorScreen(None))
 
     def action_export(self) -> None:

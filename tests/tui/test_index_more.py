@@ -313,3 +313,14 @@ async def test_resizing_the_terminal_refits_the_columns_and_reformats_the_rows(s
         await settle(pilot)
         assert {c.id: c.width for c in table.columns} == wide
         assert "Grace Hopper" in table.row_at(row).line
+
+
+async def test_r17_n_for_a_view_only_user_is_refused_with_the_reason_before_the_form(sqlite_url, clock):
+    dataset_app(sqlite_url, clock)  # the workspace, with alice as its super admin
+    app = make_app(db_url=sqlite_url, user="stranger", now=clock)  # not a user: may only view
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, IndexScreen)
+        assert any("may only view" in str(n.message) for n in app._notifications)
