@@ -21,7 +21,9 @@ class ArgumentParser(argparse.ArgumentParser):
     """argparse that reports bad usage as exit code 2 with one sentence (no traceback)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise BadInput(f"{self.prog}: {message} (see {self.prog} --help)")
+        # Errors are printed after "invoice-tui: "; name the subcommand only, not the program twice.
+        where = self.prog.partition(" ")[2]
+        raise BadInput(f"{where + ': ' if where else ''}{message} (see {self.prog} --help)")
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:

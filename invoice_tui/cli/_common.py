@@ -71,7 +71,7 @@ CLI_REMEDIES: dict[str, str] = {
     "payment.bad_id": "see: invoice-tui payments list.",
     "payment.not_found": "see: invoice-tui payments list.",
     "permission.not_a_user": "a super admin can add them with: invoice-tui users add {login}",
-    "permission.denied": "a super admin can grant it with: invoice-tui users grant {login} {permission}",
+    "permission.denied": "{grantor} can grant it with: invoice-tui users grant {login} {permission}",
     "user.not_found": "see them with: invoice-tui users list",
     "user.exists": "change their permissions with: invoice-tui users grant {login} PERMS",
     "company.not_found": 'add it with: invoice-tui companies add --name "{name}"',

@@ -42,6 +42,8 @@ def plan(words: list[str]) -> argparse.Namespace:
 
     if words and os.path.basename(words[0]) == "invoice-tui":
         words = words[1:]
+    if words and words[0] not in {name for name, _ in ALLOWED} and not words[0].startswith("-"):
+        _refuse(words[0])  # not a command of ours at all (a shell, another program): say what is
     ns = _parser().parse_args(words)  # bad usage: BadInput (exit 2)
     named = [f"--{dest.replace('_', '-')}" for dest in FORBIDDEN if getattr(ns, dest, None) not in (None, False)]
     if named:
@@ -49,10 +51,15 @@ def plan(words: list[str]) -> argparse.Namespace:
                                "workspace, and output goes to your terminal only.")
     pair = (ns.command, getattr(ns, "action", None))
     if pair not in ALLOWED:
-        asked = " ".join(w for w in pair if w) or "(no command)"
-        raise PermissionDenied(f"'{asked}' is not available over SSH; run ssh without a command for the app, or "
-                               f"one of: {allowed_list()}.")
+        _refuse(" ".join(w for w in pair if w) or "(no command)")
     return ns
+
+
+def _refuse(asked: str) -> None:
+    from invoice_tui.domain.text import safe
+
+    raise PermissionDenied(f"'{safe(asked)}' is not available over SSH; run ssh without a command for the app, "
+                           f"or one of: {allowed_list()}.")
 
 
 def session_url(url: str, login: str) -> str:

@@ -96,8 +96,24 @@ def _add_key(args, out) -> int:
     path = _keys_path(args)
     e = add_key(path, args.login, text, args.keyfile, service)
     out.result(_key_record(e), lambda: f"{e.login} may now open the app over SSH with key {e.fingerprint} "
-               f"(in {path}). Their database role must be grantable to the service's role: GRANT "
-               f"\"{e.login}\" TO <service role>.")
+               f"(in {path}). {_service_grant(args, e.login)}")
+
+
+def _service_grant(args, login: str) -> str:
+    """Whether the service's database role may already act as ``login``, or the GRANT to run."""
+    from pathlib import Path
+
+    from invoice_tui.config import load_config
+    from invoice_tui.db.team import quote, service_may_act_as
+
+    url = args.db or load_config(Path(args.config) if args.config else None).db
+    service, may = service_may_act_as(url, login)
+    if may:
+        return f"The service's role {service} may act as {login}."
+    grant = f"GRANT {quote(login)} TO {quote(service or 'SERVICE_ROLE')}"
+    if may is None:
+        return f"The service's role must be allowed to act as {login}; the workspace's owner runs in psql: {grant}"
+    return f"Before {login} can connect, the workspace's owner must run in psql: {grant}"
     return 0
 
 

@@ -53,8 +53,12 @@ def require(ctx: Context, action: str) -> None:
     if ctx.user is None:
         raise PermissionDenied(f"'{ctx.login}' is not a user of this workspace and may only view.",
                                code="permission.not_a_user", details={"login": ctx.login, "permission": permission})
+    from invoice_tui.db import is_postgres
+
+    # In team mode rights are database privileges, which only the workspace's owner grants (R53).
+    grantor = "the workspace's owner" if is_postgres() else "a super admin"
     raise PermissionDenied(f"{ctx.login} lacks the '{PERMISSION_NAMES[permission]}' permission needed for this.",
-                           details={"login": ctx.login, "permission": permission})
+                           details={"login": ctx.login, "permission": permission, "grantor": grantor})
 
 
 def parse_permissions(text: str) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 TUI_REMEDIES: dict[str, str] = {
     "invoice.no_billing_contact": "pick one in the editor (e, then ctrl+b) or in the Contacts card (3, then n).",
     "permission.not_a_user": "a super admin can add them with: invoice-tui users add {login}",
-    "permission.denied": "a super admin can grant it with: invoice-tui users grant {login} {permission}",
+    "permission.denied": "{grantor} can grant it with: invoice-tui users grant {login} {permission}",
     "mail.no_from_address": "type one in From, or a super admin can set a default with: invoice-tui settings set "
                             "default_from_address billing@example.com",
     "workspace.no_public_base_url": "a super admin can set it with: invoice-tui settings set public_base_url "

@@ -378,7 +378,10 @@ def test_r53_each_right_works_through_the_app_under_the_database_rules(team, cap
     ok("create", "invoices", "clone", str(team["open"]))
     ok("create", "contacts", "add", "--email", "new@example.com")
     ok("create", "companies", "add", "--name", "New Ltd")
-    assert as_("create")("invoices", "edit", str(made["id"]), "--title", "x").code == 1  # the app: edit needed
+    refused = as_("create")("invoices", "edit", str(made["id"]), "--title", "x")  # the app: edit needed
+    assert refused.code == 1
+    # in team mode rights are privileges, which the owner grants: the remedy names the owner
+    assert f"the workspace's owner can grant it with: invoice-tui users grant {n['create']} edit" in refused.err
 
     draft = ok("edit", "invoices", "create", "--currency", "EUR", "--contact", "bob@example.com", "--line", "A;1;50",
                "--allow-partial")
@@ -455,7 +458,7 @@ def test_r53_ssh_session_acts_as_the_login_and_runs_only_allow_listed_commands(t
     assert code == 0, err
     # not allow-listed: writes, other workspaces, files
     for command in ("invoices create --currency EUR", "users add mallory", "demo", "export",
-                    "team check", "ssh-session other", "migrate"):
+                    "team check", "ssh-session other", "migrate", "sh -c id", "bash", "scp -t /tmp"):
         code, out, err = _ssh(team, monkeypatch, capsys, n["edit"], command)
         assert code == 1 and "not available over SSH" in err, (command, err)
     # options naming a path or another identity, however spelled
@@ -464,7 +467,7 @@ def test_r53_ssh_session_acts_as_the_login_and_runs_only_allow_listed_commands(t
                     "invoices pdf INV-1001 --out leak.pdf", "invoices pdf INV-1001 --out=leak.pdf",
                     "invoices pdf INV-1001 --ou leak.pdf", "copy --to postgresql://x@y/z"):
         code, out, err = _ssh(team, monkeypatch, capsys, n["edit"], command)
-        assert code == 1 and "refused" in err, (command, err)
+        assert code == 1 and ("refused" in err or "not available over SSH" in err), (command, err)
     assert list(tmp_path.iterdir()) == []  # nothing written on the server
     code, out, err = _ssh(team, monkeypatch, capsys, n["edit"], "invoices list; rm -rf /")
     assert code in (1, 2)
@@ -575,8 +578,14 @@ def test_r53_over_a_real_sshd_a_teammate_gets_the_app_as_themselves(team, sshd, 
             f'GRANT CONNECT ON DATABASE "{team["db"]}" TO "{n["svc"]}"')
     config = tmp_path / "service.toml"
     config.write_text(f'db = "{url_as(pg_admin_url(), n["svc"], team["db"])}"\n')
+    capsys.readouterr()
     assert main(["--config", str(config), "team", "add-key", n["edit"], str(sshd["pub"]),
                  "--authorized-keys", str(sshd["keys"])]) == 0
+    assert f"The service's role {n['svc']} may act as {n['edit']}." in capsys.readouterr().out
+    # a role not granted to the service yet: add-key names the GRANT the owner must run
+    assert main(["--config", str(config), "team", "add-key", n["view"], str(sshd["pub"]),
+                 "--authorized-keys", str(tmp_path / "other_keys")]) == 0
+    assert f'the workspace\'s owner must run in psql: GRANT "{n["view"]}" TO "{n["svc"]}"' in capsys.readouterr().out
     # a headless, allow-listed command: the invoices as the teammate sees them
     done = subprocess.run([*sshd["ssh"], "invoices", "list", "--json"], capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
