@@ -97,15 +97,16 @@ def _try(conn, sql: str, params=()) -> tuple[bool, str]:
             conn.rollback()
 
 
-def _chain_row(conn, table: str, login: str, *, good_hash: bool = True) -> tuple[str, tuple]:
-    """An INSERT of a history row that follows the chain head (hash right or not) under ``login``."""
+def _chain_row(conn, table: str, login: str, *, good_hash: bool = True, days_ago: int = 0) -> tuple[str, tuple]:
+    """An INSERT of a history row that follows the chain head (hash right or not) under ``login``,
+    dated now (naive UTC, as the app writes it) or ``days_ago``."""
     with conn.cursor() as cur:
         cur.execute("SELECT hash FROM chain_head WHERE name = %s", (table,))
         prev = cur.fetchone()[0]
     conn.rollback()
     import datetime as dt
 
-    now = dt.datetime(2026, 3, 16, 9, 30)
+    now = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days_ago)).replace(tzinfo=None, microsecond=0)
     if table == "activity":
         content = dict(invoice_id=1, invoice_number=None, kind="note", text="forged ünïcode\n\"q\"", user_login=login,
                        created_at=now, due_date=None, ref_id=None)
@@ -200,6 +201,8 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
         "activity forged hash": _chain_row(t["conn"], "activity", me, good_hash=False),
         "activity as another": _chain_row(t["conn"], "activity", other),
         "activity own": _chain_row(t["conn"], "activity", me),
+        "activity own backdated": _chain_row(t["conn"], "activity", me, days_ago=200),
+        "property_change own backdated": _chain_row(t["conn"], "property_change", me, days_ago=1),
         "saved_view others update": ("UPDATE saved_view SET name = 'x' WHERE owner_id = %s", (t["owner_id"],)),
         "saved_view others delete": ("DELETE FROM saved_view WHERE owner_id = %s", (t["owner_id"],)),
         "saved_view defaults delete": ("DELETE FROM saved_view WHERE owner_id IS NULL", ()),
