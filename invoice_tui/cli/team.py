@@ -64,8 +64,9 @@ def _migrate(args, out) -> int:
 
     with session(args) as (ws, _ctx):
         left = pending(ws.db)
-        out.result({"pending": left}, lambda: "The workspace schema is up to date." if not left
-                   else "Still pending: " + ", ".join(left))
+        done = f"Applied {', '.join(ws.migrated)}. " if ws.migrated else ""
+        out.result({"applied": ws.migrated, "pending": left},
+                   lambda: done + ("The workspace schema is up to date." if not left else "Still pending: " + ", ".join(left)))
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import peewee
@@ -87,6 +87,7 @@ def seed(db: peewee.Database) -> None:
 class Workspace:
     db: peewee.Database
     url: str
+    migrated: list[str] = field(default_factory=list)  # the migrations opening it applied
 
     def context(self, login: str, source: str = "cli", now: Callable[[], dt.datetime] = _utcnow,
                 *, services: Services | None = None, create_first_user: bool = True) -> Context:
@@ -115,25 +116,23 @@ def open_workspace(url: str, *, notice: Callable[[str], None] | None = None) -> 
     db = open_database(url, notice=notice)
     bind(db)
     try:
-        if team.is_team(db):
-            _open_team(db, url)
-        else:
-            migrate(db)
+        applied = _open_team(db, url) if team.is_team(db) else migrate(db)
         seed(db)
     except peewee.OperationalError as exc:
         raise EnvironmentFailure(f"Cannot prepare the workspace: {exc}.") from exc
-    return Workspace(db, url)
+    return Workspace(db, url, applied)
 
 
-def _open_team(db: peewee.Database, url: str) -> None:
+def _open_team(db: peewee.Database, url: str) -> list[str]:
     """Team mode (R53): opening needs no more than the user's rights. Only the owner (or a
     superuser) migrates, then brings every user's privileges up to the new schema; anyone else is
     told who must run which command."""
     role = team.current_role(db)
     if team.above_app(db, role):
-        if migrate(db):
+        applied = migrate(db)
+        if applied:
             sync_privileges(db)
-        return
+        return applied
     try:
         waiting = pending(db)
     except peewee.ProgrammingError as exc:  # no SELECT on schema_migration: never added
@@ -147,6 +146,7 @@ def _open_team(db: peewee.Database, url: str) -> None:
         raise PermissionDenied(
             f"This workspace needs a schema update ({', '.join(waiting)}) that only its owner can make; "
             f"{owner} must run: invoice-tui --db {team.url_for(url, owner)} migrate")
+    return []
 
 
 def sync_privileges(db: peewee.Database) -> None:
