@@ -29,9 +29,20 @@ def migrate(db: peewee.Database) -> list[str]:
     if not any(not m.applied and m.path for m in r.status()):
         return []
     if isinstance(db, peewee.SqliteDatabase):
-        # BEGIN IMMEDIATE serializes concurrent first opens of one file.
-        with db.atomic("IMMEDIATE"):
-            return r.up()
+        # A migration may rebuild a table (SQLite's way to change one): with foreign keys on, dropping
+        # the old table would cascade to its children. The pragma only takes effect outside a
+        # transaction; the keys are checked before the migrations commit, then turned back on.
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+        try:
+            # BEGIN IMMEDIATE serializes concurrent first opens of one file.
+            with db.atomic("IMMEDIATE"):
+                applied = r.up()
+                broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise peewee.IntegrityError(f"a migration left rows whose references are broken: {broken[:5]}")
+                return applied
+        finally:
+            db.execute_sql("PRAGMA foreign_keys = ON")
     if isinstance(db, peewee.PostgresqlDatabase):
         with db.atomic():
             db.execute_sql("SELECT pg_advisory_xact_lock(7419001)")
