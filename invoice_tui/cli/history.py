@@ -54,11 +54,11 @@ def _history(args, out) -> int:
             title = number or f"draft #{invoice_id}"
             parts = [f"History of {title}", "", "Activities"]
             parts.append(table(("When", "Who", "Kind", "Text"),
-                               [(a["at"].replace("T", " "), a["user"], a["kind"], a["text"])
+                               [(a["at"][:19].replace("T", " "), a["user"], a["kind"], a["text"])
                                 for a in data["activities"]]) if acts else "(none)")
             parts += ["", "Property changes"]
             parts.append(table(("When", "Who", "Via", "Property", "Old", "New"),
-                               [(c["at"].replace("T", " "), c["user"], c["source"], c["property"],
+                               [(c["at"][:19].replace("T", " "), c["user"], c["source"], c["property"],
                                  _short(c["old"]), _short(c["new"])) for c in data["property_changes"]
                                 if c["old"] or c["new"]])  # "nothing → empty" is noise in text
                          if changes else "(none)")

@@ -33,6 +33,7 @@ SQLITE_PRAGMAS = (
 )
 
 T = TypeVar("T")
+APP_CONNECTION = "invoice_tui.app"  # a PostgreSQL setting each invoice-tui connection sets at startup
 
 
 def is_sqlite(db: peewee.Database | None = None) -> bool:
@@ -116,6 +117,9 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
 
         ext_url = "postgresqlext" + url[len(parsed.scheme):]
         db = url_connect(ext_url)
+        # invoice-tui's own connections say so: the direct-write trigger (migration 0013) records
+        # every other connection's writes in the history as ``direct`` (R54).
+        db.connect_params["options"] = f"{db.connect_params.get('options', '')} -c {APP_CONNECTION}=on".strip()
     else:
         raise EnvironmentFailure(
             f"Unsupported database URL '{url}'; use sqlite:///path/to/file.db or "

@@ -685,3 +685,48 @@ def test_r53_an_ssh_session_writes_no_file_on_the_server(sqlite_url, tmp_path, m
     assert not list(tmp_path.glob("x.*"))
     assert invoice_pdf(inv).startswith(b"%PDF")  # the bytes, for stdout, are fine
     ws.db.close()
+
+
+def test_r54_a_direct_write_enters_the_history_as_direct_by_the_role_that_made_it(team):
+    """Migration 0013: a write from outside invoice-tui (psql as a teammate, or the SSH service
+    acting as one) is written into the invoice's history under that role with source 'direct',
+    extending the chain with the hashes the Python chain computes, row for row."""
+    from invoice_tui.db import database
+    from invoice_tui.db.models import PropertyChange
+
+    n = team["names"]
+    conn = _connect(team, n["edit"])
+    with conn.cursor() as cur:
+        cur.execute("UPDATE invoice SET title = 'by hand' WHERE id = %s", (team["draft"],))
+        cur.execute("UPDATE line_item SET quantity = '7' WHERE invoice_id = %s", (team["draft"],))
+    conn.commit()
+    conn.close()
+    # the SSH service's connection takes the teammate's role at startup: the teammate is named
+    pg_exec(pg_admin_url(), f'GRANT "{n["edit"]}" TO "{n["svc"]}"',
+            f'GRANT CONNECT ON DATABASE "{team["db"]}" TO "{n["svc"]}"')
+    conn = psycopg2.connect(url_as(pg_admin_url(), n["svc"], team["db"]), options=f"-c role={n['edit']}")
+    with conn.cursor() as cur:
+        cur.execute("UPDATE invoice SET po_number = 'PO-9' WHERE id = %s", (team["draft"],))
+    conn.commit()
+    conn.close()
+
+    res = team["cli"]("history", str(team["draft"]), as_json=True)
+    assert res.code == 0, res.err
+    direct = [(c["property"], c["new"], c["user"]) for c in res.data["property_changes"] if c["source"] == "direct"]
+    line_props = [p for p, _, _ in direct if p.startswith("line_item#") and p.endswith(".quantity")]
+    assert ("title", "by hand", n["edit"]) in direct and ("po_number", "PO-9", n["edit"]) in direct, direct
+    assert line_props and all(u == n["edit"] for _, _, u in direct)
+    # written by invoice-tui itself: nothing direct
+    assert team["cli"]("invoices", "edit", str(team["draft"]), "--title", "Through the app").code == 0
+    assert len([c for c in team["cli"]("history", str(team["draft"]), as_json=True).data["property_changes"]
+                if c["source"] == "direct"]) == len(direct)
+    # the SQL chain and the Python chain agree row for row
+    database.obj.connect(reuse_if_open=True)
+    rows = list(PropertyChange.select().order_by(PropertyChange.id))
+    assert any(r.source == "direct" for r in rows)
+    prev = history.GENESIS
+    for r in rows:
+        content = {f: getattr(r, f) for f in history.PROPERTY_CHANGE_FIELDS}
+        assert r.prev_hash == prev and history.row_hash(prev, content) == r.hash, (r.id, r.source)
+        prev = r.hash
+    assert team["cli"]("audit", "verify").code == 0
