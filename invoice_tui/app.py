@@ -130,6 +130,14 @@ class InvoiceApp(Live, App[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             show_error(self, event.worker.error)
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification (screens and widgets notify through the app) passes the one sanitizer
+        (R55) and is plain text: a name or an echoed value is never read as markup."""
+        from invoice_tui.domain.text import safe
+
+        super().notify(safe(message), title=safe(title, line=True), severity=severity, timeout=timeout, markup=False)
+
     def on_mount(self) -> None:
         from invoice_tui.screens.index import IndexScreen
 

@@ -174,3 +174,19 @@ def test_the_cycle_check_sees_a_cycle_through_a_function_level_import(tmp_path, 
     (pkg / "alone.py").write_text("from cyclepkg import lower\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert import_cycles("cyclepkg") == [frozenset({"cyclepkg.upper", "cyclepkg.lower"})]
+
+
+def test_r55_every_table_is_the_sanitizing_one():
+    """R55: every data table of the TUI is ``widgets.tables.DataTable`` (cells through the one
+    sanitizer, never read as markup); no module takes Textual's own."""
+    import re
+
+    offenders = []
+    for path in (ROOT / "invoice_tui").rglob("*.py"):
+        if path.name == "tables.py" and path.parent.name == "widgets":
+            continue
+        text = path.read_text(encoding="utf-8")
+        imports = re.findall(r"from textual\.widgets import (\([^)]*\)|[^\n]*)", text)
+        if any(re.search(r"\bDataTable\b", names) for names in imports) or "textual.widgets.DataTable" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

@@ -56,13 +56,13 @@ def _safe(text: str) -> str:
     return safe(str(text))
 
 
-_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
-
-
 def json_text(data: Any, **kwargs) -> str:
-    """JSON for a terminal: ``json`` escapes C0 controls itself; DEL and the C1 controls (``\\x9b`` is
-    CSI on some terminals) are escaped too, so stored text never drives the terminal."""
-    return json.dumps(data, ensure_ascii=False, default=str, **kwargs).translate(_C1)
+    """JSON for a terminal: ``json`` escapes C0 controls itself; DEL, the C1 controls (``\\x9b`` is
+    CSI on some terminals) and the bidi controls are escaped too (``text.json_escape``), so stored
+    text never drives the terminal and reads back whole."""
+    from invoice_tui.domain.text import json_escape
+
+    return json_escape(json.dumps(data, ensure_ascii=False, default=str, **kwargs))
 
 
 class Output:

@@ -34,6 +34,7 @@ from invoice_tui.db.statements import CompiledRead
 from invoice_tui.domain.invoices import days_overdue, invoice_totals
 from invoice_tui.domain.money import format_minor, from_minor, to_minor
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
+from invoice_tui.domain.text import safe
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _WS = re.compile(r"[ \t]+")
@@ -121,7 +122,7 @@ def escape(text: str | None) -> str:
     if not text:
         return ""
     flat = _WS.sub(" ", " ".join(part.strip() for part in str(text).splitlines())).strip()
-    return _PUNCT.sub(r"\\\1", _strip_controls(flat))
+    return _PUNCT.sub(r"\\\1", safe(flat, line=True))  # controls shown as \x1b, not sent (R55)
 
 
 def escape_block(text: str | None) -> str:
@@ -137,13 +138,6 @@ def escape_block(text: str | None) -> str:
         elif paragraphs[-1]:
             paragraphs.append([])
     return "\n\n".join("\\\n".join(p) for p in paragraphs if p)
-
-
-_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])  # C0, DEL and C1: dropped
-
-
-def _strip_controls(text: str) -> str:
-    return text.translate(_CONTROLS)
 
 
 def _safe_url(url: str) -> str | None:

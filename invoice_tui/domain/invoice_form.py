@@ -14,6 +14,7 @@ from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.reads import company_label, contact_label
+from invoice_tui.domain.text import safe
 from invoice_tui.domain.settings import load_settings
 
 
@@ -51,16 +52,18 @@ def load_editor_state(ctx: Context, invoice_id: int | None) -> EditorState:
                            None, None, "", None, "", "", "", False, settings.payment_terms_days, preview)
     inv = invoice_service.get_invoice(invoice_id)
     invoice_service.check_edit(ctx, inv, settings)  # refuse early with the rule's sentence
-    lines = [{"name": s.name, "description": s.description, "quantity": s.quantity, "unit_price": s.unit_price,
+    # the form shows stored text through the one sanitizer (R55): a control character written behind
+    # the app's back is shown as \x1b, and saving the form stores that visible form
+    lines = [{"name": safe(s.name, line=True), "description": safe(s.description), "quantity": s.quantity, "unit_price": s.unit_price,
               "discount": s.discount, "discount_percent": s.discount_percent, "tax_rate": s.tax_rate}
              for s in invoice_service.line_specs(inv)]
-    adjustments = [{"kind": a.kind, "label": a.label, "value": a.value, "is_percent": a.is_percent,
+    adjustments = [{"kind": a.kind, "label": safe(a.label, line=True), "value": a.value, "is_percent": a.is_percent,
                     "tax_rate": a.tax_rate}
                    for a in invoice_service.adjustment_specs(inv)]
     return EditorState(inv.id, inv.status, inv.number, inv.version, inv.currency, inv.locale or settings.locale,
-                       inv.title, inv.invoice_date, inv.due_date, inv.billing_contact_id,
+                       safe(inv.title, line=True), inv.invoice_date, inv.due_date, inv.billing_contact_id,
                        contact_label(inv.billing_contact_id), inv.company_id, company_label(inv.company_id),
-                       inv.po_number, inv.comments, inv.allow_partial, settings.payment_terms_days, preview,
+                       safe(inv.po_number, line=True), safe(inv.comments), inv.allow_partial, settings.payment_terms_days, preview,
                        lines, adjustments)
 
 

@@ -21,6 +21,7 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.invoices import ActionState
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.settings import load_settings
+from invoice_tui.domain.text import safe
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         companies.append(CompanyRow(c.id, c.name, c.id == inv.company_id))
 
     return InvoiceView(
-        id=inv.id, label=inv.number or f"Draft #{inv.id}", number=inv.number, status=inv.status,
+        id=inv.id, label=safe(inv.number, line=True) or f"Draft #{inv.id}", number=inv.number, status=inv.status,
         overdue=overdue, days_overdue=days, currency=cur, locale=loc, version=inv.version,
         allow_partial=inv.allow_partial, balance=from_minor(inv.balance_minor, cur), balance_text=balance,
         billed_text=billed, paid_text=paid, link_token=inv.link_token, public_base_url=settings.public_base_url,

@@ -19,24 +19,32 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import NotFound
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.permissions import has, require
+from invoice_tui.domain.text import safe
 
 LIMIT = 500  # rows a people list or an invoice list shows
 
 
 @dataclass(frozen=True)
 class Row:
-    """One row of a list: the record's id and its cells, already formatted."""
+    """One row of a list: the record's id and its cells, already formatted (stored text through
+    the one sanitizer, R55: a cell may go into a title, a dialog or a notification as it is)."""
 
     id: int
     cells: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cells", tuple(safe(c, line=True) for c in self.cells))
+
 
 @dataclass(frozen=True)
 class Choice:
-    """One choice of a picker."""
+    """One choice of a picker (its label sanitized, R55)."""
 
     id: int
     label: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", safe(self.label, line=True))
 
 
 def _amount(minor: int, currency: str) -> str:
@@ -89,8 +97,8 @@ def invoices_of(kind: str, record_id: int) -> list[Row]:
 def contact_values(contact_id: int) -> dict[str, str]:
     """A contact's fields as its form shows them."""
     c = people.get_contact(contact_id)
-    return {"email": c.email, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
-            "address": c.address}
+    return _shown({"email": c.email, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
+                   "address": c.address})
 
 
 def company_values(company_id: int) -> dict[str, str]:
@@ -98,24 +106,29 @@ def company_values(company_id: int) -> dict[str, str]:
     c = Company.get_or_none(Company.id == company_id)
     if c is None:
         raise NotFound(f"No company with id {company_id}.")
-    return {"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id}
+    return _shown({"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id})
+
+
+def _shown(values: dict[str, str]) -> dict[str, str]:
+    """A form's values as its fields show them (R55; an address keeps its lines)."""
+    return {k: safe(v, line=k != "address") for k, v in values.items()}
 
 
 def contact_label(contact_id: int | None) -> str:
     """"Name <email>" of a contact ('' for none)."""
     c = Contact.get_or_none(Contact.id == contact_id) if contact_id else None
-    return f"{c.display_name} <{c.email}>" if c else ""
+    return safe(f"{c.display_name} <{c.email}>", line=True) if c else ""
 
 
 def company_label(company_id: int | None) -> str:
     c = Company.get_or_none(Company.id == company_id) if company_id else None
-    return c.name if c else ""
+    return safe(c.name, line=True) if c else ""
 
 
 def contact_address(contact_id: int) -> tuple[str, str]:
     """(email, display name) of a contact; the name is '' when it is only the email."""
     c = people.get_contact(contact_id)
-    return c.email, (c.display_name if c.display_name != c.email else "")
+    return c.email, (safe(c.display_name, line=True) if c.display_name != c.email else "")
 
 
 # ---- pickers ----------------------------------------------------------------------------------
@@ -169,6 +182,10 @@ class OutboxRow:
     cells: tuple[str, ...]
     detail: str
     state: str
+
+    def __post_init__(self) -> None:  # subjects, addresses, server replies: through the sanitizer (R55)
+        object.__setattr__(self, "cells", tuple(safe(c, line=True) for c in self.cells))
+        object.__setattr__(self, "detail", safe(self.detail))
 
 
 def outbox_rows(ctx: Context, limit: int = 500) -> list[OutboxRow]:

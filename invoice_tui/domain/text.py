@@ -39,9 +39,42 @@ def check_email(value: str, *, field: str = "email") -> str:
     return text.lower()
 
 
-def safe(text: str | None) -> str:
-    """Printable form of stored text for terminals (control characters made visible)."""
-    if not text:
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]+")
+
+
+def safe(text: object, *, line: bool = False) -> str:
+    """The one sanitizer (R55): stored or typed text made harmless for a terminal or a file.
+
+    C0/C1 control characters (ESC, so every CSI/OSC escape sequence, among them OSC 52's
+    clipboard write; BEL, DEL, ``\\x9b``…) are shown as visible ``\\x1b``; bidirectional controls
+    as visible ``\\u202e``; nothing is removed silently, so the user sees that something odd is
+    stored. Tabs and newlines stay (addresses, comments, a CSV field or an XLSX cell), except
+    with ``line=True`` (a table cell, a title), where each run of them becomes one space.
+
+    Every screen, widget, notification, the CLI's human output and the CSV/XLSX exports pass
+    their text through here; ``--json`` escapes instead (``cli._base.json_text``)."""
+    if text is None or text == "":
         return ""
+    text = text if type(text) is str else str(text)
+    if line:
+        text = _LINE_BREAKS.sub(" ", text)
+    if text.isprintable() and not _BIDI.search(text):
+        return text  # the common case: one C-level scan, no copy
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# JSON text that still holds what a terminal obeys or reorders: DEL and C1 controls (``json``
+# escapes C0 itself) and the bidi controls, written as JSON escapes so the data is whole.
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def json_escape(text: str) -> str:
+    """``--json`` output made safe for a terminal by escaping, never stripping (R55): the JSON
+    reads back to exactly the stored text."""
+    return text if text.isprintable() else text.translate(_JSON_ESCAPES)
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` still holds a character ``safe`` would show escaped (tests, exports)."""
+    return bool(_CONTROL.search(text) or _BIDI.search(text))

@@ -24,12 +24,12 @@ import peewee as pw
 from invoice_tui.db import database
 from invoice_tui.db.models import Adjustment, Contact, Invoice, LineItem, Payment, User
 from invoice_tui.domain.money import exponent
+from invoice_tui.domain.text import json_escape
 from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
 from invoice_tui.exports.columns import iso_text, money_text
 from invoice_tui.exports.service import minor_text, read_cursor, read_snapshot
 
 BATCH = 2000
-_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -51,10 +51,7 @@ def write_json(stream: IO[str], records: Iterable[dict], *, ndjson: bool = False
         pending.clear()
 
     for record in records:
-        text = encode(record)
-        if not text.isprintable():  # JSON escaped C0 already; a quick test (in C) finds the rest
-            text = text.translate(_C1)
-        pending.append(text)
+        pending.append(json_escape(encode(record)))  # JSON escaped C0 already; the rest, R55
         count += 1
         if len(pending) >= batch:
             flush()

@@ -17,6 +17,7 @@ import secrets
 from pathlib import Path
 from typing import Sequence
 
+from invoice_tui.domain.text import has_control, safe
 from invoice_tui.exports.columns import DATE, DATETIME, MONEY, NUMBER
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
@@ -47,6 +48,27 @@ class _Sink:
         self.tmp = temp_path(final)
         self.rows = 0
         self.truncated_cells = 0
+
+    def sanitized(self, batch: list[tuple], extras: list[tuple] | None,
+                  visible: int) -> tuple[list[tuple], list[tuple] | None]:
+        """R55: no control character reaches the file. Stored text passes the one sanitizer
+        (``safe``: controls and bidi controls shown as ``\\x1b``/``\\u202e``; newlines and tabs stay,
+        inside the quoted CSV field or the XLSX cell). One scan of a batch's text finds the rare
+        row that needs it, so a clean batch costs a join."""
+        text = [c for c, kind in enumerate(self.kinds[:visible]) if kind not in (NUMBER, MONEY, DATE, DATETIME)]
+
+        def dirty(row) -> bool:
+            return any(type(v) is str and has_control(v) for v in row)
+
+        def clean(row: tuple, cols) -> tuple:
+            return tuple(safe(v) if type(v) is str and c in cols else v for c, v in enumerate(row))
+
+        if text and has_control("\n".join([v for r in batch for c in text if type(v := r[c]) is str])):
+            cols = set(text)
+            batch = [clean(r, cols) if dirty(r[:visible]) else r for r in batch]
+        if extras is not None and has_control("\n".join([v for e in extras for v in e if type(v) is str])):
+            extras = [clean(e, range(len(e))) if dirty(e) else e for e in extras]
+        return batch, extras
 
     def finish(self) -> Path:
         self._close()
@@ -82,6 +104,7 @@ class CsvSink(_Sink):
         self.width = len(self.headers)
 
     def write(self, batch: list[tuple], extras: list[tuple] | None, visible: int) -> None:
+        batch, extras = self.sanitized(batch, extras, visible)
         if extras is None:
             if len(batch[0]) == visible:
                 self.writer.writerows(batch)  # the rows are the file's rows: nothing to do per row
@@ -161,6 +184,7 @@ class XlsxSink(_Sink):
 
     # -- rows -----------------------------------------------------------------------------------
     def write(self, batch: list[tuple], extras: list[tuple] | None, visible: int) -> None:
+        batch, extras = self.sanitized(batch, extras, visible)
         plan = list(enumerate(self.kinds[:visible]))
         number, money, date, datetime_ = NUMBER, MONEY, DATE, DATETIME
         ci, ei = self.currency_index, self.exponent_index

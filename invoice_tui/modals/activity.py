@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.errors import InvoiceTuiError
-from invoice_tui.widgets.error_text import error_text
+from invoice_tui.widgets.error_text import error_content
 from invoice_tui.widgets.invoice_inputs import IsoDate, parse_date
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
@@ -58,17 +58,17 @@ class ActivityModal(ServiceCalls, ModalScreen[str | None]):
         if self.kind == "note":
             text = self.query_one("#activity-text", TextArea).text
             self.call_service(invoice_service.add_note, ctx, self.invoice_id, text,
-                              done=lambda _a: self.dismiss("Note added."), failed=lambda e: error.update(error_text(e)))
+                              done=lambda _a: self.dismiss("Note added."), failed=lambda e: error.update(error_content(e)))
             return
         text = self.query_one("#activity-text", Input).value
         due_text = self.query_one("#activity-due", Input).value
         try:
             due = parse_date(due_text, what="due date") if due_text.strip() else None
         except InvoiceTuiError as exc:
-            error.update(error_text(exc))
+            error.update(error_content(exc))
             return
         self.call_service(invoice_service.add_task, ctx, self.invoice_id, text, due,
-                          done=lambda _a: self.dismiss("Task added."), failed=lambda e: error.update(error_text(e)))
+                          done=lambda _a: self.dismiss("Task added."), failed=lambda e: error.update(error_content(e)))
 
     @on(Button.Pressed, "#activity-cancel")
     def action_cancel(self) -> None:

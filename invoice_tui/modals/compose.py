@@ -27,15 +27,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, OptionList, RadioButton, RadioSet,
+from textual.widgets import (Button, Footer, Header, Input, Label, OptionList, RadioButton, RadioSet,
                              Select, Static, TextArea)
 from textual.widgets.option_list import Option
 
 from invoice_tui.domain import reads
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.reads import Row
-from invoice_tui.widgets.error_text import error_text, show_error
+from invoice_tui.widgets.error_text import error_content, error_text, show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.tables import DataTable
 
 _NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
 
@@ -329,7 +330,7 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
         try:
             addr = check_address(text, "CC")
         except InvoiceTuiError as exc:
-            error.update(error_text(exc))
+            error.update(error_content(exc))
             return False
         if addr not in self.cc:
             self.cc.append(addr)

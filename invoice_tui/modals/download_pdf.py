@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from invoice_tui.widgets.error_text import error_text
+from invoice_tui.widgets.error_text import error_content
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
@@ -66,7 +66,7 @@ class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):
             return
         error.update("Writing…")
         self.call_service(write_pdf, self.invoice_id, path, done=self.dismiss,
-                          failed=lambda exc: error.update(error_text(exc)))
+                          failed=lambda exc: error.update(error_content(exc)))
 
     @on(Button.Pressed, "#pdf-cancel")
     def action_cancel(self) -> None:

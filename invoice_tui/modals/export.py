@@ -30,7 +30,7 @@ from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import FilterSet
 from invoice_tui.exports.service import (DEFAULT_ASSOCIATION_LIMIT, ExportCancelled, ExportOptions, ExportResult,
                                          default_folder, default_name, remember_folder, run_export)
-from invoice_tui.widgets.error_text import error_text
+from invoice_tui.widgets.error_text import error_content
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 
@@ -195,7 +195,7 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
         try:
             options = self.options()
         except InvoiceTuiError as exc:
-            self.query_one("#export-error", FieldError).update(error_text(exc))
+            self.query_one("#export-error", FieldError).update(error_content(exc))
             return
         except ValueError as exc:
             self.query_one("#export-error", FieldError).update(str(exc))
@@ -254,7 +254,7 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
         self._set_busy(False)
         self.query_one("#export-status", Static).update("")
         target = "#export-folder-error" if error.field in ("folder", "out") else "#export-error"
-        self.query_one(target, FieldError).update(error_text(error))
+        self.query_one(target, FieldError).update(error_content(error))
 
     def _set_busy(self, busy: bool) -> None:
         self.query_one("#export-form").disabled = busy

@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, Static
+from textual.widgets import Button, Label, Static
 
 from invoice_tui.domain.invoice_page import PaymentRow
+from invoice_tui.widgets.tables import DataTable
 
 
 class PaymentDetailModal(ModalScreen[str | None]):

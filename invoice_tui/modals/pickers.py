@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from invoice_tui.domain import people, reads
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.reads import Choice
+from invoice_tui.domain.text import safe
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
@@ -40,7 +41,7 @@ class PickerModal(ServiceCalls, ModalScreen[int | None]):
         with Vertical(id="picker-dialog", classes="invoice-modal"):
             yield Label(self.title_text, classes="modal-title", markup=False)
             yield Input(id="picker-search", placeholder=f"Search {self.kind}s…")
-            yield OptionList(id="picker-list")
+            yield OptionList(id="picker-list", markup=False)  # names are text, never markup (R55)
             hint = "Enter picks · ↓ moves to the list · Escape cancels"
             if self.kind != "user":
                 hint += f" · ctrl+n creates a new {self.kind}"
@@ -64,7 +65,7 @@ class PickerModal(ServiceCalls, ModalScreen[int | None]):
         options = [Option(c.label, id=str(c.id)) for c in choices]
         if self.kind != "user":
             query = self.query_one("#picker-search", Input).value.strip()
-            options.append(Option(f"+ Create a new {self.kind}" + (f" “{query}”" if query else ""), id=CREATE))
+            options.append(Option(f"+ Create a new {self.kind}" + (f" “{safe(query, line=True)}”" if query else ""), id=CREATE))
         ol.add_options(options)
         if options:
             ol.highlighted = 0

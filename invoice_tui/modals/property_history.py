@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.catalogue import BY_ID
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.tables import DataTable
 
 ALL = "__all__"
 

@@ -17,16 +17,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
 
 from invoice_tui.domain import payments as payment_service
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.widgets.invoice_inputs import (IsoDate, LocalAmount, format_amount_input, parse_date,
                                                 parse_local_decimal)
-from invoice_tui.widgets.error_text import error_text, show_error
+from invoice_tui.widgets.error_text import error_content, show_error
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.tables import DataTable
 
 METHOD_LABELS = {"bank_transfer": "Bank transfer", "card": "Card", "cash": "Cash", "check": "Check",
                  "other": "Other"}
@@ -161,7 +162,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
             amount = parse_local_decimal(amount_text, t.locale, what="amount")
             pay_date = parse_date(self.query_one("#payment-date", Input).value)
         except InvoiceTuiError as exc:
-            error.update(error_text(exc))
+            error.update(error_content(exc))
             return
         data = {"amount": str(amount), "date": pay_date, "method": self.query_one("#payment-method", Select).value,
                 "reference": self.query_one("#payment-reference", Input).value,
@@ -226,7 +227,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
             self.dismiss(f"Payment #{row.id} of {row.amount} applied to {t.label}.")
 
         self.call_service(payment_service.apply_payment, self.app.ctx, row.id, t.invoice_id, done=done,
-                          failed=lambda exc: error.update(error_text(exc)))
+                          failed=lambda exc: error.update(error_content(exc)))
 
     # ---- leaving -------------------------------------------------------------------------------
     @on(Button.Pressed, "#payment-cancel")

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, Static
+from textual.widgets import Button, Label, Static
 
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.tables import DataTable
 
 
 @dataclass(frozen=True)

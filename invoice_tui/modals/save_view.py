@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.views import check_name
-from invoice_tui.widgets.error_text import error_text
+from invoice_tui.widgets.error_text import error_content
 
 
 @dataclass
@@ -63,7 +63,7 @@ class SaveViewModal(ModalScreen[SaveViewInput | None]):
         try:
             name = check_name(name)
         except InvoiceTuiError as exc:
-            self.query_one("#save-error", Static).update(error_text(exc))
+            self.query_one("#save-error", Static).update(error_content(exc))
             return
         shared = self.query_one("#save-shared", Checkbox).value if self.show_shared else self.initial_shared
         self.dismiss(SaveViewInput(name, shared))

@@ -30,7 +30,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, Static, TextArea
+from textual.content import Content
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Static, TextArea
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain import reads
@@ -41,10 +42,11 @@ from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, Adjus
                                         compute_totals, in_order)
 from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.modals.line_item import KIND_LABELS
-from invoice_tui.widgets.error_text import error_text, show_error
+from invoice_tui.widgets.error_text import error_content, error_text, show_error
 from invoice_tui.widgets.invoice_inputs import Currency, IsoDate, money, parse_date
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.tables import DataTable
 
 
 # ---- grids ----------------------------------------------------------------------------------------
@@ -189,12 +191,12 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
     def _set_contact(self, contact_id: int | None, label: str) -> None:
         assert self.state is not None
         self.state.contact_id, self.state.contact_label = contact_id, label
-        self.query_one("#editor-contact", Button).label = label or "Pick a contact…"
+        self.query_one("#editor-contact", Button).label = Content(label or "Pick a contact…")  # not markup
 
     def _set_company(self, company_id: int | None, label: str) -> None:
         assert self.state is not None
         self.state.company_id, self.state.company_label = company_id, label
-        self.query_one("#editor-company", Button).label = label or "Pick a company…"
+        self.query_one("#editor-company", Button).label = Content(label or "Pick a company…")
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -462,7 +464,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         try:
             invoice_date = parse_date(self.query_one("#editor-invoice-date", Input).value, what="invoice date")
         except BadInput as exc:
-            self.query_one("#error-invoice_date", Static).update(error_text(exc))
+            self.query_one("#error-invoice_date", Static).update(error_content(exc))
             errors.append(error_text(exc))
             invoice_date = None
         due_text = self.query_one("#editor-due-date", Input).value.strip()
@@ -471,7 +473,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
             try:
                 due_date = parse_date(due_text, what="due date")
             except BadInput as exc:
-                self.query_one("#error-due_date", Static).update(error_text(exc))
+                self.query_one("#error-due_date", Static).update(error_content(exc))
                 errors.append(error_text(exc))
         elif invoice_date is not None:
             due_date = invoice_date + dt.timedelta(days=self.state.payment_terms)
@@ -529,7 +531,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         try:
             data = self.collect()
         except InvoiceTuiError as exc:
-            error.update(error_text(exc))
+            error.update(error_content(exc))
             return
         self.saving = True
         self.call_service(save_invoice, self.app.ctx, self.state.invoice_id, data, self.state.version, finalize,

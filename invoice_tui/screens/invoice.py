@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Markdown, Static
+from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain import payments as payment_service
@@ -34,6 +34,7 @@ from invoice_tui.widgets.error_text import error_text, show_error
 from invoice_tui.widgets.invoice_view import open_in_browser
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.live import Live
+from invoice_tui.widgets.tables import DataTable
 
 SET_BASE_URL = ("No public base URL is set for this workspace, so the invoice has no buyer link yet. "
                 "A super admin can set it with: invoice-tui settings set public_base_url https://…")

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from invoice_tui.domain import reads
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.reads import OutboxRow
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.tables import DataTable
 
 LIMIT = 500
 

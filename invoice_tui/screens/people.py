@@ -12,13 +12,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input, Label, Static
 
 from invoice_tui.domain import people, reads
 from invoice_tui.domain.reads import Row
+from invoice_tui.domain.text import safe
 from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.live import Live
+from invoice_tui.widgets.tables import DataTable
 
 
 class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
@@ -28,7 +30,7 @@ class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
 
     def __init__(self, kind: str, record_id: int, name: str) -> None:
         super().__init__()
-        self.kind, self.record_id, self.record_name = kind, record_id, name
+        self.kind, self.record_id, self.record_name = kind, record_id, safe(name, line=True)
         self.rows: list[Row] = []
 
     def compose(self) -> ComposeResult:

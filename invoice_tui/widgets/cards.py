@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Collapsible, DataTable, Input, Static
+from textual.widgets import Collapsible, Input, Static
 
 from invoice_tui.domain.invoice_page import InvoiceView
+from invoice_tui.widgets.tables import DataTable
 
 
 def card_title(key: int, text: str) -> Content:

@@ -31,9 +31,11 @@ TUI_REMEDIES: dict[str, str] = {
 
 def error_text(error: BaseException) -> str:
     """The text the TUI shows for ``error``."""
+    from invoice_tui.domain.text import safe
+
     if isinstance(error, InvoiceTuiError):
-        return with_remedy(error, TUI_REMEDIES)
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        return safe(with_remedy(error, TUI_REMEDIES))  # a sentence may echo what was typed (R55)
+    return safe(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
 
 
 def show_error(node: "DOMNode", error: BaseException, *, title: str = "Not done",
@@ -41,6 +43,7 @@ def show_error(node: "DOMNode", error: BaseException, *, title: str = "Not done"
     """Show ``error`` on ``node``'s screen: beside its field (``beside`` maps a field name to the
     selector of the Static under it) and in ``summary`` when the form has them; as an error
     notification when neither shows it (or ``notify`` asks for both)."""
+    from textual.content import Content
     from textual.css.query import NoMatches
 
     text = error_text(error)
@@ -53,7 +56,7 @@ def show_error(node: "DOMNode", error: BaseException, *, title: str = "Not done"
         targets.append(summary)
     for selector in targets:
         try:
-            node.query_one(selector).update(text)  # type: ignore[attr-defined]
+            node.query_one(selector).update(Content(text))  # type: ignore[attr-defined] # plain, not markup
         except NoMatches:
             continue
         shown = True
@@ -61,3 +64,10 @@ def show_error(node: "DOMNode", error: BaseException, *, title: str = "Not done"
         expected = isinstance(error, InvoiceTuiError)
         node.notify(text, title=title if expected else "Something went wrong",  # type: ignore[attr-defined]
                     severity="error", timeout=10 if expected else 12)
+
+
+def error_content(error: BaseException):
+    """``error_text`` as plain Content for a Static: never read as markup (it may echo input)."""
+    from textual.content import Content
+
+    return Content(error_text(error))

@@ -14,6 +14,7 @@ from typing import Sequence
 from invoice_tui.domain import catalogue, index_sql
 from invoice_tui.domain.catalogue import choice_label
 from invoice_tui.domain.money import format_minor
+from invoice_tui.domain.text import safe
 from invoice_tui.widgets.table_columns import Column
 
 
@@ -113,10 +114,10 @@ class RowFormatter:
             return status
         if pid == "owner":
             i = self.i_owner
-            return lambda raw, od: raw[i] or ""
+            return lambda raw, od: safe(raw[i], line=True)
         if pid == "number":
             i = self.i_number
-            return lambda raw, od: raw[i] or "—"
+            return lambda raw, od: safe(raw[i], line=True) or "—"
         i = pos[pid]
         if prop.type == "money":
             i_cur, money = self.i_currency, self.money
@@ -132,7 +133,8 @@ class RowFormatter:
                     value = "true" if value else "false"  # SQLite keeps booleans as 0/1
                 return choice_label(pid, str(value))
             return choice
-        return lambda raw, od: "" if raw[i] is None else str(raw[i])
+        # names, titles, PO numbers: stored text, drawn on one line through the one sanitizer (R55)
+        return lambda raw, od: safe(raw[i], line=True)
 
     def __call__(self, raw: tuple) -> Row:
         od = self.is_overdue(raw)

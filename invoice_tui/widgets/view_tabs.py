@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Tab, Tabs
 
+from invoice_tui.domain.text import safe
 from invoice_tui.domain.views import ViewSpec, all_invoices_view
 
 
@@ -41,7 +42,7 @@ class ViewTabs(Tabs):
 
     def _label(self, view: ViewSpec, modified: bool = False) -> str:
         mark = "" if view.id is None or view.shared else " (private)"
-        return f"{view.name}{mark}{' *' if modified else ''}"
+        return f"{safe(view.name, line=True)}{mark}{' *' if modified else ''}"
 
     async def set_views(self, views: list[ViewSpec], active: int | None = None) -> None:
         """Show "All invoices" and ``views``; activate the view with id ``active``."""

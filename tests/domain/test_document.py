@@ -162,4 +162,4 @@ def test_overdue_line(ws, admin):
 def test_escape_is_inert():
     assert escape("a|b") == "a\\|b"
     assert escape("line1\nline2") == "line1 line2"
-    assert escape("\x1b[31mred") == "\\[31mred"
+    assert escape("\x1b[31mred") == "\\\\x1b\\[31mred"  # R55: the control shown as text, never sent
