@@ -19,18 +19,31 @@ def _verify(args, out) -> int:
         require(ctx, "view")
         report = audit.verify(anchor)
         data = report.record()
+        rows = {c.name: c.rows for c in report.chains}
         if report.ok:
-            rows = {c.name: c.rows for c in report.chains}
             out.result(data, f"Audit trail intact: {rows['property_change']} property changes and "
                              f"{rows['activity']} activities"
                              + (", and nothing recorded before the given head was rewritten" if anchor else "")
-                             + f".\nHead: {data['head']}")
+                             + f"; every invoice, payment, contact, company, user and setting is what its history "
+                               f"says.\nHead: {data['head']}")
             return 0
-        bad = report.first_problem
         if out.as_json:
             out.result(data)
-        out.note(f"invoice-tui: the audit trail is broken: {bad.problem}. Restore the workspace from a "
-                 "backup and find out who changed the database outside invoice-tui.")
+        else:
+            shown = [f"  {f.sentence()}" for f in report.findings]
+            more = report.findings_total - len(report.findings)
+            out.result(data, "\n".join(
+                [f"{report.findings_total} finding(s): rows that are not what their history says"] + shown
+                + ([f"  … and {more} more (--json lists the first {len(report.findings)})"] if more else []))
+                if report.findings_total else None)
+        bad = report.first_problem
+        if bad is not None:
+            out.note(f"invoice-tui: the audit trail is broken: {bad.problem}. Restore the workspace from a "
+                     "backup and find out who changed the database outside invoice-tui.")
+        else:
+            out.note(f"invoice-tui: {report.findings_total} row(s) differ from their history: they were written "
+                     "outside invoice-tui. Find out who (direct writes name their role), then restore them or "
+                     "record the correction through invoice-tui.")
         return 1
 
 
@@ -47,7 +60,8 @@ def _head(args, out) -> int:
 
 def register(subparsers) -> None:
     sub = group(subparsers, "audit", "check the tamper-evident history (hash chains)")
-    p = command(sub, "verify", "walk the history's hash chains and report the first broken link (exit 1)", _verify)
+    p = command(sub, "verify", "walk the history's hash chains, replay it against every row, report what differs "
+                               "(exit 1)", _verify)
     p.add_argument("--head", metavar="H", help="a head printed earlier by 'audit head': also check that nothing "
                                                "recorded before it was rewritten")
     command(sub, "head", "print the history's current head hash, to record it elsewhere", _head)

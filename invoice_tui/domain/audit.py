@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from invoice_tui.db.models import Activity, ChainHead, PropertyChange
 from invoice_tui.domain import history
@@ -43,10 +44,16 @@ class ChainReport:
 @dataclass
 class AuditReport:
     chains: list[ChainReport] = field(default_factory=list)
+    findings: list = field(default_factory=list)  # replay.Finding, up to FINDINGS_KEPT
+    findings_total: int = 0
+
+    @property
+    def chains_ok(self) -> bool:
+        return all(c.ok for c in self.chains)
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.chains)
+        return self.chains_ok and self.findings_total == 0
 
     @property
     def first_problem(self) -> ChainReport | None:
@@ -55,7 +62,8 @@ class AuditReport:
     def record(self) -> dict:
         return {"ok": self.ok, "head": format_head({c.name: (c.rows, c.head_hash) for c in self.chains}),
                 "chains": [{"name": c.name, "ok": c.ok, "rows": c.rows, "head_hash": c.head_hash,
-                            "broken_row_id": c.broken_row_id, "problem": c.problem} for c in self.chains]}
+                            "broken_row_id": c.broken_row_id, "problem": c.problem} for c in self.chains],
+                "findings": [f.record() for f in self.findings], "findings_total": self.findings_total}
 
 
 def format_head(heads: dict[str, tuple[int, str]]) -> str:
@@ -127,9 +135,23 @@ def verify_one(name: str, anchor: tuple[int, str] | None = None, batch: int = 50
     return ChainReport(name, True, count, prev)
 
 
-def verify(anchor: dict[str, tuple[int, str]] | None = None) -> AuditReport:
-    """Walk both chains (and check the recorded ``anchor`` head if given)."""
+FINDINGS_KEPT = 1000  # a report holds this many findings (the count is always whole)
+
+
+def verify(anchor: dict[str, tuple[int, str]] | None = None, *, replay: bool = True,
+           progress: Callable[[str], None] | None = None) -> AuditReport:
+    """Walk both chains (and check the recorded ``anchor`` head if given), then replay the
+    history against the current rows (:mod:`invoice_tui.domain.replay`)."""
+    from invoice_tui.domain import replay as replaying
+
     report = AuditReport()
     for name in history.CHAINS:
+        if progress:
+            progress(name)
         report.chains.append(verify_one(name, (anchor or {}).get(name)))
+    if replay:
+        for finding in replaying.replay(progress=progress):
+            report.findings_total += 1
+            if len(report.findings) < FINDINGS_KEPT:
+                report.findings.append(finding)
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Mapping
 
 import peewee as pw
 
@@ -282,9 +283,14 @@ class ContactInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
         return clean(v, what="Address", multiline=True, max_length=1000)
 
 
-def _contact_snapshot(c: Contact) -> dict:
+def _contact_snapshot(c: Contact, company_names: Mapping[int, str] | None = None) -> dict:
+    """``company_names`` (id → name): read once for many contacts (the audit's replay)."""
+    if company_names is not None:
+        company = company_names.get(c.company_id) if c.company_id else None
+    else:
+        company = c.company.name if c.company_id else None
     return {"email": c.email, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
-            "address": c.address, "company": c.company.name if c.company_id else None}
+            "address": c.address, "company": company}
 
 
 @mutation
