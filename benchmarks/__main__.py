@@ -18,7 +18,8 @@ from pathlib import Path
 from benchmarks import cold_start, figure, finalize, live, paths, run_child, warm_cache
 
 FIGURES = ("demo", "first_page", "keys", "filter_page", "counts", "csv", "xlsx", "pdf", "tui_memory",
-           "cold_start", "finalize", "live", "json_list", "tui_export", "search_count", "cold_start_pty")
+           "cold_start", "finalize", "live", "json_list", "tui_export", "search_count", "cold_start_pty", "audit")
+AUDIT_INVOICES = 100_000  # the audit figure's workspace (issue 18: a fresh demo of 100k invoices)
 JSON_SMALL = 60_000  # the JSON list is also measured on the first 60k invoices (--limit)
 TUI_EXPORT = "TUI export against CLI export of the same view (CSV, all invoices)"
 SEARCH_COUNT = ("quick-search count, first in a process", "quick-search count, again")
@@ -244,6 +245,26 @@ def main(argv: list[str] | None = None) -> int:
             figures.append(live.figure_of(run_child("live", {"path": str(tmp / "live.db"), "runs": max(args.runs, 5)})))
         # ---- the paths users take (issue 16) --------------------------------------------------
         figures += _user_paths(args, skip, path, n, tmp, log)
+        # ---- the audit (issue 18) ------------------------------------------------------------
+        if "audit" in skip:
+            skipped("audit", "audit verify (chains + replay)")
+        else:
+            audited = min(n, AUDIT_INVOICES)
+            if audited == n:
+                audit_path = path
+            elif audited == tenth and needs_small:
+                audit_path = small_path
+            else:
+                audit_path = tmp / "audit.db"
+                log(f"building the audit's workspace ({audited:,} invoices)")
+                _workspace(audit_path, audited, args.seed)
+            log(f"audit verify on {audited:,} invoices")
+            r, b = run_child("audit", {"path": str(audit_path)}), run_child("audit_raw", {"path": str(audit_path)})
+            figures.append(figure("audit verify (chains + replay)", ours=r["seconds"], baseline=b["seconds"], unit="s",
+                                  target="passes; < 60 s at 100k invoices", passed=r["ok"] and r["seconds"] < 60,
+                                  same_rows=r["rows"] == b["rows"], invoices=audited, findings=r["findings"],
+                                  history_rows=r["rows"], peak_rss_mb=r["peak_rss_mb"],
+                                  baseline_peak_rss_mb=b["peak_rss_mb"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

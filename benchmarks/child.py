@@ -27,6 +27,8 @@ PARTS = {
     "export_tui": "benchmarks.paths:export_tui",
     "export_cli": "benchmarks.paths:export_cli",
     "search_count": "benchmarks.paths:search_count",
+    "audit": "benchmarks.audit:run",
+    "audit_raw": "benchmarks.audit:raw",
 }
 
 

@@ -101,12 +101,19 @@ def people_commands() -> type[Provider]:
     return PeopleCommands
 
 
+def audit_commands() -> type[Provider]:
+    """The palette's audit command, loaded the same way."""
+    from invoice_tui.screens.audit import AuditCommands
+
+    return AuditCommands
+
+
 class InvoiceApp(Live, App[None]):
     """invoice-tui: the invoice index first; every action calls the domain services."""
 
     TITLE = "invoice-tui"
     CSS_PATH = stylesheets()
-    COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands}
+    COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands, audit_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),

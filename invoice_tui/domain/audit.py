@@ -21,6 +21,7 @@ from typing import Callable
 
 from invoice_tui.db.models import Activity, ChainHead, PropertyChange
 from invoice_tui.domain import history
+from invoice_tui.domain import replay as replaying
 from invoice_tui.domain.errors import BadInput
 
 _CHAIN_MODELS = {
@@ -142,8 +143,6 @@ def verify(anchor: dict[str, tuple[int, str]] | None = None, *, replay: bool = T
            progress: Callable[[str], None] | None = None) -> AuditReport:
     """Walk both chains (and check the recorded ``anchor`` head if given), then replay the
     history against the current rows (:mod:`invoice_tui.domain.replay`)."""
-    from invoice_tui.domain import replay as replaying
-
     report = AuditReport()
     for name in history.CHAINS:
         if progress:
@@ -155,3 +154,14 @@ def verify(anchor: dict[str, tuple[int, str]] | None = None, *, replay: bool = T
             if len(report.findings) < FINDINGS_KEPT:
                 report.findings.append(finding)
     return report
+
+
+def run_for(ctx, progress: Callable[[str], None] | None = None) -> AuditReport:
+    """The audit as the TUI runs it: a super admin's (R17), reporting each stage to ``progress``."""
+    from invoice_tui.domain.permissions import require
+
+    require(ctx, "audit_screen")
+    return verify(progress=progress)
+
+
+STAGES = (*history.CHAINS, *(k.object_type for k in replaying.KINDS), "workspace")  # what progress is told

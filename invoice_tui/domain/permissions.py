@@ -33,6 +33,7 @@ ACTION_PERMISSION: dict[str, str] = {
     "settings": "super_admin",
     "users": "super_admin",
     "reset_counter": "super_admin",
+    "audit_screen": "super_admin",  # the TUI's audit (the CLI's audit verify needs only view)
 }
 
 PERMISSION_NAMES = {
