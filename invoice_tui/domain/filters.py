@@ -8,15 +8,17 @@ minor units (one integer bound per currency exponent).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import math
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
-from typing import Literal
+from typing import Any, Literal
 
 import peewee as pw
-from pydantic import BaseModel, Field
 
 from invoice_tui.db import text_contains, text_startswith
 from invoice_tui.db.models import Invoice
@@ -51,10 +53,18 @@ NO_VALUE = {"known", "unknown"}
 EXPONENTS = (0, 2, 3, 4)  # ISO 4217 exponents in use
 
 
-class Filter(BaseModel):
+# The filter model is plain dataclasses, not pydantic: the index's first paint builds and reads
+# them (the views' tabs, the query's cache key), and pydantic costs ~0.1 s to import (issue 16).
+# Input from outside — a dict given to a writing service — is validated by pydantic, loaded then,
+# in ``FilterSet.validate``; what the services stored is read back by ``FilterSet.from_stored``.
+@dataclass(kw_only=True)
+class Filter:
     property: str
     operator: str
-    values: list[str] = Field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.values = list(self.values)  # never shared with the caller's list
 
     def describe(self) -> str:
         prop = catalogue.get(self.property)
@@ -62,13 +72,21 @@ class Filter(BaseModel):
         return f"{text} {', '.join(self.values)}" if self.values else text
 
 
-class FilterGroup(BaseModel):
-    filters: list[Filter] = Field(default_factory=list)
+@dataclass(kw_only=True)
+class FilterGroup:
+    filters: list[Filter] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.filters = list(self.filters)
 
 
-class FilterSet(BaseModel):
-    groups: list[FilterGroup] = Field(default_factory=list)
+@dataclass(kw_only=True)
+class FilterSet:
+    groups: list[FilterGroup] = field(default_factory=list)
     combine: Literal["or"] = "or"
+
+    def __post_init__(self) -> None:
+        self.groups = list(self.groups)
 
     @property
     def count(self) -> int:
@@ -80,6 +98,70 @@ class FilterSet(BaseModel):
             return "No filters"
         n = self.count
         return f"{len(groups)} group{'s' if len(groups) != 1 else ''}, {n} filter{'s' if n != 1 else ''}"
+
+    def copy(self) -> "FilterSet":
+        """A deep copy: editing it leaves this one as it was."""
+        return FilterSet(groups=[FilterGroup(filters=[Filter(property=f.property, operator=f.operator, values=f.values)
+                                                      for f in g.filters]) for g in self.groups],
+                         combine=self.combine)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        """What a saved view stores (compact JSON, as pydantic wrote it before)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    def key(self) -> tuple:
+        """A hashable value equal for equal filter sets (the compiled queries' cache key)."""
+        return self.combine, tuple(tuple((f.property, f.operator, tuple(f.values)) for f in g.filters)
+                                   for g in self.groups)
+
+    @classmethod
+    def validate(cls, data: "FilterSet | dict") -> "FilterSet":
+        """``data`` from outside (a dict as JSON gives it, or a ``FilterSet``) checked by pydantic,
+        as strictly as when these were pydantic models; a clear sentence (BadInput) when it
+        cannot be read."""
+        from pydantic import TypeAdapter, ValidationError
+
+        global _ADAPTER
+        if _ADAPTER is None:
+            _ADAPTER = TypeAdapter(FilterSet)
+        try:
+            return _ADAPTER.validate_python(data.to_dict() if isinstance(data, FilterSet) else data)
+        except ValidationError as exc:
+            raise BadInput(f"The filters cannot be read: {exc.errors()[0].get('msg')}.", field="filters") from None
+
+    @classmethod
+    def from_stored(cls, text: str | None) -> "FilterSet":
+        """The filters a view stored (``to_json``); ValueError when the text is not such a filter set."""
+        data = json.loads(text or "{}")
+        if not isinstance(data, dict) or data.get("combine", "or") != "or":
+            raise ValueError("not a filter set")
+        groups = []
+        for g in _list(data.get("groups", [])):
+            if not isinstance(g, dict):
+                raise ValueError("not a filter group")
+            filters = []
+            for f in _list(g.get("filters", [])):
+                if not (isinstance(f, dict) and isinstance(f.get("property"), str)
+                        and isinstance(f.get("operator"), str)):
+                    raise ValueError("not a filter")
+                values = _list(f.get("values", []))
+                if not all(isinstance(v, str) for v in values):
+                    raise ValueError("not a filter value")
+                filters.append(Filter(property=f["property"], operator=f["operator"], values=values))
+            groups.append(FilterGroup(filters=filters))
+        return cls(groups=groups)
+
+
+_ADAPTER = None  # pydantic's validator of FilterSet, built on first use
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise ValueError("not a list")
+    return value
 
 
 def check_limits(fs: FilterSet) -> None:

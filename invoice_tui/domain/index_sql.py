@@ -198,7 +198,7 @@ def prepare(ctx: Context, q: IndexQuery, fields: Sequence[pw.Node] | None = None
     fields = tuple(fields) if fields else tuple(Invoice._meta.sorted_fields)
     db = database.obj
     sctx = sql_context(ctx)
-    key = (id(db), type(db), getattr(db, "database", None), q.filters.model_dump_json(), q.sort, q.search,
+    key = (id(db), type(db), getattr(db, "database", None), q.filters.key(), q.sort, q.search,
            tuple(map(id, fields)), sctx)  # fields are the models' own (process-lifetime) objects
     with _LRU_LOCK:
         compiled = _LRU.get(key)

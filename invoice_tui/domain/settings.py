@@ -1,27 +1,37 @@
-"""Workspace settings (in the database, shared by the team), typed with pydantic."""
+"""Workspace settings (in the database, shared by the team).
+
+``WorkspaceSettings`` is a plain dataclass: every screen reads the settings, the index before its
+first paint, and pydantic costs ~0.1 s to import (issue 16). What users type is checked by
+``coerce_setting`` (a clear sentence per setting) before ``store_setting`` writes it; what is read
+back is checked by ``load_settings`` — values of the field's own type and range are taken as they
+are, anything else is validated by pydantic, loaded then, as strictly as when this was a pydantic
+model.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import typing
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, UnknownLocaleError
-from pydantic import BaseModel, Field
-
 from invoice_tui.db.models import Counter, Invoice, Setting
-from invoice_tui.domain.errors import BadInput, RuleRefused
+from invoice_tui.domain.errors import BadInput, EnvironmentFailure, RuleRefused
 from invoice_tui.domain.money import check_currency
 
 NUMBER_COUNTER = "invoice_number"
+RANGES = {"payment_terms_days": (0, 3650)}  # whole-number settings' bounds, inclusive
 
 
-class WorkspaceSettings(BaseModel):
+@dataclass(kw_only=True)
+class WorkspaceSettings:
     allow_edit_finalized: bool = False
     allow_delete_unpaid: bool = False
     number_prefix: str = "INV-"
-    payment_terms_days: int = Field(default=30, ge=0, le=3650)
+    payment_terms_days: int = 30
     default_currency: str = "EUR"
     locale: str = "en_US"
     timezone: str = "UTC"
@@ -42,15 +52,53 @@ class WorkspaceSettings(BaseModel):
     logo_path: str = ""
 
 
-SETTING_KEYS = tuple(WorkspaceSettings.model_fields) + ("next_number",)
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+TYPES: dict[str, type] = typing.get_type_hints(WorkspaceSettings)  # each setting's type: bool, int or str
+SETTING_KEYS = tuple(TYPES) + ("next_number",)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+_ADAPTER = None  # pydantic's validator of WorkspaceSettings, built when a stored value needs it
+
+
+def _as_stored(key: str, value: Any) -> bool:
+    """Is ``value`` what ``store_setting`` writes for ``key``: of the setting's type, in its range?"""
+    if type(value) is not TYPES[key]:
+        return False
+    low, high = RANGES.get(key, (value, value))
+    return low <= value <= high
+
+
+def _validated(known: dict[str, Any]) -> WorkspaceSettings:
+    """Stored values of another type (an older or hand-edited workspace) coerced by pydantic as
+    before; EnvironmentFailure with a clear sentence when one cannot be read."""
+    from pydantic import TypeAdapter, ValidationError
+
+    global _ADAPTER
+    if _ADAPTER is None:
+        _ADAPTER = TypeAdapter(WorkspaceSettings)
+    try:
+        settings = _ADAPTER.validate_python(known)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err.get("loc", ()))
+        raise EnvironmentFailure(f"The workspace setting {key} holds {json.dumps(known.get(key))}, which cannot be "
+                                 f"read: {err.get('msg', 'invalid value')}.", field=key or None) from None
+    for key, (low, high) in RANGES.items():
+        value = getattr(settings, key)
+        if not low <= value <= high:
+            raise EnvironmentFailure(f"The workspace setting {key} holds {value}, outside {low}–{high}.", field=key)
+    return settings
 
 
 def load_settings() -> WorkspaceSettings:
     stored = {row.key: json.loads(row.value) for row in Setting.select()}
-    known = {k: v for k, v in stored.items() if k in WorkspaceSettings.model_fields}
-    return WorkspaceSettings.model_validate(known)
+    known = {k: v for k, v in stored.items() if k in TYPES}
+    if all(_as_stored(k, v) for k, v in known.items()):
+        return WorkspaceSettings(**known)
+    return _validated(known)
 
 
 def next_number() -> int:
@@ -66,7 +114,7 @@ def coerce_setting(key: str, text: str) -> Any:
         if not re.fullmatch(r"\d{1,15}", text.strip()) or int(text) < 1:
             raise BadInput("next_number must be a whole number of at least 1.", field=key)
         return int(text)
-    annotation = WorkspaceSettings.model_fields[key].annotation
+    annotation = TYPES[key]
     if annotation is bool:
         t = text.strip().lower()
         if t in _TRUE:
@@ -78,8 +126,9 @@ def coerce_setting(key: str, text: str) -> Any:
         if not re.fullmatch(r"-?\d{1,9}", text.strip()):
             raise BadInput(f"{key} takes a whole number, not '{text}'.", field=key)
         value = int(text)
-        if key == "payment_terms_days" and not 0 <= value <= 3650:
-            raise BadInput("payment_terms_days must be between 0 and 3650.", field=key)
+        low, high = RANGES.get(key, (value, value))
+        if not low <= value <= high:
+            raise BadInput(f"{key} must be between {low} and {high}.", field=key)
         return value
     if any(ch in text for ch in "\r\x00") or (key not in {"seller_address", "payment_instructions",
                                                           "email_body_template"} and "\n" in text):
@@ -87,6 +136,8 @@ def coerce_setting(key: str, text: str) -> Any:
     if key == "default_currency":
         return check_currency(text)
     if key == "locale":
+        from babel import Locale, UnknownLocaleError
+
         try:
             return str(Locale.parse(text.strip().replace("-", "_")))
         except (UnknownLocaleError, ValueError):

@@ -28,11 +28,12 @@ holds the prepared query while it shows it and reads each page with plain SQL (i
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 import peewee as pw
-from pydantic import BaseModel, Field, ValidationError
 
 from invoice_tui.db.models import Invoice, User
 from invoice_tui.db.views_models import SavedView
@@ -49,21 +50,29 @@ ALL_INVOICES = "All invoices"
 MAX_COLUMNS = 40
 
 
-class ViewSpec(BaseModel):
-    """What a view shows; ``id`` is None for "All invoices" and for unsaved views."""
+@dataclass(kw_only=True)
+class ViewSpec:
+    """What a view shows; ``id`` is None for "All invoices" and for unsaved views. A plain value
+    built by the services (not input to validate): the index's tabs read them before the first
+    paint, without pydantic (issue 16)."""
 
     id: int | None = None
     name: str = ALL_INVOICES
-    filters: FilterSet = Field(default_factory=FilterSet)
-    columns: list[str] = Field(default_factory=lambda: list(catalogue.DEFAULT_COLUMNS))
+    filters: FilterSet = field(default_factory=FilterSet)
+    columns: list[str] = field(default_factory=lambda: list(catalogue.DEFAULT_COLUMNS))
     sort: str = DEFAULT_SORT
     shared: bool = False
     owner: str | None = None  # login; None for the team's default views
     editable: bool = True  # may the acting user save over / rename / delete it
 
+    def __post_init__(self) -> None:
+        self.columns = list(self.columns)  # never shared with the caller's list
+
     def same_content(self, other: "ViewSpec") -> bool:
-        return (self.filters.model_dump() == other.filters.model_dump() and self.columns == other.columns
-                and self.sort == other.sort)
+        return self.filters == other.filters and self.columns == other.columns and self.sort == other.sort
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 def all_invoices_view() -> ViewSpec:
@@ -110,10 +119,7 @@ def check_filters(ctx: Context, filters: FilterSet | dict | None) -> FilterSet:
     if filters is None:
         return FilterSet()
     if isinstance(filters, dict):
-        try:
-            filters = FilterSet.model_validate(filters)
-        except ValidationError as exc:
-            raise BadInput(f"The filters cannot be read: {exc.errors()[0].get('msg')}.", field="filters") from None
+        filters = FilterSet.validate(filters)  # pydantic, loaded by the first write that needs it
     check_limits(filters)
     compile_filters(filters, sql_context(ctx))  # operators and values are checked here
     return filters
@@ -137,8 +143,8 @@ def _may_change(ctx: Context, view: SavedView) -> bool:
 
 def to_spec(ctx: Context, view: SavedView) -> ViewSpec:
     try:
-        filters = FilterSet.model_validate(json.loads(view.filters or "{}"))
-    except (ValueError, ValidationError):
+        filters = FilterSet.from_stored(view.filters)
+    except ValueError:
         filters = FilterSet()
     try:
         columns = [c for c in json.loads(view.columns or "[]") if c in catalogue.BY_ID]
@@ -215,7 +221,7 @@ def create_view(ctx: Context, name: str, *, filters: FilterSet | dict | None = N
     _check_unique(ctx, name)
     last = SavedView.select(pw.fn.MAX(SavedView.position)).scalar() or 0
     now = ctx.now()
-    view = SavedView.create(name=name, owner=ctx.user.id, shared=bool(shared), filters=fs.model_dump_json(),
+    view = SavedView.create(name=name, owner=ctx.user.id, shared=bool(shared), filters=fs.to_json(),
                             columns=json.dumps(cols), sort=sort, position=last + 1, created_at=now, updated_at=now)
     return to_spec(ctx, view)
 
@@ -232,7 +238,7 @@ def update_view(ctx: Context, view_id: int, *, name: str | None = None, filters:
         _check_unique(ctx, name, except_id=view.id)
         view.name = name
     if filters is not None:
-        view.filters = check_filters(ctx, filters).model_dump_json()
+        view.filters = check_filters(ctx, filters).to_json()
     if columns is not None:
         view.columns = json.dumps(check_columns(columns))
     if sort is not None:
@@ -349,4 +355,4 @@ def indexed_props() -> set[str]:
 
 def views_snapshot(views: Iterable[ViewSpec]) -> list[dict]:
     """Plain data for the CLI or tests."""
-    return [v.model_dump() for v in views]
+    return [v.to_dict() for v in views]

@@ -176,7 +176,7 @@ def set_setting(ctx: Context, key: str, text: str) -> tuple[object, object]:
 def settings_record() -> dict:
     from invoice_tui.domain.settings import next_number
 
-    data = load_settings().model_dump()
+    data = load_settings().to_dict()
     data["next_number"] = next_number()
     return data
 

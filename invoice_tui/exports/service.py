@@ -434,8 +434,8 @@ def run_export(ctx: Context, options: ExportOptions | dict, *, progress: Progres
 def record_export(ctx: Context, options: ExportOptions, *, name: str, path: Path, rows: int, sheets: int,
                   properties: list[str]) -> ExportLog:
     filters = {
-        "view": options.filters.model_dump() if options.filters else None,
-        "extra": options.extra_filters.model_dump() if options.extra_filters else None,
+        "view": options.filters.to_dict() if options.filters else None,
+        "extra": options.extra_filters.to_dict() if options.extra_filters else None,
         "search": options.search or None,
     }
     return ExportLog.create(

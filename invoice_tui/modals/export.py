@@ -97,7 +97,7 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
                  view_name: str | None = None, search: str = "", *, folder: str | None = None,
                  sheet_row_limit: int | None = None, batch_size: int | None = None) -> None:
         super().__init__()
-        self.filters = filters.model_copy(deep=True) if filters is not None else FilterSet()
+        self.filters = filters.copy() if filters is not None else FilterSet()
         self.sort = sort
         self.columns = list(columns) if columns else list(catalogue.DEFAULT_COLUMNS)
         self.view_name = view_name

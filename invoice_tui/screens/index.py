@@ -232,7 +232,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
 
     def switch_view(self, view: ViewSpec) -> None:
         self.view = view
-        self.filters = view.filters.model_copy(deep=True)
+        self.filters = view.filters.copy()
         self.columns = list(view.columns)
         self.sort = view.sort
         self.sidebar.set_filters(self.filters)

@@ -74,7 +74,7 @@ class FilterSidebar(Vertical):
 
     def __init__(self, filters: FilterSet | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.filters = (filters or FilterSet()).model_copy(deep=True)
+        self.filters = (filters or FilterSet()).copy()
         self.target = max(len(self.filters.groups) - 1, 0)
         self.owners: list[str] = ["me"]
         self.currencies: list[str] = list(COMMON_CURRENCIES)
@@ -118,7 +118,7 @@ class FilterSidebar(Vertical):
 
     def set_filters(self, filters: FilterSet) -> None:
         """Show ``filters`` (e.g. after switching views) without posting Changed."""
-        self.filters = filters.model_copy(deep=True)
+        self.filters = filters.copy()
         self.target = max(len(self.filters.groups) - 1, 0)
         self.rebuild()
 
@@ -291,7 +291,7 @@ class FilterSidebar(Vertical):
         self.filters = filters
         self._message("")
         self.rebuild()
-        self.post_message(self.Changed(self, filters.model_copy(deep=True)))
+        self.post_message(self.Changed(self, filters.copy()))
         return True
 
     def add_filter(self, new_group: bool = False) -> bool:
@@ -303,7 +303,7 @@ class FilterSidebar(Vertical):
         except _Refused as exc:
             self._message(str(exc))
             return False
-        fs = self.filters.model_copy(deep=True)
+        fs = self.filters.copy()
         if new_group or not fs.groups:
             fs.groups.append(FilterGroup(filters=[f]))
             target = len(fs.groups) - 1
@@ -344,7 +344,7 @@ class FilterSidebar(Vertical):
         event.stop()
         parts = (event.button.id or "").split("-")
         kind, idx = parts[0], [int(p) for p in parts[2:]]
-        fs = self.filters.model_copy(deep=True)
+        fs = self.filters.copy()
         if kind == "grp":
             self.target = idx[0]
             self.rebuild()
@@ -359,7 +359,7 @@ class FilterSidebar(Vertical):
         self._apply(fs)
 
     def remove_filter(self, group: int, index: int) -> None:
-        fs = self.filters.model_copy(deep=True)
+        fs = self.filters.copy()
         del fs.groups[group].filters[index]
         if not fs.groups[group].filters:
             del fs.groups[group]
@@ -367,7 +367,7 @@ class FilterSidebar(Vertical):
         self._apply(fs)
 
     def remove_group(self, group: int) -> None:
-        fs = self.filters.model_copy(deep=True)
+        fs = self.filters.copy()
         del fs.groups[group]
         self.target = min(self.target, max(len(fs.groups) - 1, 0))
         self._apply(fs)

@@ -1,0 +1,94 @@
+"""Issue 16, cold start: nothing is imported before the index's first paint unless the first paint
+needs it. pydantic (~0.1 s to import) validates what users type and what the writing services
+take; the first paint reads settings, saved views and filters, which are plain dataclasses, so it
+must not load pydantic. Structural, not timed: a fresh process opens the real app headless and
+reports which modules are loaded when the first invoice row is drawn."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from index_helpers import dataset_app  # noqa: E402
+from invoice_tui.domain import views  # noqa: E402
+from invoice_tui.domain.filters import Filter, FilterGroup, FilterSet  # noqa: E402
+from invoice_tui.domain.workspace import open_workspace, set_setting  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = r"""
+import json, os, sys
+from invoice_tui.app import make_app
+from invoice_tui.widgets import invoice_table
+
+app = make_app(db_url=sys.argv[1], user=sys.argv[2])
+original = invoice_table.InvoiceTable.render_line
+seen = {}
+
+def report():
+    print(json.dumps({"number": seen["number"], "modules": sorted(sys.modules)}), flush=True)
+    os._exit(0)
+
+def render_line(self, y):
+    strip = original(self, y)
+    if not seen and y >= 1 and self.total:
+        row = self.row_at(int(self.scroll_offset.y) + y - 1)
+        if row is not None:
+            seen["number"] = row.cells[0]
+            self.call_after_refresh(report)
+    return strip
+
+invoice_table.InvoiceTable.render_line = render_line
+app.run(headless=True, size=(120, 40))
+print(json.dumps({"number": None, "modules": sorted(sys.modules)}), flush=True)
+"""
+
+
+def _first_paint_modules(url: str, user: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TEXTUAL_ANIMATIONS": "none"}
+    proc = subprocess.run([sys.executable, "-c", PROBE, url, user], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_issue16_first_paint_does_not_import_pydantic(sqlite_url, clock):
+    app, _ids = dataset_app(sqlite_url, clock)  # the index's known dataset, copied for this test
+    ws = open_workspace(sqlite_url, notice=lambda m: None)
+    try:
+        admin = ws.context("alice", source="test", now=clock)
+        # stored settings of each type and a saved view with filters: the first paint reads them back
+        set_setting(admin, "payment_terms_days", "14")
+        set_setting(admin, "allow_delete_unpaid", "true")
+        set_setting(admin, "seller_name", "Ada & Co")
+        views.create_view(admin, "Open ones", filters=FilterSet(groups=[FilterGroup(filters=[
+            Filter(property="status", operator="any_of", values=["open"])])]))
+    finally:
+        ws.db.close()
+
+    result = _first_paint_modules(sqlite_url, "alice")
+    modules = set(result["modules"])
+    assert result["number"] and result["number"].startswith("INV-"), result["number"]  # a row was painted
+    # the modules that once brought pydantic in were all on the way to the first row ...
+    for name in ("invoice_tui.domain.filters", "invoice_tui.domain.views", "invoice_tui.domain.settings",
+                 "invoice_tui.screens.index"):
+        assert name in modules, name
+    # ... and pydantic is not
+    assert not {m for m in modules if m == "pydantic" or m.startswith(("pydantic.", "pydantic_core"))}
+
+
+def test_issue16_the_probe_would_notice_pydantic():
+    """Validating a view's filters given as data (a write) does load pydantic: the check above is
+    not vacuous."""
+    code = ("import sys\nfrom invoice_tui.domain.filters import FilterSet\n"
+            "assert 'pydantic' not in sys.modules\n"
+            "FilterSet.validate({'groups': []})\nprint('pydantic' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "True"
