@@ -17,7 +17,6 @@ theme = "textual-dark"
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +55,8 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
     path = path or config_path()
     data: dict = {}
     if path.exists():
+        import tomllib  # only with a file to read (its regexes cost a few ms of start-up)
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

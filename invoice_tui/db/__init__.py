@@ -112,6 +112,7 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
                                    check_same_thread=False, timeout=15)
         db.register_function(_casefold, "casefold", 1, deterministic=True)  # text_contains
     elif parsed.scheme in ("postgres", "postgresql"):
+        postgres_driver()
         # playhouse's URL parser imports every backend's extension: a SQLite workspace never needs it
         from playhouse.db_url import connect as url_connect
 
@@ -137,6 +138,28 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
         raise EnvironmentFailure(f"Cannot open the database {redact(url)}: {str(exc).strip()}. "
                                  "Check the URL and that the server is running.") from exc
     return db
+
+
+def postgres_driver() -> None:
+    """Hand peewee the psycopg2 driver it was imported without (``invoice_tui/__init__.py``): the
+    names peewee's module and its psycopg2 adapter bind at their import when psycopg2 is
+    installed (tests/test_startup_imports.py compares them with a peewee imported with psycopg2)."""
+    if peewee.psycopg2 is not None:
+        return
+    try:
+        import psycopg2
+        from psycopg2 import extensions
+        from psycopg2.extras import Json, register_uuid
+    except ImportError:
+        raise EnvironmentFailure("A PostgreSQL workspace needs the psycopg2 driver; install invoice-tui with "
+                                 "its postgresql extra: pip install 'invoice-tui[postgresql]'.") from None
+    register_uuid()
+    adapter = peewee.Psycopg2Adapter
+    adapter.txn_idle = extensions.TRANSACTION_STATUS_IDLE
+    adapter.txn_inerror = extensions.TRANSACTION_STATUS_INERROR
+    adapter.txn_unknown = extensions.TRANSACTION_STATUS_UNKNOWN
+    peewee.pg_extensions, peewee.pg_register_uuid, peewee.Json_pg2 = extensions, register_uuid, Json
+    peewee.psycopg2 = psycopg2  # last: peewee checks this one for the driver
 
 
 def bind(db: peewee.Database) -> peewee.Database:

@@ -1,33 +1,51 @@
 """Schema migrations (``playhouse.migrations``): numbered scripts in ``db/migrations``.
 
 Opening a workspace applies the scripts it has not seen yet, so an older workspace is migrated
-on open. Each script runs in its own transaction.
+on open. Each script runs in its own transaction. Whether any is pending is read with plain SQL
+(the scripts' names against the history table): playhouse's migrator, and the PostgreSQL
+extensions it imports, load only when there is one to run (issue 16, cold start).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import peewee
-from playhouse.migrations import Runner
+
+if TYPE_CHECKING:
+    from playhouse.migrations import Runner
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HISTORY_TABLE = "schema_migration"
 
 
-def runner(db: peewee.Database) -> Runner:
+def runner(db: peewee.Database) -> "Runner":
+    from playhouse.migrations import Runner
+
     return Runner(db, directory=str(MIGRATIONS_DIR), table_name=HISTORY_TABLE)
 
 
+def _scripts() -> list[str]:
+    """The scripts' names in the order playhouse runs them (by their number, then name)."""
+    names = [p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py")]
+    return sorted(names, key=lambda n: (int(re.match(r"\d+", n).group()), n))
+
+
 def pending(db: peewee.Database) -> list[str]:
-    return [m.name for m in runner(db).status() if not m.applied and m.path]
+    """The scripts not applied to ``db`` yet, in order."""
+    if not db.table_exists(HISTORY_TABLE):
+        return _scripts()
+    applied = {name for (name,) in db.execute_sql(f'SELECT name FROM "{HISTORY_TABLE}"')}
+    return [n for n in _scripts() if n not in applied]
 
 
 def migrate(db: peewee.Database) -> list[str]:
     """Apply pending migrations; returns their names (empty when up to date)."""
-    r = runner(db)
-    if not any(not m.applied and m.path for m in r.status()):
+    if not pending(db):
         return []
+    r = runner(db)
     if isinstance(db, peewee.SqliteDatabase):
         # A migration may rebuild a table (SQLite's way to change one): with foreign keys on, dropping
         # the old table would cascade to its children. The pragma only takes effect outside a

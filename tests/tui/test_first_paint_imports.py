@@ -1,8 +1,10 @@
 """Issue 16, cold start: nothing is imported before the index's first paint unless the first paint
 needs it. pydantic (~0.1 s to import) validates what users type and what the writing services
 take; the first paint reads settings, saved views and filters, which are plain dataclasses, so it
-must not load pydantic. Structural, not timed: a fresh process opens the real app headless and
-reports which modules are loaded when the first invoice row is drawn."""
+must not load pydantic. Nor does a SQLite workspace load the PostgreSQL driver (psycopg2, which
+peewee would import with itself) or playhouse's migrator (only when a migration is pending).
+Structural, not timed: a fresh process opens the real app headless and reports which modules are
+loaded when the first invoice row is drawn."""
 
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def _first_paint_modules(url: str, user: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_issue16_first_paint_does_not_import_pydantic(sqlite_url, clock):
+def test_issue16_first_paint_imports_neither_pydantic_nor_the_postgres_driver(sqlite_url, clock):
     app, _ids = dataset_app(sqlite_url, clock)  # the index's known dataset, copied for this test
     ws = open_workspace(sqlite_url, notice=lambda m: None)
     try:
@@ -78,8 +80,9 @@ def test_issue16_first_paint_does_not_import_pydantic(sqlite_url, clock):
     for name in ("invoice_tui.domain.filters", "invoice_tui.domain.views", "invoice_tui.domain.settings",
                  "invoice_tui.screens.index"):
         assert name in modules, name
-    # ... and pydantic is not
-    assert not {m for m in modules if m == "pydantic" or m.startswith(("pydantic.", "pydantic_core"))}
+    # ... and pydantic is not, nor the PostgreSQL driver, nor playhouse's migrator
+    for package in ("pydantic", "pydantic_core", "psycopg2", "playhouse"):
+        assert not {m for m in modules if m == package or m.startswith(package + ".")}, package
 
 
 def test_issue16_the_probe_would_notice_pydantic():
