@@ -76,6 +76,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.sort = views.DEFAULT_SORT
         self.search = ""
         self._choices_asked = False
+        self._footer_mounted = False
         self.total: int | None = None
         self.totals: list[views.CurrencyTotal] | None = None
         self._search_timer = None
@@ -93,7 +94,8 @@ class IndexScreen(Live, ServiceCalls, Screen):
             yield table
             yield FilterSidebar(id="filter-sidebar")
         yield Static("Loading invoices…", id="index-status", markup=False)
-        yield Footer()
+        # The footer is mounted once the first rows are on screen (_painted): building its keys
+        # (Textual recomposes it on each bindings change) cost more than the rows' own paint (issue 16).
 
     @property
     def table(self) -> InvoiceTable:
@@ -113,6 +115,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self._summarize()
         self.apply(keep_cursor=False)  # the rows' load reads the workspace's locale first (issue 16)
         self.load_views()
+        self.set_timer(1.0, self._mount_footer)  # should the first rows be slow to come
         # the sidebar's choices (a scan of every invoice's currency) wait for the first count
         # (_counted): nothing the first paint does not need competes with it (issue 16)
 
@@ -174,8 +177,21 @@ class IndexScreen(Live, ServiceCalls, Screen):
             self.load_choices()
 
     @on(InvoiceTable.Failed)
-    def _table_failed(self, event: InvoiceTable.Failed) -> None:
+    async def _table_failed(self, event: InvoiceTable.Failed) -> None:
         show_error(self, event.error, title="Cannot show these invoices")
+        await self._mount_footer()
+
+    @on(InvoiceTable.Painted)
+    async def _painted(self, event: InvoiceTable.Painted) -> None:
+        await self._mount_footer()
+
+    async def _mount_footer(self) -> None:
+        """The footer, once the first rows are on screen (at the latest a second after mounting)."""
+        if self._footer_mounted:
+            return
+        self._footer_mounted = True
+        await self.mount(Footer())
+        self.refresh_bindings()  # the footer lists the keys when the bindings are published
 
     # ---- changes made elsewhere (the app's change feed, see widgets/live.py) ---------------------
     def changed_elsewhere(self, change) -> None:

@@ -141,6 +141,14 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
             self.totals = totals
             self.query = query
 
+    class Painted(Message):
+        """The table's first rows (or its "no invoices") are on screen: posted once, after the
+        refresh that drew them. What the first paint does not need can start then (issue 16)."""
+
+        def __init__(self, table: "InvoiceTable") -> None:
+            super().__init__()
+            self.table = table
+
     class Failed(Message):
         def __init__(self, table: "InvoiceTable", error: InvoiceTuiError) -> None:
             super().__init__()
@@ -181,6 +189,7 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         # page): the index's amounts follow the settings without a separate round trip first.
         self.workspace_locale = False
         self._loading = index_sql.Interruptible()
+        self._painted = False  # Painted posted
 
     # ---- configuration -------------------------------------------------------------------
     @property
@@ -360,6 +369,9 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
             if self.cursor_row >= message.total:
                 self.cursor_row = max(message.total - 1, 0)
         self._source.add(message.pages)
+        if not self._painted and self.total is not None:
+            self._painted = True
+            self.call_after_refresh(self.post_message, self.Painted(self))
         if repaint_all:
             self.refresh()
             return
