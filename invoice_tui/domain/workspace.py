@@ -10,8 +10,7 @@ from typing import Callable
 
 import peewee
 
-from invoice_tui.db import bind, open_database
-from invoice_tui.db import team
+from invoice_tui.db import bind, is_postgres, open_database
 from invoice_tui.db.changes import Change, ChangeFeed
 from invoice_tui.db.migrate import migrate, pending
 from invoice_tui.db.models import ChainHead, Counter, User
@@ -116,7 +115,7 @@ def open_workspace(url: str, *, notice: Callable[[str], None] | None = None) -> 
     db = open_database(url, notice=notice)
     bind(db)
     try:
-        applied = _open_team(db, url) if team.is_team(db) else migrate(db)
+        applied = _open_team(db, url) if is_postgres(db) else migrate(db)  # team mode: PostgreSQL
         seed(db)
     except peewee.OperationalError as exc:
         raise EnvironmentFailure(f"Cannot prepare the workspace: {exc}.") from exc
@@ -127,6 +126,8 @@ def _open_team(db: peewee.Database, url: str) -> list[str]:
     """Team mode (R53): opening needs no more than the user's rights. Only the owner (or a
     superuser) migrates, then brings every user's privileges up to the new schema; anyone else is
     told who must run which command."""
+    from invoice_tui.db import team  # PostgreSQL's roles and rights: a SQLite start never loads them
+
     role = team.current_role(db)
     if team.above_app(db, role):
         applied = migrate(db)
@@ -151,6 +152,8 @@ def _open_team(db: peewee.Database, url: str) -> list[str]:
 
 def sync_privileges(db: peewee.Database) -> None:
     """Give every user's role exactly its rights on the current schema (after a migration)."""
+    from invoice_tui.db import team
+
     with db.atomic():
         for user in User.select(User.login, User.permissions):
             if team.role_exists(db, user.login):

@@ -76,7 +76,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.sort = views.DEFAULT_SORT
         self.search = ""
         self._choices_asked = False
-        self._footer_mounted = False
+        self._first_paint_done = False
         self.total: int | None = None
         self.totals: list[views.CurrencyTotal] | None = None
         self._search_timer = None
@@ -94,8 +94,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
             yield table
             yield FilterSidebar(id="filter-sidebar")
         yield Static("Loading invoices…", id="index-status", markup=False)
-        # The footer is mounted once the first rows are on screen (_painted): building its keys
-        # (Textual recomposes it on each bindings change) cost more than the rows' own paint (issue 16).
+        # the footer is mounted once the first rows are on screen (_after_first_paint)
 
     @property
     def table(self) -> InvoiceTable:
@@ -114,8 +113,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.sidebar.display = False
         self._summarize()
         self.apply(keep_cursor=False)  # the rows' load reads the workspace's locale first (issue 16)
-        self.load_views()
-        self.set_timer(1.0, self._mount_footer)  # should the first rows be slow to come
+        self.set_timer(1.0, self._after_first_paint)  # should the first rows be slow to come
         # the sidebar's choices (a scan of every invoice's currency) wait for the first count
         # (_counted): nothing the first paint does not need competes with it (issue 16)
 
@@ -179,17 +177,20 @@ class IndexScreen(Live, ServiceCalls, Screen):
     @on(InvoiceTable.Failed)
     async def _table_failed(self, event: InvoiceTable.Failed) -> None:
         show_error(self, event.error, title="Cannot show these invoices")
-        await self._mount_footer()
+        await self._after_first_paint()
 
     @on(InvoiceTable.Painted)
     async def _painted(self, event: InvoiceTable.Painted) -> None:
-        await self._mount_footer()
+        await self._after_first_paint()
 
-    async def _mount_footer(self) -> None:
-        """The footer, once the first rows are on screen (at the latest a second after mounting)."""
-        if self._footer_mounted:
+    async def _after_first_paint(self) -> None:
+        """What the first rows do not need, once they are on screen (or the load failed; at the
+        latest a second after mounting): the saved views' tabs and the footer (issue 16). Textual
+        rebuilds the footer's keys on each bindings change, which cost more than the rows' own paint."""
+        if self._first_paint_done:
             return
-        self._footer_mounted = True
+        self._first_paint_done = True
+        self.load_views()
         await self.mount(Footer())
         self.refresh_bindings()  # the footer lists the keys when the bindings are published
 

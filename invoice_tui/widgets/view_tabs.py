@@ -30,8 +30,10 @@ class ViewTabs(Tabs):
             self.view = view
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.views: dict[str, ViewSpec] = {}
+        # "All invoices" from the start; the saved views are read after the first rows are shown
+        everything = all_invoices_view()
+        super().__init__(Tab(Content(self._label(everything)), id=tab_id(everything)), id=id)
+        self.views: dict[str, ViewSpec] = {tab_id(everything): everything}
         self._silent = False
 
     @property
