@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
+from invoice_tui.db import database
 from invoice_tui.db.models import Activity, ChainHead, PropertyChange
 from invoice_tui.domain import history
 from invoice_tui.domain import replay as replaying
@@ -96,33 +97,48 @@ def head() -> str:
     return format_head(heads)
 
 
-def verify_one(name: str, anchor: tuple[int, str] | None = None, batch: int = 5000) -> ChainReport:
+def _chain_pages(name: str, batch: int) -> Iterator[list[tuple]]:
+    """The rows of a chain in id order, a page at a time: (id, prev_hash, hash, *content) as the
+    database returns them (a raw cursor: no model per row), times in the form the chain hashes."""
     model, fields = _CHAIN_MODELS[name]
+    columns = ", ".join(f'"{f}"' for f in ("id", "prev_hash", "hash", *fields))
+    at = fields.index("created_at") + 3
+    table = model._meta.table_name
+    last_id = 0
+    while True:
+        # Keyset pages by id (never OFFSET, never the whole table in memory).
+        rows = database.obj.execute_sql(f'SELECT {columns} FROM "{table}" WHERE id > {int(last_id)} '
+                                        f"ORDER BY id LIMIT {int(batch)}").fetchall()
+        if not rows:
+            return
+        if rows and isinstance(rows[0][at], str):  # SQLite stores times as text
+            rows = [(*r[:at], history.canonical_time(r[at]), *r[at + 1:]) for r in rows]
+        last_id = rows[-1][0]
+        yield rows
+
+
+def verify_one(name: str, anchor: tuple[int, str] | None = None, batch: int = 20000) -> ChainReport:
+    _model, fields = _CHAIN_MODELS[name]
     prev = history.GENESIS
     count = 0
     if anchor is not None and anchor[0] == 0 and anchor[1] != history.GENESIS:
         return ChainReport(name, False, 0, prev, None, f"the recorded head of {name} is not a head of this chain")
-    last_id = 0
-    # Keyset pages by id (never OFFSET, never the whole table in memory).
-    while True:
-        rows = list(model.select().where(model.id > last_id).order_by(model.id).limit(batch))
-        if not rows:
-            break
-        for row in rows:
-            last_id = row.id
-            content = {f: getattr(row, f) for f in fields}
-            if row.prev_hash != prev:
-                return ChainReport(name, False, count, prev, row.id,
-                                   f"{name} row {row.id} does not follow the row before it "
+    for rows in _chain_pages(name, batch):
+        contents = history.payloads(fields, [r[3:] for r in rows])
+        for row, (expected_prev, own) in zip(rows, history.chain(prev, contents)):
+            row_id, stored_prev, stored_hash = row[0], row[1], row[2]
+            if stored_prev != prev:
+                return ChainReport(name, False, count, prev, row_id,
+                                   f"{name} row {row_id} does not follow the row before it "
                                    "(a row was deleted, inserted or moved)")
-            if history.row_hash(prev, content) != row.hash:
-                return ChainReport(name, False, count, prev, row.id,
-                                   f"{name} row {row.id} was changed after it was written")
-            prev = row.hash
+            if own != stored_hash:
+                return ChainReport(name, False, count, prev, row_id,
+                                   f"{name} row {row_id} was changed after it was written")
+            prev = stored_hash
             count += 1
             if anchor is not None and count == anchor[0] and prev != anchor[1]:
-                return ChainReport(name, False, count, prev, row.id,
-                                   f"{name} was rewritten up to row {row.id}: its first {anchor[0]} rows no "
+                return ChainReport(name, False, count, prev, row_id,
+                                   f"{name} was rewritten up to row {row_id}: its first {anchor[0]} rows no "
                                    "longer end at the recorded head")
     if anchor is not None and count < anchor[0]:
         return ChainReport(name, False, count, prev, None,

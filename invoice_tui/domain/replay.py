@@ -23,6 +23,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from invoice_tui.db import database
 from invoice_tui.db.models import Company, Contact, Invoice, Payment, PropertyChange, Setting, User
 from invoice_tui.domain import history
 
@@ -170,13 +171,12 @@ def replay_kind(kind: Kind, window: int = 1000) -> Iterator[Finding]:
         by_id = {r.id: r for r in rows}
         snaps = kind.snapshots(rows) if rows else {}
         told: dict[int, list[tuple[str, str | None, str | None]]] = {}
-        for oid, prop, old, new in (PropertyChange
-                                    .select(PropertyChange.object_id, PropertyChange.property,
-                                            PropertyChange.old_value, PropertyChange.new_value)
-                                    .where((PropertyChange.object_type == kind.object_type)
-                                           & (PropertyChange.object_id >= lo) & (PropertyChange.object_id < hi)
-                                           & (PropertyChange.source != DIRECT))
-                                    .order_by(PropertyChange.object_id, PropertyChange.id).tuples()):
+        query = (PropertyChange.select(PropertyChange.object_id, PropertyChange.property, PropertyChange.old_value,
+                                       PropertyChange.new_value)
+                 .where((PropertyChange.object_type == kind.object_type) & (PropertyChange.object_id >= lo)
+                        & (PropertyChange.object_id < hi) & (PropertyChange.source != DIRECT))
+                 .order_by(PropertyChange.object_id, PropertyChange.id))
+        for oid, prop, old, new in database.obj.execute_sql(*query.sql()):  # plain tuples: ~35 rows an invoice
             told.setdefault(oid, []).append((prop, old, new))
         for oid in sorted(set(by_id) | set(told)):
             yield from _compare(kind, oid, by_id.get(oid), snaps.get(oid),

@@ -130,7 +130,8 @@ def test_head_detects_consistent_rewrite_before_it(cli, sws, sadmin, table):
     populate_more.add_note(sadmin, _rows("activity")[0].invoice_id, "after the head")
     assert _verify(cli, "--head", head).code == 0
     _rewrite_chain(sws.db, table, 2, "rewritten")
-    assert _verify(cli).code == 0  # a consistent rewrite fools the chain alone …
+    chains = cli("audit", "verify", as_json=True).data["chains"]
+    assert all(c["ok"] for c in chains)  # a consistent rewrite fools the chains alone (the replay may see it) …
     res = _verify(cli, "--head", head)  # … but not the head recorded elsewhere
     assert res.code == 1 and "rewritten" in res.err
 
