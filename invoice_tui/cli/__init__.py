@@ -112,6 +112,9 @@ def database_refusal(exc: Exception) -> str | None:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from invoice_tui.startup import pause_gc
+
+    pause_gc()  # until the index's first rows are on screen (invoice_tui/startup.py)
     from invoice_tui.app import make_app
 
     ws, ctx, cfg = open_context(args, source="tui")

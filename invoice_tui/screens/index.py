@@ -30,6 +30,7 @@ from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import FilterSet, filter_choices
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.views import IndexQuery, ViewSpec
+from invoice_tui.startup import resume_gc
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.filter_sidebar import FilterSidebar
 from invoice_tui.widgets.invoice_table import InvoiceTable
@@ -190,6 +191,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         if self._first_paint_done:
             return
         self._first_paint_done = True
+        resume_gc()  # paused by invoice-tui for the start-up (invoice_tui/startup.py)
         self.load_views()
         await self.mount(Footer())
         self.refresh_bindings()  # the footer lists the keys when the bindings are published

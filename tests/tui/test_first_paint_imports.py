@@ -24,7 +24,10 @@ from invoice_tui.domain.workspace import open_workspace, set_setting  # noqa: E4
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = r"""
-import json, os, sys
+import gc, json, os, sys
+from invoice_tui.startup import pause_gc
+
+pause_gc()  # as invoice-tui (cli.run_tui) does
 from invoice_tui.app import make_app
 from invoice_tui.widgets import invoice_table
 
@@ -34,13 +37,15 @@ seen = {}
 
 def report(screen):
     tabs = len(screen.query("Tab"))
-    if tabs < int(sys.argv[3]) and not seen.get("gave_up"):
-        return  # the saved views' tabs come after the first rows; wait for them too
-    print(json.dumps({**seen, "after_views": sorted(sys.modules), "tabs": tabs}), flush=True)
+    if (tabs < int(sys.argv[3]) or not screen.query("Footer")) and not seen.get("gave_up"):
+        return  # the saved views' tabs and the footer come after the first rows; wait for them too
+    print(json.dumps({**seen, "after_views": sorted(sys.modules), "tabs": tabs, "gc_after": gc.isenabled(),
+                      "frozen": gc.get_freeze_count()}), flush=True)
     os._exit(0)
 
 def first_paint(table):
     seen["modules"] = sorted(sys.modules)
+    seen["gc_at_first_paint"] = gc.isenabled()
     table.screen.set_interval(0.05, lambda: report(table.screen))
     table.screen.set_timer(20, lambda: seen.update(gave_up=True))
 
@@ -95,6 +100,16 @@ def test_issue16_first_paint_imports_neither_pydantic_nor_the_postgres_driver(sq
     # the saved views' tabs, read right after the first rows, do not bring pydantic either
     assert result["tabs"] == tabs, result["tabs"]
     assert not {m for m in result["after_views"] if m.split(".")[0] in ("pydantic", "pydantic_core")}
+
+
+def test_issue16_the_garbage_collector_waits_for_the_first_paint(sqlite_url, clock):
+    """invoice-tui pauses Python's cyclic collector for the start-up (invoice_tui/startup.py); the
+    index resumes it once its first rows are on screen, the start-up's objects frozen first."""
+    dataset_app(sqlite_url, clock)
+    result = _first_paint_modules(sqlite_url, "alice", 1)
+    assert result["number"], "no row was painted"
+    assert result["gc_at_first_paint"] is False
+    assert result["gc_after"] is True and result["frozen"] > 10_000
 
 
 def test_issue16_the_probe_would_notice_pydantic():
