@@ -24,15 +24,20 @@ from invoice_tui.domain.text import safe
 class CliParser(ArgumentParser):
     """The core parser, plus: a word such as ``-amount_billed`` (a descending sort on a catalogue
     property) is read as a value, not as an unknown option, so ``--sort -due_date`` works without
-    ``=``. Our options are all ``--long``, so no real option is shadowed."""
+    ``=``; so is a negative value (``--discount -5%``, ``--fee "-2.50;20"``) and any spec with a
+    semicolon (``--line "-Refund;1;5"``, R35's corrections). Our options are all ``--long``, so no
+    real option is shadowed."""
 
     def _parse_optional(self, arg_string):  # type: ignore[override]
-        if (_DESC_SORT.fullmatch(arg_string) and arg_string not in self._option_string_actions):
+        if arg_string not in self._option_string_actions and (
+                _DESC_SORT.fullmatch(arg_string) or _NEGATIVE_VALUE.match(arg_string)
+                or (arg_string.startswith("-") and ";" in arg_string)):
             return None
         return super()._parse_optional(arg_string)
 
 
 _DESC_SORT = re.compile(r"-[a-z][a-z_]+")
+_NEGATIVE_VALUE = re.compile(r"-[\d.]")
 
 
 def group(subparsers, name: str, help_text: str) -> argparse._SubParsersAction:
@@ -137,15 +142,36 @@ def value_or_percent(text: str, *, what: str, option: str, spec: str) -> tuple[D
                        "or a percentage such as 10% (dot for decimals).", field=option) from None
 
 
-def _rate(text: str, *, option: str, spec: str) -> Decimal:
-    t = text.strip().rstrip("%").strip()
-    if not t:
-        return Decimal(0)
+def _rate(text: str, *, option: str, spec: str) -> tuple[Decimal, str]:
+    """``RATE[:CAT]`` → (rate, category or ""): ``20``, ``5.5%``, ``0:AE``, ``20:S`` (R35)."""
+    rate, _, category = text.partition(":")
+    t = rate.strip().rstrip("%").strip()
     try:
-        return parse_decimal(t, what="tax rate")
+        value = parse_decimal(t, what="tax rate") if t else Decimal(0)
     except BadInput:
-        raise BadInput(f"{option} '{spec}': '{text}' is not a tax rate; write a percentage such as 20 or 5.5.",
-                       field=option) from None
+        raise BadInput(f"{option} '{spec}': '{text}' is not a tax rate; write a percentage such as 20 or 5.5, "
+                       "optionally with a VAT category: 0:AE, 20:S.", field=option) from None
+    return value, category.strip().upper()
+
+
+_KEY_PART = re.compile(r"\s*(base|unit|allowance|charge)\s*=(.*)", re.S)
+
+
+def _line_key(data: dict, key: str, value: str, *, spec: str) -> None:
+    """One ``key=value`` part of a line spec: ``base=1000``, ``unit=KWH``, ``allowance=5%:Loyalty``,
+    ``charge=2.00:Freight`` (allowance and charge repeatable)."""
+    if key == "base":
+        try:
+            data["base_quantity"] = parse_decimal(value.strip(), what="price base quantity")
+        except BadInput as exc:
+            raise BadInput(f"--line '{spec}': {exc.message}", field="line") from None
+    elif key == "unit":
+        data["unit_code"] = value.strip()
+    else:
+        amount, _, reason = value.partition(":")
+        number, pct = value_or_percent(amount, what=key, option="--line", spec=spec)
+        data.setdefault("charges", []).append({"kind": key, "value": number, "is_percent": pct,
+                                               "reason": reason.strip()})
 
 
 def _validated(model, data: dict, option: str, spec: str):
@@ -158,13 +184,19 @@ def _validated(model, data: dict, option: str, spec: str):
 
 
 def parse_line(spec: str):
-    """``name;qty;unit_price[;tax_rate[;discount]]`` → ``LineInput``."""
+    """``name;qty;unit_price[;tax_rate[:CAT][;discount]][;key=value…]`` → ``LineInput`` (R35):
+    the keys are ``base``, ``unit``, ``allowance`` and ``charge``."""
     from invoice_tui.domain.invoices import LineInput
 
     parts = split_spec(spec)
+    keyed = [(i, _KEY_PART.fullmatch(p)) for i, p in enumerate(parts)]
+    keys = [(m.group(1), m.group(2)) for i, m in keyed if m and i >= 3]
+    parts = [p for i, p in enumerate(parts) if not (i >= 3 and keyed[i][1])]
     if len(parts) < 3 or len(parts) > 5:
-        raise BadInput(f"--line '{spec}' needs name;quantity;unit_price[;tax_rate[;discount]], e.g. "
-                       "\"Design work;3;120.00;20;10%\" (write \\; for a semicolon in the name).", field="line")
+        raise BadInput(f"--line '{spec}' needs name;quantity;unit_price[;tax_rate[:category][;discount]] then "
+                       "any of base=N, unit=CODE, allowance=VALUE[:reason], charge=VALUE[:reason], e.g. "
+                       "\"Design work;3;120.00;20;10%\" or \"Energy;1200;0.0088;20;unit=KWH\" "
+                       "(write \\; for a semicolon in the name).", field="line")
     name, qty, price = parts[0], parts[1], parts[2]
     try:
         quantity = parse_decimal(qty.strip(), what="quantity")
@@ -173,25 +205,28 @@ def parse_line(spec: str):
         raise BadInput(f"--line '{spec}': {exc.message}", field="line") from None
     data: dict[str, Any] = {"name": name, "quantity": quantity, "unit_price": unit_price}
     if len(parts) > 3:
-        data["tax_rate"] = _rate(parts[3], option="--line", spec=spec)
+        data["tax_rate"], data["tax_category"] = _rate(parts[3], option="--line", spec=spec)
     if len(parts) > 4 and parts[4].strip():
         value, pct = value_or_percent(parts[4], what="discount", option="--line", spec=spec)
         data["discount"], data["discount_percent"] = value, pct
+    for key, value in keys:
+        _line_key(data, key, value, spec=spec)
     return _validated(LineInput, data, "--line", spec)
 
 
 def parse_adjustment(spec: str, option: str):
-    """``value[;tax_rate[;label]]`` (``--discount``, ``--fee``) → ``AdjustmentInput``."""
+    """``value[;RATE[:CAT][;label]]`` (``--discount``, ``--fee``; a value may be negative, R35's
+    corrections) → ``AdjustmentInput``."""
     from invoice_tui.domain.invoices import AdjustmentInput
 
     parts = split_spec(spec)
     if len(parts) > 3:
-        raise BadInput(f"{option} '{spec}' takes value[;tax_rate[;label]], e.g. \"10%;20;Loyalty\" "
+        raise BadInput(f"{option} '{spec}' takes value[;tax_rate[:category][;label]], e.g. \"10%;20;Loyalty\" "
                        "(write \\; for a semicolon in the label).", field=option)
     value, pct = value_or_percent(parts[0], what="value", option=option, spec=spec)
     data: dict[str, Any] = {"value": value, "is_percent": pct}
     if len(parts) > 1:
-        data["tax_rate"] = _rate(parts[1], option=option, spec=spec)
+        data["tax_rate"], data["tax_category"] = _rate(parts[1], option=option, spec=spec)
     if len(parts) > 2:
         data["label"] = parts[2]
     return _validated(AdjustmentInput, data, option, spec)

@@ -23,10 +23,12 @@ def _editable_options(p: argparse.ArgumentParser, *, create: bool) -> None:
     p.add_argument("--contact", metavar="EMAIL", help="billing contact (an email or a contact id)")
     p.add_argument("--company", metavar="NAME", help="company (a name or a company id)")
     p.add_argument("--line", action="append", metavar="SPEC",
-                   help="name;qty;unit_price[;tax_rate[;discount]] — repeat for each line"
+                   help="name;qty;unit_price[;tax_rate[:cat][;discount]][;key=value…] — repeat for each line"
                         + ("" if create else "; replaces all lines"))
-    p.add_argument("--discount", action="append", metavar="ADJ", help="value[;tax_rate[;label]], 25.00 or 10%%")
-    p.add_argument("--fee", action="append", metavar="ADJ", help="value[;tax_rate[;label]], 25.00 or 10%%")
+    p.add_argument("--discount", action="append", metavar="ADJ",
+                   help="value[;tax_rate[:cat][;label]], 25.00 or 10%% (negative in a correction)")
+    p.add_argument("--fee", action="append", metavar="ADJ",
+                   help="value[;tax_rate[:cat][;label]], 25.00 or 10%% (negative in a correction)")
     p.add_argument("--tax", action="append", metavar="ADJ", help="value[;label], 25.00 or 10%%")
     p.add_argument("--date", metavar="DATE", help="invoice date (YYYY-MM-DD, today, today-3…)")
     p.add_argument("--due", metavar="DATE", help="due date (YYYY-MM-DD, today+30…)")
@@ -86,23 +88,27 @@ def _label(inv) -> str:
 
 def _record(inv, ctx, *, full: bool = False) -> dict[str, Any]:
     from invoice_tui.domain import invoices
-    from invoice_tui.domain.money import from_minor, plain
+    from invoice_tui.domain.money import plain
     from invoice_tui.domain.payments import payment_record
 
     inv = invoices.get_invoice(inv.id)
-    rec = invoices.invoice_record(inv, ctx.today())
+    totals = invoices.invoice_totals(inv)
+    rec = invoices.invoice_record(inv, ctx.today(), totals)
     if full:
-        cur = inv.currency
-        rec["lines"] = [{"name": li.name, "quantity": plain(li.quantity),
-                         "unit_price": plain(from_minor(li.unit_price_minor, cur)),
-                         "tax_rate": plain(li.tax_rate),
-                         "discount": (None if li.discount_value is None else
-                                      plain(li.discount_value) + ("%" if li.discount_kind == "percent" else "")),
-                         "description": li.description}
-                        for li in inv.lines.order_by(invoices.LineItem.position)]
-        rec["adjustments"] = [{"kind": a.kind, "label": a.label,
-                               "value": plain(a.value) + ("%" if a.is_percent else ""),
-                               "tax_rate": plain(a.tax_rate)}
+        rec["en16931"] = totals.en16931  # False with extra taxes (no EN 16931 meaning)
+        def pct(value, is_percent: bool) -> str:
+            return plain(value) + ("%" if is_percent else "")
+
+        rec["lines"] = [{"name": s.name, "quantity": plain(s.quantity), "unit_code": s.unit_code,
+                         "unit_price": plain(s.unit_price), "base_quantity": plain(s.base_quantity.normalize()),
+                         "tax_rate": plain(s.tax_rate), "tax_category": s.category,
+                         "discount": None if s.discount is None else pct(s.discount, s.discount_percent),
+                         "charges": [{"kind": c.kind, "value": pct(c.value, c.is_percent), "reason": c.reason}
+                                     for c in s.charges],
+                         "net": plain(net), "description": s.description}
+                        for s, net in zip(invoices.line_specs(inv), totals.line_nets)]
+        rec["adjustments"] = [{"kind": a.kind, "label": a.label, "value": pct(a.value, a.is_percent),
+                               "tax_rate": plain(a.tax_rate), **({"tax_category": a.category} if a.kind != "tax" else {})}
                               for a in invoices.adjustment_specs(inv)]
         rec["payments"] = [payment_record(p) for p in invoices.invoice_payments(inv)]
     return rec
@@ -117,7 +123,7 @@ def _summary(inv) -> str:
 def _show_text(inv, rec: dict[str, Any]) -> str:
     from decimal import Decimal
 
-    from invoice_tui.domain.money import format_money
+    from invoice_tui.domain.money import format_money, round_money
     from invoice_tui.domain.totals import STEP_KINDS
 
     cur, loc = inv.currency, inv.locale
@@ -140,23 +146,38 @@ def _show_text(inv, rec: dict[str, Any]) -> str:
     ])
     parts = [head, ""]
     if rec["lines"]:
-        rows = [(li["name"], li["quantity"], m(li["unit_price"]), (li["tax_rate"] + "%") if Decimal(li["tax_rate"]) else "",
-                 li["discount"] or "") for li in rec["lines"]]
-        parts += [table(("Line", "Qty", "Unit price", "Tax", "Discount"), rows, right=(1, 2, 3, 4)), ""]
+        def price(li) -> str:  # R35: a sub-cent price keeps its decimals; a base quantity shows
+            p = Decimal(li["unit_price"])
+            text = m(li["unit_price"]) if p == round_money(p, cur) else f"{li['unit_price']} {cur}"
+            return text + (f" / {li['base_quantity']}" if li["base_quantity"] != "1" else "")
+
+        def adjusted(li) -> str:
+            out = [li["discount"]] if li["discount"] else []
+            out += [("−" if c["kind"] == "allowance" else "+") + c["value"] + (f" {c['reason']}" if c["reason"] else "")
+                    for c in li["charges"]]
+            return " ".join(out)
+
+        def vat(rate: str, category: str) -> str:
+            return f"{rate}% {category}"
+
+        rows = [(li["name"], li["quantity"] + ("" if li["unit_code"] == "C62" else f" {li['unit_code']}"), price(li),
+                 vat(li["tax_rate"], li["tax_category"]), adjusted(li), m(li["net"])) for li in rec["lines"]]
+        parts += [table(("Line", "Qty", "Unit price", "VAT", "Discount", "Net"), rows, right=(1, 2, 3, 4, 5)), ""]
     else:
         parts += ["No lines yet; add them with: invoice-tui invoices edit "
                   f"{inv.number or inv.id} --line \"name;qty;unit_price\"", ""]
     for a in rec["adjustments"]:
         value = a["value"] if a["value"].endswith("%") else m(a["value"])
-        rate = f" (tax {a['tax_rate']}%)" if a["kind"] != "tax" and Decimal(a["tax_rate"]) else ""
+        rate = f" (VAT {a['tax_rate']}% {a['tax_category']})" if a["kind"] != "tax" else ""
         label = f"{a['label']} " if a["label"] else ""
         parts.append(f"{a['kind'].capitalize()}: {label}{value}{rate}")
     if rec["adjustments"]:
         parts.append("")
     rows = {"subtotal": [("Subtotal", m(rec["subtotal"]))],
-            "discount": [("Discounts", "−" + m(rec["discount_total"]))] if Decimal(rec["discount_total"]) else [],
+            "discount": [("Discounts", ("−" + m(rec["discount_total"])) if Decimal(rec["discount_total"]) > 0
+                          else m(-Decimal(rec["discount_total"])))] if Decimal(rec["discount_total"]) else [],
             "fee": [("Fees", m(rec["fee_total"]))] if Decimal(rec["fee_total"]) else [],
-            "tax": [(f"Tax {t['rate']}% on {m(t['basis'])}", m(t["tax"])) for t in rec["tax_breakdown"]]
+            "tax": [(f"VAT {t['category']} {t['rate']}% on {m(t['basis'])}", m(t["tax"])) for t in rec["tax_breakdown"]]
             + [("Tax", m(rec["tax_total"]))],
             "billed": [("Amount billed", m(rec["amount_billed"]))]}
     totals = [row for kind in STEP_KINDS for row in rows[kind]]  # R18's order
@@ -164,6 +185,8 @@ def _show_text(inv, rec: dict[str, Any]) -> str:
     width = max(len(k) for k, _ in totals)
     vwidth = max(len(v) for _, v in totals)
     parts += [f"{k:<{width}}  {v:>{vwidth}}" for k, v in totals]
+    if not rec["en16931"]:
+        parts.append("Not EN 16931: extra taxes have no EN 16931 meaning.")
     if rec["payments"]:
         rows = [(f"#{p['id']}", p["date"], m(p["amount"]), p["method"], p["source"], p["state"], p["reference"])
                 for p in rec["payments"]]
@@ -312,8 +335,13 @@ def _list(args, out) -> int:
 
 
 SPEC_HELP = """\
-line SPEC:  name;qty;unit_price[;tax_rate[;discount]]     e.g. "Design work;3;120.00;20;10%"
-ADJ:        value[;tax_rate[;label]]  (--tax: value[;label])  e.g. "5%;20;Loyalty", "25.00"
+line SPEC:  name;qty;unit_price[;tax_rate[:cat][;discount]][;key=value…]  e.g. "Design work;3;120.00;20;10%"
+            keys: base=N (price per N units), unit=CODE (UN/ECE rec 20: C62, HUR, KWH…),
+            allowance=VALUE[:reason], charge=VALUE[:reason] (repeatable)
+            e.g. "Energy;1200;0.0088;20;unit=KWH", "Return;-2;15.00;20", "Export;1;90;0:G"
+ADJ:        value[;tax_rate[:cat][;label]]  (--tax: value[;label])  e.g. "5%;20;Loyalty", "-25.00;20"
+VAT categories: S standard, Z zero-rated, E exempt, AE reverse charge, K intra-EU, G export, O outside
+scope; rate 0 defaults to Z, any other rate to S. Quantities and discounts/fees may be negative.
 A value or discount is an amount (25.00) or a percentage (10%); dot decimals; \\; is a semicolon.
 Dates: YYYY-MM-DD, today, today-3, today+30.
 example: invoice-tui invoices create --currency EUR --contact ada@example.com \\

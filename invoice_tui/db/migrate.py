@@ -66,3 +66,22 @@ def migrate(db: peewee.Database) -> list[str]:
             db.execute_sql("SELECT pg_advisory_xact_lock(7419001)")
             return r.up()
     return r.up()
+
+
+REPORT_TABLE = "migration_report"
+
+
+def report(db: peewee.Database, applied: list[str]) -> list[str]:
+    """One sentence per just-applied migration that left rows in ``migration_report`` (e.g.
+    0011's stored totals that differ from the recomputed ones): shown, never hidden."""
+    if not applied or REPORT_TABLE not in db.get_tables():
+        return []
+    out = []
+    for name in applied:
+        count = db.execute_sql(f"SELECT COUNT(*) FROM {REPORT_TABLE} WHERE migration = %s".replace(
+            "%s", db.param), (name,)).fetchone()[0]
+        if count:
+            out.append(f"invoice-tui: migration {name} found {count} invoice{'s' if count != 1 else ''} whose "
+                       "recomputed totals differ from the stored ones; the stored figures are kept and each "
+                       f"difference is listed in the {REPORT_TABLE} table.")
+    return out

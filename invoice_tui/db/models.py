@@ -159,11 +159,15 @@ class LineItem(BaseModel):
     position = pw.IntegerField()
     name = pw.CharField(max_length=300)
     description = pw.TextField(default="")
-    quantity = DecimalTextField()
-    unit_price_minor = pw.BigIntegerField()
-    discount_kind = pw.CharField(null=True, max_length=8)  # None, "percent", "fixed"
+    quantity = DecimalTextField()  # may be negative (R35: returns, corrections)
+    unit_price_micro = pw.BigIntegerField()  # BT-146 in millionths of the major unit (6 decimals, R35)
+    price_base = DecimalTextField(default=Decimal(1))  # BT-149: the price is per this many units
+    unit_code = pw.CharField(default="C62", max_length=3)  # BT-130, UN/ECE rec 20
+    discount_kind = pw.CharField(null=True, max_length=8)  # None, "percent", "fixed": the first allowance
     discount_value = DecimalTextField(null=True)  # percent, or amount in major units
+    charges = pw.TextField(default="[]")  # JSON: further line allowances and charges (BG-27/BG-28)
     tax_rate = DecimalTextField(default=Decimal(0))  # percent
+    tax_category = pw.CharField(null=True, max_length=2)  # S, Z, E, AE, K, G, O; NULL: the rate's default
 
     class Meta:
         indexes = ((("invoice", "position"), False),)
@@ -179,6 +183,7 @@ class Adjustment(BaseModel):
     is_percent = pw.BooleanField(default=False)
     value = DecimalTextField()  # percent, or amount in major units
     tax_rate = DecimalTextField(default=Decimal(0))  # discounts and fees only
+    tax_category = pw.CharField(null=True, max_length=2)  # discounts and fees; NULL: the rate's default
 
 
 class Payment(BaseModel):

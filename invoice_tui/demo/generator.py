@@ -297,7 +297,7 @@ class _Generator:
 
         inv_t = Table(Invoice, _SEGMENT_COLUMNS["invoice"])
         line_t = Table(LineItem, ["id", "invoice_id", "position", "name", "description", "quantity",
-                                   "unit_price_minor", "discount_kind", "discount_value", "tax_rate"])
+                                   "unit_price_micro", "discount_kind", "discount_value", "tax_rate"])
         adj_t = Table(Adjustment, ["id", "invoice_id", "kind", "position", "label", "is_percent", "value",
                                     "tax_rate"])
         ic_t = Table(InvoiceContact, ["id", "invoice_id", "contact_id"])
@@ -330,7 +330,7 @@ class _Generator:
         # the database copies the rows itself (INSERT … SELECT), as it does for the contact and
         # company links — millions of rows that never pass through Python.
         tpl_line_t = w.create_temp("demo_tpl_line", "tpl INTEGER, position INTEGER, name TEXT, description TEXT, "
-                                   "quantity TEXT, unit_price_minor BIGINT, discount_kind TEXT, discount_value TEXT, "
+                                   "quantity TEXT, unit_price_micro BIGINT, discount_kind TEXT, discount_value TEXT, "
                                    "tax_rate TEXT, PRIMARY KEY (tpl, position)")
         tpl_adj_t = w.create_temp("demo_tpl_adj", "tpl INTEGER, kind TEXT, position INTEGER, label TEXT, "
                                   "is_percent BOOLEAN, value TEXT, tax_rate TEXT")
@@ -799,7 +799,7 @@ class _Generator:
         else:
             maps = f"{alias}.map"
         line_exprs = {"invoice_id": "m.invoice_id", **{c: f"l.{c}" for c in (
-            "position", "name", "description", "quantity", "unit_price_minor", "discount_kind", "discount_value",
+            "position", "name", "description", "quantity", "unit_price_micro", "discount_kind", "discount_value",
             "tax_rate")}}
         adj_exprs = {"invoice_id": "m.invoice_id", **{c: f"a.{c}" for c in (
             "kind", "position", "label", "is_percent", "value", "tax_rate")}}

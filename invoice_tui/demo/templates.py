@@ -8,7 +8,7 @@ import random
 from decimal import Decimal
 
 from invoice_tui.demo.reference import _CURRENCY_TAX, _ITEMS, _RATES, _TITLES
-from invoice_tui.domain.money import exponent, from_minor, plain, to_minor
+from invoice_tui.domain.money import exponent, from_minor, plain, to_micro, to_minor
 from invoice_tui.domain.totals import ADJUSTMENT_KINDS, AdjustmentSpec, LineSpec, compute_totals
 
 def _dec_text(value: Decimal | None) -> str | None:
@@ -22,7 +22,7 @@ class _Template:
                  "gid")
 
     def __init__(self, lines, adjustments, totals, currency, title) -> None:
-        self.lines = lines  # tuples: (position, name, description, qty text, unit minor, kind, value, rate)
+        self.lines = lines  # tuples: (position, name, description, qty text, unit price micro, kind, value, rate)
         self.adjustments = adjustments  # tuples: (kind, position, label, is_percent, value text, rate text)
         self.subtotal = to_minor(totals.subtotal, currency)
         self.discount = to_minor(totals.discount_total, currency)
@@ -87,7 +87,7 @@ def _make_templates(rng: random.Random, currency: str, count: int) -> list[_Temp
         totals = compute_totals(currency, specs, adjs)
         if totals.billed <= 0:  # pragma: no cover - the discounts above never exceed the lines
             continue
-        lines = tuple((pos, s.name, s.description, _dec_text(s.quantity), to_minor(s.unit_price, currency),
+        lines = tuple((pos, s.name, s.description, _dec_text(s.quantity), to_micro(s.unit_price),
                        None if s.discount is None else ("percent" if s.discount_percent else "fixed"),
                        _dec_text(s.discount), _dec_text(s.tax_rate)) for pos, s in enumerate(specs))
         positions = dict.fromkeys(ADJUSTMENT_KINDS, 0)

@@ -31,8 +31,9 @@ from babel.numbers import format_decimal, format_percent
 
 from invoice_tui.db.models import Adjustment, Company, Contact, Invoice, LineItem
 from invoice_tui.db.statements import CompiledRead
-from invoice_tui.domain.invoices import days_overdue, invoice_totals
-from invoice_tui.domain.money import format_minor, from_minor, to_minor
+from invoice_tui.domain.invoices import days_overdue, invoice_totals, line_spec
+from invoice_tui.domain.money import format_minor, format_price, round_money, to_minor
+from invoice_tui.domain.totals import default_category
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
 from invoice_tui.domain.text import safe
 
@@ -82,6 +83,11 @@ _LABELS: dict[str, dict[str, str]] = {
     "fixed": {"en": "fixed", "fr": "fixe", "de": "fest", "es": "fijo"},
     "tax_breakdown": {"en": "Tax breakdown", "fr": "Détail de la TVA", "de": "Steueraufstellung",
                       "es": "Desglose de impuestos"},
+    "category": {"en": "Category", "fr": "Catégorie", "de": "Kategorie", "es": "Categoría"},
+    "not_en16931": {"en": "Extra taxes have no EN 16931 meaning: this invoice is not EN 16931.",
+                    "fr": "Les taxes supplémentaires n'ont pas de sens EN 16931 : cette facture n'est pas EN 16931.",
+                    "de": "Zusätzliche Steuern sind in EN 16931 nicht vorgesehen: diese Rechnung ist nicht EN 16931.",
+                    "es": "Los impuestos adicionales no existen en EN 16931: esta factura no es EN 16931."},
     "basis": {"en": "Basis", "fr": "Base", "de": "Bemessungsgrundlage", "es": "Base imponible"},
     "tax": {"en": "Tax", "fr": "TVA", "de": "Steuer", "es": "Impuesto"},
     "no_tax": {"en": "No tax applies.", "fr": "Aucune taxe applicable.", "de": "Keine Steuer.",
@@ -161,11 +167,12 @@ def _table(header: list[str], align: str, rows: list[list[str]]) -> list[str]:
 # ---- the document ----------------------------------------------------------------------------
 # What the document reads, compiled once (a PDF of a 20-line invoice spent a third of its time
 # beyond markdown-pdf building these four queries: issue 7).
-_LINES = CompiledRead([LineItem.name, LineItem.description, LineItem.quantity, LineItem.unit_price_minor,
-                       LineItem.discount_kind, LineItem.discount_value, LineItem.tax_rate],
+_LINES = CompiledRead([LineItem.name, LineItem.description, LineItem.quantity, LineItem.unit_price_micro,
+                       LineItem.price_base, LineItem.unit_code, LineItem.discount_kind, LineItem.discount_value,
+                       LineItem.charges, LineItem.tax_rate, LineItem.tax_category],
                       lambda key: LineItem.invoice == key, order=[LineItem.position, LineItem.id])
 _ADJUSTMENTS = CompiledRead([Adjustment.kind, Adjustment.position, Adjustment.label, Adjustment.is_percent,
-                             Adjustment.value, Adjustment.tax_rate],
+                             Adjustment.value, Adjustment.tax_rate, Adjustment.tax_category],
                             lambda key: Adjustment.invoice == key, order=[Adjustment.position])
 _CONTACT = CompiledRead([Contact.first_name, Contact.last_name, Contact.email, Contact.address],
                         lambda key: Contact.id == key)
@@ -188,8 +195,12 @@ def _workspace_today(settings: WorkspaceSettings) -> dt.date:
 
 
 def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None, today: dt.date | None = None,
-                     link: str | None = None) -> str:
+                     link: str | None = None, compact: bool = False) -> str:
     """The buyer-facing invoice document of ``inv`` as pure Markdown.
+
+    ``compact`` (the invoice screen's narrow document panel): the key facts, the line items and
+    the discounts, fees and taxes as lists instead of wide tables, so that no figure is cut to fit
+    a column at 80×24; the tax breakdown and the totals stay tables (they are narrow).
 
     ``today`` decides the overdue line (default: today in the workspace time zone); ``link``
     overrides the buyer link (default: ``public_base_url/i/<token>`` when both exist). A draft
@@ -221,6 +232,12 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     @functools.cache
     def qty(q: Decimal) -> str:
         return format_decimal(q, locale=loc, decimal_quantization=False)
+
+    def price(p: Decimal) -> str:  # R35: a unit price keeps its decimals beyond the currency's (0.1212)
+        return money(p) if p == round_money(p, cur) else format_price(p, cur, loc)
+
+    def vat(rate: Decimal, category: str) -> str:  # the rate, and the category when not the rate's default
+        return pct(rate) if category == default_category(rate) else f"{pct(rate)} {category}"
 
     lines = _LINES.read(inv.id)
     totals = invoice_totals(inv, lines=lines, adjustments=_ADJUSTMENTS.read(inv.id))
@@ -272,22 +289,35 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     if inv.po_number:
         facts_h.append(L("po_number"))
         facts.append(escape(inv.po_number))
-    out += [""] + _table(facts_h, "l" * len(facts_h), [facts])
+    if compact:
+        out += [""] + [f"- **{h}:** {v}" for h, v in zip(facts_h, facts)]
+    else:
+        out += [""] + _table(facts_h, "l" * len(facts_h), [facts])
 
     # Line items.
     rows = []
-    for li, net in zip(lines, totals.line_nets):
-        if li.discount_value is None:
-            disc = ""
-        elif li.discount_kind == "percent":
-            disc = pct(li.discount_value)
-        else:
-            disc = money(li.discount_value)
-        rows.append([escape(li.name), escape(li.description), qty(li.quantity),
-                     money(from_minor(li.unit_price_minor, cur)), disc, pct(li.tax_rate), money(net)])
+    for li, spec, net in zip(lines, map(lambda li: line_spec(li, cur), lines), totals.line_nets):
+        parts = [("allowance", spec.discount, spec.discount_percent, "")] if spec.discount is not None else []
+        parts += [(c.kind, c.value, c.is_percent, c.reason) for c in spec.charges]
+        disc = " ".join(("−" if kind == "allowance" else "+") + (pct(value) if is_pct else money(value))
+                        + (f" {escape(reason)}" if reason else "") for kind, value, is_pct, reason in parts)
+        if len(parts) == 1 and parts[0][0] == "allowance" and not parts[0][3]:
+            disc = disc[1:]  # the plain line discount reads as it always did
+        unit_price = price(spec.unit_price)
+        if spec.base_quantity != 1:
+            unit_price += f" / {qty(spec.base_quantity)}"
+        quantity = qty(li.quantity) + (f" {escape(spec.unit_code)}" if spec.unit_code != "C62" else "")
+        rows.append([escape(li.name), escape(li.description), quantity, unit_price, disc,
+                     vat(spec.tax_rate, spec.category), money(net)])
     out += ["", f"## {L('items')}", ""]
-    out += _table([L("item"), L("description"), L("qty"), L("unit_price"), L("discount"), L("tax_rate"), L("net")],
-                  "llrrrrr", rows)
+    if compact:  # one item a paragraph: name and net, then quantity × price, discounts, VAT
+        for name, desc, quantity, unit_price, disc, rate, net in rows:
+            out.append(f"- **{name}** {net}  ")
+            out.append(f"  {quantity} × {unit_price}" + (f" {L('discount').lower()} {disc}" if disc else "")
+                       + f" · {L('tax_rate')} {rate}" + (f"  \n  *{desc}*" if desc else ""))
+    else:
+        out += _table([L("item"), L("description"), L("qty"), L("unit_price"), L("discount"), L("tax_rate"),
+                       L("net")], "llrrrrr", rows)
 
     # Invoice-level discounts, fees and extra taxes.
     adj_rows = []
@@ -297,18 +327,29 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
             value = L("of_total" if kind == "extra_tax" else "of_subtotal", p=pct(a.value))
         else:
             value = L("fixed")
-        rate = pct(a.tax_rate) if kind != "extra_tax" else ""
+        rate = vat(a.tax_rate, a.category) if kind != "extra_tax" else ""
         amount = neg(a.amount) if kind == "discount" else money(a.amount)
         adj_rows.append([L(kind), escape(a.label), value, rate, amount])
     if adj_rows:
         out += ["", f"## {L('adjustments')}", ""]
-        out += _table([L("kind"), L("label"), L("value"), L("tax_rate"), L("amount")], "lllrr", adj_rows)
+        if compact:
+            out += [f"- **{kind}** {amount}  \n  " + " · ".join(x for x in (label, value, rate and f"{L('tax_rate')} {rate}")
+                                                                if x)
+                    for kind, label, value, rate, amount in adj_rows]
+        else:
+            out += _table([L("kind"), L("label"), L("value"), L("tax_rate"), L("amount")], "lllrr", adj_rows)
+    if not totals.en16931:
+        out += ["", f"*{L('not_en16931')}*"]
 
     # Tax breakdown.
     out += ["", f"## {L('tax_breakdown')}", ""]
     if totals.tax_breakdown:
-        out += _table([L("tax_rate"), L("basis"), L("tax")], "rrr",
-                      [[pct(t.rate), money(t.basis), money(t.tax)] for t in totals.tax_breakdown])
+        if compact:  # category and rate in one narrow column
+            out += _table([L("tax_rate"), L("basis"), L("tax")], "lrr",
+                          [[f"{t.category} {pct(t.rate)}", money(t.basis), money(t.tax)] for t in totals.tax_breakdown])
+        else:
+            out += _table([L("category"), L("tax_rate"), L("basis"), L("tax")], "lrrr",
+                          [[t.category, pct(t.rate), money(t.basis), money(t.tax)] for t in totals.tax_breakdown])
     else:
         out.append(L("no_tax"))
 

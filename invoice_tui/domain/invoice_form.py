@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.context import Context
@@ -16,6 +17,7 @@ from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.reads import company_label, contact_label
 from invoice_tui.domain.text import safe
 from invoice_tui.domain.settings import load_settings
+from invoice_tui.domain.totals import AdjustmentSpec, LineCharge, LineSpec
 
 
 @dataclass
@@ -54,17 +56,58 @@ def load_editor_state(ctx: Context, invoice_id: int | None) -> EditorState:
     invoice_service.check_edit(ctx, inv, settings)  # refuse early with the rule's sentence
     # the form shows stored text through the one sanitizer (R55): a control character written behind
     # the app's back is shown as \x1b, and saving the form stores that visible form
-    lines = [{"name": safe(s.name, line=True), "description": safe(s.description), "quantity": s.quantity, "unit_price": s.unit_price,
-              "discount": s.discount, "discount_percent": s.discount_percent, "tax_rate": s.tax_rate}
+    lines = [{**invoice_service.line_input(s), "name": safe(s.name, line=True), "description": safe(s.description),
+              "charges": [{"kind": c.kind, "value": c.value, "is_percent": c.is_percent,
+                           "reason": safe(c.reason, line=True)} for c in s.charges]}
              for s in invoice_service.line_specs(inv)]
-    adjustments = [{"kind": a.kind, "label": safe(a.label, line=True), "value": a.value, "is_percent": a.is_percent,
-                    "tax_rate": a.tax_rate}
+    adjustments = [{"kind": a.kind, **invoice_service.adjustment_input(a), "label": safe(a.label, line=True)}
                    for a in invoice_service.adjustment_specs(inv)]
     return EditorState(inv.id, inv.status, inv.number, inv.version, inv.currency, inv.locale or settings.locale,
                        safe(inv.title, line=True), inv.invoice_date, inv.due_date, inv.billing_contact_id,
                        contact_label(inv.billing_contact_id), inv.company_id, company_label(inv.company_id),
                        safe(inv.po_number, line=True), safe(inv.comments), inv.allow_partial, settings.payment_terms_days, preview,
                        lines, adjustments)
+
+
+# ---- the editor's rows (dicts of ``LineInput``/``AdjustmentInput`` fields, Decimals) ------------
+def row_spec(row: dict) -> LineSpec:
+    """An editor line as the totals engine reads it (the live totals, R18)."""
+    rate = row.get("tax_rate") or Decimal(0)
+    return LineSpec(name=row["name"], quantity=row["quantity"], unit_price=row["unit_price"], tax_rate=rate,
+                    discount_percent=bool(row.get("discount_percent")), discount=row.get("discount"),
+                    base_quantity=row.get("base_quantity") or Decimal(1), unit_code=row.get("unit_code") or "C62",
+                    tax_category=row.get("tax_category") or "",
+                    charges=tuple(LineCharge(c["kind"], c["value"], bool(c.get("is_percent")), c.get("reason", ""))
+                                  for c in row.get("charges") or ()))
+
+
+def adjustment_row_spec(a: dict) -> AdjustmentSpec:
+    return AdjustmentSpec(kind=a["kind"], value=a["value"], is_percent=a["is_percent"],
+                          tax_rate=a.get("tax_rate") or Decimal(0), label=a.get("label", ""),
+                          tax_category=a.get("tax_category") or "" if a["kind"] != "tax" else "")
+
+
+def _text(d: Decimal | None) -> str | None:
+    return None if d is None else format(d, "f")
+
+
+def row_input(row: dict) -> dict:
+    """An editor line as the service's ``LineInput`` (numbers as exact text)."""
+    return {"name": row["name"], "description": row.get("description", ""), "quantity": _text(row["quantity"]),
+            "unit_price": _text(row["unit_price"]), "tax_rate": _text(row.get("tax_rate") or Decimal(0)),
+            "tax_category": row.get("tax_category") or "", "discount": _text(row.get("discount")),
+            "discount_percent": bool(row.get("discount_percent")),
+            "base_quantity": _text(row.get("base_quantity") or Decimal(1)), "unit_code": row.get("unit_code") or "C62",
+            "charges": [{"kind": c["kind"], "value": _text(c["value"]), "is_percent": bool(c.get("is_percent")),
+                         "reason": c.get("reason", "")} for c in row.get("charges") or ()]}
+
+
+def adjustment_row_input(a: dict) -> dict:
+    out = {"value": _text(a["value"]), "is_percent": a["is_percent"], "label": a.get("label", ""),
+           "tax_rate": _text(a.get("tax_rate") or Decimal(0))}
+    if a["kind"] != "tax":
+        out["tax_category"] = a.get("tax_category") or ""
+    return out
 
 
 @dataclass

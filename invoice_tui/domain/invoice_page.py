@@ -155,7 +155,7 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         ("Payment date", inv.payment_date.isoformat() if inv.payment_date else "—"),
         ("PO number", inv.po_number or "—"),
     ]
-    markdown = invoice_markdown(inv, settings=settings, today=today)
+    markdown = invoice_markdown(inv, settings=settings, today=today, compact=True)  # no figure cut at 80×24
     actions = invoice_service.available_actions(ctx, inv)
     payments = [PaymentRow(p.id, _money(p.amount_minor, p.currency, loc), p.date.isoformat(),
                            (p.method or "").replace("_", " "), p.source, p.state, p.reference, p.note,

@@ -5,7 +5,9 @@ here (or in ``payments``); the TUI, the CLI and the tests call these.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import operator
+import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,12 +24,14 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.invoice_query import query_invoices, sql_context  # noqa: F401 - its home
 from invoice_tui.domain.invoice_query import settings_ctx as _settings_ctx
 from invoice_tui.domain.errors import BadInput, Conflict, InvoiceTuiError, NotFound, RuleRefused
-from invoice_tui.domain.money import (check_currency, exponent, from_minor, parse_amount, plain, to_minor)
+from invoice_tui.domain.money import (check_currency, exponent, from_micro, from_minor, parse_amount, plain, to_micro,
+                                      to_minor)
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.settings import NUMBER_COUNTER, WorkspaceSettings, load_settings
 from invoice_tui.domain.text import clean
-from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, AdjustmentSpec, LineSpec, Totals,
-                                        compute_totals, in_order)
+from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, LINE_CHARGE_KINDS, PRICE_DECIMALS,
+                                        AdjustmentSpec, LineCharge, LineSpec, Totals, check_category,
+                                        compute_totals, default_category, in_order)
 from invoice_tui.domain.tx import mutation, validate
 
 FINALIZED = ("open", "paid", "voided")
@@ -35,14 +39,61 @@ MAX_TOTAL = Decimal(10) ** 15  # major units; the same bound as any amount typed
 
 
 # ---- inputs ----------------------------------------------------------------------------------
+class LineChargeInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
+    """A line allowance (BG-27) or charge (BG-28): an amount or a percentage of the line's gross,
+    with a reason (R35); negative only as correction invoices carry them (on a negative line)."""
+
+    kind: str
+    value: Decimal
+    is_percent: bool = False
+    reason: str = ""
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in LINE_CHARGE_KINDS:
+            raise ValueError("a line adjustment is an allowance or a charge")
+        return v
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: Decimal) -> Decimal:
+        if not v.is_finite() or abs(v) >= Decimal("1e12"):
+            raise ValueError("a line allowance or charge is below 10^12 (negative only in a correction)")
+        return v
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, v: str) -> str:
+        return clean(v, what="Reason", max_length=200)
+
+    @model_validator(mode="after")
+    def _pct(self) -> "LineChargeInput":
+        if self.is_percent and abs(self.value) > 100:
+            raise ValueError("a percentage is at most 100%")
+        return self
+
+
+def _six_decimals(v: Decimal) -> bool:
+    return v.as_tuple().exponent >= -PRICE_DECIMALS
+
+
 class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
+    """One line as R35 allows it: a negative quantity (returns, corrections) at a price that is
+    never negative (BR-27), up to 6 decimals (BT-146), per a base quantity (BT-149), with a unit
+    code (BT-130), line allowances and charges (BG-27/28) and a VAT rate and category."""
+
     name: str
     quantity: Decimal = Decimal(1)
     unit_price: Decimal
     tax_rate: Decimal = Decimal(0)
+    tax_category: str = ""  # "" → the rate's default (0 → Z, else S)
     discount: Decimal | None = None
     discount_percent: bool = False
     description: str = ""
+    base_quantity: Decimal = Decimal(1)
+    unit_code: str = "C62"
+    charges: list[LineChargeInput] = []
 
     @field_validator("name")
     @classmethod
@@ -60,15 +111,36 @@ class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first 
     @field_validator("quantity")
     @classmethod
     def _qty(cls, v: Decimal) -> Decimal:
-        if not v.is_finite() or v <= 0 or v >= Decimal("1e9") or v.as_tuple().exponent < -6:
-            raise ValueError("quantity must be greater than 0, below one billion, with at most 6 decimals")
+        if not v.is_finite() or not v or abs(v) >= Decimal("1e9") or not _six_decimals(v):
+            raise ValueError("quantity must not be 0, below one billion (negative for returns and corrections), "
+                             "with at most 6 decimals")
         return v
 
     @field_validator("unit_price")
     @classmethod
     def _price(cls, v: Decimal) -> Decimal:
         if not v.is_finite() or v < 0 or v >= Decimal("1e12"):
-            raise ValueError("unit price must be 0 or more and below 10^12")
+            raise ValueError("unit price must be 0 or more and below 10^12 (a negative amount is a negative "
+                             "quantity at a positive price, EN 16931 BR-27)")
+        if not _six_decimals(v):
+            raise ValueError(f"a unit price has at most {PRICE_DECIMALS} decimals (EN 16931 BT-146)")
+        return v
+
+    @field_validator("base_quantity")
+    @classmethod
+    def _base(cls, v: Decimal) -> Decimal:
+        if not v.is_finite() or v <= 0 or v >= Decimal("1e9") or not _six_decimals(v):
+            raise ValueError("the price base quantity is above 0 and below one billion, e.g. 1000 for a price "
+                             "per 1,000 units")
+        return v
+
+    @field_validator("unit_code")
+    @classmethod
+    def _unit(cls, v: str) -> str:
+        v = (v or "").strip().upper() or "C62"
+        if not re.fullmatch(r"[A-Z0-9]{2,3}", v):
+            raise ValueError(f"'{v}' is not a unit code; use a UN/ECE rec 20 code such as C62 (one), HUR (hour) "
+                             "or KWH (kilowatt hour)")
         return v
 
     @field_validator("tax_rate")
@@ -78,29 +150,42 @@ class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first 
             raise ValueError("tax rate is a percentage between 0 and 100")
         return v
 
+    @field_validator("charges")
+    @classmethod
+    def _charges(cls, v):
+        if len(v) > 20:
+            raise ValueError("a line has at most 20 allowances and charges")
+        return v
+
     @model_validator(mode="after")
     def _discount(self) -> "LineInput":
+        self.tax_category = check_category(self.tax_rate, self.tax_category)
         if self.discount is not None:
             if not self.discount.is_finite() or self.discount < 0:
                 raise ValueError("a line discount cannot be negative")
             if self.discount_percent and self.discount > 100:
                 raise ValueError("a percentage discount is at most 100%")
-            if not self.discount_percent and self.discount > self.quantity * self.unit_price:
+            gross = self.quantity * self.unit_price / self.base_quantity
+            if not self.discount_percent and gross >= 0 and self.discount > gross:
                 raise ValueError(f"the discount of line '{self.name}' is larger than the line")
         return self
 
 
 class AdjustmentInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
+    """An invoice discount or fee (EN 16931 document allowance/charge; negative in a correction)
+    with its VAT rate and category, or an extra tax (never negative)."""
+
     value: Decimal
     is_percent: bool = False
     tax_rate: Decimal = Decimal(0)
+    tax_category: str = ""  # "" → the rate's default (0 → Z, else S)
     label: str = ""
 
     @field_validator("value")
     @classmethod
     def _value(cls, v: Decimal) -> Decimal:
-        if not v.is_finite() or v < 0 or v >= Decimal("1e12"):
-            raise ValueError("a discount, fee or tax is 0 or more")
+        if not v.is_finite() or abs(v) >= Decimal("1e12"):
+            raise ValueError("a discount, fee or tax is below 10^12")
         return v
 
     @field_validator("tax_rate")
@@ -117,8 +202,9 @@ class AdjustmentInput(BaseModel, defer_build=True, extra="forbid"):  # built on 
 
     @model_validator(mode="after")
     def _pct(self) -> "AdjustmentInput":
-        if self.is_percent and self.value > 100:
+        if self.is_percent and abs(self.value) > 100:
             raise ValueError("a percentage is at most 100%")
+        self.tax_category = check_category(self.tax_rate, self.tax_category)
         return self
 
 
@@ -173,6 +259,13 @@ class InvoiceInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
             raise ValueError("an invoice has at most 500 lines")
         return v
 
+    @field_validator("taxes")
+    @classmethod
+    def _taxes(cls, v):
+        if v is not None and any(t.value < 0 for t in v):
+            raise ValueError("an extra tax is 0 or more (a negative one would be a discount)")
+        return v
+
 
 # ---- reading ---------------------------------------------------------------------------------
 def get_invoice(ref: str | int, *, for_update: bool = False) -> Invoice:
@@ -195,17 +288,68 @@ def get_invoice(ref: str | int, *, for_update: bool = False) -> Invoice:
     return inv
 
 
+def line_charges(text: str | None) -> tuple[LineCharge, ...]:
+    """A line's stored further allowances and charges (``line_item.charges``, JSON)."""
+    if not text or text == "[]":
+        return ()
+    return tuple(LineCharge(c["kind"], Decimal(c["value"]), bool(c.get("percent")), c.get("reason", ""))
+                 for c in json.loads(text))
+
+
+def charges_text(charges: Iterable[LineCharge | LineChargeInput]) -> str:
+    """``line_item.charges`` of a line's further allowances and charges (canonical JSON)."""
+    return json.dumps([{"kind": c.kind, "value": plain(c.value.normalize()), "percent": c.is_percent,
+                        "reason": c.reason} for c in charges], ensure_ascii=False, sort_keys=True)
+
+
+def _dec(value, default: Decimal | None = None) -> Decimal | None:
+    if value is None or value == "":
+        return default
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+STORED_LINE_FIELDS = ("name", "description", "quantity", "unit_price_micro", "price_base", "unit_code",
+                      "discount_kind", "discount_value", "charges", "tax_rate", "tax_category")
+"""What the totals engine reads of a stored line (a ``LineItem``, or a raw row with these names)."""
+
+
+def line_spec(li, currency: str) -> LineSpec:
+    """A stored line (a ``LineItem``, or any row with ``STORED_LINE_FIELDS``, decimals as text or
+    ``Decimal``) as the totals engine reads it."""
+    return LineSpec(name=li.name, quantity=_dec(li.quantity), unit_price=from_micro(li.unit_price_micro, currency),
+                    tax_rate=_dec(li.tax_rate, Decimal(0)), discount_percent=li.discount_kind == "percent",
+                    discount=_dec(li.discount_value), description=li.description,
+                    base_quantity=_dec(li.price_base, Decimal(1)), unit_code=li.unit_code or "C62",
+                    tax_category=li.tax_category or "", charges=line_charges(li.charges))
+
+
 def line_specs(inv: Invoice, lines: Iterable[LineItem] | None = None) -> list[LineSpec]:
     lines = lines if lines is not None else inv.lines.order_by(LineItem.position)
-    return [LineSpec(name=li.name, quantity=li.quantity, unit_price=from_minor(li.unit_price_minor, inv.currency),
-                     tax_rate=li.tax_rate, discount_percent=li.discount_kind == "percent",
-                     discount=li.discount_value, description=li.description) for li in lines]
+    return [line_spec(li, inv.currency) for li in lines]
 
 
 def adjustment_specs(inv: Invoice, adjustments: Iterable[Adjustment] | None = None) -> list[AdjustmentSpec]:
     adjustments = adjustments if adjustments is not None else inv.adjustments.order_by(Adjustment.position)
     return [AdjustmentSpec(kind=a.kind, value=a.value, is_percent=a.is_percent, tax_rate=a.tax_rate,
-                           label=a.label) for a in in_order(adjustments, position=operator.attrgetter("position"))]
+                           label=a.label, tax_category=(a.tax_category or "") if a.kind != "tax" else "")
+            for a in in_order(adjustments, position=operator.attrgetter("position"))]
+
+
+def line_input(s: LineSpec) -> dict[str, Any]:
+    """A line spec as a ``LineInput``'s fields (the editor's rows, a currency change)."""
+    return {"name": s.name, "description": s.description, "quantity": s.quantity, "unit_price": s.unit_price,
+            "tax_rate": s.tax_rate, "tax_category": s.category, "discount": s.discount,
+            "discount_percent": s.discount_percent, "base_quantity": s.base_quantity, "unit_code": s.unit_code,
+            "charges": [{"kind": c.kind, "value": c.value, "is_percent": c.is_percent, "reason": c.reason}
+                        for c in s.charges]}
+
+
+def adjustment_input(a: AdjustmentSpec) -> dict[str, Any]:
+    """An adjustment spec as an ``AdjustmentInput``'s fields."""
+    out = {"value": a.value, "is_percent": a.is_percent, "tax_rate": a.tax_rate, "label": a.label}
+    if a.kind != "tax":
+        out["tax_category"] = a.category
+    return out
 
 
 def paid_minor(inv: Invoice) -> int:
@@ -296,13 +440,24 @@ def load_snapshot_parts(invoices: list[Invoice]) -> dict[int, SnapshotParts]:
 
 
 def _lines_text(inv: Invoice, lines: Iterable[LineItem]) -> str:
+    """The lines as history records them; what R35 added is written only where it is not the
+    default (so an older line reads as it always did)."""
     parts = []
     for li in lines:
-        s = f"{li.name} × {plain(li.quantity)} @ {plain(from_minor(li.unit_price_minor, inv.currency))}"
+        s = f"{li.name} × {plain(li.quantity)} @ {plain(from_micro(li.unit_price_micro, inv.currency))}"
+        if li.price_base is not None and li.price_base != 1:
+            s += f" per {plain(li.price_base)}"
+        if li.unit_code and li.unit_code != "C62":
+            s += f" {li.unit_code}"
         if li.discount_value is not None:
             s += f" − {plain(li.discount_value)}{'%' if li.discount_kind == 'percent' else ''}"
+        for c in line_charges(li.charges):
+            s += f" {'−' if c.kind == 'allowance' else '+'} {plain(c.value)}{'%' if c.is_percent else ''}"
+            s += f" ({c.reason})" if c.reason else ""
         if li.tax_rate:
             s += f" tax {plain(li.tax_rate)}%"
+        if li.tax_category and li.tax_category != default_category(li.tax_rate):
+            s += f" VAT {li.tax_category}"
         parts.append(s)
     return "; ".join(parts)
 
@@ -315,6 +470,8 @@ def _adjustments_text(adjustments: Iterable[Adjustment], kind: str) -> str:
             s = f"{a.label} {s}"
         if kind != "tax" and a.tax_rate:
             s += f" tax {plain(a.tax_rate)}%"
+        if kind != "tax" and a.tax_category and a.tax_category != default_category(a.tax_rate):
+            s += f" VAT {a.tax_category}"
         parts.append(s)
     return "; ".join(parts)
 
@@ -344,6 +501,12 @@ def snapshot(inv: Invoice, parts: SnapshotParts | None = None) -> dict[str, Any]
     }
 
 
+def breakdown_records(totals: Totals) -> list[dict[str, str]]:
+    """The VAT breakdown as JSON gives it: ``{category, rate, basis, tax}``, decimal strings."""
+    return [{"category": t.category, "rate": plain(t.rate), "basis": plain(t.basis), "tax": plain(t.tax)}
+            for t in totals.tax_breakdown]
+
+
 def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None,
                    owners: dict[int, str] | None = None) -> dict[str, Any]:
     """The invoice as the CLI's JSON: keys are the catalogue ids (plus tax_breakdown).
@@ -370,8 +533,7 @@ def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None,
         "amount_billed": plain(from_minor(inv.billed_minor, cur)),
         "amount_paid": plain(from_minor(inv.paid_minor, cur)),
         "balance_due": plain(from_minor(inv.balance_minor, cur)),
-        "tax_breakdown": [{"rate": plain(t.rate), "basis": plain(t.basis), "tax": plain(t.tax)}
-                          for t in totals.tax_breakdown],
+        "tax_breakdown": breakdown_records(totals),
         "invoice_date": iso(inv.invoice_date), "due_date": iso(inv.due_date),
         "last_sent_date": iso(inv.last_sent_date), "payment_date": iso(inv.payment_date),
         "contact_name": inv.contact_name or None, "contact_email": inv.contact_email or None,
@@ -385,7 +547,8 @@ def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None,
 # ---- writing helpers -------------------------------------------------------------------------
 def _store_totals(inv: Invoice, parts: SnapshotParts | None = None) -> Totals:
     """Recompute with R18 and store totals and paid/balance on the row (caller saves). A draft
-    holds no payment (payments are recorded and applied on finalized invoices only)."""
+    holds no payment (payments are recorded and applied on finalized invoices only). A draft may
+    total below zero (R35: returns, corrections); finalizing refuses it (``_check_finalizable``)."""
     inv.paid_minor = paid_minor(inv) if inv.id and inv.status != "draft" else 0
     totals = invoice_totals(inv, paid=inv.paid_minor, lines=parts.lines if parts else None,
                             adjustments=parts.adjustments if parts else None)
@@ -395,9 +558,6 @@ def _store_totals(inv: Invoice, parts: SnapshotParts | None = None) -> Totals:
                                           totals.tax_total, totals.billed)):
         raise BadInput(f"The amounts of this invoice are too large (each total must stay below {MAX_TOTAL:,}); "
                        "check the quantities and prices.", field="lines")
-    if totals.billed < 0:  # an invoice is never a credit note: balance = billed − paid ≥ 0
-        raise BadInput(f"The discounts ({plain(totals.discount_total)} {cur}) are larger than the lines and fees; "
-                       "the amount billed cannot be negative.", field="discounts")
     inv.subtotal_minor = to_minor(totals.subtotal, cur)
     inv.discount_minor = to_minor(totals.discount_total, cur)
     inv.fee_minor = to_minor(totals.fee_total, cur)
@@ -420,14 +580,18 @@ def _refresh_names(inv: Invoice) -> None:
 def _write_lines(inv: Invoice, lines: list[LineInput]) -> None:
     LineItem.delete().where(LineItem.invoice == inv).execute()
     for pos, line in enumerate(lines):
-        price = parse_amount(line.unit_price, inv.currency, field=f"lines.{pos}.unit_price")
         disc = line.discount
         if disc is not None and not line.discount_percent:
             disc = parse_amount(disc, inv.currency, field=f"lines.{pos}.discount")
+        for c in line.charges:  # an amount has the currency's decimals; a percentage any
+            if not c.is_percent:
+                parse_amount(c.value, inv.currency, field=f"lines.{pos}.charges")
         LineItem.create(invoice=inv, position=pos, name=line.name, description=line.description,
-                        quantity=line.quantity, unit_price_minor=to_minor(price, inv.currency),
+                        quantity=line.quantity, unit_price_micro=to_micro(line.unit_price),
+                        price_base=line.base_quantity, unit_code=line.unit_code,
                         discount_kind=None if disc is None else ("percent" if line.discount_percent else "fixed"),
-                        discount_value=disc, tax_rate=line.tax_rate)
+                        discount_value=disc, charges=charges_text(line.charges), tax_rate=line.tax_rate,
+                        tax_category=line.tax_category)
 
 
 def _write_adjustments(inv: Invoice, kind: str, items: list[AdjustmentInput]) -> None:
@@ -435,7 +599,8 @@ def _write_adjustments(inv: Invoice, kind: str, items: list[AdjustmentInput]) ->
     for pos, a in enumerate(items):
         value = a.value if a.is_percent else parse_amount(a.value, inv.currency, field=f"{kind}s.{pos}.value")
         Adjustment.create(invoice=inv, kind=kind, position=pos, label=a.label, is_percent=a.is_percent,
-                          value=value, tax_rate=Decimal(0) if kind == "tax" else a.tax_rate)
+                          value=value, tax_rate=Decimal(0) if kind == "tax" else a.tax_rate,
+                          tax_category=None if kind == "tax" else a.tax_category)
 
 
 def _set_links(model, field_name: str, inv: Invoice, ids: list[int]) -> None:
@@ -597,20 +762,18 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
                 raise RuleRefused("The currency of a finalized invoice never changes (R2).")
             if Payment.select().where(Payment.invoice == inv).exists():
                 raise RuleRefused("This draft has payments; the currency cannot change.")
-            # Prices were stored in the old currency's minor units: read them before switching, then
-            # re-express the same figures in the new currency (too many decimals for it: BadInput).
+            # Fixed discounts and fees are amounts of the old currency: read them before switching,
+            # then re-express the same figures in the new currency (too many decimals for it: BadInput).
             old_lines, old_adjustments = line_specs(inv), adjustment_specs(inv)
             inv.currency, inv.exponent = currency, exponent(currency)
             if "lines" not in fields:
-                data.lines = [LineInput(name=s.name, quantity=s.quantity, unit_price=s.unit_price,
-                                        tax_rate=s.tax_rate, discount=s.discount, discount_percent=s.discount_percent,
-                                        description=s.description) for s in old_lines]
+                data.lines = [LineInput(**line_input(s)) for s in old_lines]
                 fields.add("lines")
             for kind in ADJUSTMENT_KINDS:
                 attr = ADJUSTMENT_LISTS[kind]
                 if attr not in fields:
-                    setattr(data, attr, [AdjustmentInput(value=a.value, is_percent=a.is_percent, tax_rate=a.tax_rate,
-                                                         label=a.label) for a in old_adjustments if a.kind == kind])
+                    setattr(data, attr, [AdjustmentInput(**adjustment_input(a))
+                                         for a in old_adjustments if a.kind == kind])
                     fields.add(attr)
     if "origin" in fields and data.origin != inv.origin:
         raise BadInput("The origin of an invoice cannot be changed.", field="origin")
@@ -653,8 +816,12 @@ def _check_finalizable(inv: Invoice, lines: list[LineItem] | None = None) -> Non
                           field="billing_contact")
     if not (lines if lines is not None else LineItem.select().where(LineItem.invoice == inv).exists()):
         raise RuleRefused("Finalizing needs at least one line item (R2).")
-    if inv.billed_minor <= 0:
-        raise RuleRefused("Finalizing needs an amount billed greater than zero (R2).")
+    if inv.billed_minor < 0:
+        cur = inv.currency
+        raise RuleRefused(f"The amount billed is {plain(from_minor(inv.billed_minor, cur))} {cur}; a finalized "
+                          "invoice bills 0 or more (R2, R35). A negative amount is a credit note's job: keep the "
+                          "returns on a credit note against the invoice they correct.",
+                          code="invoice.negative_total", field="lines")
 
 
 def preview_number() -> str:
@@ -772,7 +939,7 @@ def _write_finalize(ctx: Context, plan: _FinalizePlan) -> Invoice:
 
 @retry_busy
 def finalize_invoice(ctx: Context, ref: str | int, expected_version: int | None = None) -> Invoice:
-    """R2: needs a billing contact, a line and billed > 0; freezes currency and number (R3) and
+    """R2: needs a billing contact, a line and billed ≥ 0 (R35); freezes currency and number (R3) and
     creates the link token; plans reminders (R33).
 
     Reading and checking happen before the write lock is taken, and the write is a conditional
@@ -795,6 +962,9 @@ def finalize_invoice(ctx: Context, ref: str | int, expected_version: int | None 
 
 
 # ---- R14: clone ------------------------------------------------------------------------------
+_LINE_COPY = [f for f in LineItem._meta.sorted_field_names if f not in ("id", "invoice")]
+_ADJUSTMENT_COPY = [f for f in Adjustment._meta.sorted_field_names if f not in ("id", "invoice")]
+
 @mutation
 def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
     require(ctx, "clone")
@@ -809,12 +979,9 @@ def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
         comments=src.comments, allow_partial=src.allow_partial, origin="clone", cloned_from=src.id,
         status="draft", version=1, created_at=now, updated_at=now)
     for li in src.lines.order_by(LineItem.position):
-        LineItem.create(invoice=inv, position=li.position, name=li.name, description=li.description,
-                        quantity=li.quantity, unit_price_minor=li.unit_price_minor, discount_kind=li.discount_kind,
-                        discount_value=li.discount_value, tax_rate=li.tax_rate)
+        LineItem.create(invoice=inv, **{f: getattr(li, f) for f in _LINE_COPY})
     for a in src.adjustments:
-        Adjustment.create(invoice=inv, kind=a.kind, position=a.position, label=a.label, is_percent=a.is_percent,
-                          value=a.value, tax_rate=a.tax_rate)
+        Adjustment.create(invoice=inv, **{f: getattr(a, f) for f in _ADJUSTMENT_COPY})
     for link in src.contact_links:
         InvoiceContact.create(invoice=inv, contact=link.contact_id)
     for link in src.company_links:

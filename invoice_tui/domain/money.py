@@ -53,8 +53,9 @@ def quantum(currency: str) -> Decimal:
 
 
 def round_money(value: Decimal, currency: str) -> Decimal:
-    """Round half up (away from zero) to the currency's decimals."""
-    return value.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    """Round half up (away from zero) to the currency's decimals (a zero is never "-0.00")."""
+    q = value.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    return q if q else q.copy_abs()
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -65,6 +66,24 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(int(minor)).scaleb(-exponent(currency)).quantize(quantum(currency))
+
+
+MICRO = 6  # BT-146: unit prices have up to 6 decimals whatever the currency (R35)
+
+
+def to_micro(price: Decimal) -> int:
+    """A unit price as stored: an exact integer of millionths (``ValueError`` beyond 6 decimals)."""
+    scaled = Decimal(price).scaleb(MICRO)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"a unit price has at most {MICRO} decimals, not {price}")
+    return int(scaled)
+
+
+def from_micro(micro: int, currency: str) -> Decimal:
+    """A stored unit price back as a Decimal with at least the currency's decimals ("12.50",
+    "0.1212" in EUR; "1200" in JPY)."""
+    value = Decimal(int(micro)).scaleb(-MICRO).normalize()
+    return value if value.as_tuple().exponent <= -exponent(currency) else value.quantize(quantum(currency))
 
 
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -108,6 +127,14 @@ def parse_amount(text: str | int | Decimal, currency: str, *, field: str = "amou
 def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
     """Human display (babel), e.g. ``€1,234.50`` or ``1 234,50 €``."""
     return format_currency(round_money(amount, currency), currency, locale=locale)
+
+
+def format_price(price: Decimal, currency: str, locale: str = "en_US") -> str:
+    """A unit price for humans: as ``format_money`` when it has the currency's decimals, else with
+    all of its own (R35: ``€0.1212``), never rounded."""
+    if price == round_money(price, currency):
+        return format_money(price, currency, locale)
+    return format_currency(price, currency, locale=locale, decimal_quantization=False)
 
 
 def format_minor(minor: int, currency: str, locale: str = "en_US") -> str:

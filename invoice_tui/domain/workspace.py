@@ -12,7 +12,7 @@ import peewee
 
 from invoice_tui.db import bind, is_postgres, open_database
 from invoice_tui.db.changes import Change, ChangeFeed
-from invoice_tui.db.migrate import migrate, pending
+from invoice_tui.db.migrate import migrate, pending, report
 from invoice_tui.db.models import ChainHead, Counter, User
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context, Services, _utcnow
@@ -116,10 +116,18 @@ def open_workspace(url: str, *, notice: Callable[[str], None] | None = None) -> 
     bind(db)
     try:
         applied = _open_team(db, url) if is_postgres(db) else migrate(db)  # team mode: PostgreSQL
+        for line in report(db, applied):
+            (notice or _stderr)(line)
         seed(db)
     except peewee.OperationalError as exc:
         raise EnvironmentFailure(f"Cannot prepare the workspace: {exc}.") from exc
     return Workspace(db, url, applied)
+
+
+def _stderr(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr)
 
 
 def _open_team(db: peewee.Database, url: str) -> list[str]:

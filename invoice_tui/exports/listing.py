@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from decimal import Decimal
 from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
@@ -23,13 +23,16 @@ import peewee as pw
 
 from invoice_tui.db import database
 from invoice_tui.db.models import Adjustment, Contact, Invoice, LineItem, Payment, User
+from invoice_tui.domain.invoices import STORED_LINE_FIELDS as _STORED_LINE
+from invoice_tui.domain.invoices import breakdown_records, line_spec
 from invoice_tui.domain.money import exponent
 from invoice_tui.domain.text import json_escape
-from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
+from invoice_tui.domain.totals import AdjustmentSpec, compute_totals
 from invoice_tui.exports.columns import iso_text, money_text
 from invoice_tui.exports.service import minor_text, read_cursor, read_snapshot
 
 BATCH = 2000
+_StoredLine = namedtuple("_StoredLine", _STORED_LINE)
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -118,10 +121,11 @@ class _PerBatch:
 
 
 _LINES = _PerBatch(lambda ids: LineItem.select(
-    LineItem.invoice, LineItem.quantity, LineItem.unit_price_minor, LineItem.discount_kind, LineItem.discount_value,
-    LineItem.tax_rate).where(LineItem.invoice.in_(ids)).order_by(LineItem.invoice, LineItem.position))
+    LineItem.invoice, *(getattr(LineItem, f) for f in _STORED_LINE[2:])).where(LineItem.invoice.in_(ids))
+    .order_by(LineItem.invoice, LineItem.position))
 _ADJUSTMENTS = _PerBatch(lambda ids: Adjustment.select(
-    Adjustment.invoice, Adjustment.kind, Adjustment.value, Adjustment.is_percent, Adjustment.tax_rate)
+    Adjustment.invoice, Adjustment.kind, Adjustment.value, Adjustment.is_percent, Adjustment.tax_rate,
+    Adjustment.tax_category)
     .where(Adjustment.invoice.in_(ids) & (Adjustment.kind != "tax"))  # extra taxes are not in the breakdown
     .order_by(Adjustment.invoice, Adjustment.position))
 ZERO = Decimal(0)
@@ -142,15 +146,11 @@ class _Breakdowns:
         if found is None:
             if len(self.known) >= self.size:
                 self.known.clear()
-            exp = exponent(currency)
-            specs = [LineSpec("", Decimal(qty), Decimal(price).scaleb(-exp), Decimal(rate) if rate else ZERO,
-                              kind == "percent", None if discount is None else Decimal(discount))
-                     for qty, price, kind, discount, rate in lines]
-            adjusted = [AdjustmentSpec(kind, Decimal(value), bool(pct), Decimal(rate) if rate else ZERO)
-                        for kind, value, pct, rate in adjustments]  # compute_totals puts them in R18's order
-            totals = compute_totals(currency, specs, adjusted)
-            found = self.known[key] = [{"rate": format(t.rate, "f"), "basis": format(t.basis, "f"),
-                                        "tax": format(t.tax, "f")} for t in totals.tax_breakdown]
+            specs = [line_spec(_StoredLine("", "", *row), currency) for row in lines]
+            adjusted = [AdjustmentSpec(kind, Decimal(value), bool(pct), Decimal(rate) if rate else ZERO,
+                                       tax_category=category or "")
+                        for kind, value, pct, rate, category in adjustments]  # compute_totals orders them (R18)
+            found = self.known[key] = breakdown_records(compute_totals(currency, specs, adjusted))
         return found
 
 

@@ -3,6 +3,11 @@
 Numbers are typed the way the invoice's locale writes them ("1 234,50" in fr_FR) or with a dot.
 A line discount is a percentage when it ends with "%" ("10%"), else an amount ("5,00"). The modal
 checks each field as it is typed; the service validates the whole invoice on save.
+
+R35's further line fields — VAT category, unit code, price base quantity, line allowances and
+charges — sit behind ctrl+o ("More"), so the form stays within 80×24; they open by themselves when
+the line already uses one. A quantity may be negative (a return); a unit price has up to 6
+decimals whatever the currency.
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
-from invoice_tui.domain.errors import InvoiceTuiError
-from invoice_tui.domain.totals import ADJUSTMENT_KINDS
+from invoice_tui.domain.errors import BadInput, InvoiceTuiError
+from invoice_tui.domain.totals import ADJUSTMENT_KINDS, PRICE_DECIMALS, VAT_CATEGORIES, check_category
 from invoice_tui.widgets.error_text import error_text
-from invoice_tui.widgets.invoice_inputs import FieldError, LocalAmount, LocalNumber, NotBlank, parse_local_decimal
+from invoice_tui.widgets.invoice_inputs import FieldError, LocalNumber, NotBlank, parse_local_decimal
 
 HUNDRED = Decimal(100)
 
@@ -51,18 +56,101 @@ def parse_discount(text: str, locale: str) -> tuple[Decimal | None, bool]:
 
 
 class DiscountValidator(Validator):
-    def __init__(self, locale: str) -> None:
+    """A line discount: 0 or more. An invoice discount or fee may be negative (a correction, R35)."""
+
+    def __init__(self, locale: str, *, allow_negative: bool = False) -> None:
         super().__init__()
-        self.locale = locale
+        self.locale, self.allow_negative = locale, allow_negative
 
     def validate(self, value: str) -> ValidationResult:
         try:
             amount, pct = parse_discount(value, self.locale)
         except InvoiceTuiError as exc:
             return self.failure(error_text(exc))
-        if amount is not None and (amount < 0 or (pct and amount > HUNDRED)):
+        if amount is None:
+            return self.success()
+        if self.allow_negative:
+            if pct and abs(amount) > HUNDRED:
+                return self.failure("A percentage is at most 100%.")
+        elif amount < 0 or (pct and amount > HUNDRED):
             return self.failure("A discount is 0 or more; a percentage at most 100%.")
         return self.success()
+
+
+def parse_line_charges(text: str, locale: str) -> list[dict]:
+    """"-5%:Loyalty; +2,00:Freight" → line allowances ("-") and charges ("+"), each an amount or
+    a percentage, with an optional reason after ":" (R35)."""
+    out = []
+    for part in (text or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        value, _, reason = part.partition(":")
+        value = value.strip()
+        if not value or value[0] not in "-−+":
+            raise BadInput(f"'{part}': start an allowance with - and a charge with +, e.g. -5%:Loyalty or +2.00:Freight.")
+        amount, pct = parse_discount(value[1:], locale)
+        if amount is None:
+            raise BadInput(f"'{part}' has no amount.")
+        out.append({"kind": "charge" if value[0] == "+" else "allowance", "value": amount, "is_percent": pct,
+                    "reason": reason.strip()})
+    return out
+
+
+def show_line_charges(charges, locale: str) -> str:
+    return "; ".join(("+" if c["kind"] == "charge" else "-") + show_number(c["value"], locale)
+                     + ("%" if c.get("is_percent") else "") + (f":{c['reason']}" if c.get("reason") else "")
+                     for c in charges or ())
+
+
+class LineChargesValidator(Validator):
+    def __init__(self, locale: str) -> None:
+        super().__init__()
+        self.locale = locale
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            parse_line_charges(value, self.locale)
+        except InvoiceTuiError as exc:
+            return self.failure(error_text(exc))
+        return self.success()
+
+
+class UnitPrice(Validator):
+    """R35: 0 or more, up to 6 decimals whatever the currency (BT-146, BR-27)."""
+
+    def __init__(self, locale: str) -> None:
+        super().__init__()
+        self.locale = locale
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            price = parse_local_decimal(value, self.locale, what="unit price")
+        except InvoiceTuiError as exc:
+            return self.failure(error_text(exc))
+        if price < 0:
+            return self.failure("A unit price is 0 or more; a return is a negative quantity.")
+        if price.as_tuple().exponent < -PRICE_DECIMALS:
+            return self.failure(f"A unit price has at most {PRICE_DECIMALS} decimals.")
+        return self.success()
+
+
+class NonZero(Validator):
+    def __init__(self, locale: str) -> None:
+        super().__init__()
+        self.locale = locale
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            qty = parse_local_decimal(value, self.locale, what="quantity")
+        except InvoiceTuiError as exc:
+            return self.failure(error_text(exc))
+        return self.failure("The quantity is not 0 (negative for a return).") if not qty else self.success()
+
+
+_SHORT_NAMES = {"S": "standard", "Z": "zero-rated", "E": "exempt", "AE": "reverse charge", "K": "intra-EU",
+                "G": "export", "O": "outside VAT"}
+CATEGORY_CHOICES = (("By rate", ""), *((f"{c} {_SHORT_NAMES[c]}", c) for c in VAT_CATEGORIES))  # fit 80×24
 
 
 class _FormModal(ModalScreen[dict | None]):
@@ -81,12 +169,13 @@ class _FormModal(ModalScreen[dict | None]):
 
     # ---- the fields both forms have ------------------------------------------------------------
     def percent_or_amount(self, label: str, field_id: str, value: Decimal | None, is_percent: bool,
-                          *validators: Validator) -> ComposeResult:
+                          *validators: Validator, allow_negative: bool = False) -> ComposeResult:
         """"10%" or an amount, as the locale writes it."""
         with Vertical():
             yield Label(label)
             text = "" if value is None else show_number(value, self.locale) + ("%" if is_percent else "")
-            yield Input(text, id=field_id, validators=[DiscountValidator(self.locale), *validators])
+            yield Input(text, id=field_id, validators=[DiscountValidator(self.locale, allow_negative=allow_negative),
+                                                       *validators])
             yield FieldError(id=f"error-{field_id}")
 
     def tax_rate_field(self, label: str, field_id: str) -> ComposeResult:
@@ -143,7 +232,9 @@ class _FormModal(ModalScreen[dict | None]):
 
 
 class LineItemModal(_FormModal):
-    FIELD_IDS = ("line-name", "line-quantity", "line-price", "line-discount", "line-tax")
+    FIELD_IDS = ("line-name", "line-quantity", "line-price", "line-discount", "line-tax", "line-base", "line-unit",
+                 "line-charges")
+    BINDINGS = [Binding("ctrl+o", "more", "More fields", id="editor.line.more")]
 
     def compose(self) -> ComposeResult:
         line, loc = self.row, self.locale
@@ -156,23 +247,76 @@ class LineItemModal(_FormModal):
             yield Input(line.get("description", ""), id="line-description")
             with Horizontal(classes="form-row"):
                 with Vertical():
-                    yield Label("Quantity")
+                    yield Label("Quantity (− for a return)")
                     yield Input(show_number(line.get("quantity", Decimal(1)), loc), id="line-quantity",
-                                validators=[LocalNumber(loc, what="quantity", positive=True)])
+                                validators=[NonZero(loc)])
                     yield FieldError(id="error-line-quantity")
                 with Vertical():
                     yield Label(f"Unit price ({self.currency})")
-                    yield Input(show_number(line.get("unit_price"), loc), id="line-price",
-                                validators=[LocalAmount(self.currency, loc, allow_zero=True)])
+                    yield Input(show_number(line.get("unit_price"), loc), id="line-price", validators=[UnitPrice(loc)])
                     yield FieldError(id="error-line-price")
             with Horizontal(classes="form-row"):
                 yield from self.percent_or_amount("Discount (10% or an amount)", "line-discount", line.get("discount"),
                                                   bool(line.get("discount_percent")))
                 yield from self.tax_rate_field("Tax rate %", "line-tax")
+            with Vertical(id="line-more"):
+                with Horizontal(classes="form-row"):
+                    with Vertical():
+                        yield Label("VAT category")
+                        yield Select(CATEGORY_CHOICES, value=self._category(), allow_blank=False, id="line-category")
+                    with Vertical():
+                        yield Label("Unit (C62, HUR, KWH…)")
+                        yield Input(line.get("unit_code") or "C62", id="line-unit",
+                                    validators=[NotBlank("A unit code")])
+                        yield FieldError(id="error-line-unit")
+                    with Vertical():
+                        yield Label("Price per (units)")
+                        yield Input(show_number(line.get("base_quantity") or Decimal(1), loc), id="line-base",
+                                    validators=[LocalNumber(loc, what="base quantity", positive=True)])
+                        yield FieldError(id="error-line-base")
+                yield Label("Allowances (-) and charges (+): -5%:Loyalty; +2.00:Freight")
+                yield Input(show_line_charges(line.get("charges"), loc), id="line-charges",
+                            validators=[LineChargesValidator(loc)])
+                yield FieldError(id="error-line-charges")
+            yield Label("ctrl+o: VAT category, unit, price per, allowances and charges", id="line-more-hint",
+                        classes="field-hint")
             yield from self.buttons()
 
+    def _category(self) -> str:
+        rate = self.row.get("tax_rate") or Decimal(0)
+        cat = self.row.get("tax_category") or ""
+        return "" if not cat or cat == ("Z" if not rate else "S") else cat
+
+    def _advanced(self) -> bool:
+        line = self.row
+        return bool(self._category() or (line.get("unit_code") or "C62") != "C62"
+                    or (line.get("base_quantity") or 1) != 1 or line.get("charges"))
+
+    def action_more(self) -> None:
+        more = self.query_one("#line-more")
+        more.display = not more.display
+        self.query_one("#line-more-hint").display = not more.display
+        if more.display:
+            self.query_one("#line-category", Select).focus()
+
     def on_mount(self) -> None:
+        advanced = self._advanced()
+        self.query_one("#line-more").display = advanced
+        self.query_one("#line-more-hint").display = not advanced
         self.query_one("#line-name", Input).focus()
+
+    def _all_valid(self) -> bool:
+        ok = super()._all_valid()
+        rate_text = self.value("line-tax").strip()
+        try:
+            rate = parse_local_decimal(rate_text, self.locale) if rate_text else Decimal(0)
+            check_category(rate, self.query_one("#line-category", Select).value or "")
+        except (ValueError, InvoiceTuiError) as exc:
+            message = exc.message if isinstance(exc, InvoiceTuiError) else str(exc) + "."
+            self.query_one("#error-line-tax", Static).update(message)
+            self.query_one("#line-more").display = True
+            return False
+        return ok
 
     def collect(self) -> dict:
         loc = self.locale
@@ -182,6 +326,10 @@ class LineItemModal(_FormModal):
             "quantity": parse_local_decimal(self.value("line-quantity"), loc),
             "unit_price": parse_local_decimal(self.value("line-price"), loc),
             "discount": discount, "discount_percent": pct, "tax_rate": self.tax_rate("line-tax"),
+            "tax_category": self.query_one("#line-category", Select).value or "",
+            "unit_code": self.value("line-unit").strip().upper() or "C62",
+            "base_quantity": parse_local_decimal(self.value("line-base"), loc),
+            "charges": parse_line_charges(self.value("line-charges"), loc),
         }
 
 
@@ -207,8 +355,14 @@ class AdjustmentModal(_FormModal):
                     yield Input(a.get("label", ""), id="adj-label", placeholder="e.g. Loyalty discount")
             with Horizontal(classes="form-row"):
                 yield from self.percent_or_amount(f"Value (10% or an amount in {self.currency})", "adj-value",
-                                                  a.get("value"), bool(a.get("is_percent")), NotBlank("A value"))
+                                                  a.get("value"), bool(a.get("is_percent")), NotBlank("A value"),
+                                                  allow_negative=True)
                 yield from self.tax_rate_field("Tax rate % (discounts and fees)", "adj-tax")
+                with Vertical():
+                    yield Label("VAT category")
+                    rate, cat = a.get("tax_rate") or Decimal(0), a.get("tax_category") or ""
+                    yield Select(CATEGORY_CHOICES, value="" if cat == ("Z" if not rate else "S") else cat,
+                                 allow_blank=False, id="adj-category")
             yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -218,4 +372,5 @@ class AdjustmentModal(_FormModal):
         value, pct = parse_discount(self.value("adj-value"), self.locale)
         kind = self.query_one("#adj-kind", Select).value
         return {"kind": kind, "label": self.value("adj-label").strip(), "value": value, "is_percent": pct,
-                "tax_rate": Decimal(0) if kind == "tax" else self.tax_rate("adj-tax")}
+                "tax_rate": Decimal(0) if kind == "tax" else self.tax_rate("adj-tax"),
+                "tax_category": "" if kind == "tax" else self.query_one("#adj-category", Select).value or ""}

@@ -36,10 +36,11 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Stat
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain import reads
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError
-from invoice_tui.domain.invoice_form import EditorState, SaveResult, load_editor_state, save_invoice
-from invoice_tui.domain.money import check_currency
-from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, AdjustmentSpec, LineSpec, TaxLine,
-                                        compute_totals, in_order)
+from invoice_tui.domain.invoice_form import (EditorState, SaveResult, adjustment_row_input, adjustment_row_spec,
+                                            load_editor_state, row_input, row_spec, save_invoice)
+from invoice_tui.domain.money import check_currency, format_price
+from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, TaxLine, compute_totals,
+                                        default_category, in_order)
 from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.modals.line_item import KIND_LABELS
 from invoice_tui.widgets.error_text import error_content, error_text, show_error
@@ -289,13 +290,22 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         table = self._table("lines")
         table.clear()
         for i, line in enumerate(self.lines):
-            disc = line.get("discount")
-            disc_text = "" if disc is None else (f"{disc.normalize():f}%" if line.get("discount_percent")
-                                                 else money(disc, currency, loc))
+            spec = row_spec(line)
+            parts = [("allowance", spec.discount, spec.discount_percent)] if spec.discount is not None else []
+            parts += [(c.kind, c.value, c.is_percent) for c in spec.charges]
+            disc_text = " ".join(("−" if kind == "allowance" and (len(parts) > 1 or spec.charges) else
+                                  "+" if kind == "charge" else "")
+                                 + (f"{value.normalize():f}%" if pct else money(value, currency, loc))
+                                 for kind, value, pct in parts)
             net = money(totals.line_nets[i], currency, loc) if totals else ""
-            table.add_row(str(i + 1), line["name"], f"{line['quantity'].normalize():f}",
-                          money(line["unit_price"], currency, loc), disc_text,
-                          f"{line['tax_rate'].normalize():f}%" if line.get("tax_rate") else "", net)
+            qty = f"{spec.quantity.normalize():f}" + ("" if spec.unit_code == "C62" else f" {spec.unit_code}")
+            price = format_price(spec.unit_price, currency, loc) if currency else f"{spec.unit_price:f}"
+            if spec.base_quantity != 1:
+                price += f" / {spec.base_quantity.normalize():f}"
+            rate = f"{spec.tax_rate.normalize():f}%" if spec.tax_rate or spec.category != "Z" else ""
+            if spec.category != default_category(spec.tax_rate):
+                rate = f"{rate or '0%'} {spec.category}"
+            table.add_row(str(i + 1), line["name"], qty, price, disc_text, rate, net)
         atable = self._table("adjustments")
         atable.clear()
         applied = []
@@ -319,12 +329,8 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
 
     def _totals(self, currency: str):
         try:
-            lines = [LineSpec(name=x["name"], quantity=x["quantity"], unit_price=x["unit_price"],
-                              tax_rate=x.get("tax_rate") or Decimal(0), discount_percent=x.get("discount_percent", False),
-                              discount=x.get("discount")) for x in self.lines]
-            adjustments = [AdjustmentSpec(kind=a["kind"], value=a["value"], is_percent=a["is_percent"],
-                                          tax_rate=a.get("tax_rate") or Decimal(0), label=a.get("label", ""))
-                           for a in self._ordered_adjustments()]
+            lines = [row_spec(x) for x in self.lines]
+            adjustments = [adjustment_row_spec(a) for a in self._ordered_adjustments()]
             return compute_totals(currency, lines, adjustments)
         except Exception:  # noqa: BLE001 - a half-typed form; the service validates on save
             return None
@@ -344,7 +350,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
                     out.append(f"  + Fees {money(step.amount, currency, loc)}")
                 elif step.kind == "tax":
                     for t in step.items:  # the tax per rate, then the extra taxes
-                        out.append(f"  + Tax {t.rate.normalize():f}% {money(t.tax, currency, loc)}"
+                        out.append(f"  + VAT {t.category} {t.rate.normalize():f}% {money(t.tax, currency, loc)}"
                                    if isinstance(t, TaxLine) else f"  + {t.label or 'Tax'} {money(t.amount, currency, loc)}")
                 elif step.kind == "billed":
                     out.append("   Total ")
@@ -480,9 +486,6 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         if errors:
             raise BadInput(errors[0])
 
-        def s(d: Decimal | None) -> str | None:
-            return None if d is None else format(d, "f")
-
         data = {
             "title": self.query_one("#editor-title", Input).value,
             "invoice_date": invoice_date, "due_date": due_date,
@@ -490,15 +493,10 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
             "po_number": self.query_one("#editor-po", Input).value,
             "comments": self.query_one("#editor-comments", TextArea).text,
             "allow_partial": self.query_one("#editor-partial", Checkbox).value,
-            "lines": [{"name": x["name"], "description": x.get("description", ""), "quantity": s(x["quantity"]),
-                       "unit_price": s(x["unit_price"]), "tax_rate": s(x.get("tax_rate") or Decimal(0)),
-                       "discount": s(x.get("discount")), "discount_percent": bool(x.get("discount_percent"))}
-                      for x in self.lines],
+            "lines": [row_input(x) for x in self.lines],
         }
         for kind in ADJUSTMENT_KINDS:
-            data[ADJUSTMENT_LISTS[kind]] = [{"value": s(a["value"]), "is_percent": a["is_percent"], "label": a.get("label", ""),
-                          "tax_rate": s(a.get("tax_rate") or Decimal(0))}
-                         for a in self.adjustments if a["kind"] == kind]
+            data[ADJUSTMENT_LISTS[kind]] = [adjustment_row_input(a) for a in self.adjustments if a["kind"] == kind]
         if self.state.status == "draft":
             data["currency"] = currency_text
         return data

@@ -30,7 +30,9 @@ def test_parse_line_amount_and_percent_discounts():
 
 
 @pytest.mark.parametrize("spec", ["a;1", "a;1;2;3;4;5", "a;one;2", "a;1;2,50", "a;1;2;x", "a;1;2;0;lots",
-                                  ";1;2", "a;0;2", "a;1;-2", "a;1;2;101", "a;1;2;0;120%", "a;1;2;0;3"])
+                                  ";1;2", "a;0;2", "a;1;-2", "a;1;2;101", "a;1;2;0;120%", "a;1;2;0;3",
+                                  "a;1;0.0000001", "a;1;2;0:S", "a;1;2;20:Z", "a;1;2;0:L", "a;1;2;base=0",
+                                  "a;1;2;unit=kilowatt", "a;1;2;allowance=lots", "a;1;2;0;3;4;base=2"])
 def test_parse_line_refuses_bad_specs_with_the_option_named(spec):
     with pytest.raises(BadInput) as exc:
         parse_line(spec)
@@ -44,7 +46,7 @@ def test_parse_adjustments_and_taxes():
     assert (f.is_percent, str(f.value), f.tax_rate, f.label) == (False, "25.00", 0, "")
     t = parse_tax("2%;City tax")
     assert (t.is_percent, str(t.value), t.label) == (True, "2", "City tax")
-    for bad in ("x", "150%", "-3", "1;2;3;4"):
+    for bad in ("x", "150%", "-150%", "1;2;3;4", "5;20:Z", "5;0:S"):
         with pytest.raises(BadInput):
             parse_adjustment(bad, "--fee")
     with pytest.raises(BadInput):
@@ -62,7 +64,7 @@ def test_create_with_lines_escapes_adjustments_R18(cli, seed_people):
     assert (inv["subtotal"], inv["discount_total"], inv["fee_total"]) == ("354.00", "17.70", "5.00")
     assert inv["tax_total"] == "68.76"  # 20% of 341.30 = 68.26, plus the 0.50 stamp duty
     assert inv["amount_billed"] == "410.06" and inv["balance_due"] == "410.06" and inv["amount_paid"] == "0.00"
-    assert inv["tax_breakdown"] == [{"rate": "20", "basis": "341.30", "tax": "68.26"}]
+    assert inv["tax_breakdown"] == [{"category": "S", "rate": "20", "basis": "341.30", "tax": "68.26"}]
     assert (inv["contact_email"], inv["company_name"], inv["owner"]) == ("ada@example.com", "Analytical Engines", "ann")
     assert (inv["po_number"], inv["title"], inv["allow_partial"], inv["due_date"]) == ("PO-7", "Autumn", True, "2099-01-31")
 
@@ -99,8 +101,9 @@ def test_unknown_contact_or_ambiguous_company_is_exit_3_with_the_fix(cli, seed_p
 @pytest.mark.parametrize("argv", [
     ["--currency", "EURO"],
     ["--currency", "EUR", "--line", "a;b;c"],
-    ["--currency", "EUR", "--line", "a;1;5.001"],
-    ["--currency", "JPY", "--line", "a;1;5.5"],
+    ["--currency", "EUR", "--line", "a;1;5.0000001"],
+    ["--currency", "JPY", "--line", "a;1;5;0;0.5"],
+    ["--currency", "EUR", "--line", "a;-1;-5"],
     ["--currency", "EUR", "--due", "next week"],
     ["--currency", "EUR", "--date", "2026-05-01", "--due", "2026-04-01"],
     ["--currency", "EUR", "--fee", "lots"],

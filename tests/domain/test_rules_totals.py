@@ -11,7 +11,7 @@ import pytest
 
 from invoice_tui.db.models import Invoice
 from invoice_tui.domain import invoices, payments
-from invoice_tui.domain.errors import BadInput
+from invoice_tui.domain.errors import BadInput, RuleRefused
 from invoice_tui.domain.money import from_minor, round_money, to_minor
 from invoice_tui.domain.totals import AdjustmentSpec, LineSpec, compute_totals
 from rulekit import census, line, make_draft, reload
@@ -46,7 +46,8 @@ EXAMPLES = {
         lines=[line("Licence", "1", "200", "20"), line("Book", "1", "50", "0")],
         adjustments=[_adj("discount", "20", "20"), _adj("fee", "2.5%", "0")],  # fee 2.5% of 250 = 6.25
         nets=["200.00", "50.00"], subtotal="250.00", discount="20.00", fee="6.25",
-        breakdown=[("20", "180.00", "36.00")], extras=[], tax="36.00", billed="272.25",
+        # R35: the 0 % group is listed too (the book at 0 % and the fee at 0 %: 50 + 6.25)
+        breakdown=[("20", "180.00", "36.00"), ("0", "56.25", "0.00")], extras=[], tax="36.00", billed="272.25",
     ),
     "rounded_once_per_rate": dict(
         currency="EUR",
@@ -166,13 +167,20 @@ def test_r18_amounts_beyond_the_storable_range_are_refused(ws, admin, buyer):
     assert Invoice.select().count() == 0
 
 
-def test_r18_discounts_larger_than_the_lines_are_refused(ws, admin, buyer):
-    """An invoice is not a credit note: the amount billed (so the balance) is never negative."""
+def test_r35_a_draft_may_total_below_zero_but_finalizing_refuses_it(ws, admin, buyer):
+    """R2, R35: discounts larger than the lines make a negative draft (a correction being
+    written); finalizing it is refused with a sentence pointing to credit notes, nothing written.
+    An amount billed of exactly 0 may be finalized."""
     inv = make_draft(admin, buyer, lines=[line(price="10")], discounts=[{"value": "10"}])
     assert reload(inv).billed_minor == 0
+    assert invoices.finalize_invoice(admin, inv.id).status == "open"
+    neg = make_draft(admin, buyer, lines=[line(price="1", tax="20")], discounts=[{"value": "3.50", "tax_rate": "20"}])
+    assert (reload(neg).billed_minor, reload(neg).tax_minor) == (-300, -50)
+    ret = make_draft(admin, buyer, lines=[line(qty="-2", price="9.99", tax="20")])
+    assert reload(ret).billed_minor == -2398
     before = census()
-    with pytest.raises(BadInput, match="cannot be negative"):
-        make_draft(admin, buyer, lines=[], discounts=[{"value": "2.50", "tax_rate": "20"}])
-    with pytest.raises(BadInput, match="cannot be negative"):
-        invoices.edit_invoice(admin, inv.id, {"lines": [line(price="9.99")]})
+    for draft in (neg, ret):
+        with pytest.raises(RuleRefused, match="credit note") as exc:
+            invoices.finalize_invoice(admin, draft.id)
+        assert exc.value.code == "invoice.negative_total"
     assert census() == before
