@@ -73,7 +73,7 @@ REPORT_TABLE = "migration_report"
 
 def report(db: peewee.Database, applied: list[str]) -> list[str]:
     """One sentence per just-applied migration that left rows in ``migration_report`` (e.g.
-    0011's stored totals that differ from the recomputed ones): shown, never hidden."""
+    ``*_en16931_lines``' stored totals that differ from the recomputed ones): shown, never hidden."""
     if not applied or REPORT_TABLE not in db.get_tables():
         return []
     out = []

@@ -910,7 +910,11 @@ def _write_finalize(ctx: Context, plan: _FinalizePlan) -> Invoice:
     inv, parts, settings = plan.inv, plan.parts, plan.settings
     inv.number, inv.number_seq = _take_number(settings.number_prefix)
     inv.link_token = secrets.token_urlsafe(24)
-    inv.status = "open"
+    # R2 as R35 amends it: an invoice billing exactly 0 may be finalized; nothing is due on it, so
+    # it is settled at once (paid today), never open and later "overdue".
+    inv.status = "open" if inv.balance_minor > 0 else "paid"
+    if inv.status == "paid":
+        inv.payment_date = ctx.today()
     inv.finalized_at = inv.updated_at = ctx.now()
     if inv.due_date is None:
         inv.due_date = inv.invoice_date + dt.timedelta(days=settings.payment_terms_days)
@@ -921,6 +925,7 @@ def _write_finalize(ctx: Context, plan: _FinalizePlan) -> Invoice:
     inv.version = plan.version + 1
     written = (Invoice.update(
         number=inv.number, number_seq=inv.number_seq, link_token=inv.link_token, status=inv.status,
+        payment_date=inv.payment_date,
         finalized_at=inv.finalized_at, updated_at=inv.updated_at, due_date=inv.due_date, version=inv.version,
         paid_minor=inv.paid_minor, subtotal_minor=inv.subtotal_minor, discount_minor=inv.discount_minor,
         fee_minor=inv.fee_minor, tax_minor=inv.tax_minor, billed_minor=inv.billed_minor,

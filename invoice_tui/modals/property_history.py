@@ -118,7 +118,7 @@ class AllPropertiesModal(ModalScreen[None]):
         table.add_columns("Property", "Value")
         for key, value in self.record.items():
             if key == "tax_breakdown":
-                value = "; ".join(f"{t['rate']}% of {t['basis']} = {t['tax']}" for t in value) or None
+                value = "; ".join(f"{t['category']} {t['rate']}% of {t['basis']} = {t['tax']}" for t in value) or None
             if isinstance(value, bool):
                 value = "yes" if value else "no"
             table.add_row(property_label(key), "—" if value in (None, "") else str(value)[:80])

@@ -5,6 +5,14 @@ BEFORE they streamed, for ``demo --invoices 200 --seed 7 --today 2026-03-16`` re
 ``INVOICE_TUI_TODAY=2026-03-16`` (so "overdue", days overdue and upcoming reminders do not move
 with the real date). The tests regenerate that workspace and compare every object, key and value,
 for the default JSON array and for ``--ndjson`` (one object a line).
+
+Refreshed on purpose by issue 20 (R18 as R35 amends it): each ``tax_breakdown`` group now carries
+its VAT ``category``, and 0 % groups are listed (one group per category and rate). Nothing else
+changed: checked object by object against the previous fixture, the only differences were 304
+invoice records whose breakdown gained ``"category": "S"`` on every group with a rate and, for 60
+groups, a 0 % group ``{"category": "Z", "rate": "0", …, "tax": "0.00"}`` (lines, discounts or fees
+at 0 %, which the old breakdown dropped); every other key and value, and every other list, is as
+before.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Opening an older workspace migrates it (playhouse.migrations, numbered scripts).
 
-Migration 0011 (R18, R35): unit prices move from the currency's minor units to millionths, lines
+Migration ``*_en16931_lines`` (R18, R35): unit prices move from the currency's minor units to millionths, lines
 and adjustments get their VAT category, and every stored invoice's totals are recomputed with the
 one totals function and compared with what was stored: equal, or the difference is reported
 (kept as stored, listed in ``migration_report``, told on opening) — never hidden. The workspace
@@ -13,12 +13,13 @@ import json
 from decimal import Decimal as D
 
 from invoice_tui.db import bind, open_database
-from invoice_tui.db.migrate import pending, runner
+from invoice_tui.db.migrate import MIGRATIONS_DIR, pending, runner
 from invoice_tui.db.models import Contact, Invoice, LineItem
 from invoice_tui.domain import invoices
 from invoice_tui.domain.workspace import open_workspace, seed
 
-BEFORE = "0010_search_index_grouped"
+EN16931 = next(p.stem for p in MIGRATIONS_DIR.glob("*_en16931_lines.py"))
+BEFORE = sorted(p.stem for p in MIGRATIONS_DIR.glob("0*.py") if p.stem < EN16931)[-1]  # the schema just before
 NOW = dt.datetime(2026, 3, 16, 9, 30)
 
 
@@ -44,7 +45,7 @@ def test_r35_an_older_workspace_is_migrated_on_open_keeps_its_data_and_reports_d
     db = bind(open_database(db_url, notice=lambda m: None))
     runner(db).up(target=BEFORE)  # the schema of the release before issue 20
     seed(db)
-    assert pending(db) == ["0011_en16931_lines"]
+    assert pending(db)[0] == EN16931
     contact = Contact.create(email="old@example.com", created_at=NOW)
     # 12.50 × 2 at 20 % + 3.00 at 0 % − 5 % at 20 %: 25.00 + 3.00 = 28.00; discount 1.40; tax 20 % × 23.60 = 4.72
     eur = _old_invoice(db, contact.id, "EUR", 2, (2800, 140, 0, 472, 3132),
@@ -69,11 +70,11 @@ def test_r35_an_older_workspace_is_migrated_on_open_keeps_its_data_and_reports_d
         assert t.billed == D("31.32")
         # The difference is reported, never hidden, and the stored figure is kept.
         rows = ws.db.execute_sql("SELECT migration, invoice_id, text FROM migration_report").fetchall()
-        assert [(r[0], r[1]) for r in rows] == [("0011_en16931_lines", wrong)]
+        assert [(r[0], r[1]) for r in rows] == [(EN16931, wrong)]
         report = json.loads(rows[0][2])
         assert (report["stored"]["billed"], report["recomputed"]["billed"], report["kept"]) == (1001, 1000, "stored")
         assert Invoice.get_by_id(wrong).billed_minor == 1001
-        assert any("0011_en16931_lines found 1 invoice" in m for m in told), told
+        assert any(f"{EN16931} found 1 invoice" in m for m in told), told
         ctx = ws.context("alice", source="test")
         assert invoices.finalize_invoice(ctx, eur).number == "INV-1001"
     finally:

@@ -57,16 +57,18 @@ def test_r2_finalize_needs_a_line_item(ws, admin, buyer):
     assert census() == before
 
 
-def test_r2_finalize_needs_amount_billed_above_zero(ws, admin, buyer):
-    inv = make_draft(admin, buyer, lines=[line(price="0")])
+def test_r2_finalize_needs_amount_billed_of_zero_or_more(ws, admin, buyer):
+    """R2 as R35 amends it: a negative draft is refused (a credit note's job); 0 may be finalized."""
+    inv = make_draft(admin, buyer, lines=[line(qty="-1", price="10")])
+    inv2 = make_draft(admin, buyer, lines=[line(price="10")], discounts=[{"value": "10.01"}])
     before = census()
-    with pytest.raises(RuleRefused, match="greater than zero"):
-        invoices.finalize_invoice(admin, inv.id)
-    inv2 = make_draft(admin, buyer, lines=[line(price="10", discount="100", percent=True)])
-    with pytest.raises(RuleRefused, match="greater than zero"):
-        invoices.finalize_invoice(admin, inv2.id)
+    for draft in (inv, inv2):
+        with pytest.raises(RuleRefused, match="0 or more"):
+            invoices.finalize_invoice(admin, draft.id)
     assert reload(inv).status == "draft" and reload(inv2).status == "draft"
-    assert census()["Invoice"] == before["Invoice"] + 1
+    assert census() == before
+    zero = make_draft(admin, buyer, lines=[line(price="10", discount="100", percent=True)])
+    assert invoices.finalize_invoice(admin, zero.id).number == "INV-1001"
 
 
 def test_r2_finalize_freezes_currency_number_and_creates_link(ws, admin, buyer):
@@ -86,17 +88,18 @@ def test_r2_finalize_freezes_currency_number_and_creates_link(ws, admin, buyer):
 
 
 def test_r2_draft_may_change_currency_until_finalized(ws, admin, buyer):
-    """The figures stay as typed; a figure the new currency cannot hold is refused (nothing changes)."""
-    inv = make_draft(admin, buyer, lines=[line(price="12.50")], fees=[{"value": "2", "label": "Fee"}])
+    """The figures stay as typed; a figure the new currency cannot hold is refused (nothing changes).
+    A unit price has up to 6 decimals whatever the currency (R35); a fixed fee has the currency's."""
+    inv = make_draft(admin, buyer, lines=[line(price="12.50")], fees=[{"value": "2.50", "label": "Fee"}])
     before = census()
     with pytest.raises(BadInput, match="JPY amounts have no decimals"):
         invoices.edit_invoice(admin, inv.id, {"currency": "JPY"})
     assert census() == before
     invoices.edit_invoice(admin, inv.id, {"currency": "KWD"})
     inv = reload(inv)
-    assert (inv.currency, inv.exponent, inv.billed_minor) == ("KWD", 3, 14500)
-    assert LineItem.get(LineItem.invoice == inv).unit_price_minor == 12500
-    invoices.edit_invoice(admin, inv.id, {"currency": "JPY", "lines": [line(price="1200")]})
+    assert (inv.currency, inv.exponent, inv.billed_minor) == ("KWD", 3, 15000)
+    assert LineItem.get(LineItem.invoice == inv).unit_price_micro == 12_500_000
+    invoices.edit_invoice(admin, inv.id, {"currency": "JPY", "lines": [line(price="1200")], "fees": [{"value": "2"}]})
     inv = reload(inv)
     assert (inv.currency, inv.exponent, inv.billed_minor) == ("JPY", 0, 1202)
 
@@ -574,9 +577,9 @@ def test_r15_property_change_in_same_transaction(ws, admin, buyer, monkeypatch):
     # A refusal after the lines were already rewritten: the lines and the history roll back together.
     before = census()
     with pytest.raises(RuleRefused):
-        invoices.edit_invoice(admin, inv.id, {"title": "Changed", "lines": [line(price="0")]})
+        invoices.edit_invoice(admin, inv.id, {"title": "Changed", "lines": [line(qty="-1", price="5")]})
     assert census() == before
-    assert reload(inv).title == "" and LineItem.get(LineItem.invoice == inv).unit_price_minor == 10000
+    assert reload(inv).title == "" and LineItem.get(LineItem.invoice == inv).unit_price_micro == 100_000_000
 
     # A service that fails after its change (and after the property changes were written).
     def broken(*args, **kwargs):

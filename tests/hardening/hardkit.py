@@ -265,7 +265,7 @@ def bulk_drafts(url: str, count: int) -> list[int]:
             Invoice.insert_many([row] * min(200, count - 1 - start)).execute()
         ids = [i for (i,) in Invoice.select(Invoice.id).order_by(Invoice.id).tuples()]
         LineItem.insert_many([{"invoice": i, "position": 0, "name": line.name, "quantity": line.quantity,
-                               "unit_price_minor": line.unit_price_minor, "tax_rate": line.tax_rate}
+                               "unit_price_micro": line.unit_price_micro, "tax_rate": line.tax_rate}
                               for i in ids if i != first.id]).execute()
     ws.db.close()
     return ids

@@ -58,7 +58,7 @@ def test_line_input_accepts_only_sane_lines(name, qty, price, tax, discount, pct
     if line is not None:
         assert line.quantity.is_finite() and line.unit_price.is_finite()
         assert Decimal(0) <= line.tax_rate <= Decimal(100)
-        assert line.quantity > 0 and line.unit_price >= 0
+        assert line.quantity != 0 and line.unit_price >= 0  # R35: a negative quantity is a return; BR-27
         assert all(ord(c) >= 32 and not 0x7f <= ord(c) <= 0x9f for c in line.name)
         assert not any(0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069 for c in line.name)
 

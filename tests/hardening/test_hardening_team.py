@@ -172,8 +172,8 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
         "invoice delete finalized": ("DELETE FROM invoice WHERE id = %s", (t["open"],)),
         "invoice delete paid": ("DELETE FROM invoice WHERE id = %s", (t["paid"],)),
         "line insert on finalized": ("INSERT INTO line_item (invoice_id, position, name, description, quantity, "
-                                     "unit_price_minor, tax_rate) VALUES (%s, 9, 'x', '', '1', 1, '0')", (t["open"],)),
-        "line update": ("UPDATE line_item SET unit_price_minor = 1 WHERE invoice_id = %s", (t["open"],)),
+                                     "unit_price_micro, tax_rate) VALUES (%s, 9, 'x', '', '1', 1, '0')", (t["open"],)),
+        "line update": ("UPDATE line_item SET unit_price_micro = 1 WHERE invoice_id = %s", (t["open"],)),
         "line delete": ("DELETE FROM line_item WHERE invoice_id = %s", (t["draft"],)),
         "adjustment insert": ("INSERT INTO adjustment (invoice_id, kind, position, label, is_percent, value, tax_rate) "
                               "VALUES (%s, 'fee', 0, '', false, '1', '0')", (t["draft"],)),

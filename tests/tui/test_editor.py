@@ -70,7 +70,7 @@ async def test_r1_new_draft_with_french_numbers_and_live_totals(sqlite_url, cloc
     assert (row.status, row.title, row.contact_email, row.billed_minor) == ("draft", "Mission mars",
                                                                            "bob@example.com", 370350)
     (line,) = lines_of(row.id)
-    assert (line.name, line.quantity, line.unit_price_minor, line.tax_rate) == ("Conseil", Decimal("2.5"), 123450,
+    assert (line.name, line.quantity, line.unit_price_micro, line.tax_rate) == ("Conseil", Decimal("2.5"), 1_234_500_000,
                                                                                Decimal(20))
     assert row.due_date.isoformat() == "2026-04-15"  # invoice date + the 30-day payment terms
 

@@ -15,11 +15,12 @@
   stored, so it is not compared.
 """
 import json
+import os
 
 from peewee import *  # noqa: F401,F403 - the migration runner's convention
 
 SCALE = {e: 10 ** (6 - e) for e in range(0, 7)}
-MIGRATION = "0011_en16931_lines"
+MIGRATION = os.path.splitext(os.path.basename(__file__))[0]  # this script's name, as the runner records it
 
 
 COLUMNS = [  # with their defaults in the database too: bulk writers (the demo) may leave them out
