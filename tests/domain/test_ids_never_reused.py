@@ -9,12 +9,19 @@ from rulekit import make_draft, make_open, race
 
 from invoice_tui.db import bind, open_database
 from invoice_tui.db.migrate import runner
-from invoice_tui.db.models import Activity, Payment, PropertyChange
-from invoice_tui.domain import invoices, payments, people
+from invoice_tui.db.models import Activity, Invoice, Payment, PropertyChange
+from invoice_tui.domain import history, invoices, payments, people
 from invoice_tui.domain.errors import NotFound
 from invoice_tui.domain.workspace import Workspace, open_workspace, seed
 
 BEFORE = "0011_team_history_time"  # the schema of the release before ids were made unique for life
+
+
+def _old_draft(ctx) -> Invoice:
+    now = ctx.now()
+    inv = Invoice.create(currency="EUR", invoice_date=now.date(), status="draft", created_at=now, updated_at=now)
+    history.record_changes(ctx, "invoice", inv.id, None, {}, {"status": "draft"})
+    return inv
 
 
 def _history_ids(invoice_id: int) -> tuple[set[int], int]:
@@ -50,9 +57,12 @@ def test_r54_a_workspace_migrated_from_the_previous_schema_never_reuses_an_id(db
     runner(db).up(target=BEFORE)
     seed(db)
     ctx = Workspace(db, db_url).context("alice", source="test")
-    kept = make_draft(ctx)
-    doomed = make_draft(ctx)
-    invoices.delete_invoice(ctx, doomed.id)  # the newest id, freed before the migration
+    # The services read the line columns of a later migration (R35's): the old release's drafts and
+    # deletion are written as it wrote them, an invoice row and the history naming it.
+    with db.atomic():
+        kept, doomed = _old_draft(ctx), _old_draft(ctx)
+        history.record_changes(ctx, "invoice", doomed.id, None, {"status": "draft"}, {"status": None})
+        Invoice.delete_by_id(doomed.id)  # the newest id, freed before the migration
     db.close()
 
     ws = open_workspace(db_url, notice=lambda m: None)

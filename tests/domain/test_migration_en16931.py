@@ -2,7 +2,7 @@
 total unchanged.
 
 ``tests/fixtures/workspaces/before-en16931.db`` was made by commit
-98f60461364c7d0558adb7ad1bbc9a400167bfe3 (the release before this change) with
+47dbbde3bb16bd37f0050390f4d9ccd2cf4ff831 (the release before this change) with
 ``make_before_en16931.py`` beside it; ``before-en16931.json`` holds what that release stored and
 printed for each invoice (its totals in minor units and its ``tax_breakdown``). Opened by this
 release, the workspace migrates; every invoice recomputes to exactly what was stored, no
@@ -39,7 +39,7 @@ def migrated(tmp_path):
 
 
 def test_r35_the_release_before_made_the_fixture():
-    assert BEFORE["made_by_commit"] == "98f60461364c7d0558adb7ad1bbc9a400167bfe3"
+    assert BEFORE["made_by_commit"] == "47dbbde3bb16bd37f0050390f4d9ccd2cf4ff831"
     assert len(BEFORE["invoices"]) >= 30
     assert {v["currency"] for v in BEFORE["invoices"].values()} >= {"EUR", "USD", "JPY", "KWD"}
     assert {v["status"] for v in BEFORE["invoices"].values()} == {"draft", "open", "paid", "voided"}
