@@ -29,9 +29,9 @@ class CliParser(ArgumentParser):
     real option is shadowed."""
 
     def _parse_optional(self, arg_string):  # type: ignore[override]
-        if arg_string not in self._option_string_actions and (
-                _DESC_SORT.fullmatch(arg_string) or _NEGATIVE_VALUE.match(arg_string)
-                or (arg_string.startswith("-") and ";" in arg_string)):
+        known = arg_string.split("=", 1)[0] in self._option_string_actions  # --line, --line=…
+        if not known and (_DESC_SORT.fullmatch(arg_string) or _NEGATIVE_VALUE.match(arg_string)
+                          or (arg_string.startswith("-") and ";" in arg_string)):
             return None
         return super()._parse_optional(arg_string)
 

@@ -796,7 +796,10 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
             history.add_activity(ctx, inv.id, inv.number, "payment_canceled",
                                  f"Online payment #{p.id} canceled because the invoice was edited")
             canceled.append(p.id)
-        if inv.due_date != old_due:
+        if inv.balance_minor == 0:  # edited down to 0 (R35): nothing is due, settled as at finalizing
+            inv.status, inv.payment_date = "paid", ctx.today()
+            drop_reminders(inv)
+        elif inv.due_date != old_due:
             replan_reminders(inv, ctx)
     _save(inv, ctx)
     changed = _history(ctx, inv, before, "edited", "Invoice edited")

@@ -116,12 +116,24 @@ def open_workspace(url: str, *, notice: Callable[[str], None] | None = None) -> 
     bind(db)
     try:
         applied = _open_team(db, url) if is_postgres(db) else migrate(db)  # team mode: PostgreSQL
+        _after_migrations(db, applied)
         for line in report(db, applied):
             (notice or _stderr)(line)
         seed(db)
     except peewee.OperationalError as exc:
         raise EnvironmentFailure(f"Cannot prepare the workspace: {exc}.") from exc
     return Workspace(db, url, applied)
+
+
+def _after_migrations(db: peewee.Database, applied: list[str]) -> None:
+    """What a just-applied migration leaves to the domain (the data layer never imports it): after
+    ``*_en16931_lines``, every stored invoice's totals are checked against the one totals
+    function (R18, R35; ``domain.totals_check``)."""
+    for name in applied:
+        if name.endswith("_en16931_lines"):
+            from invoice_tui.domain.totals_check import check_stored_totals
+
+            check_stored_totals(db, name)
 
 
 def _stderr(message: str) -> None:

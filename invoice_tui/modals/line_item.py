@@ -116,36 +116,33 @@ class LineChargesValidator(Validator):
         return self.success()
 
 
-class UnitPrice(Validator):
-    """R35: 0 or more, up to 6 decimals whatever the currency (BT-146, BR-27)."""
+class LocalCheck(Validator):
+    """A number typed the locale's way, then ``check(number)``: a sentence when it is refused."""
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, what: str, check) -> None:
         super().__init__()
-        self.locale = locale
+        self.locale, self.what, self.check = locale, what, check
 
     def validate(self, value: str) -> ValidationResult:
         try:
-            price = parse_local_decimal(value, self.locale, what="unit price")
+            number = parse_local_decimal(value, self.locale, what=self.what)
         except InvoiceTuiError as exc:
             return self.failure(error_text(exc))
-        if price < 0:
-            return self.failure("A unit price is 0 or more; a return is a negative quantity.")
-        if price.as_tuple().exponent < -PRICE_DECIMALS:
-            return self.failure(f"A unit price has at most {PRICE_DECIMALS} decimals.")
-        return self.success()
+        refusal = self.check(number)
+        return self.failure(refusal) if refusal else self.success()
 
 
-class NonZero(Validator):
-    def __init__(self, locale: str) -> None:
-        super().__init__()
-        self.locale = locale
+def _price_refusal(price: Decimal) -> str | None:
+    """R35: 0 or more (BR-27), up to 6 decimals whatever the currency (BT-146)."""
+    if price < 0:
+        return "A unit price is 0 or more; a return is a negative quantity."
+    if price.as_tuple().exponent < -PRICE_DECIMALS:
+        return f"A unit price has at most {PRICE_DECIMALS} decimals."
+    return None
 
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            qty = parse_local_decimal(value, self.locale, what="quantity")
-        except InvoiceTuiError as exc:
-            return self.failure(error_text(exc))
-        return self.failure("The quantity is not 0 (negative for a return).") if not qty else self.success()
+
+def _quantity_refusal(qty: Decimal) -> str | None:
+    return None if qty else "The quantity is not 0 (negative for a return)."
 
 
 _SHORT_NAMES = {"S": "standard", "Z": "zero-rated", "E": "exempt", "AE": "reverse charge", "K": "intra-EU",
@@ -249,11 +246,12 @@ class LineItemModal(_FormModal):
                 with Vertical():
                     yield Label("Quantity (− for a return)")
                     yield Input(show_number(line.get("quantity", Decimal(1)), loc), id="line-quantity",
-                                validators=[NonZero(loc)])
+                                validators=[LocalCheck(loc, "quantity", _quantity_refusal)])
                     yield FieldError(id="error-line-quantity")
                 with Vertical():
                     yield Label(f"Unit price ({self.currency})")
-                    yield Input(show_number(line.get("unit_price"), loc), id="line-price", validators=[UnitPrice(loc)])
+                    yield Input(show_number(line.get("unit_price"), loc), id="line-price",
+                                validators=[LocalCheck(loc, "unit price", _price_refusal)])
                     yield FieldError(id="error-line-price")
             with Horizontal(classes="form-row"):
                 yield from self.percent_or_amount("Discount (10% or an amount)", "line-discount", line.get("discount"),

@@ -314,8 +314,11 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         for i, a in enumerate(self._ordered_adjustments()):
             value = f"{a['value'].normalize():f}%" if a["is_percent"] else money(a["value"], currency, loc)
             amount = money(applied[i].amount, currency, loc) if i < len(applied) else ""
-            atable.add_row(KIND_LABELS[a["kind"]], a.get("label", ""), value,
-                           f"{a['tax_rate'].normalize():f}%" if a.get("tax_rate") else "", amount)
+            rate = f"{a['tax_rate'].normalize():f}%" if a.get("tax_rate") else ""
+            category = (a.get("tax_category") or "") if a["kind"] != "tax" else ""
+            if category and category != default_category(a.get("tax_rate") or Decimal(0)):
+                rate = f"{rate or '0%'} {category}"
+            atable.add_row(KIND_LABELS[a["kind"]], a.get("label", ""), value, rate, amount)
         if focus:
             which, row = focus
             t = self._table(which)
@@ -355,6 +358,8 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
                 elif step.kind == "billed":
                     out.append("   Total ")
                     out.append(money(step.amount, currency, loc), style="bold")
+            if not totals.en16931:
+                out.append("  (not EN 16931: extra taxes)", style="italic")
         self.query_one("#editor-totals", Static).update(out)
         if self.state is not None:
             heading = self.sub_title or ""

@@ -293,3 +293,40 @@ def test_changing_a_drafts_currency_is_in_its_history_R15(cli):
     changes = [(c["old"], c["new"]) for c in cli.ok("history", str(inv["id"]))["property_changes"]
                if c["property"] == "currency"]
     assert changes == [(None, "EUR"), ("EUR", "USD")]
+
+
+# ---- R35: the line spec's categories, keys and negative values ---------------------------------
+def test_r35_parse_line_takes_a_category_and_key_value_parts():
+    line = parse_line(r"Energy\; peak;1200;8.80;20:S;base=1000;unit=kwh;allowance=5%:Loyalty;charge=2.00:Freight: EU")
+    assert (line.name, str(line.quantity), str(line.unit_price), line.tax_category) == ("Energy; peak", "1200", "8.80", "S")
+    assert (line.base_quantity, line.unit_code) == (1000, "KWH")
+    assert [(c.kind, str(c.value), c.is_percent, c.reason) for c in line.charges] == [
+        ("allowance", "5", True, "Loyalty"), ("charge", "2.00", False, "Freight: EU")]
+    assert parse_line("Export;1;90;0:g").tax_category == "G"
+    assert parse_line("Book;1;9").tax_category == "Z" and parse_line("Pen;1;2;20").tax_category == "S"
+    ret = parse_line("Return;-2;15.00;20;10%")
+    assert (str(ret.quantity), ret.discount_percent) == ("-2", True)
+    d = parse_adjustment("-5;0:AE;Correction", "--discount")
+    assert (str(d.value), d.tax_category, d.label) == ("-5", "AE", "Correction")
+
+
+def test_r35_negative_values_after_the_options_are_values_and_the_breakdown_has_categories(cli, seed_people):
+    seed_people(cli)
+    inv = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "ada@example.com",
+                 "--line", "-Refund\\; cable;1;5;20", "--line", "Return;-2;0.1212;20", "--line=Export;1;90;0:G",
+                 "--discount", "-5%;20", "--fee=-2.50;20;Freight reversed")
+    shown = cli.ok("invoices", "show", str(inv["id"]))
+    assert [li["name"] for li in shown["lines"]] == ["-Refund; cable", "Return", "Export"]
+    assert [li["net"] for li in shown["lines"]] == ["5.00", "-0.24", "90.00"]
+    assert (shown["discount_total"], shown["fee_total"]) == ("-4.74", "-2.50")  # −5 % of 94.76 = −4.738
+    # S 20 %: 5.00 − 0.24 + 4.74 − 2.50 = 7.00 (the negative discount adds, the negative fee subtracts)
+    assert shown["tax_breakdown"] == [{"category": "S", "rate": "20", "basis": "7.00", "tax": "1.40"},
+                                      {"category": "G", "rate": "0", "basis": "90.00", "tax": "0.00"}]
+    assert shown["amount_billed"] == "98.40" and shown["en16931"] is True
+    text = cli.ok("invoices", "show", str(inv["id"]), as_json=False)
+    assert "0.1212 EUR" in text and "VAT G 0% on €90.00" in text
+    res = cli("invoices", "finalize", str(inv["id"]))
+    assert res.code == 0  # 98.40 ≥ 0
+    neg = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "ada@example.com", "--line", "Return;-1;10")
+    res = cli("invoices", "finalize", str(neg["id"]))
+    assert res.code == 1 and "credit note" in res.err

@@ -185,3 +185,12 @@ def test_r35_a_draft_may_total_below_zero_but_finalizing_refuses_it(ws, admin, b
             invoices.finalize_invoice(admin, draft.id)
         assert exc.value.code == "invoice.negative_total"
     assert census() == before
+    # An open invoice edited down to exactly 0 is settled too; below 0 it is refused (R6, R35).
+    from invoice_tui.domain.workspace import set_setting
+
+    set_setting(admin, "allow_edit_finalized", "true")
+    opened = invoices.finalize_invoice(admin, make_draft(admin, buyer, lines=[line(price="10")]).id)
+    with pytest.raises(RuleRefused, match="credit note"):
+        invoices.edit_invoice(admin, opened.id, {"lines": [line(qty="-1", price="10")]})
+    edited = invoices.edit_invoice(admin, opened.id, {"lines": [line(price="0")]}).invoice
+    assert (edited.status, reload(edited).billed_minor, invoices.upcoming_reminders(edited)) == ("paid", 0, [])

@@ -214,6 +214,9 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
                                   "'csv', '/tmp/x', 1, 1, '{}', '-id', '[]', '[]', 'en', 'labels')", (other,)),
         "export_log update": ("UPDATE export_log SET rows = 0", ()),
         "schema_migration insert": ("INSERT INTO schema_migration (name, applied) VALUES ('9999_x', now())", ()),
+        "migration_report insert": ("INSERT INTO migration_report (migration, invoice_id, text) VALUES ('x', 1, 'y')",
+                                    ()),  # the owner's migration writes it; everyone reads it
+        "migration_report delete": ("DELETE FROM migration_report", ()),
         "schema_migration delete": ("DELETE FROM schema_migration", ()),
         # writes every user may make: its own preferences and saved views
         "own preferences": ("UPDATE \"user\" SET preferences = '{\"theme\": \"x\"}' WHERE login = current_user", ()),

@@ -186,3 +186,43 @@ async def test_escape_leaves_an_untouched_editor_and_asks_once_something_was_typ
         await settle(pilot, app)
         assert isinstance(app.screen, ConfirmDialog)  # typed: "Discard changes?"
     assert Invoice.select().count() == 0
+
+
+async def test_r35_a_return_at_a_sub_cent_price_with_the_further_fields_behind_ctrl_o(sqlite_url, clock):
+    """The line form takes a negative quantity, a 6-decimal price and, behind ctrl+o, the VAT
+    category, unit, price base and allowances/charges; the draft saves them (R35)."""
+    from textual.widgets import Select
+
+    ws, ctx = workspace(sqlite_url, clock)
+    contact(ctx)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await open_editor(pilot, app, None)
+        await pilot.press("ctrl+l")
+        await settle(pilot, app)
+        modal = app.screen
+        await type_text(pilot, "Returned energy")
+        assert not modal.query_one("#line-more").display  # the further fields wait behind ctrl+o
+        modal.query_one("#line-quantity", Input).value = "-1000"
+        modal.query_one("#line-price", Input).value = "0.123456"
+        await pilot.press("ctrl+o")
+        await settle(pilot, app)
+        assert modal.query_one("#line-more").display
+        modal.query_one("#line-category", Select).value = "AE"
+        modal.query_one("#line-unit", Input).value = "kwh"
+        modal.query_one("#line-base", Input).value = "10"
+        modal.query_one("#line-charges", Input).value = "+1.50:Meter; -10%:Goodwill"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is editor
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    row = Invoice.get()
+    (line,) = lines_of(row.id)
+    assert (line.quantity, line.unit_price_micro, line.price_base, line.unit_code, line.tax_category) == (
+        Decimal(-1000), 123_456, Decimal(10), "KWH", "AE")
+    # −1000 × 0.123456 ÷ 10 = −12.3456; + 1.50; − 10 % of −12.3456 (+1.23456) → −9.61104 → −9.61
+    assert row.billed_minor == -961 and row.status == "draft"
+    spec = invoices.line_specs(row)[0]
+    assert [(c.kind, c.value, c.is_percent, c.reason) for c in spec.charges] == [
+        ("charge", Decimal("1.50"), False, "Meter"), ("allowance", Decimal(10), True, "Goodwill")]
