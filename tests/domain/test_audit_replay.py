@@ -13,7 +13,7 @@ from invoice_tui.db import database
 CASES = {
     # name: (SQL, what is reported: (object_type, id key, property, problem))
     "invoice balance": ("UPDATE invoice SET balance_minor = 1 WHERE id = {inv}", ("invoice", "inv", "balance_due", "differs")),
-    "line unit price": ("UPDATE line_item SET unit_price_minor = unit_price_minor + 1 WHERE invoice_id = {inv}",
+    "line unit price": ("UPDATE line_item SET unit_price_micro = unit_price_micro + 10000 WHERE invoice_id = {inv}",
                         ("invoice", "inv", "line_items", "differs")),
     "payment amount": ("UPDATE payment SET amount_minor = 999 WHERE id = {pay}", ("payment", "pay", "amount", "differs")),
     "user rights": ("UPDATE \"user\" SET permissions = 'view,super_admin' WHERE id = {bob}",
