@@ -104,11 +104,25 @@ def _service_grant(args, login: str) -> str:
     """Whether the service's database role may already act as ``login``, or the GRANT to run."""
     from pathlib import Path
 
+    from urllib.parse import urlparse
+
     from invoice_tui.config import load_config
-    from invoice_tui.db.team import quote, service_may_act_as
+    from invoice_tui.db import open_database
+    from invoice_tui.db.team import may_act_as, quote
+    from invoice_tui.domain.errors import InvoiceTuiError
 
     url = args.db or load_config(Path(args.config) if args.config else None).db
-    service, may = service_may_act_as(url, login)
+    service, may = urlparse(url).username or "", None
+    if urlparse(url).scheme in ("postgres", "postgresql"):
+        try:
+            db = open_database(url)
+        except InvoiceTuiError:
+            pass  # the server cannot be asked now: say what must hold
+        else:
+            try:
+                may = may_act_as(db, login)
+            finally:
+                db.close()
     if may:
         return f"The service's role {service} may act as {login}."
     grant = f"GRANT {quote(login)} TO {quote(service or 'SERVICE_ROLE')}"

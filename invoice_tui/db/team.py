@@ -114,25 +114,13 @@ def above_app(db: peewee.Database, role: str) -> str | None:
     return None
 
 
-def service_may_act_as(url: str, role: str) -> tuple[str, bool | None]:
-    """For an SSH service's URL: its role, and whether it may take ``role`` (``SET ROLE``), or
-    None when the server cannot be asked (unreachable, not PostgreSQL)."""
-    from invoice_tui.db import open_database
-    from invoice_tui.domain.errors import InvoiceTuiError
-
-    service = urlparse(url).username or ""
-    if urlparse(url).scheme not in ("postgres", "postgresql"):
-        return service, None
+def may_act_as(db: peewee.Database, role: str) -> bool:
+    """Whether the connected role may take ``role`` (``SET ROLE``): the SSH service's check."""
     try:
-        db = open_database(url)
-    except InvoiceTuiError:
-        return service, None
-    try:
-        return service, bool(_one(db, "SELECT pg_has_role(current_user, %s, 'MEMBER')", (role,)))
-    except peewee.DatabaseError:  # e.g. no such role yet
-        return service, False
-    finally:
-        db.close()
+        return bool(_one(db, "SELECT pg_has_role(current_user, %s, 'MEMBER')", (role,)))
+    except peewee.DatabaseError:  # no such role (yet)
+        db.rollback()
+        return False
 
 
 def role_exists(db: peewee.Database, role: str) -> bool:

@@ -732,4 +732,8 @@ def test_r54_a_direct_write_enters_the_history_as_direct_by_the_role_that_made_i
         content = {f: getattr(r, f) for f in history.PROPERTY_CHANGE_FIELDS}
         assert r.prev_hash == prev and history.row_hash(prev, content) == r.hash, (r.id, r.source)
         prev = r.hash
-    assert team["cli"]("audit", "verify").code == 0
+    res = team["cli"]("audit", "verify", as_json=True)
+    assert all(c["ok"] for c in res.data["chains"])  # the chains hold …
+    found = {(f["problem"], f["property"], f["by"]) for f in res.data["findings"]}
+    assert res.code == 1 and ("direct write", "title", n["edit"]) in found  # … and the audit names the writes
+    assert ("differs", "po_number", None) in found, found
