@@ -80,7 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.note(error_text(exc))
         return exc.exit_code
     except peewee.OperationalError as exc:
-        out.note(f"invoice-tui: the database failed: {str(exc).strip()}. Check that it is reachable and try again.")
+        from invoice_tui.db import first_line
+
+        out.note(f"invoice-tui: the database failed: {first_line(exc)}. Check that it is reachable and has room "
+                 "(a full disk), and try again.")
         return EnvironmentFailure.exit_code
     except peewee.DatabaseError as exc:
         refusal = database_refusal(exc)

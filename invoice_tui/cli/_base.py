@@ -18,12 +18,24 @@ if TYPE_CHECKING:  # the context's module loads the models: not before a command
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse that reports bad usage as exit code 2 with one sentence (no traceback)."""
+    """argparse that reports bad usage as exit code 2 with one sentence (no traceback), and reads a
+    word starting with ``-`` that no option could spell as a value (``settings set reminder_offsets
+    -3,0,7``, ``--amount -5``, ``--line "-Refund;1;20"``, ``--discount -5%``): our options are
+    letters and hyphens only. A value that does look like an option is written ``--title=-Urgent``."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         # Errors are printed after "invoice-tui: "; name the subcommand only, not the program twice.
         where = self.prog.partition(" ")[2]
         raise BadInput(f"{where + ': ' if where else ''}{message} (see {self.prog} --help)")
+
+    def _parse_optional(self, arg_string):  # type: ignore[override]
+        if (isinstance(arg_string, str) and arg_string.startswith("-") and arg_string != "-"
+                and not _OPTION_LIKE.match(arg_string)):
+            return None
+        return super()._parse_optional(arg_string)
+
+
+_OPTION_LIKE = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*(=.*)?\Z", re.S)
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -33,12 +45,17 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 def _today(text: str | None) -> dt.date | None:
     if text is None:
         return None
+    from invoice_tui.domain.bounds import DATE_MAX, DATE_MIN
+
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            return dt.date.fromisoformat(text.strip())
+            day = dt.date.fromisoformat(text.strip())
+            if DATE_MIN <= day <= DATE_MAX:  # R56
+                return day
     except ValueError:
         pass
-    raise BadInput(f"--today takes a date written YYYY-MM-DD, such as 2026-03-31, not '{text}'.", field="today")
+    raise BadInput(f"--today takes a date written YYYY-MM-DD, such as 2026-03-31, from {DATE_MIN} to {DATE_MAX}, "
+                   f"not '{text}'.", field="today")
 
 
 def pin_today(ctx: Context, today: dt.date) -> None:
@@ -96,6 +113,9 @@ def open_context(args: argparse.Namespace, source: str = "cli"):
     from invoice_tui.domain.workspace import acting_login, open_workspace
     from invoice_tui.wiring import services
 
+    if getattr(args, "config", None) and not Path(args.config).is_file():  # what the user typed: exit 2
+        raise BadInput(f"The configuration file {args.config} does not exist; check --config (or leave it out to "
+                       "use the default one).", field="config", code="config.missing")
     cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
     url = args.db or cfg.db
     ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))

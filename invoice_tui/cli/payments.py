@@ -24,7 +24,7 @@ def _invoice_line(inv) -> str:
 def _record(args, out) -> int:
     from invoice_tui.domain import invoices, payments
 
-    data = {"amount": args.amount, "send_receipt": args.send_receipt}
+    data = {"amount": args.amount, "send_receipt": args.send_receipt, "in_advance": args.in_advance}
     for attr in ("method", "reference", "note"):
         if getattr(args, attr) is not None:
             data[attr] = getattr(args, attr)
@@ -80,7 +80,7 @@ def _apply(args, out) -> int:
     from invoice_tui.domain import invoices, payments
 
     with session(args) as (_ws, ctx):
-        res = payments.apply_payment(ctx, args.payment, args.invoice)
+        res = payments.apply_payment(ctx, args.payment, args.invoice, in_advance=args.in_advance)
         inv = invoices.get_invoice(res.invoice.id)
         out.result({"payment": payments.payment_record(res.payment),
                     "invoice": invoices.invoice_record(inv, ctx.today())},
@@ -179,6 +179,8 @@ def register(subparsers) -> None:
     p.add_argument("--reference", metavar="R")
     p.add_argument("--note", metavar="N")
     p.add_argument("--send-receipt", action="store_true", help="email a receipt to the billing contact (R10)")
+    p.add_argument("--in-advance", action="store_true",
+                   help="confirm a payment dated before the invoice date: received in advance (R57)")
 
     p = command(sub, "add", "add a payment not applied to any invoice yet (R9)", _add)
     p.add_argument("--amount", required=True, metavar="A")
@@ -196,6 +198,8 @@ def register(subparsers) -> None:
     p = command(sub, "apply", "apply an unapplied payment to an open invoice (R9)", _apply)
     p.add_argument("payment", metavar="PAYMENT", help="payment id")
     p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p.add_argument("--in-advance", action="store_true",
+                   help="confirm a payment dated before the invoice date: received in advance (R57)")
 
     p = command(sub, "delete", "delete a manual payment; the balance comes back (R11)", _delete)
     p.add_argument("payment", metavar="PAYMENT", help="payment id")

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import peewee
 
-from invoice_tui.domain.errors import EnvironmentFailure
+from invoice_tui.domain.errors import BadInput, EnvironmentFailure
 
 database = peewee.DatabaseProxy()
 
@@ -106,7 +106,13 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
     if parsed.scheme == "sqlite":
         path = sqlite_path(url)
         if path is not None and not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise EnvironmentFailure(
+                    f"Cannot create the folder {path.parent} for a new workspace: {exc.strerror or exc}. "
+                    "Choose a writable place with --db sqlite:///path/to/file.db.",
+                    code="workspace.folder_unwritable") from None
             (notice or _stderr)(f"invoice-tui: creating a new workspace at {path}")
         db = peewee.SqliteDatabase(str(path) if path else ":memory:", pragmas=SQLITE_PRAGMAS,
                                    check_same_thread=False, timeout=15)
@@ -121,10 +127,10 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
         # invoice-tui's own connections say so: the direct-write trigger (migration 0013) records
         # every other connection's writes in the history as ``direct`` (R54).
         db.connect_params["options"] = f"{db.connect_params.get('options', '')} -c {APP_CONNECTION}=on".strip()
-    else:
-        raise EnvironmentFailure(
-            f"Unsupported database URL '{url}'; use sqlite:///path/to/file.db or "
-            "postgresql://user@host:5432/dbname."
+    else:  # what the user typed: exit 2 (README, exit codes)
+        raise BadInput(
+            f"Unsupported database URL '{redact(url)}'; use sqlite:///path/to/file.db or "
+            "postgresql://user@host:5432/dbname.", code="workspace.unknown_scheme"
         )
     try:
         db.connect(reuse_if_open=True)
@@ -135,8 +141,18 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
             raise PermissionDenied(
                 f"The database role '{parsed.username or ''}' is not a user of this workspace ({redact(url)}); "
                 "its owner can add it with: invoice-tui users add " + (parsed.username or "LOGIN")) from exc
-        raise EnvironmentFailure(f"Cannot open the database {redact(url)}: {str(exc).strip()}. "
-                                 "Check the URL and that the server is running.") from exc
+        if parsed.scheme == "sqlite":
+            raise EnvironmentFailure(f"Cannot open the workspace {path}: {first_line(exc)}. Check that the file "
+                                     "and its folder are readable and writable.", code="workspace.unreadable") from None
+        raise EnvironmentFailure(f"Cannot open the database {redact(url)}: {first_line(exc)}. "
+                                 "Check the URL and that the server is running.",
+                                 code="workspace.unreachable") from None
+    except peewee.DatabaseError as exc:  # SQLite: "file is not a database" (its pragmas are the first read)
+        with contextlib.suppress(Exception):
+            db.close()
+        raise EnvironmentFailure(f"{path or url} is not an invoice-tui workspace: {first_line(exc)}. Check --db, "
+                                 "or move that file away to start a new workspace there.",
+                                 code="workspace.not_a_database") from None
     return db
 
 
@@ -160,6 +176,12 @@ def postgres_driver() -> None:
     adapter.txn_unknown = extensions.TRANSACTION_STATUS_UNKNOWN
     peewee.pg_extensions, peewee.pg_register_uuid, peewee.Json_pg2 = extensions, register_uuid, Json
     peewee.psycopg2 = psycopg2  # last: peewee checks this one for the driver
+
+
+def first_line(exc: BaseException) -> str:
+    """A driver's message as one line, without its closing punctuation (a sentence follows it)."""
+    text = " ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())
+    return text.rstrip(".?! ") or type(exc).__name__
 
 
 def bind(db: peewee.Database) -> peewee.Database:

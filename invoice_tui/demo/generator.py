@@ -731,7 +731,8 @@ class _Generator:
                     elif cat == 5:
                         status = "voided"
                         vstamp = stamp(min(TODAY, o + 1 + int(rand() * 3)), 200)
-                        change("invoice", iid, number, actor, vstamp, state, {"status": "voided"})
+                        change("invoice", iid, number, actor, vstamp, state,
+                               {"status": "voided", "balance_due": plain(from_minor(0, cur))})  # R18: owes nothing
                         event((iid, number, "voided", f"{number} voided", actor, vstamp, None))
                         updated = vstamp
                         version += 1
@@ -762,7 +763,7 @@ class _Generator:
                 invs.append((iid, tpl.title, cur, exponents[cur], locale, inv_date_s, due_s, owner, contact_id,
                              company_id, po, comments, allow_partial, origin, cloned_from, number, number_seq,
                              status, last_sent, payment_date, link, version, tpl.subtotal, tpl.discount, tpl.fee,
-                             tpl.tax, billed, paid, billed - paid, cname, cemail, company_name, owner_name, created,
+                             tpl.tax, billed, paid, 0 if status == "voided" else billed - paid, cname, cemail, company_name, owner_name, created,
                              updated, finalized))
                 maps.append((iid, tpl.gid))
             events, changes = story.take_events(), story.take_changes()

@@ -103,6 +103,7 @@ _LABELS: dict[str, dict[str, str]] = {
     "comments": {"en": "Comments", "fr": "Commentaires", "de": "Anmerkungen", "es": "Comentarios"},
     "payment_instructions": {"en": "Payment instructions", "fr": "Modalités de paiement",
                              "de": "Zahlungshinweise", "es": "Instrucciones de pago"},
+    "view_only": {"en": "View online", "fr": "Consulter en ligne", "de": "Online ansehen", "es": "Ver en línea"},
     "view_online": {"en": "View and pay online", "fr": "Consulter et payer en ligne",
                     "de": "Online ansehen und bezahlen", "es": "Ver y pagar en línea"},
     "paid_on": {"en": "paid on {d}", "fr": "payée le {d}", "de": "bezahlt am {d}", "es": "pagada el {d}"},
@@ -378,7 +379,8 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     url = None if draft else (link or buyer_link(inv, settings))
     if url:
         safe = _safe_url(url)
-        out += ["", f"## {L('view_online')}", ""]
+        # a voided invoice offers nothing to pay (R13): its link is to view it, not "view and pay"
+        out += ["", f"## {L('view_only' if inv.status == 'voided' else 'view_online')}", ""]
         out.append(f"[{escape(url)}](<{safe}>)" if safe else escape(url))
     return "\n".join(out) + "\n"
 

@@ -23,6 +23,7 @@ import peewee as pw
 from invoice_tui.db import text_contains, text_startswith
 from invoice_tui.db.models import Invoice
 from invoice_tui.domain import catalogue
+from invoice_tui.domain.bounds import DATE_MAX, DATE_MIN, MAX_DAYS, add_days, check_date
 from invoice_tui.domain.catalogue import SqlContext, overdue_condition
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import parse_decimal
@@ -184,17 +185,20 @@ def parse_date_value(text: str, today: dt.date) -> dt.date:
     m = _REL_DATE.match(t)
     if m:
         days = int(m.group(2) or 0)
-        return today + dt.timedelta(days=-days if m.group(1) == "-" else days)
+        return add_days(today, -days if m.group(1) == "-" else days, "a date", field="value")  # R56
     try:
-        return dt.date.fromisoformat(t)
+        day = dt.date.fromisoformat(t)
     except ValueError:
         raise BadInput(f"'{text}' is not a date; write YYYY-MM-DD, today, today-30 or today+7.",
                        field="value") from None
+    return check_date(day, "a date", field="value")
 
 
 def _int_value(text: str) -> int:
     if not re.fullmatch(r"\d{1,6}", text.strip()):
         raise BadInput(f"'{text}' is not a number of days.", field="value")
+    if int(text) > MAX_DAYS:  # R56: beyond it, "N days ago" would leave the calendar
+        raise BadInput(f"A number of days is at most {MAX_DAYS:,}; '{text.strip()}' is more.", field="value")
     return int(text)
 
 
@@ -385,9 +389,9 @@ def parse_expression(expr: str) -> Filter:
         "date": {"=": "on", "<": "before", ">": "after"},
     }[t]
     if t == "date" and sym in ("<=", ">="):
-        # inclusive bounds: "on or before" is between the dawn of time and the date
+        # inclusive bounds: "on or before" is between the first supported date and the date (R56)
         return Filter(property=prop.id, operator="between",
-                      values=(["0001-01-01", raw] if sym == "<=" else [raw, "9999-12-31"]))
+                      values=([DATE_MIN.isoformat(), raw] if sym == "<=" else [raw, DATE_MAX.isoformat()]))
     if sym not in table:
         raise BadInput(f"'{sym}' does not apply to {prop.id} ({t}).", field="filter")
     return Filter(property=prop.id, operator=table[sym], values=listy)

@@ -9,7 +9,7 @@ import json
 import operator
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -28,6 +28,7 @@ from invoice_tui.domain.money import (check_currency, exponent, from_micro, from
                                       to_minor)
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.settings import NUMBER_COUNTER, WorkspaceSettings, load_settings
+from invoice_tui.domain.bounds import check_date, in_range
 from invoice_tui.domain.text import clean
 from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, LINE_CHARGE_KINDS, PRICE_DECIMALS,
                                         AdjustmentSpec, LineCharge, LineSpec, Totals, check_category,
@@ -245,6 +246,16 @@ class InvoiceInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
     def _comments(cls, v: str) -> str:
         return clean(v, what="Comments", multiline=True, max_length=5000)
 
+    @field_validator("invoice_date")
+    @classmethod
+    def _invoice_date(cls, v: dt.date | None) -> dt.date | None:
+        return in_range(v, "the invoice date")  # R56
+
+    @field_validator("due_date")
+    @classmethod
+    def _due_date(cls, v: dt.date | None) -> dt.date | None:
+        return in_range(v, "the due date")
+
     @field_validator("origin")
     @classmethod
     def _origin(cls, v: str) -> str:
@@ -360,8 +371,11 @@ def paid_minor(inv: Invoice) -> int:
 def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | None = None) -> Totals:
     """R18 for a stored invoice (the one totals function over its lines and adjustments)."""
     paid = inv.paid_minor if paid is None else paid
-    return compute_totals(inv.currency, line_specs(inv, lines), adjustment_specs(inv, adjustments),
-                          from_minor(paid, inv.currency))
+    totals = compute_totals(inv.currency, line_specs(inv, lines), adjustment_specs(inv, adjustments),
+                            from_minor(paid, inv.currency))
+    if inv.status == "voided":  # R18/R13: a voided invoice owes nothing, wherever it is shown
+        totals = replace(totals, balance=Decimal(0))
+    return totals
 
 
 def is_overdue(inv: Invoice, today: dt.date) -> bool:
@@ -563,7 +577,7 @@ def _store_totals(inv: Invoice, parts: SnapshotParts | None = None) -> Totals:
     inv.fee_minor = to_minor(totals.fee_total, cur)
     inv.tax_minor = to_minor(totals.tax_total, cur)
     inv.billed_minor = to_minor(totals.billed, cur)
-    inv.balance_minor = inv.billed_minor - inv.paid_minor
+    inv.balance_minor = 0 if inv.status == "voided" else inv.billed_minor - inv.paid_minor  # R18
     return totals
 
 
@@ -825,6 +839,33 @@ def _check_finalizable(inv: Invoice, lines: list[LineItem] | None = None) -> Non
                           "invoice bills 0 or more (R2, R35). A negative amount is a credit note's job: keep the "
                           "returns on a credit note against the invoice they correct.",
                           code="invoice.negative_total", field="lines")
+    # R56: a date stored before the range was enforced (or behind the app's back) is refused with a
+    # sentence here, before any date arithmetic (the due date from the payment terms) could overflow
+    check_date(inv.invoice_date, "the invoice date", field="invoice_date")
+    check_date(inv.due_date, "the due date", field="due_date")
+
+
+def check_chronological(ctx: Context, inv: Invoice) -> None:
+    """R57: numbers follow the invoice dates (French law requires it). A draft dated before the
+    invoice holding the series' highest number is refused; the sentence offers today's date.
+    Checked under the write lock, so two concurrent finalizations cannot cross; the highest number
+    is read through its unique index (one row, whatever the workspace's size)."""
+    latest = (Invoice.select(Invoice.number, Invoice.invoice_date).where(Invoice.number_seq.is_null(False))
+              .order_by(Invoice.number_seq.desc()).limit(1).first())
+    if latest is None or latest.invoice_date is None:
+        return
+    latest_date = latest.invoice_date
+    if isinstance(latest_date, str):  # SQLite hands back the stored text for a DateField on some paths
+        latest_date = dt.date.fromisoformat(latest_date[:10])
+    if inv.invoice_date < latest_date:
+        today = ctx.today()
+        raise RuleRefused(
+            f"Draft #{inv.id} is dated {inv.invoice_date.isoformat()}, before {latest.number} dated "
+            f"{latest_date.isoformat()}: numbers must follow the invoice dates (R57). Date it today "
+            f"({today.isoformat()}) or on or after {latest_date.isoformat()}, then finalize.",
+            field="invoice_date", code="invoice.date_before_latest",
+            details={"invoice": inv.id, "latest": latest.number, "latest_date": latest_date.isoformat(),
+                     "today": today.isoformat()})
 
 
 def preview_number() -> str:
@@ -911,6 +952,7 @@ def _write_finalize(ctx: Context, plan: _FinalizePlan) -> Invoice:
     """The write: a handful of statements under the lock. The draft is updated only if its version
     is still the one planned from (else ``_DraftChanged`` rolls everything back, number included)."""
     inv, parts, settings = plan.inv, plan.parts, plan.settings
+    check_chronological(ctx, inv)
     inv.number, inv.number_seq = _take_number(settings.number_prefix)
     inv.link_token = secrets.token_urlsafe(24)
     # R2 as R35 amends it: an invoice billing exactly 0 may be finalized; nothing is due on it, so
@@ -1027,6 +1069,7 @@ def void_invoice(ctx: Context, ref: str | int) -> Invoice:
     check_void(ctx, inv)
     before = snapshot(inv)
     inv.status = "voided"
+    inv.balance_minor = 0  # R18: a voided invoice's balance is 0 (index, page, export, JSON, PDF)
     drop_reminders(inv)
     _save(inv, ctx)
     _history(ctx, inv, before, "voided", f"{inv.number} voided")
@@ -1074,7 +1117,7 @@ def _offsets(settings: WorkspaceSettings) -> list[int]:
         part = part.strip()
         if part:
             out.append(int(part))
-    return sorted(set(out))
+    return sorted({o for o in out if abs(o) <= 3650})  # R56: a stored offset beyond the bound plans nothing
 
 
 def plan_reminders(inv: Invoice, ctx: Context, settings: WorkspaceSettings | None = None,
@@ -1159,6 +1202,7 @@ def add_task(ctx: Context, ref: str | int, text: str, due: dt.date | None = None
         raise BadInput(str(exc) + ".", field="text") from None
     if not text:
         raise BadInput("A task needs some text.", field="text")
+    check_date(due, "a task's due date", field="due")  # R56
     return history.add_activity(ctx, inv.id, inv.number, "task", text, due_date=due)
 
 

@@ -18,6 +18,7 @@ from invoice_tui.domain.invoices import (_history, _payment_snapshot, _save, _st
                                          get_invoice, plan_reminders, snapshot)
 from invoice_tui.domain.money import check_currency, from_minor, parse_amount, plain, to_minor
 from invoice_tui.domain.permissions import require
+from invoice_tui.domain.bounds import in_range
 from invoice_tui.domain.text import clean
 from invoice_tui.domain.tx import mutation, validate
 
@@ -32,6 +33,7 @@ class PaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
     reference: str = ""
     note: str = ""
     send_receipt: bool = False
+    in_advance: bool = False  # R57: confirms a payment dated before its invoice ("received in advance")
 
     @field_validator("method")
     @classmethod
@@ -40,6 +42,11 @@ class PaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
         if v not in METHODS:
             raise ValueError(f"method is one of {', '.join(METHODS)}")
         return v
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, v: dt.date | None) -> dt.date | None:
+        return in_range(v, "the payment date")  # R56
 
     @field_validator("reference")
     @classmethod
@@ -107,6 +114,21 @@ def _check_amount_against(inv: Invoice, amount_minor: int) -> None:
                           code="payment.partial_not_allowed", details={"balance_minor": balance, "currency": cur})
 
 
+def check_payment_date(ctx: Context, day: dt.date, inv: Invoice | None = None, *, in_advance: bool = False) -> None:
+    """R57: a payment is not dated after today (the workspace's time zone); before its invoice's
+    date only when confirmed as received in advance (``in_advance``)."""
+    today = ctx.today()
+    if day > today:
+        raise BadInput(f"A payment cannot be dated after today ({today.isoformat()}, {ctx.timezone or 'UTC'}); "
+                       f"{day.isoformat()} is in the future (R57).", field="date", code="payment.future_date",
+                       details={"date": day.isoformat(), "today": today.isoformat()})
+    if inv is not None and inv.invoice_date and day < inv.invoice_date and not in_advance:
+        raise RuleRefused(f"The payment date {day.isoformat()} is before the invoice date "
+                          f"{inv.invoice_date.isoformat()}; confirm that it was received in advance (R57).",
+                          field="date", code="payment.before_invoice_date",
+                          details={"date": day.isoformat(), "invoice_date": inv.invoice_date.isoformat()})
+
+
 def _after_payment_change(ctx: Context, inv: Invoice, before: dict, kind: str, text: str,
                           pay_date: dt.date | None = None) -> None:
     """Recompute paid/balance (R18) and the status: balance 0 ⇒ paid (R8), else back to open (R11)."""
@@ -146,6 +168,7 @@ def record_payment(ctx: Context, ref: str | int, data: PaymentInput | dict) -> P
     now = ctx.now()
     contact = inv.billing_contact_id
     pay_date = data.date or ctx.today()
+    check_payment_date(ctx, pay_date, inv, in_advance=data.in_advance)
     p = Payment.create(amount_minor=minor, currency=inv.currency, date=pay_date, method=data.method,
                        reference=data.reference, note=data.note, source="manual", state="succeeded",
                        ever_succeeded=True, contact=contact, invoice=inv, created_by=ctx.login, created_at=now,
@@ -182,6 +205,7 @@ class NewPaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on 
             raise ValueError(f"state is one of {', '.join(STATES)}")
         return v
 
+    _date = field_validator("date")(PaymentInput._date.__func__)
     _method = field_validator("method")(PaymentInput._method.__func__)
     _ref = field_validator("reference")(PaymentInput._ref.__func__)
     _note = field_validator("note")(PaymentInput._note.__func__)
@@ -198,6 +222,7 @@ def add_payment(ctx: Context, data: NewPaymentInput | dict) -> Payment:
         raise BadInput("A manual payment is recorded as succeeded.", field="state")
     if data.contact_id is not None and not Contact.get_or_none(Contact.id == data.contact_id):
         raise NotFound(f"No contact with id {data.contact_id}.")
+    check_payment_date(ctx, data.date or ctx.today())
     p = Payment.create(amount_minor=to_minor(amount, currency), currency=currency, date=data.date or ctx.today(),
                        method=data.method, reference=data.reference, note=data.note, source=data.source,
                        state=data.state, ever_succeeded=data.state in ("succeeded", "refunded"),
@@ -229,7 +254,7 @@ def find_unapplied(currency: str, query: str = "", limit: int = 50) -> list[Paym
 
 
 @mutation
-def apply_payment(ctx: Context, payment_id: int | str, ref: str | int) -> PaymentResult:
+def apply_payment(ctx: Context, payment_id: int | str, ref: str | int, *, in_advance: bool = False) -> PaymentResult:
     """R9: apply an unapplied payment; the database arbitrates two users applying it at once."""
     require(ctx, "apply_payment")
     inv = get_invoice(ref, for_update=True)
@@ -243,6 +268,8 @@ def apply_payment(ctx: Context, payment_id: int | str, ref: str | int) -> Paymen
     if p.state not in ("succeeded", "processing"):
         raise RuleRefused(f"Payment #{p.id} is {p.state}; only succeeded payments can be applied.")
     _check_amount_against(inv, p.amount_minor)
+    if p.date < inv.invoice_date and not in_advance:  # R57 (its date was checked against today when added)
+        check_payment_date(ctx, p.date, inv)
     before = snapshot(inv)
     pbefore = _payment_snapshot(p)
     now = ctx.now()

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from invoice_tui.db.models import Counter, Invoice, Setting
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure, RuleRefused
 from invoice_tui.domain.money import check_currency
+from invoice_tui.domain.text import clean
 
 NUMBER_COUNTER = "invoice_number"
 RANGES = {"payment_terms_days": (0, 3650)}  # whole-number settings' bounds, inclusive
@@ -130,9 +131,13 @@ def coerce_setting(key: str, text: str) -> Any:
         if not low <= value <= high:
             raise BadInput(f"{key} must be between {low} and {high}.", field=key)
         return value
-    if any(ch in text for ch in "\r\x00") or (key not in {"seller_address", "payment_instructions",
-                                                          "email_body_template"} and "\n" in text):
+    multiline = key in {"seller_address", "payment_instructions", "email_body_template"}
+    if "\r" in text or (not multiline and "\n" in text):
         raise BadInput(f"{key} may not contain line breaks or control characters.", field=key)
+    try:  # R55: control and bidi characters refused, lengths bounded (R56); the text is kept as typed
+        clean(text, what=key, multiline=multiline, max_length=5000 if multiline else 300)
+    except ValueError as exc:
+        raise BadInput(f"{exc}.", field=key) from None
     if key == "default_currency":
         return check_currency(text)
     if key == "locale":
@@ -152,9 +157,11 @@ def coerce_setting(key: str, text: str) -> Any:
         raise BadInput("number_prefix is at most 20 characters.", field=key)
     if key == "reminder_offsets" and text.strip():
         try:
-            [int(p) for p in text.split(",")]
+            offsets = [int(p) for p in text.split(",")]
         except ValueError:
             raise BadInput("reminder_offsets takes whole days separated by commas, e.g. -3,0,7.", field=key) from None
+        if any(abs(o) > 3650 for o in offsets):  # R56: a reminder is planned within ten years of the due date
+            raise BadInput("reminder_offsets are between -3650 and 3650 days.", field=key)
     if key == "paper_size" and text not in ("A4", "Letter"):
         raise BadInput("paper_size is A4 or Letter.", field=key)
     return text

@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Tabb
 from invoice_tui.domain import payments as payment_service
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.money import format_money, from_minor
+from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.widgets.invoice_inputs import (IsoDate, LocalAmount, format_amount_input, parse_date,
                                                 parse_local_decimal)
 from invoice_tui.widgets.error_text import error_content, show_error
@@ -168,6 +169,10 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
                 "reference": self.query_one("#payment-reference", Input).value,
                 "note": self.query_one("#payment-note", Input).value,
                 "send_receipt": self.query_one("#payment-receipt", Checkbox).value}
+        self._record(data, amount)
+
+    def _record(self, data: dict, amount) -> None:
+        t = self.target
         self.query_one("#payment-record", Button).disabled = True
 
         def done(result: payment_service.PaymentResult) -> None:
@@ -178,8 +183,26 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
                          else " No receipt was sent: sending mail is not available yet.")
             self.dismiss(text)
 
+        def failed(exc: InvoiceTuiError) -> None:
+            if exc.code == "payment.before_invoice_date" and not data.get("in_advance"):
+                self._confirm_in_advance(exc, lambda: self._record({**data, "in_advance": True}, amount))
+            else:
+                self._new_failed(exc)
+
         self.call_service(payment_service.record_payment, self.app.ctx, t.invoice_id, data,
-                          done=lambda r: done(r), failed=self._new_failed)
+                          done=lambda r: done(r), failed=failed)
+
+    def _confirm_in_advance(self, exc: InvoiceTuiError, again) -> None:
+        """R57: a payment dated before the invoice is recorded once the user confirms it was
+        received in advance (the service's sentence says which dates)."""
+        def answered(ok: bool | None) -> None:
+            if ok:
+                again()
+            else:
+                self._new_failed(exc)
+
+        self.app.push_screen(ConfirmDialog("Received in advance?", exc.message, confirm="Received in advance"),
+                             answered)
 
     def _new_failed(self, exc: InvoiceTuiError) -> None:
         self.query_one("#payment-record", Button).disabled = False
@@ -226,8 +249,18 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         def done(result: payment_service.PaymentResult) -> None:
             self.dismiss(f"Payment #{row.id} of {row.amount} applied to {t.label}.")
 
-        self.call_service(payment_service.apply_payment, self.app.ctx, row.id, t.invoice_id, done=done,
-                          failed=lambda exc: error.update(error_content(exc)))
+        def apply(in_advance: bool = False) -> None:
+            self.call_service(payment_service.apply_payment, self.app.ctx, row.id, t.invoice_id,
+                              in_advance=in_advance, done=done, failed=failed)
+
+        def failed(exc: InvoiceTuiError) -> None:
+            if exc.code == "payment.before_invoice_date":
+                self.app.push_screen(ConfirmDialog("Received in advance?", exc.message, confirm="Received in advance"),
+                                     lambda ok: apply(True) if ok else error.update(error_content(exc)))
+            else:
+                error.update(error_content(exc))
+
+        apply()
 
     # ---- leaving -------------------------------------------------------------------------------
     @on(Button.Pressed, "#payment-cancel")

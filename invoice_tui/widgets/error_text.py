@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
 TUI_REMEDIES: dict[str, str] = {
+    "invoice.date_before_latest": "edit it (e) and set the invoice date to {today} or later.",
     "invoice.no_billing_contact": "pick one in the editor (e, then ctrl+b) or in the Contacts card (3, then n).",
     "permission.not_a_user": "a super admin can add them with: invoice-tui users add {login}",
     "permission.denied": "{grantor} can grant it with: invoice-tui users grant {login} {permission}",

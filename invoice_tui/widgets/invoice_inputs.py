@@ -14,6 +14,7 @@ from decimal import Decimal
 from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal as babel_parse_decimal
 from textual.validation import ValidationResult, Validator
 
+from invoice_tui.domain.bounds import check_date
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import exponent, format_money, parse_decimal as dot_decimal
 from invoice_tui.widgets.error_text import error_text
@@ -84,9 +85,10 @@ def money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
 def parse_date(text: str, *, what: str = "date") -> dt.date:
     raw = (text or "").strip()
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise BadInput(f"'{raw}' is not a {what}; write it as YYYY-MM-DD, e.g. 2026-03-16.") from None
+    return check_date(day, f"the {what}")  # R56
 
 
 class LocalAmount(Validator):

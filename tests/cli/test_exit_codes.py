@@ -55,7 +55,7 @@ def test_unreachable_database_is_exit_4(capsys, tmp_path, monkeypatch):
     assert code == 4 and "Cannot open the database" in err and "Traceback" not in err
     code = main(["--db", "mysql://127.0.0.1/x", "invoices", "list", "--json"])
     err = capsys.readouterr().err
-    assert code == 4 and "sqlite:///" in err
+    assert code == 2 and "sqlite:///" in err  # issue 19: what the user typed is exit 2, not 4
 
 
 @pytest.mark.parametrize("argv, code", [

@@ -9,7 +9,7 @@ def test_new_user_flow_on_both_backends(any_cli):
     cli.ok("contacts", "add", "--email", "ada@example.com", "--first-name", "Ada", "--company", "Analytical Engines")
     draft = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "ada@example.com", "--company",
                    "Analytical Engines", "--line", r"Design\; review;3;120.00;20;10%", "--fee", "5;20;Shipping",
-                   "--allow-partial")
+                   "--allow-partial", "--date", "today-40", "--due", "today+30")  # numbers follow dates (R57)
     assert draft["amount_billed"] == "394.80"  # 324 + 5 → 329.00, 20% tax 65.80
     inv = cli.ok("invoices", "finalize", str(draft["id"]))
     assert inv["number"] == "INV-1001"

@@ -200,7 +200,7 @@ def four(cli, seed_people):
     """1 open EUR (ada, due in 10 days), 2 EUR draft, 3 open USD overdue (bob), 4 GBP paid (ada)."""
     seed_people(cli)
     a = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "ada@example.com", "--line", "Work;2;100",
-               "--due", "today+10")
+               "--date", "today-20", "--due", "today+10")  # dated as 3, numbered after it: R57
     cli.ok("invoices", "finalize", str(a["id"]))
     cli.ok("invoices", "create", "--currency", "EUR", "--line", "Idea;1;5", "--due", "today+30")
     c = cli.ok("invoices", "create", "--currency", "USD", "--contact", "bob@example.com", "--line", "Fix;1;50",

@@ -21,7 +21,7 @@ def open_inv(cli, seed_people):
 def test_record_full_payment_marks_paid_R8(cli, open_inv):
     inv = open_inv()
     res = cli.ok("payments", "record", "INV-1001", "--amount", "100.00", "--date", "2026-03-01", "--method",
-                 "bank transfer", "--reference", "SEPA-1", "--note", "thanks")
+                 "bank transfer", "--reference", "SEPA-1", "--note", "thanks", "--in-advance")  # before the invoice (R57)
     assert res["payment"] == {"id": 1, "amount": "100.00", "currency": "EUR", "date": "2026-03-01",
                               "method": "bank_transfer", "reference": "SEPA-1", "note": "thanks",
                               "source": "manual", "state": "succeeded", "contact_email": "ada@example.com",

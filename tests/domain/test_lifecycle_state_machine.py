@@ -151,8 +151,11 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(i=pick)
     def finalize(self, i):
         inv = self._invoice(i)
+        latest = (Invoice.select().where(Invoice.number_seq.is_null(False)).order_by(Invoice.number_seq.desc())
+                  .first())
         ok = (inv.status == "draft" and inv.billing_contact_id is not None and inv.billed_minor >= 0
-              and inv.lines.count() > 0)  # R2, R35: a draft may total below zero; finalizing needs ≥ 0
+              and inv.lines.count() > 0  # R2, R35: a draft may total below zero; finalizing needs ≥ 0
+              and (latest is None or inv.invoice_date >= latest.invoice_date))  # R57: numbers follow dates
         done = self._attempt(lambda: invoices.finalize_invoice(self.ctx, inv.id), must_succeed=ok)
         if done is not None:
             assert ok
@@ -278,6 +281,9 @@ class Lifecycle(RuleBasedStateMachine):
             assert (inv.number is None) == (inv.status == "draft") == (inv.number_seq is None)
             if inv.number_seq is not None:
                 assert inv.number_seq in self.finalized_seqs
+        dates = [d for (d,) in Invoice.select(Invoice.invoice_date).where(Invoice.number_seq.is_null(False))
+                 .order_by(Invoice.number_seq).tuples()]
+        assert dates == sorted(dates), "numbers out of date order (R57)"
 
     @invariant()
     def balances_and_statuses(self):
@@ -285,7 +291,8 @@ class Lifecycle(RuleBasedStateMachine):
             paid = sum(p.amount_minor for p in Payment.select().where((Payment.invoice == inv)
                                                                       & (Payment.state == "succeeded")))
             assert inv.paid_minor == paid
-            assert inv.balance_minor == inv.billed_minor - inv.paid_minor
+            # R18: billed − paid, and 0 for a voided invoice (issue 19)
+            assert inv.balance_minor == (0 if inv.status == "voided" else inv.billed_minor - inv.paid_minor)
             assert inv.balance_minor >= 0 or inv.status == "draft"  # R35: only a draft may total below zero
             if inv.status == "open":
                 assert inv.balance_minor > 0 and inv.payment_date is None

@@ -26,6 +26,7 @@ def test_r8_full_payment_marks_paid_and_drops_reminders(ws, admin, buyer):
     inv = make_open(admin, buyer, lines=[line(price="80", tax="25")])
     assert len(invoices.upcoming_reminders(inv)) == 3
     res = payments.record_payment(admin, inv.number, {"amount": "100.00", "date": dt.date(2026, 3, 14),
+                                                      "in_advance": True,
                                                       "method": "bank transfer", "reference": "SEPA-1",
                                                       "note": "early"})
     inv = reload(inv)
@@ -46,10 +47,10 @@ def test_r8_partial_payments_only_when_allowed(ws, admin, buyer):
         payments.record_payment(admin, strict.id, {"amount": "99.99"})
     assert census() == before
     loose = make_open(admin, buyer, allow_partial=True)
-    payments.record_payment(admin, loose.id, {"amount": "30", "date": dt.date(2026, 3, 10)})
+    payments.record_payment(admin, loose.id, {"amount": "30", "date": dt.date(2026, 3, 10), "in_advance": True})
     loose = reload(loose)
     assert (loose.status, loose.balance_minor, loose.payment_date) == ("open", 7000, None)
-    payments.record_payment(admin, loose.id, {"amount": "70", "date": dt.date(2026, 3, 12)})
+    payments.record_payment(admin, loose.id, {"amount": "70", "date": dt.date(2026, 3, 12), "in_advance": True})
     loose = reload(loose)
     assert (loose.status, loose.balance_minor, loose.payment_date) == ("paid", 0, dt.date(2026, 3, 12))
 
@@ -151,7 +152,7 @@ def test_r9_apply_existing_payment_under_r8_limits(ws, admin, buyer):
         payments.apply_payment(admin, dollars.id, inv.id)
     assert census() == before
     exact = payments.add_payment(admin, {"amount": "100", "currency": "EUR", "date": dt.date(2026, 3, 1)})
-    res = payments.apply_payment(admin, exact.id, inv.number)
+    res = payments.apply_payment(admin, exact.id, inv.number, in_advance=True)  # dated before the invoice (R57)
     inv = reload(inv)
     assert (inv.status, inv.balance_minor, inv.payment_date) == ("paid", 0, dt.date(2026, 3, 1))
     assert res.payment.invoice_id == inv.id

@@ -40,6 +40,8 @@ def build_data(admin) -> Data:
     plus = people.add_company(admin, {"name": "+Plus Corp"})
     eur = invoices.create_invoice(admin, {
         "currency": "EUR", "title": "=SUM(A1:A2)", "contact_id": ada.id, "company_id": acme.id,
+        # dated as INV-1002, which is finalized after it: numbers follow the invoice dates (R57)
+        "invoice_date": "2026-01-02", "due_date": "2026-04-15",
         "contact_ids": [eve.id], "company_ids": [plus.id], "allow_partial": True,
         "lines": [{"name": "Design", "quantity": "1", "unit_price": "100.05"},
                   {"name": "-Minus line", "quantity": "1", "unit_price": "30"},

@@ -141,7 +141,7 @@ def stored_totals_match() -> list:
         t = invoice_totals(inv, paid=paid)
         cur = inv.currency
         recomputed = (to_minor(t.subtotal, cur), to_minor(t.discount_total, cur), to_minor(t.fee_total, cur),
-                      to_minor(t.tax_total, cur), to_minor(t.billed, cur), paid, to_minor(t.billed, cur) - paid)
+                      to_minor(t.tax_total, cur), to_minor(t.billed, cur), paid, to_minor(t.balance, cur))
         stored = (inv.subtotal_minor, inv.discount_minor, inv.fee_minor, inv.tax_minor, inv.billed_minor,
                   inv.paid_minor, inv.balance_minor)
         if stored != recomputed:

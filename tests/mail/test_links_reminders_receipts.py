@@ -246,7 +246,8 @@ def test_r33_two_reminder_processes_at_the_same_moment_send_once(sqlite_url, smt
     today = admin.today()
     # due date today: the "on the due date" reminder is due now
     inv = invoices.create_invoice(admin, {"currency": "EUR", "invoice_date": today - dt.timedelta(days=30),
-                                          "due_date": today, "contact_id": make_invoice(admin).billing_contact_id,
+                                          "due_date": today,  # the contact's draft stays a draft: numbers follow dates (R57)
+                                          "contact_id": make_invoice(admin, finalize=False).billing_contact_id,
                                           "lines": [{"name": "Work", "unit_price": "10"}]})
     inv = invoices.finalize_invoice(admin, inv.id)
     ws.db.close()

@@ -58,7 +58,8 @@ def build(ws, admin) -> dict[str, int]:
     ids["jpy_draft"] = make(admin, "JPY", "5000", contact=ada, company=engines, finalize=False, po_number="PO-77")
     ids["voided"] = make(admin, "EUR", "1200.50", contact=grace, company=navy, due=D(2026, 3, 30))
     invoices.void_invoice(admin, ids["voided"])
-    ids["gbp_part"] = make(bob, "GBP", "75", contact=linus, inv_date=D(2026, 2, 10), due=D(2026, 3, 10),
+    # dated 2026-03-01 like the invoices numbered before it: numbers follow the invoice dates (R57)
+    ids["gbp_part"] = make(bob, "GBP", "75", contact=linus, inv_date=D(2026, 3, 1), due=D(2026, 3, 10),
                            allow_partial=True)
     payments.record_payment(admin, ids["gbp_part"], {"amount": "25", "date": D(2026, 3, 12)})
     ids["retainer"] = make(bob, "EUR", None, finalize=False, title="Retainer")

@@ -85,7 +85,7 @@ def _run(tmp: Path, hostile: bool, clock) -> tuple[list[str], list[str], str]:
            "INVOICE_TUI_TODAY": "2026-03-16", "TERM": "xterm-256color", "HOME": str(tmp)}
     try:
         tmux.start([str(BINARY), "--db", url], env)
-        screens = [tmux.wait_for("INV-1001", "1 invoice ·")]  # the index, its row and totals drawn
+        screens = [tmux.wait_for("INV-1001", "1 invoice ·", "Mine")]  # the index: its row, totals and views
         cursors = [tmux.cursor()]
         tmux("send-keys", "-t", "app", "Enter")
         screens.append(tmux.wait_for("About this invoice", "Payments (1)", "Companies (1)", "Bill to"))
