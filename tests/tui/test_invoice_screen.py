@@ -8,7 +8,8 @@ from textual.widgets import DataTable, Input, OptionList, Static, TabbedContent
 
 from invoice_tui.db.models import Invoice
 from test_invoice_support import (app_for, contact, draft, inv, invoice_payments, kinds, notifications, open_invoice,
-                                  payments, people, set_setting, settle, show_invoice, type_text, workspace)
+                                  open_payment_form, payments, people, set_setting, settle, show_invoice, type_text,
+                                  workspace)
 
 
 def text_of(screen, selector) -> str:
@@ -97,10 +98,7 @@ async def test_r8_r9_r11_r13_payment_lifecycle(sqlite_url, clock):
     eur = payments.add_payment(ctx, {"amount": "100", "currency": "EUR", "contact_id": c.id, "reference": "WIRE-7"})
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await show_invoice(pilot, app, i.id)
-        await pilot.press("p")
-        await settle(pilot, app)
-        modal = app.screen
+        screen, modal = await open_payment_form(pilot, app, i.id)
         amount = modal.query_one("#payment-amount", Input)
         assert amount.value == "1590.50"  # prefilled with the balance
         # instant field feedback (Validator), then the service's R8 refusal in the modal

@@ -64,6 +64,14 @@ async def show_invoice(pilot, app, invoice_id):
     return app.screen
 
 
+async def open_payment_form(pilot, app, invoice_id):
+    """The invoice's page, then its record-payment modal (p); returns (page, modal)."""
+    screen = await show_invoice(pilot, app, invoice_id)
+    await pilot.press("p")
+    await settle(pilot, app)
+    return screen, app.screen
+
+
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
 
@@ -84,5 +92,5 @@ def notifications(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
-__all__ = ["workspace", "contact", "draft", "open_invoice", "app_for", "settle", "show_invoice", "type_text",
-           "inv", "kinds", "invoice_payments", "notifications", "set_setting", "payments", "invoices", "people", "dt"]
+__all__ = ["workspace", "contact", "draft", "open_invoice", "app_for", "settle", "show_invoice", "open_payment_form",
+           "type_text", "inv", "kinds", "invoice_payments", "notifications", "set_setting", "payments", "invoices", "people", "dt"]

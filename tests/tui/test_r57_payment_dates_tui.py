@@ -8,7 +8,8 @@ import datetime as dt
 from textual.widgets import Button, Input, Static
 
 from invoice_tui.modals.dialogs import ConfirmDialog
-from test_invoice_support import app_for, contact, invoice_payments, open_invoice, settle, show_invoice, workspace
+from test_invoice_support import (app_for, contact, invoice_payments, open_invoice, open_payment_form, settle,
+                                  workspace)
 
 
 async def _submit(pilot, app, amount: str, day: str) -> None:
@@ -26,10 +27,7 @@ async def test_r57_payment_dates_in_the_record_payment_form(sqlite_url, clock):
     i = open_invoice(ctx, contact(ctx).id, invoice_date="2026-03-10")
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await show_invoice(pilot, app, i.id)
-        await pilot.press("p")
-        await settle(pilot, app)
-        modal = app.screen
+        screen, modal = await open_payment_form(pilot, app, i.id)
         await _submit(pilot, app, "100", "2030-01-01")
         assert app.screen is modal
         assert "cannot be dated after today" in str(modal.query_one("#payment-date-error", Static).render())
