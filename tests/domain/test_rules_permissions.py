@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from invoice_tui.db.models import Reminder, User
-from invoice_tui.domain import invoices, payments, people
+from invoice_tui.domain import audit, invoices, payments, people
 from invoice_tui.domain.errors import BadInput, PermissionDenied, RuleRefused
 from invoice_tui.domain.permissions import ACTION_PERMISSION, parse_permissions
 from invoice_tui.domain.workspace import set_setting
@@ -75,6 +75,7 @@ ACTIONS = {
     "users": lambda a, b: (lambda ctx: people.add_user(ctx, f"user{next(_seq)}", permissions="view")),
     # The counter may only be reset while no invoice exists (R3): a super admin hears that rule.
     "reset_counter": lambda a, b: (lambda ctx: set_setting(ctx, "next_number", "2000")),
+    "audit_screen": lambda a, b: (lambda ctx: audit.run_for(ctx)),  # the TUI's audit (R54)
 }
 ALSO_SUPER_ADMIN_ONLY = {"grant": lambda a, b: (lambda ctx: people.grant(ctx, _a_plain_user(), "view,edit"))}
 # Actions whose service lives in another package (mail): their permission is checked there.
