@@ -34,6 +34,7 @@ EXPECTED = [
     "quick-search count, first in a process",
     "quick-search count, again",
     "cold start on a real terminal (first invoice number shown)",
+    "audit verify (chains + replay)",
 ]
 
 
