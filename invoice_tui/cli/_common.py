@@ -255,7 +255,10 @@ def parse_date(text: str, ctx, option: str) -> dt.date:
 
     try:
         return parse_date_value(text, ctx.today())
-    except BadInput:
+    except BadInput as exc:
+        if exc.code == "date.out_of_range":  # a date, but outside the supported range (R56)
+            raise BadInput(f"{option} {text}: {exc.message[0].lower()}{exc.message[1:]}", field=option,
+                           code=exc.code) from None
         raise BadInput(f"{option} '{text}' is not a date; write YYYY-MM-DD, today, today-30 or today+7.",
                        field=option) from None
 

@@ -42,12 +42,12 @@ def check_date(day: dt.date | None, what: str, *, field: str | None = None) -> d
     try:
         return in_range(day, what)
     except ValueError as exc:
-        raise BadInput(f"{str(exc)[0].upper()}{str(exc)[1:]}.", field=field) from None
+        raise BadInput(f"{str(exc)[0].upper()}{str(exc)[1:]}.", field=field, code="date.out_of_range") from None
 
 
 def add_days(day: dt.date, days: int, what: str, *, field: str | None = None) -> dt.date:
     """``day + days`` that never overflows: a result outside the range is a ``BadInput``."""
     if abs(days) > MAX_DAYS:
         raise BadInput(f"{date_error(what).capitalize()}; {days:+,} days from {day.isoformat()} is outside.",
-                       field=field)
+                       field=field, code="date.out_of_range")
     return check_date(day + dt.timedelta(days=days), what, field=field)
