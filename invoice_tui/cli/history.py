@@ -10,8 +10,10 @@ from invoice_tui.cli._common import add_common_json, session, table
 
 
 def _rows_for(ref: str):
-    """(invoice id, number, activities, property changes); NotFound when nothing is known."""
-    from invoice_tui.db.models import Activity, PropertyChange
+    """(invoice id, number, activities, property changes); NotFound when nothing is known. The
+    invoice's creation row comes property by property (each with the creation row's id and
+    ``"created": true``), as the TUI's property history shows it."""
+    from invoice_tui.db.models import Activity
     from invoice_tui.domain import invoices
     from invoice_tui.domain.errors import NotFound
 
@@ -28,10 +30,7 @@ def _rows_for(ref: str):
             raise
         invoice_id, number = row.invoice_id, row.invoice_number
     acts = sorted(invoices.activities(invoice_id), key=lambda a: a.id)
-    changes = list(PropertyChange.select().where((PropertyChange.object_type == "invoice")
-                                                 & (PropertyChange.object_id == invoice_id))
-                   .order_by(PropertyChange.id))
-    return invoice_id, number, acts, changes
+    return invoice_id, number, acts, invoices.property_history(invoice_id)
 
 
 def _history(args, out) -> int:
@@ -47,7 +46,7 @@ def _history(args, out) -> int:
                            for a in acts],
             "property_changes": [{"id": c.id, "at": c.created_at.isoformat(), "property": c.property,
                                   "old": c.old_value, "new": c.new_value, "user": c.user_login,
-                                  "source": c.source} for c in changes],
+                                  "source": c.source, "created": c.created} for c in changes],
         }
 
         def text() -> str:

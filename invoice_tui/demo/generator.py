@@ -27,7 +27,7 @@ from invoice_tui.demo.reference import (_COMMENTS, _COUNTRIES, _DEMO_USERS, _MET
                                         _TASKS, _ascii, _digits)
 from invoice_tui.demo.story import (ACTIVITY_EXPRS, CHANGE_COLUMNS, CHANGE_EXPRS, EVENT_COLUMNS, SOURCE, Chain, Story,
                                     adjustment_stubs, company_snapshot, contact_snapshot, draft_snapshot, line_stubs,
-                                    payment_snapshot)
+                                    payment_snapshot, template_snapshot)
 from invoice_tui.demo.templates import _make_templates
 from invoice_tui.domain import history, invoices
 from invoice_tui.domain.context import Context
@@ -207,7 +207,7 @@ class _Generator:
             row = (cid, name, domain, self._address(country), self._tax_id(country), now_s)
             rows.append(row)
             companies.append((cid, name, country))
-            story.change("company", cid, None, self.ctx.login, now_s, {},
+            story.create("company", cid, None, self.ctx.login, now_s,
                          company_snapshot(dict(zip(("name", "domain", "address", "tax_id"), row[1:5]))))
         w.write(company_t, rows)
         self.companies = companies
@@ -241,7 +241,7 @@ class _Generator:
             row = (pid, first, last, email, phone, self._address(country) if rng.random() < 0.8 else "",
                    comp[0] if comp else None, now_s)
             rows.append(row)
-            story.change("contact", pid, None, self.ctx.login, now_s, {}, contact_snapshot(
+            story.create("contact", pid, None, self.ctx.login, now_s, contact_snapshot(
                 dict(zip(("first_name", "last_name", "email", "phone", "address", "company_id"), row[1:7])),
                 comp[1] if comp else None))
             currency = c["currency"]
@@ -440,7 +440,7 @@ class _Generator:
                          f"ch_{rng.getrandbits(64):016x}" if online else f"TRF-{100000 + int(rand() * 900000)}",
                          "" if online else "Received without an invoice number", "online" if online else "manual",
                          "succeeded", cid, None, True, "online" if online else admin_login, pstamp, None))
-            unapplied_story.change("payment", pay_id, None, pays[-1][12], pstamp, {}, payment_snapshot(dict(zip(
+            unapplied_story.create("payment", pay_id, None, pays[-1][12], pstamp, payment_snapshot(dict(zip(
                 ("amount_minor", "currency", "date", "method", "reference", "note", "source", "state", "contact_id",
                  "invoice_id"), pays[-1][1:11]))))
         w.write(pay_t, pays)
@@ -575,8 +575,8 @@ class _Generator:
         out.create("event", EVENT_COLUMNS, key=False)
         out.create("change", CHANGE_COLUMNS, key=False)
         story = Story()
-        change = story.change
-        stubs: dict[int, tuple[list, list]] = {}  # template → its lines and adjustments as the snapshot reads them
+        change, create = story.change, story.create
+        tpl_parts: dict[int, dict] = {}  # template → its part of a new draft's snapshot
         n_pays = n_rems = n_events = n_changes = 0
         numbers_by_id: dict[int, str | None] = {}
         keys = p["keys"]
@@ -633,16 +633,15 @@ class _Generator:
                 billed = tpl.billed
                 recent = iid > recent_from  # notes, tasks and sent reminders only on recent invoices
                 # Created (or cloned) as a draft: its whole snapshot, as create_invoice writes it.
-                if tpl.gid not in stubs:
-                    stubs[tpl.gid] = (line_stubs(tpl.lines), adjustment_stubs(tpl.adjustments))
+                if tpl.gid not in tpl_parts:
+                    tpl_parts[tpl.gid] = template_snapshot(cur, billed, line_stubs(tpl.lines),
+                                                           adjustment_stubs(tpl.adjustments))
                 state = draft_snapshot(
                     dict(title=tpl.title, currency=cur, locale=locale, invoice_date=inv_date_s, due_date=due_s,
                          po_number=po, comments=comments, allow_partial=bool(allow_partial), origin=origin,
-                         number=None, status="draft", last_sent_date=None, payment_date=None, link_token=None,
-                         billed_minor=billed, paid_minor=0, balance_minor=billed),
-                    owner=owner_login[owner], contact=contact, lines=stubs[tpl.gid][0],
-                    adjustments=stubs[tpl.gid][1])
-                change("invoice", iid, None, actor, created, {}, state)
+                         number=None, status="draft", last_sent_date=None, payment_date=None, link_token=None),
+                    owner=owner_login[owner], contact=contact, template=tpl_parts[tpl.gid])
+                create("invoice", iid, None, actor, created, state)
                 if origin == "clone":
                     src = numbers_by_id.get(cloned_from)
                     event((iid, None, "cloned", f"Cloned from {src or f'draft #{cloned_from}'}", actor, created, None))
@@ -713,7 +712,7 @@ class _Generator:
                                               f"Payment #{pay_id} of {amount_text} {cur} recorded ({method})", actor,
                                               pstamp, None)
                             pay = pays[-1]
-                            change("payment", pay_id, number, pay[12], pstamp, {}, payment_snapshot(dict(
+                            create("payment", pay_id, number, pay[12], pstamp, payment_snapshot(dict(
                                 zip(("amount_minor", "currency", "date", "method", "reference", "note", "source",
                                      "state", "contact_id", "invoice_id"), pay[1:11]))))
                             after = {"status": "paid", "payment_date": pday_s} if paid + amount == billed else {}

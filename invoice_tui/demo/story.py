@@ -1,7 +1,7 @@
 """The demo's history: what the services write as each object lives (R15 property changes, R16
 activities), built in bulk through :mod:`invoice_tui.domain.history` — its diff
-(:func:`history.changes`), its canonical content (:func:`history.payloads`) and its chain
-(:func:`history.chain`) — from the services' own snapshots (``invoices.snapshot``,
+(:func:`history.changes`), its creation rows (:func:`history.creation_value`), its canonical
+content (:func:`history.payloads`) and its chain (:func:`history.chain`) — from the services' own snapshots (``invoices.snapshot``,
 ``invoices._payment_snapshot``, ``people._contact_snapshot``, ``people._company_snapshot``).
 
 Rows are collected where they are generated (in the worker processes, with their canonical
@@ -23,10 +23,10 @@ SOURCE = "demo"  # the history's source for rows the demo wrote (the services wr
 EVENT_COLUMNS = ["invoice_id", "number", "kind", "text", "login", "created", "due", "payload"]
 CHANGE_COLUMNS = ["object_type", "object_id", "number", "property", "old", "new", "login", "created", "payload"]
 _EVENT_FIELDS = ("invoice_id", "invoice_number", "kind", "text", "user_login", "created_at", "due_date")
-_CHANGE_FIELDS = ("property", "old_value", "new_value")
-_SHARED_CHANGE = ("object_type", "object_id", "invoice_number", "user_login", "source", "created_at")
+_CHANGE_FIELDS = ("object_type", "object_id", "invoice_number", "property", "old_value", "new_value", "user_login",
+                  "created_at")
 assert set(_EVENT_FIELDS) | {"ref_id"} == set(history.ACTIVITY_FIELDS)
-assert set(_CHANGE_FIELDS + _SHARED_CHANGE) == set(history.PROPERTY_CHANGE_FIELDS)
+assert set(_CHANGE_FIELDS) | {"source"} == set(history.PROPERTY_CHANGE_FIELDS)
 
 # How the rows land in the workspace (by target column, over the scratch tables ``e`` and the
 # chain's links ``c``; ``{base}`` is the id before the file's first row).
@@ -41,23 +41,34 @@ CHANGE_EXPRS = {"id": "e.rowid + {base}", "object_type": "e.object_type", "objec
 
 class Story:
     """History rows in the order they happen: ``events`` (invoice id, number, kind, text, login,
-    stored time, due date) appended by the caller, and property changes by :meth:`change`."""
+    stored time, due date) appended by the caller, and property changes by :meth:`change` and
+    :meth:`create` — one row per write, as ``history.record_changes`` and
+    ``history.record_creation`` write them. Their canonical contents (and the JSON of rows holding
+    several properties) are encoded a chunk at a time, by :meth:`take_events` and
+    :meth:`take_changes`: a few C calls per row."""
 
     def __init__(self) -> None:
         self.events: list[tuple] = []
-        self.changes: list[tuple] = []
+        self.changes: list[list] = []  # [object type, id, number, property, old, new, login, stored time]
+        self._objects: list[int] = []  # the positions in ``changes`` of rows whose old/new are still mappings
 
     def change(self, object_type: str, object_id: int, number: str | None, login: str, created: str,
                before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
-        """The rows the services write when an object goes from ``before`` to ``after`` (only the
+        """The row the services write when an object goes from ``before`` to ``after`` (only the
         properties of ``after`` are compared), by ``login`` at ``created`` (stored form)."""
-        rows = history.changes(before, after)
-        if not rows:
-            return
-        shared = {"object_type": object_type, "object_id": object_id, "invoice_number": number,
-                  "user_login": login, "source": SOURCE, "created_at": history.canonical_time(created)}
-        self.changes += [(object_type, object_id, number, prop, old, new, login, created, content)
-                         for (prop, old, new), content in zip(rows, history.payloads(_CHANGE_FIELDS, rows, shared))]
+        steps = history.changes(before, after)
+        if steps:
+            prop, old, new = history.write_row(steps)
+            if prop == history.CHANGED:
+                self._objects.append(len(self.changes))
+            self.changes.append([object_type, object_id, number, prop, old, new, login, created])
+
+    def create(self, object_type: str, object_id: int, number: str | None, login: str, created: str,
+               snapshot: Mapping[str, Any]) -> None:
+        """The row the services write when an object is created (``history.record_creation``):
+        one, holding its whole ``snapshot``."""
+        self._objects.append(len(self.changes))
+        self.changes.append([object_type, object_id, number, history.CREATED, None, dict(snapshot), login, created])
 
     def take_events(self) -> list[tuple]:
         """The events so far, each with its canonical content appended (then forgotten here)."""
@@ -67,8 +78,14 @@ class Story:
         return [(*e, c) for e, c in zip(events, contents)]
 
     def take_changes(self) -> list[tuple]:
-        changes, self.changes = self.changes, []
-        return changes
+        """The property changes so far, each with its canonical content appended (then forgotten here)."""
+        changes, objects, self.changes, self._objects = self.changes, self._objects, [], []
+        mappings = [(i, col) for i in objects for col in (4, 5) if changes[i][col] is not None]
+        for (i, col), text in zip(mappings, history.objects_json([changes[i][col] for i, col in mappings])):
+            changes[i][col] = text
+        contents = history.payloads(_CHANGE_FIELDS, [(*c[:7], history.canonical_time(c[7])) for c in changes],
+                                    {"source": SOURCE})
+        return [(*c, content) for c, content in zip(changes, contents)]
 
 
 # ---- the services' snapshots, of rows the demo holds as plain values ------------------------------
@@ -90,11 +107,18 @@ def adjustment_stubs(adjustments: Iterable[tuple]) -> list[SimpleNamespace]:
             for kind, pos, label, pct, value, rate in adjustments]
 
 
+def template_snapshot(currency: str, billed_minor: int, lines: list, adjustments: list) -> dict[str, Any]:
+    """The part of ``invoices.snapshot`` a template gives every new draft made from it: its
+    lines and adjustments (stubs) and its amounts (billed, nothing paid yet)."""
+    totals = SimpleNamespace(currency=currency, billed_minor=billed_minor, paid_minor=0, balance_minor=billed_minor)
+    return {**invoices.snapshot_contents(currency, lines, adjustments), **invoices.snapshot_amounts(totals)}
+
+
 def draft_snapshot(values: dict[str, Any], *, owner: str | None, contact: tuple | None,
-                   lines: list, adjustments: list) -> dict[str, Any]:
+                   template: Mapping[str, Any]) -> dict[str, Any]:
     """``invoices.snapshot`` of a new draft given as plain values (``values``: the invoice's
     columns), its owner's login, its billing contact (id, name, email, company id, company name)
-    and its template's line and adjustment stubs."""
+    and its template's part (:func:`template_snapshot`)."""
     inv = SimpleNamespace(**values)
     if contact is not None:
         _, name, email, company_id, company_name = contact[:5]
@@ -106,8 +130,8 @@ def draft_snapshot(values: dict[str, Any], *, owner: str | None, contact: tuple 
         emails, names = [], []
     parts = invoices.SnapshotParts(contact=person, company=company,
                                    owner=SimpleNamespace(login=owner) if owner else None,
-                                   contact_emails=emails, company_names=names, lines=lines, adjustments=adjustments)
-    return invoices.snapshot(inv, parts)
+                                   contact_emails=emails, company_names=names, lines=[], adjustments=[])
+    return {**invoices.snapshot_head(inv, parts), **template}
 
 
 def payment_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:

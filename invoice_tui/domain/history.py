@@ -4,6 +4,15 @@ transaction of the change they record.
 Each row stores ``prev_hash`` (the hash of the previous row of its chain) and ``hash`` =
 SHA-256 over ``prev_hash`` and the row's canonical content, so rewriting, deleting, inserting or
 reordering rows behind the app's back breaks the chain (``verify_chain``).
+
+An object's creation is ONE property-change row (R15): property ``created``, no old value, and as
+new value its whole snapshot — every tracked property, unset ones as ``null`` — in canonical JSON
+(:func:`creation_value`). Every later change is one row per property (old → new). So the creation
+row is the baseline a replay of the object's history starts from: :func:`expand` gives it back as
+one (property, None, value) step per property, and applying the steps of every row in id order
+(each step's old value must equal the replayed one) rebuilds the object's current properties.
+Workspaces written before the creation row existed hold one row per property instead (old
+``None``); the same replay, started from an empty object, reads both. History is never rewritten.
 """
 
 from __future__ import annotations
@@ -12,7 +21,8 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from invoice_tui.db import database, is_postgres
 from invoice_tui.db.models import Activity, ChainHead, PropertyChange
@@ -200,13 +210,160 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[tuple[s
     return out
 
 
+# ---- one row per write: creations and changes of several properties --------------------------
+CREATED = "created"  # the property of a creation row (no snapshot has a property of that name)
+CHANGED = "changed"  # the property of a row recording one write that changed several properties
+
+Step = tuple[str, "str | None", "str | None"]  # (property, old, new)
+
+
+def object_json(values: Mapping[str, Any]) -> str:
+    """Properties as a row holds several (a creation's snapshot, a write's old or new values):
+    each as history writes it (:func:`display`, unset ones ``null``), in canonical JSON — what
+    ``json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` writes."""
+    return objects_json([values])[0]
+
+
+def objects_json(many: Sequence[Mapping[str, Any]]) -> list[str]:
+    """:func:`object_json` of many mappings, those with the same properties encoded together
+    (through :func:`payloads`, which encodes strings and null as ``json`` does)."""
+    out: list[str] = [""] * len(many)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, values in enumerate(many):
+        groups.setdefault(tuple(values), []).append(i)
+    for keys, where in groups.items():
+        texts = payloads(keys, [tuple(map(display, many[i].values())) for i in where])
+        for i, text in zip(where, texts):
+            out[i] = text
+    return out
+
+
+def creation_value(snapshot: Mapping[str, Any]) -> str:
+    """An object's whole snapshot as its creation row holds it (unset properties included)."""
+    return object_json(snapshot)
+
+
+def write_row(steps: Sequence[Step]) -> tuple[str, Any, Any]:
+    """The (property, old, new) of the one row recording a write's ``steps`` (:func:`changes`):
+    the step itself when one property changed, else a ``changed`` row whose old and new values
+    are the properties' old and new values (as mappings, for :func:`object_json`)."""
+    if len(steps) == 1:
+        return steps[0]
+    return CHANGED, {p: old for p, old, _ in steps}, {p: new for p, _, new in steps}
+
+
+def _json_object(text: str | None) -> dict[str, str | None] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and all(v is None or type(v) is str for v in value.values()):
+        return value
+    return None
+
+
+def expand(prop: str, old: str | None, new: str | None) -> list[Step]:
+    """A stored row as replay steps (property, old, new), in the order of its properties' names:
+    a creation row gives one step per property of its snapshot, from ``None`` to its value
+    (``None`` included: the baseline names every property); a ``changed`` row one step per
+    property it changed; any other row is its own one step. A ``created`` or ``changed`` row
+    that does not hold what the app writes there (written behind its back) stays one step, as
+    stored: the audit's chain says whether it was tampered with, and readers never fail on it."""
+    if prop == CREATED and old is None:
+        snap = _json_object(new)
+        if snap is not None:
+            return [(p, None, v) for p, v in snap.items()]
+    elif prop == CHANGED:
+        olds, news = _json_object(old), _json_object(new)
+        if olds is not None and news is not None and olds.keys() == news.keys():
+            return [(p, olds[p], news[p]) for p in news]
+    return [(prop, old, new)]
+
+
+def replay_step(state: dict[str, str | None], prop: str, old: str | None, new: str | None) -> list[str]:
+    """Replay one stored row onto ``state`` (an object's properties as its history tells them, from
+    ``{}`` before its first row: a creation row then sets every property, its baseline); returns
+    the properties whose recorded old value is not the replayed one (a write the history missed)."""
+    missed = []
+    for p, before, after in expand(prop, old, new):
+        if state.get(p) != before:
+            missed.append(p)
+        state[p] = after
+    return missed
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One property's change as history shows it (R15): a stored row, or one property of a
+    creation row (``created``) or of a ``changed`` row (``id`` is then that row's)."""
+
+    id: int
+    object_type: str
+    object_id: int
+    invoice_number: str | None
+    property: str
+    old_value: str | None
+    new_value: str | None
+    user_login: str
+    source: str
+    created_at: dt.datetime
+    created: bool = False
+
+
+def entries(object_type: str, object_id: int, prop: str | None = None) -> list[Entry]:
+    """R15: an object's property changes, oldest first, each row holding several shown property
+    by property (a creation's unset properties omitted: they never were a change); only
+    ``prop``'s if given."""
+    q = PropertyChange.select().where((PropertyChange.object_type == object_type)
+                                      & (PropertyChange.object_id == object_id))
+    if prop:
+        q = q.where(PropertyChange.property.in_([prop, CREATED, CHANGED]))
+    out = []
+    for row in q.order_by(PropertyChange.id):
+        steps = expand(row.property, row.old_value, row.new_value)
+        created = row.property == CREATED and steps[:1] != [(row.property, row.old_value, row.new_value)]
+        for p, old, new in steps:
+            if (prop is None or p == prop) and (old is not None or new is not None):
+                out.append(Entry(row.id, row.object_type, row.object_id, row.invoice_number, p, old, new,
+                                 row.user_login, row.source, row.created_at, created))
+    return out
+
+
+def _row(ctx: Context, object_type: str, object_id: int, invoice_number: str | None, prop: str,
+         old: str | None, new: str | None) -> dict[str, Any]:
+    return dict(object_type=object_type, object_id=object_id, invoice_number=invoice_number, property=prop,
+                old_value=old, new_value=new, user_login=ctx.login, source=ctx.source, created_at=ctx.now())
+
+
+def creation_row(ctx: Context, object_type: str, object_id: int, invoice_number: str | None,
+                 snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """The one row recording an object's creation with its whole ``snapshot`` (not yet written)."""
+    return _row(ctx, object_type, object_id, invoice_number, CREATED, None, creation_value(snapshot))
+
+
+def record_creation(ctx: Context, object_type: str, object_id: int, invoice_number: str | None,
+                    snapshot: Mapping[str, Any]) -> None:
+    """Write an object's creation row (its snapshot: the baseline of its history)."""
+    append(property_change=[creation_row(ctx, object_type, object_id, invoice_number, snapshot)])
+
+
 def change_rows(ctx: Context, object_type: str, object_id: int, invoice_number: str | None,
                 before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One property-change row per property whose value differs (not yet written)."""
-    now = ctx.now()
-    return [dict(object_type=object_type, object_id=object_id, invoice_number=invoice_number,
-                 property=prop, old_value=old, new_value=new, user_login=ctx.login,
-                 source=ctx.source, created_at=now) for prop, old, new in changes(before, after)]
+    """The row recording a write from ``before`` to ``after`` (only ``after``'s properties are
+    compared): none if nothing differs, one otherwise (:func:`write_row`); not yet written."""
+    return _write_rows(ctx, object_type, object_id, invoice_number, changes(before, after))
+
+
+def _write_rows(ctx: Context, object_type: str, object_id: int, invoice_number: str | None,
+                steps: Sequence[Step]) -> list[dict[str, Any]]:
+    if not steps:
+        return []
+    prop, old, new = write_row(steps)
+    if prop == CHANGED:
+        old, new = object_json(old), object_json(new)
+    return [_row(ctx, object_type, object_id, invoice_number, prop, old, new)]
 
 
 def activity_row(ctx: Context, invoice_id: int, invoice_number: str | None, kind: str, text: str = "",
@@ -217,10 +374,10 @@ def activity_row(ctx: Context, invoice_id: int, invoice_number: str | None, kind
 
 def record_changes(ctx: Context, object_type: str, object_id: int, invoice_number: str | None,
                    before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """Write one property change per property whose value differs; returns the properties."""
-    rows = change_rows(ctx, object_type, object_id, invoice_number, before, after)
-    append(property_change=rows)
-    return [r["property"] for r in rows]
+    """Record a write (one row, :func:`change_rows`); returns the properties it changed."""
+    steps = changes(before, after)
+    append(property_change=_write_rows(ctx, object_type, object_id, invoice_number, steps))
+    return [p for p, _, _ in steps]
 
 
 def add_activity(ctx: Context, invoice_id: int, invoice_number: str | None, kind: str, text: str = "",

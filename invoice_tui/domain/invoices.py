@@ -18,7 +18,7 @@ from pydantic import BaseModel, field_validator, model_validator
 
 from invoice_tui.db import in_transaction, is_postgres, read_tx, retry_busy, write_tx
 from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Counter, Invoice, InvoiceCompany,
-                                   InvoiceContact, LineItem, Payment, PropertyChange, Reminder, User)
+                                   InvoiceContact, LineItem, Payment, Reminder, User)
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.invoice_query import query_invoices, sql_context  # noqa: F401 - its home
@@ -453,12 +453,12 @@ def load_snapshot_parts(invoices: list[Invoice]) -> dict[int, SnapshotParts]:
             for inv in invoices}
 
 
-def _lines_text(inv: Invoice, lines: Iterable[LineItem]) -> str:
+def _lines_text(currency: str, lines: Iterable[LineItem]) -> str:
     """The lines as history records them; what R35 added is written only where it is not the
     default (so an older line reads as it always did)."""
     parts = []
     for li in lines:
-        s = f"{li.name} × {plain(li.quantity)} @ {plain(from_micro(li.unit_price_micro, inv.currency))}"
+        s = f"{li.name} × {plain(li.quantity)} @ {plain(from_micro(li.unit_price_micro, currency))}"
         if li.price_base is not None and li.price_base != 1:
             s += f" per {plain(li.price_base)}"
         if li.unit_code and li.unit_code != "C62":
@@ -497,9 +497,14 @@ def _contact_display(c: Contact | None) -> str | None:
 def snapshot(inv: Invoice, parts: SnapshotParts | None = None) -> dict[str, Any]:
     """Every tracked property of an invoice as history shows it (R15)."""
     parts = parts or SnapshotParts.load(inv)
-    cur = inv.currency
+    return {**snapshot_head(inv, parts), **snapshot_contents(inv.currency, parts.lines, parts.adjustments),
+            **snapshot_amounts(inv)}
+
+
+def snapshot_head(inv: Invoice, parts: SnapshotParts) -> dict[str, Any]:
+    """The part of :func:`snapshot` read from the invoice row and the people it names."""
     return {
-        "title": inv.title, "currency": cur, "locale": inv.locale, "invoice_date": inv.invoice_date,
+        "title": inv.title, "currency": inv.currency, "locale": inv.locale, "invoice_date": inv.invoice_date,
         "due_date": inv.due_date, "owner": parts.owner.login if parts.owner else None,
         "billing_contact": _contact_display(parts.contact), "company": parts.company.name if parts.company else None,
         "contacts": ", ".join(parts.contact_emails) or None, "companies": ", ".join(parts.company_names) or None,
@@ -507,12 +512,23 @@ def snapshot(inv: Invoice, parts: SnapshotParts | None = None) -> dict[str, Any]
         "origin": inv.origin, "number": inv.number, "status": inv.status,
         "last_sent_date": inv.last_sent_date, "payment_date": inv.payment_date,
         "link": "created" if inv.link_token else None,
-        "line_items": _lines_text(inv, parts.lines), "discounts": _adjustments_text(parts.adjustments, "discount"),
-        "fees": _adjustments_text(parts.adjustments, "fee"), "taxes": _adjustments_text(parts.adjustments, "tax"),
-        "amount_billed": plain(from_minor(inv.billed_minor, cur)),
-        "amount_paid": plain(from_minor(inv.paid_minor, cur)),
-        "balance_due": plain(from_minor(inv.balance_minor, cur)),
     }
+
+
+def snapshot_contents(currency: str, lines: Iterable[LineItem], adjustments: Iterable[Adjustment]) -> dict[str, Any]:
+    """The part of :func:`snapshot` given by the lines and adjustments (the same for every invoice
+    holding the same ones: a bulk writer computes it once for them all)."""
+    adjustments = list(adjustments)
+    return {"line_items": _lines_text(currency, lines), "discounts": _adjustments_text(adjustments, "discount"),
+            "fees": _adjustments_text(adjustments, "fee"), "taxes": _adjustments_text(adjustments, "tax")}
+
+
+def snapshot_amounts(inv: Invoice) -> dict[str, Any]:
+    """The part of :func:`snapshot` given by the stored totals."""
+    cur = inv.currency
+    return {"amount_billed": plain(from_minor(inv.billed_minor, cur)),
+            "amount_paid": plain(from_minor(inv.paid_minor, cur)),
+            "balance_due": plain(from_minor(inv.balance_minor, cur))}
 
 
 def breakdown_records(totals: Totals) -> list[dict[str, str]]:
@@ -686,8 +702,14 @@ def _save(inv: Invoice, ctx: Context, *, bump: bool = True) -> None:
     inv.save()
 
 
-def _history(ctx: Context, inv: Invoice, before: dict, kind: str | None, text: str = "") -> list[str]:
-    changed = history.record_changes(ctx, "invoice", inv.id, inv.number, before, snapshot(inv))
+def _history(ctx: Context, inv: Invoice, before: dict | None, kind: str | None, text: str = "") -> list[str]:
+    """R15/R16: the property changes since ``before`` (None: the invoice was just created, and its
+    whole snapshot is one creation row) and the activity ``kind``."""
+    if before is None:
+        history.record_creation(ctx, "invoice", inv.id, inv.number, snapshot(inv))
+        changed = [history.CREATED]
+    else:
+        changed = history.record_changes(ctx, "invoice", inv.id, inv.number, before, snapshot(inv))
     if kind:
         history.add_activity(ctx, inv.id, inv.number, kind, text)
     return changed
@@ -721,7 +743,7 @@ def create_invoice(ctx: Context, data: InvoiceInput | dict) -> Invoice:
     _write_children(inv, data, fields)
     _store_totals(inv)
     _save(inv, ctx, bump=False)
-    _history(ctx, inv, {}, "created", "Draft created" if inv.origin == "manual" else f"Created ({inv.origin})")
+    _history(ctx, inv, None, "created", "Draft created" if inv.origin == "manual" else f"Created ({inv.origin})")
     return inv
 
 
@@ -1039,7 +1061,7 @@ def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
     _store_totals(inv)
     _save(inv, ctx, bump=False)
     label = src.number or f"draft #{src.id}"
-    _history(ctx, inv, {}, "cloned", f"Cloned from {label}")
+    _history(ctx, inv, None, "cloned", f"Cloned from {label}")
     history.add_activity(ctx, src.id, src.number, "cloned_to", f"Cloned to draft #{inv.id}")
     return inv
 
@@ -1235,13 +1257,10 @@ def done_task_ids(invoice_id: int) -> set[int]:
         (Activity.invoice_id == invoice_id) & (Activity.kind == "task_done"))}
 
 
-def property_history(invoice_id: int, prop: str | None = None) -> list[PropertyChange]:
-    """R15: property changes of an invoice, oldest first, optionally of one property."""
-    q = PropertyChange.select().where((PropertyChange.object_type == "invoice")
-                                      & (PropertyChange.object_id == invoice_id))
-    if prop:
-        q = q.where(PropertyChange.property == prop)
-    return list(q.order_by(PropertyChange.id))
+def property_history(invoice_id: int, prop: str | None = None) -> list[history.Entry]:
+    """R15: property changes of an invoice, oldest first, optionally of one property; its
+    creation shown property by property (``Entry.created``)."""
+    return history.entries("invoice", invoice_id, prop)
 
 
 # ---- R4/R5: the actions menu -----------------------------------------------------------------

@@ -173,7 +173,7 @@ def record_payment(ctx: Context, ref: str | int, data: PaymentInput | dict) -> P
                        reference=data.reference, note=data.note, source="manual", state="succeeded",
                        ever_succeeded=True, contact=contact, invoice=inv, created_by=ctx.login, created_at=now,
                        applied_at=now)
-    history.record_changes(ctx, "payment", p.id, inv.number, {}, _payment_snapshot(p))
+    history.record_creation(ctx, "payment", p.id, inv.number, _payment_snapshot(p))
     _after_payment_change(ctx, inv, before, "payment_recorded",
                           f"Payment #{p.id} of {plain(amount)} {inv.currency} recorded ({data.method})", pay_date)
     queued = _queue_receipt(ctx, p) if data.send_receipt else False
@@ -227,7 +227,7 @@ def add_payment(ctx: Context, data: NewPaymentInput | dict) -> Payment:
                        method=data.method, reference=data.reference, note=data.note, source=data.source,
                        state=data.state, ever_succeeded=data.state in ("succeeded", "refunded"),
                        contact=data.contact_id, invoice=None, created_by=ctx.login, created_at=ctx.now())
-    history.record_changes(ctx, "payment", p.id, None, {}, _payment_snapshot(p))
+    history.record_creation(ctx, "payment", p.id, None, _payment_snapshot(p))
     return p
 
 

@@ -52,7 +52,7 @@ def ensure_first_user(ctx: Context) -> User | None:
     user = User.create(login=ctx.login, name=ctx.login, permissions="view,create,edit,delete,super_admin",
                        created_at=ctx.now())
     ctx.user = user
-    history.record_changes(ctx, "user", user.id, None, {}, _user_snapshot(user))
+    history.record_creation(ctx, "user", user.id, None, _user_snapshot(user))
     return user
 
 
@@ -75,7 +75,7 @@ def add_user(ctx: Context, login: str, name: str = "", email: str = "", permissi
     team_role = not app_only and _team_role(ctx, login, f"users add {login} --permissions {permissions}")
     user = User.create(login=login, name=name or login, email=email,
                        permissions=permissions, created_at=ctx.now())
-    history.record_changes(ctx, "user", user.id, None, {}, _user_snapshot(user))
+    history.record_creation(ctx, "user", user.id, None, _user_snapshot(user))
     if team_role:
         team.apply_rights(database.obj, login, permissions)
     return user
@@ -179,7 +179,7 @@ def add_company(ctx: Context, data: CompanyInput | dict) -> Company:
     require(ctx, "add_company")
     data = validate(CompanyInput, data)
     company = Company.create(**data.model_dump(), created_at=ctx.now())
-    history.record_changes(ctx, "company", company.id, None, {}, _company_snapshot(company))
+    history.record_creation(ctx, "company", company.id, None, _company_snapshot(company))
     return company
 
 
@@ -304,7 +304,7 @@ def add_contact(ctx: Context, data: ContactInput | dict) -> Contact:
     contact = Contact.create(email=data.email, first_name=data.first_name, last_name=data.last_name,
                              phone=data.phone, address=data.address, company=data.company_id,
                              created_at=ctx.now())
-    history.record_changes(ctx, "contact", contact.id, None, {}, _contact_snapshot(contact))
+    history.record_creation(ctx, "contact", contact.id, None, _contact_snapshot(contact))
     return contact
 
 

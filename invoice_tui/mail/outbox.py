@@ -153,9 +153,9 @@ def _accepted(ctx: Context, email_id: int, reply: str) -> None:
     recipients = email.to_addrs + (f" (cc {email.cc_addrs.replace(',', ', ')})" if email.cc_addrs else "")
     if email.new_contact_email and not Contact.select().where(Contact.email == email.new_contact_email).exists():
         contact = Contact.create(email=email.new_contact_email, created_at=now)
-        history.record_changes(ctx, "contact", contact.id, None, {},
-                               {"email": contact.email, "first_name": "", "last_name": "", "phone": "",
-                                "address": "", "company": None})
+        from invoice_tui.domain.people import _contact_snapshot  # as add_contact writes it
+
+        history.record_creation(ctx, "contact", contact.id, None, _contact_snapshot(contact))
     if inv is None:
         return
     if email.kind == "invoice":

@@ -215,12 +215,11 @@ def _replayed(object_type: str) -> dict[int, dict[str, str]]:
     for pc in (PropertyChange.select().where(PropertyChange.object_type == object_type)
                .order_by(PropertyChange.id)):
         props = state.setdefault(pc.object_id, {})
-        assert props.get(pc.property) == pc.old_value, (object_type, pc.object_id, pc.property)  # no gap
-        if pc.new_value is None:
-            props.pop(pc.property, None)
-        else:
-            props[pc.property] = pc.new_value
-    return state
+        if not props:  # its first row is its creation, holding its whole snapshot
+            assert pc.property == history.CREATED, (object_type, pc.object_id, pc.property)
+        missed = history.replay_step(props, pc.property, pc.old_value, pc.new_value)
+        assert not missed, (object_type, pc.object_id, missed)  # no gap
+    return {k: {p: v for p, v in props.items() if v is not None} for k, props in state.items()}
 
 
 def _shown(snapshot: dict) -> dict[str, str]:

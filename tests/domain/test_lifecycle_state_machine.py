@@ -319,8 +319,8 @@ class Lifecycle(RuleBasedStateMachine):
         for pc in PropertyChange.select().where(PropertyChange.object_type.in_(["invoice", "payment"])).order_by(
                 PropertyChange.id):
             replay = replays.setdefault((pc.object_type, pc.object_id), {})
-            assert replay.get(pc.property) == pc.old_value, (pc.object_type, pc.object_id, pc.property)
-            replay[pc.property] = pc.new_value
+            missed = history.replay_step(replay, pc.property, pc.old_value, pc.new_value)
+            assert not missed, (pc.object_type, pc.object_id, missed)
         live = {inv.id: inv for inv in Invoice.select()}
         for inv_id in self.ever_ids:
             replay = replays.get(("invoice", inv_id), {})

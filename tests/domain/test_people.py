@@ -12,9 +12,8 @@ from invoice_tui.domain.errors import NotFound, RuleRefused
 
 
 def _changes(object_type: str, object_id: int) -> dict[str, tuple]:
-    rows = PropertyChange.select().where((PropertyChange.object_type == object_type)
-                                         & (PropertyChange.object_id == object_id)).order_by(PropertyChange.id)
-    return {r.property: (r.old_value, r.new_value) for r in rows}
+    """Each property's last change (a row may hold several properties: read through history)."""
+    return {e.property: (e.old_value, e.new_value) for e in history.entries(object_type, object_id)}
 
 
 def test_delete_company_keeps_its_contacts_and_writes_the_history(ws, admin):

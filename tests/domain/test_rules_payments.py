@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from invoice_tui.db.models import Invoice, Payment, PropertyChange, Reminder
-from invoice_tui.domain import invoices, payments, people
+from invoice_tui.domain import history, invoices, payments, people
 from invoice_tui.domain.context import Services
 from invoice_tui.domain.errors import BadInput, NotFound, PermissionDenied, RuleRefused
 from rulekit import census, line, make_draft, make_open, make_user, race, reload
@@ -234,9 +234,7 @@ def test_r11_delete_manual_payment_reopens_paid_invoice(ws, admin, buyer, clock)
     assert [r.offset_days for r in invoices.upcoming_reminders(inv)] == [0]
     assert Reminder.get_by_id(reminders[7].id).state == "deleted"
     assert kinds(inv)[-1] == "payment_deleted"
-    gone = {pc.property: pc.new_value for pc in PropertyChange.select().where(
-        (PropertyChange.object_type == "payment") & (PropertyChange.object_id == pay.id)
-        & (PropertyChange.user_login == "erin"))}
+    gone = {e.property: e.new_value for e in history.entries("payment", pay.id) if e.user_login == "erin"}
     assert gone and set(gone.values()) == {None}
 
 
