@@ -44,10 +44,12 @@ How it stays fast and exact
   consecutively to the finalized invoices in date order (R3). Link tokens are 24 bytes from
   ``secrets.token_bytes`` in URL-safe base64 — exactly what ``secrets.token_urlsafe(24)`` in
   ``finalize_invoice`` makes — drawn a chunk at a time.
-- History (R15/R16): every object's, from its creation, as the services write it — each company
-  and contact created; each invoice created or cloned (its whole snapshot), finalized, its email
-  sent, each payment recorded or succeeded (the payment's snapshot and the invoice's new paid,
-  balance, status), voided; each unapplied payment added — with the services' activity texts.
+- History (R15/R16): every object's, from its creation, as the services write it, one
+  property-change row per write — each company and contact created; each invoice created or
+  cloned (one row holding its whole snapshot), finalized (one row: number, status, link), its
+  email sent, each payment recorded or succeeded (the payment's creation row and one row of the
+  invoice's new paid, balance, status), voided; each unapplied payment added — with the
+  services' activity texts.
   The most recent ``FULL_HISTORY`` invoices also carry hand-written notes and tasks, and their
   sent reminders (rows and "reminder sent"); older invoices have no sent reminder (their data
   says so too). The segments collect the rows with their canonical content; this process chains
