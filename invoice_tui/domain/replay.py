@@ -126,10 +126,13 @@ KINDS = (
 
 
 def fold(rows: Iterable[tuple[str, str | None, str | None]]) -> dict[str, str | None]:
-    """An object's properties as its history tells them: (property, old, new) rows in id order."""
+    """An object's properties as its history tells them: (property, old, new) rows in id order,
+    each row holding several properties (a creation's snapshot, the baseline; a ``changed``
+    write) taken property by property (:func:`history.expand`)."""
     state: dict[str, str | None] = {}
-    for prop, _old, new in rows:
-        state[prop] = new
+    for prop, old, new in rows:
+        for p, _old, value in history.expand(prop, old, new):
+            state[p] = value
     return state
 
 
