@@ -123,3 +123,22 @@ def test_history_outlives_a_deleted_draft_R12(cli):
     h = cli.ok("history", str(inv["id"]))
     assert [a["kind"] for a in h["activities"]] == ["created", "deleted"]
     assert any(c["property"] == "title" and c["old"] == "Gone soon" and c["new"] is None for c in h["property_changes"])
+
+
+def test_history_shows_a_creation_property_by_property_R15(cli):
+    """An invoice's creation is one history row holding its snapshot; history lists it property by
+    property (each with that row's id, ``created``), then the finalization's one row likewise."""
+    cli.ok("contacts", "add", "--email", "ada@example.com")
+    inv = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "ada@example.com", "--title", "Logo",
+                 "--line", "A;1;10")
+    cli.ok("invoices", "finalize", str(inv["id"]))
+    changes = cli.ok("history", str(inv["id"]))["property_changes"]
+    created = [c for c in changes if c["created"]]
+    assert len({c["id"] for c in created}) == 1 and len(created) > 10
+    assert {(c["property"], c["old"], c["new"]) for c in created} >= {("title", None, "Logo"),
+                                                                    ("currency", None, "EUR")}
+    finalized = [(c["property"], c["old"], c["new"]) for c in changes if not c["created"]]
+    assert len({c["id"] for c in changes if not c["created"]}) == 1
+    assert sorted(finalized) == [("link", None, "created"), ("number", None, "INV-1001"), ("status", "draft", "open")]
+    text = cli.ok("history", "INV-1001", as_json=False)
+    assert re.search(r"title\s+—\s+Logo", text) and re.search(r"status\s+draft\s+open", text)
