@@ -71,26 +71,28 @@ def test_issue19_a_full_disk_is_exit_4(sqlite_url, capsys, monkeypatch):
 
 def test_issue19_a_role_without_grants_is_told_who_adds_it(pg_url, capsys):
     """Team mode (R53): a role with no grants is not a user; exit 1 names the owner's command."""
+    import uuid
+
     import psycopg2
     from urllib.parse import urlparse
 
     from invoice_tui.domain.workspace import open_workspace
 
     open_workspace(pg_url, notice=lambda m: None).db.close()
+    role = f"issue19_nogrant_{uuid.uuid4().hex[:10]}"  # roles are server-wide: a name of this run's own
     conn = psycopg2.connect(pg_url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute("DROP ROLE IF EXISTS issue19_nogrant")
-        cur.execute("CREATE ROLE issue19_nogrant LOGIN")
+        cur.execute(f"CREATE ROLE {role} LOGIN")
     try:
         parsed = urlparse(pg_url)
-        url = parsed._replace(netloc=f"issue19_nogrant@{parsed.hostname}:{parsed.port or 5432}").geturl()
+        url = parsed._replace(netloc=f"{role}@{parsed.hostname}:{parsed.port or 5432}").geturl()
         code = main(["--db", url, "invoices", "list"])
-        _one_clean_line(capsys.readouterr().err, code, 1, "users add issue19_nogrant")
+        _one_clean_line(capsys.readouterr().err, code, 1, f"users add {role}")
     finally:
         with conn.cursor() as cur:
-            cur.execute("DROP OWNED BY issue19_nogrant")
-            cur.execute("DROP ROLE IF EXISTS issue19_nogrant")
+            cur.execute(f"DROP OWNED BY {role}")
+            cur.execute(f"DROP ROLE IF EXISTS {role}")
         conn.close()
 
 
