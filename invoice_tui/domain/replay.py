@@ -161,7 +161,7 @@ def _windows(model: Any, object_type: str, size: int) -> Iterator[tuple[int, int
                 .where(PropertyChange.object_type == object_type)
                 .order_by(PropertyChange.object_id.desc()).limit(1).scalar()) or 0
     top = max(top_row, top_told)
-    lo = 1 if object_type != "workspace" else 0
+    lo = 1
     while lo <= top:
         yield lo, lo + size
         lo += size
