@@ -63,6 +63,9 @@ class IndexScreen(Live, ServiceCalls, Screen):
         Binding("q", "app.quit", "Quit", id="index.quit"),
     ]
 
+    FIRST_PAINT_DEADLINE = 1.0
+    """Seconds after mounting by which the tabs and the footer come even if the first rows have not."""
+
     class ViewsLoaded(Message):
         def __init__(self, views_: list[ViewSpec], active: int | None) -> None:
             super().__init__()
@@ -114,7 +117,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.sidebar.display = False
         self._summarize()
         self.apply(keep_cursor=False)  # the rows' load reads the workspace's locale first (issue 16)
-        self.set_timer(1.0, self._after_first_paint)  # should the first rows be slow to come
+        self.set_timer(self.FIRST_PAINT_DEADLINE, self._after_first_paint)  # should the first rows be slow to come
         # the sidebar's choices (a scan of every invoice's currency) wait for the first count
         # (_counted): nothing the first paint does not need competes with it (issue 16)
 
