@@ -92,6 +92,11 @@ class Delivery:
     email: OutboxEmail
     delivered: bool
     message: str
+    # Whether THIS call made the SMTP transaction. False when another process had claimed the
+    # email first (it may be sent by then, ``delivered``, but by someone else): a report says
+    # "sent" only for the emails its own call handed over (R33: each reminder sent appears as
+    # sent in exactly one run's report, whichever run delivered it).
+    mine: bool = True
 
 
 @retry_busy
@@ -112,7 +117,8 @@ def deliver(ctx: Context, email_id: int, transport: Transport) -> Delivery:
     now = ctx.now()
     if not _claim(email_id, now):
         email = get_email(email_id)
-        return Delivery(email, email.state == "sent", f"email {email_id} is {email.state}; not sent again")
+        return Delivery(email, email.state == "sent", f"email {email_id} is {email.state}; not sent again",
+                        mine=False)
     email = OutboxEmail.get_by_id(email_id)
     recipients = [a for a in (email.to_addrs.split(",") + email.cc_addrs.split(",")) if a]
     try:

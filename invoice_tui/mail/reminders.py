@@ -12,6 +12,9 @@ Planning lives in ``domain.invoices`` (``plan_reminders``: from the workspace's
    outbox (unique per reminder). A concurrent run loses the compare-and-set and sends nothing.
 3. The outbox delivers it; on acceptance the reminder becomes ``sent`` and the invoice history
    says so. If the server is down the email waits in the outbox and is retried (never twice).
+4. The report: a reminder is listed under ``sent`` by the run whose call handed it to the
+   server, whichever run queued it (``Delivery.mine``); a run that queued it but found it taken
+   by another run's outbox pass lists it as skipped. Each sent reminder is in exactly one report.
 
 Reminders go from the workspace's default From address to the billing contact, with the
 invoice's details, its link and its PDF. They do not change the invoice's last sent date (R32
@@ -134,9 +137,17 @@ def run(ctx: Context, transport, *, dry_run: bool = False) -> RunResult:
             result.queued.append(dict(rec, reason="no mail transport is configured"))
             continue
         d = outbox.deliver(ctx, email.id, transport)
-        (result.sent if d.delivered else result.queued).append(dict(rec, reason=d.message))
+        if not d.mine:  # another run's outbox pass took the email first: that run reports it
+            result.skipped.append(dict(rec, reason=f"delivered by another run ({d.message})"))
+        else:
+            (result.sent if d.delivered else result.queued).append(dict(rec, reason=d.message))
     if not dry_run and transport is not None:
         for d in outbox.process_due(ctx, transport):
             result.retried.append({"email_id": d.email.id, "kind": d.email.kind, "delivered": d.delivered,
                                    "message": d.message})
+            if d.mine and d.delivered and d.email.kind == "reminder" and d.email.reminder_id:
+                # a reminder queued earlier (by this run or another) that this run delivered
+                r = Reminder.get_by_id(d.email.reminder_id)
+                result.sent.append(dict(reminder_record(r), to=d.email.to_addrs, email_id=d.email.id,
+                                        reason=d.message))
     return result

@@ -16,17 +16,22 @@ from invoice_tui.domain import index_sql
 
 # Reads that run for minutes unless stopped.
 SQLITE_LONG = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000000) "
-               "SELECT COUNT(*) FROM n")
+               "SELECT COUNT(*) FROM n WHERE running()")
 PG_LONG = "SELECT pg_sleep(300)"
 
 
 def _read_in_thread(reader: index_sql.Interruptible, sql: str) -> tuple[threading.Thread, threading.Event, dict]:
+    """``started`` is set once the statement is RUNNING (not merely about to run): on SQLite the
+    long read calls ``running()`` row by row; on PostgreSQL the server lists it as active."""
     started, outcome = threading.Event(), {}
 
     def read() -> None:
         try:
             with reader.reading():
-                started.set()
+                if is_sqlite():
+                    database.obj.connection().create_function("running", 0, lambda: started.set() or 1)
+                else:
+                    started.set()
                 database.execute_sql(sql).fetchall()
             outcome["error"] = None
         except Exception as exc:  # noqa: BLE001 - what the reading thread saw is the test's subject
@@ -37,11 +42,22 @@ def _read_in_thread(reader: index_sql.Interruptible, sql: str) -> tuple[threadin
     return thread, started, outcome
 
 
+def _wait(predicate, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def test_issue15_a_stopped_read_ends_as_read_interrupted(ws):
     reader = index_sql.Interruptible()
     thread, started, outcome = _read_in_thread(reader, SQLITE_LONG if is_sqlite() else PG_LONG)
     assert started.wait(60)
-    time.sleep(1.0)  # the statement is running by now
+    if not is_sqlite():  # no sleeping on a guess: wait until the server runs the statement
+        assert _wait(lambda: database.execute_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = %s", (PG_LONG,)).fetchone()[0])
     reader.interrupt()
     thread.join(120)  # generous: stopping takes milliseconds
     assert not thread.is_alive()

@@ -69,7 +69,8 @@ def test_sqlite_writers_wait_their_turn_and_a_lasting_wait_is_a_clear_failure(ws
             write("second")
         released = threading.Timer(0.3, lambda: fcntl.flock(holder, fcntl.LOCK_UN))
         released.start()
-        monkeypatch.setattr(db_module, "WRITERS_QUEUE_TIMEOUT", 10.0)
+        # the turn comes in 0.3 s; the wait allows 120 s so that a busy machine cannot fail it
+        monkeypatch.setattr(db_module, "WRITERS_QUEUE_TIMEOUT", 120.0)
         write("third")  # waits for the turn, then writes
         released.join()
     finally:

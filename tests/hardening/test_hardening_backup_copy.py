@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -14,7 +13,15 @@ from invoice_tui import demo
 from invoice_tui.domain import audit, invoices
 from invoice_tui.domain.transfer import discover_models
 from invoice_tui.domain.workspace import open_workspace
-from hardkit import ROOT, Cli, populate
+from hardkit import ROOT, Cli, populate, wait_for
+
+
+def _activity_count(sqlite_url: str) -> int:
+    conn = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=60)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM activity").fetchone()[0]
+    finally:
+        conn.close()
 
 WRITER = r"""
 import sys
@@ -41,8 +48,11 @@ def test_backup_is_consistent_while_another_process_writes(sqlite_url, tmp_path,
         assert writer.stdout.readline().strip() == "ready"
         cli = Cli(sqlite_url, capsys)
         results = []
+        seen = 0
         for i in range(3):
-            time.sleep(0.2)
+            # no sleeping on a guess: each backup waits until the writer has written more notes
+            assert wait_for(lambda: _activity_count(sqlite_url) > seen, timeout=120)
+            seen = _activity_count(sqlite_url)
             dest = tmp_path / f"backup{i}.db"
             res = cli("backup", str(dest))
             assert res.code == 0, res.err
