@@ -135,12 +135,11 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
     try:
         db.connect(reuse_if_open=True)
     except peewee.OperationalError as exc:
-        if "CONNECT privilege" in str(exc):  # team mode: a role never added (R53)
-            from invoice_tui.domain.errors import PermissionDenied
-
-            raise PermissionDenied(
+        if "CONNECT privilege" in str(exc):  # team mode: a role never added (R53); the environment: exit 4
+            raise EnvironmentFailure(
                 f"The database role '{parsed.username or ''}' is not a user of this workspace ({redact(url)}); "
-                "its owner can add it with: invoice-tui users add " + (parsed.username or "LOGIN")) from exc
+                "its owner can add it with: invoice-tui users add " + (parsed.username or "LOGIN"),
+                code="workspace.no_grants") from None
         if parsed.scheme == "sqlite":
             raise EnvironmentFailure(f"Cannot open the workspace {path}: {first_line(exc)}. Check that the file "
                                      "and its folder are readable and writable.", code="workspace.unreadable") from None

@@ -159,9 +159,10 @@ def _open_team(db: peewee.Database, url: str) -> list[str]:
     except peewee.ProgrammingError as exc:  # no SELECT on schema_migration: never added
         db.rollback()
         owner = team.owner(db)
-        raise PermissionDenied(
+        # a role without grants is a failure of the environment (issue 19, README exit codes: 4)
+        raise EnvironmentFailure(
             f"The database role '{role}' is not a user of this workspace; its owner {owner} can add it with: "
-            f"invoice-tui --db {team.url_for(url, owner)} users add {role}") from exc
+            f"invoice-tui --db {team.url_for(url, owner)} users add {role}", code="workspace.no_grants") from None
     if waiting:
         owner = team.owner(db)
         raise PermissionDenied(

@@ -70,7 +70,8 @@ def test_issue19_a_full_disk_is_exit_4(sqlite_url, capsys, monkeypatch):
 
 
 def test_issue19_a_role_without_grants_is_told_who_adds_it(pg_url, capsys):
-    """Team mode (R53): a role with no grants is not a user; exit 1 names the owner's command."""
+    """Team mode (R53): a role with no grants fails as the environment does (exit 4, as issue 19 and
+    the README's table say), in one line naming the owner's command that adds it."""
     import uuid
 
     import psycopg2
@@ -88,7 +89,7 @@ def test_issue19_a_role_without_grants_is_told_who_adds_it(pg_url, capsys):
         parsed = urlparse(pg_url)
         url = parsed._replace(netloc=f"{role}@{parsed.hostname}:{parsed.port or 5432}").geturl()
         code = main(["--db", url, "invoices", "list"])
-        _one_clean_line(capsys.readouterr().err, code, 1, f"users add {role}")
+        _one_clean_line(capsys.readouterr().err, code, 4, f"users add {role}")
     finally:
         with conn.cursor() as cur:
             cur.execute(f"DROP OWNED BY {role}")
