@@ -5,9 +5,14 @@ from __future__ import annotations
 from invoice_tui.cli._common import command, group, pairs, session
 
 # The keys the CLI documents (issue 2); the service accepts every workspace setting.
-KEYS = ("allow_edit_finalized", "allow_delete_unpaid", "number_prefix", "next_number", "payment_terms_days",
-        "default_currency", "locale", "timezone", "seller_name", "seller_address", "seller_tax_id",
+KEYS = ("allow_edit_finalized", "allow_delete_unpaid", "strict_mode", "number_pattern", "credit_note_pattern",
+        "next_number", "payment_terms_days", "default_currency", "locale", "timezone",
+        "seller_legal_name", "seller_address", "seller_postcode", "seller_city", "seller_country", "seller_siren",
+        "seller_siret", "seller_vat_id", "seller_legal_form", "seller_share_capital", "seller_registration",
+        "seller_electronic_address", "seller_electronic_scheme", "seller_iban", "seller_bic", "payment_means_code",
+        "late_penalty_rate", "early_payment_terms", "vat_franchise", "vat_on_debits",
         "payment_instructions", "public_base_url")
+# Older names still accepted (R43/R46): seller_name, seller_tax_id, number_prefix.
 
 
 def _show(args, out) -> int:
@@ -31,10 +36,13 @@ def _text(value) -> str:
 def _set(args, out) -> int:
     from invoice_tui.domain.workspace import set_setting
 
+    from invoice_tui.domain.settings import canonical_key
+
+    key = canonical_key(args.key)
     with session(args) as (_ws, ctx):
         old, new = set_setting(ctx, args.key, args.value)
-        out.result({"key": args.key, "old": old, "new": new},
-                   lambda: f"{args.key}: {_text(old)} → {_text(new)}")
+        out.result({"key": key, "old": old, "new": new},
+                   lambda: f"{key}: {_text(old)} → {_text(new)}")
     return 0
 
 
@@ -42,6 +50,6 @@ def register(subparsers) -> None:
     sub = group(subparsers, "settings", "show and change the workspace settings")
     command(sub, "show", "show every workspace setting", _show)
     p = command(sub, "set", "change one setting (super admin)", _set,
-                epilog="keys: " + ", ".join(KEYS))
+                epilog="keys: " + ", ".join(KEYS) + " (older names: seller_name, seller_tax_id, number_prefix)")
     p.add_argument("key", metavar="KEY")
     p.add_argument("value", metavar="VALUE")

@@ -31,14 +31,34 @@ RANGES = {"payment_terms_days": (0, 3650)}  # whole-number settings' bounds, inc
 class WorkspaceSettings:
     allow_edit_finalized: bool = False
     allow_delete_unpaid: bool = False
-    number_prefix: str = "INV-"
+    number_pattern: str = "INV-{seq}"  # R3/R46: {seq}, {seq:05}, {year}; replaces number_prefix
+    credit_note_pattern: str = "CN-{seq}"
+    strict_mode: bool = False  # R46
     payment_terms_days: int = 30
     default_currency: str = "EUR"
     locale: str = "en_US"
     timezone: str = "UTC"
-    seller_name: str = ""
-    seller_address: str = ""
-    seller_tax_id: str = ""
+    # the seller profile (R43); seller_name and seller_tax_id are aliases of the first and the VAT id
+    seller_legal_name: str = ""
+    seller_address: str = ""  # street lines
+    seller_postcode: str = ""
+    seller_city: str = ""
+    seller_country: str = ""  # ISO 3166-1 alpha-2
+    seller_siren: str = ""
+    seller_siret: str = ""
+    seller_vat_id: str = ""
+    seller_legal_form: str = ""
+    seller_share_capital: str = ""
+    seller_registration: str = ""
+    seller_electronic_address: str = ""  # BT-34
+    seller_electronic_scheme: str = ""
+    seller_iban: str = ""
+    seller_bic: str = ""
+    payment_means_code: str = ""  # BT-81
+    late_penalty_rate: str = ""  # % a year
+    early_payment_terms: str = ""
+    vat_franchise: bool = False  # "TVA non applicable, art. 293 B du CGI"
+    vat_on_debits: bool = False
     payment_instructions: str = ""
     public_base_url: str = ""
     default_from_address: str = ""
@@ -56,9 +76,39 @@ class WorkspaceSettings:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    # the names before the seller profile (R43) and the series patterns (R46), still read
+    @property
+    def seller_name(self) -> str:
+        return self.seller_legal_name
+
+    @property
+    def seller_tax_id(self) -> str:
+        return self.seller_vat_id
+
+    @property
+    def number_prefix(self) -> str:
+        """The pattern's text before its first placeholder (what a number typed without it lacks)."""
+        return self.number_pattern.split("{", 1)[0]
+
+    @property
+    def french_seller(self) -> bool:
+        return self.seller_country == "FR"
+
+    def seller_postal_lines(self) -> list[str]:
+        """The seller's address as printed: street lines, postcode and city, country."""
+        lines = [x.strip() for x in self.seller_address.splitlines() if x.strip()]
+        town = " ".join(x for x in (self.seller_postcode.strip(), self.seller_city.strip()) if x)
+        if town:
+            lines.append(town)
+        if self.seller_country:
+            lines.append(self.seller_country)
+        return lines
+
 
 TYPES: dict[str, type] = typing.get_type_hints(WorkspaceSettings)  # each setting's type: bool, int or str
 SETTING_KEYS = tuple(TYPES) + ("next_number",)
+# Older names, still accepted by ``settings set`` and read from workspaces that stored them.
+ALIASES = {"seller_name": "seller_legal_name", "seller_tax_id": "seller_vat_id", "number_prefix": "number_pattern"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _ADAPTER = None  # pydantic's validator of WorkspaceSettings, built when a stored value needs it
@@ -97,6 +147,9 @@ def _validated(known: dict[str, Any]) -> WorkspaceSettings:
 def load_settings() -> WorkspaceSettings:
     stored = {row.key: json.loads(row.value) for row in Setting.select()}
     known = {k: v for k, v in stored.items() if k in TYPES}
+    for old, new in ALIASES.items():  # a workspace from before R43/R46 keeps what it stored
+        if old in stored and new not in known and isinstance(stored[old], str):
+            known[new] = stored[old] + "{seq}" if old == "number_prefix" else stored[old]
     if all(_as_stored(k, v) for k, v in known.items()):
         return WorkspaceSettings(**known)
     return _validated(known)
@@ -108,7 +161,20 @@ def next_number() -> int:
 
 
 def coerce_setting(key: str, text: str) -> Any:
-    """Turn the CLI's text into the setting's typed value, or raise BadInput."""
+    """Turn the CLI's text into the setting's typed value, or raise BadInput. An alias (an older
+    name) is checked as the setting it names: see ``canonical_key``."""
+    typed = key
+    if key == "number_prefix":
+        if len(text) > 20 or not re.fullmatch(r"[A-Za-z0-9_./-]*", text):
+            raise BadInput("number_prefix is at most 20 letters, digits and - _ / . (it becomes number_pattern "
+                           f"{text!r} + '{{seq}}').", field=key)
+        key, text = "number_pattern", text + "{seq}"
+    if key in ALIASES:
+        try:  # the older name is named in a refusal of its text
+            clean(text, what=key, multiline=False, max_length=300)
+        except ValueError as exc:
+            raise BadInput(f"{exc}.", field=key) from None
+    key = ALIASES.get(key, key)
     if key not in SETTING_KEYS:
         raise BadInput(f"Unknown setting '{key}'; known settings: {', '.join(SETTING_KEYS)}.", field=key)
     if key == "next_number":
@@ -153,8 +219,10 @@ def coerce_setting(key: str, text: str) -> Any:
         except (ZoneInfoNotFoundError, ValueError):
             raise BadInput(f"'{text}' is not a known time zone; use e.g. Europe/Paris or UTC.", field=key) from None
         return text.strip()
-    if key == "number_prefix" and len(text) > 20:
-        raise BadInput("number_prefix is at most 20 characters.", field=key)
+    if key in LEGAL_CHECKS:
+        return LEGAL_CHECKS[key](text, typed)
+    if key in ("number_pattern", "credit_note_pattern"):
+        return check_pattern(text, key)
     if key == "reminder_offsets" and text.strip():
         try:
             offsets = [int(p) for p in text.split(",")]
@@ -165,6 +233,92 @@ def coerce_setting(key: str, text: str) -> Any:
     if key == "paper_size" and text not in ("A4", "Letter"):
         raise BadInput("paper_size is A4 or Letter.", field=key)
     return text
+
+
+def canonical_key(key: str) -> str:
+    """The setting an alias names (seller_name → seller_legal_name, …)."""
+    return ALIASES.get(key, key)
+
+
+_PATTERN_TOKEN = re.compile(r"\{(year|seq(?::0?([1-9]|1[0-2]))?)\}")
+
+
+def check_pattern(text: str, key: str) -> str:
+    """R3/R46: a series pattern holds ``{seq}`` (or ``{seq:05}``) once, ``{year}`` at most once, and
+    otherwise letters, digits and - _ / . (a number is printed, filed and typed in a search)."""
+    value = text.strip()
+    rest = _PATTERN_TOKEN.sub("", value)
+    tokens = [m.group(1).split(":")[0] for m in _PATTERN_TOKEN.finditer(value)]
+    if tokens.count("seq") != 1:
+        raise BadInput(f"{key}: '{text}' needs {{seq}} exactly once (e.g. INV-{{seq}} or F-{{year}}-{{seq:05}}).",
+                       field=key)
+    if tokens.count("year") > 1:
+        raise BadInput(f"{key}: '{text}' holds {{year}} more than once.", field=key)
+    if "{" in rest or "}" in rest:
+        raise BadInput(f"{key}: '{text}' holds a placeholder other than {{seq}}, {{seq:05}} or {{year}}.",
+                       field=key)
+    if not re.fullmatch(r"[A-Za-z0-9_./-]*", rest) or len(value) > 40:
+        raise BadInput(f"{key}: '{text}' may hold letters, digits and - _ / . besides its placeholders, "
+                       "40 characters at most.", field=key)
+    return value
+
+
+def render_number(pattern: str, seq: int, year: int) -> str:
+    """The number ``seq`` of ``year`` written with a series pattern (``F-{year}-{seq:05}``)."""
+    def one(m: re.Match) -> str:
+        token = m.group(1)
+        if token == "year":
+            return f"{year:04d}"
+        width = m.group(2)
+        return f"{seq:0{int(width)}d}" if width else str(seq)
+
+    return _PATTERN_TOKEN.sub(one, pattern)
+
+
+def yearly(pattern: str) -> bool:
+    return "{year}" in pattern
+
+
+def _legal_checks() -> dict[str, Any]:
+    from decimal import Decimal
+
+    from invoice_tui.domain import legal
+
+    def electronic(text: str, key: str) -> str:
+        return legal.check_electronic_address(text, load_settings().seller_electronic_scheme, key)
+
+    def capital(text: str, key: str) -> str:
+        return legal.check_decimal(text, key, low=Decimal(0), high=Decimal("1e15"), places=2,
+                                   what="the share capital is an amount in euros, e.g. 10000")
+
+    def rate(text: str, key: str) -> str:
+        return legal.check_decimal(text, key, low=Decimal(0), high=Decimal(100), places=4,
+                                   what="the late-payment penalty rate is a yearly percentage, e.g. 12.15")
+
+    return {"seller_siren": legal.check_siren, "seller_siret": legal.check_siret, "seller_vat_id": legal.check_vat_id,
+            "seller_iban": legal.check_iban, "seller_bic": legal.check_bic, "seller_country": legal.check_country,
+            "seller_electronic_scheme": legal.check_scheme, "seller_electronic_address": electronic,
+            "payment_means_code": legal.check_payment_means, "seller_share_capital": capital,
+            "late_penalty_rate": rate}
+
+
+class _LazyChecks(dict):
+    """The legal checkers, imported when a setting is first checked (cold start)."""
+
+    def _load(self) -> None:
+        if not dict.__len__(self):
+            self.update(_legal_checks())
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return dict.__contains__(self, key)
+
+    def __getitem__(self, key: str):
+        self._load()
+        return dict.__getitem__(self, key)
+
+
+LEGAL_CHECKS = _LazyChecks()
 
 
 def store_setting(key: str, value: Any) -> Any:

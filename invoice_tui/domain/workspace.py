@@ -18,7 +18,7 @@ from invoice_tui.domain import history
 from invoice_tui.domain.context import Context, Services, _utcnow
 from invoice_tui.domain.errors import EnvironmentFailure, PermissionDenied, RuleRefused
 from invoice_tui.domain.permissions import require
-from invoice_tui.domain.settings import NUMBER_COUNTER, coerce_setting, load_settings, store_setting
+from invoice_tui.domain.settings import NUMBER_COUNTER, canonical_key, coerce_setting, load_settings, store_setting
 from invoice_tui.domain.tx import mutation
 
 
@@ -189,9 +189,11 @@ def workspace_is_empty() -> bool:
 
 @mutation
 def set_setting(ctx: Context, key: str, text: str) -> tuple[object, object]:
-    """Change one workspace setting (super admin); returns (old, new)."""
+    """Change one workspace setting (super admin); returns (old, new). An older name (seller_name,
+    seller_tax_id, number_prefix) changes the setting it became (R43, R46)."""
     require(ctx, "reset_counter" if key == "next_number" else "settings")
     value = coerce_setting(key, text)
+    key = canonical_key(key)
     old = store_setting(key, value)
     history.record_changes(ctx, "workspace", 0, None, {key: old}, {key: value})
     return old, value

@@ -79,8 +79,10 @@ def test_unknown_user_may_read_but_not_write_R17(cli):
 
 def test_settings_show_and_set(cli):
     data = cli.ok("settings", "show")
-    assert data["number_prefix"] == "INV-" and data["next_number"] == 1001 and data["allow_edit_finalized"] is False
-    assert cli.ok("settings", "set", "number_prefix", "F-") == {"key": "number_prefix", "old": "INV-", "new": "F-"}
+    assert data["number_pattern"] == "INV-{seq}" and data["next_number"] == 1001 and data["allow_edit_finalized"] is False
+    # number_prefix is the older name of number_pattern (R3/R46): it still works
+    assert cli.ok("settings", "set", "number_prefix", "F-") == {"key": "number_pattern", "old": "INV-{seq}",
+                                                                 "new": "F-{seq}"}
     assert cli.ok("settings", "set", "next_number", "500")["new"] == 500
     assert cli.ok("settings", "set", "payment_terms_days", "14")["new"] == 14
     assert cli.ok("settings", "set", "seller_name", "Ann's Studio")["new"] == "Ann's Studio"
@@ -96,7 +98,7 @@ def test_settings_show_and_set(cli):
     res = cli("settings", "set", "next_number", "900")
     assert res.code == 1 and "R3" in res.err  # the counter resets only while there is no invoice
     text = cli.ok("settings", "show", as_json=False)
-    assert "number_prefix:" in text and "F-" in text and "seller_tax_id:" in text
+    assert "number_pattern:" in text and "F-{seq}" in text and "seller_vat_id:" in text
 
 
 def test_history_lists_activities_and_property_changes_R15_R16(cli):

@@ -18,8 +18,8 @@ CASES = {
     "payment amount": ("UPDATE payment SET amount_minor = 999 WHERE id = {pay}", ("payment", "pay", "amount", "differs")),
     "user rights": ("UPDATE \"user\" SET permissions = 'view,super_admin' WHERE id = {bob}",
                     ("user", "bob", "permissions", "differs")),
-    "setting": ("UPDATE setting SET value = '\"Mallory\"' WHERE key = 'seller_name'",
-                ("workspace", None, "seller_name", "differs")),
+    "setting": ("UPDATE setting SET value = '\"Mallory\"' WHERE key = 'seller_legal_name'",
+                ("workspace", None, "seller_legal_name", "differs")),
     "deleted payment": ("DELETE FROM payment WHERE id = {spare}", ("payment", "spare", "*", "deleted without history")),
 }
 

@@ -31,7 +31,7 @@ def _all_tokens(md: MarkdownIt, text: str):
 def _seller(admin):
     set_setting(admin, "seller_name", "Atelier Dupré SARL")
     set_setting(admin, "seller_address", "12 rue des Lilas\n75011 Paris")
-    set_setting(admin, "seller_tax_id", "FR12345678901")
+    set_setting(admin, "seller_tax_id", "FR40303265045")
     set_setting(admin, "payment_instructions", "IBAN FR76 3000 6000 0112 3456 7890 189\nBIC AGRIFRPP")
     set_setting(admin, "public_base_url", "https://pay.example.com/")
 
@@ -66,7 +66,7 @@ def test_document_content_fr(ws, admin):
     text = invoice_markdown(inv, today=TODAY)
 
     assert "# Facture INV\\-1001" in text
-    assert "Atelier Dupré SARL" in text and "75011 Paris" in text and "FR12345678901" in text
+    assert "Atelier Dupré SARL" in text and "75011 Paris" in text and "FR40303265045" in text
     assert "Zoé Lefèvre" in text and "zoe\\@example\\.fr" in text and "Dupont \\& Fils" in text
     assert "FR99887766554" in text and "PO\\-77" in text
     assert "16 mars 2026" in text and "15 avril 2026" in text

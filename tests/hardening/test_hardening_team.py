@@ -125,7 +125,7 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
     other = n["view"] if me != n["view"] else n["edit"]
     return {
         "setting insert": ("INSERT INTO setting (key, value) VALUES ('x_extra', '1')", ()),
-        "setting update": ("UPDATE setting SET value = '\"Mallory\"' WHERE key = 'seller_name'", ()),
+        "setting update": ("UPDATE setting SET value = '\"Mallory\"' WHERE key = 'seller_legal_name'", ()),
         "setting delete": ("DELETE FROM setting", ()),
         "counter update": ("UPDATE counter SET value = value + 100", ()),
         "counter back": ("UPDATE counter SET value = value - 1", ()),
