@@ -77,6 +77,9 @@ def _delivery_exit(out, d, what: str) -> int:
     out.result({"email": rec, "delivered": False})
     if d.email.state == "failed" and d.email.next_attempt_at:
         out.note(f"invoice-tui: {what} queued for retry (outbox email {d.email.id}): {d.message}")
+    elif d.email.state == "rejected":
+        out.note(f"invoice-tui: {what} was rejected by the mail server (outbox email {d.email.id} is rejected, "
+                 f"never retried): {d.message}. Correct the address and send a new email.")
     elif d.email.state == "unknown":
         out.note(f"invoice-tui: {what} may or may not have been delivered (outbox email {d.email.id} is unknown): "
                  f"{d.message}. Check with the recipient, then: invoice-tui outbox retry {d.email.id} or drop it.")
@@ -272,7 +275,7 @@ def register(subparsers) -> None:
     ob = group(subparsers, "outbox", "emails waiting, sent, failed or unknown; retry or drop them")
     p = command(ob, "list", "list the outbox, newest first", _outbox_list)
     add_list_json(p)
-    p.add_argument("--state", choices=("queued", "sending", "sent", "failed", "unknown", "dropped"))
+    p.add_argument("--state", choices=("queued", "sending", "sent", "failed", "rejected", "unknown", "dropped"))
     p.add_argument("--limit", type=int, default=200, metavar="N")
     p = command(ob, "retry", "send a failed or unknown email again now; without ID, every email that is due",
                 _outbox_retry)

@@ -15,7 +15,7 @@ import peewee as pw
 
 from invoice_tui.db.models import BaseModel
 
-OUTBOX_STATES = ("queued", "sending", "sent", "failed", "unknown", "dropped")
+OUTBOX_STATES = ("queued", "sending", "sent", "failed", "rejected", "unknown", "dropped")  # rejected: R58, terminal
 OUTBOX_KINDS = ("invoice", "custom", "reminder", "receipt")
 
 

@@ -208,6 +208,9 @@ def outbox_rows(ctx: Context, limit: int = 500) -> list[OutboxRow]:
             detail.append(f"Problem: {e.last_error}")
         if e.state == "failed" and e.next_attempt_at:
             detail.append(f"Next attempt: {e.next_attempt_at.isoformat(sep=' ')} UTC")
+        if e.state == "rejected":
+            detail.append("Rejected by the mail server for good: it is not retried. Correct the address and send "
+                          "a new email.")
         if e.state == "unknown":
             detail.append("It may or may not have arrived: check with the recipient, then retry (r) or drop (x).")
         rows.append(OutboxRow(e.id, (str(e.id), e.state, e.kind, e.invoice_number or "", e.to_addrs, e.subject,

@@ -1,7 +1,7 @@
 """The outbox: every email is stored before it is sent, and sent at most once.
 
-``queued`` → ``sending`` → ``sent`` | ``failed`` | ``unknown``; a person may ``drop`` an email or
-``retry`` a failed or unknown one.
+``queued`` → ``sending`` → ``sent`` | ``failed`` | ``rejected`` | ``unknown``; a person may ``drop``
+an email or ``retry`` a failed or unknown one. ``rejected`` is terminal (R58).
 
 - Claiming an email for sending is a compare-and-set in its own transaction
   (``UPDATE … SET state='sending' WHERE id=? AND state IN ('queued','failed') AND due``): when two
@@ -10,9 +10,12 @@
 - Accepted: ``sent`` with the server's answer, and the effects of acceptance in one transaction:
   the invoice's last sent date (R32, invoice emails only), the contact for a new address (R30),
   the reminder's ``sent`` state (R33), the history entries (R16).
-- Not delivered (server unreachable, 4xx): ``failed`` with the next attempt after a backoff
-  (1, 5, 15, 60 min, then every 4 h, at most 8 attempts); refused (5xx): ``failed`` without an
-  automatic retry.
+- Not delivered (server unreachable, 4xx, connection lost before the hand-over): ``failed`` with
+  the next attempt after a backoff (1, 5, 15, 60 min, then every 4 h, at most 8 attempts).
+- Refused for good (5xx, R58): ``rejected`` with the server's sentence, in the outbox and in the
+  invoice's history; never retried, by the outbox or by a person (a new email is a new send).
+- The login or configuration is wrong: ``failed`` without an automatic retry (a person fixes it
+  and retries).
 - Interrupted after the message was handed over, or the process died while ``sending``: the
   email becomes ``unknown`` — it may have arrived, so it is never resent automatically; a person
   retries or drops it.
@@ -139,6 +142,16 @@ def _failed(ctx: Context, email_id: int, exc: TransportError) -> None:
     now = ctx.now()
     if exc.kind == "ambiguous":
         email.state, email.next_attempt_at = "unknown", None
+    elif exc.kind == "permanent":  # R58: the server refused this email for good
+        email.state, email.next_attempt_at = "rejected", None
+        if email.reminder_id:  # its reminder will not be sent: it is not left "sending"
+            Reminder.update(state="dropped").where((Reminder.id == email.reminder_id)
+                                                   & (Reminder.state == "sending")).execute()
+        inv = Invoice.get_or_none(Invoice.id == email.invoice_id) if email.invoice_id else None
+        if inv is not None:
+            history.add_activity(ctx, inv.id, inv.number, "email_rejected",
+                                 f"{email.kind.capitalize()} email to {email.to_addrs} rejected by the mail server, "
+                                 f"not retried: {exc.message}"[:2000])
     else:
         email.state = "failed"
         retry = exc.kind == "temporary" and email.attempts < MAX_ATTEMPTS
@@ -227,6 +240,10 @@ def requeue(ctx: Context, email_id: int | str) -> OutboxEmail:
     """A person asks to send a failed or unknown email again (now)."""
     require(ctx, "send")
     email = get_email(email_id)
+    if email.state == "rejected":  # R58: never retried
+        raise RuleRefused(f"Email {email.id} was rejected by the mail server ({email.last_error}); it is never "
+                          "retried. Correct the address or the message and send a new email.",
+                          code="outbox.rejected")
     if email.state not in ("failed", "unknown", "queued"):
         raise RuleRefused(f"Email {email.id} is {email.state}; only failed, unknown or queued emails can be retried.")
     n = (OutboxEmail.update(state="queued", next_attempt_at=ctx.now())
@@ -246,7 +263,7 @@ def drop(ctx: Context, email_id: int | str) -> OutboxEmail:
     """A person gives up on an email that is not sent; a reminder it carried becomes dropped."""
     require(ctx, "send")
     email = get_email(email_id)
-    if email.state in ("sent", "sending", "dropped"):
+    if email.state in ("sent", "sending", "dropped", "rejected"):
         raise RuleRefused(f"Email {email.id} is {email.state}; only queued, failed or unknown emails can be dropped.")
     n = (OutboxEmail.update(state="dropped", next_attempt_at=None)
          .where((OutboxEmail.id == email.id) & OutboxEmail.state.in_(["queued", "failed", "unknown"])).execute())

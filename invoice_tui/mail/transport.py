@@ -11,7 +11,8 @@ without it.
 
 Each ``send`` raises :class:`TransportError` with ``kind``:
 ``temporary`` (nothing was delivered: server unreachable, 4xx — retry later),
-``permanent`` (the server refused the message: 5xx — a person must fix it),
+``permanent`` (the server refused this message: 5xx — the email ends ``rejected``, never
+retried, R58), ``setup`` (the login or the configuration is wrong — a person fixes it, then retries),
 ``ambiguous`` (the connection broke after the message was handed over — it may have been
 delivered; never retried automatically).
 """
@@ -37,7 +38,11 @@ class TransportError(Exception):
     def __init__(self, message: str, kind: str = "temporary") -> None:
         super().__init__(message)
         self.message = message
-        self.kind = kind  # temporary, permanent, ambiguous
+        # temporary (4xx, connection lost before the message was handed over: retried with backoff),
+        # permanent (5xx: the server refused THIS email; it ends ``rejected``, R58), setup (the
+        # login or the configuration is wrong: not retried until a person has fixed it and retries),
+        # ambiguous (the connection broke after the message was handed over)
+        self.kind = kind
 
 
 @dataclass
@@ -82,7 +87,7 @@ class SmtpTransport(Transport):
                 if self.username:
                     if self.password is None:
                         raise TransportError("the mail server needs a password; set INVOICE_TUI_MAIL_PASSWORD "
-                                             "or mail_password in the configuration file", "permanent")
+                                             "or mail_password in the configuration file", "setup")
                     client.login(self.username, self.password)
                 code, resp = client.mail(from_addr)
                 if code != 250:
@@ -109,9 +114,9 @@ class SmtpTransport(Transport):
                                      _kind(exc.smtp_code)) from None
             except smtplib.SMTPAuthenticationError as exc:
                 raise TransportError(f"the mail server refused the login of {self.username}: {exc.smtp_code} "
-                                     f"{_text(exc.smtp_error)}", "permanent") from None
+                                     f"{_text(exc.smtp_error)}", "setup") from None
             except smtplib.SMTPNotSupportedError as exc:
-                raise TransportError(f"the mail server does not support this: {exc}", "permanent") from None
+                raise TransportError(f"the mail server does not support this: {exc}", "setup") from None
             except (smtplib.SMTPServerDisconnected, OSError, smtplib.SMTPException) as exc:
                 kind = "ambiguous" if handed_over else "temporary"
                 raise TransportError(f"the connection to {where} failed: {_reason(exc)}", kind) from None

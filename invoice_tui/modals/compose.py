@@ -89,6 +89,8 @@ def send(ctx, draft) -> tuple[bool, str]:
         return True, f"Sent to {res.email.to_addrs}: accepted by the mail server."
     if res.email.state == "failed" and res.email.next_attempt_at:
         return False, f"Queued for retry (outbox email {res.email.id}): {res.message}"
+    if res.email.state == "rejected":
+        return False, f"Rejected by the mail server, not retried (outbox email {res.email.id}): {res.message}"
     return False, f"Not sent (outbox email {res.email.id} is {res.email.state}): {res.message}"
 
 

@@ -162,3 +162,27 @@ async def test_r10_payments_screen_sends_a_receipt_and_outbox_shows_it(sqlite_ur
         await settle(pilot, app)
         table = app.screen.query_one("#outbox-table")
         assert table.row_count == 1 and "sent" in str(app.screen.query_one("#outbox-status", Static).render())
+
+
+async def test_r58_outbox_shows_a_rejected_email_with_the_servers_sentence_at_80x24(sqlite_url, clock, smtp_server):
+    from invoice_tui.mail.compose import invoice_draft
+    from invoice_tui.mail.sending import send_draft
+    from invoice_tui.mail.transport import transport_from_url
+    from invoice_tui.screens.outbox import OutboxScreen
+
+    ws, ctx = workspace(sqlite_url, clock)
+    inv = make_invoice(ctx)
+    smtp_server.rcpt_replies["zoe@muller.example"] = "550 5.1.1 User unknown in local recipient table"
+    assert not send_draft(ctx, invoice_draft(ctx, inv), transport_from_url(smtp_server.url)).delivered
+    app = make_app(workspace=ws, context=ctx, config=Config(db=sqlite_url, mail_url=smtp_server.url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        app.push_screen(OutboxScreen())
+        await settle(pilot, app)
+        assert "1 rejected" in str(app.screen.query_one("#outbox-status", Static).render())
+        detail = str(app.screen.query_one("#outbox-detail", Static).render())
+        assert "User unknown in local recipient table" in detail and "not retried" in detail
+        await pilot.press("r")  # a person's retry is refused with the reason; nothing is sent
+        await settle(pilot, app)
+        assert any("never retried" in n.message for n in app._notifications)
+        assert smtp_server.received == []
