@@ -41,7 +41,11 @@ _NEGATIVE_VALUE = re.compile(r"-[\d.]")
 
 
 def group(subparsers, name: str, help_text: str) -> argparse._SubParsersAction:
-    """A command group (``invoices``, ``payments``…) whose sub-commands use :class:`CliParser`."""
+    """A command group (``invoices``, ``payments``…) whose sub-commands use :class:`CliParser`; a
+    group another module already made is extended (the first module's help text stays)."""
+    existing = subparsers.choices.get(name)
+    if existing is not None:
+        return next(a for a in existing._actions if isinstance(a, argparse._SubParsersAction))
     parser = subparsers.add_parser(name, help=help_text, description=help_text)
     add_common_json(parser)
     sub = parser.add_subparsers(dest="action", metavar="<action>", parser_class=CliParser)

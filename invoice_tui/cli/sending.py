@@ -9,29 +9,17 @@ receipts.
     invoice-tui payments receipt PAYMENT
 
 ``invoices pdf``/``send`` and ``payments receipt`` join the ``invoices`` and ``payments`` groups of
-cli/invoices.py and cli/payments.py: this module's name sorts after theirs, so the core registers
-it after them; if a group is missing it is created here.
+cli/invoices.py and cli/payments.py (``group`` extends a group that exists).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 from pathlib import Path
 
 from invoice_tui.cli import open_context
 from invoice_tui.cli._common import add_list_json, command, group, print_records, table, wants_records
 from invoice_tui.domain.errors import EnvironmentFailure
-
-
-def _group_sub(subparsers, name: str, help_text: str):
-    """The sub-command action of an existing group (``invoices``), or a new group."""
-    parser = subparsers.choices.get(name)
-    if parser is not None:
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                return action
-    return group(subparsers, name, help_text)
 
 
 @contextlib.contextmanager
@@ -255,7 +243,7 @@ def _receipt(args, out) -> int:
 
 
 def register(subparsers) -> None:
-    inv = _group_sub(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices")
+    inv = group(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices")
     p = command(inv, "pdf", "write the PDF of a finalized invoice (a draft has none: R4)", _pdf)
     p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
     p.add_argument("--out", metavar="PATH", help="file or folder to write (default: ./NUMBER.pdf)")
@@ -301,6 +289,6 @@ def register(subparsers) -> None:
     p = command(rm, "delete", "delete an upcoming reminder", _reminders_delete)
     p.add_argument("reminder", metavar="ID", type=int)
 
-    pay = _group_sub(subparsers, "payments", "payments")
+    pay = group(subparsers, "payments", "payments")
     p = command(pay, "receipt", "email a receipt for a payment to its contact (R10)", _receipt)
     p.add_argument("payment", metavar="PAYMENT", help="payment id")

@@ -1,0 +1,83 @@
+"""E-invoices from the command line (R44, R45).
+
+    invoice-tui invoices einvoice INVOICE [--format facturx|cii|ubl] [--out PATH]
+    invoice-tui invoices validate INVOICE [--format facturx|cii|ubl] [--json]
+
+``einvoice`` validates before it writes anything: a fatal rule refuses the output (exit 1) when the
+invoice is in the scope of the French mandate (a French seller billing a business buyer, or the
+setting ``einvoice_required``); elsewhere failures are printed as warnings. ``validate`` prints
+each failed rule with its id and sentence, and exits 1 on any fatal one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from invoice_tui.cli._common import command, group
+from invoice_tui.cli.sending import _session
+
+SUFFIX = {"facturx": ".pdf", "cii": ".cii.xml", "ubl": ".ubl.xml"}
+
+
+def _finding_record(f) -> dict:
+    return {"rule": f.rule, "fatal": f.fatal, "text": f.text, "source": f.source}
+
+
+def _einvoice(args, out) -> int:
+    from invoice_tui.domain.einvoice import einvoice_bytes
+    from invoice_tui.domain.invoices import get_invoice
+
+    with _session(args) as (_ws, _ctx, _cfg):
+        inv = get_invoice(args.invoice)
+        data, validation = einvoice_bytes(inv, args.format)
+        name = f"{inv.number}{SUFFIX[args.format]}"
+        target = Path(args.out) if args.out else Path.cwd() / name
+        if target.is_dir():
+            target = target / name
+        from invoice_tui.team_ssh import refuse_files
+
+        refuse_files("saving an e-invoice")
+        target.write_bytes(data)
+        for f in validation.findings:
+            out.note(f"invoice-tui: warning: {f.line()}")
+        out.result({"invoice": inv.number, "format": args.format, "path": str(target),
+                    "warnings": [_finding_record(f) for f in validation.findings]},
+                   f"Wrote {target} ({args.format}, validated: "
+                   f"{'no finding' if not validation.findings else f'{len(validation.findings)} warning(s)'})")
+    return 0
+
+
+def _validate(args, out) -> int:
+    from invoice_tui.domain.einvoice import validate
+    from invoice_tui.domain.invoices import get_invoice
+
+    with _session(args) as (_ws, _ctx, _cfg):
+        inv = get_invoice(args.invoice)
+        validation = validate(inv, args.format)
+        fatal = validation.fatal
+
+        def text() -> str:
+            if not validation.findings:
+                return f"{inv.number}: the {args.format} e-invoice passes every rule checked ({validation.checked})."
+            lines = [f"{inv.number}: {len(fatal)} error(s), {len(validation.findings) - len(fatal)} warning(s)"
+                     f"{' — in the scope of the French e-invoicing mandate' if validation.in_scope else ''}"]
+            lines += [f"  {f.line()}" for f in validation.findings]
+            return "\n".join(lines)
+
+        out.result({"invoice": inv.number, "format": args.format, "in_scope": validation.in_scope,
+                    "valid": not fatal, "findings": [_finding_record(f) for f in validation.findings]}, text)
+    return 1 if fatal else 0
+
+
+def register(subparsers) -> None:
+    inv = group(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices")
+    p = command(inv, "einvoice", "write the e-invoice of an issued invoice: Factur-X PDF, CII or UBL (validated "
+                                 "first: R44, R45)", _einvoice)
+    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
+                   help="facturx (PDF/A-3 with its CII, the default), cii or ubl")
+    p.add_argument("--out", metavar="PATH", help="file or folder to write (default: ./NUMBER.pdf or .xml)")
+    p = command(inv, "validate", "check an issued invoice's e-invoice against the XSD, EN 16931 and the French "
+                                 "BR-FR rules; exit 1 on any error", _validate)
+    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
+                   help="which output to check (facturx checks its CII)")

@@ -1,0 +1,68 @@
+"""R44/R45 from the command line: ``invoices validate`` and ``invoices einvoice`` on a stored invoice
+of a French seller to a French business buyer, on SQLite and PostgreSQL; an invoice in scope that
+misses a mandatory element is refused with the rule named, and nothing is written."""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+import pytest
+
+from invoice_tui.documents.einvoice.preflight import preflight
+from invoice_tui.documents.einvoice.read import read_cii, read_ubl
+
+SELLER = {"seller_legal_name": "Atelier Dupont SARL", "seller_address": "12 rue de la Paix",
+          "seller_postcode": "75002", "seller_city": "Paris", "seller_country": "FR", "seller_siren": "732829320",
+          "seller_vat_id": "FR44732829320", "seller_legal_form": "SARL", "seller_share_capital": "10000",
+          "seller_registration": "RCS Paris", "seller_electronic_scheme": "0225",
+          "seller_electronic_address": "732829320", "seller_iban": "FR7630006000011234567890189",
+          "payment_means_code": "30", "late_penalty_rate": "10"}
+
+
+def _issued(cli, *, address="3 place du Marché\n69001 Lyon\nFR", tax_id="FR40552100554") -> str:
+    for key, value in SELLER.items():
+        cli.ok("settings", "set", key, value)
+    cli.ok("companies", "add", "--name", "Boulangerie Martin SAS", "--address", address, "--tax-id", tax_id)
+    cli.ok("contacts", "add", "--email", "compta@martin.example", "--first-name", "Paul",
+           "--company", "Boulangerie Martin SAS")
+    inv = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "compta@martin.example", "--company",
+                 "Boulangerie Martin SAS", "--line", "Conseil;3;450;20", "--line", "Livre;2;25.50;5.5")
+    done = cli.ok("invoices", "finalize", str(inv["id"]))
+    return done["number"]
+
+
+def test_r45_validate_and_write_each_format(any_cli, tmp_path):
+    number = _issued(any_cli)
+    report = any_cli.ok("invoices", "validate", number)
+    assert report["valid"] and report["in_scope"] and report["findings"] == []
+    for fmt in ("facturx", "cii", "ubl"):
+        target = tmp_path / f"out.{fmt}"
+        written = any_cli.ok("invoices", "einvoice", number, "--format", fmt, "--out", str(target))
+        data = target.read_bytes()
+        assert written["path"] == str(target) and data
+        if fmt == "facturx":
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                xml = pdf.attachments["factur-x.xml"].get_file().read_bytes()
+            assert preflight(data, xml) == []
+            doc = read_cii(xml)
+        else:
+            doc = read_cii(data) if fmt == "cii" else read_ubl(data)
+        # what the invoice page shows: the number, the parties, the totals and each VAT group
+        shown = any_cli.ok("invoices", "show", number)
+        assert doc.number == number and doc.seller.name == "Atelier Dupont SARL"
+        assert doc.buyer.name == "Boulangerie Martin SAS" and doc.buyer.vat_id == "FR40552100554"
+        assert str(doc.grand_total) == shown["amount_billed"]
+        assert {(f"{g.rate.normalize():f}", str(g.tax)) for g in doc.vat_groups} == {("20", "270.00"), ("5.5", "2.81")}
+
+
+def test_r45_an_invoice_in_scope_missing_the_buyer_country_is_refused(cli, tmp_path):
+    """A business buyer with neither a country in its address nor a VAT number to tell it."""
+    number = _issued(cli, address="3 place du Marché", tax_id="")
+    bad = cli("invoices", "validate", number)
+    assert bad.code == 1
+    rules = {f["rule"] for f in bad.data["findings"] if f["fatal"]}
+    assert "BR-11" in rules, rules  # the buyer's country code is mandatory
+    target = tmp_path / "x.pdf"
+    refused = cli("invoices", "einvoice", number, "--out", str(target))
+    assert refused.code == 1 and "BR-11" in refused.err and not target.exists()
