@@ -130,6 +130,12 @@ class Invoice(BaseModel):
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
     finalized_at = pw.DateTimeField(null=True)
+    # Credit notes (R36–R42, migration 0016): a credit note is a row of this table.
+    doc_type = pw.CharField(default="invoice", max_length=16)  # invoice (EN 16931 380), credit_note (381)
+    refers_to = pw.BigIntegerField(null=True, column_name="refers_to_id")  # BT-25: the invoice a credit note corrects
+    reason = pw.TextField(default="")  # a credit note's reason
+    credited_minor = pw.BigIntegerField(default=0)  # R39/R40: settled by credit (balance = billed − paid − credited)
+    cn_seq = pw.BigIntegerField(null=True, unique=True)  # the credit note series' counter value
 
     class Meta:
         indexes = (
@@ -255,7 +261,28 @@ class Activity(BaseModel):
     hash = pw.CharField(max_length=64, unique=True)
 
 
+class CreditEntry(BaseModel):
+    """R39/R40: one dated movement of customer credit, per customer (company, else contact) and
+    currency. ``kind``: ``cn_applied`` (a credit note's part applied to its invoice), ``cn_remainder``
+    (+ credit), ``overpayment`` (+ credit), ``applied`` (credit applied to an invoice, −),
+    ``refund`` (−). Never updated nor deleted; customer credit is the sum of these records."""
+
+    kind = pw.CharField(max_length=24)
+    company_id = pw.BigIntegerField(null=True)
+    contact_id = pw.BigIntegerField(null=True)
+    currency = pw.CharField(max_length=3)
+    amount_minor = pw.BigIntegerField()
+    date = pw.DateField()
+    invoice_id = pw.BigIntegerField(null=True)
+    credit_note_id = pw.BigIntegerField(null=True)
+    payment_id = pw.BigIntegerField(null=True)
+    method = pw.CharField(default="", max_length=16)
+    reference = pw.CharField(default="", max_length=200)
+    created_by = pw.CharField(default="", max_length=128)
+    created_at = pw.DateTimeField()
+
+
 ALL_MODELS = [
     Setting, Counter, ChainHead, User, Company, Contact, Invoice, InvoiceContact, InvoiceCompany,
-    LineItem, Adjustment, Payment, Reminder, PropertyChange, Activity,
+    LineItem, Adjustment, Payment, Reminder, PropertyChange, Activity, CreditEntry,
 ]

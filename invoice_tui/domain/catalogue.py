@@ -60,7 +60,8 @@ def overdue_condition(ctx: SqlContext) -> pw.Expression:
     return (Invoice.status == "open") & (Invoice.due_date < ctx.today)
 
 
-STATUS_CHOICES = ("draft", "open", "paid", "voided")
+STATUS_CHOICES = ("draft", "open", "paid", "voided", "issued")  # issued: a credit note (R36)
+TYPE_CHOICES = ("invoice", "credit_note")  # R42: EN 16931 380 / 381
 ORIGIN_CHOICES = ("manual", "clone", "subscription", "import")
 BOOLEAN_CHOICES = ("true", "false")
 
@@ -70,7 +71,12 @@ CHOICE_LABELS: dict[str, dict[str, dict[str, str]]] = {
         "open": {"en": "Open", "fr": "Ouverte", "de": "Offen", "es": "Abierta"},
         "paid": {"en": "Paid", "fr": "Payée", "de": "Bezahlt", "es": "Pagada"},
         "voided": {"en": "Voided", "fr": "Annulée", "de": "Storniert", "es": "Anulada"},
+        "issued": {"en": "Issued", "fr": "Émis", "de": "Ausgestellt", "es": "Emitida"},
         "overdue": {"en": "Overdue", "fr": "En retard", "de": "Überfällig", "es": "Vencida"},
+    },
+    "type": {
+        "invoice": {"en": "Invoice", "fr": "Facture", "de": "Rechnung", "es": "Factura"},
+        "credit_note": {"en": "Credit note", "fr": "Avoir", "de": "Gutschrift", "es": "Nota de crédito"},
     },
     "overdue": {
         "true": {"en": "Yes", "fr": "Oui", "de": "Ja", "es": "Sí"},
@@ -97,6 +103,8 @@ PROPERTIES: tuple[Property, ...] = (
     _p("id", "number", "Record ID", "ID de l'enregistrement", "Datensatz-ID", "ID del registro",
        _col(Invoice.id), indexed=True),
     _p("number", "text", "Number", "Numéro", "Nummer", "Número", _col(Invoice.number), indexed=True),
+    _p("type", "choice", "Type", "Type", "Typ", "Tipo", _col(Invoice.doc_type), indexed=True,
+       choices=TYPE_CHOICES),
     _p("title", "text", "Title", "Titre", "Titel", "Título", _col(Invoice.title)),
     _p("status", "choice", "Status", "Statut", "Status", "Estado", _col(Invoice.status), indexed=True,
        choices=STATUS_CHOICES),
@@ -123,6 +131,8 @@ PROPERTIES: tuple[Property, ...] = (
        _col(Invoice.billed_minor), minor=True, indexed=True),
     _p("amount_paid", "money", "Amount paid", "Montant payé", "Bezahlter Betrag", "Importe pagado",
        _col(Invoice.paid_minor), minor=True),
+    _p("amount_credited", "money", "Amount credited", "Montant crédité", "Gutgeschriebener Betrag",
+       "Importe acreditado", _col(Invoice.credited_minor), minor=True),
     _p("balance_due", "money", "Balance due", "Solde dû", "Offener Betrag", "Saldo pendiente",
        _col(Invoice.balance_minor), minor=True, indexed=True),
     _p("contact_name", "text", "Billing contact", "Contact de facturation", "Rechnungskontakt",

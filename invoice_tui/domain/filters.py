@@ -403,6 +403,20 @@ def from_expressions(groups: list[list[str]]) -> FilterSet:
     return fs
 
 
+def with_default_type(fs: FilterSet | None, default: str = "invoice") -> FilterSet:
+    """R42/issue 21: the CLI's lists and exports keep to invoices unless a filter names the type
+    (``type=credit_note``, ``type=invoice,credit_note``): without one, every group (or the one
+    group of an empty set) also requires ``type = default``."""
+    fs = fs.copy() if fs is not None else FilterSet()
+    if any(f.property == "type" for g in fs.groups for f in g.filters):
+        return fs
+    if not fs.groups:
+        fs.groups.append(FilterGroup())
+    for g in fs.groups:
+        g.filters.append(Filter(property="type", operator="any_of", values=[default]))
+    return fs
+
+
 def filter_choices(limit: int = 50) -> tuple[list[str], list[str]]:
     """What the filter sidebar offers: every user's login, and the currencies invoices use."""
     from invoice_tui.db.models import User

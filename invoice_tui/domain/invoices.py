@@ -17,8 +17,8 @@ import peewee as pw
 from pydantic import BaseModel, field_validator, model_validator
 
 from invoice_tui.db import in_transaction, is_postgres, read_tx, retry_busy, write_tx
-from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Counter, Invoice, InvoiceCompany,
-                                   InvoiceContact, LineItem, Payment, Reminder, User)
+from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Counter, CreditEntry, Invoice,
+                                   InvoiceCompany, InvoiceContact, LineItem, Payment, Reminder, User)
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.invoice_query import query_invoices, sql_context  # noqa: F401 - its home
@@ -280,7 +280,7 @@ class InvoiceInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
 
 # ---- reading ---------------------------------------------------------------------------------
 def get_invoice(ref: str | int, *, for_update: bool = False) -> Invoice:
-    """An invoice by id or number (``INV-1001``)."""
+    """An invoice (or a credit note, R42: same table) by id or number (``INV-1001``, ``CN-1``)."""
     text = str(ref).strip()
     q = Invoice.select()
     if text.isdigit():
@@ -364,8 +364,28 @@ def adjustment_input(a: AdjustmentSpec) -> dict[str, Any]:
 
 
 def paid_minor(inv: Invoice) -> int:
-    return (Payment.select(pw.fn.COALESCE(pw.fn.SUM(Payment.amount_minor), 0))
+    """R18: succeeded payments, less the excess of a confirmed overpayment (R8: it became the
+    customer's credit, a ``credit_entry`` of kind ``overpayment`` on this invoice)."""
+    paid = (Payment.select(pw.fn.COALESCE(pw.fn.SUM(Payment.amount_minor), 0))
             .where((Payment.invoice == inv) & (Payment.state == "succeeded")).scalar() or 0)
+    if paid:
+        paid -= (CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.amount_minor), 0))
+                 .where((CreditEntry.invoice_id == inv.id) & (CreditEntry.kind == "overpayment")).scalar() or 0)
+    return paid
+
+
+def is_credit_note(inv: Invoice) -> bool:
+    return inv.doc_type == "credit_note"
+
+
+def refuse_credit_note(inv: Invoice, what: str) -> None:
+    """R38: an issued credit note is never edited, deleted or voided; a draft one is only issued or
+    deleted. The invoice services call this before acting on a row of the invoice table."""
+    if inv.doc_type == "credit_note":
+        label = inv.number or f"draft credit note #{inv.id}"
+        raise RuleRefused(f"{label} is a credit note; a credit note cannot be {what} (R38). A mistaken credit note "
+                          "is offset by a new invoice that refers to it.", code="credit_note.immutable",
+                          details={"credit_note": label})
 
 
 def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | None = None) -> Totals:
@@ -373,8 +393,10 @@ def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | No
     paid = inv.paid_minor if paid is None else paid
     totals = compute_totals(inv.currency, line_specs(inv, lines), adjustment_specs(inv, adjustments),
                             from_minor(paid, inv.currency))
-    if inv.status == "voided":  # R18/R13: a voided invoice owes nothing, wherever it is shown
+    if inv.status == "voided" or inv.doc_type == "credit_note":  # R18/R13: a voided invoice owes nothing
         totals = replace(totals, balance=Decimal(0))
+    elif inv.credited_minor:  # R39: balance = billed − paid − credited
+        totals = replace(totals, balance=totals.balance - from_minor(inv.credited_minor, inv.currency))
     return totals
 
 
@@ -498,7 +520,22 @@ def snapshot(inv: Invoice, parts: SnapshotParts | None = None) -> dict[str, Any]
     """Every tracked property of an invoice as history shows it (R15)."""
     parts = parts or SnapshotParts.load(inv)
     return {**snapshot_head(inv, parts), **snapshot_contents(inv.currency, parts.lines, parts.adjustments),
-            **snapshot_amounts(inv)}
+            **snapshot_amounts(inv), **snapshot_credit(inv)}
+
+
+def snapshot_credit(inv: Invoice) -> dict[str, Any]:
+    """What R36–R41 add to a snapshot, only where it is not an invoice's default (so invoices
+    written before credit notes existed replay as they always did): a credit note's type, reason
+    and invoice (id), a replacement's credit note, an invoice's credited amount."""
+    out: dict[str, Any] = {}
+    if inv.doc_type == "credit_note":
+        out["document_type"] = inv.doc_type
+        out["reason"] = inv.reason
+    if inv.refers_to is not None:
+        out["refers_to"] = inv.refers_to
+    if inv.credited_minor:
+        out["amount_credited"] = plain(from_minor(inv.credited_minor, inv.currency))
+    return out
 
 
 def snapshot_head(inv: Invoice, parts: SnapshotParts) -> dict[str, Any]:
@@ -570,7 +607,8 @@ def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None,
         "company_name": inv.company_name or None, "owner": owner_login,
         "po_number": inv.po_number, "origin": inv.origin, "allow_partial": inv.allow_partial,
         "comments": inv.comments, "created_at": inv.created_at.isoformat() if inv.created_at else None,
-        "version": inv.version,
+        "version": inv.version, "type": inv.doc_type,
+        "amount_credited": plain(from_minor(inv.credited_minor or 0, cur)),
     }
 
 
@@ -593,7 +631,10 @@ def _store_totals(inv: Invoice, parts: SnapshotParts | None = None) -> Totals:
     inv.fee_minor = to_minor(totals.fee_total, cur)
     inv.tax_minor = to_minor(totals.tax_total, cur)
     inv.billed_minor = to_minor(totals.billed, cur)
-    inv.balance_minor = 0 if inv.status == "voided" else inv.billed_minor - inv.paid_minor  # R18
+    if inv.status == "voided" or inv.doc_type == "credit_note":  # R18: a voided invoice owes nothing
+        inv.balance_minor = 0
+    else:  # R39: balance = billed − paid − credited
+        inv.balance_minor = inv.billed_minor - inv.paid_minor - (inv.credited_minor or 0)
     return totals
 
 
@@ -751,6 +792,7 @@ def create_invoice(ctx: Context, data: InvoiceInput | dict) -> Invoice:
 def check_edit(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
     """Raise unless ``ctx`` may edit ``inv`` now (R4, R6, R17)."""
     require(ctx, "edit")
+    refuse_credit_note(inv, "edited")
     if inv.status == "draft":
         return
     if inv.status != "open":
@@ -941,6 +983,32 @@ def _take_number(prefix: str) -> tuple[str, int]:
     return number_text(prefix, seq), seq
 
 
+CREDIT_NOTE_COUNTER = "credit_note_number"
+CREDIT_NOTE_PREFIX = "CN-"
+
+
+def _take_credit_note_number(prefix: str = CREDIT_NOTE_PREFIX) -> tuple[str, int]:
+    """R36: a credit note's number from its own series — prefix ``CN-`` and the counter
+    ``credit_note_number`` — with R3's guarantees: taken inside the issuing write transaction by
+    one ``UPDATE … RETURNING`` (PostgreSQL: the counter row stays locked until the transaction
+    ends; SQLite: the write lock is held), so concurrent issuers never share a number and a
+    rolled-back issue gives its number back (no gap). Written with :func:`number_text`, as an
+    invoice's number is (one place for the series' patterns)."""
+    rows = (Counter.update(value=Counter.value + 1).where(Counter.name == CREDIT_NOTE_COUNTER)
+            .returning(Counter.value).execute())
+    taken = [r.value - 1 for r in rows]
+    if not taken:  # a workspace whose counter row is missing (seeded by migration 0016)
+        Counter.insert(name=CREDIT_NOTE_COUNTER, value=1).on_conflict_ignore().execute()
+        rows = (Counter.update(value=Counter.value + 1).where(Counter.name == CREDIT_NOTE_COUNTER)
+                .returning(Counter.value).execute())
+        taken = [r.value - 1 for r in rows]
+    seq = taken[0]
+    while Invoice.select().where(Invoice.number == number_text(prefix, seq)).exists():
+        seq += 1  # never give a number twice (an imported or renamed series), leaving a gap
+        Counter.update(value=seq + 1).where(Counter.name == CREDIT_NOTE_COUNTER).execute()
+    return number_text(prefix, seq), seq
+
+
 @dataclass
 class _FinalizePlan:
     """Everything finalize reads and checks, prepared outside the write lock."""
@@ -959,6 +1027,7 @@ class _DraftChanged(Exception):
 def _plan_finalize(ctx: Context, ref: str | int, expected_version: int | None) -> _FinalizePlan:
     inv = get_invoice(ref)
     settings = _settings_ctx(ctx)
+    refuse_credit_note(inv, "finalized as an invoice; issue it instead")
     if inv.status != "draft":
         raise RuleRefused(f"{inv.number} is already finalized.")
     if expected_version is not None and inv.version != expected_version:
@@ -1041,6 +1110,7 @@ _ADJUSTMENT_COPY = [f for f in Adjustment._meta.sorted_field_names if f not in (
 def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
     require(ctx, "clone")
     src = get_invoice(ref)
+    refuse_credit_note(src, "cloned")
     settings = _settings_ctx(ctx)
     today = ctx.today()
     now = ctx.now()
@@ -1069,6 +1139,13 @@ def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
 # ---- R13: void -------------------------------------------------------------------------------
 def check_void(ctx: Context, inv: Invoice) -> None:
     require(ctx, "void")
+    refuse_credit_note(inv, "voided")
+    credit_notes = [n for (n,) in Invoice.select(Invoice.number).where(
+        (Invoice.refers_to == inv.id) & (Invoice.doc_type == "credit_note")).order_by(Invoice.id).tuples()]
+    if credit_notes:  # R37: an invoice with a credit note is not voided
+        names = ", ".join(n or "a draft credit note" for n in credit_notes)
+        raise RuleRefused(f"{inv.number} has a credit note ({names}); an invoice with a credit note cannot be "
+                          "voided (R37).", code="invoice.has_credit_note", details={"invoice": inv.number})
     if inv.status == "voided":
         raise RuleRefused(f"{inv.number} is already voided; voiding is irreversible and happens once (R13).",
                           code="invoice.voided", details={"invoice": inv.number})
@@ -1100,6 +1177,8 @@ def void_invoice(ctx: Context, ref: str | int) -> Invoice:
 
 # ---- R12: delete -----------------------------------------------------------------------------
 def check_delete(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
+    if inv.doc_type == "credit_note" and inv.status != "draft":
+        refuse_credit_note(inv, "deleted once issued")
     if inv.status == "draft":
         require(ctx, "delete_draft")
         return
@@ -1114,6 +1193,9 @@ def check_delete(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> Non
     require(ctx, "delete_finalized")
     if Payment.select().where(Payment.invoice == inv).exists():
         raise RuleRefused("This invoice has a payment; invoices with payments cannot be deleted (R12).")
+    if inv.credited_minor or Invoice.select().where(Invoice.refers_to == inv.id).exists():
+        raise RuleRefused(f"{inv.number} has a credit note or credit applied; it cannot be deleted (R12, R37).",
+                          code="invoice.has_credit_note", details={"invoice": inv.number})
 
 
 @mutation
@@ -1280,11 +1362,19 @@ _STATUS_ACTIONS = {
     "paid": ("view_invoice", "property_history", "copy_link", "send_email", "download_pdf", "clone"),
     "voided": ("view_invoice", "property_history", "copy_link", "download_pdf", "clone"),
 }
+# R36–R42: a finalized invoice is corrected by a credit note (open and paid invoices); a credit note
+# is issued or deleted while a draft, and only viewed, sent and downloaded once issued (R38).
+_CORRECTION_ACTIONS = ("credit_note", "cancel_replace")
+_CREDIT_NOTE_ACTIONS = {
+    "draft": ("issue", "property_history", "delete"),
+    "issued": ("view_invoice", "property_history", "copy_link", "send_email", "download_pdf"),
+}
 ACTION_LABELS = {
     "edit": "Edit", "finalize": "Finalize", "record_payment": "Record payment", "view_invoice": "View invoice",
     "property_history": "View property history", "copy_link": "Copy link", "send_email": "Send by email",
     "download_pdf": "Download PDF", "edit_reminders": "Edit reminders", "charge": "Charge saved payment method",
     "clone": "Clone", "delete": "Delete", "void": "Void",
+    "credit_note": "Create credit note", "cancel_replace": "Cancel and replace", "issue": "Issue credit note",
 }
 # Actions whose machinery is built elsewhere register themselves here (id → reason it is missing).
 UNAVAILABLE: dict[str, str] = {"charge": "No payment processor is configured for this workspace."}
@@ -1293,7 +1383,12 @@ UNAVAILABLE: dict[str, str] = {"charge": "No payment processor is configured for
 def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
     """Exactly R4's actions for a draft and R5's for the status, each enabled or with the reason."""
     settings = _settings_ctx(ctx)
-    ids = _DRAFT_ACTIONS if inv.status == "draft" else _STATUS_ACTIONS[inv.status]
+    if inv.doc_type == "credit_note":
+        ids = _CREDIT_NOTE_ACTIONS.get(inv.status, ())
+    else:
+        ids = _DRAFT_ACTIONS if inv.status == "draft" else _STATUS_ACTIONS[inv.status]
+        if inv.status in ("open", "paid"):
+            ids = ids + _CORRECTION_ACTIONS
     out = []
     for action in ids:
         reason = ""
@@ -1318,6 +1413,17 @@ def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
                 check_delete(ctx, inv, settings)
             elif action == "void":
                 check_void(ctx, inv)
+            elif action in ("credit_note", "cancel_replace", "issue"):
+                require(ctx, "credit_note")
+                if action == "cancel_replace":
+                    require(ctx, "clone")
+                if action != "issue":
+                    from invoice_tui.domain.credit_records import creditable_minor
+
+                    if creditable_minor(inv) <= 0:
+                        reason = f"{inv.number} is credited in full already (R37)."
+                    elif action == "cancel_replace" and creditable_minor(inv) < inv.billed_minor:
+                        reason = f"{inv.number} has a credit note already; cancel and replace needs a full one (R41)."
         except (RuleRefused, BadInput) as exc:
             reason, error = exc.message, exc
         out.append(ActionState(action, ACTION_LABELS[action], not reason, reason, error))

@@ -34,6 +34,7 @@ class PaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
     note: str = ""
     send_receipt: bool = False
     in_advance: bool = False  # R57: confirms a payment dated before its invoice ("received in advance")
+    overpay: bool = False  # R8: confirms an amount above the balance; the excess becomes customer credit (R40)
 
     @field_validator("method")
     @classmethod
@@ -81,8 +82,12 @@ def get_payment(payment_id: int | str, *, for_update: bool = False) -> Payment:
     return p
 
 
-def _check_amount_against(inv: Invoice, amount_minor: int) -> None:
-    """R8's limits: amount > 0, ≤ balance due; below the balance only with partial payments."""
+def _check_amount_against(inv: Invoice, amount_minor: int, *, overpay: bool = False) -> int:
+    """R8's limits: amount > 0, ≤ balance due unless an overpayment is confirmed (``overpay``);
+    below the balance only with partial payments. Returns the excess of a confirmed overpayment."""
+    if inv.doc_type == "credit_note":
+        raise RuleRefused(f"{inv.number or f'draft credit note #{inv.id}'} is a credit note; payments are recorded "
+                          "on invoices (R42).", code="credit_note.no_payment")
     if inv.status != "open":
         if inv.status == "voided":
             raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).",
@@ -104,14 +109,19 @@ def _check_amount_against(inv: Invoice, amount_minor: int) -> None:
                           "can be recorded until it succeeds or fails (R8).", field="amount",
                           code="payment.over_processing", details={"processing_minor": processing, "currency": cur})
     if amount_minor > balance:
+        if overpay:  # R8/R40: confirmed; the excess becomes the customer's credit
+            return amount_minor - balance
         raise RuleRefused(f"The amount {plain(from_minor(amount_minor, cur))} {cur} is more than the balance due "
-                          f"({plain(from_minor(balance, cur))} {cur}) (R8).", field="amount",
+                          f"({plain(from_minor(balance, cur))} {cur}) (R8); confirm it as an overpayment to keep "
+                          f"the excess of {plain(from_minor(amount_minor - balance, cur))} {cur} as the "
+                          "customer's credit.", field="amount",
                           code="payment.over_balance",
                           details={"amount_minor": amount_minor, "balance_minor": balance, "currency": cur})
     if amount_minor < balance and not inv.allow_partial:
         raise RuleRefused(f"This invoice does not allow partial payments; the amount must be the balance due, "
                           f"{plain(from_minor(balance, cur))} {cur} (R8).", field="amount",
                           code="payment.partial_not_allowed", details={"balance_minor": balance, "currency": cur})
+    return 0
 
 
 def check_payment_date(ctx: Context, day: dt.date, inv: Invoice | None = None, *, in_advance: bool = False) -> None:
@@ -163,7 +173,7 @@ def record_payment(ctx: Context, ref: str | int, data: PaymentInput | dict) -> P
     inv = get_invoice(ref, for_update=True)
     amount = parse_amount(data.amount, inv.currency, positive=True)
     minor = to_minor(amount, inv.currency)
-    _check_amount_against(inv, minor)
+    excess = _check_amount_against(inv, minor, overpay=data.overpay)
     before = snapshot(inv)
     now = ctx.now()
     contact = inv.billing_contact_id
@@ -174,8 +184,13 @@ def record_payment(ctx: Context, ref: str | int, data: PaymentInput | dict) -> P
                        ever_succeeded=True, contact=contact, invoice=inv, created_by=ctx.login, created_at=now,
                        applied_at=now)
     history.record_creation(ctx, "payment", p.id, inv.number, _payment_snapshot(p))
-    _after_payment_change(ctx, inv, before, "payment_recorded",
-                          f"Payment #{p.id} of {plain(amount)} {inv.currency} recorded ({data.method})", pay_date)
+    text = f"Payment #{p.id} of {plain(amount)} {inv.currency} recorded ({data.method})"
+    if excess:
+        from invoice_tui.domain.credit_records import overpayment_entry
+
+        overpayment_entry(ctx, inv, p, excess)
+        text += f"; overpaid by {plain(from_minor(excess, inv.currency))} {inv.currency}, kept as customer credit"
+    _after_payment_change(ctx, inv, before, "payment_recorded", text, pay_date)
     queued = _queue_receipt(ctx, p) if data.send_receipt else False
     return PaymentResult(p, inv, queued)
 
@@ -304,6 +319,12 @@ def delete_payment(ctx: Context, payment_id: int | str) -> Invoice | None:
     p, inv = _lock_invoice_then_payment(payment_id)
     if p.source == "online":
         raise RuleRefused("Online payments are never deleted; refund them instead (R11).")
+    from invoice_tui.db.models import CreditEntry
+
+    if CreditEntry.select().where(CreditEntry.payment_id == p.id).exists():
+        raise RuleRefused(f"Payment #{p.id} overpaid its invoice and made customer credit; credit once created "
+                          "never changes, so the payment cannot be deleted (R39, R40). Refund the credit instead.",
+                          code="payment.made_credit")
     pbefore = _payment_snapshot(p)
     before = snapshot(inv) if inv else None
     p.delete_instance()

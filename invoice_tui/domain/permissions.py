@@ -28,6 +28,9 @@ ACTION_PERMISSION: dict[str, str] = {
     "reminders": "edit",
     "activity": "edit",
     "void": "edit",
+    "credit_note": "edit",  # R42: create and issue credit notes, cancel and replace
+    "apply_credit": "edit",  # R40
+    "refund": "edit",  # R40
     "delete_draft": "edit",
     "delete_finalized": "delete",
     "settings": "super_admin",

@@ -7,8 +7,9 @@ and compares them with the same properties computed from its current row by the 
 snapshot functions. A difference is a write that skipped its history row: a direct ``UPDATE``,
 a restored old row, a row deleted or inserted behind the app's back.
 
-What is replayed: invoices (with their lines, adjustments, contacts and companies, which their
-snapshot holds), payments, contacts, companies, users and their rights, and workspace settings.
+What is replayed: invoices and credit notes (with their lines, adjustments, contacts and
+companies, which their snapshot holds), payments, credit movements (credit notes' applied parts
+and remainders, overpayments, credit applied, refunds), contacts, companies, users and their rights, and workspace settings.
 Rows written by the database for a direct write (source ``direct``, PostgreSQL) are findings of
 their own, attributed to their role; they are not folded in, so the write they record is also
 reported as a difference.
@@ -24,7 +25,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from invoice_tui.db import database
-from invoice_tui.db.models import Company, Contact, Invoice, Payment, PropertyChange, Setting, User
+from invoice_tui.db.models import Company, Contact, CreditEntry, Invoice, Payment, PropertyChange, Setting, User
 from invoice_tui.domain import history
 
 DIRECT = "direct"
@@ -116,9 +117,16 @@ def _user_snapshots(rows: list[User]) -> dict[int, Mapping[str, Any]]:
     return {u.id: _user_snapshot(u) for u in rows}
 
 
+def _credit_snapshots(rows: list[CreditEntry]) -> dict[int, Mapping[str, Any]]:
+    from invoice_tui.domain.credit_records import entry_snapshot
+
+    return {e.id: entry_snapshot(e) for e in rows}
+
+
 KINDS = (
-    Kind("invoice", Invoice, _invoice_snapshots, lambda inv: inv.id),
+    Kind("invoice", Invoice, _invoice_snapshots, lambda inv: inv.id),  # credit notes included (R42)
     Kind("payment", Payment, _payment_snapshots, lambda p: p.invoice_id),
+    Kind("credit_entry", CreditEntry, _credit_snapshots, lambda e: e.invoice_id),  # credit applied, refunds
     Kind("contact", Contact, _contact_snapshots),
     Kind("company", Company, _company_snapshots),
     Kind("user", User, _user_snapshots),

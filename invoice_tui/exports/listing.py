@@ -98,7 +98,7 @@ def _invoice_columns() -> tuple:
     return (Invoice.id, Invoice.number, Invoice.title, Invoice.status, Invoice.currency, Invoice.locale, *money,
             *days, Invoice.contact_name, Invoice.contact_email, Invoice.company_name, Invoice.owner,
             Invoice.po_number, Invoice.origin, Invoice.allow_partial, Invoice.comments, Invoice.created_at,
-            Invoice.version)
+            Invoice.version, Invoice.doc_type, money_text(Invoice.credited_minor))
 
 
 class _PerBatch:
@@ -181,7 +181,7 @@ def invoice_records(query: pw.ModelSelect, today: dt.date, size: int = BATCH) ->
         breakdowns = _tax_breakdowns(rows, breakdown)
         for (inv_id, number, title, status, cur, locale, sub, disc, fee, tax, billed, paid, balance, inv_date,
              due, sent, paid_on, c_name, c_email, co_name, owner, po, origin, partial, comments, created,
-             version) in rows:
+             version, doc_type, credited) in rows:
             overdue = status == "open" and due is not None and due < today_iso
             yield {
                 "id": inv_id, "number": number, "title": title, "status": status, "overdue": overdue,
@@ -193,7 +193,7 @@ def invoice_records(query: pw.ModelSelect, today: dt.date, size: int = BATCH) ->
                 "contact_email": c_email or None, "company_name": co_name or None,
                 "owner": owners.get(owner) if owner else None, "po_number": po, "origin": origin,
                 "allow_partial": bool(partial), "comments": comments, "created_at": _moment(created),
-                "version": version,
+                "version": version, "type": doc_type, "amount_credited": credited,
             }
 
 

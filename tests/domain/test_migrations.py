@@ -17,6 +17,7 @@ from invoice_tui.db.migrate import MIGRATIONS_DIR, pending, runner
 from invoice_tui.db.models import Contact, Invoice, LineItem
 from invoice_tui.domain import invoices
 from invoice_tui.domain.workspace import open_workspace, seed
+from rulekit import insert_old_invoice
 
 EN16931 = next(p.stem for p in MIGRATIONS_DIR.glob("*_en16931_lines.py"))
 BEFORE = sorted(p.stem for p in MIGRATIONS_DIR.glob("0*.py") if p.stem < EN16931)[-1]  # the schema just before
@@ -26,10 +27,11 @@ NOW = dt.datetime(2026, 3, 16, 9, 30)
 def _old_invoice(db, contact_id: int, currency: str, exp: int, totals: tuple, lines: list, adjustments=()) -> int:
     """An invoice as the release before wrote it: totals stored, ``unit_price_minor`` in minor units."""
     sub, disc, fee, tax, billed = totals
-    inv = Invoice.create(currency=currency, exponent=exp, invoice_date=NOW.date(), due_date=NOW.date(),
-                         billing_contact=contact_id, contact_email="old@example.com", status="draft",
-                         subtotal_minor=sub, discount_minor=disc, fee_minor=fee, tax_minor=tax, billed_minor=billed,
-                         balance_minor=billed, created_at=NOW, updated_at=NOW)
+    inv = Invoice(id=insert_old_invoice(
+        db, currency=currency, exponent=exp, invoice_date=NOW.date(), due_date=NOW.date(),
+        billing_contact=contact_id, contact_email="old@example.com", status="draft", subtotal_minor=sub,
+        discount_minor=disc, fee_minor=fee, tax_minor=tax, billed_minor=billed, balance_minor=billed,
+        created_at=NOW, updated_at=NOW))
     p = db.param
     for pos, (name, qty, price_minor, rate) in enumerate(lines):
         db.execute_sql(f"INSERT INTO line_item (invoice_id, position, name, description, quantity, unit_price_minor, "

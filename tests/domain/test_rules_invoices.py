@@ -211,7 +211,8 @@ def test_r5_actions_by_status(ws, admin, buyer):
     inv = make_open(admin, buyer, allow_partial=True)
     acts = _actions(admin, inv)
     assert list(acts) == ["edit", "record_payment", "view_invoice", "property_history", "copy_link",
-                          "send_email", "download_pdf", "edit_reminders", "charge", "clone", "delete", "void"]
+                          "send_email", "download_pdf", "edit_reminders", "charge", "clone", "delete", "void",
+                          "credit_note", "cancel_replace"]  # R41/R42: corrected by a credit note
     # Disabled with the reason: settings are off by default.
     assert not acts["edit"].enabled and "allow_edit_finalized" in acts["edit"].reason
     assert not acts["delete"].enabled and "allow_delete_unpaid" in acts["delete"].reason
@@ -221,7 +222,7 @@ def test_r5_actions_by_status(ws, admin, buyer):
     assert not acts["void"].enabled and "delete the payment" in acts["void"].reason
     payments.record_payment(admin, inv.id, {"amount": "60"})
     assert list(_actions(admin, inv)) == ["view_invoice", "property_history", "copy_link", "send_email",
-                                          "download_pdf", "clone"]
+                                          "download_pdf", "clone", "credit_note", "cancel_replace"]
     voided = make_open(admin, buyer)
     invoices.void_invoice(admin, voided.id)
     assert list(_actions(admin, voided)) == ["view_invoice", "property_history", "copy_link", "download_pdf",

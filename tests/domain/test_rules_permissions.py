@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from invoice_tui.db.models import Reminder, User
-from invoice_tui.domain import audit, invoices, payments, people
+from invoice_tui.domain import audit, credit, invoices, payments, people
 from invoice_tui.domain.errors import BadInput, PermissionDenied, RuleRefused
 from invoice_tui.domain.permissions import ACTION_PERMISSION, parse_permissions
 from invoice_tui.domain.workspace import set_setting
@@ -20,6 +20,12 @@ _seq = itertools.count(1)
 
 def _email() -> str:
     return f"person{next(_seq)}@example.com"
+
+
+def _open_with_credit(admin, buyer):
+    """An open invoice of 100 whose customer has 100 of credit (an overpayment of another invoice)."""
+    payments.record_payment(admin, make_open(admin, buyer).id, {"amount": "200", "overpay": True})
+    return make_open(admin, buyer)
 
 
 def _open_with_payment(admin, buyer):
@@ -69,6 +75,13 @@ ACTIONS = {
         make_draft(a, b)),
     "void": lambda a, b: (lambda inv: lambda ctx: invoices.void_invoice(ctx, inv.id))(make_open(a, b)),
     "delete_draft": lambda a, b: (lambda inv: lambda ctx: invoices.delete_invoice(ctx, inv.id))(make_draft(a, b)),
+    # R42: edit creates and issues credit notes; R40: applies and refunds customer credit
+    "credit_note": lambda a, b: (lambda inv: lambda ctx: credit.create_credit_note(ctx, inv.id, reason="r",
+                                                                                    full=True))(make_open(a, b)),
+    "apply_credit": lambda a, b: (lambda inv: lambda ctx: credit.apply_credit(ctx, inv.id, "100"))(
+        _open_with_credit(a, b)),
+    "refund": lambda a, b: (lambda inv: lambda ctx: credit.refund_credit(ctx, credit.customer_of(inv), "EUR", "1"))(
+        _open_with_credit(a, b)),
     "delete_finalized": lambda a, b: (lambda inv: lambda ctx: invoices.delete_invoice(ctx, inv.id))(
         make_open(a, b)),
     "settings": lambda a, b: (lambda ctx: set_setting(ctx, "seller_name", f"Seller {next(_seq)}")),
@@ -138,7 +151,8 @@ def test_r17_permission_map(ws, admin, buyer):
     assert allowed["create"] == ["add_company", "add_contact", "clone", "create_draft", "view"]
     assert allowed["edit"] == sorted(["view", "edit_contact", "delete_contact", "delete_company", "edit", "finalize",
                                       "record_payment", "add_payment", "apply_payment", "delete_payment",
-                                      "update_payment_state", "reminders", "activity", "void", "delete_draft"])
+                                      "update_payment_state", "reminders", "activity", "void", "delete_draft",
+                                      "credit_note", "apply_credit", "refund"])  # R40, R42
     assert allowed["delete"] == ["delete_finalized", "view"]
     assert allowed["super_admin"] == sorted(table)
 
