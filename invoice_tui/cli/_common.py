@@ -80,6 +80,7 @@ CLI_REMEDIES: dict[str, str] = {
     "payment.bad_id": "see: invoice-tui payments list.",
     "payment.not_found": "see: invoice-tui payments list.",
     "payment.before_invoice_date": "if it was, add --in-advance.",
+    "payment.over_balance": "to keep the excess as the customer's credit, add --overpay.",
     "invoice.date_before_latest": "date it today with: invoice-tui invoices edit {invoice} --date today",
     "permission.not_a_user": "a super admin can add them with: invoice-tui users add {login}",
     "permission.denied": "{grantor} can grant it with: invoice-tui users grant {login} {permission}",

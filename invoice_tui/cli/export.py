@@ -65,6 +65,10 @@ class ProgressBar:
         self.stream.flush()
 
 
+def _names_type(fs) -> bool:
+    return fs is not None and any(f.property == "type" for g in fs.groups for f in g.filters)
+
+
 def _export(args, out) -> int:
     from invoice_tui.domain.filters import from_expressions
     from invoice_tui.exports.service import ExportOptions, run_export, view_spec
@@ -82,6 +86,10 @@ def _export(args, out) -> int:
         raise BadInput("--sheet-rows takes a number of at least 2 (the header and one invoice).", field="sheet_rows")
     with session(args) as (_ws, ctx):
         view = view_spec(ctx, args.view) if args.view else None
+        if not _names_type(view.filters if view else None):  # issue 21: invoices unless a type is asked for
+            from invoice_tui.domain.filters import with_default_type
+
+            extra = with_default_type(extra)
         options = ExportOptions(
             format=fmt, name=args.name or "", lang=args.lang, values=args.values, properties=args.properties,
             view_name=view.name if view else None, columns=list(view.columns) if view else None,

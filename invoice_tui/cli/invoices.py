@@ -310,7 +310,10 @@ def _list(args, out) -> int:
     groups = [g for g in (args.filters or []) if g]
     if args.filters and not args.filters[-1]:
         raise BadInput("--or must be followed by a --filter.", field="filter")
-    fs = from_expressions(groups) if groups else None
+    from invoice_tui.domain.filters import with_default_type
+
+    # issue 21: without a type filter the list keeps to invoices (--filter type=credit_note for the others)
+    fs = with_default_type(from_expressions(groups) if groups else None)
     with session(args) as (ws, ctx):
         q = invoices.query_invoices(ctx, fs, sort=args.sort, search=args.search or "")
         if args.limit:

@@ -24,7 +24,8 @@ def _invoice_line(inv) -> str:
 def _record(args, out) -> int:
     from invoice_tui.domain import invoices, payments
 
-    data = {"amount": args.amount, "send_receipt": args.send_receipt, "in_advance": args.in_advance}
+    data = {"amount": args.amount, "send_receipt": args.send_receipt, "in_advance": args.in_advance,
+            "overpay": args.overpay}
     for attr in ("method", "reference", "note"):
         if getattr(args, attr) is not None:
             data[attr] = getattr(args, attr)
@@ -181,6 +182,8 @@ def register(subparsers) -> None:
     p.add_argument("--send-receipt", action="store_true", help="email a receipt to the billing contact (R10)")
     p.add_argument("--in-advance", action="store_true",
                    help="confirm a payment dated before the invoice date: received in advance (R57)")
+    p.add_argument("--overpay", action="store_true",
+                   help="confirm an amount above the balance due: the excess becomes the customer's credit (R8, R40)")
 
     p = command(sub, "add", "add a payment not applied to any invoice yet (R9)", _add)
     p.add_argument("--amount", required=True, metavar="A")

@@ -32,7 +32,7 @@ from babel.numbers import format_decimal, format_percent
 from invoice_tui.db.models import Adjustment, Company, Contact, Invoice, LineItem
 from invoice_tui.db.statements import CompiledRead
 from invoice_tui.domain.invoices import days_overdue, invoice_totals, line_spec
-from invoice_tui.domain.money import format_minor, format_price, round_money, to_minor
+from invoice_tui.domain.money import format_minor, format_price, from_minor, round_money, to_minor
 from invoice_tui.domain.totals import default_category
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
 from invoice_tui.domain.text import safe
@@ -107,6 +107,20 @@ _LABELS: dict[str, dict[str, str]] = {
     "view_online": {"en": "View and pay online", "fr": "Consulter et payer en ligne",
                     "de": "Online ansehen und bezahlen", "es": "Ver y pagar en línea"},
     "paid_on": {"en": "paid on {d}", "fr": "payée le {d}", "de": "bezahlt am {d}", "es": "pagada el {d}"},
+    # credit notes (EN 16931 type 381, R36–R42)
+    "credit_note": {"en": "Credit note", "fr": "Avoir", "de": "Gutschrift", "es": "Nota de crédito"},
+    "cn_number": {"en": "Credit note number", "fr": "Numéro d'avoir", "de": "Gutschriftsnummer",
+                  "es": "Número de nota de crédito"},
+    "cn_date": {"en": "Date", "fr": "Date", "de": "Datum", "es": "Fecha"},
+    "st_issued": {"en": "Issued", "fr": "Émis", "de": "Ausgestellt", "es": "Emitida"},
+    "st_cn_draft": {"en": "DRAFT — not a valid credit note", "fr": "BROUILLON — avoir non valable",
+                    "de": "ENTWURF — keine gültige Gutschrift", "es": "BORRADOR — nota de crédito no válida"},
+    "corrects": {"en": "Credits invoice {n} of {d}", "fr": "Avoir sur la facture {n} du {d}",
+                 "de": "Gutschrift zur Rechnung {n} vom {d}", "es": "Abona la factura {n} del {d}"},
+    "reason": {"en": "Reason", "fr": "Motif", "de": "Grund", "es": "Motivo"},
+    "total_credited": {"en": "Total credited", "fr": "Total de l'avoir", "de": "Gutgeschrieben",
+                       "es": "Total abonado"},
+    "credited": {"en": "Credited", "fr": "Avoirs", "de": "Gutgeschrieben", "es": "Abonado"},
 }
 
 
@@ -245,20 +259,27 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     contact = _CONTACT.read_one(inv.billing_contact_id) if inv.billing_contact_id else None
     company = _COMPANY.read_one(inv.company_id) if inv.company_id else None
     draft = inv.status == "draft"
+    is_cn = inv.doc_type == "credit_note"
+    kind = L("credit_note") if is_cn else L("invoice")
 
     out: list[str] = []
-    title = f"{L('invoice')} {escape(inv.number)}" if not draft else f"{L('invoice')} — {L('draft')}"
+    title = f"{kind} {escape(inv.number)}" if not draft else f"{kind} — {L('draft')}"
     out.append(f"# {title}")
     if inv.title:
         out += ["", f"*{escape(inv.title)}*"]
-    status = {"draft": L("st_draft"), "open": L("st_open"), "paid": L("st_paid"),
-              "voided": L("st_voided")}.get(inv.status, escape(inv.status))
+    status = {"draft": L("st_cn_draft" if is_cn else "st_draft"), "open": L("st_open"), "paid": L("st_paid"),
+              "voided": L("st_voided"), "issued": L("st_issued")}.get(inv.status, escape(inv.status))
     status_line = f"**{L('status')}: {status}**"
     if inv.status == "paid" and inv.payment_date:
         status_line += f" — {L('paid_on', d=day(inv.payment_date))}"
     elif inv.status == "open" and days_overdue(inv, today):
         status_line += f" — **{L('overdue', n=days_overdue(inv, today))}**"
     out += ["", status_line]
+    if is_cn:  # BT-25/BT-26: the invoice it corrects, and why (R36)
+        corrected = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
+        if corrected is not None:
+            out += ["", f"**{L('corrects', n=escape(corrected.number), d=day(corrected.invoice_date))}**"]
+        out += ["", f"{L('reason')}: {escape(inv.reason)}"]
 
     # Seller and buyer blocks.
     seller = [escape(settings.seller_name)] if settings.seller_name else []
@@ -285,8 +306,12 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
         out += ["", f"**{L('bill_to')}**", "", "\\\n".join(buyer)]
 
     # Key facts.
-    facts_h = [L("number"), L("invoice_date"), L("due_date")]
-    facts = [escape(inv.number) if not draft else L("draft"), day(inv.invoice_date), day(inv.due_date)]
+    if is_cn:
+        facts_h = [L("cn_number"), L("cn_date")]
+        facts = [escape(inv.number) if not draft else L("draft"), day(inv.invoice_date)]
+    else:
+        facts_h = [L("number"), L("invoice_date"), L("due_date")]
+        facts = [escape(inv.number) if not draft else L("draft"), day(inv.invoice_date), day(inv.due_date)]
     if inv.po_number:
         facts_h.append(L("po_number"))
         facts.append(escape(inv.po_number))
@@ -366,21 +391,25 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
         elif step.kind == "tax":
             trows.append([L("tax_total"), money(step.amount)])
         elif step.kind == "billed":
-            trows.append([f"**{L('total')}**", f"**{money(step.amount)}**"])
-    trows.append([L("paid"), money(totals.paid)])
-    trows.append([f"**{L('balance')}**", f"**{money(totals.balance)}**"])
+            trows.append([f"**{L('total_credited' if is_cn else 'total')}**", f"**{money(step.amount)}**"])
+    if not is_cn:  # a credit note owes nothing and is paid nothing: what it does to the balance is on its invoice
+        trows.append([L("paid"), money(totals.paid)])
+        if inv.credited_minor:  # R39: settled by credit notes and customer credit
+            trows.append([L("credited"), money(from_minor(inv.credited_minor, cur))])
+        trows.append([f"**{L('balance')}**", f"**{money(totals.balance)}**"])
     out += ["", f"## {L('totals')}", ""] + _table([L("totals"), L("amount")], "lr", trows)
 
     if inv.comments and inv.comments.strip():
         out += ["", f"## {L('comments')}", "", escape_block(inv.comments)]
-    if settings.payment_instructions and settings.payment_instructions.strip() and inv.status != "voided":
+    if (settings.payment_instructions and settings.payment_instructions.strip() and inv.status != "voided"
+            and not is_cn):
         out += ["", f"## {L('payment_instructions')}", "", escape_block(settings.payment_instructions)]
 
     url = None if draft else (link or buyer_link(inv, settings))
     if url:
         safe = _safe_url(url)
         # a voided invoice offers nothing to pay (R13): its link is to view it, not "view and pay"
-        out += ["", f"## {L('view_only' if inv.status == 'voided' else 'view_online')}", ""]
+        out += ["", f"## {L('view_only' if inv.status == 'voided' or is_cn else 'view_online')}", ""]
         out.append(f"[{escape(url)}](<{safe}>)" if safe else escape(url))
     return "\n".join(out) + "\n"
 

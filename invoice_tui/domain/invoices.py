@@ -802,6 +802,11 @@ def check_edit(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
                           "the setting allow_edit_finalized.")
     if inv.origin == "subscription":
         raise RuleRefused("Invoices created by a subscription cannot be edited (R6).")
+    if inv.credited_minor or Invoice.select().where((Invoice.refers_to == inv.id)
+                                                    & (Invoice.doc_type == "credit_note")).exists():
+        raise RuleRefused(f"{inv.number} has a credit note or credit applied; it is corrected by credit notes, not "
+                          "edited (R38, R41: cancel and replace it).", code="invoice.has_credit_note",
+                          details={"invoice": inv.number})
     if Payment.select().where((Payment.invoice == inv) & (Payment.state.in_(["succeeded", "refunded"]))).exists():
         raise RuleRefused("This invoice has a payment; invoices with a succeeded or refunded payment "
                           "cannot be edited (R6).")

@@ -196,7 +196,17 @@ def fill(template: str, fields: dict[str, str], *, drop_empty_link_lines: bool =
 
 
 def invoice_details(inv: Invoice, fields: dict[str, str]) -> str:
-    """The invoice details every invoice email carries (R31), under the message."""
+    """The invoice details every invoice email carries (R31), under the message; a credit note's
+    name the invoice it credits and its reason (R42)."""
+    if inv.doc_type == "credit_note":
+        corrected = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
+        rows = [f"Credit note {fields['number']}", f"Date: {fields['invoice_date']}"]
+        if corrected is not None:
+            rows.append(f"Credits invoice {corrected.number} of {corrected.invoice_date.isoformat()}")
+        rows += [f"Reason: {inv.reason}", f"Total credited: {fields['amount_billed']}"]
+        if fields["link"]:
+            rows.append(f"View online: {fields['link']}")
+        return "\n".join(rows)
     rows = [f"Invoice {fields['number']}" + (f" — {fields['title']}" if fields["title"] else "")]
     rows.append(f"Invoice date: {fields['invoice_date']}")
     if fields["due_date"]:
@@ -264,8 +274,15 @@ def invoice_draft(ctx: Context, inv: Invoice, settings: WorkspaceSettings | None
     return EmailDraft(kind="invoice", invoice_id=inv.id, to=contact.email if contact else "",
                       to_name=contact.display_name if contact and contact.display_name != contact.email else "",
                       from_addr=from_choice(ctx, settings).default,
-                      subject=fill(settings.email_subject_template, fields).strip(),
-                      body=fill(settings.email_body_template, fields))
+                      subject=_document_words(inv, fill(settings.email_subject_template, fields).strip()),
+                      body=_document_words(inv, fill(settings.email_body_template, fields)))
+
+
+def _document_words(inv: Invoice, text: str) -> str:
+    """A credit note goes out with the invoice templates, its kind named as it is (R42)."""
+    if inv.doc_type != "credit_note":
+        return text
+    return text.replace("Invoice", "Credit note").replace("invoice", "credit note")
 
 
 def custom_draft(ctx: Context, inv: Invoice | None = None, settings: WorkspaceSettings | None = None) -> EmailDraft:

@@ -13,6 +13,10 @@ invoice records whose breakdown gained ``"category": "S"`` on every group with a
 groups, a 0 % group ``{"category": "Z", "rate": "0", …, "tax": "0.00"}`` (lines, discounts or fees
 at 0 %, which the old breakdown dropped); every other key and value, and every other list, is as
 before.
+
+Refreshed on purpose by issue 21 (credit notes, R36–R42): each invoice record gained two keys of the
+property catalogue, ``"type": "invoice"`` and ``"amount_credited"`` (0 in the currency's decimals);
+nothing else changed.
 """
 
 from __future__ import annotations

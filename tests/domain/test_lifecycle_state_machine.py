@@ -1,11 +1,16 @@
 """Random invoice lifecycles through the services, in-process (hypothesis RuleBasedStateMachine).
 
 Steps: create, finalize, pay in full, pay in part, add + apply a payment, delete a payment, void,
-clone, delete, edit, online payments (processing, then succeeded/failed/canceled/refunded), and let
-days pass. After every step the invariants hold:
+clone, delete, edit, online payments (processing, then succeeded/failed/canceled/refunded), credit
+notes (full, by lines, by amount; issued; an issued one never changed), overpayments, customer
+credit applied and refunded, and let days pass. After every step the invariants hold:
 
 - numbers are unique and strictly increasing in finalize order, never reused (R3);
-- balance = billed − paid ≥ 0, paid = Σ succeeded payments, status consistent with the balance;
+- the credit note series has no gap: issued credit notes hold CN-1 … CN-n (R36);
+- per invoice: 0 ≤ balance = billed − paid − credited, paid = Σ succeeded payments less their
+  overpaid excess, credited = Σ credit-note parts and credit applied, status consistent with the
+  balance; its credit notes never total more than it billed (R37, R39);
+- per customer and currency: 0 ≤ credit = Σ remainders + overpayments − applied − refunded (R40);
 - the stored totals equal a recomputation with the one R18 function;
 - every current property value of every invoice and payment is explained by its history rows
   (a property change for every change, R15), and both hash chains are intact;
@@ -30,8 +35,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
                                  run_state_machine_as_test)
 
-from invoice_tui.db.models import Activity, ChainHead, Invoice, Payment, PropertyChange
-from invoice_tui.domain import history, invoices, payments, people
+from invoice_tui.db.models import Activity, ChainHead, CreditEntry, Invoice, Payment, PropertyChange
+from invoice_tui.domain import credit, history, invoices, payments, people
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.money import from_minor
 from invoice_tui.domain.workspace import open_workspace, set_setting
@@ -98,6 +103,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.clock = Clock()
         self.ctx = self.ws.context("alice", source="test", now=self.clock)
         self.finalized_seqs: list[int] = []  # number_seq in finalize order, deleted ones included
+        self.issued_seqs: list[int] = []  # cn_seq in issue order
         self.ever_ids: set[int] = set()
         self.verified: dict[str, tuple[int, str]] = {}
 
@@ -109,8 +115,19 @@ class Lifecycle(RuleBasedStateMachine):
 
     # ---- helpers -----------------------------------------------------------------------------
     def _invoice(self, i: int) -> Invoice | None:
-        ids = [r.id for r in Invoice.select(Invoice.id).order_by(Invoice.id)]
+        ids = [r.id for r in Invoice.select(Invoice.id).where(Invoice.doc_type == "invoice").order_by(Invoice.id)]
         return Invoice.get_by_id(ids[i % len(ids)]) if ids else None
+
+    def _credit_note(self, j: int) -> Invoice | None:
+        ids = [r.id for r in Invoice.select(Invoice.id).where(Invoice.doc_type == "credit_note").order_by(Invoice.id)]
+        return Invoice.get_by_id(ids[j % len(ids)]) if ids else None
+
+    def _has_credit_notes(self) -> bool:
+        return Invoice.select().where(Invoice.doc_type == "credit_note").exists()
+
+    @staticmethod
+    def _credited_anything(inv: Invoice) -> bool:
+        return bool(inv.credited_minor) or Invoice.select().where(Invoice.refers_to == inv.id).exists()
 
     def _attempt(self, fn, *, must_succeed: bool):
         """Run one service call; a refusal must leave everything as it was."""
@@ -126,7 +143,7 @@ class Lifecycle(RuleBasedStateMachine):
         return result
 
     def _has_invoices(self) -> bool:
-        return Invoice.select().exists()
+        return Invoice.select().where(Invoice.doc_type == "invoice").exists()
 
     @staticmethod
     def _collectable(inv: Invoice) -> int:
@@ -223,7 +240,9 @@ class Lifecycle(RuleBasedStateMachine):
         ids = [p.id for p in Payment.select(Payment.id).order_by(Payment.id)]
         p = Payment.get_by_id(ids[j % len(ids)])
         inv_id = p.invoice_id
-        done = self._attempt(lambda: payments.delete_payment(self.ctx, p.id), must_succeed=p.source == "manual")
+        made_credit = CreditEntry.select().where(CreditEntry.payment_id == p.id).exists()  # R39: never undone
+        done = self._attempt(lambda: payments.delete_payment(self.ctx, p.id),
+                             must_succeed=p.source == "manual" and not made_credit)
         if done is not None and inv_id is not None:
             assert Invoice.get_by_id(inv_id).status == "open"
 
@@ -231,7 +250,8 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(i=pick)
     def void(self, i):
         inv = self._invoice(i)
-        ok = inv.status == "open" and not Payment.select().where(Payment.invoice == inv).exists()
+        ok = (inv.status == "open" and not Payment.select().where(Payment.invoice == inv).exists()
+              and not self._credited_anything(inv))  # R37: an invoice with a credit note is not voided
         self._attempt(lambda: invoices.void_invoice(self.ctx, inv.id), must_succeed=ok)
 
     @precondition(_has_invoices)
@@ -247,7 +267,8 @@ class Lifecycle(RuleBasedStateMachine):
     def delete(self, i):
         inv = self._invoice(i)
         ok = inv.status == "draft" or (inv.status == "open"
-                                       and not Payment.select().where(Payment.invoice == inv).exists())
+                                       and not Payment.select().where(Payment.invoice == inv).exists()
+                                       and not self._credited_anything(inv))
         self._attempt(lambda: invoices.delete_invoice(self.ctx, inv.id), must_succeed=ok)
 
     @precondition(_has_invoices)
@@ -263,9 +284,92 @@ class Lifecycle(RuleBasedStateMachine):
             data["due_date"] = inv.invoice_date + dt.timedelta(days=due_in)
         payments_block = Payment.select().where((Payment.invoice == inv)
                                                 & Payment.state.in_(["succeeded", "refunded"])).exists()
-        ok = inv.status == "draft" or (inv.status == "open" and not payments_block and lines is None)
+        ok = inv.status == "draft" or (inv.status == "open" and not payments_block and lines is None
+                                       and not self._credited_anything(inv))
         self._attempt(lambda: invoices.edit_invoice(self.ctx, inv.id, data, expected_version=inv.version),
                       must_succeed=ok)
+
+    # ---- credit notes and customer credit (R8 amended, R36–R42) ---------------------------------
+    @precondition(_has_invoices)
+    @rule(i=pick, mode=st.sampled_from(["full", "amount", "lines"]), share=st.sampled_from([1, 30, 60, 100, 120]))
+    def create_credit_note(self, i, mode, share):
+        inv = self._invoice(i)
+        room = credit.creditable_minor(inv)
+        correctable = inv.status in ("open", "paid")
+        if mode == "full":
+            ok = correctable and room == inv.billed_minor and room > 0
+            call = lambda: credit.create_credit_note(self.ctx, inv.id, reason="Cancelled", full=True)  # noqa: E731
+        elif mode == "amount":
+            minor = max(1, inv.billed_minor * share // 100)
+            ok = correctable and minor <= room
+            call = lambda: credit.create_credit_note(  # noqa: E731
+                self.ctx, inv.id, reason="Goodwill", amount=str(from_minor(minor, inv.currency)), rate="0")
+        else:  # its amount depends on the line's figures: either outcome may be right, nothing written if refused
+            first = inv.lines.order_by(invoices.LineItem.position).first()
+            ok = False
+            qty = first.quantity if first is not None else Decimal(1)
+            call = lambda: credit.create_credit_note(self.ctx, inv.id, reason="Returned", lines=[(1, qty)])  # noqa: E731
+        cn = self._attempt(call, must_succeed=ok)
+        if cn is not None:
+            assert correctable and cn.status == "draft" and cn.number is None and cn.billed_minor > 0
+            self.ever_ids.add(cn.id)
+
+    @precondition(_has_credit_notes)
+    @rule(j=pick)
+    def issue_credit_note(self, j):
+        cn = self._credit_note(j)
+        before = Invoice.get_by_id(cn.refers_to)
+        done = self._attempt(lambda: credit.issue_credit_note(self.ctx, cn.id), must_succeed=cn.status == "draft")
+        if done is not None:
+            self.issued_seqs.append(done.cn_seq)
+            assert done.number == f"CN-{done.cn_seq}"
+            after = Invoice.get_by_id(cn.refers_to)
+            applied = after.credited_minor - before.credited_minor
+            assert 0 <= applied <= cn.billed_minor and applied <= max(before.balance_minor, 0)
+
+    @precondition(_has_credit_notes)
+    @rule(j=pick, action=st.sampled_from(["edit", "void", "delete", "finalize", "clone", "pay"]))
+    def an_issued_credit_note_never_changes(self, j, action):
+        cn = self._credit_note(j)
+        calls = {"edit": lambda: invoices.edit_invoice(self.ctx, cn.id, {"comments": "x"}),
+                 "void": lambda: invoices.void_invoice(self.ctx, cn.id),
+                 "delete": lambda: invoices.delete_invoice(self.ctx, cn.id),
+                 "finalize": lambda: invoices.finalize_invoice(self.ctx, cn.id),
+                 "clone": lambda: invoices.clone_invoice(self.ctx, cn.id),
+                 "pay": lambda: payments.record_payment(self.ctx, cn.id, {"amount": "1"})}
+        done = self._attempt(calls[action], must_succeed=False)
+        if done is not None:  # only a draft credit note may be deleted (R38)
+            assert action == "delete" and cn.status == "draft"
+
+    @precondition(_has_invoices)
+    @rule(i=pick, extra=st.sampled_from([1, 50, 1000]), confirm=st.booleans())
+    def overpay(self, i, extra, confirm):
+        inv = self._invoice(i)
+        minor = inv.balance_minor + extra
+        ok = confirm and inv.status == "open" and self._collectable(inv) == inv.balance_minor
+        done = self._attempt(lambda: payments.record_payment(
+            self.ctx, inv.id, {"amount": str(from_minor(minor, inv.currency)), "overpay": confirm}), must_succeed=ok)
+        if done is not None:
+            assert confirm and Invoice.get_by_id(inv.id).status == "paid"
+
+    @precondition(_has_invoices)
+    @rule(i=pick, share=st.sampled_from([10, 50, 100, 200]))
+    def apply_credit(self, i, share):
+        inv = self._invoice(i)
+        available = credit.credit_available(credit.customer_of(inv), inv.currency)
+        minor = max(1, inv.balance_minor * share // 100)
+        ok = (inv.status == "open" and 0 < minor <= available and minor <= self._collectable(inv)
+              and (inv.allow_partial or minor == inv.balance_minor))
+        self._attempt(lambda: credit.apply_credit(self.ctx, inv.id, str(from_minor(minor, inv.currency))),
+                      must_succeed=ok)
+
+    @rule(currency=st.sampled_from(CURRENCIES), share=st.sampled_from([30, 100, 150]))
+    def refund(self, currency, share):
+        who = credit.Customer(None, self.contact.id)
+        available = credit.credit_available(who, currency)
+        minor = max(1, available * share // 100)
+        self._attempt(lambda: credit.refund_credit(self.ctx, who, currency, str(from_minor(minor, currency)),
+                                                   method="bank_transfer"), must_succeed=minor <= available)
 
     @rule(days=st.integers(min_value=1, max_value=20))
     def time_passes(self, days):
@@ -277,7 +381,7 @@ class Lifecycle(RuleBasedStateMachine):
         assert self.finalized_seqs == sorted(set(self.finalized_seqs)), self.finalized_seqs
         if self.finalized_seqs:
             assert self.finalized_seqs[0] == 1001
-        for inv in Invoice.select():
+        for inv in Invoice.select().where(Invoice.doc_type == "invoice"):
             assert (inv.number is None) == (inv.status == "draft") == (inv.number_seq is None)
             if inv.number_seq is not None:
                 assert inv.number_seq in self.finalized_seqs
@@ -286,13 +390,44 @@ class Lifecycle(RuleBasedStateMachine):
         assert dates == sorted(dates), "numbers out of date order (R57)"
 
     @invariant()
+    def credit_note_series_has_no_gap(self):
+        """R36: issued credit notes hold CN-1 … CN-n, one each, in issue order; drafts hold none."""
+        assert self.issued_seqs == list(range(1, len(self.issued_seqs) + 1)), self.issued_seqs
+        for cn in Invoice.select().where(Invoice.doc_type == "credit_note"):
+            assert cn.number_seq is None and (cn.number is None) == (cn.status == "draft") == (cn.cn_seq is None)
+            assert cn.status in ("draft", "issued") and cn.balance_minor == 0 and cn.billed_minor > 0
+            assert Invoice.get_by_id(cn.refers_to).status in ("open", "paid")  # R37: never voided, never a draft
+        seqs = sorted(s for (s,) in Invoice.select(Invoice.cn_seq).where(Invoice.cn_seq.is_null(False)).tuples())
+        assert seqs == list(range(1, len(seqs) + 1))
+
+    @invariant()
+    def customer_credit_is_its_records(self):
+        """R40: per customer and currency, 0 ≤ credit = Σ remainders + overpayments − applied − refunded."""
+        sums: dict[tuple, int] = {}
+        sign = {"cn_remainder": 1, "overpayment": 1, "applied": -1, "refund": -1, "cn_applied": 0}
+        for e in CreditEntry.select():
+            key = (e.company_id, e.contact_id, e.currency)
+            sums[key] = sums.get(key, 0) + sign[e.kind] * e.amount_minor
+            assert e.amount_minor > 0
+        for (company_id, contact_id, currency), total in sums.items():
+            assert total >= 0, (company_id, contact_id, currency, total)
+            assert credit.credit_available(credit.Customer(company_id, contact_id), currency) == total
+
+    @invariant()
     def balances_and_statuses(self):
-        for inv in Invoice.select():
-            paid = sum(p.amount_minor for p in Payment.select().where((Payment.invoice == inv)
-                                                                      & (Payment.state == "succeeded")))
-            assert inv.paid_minor == paid
-            # R18: billed − paid, and 0 for a voided invoice (issue 19)
-            assert inv.balance_minor == (0 if inv.status == "voided" else inv.billed_minor - inv.paid_minor)
+        for inv in Invoice.select().where(Invoice.doc_type == "invoice"):
+            succeeded = sum(p.amount_minor for p in Payment.select().where((Payment.invoice == inv)
+                                                                           & (Payment.state == "succeeded")))
+            entries = list(CreditEntry.select().where(CreditEntry.invoice_id == inv.id))
+            over = sum(e.amount_minor for e in entries if e.kind == "overpayment")
+            credited = sum(e.amount_minor for e in entries if e.kind in ("cn_applied", "applied"))
+            paid = succeeded - over if succeeded else 0
+            assert inv.paid_minor == paid and inv.credited_minor == credited
+            # R37: the credit notes against an invoice never total more than it billed
+            assert sum(c.billed_minor for c in credit.credit_notes_of(inv)) <= inv.billed_minor
+            # R18/R39: billed − paid − credited, and 0 for a voided invoice (issue 19)
+            assert inv.balance_minor == (0 if inv.status == "voided"
+                                         else inv.billed_minor - inv.paid_minor - inv.credited_minor)
             assert inv.balance_minor >= 0 or inv.status == "draft"  # R35: only a draft may total below zero
             if inv.status == "open":
                 assert inv.balance_minor > 0 and inv.payment_date is None
@@ -316,7 +451,8 @@ class Lifecycle(RuleBasedStateMachine):
     @invariant()
     def history_explains_every_value(self):
         replays: dict[tuple[str, int], dict[str, str | None]] = {}
-        for pc in PropertyChange.select().where(PropertyChange.object_type.in_(["invoice", "payment"])).order_by(
+        for pc in PropertyChange.select().where(PropertyChange.object_type.in_(
+                ["invoice", "payment", "credit_entry"])).order_by(
                 PropertyChange.id):
             replay = replays.setdefault((pc.object_type, pc.object_id), {})
             missed = history.replay_step(replay, pc.property, pc.old_value, pc.new_value)
@@ -333,6 +469,10 @@ class Lifecycle(RuleBasedStateMachine):
             replay = replays.get(("payment", p.id), {})
             snap = {k: history.display(v) for k, v in invoices._payment_snapshot(p).items()}
             assert {k: replay.get(k) for k in snap} == snap, p.id
+        for e in CreditEntry.select():  # every credit movement is a dated record with its history row
+            replay = replays.get(("credit_entry", e.id), {})
+            snap = {k: history.display(v) for k, v in credit.entry_snapshot(e).items()}
+            assert {k: replay.get(k) for k in snap} == snap, e.id
 
     @invariant()
     def chains_intact(self):

@@ -314,3 +314,21 @@ def test_r54_audit_replay_covers_credit_notes_credit_applied_and_refunds(ws, adm
     Invoice.update(reason="edited").where(Invoice.doc_type == "credit_note").execute()
     found = {(f.object_type, f.property) for f in replay.replay() if f.problem == "differs"}
     assert ("credit_entry", "amount") in found and ("invoice", "reason") in found
+
+
+def test_r42_credit_note_document_is_titled_credit_note_and_names_the_invoice(ws, admin, buyer):
+    from invoice_tui.documents.markdown import invoice_markdown
+    from invoice_tui.mail.compose import invoice_details, template_fields
+    from invoice_tui.domain.settings import load_settings
+
+    inv = _open(admin, buyer, partial=True)
+    cn = credit.issue_credit_note(admin, credit.create_credit_note(admin, inv.id, reason="Damaged parcel",
+                                                                    amount="50", rate="20").id)
+    md = invoice_markdown(cn, today=admin.today())
+    assert md.startswith("# Credit note CN\\-1")
+    assert f"Credits invoice INV\\-1001 of {inv.invoice_date:%B} {inv.invoice_date.day}, {inv.invoice_date.year}" in md
+    assert "Reason: Damaged parcel" in md and "Total credited" in md and "Balance due" not in md
+    invoice_md = invoice_markdown(reload(inv), today=admin.today())
+    assert "| Credited | €60.00 |" in invoice_md and "| **Balance due** | **€180.00** |" in invoice_md
+    details = invoice_details(cn, template_fields(cn, load_settings()))
+    assert "Credit note CN-1" in details and "Credits invoice INV-1001" in details

@@ -47,6 +47,12 @@ def _online(a, b):
     return p
 
 
+def _open_with_credit(a, b):
+    """An open invoice of 100 whose customer has 100 of credit (another invoice overpaid)."""
+    payments.record_payment(a, _open(a, b).id, {"amount": "200", "overpay": True})
+    return _open(a, b)
+
+
 def _planned_reminder(a, b):
     inv = _open(a, b)
     return Reminder.select().where((Reminder.invoice == inv) & (Reminder.state == "planned")).first()
@@ -75,6 +81,11 @@ CLI_ACTIONS = {
     "reminders": lambda a, b: ["reminders", "delete", str(_planned_reminder(a, b).id)],
     "void": lambda a, b: ["invoices", "void", str(_open(a, b).id)],
     "delete_draft": lambda a, b: ["invoices", "delete", str(_draft(a, b).id)],
+    # R42: edit creates and issues credit notes; R40: applies and refunds customer credit
+    "credit_note": lambda a, b: ["credit-notes", "create", str(_open(a, b).id), "--full", "--reason", "r"],
+    "apply_credit": lambda a, b: ["credits", "apply", str(_open_with_credit(a, b).id), "--amount", "100"],
+    "refund": lambda a, b: ["credits", "refund", "--contact", _open_with_credit(a, b).contact_email, "--currency",
+                            "EUR", "--amount", "1", "--method", "cash"],
     "delete_finalized": lambda a, b: ["invoices", "delete", str(_open(a, b).id)],
     "settings": lambda a, b: ["settings", "set", "seller_name", f"Seller {next(_seq)}"],
     "users": lambda a, b: ["users", "add", f"user{next(_seq)}"],
