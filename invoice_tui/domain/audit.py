@@ -15,11 +15,12 @@ the recorded hash, so nothing up to that moment was rewritten, removed or reorde
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from invoice_tui.db import database
+from invoice_tui.db import database, is_postgres
 from invoice_tui.db.models import Activity, ChainHead, PropertyChange
 from invoice_tui.domain import history
 from invoice_tui.domain import replay as replaying
@@ -99,10 +100,15 @@ def head() -> str:
 
 def _chain_pages(name: str, batch: int) -> Iterator[list[tuple]]:
     """The rows of a chain in id order, a page at a time: (id, prev_hash, hash, *content) as the
-    database returns them (a raw cursor: no model per row), times in the form the chain hashes."""
+    database returns them (a raw cursor: no model per row), times in the form the chain hashes
+    (on SQLite, which stores them as text, rewritten by the query as
+    :func:`history.canonical_time` does)."""
     model, fields = _CHAIN_MODELS[name]
-    columns = ", ".join(f'"{f}"' for f in ("id", "prev_hash", "hash", *fields))
-    at = fields.index("created_at") + 3
+    quoted = [f'"{f}"' for f in ("id", "prev_hash", "hash", *fields)]
+    if not is_postgres():
+        at = fields.index("created_at") + 3
+        quoted[at] = f"substr({quoted[at]}, 1, 10) || 'T' || substr({quoted[at]}, 12)"
+    columns = ", ".join(quoted)
     table = model._meta.table_name
     last_id = 0
     while True:
@@ -111,8 +117,6 @@ def _chain_pages(name: str, batch: int) -> Iterator[list[tuple]]:
                                         f"ORDER BY id LIMIT {int(batch)}").fetchall()
         if not rows:
             return
-        if rows and isinstance(rows[0][at], str):  # SQLite stores times as text
-            rows = [(*r[:at], history.canonical_time(r[at]), *r[at + 1:]) for r in rows]
         last_id = rows[-1][0]
         yield rows
 
@@ -123,22 +127,24 @@ def verify_one(name: str, anchor: tuple[int, str] | None = None, batch: int = 20
     count = 0
     if anchor is not None and anchor[0] == 0 and anchor[1] != history.GENESIS:
         return ChainReport(name, False, 0, prev, None, f"the recorded head of {name} is not a head of this chain")
+    sha = hashlib.sha256
+    anchored = anchor[0] if anchor is not None else -1
     for rows in _chain_pages(name, batch):
-        contents = history.payloads(fields, [r[3:] for r in rows])
-        for row, (expected_prev, own) in zip(rows, history.chain(prev, contents)):
-            row_id, stored_prev, stored_hash = row[0], row[1], row[2]
-            if stored_prev != prev:
-                return ChainReport(name, False, count, prev, row_id,
-                                   f"{name} row {row_id} does not follow the row before it "
+        contents = history.payloads(fields, rows, skip=3)
+        for row, content in zip(rows, contents):
+            if row[1] != prev:
+                return ChainReport(name, False, count, prev, row[0],
+                                   f"{name} row {row[0]} does not follow the row before it "
                                    "(a row was deleted, inserted or moved)")
-            if own != stored_hash:
-                return ChainReport(name, False, count, prev, row_id,
-                                   f"{name} row {row_id} was changed after it was written")
-            prev = stored_hash
+            # The chain's link (history.chain), inline: one SHA-256 per row, nothing else.
+            if sha((prev + content).encode("utf-8")).hexdigest() != row[2]:
+                return ChainReport(name, False, count, prev, row[0],
+                                   f"{name} row {row[0]} was changed after it was written")
+            prev = row[2]
             count += 1
-            if anchor is not None and count == anchor[0] and prev != anchor[1]:
-                return ChainReport(name, False, count, prev, row_id,
-                                   f"{name} was rewritten up to row {row_id}: its first {anchor[0]} rows no "
+            if count == anchored and prev != anchor[1]:
+                return ChainReport(name, False, count, prev, row[0],
+                                   f"{name} was rewritten up to row {row[0]}: its first {anchor[0]} rows no "
                                    "longer end at the recorded head")
     if anchor is not None and count < anchor[0]:
         return ChainReport(name, False, count, prev, None,

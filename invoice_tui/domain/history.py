@@ -83,9 +83,11 @@ def _layout(fields: tuple[str, ...], shared: tuple[str, ...]) -> tuple[tuple[tup
 
 
 @functools.lru_cache(maxsize=64)
-def _encoder(fields: tuple[str, ...], shared: tuple[str, ...]) -> Callable[[Iterable[tuple], list[str]], list[str]]:
+def _encoder(fields: tuple[str, ...], shared: tuple[str, ...],
+             skip: int = 0) -> Callable[[Iterable[tuple], list[str]], list[str]]:
     """A function (rows, encoded shared values) → canonical contents, compiled once per layout
-    (as ``dataclasses`` compiles its methods): one expression per row, no loop over the fields."""
+    (as ``dataclasses`` compiles its methods): one expression per row, no loop over the fields;
+    each row's values start after its first ``skip`` ones."""
     heads, slots, tail = _layout(fields, shared)
 
     def piece(p) -> str:  # a piece of an f-string: a shared value, or fixed text (braces doubled)
@@ -94,18 +96,20 @@ def _encoder(fields: tuple[str, ...], shared: tuple[str, ...]) -> Callable[[Iter
     parts: list[str] = []
     for head, i in zip(heads, slots):
         parts += [piece(p) for p in head]
-        parts.append(f"{{(get(type(r[{i}])) or enc)(r[{i}])}}")
+        parts.append(f"{{(get(type(r[{i + skip}])) or enc)(r[{i + skip}])}}")
     parts += [piece(p) for p in tail]
     return eval(f"lambda rows, v: [f'{''.join(parts)}' for r in rows]",  # noqa: S307 - our own text
                 {"get": _ENCODE.get, "enc": _encode})
 
 
-def payloads(fields: tuple[str, ...], rows: Iterable[tuple], shared: Mapping[str, Any] | None = None) -> list[str]:
+def payloads(fields: tuple[str, ...], rows: Iterable[tuple], shared: Mapping[str, Any] | None = None, *,
+             skip: int = 0) -> list[str]:
     """The canonical content of many rows (what :func:`row_hash` hashes after the previous hash):
-    each row a tuple of values in ``fields`` order; ``shared`` gives the values every row has in
+    each row a tuple of values in ``fields`` order (after its first ``skip`` values, which are
+    not content: a stored row's id and links); ``shared`` gives the values every row has in
     common (e.g. the object, user and time of one change), encoded once."""
     names = tuple(shared or ())
-    return _encoder(tuple(fields), names)(rows, [_encode(shared[k]) for k in names] if names else [])
+    return _encoder(tuple(fields), names, skip)(rows, [_encode(shared[k]) for k in names] if names else [])
 
 
 def chain(prev_hash: str, contents: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -280,6 +284,26 @@ def expand(prop: str, old: str | None, new: str | None) -> list[Step]:
         if olds is not None and news is not None and olds.keys() == news.keys():
             return [(p, olds[p], news[p]) for p in news]
     return [(prop, old, new)]
+
+
+def fold_rows(state: dict[str, str | None], rows: Iterable[tuple[str, str | None, str | None]]) -> None:
+    """Apply stored (property, old, new) rows to ``state`` as :func:`expand` reads them, without
+    checking the old values (the audit's replay compares the result with the row instead): a
+    creation row sets every property of its snapshot, a ``changed`` row each property it changed,
+    any other row its one property. The same reading as :func:`expand`, in bulk."""
+    for prop, old, new in rows:
+        if prop == CREATED and old is None or prop == CHANGED:
+            if prop == CREATED:
+                snap = _json_object(new)
+                if snap is not None:
+                    state.update(snap)
+                    continue
+            else:
+                olds, news = _json_object(old), _json_object(new)
+                if olds is not None and news is not None and olds.keys() == news.keys():
+                    state.update(news)
+                    continue
+        state[prop] = new
 
 
 def replay_step(state: dict[str, str | None], prop: str, old: str | None, new: str | None) -> list[str]:

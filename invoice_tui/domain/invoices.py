@@ -11,14 +11,14 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import peewee as pw
 from pydantic import BaseModel, field_validator, model_validator
 
-from invoice_tui.db import in_transaction, is_postgres, read_tx, retry_busy, write_tx
+from invoice_tui.db import database, in_transaction, is_postgres, read_tx, retry_busy, write_tx
 from invoice_tui.db.models import (Activity, Adjustment, Company, Contact, Counter, CreditEntry, Invoice,
-                                   InvoiceCompany, InvoiceContact, LineItem, Payment, Reminder, User)
+                                   InvoiceCompany, InvoiceContact, LineItem, Payment, Reminder, User, person_name)
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.invoice_query import query_invoices, sql_context  # noqa: F401 - its home
@@ -408,67 +408,151 @@ def days_overdue(inv: Invoice, today: dt.date) -> int:
     return (today - inv.due_date).days if is_overdue(inv, today) else 0
 
 
+class PartyContact(NamedTuple):
+    """A contact as a snapshot reads it (a plain row, no model)."""
+
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+
+    @property
+    def display_name(self) -> str:
+        return person_name(self.first_name, self.last_name, self.email)
+
+
+class PartyCompany(NamedTuple):
+    id: int
+    name: str
+
+
+class PartyUser(NamedTuple):
+    id: int
+    login: str
+    name: str
+
+
+class StoredLine(NamedTuple):
+    """A line item as a snapshot and the totals read it (``STORED_LINE_FIELDS``, decimals as
+    ``Decimal``, as ``LineItem`` gives them)."""
+
+    invoice_id: int
+    position: int
+    name: str
+    description: str
+    quantity: Decimal
+    unit_price_micro: int
+    price_base: Decimal | None
+    unit_code: str
+    discount_kind: str | None
+    discount_value: Decimal | None
+    charges: str
+    tax_rate: Decimal | None
+    tax_category: str | None
+
+
+class StoredAdjustment(NamedTuple):
+    invoice_id: int
+    kind: str
+    position: int
+    label: str
+    is_percent: bool
+    value: Decimal
+    tax_rate: Decimal | None
+    tax_category: str | None
+
+
 @dataclass
 class SnapshotParts:
     """What ``snapshot()`` reads besides the invoice row, read once (finalize reuses it for the
-    snapshot after the change without reading again)."""
+    snapshot after the change without reading again): plain rows, no model objects."""
 
-    contact: Contact | None
-    company: Company | None
-    owner: User | None
+    contact: PartyContact | None
+    company: PartyCompany | None
+    owner: PartyUser | User | None
     contact_emails: list[str]
     company_names: list[str]
-    lines: list[LineItem]
-    adjustments: list[Adjustment]
+    lines: list[StoredLine]
+    adjustments: list[StoredAdjustment]
 
     @classmethod
     def load(cls, inv: Invoice, acting: User | None = None) -> "SnapshotParts":
         """``acting``: the acting user, reused when they own the invoice (saves a read)."""
-        if inv.owner_id and acting is not None and acting.id == inv.owner_id:
-            owner = acting
-        else:
-            owner = User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None
-        return cls(
-            contact=Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None,
-            company=Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None,
-            owner=owner,
-            contact_emails=[c.email for c in Contact.select(Contact.email).join(InvoiceContact)
-                            .where(InvoiceContact.invoice == inv).order_by(Contact.email)],
-            company_names=[c.name for c in Company.select(Company.name).join(InvoiceCompany)
-                           .where(InvoiceCompany.invoice == inv).order_by(Company.name)],
-            lines=list(inv.lines.order_by(LineItem.position)),
-            adjustments=list(inv.adjustments.order_by(Adjustment.position)),
-        )
+        return load_snapshot_parts([inv], acting)[inv.id]
 
 
-def load_snapshot_parts(invoices: list[Invoice]) -> dict[int, SnapshotParts]:
-    """:meth:`SnapshotParts.load` for many invoices in a few queries (the audit's replay)."""
-    ids = [inv.id for inv in invoices]
+def _dec_or_none(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _ids_in(column: pw.Field, ids: Iterable[int]) -> pw.Expression:
+    """``column IN (…)`` for ids read from the database, written as integer literals (a
+    peewee parameter per id costs more than the read: 6 ms for 1,000), or ``BETWEEN`` when they
+    are about consecutive (the caller keeps only the wanted rows)."""
+    ids = sorted({int(i) for i in ids})
+    if ids[-1] - ids[0] < 2 * len(ids):
+        return column.between(ids[0], ids[-1])
+    return column.in_(pw.SQL(f"({','.join(map(str, ids))})"))
+
+
+def _rows(query: pw.Select) -> list[tuple]:
+    """A query's rows as the driver gives them (one fetch, no conversion per column)."""
+    return database.obj.execute_sql(*query.sql()).fetchall()
+
+
+def load_snapshot_parts(invoices: list[Invoice], acting: User | None = None) -> dict[int, SnapshotParts]:
+    """:meth:`SnapshotParts.load` for many invoices in a few queries (finalize, the audit's replay):
+    plain rows, read with one fetch each. ``acting``: the acting user, reused as the owner of the
+    invoices they own."""
+    ids = {inv.id for inv in invoices}
     if not ids:
         return {}
 
-    def by_id(model, wanted):
+    def by_id(model, columns, make, wanted):
         wanted = {i for i in wanted if i}
-        return {r.id: r for r in model.select().where(model.id.in_(wanted))} if wanted else {}
+        if not wanted:
+            return {}
+        return {row[0]: make(*row) for row in _rows(model.select(*columns).where(_ids_in(model.id, wanted)))
+                if row[0] in wanted}
 
-    contacts = by_id(Contact, (inv.billing_contact_id for inv in invoices))
-    companies = by_id(Company, (inv.company_id for inv in invoices))
-    owners = by_id(User, (inv.owner_id for inv in invoices))
+    contacts = by_id(Contact, (Contact.id, Contact.first_name, Contact.last_name, Contact.email), PartyContact,
+                     (inv.billing_contact_id for inv in invoices))
+    companies = by_id(Company, (Company.id, Company.name), PartyCompany, (inv.company_id for inv in invoices))
+    owners: dict[int, Any] = {acting.id: acting} if acting is not None else {}
+    owners.update(by_id(User, (User.id, User.login, User.name), PartyUser,
+                        (inv.owner_id for inv in invoices if inv.owner_id not in owners)))
     emails: dict[int, list[str]] = {i: [] for i in ids}
-    for invoice_id, email in (Contact.select(InvoiceContact.invoice, Contact.email).join(InvoiceContact)
-                              .where(InvoiceContact.invoice.in_(ids)).order_by(Contact.email).tuples()):
-        emails[invoice_id].append(email)
+    for invoice_id, email in _rows(Contact.select(InvoiceContact.invoice, Contact.email).join(InvoiceContact)
+                                   .where(_ids_in(InvoiceContact.invoice, ids)).order_by(Contact.email)):
+        if invoice_id in emails:
+            emails[invoice_id].append(email)
     names: dict[int, list[str]] = {i: [] for i in ids}
-    for invoice_id, name in (Company.select(InvoiceCompany.invoice, Company.name).join(InvoiceCompany)
-                             .where(InvoiceCompany.invoice.in_(ids)).order_by(Company.name).tuples()):
-        names[invoice_id].append(name)
-    lines: dict[int, list[LineItem]] = {i: [] for i in ids}
-    for li in LineItem.select().where(LineItem.invoice.in_(ids)).order_by(LineItem.invoice, LineItem.position):
-        lines[li.invoice_id].append(li)
-    adjustments: dict[int, list[Adjustment]] = {i: [] for i in ids}
-    for adj in Adjustment.select().where(Adjustment.invoice.in_(ids)).order_by(Adjustment.invoice,
-                                                                                Adjustment.position):
-        adjustments[adj.invoice_id].append(adj)
+    for invoice_id, name in _rows(Company.select(InvoiceCompany.invoice, Company.name).join(InvoiceCompany)
+                                  .where(_ids_in(InvoiceCompany.invoice, ids)).order_by(Company.name)):
+        if invoice_id in names:
+            names[invoice_id].append(name)
+    lines: dict[int, list[StoredLine]] = {i: [] for i in ids}
+    for (invoice_id, position, name, description, quantity, unit_price_micro, price_base, unit_code, discount_kind,
+         discount_value, charges, tax_rate, tax_category) in _rows(
+            LineItem.select(LineItem.invoice, LineItem.position, LineItem.name, LineItem.description,
+                            LineItem.quantity, LineItem.unit_price_micro, LineItem.price_base, LineItem.unit_code,
+                            LineItem.discount_kind, LineItem.discount_value, LineItem.charges, LineItem.tax_rate,
+                            LineItem.tax_category)
+            .where(_ids_in(LineItem.invoice, ids)).order_by(LineItem.invoice, LineItem.position)):
+        if invoice_id in lines:
+            lines[invoice_id].append(StoredLine(
+                invoice_id, position, name, description, _dec_or_none(quantity), unit_price_micro,
+                _dec_or_none(price_base), unit_code, discount_kind, _dec_or_none(discount_value), charges,
+                _dec_or_none(tax_rate), tax_category))
+    adjustments: dict[int, list[StoredAdjustment]] = {i: [] for i in ids}
+    for invoice_id, kind, position, label, is_percent, value, tax_rate, tax_category in _rows(
+            Adjustment.select(Adjustment.invoice, Adjustment.kind, Adjustment.position, Adjustment.label,
+                              Adjustment.is_percent, Adjustment.value, Adjustment.tax_rate, Adjustment.tax_category)
+            .where(_ids_in(Adjustment.invoice, ids)).order_by(Adjustment.invoice, Adjustment.position)):
+        if invoice_id in adjustments:
+            adjustments[invoice_id].append(StoredAdjustment(
+                invoice_id, kind, position, label, bool(is_percent), _dec_or_none(value), _dec_or_none(tax_rate),
+                tax_category))
     return {inv.id: SnapshotParts(contact=contacts.get(inv.billing_contact_id), company=companies.get(inv.company_id),
                                   owner=owners.get(inv.owner_id), contact_emails=emails[inv.id],
                                   company_names=names[inv.id], lines=lines[inv.id], adjustments=adjustments[inv.id])

@@ -20,9 +20,13 @@ only, so memory does not grow with the workspace.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections import namedtuple
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
+
+import peewee as pw
 
 from invoice_tui.db import database
 from invoice_tui.db.models import Company, Contact, CreditEntry, Invoice, Payment, PropertyChange, Setting, User
@@ -70,7 +74,11 @@ def _show(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of object the history describes: its table, and its snapshots for a window."""
+    """One kind of object the history describes: its table, and its snapshots for a window.
+
+    A window's rows are plain named tuples of the table's columns (``billing_contact_id``, not
+    ``billing_contact``), with the fields' own conversions where the driver's value is not
+    already the Python one (dates, booleans, decimals): no model object per row."""
 
     object_type: str
     model: Any
@@ -78,7 +86,36 @@ class Kind:
     invoice_of: Callable[[Any], int | None] = lambda row: None
 
 
-def _invoice_snapshots(rows: list[Invoice]) -> dict[int, Mapping[str, Any]]:
+# Fields whose value, as the driver gives it, is already what the model would hold.
+_AS_READ = (pw.AutoField, pw.BigAutoField, pw.IntegerField, pw.BigIntegerField, pw.SmallIntegerField, pw.CharField,
+            pw.TextField, pw.ForeignKeyField)
+
+
+@functools.lru_cache(maxsize=None)
+def _row_reader(model: Any) -> tuple[type, tuple[tuple[int, Callable], ...]]:
+    """The named tuple of ``model``'s columns and the (position, conversion) of those that need one."""
+    fields = model._meta.sorted_fields
+    row = namedtuple(f"{model.__name__}Row", [f.column_name for f in fields])  # type: ignore[misc]
+    # ``type(f) in``, not ``isinstance``: a subclass (DecimalTextField) converts.
+    return row, tuple((i, f.python_value) for i, f in enumerate(fields) if type(f) not in _AS_READ)
+
+
+def _window_rows(model: Any, lo: int, hi: int) -> list:
+    """The rows of ``model`` with ids in [lo, hi), in id order, as plain named tuples (one fetch)."""
+    row, converts = _row_reader(model)
+    query = model.select(*model._meta.sorted_fields).where((model.id >= lo) & (model.id < hi)).order_by(model.id)
+    rows = database.obj.execute_sql(*query.sql()).fetchall()
+    if converts:
+        rows = [list(r) for r in rows]
+        for r in rows:
+            for i, conv in converts:
+                if r[i] is not None:
+                    r[i] = conv(r[i])
+    make = row._make
+    return [make(r) for r in rows]
+
+
+def _invoice_snapshots(rows: list) -> dict[int, Mapping[str, Any]]:
     from invoice_tui.domain.invoices import load_snapshot_parts, snapshot
 
     parts = load_snapshot_parts(rows)
@@ -138,9 +175,7 @@ def fold(rows: Iterable[tuple[str, str | None, str | None]]) -> dict[str, str | 
     each row holding several properties (a creation's snapshot, the baseline; a ``changed``
     write) taken property by property (:func:`history.expand`)."""
     state: dict[str, str | None] = {}
-    for prop, old, new in rows:
-        for p, _old, value in history.expand(prop, old, new):
-            state[p] = value
+    history.fold_rows(state, rows)
     return state
 
 
@@ -178,7 +213,7 @@ def _windows(model: Any, object_type: str, size: int) -> Iterator[tuple[int, int
 def replay_kind(kind: Kind, window: int = 1000) -> Iterator[Finding]:
     model = kind.model
     for lo, hi in _windows(model, kind.object_type, window):
-        rows = list(model.select().where((model.id >= lo) & (model.id < hi)).order_by(model.id))
+        rows = _window_rows(model, lo, hi)
         by_id = {r.id: r for r in rows}
         snaps = kind.snapshots(rows) if rows else {}
         told: dict[int, list[tuple[str, str | None, str | None]]] = {}

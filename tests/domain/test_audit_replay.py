@@ -21,6 +21,14 @@ CASES = {
     "setting": ("UPDATE setting SET value = '\"Mallory\"' WHERE key = 'seller_legal_name'",
                 ("workspace", None, "seller_legal_name", "differs")),
     "deleted payment": ("DELETE FROM payment WHERE id = {spare}", ("payment", "spare", "*", "deleted without history")),
+    # The replay reads plain rows, converted as the models convert them: a date, a boolean and a
+    # decimal stored as text are each compared as what they mean.
+    "invoice due date": ("UPDATE invoice SET due_date = '2031-01-02' WHERE id = {inv}",
+                         ("invoice", "inv", "due_date", "differs")),
+    "invoice partial payments": ("UPDATE invoice SET allow_partial = FALSE WHERE id = {inv}",
+                                 ("invoice", "inv", "allow_partial", "differs")),
+    "discount value": ("UPDATE adjustment SET value = '15' WHERE invoice_id = {inv}",
+                       ("invoice", "inv", "discounts", "differs")),
 }
 
 
@@ -77,3 +85,33 @@ def test_r54_an_invoice_inserted_behind_the_apps_back_is_reported(books):
     database.obj.close()
     code, found = _findings(cli)
     assert code == 1 and ("invoice", new, "*", "inserted without history") in found, found
+
+
+def test_r54_the_replay_reads_rows_as_the_models_give_them(books):
+    """The replay reads each window as plain tuples (no model object per row) and the invoices'
+    parts in a few reads: the same values as the models, for ids far apart as for a window."""
+    from invoice_tui.db.models import Contact, Invoice, Payment
+    from invoice_tui.domain import invoices, replay
+
+    cli, ids = books
+    for n in range(5):  # ids far enough apart to be read by list, not by range
+        cli.ok("invoices", "create", "--currency", "EUR", "--contact", "ada@example.com",
+               "--line", f"Item {n};1;{n + 1}.50;20", "--fee", "2", as_json=True)
+    database.obj.connect(reuse_if_open=True)
+    try:
+        for model in (Invoice, Payment, Contact):
+            rows = replay._window_rows(model, 1, 1000)
+            assert [r.id for r in rows] == [m.id for m in model.select().order_by(model.id)]
+            for row in rows:
+                stored = model.get_by_id(row.id)
+                for field in model._meta.sorted_fields:
+                    assert getattr(row, field.column_name) == getattr(stored, field.column_name), field.name
+        far_apart = [Invoice.get_by_id(i) for i in (ids["inv"], Invoice.select().order_by(Invoice.id.desc()).first().id)]
+        batch = invoices.load_snapshot_parts(far_apart)
+        for inv in far_apart:
+            one = invoices.SnapshotParts.load(inv)
+            assert batch[inv.id] == one
+            assert invoices.snapshot(inv, batch[inv.id]) == invoices.snapshot(Invoice.get_by_id(inv.id))
+            assert one.lines and one.contact.display_name and one.owner.login
+    finally:
+        database.obj.close()
