@@ -76,8 +76,8 @@ def _show(value: str | None) -> str:
 class Kind:
     """One kind of object the history describes: its table, and its snapshots for a window.
 
-    A window's rows are plain named tuples of the table's columns (``billing_contact_id``, not
-    ``billing_contact``), with the fields' own conversions where the driver's value is not
+    A window's rows are plain named tuples of the table's fields (a foreign key as its id:
+    ``billing_contact_id``, not ``billing_contact``), with the fields' own conversions where the driver's value is not
     already the Python one (dates, booleans, decimals): no model object per row."""
 
     object_type: str
@@ -91,11 +91,16 @@ _AS_READ = (pw.AutoField, pw.BigAutoField, pw.IntegerField, pw.BigIntegerField, 
             pw.TextField, pw.ForeignKeyField)
 
 
+def _attribute(field: pw.Field) -> str:
+    """The name a model object gives a field's stored value (a foreign key's id: ``owner_id``)."""
+    return field.object_id_name if isinstance(field, pw.ForeignKeyField) else field.name
+
+
 @functools.lru_cache(maxsize=None)
 def _row_reader(model: Any) -> tuple[type, tuple[tuple[int, Callable], ...]]:
     """The named tuple of ``model``'s columns and the (position, conversion) of those that need one."""
     fields = model._meta.sorted_fields
-    row = namedtuple(f"{model.__name__}Row", [f.column_name for f in fields])  # type: ignore[misc]
+    row = namedtuple(f"{model.__name__}Row", [_attribute(f) for f in fields])  # type: ignore[misc]
     # ``type(f) in``, not ``isinstance``: a subclass (DecimalTextField) converts.
     return row, tuple((i, f.python_value) for i, f in enumerate(fields) if type(f) not in _AS_READ)
 
