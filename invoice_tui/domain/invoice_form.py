@@ -42,6 +42,8 @@ class EditorState:
     preview_number: str
     lines: list[dict] = field(default_factory=list)
     adjustments: list[dict] = field(default_factory=list)
+    # the fields a rule forbids changing now, with the rule's sentence (shown beside the field)
+    locked: dict[str, str] = field(default_factory=dict)
 
 
 def load_editor_state(ctx: Context, invoice_id: int | None) -> EditorState:
@@ -62,11 +64,13 @@ def load_editor_state(ctx: Context, invoice_id: int | None) -> EditorState:
              for s in invoice_service.line_specs(inv)]
     adjustments = [{"kind": a.kind, **invoice_service.adjustment_input(a), "label": safe(a.label, line=True)}
                    for a in invoice_service.adjustment_specs(inv)]
+    locked = {f.id: f.reason for f in invoice_service.field_states(ctx, inv, settings).values()
+              if not f.enabled and f.id in ("contacts", "companies", "currency")}
     return EditorState(inv.id, inv.status, inv.number, inv.version, inv.currency, inv.locale or settings.locale,
                        safe(inv.title, line=True), inv.invoice_date, inv.due_date, inv.billing_contact_id,
                        contact_label(inv.billing_contact_id), inv.company_id, company_label(inv.company_id),
                        safe(inv.po_number, line=True), safe(inv.comments), inv.allow_partial, settings.payment_terms_days, preview,
-                       lines, adjustments)
+                       lines, adjustments, locked)
 
 
 # ---- the editor's rows (dicts of ``LineInput``/``AdjustmentInput`` fields, Decimals) ------------

@@ -18,7 +18,7 @@ from invoice_tui.documents.markdown import invoice_markdown
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.catalogue import choice_label
 from invoice_tui.domain.context import Context
-from invoice_tui.domain.invoices import ActionState
+from invoice_tui.domain.invoices import ActionState, FieldState
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.text import safe
@@ -92,6 +92,8 @@ class InvoiceView:
     contacts: list[ContactRow] = field(default_factory=list)
     companies: list[CompanyRow] = field(default_factory=list)
     activities: list[ActivityRow] = field(default_factory=list)
+    # which fields may change now, and why not (owner, contacts, companies, currency, partial_amount)
+    fields: dict[str, FieldState] = field(default_factory=dict)
 
     @property
     def status_label(self) -> str:
@@ -179,4 +181,5 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         owner_id=inv.owner_id, contact_id=inv.billing_contact_id, company_id=inv.company_id,
         markdown=markdown, about=about, record=record, actions=actions, payments=payments,
         contacts=contacts, companies=companies, activities=load_activities(inv.id, search),
+        fields=invoice_service.field_states(ctx, inv, settings),
     )

@@ -896,6 +896,16 @@ def check_edit(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
                           "cannot be edited (R6).")
 
 
+def check_currency_change(inv: Invoice) -> None:
+    """Raise unless the invoice's currency may change now (R2: frozen once finalized)."""
+    if inv.status != "draft":
+        raise RuleRefused("The currency of a finalized invoice never changes (R2).", code="invoice.currency_frozen",
+                          field="currency")
+    if Payment.select().where(Payment.invoice == inv).exists():
+        raise RuleRefused("This draft has payments; the currency cannot change.", code="invoice.currency_frozen",
+                          field="currency")
+
+
 @dataclass
 class EditResult:
     invoice: Invoice
@@ -925,10 +935,7 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
     if "currency" in fields and data.currency:
         currency = check_currency(data.currency)
         if currency != inv.currency:
-            if finalized:
-                raise RuleRefused("The currency of a finalized invoice never changes (R2).")
-            if Payment.select().where(Payment.invoice == inv).exists():
-                raise RuleRefused("This draft has payments; the currency cannot change.")
+            check_currency_change(inv)
             # Fixed discounts and fees are amounts of the old currency: read them before switching,
             # then re-express the same figures in the new currency (too many decimals for it: BadInput).
             old_lines, old_adjustments = line_specs(inv), adjustment_specs(inv)
@@ -1434,6 +1441,82 @@ def property_history(invoice_id: int, prop: str | None = None) -> list[history.E
     return history.entries("invoice", invoice_id, prop)
 
 
+# ---- R8/R13: may a payment be collected now ---------------------------------------------------
+def check_collectable(inv: Invoice) -> None:
+    """Raise unless a payment may be recorded or applied on ``inv`` now (R8, R13): a finalized,
+    open invoice with something due. The record-payment action of the menu and the payment
+    services refuse with these same sentences."""
+    if inv.doc_type == "credit_note":
+        raise RuleRefused(f"{inv.number or f'draft credit note #{inv.id}'} is a credit note; payments are recorded "
+                          "on invoices (R42).", code="credit_note.no_payment")
+    if inv.status == "voided":
+        raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).",
+                          code="invoice.voided", details={"invoice": inv.number})
+    if inv.status == "paid":
+        raise RuleRefused(f"{inv.number} is already paid.", code="invoice.paid", details={"invoice": inv.number})
+    if inv.status != "open":
+        raise RuleRefused("Payments are recorded on finalized invoices; finalize the draft first.",
+                          code="invoice.draft")
+    if inv.balance_minor <= 0:
+        raise RuleRefused("Nothing is due on this invoice.", code="invoice.nothing_due",
+                          details={"invoice": inv.number})
+
+
+def check_record_payment(ctx: Context, inv: Invoice) -> None:
+    """R8/R17: may ``ctx`` record a payment on ``inv`` now."""
+    require(ctx, "record_payment")
+    check_collectable(inv)
+
+
+def check_partial_payment(inv: Invoice) -> None:
+    """R8: an amount below the balance due only when the invoice allows partial payments."""
+    if not inv.allow_partial:
+        cur = inv.currency
+        raise RuleRefused(f"This invoice does not allow partial payments; the amount must be the balance due, "
+                          f"{plain(from_minor(inv.balance_minor, cur))} {cur} (R8).", field="amount",
+                          code="payment.partial_not_allowed",
+                          details={"balance_minor": inv.balance_minor, "currency": cur})
+
+
+# ---- refusals before the choice: which fields may change now, and why not (issue 19) ----------
+@dataclass(frozen=True)
+class FieldState:
+    """Whether a field of the invoice may be changed now; if not, the rule's sentence. The editor,
+    the invoice's cards and the record-payment form show a disabled field with this reason before
+    the user picks anything; the write services refuse with the same checks (one home per rule)."""
+
+    id: str
+    enabled: bool
+    reason: str = ""
+    error: InvoiceTuiError | None = None
+
+
+# owner, contacts, companies: the associations (cards of the invoice screen, pickers of the editor);
+# currency (R2); partial_amount: an amount below the balance in the record-payment form (R8)
+FIELDS = ("owner", "contacts", "companies", "currency", "partial_amount")
+
+
+def field_states(ctx: Context, inv: Invoice, settings: WorkspaceSettings | None = None) -> dict[str, FieldState]:
+    """Each of ``FIELDS``: enabled, or disabled with the reason the write service would give."""
+    settings = settings or _settings_ctx(ctx)
+
+    def state(fid: str, *checks) -> FieldState:
+        try:
+            for check in checks:
+                check()
+        except (RuleRefused, BadInput) as exc:
+            return FieldState(fid, False, exc.message, exc)
+        return FieldState(fid, True)
+
+    def edit() -> None:
+        check_edit(ctx, inv, settings)
+
+    out = {f: state(f, edit) for f in ("owner", "contacts", "companies")}
+    out["currency"] = state("currency", edit, lambda: check_currency_change(inv))
+    out["partial_amount"] = state("partial_amount", lambda: check_collectable(inv), lambda: check_partial_payment(inv))
+    return out
+
+
 # ---- R4/R5: the actions menu -----------------------------------------------------------------
 @dataclass(frozen=True)
 class ActionState:
@@ -1491,9 +1574,7 @@ def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
                 require(ctx, "finalize")
                 _check_finalizable(inv)
             elif action == "record_payment":
-                require(ctx, "record_payment")
-                if inv.balance_minor <= 0:
-                    reason = "Nothing is due on this invoice."
+                check_record_payment(ctx, inv)
             elif action in ("send_email", "edit_reminders"):
                 require(ctx, "send" if action == "send_email" else "reminders")
             elif action == "clone":

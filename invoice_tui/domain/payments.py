@@ -14,7 +14,8 @@ from invoice_tui.db.models import Contact, Invoice, Payment
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, NotFound, RuleRefused
-from invoice_tui.domain.invoices import (_history, _payment_snapshot, _save, _store_totals, drop_reminders,
+from invoice_tui.domain.invoices import (_history, _payment_snapshot, _save, _store_totals, check_collectable,
+                                         check_partial_payment, drop_reminders,
                                          get_invoice, plan_reminders, snapshot)
 from invoice_tui.domain.money import check_currency, from_minor, parse_amount, plain, to_minor
 from invoice_tui.domain.permissions import require
@@ -84,17 +85,10 @@ def get_payment(payment_id: int | str, *, for_update: bool = False) -> Payment:
 
 def _check_amount_against(inv: Invoice, amount_minor: int, *, overpay: bool = False) -> int:
     """R8's limits: amount > 0, ≤ balance due unless an overpayment is confirmed (``overpay``);
-    below the balance only with partial payments. Returns the excess of a confirmed overpayment."""
-    if inv.doc_type == "credit_note":
-        raise RuleRefused(f"{inv.number or f'draft credit note #{inv.id}'} is a credit note; payments are recorded "
-                          "on invoices (R42).", code="credit_note.no_payment")
-    if inv.status != "open":
-        if inv.status == "voided":
-            raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).",
-                              code="invoice.voided", details={"invoice": inv.number})
-        if inv.status == "paid":
-            raise RuleRefused(f"{inv.number} is already paid.", code="invoice.paid", details={"invoice": inv.number})
-        raise RuleRefused("Payments are recorded on finalized invoices; finalize the draft first.")
+    below the balance only with partial payments. Returns the excess of a confirmed overpayment.
+    The rules are the ones the record-payment action and form show before the choice
+    (``invoices.check_collectable``, ``invoices.check_partial_payment``)."""
+    check_collectable(inv)
     if amount_minor <= 0:
         raise BadInput("The amount must be greater than zero.", field="amount")
     balance = inv.balance_minor
@@ -117,10 +111,8 @@ def _check_amount_against(inv: Invoice, amount_minor: int, *, overpay: bool = Fa
                           "customer's credit.", field="amount",
                           code="payment.over_balance",
                           details={"amount_minor": amount_minor, "balance_minor": balance, "currency": cur})
-    if amount_minor < balance and not inv.allow_partial:
-        raise RuleRefused(f"This invoice does not allow partial payments; the amount must be the balance due, "
-                          f"{plain(from_minor(balance, cur))} {cur} (R8).", field="amount",
-                          code="payment.partial_not_allowed", details={"balance_minor": balance, "currency": cur})
+    if amount_minor < balance:
+        check_partial_payment(inv)
     return 0
 
 

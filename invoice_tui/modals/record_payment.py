@@ -45,6 +45,8 @@ class PaymentTarget:
     balance: Decimal
     allow_partial: bool
     today: dt.date
+    # why an amount below the balance is refused now (the rule's sentence, R8), or "" when allowed
+    partial_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,10 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
             with TabbedContent(id="payment-tabs"):
                 with TabPane("New payment", id="tab-new"):
                     with VerticalScroll():
-                        yield Label("Amount" + ("" if t.allow_partial else " (partial payments not allowed)"),
-                                    markup=False)
+                        yield Label("Amount", markup=False)
+                        lock = FieldError(id="payment-amount-lock", classes="field-lock")
+                        lock.update(t.partial_reason)  # before the user types: the rule, beside the field
+                        yield lock
                         yield Input(format_amount_input(t.balance, t.currency, t.locale), id="payment-amount",
                                     validators=[LocalAmount(t.currency, t.locale)])
                         yield FieldError(id="payment-amount-error")

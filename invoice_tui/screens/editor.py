@@ -111,13 +111,16 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
                     yield Label("Currency")
                     yield Input(id="editor-currency", validators=[Currency()], max_length=3)
                     yield FieldError(id="error-currency")
+                    yield FieldError(id="lock-currency", classes="field-lock")
             with Horizontal(classes="editor-row"):
                 with Vertical(classes="editor-field"):
                     yield Label("Billing contact (ctrl+b)")
                     yield Button("Pick a contact…", id="editor-contact", classes="picker-button")
+                    yield FieldError(id="lock-contacts", classes="field-lock")
                 with Vertical(classes="editor-field"):
                     yield Label("Company (ctrl+o)")
                     yield Button("Pick a company…", id="editor-company", classes="picker-button")
+                    yield FieldError(id="lock-companies", classes="field-lock")
             with Horizontal(classes="editor-row"):
                 with Vertical(classes="editor-field"):
                     yield Label("Invoice date")
@@ -169,7 +172,13 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         self.query_one("#editor-title", Input).value = state.title
         currency = self.query_one("#editor-currency", Input)
         currency.value = state.currency
-        currency.disabled = finalized
+        # a field a rule forbids changing now is disabled, the rule's sentence beside it (issue 19)
+        for fid, widget in (("currency", currency), ("contacts", self.query_one("#editor-contact", Button)),
+                            ("companies", self.query_one("#editor-company", Button))):
+            reason = state.locked.get(fid, "")
+            widget.disabled = bool(reason)
+            widget.tooltip = reason or None
+            self.query_one(f"#lock-{fid}", FieldError).update(reason)
         self.query_one("#editor-invoice-date", Input).value = state.invoice_date.isoformat()
         self.query_one("#editor-due-date", Input).value = state.due_date.isoformat() if state.due_date else ""
         self.query_one("#editor-po", Input).value = state.po_number
@@ -242,6 +251,13 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
 
     # ---- contact & company --------------------------------------------------------------------
     @on(Button.Pressed, "#editor-contact")
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # a locked field's key is shown disabled (its reason is beside the field)
+        locked = self.state.locked if self.state is not None else {}
+        if (action == "pick_contact" and "contacts" in locked) or (action == "pick_company" and "companies" in locked):
+            return None
+        return True
+
     def action_pick_contact(self) -> None:
         from invoice_tui.modals.pickers import PickerModal
 

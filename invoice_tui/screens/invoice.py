@@ -168,11 +168,22 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
     # stays bound so that pressing it says why it is not allowed now
     _ACTION_KEYS = {"edit", "record_payment", "send_email"}
 
+    # the cards' edits of a field (owner, contacts, companies): shown disabled while a rule forbids
+    # the change, the rule's sentence in the card (issue 19: the refusal comes before the choice)
+    _FIELD_ACTIONS = {"change_owner": "owner", "add_contact": "contacts", "remove_contact": "contacts",
+                      "make_billing": "contacts", "add_company": "companies", "remove_company": "companies",
+                      "make_main_company": "companies"}
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "run" and parameters and parameters[0] in self._ACTION_KEYS:
             if self.view is None:
                 return False
             return any(a.id == parameters[0] for a in self.view.actions)
+        if action in self._FIELD_ACTIONS:
+            if self.view is None:
+                return None
+            state = self.view.fields.get(self._FIELD_ACTIONS[action])
+            return True if state is None or state.enabled else None
         return True
 
     # ---- navigation ---------------------------------------------------------------------------
@@ -245,8 +256,9 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
     def do_record_payment(self, view: InvoiceView) -> None:
         from invoice_tui.modals.record_payment import PaymentTarget, RecordPaymentModal
 
+        partial = view.fields.get("partial_amount")
         target = PaymentTarget(view.id, view.label, view.currency, view.locale, view.balance, view.allow_partial,
-                               self.app.ctx.today())
+                               self.app.ctx.today(), partial.reason if partial is not None else "")
 
         def after(text: str | None) -> None:
             if text:
@@ -412,6 +424,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         self.app.push_screen(PickerModal(kind, title), lambda picked: picked is not None and then(picked))
 
     def action_add_contact(self) -> None:
+        if self._field_locked("add_contact"):
+            return
         if self.view is None:
             return
         ids = [c.id for c in self.view.contacts]
@@ -425,6 +439,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         self._pick("contact", "Associate a contact", add)
 
     def action_remove_contact(self) -> None:
+        if self._field_locked("remove_contact"):
+            return
         key = self._selected_key("contacts-table")
         if key is None or self.view is None:
             self.notify("Highlight a contact in the Contacts card first.", severity="warning")
@@ -437,6 +453,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         self._edit({"contact_ids": [c.id for c in self.view.contacts if c.id != cid]}, "Contact removed.")
 
     def action_make_billing(self) -> None:
+        if self._field_locked("make_billing"):
+            return
         key = self._selected_key("contacts-table")
         if key is None:
             self.notify("Highlight a contact in the Contacts card first.", severity="warning")
@@ -444,6 +462,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         self._edit({"contact_id": int(key)}, "Billing contact changed.")
 
     def action_add_company(self) -> None:
+        if self._field_locked("add_company"):
+            return
         if self.view is None:
             return
         ids = [c.id for c in self.view.companies]
@@ -457,6 +477,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         self._pick("company", "Associate a company", add)
 
     def action_remove_company(self) -> None:
+        if self._field_locked("remove_company"):
+            return
         key = self._selected_key("companies-table")
         if key is None or self.view is None:
             self.notify("Highlight a company in the Companies card first.", severity="warning")
@@ -468,13 +490,25 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         self._edit(data, "Company removed.")
 
     def action_make_main_company(self) -> None:
+        if self._field_locked("make_main_company"):
+            return
         key = self._selected_key("companies-table")
         if key is None:
             self.notify("Highlight a company in the Companies card first.", severity="warning")
             return
         self._edit({"company_id": int(key)}, "Company of the invoice changed.")
 
+    def _field_locked(self, action: str) -> bool:
+        """A locked field's edit reached by another road (the command palette): say why, pick nothing."""
+        state = self.view.fields.get(self._FIELD_ACTIONS[action]) if self.view is not None else None
+        if state is None or state.enabled:
+            return False
+        self.notify(state.reason, title="Not allowed now", severity="warning", timeout=8)
+        return True
+
     def action_change_owner(self) -> None:
+        if self._field_locked("change_owner"):
+            return
         self._pick("user", "Invoice owner", lambda uid: self._edit({"owner_id": uid}, "Owner changed."))
 
     def action_all_properties(self) -> None:

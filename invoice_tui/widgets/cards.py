@@ -7,6 +7,7 @@ display, the screen calls the services.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Collapsible, Input, Static
@@ -96,6 +97,15 @@ class ViewCard(Card):
         raise NotImplementedError
 
 
+def lock_hint(view: InvoiceView, field_id: str, keys: str, locked: str) -> Text:
+    """A card's hint: its keys, or, when a rule forbids changing the field now, the rule's sentence
+    (the keys are shown disabled in the footer): the refusal before the choice (issue 19)."""
+    state = view.fields.get(field_id)
+    if state is None or state.enabled:
+        return Text(keys)
+    return Text.assemble((locked, "bold"), state.reason)
+
+
 class AboutCard(ViewCard):
     BINDINGS = [Binding("o", "screen.change_owner", "Owner", id="invoice.about.owner"),
                 Binding("v", "screen.all_properties", "All properties", id="invoice.about.all")]
@@ -112,6 +122,8 @@ class AboutCard(ViewCard):
         table.clear()
         for label, value in view.about:
             table.add_row(label, value)
+        self.query_one(".card-hint", Static).update(lock_hint(view, "owner", "o owner · v all properties",
+                                                              "v all properties · owner locked: "))
 
 
 class PaymentsCard(ViewCard):
@@ -153,6 +165,8 @@ class ContactsCard(ViewCard):
         table.clear()
         for c in view.contacts:
             table.add_row(c.name, "billing" if c.billing else "", c.email, key=str(c.id))
+        self.query_one(".card-hint", Static).update(lock_hint(view, "contacts", "n add · x remove · b make billing "
+                                                              "contact", "contacts locked: "))
         self.title = card_title(3, f"Contacts ({len(view.contacts)})")
 
 
@@ -174,6 +188,8 @@ class CompaniesCard(ViewCard):
         table.clear()
         for c in view.companies:
             table.add_row("main" if c.main else "", c.name, key=str(c.id))
+        self.query_one(".card-hint", Static).update(lock_hint(view, "companies", "n add · x remove · b make the "
+                                                              "invoice's company", "companies locked: "))
         self.title = card_title(4, f"Companies ({len(view.companies)})")
 
 
