@@ -15,6 +15,7 @@ PARTS = {
     "export_app": "benchmarks.exports:app_part",
     "export_raw": "benchmarks.exports:raw_part",
     "pdf": "benchmarks.pdf:run",
+    "einvoice": "benchmarks.einvoice:run",
     "keys_app": "benchmarks.keys:app_part",
     "keys_baseline": "benchmarks.keys:baseline_part",
     "tui_memory": "benchmarks.tui_memory:run",

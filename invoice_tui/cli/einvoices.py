@@ -41,9 +41,12 @@ def _einvoice(args, out) -> int:
             out.note(f"invoice-tui: warning: {f.line()}")
         out.result({"invoice": inv.number, "format": args.format, "path": str(target),
                     "warnings": [_finding_record(f) for f in validation.findings]},
-                   f"Wrote {target} ({args.format}, validated: "
-                   f"{'no finding' if not validation.findings else f'{len(validation.findings)} warning(s)'})")
+                   f"Wrote {target} ({args.format}; it {_checked(validation)}: {validation.checked})")
     return 0
+
+
+def _checked(validation) -> str:
+    return "passes" if not validation.findings else f"has {len(validation.findings)} warning(s)"
 
 
 def _validate(args, out) -> int:

@@ -66,7 +66,7 @@ def _address(text: str, country: str = "") -> Address:
     if lines and len(lines[-1]) == 2 and lines[-1].isalpha():
         country = country or lines.pop().upper()
     postcode = city = ""
-    if lines:
+    if len(lines) >= 2:  # the last of several lines may be "postcode city"
         head, _, tail = lines[-1].partition(" ")
         if head and any(c.isdigit() for c in head) and tail:
             postcode, city = head, tail
@@ -220,9 +220,10 @@ def validate(inv: Invoice, fmt: str = "facturx", settings: WorkspaceSettings | N
 
 def refuse_if_blocked(inv: Invoice, validation: Validation) -> None:
     if validation.blocked:
-        lines = "; ".join(f.line() for f in validation.fatal[:8])
-        more = f" (and {len(validation.fatal) - 8} more)" if len(validation.fatal) > 8 else ""
-        raise RuleRefused(f"Invoice {inv.number}'s e-invoice fails {len(validation.fatal)} rule(s): {lines}{more}",
+        lines = "".join(f"\n  {f.line()}" for f in validation.fatal[:8])
+        more = f"\n  … and {len(validation.fatal) - 8} more" if len(validation.fatal) > 8 else ""
+        raise RuleRefused(f"Invoice {inv.number}'s e-invoice fails {len(validation.fatal)} rule(s); it is in the "
+                          f"scope of the e-invoicing mandate, so nothing was written:{lines}{more}",
                           code="einvoice.invalid", details={"rules": [f.rule for f in validation.fatal]})
 
 

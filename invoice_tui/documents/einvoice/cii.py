@@ -53,7 +53,7 @@ def _address(parent, addr: Address) -> None:
     for tag_, line in zip(("ram:LineOne", "ram:LineTwo", "ram:LineThree"), addr.lines):
         _opt(post, tag_, line)
     _opt(post, "ram:CityName", addr.city)
-    _el(post, "ram:CountryID", addr.country)
+    _el(post, "ram:CountryID", addr.country)  # even empty: the XSD requires it, and BR-9/BR-11 name what lacks
 
 
 def _party(parent, tag: str, party: Party) -> None:

@@ -54,7 +54,7 @@ def _address(parent, tag: str, addr: Address) -> None:
     _opt(post, "cbc:PostalZone", addr.postcode)
     if len(addr.lines) > 2:
         _el(_el(post, "cac:AddressLine"), "cbc:Line", addr.lines[2])
-    _el(_el(post, "cac:Country"), "cbc:IdentificationCode", addr.country)
+    _el(_el(post, "cac:Country"), "cbc:IdentificationCode", addr.country)  # even empty: BR-9/BR-11 name it
 
 
 def _party(parent, tag: str, party: Party) -> None:

@@ -72,7 +72,22 @@ def check_xsd(xml: bytes, kind: str) -> list[Finding]:
     schema = _schema(kind)
     if schema.validate(tree):
         return []
-    return [Finding("XSD", True, f"line {e.line}: {e.message}", source="xsd") for e in schema.error_log]
+    return [Finding("XSD", True, f"line {e.line}: {_short(e.message)}", source="xsd") for e in schema.error_log]
+
+
+_PREFIXES = {"urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100": "ram",
+             "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100": "rsm",
+             "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100": "udt",
+             "urn:un:unece:uncefact:data:standard:QualifiedDataType:100": "qdt",
+             "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2": "cac",
+             "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2": "cbc"}
+
+
+def _short(message: str) -> str:
+    """An XSD message with its namespaces as the prefixes people read (``ram:CityName``)."""
+    for uri, prefix in _PREFIXES.items():
+        message = message.replace("{" + uri + "}", prefix + ":")
+    return message
 
 
 class _Saxon:
@@ -117,6 +132,8 @@ def check_schematron(xml: bytes, syntax_: str, ruleset: str) -> list[Finding]:
     for node in report.iter(f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"):
         text = " ".join("".join(node.itertext()).split())
         rule = node.get("id") or "?"
+        for prefix in (f"[{rule}]-", f"[{rule}] "):  # the EN 16931 texts repeat their id
+            text = text.removeprefix(prefix)
         flag = (node.get("flag") or "fatal").lower()
         found.append(Finding(rule, flag in ("fatal", "error"), text, node.get("location") or "", ruleset))
     return found
