@@ -378,24 +378,36 @@ class ScratchFile:
 
 
 def copy_file_table(w: Writer, table: Table, path: str, alias: str, source: str, *, order: str,
-                    exprs: dict[str, str] | None = None, attach: Sequence[tuple[str, str]] = ()) -> None:
+                    exprs: dict[str, str] | None = None, attach: Sequence[tuple[str, str]] = (),
+                    functions: Sequence[tuple[str, int, Callable]] = ()) -> None:
     """Copy a scratch file's rows into ``table``: ``exprs`` (SQL over the file's columns, by
     target column; default: the same names) ``FROM`` the file's ``source`` (in which ``{file}``
     names the file's schema, e.g. ``{file}event e JOIN chain.links c ON …``), ``ORDER BY order``.
     SQLite attaches the file as ``alias`` and copies in one statement (C code, without Python's
     lock); PostgreSQL reads the file in chunks and COPYs them. ``attach``: more files (path,
-    alias) the query reads, by their alias."""
+    alias) the query reads, by their alias. ``functions``: SQL functions (name, number of
+    arguments, Python function) the expressions call, registered on the connection that reads
+    the file for the copy (and removed after it); called once per row, in ``order``."""
     exprs = exprs or {c: c for c in table.known}
     if not w.pg:
         for extra_path, extra_alias in [(path, alias), *attach]:
             if extra_alias not in w.attached:
                 w.attach(extra_path, extra_alias)
-        w.insert_select(table, exprs, f"FROM {source.format(file=alias + '.')} ORDER BY {order}", now=True)
+        conn = w._conn or w.db.connection()
+        for name, n_args, fn in functions:
+            conn.create_function(name, n_args, fn)
+        try:
+            w.insert_select(table, exprs, f"FROM {source.format(file=alias + '.')} ORDER BY {order}", now=True)
+        finally:
+            for name, n_args, _fn in functions:
+                conn.create_function(name, n_args, None)
         return
     src = ScratchFile(path, write=False)
     try:
         for extra_path, extra_alias in attach:
             src.attach(extra_path, extra_alias)
+        for name, n_args, fn in functions:
+            src.conn.create_function(name, n_args, fn)
         select = ", ".join(exprs[c] for c in table.known)
         for rows in src.chunks(f"SELECT {select} FROM {source.format(file='')} ORDER BY {order}"):
             if w.thread_owned() or w._queue is None:

@@ -389,11 +389,9 @@ class _Generator:
             # The history chains run on segment by segment, as each is copied (while the worker
             # processes make the next ones): the people's rows first, the unapplied payments' last.
             heads = {h.name: h.hash for h in ChainHead.select()}
-            links_path = os.path.join(self.tmpdir, "links.db")
-            links = ScratchFile(links_path)
-            act_chain = Chain(links, "activity_links", heads["activity"], w.max_id(Activity))
-            pc_chain = Chain(links, "change_links", heads["property_change"], w.max_id(PropertyChange))
-            people_rows = pc_chain.add_rows(self.people_story.take_changes())
+            act_chain = Chain("activity", heads["activity"], w.max_id(Activity))
+            pc_chain = Chain("property_change", heads["property_change"], w.max_id(PropertyChange))
+            self._write_history(pc_chain.add_rows(self.people_story.take_changes()))
             for k, (lo, hi) in enumerate(bounds):
                 if results is None:
                     stats[k] = self._segment(k, paths[k])
@@ -402,8 +400,7 @@ class _Generator:
                 if stats[k]["payments"] != (seg_first[k + 1][1] if k + 1 < len(bounds) else pay_id) - seg_first[k][1]:
                     raise RuntimeError("demo: a segment's payments do not match the plan")  # pragma: no cover
                 self._copy_segment(k, paths[k], inv_id0 + lo + 1, inv_id0 + hi, rem_base)
-                act_chain.add_file(paths[k], "event")
-                pc_chain.add_file(paths[k], "change")
+                self._copy_history(k, paths[k], act_chain, pc_chain)
                 rem_base += stats[k]["reminders"]
                 if self.progress:
                     self.progress(hi, n)
@@ -446,18 +443,10 @@ class _Generator:
         w.write(pay_t, pays)
         unapplied = len(pays)
 
-        # The writer thread drops the template tables, builds the indexes of every table but the
-        # history, then copies the history rows with their links (id, prev_hash, hash).
-        unapplied_rows = pc_chain.add_rows(unapplied_story.take_changes())
-        links.commit()
-        links.close()
-        w.start()
-        w.call(w.drop_temps)
-        w.call(lambda: w.rebuild_indexes([t.name for t in self.tables.values() if t not in (act_t, pc_t)]))
-        w.unbounded()
-        w.call(lambda: self._copy_history(paths, links_path, act_chain.bases, pc_chain.bases[1:1 + len(paths)],
-                                          [people_rows, unapplied_rows]))
-        w.drain()
+        # The unapplied payments' history closes the chain; then the template tables go and the
+        # dropped indexes are built.
+        self._write_history(pc_chain.add_rows(unapplied_story.take_changes()))
+        w.drop_temps()
         w.finish()
         for name, chain in (("activity", act_chain), ("property_change", pc_chain)):
             ChainHead.update(hash=chain.head, count=ChainHead.count + chain.added).where(
@@ -490,24 +479,18 @@ class _Generator:
             "property_changes": pc_t.count,
         }
 
-    def _copy_history(self, paths: list[str], links_path: str, act_bases: list[int], pc_bases: list[int],
-                      in_memory: list[list[tuple]]) -> None:
-        """Copy the history rows with their chain links into ``activity`` and ``property_change``
-        (in the writer thread, after the index builds): the segments' from their files, the
-        people's and unapplied payments' from memory."""
-        w, act_t, pc_t = self.w, self.tables["activity"], self.tables["property_change"]
-        for rows in in_memory:
-            if rows:
-                w._write_now(pc_t, [(*row, SOURCE) for row in rows])
-                pc_t.count += len(rows)
-        for k, path in enumerate(paths):
-            for table, exprs, source, links, base in (
-                    (act_t, ACTIVITY_EXPRS, "event", "activity_links", act_bases[k]),
-                    (pc_t, CHANGE_EXPRS, "change", "change_links", pc_bases[k])):
-                copy_file_table(w, table, path, f"demo_segment{k}",
-                                f"{{file}}{source} e JOIN demo_links.{links} c ON c.id = e.rowid + {int(base)}",
-                                order="e.rowid", exprs={c: x.format(base=int(base)) for c, x in exprs.items()},
-                                attach=[(links_path, "demo_links")])
+    def _write_history(self, rows: list[tuple]) -> None:
+        """Property changes chained in memory (:meth:`Chain.add_rows`) into the workspace."""
+        self.w.write(self.tables["property_change"], [(*row, SOURCE) for row in rows])
+
+    def _copy_history(self, k: int, path: str, act_chain: Chain, pc_chain: Chain) -> None:
+        """Copy segment ``k``'s history rows into ``activity`` and ``property_change``, chained
+        as they are read (:class:`Chain`), right after its invoices (while the worker processes
+        make the next segments)."""
+        for table, exprs, source, chain in ((self.tables["activity"], ACTIVITY_EXPRS, "event", act_chain),
+                                            (self.tables["property_change"], CHANGE_EXPRS, "change", pc_chain)):
+            copy_file_table(self.w, table, path, f"demo_segment{k}", f"{{file}}{source} e", order="e.rowid",
+                            exprs=chain.exprs(exprs), functions=chain.functions())
 
     # -- segments --
     @staticmethod

@@ -14,7 +14,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
-from invoice_tui.db.bulk import CHUNK, ScratchFile
 from invoice_tui.domain import history, invoices, people
 
 SOURCE = "demo"  # the history's source for rows the demo wrote (the services write cli, tui, web…)
@@ -28,14 +27,14 @@ _CHANGE_FIELDS = ("object_type", "object_id", "invoice_number", "property", "old
 assert set(_EVENT_FIELDS) | {"ref_id"} == set(history.ACTIVITY_FIELDS)
 assert set(_CHANGE_FIELDS) | {"source"} == set(history.PROPERTY_CHANGE_FIELDS)
 
-# How the rows land in the workspace (by target column, over the scratch tables ``e`` and the
-# chain's links ``c``; ``{base}`` is the id before the file's first row).
+# How the rows land in the workspace (by target column, over the scratch tables ``e``; ``{base}``
+# is the id before the file's first row; the links are ``Chain.exprs``').
 ACTIVITY_EXPRS = {"id": "e.rowid + {base}", "invoice_id": "e.invoice_id", "invoice_number": "e.number",
                   "kind": "e.kind", "text": "e.text", "user_login": "e.login", "created_at": "e.created",
-                  "due_date": "e.due", "ref_id": "NULL", "prev_hash": "c.prev_hash", "hash": "c.hash"}
+                  "due_date": "e.due", "ref_id": "NULL", "prev_hash": "", "hash": ""}
 CHANGE_EXPRS = {"id": "e.rowid + {base}", "object_type": "e.object_type", "object_id": "e.object_id",
                 "invoice_number": "e.number", "property": "e.property", "old_value": "e.old", "new_value": "e.new",
-                "user_login": "e.login", "created_at": "e.created", "prev_hash": "c.prev_hash", "hash": "c.hash",
+                "user_login": "e.login", "created_at": "e.created", "prev_hash": "", "hash": "",
                 "source": f"'{SOURCE}'"}  # rows in memory: (id, the CHANGE_COLUMNS but payload, links, source)
 
 
@@ -149,32 +148,47 @@ def contact_snapshot(values: Mapping[str, Any], company_name: str | None) -> dic
 
 # ---- chaining -----------------------------------------------------------------------------------
 class Chain:
-    """One history chain continued in order (R16): rows from scratch files, whose canonical
-    content is in ``payload`` — their links (id, prev_hash, hash) go into ``out``'s table
-    ``name`` — or rows in memory (their content last), given back with their id first and their
-    links last instead of the content. ``bases``: each source's id before its first row."""
+    """One history chain continued in order (R16), from ``head`` after row ``last_id``.
 
-    def __init__(self, out: ScratchFile, name: str, head: str, last_id: int) -> None:
-        self.out, self.name, self.head, self.last_id = out, name, head, last_id
+    Rows copied from a scratch file (their canonical content in ``payload``) are chained as the
+    database reads them, in id order: :meth:`functions` are two SQL functions for the reading
+    connection — ``prev()``, the hash the next row follows, and ``hash(payload)``, that row's
+    own (:func:`history.link`), which moves the head on — and :meth:`exprs` puts them in the
+    copy's ``prev_hash`` and ``hash`` columns (in that order: each row's ``prev()`` is read before
+    its ``hash()``). No link is written anywhere else, and no row is read twice.
+    Rows in memory (their content last) are given back by :meth:`add_rows` with their id first
+    and their links last instead of the content. ``bases``: each source's id before its first row."""
+
+    def __init__(self, name: str, head: str, last_id: int) -> None:
+        self.name, self.head, self.last_id = name, head, last_id
         self.first_id = last_id
         self.bases: list[int] = []
-        out.create(name, ["id", "prev_hash", "hash"])
 
     @property
     def added(self) -> int:
         return self.last_id - self.first_id
 
-    def add_file(self, path: str, table: str) -> None:
+    def functions(self) -> list[tuple[str, int, Any]]:
+        """(name, number of arguments, function) of the SQL functions chaining a copy."""
+        link = history.link
+
+        def prev() -> str:
+            return self.head
+
+        def own(payload: str) -> str:
+            self.head = link(self.head, payload)
+            self.last_id += 1
+            return self.head
+
+        return [(f"demo_{self.name}_prev", 0, prev), (f"demo_{self.name}_hash", 1, own)]
+
+    def exprs(self, exprs: Mapping[str, str], payload: str = "e.payload") -> dict[str, str]:
+        """A copy's column expressions with the links from :meth:`functions` (and the file's
+        base id, ``{base}``, where the expressions name it); starts a new source."""
         self.bases.append(self.last_id)
-        src = ScratchFile(path, write=False)
-        try:
-            for batch in src.chunks(f"SELECT payload FROM {table} ORDER BY rowid", 4 * CHUNK):
-                links = [(i, before, own) for i, (before, own)
-                         in enumerate(history.chain(self.head, [r[0] for r in batch]), self.last_id + 1)]
-                self.out.insert(self.name, links)
-                self.last_id, _, self.head = links[-1]
-        finally:
-            src.close()
+        out = {c: x.format(base=int(self.last_id)) for c, x in exprs.items()}
+        out["prev_hash"], out["hash"] = f"demo_{self.name}_prev()", f"demo_{self.name}_hash({payload})"
+        return out
 
     def add_rows(self, rows: list[tuple]) -> list[tuple]:
         self.bases.append(self.last_id)

@@ -136,8 +136,7 @@ def verify_one(name: str, anchor: tuple[int, str] | None = None, batch: int = 20
                 return ChainReport(name, False, count, prev, row[0],
                                    f"{name} row {row[0]} does not follow the row before it "
                                    "(a row was deleted, inserted or moved)")
-            # The chain's link (history.chain), inline: one SHA-256 per row, nothing else.
-            if sha((prev + content).encode("utf-8")).hexdigest() != row[2]:
+            if sha((prev + content).encode("utf-8")).hexdigest() != row[2]:  # history.link(), inline
                 return ChainReport(name, False, count, prev, row[0],
                                    f"{name} row {row[0]} was changed after it was written")
             prev = row[2]

@@ -112,12 +112,17 @@ def payloads(fields: tuple[str, ...], rows: Iterable[tuple], shared: Mapping[str
     return _encoder(tuple(fields), names, skip)(rows, [_encode(shared[k]) for k in names] if names else [])
 
 
+def link(prev_hash: str, content: str) -> str:
+    """A row's hash: SHA-256 over the previous row's hash and the row's canonical content."""
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+
+
 def chain(prev_hash: str, contents: Iterable[str]) -> Iterator[tuple[str, str]]:
     """Chain rows given their canonical contents: (prev_hash, hash) of each, in order (the last
     hash is the chain's new head)."""
     sha = hashlib.sha256
     for payload in contents:
-        h = sha((prev_hash + payload).encode("utf-8")).hexdigest()
+        h = sha((prev_hash + payload).encode("utf-8")).hexdigest()  # link(), inline: millions of rows
         yield prev_hash, h
         prev_hash = h
 
