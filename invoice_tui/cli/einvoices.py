@@ -2,6 +2,7 @@
 
     invoice-tui invoices einvoice INVOICE [--format facturx|cii|ubl] [--out PATH]
     invoice-tui invoices validate INVOICE [--format facturx|cii|ubl] [--json]
+    invoice-tui credit-notes einvoice CN … · credit-notes validate CN …   (type 381, naming its invoice)
 
 ``einvoice`` validates before it writes anything: a fatal rule refuses the output (exit 1) when the
 invoice is in the scope of the French mandate (a French seller billing a business buyer, or the
@@ -22,12 +23,22 @@ def _finding_record(f) -> dict:
     return {"rule": f.rule, "fatal": f.fatal, "text": f.text, "source": f.source}
 
 
-def _einvoice(args, out) -> int:
-    from invoice_tui.domain.einvoice import einvoice_bytes
+def _document(args):
+    """The invoice (``invoices …``) or credit note (``credit-notes …``) the command names."""
+    if getattr(args, "cn", None) is not None:
+        from invoice_tui.domain.credit import get_credit_note
+
+        return get_credit_note(args.cn)
     from invoice_tui.domain.invoices import get_invoice
 
+    return get_invoice(args.invoice)
+
+
+def _einvoice(args, out) -> int:
+    from invoice_tui.domain.einvoice import einvoice_bytes
+
     with _session(args) as (_ws, _ctx, _cfg):
-        inv = get_invoice(args.invoice)
+        inv = _document(args)
         data, validation = einvoice_bytes(inv, args.format)
         name = f"{inv.number}{SUFFIX[args.format]}"
         target = Path(args.out) if args.out else Path.cwd() / name
@@ -51,10 +62,9 @@ def _checked(validation) -> str:
 
 def _validate(args, out) -> int:
     from invoice_tui.domain.einvoice import validate
-    from invoice_tui.domain.invoices import get_invoice
 
     with _session(args) as (_ws, _ctx, _cfg):
-        inv = get_invoice(args.invoice)
+        inv = _document(args)
         validation = validate(inv, args.format)
         fatal = validation.fatal
 
@@ -71,16 +81,22 @@ def _validate(args, out) -> int:
     return 1 if fatal else 0
 
 
-def register(subparsers) -> None:
-    inv = group(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices")
-    p = command(inv, "einvoice", "write the e-invoice of an issued invoice: Factur-X PDF, CII or UBL (validated "
+def _commands(sub, dest: str, metavar: str, what: str) -> None:
+    p = command(sub, "einvoice", f"write the e-invoice of an issued {what}: Factur-X PDF, CII or UBL (validated "
                                  "first: R44, R45)", _einvoice)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p.add_argument(dest, metavar=metavar, help=f"{what} id or number")
     p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
                    help="facturx (PDF/A-3 with its CII, the default), cii or ubl")
     p.add_argument("--out", metavar="PATH", help="file or folder to write (default: ./NUMBER.pdf or .xml)")
-    p = command(inv, "validate", "check an issued invoice's e-invoice against the XSD, EN 16931 and the French "
+    p = command(sub, "validate", f"check an issued {what}'s e-invoice against the XSD, EN 16931 and the French "
                                  "BR-FR rules; exit 1 on any error", _validate)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p.add_argument(dest, metavar=metavar, help=f"{what} id or number")
     p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
                    help="which output to check (facturx checks its CII)")
+
+
+def register(subparsers) -> None:
+    _commands(group(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices"),
+              "invoice", "INVOICE", "invoice")
+    _commands(group(subparsers, "credit-notes", "create, issue, list, show, print and send credit notes (R36–R42)"),
+              "cn", "CN", "credit note")

@@ -20,7 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from invoice_tui.db.models import Company, Contact, Invoice
-from invoice_tui.documents.einvoice.model import (INVOICE, Address, EInvoice, Note, Party, from_totals)
+from invoice_tui.documents.einvoice.model import (CREDIT_NOTE, INVOICE, Address, EInvoice, Note, Party, from_totals)
 from invoice_tui.documents.einvoice.validate import Finding
 from invoice_tui.domain.errors import RuleRefused
 from invoice_tui.domain.money import exponent
@@ -166,9 +166,15 @@ def einvoice_document(inv: Invoice, settings: WorkspaceSettings | None = None) -
     if settings.vat_franchise:
         exemptions["E"] = FRANCHISE
     frame = "S1" if settings.french_seller else ""
+    type_code, preceding = INVOICE, None
+    if inv.doc_type == "credit_note":  # type 381, referring to the invoice it corrects (BT-25, BT-26)
+        type_code = CREDIT_NOTE
+        preceding = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
     return from_totals(
         totals=totals, specs=line_specs(inv), seller=seller_party(settings), buyer=buyer,
-        number=inv.number or "", issue_date=inv.invoice_date, type_code=INVOICE, exemptions=exemptions,
+        number=inv.number or "", issue_date=inv.invoice_date, type_code=type_code, exemptions=exemptions,
+        preceding_number=preceding.number if preceding else "",
+        preceding_date=preceding.invoice_date if preceding else None,
         business_process=frame, order_reference=inv.po_number or "", due_date=inv.due_date,
         payment_means_code=settings.payment_means_code or ("30" if settings.seller_iban else ""),
         iban=settings.seller_iban, bic=settings.seller_bic, notes=_french_notes(inv, settings, buyer),

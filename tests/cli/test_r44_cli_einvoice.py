@@ -66,3 +66,17 @@ def test_r45_an_invoice_in_scope_missing_the_buyer_country_is_refused(cli, tmp_p
     target = tmp_path / "x.pdf"
     refused = cli("invoices", "einvoice", number, "--out", str(target))
     assert refused.code == 1 and "BR-11" in refused.err and not target.exists()
+
+
+def test_r44_credit_note_einvoice_refers_to_its_invoice(any_cli, tmp_path):
+    number = _issued(any_cli)
+    draft = any_cli.ok("credit-notes", "create", number, "--line-of", "1:1", "--reason", "Une journée non réalisée")
+    cn = any_cli.ok("credit-notes", "issue", str(draft["id"]))["number"]
+    assert any_cli.ok("credit-notes", "validate", cn)["valid"]
+    for fmt, read in (("ubl", read_ubl), ("cii", read_cii)):
+        target = tmp_path / f"{cn}.{fmt}.xml"
+        any_cli.ok("credit-notes", "einvoice", cn, "--format", fmt, "--out", str(target))
+        doc = read(target.read_bytes())
+        assert (doc.type_code, doc.number, doc.preceding_number) == ("381", cn, number)
+        assert str(doc.grand_total) == "540.00" and doc.lines[0].quantity == 1
+    assert any_cli("credit-notes", "validate", number).code == 2  # an invoice is not a credit note
