@@ -9,6 +9,9 @@ user = "me"
 mail_url = "smtp://me@smtp.example.com:587?starttls=1"
 mail_password = "…"
 theme = "textual-dark"
+stripe_api_key = "sk_test_…"           # online payments (issue 26); never shown or logged
+stripe_webhook_secret = "whsec_…"
+stripe_api_base = "http://127.0.0.1:8420"  # tests and self-hosted setups only
 [keymap]
 "invoices.record_payment" = "ctrl+r"
 ```
@@ -25,7 +28,8 @@ from platformdirs import user_config_path, user_data_path
 from invoice_tui.domain.errors import BadInput
 
 APP_NAME = "invoice-tui"
-KEYS = ("db", "user", "mail_url", "mail_password", "theme")
+KEYS = ("db", "user", "mail_url", "mail_password", "theme", "stripe_api_key", "stripe_webhook_secret",
+        "stripe_api_base")
 
 
 def config_path() -> Path:
@@ -43,6 +47,9 @@ class Config:
     mail_url: str | None = None
     mail_password: str | None = field(default=None, repr=False)
     theme: str = "textual-dark"
+    stripe_api_key: str | None = field(default=None, repr=False)
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
+    stripe_api_base: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 

@@ -26,7 +26,25 @@ def _send_receipt(ctx: Context, payment) -> None:
     queue_receipt_after_commit(ctx, payment)
 
 
+def provider_from_config(config: Config):
+    """The payment provider the configuration names (Stripe with ``stripe_api_key``), else None."""
+    if not config.stripe_api_key:
+        return None
+    from invoice_tui.domain.stripe_provider import StripeProvider  # the SDK loads on first use
+
+    return StripeProvider(config.stripe_api_key, webhook_secret=config.stripe_webhook_secret,
+                          api_base=config.stripe_api_base)
+
+
+def _settle_refused_edit(ctx: Context, error) -> None:
+    from invoice_tui.domain.online import settle_refused_edit
+
+    settle_refused_edit(ctx, error)
+
+
 def services(config: Config | None) -> Services:
     config = config or Config()
     return Services(config=config, mail_transport=partial(_transport, config) if config.mail_url else None,
-                    receipt_sender=_send_receipt)
+                    receipt_sender=_send_receipt,
+                    payment_provider=partial(provider_from_config, config) if config.stripe_api_key else None,
+                    payment_settler=_settle_refused_edit)

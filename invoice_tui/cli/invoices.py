@@ -390,6 +390,9 @@ def register(subparsers) -> None:
         p = command(sub, name, help_text, fn)
         p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
 
+    from invoice_tui.cli.online import register_invoices
+
+    register_invoices(sub)
     p = command(sub, "list", "list invoices, filtered (R20) and sorted", _list,
                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_filter_help())
     p.add_argument("--filter", dest="filters", action=FilterAction, metavar="EXPR",

@@ -212,6 +212,9 @@ def register(subparsers) -> None:
     p.add_argument("payment", metavar="PAYMENT", help="payment id")
     p.add_argument("state", choices=STATES, metavar="STATE", help=" | ".join(STATES))
 
+    from invoice_tui.cli.online import register_payments
+
+    register_payments(sub)
     p = command(sub, "list", "list payments, newest first", _list)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--applied", action="store_true", help="only payments applied to an invoice")

@@ -185,6 +185,9 @@ def register(subparsers) -> None:
     p.add_argument("--search", metavar="TEXT", help="email or name contains TEXT")
     p.add_argument("--limit", type=int, metavar="N")
     add_list_json(p)
+    from invoice_tui.cli.online import register_contacts
+
+    register_contacts(sub)
     p = command(sub, "delete", "delete a contact who is no invoice's billing contact", _contacts_delete)
     p.add_argument("contact", metavar="CONTACT", help="email or id")
 

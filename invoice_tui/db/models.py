@@ -200,7 +200,7 @@ class Payment(BaseModel):
     reference = pw.CharField(default="", max_length=200)
     note = pw.TextField(default="")
     source = pw.CharField(default="manual", max_length=8)  # manual, online
-    state = pw.CharField(default="succeeded", max_length=12, index=True)
+    state = pw.CharField(default="succeeded", max_length=16, index=True)  # requires_action: 15 (0019)
     contact = pw.ForeignKeyField(Contact, null=True, backref="payments", on_delete="SET NULL")
     # R9: one column, so a payment can be applied to one invoice at most; applying is a
     # compare-and-set (``WHERE invoice_id IS NULL``) that the database arbitrates.
@@ -209,9 +209,18 @@ class Payment(BaseModel):
     created_by = pw.CharField(default="", max_length=128)
     created_at = pw.DateTimeField()
     applied_at = pw.DateTimeField(null=True)
+    # Online payments (issue 26, migration 0019): the provider's payment id, the attempt's
+    # idempotency key (recorded before the provider is called), refunds, the provider's reason.
+    provider = pw.CharField(null=True, max_length=16)
+    provider_ref = pw.CharField(null=True, max_length=255)
+    idempotency_key = pw.CharField(null=True, max_length=64, unique=True)
+    amount_refunded_minor = pw.BigIntegerField(default=0)
+    failure_reason = pw.CharField(default="", max_length=500)
+    provider_updated = pw.BigIntegerField(default=0)  # the provider's time of the last event applied
+    payment_method_ref = pw.CharField(null=True, max_length=255)
 
     class Meta:
-        indexes = ((("currency", "amount_minor"), False),)
+        indexes = ((("currency", "amount_minor"), False), (("provider", "provider_ref"), True))
 
 
 class Reminder(BaseModel):

@@ -32,8 +32,8 @@ RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "create": {"invoice": ("INSERT", "UPDATE"), **{c: ("INSERT", "DELETE") for c in CHILDREN},
                "contact": ("INSERT",), "company": ("INSERT",), **{h: ("INSERT",) for h in HISTORY}},
     "edit": {"invoice": ("UPDATE", "DELETE"), **{c: _W for c in CHILDREN}, "contact": _W, "company": _W,
-             "payment": _W, "reminder": _W, "outbox": _W, "counter": ("UPDATE",), "credit_entry": ("INSERT",),
-             **{h: ("INSERT",) for h in HISTORY}},
+             "payment": _W, "provider_event": _W, "reminder": _W, "outbox": _W, "counter": ("UPDATE",),
+             "credit_entry": ("INSERT",), **{h: ("INSERT",) for h in HISTORY}},
     # ``SELECT … FOR UPDATE`` (taken before deleting) needs UPDATE on one column; the invoice
     # trigger refuses every actual update without edit. Deleting an invoice clears the (absent)
     # payments' link: a statement on no row, refused by the payment trigger on any row.
@@ -41,7 +41,7 @@ RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
                **{h: ("INSERT",) for h in HISTORY}},
     # Rights themselves (``user.permissions``) change only with the owner's ``users grant``, which
     # sets the grants in the same step.
-    "super_admin": {"setting": _W, "counter": _W, "user": ("UPDATE(name)", "UPDATE(email)")},
+    "super_admin": {"setting": _W, "counter": _W, "payment_method": _W, "user": ("UPDATE(name)", "UPDATE(email)")},
 }
 
 

@@ -27,12 +27,18 @@ class Services:
       no mail server is configured (emails then stay queued in the outbox);
     - ``receipt_sender``: R10's ``(ctx, payment) -> None``, which queues a receipt inside the
       payment's transaction; None (the default: the domain does not know about mail) means
-      ``record_payment(send_receipt=True)`` queues nothing and says so (``receipt_queued``).
+      ``record_payment(send_receipt=True)`` queues nothing and says so (``receipt_queued``);
+    - ``payment_provider``: a factory of the payment provider (issue 26; ``domain.provider``),
+      None when none is configured (online payments are then refused with a sentence);
+    - ``payment_settler``: R7's ``(ctx, conflict) -> None``, which applies what the provider says
+      after an edit was refused because a pending payment could not be canceled.
     """
 
     config: Config | None = None
     mail_transport: Callable[[], Any] | None = None
     receipt_sender: Callable[[Context, Any], None] | None = None
+    payment_provider: Callable[[], Any] | None = None
+    payment_settler: Callable[[Context, Any], None] | None = None
 
 
 @dataclass

@@ -4,7 +4,9 @@ here (or in ``payments``); the TUI, the CLI and the tests call these.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import json
 import operator
 import re
@@ -26,6 +28,8 @@ from invoice_tui.domain.invoice_query import settings_ctx as _settings_ctx
 from invoice_tui.domain.errors import BadInput, Conflict, InvoiceTuiError, NotFound, RuleRefused
 from invoice_tui.domain.money import (check_currency, exponent, from_micro, from_minor, parse_amount, plain, to_micro,
                                       to_minor)
+from invoice_tui.domain.payment_snapshot import payment_snapshot as _payment_snapshot
+from invoice_tui.domain.pending_payments import cancel_for_edit
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.settings import NUMBER_COUNTER, WorkspaceSettings, load_settings
 from invoice_tui.domain.bounds import check_date, in_range
@@ -364,10 +368,12 @@ def adjustment_input(a: AdjustmentSpec) -> dict[str, Any]:
 
 
 def paid_minor(inv: Invoice) -> int:
-    """R18: succeeded payments, less the excess of a confirmed overpayment (R8: it became the
-    customer's credit, a ``credit_entry`` of kind ``overpayment`` on this invoice)."""
-    paid = (Payment.select(pw.fn.COALESCE(pw.fn.SUM(Payment.amount_minor), 0))
-            .where((Payment.invoice == inv) & (Payment.state == "succeeded")).scalar() or 0)
+    """R18: succeeded payments less their refunded amounts (issue 26: an open dispute still counts
+    as paid until it is lost; a lost one counts as a refund), less the excess of a confirmed
+    overpayment (R8: it became the customer's credit, a ``credit_entry`` of kind ``overpayment``
+    on this invoice)."""
+    paid = (Payment.select(pw.fn.COALESCE(pw.fn.SUM(Payment.amount_minor - Payment.amount_refunded_minor), 0))
+            .where((Payment.invoice == inv) & Payment.state.in_(["succeeded", "disputed"])).scalar() or 0)
     if paid:
         paid -= (CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.amount_minor), 0))
                  .where((CreditEntry.invoice_id == inv.id) & (CreditEntry.kind == "overpayment")).scalar() or 0)
@@ -914,6 +920,25 @@ class EditResult:
     offer_notify: bool
 
 
+def _settles_refused_r7(fn):
+    """R7: when an edit was refused because the provider says a pending payment succeeded first,
+    that success is applied right after, in its own transaction (``ctx.services.payment_settler``,
+    wired to ``online.settle_refused_edit``): the invoice's version changes under the editor."""
+    @functools.wraps(fn)
+    def wrapper(ctx: Context, *args, **kwargs):
+        try:
+            return fn(ctx, *args, **kwargs)
+        except Conflict as exc:
+            settle = ctx.services.payment_settler
+            if exc.code == "invoice.payment_not_canceled" and settle is not None:
+                with contextlib.suppress(InvoiceTuiError):
+                    settle(ctx, exc)
+            raise
+
+    return wrapper
+
+
+@_settles_refused_r7
 @mutation
 def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
                  expected_version: int | None = None) -> EditResult:
@@ -961,15 +986,9 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
         if inv.due_date is None:  # overdue and reminders (R33) are reckoned from it
             raise BadInput("A finalized invoice keeps a due date; give the new one as YYYY-MM-DD.", field="due_date")
         _check_finalizable(inv)
-        # R7: saving the edit cancels an online payment that is still processing.
-        for p in Payment.select().where((Payment.invoice == inv) & (Payment.state == "processing")):
-            pbefore = _payment_snapshot(p)
-            p.state = "canceled"
-            p.save()
-            history.record_changes(ctx, "payment", p.id, inv.number, pbefore, _payment_snapshot(p))
-            history.add_activity(ctx, inv.id, inv.number, "payment_canceled",
-                                 f"Online payment #{p.id} canceled because the invoice was edited")
-            canceled.append(p.id)
+        # R7: saving the edit cancels an online payment that is still pending, at the provider
+        # too; if the provider refuses (the payment succeeded first), the save is refused.
+        canceled = cancel_for_edit(ctx, inv)
         if inv.balance_minor == 0:  # edited down to 0 (R35): nothing is due, settled as at finalizing
             inv.status, inv.payment_date = "paid", ctx.today()
             drop_reminders(inv)
@@ -978,12 +997,6 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
     _save(inv, ctx)
     changed = _history(ctx, inv, before, "edited", "Invoice edited")
     return EditResult(inv, changed, canceled, offer_notify=finalized and bool(changed))
-
-
-def _payment_snapshot(p: Payment) -> dict[str, Any]:
-    return {"amount": plain(from_minor(p.amount_minor, p.currency)), "currency": p.currency, "date": p.date,
-            "method": p.method, "reference": p.reference, "note": p.note, "source": p.source, "state": p.state,
-            "invoice": p.invoice_id, "contact": p.contact_id}
 
 
 # ---- R2/R3: finalize -------------------------------------------------------------------------
@@ -1252,7 +1265,7 @@ def check_void(ctx: Context, inv: Invoice) -> None:
     online = Payment.select().where((Payment.invoice == inv) & (Payment.source == "online"))
     if online.where(Payment.ever_succeeded | Payment.state.in_(["succeeded", "refunded"])).exists():
         raise RuleRefused("An online payment succeeded on this invoice (even if refunded); it cannot be voided (R13).")
-    if online.where(Payment.state == "processing").exists():
+    if online.where(Payment.state.in_(["processing", "requires_action"])).exists():
         raise RuleRefused("An online payment is processing on this invoice; wait until it completes (R13).")
     if Payment.select().where((Payment.invoice == inv) & (Payment.source == "manual")).exists():
         raise RuleRefused("This invoice has a payment; delete the payment before voiding (R13).")

@@ -24,7 +24,7 @@ from invoice_tui.domain.text import clean
 from invoice_tui.domain.tx import mutation, validate
 
 METHODS = ("cash", "check", "bank_transfer", "card", "other")
-STATES = ("processing", "succeeded", "failed", "canceled", "refunded")
+STATES = ("processing", "requires_action", "succeeded", "failed", "canceled", "disputed", "refunded")
 SOURCES = ("manual", "online")
 
 class PaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on first use; unknown keys refused
@@ -96,7 +96,8 @@ def _check_amount_against(inv: Invoice, amount_minor: int, *, overpay: bool = Fa
     # An online payment still processing on this invoice may yet succeed: what is left to collect
     # is the balance minus what is processing, so the invoice can never be paid twice.
     processing = (Payment.select(pw.fn.COALESCE(pw.fn.SUM(Payment.amount_minor), 0))
-                  .where((Payment.invoice == inv) & (Payment.state == "processing")).scalar() or 0)
+                  .where((Payment.invoice == inv)
+                         & Payment.state.in_(["processing", "requires_action"])).scalar() or 0)
     if processing and amount_minor > balance - processing:
         raise RuleRefused(f"An online payment of {plain(from_minor(processing, cur))} {cur} is still processing on "
                           f"this invoice; at most {plain(from_minor(max(balance - processing, 0), cur))} {cur} "
@@ -329,7 +330,8 @@ def delete_payment(ctx: Context, payment_id: int | str) -> Invoice | None:
 
 
 _TRANSITIONS = {
-    "processing": {"succeeded", "failed", "canceled"},
+    "processing": {"succeeded", "failed", "canceled", "requires_action"},
+    "requires_action": {"processing", "succeeded", "failed", "canceled"},
     "succeeded": {"refunded"},
 }
 
@@ -350,6 +352,8 @@ def set_payment_state(ctx: Context, payment_id: int | str, state: str) -> Paymen
     p.state = state
     if state == "succeeded":
         p.ever_succeeded = True
+    if state == "refunded":  # in full: nothing of it counts as paid any more (R18)
+        p.amount_refunded_minor = p.amount_minor
     p.save()
     history.record_changes(ctx, "payment", p.id, inv.number if inv else None, pbefore, _payment_snapshot(p))
     if inv is not None:

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from babel.dates import format_date
 
 from invoice_tui.db.mail_models import OutboxEmail
-from invoice_tui.db.models import Contact, Invoice, Payment
+from invoice_tui.db.models import Contact, Invoice, Payment, User
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import RuleRefused
 from invoice_tui.domain.money import format_money, from_minor
@@ -64,11 +64,24 @@ def receipt_prepared(ctx: Context, payment: Payment) -> Prepared:
     msg["From"] = Address(display_name=name, addr_spec=from_addr) if name else from_addr
     to_name = contact.display_name if contact.display_name != contact.email else ""
     msg["To"] = Address(display_name=check_header(to_name, "Recipient name"), addr_spec=to) if to_name else to
+    cc = _charger_copy(payment, to)
+    if cc:
+        msg["Cc"] = cc[0]
     msg["Reply-To"] = from_addr
     msg["Subject"] = subject
     msg.set_content(body, cte="quoted-printable")
     msg.add_alternative(_html(body), subtype="html", cte="quoted-printable")
-    return Prepared(msg, "receipt", inv, from_addr, to, [], subject, None, make_default, [inv.id] if inv else [])
+    return Prepared(msg, "receipt", inv, from_addr, to, cc, subject, None, make_default, [inv.id] if inv else [])
+
+
+def _charger_copy(payment: Payment, to: str) -> list[str]:
+    """Issue 26: the receipt of an online payment goes to the buyer and to the user who charged."""
+    if payment.source != "online" or not payment.provider or not payment.created_by:
+        return []
+    user = User.get_or_none(User.login == payment.created_by)
+    if user is None or not user.email or user.email.lower() == to.lower():
+        return []
+    return [check_address(user.email, "Cc")]
 
 
 def queue_receipt(ctx: Context, payment: Payment, *, delivering: bool = False) -> OutboxEmail:

@@ -217,6 +217,12 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
         "migration_report insert": ("INSERT INTO migration_report (migration, invoice_id, text) VALUES ('x', 1, 'y')",
                                     ()),  # the owner's migration writes it; everyone reads it
         "migration_report delete": ("DELETE FROM migration_report", ()),
+        # issue 26: saved payment methods are a super admin's; provider events are applied by an editor
+        "payment_method insert": ("INSERT INTO payment_method (contact_id, provider, customer_ref, method_ref, kind, "
+                                  "brand, last4, created_by, created_at) VALUES (1, 'stripe', 'cus_1', 'pm_1', "
+                                  "'card', 'visa', '4242', 'x', now())", ()),
+        "provider_event insert": ("INSERT INTO provider_event (provider, event_id, type, created, outcome, "
+                                  "received_at) VALUES ('stripe', 'evt_1', 't', 1, '', now())", ()),
         "schema_migration delete": ("DELETE FROM schema_migration", ()),
         # writes every user may make: its own preferences and saved views
         "own preferences": ("UPDATE \"user\" SET preferences = '{\"theme\": \"x\"}' WHERE login = current_user", ()),
@@ -232,12 +238,12 @@ EDIT = EVERYONE | {
     "invoice insert draft", "invoice edit open", "invoice edit draft", "invoice status", "invoice delete draft",
     "line insert on finalized", "line update", "line delete", "adjustment insert", "invoice_contact delete",
     "invoice_company insert", "payment insert", "payment apply", "payment delete", "reminder update",
-    "reminder delete", "outbox insert", "counter update", "activity own"}
+    "reminder delete", "outbox insert", "counter update", "activity own", "provider_event insert"}
 SUPER = EDIT | {"setting insert", "setting update", "setting delete", "counter insert", "counter delete",
                 "counter back",
                 "user other name", "user other preferences", "saved_view others update", "saved_view others delete",
                 "saved_view defaults delete", "invoice delete finalized", "property_change as another",
-                "activity as another", "export_log as another"}
+                "activity as another", "export_log as another", "payment_method insert"}
 ALLOWED = {"view": EVERYONE, "edit": EDIT, "super": SUPER}
 
 

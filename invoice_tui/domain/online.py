@@ -1,0 +1,458 @@
+"""Online payments through a payment provider (issue 26; SPEC R5, R7, R11, R13, R34): saved
+payment methods, "Charge saved payment method", refunds and the provider's events.
+
+The provider is called outside any database transaction, between two of them:
+
+1. the attempt is recorded first (a ``processing`` online payment with its idempotency key) in
+   one transaction, which also refuses a second attempt while one is pending — the app does not
+   rely on the provider alone;
+2. the provider is called with that key (a retry of an attempt whose outcome is unknown reuses
+   it, so a retry never charges twice);
+3. its answer is applied in a second transaction, with the history rows of each transition.
+
+The app holds its own limits whatever the provider accepts: never charge more than the balance
+(R8's limits, less what is already pending), never refund more than was paid.
+
+Refunds reduce what was paid (R18: balance = billed − Σ (succeeded payments less their refunded
+amounts)), so a paid invoice reopens. A lost dispute counts as a refund. An open dispute leaves
+the payment counted as paid until it is decided.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from invoice_tui.db import write_tx
+from invoice_tui.db.models import Invoice, Payment
+from invoice_tui.db.online_models import ProviderEvent, SavedPaymentMethod
+from invoice_tui.domain import history
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import BadInput, InvoiceTuiError, NotFound, RuleRefused
+from invoice_tui.domain.invoices import _payment_snapshot, get_invoice, snapshot
+from invoice_tui.domain.money import from_minor, parse_amount, plain, to_minor
+from invoice_tui.domain.payments import _after_payment_change, _check_amount_against, _lock_invoice_then_payment, \
+    _queue_receipt, get_payment
+from invoice_tui.domain.people import find_contact
+from invoice_tui.domain.permissions import require
+from invoice_tui.domain.provider import PENDING_STATES, PaymentProvider, ProviderPayment, ProviderRefused, \
+    require_provider
+from invoice_tui.domain.tx import mutation
+
+# ---- saved payment methods ------------------------------------------------------------------
+
+
+def method_record(m: SavedPaymentMethod) -> dict:
+    expiry = f"{m.exp_month:02d}/{m.exp_year}" if m.exp_month and m.exp_year else ""
+    return {"id": m.id, "contact_id": m.contact_id, "provider": m.provider, "customer": m.customer_ref,
+            "payment_method": m.method_ref, "kind": m.kind, "brand": m.brand, "last4": m.last4,
+            "expiry": expiry}
+
+
+def method_label(m: SavedPaymentMethod) -> str:
+    rec = method_record(m)
+    brand = (m.brand or m.kind).upper() if m.kind != "card" else (m.brand or "card").capitalize()
+    return f"{brand} •••• {m.last4}" + (f", expires {rec['expiry']}" if rec["expiry"] else "")
+
+
+def _method_snapshot(m: SavedPaymentMethod) -> dict:
+    rec = method_record(m)
+    rec.pop("id")
+    return rec
+
+
+def _check_ref(value: str, prefix: tuple[str, ...], what: str, field: str) -> str:
+    v = (value or "").strip()
+    if not v or len(v) > 255 or not v.isascii() or not all(c.isalnum() or c == "_" for c in v) \
+            or not v.startswith(prefix):
+        raise BadInput(f"'{value}' is not a {what} id (it starts with {' or '.join(prefix)}).", field=field)
+    return v
+
+
+def list_methods(contact_ref: str | int) -> list[SavedPaymentMethod]:
+    contact = find_contact(contact_ref)
+    return list(SavedPaymentMethod.select().where(SavedPaymentMethod.contact == contact.id)
+                .order_by(SavedPaymentMethod.id))
+
+
+def add_method(ctx: Context, contact_ref: str | int, customer_ref: str, method_ref: str) -> SavedPaymentMethod:
+    """A super admin attaches a method the customer already saved with the provider: the provider
+    describes it (brand, last four digits, expiry); nothing else of the card is stored."""
+    require(ctx, "settings")  # super admin
+    customer_ref = _check_ref(customer_ref, ("cus_",), "Stripe customer", "customer")
+    method_ref = _check_ref(method_ref, ("pm_", "card_", "src_"), "Stripe payment method", "payment_method")
+    contact = find_contact(contact_ref)
+    provider = require_provider(ctx)
+    described = provider.describe_method(customer_ref, method_ref)
+    return _store_method(ctx, contact.id, provider.name, described)
+
+
+@mutation
+def _store_method(ctx: Context, contact_id: int, provider_name: str, d) -> SavedPaymentMethod:
+    existing = SavedPaymentMethod.get_or_none((SavedPaymentMethod.provider == provider_name)
+                                              & (SavedPaymentMethod.method_ref == d.method_ref))
+    if existing is not None:
+        raise RuleRefused(f"The payment method {d.method_ref} is already saved"
+                          + (" for this contact." if existing.contact_id == contact_id else " for another contact."),
+                          code="payment_method.exists", field="payment_method")
+    m = SavedPaymentMethod.create(contact=contact_id, provider=provider_name, customer_ref=d.customer_ref,
+                                  method_ref=d.method_ref, kind=d.kind, brand=d.brand, last4=d.last4,
+                                  exp_month=d.exp_month, exp_year=d.exp_year, created_by=ctx.login,
+                                  created_at=ctx.now())
+    history.record_creation(ctx, "payment_method", m.id, None, _method_snapshot(m))
+    return m
+
+
+@mutation
+def remove_method(ctx: Context, contact_ref: str | int, method_ref: str) -> SavedPaymentMethod:
+    require(ctx, "settings")
+    contact = find_contact(contact_ref)
+    m = SavedPaymentMethod.get_or_none((SavedPaymentMethod.contact == contact.id)
+                                       & (SavedPaymentMethod.method_ref == (method_ref or "").strip()))
+    if m is None:
+        raise NotFound(f"{contact.email} has no saved payment method {method_ref}.", code="payment_method.not_found")
+    snap = _method_snapshot(m)
+    m.delete_instance()
+    history.record_changes(ctx, "payment_method", m.id, None, snap, {k: None for k in snap})
+    return m
+
+
+def methods_for_invoice(inv: Invoice) -> list[SavedPaymentMethod]:
+    if not inv.billing_contact_id:
+        return []
+    return list(SavedPaymentMethod.select().where(SavedPaymentMethod.contact == inv.billing_contact_id)
+                .order_by(SavedPaymentMethod.id.desc()))
+
+
+# ---- charging -----------------------------------------------------------------------------
+
+
+@dataclass
+class ChargeResult:
+    payment: Payment
+    invoice: Invoice
+    state: str
+    reason: str = ""
+    retried: bool = False
+    receipts_queued: bool = False
+
+
+def _pending(inv: Invoice) -> Payment | None:
+    return (Payment.select().where((Payment.invoice == inv) & (Payment.source == "online")
+                                   & Payment.state.in_(PENDING_STATES)).order_by(Payment.id.desc()).first())
+
+
+def _method_for(inv: Invoice, method_ref: str | None) -> SavedPaymentMethod:
+    methods = methods_for_invoice(inv)
+    if method_ref:
+        for m in methods:
+            if m.method_ref == method_ref.strip():
+                return m
+        raise NotFound(f"The billing contact of {inv.number} has no saved payment method {method_ref}.",
+                       code="payment_method.not_found", field="payment_method")
+    if not methods:
+        raise RuleRefused(f"The billing contact of {inv.number} has no saved payment method (R5).",
+                          code="payment_method.none")
+    return methods[0]
+
+
+@mutation
+def _begin_attempt(ctx: Context, ref: str | int, method_ref: str | None, amount: str | Decimal | None,
+                   provider_name: str) -> tuple[Payment, SavedPaymentMethod | None, bool]:
+    """Record the attempt before calling the provider (or find the attempt to retry)."""
+    require(ctx, "record_payment")
+    inv = get_invoice(ref, for_update=True)
+    pending = _pending(inv)
+    if pending is not None:
+        if pending.provider_ref is None and pending.idempotency_key and pending.created_by == ctx.login:
+            # The provider's answer to this attempt never came: retry it with the same key.
+            m = SavedPaymentMethod.get_or_none(SavedPaymentMethod.method_ref == pending.payment_method_ref)
+            return pending, m, True
+        raise RuleRefused(f"An online payment (#{pending.id}, {pending.state}) is already pending on {inv.number}; "
+                          "wait until it succeeds or fails (R34).", code="payment.pending",
+                          details={"payment": pending.id, "state": pending.state})
+    if inv.status == "voided":
+        raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).",
+                          code="invoice.voided", details={"invoice": inv.number})
+    m = _method_for(inv, method_ref)
+    minor = inv.balance_minor if amount is None else to_minor(parse_amount(amount, inv.currency, positive=True),
+                                                             inv.currency)
+    _check_amount_against(inv, minor)  # R8: > 0, ≤ balance, partial only where allowed
+    now = ctx.now()
+    p = Payment.create(amount_minor=minor, currency=inv.currency, date=ctx.today(),
+                       method="card" if m.kind == "card" else "other" if m.kind != "sepa_debit" else "bank_transfer",
+                       reference="", note="", source="online", state="processing", ever_succeeded=False,
+                       contact=inv.billing_contact_id, invoice=inv, created_by=ctx.login, created_at=now,
+                       applied_at=now, provider=provider_name, idempotency_key=uuid.uuid4().hex,
+                       payment_method_ref=m.method_ref)
+    history.record_creation(ctx, "payment", p.id, inv.number, _payment_snapshot(p))
+    history.add_activity(ctx, inv.id, inv.number, "payment_attempt",
+                         f"Charging {plain(from_minor(minor, inv.currency))} {inv.currency} to {method_label(m)} "
+                         f"(online payment #{p.id})")
+    return p, m, False
+
+
+def charge_invoice(ctx: Context, ref: str | int, *, method_ref: str | None = None,
+                   amount: str | Decimal | None = None) -> ChargeResult:
+    """R5/R34: charge the billing contact's saved payment method off-session for the balance (or a
+    partial amount where the invoice allows it). Raises :class:`ProviderUnavailable` (exit 4)
+    when the provider cannot be reached: the attempt stays recorded, and charging again retries it
+    with the same idempotency key."""
+    provider = require_provider(ctx)
+    p, m, retried = _begin_attempt(ctx, ref, method_ref, amount, provider.name)
+    if m is None:
+        raise RuleRefused(f"The saved payment method of attempt #{p.id} was removed; the attempt cannot be retried.")
+    inv = get_invoice(p.invoice_id)
+    answer = provider.charge_saved(amount_minor=p.amount_minor, currency=p.currency, customer_ref=m.customer_ref,
+                                   method_ref=m.method_ref, method_kind=m.kind, idempotency_key=p.idempotency_key,
+                                   metadata={"invoice": inv.number or str(inv.id), "payment": str(p.id)})
+    p, inv, queued = apply_answer(ctx, p.id, answer)
+    return ChargeResult(p, inv, p.state, p.failure_reason, retried, queued)
+
+
+_MOVES = {  # state → the states an answer or event may move it to
+    "processing": {"requires_action", "succeeded", "failed", "canceled"},
+    "requires_action": {"processing", "succeeded", "failed", "canceled"},
+    "failed": {"succeeded", "processing", "requires_action"},  # a buyer may pay after a decline
+    "succeeded": set(),  # only refunds and disputes move a success
+    "disputed": set(),
+    "refunded": set(),
+    "canceled": set(),
+}
+
+
+@mutation
+def apply_answer(ctx: Context, payment_id: int, answer: ProviderPayment, *, event_time: int = 0) \
+        -> tuple[Payment, Invoice | None, bool]:
+    """Apply what the provider says about a payment (its answer to a call, or an event): state,
+    reason, refunds; each transition with its history row; a success settles the invoice and
+    queues the receipts (to the buyer, copied to the user who charged)."""
+    p, inv = _lock_invoice_then_payment(payment_id)
+    if event_time and p.provider_updated and event_time < p.provider_updated and answer.state not in ("succeeded",):
+        return p, inv, False  # a late event: what it says was overtaken (a success is final whatever its time)
+    pbefore = _payment_snapshot(p)
+    ibefore = snapshot(inv) if inv is not None else None
+    if answer.ref and not p.provider_ref:
+        p.provider_ref = answer.ref
+    target = answer.state
+    moved = target != p.state and target in _MOVES.get(p.state, set())
+    if moved:
+        if target == "succeeded" and inv is not None and inv.status == "voided":
+            # R13: nothing is collected on a voided invoice; the money goes back.
+            p.failure_reason = "the invoice was voided; to be refunded"
+        p.state = target
+        if target == "succeeded":
+            p.ever_succeeded = True
+            p.failure_reason = ""
+        elif target in ("failed", "requires_action", "canceled") and answer.failure_reason:
+            p.failure_reason = answer.failure_reason[:500]
+    elif target == p.state and answer.failure_reason and target != "succeeded":
+        p.failure_reason = answer.failure_reason[:500]
+    if event_time:
+        p.provider_updated = max(p.provider_updated or 0, event_time)
+    p.save()
+    number = inv.number if inv else None
+    history.record_changes(ctx, "payment", p.id, number, pbefore, _payment_snapshot(p))
+    queued = False
+    if moved and inv is not None:
+        text = f"Online payment #{p.id} {target}" + (f": {p.failure_reason}" if p.failure_reason else "")
+        if target == "succeeded" and inv.status != "voided":
+            _after_payment_change(ctx, inv, ibefore, "payment_succeeded", text, p.date)
+            queued = _receipts(ctx, p, inv)
+        else:
+            history.add_activity(ctx, inv.id, number, f"payment_{target}", text)
+    return p, inv, queued
+
+
+def _receipts(ctx: Context, p: Payment, inv: Invoice) -> bool:
+    """The receipts of an online success (to the buyer, copied to the user who charged), queued in
+    a savepoint: a receipt that cannot be written (no From address, no contact) never undoes the
+    payment; the history says why none was sent."""
+    try:
+        with write_tx():
+            return _queue_receipt(ctx, p)
+    except InvoiceTuiError as exc:
+        history.add_activity(ctx, inv.id, inv.number, "receipt_not_sent",
+                             f"No receipt for online payment #{p.id}: {exc.message}")
+        return False
+
+
+def refresh_payment(ctx: Context, payment_id: int | str) -> Payment:
+    """Ask the provider where a pending online payment stands, and apply it."""
+    p = get_payment(payment_id)
+    if p.source != "online" or not p.provider_ref:
+        return p
+    answer = require_provider(ctx).retrieve(p.provider_ref)
+    return apply_answer(ctx, p.id, answer)[0]
+
+
+# ---- refunds ------------------------------------------------------------------------------
+
+
+@dataclass
+class RefundResult:
+    payment: Payment
+    invoice: Invoice | None
+    refunded_minor: int
+
+
+def refundable_minor(p: Payment) -> int:
+    return max(p.amount_minor - (p.amount_refunded_minor or 0), 0)
+
+
+def refund_payment(ctx: Context, payment_id: int | str, amount: str | Decimal | None = None) -> RefundResult:
+    """R11: online payments are refunded, never deleted. Full or partial; never more than was
+    paid, whatever the provider accepts. A refund reduces what was paid: the balance rises and a
+    paid invoice reopens; fully refunded ⇒ the payment is refunded."""
+    require(ctx, "record_payment")
+    p = get_payment(payment_id)
+    if p.source != "online" or not p.provider_ref:
+        raise RuleRefused(f"Payment #{p.id} is not an online payment; a manual payment is deleted, not refunded "
+                          "(R11).", code="payment.not_online")
+    if p.state not in ("succeeded", "disputed"):
+        raise RuleRefused(f"Payment #{p.id} is {p.state}; only a succeeded payment can be refunded.",
+                          code="payment.not_refundable")
+    left = refundable_minor(p)
+    minor = left if amount is None else to_minor(parse_amount(amount, p.currency, positive=True), p.currency)
+    _check_refund(p, minor)
+    provider = require_provider(ctx)
+    key = f"refund-{p.id}-{p.amount_refunded_minor or 0}-{minor}"  # the same request retried is one refund
+    refund = provider.refund(p.provider_ref, minor, idempotency_key=key)
+    if refund.state in ("failed", "canceled"):
+        raise ProviderRefused(f"Stripe did not refund payment #{p.id} ({refund.state}).")
+    p, inv = _record_refund(ctx, p.id, minor, refund.ref)
+    return RefundResult(p, inv, minor)
+
+
+def _check_refund(p: Payment, minor: int) -> None:
+    left = refundable_minor(p)
+    if minor <= 0:
+        raise BadInput("The refund amount must be greater than zero.", field="amount")
+    if minor > left:
+        raise RuleRefused(f"At most {plain(from_minor(left, p.currency))} {p.currency} of payment #{p.id} can be "
+                          f"refunded (it paid {plain(from_minor(p.amount_minor, p.currency))}, "
+                          f"{plain(from_minor(p.amount_refunded_minor or 0, p.currency))} already refunded).",
+                          field="amount", code="refund.over_paid",
+                          details={"refundable_minor": left, "currency": p.currency})
+
+
+@mutation
+def _record_refund(ctx: Context, payment_id: int, minor: int, refund_ref: str | None) -> tuple[Payment, Invoice | None]:
+    p, inv = _lock_invoice_then_payment(payment_id)
+    _check_refund(p, minor)  # again, under the lock: two refunds at once never exceed what was paid
+    return _set_refunded(ctx, p, inv, (p.amount_refunded_minor or 0) + minor,
+                         f"Online payment #{p.id}: {plain(from_minor(minor, p.currency))} {p.currency} refunded"
+                         + (f" ({refund_ref})" if refund_ref else ""))
+
+
+def _set_refunded(ctx: Context, p: Payment, inv: Invoice | None, total_minor: int, text: str) \
+        -> tuple[Payment, Invoice | None]:
+    total_minor = min(max(total_minor, 0), p.amount_minor)
+    if total_minor <= (p.amount_refunded_minor or 0):
+        return p, inv
+    pbefore = _payment_snapshot(p)
+    ibefore = snapshot(inv) if inv is not None else None
+    p.amount_refunded_minor = total_minor
+    if total_minor >= p.amount_minor:
+        p.state = "refunded"
+    p.save()
+    history.record_changes(ctx, "payment", p.id, inv.number if inv else None, pbefore, _payment_snapshot(p))
+    if inv is not None:
+        _after_payment_change(ctx, inv, ibefore, "payment_refunded", text)
+    return p, inv
+
+
+# ---- events -------------------------------------------------------------------------------
+
+
+@dataclass
+class EventOutcome:
+    event_id: str
+    payment_id: int | None
+    outcome: str  # applied, duplicate, ignored, unknown payment
+    state: str | None = None
+
+
+def handle_event(ctx: Context, provider: PaymentProvider, payload: bytes, signature: str) -> EventOutcome:
+    """A webhook: verify (the provider checks the signature before reading the body), then apply
+    once per event id. Late and out-of-order events: a payment never moves back from a final
+    state; refund totals only grow; a success is applied whenever it arrives."""
+    event = provider.read_event(payload, signature)
+    return _apply_event(ctx, provider.name, event)
+
+
+@mutation
+def _apply_event(ctx: Context, provider_name: str, event) -> EventOutcome:
+    if ProviderEvent.get_or_none((ProviderEvent.provider == provider_name) & (ProviderEvent.event_id == event.id)):
+        return EventOutcome(event.id, None, "duplicate")
+    p = None
+    if event.payment_ref:
+        p = Payment.get_or_none((Payment.provider == provider_name) & (Payment.provider_ref == event.payment_ref))
+    outcome = "ignored"
+    if p is not None:
+        if event.state is not None:
+            answer = ProviderPayment(ref=event.payment_ref, state=event.state, amount_minor=p.amount_minor,
+                                     currency=p.currency, failure_reason=event.failure_reason)
+            p = apply_answer(ctx, p.id, answer, event_time=event.created)[0]  # joins this transaction
+            outcome = "applied"
+        elif event.amount_refunded_minor is not None:
+            p, inv = _lock_invoice_then_payment(p.id)
+            p, _ = _set_refunded(ctx, p, inv, event.amount_refunded_minor,
+                                 f"Online payment #{p.id}: refunded by the provider "
+                                 f"({plain(from_minor(event.amount_refunded_minor, p.currency))} {p.currency} in all)")
+            outcome = "applied"
+        elif event.dispute is not None:
+            p = _apply_dispute(ctx, p.id, event)
+            outcome = "applied"
+    elif event.payment_ref:
+        outcome = "unknown payment"
+    ProviderEvent.create(provider=provider_name, event_id=event.id, type=event.type[:64], created=event.created,
+                         payment_id=p.id if p else None, outcome=outcome, received_at=ctx.now())
+    return EventOutcome(event.id, p.id if p else None, outcome, p.state if p else None)
+
+
+def _apply_dispute(ctx: Context, payment_id: int, event) -> Payment:
+    p, inv = _lock_invoice_then_payment(payment_id)
+    number = inv.number if inv else None
+    if event.dispute == "opened":
+        if p.state != "succeeded":
+            return p
+        pbefore = _payment_snapshot(p)
+        p.state = "disputed"
+        p.save()
+        history.record_changes(ctx, "payment", p.id, number, pbefore, _payment_snapshot(p))
+        if inv is not None:
+            history.add_activity(ctx, inv.id, number, "payment_disputed",
+                                 f"Online payment #{p.id} disputed by the customer")
+        return p
+    if event.dispute == "won" and p.state == "disputed":
+        pbefore = _payment_snapshot(p)
+        p.state = "succeeded"
+        p.save()
+        history.record_changes(ctx, "payment", p.id, number, pbefore, _payment_snapshot(p))
+        if inv is not None:
+            history.add_activity(ctx, inv.id, number, "payment_dispute_won", f"Online payment #{p.id}: dispute won")
+        return p
+    if event.dispute == "lost" and p.state in ("disputed", "succeeded"):
+        if p.state == "disputed":  # back to succeeded first, then the loss counts as a refund
+            pbefore = _payment_snapshot(p)
+            p.state = "succeeded"
+            p.save()
+            history.record_changes(ctx, "payment", p.id, number, pbefore, _payment_snapshot(p))
+        lost = event.dispute_amount_minor or refundable_minor(p)
+        p, _ = _set_refunded(ctx, p, inv, (p.amount_refunded_minor or 0) + lost,
+                             f"Online payment #{p.id}: dispute lost; "
+                             f"{plain(from_minor(min(lost, p.amount_minor), p.currency))} {p.currency} counts as refunded")
+    return p
+
+
+# ---- R7: after a refused edit ---------------------------------------------------------------
+
+
+def settle_refused_edit(ctx: Context, error) -> None:
+    """R7: an edit was refused because the provider would not cancel a pending payment (it
+    succeeded first): apply what the provider says now, in its own transaction."""
+    payment_id = (getattr(error, "details", None) or {}).get("payment")
+    if payment_id is not None and (error.details or {}).get("provider_state") not in (None, "canceled"):
+        refresh_payment(ctx, payment_id)

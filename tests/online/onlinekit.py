@@ -1,0 +1,77 @@
+"""Helpers of the online-payment tests (issue 26): localstripe, the Stripe configuration, waiting."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from invoice_tui.config import Config
+
+API_KEY = "sk_test_invoice_tui_0123456789"
+WEBHOOK_SECRET = "whsec_test_invoice_tui_secret"
+
+
+@dataclass
+class LocalStripe:
+    url: str
+    process: subprocess.Popen
+
+    def client(self):
+        import stripe
+
+        return stripe.StripeClient(API_KEY, base_addresses={"api": self.url}, max_network_retries=0)
+
+    def customer_with_card(self, number: str = "4242424242424242", email: str = "zoe@muller.example"):
+        c = self.client()
+        cus = c.v1.customers.create(params={"email": email})
+        pm = c.v1.payment_methods.create(params={"type": "card", "card": {
+            "number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+        return cus.id, pm.id
+
+    def post(self, path: str, data: dict[str, str]) -> int:
+        from urllib.parse import urlencode
+
+        req = urllib.request.Request(self.url + path, data=urlencode(data).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {API_KEY}"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, deadline_s: float = 30) -> None:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"localstripe exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            req = urllib.request.Request(url + "/v1/customers", headers={"Authorization": f"Bearer {API_KEY}"})
+            with urllib.request.urlopen(req, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.1)
+    raise RuntimeError("localstripe did not answer within 30 s")
+
+
+def stripe_config(api_base: str, mail_url: str | None = None) -> Config:
+    return Config(stripe_api_key=API_KEY, stripe_webhook_secret=WEBHOOK_SECRET, stripe_api_base=api_base,
+                  mail_url=mail_url)
+
+
+def wait_for(condition, timeout: float = 15.0, step: float = 0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("the condition was not met in time")
+
+
+def port_closed() -> int:
+    """A loopback port where nothing listens (the provider is unreachable there)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
