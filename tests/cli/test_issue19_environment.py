@@ -90,6 +90,10 @@ def test_issue19_a_role_without_grants_is_told_who_adds_it(pg_url, capsys):
         url = parsed._replace(netloc=f"{role}@{parsed.hostname}:{parsed.port or 5432}").geturl()
         code = main(["--db", url, "invoices", "list"])
         _one_clean_line(capsys.readouterr().err, code, 4, f"users add {role}")
+        # the TUI's start (the real binary, no command) fails the same way, before any screen
+        res = subprocess.run([str(BINARY), "--db", url], capture_output=True, text=True, timeout=120,
+                             stdin=subprocess.DEVNULL)
+        _one_clean_line(res.stderr, res.returncode, 4, f"users add {role}")
     finally:
         with conn.cursor() as cur:
             cur.execute(f"DROP OWNED BY {role}")

@@ -114,9 +114,10 @@ async def test_r22_dialog_exports_the_given_view_and_cancel_leaves_nothing(app_a
 
         dialog._post_progress = slow
         await pilot.click("#export-start")
-        for _ in range(500):
-            if reached.is_set():
-                break
+        import time
+
+        deadline = time.monotonic() + 60  # a condition, not a count of short pauses
+        while not reached.is_set() and time.monotonic() < deadline:
             await pilot.pause(0.01)
         assert reached.is_set()
         await pilot.pause()

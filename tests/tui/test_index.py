@@ -384,8 +384,17 @@ async def test_palette_goes_to_an_invoice_by_number(sqlite_url, clock):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"INV-1003")
-        for _ in range(10):
+        # wait until the palette lists the invoice (a condition, not a guessed half second)
+        import time
+
+        from textual.command import CommandList
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             await pilot.pause(0.05)
+            found = app.screen.query(CommandList)
+            if found and found.first().option_count and "INV-1003" in str(found.first().get_option_at_index(0).prompt):
+                break
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.invoice_id == ids["usd_open"]
