@@ -159,14 +159,19 @@ def _serve(args, out) -> int:
     from invoice_tui.domain.settings import load_settings
     from invoice_tui.web.app import make_server
 
-    with _session(args) as (_ws, _ctx, _cfg):
+    with _session(args) as (_ws, ctx, _cfg):
         base = load_settings().public_base_url
+        ctx.source = "webhook"
         try:
-            server = make_server(args.host, args.port)
+            server = make_server(args.host, args.port, webhook_context=ctx)
         except OSError as exc:
             raise EnvironmentFailure(f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.") from None
         out.note(f"invoice-tui: serving buyer links on http://{args.host}:{server.effective_port}/i/<token> "
                  f"(public_base_url: {base or 'not set'}); Ctrl+C stops.")
+        if ctx.services.payment_provider is not None:
+            root = base.rstrip("/") if base else f"http://{args.host}:{server.effective_port}"
+            out.note(f"invoice-tui: Stripe webhooks at {root}/webhooks/stripe (signed with "
+                     "INVOICE_TUI_STRIPE_WEBHOOK_SECRET).")
         try:
             server.run()
         except KeyboardInterrupt:

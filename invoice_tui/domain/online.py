@@ -389,6 +389,11 @@ def _apply_event(ctx: Context, provider_name: str, event) -> EventOutcome:
     p = None
     if event.payment_ref:
         p = Payment.get_or_none((Payment.provider == provider_name) & (Payment.provider_ref == event.payment_ref))
+        if p is None and event.payment_hint and event.payment_hint.isdigit():
+            # the event came before the answer to the charge was applied: the attempt's own id,
+            # sent as metadata, finds it (an attempt without a provider id yet)
+            p = Payment.get_or_none((Payment.id == int(event.payment_hint)) & (Payment.provider == provider_name)
+                                    & Payment.provider_ref.is_null())
     outcome = "ignored"
     if p is not None:
         if event.state is not None:

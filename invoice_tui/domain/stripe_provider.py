@@ -244,7 +244,9 @@ def event_from_dict(data: dict) -> ProviderEventData:
             state = "failed"
         if etype == "payment_intent.canceled":
             state = "canceled"
-        return ProviderEventData(payment_ref=obj.get("id"), state=state, failure_reason=reason, **base)
+        hint = (obj.get("metadata") or {}).get("payment") if isinstance(obj.get("metadata"), dict) else None
+        return ProviderEventData(payment_ref=obj.get("id"), state=state, failure_reason=reason,
+                                 payment_hint=str(hint) if hint is not None else None, **base)
     if etype == "charge.refunded" or etype == "charge.updated":
         return ProviderEventData(payment_ref=obj.get("payment_intent"),
                                  amount_refunded_minor=_int(obj.get("amount_refunded")), **base)

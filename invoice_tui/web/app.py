@@ -1,7 +1,8 @@
 """The buyer's read-only invoice page (``invoice-tui serve``): a small WSGI application served by
 waitress.
 
-Routes (GET and HEAD only): ``/i/<token>`` — the invoice document (the same Markdown as the PDF,
+Routes (GET and HEAD; and ``POST /webhooks/stripe`` when a payment provider is configured,
+see ``web/webhooks.py``): ``/i/<token>`` — the invoice document (the same Markdown as the PDF,
 as HTML) — and ``/i/<token>.pdf`` — its PDF. Unknown tokens, drafts and deleted invoices get the
 same 404 (same status, headers and body); voided invoices are shown with a VOID mark, paid ones
 with PAID. There is no listing and no other route: everything else is the same 404.
@@ -19,6 +20,7 @@ from typing import Callable, Iterable
 
 from invoice_tui.db import database
 from invoice_tui.db.models import Invoice
+from invoice_tui.web.webhooks import MAX_WEBHOOK_BYTES, WEBHOOK_PATH
 
 TOKEN_RE = re.compile(r"^/i/([A-Za-z0-9_-]{16,64})(\.pdf)?$")
 MAX_HEADER_BYTES = 16 * 1024
@@ -67,12 +69,16 @@ def _markdown_renderer():
 class BuyerApp:
     """The WSGI application. ``load_invoice`` is the only way data is reached."""
 
-    def __init__(self) -> None:
+    def __init__(self, webhooks: Callable | None = None) -> None:
         self._md = _markdown_renderer()
         self._lock = threading.Lock()
+        self._webhooks = webhooks  # POST /webhooks/stripe (issue 26), when serve runs with a provider
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
+        if method == "POST" and self._webhooks is not None and environ.get("PATH_INFO") == WEBHOOK_PATH \
+                and not environ.get("QUERY_STRING"):
+            return self._webhooks(environ, start_response)
         if method not in ("GET", "HEAD"):
             return self._respond(start_response, "405 Method Not Allowed", b"Method not allowed\n",
                                  "text/plain; charset=utf-8", method, extra=[("Allow", "GET, HEAD")])
@@ -151,14 +157,22 @@ def stop_server(server) -> None:
     server.trigger.pull_trigger(server.close)
 
 
-def make_server(host: str = "127.0.0.1", port: int = 8080, *, threads: int = 4):
+def make_server(host: str = "127.0.0.1", port: int = 8080, *, threads: int = 4, webhook_context=None):
     """A waitress server for the buyer page (``.run()`` serves; ``.close()`` stops; from another
-    thread, ``stop_server``)."""
+    thread, ``stop_server``). With ``webhook_context`` (the serving user's context, its services
+    carrying a payment provider) it also accepts the provider's events at ``POST /webhooks/stripe``."""
     from waitress import create_server
 
+    webhooks = None
+    if webhook_context is not None and webhook_context.services.payment_provider is not None:
+        from invoice_tui.web.webhooks import StripeWebhooks
+
+        webhooks = StripeWebhooks(webhook_context)
     # The page takes no input but its token: small request limits (waitress allows 256 KB of
-    # headers and 1 GB of body by default, buffered to disk) refuse oversized requests early.
-    return create_server(BuyerApp(), host=host, port=port, threads=threads, ident="invoice-tui",
+    # headers and 1 GB of body by default, buffered to disk) refuse oversized requests early; a
+    # webhook's body is at most 64 KB.
+    return create_server(BuyerApp(webhooks), host=host, port=port, threads=threads, ident="invoice-tui",
                          expose_tracebacks=False, clear_untrusted_proxy_headers=True,
-                         max_request_header_size=MAX_HEADER_BYTES, max_request_body_size=MAX_BODY_BYTES,
+                         max_request_header_size=MAX_HEADER_BYTES,
+                         max_request_body_size=MAX_WEBHOOK_BYTES if webhooks else MAX_BODY_BYTES,
                          channel_timeout=30)

@@ -75,3 +75,33 @@ def port_closed() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def signed(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
+    """A ``Stripe-Signature`` header as Stripe builds it (HMAC-SHA256 of ``t.payload``)."""
+    import hashlib
+    import hmac
+
+    t = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def event(event_id: str, etype: str, obj: dict, created: int | None = None) -> bytes:
+    """A Stripe event, shaped as the API reference shows it (``object: event``, ``data.object``)."""
+    import json
+
+    return json.dumps({"id": event_id, "object": "event", "api_version": "2024-06-20",
+                       "created": int(time.time()) if created is None else created, "livemode": False,
+                       "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
+                       "type": etype, "data": {"object": obj}}).encode()
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json",
+                                                                         **headers})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
