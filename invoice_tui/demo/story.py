@@ -72,19 +72,19 @@ class Story:
     def take_events(self) -> list[tuple]:
         """The events so far, each with its canonical content appended (then forgotten here)."""
         events, self.events = self.events, []
-        contents = history.payloads(
-            _EVENT_FIELDS, [(*e[:5], history.canonical_time(e[5]), e[6]) for e in events], {"ref_id": None})
+        contents = history.payloads(_EVENT_FIELDS, events, {"ref_id": None}, times=("created_at",))
         return [(*e, c) for e, c in zip(events, contents)]
 
-    def take_changes(self) -> list[tuple]:
+    def take_changes(self) -> list[list]:
         """The property changes so far, each with its canonical content appended (then forgotten here)."""
         changes, objects, self.changes, self._objects = self.changes, self._objects, [], []
         mappings = [(i, col) for i in objects for col in (4, 5) if changes[i][col] is not None]
         for (i, col), text in zip(mappings, history.objects_json([changes[i][col] for i, col in mappings])):
             changes[i][col] = text
-        contents = history.payloads(_CHANGE_FIELDS, [(*c[:7], history.canonical_time(c[7])) for c in changes],
-                                    {"source": SOURCE})
-        return [(*c, content) for c, content in zip(changes, contents)]
+        contents = history.payloads(_CHANGE_FIELDS, changes, {"source": SOURCE}, times=("created_at",))
+        for c, content in zip(changes, contents):
+            c.append(content)
+        return changes
 
 
 # ---- the services' snapshots, of rows the demo holds as plain values ------------------------------

@@ -83,11 +83,12 @@ def _layout(fields: tuple[str, ...], shared: tuple[str, ...]) -> tuple[tuple[tup
 
 
 @functools.lru_cache(maxsize=64)
-def _encoder(fields: tuple[str, ...], shared: tuple[str, ...],
-             skip: int = 0) -> Callable[[Iterable[tuple], list[str]], list[str]]:
+def _encoder(fields: tuple[str, ...], shared: tuple[str, ...], skip: int = 0,
+             times: tuple[str, ...] = ()) -> Callable[[Iterable[tuple], list[str]], list[str]]:
     """A function (rows, encoded shared values) → canonical contents, compiled once per layout
     (as ``dataclasses`` compiles its methods): one expression per row, no loop over the fields;
-    each row's values start after its first ``skip`` ones."""
+    each row's values start after its first ``skip`` ones; the values of ``times`` are stored
+    times (text), encoded in their canonical form (:func:`canonical_time`, spelled inline)."""
     heads, slots, tail = _layout(fields, shared)
 
     def piece(p) -> str:  # a piece of an f-string: a shared value, or fixed text (braces doubled)
@@ -96,20 +97,26 @@ def _encoder(fields: tuple[str, ...], shared: tuple[str, ...],
     parts: list[str] = []
     for head, i in zip(heads, slots):
         parts += [piece(p) for p in head]
-        parts.append(f"{{(get(type(r[{i + skip}])) or enc)(r[{i + skip}])}}")
+        if fields[i] in times:  # canonical_time(): stored[:10] + "T" + stored[11:], a string
+            parts.append(f"{{js(r[{i + skip}][:10] + T + r[{i + skip}][11:])}}")
+        else:
+            parts.append(f"{{(get(type(r[{i + skip}])) or enc)(r[{i + skip}])}}")
     parts += [piece(p) for p in tail]
     return eval(f"lambda rows, v: [f'{''.join(parts)}' for r in rows]",  # noqa: S307 - our own text
-                {"get": _ENCODE.get, "enc": _encode})
+                {"get": _ENCODE.get, "enc": _encode, "js": _js, "T": "T"})
 
 
-def payloads(fields: tuple[str, ...], rows: Iterable[tuple], shared: Mapping[str, Any] | None = None, *,
-             skip: int = 0) -> list[str]:
+def payloads(fields: tuple[str, ...], rows: Iterable[Sequence], shared: Mapping[str, Any] | None = None, *,
+             skip: int = 0, times: tuple[str, ...] = ()) -> list[str]:
     """The canonical content of many rows (what :func:`row_hash` hashes after the previous hash):
-    each row a tuple of values in ``fields`` order (after its first ``skip`` values, which are
-    not content: a stored row's id and links); ``shared`` gives the values every row has in
-    common (e.g. the object, user and time of one change), encoded once."""
+    each row a sequence of values in ``fields`` order (after its first ``skip`` values, which are
+    not content: a stored row's id and links; values after the fields are not read); ``shared``
+    gives the values every row has in common (e.g. the object, user and time of one change),
+    encoded once; ``times`` names fields whose values are times as stored (``YYYY-MM-DD
+    HH:MM:SS`` text), hashed in their canonical form (:func:`canonical_time`)."""
     names = tuple(shared or ())
-    return _encoder(tuple(fields), names, skip)(rows, [_encode(shared[k]) for k in names] if names else [])
+    return _encoder(tuple(fields), names, skip, tuple(times))(rows, [_encode(shared[k]) for k in names] if names
+                                                              else [])
 
 
 def link(prev_hash: str, content: str) -> str:
