@@ -206,7 +206,8 @@ def charge_invoice(ctx: Context, ref: str | int, *, method_ref: str | None = Non
     inv = get_invoice(p.invoice_id)
     answer = provider.charge_saved(amount_minor=p.amount_minor, currency=p.currency, customer_ref=m.customer_ref,
                                    method_ref=m.method_ref, method_kind=m.kind, idempotency_key=p.idempotency_key,
-                                   metadata={"invoice": inv.number or str(inv.id), "payment": str(p.id)})
+                                   metadata={"invoice": inv.number or str(inv.id), "payment": str(p.id),
+                                             "attempt": p.idempotency_key})
     p, inv, queued = apply_answer(ctx, p.id, answer)
     return ChargeResult(p, inv, p.state, p.failure_reason, retried, queued)
 
@@ -389,11 +390,12 @@ def _apply_event(ctx: Context, provider_name: str, event) -> EventOutcome:
     p = None
     if event.payment_ref:
         p = Payment.get_or_none((Payment.provider == provider_name) & (Payment.provider_ref == event.payment_ref))
-        if p is None and event.payment_hint and event.payment_hint.isdigit():
-            # the event came before the answer to the charge was applied: the attempt's own id,
-            # sent as metadata, finds it (an attempt without a provider id yet)
-            p = Payment.get_or_none((Payment.id == int(event.payment_hint)) & (Payment.provider == provider_name)
-                                    & Payment.provider_ref.is_null())
+        if p is None and event.payment_hint:
+            # the event came before the answer to the charge was applied: the attempt's key, sent
+            # as metadata (random, unlike a payment id another workspace on the same account has
+            # too), finds it (an attempt without a provider id yet)
+            p = Payment.get_or_none((Payment.idempotency_key == event.payment_hint)
+                                    & (Payment.provider == provider_name) & Payment.provider_ref.is_null())
     outcome = "ignored"
     if p is not None:
         if event.state is not None:

@@ -81,7 +81,7 @@ class ProviderEventData:
     dispute: str | None = None  # opened, won, lost
     dispute_amount_minor: int = 0
     failure_reason: str = ""
-    payment_hint: str | None = None  # the app's payment id the payment was created with (metadata)
+    payment_hint: str | None = None  # the attempt's key the payment was created with (metadata)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 

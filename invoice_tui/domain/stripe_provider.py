@@ -244,7 +244,7 @@ def event_from_dict(data: dict) -> ProviderEventData:
             state = "failed"
         if etype == "payment_intent.canceled":
             state = "canceled"
-        hint = (obj.get("metadata") or {}).get("payment") if isinstance(obj.get("metadata"), dict) else None
+        hint = (obj.get("metadata") or {}).get("attempt") if isinstance(obj.get("metadata"), dict) else None
         return ProviderEventData(payment_ref=obj.get("id"), state=state, failure_reason=reason,
                                  payment_hint=str(hint) if hint is not None else None, **base)
     if etype == "charge.refunded" or etype == "charge.updated":

@@ -168,11 +168,20 @@ def test_webhook_out_of_order_success_then_late_failure_and_success_before_the_a
                              created_at=p.created_at, provider="stripe", idempotency_key="k-early")
     body = event("evt_early", "payment_intent.succeeded", {"id": "pi_early", "object": "payment_intent",
                                                            "amount": 1000, "currency": "eur", "status": "succeeded",
-                                                           "metadata": {"payment": str(attempt.id)}})
+                                                           "metadata": {"payment": str(attempt.id),
+                                                                        "attempt": "k-early"}})
     status, data = send(serve, body)
     assert status == 200 and data["outcome"] == "applied"
     attempt = Payment.get_by_id(attempt.id)
     assert attempt.state == "succeeded" and attempt.provider_ref == "pi_early"
+    # a payment id alone (another workspace on the same Stripe account has a payment 1 too) finds nothing
+    other = Payment.create(amount_minor=1000, currency="EUR", date=p.date, method="card", source="online",
+                           state="processing", contact=contact.id, invoice=None, created_by="bob",
+                           created_at=p.created_at, provider="stripe", idempotency_key="k-other")
+    status, data = send(serve, event("evt_foreign", "payment_intent.succeeded", {
+        "id": "pi_foreign", "object": "payment_intent", "amount": 1000, "currency": "eur", "status": "succeeded",
+        "metadata": {"payment": str(other.id), "attempt": "k-someone-else"}}))
+    assert data["outcome"] == "unknown payment" and Payment.get_by_id(other.id).state == "processing"
 
 
 def test_webhook_unknown_payment_is_acknowledged_and_ignored(serve, charged):
