@@ -58,6 +58,20 @@ def _encode(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _display_encode(value: Any) -> str:
+    """A property value as history writes it (:func:`display`), encoded."""
+    shown = display(value)
+    return "null" if shown is None else _js(shown)
+
+
+# The same, per type: what display() gives, encoded (a bool as the string "true", a number as its
+# text); other types, subclasses included, through display() itself.
+_DISPLAY_ENCODE: dict[type, Any] = {
+    str: _js, type(None): lambda v: "null", bool: lambda v: '"true"' if v else '"false"',
+    int: lambda v: _js(str(v)), dt.datetime: lambda v: _js(v.isoformat()), dt.date: lambda v: _js(v.isoformat()),
+}
+
+
 def canonical_time(stored: str) -> str:
     """A timestamp as stored (``YYYY-MM-DD HH:MM:SS``, how peewee writes a naive datetime) in the
     form the chain hashes it (``datetime.isoformat``), for writers that hold it as text."""
@@ -83,12 +97,13 @@ def _layout(fields: tuple[str, ...], shared: tuple[str, ...]) -> tuple[tuple[tup
 
 
 @functools.lru_cache(maxsize=64)
-def _encoder(fields: tuple[str, ...], shared: tuple[str, ...], skip: int = 0,
-             times: tuple[str, ...] = ()) -> Callable[[Iterable[tuple], list[str]], list[str]]:
+def _encoder(fields: tuple[str, ...], shared: tuple[str, ...], skip: int = 0, times: tuple[str, ...] = (),
+             displayed: bool = False) -> Callable[[Iterable[tuple], list[str]], list[str]]:
     """A function (rows, encoded shared values) → canonical contents, compiled once per layout
     (as ``dataclasses`` compiles its methods): one expression per row, no loop over the fields;
     each row's values start after its first ``skip`` ones; the values of ``times`` are stored
-    times (text), encoded in their canonical form (:func:`canonical_time`, spelled inline)."""
+    times (text), encoded in their canonical form (:func:`canonical_time`, spelled inline);
+    ``displayed``: each value as history writes it (:func:`display`), then encoded."""
     heads, slots, tail = _layout(fields, shared)
 
     def piece(p) -> str:  # a piece of an f-string: a shared value, or fixed text (braces doubled)
@@ -103,7 +118,8 @@ def _encoder(fields: tuple[str, ...], shared: tuple[str, ...], skip: int = 0,
             parts.append(f"{{(get(type(r[{i + skip}])) or enc)(r[{i + skip}])}}")
     parts += [piece(p) for p in tail]
     return eval(f"lambda rows, v: [f'{''.join(parts)}' for r in rows]",  # noqa: S307 - our own text
-                {"get": _ENCODE.get, "enc": _encode, "js": _js, "T": "T"})
+                {"get": (_DISPLAY_ENCODE if displayed else _ENCODE).get,
+                 "enc": _display_encode if displayed else _encode, "js": _js, "T": "T"})
 
 
 def payloads(fields: tuple[str, ...], rows: Iterable[Sequence], shared: Mapping[str, Any] | None = None, *,
@@ -242,13 +258,13 @@ def object_json(values: Mapping[str, Any]) -> str:
 
 def objects_json(many: Sequence[Mapping[str, Any]]) -> list[str]:
     """:func:`object_json` of many mappings, those with the same properties encoded together
-    (through :func:`payloads`, which encodes strings and null as ``json`` does)."""
+    (by :func:`payloads`' compiled encoder, each value as :func:`display` writes it)."""
     out: list[str] = [""] * len(many)
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, values in enumerate(many):
         groups.setdefault(tuple(values), []).append(i)
     for keys, where in groups.items():
-        texts = payloads(keys, [tuple(map(display, many[i].values())) for i in where])
+        texts = _encoder(keys, (), displayed=True)([tuple(many[i].values()) for i in where], [])
         for i, text in zip(where, texts):
             out[i] = text
     return out

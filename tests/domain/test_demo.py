@@ -345,3 +345,20 @@ def test_history_bulk_content_is_the_canonical_json():
         assert history.payloads(rest, [tuple(content[f] for f in rest)], {f: content[f] for f in shared}) == [text]
     stored = "2026-03-01 12:03:04"
     assert history.canonical_time(stored) == dt.datetime.fromisoformat(stored).isoformat()
+    # Stored times given as such are hashed in their canonical form, as the services hash them.
+    for _ in range(200):
+        content = {f: rng.choice(values) for f in fields} | {"created_at": stored}
+        text, _digest = reference(content | {"created_at": dt.datetime.fromisoformat(stored)})
+        assert history.payloads(fields, [tuple(content[f] for f in fields)], times=("created_at",)) == [text]
+    # Several properties in one value (creations, writes of several): each as display() writes it.
+    from decimal import Decimal
+
+    class Text(str):
+        pass
+
+    shown = values + [Decimal("1.50"), Decimal("1E+2"), Text("sub")]
+    for _ in range(200):
+        many = [{f"p{k}": rng.choice(shown) for k in rng.sample(range(12), rng.randint(1, 12))} for _ in range(5)]
+        assert history.objects_json(many) == [
+            json.dumps({k: history.display(v) for k, v in m.items()}, sort_keys=True, separators=(",", ":"),
+                       ensure_ascii=False) for m in many]
