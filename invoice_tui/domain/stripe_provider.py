@@ -22,7 +22,8 @@ NETWORK_RETRIES = 1  # safe: every creating request carries an idempotency key
 def map_status(status: str | None, last_error: dict | None = None) -> tuple[str, str]:
     """A PaymentIntent's status (and its last error) as a payment state and reason."""
     err = last_error or {}
-    reason = _reason(err.get("message"), err.get("decline_code") or err.get("code"))
+    code = _get(err, "code")
+    reason = _reason(_get(err, "message"), _get(err, "decline_code") or code)
     if status == "succeeded":
         return "succeeded", ""
     if status in ("processing", "requires_capture"):
@@ -32,7 +33,7 @@ def map_status(status: str | None, last_error: dict | None = None) -> tuple[str,
     if status == "canceled":
         return "canceled", reason
     if status == "requires_payment_method":
-        if err.get("code") in ("authentication_required", "payment_intent_authentication_failure"):
+        if code in ("authentication_required", "payment_intent_authentication_failure"):
             return "requires_action", reason
         if err:
             return "failed", reason or "declined"
@@ -236,7 +237,8 @@ def event_from_dict(data: dict) -> ProviderEventData:
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
         raise BadSignature("The webhook's body is not a Stripe event.")
     etype = data["type"]
-    obj = (data.get("data") or {}).get("object") or {}
+    inner = data.get("data") if isinstance(data.get("data"), dict) else {}
+    obj = inner.get("object") if isinstance(inner.get("object"), dict) else {}
     base = {"id": data["id"], "type": etype, "created": _int(data.get("created")), "raw": data}
     if etype.startswith("payment_intent."):
         state, reason = map_status(obj.get("status"), obj.get("last_payment_error"))
