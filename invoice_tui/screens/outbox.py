@@ -1,6 +1,7 @@
 """The Outbox screen: every email invoice-tui stored for sending, newest first — queued,
-sending, sent (with the server's answer), failed (with the next attempt) or unknown (the process
-stopped mid-transaction: it may have arrived; a person decides). ``r`` retries the highlighted
+sending, sent (with the server's answer), failed (with the next attempt), rejected (refused for
+good by the server, with its sentence; never retried, R58) or unknown (the process stopped
+mid-transaction: it may have arrived; a person decides). ``r`` retries the highlighted
 email now, ``x`` drops it, ``p`` delivers everything that is due, ``ctrl+r`` reloads."""
 
 from __future__ import annotations
