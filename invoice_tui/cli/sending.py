@@ -40,7 +40,8 @@ def _transport(ctx):
 
 # ---- invoices pdf / send ---------------------------------------------------------------------
 def _pdf(args, out) -> int:
-    from invoice_tui.documents.pdf import check_pdf_allowed, invoice_pdf
+    from invoice_tui.documents.pdf import check_pdf_allowed
+    from invoice_tui.domain.einvoice import document_pdf
     from invoice_tui.domain.invoices import get_invoice
     from invoice_tui.mail.compose import attachment_filename
 
@@ -50,7 +51,7 @@ def _pdf(args, out) -> int:
         target = Path(args.out) if args.out else Path.cwd() / attachment_filename(inv)
         if target.is_dir():
             target = target / attachment_filename(inv)
-        path = invoice_pdf(inv, target)
+        path = document_pdf(inv, target)
         out.result({"invoice": inv.number, "path": str(path)}, f"Wrote {path}")
     return 0
 

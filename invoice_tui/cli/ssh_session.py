@@ -127,13 +127,13 @@ def _role_refused(exc: EnvironmentFailure, service_url: str, login: str) -> Exce
 
 def _pdf_to_stdout(ns) -> int:
     from invoice_tui.cli._common import session
-    from invoice_tui.documents.pdf import invoice_pdf
+    from invoice_tui.domain.einvoice import document_pdf
     from invoice_tui.domain.invoices import get_invoice
     from invoice_tui.domain.permissions import require
 
     with session(ns) as (_ws, ctx):
         require(ctx, "view")
-        data = invoice_pdf(get_invoice(ns.invoice))
+        data = document_pdf(get_invoice(ns.invoice))
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()

@@ -62,8 +62,11 @@ def invoice_pdf(inv: Invoice, path: str | Path | None = None, *, settings: Works
     md = invoice_markdown(inv, settings=settings, today=today)
     data = render_pdf(md, settings=settings, title=f"Invoice {inv.number}", stamp=_stamp_for(inv),
                       locale=inv.locale, author=settings.seller_name)
-    if path is None:
-        return data
+    return data if path is None else write_file(data, path)
+
+
+def write_file(data: bytes, path: str | Path) -> Path:
+    """Write a document's bytes (a user error if the folder cannot take them)."""
     target = Path(path)
     try:
         target.write_bytes(data)

@@ -256,3 +256,32 @@ def einvoice_bytes(inv: Invoice, fmt: str, settings: WorkspaceSettings | None = 
     refuse_if_blocked(inv, validation)
     return data, validation
 
+
+
+# ---- the PDF users get -----------------------------------------------------------------------------
+def seller_profile_complete(settings: WorkspaceSettings) -> bool:
+    """What every EN 16931 invoice needs of its seller: the legal name and the postal address with its
+    country (BR-6, BR-8, BR-9)."""
+    return all(x.strip() for x in (settings.seller_legal_name, settings.seller_address, settings.seller_city,
+                                    settings.seller_country))
+
+
+def document_pdf(inv: Invoice, path=None, *, settings: WorkspaceSettings | None = None):
+    """The PDF of an issued invoice or credit note as every face hands it out (download, email,
+    buyer link, CLI): with a complete seller profile, the Factur-X PDF (R44), validated first and
+    refused when it fails a rule in scope (R45); else, or when the invoice cannot be an EN 16931
+    e-invoice (R18 extra taxes, a 3-decimal currency), the plain PDF. Its bytes, or the written path."""
+    from invoice_tui.documents.pdf import invoice_pdf, write_file
+
+    if path is not None:
+        from invoice_tui.team_ssh import refuse_files
+
+        refuse_files("saving a PDF")
+    settings = settings or load_settings()
+    data = invoice_pdf(inv, settings=settings)
+    if seller_profile_complete(settings):
+        try:
+            data, _validation = einvoice_bytes(inv, "facturx", settings, visible_pdf=data)
+        except NotEn16931:
+            pass  # the plain PDF: this invoice has no e-invoice
+    return data if path is None else write_file(data, path)

@@ -402,9 +402,9 @@ def _linked_invoices(body: str) -> list[int]:
 
 
 def _invoice_pdf_bytes(inv: Invoice) -> bytes:
-    from invoice_tui.documents.pdf import invoice_pdf
+    from invoice_tui.domain.einvoice import document_pdf
 
-    return invoice_pdf(inv)
+    return document_pdf(inv)
 
 
 def stamp(msg: EmailMessage, now: dt.datetime, from_addr: str) -> str:

@@ -25,14 +25,14 @@ def default_pdf_path(number: str) -> str:
 
 
 def write_pdf(invoice_id: int, path: str) -> str:
-    from invoice_tui.documents.pdf import invoice_pdf
+    from invoice_tui.domain.einvoice import document_pdf
     from invoice_tui.domain.invoices import get_invoice
 
     target = Path(path).expanduser()
     if target.is_dir():
         inv = get_invoice(invoice_id)
         target = target / f"{inv.number}.pdf"
-    return str(invoice_pdf(get_invoice(invoice_id), target))
+    return str(document_pdf(get_invoice(invoice_id), target))
 
 
 class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):

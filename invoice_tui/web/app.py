@@ -130,9 +130,9 @@ class BuyerApp:
 
     @staticmethod
     def _pdf(inv: Invoice) -> bytes:
-        from invoice_tui.documents.pdf import invoice_pdf
+        from invoice_tui.domain.einvoice import document_pdf
 
-        return invoice_pdf(inv)
+        return document_pdf(inv)
 
     def _not_found(self, start_response, method: str):
         return self._respond(start_response, "404 Not Found", NOT_FOUND_BODY, "text/html; charset=utf-8", method,

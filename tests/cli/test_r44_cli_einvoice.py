@@ -80,3 +80,22 @@ def test_r44_credit_note_einvoice_refers_to_its_invoice(any_cli, tmp_path):
         assert (doc.type_code, doc.number, doc.preceding_number) == ("381", cn, number)
         assert str(doc.grand_total) == "540.00" and doc.lines[0].quantity == 1
     assert any_cli("credit-notes", "validate", number).code == 2  # an invoice is not a credit note
+
+
+def _attachments(data: bytes) -> list[str]:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return list(pdf.attachments)
+
+
+def test_r44_invoices_pdf_is_factur_x_with_a_complete_seller_profile(cli, tmp_path):
+    """With a complete seller profile the PDF every face hands out is the Factur-X PDF; an invoice
+    that cannot be an EN 16931 e-invoice (an R18 extra tax) keeps the plain PDF."""
+    number = _issued(cli)
+    plain = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "compta@martin.example",
+                   "--line", "Cours;1;40;20", "--tax", "2%;Taxe de séjour")
+    cli.ok("invoices", "finalize", str(plain["id"]))
+    cli.ok("invoices", "pdf", str(plain["id"]), "--out", str(tmp_path / "plain.pdf"))
+    assert _attachments((tmp_path / "plain.pdf").read_bytes()) == []
+    cli.ok("invoices", "pdf", number, "--out", str(tmp_path / "fx.pdf"))
+    data = (tmp_path / "fx.pdf").read_bytes()
+    assert _attachments(data) == ["factur-x.xml"] and preflight(data) == []
