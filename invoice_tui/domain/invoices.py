@@ -29,7 +29,7 @@ from invoice_tui.domain.errors import BadInput, Conflict, InvoiceTuiError, NotFo
 from invoice_tui.domain.money import (check_currency, exponent, from_micro, from_minor, parse_amount, plain, to_micro,
                                       to_minor)
 from invoice_tui.domain.payment_snapshot import payment_snapshot as _payment_snapshot
-from invoice_tui.domain.pending_payments import cancel_for_edit
+from invoice_tui.domain.pending_payments import cancel_for_edit, check_charge
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.settings import NUMBER_COUNTER, WorkspaceSettings, load_settings
 from invoice_tui.domain.bounds import check_date, in_range
@@ -1562,7 +1562,7 @@ ACTION_LABELS = {
     "credit_note": "Create credit note", "cancel_replace": "Cancel and replace", "issue": "Issue credit note",
 }
 # Actions whose machinery is built elsewhere register themselves here (id → reason it is missing).
-UNAVAILABLE: dict[str, str] = {"charge": "No payment processor is configured for this workspace."}
+UNAVAILABLE: dict[str, str] = {}
 
 
 def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
@@ -1588,6 +1588,8 @@ def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
                 _check_finalizable(inv)
             elif action == "record_payment":
                 check_record_payment(ctx, inv)
+            elif action == "charge":
+                check_charge(ctx, inv)
             elif action in ("send_email", "edit_reminders"):
                 require(ctx, "send" if action == "send_email" else "reminders")
             elif action == "clone":

@@ -125,6 +125,10 @@ def methods_for_invoice(inv: Invoice) -> list[SavedPaymentMethod]:
                 .order_by(SavedPaymentMethod.id.desc()))
 
 
+def methods_for_invoice_id(invoice_id: int) -> list[SavedPaymentMethod]:
+    return methods_for_invoice(get_invoice(invoice_id))
+
+
 # ---- charging -----------------------------------------------------------------------------
 
 

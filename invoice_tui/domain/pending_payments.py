@@ -48,3 +48,27 @@ def cancel_for_edit(ctx: Context, inv: Invoice) -> list[int]:
                              f"Online payment #{p.id} canceled because the invoice was edited")
         canceled.append(p.id)
     return canceled
+
+
+def check_charge(ctx: Context, inv: Invoice) -> None:
+    """R5/R34: whether "Charge saved payment method" is allowed now (the screen shows it disabled
+    with this sentence otherwise; ``online.charge_invoice`` checks again under the lock)."""
+    from invoice_tui.db.online_models import SavedPaymentMethod
+    from invoice_tui.domain.errors import RuleRefused
+    from invoice_tui.domain.permissions import require
+
+    if ctx.services.payment_provider is None:
+        raise RuleRefused("No payment processor is configured for this workspace (INVOICE_TUI_STRIPE_API_KEY).",
+                          code="provider.not_configured")
+    require(ctx, "record_payment")
+    if inv.balance_minor <= 0:
+        raise RuleRefused(f"{inv.number} has nothing left to pay.", code="invoice.paid")
+    pending = (Payment.select().where((Payment.invoice == inv) & (Payment.source == "online")
+                                      & Payment.state.in_(PENDING_STATES)).first())
+    if pending is not None:
+        raise RuleRefused(f"An online payment (#{pending.id}, {pending.state}) is already pending on {inv.number} "
+                          "(R34).", code="payment.pending")
+    if not inv.billing_contact_id or not SavedPaymentMethod.select().where(
+            SavedPaymentMethod.contact == inv.billing_contact_id).exists():
+        raise RuleRefused("The billing contact has no saved payment method "
+                          "(invoice-tui contacts payment-methods add).", code="payment_method.none")

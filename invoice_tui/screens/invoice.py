@@ -267,6 +267,46 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
         self.app.push_screen(RecordPaymentModal(target), after)
 
+    def do_charge(self, view: InvoiceView) -> None:
+        """R5/R34: charge the billing contact's saved payment method for the balance. The attempt
+        is recorded before Stripe is called, so the Payments card shows it (processing) while the
+        charge runs, then its outcome, without a reload (the page follows the workspace's changes)."""
+        from invoice_tui.domain import online
+
+        def ask(methods) -> None:
+            if not methods:
+                self.notify("The billing contact has no saved payment method.", severity="warning")
+                return
+            label = online.method_label(methods[0])
+            message = (f"Charge {view.balance_text} to {label} for {view.label}? The customer is not present "
+                       "(an off-session charge); a card that needs authentication is left for the buyer to "
+                       "pay from the invoice's page. The receipt goes to the buyer and to you.")
+            self.app.push_screen(ConfirmDialog("Charge saved payment method", message, confirm=f"Charge {label}"),
+                                 lambda ok: ok and self._charge(view, methods[0].method_ref))
+
+        self.call_service(online.methods_for_invoice_id, view.id, done=ask, failed=self._refused)
+
+    def _charge(self, view: InvoiceView, method_ref: str) -> None:
+        from invoice_tui.domain import online
+
+        def done(res) -> None:
+            if res.state == "succeeded":
+                self.notify(f"Payment #{res.payment.id} succeeded.", title="Charged")
+            elif res.state == "processing":
+                self.notify(f"Payment #{res.payment.id} is processing; the invoice is settled when it succeeds.",
+                            title="Charging")
+            elif res.state == "requires_action":
+                self.notify("The card needs the buyer's authentication: ask the buyer to pay from the invoice's "
+                            "page.", title="Requires action", severity="warning", timeout=10)
+            else:
+                self.notify(f"Declined: {res.reason or 'no reason given'}", title="Charge declined",
+                            severity="error", timeout=10)
+            self.reload()
+
+        self.notify("Charging… the attempt is recorded; Stripe is being asked.", title="Charge")
+        self.call_service(online.charge_invoice, self.app.ctx, view.id, method_ref=method_ref, done=done,
+                          failed=self._refused)
+
     def do_property_history(self, view: InvoiceView) -> None:
         from invoice_tui.modals.property_history import PropertyHistoryModal
 
@@ -389,6 +429,36 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
             self.notify("Highlight a payment in the Payments card first.", severity="warning")
             return
         self._confirm_delete_payment(payment)
+
+    def action_refund_payment(self) -> None:
+        """R11: an online payment is refunded from the Payments card (in full, or the amount typed)."""
+        payment = self._selected_payment()
+        if payment is None:
+            self.notify("Highlight a payment in the Payments card first.", severity="warning")
+            return
+        if payment.source != "online":
+            self.notify("A manual payment is deleted (d), not refunded (R11).", severity="warning")
+            return
+        from invoice_tui.modals.refund import RefundModal
+
+        def chosen(amount: str | None) -> None:
+            if amount is None:
+                return
+
+            def done(res) -> None:
+                self.notify(f"Refunded payment #{payment.id} (now {res.payment.state}).", title="Refund")
+                self.reload()
+
+            self.call_service(self._refund_service(), self.app.ctx, payment.id, amount or None, done=done,
+                              failed=self._refused)
+
+        self.app.push_screen(RefundModal(payment.id, payment.amount), chosen)
+
+    @staticmethod
+    def _refund_service():
+        from invoice_tui.domain import online
+
+        return online.refund_payment
 
     def _confirm_delete_payment(self, payment: PaymentRow) -> None:
         if payment.source == "online":

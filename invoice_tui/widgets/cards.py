@@ -127,7 +127,8 @@ class AboutCard(ViewCard):
 
 
 class PaymentsCard(ViewCard):
-    BINDINGS = [Binding("d", "screen.delete_payment", "Delete payment", id="invoice.payments.delete")]
+    BINDINGS = [Binding("d", "screen.delete_payment", "Delete payment", id="invoice.payments.delete"),
+                Binding("r", "screen.refund_payment", "Refund", id="invoice.payments.refund")]
 
     # what matters most first: the panel shows the first three in an 80-column terminal
     COLUMNS = (("Amount", 12), ("Date", 10), ("State", 9), ("Method", 13), ("Source", 6), ("#", 4))
@@ -144,7 +145,7 @@ class PaymentsCard(ViewCard):
         table.display = bool(view.payments)
         self.title = card_title(2, f"Payments ({len(view.payments)})")
         self.query_one("#payments-empty", Static).update(
-            "No payment yet." if not view.payments else "enter open · d delete a manual payment")
+            "No payment yet." if not view.payments else "enter open · d delete manual · r refund online")
 
 
 class ContactsCard(ViewCard):

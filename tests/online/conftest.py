@@ -8,9 +8,12 @@ need it skip with the reason (``INVOICE_TUI_REQUIRE_LOCALSTRIPE=1`` makes that a
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ import pytest
 from invoice_tui.domain import people
 from invoice_tui.domain.workspace import set_setting
 from invoice_tui.wiring import services
-from onlinekit import LocalStripe, _wait_ready, stripe_config
+from onlinekit import Fixtures, LocalStripe, _wait_ready, stripe_config
 from tests.mail.conftest import SmtpServer, free_port
 
 
@@ -73,3 +76,45 @@ def actors(ws, clock, localstripe, smtp_server):
     return alice, bob
 
 
+@pytest.fixture
+def fixture_stripe():
+    """A small HTTP server on loopback answering as Stripe does, with answers written from its API
+    reference (``fx.routes``); what localstripe cannot show is tested against it."""
+    fx = Fixtures()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            path = self.path.split("?")[0]
+            gate = fx.gates.get((method, path))
+            if gate is not None:
+                gate.wait(30)
+            fx.seen.append((method, path, {"Idempotency-Key": self.headers.get("Idempotency-Key", "")}))
+            status, body = fx.routes.get((method, path), (404, {"error": {
+                "type": "invalid_request_error", "code": "resource_missing", "message": f"No such {path}"}}))
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.send_header("Request-Id", "req_fx")
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_GET(self):  # noqa: N802 - http.server's names
+            self._answer("GET")
+
+        def do_POST(self):  # noqa: N802
+            self._answer("POST")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fx, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(5)

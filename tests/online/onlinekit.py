@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -105,3 +106,18 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
             return resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+
+
+def pi(pid: str, status: str, amount: int = 12000, **extra) -> dict:
+    """A PaymentIntent as the API reference shows it (the fields the app reads, and a few more)."""
+    return {"id": pid, "object": "payment_intent", "amount": amount, "amount_received": 0, "currency": "eur",
+            "status": status, "client_secret": f"{pid}_secret_x", "customer": "cus_fx", "payment_method": "pm_fx",
+            "latest_charge": None, "last_payment_error": None, "livemode": False, "created": 1700000000,
+            "metadata": {}, **extra}
+
+
+class Fixtures:
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], tuple[int, dict]] = {}
+        self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self.gates: dict[tuple[str, str], threading.Event] = {}  # an answer held until the test sets it

@@ -11,10 +11,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from invoice_tui.db.models import Invoice, Payment
@@ -24,15 +20,7 @@ from invoice_tui.domain.errors import Conflict
 from invoice_tui.domain.provider import ProviderUnavailable
 from invoice_tui.domain.workspace import set_setting
 from invoice_tui.wiring import services
-from onlinekit import stripe_config
-
-
-def pi(pid: str, status: str, amount: int = 12000, **extra) -> dict:
-    """A PaymentIntent as the API reference shows it (the fields the app reads, and a few more)."""
-    return {"id": pid, "object": "payment_intent", "amount": amount, "amount_received": 0, "currency": "eur",
-            "status": status, "client_secret": f"{pid}_secret_x", "customer": "cus_fx", "payment_method": "pm_fx",
-            "latest_charge": None, "last_payment_error": None, "livemode": False, "created": 1700000000,
-            "metadata": {}, **extra}
+from onlinekit import pi, stripe_config
 
 
 AUTH_REQUIRED = (402, {"error": {
@@ -50,51 +38,6 @@ CANCEL_REFUSED = (400, {"error": {
                "requires_confirmation, requires_action.",
     "payment_intent": pi("pi_fx_sepa", "processing")}})
 SERVER_ERROR = (500, {"error": {"type": "api_error", "message": "An unknown error occurred"}})
-
-
-class Fixtures:
-    def __init__(self) -> None:
-        self.routes: dict[tuple[str, str], tuple[int, dict]] = {}
-        self.seen: list[tuple[str, str, dict[str, str]]] = []
-
-
-@pytest.fixture
-def fixture_stripe():
-    fx = Fixtures()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
-            path = self.path.split("?")[0]
-            fx.seen.append((method, path, {"Idempotency-Key": self.headers.get("Idempotency-Key", "")}))
-            status, body = fx.routes.get((method, path), (404, {"error": {
-                "type": "invalid_request_error", "code": "resource_missing", "message": f"No such {path}"}}))
-            raw = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.send_header("Request-Id", "req_fx")
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def do_GET(self):  # noqa: N802 - http.server's names
-            self._answer("GET")
-
-        def do_POST(self):  # noqa: N802
-            self._answer("POST")
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fx, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 @pytest.fixture

@@ -1,0 +1,88 @@
+"""Issue 26 in the TUI: "Charge saved payment method" from the invoice page's actions, the
+attempt shown live (processing, then succeeded, without a reload); refund from the Payments card."""
+
+from __future__ import annotations
+
+import threading
+
+from invoice_tui.app import make_app
+from invoice_tui.db.models import Payment
+from invoice_tui.db.online_models import SavedPaymentMethod
+from invoice_tui.domain import invoices, people
+from invoice_tui.domain.workspace import open_workspace, set_setting
+from invoice_tui.wiring import services
+from onlinekit import pi, stripe_config
+
+
+def prepare(url, clock, stripe_url):
+    ws = open_workspace(url, notice=lambda m: None)
+    ctx = ws.context("alice", source="test", now=clock, services=services(stripe_config(stripe_url)))
+    for key, value in (("seller_name", "Atelier"), ("seller_address", "1 rue X, Paris")):
+        set_setting(ctx, key, value)
+    contact = people.add_contact(ctx, {"email": "zoe@muller.example", "first_name": "Zoë"})
+    inv = invoices.finalize_invoice(ctx, invoices.create_invoice(ctx, {
+        "currency": "EUR", "contact_id": contact.id,
+        "lines": [{"name": "Work", "quantity": "1", "unit_price": "100", "tax_rate": "20"}]}).id)
+    SavedPaymentMethod.create(contact=contact.id, provider="stripe", customer_ref="cus_fx", method_ref="pm_fx",
+                              kind="card", brand="visa", last4="4242", exp_month=1, exp_year=2031,
+                              created_at=clock())
+    ws.db.close()
+    return inv
+
+
+async def wait_until(pilot, condition, rounds: int = 300):
+    for _ in range(rounds):
+        await pilot.pause(0.05)
+        if condition():
+            return True
+    return False
+
+
+def states(screen) -> list[str]:
+    return [p.state for p in screen.view.payments] if screen.view is not None else []
+
+
+async def test_r34_charge_from_the_invoice_page_shown_live_then_refund_from_the_payments_card(
+        sqlite_url, clock, fixture_stripe):
+    from textual.widgets import Button, Input
+
+    from invoice_tui.screens.invoice import InvoiceScreen
+
+    fx, url = fixture_stripe
+    inv = prepare(sqlite_url, clock, url)
+    gate = threading.Event()
+    fx.routes[("POST", "/v1/payment_intents")] = (200, pi("pi_tui", "succeeded"))
+    fx.gates[("POST", "/v1/payment_intents")] = gate
+    app = make_app(db_url=sqlite_url, user="alice", now=clock, services=services(stripe_config(url)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(InvoiceScreen(inv.id))
+        assert await wait_until(pilot, lambda: isinstance(app.screen, InvoiceScreen) and app.screen.view is not None)
+        page = app.screen
+        charge = next(a for a in page.view.actions if a.id == "charge")
+        assert charge.enabled, charge.reason
+        page.run_action_id("charge")
+        assert await wait_until(pilot, lambda: app.screen.query("#confirm"))
+        assert "VISA" in str(app.screen.message).upper() and "4242" in app.screen.message
+        app.screen.query_one("#confirm", Button).press()
+        # Stripe has not answered yet: the attempt is already on the page, processing
+        assert await wait_until(pilot, lambda: states(page) == ["processing"]), states(page)
+        gate.set()
+        assert await wait_until(pilot, lambda: states(page) == ["succeeded"]), states(page)
+        assert page.view.status == "paid"
+        # refund 20 from the Payments card (r), through the refund dialog
+        fx.routes[("POST", "/v1/refunds")] = (200, {"id": "re_tui", "object": "refund", "amount": 2000,
+                                                     "currency": "eur", "payment_intent": "pi_tui",
+                                                     "status": "succeeded"})
+        await pilot.press("2")
+        await pilot.press("r")
+        assert await wait_until(pilot, lambda: app.screen.query("#refund-amount"))
+        app.screen.query_one("#refund-amount", Input).value = "20"
+        app.screen.query_one("#refund", Button).press()
+        assert await wait_until(pilot, lambda: page.view.status == "open")
+        p = Payment.get(Payment.provider_ref == "pi_tui")
+        assert p.amount_refunded_minor == 2000 and p.state == "succeeded"
+        # a manual payment is not refunded, an online one is never deleted (R11)
+        await pilot.press("d")
+        await pilot.pause()
+        assert Payment.get_or_none(Payment.id == p.id) is not None
