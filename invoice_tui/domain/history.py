@@ -284,14 +284,28 @@ def write_row(steps: Sequence[Step]) -> tuple[str, Any, Any]:
     return CHANGED, {p: old for p, old, _ in steps}, {p: new for p, _, new in steps}
 
 
+_scan_once = json.JSONDecoder().scan_once  # json.loads without its wrappers (the replay reads ~1M of these)
+_STR_OR_NONE = frozenset((str, type(None)))
+_NOTHING = object()
+
+
 def _json_object(text: str | None) -> dict[str, str | None] | None:
     if text is None:
         return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    if isinstance(value, dict) and all(v is None or type(v) is str for v in value.values()):
+    value = _NOTHING
+    if type(text) is str:
+        try:
+            value, end = _scan_once(text, 0)
+        except (StopIteration, ValueError):
+            end = -1
+        if end != len(text):  # not one JSON value filling the text: json.loads decides
+            value = _NOTHING
+    if value is _NOTHING:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return None
+    if isinstance(value, dict) and _STR_OR_NONE.issuperset(map(type, value.values())):
         return value
     return None
 
