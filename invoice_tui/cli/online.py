@@ -92,8 +92,9 @@ def _charge(args, out) -> int:
             return 0
         if res.state == "requires_action":
             out.result(data, None)
-            out.note(f"invoice-tui: the card needs the buyer's authentication: payment #{p.id} requires action; "
-                     f"ask the buyer to pay from the invoice's page (invoice-tui invoices link {label}).")
+            out.note(f"invoice-tui: the card needs the buyer's authentication (3-D Secure): payment #{p.id} "
+                     f"requires action and cannot be charged with the buyer away; send them the invoice "
+                     f"(invoice-tui invoices send {label}) so that they pay it themselves.")
             return 1
         out.result(data, None)
         out.note(f"invoice-tui: the charge of {amount} was declined: {res.reason or 'no reason given'}. "
@@ -113,7 +114,7 @@ def _refund(args, out) -> int:
     from invoice_tui.domain.money import from_minor, plain
 
     with session(args) as (_ws, ctx):
-        res = online.refund_payment(ctx, args.payment, args.amount)
+        res = online.refund_payment(ctx, args.payment, args.amount, credit_note_reason=args.credit_note)
         p = res.payment
         inv = invoices.get_invoice(res.invoice.id) if res.invoice else None
         data = {"payment": payments.payment_record(p),
@@ -132,3 +133,6 @@ def register_payments(sub) -> None:
     p = command(sub, "refund", "refund an online payment, in full or in part (R11)", _refund)
     p.add_argument("payment", metavar="PAYMENT", help="payment id")
     p.add_argument("--amount", metavar="X", help="a partial amount (default: what is left to refund)")
+    p.add_argument("--credit-note", metavar="REASON",
+                   help="the sale is cancelled: also issue a full credit note of the invoice, in the same step "
+                        "(only when the whole invoice is refunded)")

@@ -306,11 +306,19 @@ def refundable_minor(p: Payment) -> int:
     return max(p.amount_minor - (p.amount_refunded_minor or 0), 0)
 
 
-def refund_payment(ctx: Context, payment_id: int | str, amount: str | Decimal | None = None) -> RefundResult:
+def refund_payment(ctx: Context, payment_id: int | str, amount: str | Decimal | None = None, *,
+                   credit_note_reason: str | None = None) -> RefundResult:
     """R11: online payments are refunded, never deleted. Full or partial; never more than was
     paid, whatever the provider accepts. A refund reduces what was paid: the balance rises and a
-    paid invoice reopens; fully refunded ⇒ the payment is refunded."""
+    paid invoice reopens; fully refunded ⇒ the payment is refunded.
+
+    ``credit_note_reason``: the money goes back because the sale is cancelled — in the same step
+    (one transaction with the refund), a full credit note of the invoice is created and issued
+    (R36, R39), so nothing is due afterwards. Offered only when the refund returns the whole
+    invoice (the payment paid all of it and is refunded in full); checked before Stripe is asked."""
     require(ctx, "record_payment")
+    if credit_note_reason is not None:
+        require(ctx, "credit_note")
     p = get_payment(payment_id)
     if p.source != "online" or not p.provider_ref:
         raise RuleRefused(f"Payment #{p.id} is not an online payment; a manual payment is deleted, not refunded "
@@ -321,13 +329,26 @@ def refund_payment(ctx: Context, payment_id: int | str, amount: str | Decimal | 
     left = refundable_minor(p)
     minor = left if amount is None else to_minor(parse_amount(amount, p.currency, positive=True), p.currency)
     _check_refund(p, minor)
+    if credit_note_reason is not None:
+        _check_cancels_sale(p, minor, credit_note_reason)
     provider = require_provider(ctx)
     key = f"refund-{p.id}-{p.amount_refunded_minor or 0}-{minor}"  # the same request retried is one refund
     refund = provider.refund(p.provider_ref, minor, idempotency_key=key)
     if refund.state in ("failed", "canceled"):
         raise ProviderRefused(f"Stripe did not refund payment #{p.id} ({refund.state}).")
-    p, inv = _record_refund(ctx, p.id, minor, refund.ref)
+    p, inv = _record_refund(ctx, p.id, minor, refund.ref, credit_note_reason)
     return RefundResult(p, inv, minor)
+
+
+def _check_cancels_sale(p: Payment, minor: int, reason: str) -> None:
+    inv = get_invoice(p.invoice_id) if p.invoice_id else None
+    if inv is None or p.amount_refunded_minor or minor != p.amount_minor or p.amount_minor != inv.billed_minor \
+            or inv.credited_minor:
+        raise RuleRefused("A credit note is issued with the refund only when the whole invoice is refunded (the "
+                          "payment paid all of it and nothing was credited yet); otherwise create the credit note "
+                          "on its own (R37).", code="refund.credit_note_not_whole", field="credit_note")
+    if not (reason or "").strip():
+        raise BadInput("The credit note needs a reason (R36).", field="credit_note")
 
 
 def _check_refund(p: Payment, minor: int) -> None:
@@ -343,12 +364,28 @@ def _check_refund(p: Payment, minor: int) -> None:
 
 
 @mutation
-def _record_refund(ctx: Context, payment_id: int, minor: int, refund_ref: str | None) -> tuple[Payment, Invoice | None]:
+def _record_refund(ctx: Context, payment_id: int, minor: int, refund_ref: str | None,
+                   credit_note_reason: str | None = None) -> tuple[Payment, Invoice | None]:
     p, inv = _lock_invoice_then_payment(payment_id)
     _check_refund(p, minor)  # again, under the lock: two refunds at once never exceed what was paid
-    return _set_refunded(ctx, p, inv, (p.amount_refunded_minor or 0) + minor,
-                         f"Online payment #{p.id}: {plain(from_minor(minor, p.currency))} {p.currency} refunded"
-                         + (f" ({refund_ref})" if refund_ref else ""))
+    p, inv = _set_refunded(ctx, p, inv, (p.amount_refunded_minor or 0) + minor,
+                           f"Online payment #{p.id}: {plain(from_minor(minor, p.currency))} {p.currency} refunded"
+                           + (f" ({refund_ref})" if refund_ref else ""))
+    if credit_note_reason is not None and inv is not None:
+        # in a savepoint: the money went back at Stripe already, so a credit note refused now (a
+        # rule changed meanwhile) never undoes the refund's record; the history says why
+        from invoice_tui.domain.credit import create_credit_note, issue_credit_note
+
+        try:
+            with write_tx():
+                cn = create_credit_note(ctx, inv.id, reason=credit_note_reason, full=True)
+                issue_credit_note(ctx, cn.id)
+        except InvoiceTuiError as exc:
+            history.add_activity(ctx, inv.id, inv.number, "credit_note_not_issued",
+                                 f"The credit note asked with the refund of payment #{p.id} was not issued: "
+                                 f"{exc.message}")
+        inv = get_invoice(inv.id)
+    return p, inv
 
 
 def _set_refunded(ctx: Context, p: Payment, inv: Invoice | None, total_minor: int, text: str) \

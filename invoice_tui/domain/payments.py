@@ -403,7 +403,12 @@ def payment_record(p: Payment, numbers: dict[int, str | None] | None = None,
     else:
         contact = Contact.get_or_none(Contact.id == p.contact_id) if p.contact_id else None
         email = contact.email if contact else None
-    return {"id": p.id, "amount": plain(from_minor(p.amount_minor, p.currency)), "currency": p.currency,
-            "date": p.date.isoformat(), "method": p.method, "reference": p.reference, "note": p.note,
-            "source": p.source, "state": p.state, "contact_email": email,
-            "invoice_id": p.invoice_id, "invoice_number": number}
+    rec = {"id": p.id, "amount": plain(from_minor(p.amount_minor, p.currency)), "currency": p.currency,
+           "date": p.date.isoformat(), "method": p.method, "reference": p.reference, "note": p.note,
+           "source": p.source, "state": p.state, "contact_email": email,
+           "invoice_id": p.invoice_id, "invoice_number": number}
+    if getattr(p, "provider", None):  # through a payment provider (issue 26)
+        rec.update({"provider": p.provider, "provider_ref": p.provider_ref,
+                    "refunded": plain(from_minor(p.amount_refunded_minor or 0, p.currency)),
+                    "failure_reason": p.failure_reason or None})
+    return rec

@@ -1,18 +1,21 @@
 """R11: refund an online payment from the invoice's Payments card — in full (the amount left
-blank) or the amount typed. The service refuses more than was paid, whatever Stripe accepts."""
+blank) or the amount typed. The service refuses more than was paid, whatever Stripe accepts.
+When the money goes back because the sale is cancelled, the dialog offers to issue the matching
+credit note in the same step (R36, R39; the whole invoice refunded only)."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input
+from textual.widgets import Button, Checkbox, Input
 
 from invoice_tui.modals.dialogs import Dialog
 
 
-class RefundModal(Dialog, ModalScreen[str | None]):
-    """Returns the amount typed ("" for what is left to refund), or None when cancelled."""
+class RefundModal(Dialog, ModalScreen[dict | None]):
+    """Returns ``{"amount": typed ("" for what is left), "credit_note": reason or None}``, or None
+    when cancelled."""
 
     cancel_result = None
 
@@ -23,6 +26,8 @@ class RefundModal(Dialog, ModalScreen[str | None]):
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="amount (empty: all that is left)", id="refund-amount")
+        yield Checkbox("Sale cancelled: issue the matching credit note too", id="refund-credit-note")
+        yield Input(placeholder="reason of the credit note", id="refund-reason")
 
     def compose_buttons(self) -> ComposeResult:
         yield Button("Cancel", id="cancel")
@@ -34,7 +39,10 @@ class RefundModal(Dialog, ModalScreen[str | None]):
     @on(Button.Pressed, "#refund")
     @on(Input.Submitted, "#refund-amount")
     def _refund(self) -> None:
-        self.dismiss(self.query_one("#refund-amount", Input).value.strip())
+        with_note = self.query_one("#refund-credit-note", Checkbox).value
+        reason = self.query_one("#refund-reason", Input).value.strip()
+        self.dismiss({"amount": self.query_one("#refund-amount", Input).value.strip(),
+                      "credit_note": (reason or "Sale cancelled") if with_note else None})
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

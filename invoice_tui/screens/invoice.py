@@ -279,8 +279,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
                 return
             label = online.method_label(methods[0])
             message = (f"Charge {view.balance_text} to {label} for {view.label}? The customer is not present "
-                       "(an off-session charge); a card that needs authentication is left for the buyer to "
-                       "pay from the invoice's page. The receipt goes to the buyer and to you.")
+                       "(an off-session charge); a card that needs the buyer's authentication is not charged. "
+                       "The receipt goes to the buyer and to you.")
             self.app.push_screen(ConfirmDialog("Charge saved payment method", message, confirm=f"Charge {label}"),
                                  lambda ok: ok and self._charge(view, methods[0].method_ref))
 
@@ -296,8 +296,9 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
                 self.notify(f"Payment #{res.payment.id} is processing; the invoice is settled when it succeeds.",
                             title="Charging")
             elif res.state == "requires_action":
-                self.notify("The card needs the buyer's authentication: ask the buyer to pay from the invoice's "
-                            "page.", title="Requires action", severity="warning", timeout=10)
+                self.notify("The card needs the buyer's authentication (3-D Secure); it cannot be charged with "
+                            "the buyer away. Send them the invoice so that they pay it themselves.",
+                            title="Requires action", severity="warning", timeout=10)
             else:
                 self.notify(f"Declined: {res.reason or 'no reason given'}", title="Charge declined",
                             severity="error", timeout=10)
@@ -441,16 +442,17 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
             return
         from invoice_tui.modals.refund import RefundModal
 
-        def chosen(amount: str | None) -> None:
-            if amount is None:
+        def chosen(choice: dict | None) -> None:
+            if choice is None:
                 return
 
             def done(res) -> None:
-                self.notify(f"Refunded payment #{payment.id} (now {res.payment.state}).", title="Refund")
+                self.notify(f"Refunded payment #{payment.id} (now {res.payment.state})."
+                            + (" The credit note is issued." if choice["credit_note"] else ""), title="Refund")
                 self.reload()
 
-            self.call_service(self._refund_service(), self.app.ctx, payment.id, amount or None, done=done,
-                              failed=self._refused)
+            self.call_service(self._refund_service(), self.app.ctx, payment.id, choice["amount"] or None,
+                              credit_note_reason=choice["credit_note"], done=done, failed=self._refused)
 
         self.app.push_screen(RefundModal(payment.id, payment.amount), chosen)
 

@@ -244,3 +244,22 @@ def test_no_provider_configured_is_a_sentence(ws, admin, clock):
     with pytest.raises(NotConfigured) as err:
         online.add_method(admin, contact.email, "cus_1", "pm_1")
     assert "INVOICE_TUI_STRIPE_API_KEY" in err.value.message
+
+
+def test_r11_r39_refund_with_the_matching_credit_note_in_the_same_step(actors, localstripe):
+    from invoice_tui.db.models import Invoice as Inv
+
+    alice, bob = actors
+    inv, contact = setup_invoice(alice, localstripe)
+    save_card(alice, localstripe, contact)
+    p = online.charge_invoice(bob, inv.id).payment
+    with pytest.raises(RuleRefused) as err:  # a partial refund is not a cancelled sale
+        online.refund_payment(bob, p.id, "20", credit_note_reason="Order cancelled")
+    assert err.value.code == "refund.credit_note_not_whole"
+    assert Payment.get_by_id(p.id).amount_refunded_minor == 0  # refused before Stripe was asked
+    res = online.refund_payment(bob, p.id, credit_note_reason="Order cancelled")
+    assert res.payment.state == "refunded"
+    inv = Inv.get_by_id(inv.id)
+    assert inv.credited_minor == 12000 and inv.balance_minor == 0 and inv.status == "paid"
+    cn = Inv.get(Inv.refers_to == inv.id)
+    assert cn.doc_type == "credit_note" and cn.status == "issued" and cn.billed_minor == 12000

@@ -48,6 +48,7 @@ def test_r34_cli_charge_succeeded_exit_0_then_refund(cli, localstripe):
     assert res.code == 1 and "At most 100.00 EUR" in res.err
     data = cli.ok("payments", "refund", pid, "--amount", "30", as_json=True)
     assert data["refunded"] == "30.00" and data["invoice"]["status"] == "open"
+    assert data["payment"]["refunded"] == "30.00" and data["payment"]["provider_ref"].startswith("pi_")
     out = cli.ok("payments", "refund", pid)
     assert "Refunded €70.00" in out and "now refunded" in out
     assert API_KEY not in out
@@ -58,6 +59,8 @@ def test_r34_cli_declined_exit_1_reason_on_stderr(cli, localstripe):
     res = cli("invoices", "charge", "INV-1001", as_json=True)
     assert res.code == 1 and res.data["state"] == "failed"
     assert "declined" in res.err.lower() and "INV-1001 is still open" in res.err
+    listed = cli.ok("payments", "list", "--state", "failed", as_json=True)
+    assert len(listed) == 1
 
 
 def test_r34_cli_requires_action_exit_1(cli, localstripe):

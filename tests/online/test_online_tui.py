@@ -77,6 +77,9 @@ async def test_r34_charge_from_the_invoice_page_shown_live_then_refund_from_the_
         await pilot.press("2")
         await pilot.press("r")
         assert await wait_until(pilot, lambda: app.screen.query("#refund-amount"))
+        await pilot.pause()
+        button = app.screen.query_one("#refund", Button)
+        assert button.region.height and button.region.bottom <= 24  # the whole dialog fits 80x24
         app.screen.query_one("#refund-amount", Input).value = "20"
         app.screen.query_one("#refund", Button).press()
         assert await wait_until(pilot, lambda: page.view.status == "open")
