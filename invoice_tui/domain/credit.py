@@ -49,7 +49,8 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, RuleRefused
 from invoice_tui.domain.invoices import (_ADJUSTMENT_COPY, _LINE_COPY, _history, _save, _store_totals,
                                          _take_credit_note_number, clone_invoice, drop_reminders, get_invoice,
-                                         snapshot)
+                                         line_specs, snapshot)
+from invoice_tui.domain.invoice_query import settings_ctx
 from invoice_tui.domain.money import check_currency, from_minor, parse_amount, plain, to_micro, to_minor
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.text import clean
@@ -245,7 +246,10 @@ def issue_credit_note(ctx: Context, ref: str | int) -> Invoice:
     cn.invoice_date = today
     cn.link_token = secrets.token_urlsafe(24)
     cn.finalized_at = ctx.now()
-    _store_totals(cn)
+    totals = _store_totals(cn)
+    from invoice_tui.domain.einvoice_build import check_at_finalize  # R45: an invalid e-invoice is never issued
+
+    check_at_finalize(cn, settings_ctx(ctx), totals, line_specs(cn), cn.number)
     _save(cn, ctx)
     # R39: applied to the invoice's balance first; an online payment still processing keeps its part
     processing = (Payment.select(pw.fn.COALESCE(pw.fn.SUM(Payment.amount_minor), 0))

@@ -1,236 +1,33 @@
 """E-invoices of stored invoices (R44, R45): the EN 16931 document of an issued invoice, its CII,
-UBL and Factur-X outputs, and their validation before anything leaves.
-
-- **Expressible.** An invoice with R18 extra taxes, or in a currency with 3 decimals, cannot be an
-  EN 16931 e-invoice: refused with the reason and the rule (``einvoice.not_en16931``).
-- **Scope.** A French seller billing a business buyer, or any invoice when the workspace setting
-  ``einvoice_required`` is on, is in the scope of the French mandate: there a fatal finding blocks
-  the output (and the finalize); elsewhere findings are warnings, shown but not blocking.
-- **Validation** runs the XSD, EN 16931 and (French seller) BR-FR rules, cached by the XML's
-  content hash: an unchanged document is not validated twice in a process.
-
-The parties come from the seller profile (workspace settings) and the buyer's record; the amounts
-from the totals engine (:func:`invoice_tui.domain.invoices.invoice_totals`), as the PDF's do."""
+UBL and Factur-X outputs, validated before anything leaves, and the PDF every face hands out.
+The rules (parties, scope, what is expressible, validation) live in
+:mod:`invoice_tui.domain.einvoice_build`."""
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
-
-from invoice_tui.db.models import Company, Contact, Invoice
-from invoice_tui.documents.einvoice.model import (CREDIT_NOTE, INVOICE, Address, EInvoice, Note, Party, from_totals)
-from invoice_tui.documents.einvoice.validate import Finding
+from invoice_tui.db.models import Invoice
+from invoice_tui.documents.einvoice.model import EInvoice
+from invoice_tui.domain.einvoice_build import (NotEn16931, Validation, build_document, refuse_if_blocked,
+                                               validate_document, xml_of)
 from invoice_tui.domain.errors import RuleRefused
-from invoice_tui.domain.money import exponent
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
-
-FORMATS = ("facturx", "cii", "ubl")
-EXEMPTION_TEXTS = {  # BT-120/BT-121 by VAT category, when the invoice states no reason of its own
-    "AE": ("Autoliquidation", "VATEX-EU-AE"),
-    "K": ("Livraison intracommunautaire exonérée, art. 262 ter I du CGI", "VATEX-EU-IC"),
-    "G": ("Exportation exonérée, art. 262 I du CGI", "VATEX-EU-G"),
-    "E": ("Exonération de TVA", "VATEX-EU-132"),
-    "O": ("Hors du champ d'application de la TVA", "VATEX-EU-O"),
-}
-FRANCHISE = ("TVA non applicable, art. 293 B du CGI", "VATEX-FR-FRANCHISE")
-RECOVERY_INDEMNITY = "Indemnité forfaitaire pour frais de recouvrement : 40 €"
-
-
-class NotEn16931(RuleRefused):
-    code = "einvoice.not_en16931"
-
-
-@dataclass(frozen=True)
-class Validation:
-    """What the validators found for one output of one invoice."""
-
-    findings: tuple[Finding, ...]
-    in_scope: bool  # fatal findings block
-    checked: str = "XSD, EN 16931"  # the rule sets run
-
-    @property
-    def fatal(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.fatal)
-
-    @property
-    def blocked(self) -> bool:
-        return self.in_scope and bool(self.fatal)
-
-
-# ---- the document ---------------------------------------------------------------------------------
-def _address(text: str, country: str = "") -> Address:
-    """A free-text address (street lines, then "postcode city", then maybe a country code)."""
-    lines = [x.strip() for x in (text or "").splitlines() if x.strip()]
-    if lines and len(lines[-1]) == 2 and lines[-1].isalpha():
-        country = country or lines.pop().upper()
-    postcode = city = ""
-    if len(lines) >= 2:  # the last of several lines may be "postcode city"
-        head, _, tail = lines[-1].partition(" ")
-        if head and any(c.isdigit() for c in head) and tail:
-            postcode, city = head, tail
-            lines.pop()
-    return Address(tuple(lines[:3]), postcode, city, country)
-
-
-def seller_party(settings: WorkspaceSettings) -> Party:
-    form = ", ".join(x for x in (settings.seller_legal_form,
-                                 f"capital {settings.seller_share_capital}" if settings.seller_share_capital else "",
-                                 settings.seller_registration) if x)
-    return Party(name=settings.seller_legal_name,
-                 address=Address(tuple(x.strip() for x in settings.seller_address.splitlines() if x.strip())[:3],
-                                 settings.seller_postcode, settings.seller_city, settings.seller_country),
-                 legal_id=settings.seller_siren, legal_id_scheme="0002" if settings.seller_siren else "",
-                 vat_id=settings.seller_vat_id,
-                 tax_registration=settings.seller_siren if settings.vat_franchise and not settings.seller_vat_id else "",
-                 electronic_address=settings.seller_electronic_address,
-                 electronic_scheme=settings.seller_electronic_scheme, legal_form=form,
-                 email=settings.default_from_address)
-
-
-def french_siren(vat_id: str) -> str:
-    """The SIREN inside a French VAT number (FR, a 2-character key, the 9-digit SIREN), or ""."""
-    if vat_id.startswith("FR") and len(vat_id) == 13 and vat_id[4:].isdigit():
-        return vat_id[4:]
-    return ""
-
-
-def buyer_party(inv: Invoice) -> Party:
-    """The buyer (BG-7): the invoice's company if it has one, else its billing contact."""
-    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
-    company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
-    email = contact.email if contact else ""
-    if company is not None:
-        vat = company.tax_id.strip().replace(" ", "").upper()
-        country = vat[:2] if len(vat) > 2 and vat[:2].isalpha() else ""
-        address = _address(company.address, country)
-        siren = french_siren(vat)
-        if siren:  # a French business buyer: its SIREN (BT-47) and, as its electronic address, the SIREN (0225)
-            return Party(name=company.name, address=address, vat_id=vat, email=email, legal_id=siren,
-                         legal_id_scheme="0002", electronic_address=siren, electronic_scheme="0225")
-        return Party(name=company.name, address=address, vat_id=vat, email=email,
-                     electronic_address=email, electronic_scheme="EM" if email else "")
-    if contact is None:
-        return Party(name=inv.contact_name or "")
-    return Party(name=contact.display_name, address=_address(contact.address), email=email,
-                 electronic_address=email, electronic_scheme="EM" if email else "")
-
-
-def business_buyer(inv: Invoice) -> bool:
-    return inv.company_id is not None
-
-
-def in_scope(inv: Invoice, settings: WorkspaceSettings) -> bool:
-    """R45: a French seller billing a business buyer, or any invoice when e-invoices are required."""
-    return bool(getattr(settings, "einvoice_required", False)) or (settings.french_seller and business_buyer(inv))
-
-
-def check_expressible(inv: Invoice, totals) -> None:
-    if not totals.en16931:
-        raise NotEn16931(f"Invoice {inv.number or inv.id} carries extra taxes (R18), which EN 16931 cannot express "
-                         "(BR-CO-14: the VAT total is the sum of the VAT breakdown); it has no e-invoice.")
-    if exponent(inv.currency) > 2:
-        raise NotEn16931(f"Invoice {inv.number or inv.id} is in {inv.currency}, a currency with "
-                         f"{exponent(inv.currency)} decimals; EN 16931 amounts have at most 2 (BR-DEC-01…).")
-
-
-def _french_notes(inv: Invoice, settings: WorkspaceSettings, buyer: Party) -> tuple[Note, ...]:
-    if not settings.french_seller:
-        return ()
-    rate = settings.late_penalty_rate.strip()
-    penalty = (f"Pénalités de retard : taux annuel de {rate} %" if rate
-               else "Pénalités de retard : trois fois le taux d'intérêt légal")
-    discount = settings.early_payment_terms.strip() or "Pas d'escompte pour paiement anticipé"
-    if not business_buyer(inv):
-        kind = "B2C"
-    else:
-        kind = "B2B" if buyer.address.country in ("", "FR") else "B2BINT"
-    notes = [Note(penalty, "PMD"), Note(RECOVERY_INDEMNITY, "PMT"), Note(discount, "AAB"), Note(kind, "BAR")]
-    if settings.vat_on_debits:
-        notes.append(Note("Option pour le paiement de la taxe d'après les débits", "TXD"))
-    return tuple(notes)
 
 
 def einvoice_document(inv: Invoice, settings: WorkspaceSettings | None = None) -> EInvoice:
-    """The EN 16931 document of an issued invoice (amounts from the one totals function)."""
+    """The EN 16931 document of an issued invoice or credit note (amounts from the one totals function)."""
     from invoice_tui.domain.invoices import invoice_totals, line_specs
 
     if inv.status == "draft":
         raise RuleRefused("A draft has no e-invoice (R4); finalize it first.", code="einvoice.draft")
     settings = settings or load_settings()
-    totals = invoice_totals(inv)
-    check_expressible(inv, totals)
-    buyer = buyer_party(inv)
-    exemptions = dict(EXEMPTION_TEXTS)
-    if settings.vat_franchise:
-        exemptions["E"] = FRANCHISE
-    frame = "S1" if settings.french_seller else ""
-    type_code, preceding = INVOICE, None
-    if inv.doc_type == "credit_note":  # type 381, referring to the invoice it corrects (BT-25, BT-26)
-        type_code = CREDIT_NOTE
-        preceding = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
-    return from_totals(
-        totals=totals, specs=line_specs(inv), seller=seller_party(settings), buyer=buyer,
-        number=inv.number or "", issue_date=inv.invoice_date, type_code=type_code, exemptions=exemptions,
-        preceding_number=preceding.number if preceding else "",
-        preceding_date=preceding.invoice_date if preceding else None,
-        business_process=frame, order_reference=inv.po_number or "", due_date=inv.due_date,
-        payment_means_code=settings.payment_means_code or ("30" if settings.seller_iban else ""),
-        iban=settings.seller_iban, bic=settings.seller_bic, notes=_french_notes(inv, settings, buyer),
-        delivery_date=inv.invoice_date if settings.french_seller else None)
-
-
-# ---- outputs and validation ------------------------------------------------------------------------
-_cache: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
-_cache_lock = threading.Lock()
-CACHE_SIZE = 4096
-
-
-def _validate_xml_cached(xml: bytes, kind: str, french: bool) -> tuple[Finding, ...]:
-    from invoice_tui.documents.einvoice.validate import validate_xml
-
-    key = hashlib.sha256(xml).hexdigest() + f":{kind}:{int(french)}"
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    found = tuple(validate_xml(xml, kind, french))
-    with _cache_lock:
-        _cache[key] = found
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return found
-
-
-def xml_of(doc: EInvoice, fmt: str) -> tuple[bytes, str]:
-    """The XML of ``doc`` for ``fmt`` and the validator kind it is checked as."""
-    from invoice_tui.documents.einvoice.cii import write_cii
-    from invoice_tui.documents.einvoice.model import CREDIT_NOTE
-    from invoice_tui.documents.einvoice.ubl import write_ubl
-
-    if fmt == "ubl":
-        return write_ubl(doc), "ubl-creditnote" if doc.type_code == CREDIT_NOTE else "ubl-invoice"
-    return write_cii(doc), "cii"
+    return build_document(inv, settings, invoice_totals(inv), line_specs(inv))
 
 
 def validate(inv: Invoice, fmt: str = "facturx", settings: WorkspaceSettings | None = None,
              doc: EInvoice | None = None) -> Validation:
     """R45: the findings of ``inv``'s e-invoice in ``fmt`` (the Factur-X PDF's XML is its CII)."""
     settings = settings or load_settings()
-    doc = doc or einvoice_document(inv, settings)
-    xml, kind = xml_of(doc, fmt)
-    checked = "XSD, EN 16931" + (", BR-FR" if settings.french_seller else "")
-    return Validation(_validate_xml_cached(xml, kind, settings.french_seller), in_scope(inv, settings), checked)
-
-
-def refuse_if_blocked(inv: Invoice, validation: Validation) -> None:
-    if validation.blocked:
-        lines = "".join(f"\n  {f.line()}" for f in validation.fatal[:8])
-        more = f"\n  … and {len(validation.fatal) - 8} more" if len(validation.fatal) > 8 else ""
-        raise RuleRefused(f"Invoice {inv.number}'s e-invoice fails {len(validation.fatal)} rule(s); it is in the "
-                          f"scope of the e-invoicing mandate, so nothing was written:{lines}{more}",
-                          code="einvoice.invalid", details={"rules": [f.rule for f in validation.fatal]})
+    return validate_document(inv, doc or einvoice_document(inv, settings), fmt, settings)
 
 
 def einvoice_bytes(inv: Invoice, fmt: str, settings: WorkspaceSettings | None = None,

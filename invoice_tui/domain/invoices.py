@@ -1143,8 +1143,11 @@ def _plan_finalize(ctx: Context, ref: str | int, expected_version: int | None) -
         raise Conflict("This draft changed since you opened it; reload it and try again.")
     parts = SnapshotParts.load(inv, ctx.user)
     before = snapshot(inv, parts)
-    _store_totals(inv, parts)
+    totals = _store_totals(inv, parts)
     _check_finalizable(inv, parts.lines)
+    from invoice_tui.domain.einvoice_build import check_at_finalize  # R45: an invalid e-invoice is never issued
+
+    check_at_finalize(inv, settings, totals, line_specs(inv, parts.lines), preview_number())
     return _FinalizePlan(inv=inv, version=inv.version, parts=parts, before=before, settings=settings)
 
 

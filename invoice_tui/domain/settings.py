@@ -59,6 +59,7 @@ class WorkspaceSettings:
     early_payment_terms: str = ""
     vat_franchise: bool = False  # "TVA non applicable, art. 293 B du CGI"
     vat_on_debits: bool = False
+    einvoice_required: bool = False  # R45: every invoice is validated as in the mandate's scope
     payment_instructions: str = ""
     public_base_url: str = ""
     default_from_address: str = ""

@@ -56,14 +56,22 @@ def test_r45_validate_and_write_each_format(any_cli, tmp_path):
         assert {(f"{g.rate.normalize():f}", str(g.tax)) for g in doc.vat_groups} == {("20", "270.00"), ("5.5", "2.81")}
 
 
-def test_r45_an_invoice_in_scope_missing_the_buyer_country_is_refused(cli, tmp_path):
-    """A business buyer with neither a country in its address nor a VAT number to tell it."""
-    number = _issued(cli, address="3 place du Marché", tax_id="")
-    bad = cli("invoices", "validate", number)
-    assert bad.code == 1
-    rules = {f["rule"] for f in bad.data["findings"] if f["fatal"]}
-    assert "BR-11" in rules, rules  # the buyer's country code is mandatory
+def test_r45_an_issued_invoice_that_comes_into_scope_is_refused_and_nothing_written(cli, tmp_path):
+    """A consumer invoice (no address) issued out of scope; once every invoice is in scope
+    (einvoice_required), validate names BR-11 and exits 1, and einvoice writes nothing."""
+    _issued(cli)
+    cli.ok("contacts", "add", "--email", "jo@example.com", "--first-name", "Jo")
+    draft = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "jo@example.com", "--line", "Cours;1;40;20")
+    number = cli.ok("invoices", "finalize", str(draft["id"]))["number"]
+    bad = cli("invoices", "validate", number)  # validate exits 1 on any error, in scope or not
+    assert bad.code == 1 and not bad.data["in_scope"]
+    assert "BR-11" in {f["rule"] for f in bad.data["findings"] if f["fatal"]}  # the buyer's country is mandatory
     target = tmp_path / "x.pdf"
+    written = cli("invoices", "einvoice", number, "--out", str(target))  # out of scope: written, with warnings
+    assert written.code == 0 and "BR-11" in written.err and target.exists()
+    target.unlink()
+    cli.ok("settings", "set", "einvoice_required", "true")
+    assert cli("invoices", "validate", number).data["in_scope"]
     refused = cli("invoices", "einvoice", number, "--out", str(target))
     assert refused.code == 1 and "BR-11" in refused.err and not target.exists()
 
@@ -99,3 +107,28 @@ def test_r44_invoices_pdf_is_factur_x_with_a_complete_seller_profile(cli, tmp_pa
     cli.ok("invoices", "pdf", number, "--out", str(tmp_path / "fx.pdf"))
     data = (tmp_path / "fx.pdf").read_bytes()
     assert _attachments(data) == ["factur-x.xml"] and preflight(data) == []
+
+
+def test_r45_an_invoice_in_scope_that_fails_a_rule_is_not_issued(any_cli):
+    """Finalize validates an invoice in the mandate's scope before it takes a number: a business
+    buyer without a country (BR-11) and without a SIREN (BR-FR-11) is refused, nothing issued."""
+    _issued(any_cli)  # the seller profile and a first, valid invoice
+    any_cli.ok("companies", "add", "--name", "Garage Petit", "--address", "8 rue Basse")
+    draft = any_cli.ok("invoices", "create", "--currency", "EUR", "--contact", "compta@martin.example",
+                       "--company", "Garage Petit", "--line", "Vidange;1;90;20")
+    refused = any_cli("invoices", "finalize", str(draft["id"]))
+    assert refused.code == 1 and "BR-11" in refused.err and "BR-FR-11" in refused.err, refused.err
+    assert any_cli.ok("invoices", "show", str(draft["id"]))["status"] == "draft"
+    # outside the scope (no company: a consumer), the same buyer data is no obstacle
+    fine = any_cli.ok("invoices", "create", "--currency", "EUR", "--contact", "compta@martin.example",
+                      "--line", "Vidange;1;90;20")
+    assert any_cli.ok("invoices", "finalize", str(fine["id"]))["status"] == "open"
+
+
+def test_r45_einvoice_required_puts_every_invoice_in_scope(cli):
+    _issued(cli)
+    cli.ok("settings", "set", "einvoice_required", "true")
+    cli.ok("contacts", "add", "--email", "jo@example.com", "--first-name", "Jo")  # no address at all
+    draft = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "jo@example.com", "--line", "Cours;1;40;20")
+    refused = cli("invoices", "finalize", str(draft["id"]))
+    assert refused.code == 1 and "BR-11" in refused.err
