@@ -11,6 +11,7 @@ mail_password = "…"
 theme = "textual-dark"
 stripe_api_key = "sk_test_…"           # online payments (issue 26); never shown or logged
 stripe_webhook_secret = "whsec_…"
+stripe_publishable_key = "pk_test_…"     # the buyer page's Pay (Stripe.js)
 stripe_api_base = "http://127.0.0.1:8420"  # tests and self-hosted setups only
 [keymap]
 "invoices.record_payment" = "ctrl+r"
@@ -29,7 +30,7 @@ from invoice_tui.domain.errors import BadInput
 
 APP_NAME = "invoice-tui"
 KEYS = ("db", "user", "mail_url", "mail_password", "theme", "stripe_api_key", "stripe_webhook_secret",
-        "stripe_api_base")
+        "stripe_api_base", "stripe_publishable_key")
 
 
 def config_path() -> Path:
@@ -50,6 +51,7 @@ class Config:
     stripe_api_key: str | None = field(default=None, repr=False)
     stripe_webhook_secret: str | None = field(default=None, repr=False)
     stripe_api_base: str | None = None
+    stripe_publishable_key: str | None = None  # pk_…: public by design (the buyer page's Stripe.js)
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 

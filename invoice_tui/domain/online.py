@@ -495,6 +495,78 @@ def _apply_dispute(ctx: Context, payment_id: int, event) -> Payment:
     return p
 
 
+# ---- the buyer page's Pay ------------------------------------------------------------------
+
+
+@dataclass
+class BuyerPayment:
+    payment_id: int
+    client_secret: str | None
+    amount_minor: int
+    currency: str
+
+
+BUYER = "buyer"  # created_by of the payments the buyer starts from the invoice's page
+
+
+def buyer_payment(ctx: Context, token: str) -> BuyerPayment:
+    """``POST /i/<token>/pay``: create the open invoice's pending payment for the buyer page, or
+    reuse it; the amount is always recomputed here from the balance (less any other pending online
+    payment). A paid, voided or unknown invoice gets NotFound (the page offers nothing)."""
+    provider = require_provider(ctx)
+    p = _begin_buyer_attempt(ctx, token, provider.name)
+    if p.provider_ref:
+        answer = provider.retrieve(p.provider_ref)
+        if answer.state in ("succeeded", "processing"):
+            apply_answer(ctx, p.id, answer)
+            raise RuleRefused("This invoice is being paid already.", code="payment.pending")
+        if answer.amount_minor != p.amount_minor:
+            answer = provider.update_amount(p.provider_ref, p.amount_minor)
+    else:
+        answer = provider.create_payment(amount_minor=p.amount_minor, currency=p.currency,
+                                         idempotency_key=p.idempotency_key,
+                                         metadata={"invoice": str(p.invoice_id), "payment": str(p.id),
+                                                   "attempt": p.idempotency_key})
+        apply_answer(ctx, p.id, answer)
+    return BuyerPayment(p.id, answer.client_secret, p.amount_minor, p.currency)
+
+
+@mutation
+def _begin_buyer_attempt(ctx: Context, token: str, provider_name: str) -> Payment:
+    inv = Invoice.select().where((Invoice.link_token == token) & (Invoice.status == "open")
+                                 & (Invoice.doc_type != "credit_note")).first()
+    if inv is None:
+        raise NotFound("There is nothing to pay at this address.", code="invoice.not_found")
+    inv = get_invoice(inv.id, for_update=True)
+    if inv.status != "open":
+        raise NotFound("There is nothing to pay at this address.", code="invoice.not_found")
+    pending = list(Payment.select().where((Payment.invoice == inv) & (Payment.source == "online")
+                                          & Payment.state.in_(PENDING_STATES)))
+    mine = next((x for x in pending if x.created_by == BUYER and x.payment_method_ref is None
+                 and x.state == "requires_action"), None)
+    others = sum(x.amount_minor for x in pending if x is not mine)
+    amount = inv.balance_minor - others
+    if amount <= 0:
+        raise RuleRefused("This invoice is being paid already.", code="payment.pending")
+    if mine is not None:
+        if mine.amount_minor != amount:  # the balance changed since the buyer opened the page
+            before = _payment_snapshot(mine)
+            mine.amount_minor = amount
+            mine.save()
+            history.record_changes(ctx, "payment", mine.id, inv.number, before, _payment_snapshot(mine))
+        return mine
+    now = ctx.now()
+    p = Payment.create(amount_minor=amount, currency=inv.currency, date=ctx.today(), method="card", reference="",
+                       note="", source="online", state="requires_action", ever_succeeded=False,
+                       contact=inv.billing_contact_id, invoice=inv, created_by=BUYER, created_at=now, applied_at=now,
+                       provider=provider_name, idempotency_key=uuid.uuid4().hex, payment_method_ref=None)
+    history.record_creation(ctx, "payment", p.id, inv.number, _payment_snapshot(p))
+    history.add_activity(ctx, inv.id, inv.number, "payment_attempt",
+                         f"The buyer opened the payment of {plain(from_minor(amount, inv.currency))} {inv.currency} "
+                         f"from the invoice's page (online payment #{p.id})")
+    return p
+
+
 # ---- R7: after a refused edit ---------------------------------------------------------------
 
 

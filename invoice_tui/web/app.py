@@ -69,16 +69,23 @@ def _markdown_renderer():
 class BuyerApp:
     """The WSGI application. ``load_invoice`` is the only way data is reached."""
 
-    def __init__(self, webhooks: Callable | None = None) -> None:
+    def __init__(self, webhooks: Callable | None = None, pay=None) -> None:
         self._md = _markdown_renderer()
         self._lock = threading.Lock()
         self._webhooks = webhooks  # POST /webhooks/stripe (issue 26), when serve runs with a provider
+        self._pay = pay  # POST /i/<token>/pay and the Pay form (web/pay.py), with a publishable key too
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method == "POST" and self._webhooks is not None and environ.get("PATH_INFO") == WEBHOOK_PATH \
                 and not environ.get("QUERY_STRING"):
             return self._webhooks(environ, start_response)
+        if method == "POST" and self._pay is not None and not environ.get("QUERY_STRING"):
+            from invoice_tui.web.pay import PAY_RE
+
+            pay = PAY_RE.match(environ.get("PATH_INFO") or "")
+            if pay:
+                return self._pay(environ, start_response, pay.group(1))
         if method not in ("GET", "HEAD"):
             return self._respond(start_response, "405 Method Not Allowed", b"Method not allowed\n",
                                  "text/plain; charset=utf-8", method, extra=[("Allow", "GET, HEAD")])
@@ -96,6 +103,13 @@ class BuyerApp:
                     body = self._pdf(inv)
                     return self._respond(start_response, "200 OK", body, "application/pdf", method, extra=[
                         ("Content-Disposition", f'inline; filename="{_filename(inv)}"')])
+                if self._pay is not None and inv.status == "open" and inv.doc_type != "credit_note":
+                    from invoice_tui.web.pay import new_nonce
+
+                    nonce = new_nonce()  # only this page opens what the payment form needs
+                    body = self._page(inv, token, nonce).encode("utf-8")
+                    return self._respond(start_response, "200 OK", body, "text/html; charset=utf-8", method,
+                                         extra=[self._pay.csp(nonce)])
                 body = self._page(inv, token).encode("utf-8")
                 return self._respond(start_response, "200 OK", body, "text/html; charset=utf-8", method,
                                      extra=[_CSP])
@@ -109,7 +123,7 @@ class BuyerApp:
         return (Invoice.select().where((Invoice.link_token == token)
                                        & Invoice.status.in_(["open", "paid", "voided"])).first())
 
-    def _page(self, inv: Invoice, token: str) -> str:
+    def _page(self, inv: Invoice, token: str, pay_nonce: str | None = None) -> str:
         from invoice_tui.documents.markdown import invoice_markdown
         from invoice_tui.domain.settings import load_settings
 
@@ -126,7 +140,15 @@ class BuyerApp:
                 f'<meta name="robots" content="noindex, nofollow"><title>{title}</title>'
                 f"<style>{PAGE_CSS}</style></head><body>\n{banner}"
                 f'<div class="actions"><a href="{html.escape(token)}.pdf">Download PDF</a></div>\n'
-                f"<main>{stamp_html}\n{content}</main>\n</body></html>\n")
+                f"<main>{stamp_html}\n{content}{self._pay_section(inv, token, pay_nonce)}</main>\n</body></html>\n")
+
+    def _pay_section(self, inv: Invoice, token: str, nonce: str | None) -> str:
+        if nonce is None or self._pay is None:
+            return ""
+        from invoice_tui.domain.money import format_money, from_minor
+
+        amount = format_money(from_minor(inv.balance_minor, inv.currency), inv.currency, inv.locale or "en_US")
+        return self._pay.section(token, amount, nonce)
 
     @staticmethod
     def _pdf(inv: Invoice) -> bytes:
@@ -163,15 +185,20 @@ def make_server(host: str = "127.0.0.1", port: int = 8080, *, threads: int = 4, 
     carrying a payment provider) it also accepts the provider's events at ``POST /webhooks/stripe``."""
     from waitress import create_server
 
-    webhooks = None
+    webhooks = pay = None
     if webhook_context is not None and webhook_context.services.payment_provider is not None:
         from invoice_tui.web.webhooks import StripeWebhooks
 
         webhooks = StripeWebhooks(webhook_context)
+        cfg = webhook_context.services.config
+        if cfg is not None and cfg.stripe_publishable_key:
+            from invoice_tui.web.pay import BuyerPay
+
+            pay = BuyerPay(webhook_context, cfg.stripe_publishable_key, cfg.stripe_api_base)
     # The page takes no input but its token: small request limits (waitress allows 256 KB of
     # headers and 1 GB of body by default, buffered to disk) refuse oversized requests early; a
     # webhook's body is at most 64 KB.
-    return create_server(BuyerApp(webhooks), host=host, port=port, threads=threads, ident="invoice-tui",
+    return create_server(BuyerApp(webhooks, pay), host=host, port=port, threads=threads, ident="invoice-tui",
                          expose_tracebacks=False, clear_untrusted_proxy_headers=True,
                          max_request_header_size=MAX_HEADER_BYTES,
                          max_request_body_size=MAX_WEBHOOK_BYTES if webhooks else MAX_BODY_BYTES,

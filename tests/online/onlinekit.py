@@ -56,9 +56,9 @@ def _wait_ready(url: str, proc: subprocess.Popen, deadline_s: float = 30) -> Non
     raise RuntimeError("localstripe did not answer within 30 s")
 
 
-def stripe_config(api_base: str, mail_url: str | None = None) -> Config:
+def stripe_config(api_base: str, mail_url: str | None = None, publishable_key: str | None = None) -> Config:
     return Config(stripe_api_key=API_KEY, stripe_webhook_secret=WEBHOOK_SECRET, stripe_api_base=api_base,
-                  mail_url=mail_url)
+                  mail_url=mail_url, stripe_publishable_key=publishable_key)
 
 
 def wait_for(condition, timeout: float = 15.0, step: float = 0.05):
