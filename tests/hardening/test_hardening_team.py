@@ -223,6 +223,11 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
                                   "'card', 'visa', '4242', 'x', now())", ()),
         "provider_event insert": ("INSERT INTO provider_event (provider, event_id, type, created, outcome, "
                                   "received_at) VALUES ('stripe', 'evt_1', 't', 1, '', now())", ()),
+        # issue 21: customer credit is append-only records; an editor writes them with the credit notes
+        "credit_entry insert": ("INSERT INTO credit_entry (kind, currency, amount_minor, date, created_by, "
+                                "created_at) VALUES ('overpayment', 'EUR', 1, '2026-03-16', current_user, now())", ()),
+        "credit_entry update": ("UPDATE credit_entry SET amount_minor = 1000000", ()),
+        "credit_entry delete": ("DELETE FROM credit_entry", ()),
         "schema_migration delete": ("DELETE FROM schema_migration", ()),
         # writes every user may make: its own preferences and saved views
         "own preferences": ("UPDATE \"user\" SET preferences = '{\"theme\": \"x\"}' WHERE login = current_user", ()),
@@ -238,7 +243,8 @@ EDIT = EVERYONE | {
     "invoice insert draft", "invoice edit open", "invoice edit draft", "invoice status", "invoice delete draft",
     "line insert on finalized", "line update", "line delete", "adjustment insert", "invoice_contact delete",
     "invoice_company insert", "payment insert", "payment apply", "payment delete", "reminder update",
-    "reminder delete", "outbox insert", "counter update", "activity own", "provider_event insert"}
+    "reminder delete", "outbox insert", "counter update", "activity own", "provider_event insert",
+    "credit_entry insert"}
 SUPER = EDIT | {"setting insert", "setting update", "setting delete", "counter insert", "counter delete",
                 "counter back",
                 "user other name", "user other preferences", "saved_view others update", "saved_view others delete",

@@ -45,7 +45,8 @@ async def test_r4_r5_r15_document_actions_menu_history_and_link(sqlite_url, cloc
         assert text_of(screen, "#invoice-status-badge").strip() == "Open"
         ids = [a.id for a in screen.view.actions]
         assert ids == ["edit", "record_payment", "view_invoice", "property_history", "copy_link", "send_email",
-                       "download_pdf", "edit_reminders", "charge", "clone", "delete", "void"]  # R5, open
+                       "download_pdf", "edit_reminders", "charge", "clone", "delete", "void",
+                       "credit_note", "cancel_replace"]  # R5, open; R36/R41: corrected by a credit note
         # the menu shows every action; a disabled one carries its reason and cannot be chosen
         await pilot.press("a")
         await settle(pilot, app)
