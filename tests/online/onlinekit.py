@@ -42,7 +42,7 @@ class LocalStripe:
             return resp.status
 
 
-def _wait_ready(url: str, proc: subprocess.Popen, deadline_s: float = 30) -> None:
+def _wait_ready(url: str, proc: subprocess.Popen, deadline_s: float = 90) -> None:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         if proc.poll() is not None:
@@ -53,7 +53,7 @@ def _wait_ready(url: str, proc: subprocess.Popen, deadline_s: float = 30) -> Non
                 return
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.1)
-    raise RuntimeError("localstripe did not answer within 30 s")
+    raise RuntimeError(f"localstripe did not answer within {deadline_s:.0f} s")
 
 
 def stripe_config(api_base: str, mail_url: str | None = None, publishable_key: str | None = None) -> Config:
