@@ -115,8 +115,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "st_issued": {"en": "Issued", "fr": "Émis", "de": "Ausgestellt", "es": "Emitida"},
     "st_cn_draft": {"en": "DRAFT — not a valid credit note", "fr": "BROUILLON — avoir non valable",
                     "de": "ENTWURF — keine gültige Gutschrift", "es": "BORRADOR — nota de crédito no válida"},
-    "corrects": {"en": "Credits invoice {n} of {d}", "fr": "Avoir sur la facture {n} du {d}",
-                 "de": "Gutschrift zur Rechnung {n} vom {d}", "es": "Abona la factura {n} del {d}"},
+    "corrects": {"en": "Credits invoice {n}", "fr": "Avoir sur la facture {n}", "de": "Gutschrift zur Rechnung {n}",
+                 "es": "Abona la factura {n}"},
     "reason": {"en": "Reason", "fr": "Motif", "de": "Grund", "es": "Motivo"},
     "total_credited": {"en": "Total credited", "fr": "Total de l'avoir", "de": "Gutgeschrieben",
                        "es": "Total abonado"},
@@ -278,7 +278,8 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     if is_cn:  # BT-25/BT-26: the invoice it corrects, and why (R36)
         corrected = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
         if corrected is not None:
-            out += ["", f"**{L('corrects', n=escape(corrected.number), d=day(corrected.invoice_date))}**"]
+            out += ["", f"**{L('corrects', n=escape(corrected.number))}**\\",
+                    f"{L('invoice_date')}: {day(corrected.invoice_date)}"]
         out += ["", f"{L('reason')}: {escape(inv.reason)}"]
 
     # Seller and buyer blocks.

@@ -43,7 +43,7 @@ from typing import Any, Iterable
 
 import peewee as pw
 
-from invoice_tui.db.models import Adjustment, CreditEntry, Invoice, LineItem, Payment
+from invoice_tui.db.models import Adjustment, CreditEntry, Invoice, InvoiceCompany, InvoiceContact, LineItem, Payment
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, RuleRefused
@@ -154,6 +154,10 @@ def create_credit_note(ctx: Context, ref: str | int, *, reason: str, full: bool 
         locale=inv.locale, invoice_date=today, due_date=None, owner=ctx.user.id if ctx.user else None,
         billing_contact=inv.billing_contact_id, company=inv.company_id, po_number=inv.po_number,
         origin="manual", status="draft", version=1, created_at=now, updated_at=now, title="")
+    for link in inv.contact_links:  # the same contacts and companies as its invoice (R42: the same panel)
+        InvoiceContact.create(invoice=cn, contact=link.contact_id)
+    for link in inv.company_links:
+        InvoiceCompany.create(invoice=cn, company=link.company_id)
     src_lines = list(inv.lines.order_by(LineItem.position))
     src_adjustments = list(inv.adjustments.order_by(Adjustment.kind, Adjustment.position))
     if full:
@@ -277,6 +281,13 @@ def issue_credit_note(ctx: Context, ref: str | int) -> Invoice:
         text += f"; {_money(remainder, cur)} to {customer.label}'s credit"
     _history(ctx, inv, inv_before, "credit_note_issued", text)
     return cn
+
+
+@mutation
+def create_credit_note_and_issue(ctx: Context, ref: str | int, *, issue: bool = True, **kwargs) -> Invoice:
+    """The TUI's "Create and issue": both in one transaction (a refused issue leaves no draft)."""
+    cn = create_credit_note(ctx, ref, **kwargs)
+    return issue_credit_note(ctx, cn.id) if issue else cn
 
 
 @mutation

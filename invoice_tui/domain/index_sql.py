@@ -47,7 +47,8 @@ __all__ = ["prepare", "PreparedIndex", "row_fields", "row_positions", "clear_cac
            "ReadInterrupted", "reading"]
 
 # ---- the fields a row of the index reads -------------------------------------------------------
-ROW_BASE = (Invoice.id, Invoice.number, Invoice.status, Invoice.due_date, Invoice.currency, Invoice.owner_name)
+ROW_BASE = (Invoice.id, Invoice.number, Invoice.status, Invoice.due_date, Invoice.currency, Invoice.owner_name,
+            Invoice.doc_type)  # doc_type: a credit note's amounts are drawn negative (R42)
 DRAWN_FROM_BASE = frozenset({"overdue", "days_overdue", "status", "owner", "number"})
 
 
@@ -67,7 +68,7 @@ def row_fields(prop_ids: Sequence[str]) -> list[pw.Node]:
 
 def row_positions(fields: Sequence[pw.Node], prop_ids: Sequence[str]) -> dict[str, int]:
     """Where a row read with ``fields`` (``PreparedIndex.page``) holds each base field (by its
-    name: id, number, status, due_date, currency, owner_name) and each column of ``prop_ids`` not
+    name: id, number, status, due_date, currency, owner_name, doc_type) and each column of ``prop_ids`` not
     drawn from them (by catalogue id)."""
     pos = {id(f): i for i, f in enumerate([Invoice.id, *[f for f in fields if f is not Invoice.id]])}
     out = {f.name: pos[id(f)] for f in ROW_BASE}

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 import peewee as pw
 
-from invoice_tui.db.models import Company, Contact, Invoice, InvoiceCompany, InvoiceContact, Payment, User
+from invoice_tui.db.models import (Company, Contact, CreditEntry, Invoice, InvoiceCompany, InvoiceContact, Payment,
+                                   User)
 from invoice_tui.documents.markdown import invoice_markdown
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.catalogue import choice_label
@@ -94,10 +95,23 @@ class InvoiceView:
     activities: list[ActivityRow] = field(default_factory=list)
     # which fields may change now, and why not (owner, contacts, companies, currency, partial_amount)
     fields: dict[str, FieldState] = field(default_factory=dict)
+    # credit notes and customer credit (R36–R42)
+    doc_type: str = "invoice"
+    settled_as: str = ""  # "Credited" when its credit notes settled it wholly (R39)
+    corrects: str = ""  # a credit note's invoice: "INV-1001 of 2026-03-16" (BT-25/BT-26)
+    credit_notes: list[tuple[int, str, str]] = field(default_factory=list)  # (id, label, amount) of an invoice's
+    credit: Decimal = Decimal(0)  # the customer's credit available in this currency (R40)
+    customer: str = ""
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (name, quantity): what a credit note may credit
+    creditable_text: str = ""
 
     @property
     def status_label(self) -> str:
-        return choice_label("status", self.status)
+        return self.settled_as or choice_label("status", self.status)
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.doc_type == "credit_note"
 
     @property
     def link(self) -> str | None:
@@ -157,6 +171,49 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         ("Payment date", inv.payment_date.isoformat() if inv.payment_date else "—"),
         ("PO number", inv.po_number or "—"),
     ]
+    from invoice_tui.domain import credit as credit_service
+
+    extra: dict = {}
+    if inv.doc_type == "credit_note":  # R42: the credit note's page, the same panel
+        corrected = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
+        corrects = (f"{corrected.number} of {corrected.invoice_date.isoformat()}" if corrected else "—")
+        parts = dict(CreditEntry.select(CreditEntry.kind, CreditEntry.amount_minor)
+                     .where(CreditEntry.credit_note_id == inv.id).tuples())
+        # short values: the panel's value column is 13 wide at 80×24 (the reason is in the document)
+        about = [("Type", "Credit note"), ("Status", choice_label("status", inv.status)),
+                 ("Number", inv.number or "— (at issue)"),
+                 ("Credits invoice", corrected.number if corrected else "—"),
+                 ("Invoice date", corrected.invoice_date.isoformat() if corrected else "—"),
+                 ("Billing contact", inv.contact_name or "—"), ("Company", inv.company_name or "—"),
+                 ("Date", inv.invoice_date.isoformat() if inv.invoice_date else "—"),
+                 ("Total credited", billed)]
+        if inv.status == "issued":
+            about += [("On the invoice", _money(parts.get("cn_applied", 0), cur, loc)),
+                      ("To credit", _money(parts.get("cn_remainder", 0), cur, loc))]
+        extra["corrects"] = corrects
+    else:
+        notes = credit_service.credit_notes_of(inv)
+        extra["credit_notes"] = [(c.id, c.number or f"draft #{c.id}", _money(-c.billed_minor, cur, loc))
+                                 for c in notes]
+        if inv.credited_minor:
+            about.insert(about.index(("Balance due", balance)), ("Amount credited", _money(inv.credited_minor,
+                                                                                            cur, loc)))
+        if notes:
+            about.append(("Credit notes", ", ".join(f"{label} {amount}" for _, label, amount in
+                                                    extra["credit_notes"])))
+        customer = credit_service.customer_of(inv)
+        if inv.status != "draft" and (customer.company_id or customer.contact_id):
+            available = credit_service.credit_available(customer, cur)
+            extra["credit"], extra["customer"] = from_minor(available, cur), customer.label
+            if available:
+                about.append(("Customer credit", _money(available, cur, loc)))
+        label = credit_service.settlement_label(inv)
+        if label == "Credited":
+            extra["settled_as"] = label
+            about[0] = ("Status", label)
+        extra["lines"] = [(li.name, str(li.quantity)) for li in inv.lines.order_by(invoice_service.LineItem.position)]
+        if inv.status in ("open", "paid"):
+            extra["creditable_text"] = _money(credit_service.creditable_minor(inv), cur, loc)
     markdown = invoice_markdown(inv, settings=settings, today=today, compact=True)  # no figure cut at 80×24
     actions = invoice_service.available_actions(ctx, inv)
     payments = [PaymentRow(p.id, _money(p.amount_minor, p.currency, loc), p.date.isoformat(),
@@ -174,7 +231,9 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         companies.append(CompanyRow(c.id, c.name, c.id == inv.company_id))
 
     return InvoiceView(
-        id=inv.id, label=safe(inv.number, line=True) or f"Draft #{inv.id}", number=inv.number, status=inv.status,
+        id=inv.id, number=inv.number, status=inv.status,
+        label=safe(inv.number, line=True) or (f"Draft credit note #{inv.id}" if inv.doc_type == "credit_note"
+                                              else f"Draft #{inv.id}"),
         overdue=overdue, days_overdue=days, currency=cur, locale=loc, version=inv.version,
         allow_partial=inv.allow_partial, balance=from_minor(inv.balance_minor, cur), balance_text=balance,
         billed_text=billed, paid_text=paid, link_token=inv.link_token, public_base_url=settings.public_base_url,
@@ -182,4 +241,5 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         markdown=markdown, about=about, record=record, actions=actions, payments=payments,
         contacts=contacts, companies=companies, activities=load_activities(inv.id, search),
         fields=invoice_service.field_states(ctx, inv, settings),
+        doc_type=inv.doc_type, **extra,
     )

@@ -29,7 +29,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-__all__ = ["ConfirmDialog", "TypedConfirmDialog", "ErrorDialog", "InfoDialog", "error_dialog"]
+__all__ = ["ConfirmDialog", "TypedConfirmDialog", "ReasonDialog", "ErrorDialog", "InfoDialog", "error_dialog"]
 
 _DIALOG_CSS = """
 Dialog {
@@ -187,6 +187,46 @@ class TypedConfirmDialog(Dialog, ModalScreen[bool]):
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.dismiss(False)
+
+
+class ReasonDialog(Dialog, ModalScreen[str | None]):
+    """For an irreversible action that needs a reason (a credit note's, R36): the confirm button is
+    enabled once a reason is typed. Returns the reason, or None when cancelled."""
+
+    cancel_result = None
+
+    def __init__(self, title: str, message: str, *, confirm: str = "Confirm", cancel: str = "Cancel",
+                 placeholder: str = "Reason") -> None:
+        super().__init__(title, message)
+        self.confirm_label = confirm
+        self.cancel_label = cancel
+        self.placeholder = placeholder
+        self.add_class("-danger")
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder=self.placeholder, id="dialog-input")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button(self.cancel_label, id="cancel")
+        yield Button(self.confirm_label, id="confirm", variant="error", disabled=True)
+
+    def focus_first(self) -> None:
+        self.query_one("#dialog-input", Input).focus()
+
+    @on(Input.Changed, "#dialog-input")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = not event.value.strip()
+
+    @on(Input.Submitted, "#dialog-input")
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        reason = self.query_one("#dialog-input", Input).value.strip()
+        if reason:
+            self.dismiss(reason)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
 
 
 class ErrorDialog(Dialog, ModalScreen[None]):

@@ -1,4 +1,6 @@
-"""Record payment (R8–R10): two tabs, *New payment* and *Apply existing*.
+"""Record payment (R8–R10, R40): three tabs, *New payment*, *Apply existing* and *Apply credit*
+(the customer's credit from credit notes and overpayments, issue 21). An amount above the
+balance is recorded as an overpayment once the user confirms it (R8): the excess becomes credit.
 
 Field validators give instant feedback beside each field; on submit the service validates the
 whole form (pydantic ``PaymentInput``) and applies R8's limits, and its refusal is shown in the
@@ -47,6 +49,8 @@ class PaymentTarget:
     today: dt.date
     # why an amount below the balance is refused now (the rule's sentence, R8), or "" when allowed
     partial_reason: str = ""
+    credit: Decimal = Decimal(0)  # R40: the customer's credit available in the invoice's currency
+    customer: str = ""  # whose credit (the invoice's company, else its billing contact)
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def find_unapplied_rows(currency: str, query: str, locale: str) -> list[Unapplie
 
 class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.payment.cancel"),
-                Binding("ctrl+t", "switch_tab", "New / apply existing", id="invoice.payment.switch_tab")]
+                Binding("ctrl+t", "switch_tab", "New / apply existing / credit", id="invoice.payment.switch_tab")]
 
     def __init__(self, target: PaymentTarget) -> None:
         super().__init__()
@@ -93,8 +97,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         with Vertical(id="payment-dialog", classes="invoice-modal"):
             yield Label(f"Record payment — {t.label} · balance due {balance}", classes="modal-title",
                         markup=False)
-            yield Static("ctrl+t switches between a new payment and applying an existing one · Escape cancels",
-                         classes="modal-hint")
+            yield Static("ctrl+t: new payment, apply existing, apply credit · Escape cancels", classes="modal-hint")
             with TabbedContent(id="payment-tabs"):
                 with TabPane("New payment", id="tab-new"):
                     with VerticalScroll():
@@ -132,6 +135,19 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
                     with Horizontal(classes="modal-buttons"):
                         yield Button("Cancel", id="apply-cancel")
                         yield Button("Apply payment", id="apply-button", variant="primary")
+                with TabPane("Apply credit", id="tab-credit"):
+                    credit = format_money(t.credit, t.currency, t.locale)
+                    yield Static(f"{t.customer or 'The customer'} has {credit} of credit (credit notes and "
+                                 "overpayments).", id="credit-available", classes="modal-hint", markup=False)
+                    yield Label("Amount to apply" + ("" if t.allow_partial else " (partial payments not allowed)"),
+                                markup=False)
+                    yield Input(format_amount_input(min(t.credit, t.balance), t.currency, t.locale),
+                                id="credit-amount", validators=[LocalAmount(t.currency, t.locale)])
+                    yield FieldError(id="credit-amount-error")
+                    yield FieldError(id="credit-error", classes="form-error")
+                    with Horizontal(classes="modal-buttons"):
+                        yield Button("Cancel", id="credit-cancel")
+                        yield Button("Apply credit", id="credit-apply", variant="primary", disabled=t.credit <= 0)
 
     def on_mount(self) -> None:
         table = self.query_one("#apply-table", DataTable)
@@ -141,8 +157,10 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
 
     def action_switch_tab(self) -> None:
         tabs = self.query_one("#payment-tabs", TabbedContent)
-        tabs.active = "tab-apply" if tabs.active == "tab-new" else "tab-new"
-        self.query_one("#apply-search" if tabs.active == "tab-apply" else "#payment-amount", Input).focus()
+        order = ["tab-new", "tab-apply", "tab-credit"]
+        tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else "tab-new"
+        focus = {"tab-new": "#payment-amount", "tab-apply": "#apply-search", "tab-credit": "#credit-amount"}
+        self.query_one(focus[tabs.active], Input).focus()
 
     # ---- new payment -----------------------------------------------------------------------
     @on(Input.Changed, "#payment-amount")
@@ -190,6 +208,8 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         def failed(exc: InvoiceTuiError) -> None:
             if exc.code == "payment.before_invoice_date" and not data.get("in_advance"):
                 self._confirm_in_advance(exc, lambda: self._record({**data, "in_advance": True}, amount))
+            elif exc.code == "payment.over_balance" and not data.get("overpay"):
+                self._confirm_overpay(exc, lambda: self._record({**data, "overpay": True}, amount))
             else:
                 self._new_failed(exc)
 
@@ -207,6 +227,12 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
 
         self.app.push_screen(ConfirmDialog("Received in advance?", exc.message, confirm="Received in advance"),
                              answered)
+
+    def _confirm_overpay(self, exc: InvoiceTuiError, again) -> None:
+        """R8: an amount above the balance is recorded once the user confirms the overpayment; the
+        excess becomes the customer's credit (R40)."""
+        self.app.push_screen(ConfirmDialog("Overpayment?", exc.message, confirm="Record overpayment"),
+                             lambda ok: again() if ok else self._new_failed(exc))
 
     def _new_failed(self, exc: InvoiceTuiError) -> None:
         self.query_one("#payment-record", Button).disabled = False
@@ -266,8 +292,39 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
 
         apply()
 
+    # ---- apply credit (R40) ------------------------------------------------------------------
+    @on(Input.Changed, "#credit-amount")
+    def _credit_feedback(self, event: Input.Changed) -> None:
+        result = event.validation_result
+        self.query_one("#credit-amount-error", Static).update(
+            "" if result is None or result.is_valid else "; ".join(result.failure_descriptions))
+
+    @on(Input.Submitted, "#credit-amount")
+    @on(Button.Pressed, "#credit-apply")
+    def apply_credit(self) -> None:
+        from invoice_tui.domain import credit as credit_service
+
+        t = self.target
+        error = self.query_one("#credit-error", Static)
+        error.update("")
+        try:
+            amount = parse_local_decimal(self.query_one("#credit-amount", Input).value, t.locale, what="amount")
+        except InvoiceTuiError as exc:
+            error.update(error_content(exc))
+            return
+
+        def done(_entry) -> None:
+            self.dismiss(f"{format_money(amount, t.currency, t.locale)} of credit applied to {t.label}.")
+
+        def failed(exc: InvoiceTuiError) -> None:
+            show_error(self, exc, beside={"amount": "#credit-amount-error"}, summary="#credit-error")
+
+        self.call_service(credit_service.apply_credit, self.app.ctx, t.invoice_id, str(amount), done=done,
+                          failed=failed)
+
     # ---- leaving -------------------------------------------------------------------------------
     @on(Button.Pressed, "#payment-cancel")
     @on(Button.Pressed, "#apply-cancel")
+    @on(Button.Pressed, "#credit-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -28,7 +28,7 @@ from invoice_tui.domain import payments as payment_service
 from invoice_tui.domain.errors import InvoiceTuiError, NotFound
 from invoice_tui.domain.invoice_page import InvoiceView, PaymentRow, load_activities, load_invoice_view
 from invoice_tui.domain.invoices import ActionState
-from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog, TypedConfirmDialog
+from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog, ReasonDialog, TypedConfirmDialog
 from invoice_tui.widgets.cards import AboutCard, CompaniesCard, ContactsCard, HistoryCard, PaymentsCard
 from invoice_tui.widgets.error_text import error_text, show_error
 from invoice_tui.widgets.invoice_view import open_in_browser
@@ -145,7 +145,12 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         overdue.update(f" Overdue {view.days_overdue} d " if view.overdue else "")
         overdue.display = view.overdue
         amounts = Text()
-        if view.status == "open":
+        if view.is_credit_note:  # R42: what it does to a balance is subtracted
+            amounts.append(f"Credits {view.corrects.split(' of ')[0]}: ", style="bold")
+            amounts.append(f"−{view.billed_text}")
+        elif view.settled_as == "Credited":
+            amounts.append(f"Credited in full {view.billed_text}", style="bold")
+        elif view.status == "open":
             amounts.append(f"Balance {view.balance_text}", style="bold")
             amounts.append(f" of {view.billed_text}")
         elif view.status == "paid":
@@ -258,7 +263,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
         partial = view.fields.get("partial_amount")
         target = PaymentTarget(view.id, view.label, view.currency, view.locale, view.balance, view.allow_partial,
-                               self.app.ctx.today(), partial.reason if partial is not None else "")
+                               self.app.ctx.today(), partial.reason if partial is not None else "",
+                               credit=view.credit, customer=view.customer)
 
         def after(text: str | None) -> None:
             if text:
@@ -393,6 +399,57 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         from invoice_tui.modals.reminders import RemindersModal
 
         self.app.push_screen(RemindersModal(view.id), lambda _changed=None: self.reload())
+
+    # ---- credit notes (R36–R42) ----------------------------------------------------------------
+    def do_credit_note(self, view: InvoiceView) -> None:
+        from invoice_tui.modals.credit_note import CreditNoteModal, CreditTarget
+
+        target = CreditTarget(view.id, view.label, view.currency, view.locale, view.creditable_text,
+                              tuple(view.lines))
+
+        def after(text: str | None) -> None:
+            if text:
+                self.notify(text, title="Credit note")
+            self.reload()
+
+        self.app.push_screen(CreditNoteModal(target), after)
+
+    def do_issue(self, view: InvoiceView) -> None:
+        from invoice_tui.domain import credit as credit_service
+
+        message = (f"Issue {view.label}? It gets the next CN- number, is applied to the balance of {view.corrects} "
+                   "first, and the rest becomes the customer's credit. An issued credit note never changes (R38).")
+
+        def done(cn) -> None:
+            self.notify(f"Issued as {cn.number}.", title="Credit note issued")
+            self.reload()
+
+        self.app.push_screen(ConfirmDialog("Issue credit note", message, confirm="Issue credit note"),
+                             lambda ok: ok and self.call_service(credit_service.issue_credit_note, self.app.ctx,
+                                                                 view.id, done=done, failed=self._refused))
+
+    def do_cancel_replace(self, view: InvoiceView) -> None:
+        from invoice_tui.domain import credit as credit_service
+
+        dialog = ReasonDialog(
+            "Cancel and replace",
+            f"Issue a full credit note for {view.label} and open a draft copy to correct (R41). The credit note "
+            "is final. Type the reason for the credit note below.",
+            confirm="Cancel and replace", placeholder="Reason, e.g. wrong address")
+
+        def done(result) -> None:
+            cn, draft = result
+            self.notify(f"{view.label} cancelled by {cn.number}; draft #{draft.id} opened to correct.",
+                        title="Cancel and replace")
+            self.reload()
+            self.app.push_screen(InvoiceScreen(draft.id))
+
+        def run(reason) -> None:
+            if reason:
+                self.call_service(credit_service.cancel_and_replace, self.app.ctx, view.id, reason=str(reason),
+                                  done=done, failed=self._refused)
+
+        self.app.push_screen(dialog, run)
 
     def _refused(self, exc: InvoiceTuiError) -> None:
         show_error(self, exc, title="Not done")

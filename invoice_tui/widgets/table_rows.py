@@ -77,6 +77,7 @@ class RowFormatter:
         self.i_number, self.i_status = pos["number"], pos["status"]
         self.i_due, self.i_currency = pos["due_date"], pos["currency"]
         self.i_owner = pos["owner_name"]
+        self.i_type = pos["doc_type"]
         self._money: dict[tuple, str] = {}  # amounts repeat (zero balances): formatted once
         self.cell_fns = [self._cell_fn(catalogue.get(c.id), pos) for c in columns]
         self.spec = [(c.width, c.right) for c in columns]
@@ -119,9 +120,10 @@ class RowFormatter:
             i = self.i_number
             return lambda raw, od: safe(raw[i], line=True) or "—"
         i = pos[pid]
-        if prop.type == "money":
-            i_cur, money = self.i_currency, self.money
-            return lambda raw, od: "" if raw[i] is None else money(raw[i], raw[i_cur])
+        if prop.type == "money":  # R42: a credit note's amounts are shown negative (what it does to a balance)
+            i_cur, i_type, money = self.i_currency, self.i_type, self.money
+            return lambda raw, od: "" if raw[i] is None else money(
+                -raw[i] if raw[i_type] == "credit_note" else raw[i], raw[i_cur])
         if prop.type == "date":
             return lambda raw, od: "" if raw[i] is None or raw[i] == "" else _iso(raw[i])
         if prop.type == "choice":

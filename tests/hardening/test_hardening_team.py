@@ -187,6 +187,12 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
         "payment apply twice": ("UPDATE payment SET invoice_id = %s WHERE id = %s", (t["open"], t["applied"])),
         "payment unapply": ("UPDATE payment SET invoice_id = NULL WHERE id = %s", (t["applied"],)),
         "payment delete": ("DELETE FROM payment WHERE id = %s", (t["unapplied"],)),
+        # R40: credit movements are records: an edit teammate adds them, nobody changes or deletes one
+        "credit_entry insert": ("INSERT INTO credit_entry (kind, contact_id, currency, amount_minor, date, "
+                                "created_by, created_at) VALUES ('refund', %s, 'EUR', 1, '2026-03-16', current_user, "
+                                "now())", (t["buyer"],)),
+        "credit_entry update": ("UPDATE credit_entry SET amount_minor = 0", ()),
+        "credit_entry delete": ("DELETE FROM credit_entry", ()),
         "reminder update": ("UPDATE reminder SET state = 'dropped'", ()),
         "reminder delete": ("DELETE FROM reminder", ()),
         "outbox insert": ("INSERT INTO outbox (kind, state, from_addr, to_addrs, cc_addrs, subject, message_id, raw, "
@@ -411,6 +417,16 @@ def test_r53_each_right_works_through_the_app_under_the_database_rules(team, cap
     ok("edit", "invoices", "delete", str(made["id"]))
     void = ok("edit", "invoices", "finalize", str(team["draft"]))
     ok("edit", "invoices", "void", void["number"])
+
+    # R42: edit creates and issues credit notes; R40: overpayment credit applied and refunded
+    note = ok("edit", "credit-notes", "create", final["number"], "--amount", "10", "--reason", "Goodwill",
+              "--rate", "0")
+    assert ok("edit", "credit-notes", "issue", str(note["id"]))["number"] == "CN-1"
+    other = ok("edit", "invoices", "finalize", str(ok("edit", "invoices", "create", "--currency", "EUR", "--contact",
+                                                      "bob@example.com", "--line", "C;1;20")["id"]))
+    ok("edit", "payments", "record", other["number"], "--amount", "30", "--overpay")
+    ok("edit", "credits", "refund", "--contact", "bob@example.com", "--currency", "EUR", "--amount", "4",
+       "--method", "cash")
 
     assert team["cli"]("settings", "set", "allow_delete_unpaid", "true").code == 0
     ok("delete", "invoices", "delete", str(team["open"]))

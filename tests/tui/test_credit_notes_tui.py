@@ -1,0 +1,100 @@
+"""Pilot tests of credit notes in the TUI (issue 21; R36–R42): from the invoice's page, a partial
+credit note created and issued drops the balance; customer credit applied from the record-payment
+modal's third tab; cancel and replace. The database is asserted afterwards."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select, Static, TabbedContent
+
+from invoice_tui.db.models import CreditEntry, Invoice
+from invoice_tui.domain import credit
+from test_invoice_support import (app_for, contact, inv, notifications, open_invoice, open_payment_form, payments,
+                                  settle, show_invoice, workspace)
+from test_invoice_screen import choose, text_of
+
+
+async def test_r37_r39_partial_credit_note_from_the_invoice_page_drops_the_balance(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    i = open_invoice(ctx, contact(ctx).id)  # 3 × 400 at 20 % + 150.50 at 0 %: 1590.50
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await show_invoice(pilot, app, i.id)
+        assert {"credit_note", "cancel_replace"} <= {a.id for a in screen.view.actions}
+        await choose(pilot, app, "credit_note")
+        modal = app.screen
+        assert type(modal).__name__ == "CreditNoteModal"
+        modal.query_one("#cn-reason", Input).value = "One day not worked"
+        modal.query_one("#cn-mode", Select).value = "lines"
+        await settle(pilot, app)
+        modal.query_one("#cn-lines", Input).value = "1:1"
+        modal.query_one("#cn-issue").press()
+        await settle(pilot, app)
+        assert app.screen is screen
+        [cn] = credit.credit_notes_of(inv(i.id))
+        assert (cn.number, cn.status, cn.billed_minor) == ("CN-1", "issued", 48000)
+        after = inv(i.id)
+        assert (after.balance_minor, after.credited_minor) == (159050 - 48000, 48000)
+        assert "CN-1 issued for INV-1001." in notifications(app)
+        about = dict(screen.view.about)
+        assert about["Amount credited"] == "€480.00" and about["Credit notes"] == "CN-1 -€480.00"
+        assert "Balance €1,110.50" in text_of(screen, "#invoice-amounts")
+        # the credit note's own page: the same panel, its invoice named, nothing to change
+        cn_page = await show_invoice(pilot, app, cn.id)
+        assert cn_page.view.label == "CN-1" and text_of(cn_page, "#invoice-status-badge").strip() == "Issued"
+        assert dict(cn_page.view.about)["Credits invoice"].startswith("INV-1001 of ")
+        assert {a.id for a in cn_page.view.actions} == {"view_invoice", "property_history", "copy_link",
+                                                        "send_email", "download_pdf"}
+        assert "# Credit note CN\\-1" in cn_page.view.markdown
+
+
+async def test_r40_customer_credit_applied_from_the_third_tab(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    buyer = contact(ctx)
+    first = open_invoice(ctx, buyer.id)
+    payments.record_payment(ctx, first.id, {"amount": "1690.50", "overpay": True})  # 100 over: credit
+    second = open_invoice(ctx, buyer.id)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _page, modal = await open_payment_form(pilot, app, second.id)
+        tabs = modal.query_one("#payment-tabs", TabbedContent)
+        await pilot.press("ctrl+t", "ctrl+t")
+        await settle(pilot, app)
+        assert tabs.active == "tab-credit"
+        assert "has €100.00 of credit" in text_of(modal, "#credit-available")
+        amount = modal.query_one("#credit-amount", Input)
+        assert amount.value == "100.00"
+        amount.value = "150"
+        modal.query_one("#credit-apply").press()
+        await settle(pilot, app)
+        assert "100.00 EUR of credit available" in text_of(modal, "#credit-error")  # refused: nothing written
+        assert not CreditEntry.select().where(CreditEntry.kind == "applied").exists()
+        amount.value = "60"
+        modal.query_one("#credit-apply").press()
+        await settle(pilot, app)
+        assert app.screen is not modal
+        after = inv(second.id)
+        assert (after.credited_minor, after.balance_minor) == (6000, 159050 - 6000)
+        assert credit.credit_available(credit.customer_of(after), "EUR") == 4000
+
+
+async def test_r41_cancel_and_replace_issues_a_full_credit_note_and_opens_the_draft(sqlite_url, clock):
+    ws, ctx = workspace(sqlite_url, clock)
+    i = open_invoice(ctx, contact(ctx).id)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_invoice(pilot, app, i.id)
+        await choose(pilot, app, "cancel_replace")
+        dialog = app.screen
+        assert dialog.query_one("#confirm").disabled  # a reason is required (R36)
+        dialog.query_one("#dialog-input", Input).value = "Wrong billing address"
+        await settle(pilot, app)
+        dialog.query_one("#confirm").press()
+        await settle(pilot, app)
+        await settle(pilot, app)
+        draft = Invoice.select().where(Invoice.refers_to.is_null(False) & (Invoice.doc_type == "invoice")).get()
+        assert app.screen.invoice_id == draft.id and draft.status == "draft"  # the draft copy, opened to correct
+        original = inv(i.id)
+        assert (original.status, credit.settlement_label(original)) == ("paid", "Credited")
+        [cn] = credit.credit_notes_of(original)
+        assert cn.status == "issued" and cn.billed_minor == original.billed_minor and draft.refers_to == cn.id
+        assert cn.reason == "Wrong billing address"
