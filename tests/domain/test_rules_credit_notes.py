@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from invoice_tui.db import is_postgres
 from invoice_tui.db.models import CreditEntry, Invoice
 from invoice_tui.domain import credit, invoices, payments, people, replay
 from invoice_tui.domain.errors import BadInput, RuleRefused
@@ -310,10 +311,41 @@ def test_r54_audit_replay_covers_credit_notes_credit_applied_and_refunds(ws, adm
     credit.refund_credit(admin, credit.customer_of(inv), "EUR", "10", method="cash")
     assert list(replay.replay()) == []
     e = CreditEntry.select().where(CreditEntry.kind == "refund").get()
-    CreditEntry.update(amount_minor=1).where(CreditEntry.id == e.id).execute()  # behind the app's back
-    Invoice.update(reason="edited").where(Invoice.doc_type == "credit_note").execute()
+    with ws.db.atomic():  # behind the app's back (on PostgreSQL, past its triggers: a superuser's restore)
+        if is_postgres():
+            ws.db.execute_sql("SET LOCAL session_replication_role = replica")
+        CreditEntry.update(amount_minor=1).where(CreditEntry.id == e.id).execute()
+        Invoice.update(reason="edited").where(Invoice.doc_type == "credit_note").execute()
     found = {(f.object_type, f.property) for f in replay.replay() if f.problem == "differs"}
     assert ("credit_entry", "amount") in found and ("invoice", "reason") in found
+
+
+def test_r38_r40_r53_the_database_refuses_changing_an_issued_credit_note_or_a_credit_record(ws, admin, buyer):
+    """PostgreSQL: whatever the client, an issued credit note (and its lines) and a credit movement
+    never change and are never deleted; a draft credit note may still be deleted."""
+    import peewee
+
+    from invoice_tui.db.models import LineItem
+
+    if not is_postgres():
+        pytest.skip("SQLite has no roles or triggers of this kind: the services refuse (tests above) and the "
+                    "audit's replay reports a write behind their back")
+    inv = _open(admin, buyer, partial=True)
+    cn = credit.issue_credit_note(admin, credit.create_credit_note(admin, inv.id, reason="r", amount="5",
+                                                                    rate="0").id)
+    payments.record_payment(admin, _open(admin, buyer).id, {"amount": "250", "overpay": True})
+    for write in (lambda: Invoice.update(billed_minor=1).where(Invoice.id == cn.id).execute(),
+                  lambda: Invoice.update(reason="x").where(Invoice.id == cn.id).execute(),
+                  lambda: Invoice.delete().where(Invoice.id == cn.id).execute(),
+                  lambda: LineItem.update(unit_price_micro=1).where(LineItem.invoice == cn.id).execute(),
+                  lambda: CreditEntry.update(amount_minor=1).execute(),
+                  lambda: CreditEntry.delete().execute()):
+        with pytest.raises(peewee.IntegrityError, match="R38|R40"):
+            with ws.db.atomic():
+                write()
+    Invoice.update(last_sent_date=admin.today()).where(Invoice.id == cn.id).execute()  # sending is allowed
+    draft = credit.create_credit_note(admin, inv.id, reason="r", amount="1", rate="0")
+    invoices.delete_invoice(admin, draft.id)
 
 
 def test_r42_credit_note_document_is_titled_credit_note_and_names_the_invoice(ws, admin, buyer):

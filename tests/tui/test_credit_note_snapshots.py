@@ -32,6 +32,7 @@ def test_r42_credit_note_page_80x24_reads_whole(snap_compare, sqlite_url, clock,
         await settle(pilot, app)
         app.push_screen(InvoiceScreen(cn_id))
         await settle(pilot, app)
+        await settle(pilot, app)  # the cards fit their columns once they know their width
         if part == "panel":
             await pilot.press("1")
             await settle(pilot, app)

@@ -108,6 +108,9 @@ async def test_r8_r9_r11_r13_payment_lifecycle(sqlite_url, clock):
         await settle(pilot, app)
         assert "at most 2 decimals" in text_of(modal, "#payment-amount-error")
         await submit_amount(pilot, app, "2000")
+        assert type(app.screen).__name__ == "ConfirmDialog"  # R8: an overpayment only when confirmed
+        await pilot.press("escape")
+        await settle(pilot, app)
         assert app.screen is modal and "more than the balance due" in text_of(modal, "#payment-error")
         assert invoice_payments(i.id) == []
         # R8: a partial payment

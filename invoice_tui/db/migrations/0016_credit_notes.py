@@ -12,6 +12,8 @@
 - ``credit_entry``: every movement of customer credit as a dated record (credit-note applied part
   and remainder, overpayment, credit applied, refund); customer credit is derived from it, never
   stored without a record. ``AUTOINCREMENT`` on SQLite (R56: ids never reused).
+- PostgreSQL: triggers refuse, for every role and client, changing or deleting an issued credit
+  note (its lines and adjustments too) and changing or deleting a credit movement (R38, R40, R53).
 
 Idempotent; frozen SQL.
 """
@@ -67,6 +69,7 @@ def up(migrator, db):
     db.execute_sql('CREATE INDEX IF NOT EXISTS "credit_entry_credit_note_id" ON "credit_entry" ("credit_note_id")')
     if pg:
         db.execute_sql("INSERT INTO counter (name, value) VALUES ('credit_note_number', 1) ON CONFLICT DO NOTHING")
+        _guards(db)
         found = db.execute_sql("SELECT to_regprocedure('invoice_tui_direct_write()') IS NOT NULL").fetchone()[0]
         if found:  # R54: a write from outside invoice-tui is written into the history (0013)
             db.execute_sql('DROP TRIGGER IF EXISTS invoice_tui_direct ON "credit_entry"')
@@ -77,7 +80,73 @@ def up(migrator, db):
         db.execute_sql("INSERT OR IGNORE INTO counter (name, value) VALUES ('credit_note_number', 1)")
 
 
+def _guards(db):
+    """R38, R40, R53 in the database (PostgreSQL), for every role and client: an issued credit note's
+    number, series, type, invoice, reason, status and amounts never change, nor its lines and
+    adjustments, and it is never deleted; a credit movement is never updated or deleted."""
+    schema = db.execute_sql("SELECT current_schema()").fetchone()[0]
+    s = '"' + schema.replace('"', '""') + '"'
+    path = f"SET search_path = {s}, pg_temp"  # (psycopg2 reads % as a parameter: format()'s %s is written %%s)
+    db.execute_sql(f"""CREATE OR REPLACE FUNCTION {s}.invoice_tui_guard_credit_note() RETURNS trigger
+        LANGUAGE plpgsql {path} AS $$
+        BEGIN
+          IF OLD.doc_type = 'credit_note' AND OLD.status = 'issued' THEN
+            IF TG_OP = 'DELETE' THEN
+              RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = format(
+                'Credit note %%s is issued; an issued credit note is never deleted (R38)', OLD.number);
+            END IF;
+            IF NEW.doc_type IS DISTINCT FROM OLD.doc_type OR NEW.status IS DISTINCT FROM OLD.status
+               OR NEW.number IS DISTINCT FROM OLD.number OR NEW.cn_seq IS DISTINCT FROM OLD.cn_seq
+               OR NEW.refers_to_id IS DISTINCT FROM OLD.refers_to_id OR NEW.reason IS DISTINCT FROM OLD.reason
+               OR NEW.currency IS DISTINCT FROM OLD.currency OR NEW.invoice_date IS DISTINCT FROM OLD.invoice_date
+               OR NEW.subtotal_minor IS DISTINCT FROM OLD.subtotal_minor
+               OR NEW.discount_minor IS DISTINCT FROM OLD.discount_minor OR NEW.fee_minor IS DISTINCT FROM OLD.fee_minor
+               OR NEW.tax_minor IS DISTINCT FROM OLD.tax_minor OR NEW.billed_minor IS DISTINCT FROM OLD.billed_minor
+            THEN
+              RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = format(
+                'Credit note %%s is issued; an issued credit note never changes (R38)', OLD.number);
+            END IF;
+          END IF;
+          RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END $$""")
+    db.execute_sql(f'DROP TRIGGER IF EXISTS invoice_tui_credit_note ON {s}."invoice"')
+    db.execute_sql(f"""CREATE TRIGGER invoice_tui_credit_note BEFORE UPDATE OR DELETE ON {s}."invoice"
+        FOR EACH ROW EXECUTE FUNCTION {s}.invoice_tui_guard_credit_note()""")
+    db.execute_sql(f"""CREATE OR REPLACE FUNCTION {s}.invoice_tui_guard_credit_note_child() RETURNS trigger
+        LANGUAGE plpgsql {path} AS $$
+        DECLARE number text;
+        BEGIN
+          SELECT i.number INTO number FROM invoice i
+            WHERE i.id = CASE WHEN TG_OP = 'INSERT' THEN NEW.invoice_id ELSE OLD.invoice_id END
+              AND i.doc_type = 'credit_note' AND i.status = 'issued';
+          IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = format(
+              'Credit note %%s is issued; its lines and adjustments never change (R38)', number);
+          END IF;
+          RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END $$""")
+    for table in ("line_item", "adjustment"):
+        db.execute_sql(f'DROP TRIGGER IF EXISTS invoice_tui_credit_note ON {s}."{table}"')
+        db.execute_sql(f"""CREATE TRIGGER invoice_tui_credit_note BEFORE INSERT OR UPDATE OR DELETE ON {s}."{table}"
+            FOR EACH ROW EXECUTE FUNCTION {s}.invoice_tui_guard_credit_note_child()""")
+    db.execute_sql(f"""CREATE OR REPLACE FUNCTION {s}.invoice_tui_guard_credit_entry() RETURNS trigger
+        LANGUAGE plpgsql {path} AS $$
+        BEGIN
+          RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE =
+            'A credit movement is a record; it is never changed or deleted (R40)';
+        END $$""")
+    db.execute_sql(f'DROP TRIGGER IF EXISTS invoice_tui_credit_entry ON {s}."credit_entry"')
+    db.execute_sql(f"""CREATE TRIGGER invoice_tui_credit_entry BEFORE UPDATE OR DELETE ON {s}."credit_entry"
+        FOR EACH ROW EXECUTE FUNCTION {s}.invoice_tui_guard_credit_entry()""")
+
+
 def down(migrator, db):
+    if isinstance(db, PostgresqlDatabase):
+        for table in ("invoice", "line_item", "adjustment"):
+            db.execute_sql(f'DROP TRIGGER IF EXISTS invoice_tui_credit_note ON "{table}"')
+        db.execute_sql("DROP FUNCTION IF EXISTS invoice_tui_guard_credit_note()")
+        db.execute_sql("DROP FUNCTION IF EXISTS invoice_tui_guard_credit_note_child()")
+        db.execute_sql("DROP FUNCTION IF EXISTS invoice_tui_guard_credit_entry()")
     db.execute_sql('DROP TABLE IF EXISTS "credit_entry"')
     db.execute_sql('DROP INDEX IF EXISTS "invoice_cn_seq"')
     db.execute_sql('DROP INDEX IF EXISTS "invoice_doc_type_status"')
