@@ -13,6 +13,16 @@ from test_invoice_support import (app_for, contact, inv, open_invoice, open_paym
 from test_invoice_screen import choose, text_of
 
 
+async def until(pilot, app, condition, timeout: float = 60.0) -> None:
+    """Wait for a condition (a reload finished), not for a counted number of pauses."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the screen did not get there in time"
+        await settle(pilot, app)
+
+
 async def test_r37_r39_partial_credit_note_from_the_invoice_page_drops_the_balance(sqlite_url, clock):
     ws, ctx = workspace(sqlite_url, clock)
     i = open_invoice(ctx, contact(ctx).id)  # 3 × 400 at 20 % + 150.50 at 0 %: 1590.50
@@ -34,6 +44,7 @@ async def test_r37_r39_partial_credit_note_from_the_invoice_page_drops_the_balan
         assert (cn.number, cn.status, cn.billed_minor) == ("CN-1", "issued", 48000)
         after = inv(i.id)
         assert (after.balance_minor, after.credited_minor) == (159050 - 48000, 48000)
+        await until(pilot, app, lambda: "Amount credited" in dict(screen.view.about))
         about = dict(screen.view.about)
         assert about["Amount credited"] == "€480.00" and about["Credit notes"] == "CN-1 -€480.00"
         assert "Balance €1,110.50" in text_of(screen, "#invoice-amounts")
@@ -69,8 +80,7 @@ async def test_r40_customer_credit_applied_from_the_third_tab(sqlite_url, clock)
         assert not CreditEntry.select().where(CreditEntry.kind == "applied").exists()
         amount.value = "60"
         modal.query_one("#credit-apply").press()
-        await settle(pilot, app)
-        assert app.screen is not modal
+        await until(pilot, app, lambda: app.screen is not modal)
         after = inv(second.id)
         assert (after.credited_minor, after.balance_minor) == (6000, 159050 - 6000)
         assert credit.credit_available(credit.customer_of(after), "EUR") == 4000
@@ -89,7 +99,7 @@ async def test_r41_cancel_and_replace_issues_a_full_credit_note_and_opens_the_dr
         await settle(pilot, app)
         dialog.query_one("#confirm").press()
         await settle(pilot, app)
-        await settle(pilot, app)
+        await until(pilot, app, lambda: getattr(app.screen, "invoice_id", i.id) != i.id)
         draft = Invoice.select().where(Invoice.refers_to.is_null(False) & (Invoice.doc_type == "invoice")).get()
         assert app.screen.invoice_id == draft.id and draft.status == "draft"  # the draft copy, opened to correct
         original = inv(i.id)
