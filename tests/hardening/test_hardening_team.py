@@ -187,12 +187,6 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
         "payment apply twice": ("UPDATE payment SET invoice_id = %s WHERE id = %s", (t["open"], t["applied"])),
         "payment unapply": ("UPDATE payment SET invoice_id = NULL WHERE id = %s", (t["applied"],)),
         "payment delete": ("DELETE FROM payment WHERE id = %s", (t["unapplied"],)),
-        # R40: credit movements are records: an edit teammate adds them, nobody changes or deletes one
-        "credit_entry insert": ("INSERT INTO credit_entry (kind, contact_id, currency, amount_minor, date, "
-                                "created_by, created_at) VALUES ('refund', %s, 'EUR', 1, '2026-03-16', current_user, "
-                                "now())", (t["buyer"],)),
-        "credit_entry update": ("UPDATE credit_entry SET amount_minor = 0", ()),
-        "credit_entry delete": ("DELETE FROM credit_entry", ()),
         "reminder update": ("UPDATE reminder SET state = 'dropped'", ()),
         "reminder delete": ("DELETE FROM reminder", ()),
         "outbox insert": ("INSERT INTO outbox (kind, state, from_addr, to_addrs, cc_addrs, subject, message_id, raw, "
