@@ -25,6 +25,7 @@ EXPECTED = [
     "XLSX export, all invoices with contact names",
     "PDF of a 20-line invoice",
     "Factur-X PDF of a 20-line invoice, validated (XSD, EN 16931, BR-FR, PDF/A-3)",
+    "finalize, in the e-invoicing mandate's scope (validated), one process",
     "Factur-X PDFs of 5 distinct invoices, validated, in a batch",
     "memory of the TUI after scrolling the whole index",
     "cold start to first painted index",
@@ -75,7 +76,7 @@ def test_issue7_figures_have_ours_baseline_ratio_target_and_pass(report):
 def test_issue7_app_and_baseline_produce_the_same_rows(report):
     compared = [f for f in report["figures"] if f.get("same_rows") is not None]
     assert {f["figure"] for f in compared} >= {EXPECTED[1], EXPECTED[2], EXPECTED[3], EXPECTED[8], EXPECTED[10],
-                                              *EXPECTED[17:22]}
+                                              *EXPECTED[18:23]}
     assert all(f["same_rows"] is True for f in compared), [f["figure"] for f in compared if not f["same_rows"]]
 
 
@@ -84,13 +85,13 @@ def test_issue7_memory_figures_at_n_and_a_tenth(report):
     by = {f["figure"]: f for f in report["figures"]}
     csv = by[EXPECTED[8]]
     assert csv["rows"] == 2000 and "rss_growth_mb" in csv and "rss_growth_tenth_mb" in csv
-    tui = by[EXPECTED[13]]
+    tui = by[EXPECTED[14]]
     assert tui["rows"] == 2000 and tui["peak_rss_tenth_mb"] > 0
 
 
 @pytest.mark.slow
 def test_issue7_finalize_gives_every_number_once_without_gap(report):
-    fin = {f["figure"]: f for f in report["figures"]}[EXPECTED[15]]
+    fin = {f["figure"]: f for f in report["figures"]}[EXPECTED[16]]
     assert fin["errors"] == []
     assert fin["no_duplicate"] and fin["no_gap"] and fin["all_numbered"]
     assert fin["finalized"] == 80
