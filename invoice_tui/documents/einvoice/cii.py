@@ -18,17 +18,27 @@ QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
 NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
 
 
-def _el(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
-    prefix, name = tag.split(":")
-    node = etree.SubElement(parent, f"{{{NSMAP[prefix]}}}{name}", {k: v for k, v in attrs.items() if v})
-    if text is not None:
-        node.text = text
-    return node
+class ElementWriter:
+    """Writes ``prefix:name`` elements of a namespace map (attributes with an empty value are left
+    out); ``opt`` writes an element only when its text is not empty. Shared by the CII and UBL writers."""
+
+    def __init__(self, nsmap: dict[str, str]) -> None:
+        self.nsmap = nsmap
+
+    def el(self, parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
+        prefix, name = tag.split(":")
+        node = etree.SubElement(parent, f"{{{self.nsmap[prefix]}}}{name}", {k: v for k, v in attrs.items() if v})
+        if text is not None:
+            node.text = text
+        return node
+
+    def opt(self, parent, tag: str, text: str | None, **attrs) -> None:
+        if text:
+            self.el(parent, tag, text, **attrs)
 
 
-def _opt(parent, tag: str, text: str | None, **attrs) -> None:
-    if text:
-        _el(parent, tag, text, **attrs)
+_WRITER = ElementWriter(NSMAP)
+_el, _opt = _WRITER.el, _WRITER.opt
 
 
 def money(value: Decimal, places: int) -> str:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from invoice_tui.documents.einvoice.cii import money, plain
+from invoice_tui.documents.einvoice.cii import ElementWriter, money, plain
 from invoice_tui.documents.einvoice.model import CREDIT_NOTE, EN16931, Address, AllowanceCharge, EInvoice, Party
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -18,18 +18,8 @@ ROOTS = {"Invoice": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
          "CreditNote": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"}
 
 
-def _el(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
-    prefix, name = tag.split(":")
-    node = etree.SubElement(parent, f"{{{CAC if prefix == 'cac' else CBC}}}{name}",
-                            {k: v for k, v in attrs.items() if v})
-    if text is not None:
-        node.text = text
-    return node
-
-
-def _opt(parent, tag: str, text: str | None, **attrs) -> None:
-    if text:
-        _el(parent, tag, text, **attrs)
+_WRITER = ElementWriter({"cac": CAC, "cbc": CBC})
+_el, _opt = _WRITER.el, _WRITER.opt
 
 
 def _day(value: dt.date) -> str:
