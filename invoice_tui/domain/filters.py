@@ -406,14 +406,18 @@ def from_expressions(groups: list[list[str]]) -> FilterSet:
 def with_default_type(fs: FilterSet | None, default: str = "invoice") -> FilterSet:
     """R42/issue 21: the CLI's lists and exports keep to invoices unless a filter names the type
     (``type=credit_note``, ``type=invoice,credit_note``): without one, every group (or the one
-    group of an empty set) also requires ``type = default``."""
+    group of an empty set) also requires the type not to be the other one. Written as "none of"
+    (``doc_type NOT IN (…)``), which no index serves: the planner keeps reading in the sort's order
+    (the newest first, LIMIT n) instead of reading every invoice through the type's index and
+    sorting them (a million rows)."""
     fs = fs.copy() if fs is not None else FilterSet()
     if any(f.property == "type" for g in fs.groups for f in g.filters):
         return fs
     if not fs.groups:
         fs.groups.append(FilterGroup())
+    others = [t for t in catalogue.TYPE_CHOICES if t != default]
     for g in fs.groups:
-        g.filters.append(Filter(property="type", operator="any_of", values=[default]))
+        g.filters.append(Filter(property="type", operator="none_of", values=others))
     return fs
 
 
