@@ -306,6 +306,16 @@ def cancel_and_replace(ctx: Context, ref: str | int, *, reason: str) -> tuple[In
     return cn, draft
 
 
+def customer_credit_text(kind: str, record_id: int) -> str:
+    """A contact's or company's credit available, per currency ("€40.00, $5.00"), or "" (R40, R42:
+    the customer's page shows it)."""
+    from invoice_tui.domain.money import format_money
+
+    who = Customer(record_id, None) if kind == "company" else Customer(None, record_id)
+    return ", ".join(format_money(from_minor(b.available_minor, b.currency), b.currency)
+                     for b in credit_balances(who) if b.available_minor)
+
+
 def settlement_label(inv: Invoice) -> str:
     """R39: a paid invoice settled wholly by its credit notes reads "Credited"."""
     if inv.doc_type == "credit_note":

@@ -52,6 +52,16 @@ class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
             table.add_row(*r.cells, key=str(r.id))
         if not rows:
             self.query_one("#invoice-list-status", Static).update(f"{self.record_name} has no invoice. Escape closes.")
+        from invoice_tui.domain.credit import customer_credit_text
+
+        self.call_service(customer_credit_text, self.kind, self.record_id, done=self._show_credit,
+                          group="invoice-list-credit")
+
+    def _show_credit(self, text: str) -> None:
+        """R42: the customer's page shows the credit available (R40), per currency."""
+        if text:
+            status = self.query_one("#invoice-list-status", Static)
+            status.update(f"Credit available: {text} · " + str(status.render()))
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:

@@ -133,3 +133,22 @@ def test_r42_index_rows_show_the_type_and_credit_notes_negative(sqlite_url, cloc
     page = read_page(prepared, RowFormatter(columns, fields, prepared.today, "en_US"), limit=10)
     assert [page.row(n).cells[0] for n in range(len(page.raw))] == ["CN-1"]
     ws.db.close()
+
+
+async def test_r40_r42_the_customers_page_shows_the_credit_available(sqlite_url, clock):
+    from invoice_tui.screens.people import InvoiceListModal
+
+    ws, ctx = workspace(sqlite_url, clock)
+    buyer = contact(ctx)
+    first = open_invoice(ctx, buyer.id)
+    payments.record_payment(ctx, first.id, {"amount": "1630.50", "overpay": True})  # 40 over: credit
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        app.push_screen(InvoiceListModal("contact", buyer.id, buyer.display_name))
+        def shown() -> bool:
+            status = app.screen.query("#invoice-list-status")
+            return bool(status) and "Credit available" in str(status.first().render())
+
+        await until(pilot, app, shown)
+        assert text_of(app.screen, "#invoice-list-status").startswith("Credit available: €40.00 · ")
