@@ -24,8 +24,8 @@ def _verify(args, out) -> int:
             out.result(data, f"Audit trail intact: {rows['property_change']} property changes and "
                              f"{rows['activity']} activities"
                              + (", and nothing recorded before the given head was rewritten" if anchor else "")
-                             + f"; every invoice, payment, contact, company, user and setting is what its history "
-                               f"says.\nHead: {data['head']}")
+                             + "; every invoice, credit note, payment, credit movement, contact, company, user and "
+                               f"setting is what its history says.\nHead: {data['head']}")
             return 0
         if out.as_json:
             out.result(data)

@@ -295,8 +295,9 @@ def _text_rows(rows, today):
 
     for inv in rows:
         status = inv.status + (" (overdue)" if is_overdue(inv, today) else "")
+        sign = -1 if inv.doc_type == "credit_note" else 1  # R42: what a credit note does to a balance
         yield (inv.id, inv.number or "—", status, inv.contact_name or inv.contact_email, inv.company_name,
-               money(inv.billed_minor, inv.currency, inv.locale, minor=True),
+               money(sign * inv.billed_minor, inv.currency, inv.locale, minor=True),
                money(inv.balance_minor, inv.currency, inv.locale, minor=True),
                inv.due_date.isoformat() if inv.due_date else "")
 

@@ -57,7 +57,8 @@ def test_r54_a_clean_workspace_passes_the_replay(books):
     cli, _ids = books
     res = cli("audit", "verify")
     assert res.code == 0, res.out + res.err
-    assert "every invoice, payment, contact, company, user and setting is what its history says" in res.out
+    assert ("every invoice, credit note, payment, credit movement, contact, company, user and setting is what its "
+            "history says") in res.out
 
 
 @pytest.mark.parametrize("case", list(CASES))
