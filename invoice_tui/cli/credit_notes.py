@@ -150,6 +150,18 @@ def _list(args, out) -> int:
     return 0
 
 
+def _offset(args, out) -> int:
+    from invoice_tui.domain import credit, invoices
+
+    with session(args) as (_ws, ctx):
+        inv = credit.offset_credit_note(ctx, args.cn)
+        rec = invoices.invoice_record(invoices.get_invoice(inv.id), ctx.today())
+        out.result(rec, lambda: f"Opened draft #{inv.id} offsetting {args.cn} "
+                                f"({money(inv.billed_minor, inv.currency, inv.locale, minor=True)}); finalize it "
+                                f"with: invoice-tui invoices finalize {inv.id}")
+    return 0
+
+
 def _pdf(args, out) -> int:
     from invoice_tui.cli import sending
 
@@ -263,6 +275,9 @@ def register(subparsers) -> None:
     add_list_json(p)
 
     p = command(sub, "show", "show one credit note", _show)
+    p.add_argument("cn", metavar="CN", help="credit note id or number")
+
+    p = command(sub, "offset", "open a draft invoice offsetting a mistaken issued credit note (R38)", _offset)
     p.add_argument("cn", metavar="CN", help="credit note id or number")
 
     p = command(sub, "pdf", "write the PDF of an issued credit note", _pdf)

@@ -306,6 +306,41 @@ def cancel_and_replace(ctx: Context, ref: str | int, *, reason: str) -> tuple[In
     return cn, draft
 
 
+@mutation
+def offset_credit_note(ctx: Context, ref: str | int) -> Invoice:
+    """R38: a mistaken credit note is never edited, deleted or voided; it is offset by a new invoice
+    that refers to it. This opens that invoice as a draft (the credit note's lines, adjustments,
+    contacts and company; today's date and the payment terms), to finalize as any invoice."""
+    from invoice_tui.domain.invoice_query import settings_ctx
+
+    require(ctx, "create_draft")
+    cn = get_credit_note(ref)
+    if cn.status != "issued":
+        raise RuleRefused(f"Draft credit note #{cn.id} is not issued; delete it instead of offsetting it (R38).",
+                          code="credit_note.draft")
+    settings = settings_ctx(ctx)
+    today, now = ctx.today(), ctx.now()
+    inv = Invoice.create(
+        doc_type="invoice", refers_to=cn.id, currency=cn.currency, exponent=cn.exponent, locale=cn.locale,
+        invoice_date=today, due_date=today + dt.timedelta(days=settings.payment_terms_days),
+        owner=ctx.user.id if ctx.user else None, billing_contact=cn.billing_contact_id, company=cn.company_id,
+        po_number=cn.po_number, title=f"Offsets credit note {cn.number}"[:300], origin="manual", status="draft",
+        version=1, created_at=now, updated_at=now)
+    for li in cn.lines.order_by(LineItem.position):
+        LineItem.create(invoice=inv, **{f: getattr(li, f) for f in _LINE_COPY})
+    for a in cn.adjustments:
+        Adjustment.create(invoice=inv, **{f: getattr(a, f) for f in _ADJUSTMENT_COPY})
+    for link in cn.contact_links:
+        InvoiceContact.create(invoice=inv, contact=link.contact_id)
+    for link in cn.company_links:
+        InvoiceCompany.create(invoice=inv, company=link.company_id)
+    _store_totals(inv)
+    _save(inv, ctx, bump=False)
+    _history(ctx, inv, None, "created", f"Draft offsetting credit note {cn.number}")
+    history.add_activity(ctx, cn.id, cn.number, "offset", f"Offset by draft #{inv.id}")
+    return inv
+
+
 def customer_credit_text(kind: str, record_id: int) -> str:
     """A contact's or company's credit available, per currency ("€40.00, $5.00"), or "" (R40, R42:
     the customer's page shows it)."""

@@ -100,3 +100,14 @@ def test_r41_cancel_and_replace_from_the_cli_is_a_full_credit_note_then_a_clone(
     assert res.code == 1 and "credit note" in res.err
     res = any_cli("credit-notes", "create", "INV-1001", "--full", "--reason", "again")
     assert res.code == 1 and "0.00 EUR" in res.err
+
+
+def test_r38_credit_notes_offset_opens_a_draft_invoice_referring_to_the_credit_note(any_cli, billed):
+    billed()
+    cn = any_cli.ok("credit-notes", "create", "INV-1001", "--amount", "10", "--rate", "20", "--reason", "Oops")
+    res = any_cli("credit-notes", "offset", str(cn["id"]))
+    assert res.code == 1 and "delete it" in res.err
+    any_cli.ok("credit-notes", "issue", str(cn["id"]))
+    draft = any_cli.ok("credit-notes", "offset", "CN-1")
+    assert (draft["status"], draft["type"], draft["amount_billed"]) == ("draft", "invoice", "12.00")
+    assert any_cli.ok("invoices", "finalize", str(draft["id"]))["number"] == "INV-1002"

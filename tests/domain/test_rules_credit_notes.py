@@ -365,3 +365,17 @@ def test_r42_credit_note_document_is_titled_credit_note_and_names_the_invoice(ws
     assert "| Credited | €60.00 |" in invoice_md and "| **Balance due** | **€180.00** |" in invoice_md
     details = invoice_details(cn, template_fields(cn, load_settings()))
     assert "Credit note CN-1" in details and "Credits invoice INV-1001" in details
+
+
+def test_r38_a_mistaken_credit_note_is_offset_by_a_new_invoice_that_refers_to_it(ws, admin, buyer):
+    inv = _open(admin, buyer)
+    draft_cn = credit.create_credit_note(admin, inv.id, reason="Oops", amount="100", rate="20")
+    with pytest.raises(RuleRefused, match="delete it"):
+        credit.offset_credit_note(admin, draft_cn.id)
+    cn = credit.issue_credit_note(admin, draft_cn.id)
+    offset = credit.offset_credit_note(admin, cn.number)
+    assert (offset.doc_type, offset.status, offset.refers_to, offset.billed_minor) == ("invoice", "draft", cn.id,
+                                                                                         12000)
+    done = invoices.finalize_invoice(admin, offset.id)
+    assert done.number == "INV-1002" and done.balance_minor == 12000
+    assert list(replay.replay()) == []
