@@ -124,6 +124,43 @@ def _close_bound() -> None:
         pass
 
 
+# R2/R43: finalizing needs the seller's legal name and address. A test workspace opened in this
+# process starts with this (non-French) seller profile, written as `settings set` writes it (one
+# history row), unless the test is marked no_seller; French rules and strict mode (R46) stay off.
+TEST_SELLER = {"seller_legal_name": "Test Seller Ltd", "seller_address": "1 Test Street", "seller_city": "London",
+               "seller_postcode": "EC1A 1BB", "seller_country": "GB"}
+
+
+def give_test_seller(db) -> None:
+    """Fill in the test seller profile of a workspace that has no seller and no invoice."""
+    from invoice_tui.db.models import Invoice, Setting
+    from invoice_tui.domain import history
+    from invoice_tui.domain.settings import store_setting
+
+    if Setting.select().where(Setting.key.in_(["seller_legal_name", "seller_name"])).exists() \
+            or Invoice.select().exists():
+        return
+    ctx = Context(login="test-setup", user=None, source="test", now=lambda: FIXED_NOW)
+    with db.atomic():
+        old = {key: store_setting(key, value) for key, value in TEST_SELLER.items()}
+        history.record_changes(ctx, "workspace", 0, None, old, TEST_SELLER)
+
+
+@pytest.fixture(autouse=True)
+def _test_seller(request, monkeypatch):
+    if request.node.get_closest_marker("no_seller"):
+        return
+    from invoice_tui.domain import workspace
+
+    original = workspace.seed
+
+    def seed_with_seller(db):
+        original(db)
+        give_test_seller(db)
+
+    monkeypatch.setattr(workspace, "seed", seed_with_seller)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'workspace.db'}"

@@ -77,6 +77,8 @@ def add_common_json(parser: argparse.ArgumentParser) -> None:
 CLI_REMEDIES: dict[str, str] = {
     "invoice.not_found": "see: invoice-tui invoices list.",
     "invoice.no_billing_contact": "set one with --contact EMAIL.",
+    "invoice.legal_data_missing": "fill in the seller's with: invoice-tui settings set KEY VALUE; the buyer's with "
+                                  "companies/contacts edit; the invoice's with invoices edit.",
     "payment.bad_id": "see: invoice-tui payments list.",
     "payment.not_found": "see: invoice-tui payments list.",
     "payment.before_invoice_date": "if it was, add --in-advance.",

@@ -34,6 +34,14 @@ def _editable_options(p: argparse.ArgumentParser, *, create: bool) -> None:
     p.add_argument("--due", metavar="DATE", help="due date (YYYY-MM-DD, today+30…)")
     p.add_argument("--po", metavar="PO", help="purchase order number")
     p.add_argument("--comments", metavar="TEXT")
+    # legal data (R43)
+    p.add_argument("--buyer-reference", metavar="REF", help="the buyer's reference (BT-10), beside --po (BT-13)")
+    p.add_argument("--operation", metavar="KIND", help="operation category: goods, services or both")
+    p.add_argument("--delivery-date", metavar="DATE", help="delivery date (BT-72)")
+    p.add_argument("--delivery-address", metavar="TEXT", help="delivery address or period")
+    p.add_argument("--exemption", action="append", metavar="CAT=REASON",
+                   help="exemption reason of a VAT category group (E, AE, K, G, O), e.g. 'E=Art. 261 C CGI'")
+    p.add_argument("--eur-rate", metavar="RATE", help="1 unit of the invoice's currency in EUR (French seller)")
     if create:
         p.add_argument("--allow-partial", action="store_true", default=None, help="allow partial payments")
     else:
@@ -62,10 +70,23 @@ def _pure_inputs(args: argparse.Namespace) -> dict[str, Any]:
         elif getattr(args, f"no_{key}", False):
             data[key] = []
     for attr, key in (("currency", "currency"), ("title", "title"), ("po", "po_number"), ("comments", "comments"),
-                      ("allow_partial", "allow_partial")):
+                      ("allow_partial", "allow_partial"), ("buyer_reference", "buyer_reference"),
+                      ("operation", "operation_category"), ("delivery_address", "delivery_address"),
+                      ("eur_rate", "eur_rate")):
         value = getattr(args, attr)
         if value is not None:
             data[key] = value
+    if args.exemption is not None:
+        reasons = {}
+        for spec in args.exemption:
+            cat, sep, reason = spec.partition("=")
+            if not sep:
+                from invoice_tui.domain.errors import BadInput
+
+                raise BadInput(f"--exemption takes CATEGORY=REASON (e.g. 'E=Art. 261 C CGI'), not '{spec}'.",
+                               field="exemption_reasons")
+            reasons[cat.strip().upper()] = reason
+        data["exemption_reasons"] = reasons
     return data
 
 
@@ -78,6 +99,8 @@ def _db_inputs(args: argparse.Namespace, ctx, data: dict[str, Any]) -> dict[str,
         data["invoice_date"] = parse_date(args.date, ctx, "--date")
     if args.due is not None:
         data["due_date"] = parse_date(args.due, ctx, "--due")
+    if args.delivery_date is not None:
+        data["delivery_date"] = parse_date(args.delivery_date, ctx, "--delivery-date") if args.delivery_date else None
     return data
 
 
@@ -111,6 +134,10 @@ def _record(inv, ctx, *, full: bool = False) -> dict[str, Any]:
                                "tax_rate": plain(a.tax_rate), **({"tax_category": a.category} if a.kind != "tax" else {})}
                               for a in invoices.adjustment_specs(inv)]
         rec["payments"] = [payment_record(p) for p in invoices.invoice_payments(inv)]
+        rec["legal"] = {"buyer_reference": inv.buyer_reference, "operation_category": inv.operation_category,
+                        "delivery_date": inv.delivery_date.isoformat() if inv.delivery_date else None,
+                        "delivery_address": inv.delivery_address, "eur_rate": inv.eur_rate,
+                        "exemption_reasons": invoices.exemption_reasons(inv)}  # R43
     return rec
 
 

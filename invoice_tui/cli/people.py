@@ -1,6 +1,8 @@
-"""``invoice-tui contacts add|list|delete``, ``companies add|list|delete``, ``users add|grant|list`` (R17)."""
+"""``invoice-tui contacts add|edit|list|delete``, ``companies add|edit|list|delete``, ``users add|grant|list`` (R17)."""
 
 from __future__ import annotations
+
+import argparse
 
 from invoice_tui.cli._common import add_list_json, command, company_id, group, print_records, session, table, wants_records
 
@@ -11,8 +13,20 @@ def _contact_record(c) -> dict:
             "company_name": c.company.name if c.company_id else None}
 
 
+COMPANY_LEGAL_FLAGS = ("legal_name", "postcode", "city", "country", "siren", "siret", "vat_id", "electronic_address",
+                       "electronic_scheme")
+CONTACT_LEGAL_FLAGS = ("address", "postcode", "city", "country")
+
+
 def _company_record(c) -> dict:
-    return {"id": c.id, "name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id}
+    record = {"id": c.id, "name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id}
+    # R43's legal data, where given (a company without any lists as before)
+    record.update({k: getattr(c, k) for k in COMPANY_LEGAL_FLAGS if getattr(c, k, "")})
+    return record
+
+
+def _given(args, attrs) -> dict:
+    return {a: getattr(args, a) for a in attrs if getattr(args, a, None) is not None}
 
 
 def _user_record(u) -> dict:
@@ -28,6 +42,9 @@ def _contacts_add(args, out) -> int:
     for attr in ("first_name", "last_name", "phone"):
         if getattr(args, attr) is not None:
             data[attr] = getattr(args, attr)
+    data.update(_given(args, CONTACT_LEGAL_FLAGS))
+    if args.business:
+        data["is_business"] = True
     with session(args) as (_ws, ctx):
         if args.company:
             data["company_id"] = company_id(args.company)
@@ -95,6 +112,7 @@ def _companies_add(args, out) -> int:
     for attr in ("domain", "address", "tax_id"):
         if getattr(args, attr) is not None:
             data[attr] = getattr(args, attr)
+    data.update(_given(args, COMPANY_LEGAL_FLAGS))
     with session(args) as (_ws, ctx):
         c = people.add_company(ctx, data)
         note = ""
@@ -173,6 +191,47 @@ def _users_list(args, out) -> int:
     return 0
 
 
+def _companies_edit(args, out) -> int:
+    from invoice_tui.domain import people
+
+    data = _given(args, ("name", "domain", "address", "tax_id") + COMPANY_LEGAL_FLAGS)
+    with session(args) as (_ws, ctx):
+        c = people.edit_company(ctx, people.find_company(args.company).id, data)
+        out.result(_company_record(c), lambda: f"Company #{c.id} {c.name} saved.")
+    return 0
+
+
+def _contacts_edit(args, out) -> int:
+    from invoice_tui.domain import people
+
+    data = _given(args, ("first_name", "last_name", "phone") + CONTACT_LEGAL_FLAGS)
+    if args.business is not None:
+        data["is_business"] = args.business
+    with session(args) as (_ws, ctx):
+        c = people.edit_contact(ctx, people.find_contact(args.contact).id, data)
+        out.result({**_contact_record(c), "is_business": c.is_business}, lambda: f"Contact #{c.id} {c.email} saved.")
+    return 0
+
+
+def _company_flags(p, *, edit: bool) -> None:
+    p.add_argument("--legal-name", metavar="N", help="registered name, if not the name (R43)")
+    p.add_argument("--postcode", metavar="P")
+    p.add_argument("--city", metavar="C")
+    p.add_argument("--country", metavar="CC", help="ISO 3166 two letters, e.g. FR")
+    p.add_argument("--siren", metavar="S", help="French SIREN (9 digits, Luhn key checked)")
+    p.add_argument("--siret", metavar="S", help="French SIRET (14 digits, Luhn key checked)")
+    p.add_argument("--vat-id", metavar="V", help="VAT id with its country prefix (checked)")
+    p.add_argument("--electronic-address", metavar="A", help="BT-49; a French company's SIREN by default")
+    p.add_argument("--electronic-scheme", metavar="EAS", help="e.g. 0225 (SIREN), 0009 (SIRET), EM (email)")
+
+
+def _contact_flags(p) -> None:
+    p.add_argument("--address", metavar="A", help="street lines")
+    p.add_argument("--postcode", metavar="P")
+    p.add_argument("--city", metavar="C")
+    p.add_argument("--country", metavar="CC", help="ISO 3166 two letters, e.g. FR")
+
+
 def register(subparsers) -> None:
     sub = group(subparsers, "contacts", "add, list and delete contacts")
     p = command(sub, "add", "add a contact", _contacts_add)
@@ -181,6 +240,16 @@ def register(subparsers) -> None:
     p.add_argument("--last-name", metavar="L")
     p.add_argument("--phone", metavar="P")
     p.add_argument("--company", metavar="NAME", help="company name or id")
+    _contact_flags(p)
+    p.add_argument("--business", action="store_true", help="a business buyer, though without a company (R43)")
+    p = command(sub, "edit", "change a contact's details", _contacts_edit)
+    p.add_argument("contact", metavar="CONTACT", help="email or id")
+    p.add_argument("--first-name", metavar="F")
+    p.add_argument("--last-name", metavar="L")
+    p.add_argument("--phone", metavar="P")
+    _contact_flags(p)
+    p.add_argument("--business", action=argparse.BooleanOptionalAction, default=None,
+                   help="a business buyer, though without a company (R43)")
     p = command(sub, "list", "list contacts", _contacts_list)
     p.add_argument("--search", metavar="TEXT", help="email or name contains TEXT")
     p.add_argument("--limit", type=int, metavar="N")
@@ -197,6 +266,14 @@ def register(subparsers) -> None:
     p.add_argument("--domain", metavar="D", help="web domain, e.g. example.com")
     p.add_argument("--address", metavar="A")
     p.add_argument("--tax-id", metavar="T")
+    _company_flags(p, edit=False)
+    p = command(sub, "edit", "change a company's details and legal data", _companies_edit)
+    p.add_argument("company", metavar="COMPANY", help="name or id")
+    p.add_argument("--name", metavar="N")
+    p.add_argument("--domain", metavar="D")
+    p.add_argument("--address", metavar="A", help="street lines")
+    p.add_argument("--tax-id", metavar="T")
+    _company_flags(p, edit=True)
     p = command(sub, "list", "list companies", _companies_list)
     p.add_argument("--search", metavar="TEXT", help="name or domain contains TEXT")
     p.add_argument("--limit", type=int, metavar="N")

@@ -34,14 +34,19 @@ def _text(value) -> str:
 
 
 def _set(args, out) -> int:
-    from invoice_tui.domain.workspace import set_setting
+    import sys
+
+    from invoice_tui.domain.workspace import change_setting
 
     from invoice_tui.domain.settings import canonical_key
 
     key = canonical_key(args.key)
     with session(args) as (_ws, ctx):
-        old, new = set_setting(ctx, args.key, args.value)
-        out.result({"key": key, "old": old, "new": new},
+        change = change_setting(ctx, args.key, args.value)
+        old, new = change.old, change.new
+        for note in change.notes:  # strict mode turned on, or recommended (R46)
+            print(f"invoice-tui: {note}", file=sys.stderr)
+        out.result({"key": key, "old": old, "new": new, **({"notes": change.notes} if change.notes else {})},
                    lambda: f"{key}: {_text(old)} → {_text(new)}")
     return 0
 

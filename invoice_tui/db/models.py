@@ -71,6 +71,16 @@ class Company(BaseModel):
     address = pw.TextField(default="")
     tax_id = pw.CharField(default="", max_length=64)
     created_at = pw.DateTimeField()
+    # legal data (R43, migration 0017); ``address`` holds the street lines
+    legal_name = pw.CharField(default="", max_length=200)
+    postcode = pw.CharField(default="", max_length=20)
+    city = pw.CharField(default="", max_length=100)
+    country = pw.CharField(default="", max_length=2)
+    siren = pw.CharField(default="", max_length=9)
+    siret = pw.CharField(default="", max_length=14)
+    vat_id = pw.CharField(default="", max_length=20)
+    electronic_address = pw.CharField(default="", max_length=125)  # BT-49
+    electronic_scheme = pw.CharField(default="", max_length=4)
 
 
 def person_name(first_name: str, last_name: str, email: str) -> str:
@@ -86,6 +96,10 @@ class Contact(BaseModel):
     address = pw.TextField(default="")
     company = pw.ForeignKeyField(Company, null=True, backref="contacts", on_delete="SET NULL")
     created_at = pw.DateTimeField()
+    postcode = pw.CharField(default="", max_length=20)  # R43, migration 0017
+    city = pw.CharField(default="", max_length=100)
+    country = pw.CharField(default="", max_length=2)
+    is_business = pw.BooleanField(default=False)  # a business buyer, though not a company
 
     @property
     def display_name(self) -> str:
@@ -136,6 +150,13 @@ class Invoice(BaseModel):
     reason = pw.TextField(default="")  # a credit note's reason
     credited_minor = pw.BigIntegerField(default=0)  # R39/R40: settled by credit (balance = billed − paid − credited)
     cn_seq = pw.BigIntegerField(null=True, unique=True)  # the credit note series' counter value
+    # legal data (R43, migration 0017)
+    delivery_date = pw.DateField(null=True)  # BT-72
+    delivery_address = pw.TextField(default="")  # or period
+    operation_category = pw.CharField(default="", max_length=8)  # goods, services, both
+    buyer_reference = pw.CharField(default="", max_length=100)  # BT-10
+    exemption_reasons = pw.TextField(default="{}")  # JSON: VAT category → reason (BT-120)
+    eur_rate = pw.CharField(default="", max_length=32)  # 1 unit of the currency in EUR
 
     class Meta:
         indexes = (

@@ -234,6 +234,65 @@ class InvoiceInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
     comments: str = ""
     allow_partial: bool = False
     origin: str = "manual"
+    # legal data (R43)
+    delivery_date: dt.date | None = None  # BT-72
+    delivery_address: str = ""  # or period
+    operation_category: str = ""  # goods, services, both
+    buyer_reference: str = ""  # BT-10
+    exemption_reasons: dict[str, str] | None = None  # VAT category (E, AE, K, G, O) → reason (BT-120)
+    eur_rate: str = ""  # 1 unit of the invoice's currency in EUR (French seller, BT-6/BT-111)
+
+    @field_validator("delivery_date")
+    @classmethod
+    def _delivery_date(cls, v: dt.date | None) -> dt.date | None:
+        return in_range(v, "the delivery date")
+
+    @field_validator("delivery_address")
+    @classmethod
+    def _delivery_address(cls, v: str) -> str:
+        return clean(v, what="Delivery address", multiline=True, max_length=1000)
+
+    @field_validator("operation_category")
+    @classmethod
+    def _operation(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in OPERATION_CATEGORIES:
+            raise ValueError("the operation category is goods, services or both")
+        return v
+
+    @field_validator("buyer_reference")
+    @classmethod
+    def _buyer_reference(cls, v: str) -> str:
+        return clean(v, what="Buyer reference", max_length=100)
+
+    @field_validator("exemption_reasons")
+    @classmethod
+    def _exemptions(cls, v):
+        if v is None:
+            return v
+        out = {}
+        for cat, reason in v.items():
+            cat = cat.strip().upper()
+            if cat not in EXEMPT_CATEGORIES:
+                raise ValueError(f"an exemption reason belongs to a VAT category E, AE, K, G or O, not '{cat}'")
+            reason = clean(reason, what=f"The exemption reason of {cat}", max_length=300).strip()
+            if reason:
+                out[cat] = reason
+        return out
+
+    @field_validator("eur_rate")
+    @classmethod
+    def _eur_rate(cls, v: str) -> str:
+        t = v.strip().replace(",", ".")
+        if not t:
+            return ""
+        try:
+            rate = Decimal(t)
+        except ArithmeticError:
+            raise ValueError(f"the EUR exchange rate '{v}' is not a number") from None
+        if not rate.is_finite() or rate <= 0 or rate > Decimal("1e9") or -rate.as_tuple().exponent > 10:
+            raise ValueError(f"the EUR exchange rate {v} is a positive number with at most 10 decimals")
+        return format(rate, "f")
 
     @field_validator("title")
     @classmethod
@@ -280,6 +339,20 @@ class InvoiceInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
         if v is not None and any(t.value < 0 for t in v):
             raise ValueError("an extra tax is 0 or more (a negative one would be a discount)")
         return v
+
+
+OPERATION_CATEGORIES = {"": "", "goods": "B1", "services": "S1", "both": "M1"}  # → the billing-frame code
+EXEMPT_CATEGORIES = ("E", "AE", "K", "G", "O")
+_LEGAL_HEAD = ("delivery_date", "delivery_address", "operation_category", "buyer_reference", "exemption_reasons",
+               "eur_rate")
+
+
+def exemption_reasons(inv: Invoice) -> dict[str, str]:
+    try:
+        value = json.loads(getattr(inv, "exemption_reasons", None) or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -639,7 +712,21 @@ def snapshot_head(inv: Invoice, parts: SnapshotParts) -> dict[str, Any]:
         "origin": inv.origin, "number": inv.number, "status": inv.status,
         "last_sent_date": inv.last_sent_date, "payment_date": inv.payment_date,
         "link": "created" if inv.link_token else None,
+        **_legal_head(inv),
     }
+
+
+def _legal_head(inv: Invoice) -> dict[str, Any]:
+    """R43's invoice fields, where given: an invoice from before them replays as it was recorded
+    (a field once given stays in the snapshot, so its clearing is recorded: empty, not absent)."""
+    out: dict[str, Any] = {}
+    for name in _LEGAL_HEAD:
+        value = getattr(inv, name, None)
+        if name == "exemption_reasons":
+            value = value if value not in (None, "", "{}") else None
+        if value:
+            out[name] = value
+    return out
 
 
 def snapshot_contents(currency: str, lines: Iterable[LineItem], adjustments: Iterable[Adjustment]) -> dict[str, Any]:
@@ -786,7 +873,12 @@ def _check_refs(data: InvoiceInput, fields: set[str]) -> None:
 
 
 def _apply_input(inv: Invoice, data: InvoiceInput, fields: set[str], settings: WorkspaceSettings) -> None:
-    simple = ("title", "invoice_date", "due_date", "po_number", "comments", "allow_partial", "origin")
+    simple = ("title", "invoice_date", "due_date", "po_number", "comments", "allow_partial", "origin",
+              "delivery_address", "operation_category", "buyer_reference", "eur_rate")
+    if "delivery_date" in fields:
+        inv.delivery_date = data.delivery_date
+    if "exemption_reasons" in fields and data.exemption_reasons is not None:
+        inv.exemption_reasons = json.dumps(data.exemption_reasons, sort_keys=True)
     for name in simple:
         if name in fields and getattr(data, name) is not None:
             setattr(inv, name, getattr(data, name))
@@ -878,6 +970,27 @@ def create_invoice(ctx: Context, data: InvoiceInput | dict) -> Invoice:
     return inv
 
 
+# ---- R46: strict mode ------------------------------------------------------------------------
+def check_strict(settings: WorkspaceSettings, inv: Invoice, done: str) -> None:
+    """R46: in strict mode an issued invoice is never edited, voided or deleted."""
+    if settings.strict_mode and inv.status != "draft":
+        from invoice_tui.domain.settings import STRICT_REASON
+
+        raise RuleRefused(f"{inv.number} is issued and this workspace is in strict mode (R46): an issued invoice is "
+                          f"never {done}. {STRICT_REASON}. Correct it with a credit note instead.",
+                          code="invoice.strict_mode", details={"invoice": inv.number, "action": done})
+
+
+def _lock_strict(ctx: Context, settings: WorkspaceSettings) -> None:
+    """R46: the first document issued under strict mode keeps it on for good."""
+    if settings.strict_mode and not settings.strict_locked and not load_settings().strict_locked:  # under the lock
+        from invoice_tui.domain.settings import store_setting
+
+        store_setting("strict_locked", True)
+        history.record_changes(ctx, "workspace", 0, None, {"strict_locked": False}, {"strict_locked": True})
+        settings.strict_locked = True
+
+
 # ---- R6/R7: edit -----------------------------------------------------------------------------
 def check_edit(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
     """Raise unless ``ctx`` may edit ``inv`` now (R4, R6, R17)."""
@@ -885,6 +998,7 @@ def check_edit(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
     refuse_credit_note(inv, "edited")
     if inv.status == "draft":
         return
+    check_strict(settings, inv, "edited")
     if inv.status != "open":
         raise RuleRefused(f"A {inv.status} invoice cannot be edited.")
     if not settings.allow_edit_finalized:
@@ -1018,6 +1132,33 @@ def _check_finalizable(inv: Invoice, lines: list[LineItem] | None = None) -> Non
     check_date(inv.due_date, "the due date", field="due_date")
 
 
+def buyer_facts(inv: Invoice, parts: SnapshotParts | None = None) -> "BuyerFacts":
+    """What the legal rules (R43) need of the invoice's buyer and lines."""
+    from invoice_tui.domain.legal_rules import BuyerFacts
+
+    if parts is not None:
+        contact, company, lines, adjustments = parts.contact, parts.company, parts.lines, parts.adjustments
+    else:
+        contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
+        company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
+        lines, adjustments = list(inv.lines), list(inv.adjustments)
+    categories = {s.category for s in line_specs(inv, lines)} | {a.category for a in adjustment_specs(inv, adjustments)}
+    business = company is not None or bool(contact and contact.is_business)
+    country = (company.country if company is not None else (contact.country if contact else "")) or ""
+    return BuyerFacts(business=business, country=country, siren=company.siren if company is not None else "",
+                      electronic_address=company.electronic_address if company is not None else "",
+                      vat_id=company.vat_id if company is not None else "",
+                      operation_category=inv.operation_category or "",
+                      categories=tuple(sorted(categories)), exemption_reasons=tuple(sorted(exemption_reasons(inv))))
+
+
+def check_legal(inv: Invoice, settings: WorkspaceSettings, parts: SnapshotParts | None = None) -> None:
+    """R2/R43: the seller's legal name and address; with a French seller, what French law requires."""
+    from invoice_tui.domain.legal_rules import check_finalize_legal
+
+    check_finalize_legal(settings, buyer_facts(inv, parts), f"draft #{inv.id}")
+
+
 def check_chronological(ctx: Context, inv: Invoice) -> None:
     """R57: numbers follow the invoice dates (French law requires it). A draft dated before the
     invoice holding the series' highest number is refused; the sentence offers today's date.
@@ -1041,10 +1182,22 @@ def check_chronological(ctx: Context, inv: Invoice) -> None:
                      "today": today.isoformat()})
 
 
-def preview_number() -> str:
-    """The number the next finalized invoice will get (shown before finalizing)."""
-    from invoice_tui.domain.settings import next_number
-    return number_text(load_settings().number_prefix, next_number())
+def preview_number(on: dt.date | None = None) -> str:
+    """The number the next finalized invoice will get (shown before finalizing); ``on``: its date
+    (a yearly series, R46), today's year when not given."""
+    from invoice_tui.domain.settings import next_number, render_number, yearly
+
+    settings = load_settings()
+    year = (on or dt.date.today()).year
+    if yearly(settings.number_pattern):
+        row = Counter.get_or_none(Counter.name == series_counter(year))
+        return render_number(settings.number_pattern, (row.value if row else 1), year)
+    return render_number(settings.number_pattern, next_number(), year)
+
+
+def series_counter(year: int) -> str:
+    """The counter of a yearly series (R46): one per year, from 1."""
+    return f"{NUMBER_COUNTER}:{year:04d}"
 
 
 def number_text(prefix: str, seq: int) -> str:
@@ -1086,10 +1239,36 @@ def _any_number_exists(prefix: str, first: int, count: int) -> bool:
     return False
 
 
-def _take_number(prefix: str) -> tuple[str, int]:
-    """R3: the next number (see :func:`take_numbers`)."""
-    seq = take_numbers(prefix, 1)
-    return number_text(prefix, seq), seq
+def _advance(name: str, first: int) -> int:
+    """Take the next value of a counter (created at ``first``), under its row lock until the
+    transaction ends (PostgreSQL) or inside BEGIN IMMEDIATE (SQLite)."""
+    Counter.insert(name=name, value=first).on_conflict_ignore().execute()
+    rows = Counter.update(value=Counter.value + 1).where(Counter.name == name).returning(Counter.value).execute()
+    return [r.value - 1 for r in rows][0]
+
+
+def _take_number(settings: WorkspaceSettings, invoice_date: dt.date) -> tuple[str, int]:
+    """R3/R46: the next number of the invoice series, inside the caller's write transaction: the
+    workspace counter gives ``number_seq`` (the order of all numbers); a pattern with ``{year}``
+    numbers from its own yearly counter, restarting at 1 each year (of the invoice date). A
+    rolled-back transaction gives both back, so a series has no gap."""
+    from invoice_tui.domain.settings import render_number, yearly
+
+    pattern = settings.number_pattern
+    if pattern == settings.number_prefix + "{seq}":  # the plain prefix + counter of R3
+        seq = take_numbers(settings.number_prefix, 1)
+        return number_text(settings.number_prefix, seq), seq
+    seq = _advance(NUMBER_COUNTER, 1001)  # the order of all numbers
+    year = invoice_date.year
+    shown = seq
+    if yearly(pattern):
+        shown = _advance(series_counter(year), 1)
+    number = render_number(pattern, shown, year)
+    if Invoice.select().where(Invoice.number == number).exists():
+        raise RuleRefused(f"The number {number} of the series {pattern} is already given (the pattern changed "
+                          "back to an earlier one); choose a pattern that does not repeat numbers (R3).",
+                          code="invoice.number_taken", field="number_pattern")
+    return number, seq
 
 
 CREDIT_NOTE_COUNTER = "credit_note_number"
@@ -1145,6 +1324,7 @@ def _plan_finalize(ctx: Context, ref: str | int, expected_version: int | None) -
     before = snapshot(inv, parts)
     totals = _store_totals(inv, parts)
     _check_finalizable(inv, parts.lines)
+    check_legal(inv, settings, parts)
     from invoice_tui.domain.einvoice_build import check_at_finalize  # R45: an invalid e-invoice is never issued
 
     check_at_finalize(inv, settings, totals, line_specs(inv, parts.lines), preview_number())
@@ -1156,7 +1336,8 @@ def _write_finalize(ctx: Context, plan: _FinalizePlan) -> Invoice:
     is still the one planned from (else ``_DraftChanged`` rolls everything back, number included)."""
     inv, parts, settings = plan.inv, plan.parts, plan.settings
     check_chronological(ctx, inv)
-    inv.number, inv.number_seq = _take_number(settings.number_prefix)
+    inv.number, inv.number_seq = _take_number(settings, inv.invoice_date)
+    _lock_strict(ctx, settings)
     inv.link_token = secrets.token_urlsafe(24)
     # R2 as R35 amends it: an invoice billing exactly 0 may be finalized; nothing is due on it, so
     # it is settled at once (paid today), never open and later "overdue".
@@ -1252,6 +1433,7 @@ def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
 def check_void(ctx: Context, inv: Invoice) -> None:
     require(ctx, "void")
     refuse_credit_note(inv, "voided")
+    check_strict(_settings_ctx(ctx), inv, "voided")
     credit_notes = [n for (n,) in Invoice.select(Invoice.number).where(
         (Invoice.refers_to == inv.id) & (Invoice.doc_type == "credit_note")).order_by(Invoice.id).tuples()]
     if credit_notes:  # R37: an invoice with a credit note is not voided
@@ -1294,6 +1476,7 @@ def check_delete(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> Non
     if inv.status == "draft":
         require(ctx, "delete_draft")
         return
+    check_strict(settings, inv, "deleted")
     if inv.status == "paid":
         raise RuleRefused(f"{inv.number} is paid; paid invoices can never be deleted (R12).")
     if inv.status == "voided":
@@ -1589,6 +1772,7 @@ def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
             elif action == "finalize":
                 require(ctx, "finalize")
                 _check_finalizable(inv)
+                check_legal(inv, settings)
             elif action == "record_payment":
                 check_record_payment(ctx, inv)
             elif action == "charge":

@@ -7,7 +7,7 @@ from typing import Mapping
 
 import peewee as pw
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from invoice_tui.db import database, team, text_contains
 from invoice_tui.db.models import Company, Contact, Invoice, InvoiceCompany, User
@@ -150,6 +150,33 @@ class CompanyInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
     domain: str = ""
     address: str = ""
     tax_id: str = ""
+    # legal data (R43): checked as the seller's are (python-stdnum, babel's countries)
+    legal_name: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = ""
+    siren: str = ""
+    siret: str = ""
+    vat_id: str = ""
+    electronic_address: str = ""
+    electronic_scheme: str = ""
+
+    @field_validator("legal_name", "city")
+    @classmethod
+    def _legal_text(cls, v: str) -> str:
+        return clean(v, what="This field", max_length=200 if len(v) > 100 else 100)
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode(cls, v: str) -> str:
+        return clean(v, what="Postcode", max_length=20).strip()
+
+    @model_validator(mode="after")
+    def _legal(self) -> "CompanyInput":
+        self.country, self.siren, self.siret, self.vat_id, self.electronic_scheme, self.electronic_address = \
+            check_buyer_identifiers(self.country, self.siren, self.siret, self.vat_id, self.electronic_scheme,
+                                    self.electronic_address)
+        return self
 
     @field_validator("name")
     @classmethod
@@ -170,8 +197,47 @@ class CompanyInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
         return clean(v, what="Address", multiline=True, max_length=1000)
 
 
-def _company_snapshot(c: Company) -> dict:
-    return {"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id}
+COMPANY_LEGAL = ("legal_name", "postcode", "city", "country", "siren", "siret", "vat_id", "electronic_address",
+                 "electronic_scheme")
+CONTACT_LEGAL = ("postcode", "city", "country", "is_business")
+
+
+def check_buyer_identifiers(country: str, siren: str, siret: str, vat_id: str, scheme: str,
+                            address: str) -> tuple[str, str, str, str, str, str]:
+    """R43: a buyer's identifiers, checked as the seller's; a SIRET gives its SIREN, and a French
+    business buyer's electronic address defaults to its SIREN under scheme 0225 (BT-49).
+    BadInput is said as ValueError (pydantic names the field)."""
+    from invoice_tui.domain import legal
+
+    try:
+        country = legal.check_country(country, "country")
+        siret = legal.check_siret(siret, "siret")
+        siren = legal.check_siren(siren, "siren") or (siret[:9] if siret else "")
+        if siret and siren and siret[:9] != siren:
+            raise BadInput(f"siret: SIRET {siret} does not belong to SIREN {siren} (its first 9 digits).",
+                           field="siret")
+        vat_id = legal.check_vat_id(vat_id, "vat_id")
+        scheme = legal.check_scheme(scheme, "electronic_scheme")
+        if address and not scheme:
+            raise BadInput("electronic_address: give its scheme too (electronic_scheme, e.g. 0225 for a SIREN).",
+                           field="electronic_address")
+        address = legal.check_electronic_address(address, scheme, "electronic_address")
+        if not address and siren and country in ("", "FR"):
+            scheme, address = "0225", siren
+    except BadInput as exc:
+        raise ValueError(exc.message.rstrip(".")) from None
+    return country, siren, siret, vat_id, scheme, address
+
+
+def _legal_part(obj, keys, keep) -> dict:
+    """The legal fields that hold a value (or held one before this write: its clearing is recorded):
+    a company or contact from before R43 replays as it was recorded."""
+    return {k: getattr(obj, k, None) for k in keys if getattr(obj, k, None) or k in keep}
+
+
+def _company_snapshot(c: Company, keep=()) -> dict:
+    return {"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id,
+            **_legal_part(c, COMPANY_LEGAL, keep)}
 
 
 @mutation
@@ -190,13 +256,14 @@ def edit_company(ctx: Context, company_id: int, data: dict) -> Company:
     if company is None:
         raise NotFound(f"No company with id {company_id}.")
     before = _company_snapshot(company)
-    merged = validate(CompanyInput, {**before, **data})
+    current = {k: getattr(company, k) for k in CompanyInput.model_fields}
+    merged = validate(CompanyInput, {**current, **data})
     for k, v in merged.model_dump().items():
         setattr(company, k, v)
     company.save()
     if before["name"] != company.name:
         Invoice.update(company_name=company.name).where(Invoice.company == company).execute()
-    history.record_changes(ctx, "company", company.id, None, before, _company_snapshot(company))
+    history.record_changes(ctx, "company", company.id, None, before, _company_snapshot(company, keep=before))
     return company
 
 
@@ -263,6 +330,25 @@ class ContactInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
     phone: str = ""
     address: str = ""
     company_id: int | None = None
+    postcode: str = ""  # R43: the structured address, and whether this buyer is a business
+    city: str = ""
+    country: str = ""
+    is_business: bool = False
+
+    @field_validator("postcode", "city")
+    @classmethod
+    def _town(cls, v: str) -> str:
+        return clean(v, what="This field", max_length=100).strip()
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        from invoice_tui.domain import legal
+
+        try:
+            return legal.check_country(v, "country")
+        except BadInput as exc:
+            raise ValueError(exc.message.rstrip(".")) from None
 
     @field_validator("email")
     @classmethod
@@ -283,14 +369,14 @@ class ContactInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
         return clean(v, what="Address", multiline=True, max_length=1000)
 
 
-def _contact_snapshot(c: Contact, company_names: Mapping[int, str] | None = None) -> dict:
+def _contact_snapshot(c: Contact, company_names: Mapping[int, str] | None = None, keep=()) -> dict:
     """``company_names`` (id → name): read once for many contacts (the audit's replay)."""
     if company_names is not None:
         company = company_names.get(c.company_id) if c.company_id else None
     else:
         company = c.company.name if c.company_id else None
     return {"email": c.email, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
-            "address": c.address, "company": company}
+            "address": c.address, "company": company, **_legal_part(c, CONTACT_LEGAL, keep)}
 
 
 @mutation
@@ -303,7 +389,8 @@ def add_contact(ctx: Context, data: ContactInput | dict) -> Contact:
         raise NotFound(f"No company with id {data.company_id}.")
     contact = Contact.create(email=data.email, first_name=data.first_name, last_name=data.last_name,
                              phone=data.phone, address=data.address, company=data.company_id,
-                             created_at=ctx.now())
+                             postcode=data.postcode, city=data.city, country=data.country,
+                             is_business=data.is_business, created_at=ctx.now())
     history.record_creation(ctx, "contact", contact.id, None, _contact_snapshot(contact))
     return contact
 
@@ -314,7 +401,8 @@ def edit_contact(ctx: Context, contact_id: int, data: dict) -> Contact:
     contact = get_contact(contact_id)
     before = _contact_snapshot(contact)
     current = {"email": contact.email, "first_name": contact.first_name, "last_name": contact.last_name,
-               "phone": contact.phone, "address": contact.address, "company_id": contact.company_id}
+               "phone": contact.phone, "address": contact.address, "company_id": contact.company_id,
+               **{k: getattr(contact, k) for k in CONTACT_LEGAL}}
     merged = validate(ContactInput, {**current, **data})
     if merged.email != contact.email and Contact.select().where(
             (Contact.email == merged.email) & (Contact.id != contact.id)).exists():
@@ -324,7 +412,7 @@ def edit_contact(ctx: Context, contact_id: int, data: dict) -> Contact:
     contact.save()
     Invoice.update(contact_name=contact.display_name, contact_email=contact.email).where(
         Invoice.billing_contact == contact).execute()
-    history.record_changes(ctx, "contact", contact.id, None, before, _contact_snapshot(contact))
+    history.record_changes(ctx, "contact", contact.id, None, before, _contact_snapshot(contact, keep=before))
     return contact
 
 

@@ -34,6 +34,7 @@ class WorkspaceSettings:
     number_pattern: str = "INV-{seq}"  # R3/R46: {seq}, {seq:05}, {year}; replaces number_prefix
     credit_note_pattern: str = "CN-{seq}"
     strict_mode: bool = False  # R46
+    strict_locked: bool = False  # set by the first document issued under strict mode: it stays on
     payment_terms_days: int = 30
     default_currency: str = "EUR"
     locale: str = "en_US"
@@ -176,6 +177,9 @@ def coerce_setting(key: str, text: str) -> Any:
         except ValueError as exc:
             raise BadInput(f"{exc}.", field=key) from None
     key = ALIASES.get(key, key)
+    if key == "strict_locked":
+        raise BadInput("strict_locked is set by invoice-tui when a document is issued under strict mode (R46); "
+                       "it cannot be set by hand.", field=key)
     if key not in SETTING_KEYS:
         raise BadInput(f"Unknown setting '{key}'; known settings: {', '.join(SETTING_KEYS)}.", field=key)
     if key == "next_number":
@@ -234,6 +238,10 @@ def coerce_setting(key: str, text: str) -> Any:
     if key == "paper_size" and text not in ("A4", "Letter"):
         raise BadInput("paper_size is A4 or Letter.", field=key)
     return text
+
+
+STRICT_REASON = ("French law keeps an issued invoice as it was issued, in one continuous series of numbers "
+                 "(CGI art. 289 and 242 nonies A)")
 
 
 def canonical_key(key: str) -> str:

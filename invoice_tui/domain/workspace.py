@@ -13,12 +13,13 @@ import peewee
 from invoice_tui.db import bind, is_postgres, open_database
 from invoice_tui.db.changes import Change, ChangeFeed
 from invoice_tui.db.migrate import migrate, pending, report
-from invoice_tui.db.models import ChainHead, Counter, User
+from invoice_tui.db.models import ChainHead, Counter, Invoice, User
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context, Services, _utcnow
 from invoice_tui.domain.errors import EnvironmentFailure, PermissionDenied, RuleRefused
 from invoice_tui.domain.permissions import require
-from invoice_tui.domain.settings import NUMBER_COUNTER, canonical_key, coerce_setting, load_settings, store_setting
+from invoice_tui.domain.settings import (NUMBER_COUNTER, STRICT_REASON, canonical_key, coerce_setting, load_settings,
+                                         store_setting)
 from invoice_tui.domain.tx import mutation
 
 
@@ -187,16 +188,63 @@ def workspace_is_empty() -> bool:
     return not (Invoice.select().exists() or Contact.select().exists() or Payment.select().exists())
 
 
-@mutation
+@dataclass
+class SettingChange:
+    key: str
+    old: object
+    new: object
+    notes: list[str] = field(default_factory=list)  # what else happened, or is recommended (R46)
+
+
 def set_setting(ctx: Context, key: str, text: str) -> tuple[object, object]:
-    """Change one workspace setting (super admin); returns (old, new). An older name (seller_name,
-    seller_tax_id, number_prefix) changes the setting it became (R43, R46)."""
+    """Change one workspace setting (super admin); returns (old, new). See :func:`change_setting`."""
+    change = change_setting(ctx, key, text)
+    return change.old, change.new
+
+
+@mutation
+def change_setting(ctx: Context, key: str, text: str) -> SettingChange:
+    """Change one workspace setting (super admin). An older name (seller_name, seller_tax_id,
+    number_prefix) changes the setting it became (R43, R46).
+
+    Strict mode (R46): it turns on with a French seller in a workspace that has issued no
+    invoice (said in the notes; an older workspace is told it is recommended); once a document
+    was issued under it, it cannot be turned off; while it is on, the settings that would allow
+    editing or deleting issued invoices are refused."""
     require(ctx, "reset_counter" if key == "next_number" else "settings")
     value = coerce_setting(key, text)
     key = canonical_key(key)
+    settings = load_settings()
+    if key == "strict_mode" and value is False and settings.strict_mode and settings.strict_locked:
+        raise RuleRefused("Strict mode cannot be turned off: documents were issued under it (R46). " + STRICT_REASON
+                          + ".", code="settings.strict_locked", field=key)
+    if key in ("allow_edit_finalized", "allow_delete_unpaid") and value is True and settings.strict_mode:
+        raise RuleRefused(f"{key} cannot be turned on in strict mode (R46): issued invoices are never edited, voided "
+                          f"or deleted. {STRICT_REASON}; correct an invoice with a credit note.",
+                          code="settings.strict_mode", field=key)
     old = store_setting(key, value)
     history.record_changes(ctx, "workspace", 0, None, {key: old}, {key: value})
-    return old, value
+    change = SettingChange(key, old, value)
+    if key == "seller_country" and value == "FR" and old != "FR" and not settings.strict_mode:
+        issued = Invoice.select().where(Invoice.number.is_null(False)).exists()
+        if not issued:
+            for flag, on in (("strict_mode", True), ("allow_edit_finalized", False), ("allow_delete_unpaid", False)):
+                before = store_setting(flag, on)
+                if before != on:
+                    history.record_changes(ctx, "workspace", 0, None, {flag: before}, {flag: on})
+            change.notes.append("Strict mode is now on (R46): with a French seller, issued invoices are never edited, "
+                                "voided or deleted, and numbers follow one another without gaps; correct an invoice "
+                                "with a credit note.")
+        else:
+            change.notes.append("This workspace has issued invoices, so strict mode stays off; it is recommended for a "
+                                "French seller (R46): invoice-tui settings set strict_mode on.")
+    if key == "strict_mode" and value is True and old is False:
+        for flag in ("allow_edit_finalized", "allow_delete_unpaid"):
+            if getattr(settings, flag):
+                store_setting(flag, False)
+                history.record_changes(ctx, "workspace", 0, None, {flag: True}, {flag: False})
+                change.notes.append(f"{flag} is now off: strict mode forbids it (R46).")
+    return change
 
 
 def settings_record() -> dict:

@@ -16,8 +16,8 @@ from invoice_tui.db import bind, open_database
 from invoice_tui.db.migrate import MIGRATIONS_DIR, pending, runner
 from invoice_tui.db.models import Contact, Invoice, LineItem
 from invoice_tui.domain import invoices
-from invoice_tui.domain.workspace import open_workspace, seed
-from rulekit import insert_old_invoice
+from invoice_tui.domain.workspace import open_workspace, seed, set_setting
+from rulekit import insert_old_invoice, without_legal_columns
 
 EN16931 = next(p.stem for p in MIGRATIONS_DIR.glob("*_en16931_lines.py"))
 BEFORE = sorted(p.stem for p in MIGRATIONS_DIR.glob("0*.py") if p.stem < EN16931)[-1]  # the schema just before
@@ -48,7 +48,8 @@ def test_r35_an_older_workspace_is_migrated_on_open_keeps_its_data_and_reports_d
     runner(db).up(target=BEFORE)  # the schema of the release before issue 20
     seed(db)
     assert pending(db)[0] == EN16931
-    contact = Contact.create(email="old@example.com", created_at=NOW)
+    with without_legal_columns():  # the contact as that release wrote it (no columns of migration 0017)
+        contact = Contact.create(email="old@example.com", created_at=NOW)
     # 12.50 × 2 at 20 % + 3.00 at 0 % − 5 % at 20 %: 25.00 + 3.00 = 28.00; discount 1.40; tax 20 % × 23.60 = 4.72
     eur = _old_invoice(db, contact.id, "EUR", 2, (2800, 140, 0, 472, 3132),
                        [("Work", "2", 1250, "20"), ("Book", "1", 300, "0")], [("discount", "5", True, "20")])
@@ -78,6 +79,8 @@ def test_r35_an_older_workspace_is_migrated_on_open_keeps_its_data_and_reports_d
         assert Invoice.get_by_id(wrong).billed_minor == 1001
         assert any(f"{EN16931} found 1 invoice" in m for m in told), told
         ctx = ws.context("alice", source="test")
+        for key, value in (("seller_legal_name", "Older Workspace Ltd"), ("seller_address", "1 Old Street")):
+            set_setting(ctx, key, value)  # R2/R43: this older workspace had no seller profile
         assert invoices.finalize_invoice(ctx, eur).number == "INV-1001"
     finally:
         ws.db.close()

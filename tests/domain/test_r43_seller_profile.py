@@ -10,6 +10,8 @@ from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.workspace import set_setting
 
+pytestmark = pytest.mark.no_seller  # the tests start from an empty seller profile
+
 # (setting, valid value as typed, stored value, invalid value, words of the refusal)
 CASES = [
     ("seller_siren", "732 829 320", "732829320", "732 829 321", "the check digit is wrong"),

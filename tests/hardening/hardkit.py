@@ -316,3 +316,64 @@ def r7_worker(role: str, url: str, plan: list, barrier, results) -> None:
         results.put((role, out))
     except BaseException:  # noqa: BLE001
         results.put(("error", traceback.format_exc()))
+
+
+class _Boom(Exception):
+    """An error after finalize took its number, before the commit."""
+
+
+def strict_finalize_worker(url: str, ids: list, bad_id: int, barrier, results) -> None:
+    """R46: one teammate finalizing its drafts in strict mode, with failures in between: a finalize
+    refused by a rule (a draft without a billing contact), one rolled back by an error after it
+    took its number; then the draft is finalized for real."""
+    import traceback
+
+    try:
+        from invoice_tui.db import write_tx
+        from invoice_tui.domain import invoices
+        from invoice_tui.domain.errors import RuleRefused
+        from invoice_tui.domain.workspace import open_workspace
+
+        ws = open_workspace(url, notice=lambda m: None)
+        ctx = ws.context("alice", source="test")
+        barrier.wait(timeout=120)
+        out, refused, rolled = [], 0, 0
+        for k, i in enumerate(ids):
+            if k % 4 == 0:
+                try:
+                    invoices.finalize_invoice(ctx, bad_id)
+                except RuleRefused:
+                    refused += 1
+            if k % 3 == 0:
+                try:
+                    with write_tx():
+                        invoices.finalize_invoice(ctx, i)
+                        raise _Boom
+                except _Boom:
+                    rolled += 1
+            inv = invoices.finalize_invoice(ctx, i)
+            out.append((inv.id, inv.number, inv.number_seq))
+        ws.db.close()
+        results.put(("ok", out, refused, rolled))
+    except BaseException:  # noqa: BLE001 - the parent reports it
+        results.put(("error", traceback.format_exc(), 0, 0))
+
+
+def strict_killed_worker(url: str, draft_id: int, barrier, results) -> None:
+    """A teammate killed (SIGKILL) while its finalize holds a number, before the commit."""
+    import os
+    import signal
+
+    from invoice_tui.db import write_tx
+    from invoice_tui.domain import invoices
+    from invoice_tui.domain.workspace import open_workspace
+
+    ws = open_workspace(url, notice=lambda m: None)
+    ctx = ws.context("alice", source="test")
+    barrier.wait(timeout=120)
+    with write_tx():
+        inv = invoices.finalize_invoice(ctx, draft_id)
+        results.put(("killed", inv.number))
+        results.close()
+        results.join_thread()  # the message is out before the process dies
+        os.kill(os.getpid(), signal.SIGKILL)

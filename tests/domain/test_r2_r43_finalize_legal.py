@@ -1,0 +1,125 @@
+"""R2/R43: no invoice without a seller; with a French seller, what French law requires for the
+invoice at hand, each missing field named with its EN 16931 rule or business term. A refused
+finalize writes nothing (no number taken)."""
+
+from __future__ import annotations
+
+import pytest
+
+from invoice_tui.domain import invoices, people
+from invoice_tui.domain.errors import BadInput, RuleRefused
+from invoice_tui.domain.workspace import set_setting
+from tests.domain.rulekit import census, line, make_draft, reload
+
+FRENCH_SELLER = {"seller_legal_name": "Lumière & Co. Studio SAS", "seller_address": "8 boulevard de la Croix-Rousse",
+                 "seller_postcode": "69004", "seller_city": "Lyon", "seller_country": "FR",
+                 "seller_siren": "732829320", "seller_vat_id": "FR40303265045", "late_penalty_rate": "12.15"}
+
+
+def _missing(err) -> list[str]:
+    return [m["field"] for m in err.value.details["missing"]]
+
+
+@pytest.mark.no_seller
+def test_r2_first_finalize_refused_without_a_seller(ws, admin, buyer):
+    draft = make_draft(admin, buyer)
+    before = census()
+    with pytest.raises(RuleRefused) as err:
+        invoices.finalize_invoice(admin, draft.id)
+    assert err.value.code == "invoice.legal_data_missing"
+    assert _missing(err) == ["seller_legal_name", "seller_address"]
+    assert "BR-6" in err.value.message and "BR-8" in err.value.message
+    assert census() == before and reload(draft).status == "draft"
+    set_setting(admin, "seller_legal_name", "Atelier Dupré SARL")
+    with pytest.raises(RuleRefused, match="seller_address"):
+        invoices.finalize_invoice(admin, draft.id)
+    set_setting(admin, "seller_address", "12 rue des Lilas")
+    assert invoices.finalize_invoice(admin, draft.id).number == "INV-1001"  # a non-French seller: that is all
+
+
+@pytest.mark.no_seller
+def test_r2_finalize_action_shows_the_missing_seller_beside_it(ws, admin, buyer):
+    draft = make_draft(admin, buyer)
+    state = next(a for a in invoices.available_actions(admin, draft) if a.id == "finalize")
+    assert not state.enabled and "seller_legal_name" in state.reason and "seller_address" in state.reason
+
+
+@pytest.mark.no_seller
+def test_r43_french_invoice_refused_until_each_missing_field_is_filled(ws, admin):
+    for key, value in FRENCH_SELLER.items():
+        if key not in ("seller_siren", "seller_vat_id", "late_penalty_rate"):
+            set_setting(admin, key, value)
+    company = people.add_company(admin, {"name": "Bonnard Architecture", "country": "FR"})
+    contact = people.add_contact(admin, {"email": "compta@bonnard.example", "company_id": company.id})
+    draft = make_draft(admin, contact, company_id=company.id, lines=[line(tax="20")])
+    expected = ["seller_siren", "seller_vat_id", "operation_category", "late_penalty_rate", "buyer_siren",
+                "buyer_electronic_address"]
+    fills = {
+        "seller_siren": lambda: set_setting(admin, "seller_siren", "732829320"),
+        "seller_vat_id": lambda: set_setting(admin, "seller_vat_id", "FR40303265045"),
+        "operation_category": lambda: invoices.edit_invoice(admin, draft.id, {"operation_category": "services"}),
+        "late_penalty_rate": lambda: set_setting(admin, "late_penalty_rate", "12.15"),
+        # a French company's electronic address defaults to its SIREN under scheme 0225 (BT-49)
+        "buyer_siren": lambda: people.edit_company(admin, company.id, {"siren": "552 100 554"}),
+    }
+    while expected:
+        before = census()
+        with pytest.raises(RuleRefused) as err:
+            invoices.finalize_invoice(admin, draft.id)
+        assert _missing(err) == expected, err.value.message
+        for field in expected:
+            assert field in err.value.message
+        assert census() == before
+        field = expected[0]
+        fills[field]()
+        expected = [f for f in expected if f != field and not (field == "buyer_siren"
+                                                              and f == "buyer_electronic_address")]
+    inv = invoices.finalize_invoice(admin, draft.id)
+    assert inv.status == "open" and inv.number
+    company = people.find_company(company.id)
+    assert (company.siren, company.electronic_scheme, company.electronic_address) == ("552100554", "0225", "552100554")
+
+
+@pytest.mark.no_seller
+def test_r43_french_consumer_invoice_needs_no_business_mentions(ws, admin, buyer):
+    for key, value in FRENCH_SELLER.items():
+        set_setting(admin, key, value)
+    set_setting(admin, "late_penalty_rate", "")
+    draft = make_draft(admin, buyer, operation_category="goods")
+    assert invoices.finalize_invoice(admin, draft.id).status == "open"  # a consumer: no penalty rate needed
+
+
+@pytest.mark.no_seller
+def test_r43_french_seller_exempt_and_reverse_charge_groups_need_their_reason(ws, admin):
+    for key, value in FRENCH_SELLER.items():
+        set_setting(admin, key, value)
+    company = people.add_company(admin, {"name": "Böhm Beratung AG", "country": "DE"})
+    contact = people.add_contact(admin, {"email": "boehm@example.de", "company_id": company.id})
+    draft = make_draft(admin, contact, company_id=company.id, operation_category="services",
+                       lines=[{"name": "Audit", "unit_price": "100", "tax_rate": "0", "tax_category": "AE"}])
+    with pytest.raises(RuleRefused) as err:
+        invoices.finalize_invoice(admin, draft.id)
+    assert _missing(err) == ["exemption_reason_AE", "buyer_vat_id"]
+    assert "BR-AE-10" in err.value.message and "BR-AE-02" in err.value.message
+    invoices.edit_invoice(admin, draft.id, {"exemption_reasons": {"AE": "Autoliquidation"}})
+    people.edit_company(admin, company.id, {"vat_id": "DE136695976"})
+    assert invoices.finalize_invoice(admin, draft.id).status == "open"
+
+
+def test_r43_buyer_identifiers_checked(ws, admin):
+    with pytest.raises(BadInput, match="SIREN 552100555: the check digit is wrong"):
+        people.add_company(admin, {"name": "Bad", "siren": "552100555"})
+    with pytest.raises(BadInput, match="VAT id DE136695977: the check digit is wrong"):
+        people.add_company(admin, {"name": "Bad", "vat_id": "DE136695977"})
+    with pytest.raises(BadInput, match="does not belong to SIREN"):
+        people.add_company(admin, {"name": "Bad", "siren": "552100554", "siret": "73282932000074"})
+    with pytest.raises(BadInput, match="ISO 3166"):
+        people.add_contact(admin, {"email": "x@example.com", "country": "France"})
+    with pytest.raises(BadInput, match="operation category"):
+        make_draft(admin, None, operation_category="stuff")
+    with pytest.raises(BadInput, match="VAT category E, AE, K, G or O"):
+        make_draft(admin, None, exemption_reasons={"S": "no"})
+    with pytest.raises(BadInput, match="EUR exchange rate"):
+        make_draft(admin, None, currency="USD", eur_rate="-1")
+    c = people.add_company(admin, {"name": "Good", "siret": "732 829 320 00074", "country": "fr"})
+    assert (c.siren, c.siret, c.country, c.electronic_address) == ("732829320", "73282932000074", "FR", "732829320")
