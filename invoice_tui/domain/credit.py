@@ -47,10 +47,11 @@ from invoice_tui.db.models import Adjustment, CreditEntry, Invoice, InvoiceCompa
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, RuleRefused
-from invoice_tui.domain.invoices import (_ADJUSTMENT_COPY, _LINE_COPY, _history, _save, _store_totals,
-                                         _take_credit_note_number, clone_invoice, drop_reminders, get_invoice,
-                                         line_specs, snapshot)
+from invoice_tui.domain.invoices import (_ADJUSTMENT_COPY, _LINE_COPY, _history, _lock_strict, _save,
+                                         _store_totals, _take_credit_note_number, clone_invoice, drop_reminders,
+                                         get_invoice, line_specs, snapshot)
 from invoice_tui.domain.invoice_query import settings_ctx
+from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.money import check_currency, from_minor, parse_amount, plain, to_micro, to_minor
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.text import clean
@@ -245,7 +246,8 @@ def issue_credit_note(ctx: Context, ref: str | int) -> Invoice:
                                                    "creditable_minor": room})
     today = ctx.today()
     cn_before, inv_before = snapshot(cn), snapshot(inv)
-    cn.number, cn.cn_seq = _take_credit_note_number()
+    cn.number, cn.cn_seq = _take_credit_note_number(on=today)
+    _lock_strict(ctx, load_settings())  # R46: a document issued under strict mode keeps it on
     cn.status = "issued"
     cn.invoice_date = today
     cn.link_token = secrets.token_urlsafe(24)

@@ -1136,18 +1136,24 @@ def buyer_facts(inv: Invoice, parts: SnapshotParts | None = None) -> "BuyerFacts
     """What the legal rules (R43) need of the invoice's buyer and lines."""
     from invoice_tui.domain.legal_rules import BuyerFacts
 
+    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
+    company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
     if parts is not None:
-        contact, company, lines, adjustments = parts.contact, parts.company, parts.lines, parts.adjustments
+        lines, adjustments = parts.lines, parts.adjustments
     else:
-        contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
-        company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
         lines, adjustments = list(inv.lines), list(inv.adjustments)
     categories = {s.category for s in line_specs(inv, lines)} | {a.category for a in adjustment_specs(inv, adjustments)}
     business = company is not None or bool(contact and contact.is_business)
-    country = (company.country if company is not None else (contact.country if contact else "")) or ""
-    return BuyerFacts(business=business, country=country, siren=company.siren if company is not None else "",
-                      electronic_address=company.electronic_address if company is not None else "",
-                      vat_id=company.vat_id if company is not None else "",
+    siren = address = vat = country = ""
+    if company is not None:
+        vat = (company.vat_id or company.tax_id or "").replace(" ", "").upper()
+        # the country given, else the VAT id's prefix; a French VAT id holds the SIREN (FR, key, SIREN)
+        country = company.country or (vat[:2] if len(vat) > 2 and vat[:2].isalpha() else "")
+        siren = company.siren or (vat[4:] if vat.startswith("FR") and len(vat) == 13 and vat[4:].isdigit() else "")
+        address = company.electronic_address or siren  # BT-49: a French company's SIREN under scheme 0225
+    elif contact is not None:
+        country = contact.country or ""
+    return BuyerFacts(business=business, country=country, siren=siren, electronic_address=address, vat_id=vat,
                       operation_category=inv.operation_category or "",
                       categories=tuple(sorted(categories)), exemption_reasons=tuple(sorted(exemption_reasons(inv))))
 
@@ -1275,13 +1281,30 @@ CREDIT_NOTE_COUNTER = "credit_note_number"
 CREDIT_NOTE_PREFIX = "CN-"
 
 
-def _take_credit_note_number(prefix: str = CREDIT_NOTE_PREFIX) -> tuple[str, int]:
+def _take_credit_note_number(prefix: str = CREDIT_NOTE_PREFIX, on: dt.date | None = None) -> tuple[str, int]:
     """R36: a credit note's number from its own series — prefix ``CN-`` and the counter
     ``credit_note_number`` — with R3's guarantees: taken inside the issuing write transaction by
     one ``UPDATE … RETURNING`` (PostgreSQL: the counter row stays locked until the transaction
     ends; SQLite: the write lock is held), so concurrent issuers never share a number and a
     rolled-back issue gives its number back (no gap). Written with :func:`number_text`, as an
-    invoice's number is (one place for the series' patterns)."""
+    invoice's number is (one place for the series' patterns).
+
+    The workspace setting ``credit_note_pattern`` (R46; default ``CN-{seq}``) may give another
+    form, e.g. ``AV-{year}-{seq:05}``: then ``cn_seq`` is the series' counter (the order of all
+    credit notes) and a yearly pattern numbers from a counter of its own per year (``on``'s year)."""
+    from invoice_tui.domain.settings import render_number, yearly
+
+    pattern = load_settings().credit_note_pattern
+    if pattern != prefix + "{seq}":
+        seq = _advance(CREDIT_NOTE_COUNTER, 1)
+        year = (on or dt.date.today()).year
+        shown = _advance(f"{CREDIT_NOTE_COUNTER}:{year:04d}", 1) if yearly(pattern) else seq
+        number = render_number(pattern, shown, year)
+        if Invoice.select().where(Invoice.number == number).exists():
+            raise RuleRefused(f"The number {number} of the series {pattern} is already given (the pattern changed "
+                              "back to an earlier one); choose a pattern that does not repeat numbers (R36).",
+                              code="invoice.number_taken", field="credit_note_pattern")
+        return number, seq
     rows = (Counter.update(value=Counter.value + 1).where(Counter.name == CREDIT_NOTE_COUNTER)
             .returning(Counter.value).execute())
     taken = [r.value - 1 for r in rows]

@@ -41,7 +41,7 @@ class BuyerFacts:
     """What the rules need to know of the invoice's buyer and the invoice itself."""
 
     business: bool = False  # a company, or a contact marked as a business
-    country: str = ""
+    country: str = ""  # ISO 3166 alpha-2; "" when unknown
     siren: str = ""
     electronic_address: str = ""
     vat_id: str = ""
@@ -69,7 +69,7 @@ def french_missing(settings: WorkspaceSettings, buyer: BuyerFacts) -> list[Missi
                            "CGI art. 242 nonies A (2026 reform); BT-23"))
     if buyer.business and not settings.late_penalty_rate:
         out.append(Missing("late_penalty_rate", "the late-payment penalty rate", "Code de commerce L441-9 (PMT note)"))
-    if buyer.business and buyer.country in ("", "FR"):
+    if buyer.business and buyer.country == "FR":  # a buyer of unknown country: the e-invoice check's BR-11
         if not buyer.siren:
             out.append(Missing("buyer_siren", "the French business buyer's SIREN",
                                "EN 16931 BT-47; CGI art. 242 nonies A (2026 reform)"))

@@ -27,7 +27,8 @@ def _issued(cli, *, address="3 place du Marché\n69001 Lyon\nFR", tax_id="FR4055
     cli.ok("contacts", "add", "--email", "compta@martin.example", "--first-name", "Paul",
            "--company", "Boulangerie Martin SAS")
     inv = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "compta@martin.example", "--company",
-                 "Boulangerie Martin SAS", "--line", "Conseil;3;450;20", "--line", "Livre;2;25.50;5.5")
+                 "Boulangerie Martin SAS", "--line", "Conseil;3;450;20", "--line", "Livre;2;25.50;5.5",
+                 "--operation", "both")  # R43: the operation category, a French seller's mention
     done = cli.ok("invoices", "finalize", str(inv["id"]))
     return done["number"]
 
