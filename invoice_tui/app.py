@@ -108,12 +108,19 @@ def audit_commands() -> type[Provider]:
     return AuditCommands
 
 
+def settings_commands() -> type[Provider]:
+    """The palette's Settings command, loaded the same way."""
+    from invoice_tui.screens.settings import SettingsCommands
+
+    return SettingsCommands
+
+
 class InvoiceApp(Live, App[None]):
     """invoice-tui: the invoice index first; every action calls the domain services."""
 
     TITLE = "invoice-tui"
     CSS_PATH = stylesheets()
-    COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands, audit_commands}
+    COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands, audit_commands, settings_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),

@@ -107,6 +107,51 @@ _LABELS: dict[str, dict[str, str]] = {
     "view_online": {"en": "View and pay online", "fr": "Consulter et payer en ligne",
                     "de": "Online ansehen und bezahlen", "es": "Ver y pagar en línea"},
     "paid_on": {"en": "paid on {d}", "fr": "payée le {d}", "de": "bezahlt am {d}", "es": "pagada el {d}"},
+    # legal data and mentions (R43)
+    "buyer_reference": {"en": "Buyer reference", "fr": "Référence acheteur", "de": "Käuferreferenz",
+                        "es": "Referencia del comprador"},
+    "delivery_date": {"en": "Delivery date", "fr": "Date de livraison", "de": "Leistungsdatum",
+                      "es": "Fecha de entrega"},
+    "delivery_is_invoice_date": {"en": "the invoice date", "fr": "date de facture",
+                                 "de": "entspricht Rechnungsdatum", "es": "la fecha de factura"},
+    "share_capital": {"en": "with a share capital of {c}", "fr": "au capital de {c}", "de": "Stammkapital {c}",
+                      "es": "con capital social de {c}"},
+    "legal_mentions": {"en": "Legal mentions", "fr": "Mentions légales", "de": "Pflichtangaben",
+                       "es": "Menciones legales"},
+    "m_reverse_charge": {"en": "Reverse charge (Autoliquidation)", "fr": "Autoliquidation",
+                         "de": "Steuerschuldnerschaft des Leistungsempfängers (Autoliquidation)",
+                         "es": "Inversión del sujeto pasivo (Autoliquidation)"},
+    "m_exemption": {"en": "VAT exemption ({c})", "fr": "Exonération de TVA ({c})", "de": "Steuerbefreiung ({c})",
+                    "es": "Exención de IVA ({c})"},
+    "m_operation": {"en": "Operation category: {o}", "fr": "Catégorie de l'opération : {o}",
+                    "de": "Art der Leistung: {o}", "es": "Categoría de la operación: {o}"},
+    "op_goods": {"en": "supply of goods", "fr": "livraison de biens", "de": "Lieferung von Gegenständen",
+                 "es": "entrega de bienes"},
+    "op_services": {"en": "supply of services", "fr": "prestation de services", "de": "Dienstleistung",
+                    "es": "prestación de servicios"},
+    "op_both": {"en": "goods and services", "fr": "mixte (biens et services)",
+                "de": "Lieferungen und Dienstleistungen", "es": "bienes y servicios"},
+    "m_franchise": {"en": "VAT not applicable, art. 293 B of the CGI (TVA non applicable, art. 293 B du CGI)",
+                    "fr": "TVA non applicable, art. 293 B du CGI",
+                    "de": "Keine Umsatzsteuer: art. 293 B du CGI (TVA non applicable)",
+                    "es": "IVA no aplicable, art. 293 B del CGI"},
+    "m_debits": {"en": "VAT paid on debits (Option pour le paiement de la taxe d'après les débits)",
+                 "fr": "Option pour le paiement de la taxe d'après les débits",
+                 "de": "Sollbesteuerung (Option pour le paiement de la taxe d'après les débits)",
+                 "es": "IVA según los débitos (Option pour le paiement de la taxe d'après les débits)"},
+    "m_penalty": {"en": "Late-payment penalties: {r} % a year", "fr": "Pénalités de retard : taux annuel de {r} %",
+                  "de": "Verzugszinsen: {r} % pro Jahr", "es": "Penalizaciones por demora: {r} % anual"},
+    "m_penalty_legal": {"en": "Late-payment penalties: three times the legal interest rate",
+                        "fr": "Pénalités de retard : trois fois le taux d'intérêt légal",
+                        "de": "Verzugszinsen: das Dreifache des gesetzlichen Zinssatzes",
+                        "es": "Penalizaciones por demora: tres veces el interés legal"},
+    "m_indemnity": {"en": "Fixed indemnity for recovery costs of €40 (art. L441-10 of the French Commercial Code)",
+                    "fr": "Indemnité forfaitaire pour frais de recouvrement de 40 € (art. L441-10 du Code de "
+                          "commerce)",
+                    "de": "Pauschale Entschädigung für Beitreibungskosten von 40 € (Art. L441-10 Code de commerce)",
+                    "es": "Indemnización fija por gastos de cobro de 40 € (art. L441-10 del Code de commerce)"},
+    "m_no_discount": {"en": "No discount for early payment", "fr": "Pas d'escompte pour paiement anticipé",
+                      "de": "Kein Skonto bei vorzeitiger Zahlung", "es": "Sin descuento por pronto pago"},
     # credit notes (EN 16931 type 381, R36–R42)
     "credit_note": {"en": "Credit note", "fr": "Avoir", "de": "Gutschrift", "es": "Nota de crédito"},
     "cn_number": {"en": "Credit note number", "fr": "Numéro d'avoir", "de": "Gutschriftsnummer",
@@ -189,9 +234,12 @@ _LINES = CompiledRead([LineItem.name, LineItem.description, LineItem.quantity, L
 _ADJUSTMENTS = CompiledRead([Adjustment.kind, Adjustment.position, Adjustment.label, Adjustment.is_percent,
                              Adjustment.value, Adjustment.tax_rate, Adjustment.tax_category],
                             lambda key: Adjustment.invoice == key, order=[Adjustment.position])
-_CONTACT = CompiledRead([Contact.first_name, Contact.last_name, Contact.email, Contact.address],
+_CONTACT = CompiledRead([Contact.first_name, Contact.last_name, Contact.email, Contact.address, Contact.postcode,
+                         Contact.city, Contact.country, Contact.is_business],
                         lambda key: Contact.id == key)
-_COMPANY = CompiledRead([Company.name, Company.address, Company.tax_id], lambda key: Company.id == key)
+_COMPANY = CompiledRead([Company.name, Company.address, Company.tax_id, Company.legal_name, Company.postcode,
+                         Company.city, Company.country, Company.siren, Company.siret, Company.vat_id],
+                        lambda key: Company.id == key)
 
 
 def buyer_link(inv: Invoice, settings: WorkspaceSettings) -> str | None:
@@ -230,6 +278,8 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     def L(key: str, **kw) -> str:  # noqa: N802 - a label
         text = _LABELS[key].get(lang) or _LABELS[key]["en"]
         return text.format(**kw) if kw else text
+
+    L.locale = loc  # the mentions' numbers are written for the invoice's locale
 
     def money(amount: Decimal) -> str:  # format_money's text, by its fast integer path
         return format_minor(to_minor(amount, cur), cur, loc)
@@ -282,11 +332,10 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
                     f"{L('invoice_date')}: {day(corrected.invoice_date)}"]
         out += ["", f"{L('reason')}: {escape(inv.reason)}"]
 
-    # Seller and buyer blocks.
-    seller = [escape(settings.seller_name)] if settings.seller_name else []
-    seller += [escape(x) for x in settings.seller_address.splitlines() if x.strip()]
-    if settings.seller_tax_id:
-        seller.append(f"{L('tax_id')}: {escape(settings.seller_tax_id)}")
+    # Seller and buyer blocks (R43: the legal name, address and identifiers).
+    seller = [escape(settings.seller_legal_name)] if settings.seller_legal_name else []
+    seller += [escape(x) for x in settings.seller_postal_lines()]
+    seller += _seller_identity(settings, L)
     if seller:
         out += ["", f"**{L('from')}**", "", "\\\n".join(seller)]
     buyer: list[str] = []
@@ -296,11 +345,15 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
             buyer.append(escape(name))
         buyer.append(escape(contact.email))
         buyer += [escape(x) for x in (contact.address or "").splitlines() if x.strip()]
+        buyer += [escape(x) for x in _town(contact)]
     if company is not None:
-        buyer.append(f"**{escape(company.name)}**")
+        buyer.append(f"**{escape(company.legal_name or company.name)}**")
         buyer += [escape(x) for x in (company.address or "").splitlines() if x.strip()]
-        if company.tax_id:
-            buyer.append(f"{L('tax_id')}: {escape(company.tax_id)}")
+        buyer += [escape(x) for x in _town(company)]
+        if company.siret or company.siren:
+            buyer.append(f"{'SIRET' if company.siret else 'SIREN'} {escape(company.siret or company.siren)}")
+        if company.vat_id or company.tax_id:
+            buyer.append(f"{L('tax_id')}: {escape(company.vat_id or company.tax_id)}")
     if not buyer and inv.contact_name:
         buyer.append(escape(inv.contact_name))
     if buyer:
@@ -316,6 +369,13 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     if inv.po_number:
         facts_h.append(L("po_number"))
         facts.append(escape(inv.po_number))
+    if not is_cn and getattr(inv, "buyer_reference", ""):
+        facts_h.append(L("buyer_reference"))
+        facts.append(escape(inv.buyer_reference))
+    if not is_cn and (inv.delivery_date or _lang(inv.locale) == "de"):
+        # BT-72; German invoices always state the Leistungsdatum (UStG §14(4) Nr. 6)
+        facts_h.append(L("delivery_date"))
+        facts.append(day(inv.delivery_date) if inv.delivery_date else L("delivery_is_invoice_date"))
     if compact:
         out += [""] + [f"- **{h}:** {v}" for h, v in zip(facts_h, facts)]
     else:
@@ -406,6 +466,10 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
             and not is_cn):
         out += ["", f"## {L('payment_instructions')}", "", escape_block(settings.payment_instructions)]
 
+    mentions = legal_mentions(inv, settings, company, contact, totals, L)
+    if mentions:
+        out += ["", f"## {L('legal_mentions')}", ""] + [f"- {m}" for m in mentions]
+
     url = None if draft else (link or buyer_link(inv, settings))
     if url:
         safe = _safe_url(url)
@@ -415,4 +479,71 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     return "\n".join(out) + "\n"
 
 
-__all__ = ["invoice_markdown", "escape", "escape_block", "buyer_link"]
+def _town(party) -> list[str]:
+    """Postcode and city, and the country, of a contact or company (R43's structured address)."""
+    town = " ".join(x for x in ((party.postcode or "").strip(), (party.city or "").strip()) if x)
+    return [x for x in (town, (party.country or "").strip()) if x]
+
+
+def _seller_identity(settings: WorkspaceSettings, L) -> list[str]:  # noqa: N803 - the label function
+    """R43: legal form and share capital, registration, SIREN/SIRET, VAT id (USt-IdNr. in German)."""
+    out = []
+    form = settings.seller_legal_form.strip()
+    if settings.seller_share_capital:
+        capital = format_decimal(Decimal(settings.seller_share_capital), locale=L.locale)
+        form = (form + " " if form else "") + L("share_capital", c=f"{capital} €")
+    if form:
+        out.append(escape(form))
+    if settings.seller_registration.strip():
+        out.append(escape(settings.seller_registration.strip()))
+    ids = []
+    if settings.seller_siren:
+        ids.append(f"SIREN {escape(settings.seller_siren)}")
+    if settings.seller_siret:
+        ids.append(f"SIRET {escape(settings.seller_siret)}")
+    if ids:
+        out.append(" · ".join(ids))
+    if settings.seller_vat_id:
+        out.append(f"{L('tax_id')}: {escape(settings.seller_vat_id)}")
+    return out
+
+
+def legal_mentions(inv: Invoice, settings: WorkspaceSettings, company, contact, totals, L) -> list[str]:  # noqa: N803
+    """The mandatory mentions (R43) in the invoice's language: for a French seller the operation
+    category, the franchise sentence, the option on debits, reverse charge and exemption reasons,
+    and for a business buyer the penalty rate, the €40 recovery indemnity and the early-payment
+    terms. A credit note and a draft carry them as well (they are documents of the series)."""
+    out: list[str] = []
+    categories = {b.category for b in totals.tax_breakdown}
+    reasons = {}
+    try:
+        import json
+
+        reasons = json.loads(getattr(inv, "exemption_reasons", None) or "{}")
+    except ValueError:
+        reasons = {}
+    if "AE" in categories:
+        out.append(L("m_reverse_charge") + (f" — {escape(reasons['AE'])}" if reasons.get("AE") else ""))
+    for cat in ("E", "K", "G", "O"):
+        if cat in categories and reasons.get(cat):
+            out.append(f"{L('m_exemption', c=cat)}: {escape(reasons[cat])}")
+    if not settings.french_seller:
+        return out
+    operation = getattr(inv, "operation_category", "")
+    if operation:
+        out.append(L("m_operation", o=L(f"op_{operation}")))
+    if settings.vat_franchise:
+        out.append(L("m_franchise"))
+    if settings.vat_on_debits:
+        out.append(L("m_debits"))
+    business = company is not None or bool(contact is not None and contact.is_business)
+    if business:
+        rate = settings.late_penalty_rate
+        out.append(L("m_penalty", r=format_decimal(Decimal(rate), locale=L.locale)) if rate else L("m_penalty_legal"))
+        out.append(L("m_indemnity"))
+        out.append(escape(settings.early_payment_terms.strip()) if settings.early_payment_terms.strip()
+                   else L("m_no_discount"))
+    return out
+
+
+__all__ = ["invoice_markdown", "escape", "escape_block", "buyer_link", "legal_mentions"]

@@ -346,3 +346,35 @@ def store_setting(key: str, value: Any) -> Any:
     Setting.insert(key=key, value=json.dumps(value)).on_conflict(
         conflict_target=[Setting.key], update={Setting.value: json.dumps(value)}).execute()
     return old
+
+
+# ---- the Settings screen's groups (issue 22) -----------------------------------------------------
+SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Seller profile", ("seller_legal_name", "seller_address", "seller_postcode", "seller_city", "seller_country",
+                        "seller_siren", "seller_siret", "seller_vat_id", "seller_legal_form", "seller_share_capital",
+                        "seller_registration", "seller_electronic_scheme", "seller_electronic_address", "seller_iban",
+                        "seller_bic", "payment_means_code", "late_penalty_rate", "early_payment_terms",
+                        "vat_franchise", "vat_on_debits")),
+    ("Numbering", ("number_pattern", "credit_note_pattern", "strict_mode", "allow_edit_finalized",
+                   "allow_delete_unpaid")),
+    ("Sending", ("default_from_address", "allow_personal_from", "email_subject_template", "public_base_url",
+                 "payment_instructions", "paper_size", "default_currency", "locale", "timezone",
+                 "payment_terms_days")),
+    ("Reminders", ("reminder_offsets",)),
+)
+
+
+def check_setting_text(key: str, text: str, *, scheme: str | None = None) -> str | None:
+    """The reason ``text`` would be refused for ``key`` as typed (None: it would be taken), without
+    reading the database: the Settings screen checks each field on every keystroke. ``scheme``: the
+    electronic address scheme the form holds (a 0225 address is checked as a SIREN)."""
+    try:
+        if key == "seller_electronic_address":
+            from invoice_tui.domain import legal
+
+            legal.check_electronic_address(text, (scheme or "").strip().upper(), key)
+            return None
+        coerce_setting(key, text)
+    except BadInput as exc:
+        return exc.message
+    return None

@@ -59,6 +59,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         Binding("right_square_bracket", "next_view", "Next view", show=False, id="index.next_view"),
         Binding("left_square_bracket", "previous_view", "Previous view", show=False, id="index.previous_view"),
         Binding("r", "reload", "Reload", show=False, id="index.reload"),
+        Binding("comma", "settings", "Settings", show=False, id="index.settings"),
         Binding("escape", "escape", "Close panel / clear search", show=False, id="index.escape"),
         Binding("q", "app.quit", "Quit", id="index.quit"),
     ]
@@ -216,6 +217,12 @@ class IndexScreen(Live, ServiceCalls, Screen):
         feed = getattr(self.app, "changes", None)
         if feed is not None:
             feed.check_now()
+
+    def action_settings(self) -> None:
+        """Issue 22: the Settings screen (workspace settings for super admins, preferences for all)."""
+        from invoice_tui.screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen())
 
     def action_reload(self) -> None:
         self.table.reload(keep_cursor=True)

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 TUI_REMEDIES: dict[str, str] = {
     "invoice.date_before_latest": "edit it (e) and set the invoice date to {today} or later.",
     "invoice.no_billing_contact": "pick one in the editor (e, then ctrl+b) or in the Contacts card (3, then n).",
+    "invoice.legal_data_missing": "fill in the seller's in Settings (',' on the index, or ctrl+p Settings), the "
+                                  "buyer's in Companies and the invoice's in the editor.",
+    "invoice.strict_mode": "correct it with a credit note (Create credit note, or Cancel and replace).",
     "permission.not_a_user": "a super admin can add them with: invoice-tui users add {login}",
     "permission.denied": "{grantor} can grant it with: invoice-tui users grant {login} {permission}",
     "mail.no_from_address": "type one in From, or a super admin can set a default with: invoice-tui settings set "

@@ -1,0 +1,180 @@
+"""The Settings screen (issue 22): super admins see the workspace settings grouped — seller
+profile, numbering, sending, reminders — and everyone sees their own preferences (language, theme,
+export folder). Every field is checked as it is typed (``settings.check_setting_text``, no database
+read) with the reason beside it; Enter saves the field through the one service
+(``workspace.change_setting``: history row, strict-mode rules, R43's checks), whose notes (strict
+mode turned on) and refusals are shown beside the field too.
+
+Opened from the palette ("Settings: Open settings") and from the index (``,``).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.text import safe
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+
+PREFERENCES = (("language", "Language"), ("theme", "Theme"), ("export_folder", "Export folder"))
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value).replace("\n", " / ") if value is not None else ""
+
+
+def _load(ctx) -> dict:
+    """What the screen shows: the workspace settings for a super admin, and the user's preferences."""
+    from invoice_tui.domain import people
+    from invoice_tui.domain.permissions import has
+    from invoice_tui.domain.settings import load_settings
+
+    admin = has(ctx, "settings")
+    return {"admin": admin, "settings": load_settings().to_dict() if admin else {},
+            "prefs": {key: people.preference(ctx, key, "") or "" for key, _ in PREFERENCES}}
+
+
+def _save_setting(ctx, key: str, text: str):
+    from invoice_tui.domain.workspace import change_setting
+
+    if key == "seller_address":
+        text = "\n".join(part.strip() for part in text.split(" / "))  # street lines, as shown
+    return change_setting(ctx, key, text)
+
+
+def _save_preference(ctx, key: str, text: str) -> str:
+    from invoice_tui.domain import people
+    from invoice_tui.domain.text import clean
+
+    try:
+        value = clean(text, what=key, max_length=300).strip()
+    except ValueError as exc:
+        from invoice_tui.domain.errors import BadInput
+
+        raise BadInput(f"{exc}.", field=key) from None
+    people.set_preference(ctx, key, value)
+    return value
+
+
+class SettingsScreen(ServiceCalls, Screen[None]):
+    """Workspace settings (super admin) and the user's preferences."""
+
+    BINDINGS = [Binding("escape", "back", "Back", id="settings.back")]
+    DEFAULT_CSS = """
+    SettingsScreen VerticalScroll { padding: 0 1; }
+    SettingsScreen .settings-group { text-style: bold; margin-top: 1; }
+    SettingsScreen .settings-row { height: 1; }
+    SettingsScreen .settings-row Label { width: 26; }
+    SettingsScreen .settings-row Input { width: 1fr; height: 1; border: none; padding: 0; }
+    SettingsScreen .settings-reason { color: $error; height: auto; padding-left: 26; }
+    SettingsScreen .settings-reason.-ok { color: $success; }
+    SettingsScreen .settings-reason.-empty { display: none; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(Static("Loading settings…", id="settings-loading"), id="settings-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.call_service(_load, self.app.ctx, done=self._show, group="settings-load")
+
+    def _show(self, data: dict) -> None:
+        from invoice_tui.domain.settings import SETTING_GROUPS
+
+        self.data = data
+        body = self.query_one("#settings-body", VerticalScroll)
+        body.remove_children()
+        widgets = []
+        if data["admin"]:
+            for title, keys in SETTING_GROUPS:
+                widgets.append(Label(title, classes="settings-group"))
+                for key in keys:
+                    widgets += self._field("setting", key, key, _text(data["settings"].get(key)))
+        else:
+            widgets.append(Static("Workspace settings are changed by a super admin.", classes="settings-group"))
+        widgets.append(Label("Your preferences", classes="settings-group"))
+        for key, label in PREFERENCES:
+            widgets += self._field("pref", key, label, data["prefs"].get(key, ""))
+        body.mount(*widgets)
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        fields = self.query(Input)
+        if fields:
+            fields.first().focus()
+
+    def _field(self, kind: str, key: str, label: str, value: str) -> list:
+        field = Input(value=value, id=f"{kind}-{key}", select_on_focus=False)
+        field.cursor_blink = False
+        return [Horizontal(Label(label, markup=False), field, classes="settings-row"),
+                Static("", id=f"reason-{kind}-{key}", classes="settings-reason -empty", markup=False)]
+
+    def _reason(self, field_id: str, text: str, ok: bool = False) -> None:
+        reason = self.query_one(f"#reason-{field_id}", Static)
+        reason.set_class(ok, "-ok")
+        reason.set_class(not text, "-empty")
+        reason.update(safe(text) if text else "")
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        field_id = event.input.id or ""
+        if not field_id.startswith("setting-"):
+            return
+        key = field_id.removeprefix("setting-")
+        from invoice_tui.domain.settings import check_setting_text
+
+        scheme = None
+        if key == "seller_electronic_address":
+            scheme = self.query_one("#setting-seller_electronic_scheme", Input).value
+        text = event.value.replace(" / ", "\n") if key == "seller_address" else event.value
+        self._reason(field_id, check_setting_text(key, text, scheme=scheme) or "")
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        field_id = event.input.id or ""
+        kind, _, key = field_id.partition("-")
+
+        def saved(result) -> None:
+            notes = getattr(result, "notes", None) or []
+            self._reason(field_id, " ".join(notes) or "Saved.", ok=True)
+
+        def refused(error: InvoiceTuiError) -> None:
+            self._reason(field_id, error.message)
+
+        fn = _save_setting if kind == "setting" else _save_preference
+        self.call_service(fn, self.app.ctx, key, event.value, done=saved, failed=refused, group="settings-save")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class SettingsCommands(Provider):
+    """"Settings: Open settings" in the command palette."""
+
+    NAME = "Settings: Open settings"
+    HELP = "The seller profile, numbering, sending and reminders (super admin), and your preferences"
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit(self.NAME, self._open, help=self.HELP)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        score = matcher.match(self.NAME)
+        if score > 0:
+            yield Hit(score, matcher.highlight(self.NAME), self._open, text=self.NAME, help=self.HELP)
+
+    def _open(self) -> None:
+        self.app.push_screen(SettingsScreen())
