@@ -99,28 +99,60 @@ def french_siren(vat_id: str) -> str:
 
 
 def buyer_party(inv: Invoice) -> Party:
-    """The buyer (BG-7): the invoice's company if it has one, else its billing contact."""
+    """The buyer (BG-7): the invoice's company if it has one, else its billing contact. Its legal
+    data (R43: legal name, structured address, SIREN, VAT id, electronic address) where given; a
+    company from before them is read from its free-text address and VAT number as before."""
     contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
     company = Company.get_or_none(Company.id == inv.company_id) if inv.company_id else None
     email = contact.email if contact else ""
     if company is not None:
-        vat = company.tax_id.strip().replace(" ", "").upper()
-        country = vat[:2] if len(vat) > 2 and vat[:2].isalpha() else ""
-        address = _address(company.address, country)
-        siren = french_siren(vat)
-        if siren:  # a French business buyer: its SIREN (BT-47) and, as its electronic address, the SIREN (0225)
-            return Party(name=company.name, address=address, vat_id=vat, email=email, legal_id=siren,
-                         legal_id_scheme="0002", electronic_address=siren, electronic_scheme="0225")
-        return Party(name=company.name, address=address, vat_id=vat, email=email,
-                     electronic_address=email, electronic_scheme="EM" if email else "")
+        vat = (company.vat_id or company.tax_id).strip().replace(" ", "").upper()
+        country = company.country or (vat[:2] if len(vat) > 2 and vat[:2].isalpha() else "")
+        address = _structured(company.address, company.postcode, company.city, country)
+        siren = company.siren or french_siren(vat)
+        if company.electronic_address:
+            electronic = (company.electronic_address, company.electronic_scheme)
+        elif siren:  # a French business buyer: its SIREN (BT-47) and, as its electronic address, the SIREN (0225)
+            electronic = (siren, "0225")
+        else:
+            electronic = (email, "EM" if email else "")
+        return Party(name=company.legal_name or company.name, address=address, vat_id=vat, email=email,
+                     legal_id=siren, legal_id_scheme="0002" if siren else "", electronic_address=electronic[0],
+                     electronic_scheme=electronic[1])
     if contact is None:
         return Party(name=inv.contact_name or "")
-    return Party(name=contact.display_name, address=_address(contact.address), email=email,
-                 electronic_address=email, electronic_scheme="EM" if email else "")
+    return Party(name=contact.display_name,
+                 address=_structured(contact.address, contact.postcode, contact.city, contact.country),
+                 email=email, electronic_address=email, electronic_scheme="EM" if email else "")
+
+
+def _structured(street: str, postcode: str, city: str, country: str) -> Address:
+    """R43's structured address when its postcode or city is given, else the free text read."""
+    if postcode or city:
+        lines = tuple(x.strip() for x in (street or "").splitlines() if x.strip())[:3]
+        return Address(lines, postcode, city, country)
+    return _address(street, country)
 
 
 def business_buyer(inv: Invoice) -> bool:
-    return inv.company_id is not None
+    """A company, or a contact marked as a business (R43)."""
+    if inv.company_id is not None:
+        return True
+    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
+    return bool(contact is not None and contact.is_business)
+
+
+FRAMES = {"goods": "B1", "services": "S1", "both": "M1"}  # BT-23, the French billing frame (R43)
+
+
+def _exemption_reasons(inv: Invoice) -> dict:
+    import json
+
+    try:
+        value = json.loads(getattr(inv, "exemption_reasons", None) or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def in_scope(inv: Invoice, settings: WorkspaceSettings) -> bool:
@@ -162,7 +194,10 @@ def build_document(inv: Invoice, settings: WorkspaceSettings, totals, specs, num
     exemptions = dict(EXEMPTION_TEXTS)
     if settings.vat_franchise:
         exemptions["E"] = FRANCHISE
-    frame = "S1" if settings.french_seller else ""
+    for category, reason in _exemption_reasons(inv).items():  # the invoice's own reason (BT-120), R43
+        exemptions[category] = (reason, exemptions.get(category, ("", ""))[1])
+    # BT-23 from the operation category (goods B1, services S1, both M1), R43
+    frame = FRAMES.get(getattr(inv, "operation_category", "") or "", "S1") if settings.french_seller else ""
     type_code, preceding = INVOICE, None
     if inv.doc_type == "credit_note":  # type 381, referring to the invoice it corrects (BT-25, BT-26)
         type_code = CREDIT_NOTE
@@ -173,9 +208,10 @@ def build_document(inv: Invoice, settings: WorkspaceSettings, totals, specs, num
         preceding_number=preceding.number if preceding else "",
         preceding_date=preceding.invoice_date if preceding else None,
         business_process=frame, order_reference=inv.po_number or "", due_date=inv.due_date,
+        buyer_reference=getattr(inv, "buyer_reference", "") or "",
         payment_means_code=settings.payment_means_code or ("30" if settings.seller_iban else ""),
         iban=settings.seller_iban, bic=settings.seller_bic, notes=_french_notes(inv, settings, buyer),
-        delivery_date=inv.invoice_date if settings.french_seller else None)
+        delivery_date=inv.delivery_date or (inv.invoice_date if settings.french_seller else None))
 
 
 # ---- outputs and validation ------------------------------------------------------------------------

@@ -133,3 +133,26 @@ def test_r45_einvoice_required_puts_every_invoice_in_scope(cli):
     draft = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "jo@example.com", "--line", "Cours;1;40;20")
     refused = cli("invoices", "finalize", str(draft["id"]))
     assert refused.code == 1 and "BR-11" in refused.err
+def test_r43_buyer_legal_data_and_invoice_fields_reach_the_einvoice(cli, tmp_path):
+    """Issue 22: the company's legal name, structured address and SIREN, and the invoice's buyer
+    reference (BT-10), delivery date (BT-72) and operation category (BT-23 billing frame) are what
+    the e-invoice says; it validates with no finding."""
+    for key, value in SELLER.items():
+        cli.ok("settings", "set", key, value)
+    cli.ok("companies", "add", "--name", "Martin", "--legal-name", "Boulangerie Martin SAS", "--address",
+           "3 place du Marché", "--postcode", "69001", "--city", "Lyon", "--country", "FR", "--siren", "334175221",
+           "--vat-id", "FR23334175221")
+    cli.ok("contacts", "add", "--email", "compta@martin.example", "--company", "Martin")
+    inv = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "compta@martin.example", "--company",
+                 "Martin", "--line", "Pain;10;2;5.5", "--operation", "goods", "--buyer-reference", "BM-7",
+                 "--delivery-date", "2026-03-12")
+    number = cli.ok("invoices", "finalize", str(inv["id"]))["number"]
+    report = cli.ok("invoices", "validate", number)
+    assert report["valid"] and report["findings"] == [], report
+    target = tmp_path / "out.cii"
+    cli.ok("invoices", "einvoice", number, "--format", "cii", "--out", str(target))
+    doc = read_cii(target.read_bytes())
+    assert doc.buyer.name == "Boulangerie Martin SAS" and doc.buyer.legal_id == "334175221"
+    assert (doc.buyer.address.postcode, doc.buyer.address.city, doc.buyer.address.country) == ("69001", "Lyon", "FR")
+    assert (doc.buyer.electronic_address, doc.buyer.electronic_scheme) == ("334175221", "0225")
+    assert (doc.buyer_reference, doc.business_process, str(doc.delivery_date)) == ("BM-7", "B1", "2026-03-12")
