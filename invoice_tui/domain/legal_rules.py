@@ -67,6 +67,9 @@ def french_missing(settings: WorkspaceSettings, buyer: BuyerFacts) -> list[Missi
     if not buyer.operation_category:
         out.append(Missing("operation_category", "the operation category: goods, services or both",
                            "CGI art. 242 nonies A (2026 reform); BT-23"))
+    if buyer.business and not settings.seller_electronic_address:
+        out.append(Missing("seller_electronic_address", "the seller's electronic address (its SIREN, scheme 0225)",
+                           "BR-FR-13, EN 16931 BT-34"))
     if buyer.business and not settings.late_penalty_rate:
         out.append(Missing("late_penalty_rate", "the late-payment penalty rate", "Code de commerce L441-9 (PMT note)"))
     if buyer.business and buyer.country == "FR":  # a buyer of unknown country: the e-invoice check's BR-11

@@ -62,7 +62,7 @@ def test_r45_an_issued_invoice_that_comes_into_scope_is_refused_and_nothing_writ
     (einvoice_required), validate names BR-11 and exits 1, and einvoice writes nothing."""
     _issued(cli)
     cli.ok("contacts", "add", "--email", "jo@example.com", "--first-name", "Jo")
-    draft = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "jo@example.com", "--line", "Cours;1;40;20")
+    draft = cli.ok("invoices", "create", "--operation", "services", "--currency", "EUR", "--contact", "jo@example.com", "--line", "Cours;1;40;20")
     number = cli.ok("invoices", "finalize", str(draft["id"]))["number"]
     bad = cli("invoices", "validate", number)  # validate exits 1 on any error, in scope or not
     assert bad.code == 1 and not bad.data["in_scope"]
@@ -100,7 +100,7 @@ def test_r44_invoices_pdf_is_factur_x_with_a_complete_seller_profile(cli, tmp_pa
     """With a complete seller profile the PDF every face hands out is the Factur-X PDF; an invoice
     that cannot be an EN 16931 e-invoice (an R18 extra tax) keeps the plain PDF."""
     number = _issued(cli)
-    plain = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "compta@martin.example",
+    plain = cli.ok("invoices", "create", "--operation", "services", "--currency", "EUR", "--contact", "compta@martin.example",
                    "--line", "Cours;1;40;20", "--tax", "2%;Taxe de séjour")
     cli.ok("invoices", "finalize", str(plain["id"]))
     cli.ok("invoices", "pdf", str(plain["id"]), "--out", str(tmp_path / "plain.pdf"))
@@ -115,13 +115,13 @@ def test_r45_an_invoice_in_scope_that_fails_a_rule_is_not_issued(any_cli):
     buyer without a country (BR-11) and without a SIREN (BR-FR-11) is refused, nothing issued."""
     _issued(any_cli)  # the seller profile and a first, valid invoice
     any_cli.ok("companies", "add", "--name", "Garage Petit", "--address", "8 rue Basse")
-    draft = any_cli.ok("invoices", "create", "--currency", "EUR", "--contact", "compta@martin.example",
+    draft = any_cli.ok("invoices", "create", "--operation", "services", "--currency", "EUR", "--contact", "compta@martin.example",
                        "--company", "Garage Petit", "--line", "Vidange;1;90;20")
     refused = any_cli("invoices", "finalize", str(draft["id"]))
     assert refused.code == 1 and "BR-11" in refused.err and "BR-FR-11" in refused.err, refused.err
     assert any_cli.ok("invoices", "show", str(draft["id"]))["status"] == "draft"
     # outside the scope (no company: a consumer), the same buyer data is no obstacle
-    fine = any_cli.ok("invoices", "create", "--currency", "EUR", "--contact", "compta@martin.example",
+    fine = any_cli.ok("invoices", "create", "--operation", "services", "--currency", "EUR", "--contact", "compta@martin.example",
                       "--line", "Vidange;1;90;20")
     assert any_cli.ok("invoices", "finalize", str(fine["id"]))["status"] == "open"
 
@@ -130,7 +130,7 @@ def test_r45_einvoice_required_puts_every_invoice_in_scope(cli):
     _issued(cli)
     cli.ok("settings", "set", "einvoice_required", "true")
     cli.ok("contacts", "add", "--email", "jo@example.com", "--first-name", "Jo")  # no address at all
-    draft = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "jo@example.com", "--line", "Cours;1;40;20")
+    draft = cli.ok("invoices", "create", "--operation", "services", "--currency", "EUR", "--contact", "jo@example.com", "--line", "Cours;1;40;20")
     refused = cli("invoices", "finalize", str(draft["id"]))
     assert refused.code == 1 and "BR-11" in refused.err
 def test_r43_buyer_legal_data_and_invoice_fields_reach_the_einvoice(cli, tmp_path):

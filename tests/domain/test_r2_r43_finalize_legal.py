@@ -13,7 +13,8 @@ from tests.domain.rulekit import census, line, make_draft, reload
 
 FRENCH_SELLER = {"seller_legal_name": "Lumière & Co. Studio SAS", "seller_address": "8 boulevard de la Croix-Rousse",
                  "seller_postcode": "69004", "seller_city": "Lyon", "seller_country": "FR",
-                 "seller_siren": "732829320", "seller_vat_id": "FR40303265045", "late_penalty_rate": "12.15"}
+                 "seller_siren": "732829320", "seller_vat_id": "FR40303265045", "seller_electronic_scheme": "0225",
+                 "seller_electronic_address": "732829320", "late_penalty_rate": "12.15"}
 
 
 def _missing(err) -> list[str]:

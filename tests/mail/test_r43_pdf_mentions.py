@@ -19,7 +19,8 @@ pytestmark = pytest.mark.no_seller
 
 SELLER = {"seller_legal_name": "Lumière & Co. Studio SAS", "seller_address": "8 boulevard de la Croix-Rousse",
           "seller_postcode": "69004", "seller_city": "Lyon", "seller_siren": "732829320",
-          "seller_siret": "73282932000074", "seller_vat_id": "FR40303265045", "seller_legal_form": "SAS",
+          "seller_siret": "73282932000074", "seller_vat_id": "FR40303265045", "seller_electronic_scheme": "0225",
+                 "seller_electronic_address": "732829320", "seller_legal_form": "SAS",
           "seller_share_capital": "10000", "seller_registration": "RCS Lyon", "late_penalty_rate": "12.15",
           "vat_on_debits": "on", "vat_franchise": "on", "seller_country": "FR"}
 
@@ -85,9 +86,7 @@ def test_r43_german_pdf_holds_the_leistungsdatum(ctx, tmp_path):
     draft = invoices.create_invoice(ctx, {"currency": "EUR", "locale": "de_DE", "contact_id": contact.id,
                                           "company_id": company.id, "operation_category": "services",
                                           "delivery_date": dt.date(2026, 3, 10),
-                                          "lines": [{"name": "Beratung", "unit_price": "100", "tax_rate": "0",
-                                                     "tax_category": "K"}],
-                                          "exemption_reasons": {"K": "Innergemeinschaftliche Leistung"}})
+                                          "lines": [{"name": "Beratung", "unit_price": "100", "tax_rate": "20"}]})
     text = _text(invoice_pdf(invoices.finalize_invoice(ctx, draft.id)), tmp_path)
     assert "Leistungsdatum" in text and "10. März 2026" in text
     assert "USt-IdNr.: FR40303265045" in text and "USt-IdNr.: DE136695976" in text

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.no_seller
 
 SELLER = {"seller_legal_name": "Lumière SAS", "seller_address": "8 bd de la Croix-Rousse",
           "seller_postcode": "69004", "seller_city": "Lyon", "seller_siren": "732829320",
-          "seller_vat_id": "FR40303265045", "seller_legal_form": "SAS", "seller_share_capital": "10000",
+          "seller_vat_id": "FR40303265045", "seller_electronic_scheme": "0225",
+                 "seller_electronic_address": "732829320", "seller_legal_form": "SAS", "seller_share_capital": "10000",
           "seller_registration": "RCS Lyon", "late_penalty_rate": "12.15", "seller_country": "FR"}
 
 
