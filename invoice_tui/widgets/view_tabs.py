@@ -52,8 +52,14 @@ class ViewTabs(Tabs):
         self.views = {tab_id(v): v for v in everything}
         self._silent = True
         try:
-            await self.clear()
-            for v in everything:
+            # "All invoices" stays: the saved views' tabs are replaced after it. (Clearing every tab
+            # made the first one added re-activate itself after its mount, which a second call in
+            # quick succession could have removed meanwhile: "No Tab with id 'view-all'".)
+            self.active = "view-all"
+            for tab in list(self.query("#tabs-list > Tab")):
+                if tab.id != "view-all":
+                    await self.remove_tab(tab)
+            for v in views:
                 await self.add_tab(Tab(Content(self._label(v)), id=tab_id(v)))
             wanted = "view-all" if active is None else f"view-{active}"
             self.active = wanted if wanted in self.views else "view-all"
