@@ -172,6 +172,14 @@ class _Compiled:
                              pw.fn.SUM(Invoice.billed_minor), pw.fn.SUM(Invoice.balance_minor))
             .group_by(Invoice.currency, Invoice.status)))
 
+    def draft_credit_statement(self) -> Statement:
+        # Draft credit notes share the status "draft" with draft invoices: their sums apart (read
+        # through the (doc_type, status) index, a handful of rows), to count them negative too.
+        return self._cached(("draft_credit",), lambda: compile_query(
+            self.base.select(Invoice.currency, pw.fn.SUM(Invoice.billed_minor))
+            .where((Invoice.doc_type == "credit_note") & (Invoice.status == "draft"))
+            .group_by(Invoice.currency)))
+
     def key_statement(self) -> Statement:
         return self._cached(("key_of",), lambda: compile_query(
             self.base.select(self.col.alias("sort_key"), Invoice.id).where(Invoice.id == slot("ident"))))
@@ -281,14 +289,19 @@ class PreparedIndex:
 
     def currency_totals(self) -> list[CurrencyTotal]:
         """Billed and balance totals per currency; ``count`` counts every matching row, the sums
-        leave voided invoices out (a voided invoice bills and owes nothing)."""
+        leave voided invoices out (a voided invoice bills and owes nothing), and an issued credit
+        note's amount counts negative, as its row shows it (a draft one too)."""
         sums: dict[str, list[int]] = {}
         for currency, status, n, billed, balance in self._c.totals_statement().fetchall():
             acc = sums.setdefault(currency, [0, 0, 0])
             acc[0] += int(n)
-            if status != "voided":
+            if status == "issued":  # an issued credit note (its own status): it takes back what it credits (R42)
+                acc[1] -= int(billed or 0)
+            elif status != "voided":
                 acc[1] += int(billed or 0)
                 acc[2] += int(balance or 0)
+        for currency, billed in self._c.draft_credit_statement().fetchall():  # counted above as drafts
+            sums[currency][1] -= 2 * int(billed or 0)
         return [CurrencyTotal(c, *sums[c]) for c in sorted(sums)]
 
     def count_and_totals(self) -> tuple[int, list[CurrencyTotal]]:

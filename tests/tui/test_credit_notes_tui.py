@@ -152,3 +152,19 @@ async def test_r40_r42_the_customers_page_shows_the_credit_available(sqlite_url,
 
         await until(pilot, app, shown)
         assert text_of(app.screen, "#invoice-list-status").startswith("Credit available: €40.00 · ")
+
+
+def test_r42_status_line_totals_take_credit_notes_back(sqlite_url, clock):
+    """The per-currency billed total counts a credit note negative, as its row shows it: issued or
+    draft (a draft credit note shares its status with draft invoices)."""
+    from decimal import Decimal
+
+    from invoice_tui.domain import views
+
+    ws, ctx = workspace(sqlite_url, clock)
+    i = open_invoice(ctx, contact(ctx).id)
+    billed = Decimal(i.billed_minor)
+    credit.issue_credit_note(ctx, credit.create_credit_note(ctx, i.id, reason="r", amount="100", rate="20").id)
+    credit.create_credit_note(ctx, i.id, reason="draft", amount="10", rate="20")  # stays a draft
+    total, [eur] = views.prepare(ctx, views.IndexQuery(), ["id"]).count_and_totals()
+    assert total == 3 and eur.billed_minor == billed - 12000 - 1200
