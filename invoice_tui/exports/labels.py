@@ -37,6 +37,9 @@ PAYMENT_STATE_LABELS: dict[str, dict[str, str]] = {
     "failed": {"en": "Failed", "fr": "Échoué", "de": "Fehlgeschlagen", "es": "Fallido"},
     "canceled": {"en": "Canceled", "fr": "Annulé", "de": "Abgebrochen", "es": "Cancelado"},
     "refunded": {"en": "Refunded", "fr": "Remboursé", "de": "Erstattet", "es": "Reembolsado"},
+    "requires_action": {"en": "Requires action", "fr": "Action requise", "de": "Aktion erforderlich",
+                        "es": "Requiere acción"},
+    "disputed": {"en": "Disputed", "fr": "Contesté", "de": "Angefochten", "es": "Disputado"},
 }
 
 SHEET_LABELS: dict[str, str] = {"en": "Invoices", "fr": "Factures", "de": "Rechnungen", "es": "Facturas"}
