@@ -43,7 +43,7 @@ def _invoices(ctx, count: int, lines: int = 20) -> tuple[list[int], float, float
             specs = [{"name": f"Journée de conseil {i + 1} — étude", "quantity": str(1 + (i + n) % 3),
                       "unit_price": str(Decimal(120 + 7 * i) + Decimal("0.50")),
                       "tax_rate": ("20", "5.5", "10")[i % 3]} for i in range(lines)]
-            data = {"currency": "EUR", "title": "Benchmark", "lines": specs,
+            data = {"currency": "EUR", "title": "Benchmark", "lines": specs, "operation_category": "services",
                     "contact_id": buyer.id if in_scope else consumer.id}
             if in_scope:
                 data["company_id"] = company.id

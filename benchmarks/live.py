@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks import REPO, child_env, figure
+from benchmarks.workspace import ensure_seller
 
 RUNS = 7
 
@@ -31,6 +32,7 @@ def _setup(path: Path) -> int:
         Path(str(path) + suffix).unlink(missing_ok=True)
     ws = open_workspace(f"sqlite:///{path}", notice=lambda m: None)
     ctx = ws.context("bench", source="cli")
+    ensure_seller(ctx)
     buyer = people.add_contact(ctx, {"email": "buyer@example.com", "first_name": "Bea"})
     draft = invoices.create_invoice(ctx, {"currency": "EUR", "contact_id": buyer.id, "allow_partial": True,
                                           "lines": [{"name": "Work", "quantity": "1", "unit_price": "10000"}]})

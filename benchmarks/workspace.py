@@ -23,7 +23,23 @@ def open_admin(path: str | Path):
 
     ws = open_workspace(url(path), notice=lambda m: None)
     first = User.select(User.login).order_by(User.id).first()
-    return ws, ws.context(first.login if first else ADMIN, source="cli")
+    ctx = ws.context(first.login if first else ADMIN, source="cli")
+    ensure_seller(ctx)
+    return ws, ctx
+
+
+SELLER = {"seller_legal_name": "Benchmark Seller Ltd", "seller_address": "1 Example Street",
+          "seller_postcode": "EC1A 1BB", "seller_city": "London", "seller_country": "GB"}
+
+
+def ensure_seller(ctx) -> None:
+    """A scratch workspace gets a seller (finalizing needs one, R43); a demo workspace has its own."""
+    from invoice_tui.domain.settings import load_settings
+    from invoice_tui.domain.workspace import set_setting
+
+    if not load_settings().seller_legal_name:
+        for key, value in SELLER.items():
+            set_setting(ctx, key, value)
 
 
 def generate_part(params: dict) -> dict:
