@@ -7,12 +7,12 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.widgets.error_text import show_error
+from invoice_tui.widgets.palette import OpenScreenCommand
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
 
@@ -117,20 +117,11 @@ class AuditScreen(ServiceCalls, Screen[None]):
         self.app.pop_screen()
 
 
-class AuditCommands(Provider):
+class AuditCommands(OpenScreenCommand):
     """"Audit: Verify the history" in the command palette."""
 
     NAME = "Audit: Verify the history"
     HELP = "Walk the hash chains and replay every row against its history (super admin)"
 
-    async def discover(self) -> Hits:
-        yield DiscoveryHit(self.NAME, self._open, help=self.HELP)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        score = matcher.match(self.NAME)
-        if score > 0:
-            yield Hit(score, matcher.highlight(self.NAME), self._open, text=self.NAME, help=self.HELP)
-
-    def _open(self) -> None:
-        self.app.push_screen(AuditScreen())
+    def make_screen(self) -> AuditScreen:
+        return AuditScreen()

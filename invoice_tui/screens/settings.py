@@ -13,7 +13,6 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
@@ -21,6 +20,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.text import safe
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.palette import OpenScreenCommand
 
 PREFERENCES = (("language", "Language"), ("theme", "Theme"), ("export_folder", "Export folder"))
 
@@ -161,20 +161,11 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         self.app.pop_screen()
 
 
-class SettingsCommands(Provider):
+class SettingsCommands(OpenScreenCommand):
     """"Settings: Open settings" in the command palette."""
 
     NAME = "Settings: Open settings"
     HELP = "The seller profile, numbering, sending and reminders (super admin), and your preferences"
 
-    async def discover(self) -> Hits:
-        yield DiscoveryHit(self.NAME, self._open, help=self.HELP)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        score = matcher.match(self.NAME)
-        if score > 0:
-            yield Hit(score, matcher.highlight(self.NAME), self._open, text=self.NAME, help=self.HELP)
-
-    def _open(self) -> None:
-        self.app.push_screen(SettingsScreen())
+    def make_screen(self) -> SettingsScreen:
+        return SettingsScreen()
