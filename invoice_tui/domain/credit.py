@@ -48,7 +48,7 @@ from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, RuleRefused
 from invoice_tui.domain.invoices import (_ADJUSTMENT_COPY, _LINE_COPY, _history, _lock_strict, _save,
-                                         _store_totals, _take_credit_note_number, clone_invoice, drop_reminders,
+                                         _store_totals, _take_credit_note_number, clone_invoice, copy_contents, drop_reminders,
                                          get_invoice, line_specs, snapshot)
 from invoice_tui.domain.invoice_query import settings_ctx
 from invoice_tui.domain.settings import load_settings
@@ -328,14 +328,7 @@ def offset_credit_note(ctx: Context, ref: str | int) -> Invoice:
         owner=ctx.user.id if ctx.user else None, billing_contact=cn.billing_contact_id, company=cn.company_id,
         po_number=cn.po_number, title=f"Offsets credit note {cn.number}"[:300], origin="manual", status="draft",
         version=1, created_at=now, updated_at=now)
-    for li in cn.lines.order_by(LineItem.position):
-        LineItem.create(invoice=inv, **{f: getattr(li, f) for f in _LINE_COPY})
-    for a in cn.adjustments:
-        Adjustment.create(invoice=inv, **{f: getattr(a, f) for f in _ADJUSTMENT_COPY})
-    for link in cn.contact_links:
-        InvoiceContact.create(invoice=inv, contact=link.contact_id)
-    for link in cn.company_links:
-        InvoiceCompany.create(invoice=inv, company=link.company_id)
+    copy_contents(cn, inv)
     _store_totals(inv)
     _save(inv, ctx, bump=False)
     _history(ctx, inv, None, "created", f"Draft offsetting credit note {cn.number}")

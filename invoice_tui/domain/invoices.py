@@ -1422,6 +1422,19 @@ def finalize_invoice(ctx: Context, ref: str | int, expected_version: int | None 
 _LINE_COPY = [f for f in LineItem._meta.sorted_field_names if f not in ("id", "invoice")]
 _ADJUSTMENT_COPY = [f for f in Adjustment._meta.sorted_field_names if f not in ("id", "invoice")]
 
+def copy_contents(src: Invoice, inv: Invoice) -> None:
+    """Copy ``src``'s lines, adjustments, contacts and companies onto the new draft ``inv`` (a clone,
+    or the invoice that offsets a credit note)."""
+    for li in src.lines.order_by(LineItem.position):
+        LineItem.create(invoice=inv, **{f: getattr(li, f) for f in _LINE_COPY})
+    for a in src.adjustments:
+        Adjustment.create(invoice=inv, **{f: getattr(a, f) for f in _ADJUSTMENT_COPY})
+    for link in src.contact_links:
+        InvoiceContact.create(invoice=inv, contact=link.contact_id)
+    for link in src.company_links:
+        InvoiceCompany.create(invoice=inv, company=link.company_id)
+
+
 @mutation
 def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
     require(ctx, "clone")
@@ -1436,14 +1449,7 @@ def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
         billing_contact=src.billing_contact_id, company=src.company_id, po_number=src.po_number,
         comments=src.comments, allow_partial=src.allow_partial, origin="clone", cloned_from=src.id,
         status="draft", version=1, created_at=now, updated_at=now)
-    for li in src.lines.order_by(LineItem.position):
-        LineItem.create(invoice=inv, **{f: getattr(li, f) for f in _LINE_COPY})
-    for a in src.adjustments:
-        Adjustment.create(invoice=inv, **{f: getattr(a, f) for f in _ADJUSTMENT_COPY})
-    for link in src.contact_links:
-        InvoiceContact.create(invoice=inv, contact=link.contact_id)
-    for link in src.company_links:
-        InvoiceCompany.create(invoice=inv, company=link.company_id)
+    copy_contents(src, inv)
     _store_totals(inv)
     _save(inv, ctx, bump=False)
     label = src.number or f"draft #{src.id}"
