@@ -39,6 +39,16 @@ class PaymentRow:
 
 
 @dataclass(frozen=True)
+class MethodRow:
+    """A saved payment method of the billing contact (issue 26): what identifies it to a person,
+    never a card number."""
+
+    method_ref: str
+    label: str  # "Visa •••• 4242"
+    expiry: str  # "12/2030", or "" (a SEPA debit has none)
+
+
+@dataclass(frozen=True)
 class ContactRow:
     id: int
     name: str
@@ -93,6 +103,7 @@ class InvoiceView:
     contacts: list[ContactRow] = field(default_factory=list)
     companies: list[CompanyRow] = field(default_factory=list)
     activities: list[ActivityRow] = field(default_factory=list)
+    payment_methods: list[MethodRow] = field(default_factory=list)  # the billing contact's saved ones
     # which fields may change now, and why not (owner, contacts, companies, currency, partial_amount)
     fields: dict[str, FieldState] = field(default_factory=dict)
     # credit notes and customer credit (R36–R42)
@@ -220,6 +231,10 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
                            (p.method or "").replace("_", " "), p.source, p.state, p.reference, p.note,
                            p.contact.email if p.contact_id else "")
                 for p in invoice_payments(inv)]
+    from invoice_tui.domain.online import method_brand, method_record, methods_for_invoice
+
+    methods = [MethodRow(m.method_ref, f"{method_brand(m)} •••• {m.last4}", method_record(m)["expiry"])
+               for m in methods_for_invoice(inv)] if inv.doc_type != "credit_note" else []
     contacts = []
     linked = (Contact.select().join(InvoiceContact).where(InvoiceContact.invoice == inv)
               .order_by(Contact.last_name, Contact.first_name, Contact.id))
@@ -239,7 +254,7 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         billed_text=billed, paid_text=paid, link_token=inv.link_token, public_base_url=settings.public_base_url,
         owner_id=inv.owner_id, contact_id=inv.billing_contact_id, company_id=inv.company_id,
         markdown=markdown, about=about, record=record, actions=actions, payments=payments,
-        contacts=contacts, companies=companies, activities=load_activities(inv.id, search),
+        contacts=contacts, companies=companies, payment_methods=methods, activities=load_activities(inv.id, search),
         fields=invoice_service.field_states(ctx, inv, settings),
         doc_type=inv.doc_type, **extra,
     )

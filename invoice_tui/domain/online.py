@@ -50,10 +50,17 @@ def method_record(m: SavedPaymentMethod) -> dict:
             "expiry": expiry}
 
 
+def method_brand(m: SavedPaymentMethod) -> str:
+    """"Visa", "Mastercard", "SEPA": the brand as a person reads it."""
+    if m.kind != "card":
+        return (m.brand or {"sepa_debit": "SEPA"}.get(m.kind, m.kind)).upper()
+    return {"amex": "American Express", "diners": "Diners Club", "jcb": "JCB", "unionpay": "UnionPay"}.get(
+        (m.brand or "").lower(), (m.brand or "card").capitalize())
+
+
 def method_label(m: SavedPaymentMethod) -> str:
     rec = method_record(m)
-    brand = (m.brand or m.kind).upper() if m.kind != "card" else (m.brand or "card").capitalize()
-    return f"{brand} •••• {m.last4}" + (f", expires {rec['expiry']}" if rec["expiry"] else "")
+    return f"{method_brand(m)} •••• {m.last4}" + (f", expires {rec['expiry']}" if rec["expiry"] else "")
 
 
 def _method_snapshot(m: SavedPaymentMethod) -> dict:

@@ -135,7 +135,9 @@ class PaymentsCard(ViewCard):
 
     def __init__(self) -> None:
         super().__init__(card_title(2, "Payments"), DataTable(id="payments-table", cursor_type="row"),
-                         Static("", id="payments-empty", classes="card-hint"), id="card-payments")
+                         Static("", id="payments-empty", classes="card-hint"),
+                         Static("", id="payments-methods", classes="card-methods", markup=False),
+                         id="card-payments")
 
     def fill(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
@@ -146,6 +148,15 @@ class PaymentsCard(ViewCard):
         self.title = card_title(2, f"Payments ({len(view.payments)})")
         self.query_one("#payments-empty", Static).update(
             "No payment yet." if not view.payments else "enter open · d delete manual · r refund online")
+        # issue 26: the billing contact's saved payment methods (what "Charge saved payment method"
+        # charges, the first one unless another is chosen): brand, last four digits, expiry
+        methods = self.query_one("#payments-methods", Static)
+        # (two lines each: the panel is 30 columns wide at 80×24, and a line is never cut)
+        lines = ["Saved payment methods:"]
+        for m in view.payment_methods:
+            lines += [f" {m.label}"] + ([f"   expires {m.expiry}"] if m.expiry else [])
+        methods.update("\n".join(lines))
+        methods.display = bool(view.payment_methods)
 
 
 class ContactsCard(ViewCard):

@@ -116,6 +116,24 @@ def pi(pid: str, status: str, amount: int = 12000, **extra) -> dict:
             "metadata": {}, **extra}
 
 
+def screen_rows(svg: str) -> list[str]:
+    """The text of each row of a Textual SVG screenshot, spans joined in order (as
+    tests/tui/test_en16931_snapshots.py reads a screen: every cell whole)."""
+    import html
+    import re
+
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg):
+        rows.setdefault(float(m.group(2)), []).append((float(m.group(1)), html.unescape(m.group(3))))
+    out = []
+    for y in sorted(rows):
+        line = ""
+        for x, text in sorted(rows[y]):
+            line = line.ljust(int(round(x / 12.2))) + text.replace("\xa0", " ")
+        out.append(line)
+    return out
+
+
 class Fixtures:
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str], tuple[int, dict]] = {}

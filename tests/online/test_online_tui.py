@@ -11,7 +11,7 @@ from invoice_tui.db.online_models import SavedPaymentMethod
 from invoice_tui.domain import invoices, people
 from invoice_tui.domain.workspace import open_workspace, set_setting
 from invoice_tui.wiring import services
-from onlinekit import pi, stripe_config
+from onlinekit import pi, screen_rows, stripe_config
 
 
 def prepare(url, clock, stripe_url):
@@ -89,3 +89,35 @@ async def test_r34_charge_from_the_invoice_page_shown_live_then_refund_from_the_
         await pilot.press("d")
         await pilot.pause()
         assert Payment.get_or_none(Payment.id == p.id) is not None
+
+
+async def test_issue26_saved_methods_listed_on_the_invoice_panel_at_80x24_read_whole(sqlite_url, clock):
+    """The billing contact's saved payment methods are listed in the Payments card: brand, last four
+    digits and expiry, each line read whole at 80×24 (never a card number: none is stored)."""
+    from invoice_tui.screens.invoice import InvoiceScreen
+
+    inv = prepare(sqlite_url, clock, "http://127.0.0.1:9")
+    ws = open_workspace(sqlite_url, notice=lambda m: None)
+    SavedPaymentMethod.create(contact=inv.billing_contact_id, provider="stripe", customer_ref="cus_fx",
+                              method_ref="pm_sepa", kind="sepa_debit", brand="", last4="3000", created_at=clock())
+    SavedPaymentMethod.create(contact=inv.billing_contact_id, provider="stripe", customer_ref="cus_fx",
+                              method_ref="pm_mc", kind="card", brand="mastercard", last4="4444", exp_month=11,
+                              exp_year=2029, created_at=clock())
+    ws.db.close()
+    app = make_app(db_url=sqlite_url, user="alice", now=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(InvoiceScreen(inv.id))
+        assert await wait_until(pilot, lambda: isinstance(app.screen, InvoiceScreen) and app.screen.view is not None)
+        assert [m.label for m in app.screen.view.payment_methods] == [
+            "Mastercard •••• 4444", "SEPA •••• 3000", "Visa •••• 4242"]  # the newest first: charged first
+        await pilot.press("2")
+        app.screen.query_one("#card-payments").scroll_visible(top=True, animate=False)
+        await pilot.pause(0.3)
+        rows = screen_rows(app.export_screenshot())
+    panel = [row.split("▏")[-1] for row in rows if "▏" in row]  # the panel: right of the divider
+    at = next(i for i, row in enumerate(panel) if "Saved payment methods:" in row)
+    assert [" ".join(row.split()) for row in panel[at + 1:at + 6]] == [
+        "Mastercard •••• 4444", "expires 11/2029", "SEPA •••• 3000", "Visa •••• 4242", "expires 01/2031"], \
+        "\n".join(rows)
+    assert not any("…" in row for row in panel), "\n".join(rows)
