@@ -30,7 +30,8 @@ _W = ("INSERT", "UPDATE", "DELETE")
 RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "view": {"*": ("SELECT",), "user": ("UPDATE(preferences)",), "saved_view": _W, "export_log": ("INSERT",)},
     "create": {"invoice": ("INSERT", "UPDATE"), **{c: ("INSERT", "DELETE") for c in CHILDREN},
-               "contact": ("INSERT",), "company": ("INSERT",), **{h: ("INSERT",) for h in HISTORY}},
+               "contact": ("INSERT",), "company": ("INSERT",), **{h: ("INSERT",) for h in HISTORY},
+               "import_mapping": _W},  # R52: who may import may save its column mappings
     "edit": {"invoice": ("UPDATE", "DELETE"), **{c: _W for c in CHILDREN}, "contact": _W, "company": _W,
              "payment": _W, "provider_event": _W, "reminder": _W, "outbox": _W, "counter": ("UPDATE",),
              "credit_entry": ("INSERT",), **{h: ("INSERT",) for h in HISTORY}},

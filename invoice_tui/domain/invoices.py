@@ -1838,3 +1838,66 @@ def invoice_payments(inv: Invoice) -> list[Payment]:
 
 def may(ctx: Context, permission: str) -> bool:
     return has(ctx, permission)
+
+
+# ---- R52: an invoice or credit note issued elsewhere ----------------------------------------------
+IMPORT_STATUSES = ("draft", "open", "paid", "voided")
+
+
+@mutation
+def import_document(ctx: Context, data: InvoiceInput | dict, *, number: str = "", status: str = "draft",
+                    doc_type: str = "invoice", refers_to: str = "", reason: str = "", source: str = "") -> Invoice:
+    """R52: a document issued by another tool, created through :func:`create_invoice` (the same
+    checks, totals and creation row; origin ``import``), then given its original number and status.
+
+    Decisions: an imported number is kept as it was, outside the workspace series (``number_seq``
+    stays NULL: the counter is not moved, R57's chronology check reads the series only, and the
+    series skips any number an import already holds, R3). An imported document is a record of
+    what was issued: it is not re-checked against the finalize rules (R2, R43, R45), and no
+    reminder is planned for it (an old open invoice would otherwise send its overdue reminders at
+    once). A ``paid`` invoice is open until its payments are imported (they settle it through
+    ``payments.apply_payment``), unless nothing is due on it."""
+    if status not in IMPORT_STATUSES:
+        raise BadInput(f"'{status}' is not a status; use draft, open, paid or voided.", field="status")
+    if doc_type not in ("invoice", "credit_note"):
+        raise BadInput(f"'{doc_type}' is not a document type; use invoice or credit note.", field="type")
+    number = (number or "").strip()
+    if status == "draft" and number:
+        raise BadInput(f"A draft has no number; {number} is given for a draft.", field="number")
+    if status != "draft" and not number:
+        raise BadInput(f"An issued document ({status}) needs its number.", field="number")
+    if number and Invoice.select().where(Invoice.number == number).exists():
+        raise RuleRefused(f"The number {number} already exists in this workspace; a number is given once (R3).",
+                          field="number", code="import.number_taken", details={"number": number})
+    ref_id = None
+    if doc_type == "credit_note":
+        target = Invoice.get_or_none(Invoice.number == (refers_to or "").strip()) if refers_to else None
+        if target is None:
+            raise NotFound(f"A credit note corrects an invoice; no invoice numbered '{refers_to}' is in the "
+                           "workspace or earlier in the file.", field="refers_to")
+        ref_id = target.id
+    raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+    raw["origin"] = "import"
+    inv = create_invoice(ctx, raw)
+    if status == "draft" and doc_type == "invoice":
+        if source:
+            history.add_activity(ctx, inv.id, None, "imported", f"Imported from {source}")
+        return inv
+    before = snapshot(inv)
+    inv.doc_type = doc_type
+    inv.refers_to = ref_id
+    inv.reason = clean(reason or "", what="Reason", multiline=True, max_length=2000)
+    if number:
+        inv.number = number
+        inv.link_token = secrets.token_urlsafe(24)
+        inv.finalized_at = ctx.now()
+    inv.status = "open" if status == "paid" else status
+    _store_totals(inv)
+    if inv.status == "open" and inv.doc_type == "invoice" and inv.balance_minor == 0:
+        inv.status = "paid"
+        inv.payment_date = inv.invoice_date
+    elif inv.status == "voided":
+        inv.balance_minor = 0
+    _save(inv, ctx)
+    _history(ctx, inv, before, "imported", f"Imported as {number or 'a draft'}" + (f" from {source}" if source else ""))
+    return inv
