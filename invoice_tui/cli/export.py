@@ -69,6 +69,33 @@ def _names_type(fs) -> bool:
     return fs is not None and any(f.property == "type" for g in fs.groups for f in g.filters)
 
 
+def _types(filters) -> tuple[str, ...]:
+    """The document types a line-level export carries (``--filter type=invoice,credit_note``)."""
+    types: list[str] = []
+    for group in filters or []:
+        for expr in group or []:
+            text = str(expr).replace(" ", "")
+            if not text.startswith("type="):
+                raise BadInput(f"--rows lines and --object take only --filter type=…, not '{expr}'.", field="filter")
+            types += [t.replace("-", "_").lower() for t in text[5:].split(",") if t]
+    return tuple(dict.fromkeys(types)) or ("invoice",)
+
+
+def _export_objects(args, out, fmt: str) -> int:
+    """R52: ``--rows lines`` (invoices one row per line item) or ``--object contacts|companies|payments``."""
+    from invoice_tui.exports.objects import run_object_export
+
+    obj = args.object or "invoices"
+    types = _types(args.filters) if obj == "invoices" else ("invoice",)
+    with session(args) as (_ws, ctx):
+        result = run_object_export(ctx, obj, fmt=fmt, lang=args.lang, values=args.values, path=args.out,
+                                   name=args.name or "", types=types)
+    what = "line item row" if obj == "invoices" else obj[:-1]
+    out.result({"path": str(result.path), "rows": result.rows, "format": result.format, "object": obj},
+               f"Exported {result.rows:,} {what}{'s' if result.rows != 1 else ''} to {result.path}")
+    return 0
+
+
 def _export(args, out) -> int:
     from invoice_tui.domain.filters import from_expressions
     from invoice_tui.exports.service import ExportOptions, run_export, view_spec
@@ -78,6 +105,11 @@ def _export(args, out) -> int:
         fmt = args.out.rsplit(".", 1)[1].lower()
     if fmt is None:
         raise BadInput("export needs --format csv or --format xlsx.", field="format")
+    if args.rows == "lines" or args.object:
+        if args.object and args.rows == "lines":
+            raise BadInput("--rows lines exports invoices; --object exports the other objects: give one.",
+                           field="object")
+        return _export_objects(args, out, fmt)
     groups = [g for g in (args.filters or []) if g]
     if args.filters and not args.filters[-1]:
         raise BadInput("--or must be followed by a --filter.", field="filter")
@@ -164,6 +196,10 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="PATH", help="a folder (default: the current directory) or a file to write")
     p.add_argument("--sheet-rows", type=int, metavar="N",
                    help="XLSX rows per sheet, header included (default and maximum 1,048,576)")
+    p.add_argument("--rows", choices=("invoices", "lines"), default="invoices",
+                   help="one row per invoice (default) or per line item, with every line field (R52: re-importable)")
+    p.add_argument("--object", choices=("contacts", "companies", "payments"),
+                   help="export every contact, company or payment instead of invoices (R52: re-importable)")
     p.set_defaults(handler=_export)
 
     lp = subparsers.add_parser("export-log", help="list recent exports (who, when, what, rows, file)",
