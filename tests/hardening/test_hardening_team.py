@@ -229,6 +229,9 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
         "credit_entry update": ("UPDATE credit_entry SET amount_minor = 1000000", ()),
         "credit_entry delete": ("DELETE FROM credit_entry", ()),
         "schema_migration delete": ("DELETE FROM schema_migration", ()),
+        # R52: the import's saved column mappings are shared by those who may create
+        "import_mapping insert": ("INSERT INTO import_mapping (name, object, columns, locale, created_by, created_at, "
+                                  "updated_at) VALUES ('m', 'contacts', '{}', '', current_user, now(), now())", ()),
         # writes every user may make: its own preferences and saved views
         "own preferences": ("UPDATE \"user\" SET preferences = '{\"theme\": \"x\"}' WHERE login = current_user", ()),
         "own saved view": ("INSERT INTO saved_view (name, owner_id, shared, filters, columns, sort, position, "
@@ -244,7 +247,7 @@ EDIT = EVERYONE | {
     "line insert on finalized", "line update", "line delete", "adjustment insert", "invoice_contact delete",
     "invoice_company insert", "payment insert", "payment apply", "payment delete", "reminder update",
     "reminder delete", "outbox insert", "counter update", "activity own", "provider_event insert",
-    "credit_entry insert"}
+    "credit_entry insert", "import_mapping insert"}
 SUPER = EDIT | {"setting insert", "setting update", "setting delete", "counter insert", "counter delete",
                 "counter back",
                 "user other name", "user other preferences", "saved_view others update", "saved_view others delete",
