@@ -1,5 +1,6 @@
-"""``invoice-tui demo [--invoices N] [--seed S] [--today YYYY-MM-DD]`` — fill an empty workspace
-with realistic data; the same seed and --today give the same workspace."""
+"""``invoice-tui demo [--invoices N] [--seed S] [--today YYYY-MM-DD] [--no-strict]`` — fill an empty
+workspace with realistic data from a French seller (R43), in strict mode unless --no-strict (R46);
+the same seed and --today give the same workspace."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ def _demo(args, out) -> int:
     with session(args) as (_ws, ctx):
         if today is not None:
             pin_today(ctx, today)
-        summary = demo.generate(ctx, invoices=args.invoices, seed=args.seed, progress=None)
+        summary = demo.generate(ctx, invoices=args.invoices, seed=args.seed, progress=None,
+                                strict=not args.no_strict)
         out.result(summary, lambda: "Demo workspace ready.\n" + pairs(
             [(str(k).replace("_", " ").capitalize(), v) for k, v in (summary or {}).items()]))
     return 0
@@ -23,7 +25,9 @@ def _demo(args, out) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("demo", help="fill an empty workspace with demo data",
                               description="Fill an empty workspace with realistic, deterministic demo data "
-                                          "(EUR/USD/GBP/JPY; drafts, open, partly paid, paid, overdue, voided). "
+                                          "(EUR/USD/GBP/JPY; drafts, open, partly paid, paid, overdue, cancelled) "
+                                          "from a French seller with its complete legal profile, in strict mode: "
+                                          "cancellations are credit notes (--no-strict: voided invoices). "
                                           "Refuses a workspace that already has data; you become its super admin. "
                                           "The same --seed and --today give the same invoices, numbers, amounts, "
                                           "names and dates.")
@@ -33,4 +37,8 @@ def register(subparsers) -> None:
     p.add_argument("--today", metavar="YYYY-MM-DD", default=None,
                    help="the date the demo is generated as of (default: the real today); every date and time "
                         "in the demo derives from it")
+    p.add_argument("--no-strict", action="store_true",
+                   help="leave strict mode off (R46): cancelled invoices are voided instead of credited by a "
+                        "credit note, and finalized invoices may be edited, voided or deleted where the settings "
+                        "allow it")
     p.set_defaults(handler=_demo)

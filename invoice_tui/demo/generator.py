@@ -16,15 +16,16 @@ import tempfile
 import time
 import traceback
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, Callable
 
 from invoice_tui.db import database, write_tx
 from invoice_tui.db.bulk import CHUNK, ScratchFile, Table, Writer, copy_file_table, fast_load
-from invoice_tui.db.models import (Activity, Adjustment, ChainHead, Company, Contact, Invoice, InvoiceCompany,
+from invoice_tui.db.models import (Activity, Adjustment, ChainHead, Company, Contact, CreditEntry, Invoice, InvoiceCompany,
                                    InvoiceContact, LineItem, Payment, PropertyChange, Reminder, User)
 from invoice_tui.demo.keys import _TERMS, TODAY, _draw_keys, _KeysJob
-from invoice_tui.demo.reference import (_COMMENTS, _COUNTRIES, _DEMO_USERS, _METHODS, _NOTES, _RATES, _SELLER,
-                                        _TASKS, _ascii, _digits)
+from invoice_tui.demo.reference import (_COMMENTS, _COUNTRIES, _DEMO_USERS, _EUR_RATES, _METHODS, _NOTES, _RATES,
+                                        _SELLER, _TASKS, _ascii, _digits)
 from invoice_tui.demo.story import (ACTIVITY_EXPRS, CHANGE_COLUMNS, CHANGE_EXPRS, EVENT_COLUMNS, SOURCE, Chain, Story,
                                     adjustment_stubs, company_snapshot, contact_snapshot, draft_snapshot, line_stubs,
                                     payment_snapshot, template_snapshot)
@@ -34,7 +35,8 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, PermissionDenied, RuleRefused
 from invoice_tui.domain.invoices import number_text
 from invoice_tui.domain.money import exponent, from_minor, plain, to_minor
-from invoice_tui.domain.settings import load_settings, store_setting
+from invoice_tui.domain.credit_records import entry_snapshot
+from invoice_tui.domain.settings import coerce_setting, load_settings, render_number, store_setting
 
 MAX_INVOICES = 10_000_000
 TEMPLATES_PER_CURRENCY = 300
@@ -76,11 +78,33 @@ _SEGMENT_COLUMNS = {
                 "number", "number_seq", "status", "last_sent_date", "payment_date", "link_token", "version",
                 "subtotal_minor", "discount_minor", "fee_minor", "tax_minor", "billed_minor", "paid_minor",
                 "balance_minor", "contact_name", "contact_email", "company_name", "owner_name", "created_at",
-                "updated_at", "finalized_at"],
+                "updated_at", "finalized_at", "operation_category", "eur_rate", "credited_minor"],
     "payment": ["id", "amount_minor", "currency", "date", "method", "reference", "note", "source", "state",
                 "contact_id", "invoice_id", "ever_succeeded", "created_by", "created_at", "applied_at"],
     "reminder": ["id", "invoice_id", "offset_days", "due_on", "state", "sent_at"],
+    "credit_entry": ["id", "kind", "company_id", "contact_id", "currency", "amount_minor", "date", "invoice_id",
+                     "credit_note_id", "payment_id", "method", "reference", "created_by", "created_at"],
 }
+# A credit note's columns beyond an invoice's (its rows go to a scratch table of their own).
+_CREDIT_NOTE_COLUMNS = ["doc_type", "refers_to_id", "reason", "cn_seq"]
+_CANCEL_REASONS = ("Commande annulée par le client", "Erreur de facturation : facture annulée",
+                   "Prestation annulée avant exécution")
+
+
+def _take_credit_note_numbers(count: int) -> int:
+    """R36: ``count`` consecutive numbers of the credit notes' series, as one block (as
+    ``invoices.take_numbers`` does for invoices); the first."""
+    from invoice_tui.db.models import Counter
+
+    if not count:
+        return 0
+    name = invoices.CREDIT_NOTE_COUNTER
+    rows = Counter.update(value=Counter.value + count).where(Counter.name == name).returning(Counter.value).execute()
+    taken = [r.value - count for r in rows]
+    if not taken:
+        Counter.insert(name=name, value=1 + count).execute()
+        return 1
+    return taken[0]
 
 
 def _segment_worker(generator: "_Generator", segments: list[int], paths: list[str], results) -> None:
@@ -108,8 +132,12 @@ def _collect(results, procs: list, stats: dict[int, dict]) -> None:
 
 
 def generate(ctx: Context, invoices: int = 200, seed: int = 0,
-             progress: Callable[[int, int], None] | None = None) -> dict:
+             progress: Callable[[int, int], None] | None = None, strict: bool = True) -> dict:
     """Fill the empty workspace with ``invoices`` demo invoices; returns summary counts.
+
+    The seller is French (R43): ``strict`` (the default) leaves strict mode on, as a French seller
+    gets it (R46), and cancellations are credit notes; ``strict=False`` (``demo --no-strict``)
+    turns it off and cancellations are voided invoices.
 
     Refused (RuleRefused) unless the workspace is empty and ``ctx`` is a super admin.
     """
@@ -131,7 +159,7 @@ def generate(ctx: Context, invoices: int = 200, seed: int = 0,
                                       "goes into an empty workspace. Use a new database, e.g. "
                                       "invoice-tui --db sqlite:///demo.db demo")
                 history.lock_heads()
-                generator = _Generator(ctx, invoices, seed, progress)
+                generator = _Generator(ctx, invoices, seed, progress, strict)
                 summary = generator.run()
         finally:
             if generator is not None:
@@ -141,8 +169,9 @@ def generate(ctx: Context, invoices: int = 200, seed: int = 0,
 
 
 class _Generator:
-    def __init__(self, ctx: Context, n: int, seed: int, progress) -> None:
+    def __init__(self, ctx: Context, n: int, seed: int, progress, strict: bool = True) -> None:
         self.ctx = ctx
+        self.strict = bool(strict)
         self.n = n
         self.rng = random.Random(f"invoice-tui-demo:{seed}")
         self.seed = seed
@@ -166,23 +195,44 @@ class _Generator:
         return list(User.select().order_by(User.id))
 
     def _settings(self) -> None:
+        """The French seller profile (R43), each value through the settings' own checks, unless the
+        workspace already names its seller (then its profile is kept); with a French seller, strict
+        mode (R46) on, or off under ``--no-strict``. A non-French seller keeps it off: its
+        cancellations are voided invoices."""
         current = load_settings()
-        for key, value in _SELLER.items():
-            if not getattr(current, key):
-                old = store_setting(key, value)
-                history.record_changes(self.ctx, "workspace", 0, None, {key: old}, {key: value})
+        if not current.seller_legal_name:
+            for key, text in _SELLER.items():
+                if not getattr(current, key):
+                    self._set(key, coerce_setting(key, text))
+        if not load_settings().french_seller:
+            self.strict = False
+            return
+        self._set("strict_mode", self.strict)
+        if self.strict:
+            for flag in ("allow_edit_finalized", "allow_delete_unpaid"):
+                self._set(flag, False)
+            if self.n:  # its invoices are issued under strict mode, which then stays on (R46)
+                self._set("strict_locked", True)
+
+    def _set(self, key: str, value: Any) -> None:
+        if getattr(load_settings(), key) != value:  # a setting is stored (and recorded) when it changes
+            old = store_setting(key, value)
+            history.record_changes(self.ctx, "workspace", 0, None, {key: old}, {key: value})
 
     # -- contacts and companies --
     def _people(self) -> None:
         rng, w, now_s = self.rng, self.w, _ts(self.now)
+        french = load_settings().french_seller  # French buyers' invoices then follow the French rules
         n_contacts = max(40, min(self.n // 20, 50_000))
         n_companies = max(12, min(n_contacts // 3, 20_000))
         countries = list(_COUNTRIES)
         cum_weights = list(itertools.accumulate(_COUNTRIES[c]["weight"] for c in countries))
         story = self.people_story = Story()  # their creation, as add_company / add_contact write it
-        company_t = Table(Company, ["id", "name", "domain", "address", "tax_id", "created_at"])
+        legal_cols = ("legal_name", "postcode", "city", "country", "siren", "siret", "vat_id", "electronic_address",
+                      "electronic_scheme")
+        company_t = Table(Company, ["id", "name", "domain", "address", "tax_id", *legal_cols, "created_at"])
         contact_t = Table(Contact, ["id", "first_name", "last_name", "email", "phone", "address", "company_id",
-                                     "created_at"])
+                                     "postcode", "city", "country", "created_at"])
         cid = w.max_id(Company)
         taken: set[str] = {c.name for c in Company.select(Company.name)}
         companies = []  # (id, name, country)
@@ -204,11 +254,13 @@ class _Generator:
             taken.add(name)
             cid += 1
             domain = f"{_ascii(base)[:30]}{cid}.{c['tld']}" if rng.random() < 0.9 else ""
-            row = (cid, name, domain, self._address(country), self._tax_id(country), now_s)
+            street, postcode, city = self._address(country)
+            tax_id, legal_ids = self._legal_ids(country)
+            row = (cid, name, domain, street, tax_id, name, postcode, city, country, *legal_ids, now_s)
             rows.append(row)
             companies.append((cid, name, country))
             story.create("company", cid, None, self.ctx.login, now_s,
-                         company_snapshot(dict(zip(("name", "domain", "address", "tax_id"), row[1:5]))))
+                         company_snapshot(dict(zip(("name", "domain", "address", "tax_id", *legal_cols), row[1:-1]))))
         w.write(company_t, rows)
         self.companies = companies
         self.n_companies = len(companies)
@@ -238,31 +290,56 @@ class _Generator:
             digits = _digits(rng, 11)
             phone = c["phone"].format(a=digits[0] if digits[0] != "0" else "1", b=digits[1:3], c=digits[3:6],
                                       d=digits[6], e=digits[7:11])
-            row = (pid, first, last, email, phone, self._address(country) if rng.random() < 0.8 else "",
-                   comp[0] if comp else None, now_s)
+            street, postcode, city = self._address(country) if rng.random() < 0.8 else ("", "", "")
+            row = (pid, first, last, email, phone, street, comp[0] if comp else None, postcode, city,
+                   country if street else "", now_s)
             rows.append(row)
             story.create("contact", pid, None, self.ctx.login, now_s, contact_snapshot(
-                dict(zip(("first_name", "last_name", "email", "phone", "address", "company_id"), row[1:7])),
+                dict(zip(("first_name", "last_name", "email", "phone", "address", "company_id", "postcode", "city",
+                          "country", "is_business"), (*row[1:10], False))),
                 comp[1] if comp else None))
             currency = c["currency"]
+            # the last item: a French business buyer (R43), whose invoices can all be e-invoices (R45)
             contacts.append((pid, f"{first} {last}", email, comp[0] if comp else None, comp[1] if comp else "",
-                             currency, c["locale"]))
+                             currency, c["locale"], (2 if comp else 1) if country == "FR" and french else 0))
         w.write(contact_t, rows)
         self.contacts = contacts
 
-    def _address(self, country: str) -> str:
+    def _address(self, country: str) -> tuple[str, str, str]:
+        """A structured address (R43): street, postcode, city (the country is the caller's)."""
         c, rng = _COUNTRIES[country], self.rng
         zip_, city = rng.choice(c["cities"])
         rand = rng.random
         street = c["street"].format(n=1 + int(rand() * 180), n2=1 + int(rand() * 30), w=rng.choice(c["words"]))
-        return c["addr"].format(street=street, zip=zip_, city=city)
+        return street, zip_, city
 
-    def _tax_id(self, country: str) -> str:
+    def _legal_ids(self, country: str) -> tuple[str, tuple[str, str, str, str, str]]:
+        """A company's tax id and (SIREN, SIRET, VAT id, electronic address, scheme), R43. French and
+        German ones are valid: their check digits computed by python-stdnum (Luhn for a SIREN and
+        its SIRET, the French VAT key from the SIREN, ISO 7064 for a German VAT number); a French
+        company's electronic address is its SIREN under scheme 0225 (BT-49). Elsewhere the tax id
+        as a free text."""
         rng = self.rng
         digits = _digits(rng, 13)
-        return _COUNTRIES[country]["tax"].format(n2=digits[:2], n7=digits[2:9], n8=digits[:8], n9=digits[:9],
-                                                 n11=digits[:11], n13=digits,
-                                                 L=rng.choice("ABCDEFGHJ"))
+        letter = rng.choice("ABCDEFGHJ")
+        if country == "FR":
+            from stdnum import luhn
+            from stdnum.fr import siren as fr_siren
+
+            siren = digits[:8] + luhn.calc_check_digit(digits[:8])
+            nic = f"{siren}000{1 + int(digits[8]) % 9}"
+            siret = nic + luhn.calc_check_digit(nic)
+            vat = "FR" + fr_siren.to_tva(siren)
+            return vat, (siren, siret, vat, siren, "0225")
+        if country == "DE":
+            from stdnum.iso7064 import mod_11_10
+
+            body = str(1 + int(digits[0]) % 9) + digits[1:8]
+            vat = f"DE{body}{mod_11_10.calc_check_digit(body)}"
+            return vat, ("", "", vat, "", "")
+        tax = _COUNTRIES[country]["tax"].format(n2=digits[:2], n7=digits[2:9], n8=digits[:8], n9=digits[:9],
+                                                n11=digits[:11], n13=digits, L=letter)
+        return tax, ("", "", "", "", "")
 
     # -- the invoices --
     def run(self) -> dict:
@@ -290,7 +367,8 @@ class _Generator:
         owner_login = {u.id: u.login for u in users}
         owner_pool = [u.id for u in creators for _ in range(5 if u.login == ctx.login else 3)]
 
-        templates = {cur: _make_templates(rng, cur, TEMPLATES_PER_CURRENCY) for cur in _RATES}
+        french = load_settings().french_seller
+        templates = {cur: _make_templates(rng, cur, TEMPLATES_PER_CURRENCY, french) for cur in _RATES}
         exponents = {cur: exponent(cur) for cur in _RATES}
 
         keys, counts, seg_counts = keys_job.result() if keys_job else _draw_keys(self.seed, n, bounds)
@@ -303,27 +381,37 @@ class _Generator:
         ic_t = Table(InvoiceContact, ["id", "invoice_id", "contact_id"])
         ico_t = Table(InvoiceCompany, ["id", "invoice_id", "company_id"])
         pay_t = Table(Payment, _SEGMENT_COLUMNS["payment"])
+        cn_t = Table(Invoice, _SEGMENT_COLUMNS["invoice"] + _CREDIT_NOTE_COLUMNS)
+        entry_t = Table(CreditEntry, _SEGMENT_COLUMNS["credit_entry"])
         rem_t = Table(Reminder, _SEGMENT_COLUMNS["reminder"])
         act_t = Table(Activity, list(ACTIVITY_EXPRS))
         pc_t = Table(PropertyChange, list(CHANGE_EXPRS))
         self.tables = dict(invoice=inv_t, line_item=line_t, adjustment=adj_t, invoice_contact=ic_t,
                            invoice_company=ico_t, payment=pay_t, reminder=rem_t, activity=act_t,
-                           property_change=pc_t)
+                           property_change=pc_t, credit_entry=entry_t)
+        self.cn_table = cn_t
 
         inv_id0 = w.max_id(Invoice)
         pay_id0, rem_id0 = w.max_id(Payment), w.max_id(Reminder)
 
         # R3: the finalized invoices' numbers, taken from the workspace counter as one block (the
         # services' numbering); numbers and payment ids run on across segments: each segment's first ones.
-        first_seq = invoices.take_numbers(prefix, sum(fin for fin, _ in seg_counts))
+        first_seq = invoices.take_numbers(prefix, sum(fin for fin, _, _ in seg_counts))
+        # R46: in strict mode a cancellation is a credit note (its number from the credit notes'
+        # series, taken as one block; its id after the invoices'; one credit movement each).
+        n_cancel = sum(c for _, _, c in seg_counts) if self.strict else 0
+        first_cn = _take_credit_note_numbers(n_cancel)
+        entry_id0 = w.max_id(CreditEntry)
         seg_first = []
-        fin = n_pay = 0
-        for seg_fin, seg_pay in seg_counts:
-            seg_first.append((first_seq + fin, pay_id0 + n_pay))
+        fin = n_pay = n_cn = 0
+        for seg_fin, seg_pay, seg_cancel in seg_counts:
+            seg_first.append((first_seq + fin, pay_id0 + n_pay, n_cn))
             fin += seg_fin
             n_pay += seg_pay
+            n_cn += seg_cancel if self.strict else 0
         seq = first_seq + fin
         pay_id = pay_id0 + n_pay
+        self.n_cancel = n_cancel
 
         # Line items and adjustments are copies of the template's: the templates go into two
         # temporary tables, each invoice's template number into the segment's ``map`` table, and
@@ -363,6 +451,13 @@ class _Generator:
             keys=keys, bounds=bounds, seg_first=seg_first, inv_id0=inv_id0, prefix=prefix, offsets=offsets,
             terms_choices=_TERMS, user_info=user_info, owner_pool=owner_pool,
             tpl_lists={cur: (lst, len(lst)) for cur, lst in templates.items()}, exponents=exponents,
+            # R45: French business buyers' invoices without R18 extra taxes (each can be an e-invoice)
+            plain_lists={cur: (plain, len(plain)) for cur, lst in templates.items()
+                         for plain in [[t for t in lst if not t.extra_tax]]},
+            strict=self.strict, cn_id0=inv_id0 + n, first_cn=first_cn, entry_id0=entry_id0,
+            eur_rates=_EUR_RATES if french else {}, french=french,
+            cn_pattern=settings.credit_note_pattern, admin=(ctx.user.id if ctx.user else None, admin_login,
+                                                              ctx.user.name if ctx.user else admin_login),
             lang_comments=lang_comments, day0=day0, ds=ds, now_s=now_s,
             recent_from=inv_id0 + n - FULL_HISTORY, owner_login=owner_login,
             default=(settings.default_currency if settings.default_currency in templates else "EUR",
@@ -399,7 +494,9 @@ class _Generator:
                     _collect(results, procs, stats)
                 if stats[k]["payments"] != (seg_first[k + 1][1] if k + 1 < len(bounds) else pay_id) - seg_first[k][1]:
                     raise RuntimeError("demo: a segment's payments do not match the plan")  # pragma: no cover
-                self._copy_segment(k, paths[k], inv_id0 + lo + 1, inv_id0 + hi, rem_base)
+                cn_first = inv_id0 + n + seg_first[k][2] + 1
+                self._copy_segment(k, paths[k], inv_id0 + lo + 1, inv_id0 + hi, rem_base,
+                                   (cn_first, cn_first + stats[k]["credit_notes"] - 1))
                 self._copy_history(k, paths[k], act_chain, pc_chain)
                 rem_base += stats[k]["reminders"]
                 if self.progress:
@@ -452,7 +549,7 @@ class _Generator:
             ChainHead.update(hash=chain.head, count=ChainHead.count + chain.added).where(
                 ChainHead.name == name).execute()
         for model in (Company, Contact, Invoice, LineItem, Adjustment, InvoiceContact, InvoiceCompany, Payment,
-                      Reminder, Activity, PropertyChange):
+                      Reminder, Activity, PropertyChange, CreditEntry):
             w.fix_sequence(model)
         if self.progress:
             self.progress(n, n)
@@ -464,7 +561,8 @@ class _Generator:
                                               & (Invoice.id > inv_id0)).count(),
             "partially_paid": counts["partial"],
             "paid": counts["paid"],
-            "voided": counts["voided"],
+            "voided": 0 if self.strict else counts["voided"],
+            "credit_notes": self.n_cancel,
             "numbers": (f"{invoices.number_text(prefix, first_seq)}…{invoices.number_text(prefix, seq - 1)}"
                         if seq > first_seq else ""),
             "users": len(users),
@@ -523,7 +621,12 @@ class _Generator:
         database, so it also runs in a worker process."""
         p = self.plan
         lo, hi = p["bounds"][k]
-        seq, pay_id = p["seg_first"][k]
+        seq, pay_id, cancel = p["seg_first"][k]
+        strict, plain_lists, cn_pattern = p["strict"], p["plain_lists"], p["cn_pattern"]
+        admin_id, admin_login, admin_name = p["admin"]
+        eur_rates, cn_id0, first_cn, entry_id0 = p["eur_rates"], p["cn_id0"], p["first_cn"], p["entry_id0"]
+        french = p["french"]  # a French seller's invoices state their operation category (R43)
+        cnotes, entries = [], []
         iid = first_iid = p["inv_id0"] + lo
         rng = random.Random(f"invoice-tui-demo:{self.seed}:segment:{k}")
         rand, getbits = rng.random, rng.getrandbits
@@ -553,6 +656,8 @@ class _Generator:
 
         out = ScratchFile(path)
         for name, cols in (("invoice", _SEGMENT_COLUMNS["invoice"]), ("map", ["invoice_id", "tpl"]),
+                           ("cnote", _SEGMENT_COLUMNS["invoice"] + _CREDIT_NOTE_COLUMNS),
+                           ("credit_entry", _SEGMENT_COLUMNS["credit_entry"]),
                            ("payment", _SEGMENT_COLUMNS["payment"]), ("reminder", _SEGMENT_COLUMNS["reminder"])):
             out.create(name, cols)
         out.create("event", EVENT_COLUMNS, key=False)
@@ -585,11 +690,11 @@ class _Generator:
                 if cat == 0 and rand() < 0.1:
                     contact = None
                 if contact is not None:
-                    cur = contact[5] if rand() < 0.93 else currencies[int(rand() * 4)]
+                    cur = contact[5] if rand() < 0.93 or contact[7] else currencies[int(rand() * 4)]
                     locale = contact[6]
                 else:
                     cur, locale = default_cur, default_locale
-                tl, tn = tpl_lists[cur]
+                tl, tn = (plain_lists if contact is not None and contact[7] == 2 else tpl_lists)[cur]
                 tpl = tl[int(rand() * tn)]
                 owner = owner_pool[int(rand() * n_owners)]
                 actor, owner_name = user_info[owner]
@@ -619,10 +724,12 @@ class _Generator:
                 if tpl.gid not in tpl_parts:
                     tpl_parts[tpl.gid] = template_snapshot(cur, billed, line_stubs(tpl.lines),
                                                            adjustment_stubs(tpl.adjustments))
+                eur_rate = eur_rates.get(cur, "")
                 state = draft_snapshot(
                     dict(title=tpl.title, currency=cur, locale=locale, invoice_date=inv_date_s, due_date=due_s,
                          po_number=po, comments=comments, allow_partial=bool(allow_partial), origin=origin,
-                         number=None, status="draft", last_sent_date=None, payment_date=None, link_token=None),
+                         number=None, status="draft", last_sent_date=None, payment_date=None, link_token=None,
+                         operation_category=tpl.operation if french else "", eur_rate=eur_rate),
                     owner=owner_login[owner], contact=contact, template=tpl_parts[tpl.gid])
                 create("invoice", iid, None, actor, created, state)
                 if origin == "clone":
@@ -634,7 +741,7 @@ class _Generator:
                            actor, created, None))
                 version = 1
                 number = number_seq = link = finalized = last_sent = payment_date = None
-                paid = 0
+                paid = credited = 0
                 status = "draft"
                 updated = created
                 if cat:
@@ -710,6 +817,58 @@ class _Generator:
                         if cat == 4:
                             status = "paid"
                             payment_date = pday_s
+                    elif cat == 5 and strict:
+                        # R46: cancelled by a full credit note two days later (R36-R39), as
+                        # credit.create_credit_note and issue_credit_note write it
+                        cancel += 1
+                        cn_id, cn_seq = cn_id0 + cancel, first_cn + cancel - 1
+                        cday = o + 2
+                        cday_s = ds[cday]
+                        cn_number = (number_text(invoices.CREDIT_NOTE_PREFIX, cn_seq)
+                                     if cn_pattern == invoices.CREDIT_NOTE_PREFIX + "{seq}"
+                                     else render_number(cn_pattern, cn_seq, int(cday_s[:4])))
+                        reason = _CANCEL_REASONS[int(rand() * len(_CANCEL_REASONS))]
+                        cstamp, istamp = stamp(cday, 240), stamp(cday, 241)
+                        money = f"{tpl.billed_text} {cur}"
+                        cn_state = draft_snapshot(
+                            dict(title="", currency=cur, locale=locale, invoice_date=cday_s, due_date=None,
+                                 po_number=po, comments="", allow_partial=False, origin="manual", number=None,
+                                 status="draft", last_sent_date=None, payment_date=None, link_token=None),
+                            owner=admin_login, contact=contact, template=tpl_parts[tpl.gid])
+                        cn_state.update(document_type="credit_note", reason=reason, refers_to=iid)
+                        create("invoice", cn_id, None, admin_login, cstamp, cn_state)
+                        event((cn_id, None, "created", f"Draft credit note for {number} created: {reason}",
+                               admin_login, cstamp, None))
+                        event((iid, number, "credit_note_created",
+                               f"Draft credit note #{cn_id} of {money} created: {reason}", admin_login, cstamp, None))
+                        change("invoice", cn_id, cn_number, admin_login, istamp, cn_state,
+                               {"number": cn_number, "status": "issued", "link": "created"})
+                        entry_id = entry_id0 + cancel
+                        company_id = contact[3]
+                        entries.append((entry_id, "cn_applied", company_id, None if company_id else contact[0], cur,
+                                        billed, cday_s, iid, cn_id, None, "", "", admin_login, istamp))
+                        create("credit_entry", entry_id, cn_number, admin_login, istamp, entry_snapshot(
+                            SimpleNamespace(kind="cn_applied", company_id=company_id,
+                                            contact_id=None if company_id else contact[0], currency=cur,
+                                            amount_minor=billed, date=cday_s, invoice_id=iid, credit_note_id=cn_id,
+                                            payment_id=None, method="", reference="")))
+                        after = {"status": "paid", "payment_date": cday_s, "balance_due": plain(from_minor(0, cur)),
+                                 "amount_credited": tpl.billed_text}
+                        change("invoice", iid, number, admin_login, istamp, state, after)
+                        state.update(after)
+                        event((cn_id, cn_number, "issued", f"Issued as {cn_number}, crediting {number}", admin_login,
+                               istamp, None))
+                        event((iid, number, "credit_note_issued",
+                               f"{cn_number} of {money} issued; {money} credited on this invoice", admin_login,
+                               istamp, None))
+                        status, payment_date, credited, updated = "paid", cday_s, billed, istamp
+                        version += 1
+                        cnotes.append((cn_id, "", cur, exponents[cur], locale, cday_s, None, admin_id, contact[0],
+                                       company_id, po, "", False, "manual", None, cn_number, None, "issued", None,
+                                       None, secrets.token_urlsafe(24), 2, tpl.subtotal, tpl.discount, tpl.fee, tpl.tax, billed, 0,
+                                       billed, contact[1], contact[2], contact[4], admin_name, cstamp, istamp, istamp,
+                                       "", "", 0, "credit_note", iid, reason, cn_seq))
+                        maps.append((cn_id, tpl.gid))
                     elif cat == 5:
                         status = "voided"
                         vstamp = stamp(min(TODAY, o + 1 + int(rand() * 3)), 200)
@@ -745,12 +904,16 @@ class _Generator:
                 invs.append((iid, tpl.title, cur, exponents[cur], locale, inv_date_s, due_s, owner, contact_id,
                              company_id, po, comments, allow_partial, origin, cloned_from, number, number_seq,
                              status, last_sent, payment_date, link, version, tpl.subtotal, tpl.discount, tpl.fee,
-                             tpl.tax, billed, paid, 0 if status == "voided" else billed - paid, cname, cemail, company_name, owner_name, created,
-                             updated, finalized))
+                             tpl.tax, billed, paid, 0 if status == "voided" else billed - paid - credited, cname, cemail,
+                             company_name, owner_name, created, updated, finalized, tpl.operation if french else "", eur_rate,
+                             credited))
                 maps.append((iid, tpl.gid))
             events, changes = story.take_events(), story.take_changes()
             event = story.events.append
             out.insert("invoice", invs)
+            out.insert("cnote", cnotes)
+            out.insert("credit_entry", entries)
+            cnotes, entries = [], []
             out.insert("map", maps)
             out.insert("payment", pays)
             out.insert("reminder", rems)
@@ -764,15 +927,18 @@ class _Generator:
                 numbers_by_id = {j: v for j, v in numbers_by_id.items() if j > iid - 400}
         out.commit()
         out.close()
-        return {"payments": n_pays, "reminders": n_rems, "events": n_events, "changes": n_changes}
+        return {"payments": n_pays, "reminders": n_rems, "events": n_events, "changes": n_changes,
+                "credit_notes": cancel - p["seg_first"][k][2]}
 
-    def _copy_segment(self, k: int, path: str, first: int, last: int, rem_base: int) -> None:
-        """Copy segment ``k`` (invoices ``first``…``last``) into the workspace, and derive its
-        line items, adjustments and invoice↔contact/company links there."""
+    def _copy_segment(self, k: int, path: str, first: int, last: int, rem_base: int,
+                      cn_ids: tuple[int, int]) -> None:
+        """Copy segment ``k`` (invoices ``first``…``last``, its credit notes ``cn_ids``) into the
+        workspace, and derive their line items, adjustments and invoice↔contact/company links there."""
         w, tb = self.w, self.tables
         alias = f"demo_segment{k}"
-        for table, source, shift in ((tb["invoice"], "invoice", 0), (tb["payment"], "payment", 0),
-                                     (tb["reminder"], "reminder", rem_base)):
+        for table, source, shift in ((tb["invoice"], "invoice", 0), (self.cn_table, "cnote", 0),
+                                     (tb["payment"], "payment", 0), (tb["reminder"], "reminder", rem_base),
+                                     (tb["credit_entry"], "credit_entry", 0)):
             exprs = {c: c for c in table.known}
             exprs["id"] = f"id + {int(shift)}"
             copy_file_table(w, table, path, alias, "{file}" + source, order="id", exprs=exprs)
@@ -786,15 +952,17 @@ class _Generator:
             "tax_rate")}}
         adj_exprs = {"invoice_id": "m.invoice_id", **{c: f"a.{c}" for c in (
             "kind", "position", "label", "is_percent", "value", "tax_rate")}}
+        c1, c2 = (int(x) for x in cn_ids)
+        mine = f"({{col}} BETWEEN {int(first)} AND {int(last)} OR {{col}} BETWEEN {c1} AND {c2})"
         w.insert_select(tb["line_item"], line_exprs, f"FROM {maps} m JOIN demo_tpl_line l ON l.tpl = m.tpl "
-                        f"WHERE m.invoice_id BETWEEN {first} AND {last} ORDER BY m.invoice_id, l.position")
+                        f"WHERE {mine.format(col='m.invoice_id')} ORDER BY m.invoice_id, l.position")
         w.insert_select(tb["adjustment"], adj_exprs, f"FROM {maps} m JOIN demo_tpl_adj a ON a.tpl = m.tpl "
-                        f"WHERE m.invoice_id BETWEEN {first} AND {last} ORDER BY m.invoice_id, a.kind, a.position")
+                        f"WHERE {mine.format(col='m.invoice_id')} ORDER BY m.invoice_id, a.kind, a.position")
         w.insert_select(tb["invoice_contact"], {"invoice_id": "id", "contact_id": "billing_contact_id"},
-                        f"FROM invoice WHERE id BETWEEN {first} AND {last} AND billing_contact_id IS NOT NULL "
+                        f"FROM invoice WHERE {mine.format(col='id')} AND billing_contact_id IS NOT NULL "
                         "ORDER BY id")
         w.insert_select(tb["invoice_company"], {"invoice_id": "id", "company_id": "company_id"},
-                        f"FROM invoice WHERE id BETWEEN {first} AND {last} AND company_id IS NOT NULL ORDER BY id")
+                        f"FROM invoice WHERE {mine.format(col='id')} AND company_id IS NOT NULL ORDER BY id")
 
     def cleanup(self) -> None:
         """After the transaction: detach the generated files and delete them (and stop the keys'

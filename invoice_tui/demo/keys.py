@@ -19,7 +19,8 @@ def _draw_keys(seed: int, n: int, bounds: list[tuple[int, int]]) -> tuple[list[i
                                                                           list[tuple[int, int]]]:
     """The invoices' categories, ages, terms and payment splits, as sortable ints — (invoice day,
     minute, category, split, terms) — sorted, so that ids follow dates (older first); the count
-    per category; and per segment of ``bounds``, its number of finalized invoices and payments."""
+    per category; and per segment of ``bounds``, its number of finalized invoices, payments and
+    cancellations (voided, or in strict mode credited by a credit note each)."""
     rng = random.Random(f"invoice-tui-demo:{seed}:keys")
     terms_choices = _TERMS
     cats = rng.choices(range(len(CATEGORIES)), weights=_CAT_WEIGHTS, k=n)
@@ -55,7 +56,7 @@ def _draw_keys(seed: int, n: int, bounds: list[tuple[int, int]]) -> tuple[list[i
     keys.sort()
     seg_counts = []
     for lo, hi in bounds:
-        fin = pays = 0
+        fin = pays = cancels = 0
         for key in keys[lo:hi]:
             cat = (key >> 4) & 7
             if cat:
@@ -64,7 +65,9 @@ def _draw_keys(seed: int, n: int, bounds: list[tuple[int, int]]) -> tuple[list[i
                     pays += 1
                 elif cat == 4:
                     pays += 1 + ((key >> 3) & 1)
-        seg_counts.append((fin, pays))
+                elif cat == 5:
+                    cancels += 1
+        seg_counts.append((fin, pays, cancels))
     return keys, counts, seg_counts
 
 

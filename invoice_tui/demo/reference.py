@@ -128,13 +128,38 @@ _DEMO_USERS = [  # login, name, permissions
     ("kenji.sato", "Kenji Satō", "view,create,edit"),
     ("auditor", "Ana Auditor", "view"),
 ]
+# The seller: a complete French profile (R43), every identifier a valid public example (the SIREN and
+# SIRET of python-stdnum's documentation, the VAT key computed from that SIREN, the IBAN of the French
+# banks' documentation). Applied through the settings' own checks, in this order (the electronic
+# address is checked against the scheme stored before it).
 _SELLER = {
-    "seller_name": "Lumière & Co. Studio SAS",
-    "seller_address": "8 boulevard de la Croix-Rousse\n69004 Lyon\nFrance",
-    "seller_tax_id": "FR40123456789",
+    "seller_legal_name": "Lumière & Co. Studio SAS",
+    "seller_address": "8 boulevard de la Croix-Rousse",
+    "seller_postcode": "69004",
+    "seller_city": "Lyon",
+    "seller_country": "FR",
+    "seller_siren": "732829320",
+    "seller_siret": "73282932000074",
+    "seller_vat_id": "FR44732829320",
+    "seller_legal_form": "SAS",
+    "seller_share_capital": "10000",
+    "seller_registration": "RCS Lyon",
+    "seller_electronic_scheme": "0225",
+    "seller_electronic_address": "732829320",
+    "seller_iban": "FR7630006000011234567890189",
+    "seller_bic": "AGRIFRPP",
+    "payment_means_code": "58",
+    "late_penalty_rate": "12.15",
+    "early_payment_terms": "Pas d'escompte pour paiement anticipé",
     "payment_instructions": "Bank transfer to IBAN FR76 3000 6000 0112 3456 7890 189 (BIC AGRIFRPP), "
                             "quoting the invoice number.",
 }
+# A French seller's EUR invoices carry the French VAT rates (CGI art. 278 ff.), R43.
+_FRENCH_EUR_TAX = [Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1")]
+# 1 unit of each demo currency in EUR (BT-6/BT-111: a French seller states its VAT total in EUR).
+_EUR_RATES = {"USD": "0.9091", "GBP": "1.1765", "JPY": "0.00625"}
+# Catalogue items that are goods (the rest are services): an invoice's operation category (R43).
+_GOODS = {"Software licence", "Printing", "Hardware", "Café & croissants"}
 _METHODS = ("bank_transfer", "bank_transfer", "bank_transfer", "check", "card", "cash", "other")
 
 

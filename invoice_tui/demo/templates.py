@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from invoice_tui.demo.reference import _CURRENCY_TAX, _ITEMS, _RATES, _TITLES
+from invoice_tui.demo.reference import _CURRENCY_TAX, _FRENCH_EUR_TAX, _GOODS, _ITEMS, _RATES, _TITLES
 from invoice_tui.domain.money import exponent, from_minor, plain, to_micro, to_minor
 from invoice_tui.domain.totals import ADJUSTMENT_KINDS, AdjustmentSpec, LineSpec, compute_totals
 
@@ -19,7 +19,7 @@ def _dec_text(value: Decimal | None) -> str | None:
 
 class _Template:
     __slots__ = ("lines", "adjustments", "subtotal", "discount", "fee", "tax", "billed", "billed_text", "title",
-                 "gid")
+                 "gid", "operation", "extra_tax")
 
     def __init__(self, lines, adjustments, totals, currency, title) -> None:
         self.lines = lines  # tuples: (position, name, description, qty text, unit price micro, kind, value, rate)
@@ -32,6 +32,9 @@ class _Template:
         self.billed_text = plain(from_minor(self.billed, currency))
         self.title = title
         self.gid = 0  # its number in the temporary template tables
+        goods = {ln[1] in _GOODS for ln in lines}
+        self.operation = "both" if len(goods) == 2 else "goods" if True in goods else "services"  # R43
+        self.extra_tax = any(a[0] == "tax" for a in adjustments)  # R18 extra taxes: no EN 16931 e-invoice
 
 
 def _nice_price(rng: random.Random, low: float, high: float, currency: str) -> Decimal:
@@ -44,9 +47,10 @@ def _nice_price(rng: random.Random, low: float, high: float, currency: str) -> D
     return value.quantize(Decimal(1).scaleb(-exp))
 
 
-def _make_templates(rng: random.Random, currency: str, count: int) -> list[_Template]:
+def _make_templates(rng: random.Random, currency: str, count: int, french: bool = False) -> list[_Template]:
+    """``french``: the seller is French (its EUR invoices at the French VAT rates)."""
     out = []
-    rates = _CURRENCY_TAX[currency]
+    rates = _FRENCH_EUR_TAX if french and currency == "EUR" else _CURRENCY_TAX[currency]
     for _ in range(count):
         n = rng.choices((1, 2, 3, 4, 5), weights=(34, 30, 18, 12, 6))[0]
         main_rate = rng.choice(rates)

@@ -17,6 +17,12 @@ before.
 Refreshed on purpose by issue 21 (credit notes, R36–R42): each invoice record gained two keys of the
 property catalogue, ``"type": "invoice"`` and ``"amount_credited"`` (0 in the currency's decimals);
 nothing else changed.
+
+Refreshed on purpose by issue 22 (legal data, R43): the demo's companies have a structured address
+(``address`` holds the street lines; postcode, city and country are fields of their own, not in this
+list) and French and German companies valid VAT numbers (``tax_id``, check digits by python-stdnum):
+the 13 company records changed in ``address`` and 9 in ``tax_id``; every other list and value is as
+before.
 """
 
 from __future__ import annotations

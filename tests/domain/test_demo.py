@@ -23,6 +23,8 @@ from invoice_tui.domain.money import to_minor
 from invoice_tui.domain.workspace import open_workspace
 
 
+# The demo's own seller (French, strict mode: cancellations are credit notes), not the test seller.
+pytestmark = pytest.mark.no_seller
 N = 300
 DUMPED = (User, Setting, Counter, ChainHead, Company, Contact, Invoice, InvoiceContact, InvoiceCompany, LineItem,
           Adjustment, Payment, Reminder, Activity, PropertyChange)
@@ -42,13 +44,14 @@ def test_demo_workspace_every_state_totals_numbers_chain(ws, admin):
     seen = []
     summary = demo.generate(admin, invoices=N, seed=7, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (N, N)
-    assert summary["invoices"] == N == Invoice.select().count()
+    assert summary["invoices"] == N == Invoice.select().where(Invoice.doc_type == "invoice").count()
     assert _index_names() == indexes_before  # dropped for the load, rebuilt in the same transaction
     today = admin.today()
 
-    invs = list(Invoice.select().order_by(Invoice.id))
+    invs = list(Invoice.select().where(Invoice.doc_type == "invoice").order_by(Invoice.id))
     statuses = {i.status for i in invs}
-    assert statuses == {"draft", "open", "paid", "voided"}
+    # R46: a French seller in strict mode cancels by credit notes, never by voiding
+    assert statuses == {"draft", "open", "paid"}
     assert any(invoices.is_overdue(i, today) for i in invs)
     assert any(i.status == "open" and i.due_date >= today for i in invs)
     assert any(i.status == "open" and 0 < i.paid_minor < i.billed_minor for i in invs)  # partially paid
@@ -88,6 +91,23 @@ def test_demo_workspace_every_state_totals_numbers_chain(ws, admin):
     # R3: consecutive numbers in date order, counter past them; unique tokens.
     finalized = [i for i in invs if i.status != "draft"]
     assert [i.number_seq for i in finalized] == list(range(1001, 1001 + len(finalized)))
+    # R36-R39, R46: each cancellation is a full credit note, numbered in its own series in date
+    # order, applied to its invoice (paid by credit, owing nothing), one credit movement each
+    cns = list(Invoice.select().where(Invoice.doc_type == "credit_note").order_by(Invoice.id))
+    assert len(cns) == summary["credit_notes"] >= 1 and summary["voided"] == 0
+    assert [c.number for c in cns] == [f"CN-{k}" for k in range(1, len(cns) + 1)]
+    assert [c.cn_seq for c in cns] == list(range(1, len(cns) + 1))
+    assert [c.invoice_date for c in cns] == sorted(c.invoice_date for c in cns)
+    by_id = {i.id: i for i in invs}
+    for c in cns:
+        cancelled = by_id[c.refers_to]
+        assert c.status == "issued" and c.billed_minor == cancelled.billed_minor == cancelled.credited_minor
+        assert cancelled.status == "paid" and cancelled.balance_minor == 0 and cancelled.paid_minor == 0
+        assert c.invoice_date > cancelled.invoice_date and c.link_token
+        assert LineItem.select().where(LineItem.invoice == c).count() == cancelled.lines.count()
+    from invoice_tui.db.models import CreditEntry
+
+    assert CreditEntry.select().where(CreditEntry.kind == "cn_applied").count() == len(cns)
     assert all(i.number == f"INV-{i.number_seq}" for i in finalized)
     assert [i.invoice_date for i in invs] == sorted(i.invoice_date for i in invs)
     assert Counter.get(Counter.name == "invoice_number").value == 1001 + len(finalized)
@@ -110,7 +130,7 @@ def test_demo_workspace_every_state_totals_numbers_chain(ws, admin):
 
     report = audit.verify()
     assert report.ok, [f.sentence() for f in report.findings[:10]]
-    assert Activity.select(Activity.invoice_id).distinct().count() == N
+    assert Activity.select(Activity.invoice_id).distinct().count() == N + len(cns)
     last = invs[-1]
     assert [a.kind for a in reversed(invoices.activities(last.id))][0] in ("created", "cloned")
     assert invoices.property_history(last.id, "status")
@@ -238,9 +258,10 @@ def test_demo_writes_every_objects_full_history(ws, admin, monkeypatch):
     demo.generate(admin, invoices=N, seed=5)
     assert history.verify_chain("activity")[0], history.verify_chain("activity")
     assert history.verify_chain("property_change")[0], history.verify_chain("property_change")
-    invs = list(Invoice.select().order_by(Invoice.id))
+    everything = list(Invoice.select().order_by(Invoice.id))
+    invs = [i for i in everything if i.doc_type == "invoice"]
     replayed = _replayed("invoice")
-    for inv in invs:
+    for inv in everything:
         assert replayed[inv.id] == _shown(invoices.snapshot(inv)), inv.id
     replayed = _replayed("payment")
     all_payments = list(Payment.select())
@@ -268,6 +289,7 @@ def test_demo_writes_every_objects_full_history(ws, admin, monkeypatch):
         assert story[0] == ("cloned" if inv.origin == "clone" else "created"), (inv.id, story)
         assert ("finalized" in story) == (inv.status != "draft")
         assert ("voided" in story) == (inv.status == "voided")
+        assert ("credit_note_issued" in story) == bool(inv.credited_minor)
         assert sum(k in ("payment_recorded", "payment_succeeded") for k in story) == payments_of.get(inv.id, 0)
         assert ("email_sent" in story) == (inv.last_sent_date is not None)
         recent = n >= N - 100
@@ -289,11 +311,14 @@ def test_demo_worker_processes_write_the_same_rows(ws, admin, clock, db_url, tmp
     monkeypatch.setattr(generator, "PARALLEL_FROM", 0)
     monkeypatch.setattr(generator._Generator, "_processes", staticmethod(lambda: 2))
     summary = demo.generate(admin, invoices=N, seed=3)
-    assert summary["invoices"] == N == Invoice.select().count()
+    assert summary["invoices"] == N == Invoice.select().where(Invoice.doc_type == "invoice").count()
     assert history.verify_chain("activity")[0], history.verify_chain("activity")
     assert history.verify_chain("property_change")[0], history.verify_chain("property_change")
-    finalized = list(Invoice.select().where(Invoice.status != "draft").order_by(Invoice.id))
+    finalized = list(Invoice.select().where((Invoice.status != "draft") & (Invoice.doc_type == "invoice"))
+                     .order_by(Invoice.id))
     assert [i.number_seq for i in finalized] == list(range(1001, 1001 + len(finalized)))
+    cns = list(Invoice.select().where(Invoice.doc_type == "credit_note").order_by(Invoice.id))
+    assert [c.cn_seq for c in cns] == list(range(1, len(cns) + 1)) and len(cns) == summary["credit_notes"] > 1
     assert [p.id for p in Payment.select().order_by(Payment.id)] == list(range(1, Payment.select().count() + 1))
     assert [r.id for r in Reminder.select().order_by(Reminder.id)] == list(range(1, Reminder.select().count() + 1))
     for inv in Invoice.select().where(Invoice.status != "draft"):
