@@ -30,7 +30,7 @@ from invoice_tui.domain.errors import BadInput
 
 APP_NAME = "invoice-tui"
 KEYS = ("db", "user", "mail_url", "mail_password", "theme", "stripe_api_key", "stripe_webhook_secret",
-        "stripe_api_base", "stripe_publishable_key")
+        "stripe_api_base", "stripe_publishable_key", "locale")
 
 
 def config_path() -> Path:
@@ -53,6 +53,7 @@ class Config:
     stripe_api_base: str | None = None
     stripe_publishable_key: str | None = None  # pk_…: public by design (the buyer page's Stripe.js)
     keymap: dict[str, str] = field(default_factory=dict)
+    locale: str | None = None  # issue 24: the reader's locale, after the user's own preference
     path: Path | None = None
 
     def __repr__(self) -> str:  # never show the password

@@ -28,6 +28,7 @@ from textual.widgets import Footer, Input, Static
 from invoice_tui.domain import catalogue, views
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import FilterSet, filter_choices
+from invoice_tui.domain.localize import number
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.views import IndexQuery, ViewSpec
 from invoice_tui.startup import resume_gc
@@ -40,6 +41,37 @@ from invoice_tui.widgets.view_tabs import ViewTabs
 
 if TYPE_CHECKING:  # the modals load on first use, not at start-up
     from invoice_tui.modals.save_view import SaveViewInput
+
+
+STATUS_LINES = 2
+
+
+def status_lines(head: str, parts: list[str], start: int, width: int, lines: int = STATUS_LINES) -> str:
+    """The status line's text: ``head`` then the per-currency ``parts`` from ``start`` (rotated),
+    each whole, wrapped on at most ``lines`` lines of ``width``. When some do not fit, the last
+    line says how many more and which key shows them (issue 24: never cut silently)."""
+    if not parts:
+        return head
+    order = parts[start:] + parts[:start]
+    width = max(width, 20)
+
+    def pack(items: list[str], tail: str) -> list[str] | None:
+        out, line = [], head
+        for item in items + ([tail] if tail else []):
+            if len(line) + 3 + len(item) <= width:
+                line += " · " + item
+            else:
+                out.append(line)
+                line = item
+        out.append(line)
+        return out if len(out) <= lines and all(len(x) <= width for x in out) else None
+
+    for shown in range(len(order), 0, -1):
+        more = len(order) - shown
+        packed = pack(order[:shown], f"+{more} more: t" if more else "")
+        if packed is not None:
+            return "\n".join(packed)
+    return "\n".join(pack([], f"{len(order)} totals: t") or [head])
 
 
 class IndexScreen(Live, ServiceCalls, Screen):
@@ -62,6 +94,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         Binding("comma", "settings", "Settings", show=False, id="index.settings"),
         Binding("escape", "escape", "Close panel / clear search", show=False, id="index.escape"),
         Binding("q", "app.quit", "Quit", id="index.quit"),
+        Binding("t", "next_totals", "Next totals", show=False, id="index.next_totals"),
     ]
 
     FIRST_PAINT_DEADLINE = 1.0
@@ -85,6 +118,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.total: int | None = None
         self.totals: list[views.CurrencyTotal] | None = None
         self._search_timer = None
+        self._totals_start = 0  # the first currency the status line shows (t shows the next ones)
 
     # ---- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -154,19 +188,32 @@ class IndexScreen(Live, ServiceCalls, Screen):
             status.update("Counting invoices…")
             return
         n = self.total
-        text = f"{n:,} invoice{'s' if n != 1 else ''}"
+        locale = self.table.locale
+        text = f"{number(n, locale)} invoice{'s' if n != 1 else ''}"
         if self.search:
             text += f" matching “{self.search}”"
         if self.totals is None:
-            text += " · totals…"
-        else:
-            locale = self.table.locale
-            parts = [f"{t.currency} billed {format_money(from_minor(t.billed_minor, t.currency), t.currency, locale)}"
-                     f", balance {format_money(from_minor(t.balance_minor, t.currency), t.currency, locale)}"
-                     for t in self.totals]
-            if parts:
-                text += " · " + " · ".join(parts)
-        status.update(text)
+            status.update(text + " · totals…")
+            return
+        parts = [f"{t.currency} billed {format_money(from_minor(t.billed_minor, t.currency), t.currency, locale)}"
+                 f", balance {format_money(from_minor(t.balance_minor, t.currency), t.currency, locale)}"
+                 for t in self.totals]
+        width = (status.content_region.width or self.app.size.width - 2)
+        status.update(status_lines(text, parts, self._totals_start, width))
+
+    def action_next_totals(self) -> None:
+        """Issue 24: the status line shows the totals that fit on its two lines; t shows the next."""
+        if self.totals:
+            shown = self._shown_totals or len(self.totals)
+            self._totals_start = (self._totals_start + shown) % len(self.totals)
+            self._update_status()
+
+    @property
+    def _shown_totals(self) -> int:
+        return str(self.query_one("#index-status", Static).render()).count(" billed ")
+
+    def on_resize(self) -> None:
+        self._update_status()
 
     @on(InvoiceTable.Counted)
     def _counted(self, event: InvoiceTable.Counted) -> None:

@@ -31,7 +31,7 @@ from invoice_tui.domain import catalogue, index_sql, views
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.widgets.table_columns import (MIN_TEXT_WIDTH, Column, fit_cells, fit_columns, fit_line,
-                                               make_columns, value_width)
+                                               make_columns, value_width, visible_window)
 from invoice_tui.widgets.table_pages import (MAX_PAGES, PAGE_SIZE, Page, PageSource, clear_formatters, first_pages,
                                              prepare_rows, read_page, read_pages)
 from invoice_tui.widgets.invoice_worker import ServiceCalls
@@ -72,6 +72,13 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         /* the table draws its own position bar (see _bar): no Textual scrollbar, whose
            updates on every scroll, hidden as it is, made Textual lay the screen out again */
         overflow-y: hidden;
+        /* no horizontal scrollbar either: its row is worth a row of invoices at 24 lines; the
+           border says which way more columns are (_show_position), ←/→ scroll by column */
+        overflow-x: hidden;
+        /* issue 24: "row N of M" in the table's border, at its bottom right */
+        border-bottom: solid $panel-lighten-2;
+        border-subtitle-align: right;
+        border-subtitle-color: $text-muted;
     }
     InvoiceTable > .invoice-table--bar {
         background: $scrollbar-background;
@@ -168,6 +175,9 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.query_ = views.IndexQuery()
+        self._ids: list[str] = list(catalogue.DEFAULT_COLUMNS)
+        self._wider: dict[str, int] = {}  # columns widened for values found wider (amounts: never cut)
+        self._window: tuple | None = None  # (columns, scroll_x, width) -> visible_window's answer
         self._natural: list[Column] = make_columns(catalogue.DEFAULT_COLUMNS)  # as configured
         self.columns: list[Column] = self._natural  # as drawn: fitted to the width (fit_columns)
         self.total: int | None = None
@@ -201,7 +211,8 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         """Show ``query`` with ``columns``; the cursor goes to the top unless ``keep_cursor``."""
         self.query_ = query
         if columns is not None:
-            self._natural = make_columns(columns)
+            self._ids = list(columns)
+            self._natural = make_columns(columns, self.locale, self._wider)
             self.columns = self._fitted()
         self._update_virtual_size()
         self.reload(keep_cursor=keep_cursor, keep_rows=False)
@@ -256,7 +267,9 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
     def _update_virtual_size(self) -> None:
         rows = (self.total or 0) + 1
         bar = BAR if rows > self.scrollable_content_region.height else 0  # the position bar's columns
-        self.virtual_size = Size(self.row_width + bar, rows)
+        # as wide again as the screen: the columns scroll by whole columns (action_scroll_columns)
+        # and the last ones are drawn only whole, so any column's start must be reachable
+        self.virtual_size = Size(self.row_width + bar + self.scrollable_content_region.width, rows)
 
     # ---- rows --------------------------------------------------------------------------------
     def row_at(self, index: int) -> Row | None:
@@ -356,8 +369,10 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         if message.generation != self.generation:
             return
         if message.reader is not None:
-            if message.reader[2].locale != self.locale:  # the workspace's, read with these rows
+            if message.reader[2].locale != self.locale:  # the reader's, read with these rows
                 self.locale = message.reader[2].locale
+                self._natural = make_columns(self._ids, self.locale, self._wider)  # its dates' width
+                self.columns = self._fitted()
             self._source.reader = self._for_columns(message.reader)
         repaint_all = False
         if message.total is not None and (message.exact or self.total is None or not self.counted):
@@ -368,6 +383,7 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
             self._update_virtual_size()
             if self.cursor_row >= message.total:
                 self.cursor_row = max(message.total - 1, 0)
+            self._show_position()
         self._source.add(message.pages)
         if not self._painted and self.total is not None:
             self._painted = True
@@ -517,8 +533,34 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
                 strips.clear()
             style = self._style(row.overdue, row.status in ("voided", "draft"), is_cursor)
             strip = strips[key] = self._line(fit_line("› " if is_cursor else "  ", row.line, row.head, scroll_x,
-                                                      width), style, y)
+                                                      width, self._visible(scroll_x, width)), style, y)
+            too_narrow = row._formatter.too_narrow
+            if too_narrow and any(w > self._wider.get(cid, 0) for cid, w in too_narrow.items()):
+                self.call_after_refresh(self._widen, dict(too_narrow))
         return strip
+
+    def _visible(self, scroll_x: int, width: int) -> tuple[int, int]:
+        """The part of each line drawn at ``scroll_x``: whole columns only (``visible_window``)."""
+        cached = self._window
+        if cached is not None and cached[0] is self.columns and cached[1] == scroll_x and cached[2] == width:
+            return cached[3]
+        window = visible_window(self.columns, GUTTER, int(scroll_x), width)
+        self._window = (self.columns, scroll_x, width, window)
+        return window
+
+    def _widen(self, needed: dict[str, int]) -> None:
+        """Amounts (or numbers, dates) were drawn that are wider than their column: widen it and
+        draw again (issue 24: a figure is never cut; the column's width follows the widest seen)."""
+        changed = False
+        for cid, width in needed.items():
+            if width > self._wider.get(cid, 0):
+                self._wider[cid] = width
+                changed = True
+        if not changed:
+            return
+        self._natural = make_columns(self._ids, self.locale, self._wider)
+        self._refit()
+        self._update_virtual_size()
 
     def _header_strip(self, scroll_x: int, width: int) -> Strip:
         style = self._style(False, False, False, "invoice-table--header")
@@ -532,7 +574,8 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         if not self.columns:
             return self._line(" " * width, style, 0)
         line = fit_cells(labels, [(c.width, c.right) for c in self.columns], header=True)
-        return self._line(fit_line("  ", line, self.columns[0].width + 1, scroll_x, width), style, 0)
+        return self._line(fit_line("  ", line, self.columns[0].width + 1, scroll_x, width,
+                                   self._visible(scroll_x, width)), style, 0)
 
     # ---- cursor and keys ---------------------------------------------------------------------
     def validate_cursor_row(self, value: int) -> int:
@@ -540,7 +583,42 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
             return 0
         return max(0, min(value, self.total - 1))
 
+    def _show_position(self) -> None:
+        """ "row N of M" in the border (issue 24), numbers as the reader's locale writes them."""
+        from invoice_tui.domain.localize import number
+
+        total = self.total
+        if not total:
+            text = "no rows" if total == 0 else ""
+        else:
+            text = f"row {number(self.cursor_row + 1, self.locale)} of {number(total, self.locale)}"
+            if not self.counted:
+                text += "+"
+        if self.columns:
+            width = self._bar()[0] if self.size.width else 0
+            start, end = self._visible(int(self.scroll_offset.x), width) if width else (0, 0)
+            line_end = sum(c.width + 1 for c in self.columns)
+            left, right = start > self.columns[0].width + 1, end < line_end
+            if width and (left or right):
+                hidden = sum(1 for _ in self._hidden_columns(start, end))
+                arrows = ("←" if left else "") + ("→" if right else "")
+                text = f"{text} · {arrows} {hidden} more column{'s' if hidden != 1 else ''}".strip(" ·")
+        if self.border_subtitle != text:
+            self.border_subtitle = text
+
+    def _hidden_columns(self, start: int, end: int):
+        pos = self.columns[0].width + 1
+        for col in self.columns[1:]:
+            if pos < start or pos >= end:
+                yield col
+            pos += col.width + 1
+
+    def watch_scroll_x(self, old: float, new: float) -> None:
+        super().watch_scroll_x(old, new)
+        self._show_position()
+
     def watch_cursor_row(self, old: int, new: int) -> None:
+        self._show_position()
         top = self.scroll_offset.y
         self._scroll_to_cursor()
         if self.scroll_offset.y == top and old != new:
@@ -587,7 +665,21 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         self.cursor_row = (self.total or 1) - 1
 
     def action_scroll_columns(self, direction: int) -> None:
-        self.scroll_to(x=max(self.scroll_offset.x + direction * 10, 0), animate=False)
+        """Scroll sideways by one whole column (the first column stays)."""
+        starts, pos = [0], 0
+        for col in self.columns[1:]:
+            pos += col.width + 1
+            starts.append(pos)
+        x = int(self.scroll_offset.x)
+        width = self._bar()[0]
+        if direction > 0:
+            if self._visible(x, width)[1] >= sum(c.width + 1 for c in self.columns):
+                return  # the last column is on screen
+            target = next((p for p in starts if p > x), x)
+        else:
+            target = max((p for p in starts if p < x), default=0)
+        # force: there is no horizontal scrollbar (overflow-x: hidden), the columns scroll all the same
+        self.scroll_to(x=min(target, int(self.max_scroll_x)), animate=False, force=True)
 
     def action_select(self) -> None:
         row = self.current
@@ -659,3 +751,4 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         self._refit()
         self._update_virtual_size()
         self._scroll_to_cursor()
+        self._show_position()

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from invoice_tui.domain import catalogue, index_sql
 from invoice_tui.domain.catalogue import choice_label
+from invoice_tui.domain.localize import short_date
 from invoice_tui.domain.money import format_minor
 from invoice_tui.domain.text import safe
 from invoice_tui.widgets.table_columns import Column
@@ -79,9 +80,13 @@ class RowFormatter:
         self.i_owner = pos["owner_name"]
         self.i_type = pos["doc_type"]
         self._money: dict[tuple, str] = {}  # amounts repeat (zero balances): formatted once
-        self.cell_fns = [self._cell_fn(catalogue.get(c.id), pos) for c in columns]
+        # Columns whose values (amounts, numbers) were found wider than the column: the table
+        # widens them (issue 24: an amount is never cut). {column id: width needed}
+        self.too_narrow: dict[str, int] = {}
+        self._whole = [catalogue.get(c.id).type in ("money", "number", "date") or c.id == "number" for c in columns]
+        self.cell_fns = [self._cell_fn(catalogue.get(c.id), pos, c.width) for c in columns]
         self.spec = [(c.width, c.right) for c in columns]
-        self.plan = [(fn, c.width, c.right) for fn, c in zip(self.cell_fns, columns)]
+        self.plan = [(fn, c.width, c.right, whole, c.id) for fn, c, whole in zip(self.cell_fns, columns, self._whole)]
         self.head = columns[0].width + 1 if columns else 0  # the first column and its space
 
     def is_overdue(self, raw: tuple) -> bool:
@@ -97,7 +102,7 @@ class RowFormatter:
             text = self._money[key] = format_minor(minor, currency, self.locale)
         return text
 
-    def _cell_fn(self, prop: catalogue.Property, pos: dict[str, int]):
+    def _cell_fn(self, prop: catalogue.Property, pos: dict[str, int], width: int = 99):
         pid = prop.id
         if pid == "overdue":
             yes, no = choice_label("overdue", "true"), choice_label("overdue", "false")
@@ -109,8 +114,17 @@ class RowFormatter:
             labels = {s: choice_label("status", s) for s in (*catalogue.STATUS_CHOICES, "overdue")}
             i_status = self.i_status
 
+            i_due, today, overdue = self.i_due, self.today, labels["overdue"]
+
             def status(raw: tuple, od: bool) -> str:
-                st = "overdue" if od else raw[i_status]
+                if od:  # issue 24: overdue said in words as well as colour, with its days where they fit
+                    days = (today - dt.date.fromisoformat(_iso(raw[i_due]))).days
+                    shown = "999+" if days > 999 else str(days)
+                    for text in (f"{overdue} {shown} d", f"{overdue} {shown}d"):
+                        if len(text) <= width:
+                            return text
+                    return overdue
+                st = raw[i_status]
                 return labels.get(st) or choice_label("status", st)
             return status
         if pid == "owner":
@@ -124,8 +138,10 @@ class RowFormatter:
             i_cur, i_type, money = self.i_currency, self.i_type, self.money
             return lambda raw, od: "" if raw[i] is None else money(
                 -raw[i] if raw[i_type] == "credit_note" else raw[i], raw[i_cur])
-        if prop.type == "date":
-            return lambda raw, od: "" if raw[i] is None or raw[i] == "" else _iso(raw[i])
+        if prop.type == "date":  # issue 24: the locale's short form
+            loc = self.locale
+            return lambda raw, od: "" if raw[i] is None or raw[i] == "" else short_date(
+                dt.date.fromisoformat(_iso(raw[i])), loc)
         if prop.type == "choice":
             def choice(raw: tuple, od: bool) -> str:
                 value = raw[i]
@@ -142,10 +158,12 @@ class RowFormatter:
         od = self.is_overdue(raw)
         parts = []
         add = parts.append
-        for fn, width, right in self.plan:  # fit_cells, fused with the formatting
+        for fn, width, right, whole, cid in self.plan:  # fit_cells, fused with the formatting
             text = fn(raw, od)
             if len(text) > width:
-                text = text[: max(width - 1, 0)] + "…"
+                if whole and len(text) > self.too_narrow.get(cid, 0):
+                    self.too_narrow[cid] = len(text)  # the table widens the column (never cut)
+                text = text[: max(width - 1, 0)].rstrip() + "…"
             add(text.rjust(width) if right else text.ljust(width))
         add("")
         return Row(raw, self, raw[self.i_number], raw[self.i_status], od, " ".join(parts))

@@ -1,0 +1,105 @@
+"""One locale for every number, amount, date and percentage a person reads (issue 24).
+
+The reader's locale (``display_locale``) is, first found:
+1. the user's own preference (Settings → Language, the ``language`` preference);
+2. the configuration file's ``locale`` key (or ``INVOICE_TUI_LOCALE``);
+3. ``LC_ALL``, then ``LANG`` (``fr_FR.UTF-8``; ``C`` and ``POSIX`` say nothing);
+4. the workspace's locale (``settings.locale``).
+
+Every screen, widget, notification and the CLI's human output format with it. Documents a buyer
+reads (PDF, email, the buyer page) use the invoice's own language instead (``invoice.locale``);
+``--json`` stays locale-free (ISO dates, decimal strings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from decimal import Decimal
+from typing import Mapping
+
+LANGUAGE_PREFERENCE = "language"
+
+
+@functools.lru_cache(maxsize=64)
+def known_locale(text: str | None) -> str | None:
+    """``text`` as a babel locale name (``fr_FR``), or None when it names none. Accepts the POSIX
+    form of ``LANG`` (``fr_FR.UTF-8``, ``de_DE@euro``) and ``fr-FR``."""
+    if not text:
+        return None
+    name = text.split(".")[0].split("@")[0].strip().replace("-", "_")
+    if not name or name in ("C", "POSIX"):
+        return None
+    from babel.core import Locale, UnknownLocaleError
+
+    try:
+        loc = Locale.parse(name)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+    return str(loc)
+
+
+def resolve_locale(preference: str | None, configured: str | None, env: Mapping[str, str],
+                   workspace: str | None) -> str:
+    """The precedence above, over plain values (the first that names a locale)."""
+    for candidate in (preference, configured, env.get("LC_ALL"), env.get("LANG"), workspace):
+        found = known_locale(candidate)
+        if found:
+            return found
+    return "en_US"
+
+
+def display_locale(ctx, env: Mapping[str, str] | None = None) -> str:
+    """The locale the acting user reads numbers and dates in (the precedence above)."""
+    import json
+
+    from invoice_tui.domain.settings import load_settings
+
+    pref = None
+    user = getattr(ctx, "user", None)
+    if user is not None:
+        try:
+            pref = json.loads(user.preferences or "{}").get(LANGUAGE_PREFERENCE)
+        except (ValueError, AttributeError):
+            pref = None
+    config = getattr(getattr(ctx, "services", None), "config", None)
+    return resolve_locale(pref if isinstance(pref, str) else None, getattr(config, "locale", None),
+                          os.environ if env is None else env, load_settings().locale)
+
+
+def short_date(value: dt.date | None, locale: str) -> str:
+    """A date in the locale's short form (``12/31/26``, ``31/12/2026``); "" for none."""
+    if value is None:
+        return ""
+    return _short_date(value, locale)
+
+
+@functools.lru_cache(maxsize=8192)
+def _short_date(value: dt.date, locale: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(value, format="short", locale=locale)
+
+
+def medium_date(value: dt.date | None, locale: str) -> str:
+    """A date in the locale's medium form (``Dec 31, 2026``, ``31 déc. 2026``); "" for none."""
+    if value is None:
+        return ""
+    from babel.dates import format_date
+
+    return format_date(value, format="medium", locale=locale)
+
+
+def number(value, locale: str) -> str:
+    """A count or quantity as the locale writes it (``2,000``, ``2 000``)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=locale)
+
+
+def percent(value: Decimal, locale: str) -> str:
+    """A rate given in percent (``20`` → ``20%``, ``20 %`` in fr_FR)."""
+    from babel.numbers import format_percent
+
+    return format_percent(Decimal(value) / 100, locale=locale, decimal_quantization=False)
