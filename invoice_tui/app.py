@@ -115,12 +115,20 @@ def settings_commands() -> type[Provider]:
     return SettingsCommands
 
 
+def import_commands() -> type[Provider]:
+    """The palette's Import command (R52), loaded the same way."""
+    from invoice_tui.modals.import_dialog import ImportCommands
+
+    return ImportCommands
+
+
 class InvoiceApp(Live, App[None]):
     """invoice-tui: the invoice index first; every action calls the domain services."""
 
     TITLE = "invoice-tui"
     CSS_PATH = stylesheets()
-    COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands, audit_commands, settings_commands}
+    COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands, audit_commands, settings_commands,
+                                   import_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
