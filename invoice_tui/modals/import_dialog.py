@@ -23,9 +23,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
+from rich.text import Text
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError
+from invoice_tui.domain.text import safe
 from invoice_tui.exports.objects import FIELDS, OBJECTS
 from invoice_tui.imports import reader
 from invoice_tui.imports.service import (ImportCancelled, ImportReport, auto_map, get_mapping, list_mappings,
@@ -34,6 +36,7 @@ from invoice_tui.widgets.error_text import error_content
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.palette import OpenScreenCommand
+from invoice_tui.widgets.tables import DataTable
 
 OBJECT_NAMES = {"contacts": "Contacts", "companies": "Companies", "invoices": "Invoices (one row per line)",
                 "payments": "Payments"}
@@ -180,7 +183,7 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
             self.query_one("#import-locale", Input).value = locale
         box = self.query_one("#import-mapping", Vertical)
         box.remove_children()
-        options = [(h, h) for h in dict.fromkeys(header) if h]
+        options = [(Text(safe(h, line=True)), h) for h in dict.fromkeys(header) if h]  # R55: never markup
         widgets = []
         for f in FIELDS[self.obj]:
             value = mapping.get(f.id)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 
-from textual.widgets import DataTable, ProgressBar, Select
+from textual.widgets import ProgressBar, Select
+
+from invoice_tui.widgets.tables import DataTable
 
 from invoice_tui.db.models import Contact
 from invoice_tui.modals.import_dialog import ImportDialog
