@@ -11,7 +11,8 @@ KEYS = ("allow_edit_finalized", "allow_delete_unpaid", "strict_mode", "number_pa
         "seller_siret", "seller_vat_id", "seller_legal_form", "seller_share_capital", "seller_registration",
         "seller_electronic_address", "seller_electronic_scheme", "seller_iban", "seller_bic", "payment_means_code",
         "late_penalty_rate", "early_payment_terms", "vat_franchise", "vat_on_debits",
-        "einvoice_required", "payment_instructions", "public_base_url")
+        "einvoice_required", "payment_instructions", "public_base_url", "send_on_finalize", "dunning_levels",
+        "late_fee_rate", "late_fee_fixed")
 # Older names still accepted (R43/R46): seller_name, seller_tax_id, number_prefix.
 
 

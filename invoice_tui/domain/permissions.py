@@ -26,6 +26,7 @@ ACTION_PERMISSION: dict[str, str] = {
     "update_payment_state": "edit",
     "send": "edit",
     "reminders": "edit",
+    "schedules": "edit",  # R49: create, pause, resume, delete recurring schedules; run what is due
     "activity": "edit",
     "void": "edit",
     "credit_note": "edit",  # R42: create and issue credit notes, cancel and replace

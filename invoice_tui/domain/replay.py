@@ -165,6 +165,26 @@ def _credit_snapshots(rows: list[CreditEntry]) -> dict[int, Mapping[str, Any]]:
     return {e.id: entry_snapshot(e) for e in rows}
 
 
+def _automation_snapshots(snapshot_of: str) -> Callable[[list], dict[int, Mapping[str, Any]]]:
+    """Schedules, their runs, scheduled sends and dunning records (R49–R51)."""
+    def snapshots(rows: list) -> dict[int, Mapping[str, Any]]:
+        from invoice_tui.domain import dunning, recurring
+
+        fn = getattr(dunning if snapshot_of == "dunning_snapshot" else recurring, snapshot_of)
+        return {r.id: fn(r) for r in rows}
+
+    return snapshots
+
+
+def _automation_kinds() -> tuple[Kind, ...]:
+    from invoice_tui.db.automation_models import Dunning, Schedule, ScheduledSend, ScheduleRun
+
+    return (Kind("schedule", Schedule, _automation_snapshots("schedule_snapshot")),
+            Kind("schedule_run", ScheduleRun, _automation_snapshots("run_snapshot"), lambda r: r.invoice_id),
+            Kind("scheduled_send", ScheduledSend, _automation_snapshots("send_snapshot"), lambda r: r.invoice_id),
+            Kind("dunning", Dunning, _automation_snapshots("dunning_snapshot"), lambda r: r.invoice_id))
+
+
 KINDS = (
     Kind("invoice", Invoice, _invoice_snapshots, lambda inv: inv.id),  # credit notes included (R42)
     Kind("payment", Payment, _payment_snapshots, lambda p: p.invoice_id),
@@ -266,7 +286,7 @@ def direct_writes(batch: int = 5000) -> Iterator[Finding]:
 
 def replay(window: int = 1000, progress: Callable[[str], None] | None = None) -> Iterator[Finding]:
     """Every finding of the replay, kind after kind (``progress`` is told each kind's name)."""
-    for kind in KINDS:
+    for kind in KINDS + _automation_kinds():
         if progress:
             progress(kind.object_type)
         yield from replay_kind(kind, window)

@@ -66,6 +66,11 @@ class WorkspaceSettings:
     default_from_address: str = ""
     allow_personal_from: bool = False
     reminder_offsets: str = "-3,0,7"
+    # automation (R50, R51)
+    send_on_finalize: bool = False  # R50: finalizing plans the invoice email for the same day
+    dunning_levels: str = "7,15,30"  # R51: days overdue of each dunning level
+    late_fee_rate: str = ""  # R51: late-payment interest, % a year (e.g. the ECB rate + 10 points)
+    late_fee_fixed: str = ""  # R51: a fixed recovery indemnity per invoice, in its currency (e.g. 40)
     email_subject_template: str = "Invoice {number} from {seller_name}"
     email_body_template: str = (
         "Hello {contact_name},\n\nPlease find attached invoice {number} for {amount_billed}, "
@@ -235,9 +240,46 @@ def coerce_setting(key: str, text: str) -> Any:
             raise BadInput("reminder_offsets takes whole days separated by commas, e.g. -3,0,7.", field=key) from None
         if any(abs(o) > 3650 for o in offsets):  # R56: a reminder is planned within ten years of the due date
             raise BadInput("reminder_offsets are between -3650 and 3650 days.", field=key)
+    if key == "dunning_levels":
+        return check_dunning_levels(text)
+    if key in ("late_fee_rate", "late_fee_fixed"):
+        return check_fee(key, text)
     if key == "paper_size" and text not in ("A4", "Letter"):
         raise BadInput("paper_size is A4 or Letter.", field=key)
     return text
+
+
+def check_dunning_levels(text: str) -> str:
+    """R51: whole days overdue, increasing, separated by commas (empty: no dunning)."""
+    if not text.strip():
+        return ""
+    try:
+        days = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise BadInput("dunning_levels takes whole days overdue separated by commas, e.g. 7,15,30.",
+                       field="dunning_levels") from None
+    if any(d < 1 or d > 3650 for d in days) or days != sorted(set(days)) or len(days) > 10:
+        raise BadInput("dunning_levels are up to 10 increasing days between 1 and 3650, e.g. 7,15,30.",
+                       field="dunning_levels")
+    return ",".join(str(d) for d in days)
+
+
+def check_fee(key: str, text: str) -> str:
+    """R51: a yearly rate in percent (late_fee_rate) or an amount (late_fee_fixed); empty: none."""
+    from decimal import Decimal, InvalidOperation
+
+    t = text.strip()
+    if not t:
+        return ""
+    high, what = (Decimal(100), "a yearly percentage, e.g. 13.15") if key == "late_fee_rate" else (
+        Decimal(100000), "an amount in the invoice's currency, e.g. 40")
+    try:
+        value = Decimal(t)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value < 0 or value > high or -value.as_tuple().exponent > 4:
+        raise BadInput(f"{key} is {what} (at most 4 decimals), not '{text}'.", field=key)
+    return t
 
 
 STRICT_REASON = ("French law keeps an issued invoice as it was issued, in one continuous series of numbers "
@@ -360,7 +402,7 @@ SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Sending", ("default_from_address", "allow_personal_from", "email_subject_template", "public_base_url",
                  "payment_instructions", "paper_size", "default_currency", "locale", "timezone",
                  "payment_terms_days")),
-    ("Reminders", ("reminder_offsets",)),
+    ("Reminders", ("reminder_offsets", "dunning_levels", "late_fee_rate", "late_fee_fixed", "send_on_finalize")),
 )
 
 
