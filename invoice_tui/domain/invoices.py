@@ -1392,7 +1392,7 @@ def _write_finalize(ctx: Context, plan: _FinalizePlan) -> Invoice:
         property_change=history.change_rows(ctx, "invoice", inv.id, inv.number, plan.before, snapshot(inv, parts)),
         activity=[history.activity_row(ctx, inv.id, inv.number, "finalized", f"Finalized as {inv.number}")])
     if settings.send_on_finalize and inv.status == "open":  # R50: the email goes through the outbox
-        from invoice_tui.domain.recurring import plan_send
+        from invoice_tui.domain.sends import plan_send
 
         plan_send(ctx, inv, ctx.today())
     return inv

@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from invoice_tui.db import database, retry_busy, write_tx
-from invoice_tui.db.automation_models import Schedule, ScheduledSend, ScheduleRun
+from invoice_tui.db.automation_models import Schedule, ScheduleRun
 from invoice_tui.db.models import Invoice
 from invoice_tui.domain import history
 from invoice_tui.domain.bounds import check_date
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError, NotFound, RuleRefused
 from invoice_tui.domain.permissions import require
+from invoice_tui.domain.sends import plan_send, send_snapshot  # noqa: F401 - used by run-due
 from invoice_tui.domain.tx import mutation
 
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
@@ -131,11 +132,6 @@ def schedule_snapshot(s: Any) -> dict[str, Any]:
 def run_snapshot(r: Any) -> dict[str, Any]:
     return {"schedule_id": r.schedule_id, "period": r.period, "period_index": r.period_index,
             "invoice_id": r.invoice_id}
-
-
-def send_snapshot(r: Any) -> dict[str, Any]:
-    return {"invoice_id": r.invoice_id, "send_on": r.send_on, "state": r.state, "email_id": r.email_id,
-            "created_by": r.created_by}
 
 
 def _iso(d: Any) -> str | None:
@@ -344,25 +340,6 @@ def _make_invoice(ctx: Context, s: Schedule, template: Invoice, period: dt.date,
     run = ScheduleRun.create(schedule_id=s.id, period=period, period_index=index, invoice_id=inv.id, created_at=now)
     history.record_creation(ctx, "schedule_run", run.id, inv.number, run_snapshot(run))
     return inv
-
-
-def plan_send(ctx: Context, inv: Invoice, on: dt.date) -> ScheduledSend:
-    """R50: plan (or move) the invoice email for ``on`` (inside the caller's transaction)."""
-    existing = ScheduledSend.get_or_none(ScheduledSend.invoice_id == inv.id)
-    if existing is not None:
-        if existing.state != "planned":
-            raise RuleRefused(f"{inv.number}'s scheduled email is already {existing.state} (outbox email "
-                              f"{existing.email_id}); it is sent once.", code="send.already_queued")
-        before = send_snapshot(existing)
-        existing.send_on = on
-        existing.save()
-        history.record_changes(ctx, "scheduled_send", existing.id, inv.number, before, send_snapshot(existing))
-        return existing
-    row = ScheduledSend.create(invoice_id=inv.id, send_on=on, state="planned", created_by=ctx.login,
-                               created_at=ctx.now())
-    history.record_creation(ctx, "scheduled_send", row.id, inv.number, send_snapshot(row))
-    history.add_activity(ctx, inv.id, inv.number, "send_planned", f"Invoice email planned for {on.isoformat()}")
-    return row
 
 
 @retry_busy

@@ -168,9 +168,10 @@ def _credit_snapshots(rows: list[CreditEntry]) -> dict[int, Mapping[str, Any]]:
 def _automation_snapshots(snapshot_of: str) -> Callable[[list], dict[int, Mapping[str, Any]]]:
     """Schedules, their runs, scheduled sends and dunning records (R49–R51)."""
     def snapshots(rows: list) -> dict[int, Mapping[str, Any]]:
-        from invoice_tui.domain import dunning, recurring
+        from invoice_tui.domain import dunning, recurring, sends
 
-        fn = getattr(dunning if snapshot_of == "dunning_snapshot" else recurring, snapshot_of)
+        fn = getattr(dunning if snapshot_of == "dunning_snapshot" else sends if snapshot_of == "send_snapshot"
+                     else recurring, snapshot_of)
         return {r.id: fn(r) for r in rows}
 
     return snapshots

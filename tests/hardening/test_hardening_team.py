@@ -232,6 +232,16 @@ def _writes(t, me: str) -> dict[str, tuple[str, tuple]]:
         # R52: the import's saved column mappings are shared by those who may create
         "import_mapping insert": ("INSERT INTO import_mapping (name, object, columns, locale, created_by, created_at, "
                                   "updated_at) VALUES ('m', 'contacts', '{}', '', current_user, now(), now())", ()),
+        # issue 28: schedules, their runs, planned sends and dunning records are an editor's (run-due)
+        "schedule insert": ("INSERT INTO schedule (template_id, every, unit, start, mode, state, next_index, issued, "
+                            "last_result, created_by, created_at) VALUES (1, 1, 'm', '2026-01-01', 'draft', 'active', "
+                            "0, 0, '', current_user, now())", ()),
+        "schedule_run insert": ("INSERT INTO schedule_run (schedule_id, period, period_index, created_at) VALUES "
+                                "(1, '2026-01-01', 0, now())", ()),
+        "scheduled_send insert": ("INSERT INTO scheduled_send (invoice_id, send_on, state, created_by, created_at) "
+                                  "VALUES (999999, '2026-01-01', 'planned', current_user, now())", ()),
+        "dunning insert": ("INSERT INTO dunning (invoice_id, kind, level, amount_minor, note, created_by, created_at) "
+                           "VALUES (1, 'level', 7, 0, '', current_user, now())", ()),
         # writes every user may make: its own preferences and saved views
         "own preferences": ("UPDATE \"user\" SET preferences = '{\"theme\": \"x\"}' WHERE login = current_user", ()),
         "own saved view": ("INSERT INTO saved_view (name, owner_id, shared, filters, columns, sort, position, "
@@ -247,7 +257,8 @@ EDIT = EVERYONE | {
     "line insert on finalized", "line update", "line delete", "adjustment insert", "invoice_contact delete",
     "invoice_company insert", "payment insert", "payment apply", "payment delete", "reminder update",
     "reminder delete", "outbox insert", "counter update", "activity own", "provider_event insert",
-    "credit_entry insert", "import_mapping insert"}
+    "credit_entry insert", "import_mapping insert", "schedule insert", "schedule_run insert", "scheduled_send insert",
+    "dunning insert"}
 SUPER = EDIT | {"setting insert", "setting update", "setting delete", "counter insert", "counter delete",
                 "counter back",
                 "user other name", "user other preferences", "saved_view others update", "saved_view others delete",
