@@ -211,7 +211,22 @@ def build_document(inv: Invoice, settings: WorkspaceSettings, totals, specs, num
         buyer_reference=getattr(inv, "buyer_reference", "") or "",
         payment_means_code=settings.payment_means_code or ("30" if settings.seller_iban else ""),
         iban=settings.seller_iban, bic=settings.seller_bic, notes=_french_notes(inv, settings, buyer),
-        delivery_date=inv.delivery_date or (inv.invoice_date if settings.french_seller else None))
+        delivery_date=inv.delivery_date or (inv.invoice_date if settings.french_seller else None),
+        **vat_in_eur(inv, settings, totals))
+
+
+def vat_in_eur(inv: Invoice, settings: WorkspaceSettings, totals) -> dict:
+    """BT-6/BT-111 (BR-FR-CO-12): a French seller billing in another currency states the VAT total in
+    EUR too, at the invoice's stored exchange rate (1 unit of its currency in EUR), rounded to the
+    cent (half up). Nothing for an invoice in EUR, a seller outside France or an invoice without a
+    rate (which finalize refuses for a French seller, R43)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    rate = (getattr(inv, "eur_rate", "") or "").strip()
+    if not settings.french_seller or inv.currency == "EUR" or not rate:
+        return {}
+    eur = (totals.vat_total * Decimal(rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return {"tax_currency": "EUR", "tax_total_in_tax_currency": eur}
 
 
 # ---- outputs and validation ------------------------------------------------------------------------

@@ -1155,7 +1155,8 @@ def buyer_facts(inv: Invoice, parts: SnapshotParts | None = None) -> "BuyerFacts
         country = contact.country or ""
     return BuyerFacts(business=business, country=country, siren=siren, electronic_address=address, vat_id=vat,
                       operation_category=inv.operation_category or "",
-                      categories=tuple(sorted(categories)), exemption_reasons=tuple(sorted(exemption_reasons(inv))))
+                      categories=tuple(sorted(categories)), exemption_reasons=tuple(sorted(exemption_reasons(inv))),
+                      currency=inv.currency, eur_rate=inv.eur_rate or "")
 
 
 def check_legal(inv: Invoice, settings: WorkspaceSettings, parts: SnapshotParts | None = None) -> None:

@@ -48,6 +48,8 @@ class BuyerFacts:
     operation_category: str = ""
     categories: tuple[str, ...] = ()  # the VAT categories of the invoice's lines and adjustments
     exemption_reasons: tuple[str, ...] = ()  # categories with a reason given
+    currency: str = "EUR"  # the invoice's currency (BT-5)
+    eur_rate: str = ""  # 1 unit of it in EUR, for a French seller billing in another currency
 
 
 def french_missing(settings: WorkspaceSettings, buyer: BuyerFacts) -> list[Missing]:
@@ -83,6 +85,9 @@ def french_missing(settings: WorkspaceSettings, buyer: BuyerFacts) -> list[Missi
         if cat in buyer.categories and cat not in buyer.exemption_reasons:
             out.append(Missing(f"exemption_reason_{cat}", f"the exemption reason of the VAT category {cat} group",
                                f"EN 16931 {rule}, BT-120"))
+    if buyer.currency != "EUR" and not buyer.eur_rate:
+        out.append(Missing("eur_rate", f"the exchange rate of 1 {buyer.currency} in EUR, so that the VAT total is "
+                           "stated in EUR too", "BR-FR-CO-12, EN 16931 BT-6, BT-111"))
     if "AE" in buyer.categories and not buyer.vat_id:
         out.append(Missing("buyer_vat_id", "the buyer's VAT id (reverse charge)", "EN 16931 BR-AE-02, BT-48"))
     if "K" in buyer.categories and not buyer.vat_id:

@@ -124,3 +124,40 @@ def test_r43_buyer_identifiers_checked(ws, admin):
         make_draft(admin, None, currency="USD", eur_rate="-1")
     c = people.add_company(admin, {"name": "Good", "siret": "732 829 320 00074", "country": "fr"})
     assert (c.siren, c.siret, c.country, c.electronic_address) == ("732829320", "73282932000074", "FR", "732829320")
+
+
+@pytest.mark.no_seller
+def test_r43_r44_french_seller_in_usd_needs_the_eur_rate_and_states_the_vat_in_eur(ws, admin):
+    """#22 point 3 / #23: a French seller billing in another currency is refused until the invoice
+    holds its exchange rate to EUR (BR-FR-CO-12, BT-6/BT-111); the stored rate then gives the
+    e-invoice's VAT total in EUR, which validates and reads back."""
+    from decimal import Decimal
+
+    from invoice_tui.documents.einvoice.read import read_cii
+    from invoice_tui.domain import einvoice
+    from invoice_tui.domain.einvoice_build import xml_of
+
+    for key, value in FRENCH_SELLER.items():
+        set_setting(admin, key, value)
+    company = people.add_company(admin, {"name": "Acme Widgets Inc.", "country": "US", "city": "Austin",
+                                         "postcode": "TX 78701", "address": "1 Main Street"})
+    contact = people.add_contact(admin, {"email": "ap@acme.example", "company_id": company.id})
+    draft = make_draft(admin, contact, company_id=company.id, currency="USD",
+                       lines=[line(price="1000", tax="20")], operation_category="services")
+    before = census()
+    with pytest.raises(RuleRefused) as err:
+        invoices.finalize_invoice(admin, draft.id)
+    assert _missing(err) == ["eur_rate"] and "BR-FR-CO-12" in err.value.message and "1 USD in EUR" in err.value.message
+    assert census() == before
+    with pytest.raises(BadInput):  # the rate is checked as typed: a positive number
+        invoices.edit_invoice(admin, draft.id, {"eur_rate": "-1"})
+    invoices.edit_invoice(admin, draft.id, {"eur_rate": "0.9091"})
+    inv = invoices.finalize_invoice(admin, draft.id)
+    doc = einvoice.einvoice_document(inv)
+    assert doc.tax_total == Decimal("200.00")
+    assert (doc.tax_currency, doc.tax_total_in_tax_currency) == ("EUR", Decimal("181.82"))  # 200 × 0.9091
+    for fmt in ("cii", "ubl"):
+        assert not einvoice.validate(inv, fmt).fatal, fmt
+    xml, _kind = xml_of(doc, "cii")
+    back = read_cii(xml)
+    assert (back.tax_currency, back.tax_total_in_tax_currency) == ("EUR", Decimal("181.82"))
