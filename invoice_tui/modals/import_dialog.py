@@ -9,7 +9,8 @@
    "Import" writes all rows in one transaction, or nothing when a row is bad. A progress bar
    follows the rows read. "Save mapping" keeps the mapping under a name for the next file.
 
-Every step calls the import service (``invoice_tui.imports.service``) in a worker thread.
+Keys: ctrl+r reads the file, ctrl+t runs the dry run, ctrl+e imports, Escape closes (or cancels a
+running import). Every step calls the import service (``invoice_tui.imports.service``) in a worker thread.
 """
 
 from __future__ import annotations
@@ -64,12 +65,15 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
                      background: $surface; padding: 0 1; }
     #import-form { height: 1fr; }
     #import-form Label { color: $text-muted; }
-    .import-row { height: auto; }
-    .import-row > Vertical { width: 1fr; height: auto; }
+    .import-row { height: 3; }
+    .import-row > * { width: 1fr; }
+    #import-object { width: 34; }
+    #import-mapping { height: auto; }
     .import-map { height: 3; }
     .import-map > Label { width: 26; padding: 1 1 0 0; }
     .import-map > Select { width: 1fr; }
-    #import-preview, #import-errors { height: auto; max-height: 8; }
+    #import-preview { height: auto; max-height: 6; }
+    #import-errors { height: auto; max-height: 6; }
     #import-progress { height: 1; }
     #import-status { height: auto; max-height: 2; }
     #import-buttons { height: 3; align-horizontal: right; }
@@ -77,7 +81,10 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
     #import-mapping-name { width: 18; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="import.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="import.cancel"),
+                Binding("ctrl+r", "read", "Read the file", id="import.read"),
+                Binding("ctrl+t", "dry_run", "Dry run", id="import.dry_run"),
+                Binding("ctrl+e", "start", "Import", id="import.start")]
 
     class Progress(Message):
         def __init__(self, rows: int, fraction: float) -> None:
@@ -97,27 +104,19 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
             yield Label("Import — CSV or XLSX, all rows or none (R52)", id="import-title")
+            with Horizontal(classes="import-row import-top"):
+                yield Select([(OBJECT_NAMES[o], o) for o in OBJECTS], value=self.obj, allow_blank=False,
+                             id="import-object")
+                yield Input(self.initial_path, id="import-file", placeholder="file: /path/to/file.csv or .xlsx")
+            with Horizontal(classes="import-row import-top"):
+                yield Input("", id="import-locale", placeholder="locale, e.g. fr_FR (default ISO)")
+                yield Select([], prompt="saved mapping: none", id="import-profile")
+            yield FieldError(id="import-file-error")
             with VerticalScroll(id="import-form"):
-                with Horizontal(classes="import-row"):
-                    with Vertical():
-                        yield Label("The file holds")
-                        yield Select([(OBJECT_NAMES[o], o) for o in OBJECTS], value=self.obj, allow_blank=False,
-                                     id="import-object")
-                    with Vertical():
-                        yield Label("Locale (e.g. fr_FR)")
-                        yield Input("", id="import-locale", placeholder="ISO dates, dot decimals")
-                with Horizontal(classes="import-row"):
-                    with Vertical():
-                        yield Label("File")
-                        yield Input(self.initial_path, id="import-file", placeholder="/path/to/file.csv")
-                    with Vertical():
-                        yield Label("Saved mapping")
-                        yield Select([], prompt="match by header", id="import-profile")
-                yield FieldError(id="import-file-error")
-                yield Vertical(id="import-mapping")
                 yield Label("Preview (first rows as mapped)", id="import-preview-label")
                 yield DataTable(id="import-preview", cursor_type="none", zebra_stripes=True)
-                yield DataTable(id="import-errors", cursor_type="row")
+                yield Vertical(id="import-mapping")
+            yield DataTable(id="import-errors", cursor_type="row")
             yield ProgressBar(total=1.0, show_eta=False, id="import-progress")
             yield Static("", id="import-status", markup=False)
             yield FieldError(id="import-error", classes="form-error")
@@ -161,6 +160,7 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
     # ---- reading the file ----------------------------------------------------------------------
     @on(Button.Pressed, "#import-read")
     @on(Input.Submitted, "#import-file")
+    @on(Input.Submitted, "#import-locale")
     def action_read(self) -> None:
         self.query_one("#import-file-error", FieldError).update("")
         path = self.query_one("#import-file", Input).value.strip()
@@ -246,13 +246,18 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
         bar = self.query_one("#import-progress", ProgressBar)
         bar.display = True
         bar.update(total=1.0, progress=0)
-        self.query_one("#import-form").disabled = True
+        self._busy(True)
         self.query_one("#import-status", Static).update("Checking every row…" if dry_run else "Importing…")
         ctx = self.app.ctx  # type: ignore[attr-defined]
         path = self.query_one("#import-file", Input).value.strip()
         locale = self.query_one("#import-locale", Input).value.strip()
         self.call_service(self._import, ctx, path, self.mapping(), locale, dry_run, done=self._done,
                           failed=self._failed, group="import", exclusive=True)
+
+    def _busy(self, busy: bool) -> None:
+        self.query_one("#import-form").disabled = busy
+        for row in self.query(".import-top"):
+            row.disabled = busy
 
     def _import(self, ctx, path, mapping, locale, dry_run) -> ImportReport | None:
         try:
@@ -273,7 +278,7 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
 
     def _done(self, report: ImportReport | None) -> None:
         self.running = False
-        self.query_one("#import-form").disabled = False
+        self._busy(False)
         status = self.query_one("#import-status", Static)
         if report is None:
             status.update("Cancelled; nothing was written.")
@@ -299,7 +304,7 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
 
     def _failed(self, error: InvoiceTuiError) -> None:
         self.running = False
-        self.query_one("#import-form").disabled = False
+        self._busy(False)
         self.query_one("#import-status", Static).update("")
         self.query_one("#import-error", FieldError).update(error_content(error))
 
