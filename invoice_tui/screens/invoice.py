@@ -136,6 +136,13 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         view.actions = [a if a.enabled or a.error is None else replace(a, reason=error_text(a.error))
                         for a in view.actions]  # a rule's refusal, with the TUI's remedy
         self.view = view
+        if getattr(self, "_finalize_when_loaded", False):  # back from the seller profile (R43)
+            self._finalize_when_loaded = False
+            state = next((a for a in view.actions if a.id == "finalize"), None)
+            if state is not None and state.enabled:
+                self.call_after_refresh(self.do_finalize, view)
+            elif state is not None:  # still missing: said beside the action, no second walk
+                self.notify(state.reason, title="Finalize: not available", severity="warning", timeout=8)
         self.sub_title = view.label
         self.query_one("#invoice-label", Static).update(view.label)
         badge = self.query_one("#invoice-status-badge", Static)
@@ -231,9 +238,37 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
                         title=label, severity="warning")
             return
         if not state.enabled:
+            if action_id == "finalize" and self._walk_seller_profile(state):
+                return
             self.notify(state.reason, title=f"{label}: not available", severity="warning", timeout=8)
             return
         getattr(self, f"do_{action_id}")(view)
+
+    def _walk_seller_profile(self, state) -> bool:
+        """R2/R43: a finalize refused for the seller's legal data (the first finalize in a workspace)
+        opens the seller profile as a focused form, the missing settings named; back from it, the
+        finalize goes on when nothing is missing any more. False when the refusal is not about
+        settings this user may change."""
+        from invoice_tui.domain.permissions import has
+        from invoice_tui.domain.settings import SETTING_KEYS
+        from invoice_tui.screens.settings import SettingsScreen
+
+        error = state.error
+        if error is None or getattr(error, "code", "") != "invoice.legal_data_missing" \
+                or not has(self.app.ctx, "settings"):
+            return False
+        keys = tuple(f for f in (getattr(error, "fields", None) or []) if f in SETTING_KEYS)
+        if not keys:
+            return False
+        purpose = ("Finalizing needs the seller's legal data first (R2, R43). Fill in each field marked "
+                   "below and press Enter to save it; Escape returns to the invoice to finalize it.")
+
+        def back(_result=None) -> None:
+            self._finalize_when_loaded = True
+            self.reload()
+
+        self.app.push_screen(SettingsScreen(focus=keys, purpose=purpose), back)
+        return True
 
     # each do_* runs an enabled action
     def do_edit(self, view: InvoiceView) -> None:

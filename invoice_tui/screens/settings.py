@@ -5,7 +5,10 @@ read) with the reason beside it; Enter saves the field through the one service
 (``workspace.change_setting``: history row, strict-mode rules, R43's checks), whose notes (strict
 mode turned on) and refusals are shown beside the field too.
 
-Opened from the palette ("Settings: Open settings") and from the index (``,``).
+Opened from the palette ("Settings: Open settings") and from the index (``,``). Opened by a
+finalize that needs the seller's legal data (R2, R43: the first finalize in a workspace), it is a
+focused form: only the seller profile, the missing fields named beside them, the first one focused;
+Escape returns to the invoice, which finalizes when nothing is missing any more.
 """
 
 from __future__ import annotations
@@ -77,11 +80,16 @@ class SettingsScreen(ServiceCalls, Screen[None]):
     SettingsScreen .settings-reason { color: $error; height: auto; padding-left: 26; }
     SettingsScreen .settings-reason.-ok { color: $success; }
     SettingsScreen .settings-reason.-empty { display: none; }
+    SettingsScreen .settings-purpose { color: $warning; height: auto; margin-top: 1; }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, focus: tuple[str, ...] = (), purpose: str = "") -> None:
+        """``focus``: the seller-profile settings a finalize found missing (the focused form), and
+        ``purpose`` the sentence saying why."""
         super().__init__()
         self.data: dict = {}
+        self.focus_keys = tuple(focus)
+        self.purpose = purpose
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,6 +106,18 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         body = self.query_one("#settings-body", VerticalScroll)
         body.remove_children()
         widgets = []
+        if self.focus_keys and data["admin"]:  # the finalize's focused form: the seller profile only
+            widgets.append(Static(self.purpose, id="settings-purpose", classes="settings-purpose", markup=False))
+            title, keys = SETTING_GROUPS[0]
+            widgets.append(Label(title, classes="settings-group"))
+            for key in keys:
+                widgets += self._field("setting", key, key, _text(data["settings"].get(key)))
+            body.mount(*widgets)
+            for key in self.focus_keys:
+                if key in keys:
+                    self._reason(f"setting-{key}", "Needed to finalize.")
+            self.call_after_refresh(self._focus_first)
+            return
         if data["admin"]:
             for title, keys in SETTING_GROUPS:
                 widgets.append(Label(title, classes="settings-group"))
@@ -112,6 +132,11 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         self.call_after_refresh(self._focus_first)
 
     def _focus_first(self) -> None:
+        for key in self.focus_keys:
+            found = self.query(f"#setting-{key}")
+            if found:
+                found.first().focus()
+                return
         fields = self.query(Input)
         if fields:
             fields.first().focus()
@@ -158,7 +183,7 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         self.call_service(fn, self.app.ctx, key, event.value, done=saved, failed=refused, group="settings-save")
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)
 
 
 class SettingsCommands(OpenScreenCommand):
