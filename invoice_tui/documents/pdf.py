@@ -177,3 +177,21 @@ def _logo(doc, settings: WorkspaceSettings) -> None:
         page.insert_image(box, filename=str(path), keep_proportion=True, overlay=True)
     except Exception:  # noqa: BLE001 - an unreadable logo never blocks the invoice
         return
+
+
+def statement_pdf(statements, path: str | Path | None = None, *, settings: WorkspaceSettings | None = None,
+                  locale: str = "en_US") -> bytes | Path:
+    """Issue 27: a customer's statement of account (``domain.reports.statement``) as a PDF, through
+    the invoices' one PDF path (the same markdown renderer, paper, logo and page numbers)."""
+    from invoice_tui.domain.reports import statement_markdown
+
+    if path is not None:
+        from invoice_tui.team_ssh import refuse_files
+
+        refuse_files("saving a PDF")
+    settings = settings or load_settings()
+    md = statement_markdown(statements, seller=settings.seller_name, locale=locale)
+    who = statements[0].customer_label if statements else ""
+    data = render_pdf(md, settings=settings, title=f"Statement of account {who}".strip(), locale=locale,
+                      author=settings.seller_name)
+    return data if path is None else write_file(data, path)
