@@ -122,13 +122,20 @@ def import_commands() -> type[Provider]:
     return ImportCommands
 
 
+def reports_commands() -> type[Provider]:
+    """The palette's Reports command (issue 27), loaded the same way."""
+    from invoice_tui.screens.reports import ReportsCommands
+
+    return ReportsCommands
+
+
 class InvoiceApp(Live, App[None]):
     """invoice-tui: the invoice index first; every action calls the domain services."""
 
     TITLE = "invoice-tui"
     CSS_PATH = stylesheets()
     COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands, audit_commands, settings_commands,
-                                   import_commands}
+                                   import_commands, reports_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),

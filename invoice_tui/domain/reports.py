@@ -49,8 +49,9 @@ BUCKETS: tuple[str, ...] = ("current", "1_30", "31_60", "61_90", "over_90")
 BUCKET_LABELS = {"current": "Current", "1_30": "1–30", "31_60": "31–60", "61_90": "61–90", "over_90": "> 90"}
 BUCKET_DAYS = {"current": (None, 0), "1_30": (1, 30), "31_60": (31, 60), "61_90": (61, 90), "over_90": (91, None)}
 
-ISSUED_DOCS = ("((i.doc_type = 'invoice' AND i.status IN ('open', 'paid')) "
-               "OR (i.doc_type = 'credit_note' AND i.status = 'issued'))")
+# finalized invoices (open, paid) and issued credit notes: "issued" is a credit note's status alone
+# (R36), so one IN reads the reports' index (migration 0024) by status and date
+ISSUED_DOCS = "i.status IN ('open', 'paid', 'issued')"
 SIGNED_BILLED = "(CASE WHEN i.doc_type = 'credit_note' THEN -i.billed_minor ELSE i.billed_minor END)"
 SIGNED_TAX = "(CASE WHEN i.doc_type = 'credit_note' THEN -i.tax_minor ELSE i.tax_minor END)"
 PAID_STATES = "('succeeded', 'disputed', 'refunded')"
@@ -338,17 +339,38 @@ def top_customers(ctx: Context, by: str = "billed", limit: int = 10, start: dt.d
         where.append("i.invoice_date <= ?")
         params.append(end)
     balance = "SUM(CASE WHEN i.doc_type = 'invoice' AND i.status = 'open' THEN i.balance_minor ELSE 0 END)"
-    order = "billed" if by == "billed" else "balance"
-    sql = (f"SELECT i.company_id, CASE WHEN i.company_id IS NULL THEN i.billing_contact_id END AS contact, "
-           f"MAX(i.company_name), MAX(i.contact_name), MAX(i.contact_email), SUM({SIGNED_BILLED}) AS billed, "
-           f"{balance} AS balance FROM invoice i WHERE {' AND '.join(where)} AND i.currency = ? "
-           f"GROUP BY i.company_id, contact ORDER BY {order} DESC, i.company_id, contact LIMIT ?")
+    # one pass over the documents, one aggregated row per customer and currency; ranked here
+    # (amounts compare within a currency only)
+    sql = (f"SELECT i.currency, i.company_id, CASE WHEN i.company_id IS NULL THEN i.billing_contact_id END AS contact, "
+           f"SUM({SIGNED_BILLED}), {balance} FROM invoice i WHERE {' AND '.join(where)} "
+           "GROUP BY i.currency, i.company_id, contact")
+    groups: dict[str, list[tuple]] = {}
+    for cur, company_id, contact_id, billed, bal in _rows(sql, params):
+        groups.setdefault(cur, []).append((company_id, contact_id, int(billed or 0), int(bal or 0)))
+    rank = 2 if by == "billed" else 3
+    chosen = {cur: sorted(rows, key=lambda r: (-r[rank], r[0] or 0, r[1] or 0))[:int(limit)]
+              for cur, rows in groups.items()}
+    names = _customer_names({r[0] for rows in chosen.values() for r in rows if r[0]},
+                            {r[1] for rows in chosen.values() for r in rows if r[1] and not r[0]})
     out = []
-    for cur in currencies(start, end):  # amounts compare within a currency only
-        for company_id, contact_id, company, contact, email, billed, bal in _rows(sql, [*params, cur, int(limit)]):
-            name = company if company_id else (contact or email or "")
-            out.append(CustomerFigure(company_id, contact_id, name or "", "" if company_id else (email or ""), cur,
-                                      int(billed or 0), int(bal or 0)))
+    for cur in sorted(chosen):
+        for company_id, contact_id, billed, bal in chosen[cur]:
+            name, email = names.get((company_id, None if company_id else contact_id), ("", ""))
+            out.append(CustomerFigure(company_id, contact_id, name, email, cur, billed, bal))
+    return out
+
+
+def _customer_names(company_ids: set, contact_ids: set) -> dict[tuple, tuple[str, str]]:
+    """(company id, contact id) → (name, email) of the few customers a report shows."""
+    from invoice_tui.db.models import Company, Contact
+
+    out: dict[tuple, tuple[str, str]] = {}
+    if company_ids:
+        for ident, name in Company.select(Company.id, Company.name).where(Company.id.in_(list(company_ids))).tuples():
+            out[(ident, None)] = (name, "")
+    if contact_ids:
+        for c in Contact.select().where(Contact.id.in_(list(contact_ids))):
+            out[(None, c.id)] = (c.display_name, c.email)
     return out
 
 
@@ -380,7 +402,7 @@ def customer_filters(fig: CustomerFigure, by: str = "billed", start: dt.date | N
         kind = [Filter(property="type", operator="any_of", values=["invoice", "credit_note"]),
                 Filter(property="status", operator="any_of", values=["open", "paid", "issued"])]
     dates = []
-    if by == "billed" and (start or end):
+    if start or end:  # the figures of a period's documents
         dates = [Filter(property="invoice_date", operator="between",
                         values=[(start or dt.date(1900, 1, 1)).isoformat(), (end or dt.date(9999, 12, 31)).isoformat()])]
     return FilterSet(groups=[FilterGroup(filters=[
@@ -637,3 +659,55 @@ def journal_record(r: JournalRow) -> dict[str, Any]:
     return {"number": r.number, "date": r.day.isoformat(), "type": r.doc_type, "customer": r.customer,
             "vat_id": r.vat_id, "category": r.category, "rate": plain(r.rate.normalize()) if r.rate else "0",
             "basis": plain(r.basis), "tax": plain(r.tax), "total": plain(r.total), "currency": r.currency}
+
+
+# ---- what the Reports screen shows ----------------------------------------------------------------
+@dataclass
+class Overview:
+    as_of: dt.date
+    today: dt.date
+    start: dt.date
+    end: dt.date
+    aging: list[AgingRow]
+    revenue: list[RevenueRow]
+    top_billed: list[CustomerFigure]
+    top_balance: list[CustomerFigure]
+    dso: list[DsoRow]
+
+    @property
+    def currencies(self) -> list[str]:
+        found = {r.currency for r in self.aging} | {r.currency for r in self.revenue} | {r.currency for r in self.dso}
+        return sorted(found)
+
+
+def overview(ctx: Context, as_of: dt.date | None = None, start: dt.date | None = None,
+             end: dt.date | None = None, limit: int = 10) -> Overview:
+    """Every report of the Reports screen in one call (one worker, one read transaction)."""
+    today = ctx.today()
+    as_of = as_of or today
+    d_start, d_end = default_period(ctx)
+    start, end = start or d_start, end or d_end
+    check_period(start, end)
+    return Overview(as_of, today, start, end, aging(ctx, as_of), revenue(ctx, start, end),
+                    top_customers(ctx, "billed", limit, start, end), top_customers(ctx, "balance", limit),
+                    dso(ctx, start, end))
+
+
+def billed_filters(currency: str, start: dt.date, end: dt.date) -> FilterSet:
+    """The index's filters for the documents billed in a period (DSO's denominator)."""
+    return FilterSet(groups=[FilterGroup(filters=[
+        Filter(property="type", operator="any_of", values=["invoice", "credit_note"]),
+        Filter(property="status", operator="any_of", values=["open", "paid", "issued"]),
+        Filter(property="currency", operator="any_of", values=[currency]),
+        Filter(property="invoice_date", operator="between", values=[start.isoformat(), end.isoformat()])])])
+
+
+def parse_as_of(text: str, ctx: Context) -> dt.date:
+    """A date the user typed on the Reports screen (YYYY-MM-DD, today, today-30), or a sentence."""
+    from invoice_tui.domain.filters import parse_date_value
+
+    try:
+        return parse_date_value((text or "").strip() or "today", ctx.today())
+    except BadInput:
+        raise BadInput(f"'{text}' is not a date; write YYYY-MM-DD, today or today-30.", field="as_of",
+                       code="report.bad_date") from None

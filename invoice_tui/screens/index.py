@@ -92,6 +92,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         Binding("left_square_bracket", "previous_view", "Previous view", show=False, id="index.previous_view"),
         Binding("r", "reload", "Reload", show=False, id="index.reload"),
         Binding("comma", "settings", "Settings", show=False, id="index.settings"),
+        Binding("R", "reports", "Reports", show=False, id="index.reports"),
         Binding("escape", "escape", "Close panel / clear search", show=False, id="index.escape"),
         Binding("q", "app.quit", "Quit", id="index.quit"),
         Binding("t", "next_totals", "Next totals", show=False, id="index.next_totals"),
@@ -270,6 +271,12 @@ class IndexScreen(Live, ServiceCalls, Screen):
         from invoice_tui.screens.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen())
+
+    def action_reports(self) -> None:
+        """Issue 27: the Reports screen (aging, revenue, top customers, DSO)."""
+        from invoice_tui.screens.reports import ReportsScreen
+
+        self.app.push_screen(ReportsScreen())
 
     def action_reload(self) -> None:
         self.table.reload(keep_cursor=True)

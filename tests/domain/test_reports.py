@@ -98,11 +98,20 @@ def test_each_drill_down_index_totals_equal_the_figure(story, admin):
     for r in reports.revenue(admin, dt.date(2026, 1, 1), TODAY):
         n, totals = index(reports.revenue_filters(r.month, r.currency))
         assert n == r.invoices + r.credit_notes and totals[r.currency].billed_minor == r.billed_minor
-    for by in ("billed", "balance"):
-        for fig in reports.top_customers(admin, by):
-            n, totals = index(reports.customer_filters(fig, by))
-            assert totals[fig.currency].billed_minor == fig.billed_minor if by == "billed" else \
-                totals[fig.currency].balance_minor == fig.balance_minor
+    for start, end in ((None, None), (dt.date(2026, 1, 1), dt.date(2026, 2, 28))):
+        for by in ("billed", "balance"):
+            for fig in reports.top_customers(admin, by, 10, start, end):
+                for figure in ("billed", "balance"):  # both figures of a customer's row drill down
+                    n, totals = index(reports.customer_filters(fig, figure, start, end))
+                    if figure == "billed":
+                        assert totals[fig.currency].billed_minor == fig.billed_minor
+                    else:
+                        assert totals[fig.currency].balance_minor == fig.balance_minor
+    [eur, _usd] = reports.top_customers(admin, "billed", 10, dt.date(2026, 1, 1), dt.date(2026, 2, 28))
+    assert (eur.billed_minor, eur.balance_minor) == (30000, 19000)
+    for r in reports.dso(admin, dt.date(2026, 1, 1), TODAY):
+        n, totals = index(reports.billed_filters(r.currency, r.start, r.end))
+        assert totals[r.currency].billed_minor == r.billed_minor
 
 
 def test_top_customers_and_dso(story, admin):

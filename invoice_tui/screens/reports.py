@@ -1,0 +1,283 @@
+"""The Reports screen (issue 27), from the palette ("Reports: Open reports") and ``R`` on the index:
+aging as of any date with a bar per bucket, revenue per month with sparklines of billed and
+collected, top customers by billed and by balance, DSO with its formula — one currency at a time
+(``c`` next currency), all computed by ``domain.reports`` in one worker.
+
+Every figure drills down with Enter: a figure of today opens the index filtered to exactly the
+documents behind it (its totals are the figure: the filters come from ``domain.reports``);
+collected opens the payments index; an aging figure as of a past date lists its invoices here,
+each with its balance as of that date.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Sparkline, Static, TabbedContent, TabPane
+
+from invoice_tui.domain import reports
+from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.money import format_minor
+from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.palette import OpenScreenCommand
+from invoice_tui.widgets.tables import DataTable
+
+BAR_WIDTH = 24
+
+
+def bar(value: int, top: int, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar of ``value`` against ``top`` (eighths of a cell, never empty when above 0)."""
+    if value <= 0 or top <= 0:
+        return ""
+    eighths = max(1, round(value * width * 8 / top))
+    full, part = divmod(eighths, 8)
+    return "█" * full + ("" if not part else " ▏▎▍▌▋▊▉"[part])
+
+
+class ReportsScreen(ServiceCalls, Screen[None]):
+    BINDINGS = [
+        Binding("c", "next_currency", "Currency", id="reports.currency"),
+        Binding("a", "as_of", "As of", id="reports.as_of"),
+        Binding("b", "toggle_rank", "Rank by", id="reports.rank"),
+        Binding("ctrl+r", "reload", "Reload", id="reports.reload"),
+        Binding("escape", "close", "Back", id="reports.close"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: reports.Overview | None = None
+        self.currency: str | None = None
+        self.as_of = None
+        self.rank = "billed"
+        self.items: list[reports.OpenItem] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading reports…", id="reports-status", markup=False)
+        with TabbedContent(id="reports-tabs"):
+            with TabPane("Aging", id="tab-aging"):
+                with Horizontal(id="aging-bar"):
+                    yield Static("As of", classes="reports-label")
+                    yield Input(id="reports-as-of", placeholder="YYYY-MM-DD")
+                    yield Static("", id="aging-note", markup=False)
+                yield DataTable(id="aging-table", cursor_type="row")
+                yield DataTable(id="aging-items", cursor_type="row")
+            with TabPane("Revenue", id="tab-revenue"):
+                with Horizontal(classes="spark-row"):
+                    yield Static("Billed", classes="reports-label")
+                    yield Sparkline([], id="spark-billed")
+                with Horizontal(classes="spark-row"):
+                    yield Static("Collected", classes="reports-label")
+                    yield Sparkline([], id="spark-collected")
+                yield DataTable(id="revenue-table", cursor_type="cell")
+            with TabPane("Customers", id="tab-customers"):
+                yield DataTable(id="customers-table", cursor_type="cell")
+            with TabPane("DSO", id="tab-dso"):
+                yield Static(reports.DSO_FORMULA.replace(" × ", "\n      × "), id="dso-formula", markup=False)
+                yield DataTable(id="dso-table", cursor_type="cell")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#aging-items", DataTable).display = False
+        self.action_reload()
+
+    # ---- loading ---------------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        self.query_one("#reports-status", Static).update("Loading reports…")
+        self.call_service(reports.overview, self.app.ctx, self.as_of, done=self._loaded, failed=self._failed,
+                          group="reports", exclusive=True)
+
+    def _failed(self, exc: InvoiceTuiError) -> None:
+        self.query_one("#reports-status", Static).update(exc.message)
+
+    def _loaded(self, data: reports.Overview) -> None:
+        self.data = data
+        if self.currency not in data.currencies:
+            self.currency = data.currencies[0] if data.currencies else None
+        as_of = self.query_one("#reports-as-of", Input)
+        if not as_of.value:
+            as_of.value = data.as_of.isoformat()
+        self._show()
+
+    def _money(self, minor: int) -> str:
+        return format_minor(minor, self.currency or "EUR")
+
+    def _show(self) -> None:
+        data, cur = self.data, self.currency
+        if data is None:
+            return
+        n = len(data.currencies)
+        where = f"{cur} ({data.currencies.index(cur) + 1} of {n})" if cur else "nothing billed yet"
+        self.query_one("#reports-status", Static).update(
+            f"{where} · {data.start.isoformat()} to {data.end.isoformat()} · c currency · Enter drills down")
+        self._show_aging()
+        self._show_revenue()
+        self._show_customers()
+        self._show_dso()
+
+    def _show_aging(self) -> None:
+        data, cur = self.data, self.currency
+        table = self.query_one("#aging-table", DataTable)
+        table.clear(columns=True)
+        table.add_column("Bucket", key="bucket")
+        table.add_column("Invoices", key="count")
+        table.add_column("Balance", key="balance")
+        table.add_column("", key="bar")
+        row = next((r for r in data.aging if r.currency == cur), None) or reports.AgingRow(cur or "EUR")
+        top = max(row.buckets.values(), default=0)
+        for b in reports.BUCKETS:
+            table.add_row(reports.BUCKET_LABELS[b], str(row.counts[b]), self._money(row.buckets[b]),
+                          bar(row.buckets[b], top), key=b)
+        table.add_row("Total", str(sum(row.counts.values())), self._money(row.total), "", key="total")
+        past = data.as_of < data.today
+        self.query_one("#aging-note", Static).update(
+            f"past date: Enter lists its invoices" if past else "Enter opens the invoices")
+        self.query_one("#aging-items", DataTable).display = False
+
+    def _show_revenue(self) -> None:
+        rows = [r for r in self.data.revenue if r.currency == self.currency]
+        self.query_one("#spark-billed", Sparkline).data = [max(r.billed_minor, 0) for r in rows] or [0]
+        self.query_one("#spark-collected", Sparkline).data = [max(r.collected_minor, 0) for r in rows] or [0]
+        table = self.query_one("#revenue-table", DataTable)
+        table.clear(columns=True)
+        for label, key in (("Month", "month"), ("Billed", "billed"), ("Net", "net"), ("Tax", "tax"),
+                           ("Collected", "collected")):
+            table.add_column(label, key=key)
+        for r in rows:
+            table.add_row(r.month, self._money(r.billed_minor), self._money(r.net_minor), self._money(r.tax_minor),
+                          self._money(r.collected_minor), key=r.month)
+
+    def _figures(self) -> list[reports.CustomerFigure]:
+        figs = self.data.top_billed if self.rank == "billed" else self.data.top_balance
+        return [f for f in figs if f.currency == self.currency]
+
+    def _show_customers(self) -> None:
+        table = self.query_one("#customers-table", DataTable)
+        table.clear(columns=True)
+        table.add_column("#", key="rank")
+        table.add_column("Customer", key="customer")
+        table.add_column("Billed" + (" ▼" if self.rank == "billed" else ""), key="billed")
+        table.add_column("Balance" + (" ▼" if self.rank == "balance" else ""), key="balance")
+        for n, f in enumerate(self._figures(), 1):
+            table.add_row(str(n), f.name[:34], self._money(f.billed_minor), self._money(f.balance_minor), key=str(n))
+
+    def _show_dso(self) -> None:
+        table = self.query_one("#dso-table", DataTable)
+        table.clear(columns=True)
+        for label, key in (("Currency", "currency"), ("Receivables", "receivables"), ("Billed", "billed"),
+                           ("Days", "days"), ("DSO", "dso")):
+            table.add_column(label, key=key)
+        for r in self.data.dso:
+            table.add_row(r.currency, format_minor(r.receivables_minor, r.currency),
+                          format_minor(r.billed_minor, r.currency), str(r.days),
+                          "—" if r.dso is None else f"{r.dso} days", key=r.currency)
+
+    # ---- keys ------------------------------------------------------------------------------------
+    def action_next_currency(self) -> None:
+        if self.data and self.data.currencies:
+            cs = self.data.currencies
+            self.currency = cs[(cs.index(self.currency) + 1) % len(cs)] if self.currency in cs else cs[0]
+            self._show()
+
+    def action_as_of(self) -> None:
+        self.query_one(TabbedContent).active = "tab-aging"
+        self.query_one("#reports-as-of", Input).focus()
+
+    def action_toggle_rank(self) -> None:
+        self.rank = "balance" if self.rank == "billed" else "billed"
+        if self.data:
+            self._show_customers()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    @on(Input.Submitted, "#reports-as-of")
+    def _as_of_typed(self, event: Input.Submitted) -> None:
+        try:
+            day = reports.parse_as_of(event.value, self.app.ctx)
+        except InvoiceTuiError as exc:
+            self.query_one("#aging-note", Static).update(exc.message)
+            return
+        self.as_of = day
+        self.query_one("#aging-table", DataTable).focus()
+        self.action_reload()
+
+    # ---- drill-down ------------------------------------------------------------------------------
+    def open_index(self, filters) -> None:
+        """The index below, filtered to the documents behind a figure (its own filter machinery)."""
+        from invoice_tui.screens.index import IndexScreen
+
+        index = next((s for s in reversed(self.app.screen_stack) if isinstance(s, IndexScreen)), None)
+        if index is None:
+            return
+        while self.app.screen is not index:
+            self.app.pop_screen()
+        index.set_filters(filters)
+
+    @on(DataTable.RowSelected, "#aging-table")
+    def _aging_selected(self, event: DataTable.RowSelected) -> None:
+        data, cur = self.data, self.currency
+        if data is None or cur is None:
+            return
+        bucket = None if event.row_key.value == "total" else event.row_key.value
+        if data.as_of >= data.today:
+            self.open_index(reports.aging_filters(data.today, cur, bucket))
+            return
+        self.call_service(reports.aging_items, self.app.ctx, data.as_of, cur, bucket, done=self._items,
+                          failed=self._failed, group="reports-items", exclusive=True)
+
+    def _items(self, items: list[reports.OpenItem]) -> None:
+        self.items = items
+        table = self.query_one("#aging-items", DataTable)
+        table.clear(columns=True)
+        for label in ("Invoice", "Customer", "Due", "Late", f"Balance {self.data.as_of.isoformat()}"):
+            table.add_column(label)
+        for i in items:
+            table.add_row(i.number, i.customer[:24], i.due_date.isoformat() if i.due_date else "—",
+                          str(i.days_overdue), self._money(i.balance_minor), key=str(i.invoice_id))
+        table.display = True
+        table.focus()
+
+    @on(DataTable.RowSelected, "#aging-items")
+    def _item_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_invoice(int(event.row_key.value))
+
+    @on(DataTable.CellSelected, "#revenue-table")
+    def _revenue_selected(self, event: DataTable.CellSelected) -> None:
+        month, column = event.cell_key.row_key.value, event.cell_key.column_key.value
+        if column == "collected":
+            from invoice_tui.screens.payments import PaymentsScreen
+
+            self.app.push_screen(PaymentsScreen())
+            return
+        self.open_index(reports.revenue_filters(month, self.currency, self.data.start, self.data.end))
+
+    @on(DataTable.CellSelected, "#customers-table")
+    def _customer_selected(self, event: DataTable.CellSelected) -> None:
+        figs = self._figures()
+        n = int(event.cell_key.row_key.value) - 1
+        if not 0 <= n < len(figs):
+            return
+        by = "balance" if event.cell_key.column_key.value == "balance" else "billed"
+        # ranked by billed, both figures are of the period's documents; by balance, of all of them
+        start, end = (self.data.start, self.data.end) if self.rank == "billed" else (None, None)
+        self.open_index(reports.customer_filters(figs[n], by, start, end))
+
+    @on(DataTable.CellSelected, "#dso-table")
+    def _dso_selected(self, event: DataTable.CellSelected) -> None:
+        cur, column = event.cell_key.row_key.value, event.cell_key.column_key.value
+        if column == "billed":
+            self.open_index(reports.billed_filters(cur, self.data.start, self.data.end))
+        elif column == "receivables" and self.data.end >= self.data.today:
+            self.open_index(reports.aging_filters(self.data.today, cur))
+
+
+class ReportsCommands(OpenScreenCommand):
+    NAME = "Reports: Open reports"
+    HELP = "R — aging, revenue, top customers, DSO"
+
+    def make_screen(self) -> Screen:
+        return ReportsScreen()
