@@ -18,7 +18,7 @@ from pathlib import Path
 from benchmarks import cold_start, figure, finalize, live, paths, run_child, warm_cache
 
 FIGURES = ("demo", "first_page", "keys", "filter_page", "counts", "csv", "xlsx", "pdf", "einvoice", "tui_memory",
-           "cold_start", "finalize", "live", "json_list", "tui_export", "search_count", "cold_start_pty", "audit")
+           "cold_start", "finalize", "live", "json_list", "tui_export", "search_count", "cold_start_pty", "audit", "reports")
 AUDIT_INVOICES = 100_000  # the audit figure's workspace (issue 18: a fresh demo of 100k invoices)
 JSON_SMALL = 60_000  # the JSON list is also measured on the first 60k invoices (--limit)
 TUI_EXPORT = "TUI export against CLI export of the same view (CSV, all invoices)"
@@ -283,6 +283,22 @@ def main(argv: list[str] | None = None) -> int:
                                   same_rows=r["rows"] == b["rows"], invoices=audited, findings=r["findings"],
                                   history_rows=r["rows"], peak_rss_mb=r["peak_rss_mb"],
                                   baseline_peak_rss_mb=b["peak_rss_mb"]))
+        # ---- the reports (issue 27) ------------------------------------------------------------
+        from benchmarks.reports import REPORTS
+
+        if "reports" in skip:
+            figures += [{"figure": f"report: {name}", "skipped": True, "pass": None} for name in REPORTS]
+        else:
+            log("reports, each against a raw sqlite3 aggregate of the same figures")
+            warm_cache(path)
+            r = run_child("reports", {"path": str(path)})
+            limit = 2.0 * n / 1_000_000
+            for name in REPORTS:
+                part = r["reports"][name]
+                figures.append(figure(f"report: {name}", ours=part["ours"], baseline=part["baseline"], unit="s",
+                                      target=f"≤ 2 s at 1M (≤ {limit:.2f} s at {n:,}, scaled linearly)",
+                                      passed=part["ours"] <= max(limit, 0.05), same_rows=part["same"],
+                                      peak_rss_mb=r["peak_rss_mb"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

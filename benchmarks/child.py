@@ -30,6 +30,7 @@ PARTS = {
     "search_count": "benchmarks.paths:search_count",
     "audit": "benchmarks.audit:run",
     "audit_raw": "benchmarks.audit:raw",
+    "reports": "benchmarks.reports:run",
 }
 
 

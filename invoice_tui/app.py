@@ -189,6 +189,17 @@ class InvoiceApp(Live, App[None]):
 
         self.push_screen(InvoiceScreen(invoice_id))
 
+    def show_index_filtered(self, filters) -> None:
+        """Issue 27: back to the invoice index, filtered to ``filters`` (a report's drill-down)."""
+        from invoice_tui.screens.index import IndexScreen
+
+        index = next((s for s in reversed(self.screen_stack) if isinstance(s, IndexScreen)), None)
+        if index is None:
+            return
+        while self.screen is not index:
+            self.pop_screen()
+        index.set_filters(filters)
+
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()

@@ -38,6 +38,8 @@ EXPECTED = [
     "quick-search count, again",
     "cold start on a real terminal (first invoice number shown)",
     "audit verify (chains + replay)",
+    "report: aging today", "report: aging as of a past date", "report: revenue per month", "report: top customers",
+    "report: DSO",
 ]
 
 

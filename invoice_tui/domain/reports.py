@@ -92,19 +92,22 @@ def check_period(start: dt.date | None, end: dt.date | None) -> None:
 def _balances_as_of(as_of: dt.date, customer_sql: str = "", customer_params: list | None = None) -> tuple[str, list]:
     """A sub-query of (id, currency, due_date, balance) for the invoices finalized by ``as_of``, with
     their balance as of that date (the payments and credit records dated up to it)."""
+    # A paid invoice whose payment date is on or before the day owed nothing that day: every record
+    # that settled it is dated by then (a paid invoice takes no payment nor credit; a refund reopens
+    # it). So only the open ones and those paid after the day are read (migration 0024's indexes
+    # give each its payments and credit records dated up to the day).
     sql = f"""
         SELECT i.id AS id, i.currency AS currency, i.due_date AS due_date,
-               i.billed_minor - COALESCE(p.s, 0) - COALESCE(c.s, 0) AS balance
+               i.billed_minor
+               - (SELECT COALESCE(SUM(p.amount_minor - p.amount_refunded_minor), 0) FROM payment p
+                  WHERE p.invoice_id = i.id AND p.date <= ? AND p.state IN {PAID_STATES})
+               - (SELECT COALESCE(SUM(CASE WHEN e.kind = 'overpayment' THEN -e.amount_minor ELSE e.amount_minor END), 0)
+                  FROM credit_entry e WHERE e.invoice_id = i.id AND e.date <= ?
+                  AND e.kind IN ('cn_applied', 'applied', 'overpayment')) AS balance
         FROM invoice i
-        LEFT JOIN (SELECT invoice_id, SUM(amount_minor - amount_refunded_minor) AS s FROM payment
-                   WHERE invoice_id IS NOT NULL AND state IN {PAID_STATES} AND date <= ? GROUP BY invoice_id) p
-               ON p.invoice_id = i.id
-        LEFT JOIN (SELECT invoice_id, SUM(CASE WHEN kind = 'overpayment' THEN -amount_minor ELSE amount_minor END) AS s
-                   FROM credit_entry WHERE invoice_id IS NOT NULL AND kind IN ('cn_applied', 'applied', 'overpayment')
-                   AND date <= ? GROUP BY invoice_id) c
-               ON c.invoice_id = i.id
-        WHERE i.doc_type = 'invoice' AND i.status IN ('open', 'paid') AND i.invoice_date <= ? {customer_sql}"""
-    return sql, [as_of, as_of, as_of, *(customer_params or [])]
+        WHERE i.doc_type = 'invoice' AND i.invoice_date <= ?
+          AND (i.status = 'open' OR (i.status = 'paid' AND (i.payment_date IS NULL OR i.payment_date > ?))) {customer_sql}"""
+    return sql, [as_of, as_of, as_of, as_of, *(customer_params or [])]
 
 
 def _bucket_case(as_of: dt.date) -> tuple[str, list]:

@@ -208,14 +208,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
     # ---- drill-down ------------------------------------------------------------------------------
     def open_index(self, filters) -> None:
         """The index below, filtered to the documents behind a figure (its own filter machinery)."""
-        from invoice_tui.screens.index import IndexScreen
-
-        index = next((s for s in reversed(self.app.screen_stack) if isinstance(s, IndexScreen)), None)
-        if index is None:
-            return
-        while self.app.screen is not index:
-            self.app.pop_screen()
-        index.set_filters(filters)
+        self.app.show_index_filtered(filters)
 
     @on(DataTable.RowSelected, "#aging-table")
     def _aging_selected(self, event: DataTable.RowSelected) -> None:

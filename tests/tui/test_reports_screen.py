@@ -1,0 +1,114 @@
+"""Issue 27: the Reports screen at 80×24 — opened with R on the index and from the palette; each
+tab's figures read whole on the screen, the plots drawn; Enter on a figure of today opens the index
+filtered to the invoices behind it with its totals equal to the figure; a past as-of date lists the
+invoices in the report with their balance then; a bad date is a sentence."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from textual.widgets import DataTable, Sparkline, TabbedContent
+
+from invoice_tui.domain.money import format_minor
+from test_en16931_snapshots import assert_whole, screen_rows
+from test_invoice_support import app_for, settle, workspace
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.reportkit import build_story  # noqa: E402
+
+
+def _build(sqlite_url, clock) -> None:
+    ws, ctx = workspace(sqlite_url, clock)
+    build_story(ctx, clock)
+    ws.db.close()
+
+
+async def _tab(pilot, app, tab: str) -> list[str]:
+    app.screen.query_one(TabbedContent).active = tab
+    await settle(pilot, app)
+    return screen_rows(app.export_screenshot())
+
+
+async def test_reports_screen_80x24_every_figure_whole_with_its_plots(sqlite_url, clock):
+    _build(sqlite_url, clock)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("R")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ReportsScreen"
+        rows = screen_rows(app.export_screenshot())
+        assert_whole(rows, "EUR (1 of 2)", "As of", "2026-03-16", "31–60", "€190.00", "Total")
+        bar_row = next(r for r in rows if "31–60" in r)
+        assert "████████████████████████" in bar_row  # the largest bucket's bar, whole
+        rows = await _tab(pilot, app, "tab-revenue")
+        assert_whole(rows, "Billed", "Collected", "2026-01", "€360.00", "€300.00", "€60.00", "€100.00",
+                     "2026-02", "-€60.00", "-€50.00", "-€10.00", "2026-03", "€70.00")
+        spark = app.screen.query_one("#spark-billed", Sparkline)
+        assert list(spark.data)[-3:] == [36000, 0, 6000]  # a credit note's month plots at 0, never below
+        assert any(ch in "".join(rows) for ch in "▁▂▃▄▅▆▇█")
+        rows = await _tab(pilot, app, "tab-customers")
+        assert_whole(rows, "Ada Lovelace", "€360.00", "€190.00")
+        rows = await _tab(pilot, app, "tab-dso")
+        assert_whole(rows, "DSO = receivables at the period's end ÷ billed over the period", "× days in the period",
+                     "EUR", "€190.00", "€360.00", "$50.00")
+        await pilot.press("c")  # the next currency
+        await settle(pilot, app)
+        rows = await _tab(pilot, app, "tab-aging")
+        assert_whole(rows, "USD (2 of 2)", "1–30", "$50.00")
+        assert not any("…" in r for r in rows), "\n".join(rows)
+
+
+async def test_enter_on_an_aging_figure_opens_the_index_filtered_to_it(sqlite_url, clock):
+    _build(sqlite_url, clock)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await settle(pilot, app)
+        await pilot.press(*"Reports: Open")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ReportsScreen"
+        table = app.screen.query_one("#aging-table", DataTable)
+        table.focus()
+        table.move_cursor(row=2)  # 31–60
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await settle(pilot, app)
+        index = app.screen
+        assert type(index).__name__ == "IndexScreen" and index.filters.count == 4
+        totals = {t.currency: t for t in index.totals}
+        assert totals["EUR"].balance_minor == 19000 and index.total == 2  # INV-1001 60.00 + INV-1002 130.00
+        status = str(index.query_one("#index-status").render())
+        assert format_minor(19000, "EUR") in status, status
+
+
+async def test_a_past_as_of_date_lists_its_invoices_with_their_balance_then_and_a_bad_date_is_a_sentence(
+        sqlite_url, clock):
+    _build(sqlite_url, clock)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("R")
+        await settle(pilot, app)
+        await pilot.press("a", "ctrl+a", "ctrl+k", *"2026-02-30", "enter")
+        await settle(pilot, app)
+        assert_whole(screen_rows(app.export_screenshot()), "'2026-02-30' is not a date")
+        await pilot.press("a", "ctrl+a", "ctrl+k", *"2026-01-31", "enter")
+        await settle(pilot, app)
+        rows = screen_rows(app.export_screenshot())
+        assert_whole(rows, "€140.00", "€120.00", "€260.00", "past date: Enter lists its invoices")
+        table = app.screen.query_one("#aging-table", DataTable)
+        table.focus()
+        table.move_cursor(row=5)  # Total
+        await pilot.press("enter")
+        await settle(pilot, app)
+        items = app.screen.query_one("#aging-items", DataTable)
+        assert items.display and items.row_count == 2
+        rows = screen_rows(app.export_screenshot())
+        assert_whole(rows, "INV-1001", "INV-1002", "2026-01-20", "Balance 2026-01-31")
+        assert [str(c) for c in items.get_row_at(0)][-1] == "€120.00"
+        assert [str(c) for c in items.get_row_at(1)][-1] == "€140.00"
