@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from invoice_tui.db import write_tx
-from invoice_tui.db.models import Invoice, Payment
+from invoice_tui.db.models import Contact, Invoice, Payment
 from invoice_tui.db.online_models import ProviderEvent, SavedPaymentMethod
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
@@ -428,7 +428,56 @@ def handle_event(ctx: Context, provider: PaymentProvider, payload: bytes, signat
     once per event id. Late and out-of-order events: a payment never moves back from a final
     state; refund totals only grow; a success is applied whenever it arrives."""
     event = provider.read_event(payload, signature)
+    if event.setup is not None:
+        return _handle_setup(ctx, provider, event)
     return _apply_event(ctx, provider.name, event)
+
+
+def _seen(provider_name: str, event_id: str) -> bool:
+    return ProviderEvent.select().where((ProviderEvent.provider == provider_name)
+                                        & (ProviderEvent.event_id == event_id)).exists()
+
+
+def _handle_setup(ctx: Context, provider: PaymentProvider, event) -> EventOutcome:
+    """``setup_intent.succeeded``: the buyer saved a card from the invoice's page (a SetupIntent
+    this app created for the contact's Stripe customer, marked in its metadata). The provider
+    describes the method (brand, last four digits, expiry) outside any transaction; it is then
+    recorded once, with its history row. Other SetupIntents (the card a buyer page payment is
+    confirmed with, another app's) are logged and ignored."""
+    if _seen(provider.name, event.id):
+        return EventOutcome(event.id, None, "duplicate")
+    s = event.setup
+    contact = None
+    if s.metadata.get("purpose") == SAVE_PURPOSE and s.method_ref and s.customer_ref:
+        cid = s.metadata.get("contact", "")
+        contact = Contact.get_or_none(Contact.id == int(cid)) if cid.isdigit() else None
+        if contact is not None and contact.email != s.metadata.get("email"):
+            contact = None  # another workspace's contact with this id (one Stripe account, two workspaces)
+    described = None
+    if contact is not None and not SavedPaymentMethod.select().where(
+            (SavedPaymentMethod.provider == provider.name) & (SavedPaymentMethod.method_ref == s.method_ref)).exists():
+        described = provider.describe_method(s.customer_ref, s.method_ref)
+    return _apply_setup_event(ctx, provider.name, event, contact.id if contact is not None else None, described)
+
+
+@mutation
+def _apply_setup_event(ctx: Context, provider_name: str, event, contact_id: int | None, described) -> EventOutcome:
+    if _seen(provider_name, event.id):
+        return EventOutcome(event.id, None, "duplicate")
+    outcome = "ignored"
+    if event.setup.metadata.get("purpose") == SAVE_PURPOSE:
+        outcome = "unknown contact"
+        if contact_id is not None and Contact.get_or_none(Contact.id == contact_id) is not None:
+            exists = SavedPaymentMethod.get_or_none((SavedPaymentMethod.provider == provider_name)
+                                                    & (SavedPaymentMethod.method_ref == event.setup.method_ref))
+            if exists is not None or described is None:
+                outcome = "already saved"
+            else:
+                _store_method(ctx, contact_id, provider_name, described)  # joins this transaction
+                outcome = "payment method saved"
+    ProviderEvent.create(provider=provider_name, event_id=event.id, type=event.type[:64], created=event.created,
+                         payment_id=None, outcome=outcome, received_at=ctx.now())
+    return EventOutcome(event.id, None, outcome)
 
 
 @mutation
@@ -511,15 +560,32 @@ class BuyerPayment:
     client_secret: str | None
     amount_minor: int
     currency: str
+    setup_secret: str | None = None  # the SetupIntent the page collects the card with
+    state: str = "requires_action"
+    reason: str = ""
+
+
+SAVE_PURPOSE = "save_card"  # a SetupIntent's metadata: the buyer saves a card for future payments
+PAY_PURPOSE = "pay"  # … the card a buyer page payment is confirmed with
 
 
 BUYER = "buyer"  # created_by of the payments the buyer starts from the invoice's page
 
 
-def buyer_payment(ctx: Context, token: str) -> BuyerPayment:
+def buyer_payment(ctx: Context, token: str, setup_ref: str | None = None) -> BuyerPayment:
     """``POST /i/<token>/pay``: create the open invoice's pending payment for the buyer page, or
     reuse it; the amount is always recomputed here from the balance (less any other pending online
-    payment). A paid, voided or unknown invoice gets NotFound (the page offers nothing)."""
+    payment). A paid, voided or unknown invoice gets NotFound (the page offers nothing).
+
+    The page pays in two steps, a flow Stripe.js and its test double (localstripe) both support:
+
+    1. without ``setup_ref``: the pending PaymentIntent, and a SetupIntent (on session, no
+       customer: nothing is saved) that the page's Stripe.js confirms with the card the buyer
+       typed (``confirmCardSetup``; the card never reaches this server);
+    2. with ``setup_ref`` (that SetupIntent, succeeded): its payment method is set on this
+       attempt's PaymentIntent, which is confirmed here; a card that needs 3-D Secure comes back
+       ``requires_action`` and the page completes it (``confirmCardPayment``). Only a SetupIntent
+       this server created for this very attempt is accepted."""
     provider = require_provider(ctx)
     p = _begin_buyer_attempt(ctx, token, provider.name)
     if p.provider_ref:
@@ -535,7 +601,50 @@ def buyer_payment(ctx: Context, token: str) -> BuyerPayment:
                                          metadata={"invoice": str(p.invoice_id), "payment": str(p.id),
                                                    "attempt": p.idempotency_key})
         apply_answer(ctx, p.id, answer)
-    return BuyerPayment(p.id, answer.client_secret, p.amount_minor, p.currency)
+    if setup_ref is None:
+        setup = provider.create_setup(customer_ref=None, usage="on_session", idempotency_key=uuid.uuid4().hex,
+                                      metadata={"purpose": PAY_PURPOSE, "attempt": p.idempotency_key})
+        return BuyerPayment(p.id, answer.client_secret, p.amount_minor, p.currency, setup.client_secret)
+    setup = provider.retrieve_setup(setup_ref)
+    if setup.metadata.get("purpose") != PAY_PURPOSE or setup.metadata.get("attempt") != p.idempotency_key \
+            or setup.state != "succeeded" or not setup.method_ref:
+        raise RuleRefused("The card was not set up for this payment; start the payment again.",
+                          code="payment.setup_mismatch")
+    answer = provider.confirm_with(p.provider_ref, setup.method_ref)
+    p = apply_answer(ctx, p.id, answer)[0]
+    return BuyerPayment(p.id, answer.client_secret, p.amount_minor, p.currency, None, p.state, p.failure_reason)
+
+
+@dataclass
+class BuyerSetup:
+    client_secret: str | None
+
+
+def buyer_setup(ctx: Context, token: str) -> BuyerSetup:
+    """``POST /i/<token>/setup`` ("Save a card for future payments" on an open invoice's page): a
+    SetupIntent for the billing contact's Stripe customer (the one its saved methods have, else a
+    new customer), off session; the page's Stripe.js confirms it with the card typed. The method
+    is recorded when Stripe says the SetupIntent succeeded (``setup_intent.succeeded``, signed):
+    never from what the browser says."""
+    provider = require_provider(ctx)
+    inv = Invoice.select().where((Invoice.link_token == token) & (Invoice.status == "open")
+                                 & (Invoice.doc_type != "credit_note")).first()
+    if inv is None:
+        raise NotFound("There is nothing to pay at this address.", code="invoice.not_found")
+    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
+    if contact is None:
+        raise RuleRefused("This invoice has no billing contact to save a card for.",
+                          code="payment_method.no_contact")
+    known = (SavedPaymentMethod.select().where((SavedPaymentMethod.contact == contact.id)
+                                               & (SavedPaymentMethod.provider == provider.name))
+             .order_by(SavedPaymentMethod.id.desc()).first())
+    customer = known.customer_ref if known is not None else provider.create_customer(
+        email=contact.email, name=contact.display_name, idempotency_key=uuid.uuid4().hex,
+        metadata={"contact": str(contact.id), "email": contact.email})
+    setup = provider.create_setup(customer_ref=customer, usage="off_session", idempotency_key=uuid.uuid4().hex,
+                                  metadata={"purpose": SAVE_PURPOSE, "contact": str(contact.id),
+                                            "email": contact.email, "invoice": inv.number or ""})
+    return BuyerSetup(setup.client_secret)
 
 
 @mutation

@@ -62,6 +62,18 @@ class ProviderMethod:
 
 
 @dataclass(frozen=True)
+class ProviderSetup:
+    """A SetupIntent (the buyer saves a card, or gives the card a payment is confirmed with)."""
+
+    ref: str
+    state: str  # requires_payment_method, requires_action, succeeded, canceled, …
+    customer_ref: str | None = None
+    method_ref: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    client_secret: str | None = field(default=None, repr=False)  # for the buyer page only
+
+
+@dataclass(frozen=True)
 class ProviderRefund:
     ref: str
     amount_minor: int
@@ -82,6 +94,7 @@ class ProviderEventData:
     dispute_amount_minor: int = 0
     failure_reason: str = ""
     payment_hint: str | None = None  # the attempt's key the payment was created with (metadata)
+    setup: ProviderSetup | None = None  # a SetupIntent that succeeded: the method the buyer saved
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -121,6 +134,15 @@ class PaymentProvider(Protocol):
                        metadata: dict[str, str]) -> ProviderPayment: ...
 
     def update_amount(self, ref: str, amount_minor: int) -> ProviderPayment: ...
+
+    def confirm_with(self, ref: str, method_ref: str) -> ProviderPayment: ...
+
+    def create_customer(self, *, email: str, name: str, idempotency_key: str, metadata: dict[str, str]) -> str: ...
+
+    def create_setup(self, *, customer_ref: str | None, usage: str, idempotency_key: str,
+                     metadata: dict[str, str]) -> ProviderSetup: ...
+
+    def retrieve_setup(self, ref: str) -> ProviderSetup: ...
 
     def retrieve(self, ref: str) -> ProviderPayment: ...
 

@@ -13,7 +13,8 @@ import json
 from typing import Any
 
 from invoice_tui.domain.provider import (BadSignature, NotConfigured, ProviderEventData, ProviderMethod,
-                                         ProviderPayment, ProviderRefund, ProviderRefused, ProviderUnavailable)
+                                         ProviderPayment, ProviderRefund, ProviderRefused, ProviderSetup,
+                                         ProviderUnavailable)
 
 TIMEOUT_S = 20
 NETWORK_RETRIES = 1  # safe: every creating request carries an idempotency key
@@ -181,6 +182,61 @@ class StripeProvider:
                 from None
         return self._payment(pi)
 
+    def confirm_with(self, ref: str, method_ref: str) -> ProviderPayment:
+        """Confirm the buyer page's pending PaymentIntent with the card the buyer gave (on session):
+        the method is set on the intent, then the intent is confirmed. A card that needs 3-D Secure
+        comes back ``requires_action``; the page's Stripe.js completes it (``confirmCardPayment``)."""
+        stripe = self._stripe
+        try:
+            self._call(self._client.v1.payment_intents.update, ref, params={"payment_method": method_ref})
+            pi = self._call(self._client.v1.payment_intents.confirm, ref)
+        except stripe.CardError as exc:
+            err = exc.error
+            pi = _get(err, "payment_intent") if err is not None else None
+            reason = _reason(exc.user_message, _get(err, "decline_code") if err is not None else exc.code) or "declined"
+            if pi is None:
+                return ProviderPayment(ref=ref, state="failed", amount_minor=0, currency="", failure_reason=reason)
+            paid = self._payment(pi)
+            state = "requires_action" if exc.code == "authentication_required" else "failed"
+            return ProviderPayment(ref=paid.ref, state=state, amount_minor=paid.amount_minor, currency=paid.currency,
+                                   failure_reason=reason, client_secret=paid.client_secret, created=paid.created)
+        except stripe.InvalidRequestError as exc:
+            raise ProviderRefused(f"Stripe refused the payment: {_reason(exc.user_message, exc.code) or 'refused'}.") \
+                from None
+        return self._payment(pi)
+
+    def create_customer(self, *, email: str, name: str, idempotency_key: str, metadata: dict[str, str]) -> str:
+        stripe = self._stripe
+        try:
+            cus = self._call(self._client.v1.customers.create,
+                             params={"email": email, "name": name, "metadata": metadata},
+                             options={"idempotency_key": idempotency_key})
+        except stripe.InvalidRequestError as exc:
+            raise ProviderRefused(f"Stripe refused the customer: {_reason(exc.user_message, exc.code)}.") from None
+        return str(_get(cus, "id"))
+
+    def create_setup(self, *, customer_ref: str | None, usage: str, idempotency_key: str,
+                     metadata: dict[str, str]) -> ProviderSetup:
+        stripe = self._stripe
+        params: dict[str, Any] = {"usage": usage, "payment_method_types": ["card"], "metadata": metadata}
+        if customer_ref:
+            params["customer"] = customer_ref
+        try:
+            seti = self._call(self._client.v1.setup_intents.create, params=params,
+                              options={"idempotency_key": idempotency_key})
+        except stripe.InvalidRequestError as exc:
+            raise ProviderRefused(f"Stripe refused to set up a card: {_reason(exc.user_message, exc.code)}.") \
+                from None
+        return setup_from(seti)
+
+    def retrieve_setup(self, ref: str) -> ProviderSetup:
+        stripe = self._stripe
+        try:
+            seti = self._call(self._client.v1.setup_intents.retrieve, ref)
+        except stripe.InvalidRequestError:
+            raise ProviderRefused(f"Stripe has no card set-up {ref}.", code="provider.no_setup") from None
+        return setup_from(seti)
+
     def retrieve(self, ref: str) -> ProviderPayment:
         stripe = self._stripe
         try:
@@ -232,6 +288,25 @@ class StripeProvider:
         return event_from_dict(data)
 
 
+def setup_from(seti: Any) -> ProviderSetup:
+    """A SetupIntent (an SDK object or an event's dict) in the app's words."""
+    method = _get(seti, "payment_method")
+    if method is not None and not isinstance(method, str):
+        method = _get(method, "id")
+    customer = _get(seti, "customer")
+    if customer is not None and not isinstance(customer, str):
+        customer = _get(customer, "id")
+    meta = _get(seti, "metadata", {}) or {}
+    if hasattr(meta, "to_dict"):  # the SDK's StripeObject (not a dict in stripe 8+)
+        meta = meta.to_dict()
+    try:
+        metadata = {str(k): str(v) for k, v in dict(meta).items()}
+    except (TypeError, ValueError):
+        metadata = {}
+    return ProviderSetup(ref=str(_get(seti, "id", "")), state=str(_get(seti, "status", "")), customer_ref=customer,
+                         method_ref=method, metadata=metadata, client_secret=_get(seti, "client_secret"))
+
+
 def event_from_dict(data: dict) -> ProviderEventData:
     """A Stripe event (already verified) in the app's words."""
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
@@ -249,6 +324,8 @@ def event_from_dict(data: dict) -> ProviderEventData:
         hint = (obj.get("metadata") or {}).get("attempt") if isinstance(obj.get("metadata"), dict) else None
         return ProviderEventData(payment_ref=obj.get("id"), state=state, failure_reason=reason,
                                  payment_hint=str(hint) if hint is not None else None, **base)
+    if etype == "setup_intent.succeeded":
+        return ProviderEventData(payment_ref=None, setup=setup_from(obj), **base)
     if etype == "charge.refunded" or etype == "charge.updated":
         return ProviderEventData(payment_ref=obj.get("payment_intent"),
                                  amount_refunded_minor=_int(obj.get("amount_refunded")), **base)

@@ -2,7 +2,8 @@
 waitress.
 
 Routes (GET and HEAD; and ``POST /webhooks/stripe`` when a payment provider is configured,
-see ``web/webhooks.py``): ``/i/<token>`` — the invoice document (the same Markdown as the PDF,
+see ``web/webhooks.py``, with ``POST /i/<token>/pay`` and ``/setup`` when the publishable key is
+set too, see ``web/pay.py``): ``/i/<token>`` — the invoice document (the same Markdown as the PDF,
 as HTML) — and ``/i/<token>.pdf`` — its PDF. Unknown tokens, drafts and deleted invoices get the
 same 404 (same status, headers and body); voided invoices are shown with a VOID mark, paid ones
 with PAID. There is no listing and no other route: everything else is the same 404.
@@ -85,7 +86,7 @@ class BuyerApp:
 
             pay = PAY_RE.match(environ.get("PATH_INFO") or "")
             if pay:
-                return self._pay(environ, start_response, pay.group(1))
+                return self._pay(environ, start_response, pay.group(1), pay.group(2))
         if method not in ("GET", "HEAD"):
             return self._respond(start_response, "405 Method Not Allowed", b"Method not allowed\n",
                                  "text/plain; charset=utf-8", method, extra=[("Allow", "GET, HEAD")])

@@ -1,8 +1,17 @@
-"""Pay from the buyer's page (issue 26): ``POST /i/<token>/pay`` and the page's payment form.
+"""Pay from the buyer's page (issue 26): ``POST /i/<token>/pay``, ``POST /i/<token>/setup`` and
+the page's card form.
 
-- ``POST /i/<token>/pay`` creates, or reuses, the open invoice's pending PaymentIntent and returns
-  its client secret; the amount is always recomputed on the server from the balance. A paid,
-  voided or unknown invoice gets the same 404 as the page.
+- ``POST /i/<token>/pay`` (no body) creates, or reuses, the open invoice's pending PaymentIntent
+  and a SetupIntent the page confirms with the card typed (Stripe.js ``confirmCardSetup``: the
+  card goes to Stripe, never here); ``POST /i/<token>/pay`` with ``{"setup_intent": "seti_…"}``
+  confirms the PaymentIntent with that card on the server. A card that needs 3-D Secure comes
+  back ``requires_action`` and the page completes it (``confirmCardPayment``). The amount is
+  always recomputed on the server from the balance. A paid, voided or unknown invoice gets the
+  same 404 as the page. This flow is one both Stripe.js and localstripe's fake Stripe.js can do
+  (the fake cannot confirm a PaymentIntent with card data; it can confirm a SetupIntent).
+- ``POST /i/<token>/setup`` ("Save a card for future payments"): a SetupIntent for the billing
+  contact's Stripe customer; the method is recorded when Stripe's signed
+  ``setup_intent.succeeded`` event arrives (``web/webhooks.py``), never from the browser's word.
 - The form uses Stripe.js and Stripe Elements; only that page's Content-Security-Policy opens what
   they need (Stripe's script and frames, and ``connect-src`` to Stripe's API), with a nonce for
   the page's own script. Every other page keeps ``default-src 'none'``.
@@ -23,7 +32,9 @@ from invoice_tui.db import database
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import InvoiceTuiError, NotFound
 
-PAY_RE = re.compile(r"^/i/([A-Za-z0-9_-]{16,64})/pay$")
+PAY_RE = re.compile(r"^/i/([A-Za-z0-9_-]{16,64})/(pay|setup)$")
+SETUP_REF_RE = re.compile(r"^seti_[A-Za-z0-9_]{1,200}$")
+MAX_PAY_BODY = 1024
 STRIPE_JS = "https://js.stripe.com/v3/"
 
 
@@ -43,20 +54,40 @@ class BuyerPay:
                 "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
     def section(self, token: str, amount_text: str, nonce: str) -> str:
-        """The Pay form of an open invoice's page."""
-        cfg = json.dumps({"key": self.publishable_key, "pay": f"{token}/pay"}).replace("</", "<\\/")
+        """The Pay form of an open invoice's page, and "Save a card for future payments"."""
+        cfg = json.dumps({"key": self.publishable_key, "pay": f"{token}/pay", "setup": f"{token}/setup"}) \
+            .replace("</", "<\\/")
         return (f'<section class="pay" id="pay"><h2>Pay {html.escape(amount_text)} by card</h2>'
-                '<div id="card-element"></div><button id="pay-button" type="button">Pay</button>'
+                '<div id="card-element"></div><button id="pay-button" type="button">Pay</button> '
+                '<button id="save-button" type="button">Save a card for future payments</button>'
                 '<p id="pay-message" role="status"></p></section>\n'
                 f'<script src="{html.escape(self.js_url)}" nonce="{nonce}"></script>\n'
                 f'<script nonce="{nonce}">const CFG = {cfg};\n{PAY_JS}</script>\n')
 
-    def __call__(self, environ: dict, start_response: Callable, token: str) -> Iterable[bytes]:
-        from invoice_tui.domain.online import buyer_payment
+    def __call__(self, environ: dict, start_response: Callable, token: str, what: str = "pay") -> Iterable[bytes]:
+        from invoice_tui.domain.online import buyer_payment, buyer_setup
 
         try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_PAY_BODY:
+            return _json(start_response, "400 Bad Request", {"error": "Bad request."})
+        setup_ref = None
+        if length:
+            try:
+                data = json.loads(environ["wsgi.input"].read(length))
+                setup_ref = data.get("setup_intent") if isinstance(data, dict) else None
+            except (ValueError, UnicodeDecodeError):
+                setup_ref = None
+            if what != "pay" or not isinstance(setup_ref, str) or not SETUP_REF_RE.match(setup_ref):
+                return _json(start_response, "400 Bad Request", {"error": "Bad request."})
+        try:
             with database.connection_context():
-                bp = buyer_payment(self.ctx, token)
+                if what == "setup":
+                    bs = buyer_setup(self.ctx, token)
+                    return _json(start_response, "200 OK", {"setup_secret": bs.client_secret})
+                bp = buyer_payment(self.ctx, token, setup_ref)
         except NotFound:
             return _json(start_response, "404 Not Found", {"error": "There is nothing to pay at this address."})
         except InvoiceTuiError as exc:
@@ -65,8 +96,9 @@ class BuyerPay:
                                                   "Payments are unavailable right now; try again later."})
         except Exception:  # noqa: BLE001 - never a traceback to a buyer
             return _json(start_response, "500 Internal Server Error", {"error": "Something went wrong."})
-        return _json(start_response, "200 OK", {"client_secret": bp.client_secret, "amount_minor": bp.amount_minor,
-                                                "currency": bp.currency})
+        return _json(start_response, "200 OK", {"client_secret": bp.client_secret, "setup_secret": bp.setup_secret,
+                                                "amount_minor": bp.amount_minor, "currency": bp.currency,
+                                                "state": bp.state, "reason": bp.reason})
 
 
 def new_nonce() -> str:
@@ -91,18 +123,43 @@ const stripe = Stripe(CFG.key);
 const elements = stripe.elements();
 const card = elements.create('card');
 card.mount('#card-element');
-const button = document.getElementById('pay-button');
+const buttons = [document.getElementById('pay-button'), document.getElementById('save-button')];
 const message = document.getElementById('pay-message');
-button.addEventListener('click', async () => {
-  button.disabled = true;
-  message.textContent = 'Paying…';
+const busy = (on, text) => { buttons.forEach(b => { b.disabled = on; }); if (text) message.textContent = text; };
+const post = async (url, body) => {
+  const resp = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                 body: body ? JSON.stringify(body) : ''});
+  const data = await resp.json();
+  if (!resp.ok) throw new Error(data.error || 'The payment could not be made; try again.');
+  return data;
+};
+const done = {succeeded: 'Thank you: your payment succeeded.',
+              processing: 'Thank you: your payment is processing.'};
+buttons[0].addEventListener('click', async () => {
+  busy(true, 'Paying…');
   try {
-    const resp = await fetch(CFG.pay, {method: 'POST'});
-    const data = await resp.json();
-    if (!resp.ok) { message.textContent = data.error; button.disabled = false; return; }
-    const result = await stripe.confirmCardPayment(data.client_secret, {payment_method: {card: card}});
-    if (result.error) { message.textContent = result.error.message; button.disabled = false; return; }
-    message.textContent = 'Thank you: your payment is ' + result.paymentIntent.status + '.';
-  } catch (e) { message.textContent = 'The payment could not be made; try again.'; button.disabled = false; }
+    const start = await post(CFG.pay);
+    const setup = await stripe.confirmCardSetup(start.setup_secret, {payment_method: {card: card}});
+    if (setup.error) throw new Error(setup.error.message);
+    let paid = await post(CFG.pay, {setup_intent: setup.setupIntent.id});
+    let state = paid.state;
+    if (state === 'requires_action') {
+      const more = await stripe.confirmCardPayment(paid.client_secret);
+      if (more.error) throw new Error(more.error.message);
+      state = more.paymentIntent.status;
+    }
+    if (!done[state]) throw new Error(paid.reason || 'The payment did not go through (' + state + ').');
+    message.textContent = done[state];
+    buttons.forEach(b => { b.hidden = true; });
+  } catch (e) { busy(false, e.message || 'The payment could not be made; try again.'); }
+});
+buttons[1].addEventListener('click', async () => {
+  busy(true, 'Saving your card…');
+  try {
+    const start = await post(CFG.setup);
+    const setup = await stripe.confirmCardSetup(start.setup_secret, {payment_method: {card: card}});
+    if (setup.error) throw new Error(setup.error.message);
+    busy(false, 'Your card is saved for future payments of this seller\'s invoices.');
+  } catch (e) { busy(false, e.message || 'The card could not be saved; try again.'); }
 });
 """

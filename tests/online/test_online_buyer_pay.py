@@ -3,9 +3,11 @@ open invoice's pending PaymentIntent (at localstripe, through the real SDK), the
 recomputed from the balance; paid and voided invoices offer nothing; only the Pay page's
 Content-Security-Policy opens what Stripe.js needs.
 
-The browser test (headless Chromium paying with localstripe's fake Stripe.js) is not written:
-localstripe's ``confirmCardPayment`` only authenticates an intent that already has a payment
-method (it posts to ``_authenticate``), so the Elements flow cannot complete against it."""
+The page's card goes to Stripe through a SetupIntent (``confirmCardSetup``), then the server
+confirms the PaymentIntent with it; "Save a card for future payments" (``POST /i/<token>/setup``)
+makes a SetupIntent for the contact's Stripe customer, and the method is recorded from Stripe's
+signed ``setup_intent.succeeded``. Here the browser's part (what Stripe.js posts to Stripe) is
+done with the SDK; tests/online/test_online_browser.py does it in a real browser."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ import urllib.request
 
 import pytest
 
-from invoice_tui.db.models import Invoice, Payment
+from invoice_tui.db.models import Invoice, Payment, PropertyChange
+from invoice_tui.db.online_models import ProviderEvent, SavedPaymentMethod
 from invoice_tui.domain import invoices, payments, people
 from invoice_tui.wiring import services
-from onlinekit import post, stripe_config
+from onlinekit import event, post, signed, stripe_config
 
 
 @pytest.fixture
@@ -100,3 +103,88 @@ def test_paid_voided_and_unknown_invoices_offer_nothing(pay_serve, actors):
     assert post(f"{pay_serve}/i/{'x' * 24}/pay", b"", {})[0] == 404
     assert post(f"{pay_serve}/i/{paid.link_token}/other", b"", {})[0] == 405
     assert not Payment.select().where(Payment.source == "online").exists()
+
+
+def confirm_setup(localstripe, secret: str, number: str = "4242424242424242") -> dict:
+    """What the page's Stripe.js does with the card typed (``confirmCardSetup``): at Stripe."""
+    seti = secret.split("_secret_")[0]
+    card = {"number": number, "exp_month": "12", "exp_year": "2030", "cvc": "123"}
+    return localstripe.client().v1.setup_intents.confirm(
+        seti, params={"payment_method_data": {"type": "card", "card": card}}).to_dict()
+
+
+def post_json(url: str, data: dict | None = None):
+    status, raw = post(url, json.dumps(data).encode() if data is not None else b"", {})
+    return status, json.loads(raw)
+
+
+def test_issue26_buyer_saves_a_card_recorded_from_the_signed_setup_intent_event(pay_serve, actors, localstripe):
+    alice, _bob = actors
+    inv = open_invoice(alice)
+    status, data = post_json(f"{pay_serve}/i/{inv.link_token}/setup")
+    assert status == 200 and data["setup_secret"].startswith("seti_")
+    seti = confirm_setup(localstripe, data["setup_secret"])
+    assert seti["status"] == "succeeded" and seti["customer"].startswith("cus_")
+    assert seti["metadata"]["purpose"] == "save_card"
+    assert not SavedPaymentMethod.select().exists()  # never from the browser's word: from Stripe's event
+    body = event("evt_setup_1", "setup_intent.succeeded", seti)
+    # a bad signature: 400, nothing recorded
+    st, _ = post(f"{pay_serve}/webhooks/stripe", body, {"Stripe-Signature": signed(body, secret="whsec_other")})
+    assert st == 400 and not SavedPaymentMethod.select().exists() and not ProviderEvent.select().exists()
+    st, raw = post(f"{pay_serve}/webhooks/stripe", body, {"Stripe-Signature": signed(body)})
+    assert st == 200 and json.loads(raw)["outcome"] == "payment method saved"
+    m = SavedPaymentMethod.get()
+    assert (m.contact_id, m.customer_ref, m.method_ref, m.brand, m.last4, m.exp_month, m.exp_year) == (
+        inv.billing_contact_id, seti["customer"], seti["payment_method"], "visa", "4242", 12, 2030)
+    assert PropertyChange.select().where((PropertyChange.object_type == "payment_method")
+                                         & (PropertyChange.object_id == m.id)).exists()
+    # replayed: nothing more
+    st, raw = post(f"{pay_serve}/webhooks/stripe", body, {"Stripe-Signature": signed(body)})
+    assert st == 200 and json.loads(raw)["outcome"] == "duplicate" and SavedPaymentMethod.select().count() == 1
+    # a second card: the same Stripe customer
+    status, data = post_json(f"{pay_serve}/i/{inv.link_token}/setup")
+    seti2 = confirm_setup(localstripe, data["setup_secret"], "5555555555554444")
+    assert seti2["customer"] == seti["customer"]
+    body = event("evt_setup_2", "setup_intent.succeeded", seti2)
+    assert post(f"{pay_serve}/webhooks/stripe", body, {"Stripe-Signature": signed(body)})[0] == 200
+    assert SavedPaymentMethod.select().count() == 2
+    # the buyer page's own payment SetupIntents save nothing
+    status, data = post_json(f"{pay_serve}/i/{inv.link_token}/pay")
+    body = event("evt_setup_3", "setup_intent.succeeded", confirm_setup(localstripe, data["setup_secret"]))
+    st, raw = post(f"{pay_serve}/webhooks/stripe", body, {"Stripe-Signature": signed(body)})
+    assert st == 200 and json.loads(raw)["outcome"] == "ignored" and SavedPaymentMethod.select().count() == 2
+    # a paid invoice offers nothing
+    paid = open_invoice(alice)
+    payments.record_payment(alice, paid.id, {"amount": "120", "method": "cash"})
+    assert post_json(f"{pay_serve}/i/{paid.link_token}/setup")[0] == 404
+
+
+def test_issue26_buyer_pays_with_the_card_set_up_then_3ds_and_a_foreign_setup_refused(pay_serve, actors,
+                                                                                   localstripe, smtp_server):
+    alice, _bob = actors
+    inv = open_invoice(alice, partial=False)
+    status, data = post_json(f"{pay_serve}/i/{inv.link_token}/pay")
+    assert status == 200 and data["setup_secret"].startswith("seti_") and data["amount_minor"] == 12000
+    # a SetupIntent made for something else (saving a card) is not a payment's card
+    other = confirm_setup(localstripe, post_json(f"{pay_serve}/i/{inv.link_token}/setup")[1]["setup_secret"])
+    status, refused = post_json(f"{pay_serve}/i/{inv.link_token}/pay", {"setup_intent": other["id"]})
+    assert status == 409 and "start the payment again" in refused["error"]
+    assert post_json(f"{pay_serve}/i/{inv.link_token}/pay", {"setup_intent": "pi_x"})[0] == 400
+    # 3-D Secure: the card set up, the payment comes back requires_action; the page completes it
+    seti = confirm_setup(localstripe, data["setup_secret"], "4000002760003184")
+    if seti["status"] == "requires_action":  # localstripe's Stripe.js confirms again after its 3-D Secure
+        seti = localstripe.client().v1.setup_intents.confirm(seti["id"]).to_dict()
+    status, paid = post_json(f"{pay_serve}/i/{inv.link_token}/pay", {"setup_intent": seti["id"]})
+    assert status == 200 and paid["state"] == "requires_action", paid
+    p = Payment.get((Payment.invoice == inv.id) & (Payment.source == "online"))
+    assert p.state == "requires_action" and Invoice.get_by_id(inv.id).status == "open"
+    # the buyer completes 3-D Secure (localstripe's Stripe.js posts this), then pays: a new card set up
+    localstripe.post(f"/v1/payment_intents/{p.provider_ref}/_authenticate",
+                     {"client_secret": paid["client_secret"], "success": "false"})
+    status, data = post_json(f"{pay_serve}/i/{inv.link_token}/pay")
+    assert status == 200
+    seti = confirm_setup(localstripe, data["setup_secret"])
+    status, paid = post_json(f"{pay_serve}/i/{inv.link_token}/pay", {"setup_intent": seti["id"]})
+    assert status == 200 and paid["state"] == "succeeded", paid
+    assert Invoice.get_by_id(inv.id).status == "paid"
+    assert Payment.select().where((Payment.invoice == inv.id) & (Payment.state == "succeeded")).count() == 1
