@@ -1,5 +1,5 @@
 """Test fixtures: a real workspace per test on SQLite (a file) and on PostgreSQL (a database
-created for the test and dropped after it).
+created for the test and dropped after it); a real SMTP server on loopback (``smtp_server``).
 
 PostgreSQL comes from ``INVOICE_TUI_TEST_PG_URL`` (e.g. postgresql://postgres@127.0.0.1:5432/postgres,
 used only to create and drop databases). Without it, or when the server does not answer, the
@@ -12,8 +12,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import socket
+import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from urllib.parse import urlparse, urlunparse
 
 import pytest
@@ -199,3 +202,64 @@ def make_user(ws: Workspace, admin: Context, login: str, permissions: str, clock
 
     people.add_user(admin, login, permissions=permissions)
     return ws.context(login, source="test", now=clock or admin.now)
+
+
+# ---- a real SMTP server (aiosmtpd) on loopback: the mail tests and the online-payment receipts ----
+
+def free_port() -> int:
+    """A loopback port nothing listens on (now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self):
+        return message_from_bytes(self.data, policy=policy.default)
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # what the server answers instead of 250: to RCPT TO per recipient, and to DATA (R58's tests)
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
+    data_reply: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
+        if address in self.rcpt_replies:
+            return self.rcpt_replies[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.data_reply:
+            return self.data_reply
+        with self.lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content
+                                          or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    handler = SmtpServer(port=free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()

@@ -425,6 +425,15 @@ def delete_contact(ctx: Context, contact_id: int) -> None:
         refs = ", ".join(i.number or f"draft #{i.id}" for i in billed)
         raise RuleRefused(f"{contact.display_name} is the billing contact of {refs}; "
                           "change the billing contact of those invoices first.")
+    from invoice_tui.db.online_models import SavedPaymentMethod
+
+    saved = list(SavedPaymentMethod.select(SavedPaymentMethod.method_ref)
+                 .where(SavedPaymentMethod.contact == contact.id).limit(3))
+    if saved:  # issue 26: no row left pointing at a contact that is gone (the table has no foreign key)
+        refs = ", ".join(m.method_ref for m in saved)
+        raise RuleRefused(f"{contact.display_name} has saved payment methods ({refs}); a super admin removes them "
+                          f"first (invoice-tui contacts payment-methods remove {contact.email} PM).",
+                          code="contact.has_payment_methods", details={"payment_methods": [m.method_ref for m in saved]})
     before = _contact_snapshot(contact)
     contact.delete_instance(recursive=False)
     history.record_changes(ctx, "contact", contact_id, None, before, {k: None for k in before})

@@ -159,7 +159,7 @@ buttons[1].addEventListener('click', async () => {
     const start = await post(CFG.setup);
     const setup = await stripe.confirmCardSetup(start.setup_secret, {payment_method: {card: card}});
     if (setup.error) throw new Error(setup.error.message);
-    busy(false, 'Your card is saved for future payments of this seller\'s invoices.');
+    busy(false, 'Your card is saved for future payments.');
   } catch (e) { busy(false, e.message || 'The card could not be saved; try again.'); }
 });
 """

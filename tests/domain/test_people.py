@@ -53,6 +53,27 @@ def test_delete_contact_who_bills_an_invoice_is_refused(ws, admin, buyer):
     assert Contact.get_or_none(Contact.id == other.id) is None
 
 
+def test_issue26_delete_contact_with_saved_payment_methods_is_refused_until_they_are_removed(ws, admin, clock):
+    """The saved methods' table has no foreign key to contacts: deleting a contact that has some
+    is refused (nothing left pointing at a contact that is gone); removed first, it goes."""
+    from invoice_tui.db.online_models import SavedPaymentMethod
+    from invoice_tui.domain import online
+
+    zoe = people.add_contact(admin, {"email": "zoe@example.com"})
+    SavedPaymentMethod.create(contact=zoe.id, provider="stripe", customer_ref="cus_1", method_ref="pm_1",
+                              kind="card", brand="visa", last4="4242", exp_month=12, exp_year=2030, created_at=clock())
+    before = PropertyChange.select().count()
+    with pytest.raises(RuleRefused, match=r"saved payment methods \(pm_1\).*payment-methods remove") as refused:
+        people.delete_contact(admin, zoe.id)
+    assert refused.value.code == "contact.has_payment_methods"
+    assert Contact.get_or_none(Contact.id == zoe.id) is not None and SavedPaymentMethod.select().count() == 1
+    assert PropertyChange.select().count() == before
+    online.remove_method(admin, zoe.email, "pm_1")
+    people.delete_contact(admin, zoe.id)
+    assert Contact.get_or_none(Contact.id == zoe.id) is None
+    assert not SavedPaymentMethod.select().where(SavedPaymentMethod.contact == zoe.id).exists()
+
+
 def test_searches_and_text_filters_ignore_case_in_every_script(ws, admin):
     """SQLite's LIKE folds ASCII only: "élodie" must still find "Élodie" (and "ÇA" find "ça")
     in the quick search, the text filters and the contact and company lists, as on PostgreSQL."""

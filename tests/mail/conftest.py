@@ -1,75 +1,16 @@
-"""Fixtures for the sending tests: a real SMTP server (aiosmtpd) on loopback, the buyer link
-server (waitress) in a thread, and a finalized invoice with a billing contact."""
+"""Fixtures for the sending tests: the SMTP transport to the real SMTP server of tests/conftest.py
+(``smtp_server``), the buyer link server (waitress) in a thread, and a finalized invoice with a
+billing contact."""
 
 from __future__ import annotations
 
-import socket
 import threading
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
 
 import pytest
 
 from invoice_tui.domain import invoices, people
 from invoice_tui.domain.workspace import set_setting
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    data: bytes
-
-    @property
-    def message(self):
-        return message_from_bytes(self.data, policy=policy.default)
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    received: list[Received] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    # what the server answers instead of 250: to RCPT TO per recipient, and to DATA (R58's tests)
-    rcpt_replies: dict[str, str] = field(default_factory=dict)
-    data_reply: str | None = None
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
-        if address in self.rcpt_replies:
-            return self.rcpt_replies[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        if self.data_reply:
-            return self.data_reply
-        with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content
-                                          or envelope.content))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    handler = SmtpServer(port=free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    try:
-        yield handler
-    finally:
-        controller.stop()
+from tests.conftest import free_port
 
 
 @pytest.fixture

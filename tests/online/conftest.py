@@ -1,6 +1,6 @@
 """Fixtures of the online-payment tests (issue 26): a real localstripe process on loopback
-(started once per session, spoken to through the real ``stripe`` SDK), a real SMTP server
-(aiosmtpd), and a workspace whose services carry the Stripe provider and the mail transport.
+(started once per session, spoken to through the real ``stripe`` SDK), the real SMTP server of
+tests/conftest.py (``smtp_server``), and a workspace whose services carry the Stripe provider and the mail transport.
 
 localstripe is a test-only dependency (``.[test]``); where it cannot be imported the tests that
 need it skip with the reason (``INVOICE_TUI_REQUIRE_LOCALSTRIPE=1`` makes that a failure).
@@ -22,7 +22,7 @@ from invoice_tui.domain import people
 from invoice_tui.domain.workspace import set_setting
 from invoice_tui.wiring import services
 from onlinekit import Fixtures, LocalStripe, _wait_ready, stripe_config
-from tests.mail.conftest import SmtpServer, free_port
+from tests.conftest import free_port
 
 
 @pytest.fixture(scope="session")
@@ -47,19 +47,6 @@ def localstripe():
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    handler = SmtpServer(port=free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    try:
-        yield handler
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
