@@ -170,13 +170,19 @@ def test_issue26_buyer_pays_with_the_card_set_up_then_3ds_and_a_foreign_setup_re
     status, refused = post_json(f"{pay_serve}/i/{inv.link_token}/pay", {"setup_intent": other["id"]})
     assert status == 409 and "start the payment again" in refused["error"]
     assert post_json(f"{pay_serve}/i/{inv.link_token}/pay", {"setup_intent": "pi_x"})[0] == 400
+    # a card declined when charged: failed with the bank's reason, the invoice still open
+    seti = confirm_setup(localstripe, data["setup_secret"], "4000000000000341")
+    status, declined = post_json(f"{pay_serve}/i/{inv.link_token}/pay", {"setup_intent": seti["id"]})
+    assert status == 200 and declined["state"] == "failed" and declined["reason"], declined
+    assert Invoice.get_by_id(inv.id).status == "open"
     # 3-D Secure: the card set up, the payment comes back requires_action; the page completes it
+    status, data = post_json(f"{pay_serve}/i/{inv.link_token}/pay")
     seti = confirm_setup(localstripe, data["setup_secret"], "4000002760003184")
     if seti["status"] == "requires_action":  # localstripe's Stripe.js confirms again after its 3-D Secure
         seti = localstripe.client().v1.setup_intents.confirm(seti["id"]).to_dict()
     status, paid = post_json(f"{pay_serve}/i/{inv.link_token}/pay", {"setup_intent": seti["id"]})
     assert status == 200 and paid["state"] == "requires_action", paid
-    p = Payment.get((Payment.invoice == inv.id) & (Payment.source == "online"))
+    p = Payment.get((Payment.invoice == inv.id) & (Payment.source == "online") & (Payment.state != "failed"))
     assert p.state == "requires_action" and Invoice.get_by_id(inv.id).status == "open"
     # the buyer completes 3-D Secure (localstripe's Stripe.js posts this), then pays: a new card set up
     localstripe.post(f"/v1/payment_intents/{p.provider_ref}/_authenticate",
