@@ -82,9 +82,6 @@ def _statement(args, out) -> int:
 
     if bool(args.contact) == bool(args.company):
         raise BadInput("statement needs --contact EMAIL or --company NAME (one of them).", field="customer")
-    if args.send:
-        raise BadInput("--send is not available yet: write the PDF with --pdf PATH and attach it to an email.",
-                       field="send", code="report.send_unavailable")
     with session(args) as (_ws, ctx):
         who = credit.customer_by(contact=args.contact, company=args.company)
         as_of = _day(args, ctx, "as-of") or ctx.today()
@@ -94,6 +91,19 @@ def _statement(args, out) -> int:
             from invoice_tui.documents.pdf import statement_pdf
 
             rec["pdf"] = str(statement_pdf(sts, Path(args.pdf)))
+        if args.send:
+            from invoice_tui.mail.outbox import Delivery, email_record
+            from invoice_tui.mail.statements import send_statement
+            from invoice_tui.mail.transport import transport_for
+
+            res = send_statement(ctx, sts, to=args.to, customer=who, from_addr=args.from_addr,
+                                 transport=transport_for(ctx))
+            if not res.delivered:
+                from invoice_tui.cli.sending import _delivery_exit
+
+                return _delivery_exit(out, Delivery(res.email, res.delivered, res.message),
+                                      f"Statement email to {res.email.to_addrs}")
+            rec["email"] = email_record(res.email)
 
         def text() -> str:
             parts = []
@@ -111,6 +121,8 @@ def _statement(args, out) -> int:
                                    right=range(6)))
             if "pdf" in rec:
                 parts.append(f"Wrote {rec['pdf']}")
+            if "email" in rec:
+                parts.append(f"Statement email to {rec['email']['to']} accepted by the mail server.")
             return "\n\n".join(parts) if parts else "No movements."
 
         out.result(rec, text)
@@ -190,7 +202,9 @@ def _statement_args(p) -> None:
     p.add_argument("--as-of", metavar="DATE", help="the statement's date (default today)")
     p.add_argument("--from", dest="from_", metavar="DATE", help="opening balance at this date (default 1 January)")
     p.add_argument("--pdf", metavar="PATH", help="also write the statement as a PDF")
-    p.add_argument("--send", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--send", action="store_true", help="email the statement (PDF attached) through the outbox")
+    p.add_argument("--to", metavar="EMAIL", help="with --send: this address (default: the customer's contact)")
+    p.add_argument("--from-address", dest="from_addr", metavar="EMAIL", help="with --send: the sender")
 
 
 def _journal_args(p) -> None:

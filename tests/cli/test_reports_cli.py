@@ -98,6 +98,7 @@ def test_journal_csv_and_xlsx(story_cli, tmp_path):
     (("statement", "--contact", "nobody@example.com"), "No contact"),
     (("journal", "--from", "2026-01-01", "--to", "2026-13-01", "--out", "x.csv"), "is not a date"),
     (("reports",), "needs an action"),
+    (("statement", "--contact", "ada@example.com", "--send"), "mail"),  # no mail transport configured
 ])
 def test_known_bad_input_is_one_sentence_and_a_non_zero_exit(sqlite_story_cli, argv, words):
     res = sqlite_story_cli(*argv)

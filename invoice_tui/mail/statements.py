@@ -1,0 +1,59 @@
+"""Issue 27: a customer's statement of account sent by email through the outbox (R30's checks, the
+outbox's retries), with the statement as a PDF attachment (``documents.pdf.statement_pdf``).
+
+The recipient is the contact's email, or for a company its first contact's; another address is
+given with ``to``. The email is a custom one (no invoice); the body names the closing balance per
+currency.
+"""
+
+from __future__ import annotations
+
+from invoice_tui.db.models import Contact
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.errors import BadInput
+from invoice_tui.domain.money import format_minor
+from invoice_tui.domain.permissions import require
+from invoice_tui.mail import outbox
+from invoice_tui.mail.compose import EmailDraft, from_choice
+from invoice_tui.mail.sending import SendResult, prepare_for_send
+from invoice_tui.mail.transport import Transport
+
+
+def recipient(customer) -> str:
+    """The customer's address: the contact's, or a company's first contact's."""
+    if customer.contact_id:
+        c = Contact.get_or_none(Contact.id == customer.contact_id)
+    else:
+        c = Contact.select().where(Contact.company == customer.company_id).order_by(Contact.id).first()
+    if c is None or not c.email:
+        raise BadInput(f"{customer.label} has no contact to send the statement to; give the address with --to.",
+                       field="to", code="statement.no_recipient")
+    return c.email
+
+
+def statement_draft(ctx: Context, statements, to: str, from_addr: str | None = None) -> EmailDraft:
+    as_of = statements[0].as_of.isoformat() if statements else ""
+    who = statements[0].customer_label if statements else ""
+    lines = [f"Please find attached your statement of account as of {as_of}."]
+    for s in statements:
+        lines.append(f"Balance in {s.currency}: {format_minor(s.closing_minor, s.currency)}")
+    return EmailDraft(kind="custom", invoice_id=None, to=to, from_addr=from_addr or from_choice(ctx).default,
+                      subject=f"Statement of account {who} {as_of}".strip(), body="\n".join(lines))
+
+
+def send_statement(ctx: Context, statements, *, to: str | None = None, customer=None, from_addr: str | None = None,
+                   transport: Transport | None = None) -> SendResult:
+    """Queue the statement email (stored first), then deliver it now when a transport is given."""
+    from invoice_tui.documents.pdf import statement_pdf
+
+    require(ctx, "send")
+    to = to or recipient(customer)
+    prepared = prepare_for_send(ctx, statement_draft(ctx, statements, to, from_addr))
+    as_of = statements[0].as_of.isoformat() if statements else "statement"
+    prepared.message.add_attachment(statement_pdf(statements), maintype="application", subtype="pdf",
+                                    filename=f"statement-{as_of}.pdf")
+    email = outbox.queue(ctx, prepared, delivering=transport is not None)
+    if transport is None:
+        return SendResult(email, False, "queued; no mail transport is configured")
+    d = outbox.deliver(ctx, email.id, transport)
+    return SendResult(d.email, d.delivered, d.message)
