@@ -129,13 +129,20 @@ def reports_commands() -> type[Provider]:
     return ReportsCommands
 
 
+def schedules_commands() -> type[Provider]:
+    """The palette's Schedules command (R49), loaded the same way."""
+    from invoice_tui.screens.schedules import SchedulesCommands
+
+    return SchedulesCommands
+
+
 class InvoiceApp(Live, App[None]):
     """invoice-tui: the invoice index first; every action calls the domain services."""
 
     TITLE = "invoice-tui"
     CSS_PATH = stylesheets()
     COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands, audit_commands, settings_commands,
-                                   import_commands, reports_commands}
+                                   import_commands, reports_commands, schedules_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),

@@ -184,6 +184,10 @@ def _run_due(args, out) -> int:
             return "\n".join(lines)
 
         out.result(data, text)
+        for error in res.errors:
+            out.note(f"invoice-tui: not done: {error}")
+        if res.errors:
+            return 1
         if not res.dry_run and res.queued:
             out.note(f"invoice-tui: {res.queued} email(s) wait in the outbox (the mail server did not take them); "
                      "the next run retries them.")

@@ -154,6 +154,22 @@ def invoice_payments(inv: Invoice) -> list[Payment]:
                 .where(Payment.invoice == inv).order_by(Payment.date, Payment.id))
 
 
+def _schedule_rows(invoice_id: int) -> list[tuple[str, str]]:
+    """R49: "Schedule #3 2024-02-29" for an invoice a schedule made (its period), "Repeats" for a
+    template (short values: the panel's value column is 13 wide at 80×24)."""
+    from invoice_tui.domain.recurring import schedule_of_invoice, schedules_from
+
+    rows = []
+    made = schedule_of_invoice(invoice_id)
+    if made is not None:
+        s, run = made
+        period = run.period.isoformat() if hasattr(run.period, "isoformat") else str(run.period)[:10]
+        rows.append((f"Schedule #{s.id}", period))
+    for s in schedules_from(invoice_id):
+        rows.append(("Repeats", f"#{s.id} {s.state}"))
+    return rows
+
+
 def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> InvoiceView:
     inv = invoice_service.get_invoice(invoice_id)
     settings = load_settings()
@@ -222,6 +238,7 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         if label == "Credited":
             extra["settled_as"] = label
             about[0] = ("Status", label)
+        about[2:2] = _schedule_rows(inv.id)  # R49: the schedule that made it, or that repeats it (under the number)
         extra["lines"] = [(li.name, str(li.quantity)) for li in inv.lines.order_by(invoice_service.LineItem.position)]
         if inv.status in ("open", "paid"):
             extra["creditable_text"] = _money(credit_service.creditable_minor(inv), cur, loc)

@@ -434,3 +434,40 @@ def run_schedules(ctx: Context, *, dry_run: bool = False, limit: int = 10000) ->
         if result is not None:
             done.append(result)
     return done
+
+
+def input_from_texts(ctx: Context, template: int | str, every: str, day: str, start: str, end: str,
+                     mode: str) -> ScheduleInput:
+    """A schedule as a form types it: ``end`` is a number of invoices or a date (empty: no end);
+    dates as the CLI takes them (YYYY-MM-DD, today, today+7)."""
+    from invoice_tui.domain.filters import parse_date_value
+
+    def date(text: str, what: str) -> dt.date:
+        try:
+            return parse_date_value(text.strip(), ctx.today())
+        except BadInput:
+            raise BadInput(f"The {what} '{text}' is not a date; write YYYY-MM-DD, today or today+7.",
+                           field=what) from None
+
+    end = (end or "").strip()
+    count = int(end) if end.isdigit() and len(end) <= 5 else None
+    return ScheduleInput(template=template, every=every, day=day or None,
+                         start=date(start or "today", "start"),
+                         end_on=date(end, "end") if end and count is None else None, count=count, mode=mode)
+
+
+def make_from_texts(ctx: Context, template: int | str, every: str, day: str, start: str, end: str,
+                    mode: str) -> Schedule:
+    """The TUI's form: parse, then :func:`create_schedule`."""
+    return create_schedule(ctx, input_from_texts(ctx, template, every, day, start, end, mode))
+
+
+def schedule_rows(ctx: Context) -> list[dict[str, Any]]:
+    """The Schedules screen's rows (R49): every schedule, active ones first by next run."""
+    require(ctx, "view")
+    return [schedule_record(s) for s in list_schedules()]
+
+
+def toggle_pause(ctx: Context, ref: int | str) -> Schedule:
+    s = get_schedule(ref)
+    return resume_schedule(ctx, s.id) if s.state == "paused" else pause_schedule(ctx, s.id)

@@ -101,12 +101,13 @@ class RunDueResult:
     dunning: list[dict] = field(default_factory=list)
     reminders: reminders.RunResult | None = None
     queued: int = 0  # emails of this run left in the outbox (server unreachable, or no transport)
+    errors: list[str] = field(default_factory=list)  # what could not be done, each in a sentence
 
     def record(self) -> dict[str, Any]:
         r = self.reminders
         return {"dry_run": self.dry_run, "schedules": self.schedules, "sends": self.sends, "dunning": self.dunning,
                 "reminders": {"sent": r.sent, "queued": r.queued, "skipped": r.skipped, "retried": r.retried}
-                if r else None, "emails_left_queued": self.queued}
+                if r else None, "emails_left_queued": self.queued, "errors": self.errors}
 
 
 # ---- dunning emails ------------------------------------------------------------------------
@@ -281,7 +282,13 @@ def run_due(ctx: Context, transport, *, dry_run: bool = False) -> RunDueResult:
     result.schedules = [p.record() for p in recurring.run_schedules(ctx, dry_run=dry_run)]
     result.sends, left_sends = run_sends(ctx, transport, dry_run=dry_run)
     result.dunning, left_dunning = run_dunning(ctx, transport, dry_run=dry_run)
-    result.reminders = reminders.run(ctx, transport, dry_run=dry_run)
+    try:
+        result.reminders = reminders.run(ctx, transport, dry_run=dry_run)
+    except InvoiceTuiError as exc:  # the other steps are done all the same
+        result.reminders = reminders.RunResult(dry_run=dry_run)
+        result.errors.append(f"reminders: {exc.message}")
+    result.errors += [f"{r['invoice_number']}: {r['result']}" for r in result.sends + result.dunning
+                      if r.get("result", "").startswith("not sent")]
     if not dry_run:  # this run's emails still waiting (a later outbox pass may have delivered some)
         result.queued = _still_queued(ctx, result) + len(result.reminders.queued)
     return result

@@ -93,6 +93,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         Binding("r", "reload", "Reload", show=False, id="index.reload"),
         Binding("comma", "settings", "Settings", show=False, id="index.settings"),
         Binding("R", "reports", "Reports", show=False, id="index.reports"),
+        Binding("U", "schedules", "Schedules", show=False, id="index.schedules"),
         Binding("escape", "escape", "Close panel / clear search", show=False, id="index.escape"),
         Binding("q", "app.quit", "Quit", id="index.quit"),
         Binding("t", "next_totals", "Next totals", show=False, id="index.next_totals"),
@@ -277,6 +278,12 @@ class IndexScreen(Live, ServiceCalls, Screen):
         from invoice_tui.screens.reports import ReportsScreen
 
         self.app.push_screen(ReportsScreen())
+
+    def action_schedules(self) -> None:
+        """R49: the recurring schedules."""
+        from invoice_tui.screens.schedules import SchedulesScreen
+
+        self.app.push_screen(SchedulesScreen())
 
     def action_reload(self) -> None:
         self.table.reload(keep_cursor=True)

@@ -82,6 +82,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         Binding("4", "card('card-companies')", "Companies", show=False, id="invoices.card_companies"),
         Binding("5", "card('card-history')", "History", show=False, id="invoices.card_history"),
         Binding("0", "focus_document", "Document", show=False, id="invoices.document"),
+        Binding("R", "repeat", "Repeat", show=False, id="invoices.repeat"),
     ]
 
     def __init__(self, invoice_id: int) -> None:
@@ -222,6 +223,26 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
         self._menu = ActionsModal(self.view.label, self.view.actions)
         self.app.push_screen(self._menu, chosen)
+
+    def action_repeat(self) -> None:
+        """R49: make a recurring schedule from this invoice."""
+        from invoice_tui.domain.recurring import make_from_texts
+        from invoice_tui.modals.schedule_form import ScheduleForm
+
+        view = self.view
+        if view is None:
+            return
+
+        def chosen(form: dict | None) -> None:
+            if form:
+                self.call_service(make_from_texts, self.app.ctx, view.id, **form, failed=self._repeat_failed,
+                                  done=lambda s: (self.notify(f"Schedule #{s.id} made; first invoice on "
+                                                              f"{s.next_run}.", title="Repeat"), self.reload()))
+
+        self.app.push_screen(ScheduleForm(view.label, self.app.ctx.today().isoformat()), chosen)
+
+    def _repeat_failed(self, exc: InvoiceTuiError) -> None:
+        show_error(self, exc, title="Not repeated")
 
     def action_run(self, action_id: str) -> None:
         self.run_action_id(action_id)
