@@ -38,11 +38,13 @@ def bar(value: int, top: int, width: int = BAR_WIDTH) -> str:
 
 
 class ReportsScreen(ServiceCalls, Screen[None]):
+    AUTO_FOCUS = "#aging-table"
     BINDINGS = [
         Binding("c", "next_currency", "Currency", id="reports.currency"),
         Binding("a", "as_of", "As of", id="reports.as_of"),
         Binding("b", "toggle_rank", "Rank by", id="reports.rank"),
-        Binding("ctrl+r", "reload", "Reload", id="reports.reload"),
+        Binding("t", "statement", "Statement", id="reports.statement"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="reports.reload"),
         Binding("escape", "close", "Back", id="reports.close"),
     ]
 
@@ -75,6 +77,11 @@ class ReportsScreen(ServiceCalls, Screen[None]):
                 yield DataTable(id="revenue-table", cursor_type="cell")
             with TabPane("Customers", id="tab-customers"):
                 yield DataTable(id="customers-table", cursor_type="cell")
+            with TabPane("Statement", id="tab-statement"):
+                yield Static("t on a customer (Customers tab) shows their statement of account here",
+                             id="statement-head", markup=False)
+                yield DataTable(id="statement-table", cursor_type="row")
+                yield Static("", id="statement-aging", markup=False)
             with TabPane("DSO", id="tab-dso"):
                 yield Static(reports.DSO_FORMULA.replace(" × ", "\n      × "), id="dso-formula", markup=False)
                 yield DataTable(id="dso-table", cursor_type="cell")
@@ -175,6 +182,12 @@ class ReportsScreen(ServiceCalls, Screen[None]):
                           format_minor(r.billed_minor, r.currency), str(r.days),
                           "—" if r.dso is None else f"{r.dso} days", key=r.currency)
 
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        tables = [t for t in event.pane.query(DataTable) if t.display]
+        if tables:
+            tables[0].focus()
+
     # ---- keys ------------------------------------------------------------------------------------
     def action_next_currency(self) -> None:
         if self.data and self.data.currencies:
@@ -193,6 +206,41 @@ class ReportsScreen(ServiceCalls, Screen[None]):
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+    def action_statement(self) -> None:
+        """The statement of account of the customer under the cursor on the Customers tab."""
+        table = self.query_one("#customers-table", DataTable)
+        figs = self._figures() if self.data else []
+        if not figs or table.cursor_row is None or not 0 <= table.cursor_row < len(figs):
+            self.notify("Pick a customer on the Customers tab first.", severity="warning")
+            return
+        fig = figs[table.cursor_row]
+        self.call_service(_statement_of, self.app.ctx, fig.company_id, None if fig.company_id else fig.contact_id,
+                          self.data.as_of, done=self._show_statement, failed=self._failed, group="reports-statement",
+                          exclusive=True)
+
+    def _show_statement(self, statements: list[reports.Statement]) -> None:
+        st = next((s for s in statements if s.currency == self.currency), statements[0] if statements else None)
+        table = self.query_one("#statement-table", DataTable)
+        table.clear(columns=True)
+        for label in ("Date", "Document", "Reference", "Amount", "Balance"):
+            table.add_column(label)
+        if st is None:
+            return
+        m = lambda minor: format_minor(minor, st.currency)  # noqa: E731
+        self.query_one("#statement-head", Static).update(
+            f"{st.customer_label} · {st.currency} · {st.start.isoformat()} to {st.as_of.isoformat()}")
+        table.add_row(st.start.isoformat(), "Opening balance", "", "", m(st.opening_minor))
+        for mv in st.movements:
+            amount = m(mv.amount_minor) if mv.kind != "credit_applied" else f"({m(mv.shown_minor)})"
+            table.add_row(mv.day.isoformat(), reports.MOVEMENT_LABELS[mv.kind], mv.reference, amount,
+                          m(mv.balance_minor))
+        table.add_row(st.as_of.isoformat(), "Closing balance", "", "", m(st.closing_minor))
+        self.query_one("#statement-aging", Static).update(
+            "Aging  " + "  ".join(f"{reports.BUCKET_LABELS[b]} {m(st.aging.buckets[b])}" for b in reports.BUCKETS
+                                  if st.aging.buckets[b]) or "Aging  nothing open")
+        self.query_one(TabbedContent).active = "tab-statement"
+        table.focus()
 
     @on(Input.Submitted, "#reports-as-of")
     def _as_of_typed(self, event: Input.Submitted) -> None:
@@ -266,6 +314,13 @@ class ReportsScreen(ServiceCalls, Screen[None]):
             self.open_index(reports.billed_filters(cur, self.data.start, self.data.end))
         elif column == "receivables" and self.data.end >= self.data.today:
             self.open_index(reports.aging_filters(self.data.today, cur))
+
+
+def _statement_of(ctx, company_id, contact_id, as_of):
+    """The statement of a customer of the Customers tab (one worker)."""
+    from invoice_tui.domain.credit_records import Customer
+
+    return reports.statement(ctx, Customer(company_id, contact_id), as_of)
 
 
 class ReportsCommands(OpenScreenCommand):

@@ -112,3 +112,21 @@ async def test_a_past_as_of_date_lists_its_invoices_with_their_balance_then_and_
         assert_whole(rows, "INV-1001", "INV-1002", "2026-01-20", "Balance 2026-01-31")
         assert [str(c) for c in items.get_row_at(0)][-1] == "€120.00"
         assert [str(c) for c in items.get_row_at(1)][-1] == "€140.00"
+
+
+async def test_t_on_a_customer_shows_their_statement_of_account(sqlite_url, clock):
+    _build(sqlite_url, clock)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("R")
+        await settle(pilot, app)
+        await _tab(pilot, app, "tab-customers")
+        app.screen.query_one("#customers-table", DataTable).focus()
+        await pilot.press("t")
+        await settle(pilot, app)
+        assert app.screen.query_one(TabbedContent).active == "tab-statement"
+        rows = screen_rows(app.export_screenshot())
+        assert_whole(rows, "Ada Lovelace <ada@example.com>", "Opening balance", "INV-1001", "CN-1", "RF-1",
+                     "(€10.00)", "Closing balance", "€190.00", "31–60 €190.00")
+        assert not any("…" in r for r in rows), "\n".join(rows)
