@@ -44,6 +44,67 @@ class EditorState:
     adjustments: list[dict] = field(default_factory=list)
     # the fields a rule forbids changing now, with the rule's sentence (shown beside the field)
     locked: dict[str, str] = field(default_factory=dict)
+    # legal data (R43), as the form's fields show them
+    legal: dict[str, str] = field(default_factory=dict)
+
+
+# The invoice's legal fields (R43) the editor shows, in order: (field, label).
+LEGAL_FIELDS = (("delivery_date", "Delivery date (BT-72, YYYY-MM-DD)"),
+                ("delivery_address", "Delivery address or period"),
+                ("operation_category", "Operation category: goods, services or both"),
+                ("buyer_reference", "Buyer reference (BT-10)"),
+                ("exemption_reasons", "Exemption reasons (E/AE/K/G/O), e.g. AE=Autoliquidation; E=Art. 261"),
+                ("eur_rate", "EUR rate: 1 unit of the currency in EUR (BT-6/BT-111)"))
+
+
+def parse_exemptions(text: str) -> dict[str, str]:
+    """``AE=Autoliquidation; E=Exonération, art. 261`` → {category: reason} (the categories and
+    reasons then checked by the service's input)."""
+    from invoice_tui.domain.errors import BadInput
+
+    out: dict[str, str] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        cat, sep, reason = part.partition("=")
+        if not sep:
+            raise BadInput(f"exemption reasons are written CATEGORY=reason, separated by ';' (not '{part.strip()}').",
+                           field="exemption_reasons")
+        out[cat.strip().upper()] = reason.strip()
+    return out
+
+
+def exemptions_text(reasons: dict[str, str]) -> str:
+    return "; ".join(f"{cat}={reason}" for cat, reason in reasons.items())
+
+
+def legal_values(values: dict[str, str]) -> dict:
+    """The form's legal fields (text) as the service's input takes them."""
+    from invoice_tui.domain.bounds import check_date  # noqa: F401 - the date is parsed below
+    from invoice_tui.domain.errors import BadInput
+
+    out: dict = {k: values.get(k, "") for k, _ in LEGAL_FIELDS}
+    text = out["delivery_date"].strip()
+    try:
+        out["delivery_date"] = dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise BadInput(f"The delivery date '{text}' is not a date (YYYY-MM-DD).", field="delivery_date") from None
+    out["exemption_reasons"] = parse_exemptions(out["exemption_reasons"])
+    return out
+
+
+def check_legal_field(name: str, text: str) -> str | None:
+    """The reason the editor's legal field ``name`` would be refused as typed (None: taken), by the
+    service's own input checks (R43)."""
+    from invoice_tui.domain.errors import BadInput
+    from invoice_tui.domain.tx import validate
+
+    try:
+        values = legal_values({name: text})
+        validate(invoice_service.InvoiceInput, {"currency": "EUR", name: values[name]})
+    except BadInput as exc:
+        return exc.message
+    return None
 
 
 def load_editor_state(ctx: Context, invoice_id: int | None) -> EditorState:
@@ -66,11 +127,16 @@ def load_editor_state(ctx: Context, invoice_id: int | None) -> EditorState:
                    for a in invoice_service.adjustment_specs(inv)]
     locked = {f.id: f.reason for f in invoice_service.field_states(ctx, inv, settings).values()
               if not f.enabled and f.id in ("contacts", "companies", "currency")}
+    legal = {"delivery_date": inv.delivery_date.isoformat() if inv.delivery_date else "",
+             "delivery_address": safe(inv.delivery_address or ""), "operation_category": inv.operation_category or "",
+             "buyer_reference": safe(inv.buyer_reference or "", line=True),
+             "exemption_reasons": safe(exemptions_text(invoice_service.exemption_reasons(inv)), line=True),
+             "eur_rate": inv.eur_rate or ""}
     return EditorState(inv.id, inv.status, inv.number, inv.version, inv.currency, inv.locale or settings.locale,
                        safe(inv.title, line=True), inv.invoice_date, inv.due_date, inv.billing_contact_id,
                        contact_label(inv.billing_contact_id), inv.company_id, company_label(inv.company_id),
                        safe(inv.po_number, line=True), safe(inv.comments), inv.allow_partial, settings.payment_terms_days, preview,
-                       lines, adjustments, locked)
+                       lines, adjustments, locked, legal)
 
 
 # ---- the editor's rows (dicts of ``LineInput``/``AdjustmentInput`` fields, Decimals) ------------

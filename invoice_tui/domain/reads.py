@@ -97,8 +97,9 @@ def invoices_of(kind: str, record_id: int) -> list[Row]:
 def contact_values(contact_id: int) -> dict[str, str]:
     """A contact's fields as its form shows them."""
     c = people.get_contact(contact_id)
-    return _shown({"email": c.email, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
-                   "address": c.address})
+    out = _shown({"email": c.email, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
+                  "address": c.address, "postcode": c.postcode, "city": c.city, "country": c.country})
+    return {**out, "is_business": bool(c.is_business)}  # R43: a contact marked as a business
 
 
 def company_values(company_id: int) -> dict[str, str]:
@@ -106,7 +107,10 @@ def company_values(company_id: int) -> dict[str, str]:
     c = Company.get_or_none(Company.id == company_id)
     if c is None:
         raise NotFound(f"No company with id {company_id}.")
-    return _shown({"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id})
+    return _shown({"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id,
+                   "legal_name": c.legal_name, "postcode": c.postcode, "city": c.city, "country": c.country,
+                   "siren": c.siren, "siret": c.siret, "vat_id": c.vat_id, "electronic_address": c.electronic_address,
+                   "electronic_scheme": c.electronic_scheme})
 
 
 def _shown(values: dict[str, str]) -> dict[str, str]:

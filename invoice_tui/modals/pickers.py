@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from invoice_tui.domain import people, reads
@@ -112,7 +112,8 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
                 Binding("ctrl+s", "save", "Save", id="form.save")]
-    FIELDS: tuple[tuple[str, str, bool], ...] = ()  # (name, label, multiline)
+    FIELDS: tuple[tuple[str, str, bool | str], ...] = ()  # (name, label, multiline; "check": a checkbox)
+    LEGAL_FROM = ""  # the first field of the legal data (R43), shown under its own heading
     NOUN = "record"
 
     def __init__(self, record_id: int | None = None, *, initial_query: str = "") -> None:
@@ -126,6 +127,12 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
             yield Label(title, classes="modal-title")
             with VerticalScroll(classes="form-fields"):
                 for name, label, multiline in self.FIELDS:
+                    if name == self.LEGAL_FROM:
+                        yield Label("Legal data (R43): checked as typed", classes="form-section")
+                    if multiline == "check":
+                        yield Checkbox(label, id=f"field-{name}")
+                        yield FieldError(id=f"error-{name}")
+                        continue
                     yield Label(label)
                     if multiline:
                         yield TextArea(id=f"field-{name}", classes="short-area")
@@ -150,7 +157,9 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
     def _fill(self, values: dict) -> None:
         for name, _label, multiline in self.FIELDS:
             widget = self.query_one(f"#field-{name}")
-            if multiline:
+            if multiline == "check":
+                widget.value = bool(values.get(name))  # type: ignore[attr-defined]
+            elif multiline:
                 widget.load_text(values.get(name) or "")  # type: ignore[attr-defined]
             else:
                 widget.value = values.get(name) or ""  # type: ignore[attr-defined]
@@ -159,8 +168,20 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
         out = {}
         for name, _label, multiline in self.FIELDS:
             widget = self.query_one(f"#field-{name}")
-            out[name] = widget.text if multiline else widget.value  # type: ignore[attr-defined]
+            out[name] = widget.text if multiline is True else widget.value  # type: ignore[attr-defined]
         return out
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        """R43: a legal field is checked as it is typed, the reason beside it (the services' checks)."""
+        name = (event.input.id or "").removeprefix("field-")
+        if name not in {n for n, _l, _m in self.FIELDS}:
+            return
+        scheme = ""
+        if name == "electronic_address" and self.query("#field-electronic_scheme"):
+            scheme = self.query_one("#field-electronic_scheme", Input).value
+        reason = people.check_buyer_field(name, event.value, scheme)
+        self.query_one(f"#error-{name}", Static).update(reason or "")
 
     # the read of the record's values, and the services that add or edit it (given by each form)
     load_values: Callable[[int], dict[str, str]]
@@ -192,7 +213,10 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
 class ContactFormModal(_RecordForm):
     NOUN = "contact"
     FIELDS = (("email", "Email", False), ("first_name", "First name", False), ("last_name", "Last name", False),
-              ("phone", "Phone", False), ("address", "Address", True))
+              ("phone", "Phone", False), ("address", "Street (lines)", True), ("postcode", "Postcode", False),
+              ("city", "City", False), ("country", "Country (ISO 3166, e.g. FR)", False),
+              ("is_business", "A business buyer (not a consumer)", "check"))
+    LEGAL_FROM = "postcode"
     load_values = staticmethod(reads.contact_values)
     add, edit = staticmethod(people.add_contact), staticmethod(people.edit_contact)
 
@@ -208,7 +232,12 @@ class ContactFormModal(_RecordForm):
 class CompanyFormModal(_RecordForm):
     NOUN = "company"
     FIELDS = (("name", "Name", False), ("domain", "Domain", False), ("tax_id", "Tax ID", False),
-              ("address", "Address", True))
+              ("address", "Street (lines)", True), ("postcode", "Postcode", False), ("city", "City", False),
+              ("country", "Country (ISO 3166, e.g. FR)", False), ("legal_name", "Legal name", False),
+              ("siren", "SIREN", False), ("siret", "SIRET", False), ("vat_id", "VAT id", False),
+              ("electronic_scheme", "Electronic address scheme (0225: SIREN)", False),
+              ("electronic_address", "Electronic address (BT-49)", False))
+    LEGAL_FROM = "postcode"
     load_values = staticmethod(reads.company_values)
     add, edit = staticmethod(people.add_company), staticmethod(people.edit_company)
 

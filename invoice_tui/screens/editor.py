@@ -31,13 +31,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Button, Checkbox, Collapsible, Footer, Header, Input, Label, Static, TextArea
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain import reads
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError
-from invoice_tui.domain.invoice_form import (EditorState, SaveResult, adjustment_row_input, adjustment_row_spec,
-                                            load_editor_state, row_input, row_spec, save_invoice)
+from invoice_tui.domain.invoice_form import (LEGAL_FIELDS, EditorState, SaveResult, adjustment_row_input,
+                                            adjustment_row_spec, check_legal_field, legal_values, load_editor_state,
+                                            row_input, row_spec, save_invoice)
 from invoice_tui.domain.money import check_currency, format_price
 from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, TaxLine, compute_totals,
                                         default_category, in_order)
@@ -87,6 +88,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         Binding("ctrl+o", "pick_company", "Company", id="editor.company"),
         Binding("ctrl+l", "add_row('lines')", "Add line", id="editor.add_line"),
         Binding("ctrl+g", "external_editor", "$EDITOR", show=False, id="editor.external"),
+        Binding("ctrl+t", "legal", "Legal data", id="editor.legal"),
     ]
 
     def __init__(self, invoice_id: int | None = None) -> None:
@@ -133,6 +135,13 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
                 with Vertical(classes="editor-field"):
                     yield Label("PO number")
                     yield Input(id="editor-po")
+            # R43: the invoice's legal data, folded away (ctrl+t) so that 80×24 stays readable
+            with Collapsible(title="Legal data: delivery, operation, references, EUR rate (ctrl+t)",
+                             collapsed=True, id="editor-legal"):
+                for name, label in LEGAL_FIELDS:
+                    yield Label(label)
+                    yield Input(id=f"legal-{name}")
+                    yield FieldError(id=f"error-{name}")
             yield Label("Line items  (+ add · enter edit · ctrl+d duplicate · del remove · [ ] reorder)",
                         classes="editor-section")
             yield LinesTable(id="lines-table", cursor_type="row")
@@ -182,6 +191,9 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         self.query_one("#editor-invoice-date", Input).value = state.invoice_date.isoformat()
         self.query_one("#editor-due-date", Input).value = state.due_date.isoformat() if state.due_date else ""
         self.query_one("#editor-po", Input).value = state.po_number
+        for name, _label in LEGAL_FIELDS:
+            self.query_one(f"#legal-{name}", Input).value = state.legal.get(name, "")
+        self.query_one("#editor-legal", Collapsible).collapsed = not any(state.legal.values())
         self.query_one("#editor-comments", TextArea).load_text(state.comments)
         self.query_one("#editor-partial", Checkbox).value = state.allow_partial
         self._set_contact(state.contact_id, state.contact_label)
@@ -213,6 +225,9 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         errors = {"editor-currency": "#error-currency", "editor-invoice-date": "#error-invoice_date",
                   "editor-due-date": "#error-due_date"}
         target = errors.get(event.input.id or "")
+        if (event.input.id or "").startswith("legal-"):  # R43: checked as typed by the service's checks
+            name = (event.input.id or "").removeprefix("legal-")
+            self.query_one(f"#error-{name}", Static).update(check_legal_field(name, event.value) or "")
         if target:
             result = event.validation_result
             self.query_one(target, Static).update("" if result is None or result.is_valid
@@ -515,12 +530,20 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
             "comments": self.query_one("#editor-comments", TextArea).text,
             "allow_partial": self.query_one("#editor-partial", Checkbox).value,
             "lines": [row_input(x) for x in self.lines],
+            **legal_values({name: self.query_one(f"#legal-{name}", Input).value for name, _label in LEGAL_FIELDS}),
         }
         for kind in ADJUSTMENT_KINDS:
             data[ADJUSTMENT_LISTS[kind]] = [adjustment_row_input(a) for a in self.adjustments if a["kind"] == kind]
         if self.state.status == "draft":
             data["currency"] = currency_text
         return data
+
+    def action_legal(self) -> None:
+        """Open (or fold) the legal data section, its first field focused."""
+        section = self.query_one("#editor-legal", Collapsible)
+        section.collapsed = not section.collapsed
+        if not section.collapsed:
+            self.query_one(f"#legal-{LEGAL_FIELDS[0][0]}", Input).focus()
 
     @on(Button.Pressed, "#editor-save")
     def action_save(self) -> None:
