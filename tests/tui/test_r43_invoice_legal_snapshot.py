@@ -52,3 +52,27 @@ def test_r43_invoice_page_80x24_shows_the_legal_mentions_whole(snap_compare, sql
     for cell in cells:
         assert cell in text, "\n".join(seen)
     assert not any("…" in row.split("▏")[0] for row in seen), "a document cell was cut"
+
+
+def test_r43_invoice_page_80x24_shows_the_sellers_legal_identity_whole(snap_compare, sqlite_url, clock):
+    """The top of the page: the seller's legal name, address, legal form and share capital, RCS,
+    SIREN and VAT id (R43), each read whole at 80×24."""
+    from test_invoice_support import settle, show_invoice
+
+    invoice_id = build(sqlite_url, clock)
+    app = app_for(sqlite_url, clock)
+    seen: list[str] = []
+
+    async def run_before(pilot) -> None:
+        await show_invoice(pilot, app, invoice_id)
+        await app.workers.wait_for_complete()
+        await settle(pilot, app)
+        seen.extend(screen_rows(app.export_screenshot()))
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    left = [row.split("▏")[0].rstrip(" ▁▂▃▄▅▆▇█") for row in seen]
+    text = "\n".join(" ".join(row.split()) for row in left)
+    for cell in ("Facture INV-1001", "Lumière SAS", "8 bd de la Croix-Rousse", "69004 Lyon",
+                 "SAS au capital de 10 000 €", "RCS Lyon", "SIREN 732829320", "N° TVA: FR40303265045"):
+        assert cell in text.splitlines(), "\n".join(seen)
+    assert not any("…" in row for row in left), "a document cell was cut"
