@@ -198,8 +198,17 @@ def test_webhook_from_localstripe_moves_a_processing_sepa_debit(serve, actors, l
     debit is processing after the charge (exit 0 on the CLI), then fails; its payment_failed event
     moves the payment to failed with the reason, and the invoice stays open."""
     alice, bob = actors
-    localstripe.post(f"/_config/webhooks/{serve.rsplit(':', 1)[1]}",
-                     {"url": serve + "/webhooks/stripe", "secret": "whsec_test_invoice_tui_secret"})
+    hook = f"/_config/webhooks/{serve.rsplit(':', 1)[1]}"
+    localstripe.post(hook, {"url": serve + "/webhooks/stripe", "secret": "whsec_test_invoice_tui_secret"})
+    try:
+        _sepa_debit_processing_then_failed(alice, bob, localstripe)
+    finally:  # the localstripe process serves the whole session: its later events go nowhere
+        from onlinekit import port_closed
+
+        localstripe.post(hook, {"url": f"http://127.0.0.1:{port_closed()}/", "secret": "whsec_none"})
+
+
+def _sepa_debit_processing_then_failed(alice, bob, localstripe):
     contact = people.add_contact(alice, {"email": "zoe@muller.example"})
     inv = invoices.create_invoice(alice, {"currency": "EUR", "contact_id": contact.id, "lines": [
         {"name": "Work", "quantity": "1", "unit_price": "80", "tax_rate": "0"}]})
