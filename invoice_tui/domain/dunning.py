@@ -3,7 +3,8 @@
 Levels come from the workspace setting ``dunning_levels`` (days overdue, default 7, 15 and 30),
 each with its own tone (friendly, firm, final; the emails are in ``mail/dunning.py``). A level is
 sent once per invoice: its ``dunning`` row (unique per invoice, kind and level) is the claim,
-written in the transaction that queues its email. When a run finds several levels due (cron
+written in the transaction that queues its email (the R33 reminders due by then are dropped: one
+message, not two). When a run finds several levels due (cron
 did not run), the highest is sent and the lower ones are recorded as skipped: a customer gets one
 message, not a burst.
 
@@ -28,7 +29,7 @@ from typing import Any
 
 from invoice_tui.db import database, is_postgres
 from invoice_tui.db.automation_models import Dunning
-from invoice_tui.db.models import Invoice
+from invoice_tui.db.models import Invoice, Reminder
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import InvoiceTuiError
@@ -192,6 +193,9 @@ def claim_level(ctx: Context, due: Due) -> Claimed | None:
         return None
     for lower in due.superseded:
         _insert(ctx, inv, "level", lower, note=f"superseded by the {due.level}-day level")
+    # the R33 reminders already due say less than this level: dropped, one message is sent
+    Reminder.update(state="dropped").where((Reminder.invoice == inv.id) & (Reminder.state == "planned")
+                                           & (Reminder.due_on <= today)).execute()
     lines: list[dict[str, Any]] = []
     rows: list[Dunning] = []
     cur = inv.currency
@@ -233,7 +237,7 @@ def _fee_invoice(ctx: Context, inv: Invoice, lines: list[dict[str, Any]]) -> tup
     data: dict[str, Any] = {"currency": inv.currency, "title": f"Late-payment fees on {inv.number}"[:300],
                             "contact_id": inv.billing_contact_id, "lines": lines,
                             "exemption_reasons": {"O": OUTSIDE_VAT}, "invoice_date": ctx.today(),
-                            "due_date": ctx.today(), "buyer_reference": inv.buyer_reference,
+                            "buyer_reference": inv.buyer_reference,
                             "operation_category": inv.operation_category or "services"}
     if inv.company_id:
         data["company_id"] = inv.company_id

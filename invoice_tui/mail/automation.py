@@ -44,7 +44,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "final": ("Final notice: invoice {number}",
                   "Invoice {number}, due on {due_date}, is {days} days overdue ({balance_due}). Unless it is "
                   "paid within 8 days, we will take further steps to recover it."),
-        "fees": "Late-payment fees of {fees} have been invoiced separately ({fee_invoice}).",
+        "fees": "Late-payment fees of {fees} have been invoiced separately.",
         "close": "If you have already paid, thank you, and please ignore this message.",
         "hello": "Hello {contact_name},", "regards": "Kind regards,",
     },
@@ -58,7 +58,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "final": ("Mise en demeure : facture {number}",
                   "La facture {number}, échue le {due_date}, est en retard de {days} jours ({balance_due}). "
                   "Sans règlement sous 8 jours, nous engagerons une procédure de recouvrement."),
-        "fees": "Des pénalités de retard de {fees} ont été facturées à part ({fee_invoice}).",
+        "fees": "Des pénalités de retard de {fees} ont été facturées à part.",
         "close": "Si vous avez déjà réglé, merci, et veuillez ignorer ce message.",
         "hello": "Bonjour {contact_name},", "regards": "Cordialement,",
     },
@@ -72,7 +72,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "final": ("Letzte Mahnung: Rechnung {number}",
                   "Die Rechnung {number}, fällig am {due_date}, ist seit {days} Tagen überfällig "
                   "({balance_due}). Ohne Zahlung binnen 8 Tagen leiten wir weitere Schritte ein."),
-        "fees": "Verzugszinsen und Gebühren von {fees} wurden gesondert berechnet ({fee_invoice}).",
+        "fees": "Verzugszinsen und Gebühren von {fees} wurden gesondert berechnet.",
         "close": "Falls Sie bereits bezahlt haben, danken wir Ihnen und bitten Sie, diese Nachricht zu ignorieren.",
         "hello": "Guten Tag {contact_name},", "regards": "Mit freundlichen Grüßen",
     },
@@ -86,7 +86,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "final": ("Último aviso: factura {number}",
                   "La factura {number}, vencida el {due_date}, lleva {days} días de retraso ({balance_due}). "
                   "Si no se abona en 8 días, iniciaremos el procedimiento de cobro."),
-        "fees": "Se han facturado aparte intereses y gastos de demora por {fees} ({fee_invoice}).",
+        "fees": "Se han facturado aparte intereses y gastos de demora por {fees}.",
         "close": "Si ya ha pagado, gracias, y por favor ignore este mensaje.",
         "hello": "Hola {contact_name}:", "regards": "Atentamente,",
     },
