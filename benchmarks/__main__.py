@@ -18,7 +18,9 @@ from pathlib import Path
 from benchmarks import cold_start, figure, finalize, live, paths, run_child, warm_cache
 
 FIGURES = ("demo", "first_page", "keys", "filter_page", "counts", "csv", "xlsx", "pdf", "einvoice", "tui_memory",
-           "cold_start", "finalize", "live", "json_list", "tui_export", "search_count", "cold_start_pty", "audit", "reports")
+           "cold_start", "finalize", "live", "json_list", "tui_export", "search_count", "cold_start_pty", "audit", "reports",
+           "import")
+IMPORT_TITLE = "import of invoices with their lines (CSV, line-level export)"
 AUDIT_INVOICES = 100_000  # the audit figure's workspace (issue 18: a fresh demo of 100k invoices)
 JSON_SMALL = 60_000  # the JSON list is also measured on the first 60k invoices (--limit)
 TUI_EXPORT = "TUI export against CLI export of the same view (CSV, all invoices)"
@@ -69,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="export each side once instead of app, raw, raw, app (means)")
     p.add_argument("--einvoices", type=int, default=1000, help="distinct invoices in the e-invoice batch (1,000)")
     p.add_argument("--runs", type=int, default=5, help="cold starts measured (5, the median is reported)")
+    p.add_argument("--import-invoices", type=int, default=10_000, metavar="N",
+                   help="invoices in the import figure's file (10,000; at most --invoices)")
     p.add_argument("--search", default="son", help="the quick-search text of the search-count figure (son)")
     args = p.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -299,6 +303,22 @@ def main(argv: list[str] | None = None) -> int:
                                       target=f"≤ 2 s at 1M (≤ {limit:.2f} s at {n:,}, scaled linearly)",
                                       passed=part["ours"] <= max(limit, 0.05), same_rows=part["same"],
                                       peak_rss_mb=r["peak_rss_mb"]))
+        # ---- the import (issue 29) -----------------------------------------------------------
+        if "import" in skip:
+            skipped("import", IMPORT_TITLE)
+        else:
+            imported = min(n, args.import_invoices)
+            folder = tmp / "import"
+            log(f"import: a demo of {imported:,} invoices exported line by line, then imported (app, raw, raw, app)")
+            setup = run_child("import_setup", {"folder": str(folder), "invoices": imported, "seed": args.seed})
+            app, raw = _abba(lambda side: run_child(f"import_{side}", {"folder": str(folder)}))
+            ratio = app["seconds"] / raw["seconds"]
+            figures.append(figure(IMPORT_TITLE, ours=app["seconds"], baseline=raw["seconds"], unit="s",
+                                  target="ratio ≤ 3 (raw sqlite3 inserts of the same rows)", passed=ratio <= 3,
+                                  same_rows=(app["invoices"], app["lines"]) == (raw["invoices"], raw["lines"]),
+                                  invoices=app["invoices"], lines=app["lines"], file_rows=setup["rows"]["invoices"],
+                                  invoices_per_second=round(app["invoices"] / app["seconds"], 1),
+                                  peak_rss_mb=app["peak_rss_mb"], baseline_peak_rss_mb=raw["peak_rss_mb"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -31,6 +31,9 @@ PARTS = {
     "audit": "benchmarks.audit:run",
     "audit_raw": "benchmarks.audit:raw",
     "reports": "benchmarks.reports:run",
+    "import_setup": "benchmarks.imports:setup_part",
+    "import_app": "benchmarks.imports:app_part",
+    "import_raw": "benchmarks.imports:raw_part",
 }
 
 

@@ -40,6 +40,7 @@ EXPECTED = [
     "audit verify (chains + replay)",
     "report: aging today", "report: aging as of a past date", "report: revenue per month", "report: top customers",
     "report: DSO",
+    "import of invoices with their lines (CSV, line-level export)",
 ]
 
 

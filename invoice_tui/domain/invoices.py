@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import peewee as pw
 from pydantic import BaseModel, field_validator, model_validator
@@ -917,8 +917,9 @@ def _write_children(inv: Invoice, data: InvoiceInput, fields: set[str]) -> None:
         InvoiceCompany.create(invoice=inv, company=inv.company_id)
 
 
-def _save(inv: Invoice, ctx: Context, *, bump: bool = True) -> None:
-    _refresh_names(inv)
+def _save(inv: Invoice, ctx: Context, *, bump: bool = True, refresh: bool = True) -> None:
+    if refresh:
+        _refresh_names(inv)
     if bump:
         inv.version = (inv.version or 0) + 1
     inv.updated_at = ctx.now()
@@ -942,6 +943,16 @@ def _history(ctx: Context, inv: Invoice, before: dict | None, kind: str | None, 
 @mutation
 def create_invoice(ctx: Context, data: InvoiceInput | dict) -> Invoice:
     """R1: a draft needs only a currency."""
+    inv = _new_document(ctx, data)
+    _history(ctx, inv, None, "created", "Draft created" if inv.origin == "manual" else f"Created ({inv.origin})")
+    return inv
+
+
+def _new_document(ctx: Context, data: InvoiceInput | dict, imported: Callable[[Invoice], None] | None = None
+                  ) -> Invoice:
+    """The one way an invoice row is created from input (R1), with its lines, adjustments, links
+    and R18 totals; ``imported`` (R52) gives an imported document its number and status before the
+    totals are stored. The caller writes the history (one creation row of the whole snapshot)."""
     require(ctx, "create_draft")
     raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
     data = validate(InvoiceInput, raw)
@@ -962,11 +973,18 @@ def create_invoice(ctx: Context, data: InvoiceInput | dict) -> Invoice:
     if inv.due_date < inv.invoice_date:
         raise BadInput(f"The due date {inv.due_date} is before the invoice date {inv.invoice_date}.",
                        field="due_date")
-    _save(inv, ctx)
+    _save(inv, ctx, refresh=False)  # an id for the children; the names are set by the last save
     _write_children(inv, data, fields)
+    if imported is not None:
+        imported(inv)
     _store_totals(inv)
+    if imported is not None:
+        if inv.status == "open" and inv.doc_type == "invoice" and inv.balance_minor == 0:
+            inv.status = "paid"  # nothing is due on it
+            inv.payment_date = inv.invoice_date
+        elif inv.status == "voided":
+            inv.balance_minor = 0
     _save(inv, ctx, bump=False)
-    _history(ctx, inv, None, "created", "Draft created" if inv.origin == "manual" else f"Created ({inv.origin})")
     return inv
 
 
@@ -1852,8 +1870,10 @@ IMPORT_STATUSES = ("draft", "open", "paid", "voided")
 @mutation
 def import_document(ctx: Context, data: InvoiceInput | dict, *, number: str = "", status: str = "draft",
                     doc_type: str = "invoice", refers_to: str = "", reason: str = "", source: str = "") -> Invoice:
-    """R52: a document issued by another tool, created through :func:`create_invoice` (the same
-    checks, totals and creation row; origin ``import``), then given its original number and status.
+    """R52: a document issued by another tool, created by :func:`_new_document` as
+    :func:`create_invoice` creates a draft (the same checks, children and R18 totals; origin
+    ``import``), with its original number and status, and one creation row of its whole snapshot
+    plus an ``imported`` activity saying where it came from.
 
     Decisions: an imported number is kept as it was, outside the workspace series (``number_seq``
     stays NULL: the counter is not moved, R57's chronology check reads the series only, and the
@@ -1883,26 +1903,19 @@ def import_document(ctx: Context, data: InvoiceInput | dict, *, number: str = ""
         ref_id = target.id
     raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
     raw["origin"] = "import"
-    inv = create_invoice(ctx, raw)
-    if status == "draft" and doc_type == "invoice":
-        if source:
-            history.add_activity(ctx, inv.id, None, "imported", f"Imported from {source}")
-        return inv
-    before = snapshot(inv)
-    inv.doc_type = doc_type
-    inv.refers_to = ref_id
-    inv.reason = clean(reason or "", what="Reason", multiline=True, max_length=2000)
-    if number:
-        inv.number = number
-        inv.link_token = secrets.token_urlsafe(24)
-        inv.finalized_at = ctx.now()
-    inv.status = "open" if status == "paid" else status
-    _store_totals(inv)
-    if inv.status == "open" and inv.doc_type == "invoice" and inv.balance_minor == 0:
-        inv.status = "paid"
-        inv.payment_date = inv.invoice_date
-    elif inv.status == "voided":
-        inv.balance_minor = 0
-    _save(inv, ctx)
-    _history(ctx, inv, before, "imported", f"Imported as {number or 'a draft'}" + (f" from {source}" if source else ""))
+    reason = clean(reason or "", what="Reason", multiline=True, max_length=2000)
+
+    def issued(inv: Invoice) -> None:
+        inv.doc_type = doc_type
+        inv.refers_to = ref_id
+        inv.reason = reason
+        if number:
+            inv.number = number
+            inv.link_token = secrets.token_urlsafe(24)
+            inv.finalized_at = ctx.now()
+        inv.status = "open" if status == "paid" else status
+
+    inv = _new_document(ctx, raw, issued)
+    text = f"Imported as {number}" if number else "Imported as a draft"
+    _history(ctx, inv, None, "imported", text + (f" from {source}" if source else ""))
     return inv
