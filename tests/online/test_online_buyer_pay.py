@@ -148,6 +148,11 @@ def test_issue26_buyer_saves_a_card_recorded_from_the_signed_setup_intent_event(
     body = event("evt_setup_2", "setup_intent.succeeded", seti2)
     assert post(f"{pay_serve}/webhooks/stripe", body, {"Stripe-Signature": signed(body)})[0] == 200
     assert SavedPaymentMethod.select().count() == 2
+    # a contact gone (or another workspace's: the same id, another email): acknowledged, nothing saved
+    body = event("evt_setup_4", "setup_intent.succeeded", {**seti2, "id": "seti_other", "payment_method": "pm_other",
+                                                           "metadata": {**seti2["metadata"], "email": "x@y.example"}})
+    st, raw = post(f"{pay_serve}/webhooks/stripe", body, {"Stripe-Signature": signed(body)})
+    assert st == 200 and json.loads(raw)["outcome"] == "unknown contact" and SavedPaymentMethod.select().count() == 2
     # the buyer page's own payment SetupIntents save nothing
     status, data = post_json(f"{pay_serve}/i/{inv.link_token}/pay")
     body = event("evt_setup_3", "setup_intent.succeeded", confirm_setup(localstripe, data["setup_secret"]))
