@@ -132,7 +132,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         table.add_column("Bucket", key="bucket")
         table.add_column("Invoices", key="count")
         table.add_column("Balance", key="balance")
-        table.add_column("", key="bar")
+        table.add_column("", key="bar", width=BAR_WIDTH + 1)  # a fixed width: drawn whole at once
         row = next((r for r in data.aging if r.currency == cur), None) or reports.AgingRow(cur or "EUR")
         top = max(row.buckets.values(), default=0)
         for b in reports.BUCKETS:

@@ -27,6 +27,13 @@ def _build(sqlite_url, clock) -> None:
 async def _tab(pilot, app, tab: str) -> list[str]:
     app.screen.query_one(TabbedContent).active = tab
     await settle(pilot, app)
+    return await _shot(pilot, app)
+
+
+async def _shot(pilot, app) -> list[str]:
+    """The screen once the tables have measured their columns (they do it when idle)."""
+    await pilot.pause()
+    await pilot.pause()
     return screen_rows(app.export_screenshot())
 
 
@@ -38,7 +45,7 @@ async def test_reports_screen_80x24_every_figure_whole_with_its_plots(sqlite_url
         await pilot.press("R")
         await settle(pilot, app)
         assert type(app.screen).__name__ == "ReportsScreen"
-        rows = screen_rows(app.export_screenshot())
+        rows = await _shot(pilot, app)
         assert_whole(rows, "EUR (1 of 2)", "As of", "2026-03-16", "31–60", "€190.00", "Total")
         bar_row = next(r for r in rows if "31–60" in r)
         assert "████████████████████████" in bar_row  # the largest bucket's bar, whole
@@ -96,10 +103,10 @@ async def test_a_past_as_of_date_lists_its_invoices_with_their_balance_then_and_
         await settle(pilot, app)
         await pilot.press("a", "ctrl+a", "ctrl+k", *"2026-02-30", "enter")
         await settle(pilot, app)
-        assert_whole(screen_rows(app.export_screenshot()), "'2026-02-30' is not a date")
+        assert_whole(await _shot(pilot, app), "'2026-02-30' is not a date")
         await pilot.press("a", "ctrl+a", "ctrl+k", *"2026-01-31", "enter")
         await settle(pilot, app)
-        rows = screen_rows(app.export_screenshot())
+        rows = await _shot(pilot, app)
         assert_whole(rows, "€140.00", "€120.00", "€260.00", "past date: Enter lists its invoices")
         table = app.screen.query_one("#aging-table", DataTable)
         table.focus()
@@ -108,7 +115,7 @@ async def test_a_past_as_of_date_lists_its_invoices_with_their_balance_then_and_
         await settle(pilot, app)
         items = app.screen.query_one("#aging-items", DataTable)
         assert items.display and items.row_count == 2
-        rows = screen_rows(app.export_screenshot())
+        rows = await _shot(pilot, app)
         assert_whole(rows, "INV-1001", "INV-1002", "2026-01-20", "Balance 2026-01-31")
         assert [str(c) for c in items.get_row_at(0)][-1] == "€120.00"
         assert [str(c) for c in items.get_row_at(1)][-1] == "€140.00"
@@ -126,7 +133,7 @@ async def test_t_on_a_customer_shows_their_statement_of_account(sqlite_url, cloc
         await pilot.press("t")
         await settle(pilot, app)
         assert app.screen.query_one(TabbedContent).active == "tab-statement"
-        rows = screen_rows(app.export_screenshot())
+        rows = await _shot(pilot, app)
         assert_whole(rows, "Ada Lovelace <ada@example.com>", "Opening balance", "INV-1001", "CN-1", "RF-1",
                      "(€10.00)", "Closing balance", "€190.00", "31–60 €190.00")
         assert not any("…" in r for r in rows), "\n".join(rows)
