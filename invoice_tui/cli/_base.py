@@ -121,6 +121,10 @@ def open_context(args: argparse.Namespace, source: str = "cli"):
     ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))
     login = acting_login(ws, args.user or cfg.user)  # team mode: the database role (issue 8)
     ctx = ws.context(login, source=source, services=services(cfg))
+    from invoice_tui.cli._common import READER_LOCALE
+    from invoice_tui.domain.localize import display_locale
+
+    READER_LOCALE[:] = [display_locale(ctx)]  # issue 24: the human output's locale for this run
     pinned = os.environ.get("INVOICE_TUI_TODAY")
     if pinned:  # reproducible output (scripts, tests): "today" is this date, as with demo --today
         try:

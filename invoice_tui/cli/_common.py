@@ -283,9 +283,33 @@ def company_id(name: str | None) -> int | None:
 
 
 # ---- output ----------------------------------------------------------------------------------
+READER_LOCALE: list[str] = []  # issue 24: this run's reader's locale, set when the workspace opens
+
+
+def reader_locale(fallback: str | None = "en_US") -> str:
+    """The locale the human output is written in: the reader's (``localize.display_locale``, set
+    by ``open_context``), else ``fallback``."""
+    return READER_LOCALE[-1] if READER_LOCALE else (fallback or "en_US")
+
+
 def money(minor_or_amount, currency: str, locale: str = "en_US", *, minor: bool = False) -> str:
+    """An amount for the human output, in the reader's locale (issue 24: one format on every
+    screen and in the CLI; ``locale`` only when no workspace was opened)."""
     amount = from_minor(minor_or_amount, currency) if minor else Decimal(str(minor_or_amount))
-    return format_money(amount, currency, locale)
+    return format_money(amount, currency, reader_locale(locale))
+
+
+def day(value) -> str:
+    """A date for the human output: the reader's locale's short form (``--json`` keeps ISO)."""
+    import datetime as dt
+
+    from invoice_tui.domain.localize import short_date
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return short_date(value, reader_locale())
 
 
 def width(text: str) -> int:

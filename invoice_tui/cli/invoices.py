@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from invoice_tui.cli._common import (FilterAction, add_list_json, command, company_id, contact_id, group, money, pairs,
-                                     parse_adjustment, parse_date, parse_line, parse_tax, print_records, session, table,
-                                     wants_records)
+from invoice_tui.cli._common import (FilterAction, add_list_json, command, company_id, contact_id, day, group, money,
+                                     pairs, parse_adjustment, parse_date, parse_line, parse_tax, print_records,
+                                     reader_locale, session, table, wants_records)
 from invoice_tui.domain.errors import BadInput
 
 
@@ -142,7 +142,7 @@ def _record(inv, ctx, *, full: bool = False) -> dict[str, Any]:
 
 
 def _summary(inv) -> str:
-    due = f", due {inv.due_date.isoformat()}" if inv.due_date else ""
+    due = f", due {day(inv.due_date)}" if inv.due_date else ""
     return (f"{_label(inv)} ({inv.status}): {money(inv.billed_minor, inv.currency, inv.locale, minor=True)} billed, "
             f"balance {money(inv.balance_minor, inv.currency, inv.locale, minor=True)}{due}")
 
@@ -153,7 +153,7 @@ def _show_text(inv, rec: dict[str, Any]) -> str:
     from invoice_tui.domain.money import format_money, round_money
     from invoice_tui.domain.totals import STEP_KINDS
 
-    cur, loc = inv.currency, inv.locale
+    cur, loc = inv.currency, reader_locale(inv.locale)  # issue 24: the reader's locale
 
     def m(v) -> str:
         return format_money(Decimal(v), cur, loc)
@@ -166,10 +166,10 @@ def _show_text(inv, rec: dict[str, Any]) -> str:
         contact = rec["contact_email"]
     head = pairs([
         ("Invoice", _label(inv)), ("Id", rec["id"]), ("Title", rec["title"]), ("Status", status),
-        ("Currency", cur), ("Invoice date", rec["invoice_date"]), ("Due date", rec["due_date"]),
+        ("Currency", cur), ("Invoice date", day(rec["invoice_date"])), ("Due date", day(rec["due_date"])),
         ("Bill to", contact), ("Company", rec["company_name"]), ("Owner", rec["owner"]),
         ("PO number", rec["po_number"]), ("Partial payments", "allowed" if rec["allow_partial"] else None),
-        ("Last sent", rec["last_sent_date"]), ("Paid on", rec["payment_date"]),
+        ("Last sent", day(rec["last_sent_date"])), ("Paid on", day(rec["payment_date"])),
     ])
     parts = [head, ""]
     if rec["lines"]:
@@ -215,7 +215,7 @@ def _show_text(inv, rec: dict[str, Any]) -> str:
     if not rec["en16931"]:
         parts.append("Not EN 16931: extra taxes have no EN 16931 meaning.")
     if rec["payments"]:
-        rows = [(f"#{p['id']}", p["date"], m(p["amount"]), p["method"], p["source"], p["state"], p["reference"])
+        rows = [(f"#{p['id']}", day(p["date"]), m(p["amount"]), p["method"], p["source"], p["state"], p["reference"])
                 for p in rec["payments"]]
         parts += ["", table(("Payment", "Date", "Amount", "Method", "Source", "State", "Reference"), rows,
                             right=(2,))]
@@ -326,7 +326,7 @@ def _text_rows(rows, today):
         yield (inv.id, inv.number or "—", status, inv.contact_name or inv.contact_email, inv.company_name,
                money(sign * inv.billed_minor, inv.currency, inv.locale, minor=True),
                money(inv.balance_minor, inv.currency, inv.locale, minor=True),
-               inv.due_date.isoformat() if inv.due_date else "")
+               day(inv.due_date))
 
 
 def _list(args, out) -> int:

@@ -258,7 +258,7 @@ def _workspace_today(settings: WorkspaceSettings) -> dt.date:
 
 
 def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None, today: dt.date | None = None,
-                     link: str | None = None, compact: bool = False) -> str:
+                     link: str | None = None, compact: bool = False, figures_locale: str | None = None) -> str:
     """The buyer-facing invoice document of ``inv`` as pure Markdown.
 
     ``compact`` (the invoice screen's narrow document panel): the key facts, the line items and
@@ -271,8 +271,10 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     """
     settings = settings or load_settings()
     today = today or _workspace_today(settings)
-    loc = _locale(inv.locale)
-    lang = _lang(loc)
+    lang = _lang(_locale(inv.locale))
+    # issue 24: the document's words are in the invoice's language; its figures too, except on the
+    # invoice page, where every number and date reads in the reader's locale (``figures_locale``)
+    loc = _locale(figures_locale or inv.locale)
     cur = inv.currency
 
     def L(key: str, **kw) -> str:  # noqa: N802 - a label

@@ -175,7 +175,14 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
     settings = load_settings()
     today = ctx.today()
     record = invoice_service.invoice_record(inv, today)
-    cur, loc = inv.currency, inv.locale or "en_US"
+    from invoice_tui.domain.localize import display_locale, short_date
+
+    # issue 24: the page reads in the reader's locale (numbers, amounts, dates), as the index does
+    cur, loc = inv.currency, display_locale(ctx)
+
+    def day(d) -> str:
+        return short_date(d, loc)
+
     owner = User.get_or_none(User.id == inv.owner_id) if inv.owner_id else None
     overdue = invoice_service.is_overdue(inv, today)
     days = invoice_service.days_overdue(inv, today)
@@ -188,14 +195,14 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         ("Owner", (owner.name or owner.login) if owner else "—"),
         ("Billing contact", f"{inv.contact_name} <{inv.contact_email}>" if inv.contact_email else "—"),
         ("Company", inv.company_name or "—"),
-        ("Invoice date", inv.invoice_date.isoformat() if inv.invoice_date else "—"),
-        ("Due date", inv.due_date.isoformat() if inv.due_date else "—"),
+        ("Invoice date", day(inv.invoice_date) if inv.invoice_date else "—"),
+        ("Due date", day(inv.due_date) if inv.due_date else "—"),
         ("Amount billed", billed),
         ("Amount paid", paid),
         ("Balance due", balance),
         ("Partial payments", "allowed" if inv.allow_partial else "not allowed"),
-        ("Last sent", inv.last_sent_date.isoformat() if inv.last_sent_date else "never"),
-        ("Payment date", inv.payment_date.isoformat() if inv.payment_date else "—"),
+        ("Last sent", day(inv.last_sent_date) if inv.last_sent_date else "never"),
+        ("Payment date", day(inv.payment_date) if inv.payment_date else "—"),
         ("PO number", inv.po_number or "—"),
     ]
     from invoice_tui.domain import credit as credit_service
@@ -203,16 +210,16 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
     extra: dict = {}
     if inv.doc_type == "credit_note":  # R42: the credit note's page, the same panel
         corrected = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
-        corrects = (f"{corrected.number} of {corrected.invoice_date.isoformat()}" if corrected else "—")
+        corrects = (f"{corrected.number} of {day(corrected.invoice_date)}" if corrected else "—")
         parts = dict(CreditEntry.select(CreditEntry.kind, CreditEntry.amount_minor)
                      .where(CreditEntry.credit_note_id == inv.id).tuples())
         # short values: the panel's value column is 13 wide at 80×24 (the reason is in the document)
         about = [("Type", "Credit note"), ("Status", choice_label("status", inv.status)),
                  ("Number", inv.number or "— (at issue)"),
                  ("Credits invoice", corrected.number if corrected else "—"),
-                 ("Invoice date", corrected.invoice_date.isoformat() if corrected else "—"),
+                 ("Invoice date", day(corrected.invoice_date) if corrected else "—"),
                  ("Billing contact", inv.contact_name or "—"), ("Company", inv.company_name or "—"),
-                 ("Date", inv.invoice_date.isoformat() if inv.invoice_date else "—"),
+                 ("Date", day(inv.invoice_date) if inv.invoice_date else "—"),
                  ("Total credited", billed)]
         if inv.status == "issued":
             about += [("On the invoice", _money(parts.get("cn_applied", 0), cur, loc)),
@@ -242,9 +249,10 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         extra["lines"] = [(li.name, str(li.quantity)) for li in inv.lines.order_by(invoice_service.LineItem.position)]
         if inv.status in ("open", "paid"):
             extra["creditable_text"] = _money(credit_service.creditable_minor(inv), cur, loc)
-    markdown = invoice_markdown(inv, settings=settings, today=today, compact=True)  # no figure cut at 80×24
+    markdown = invoice_markdown(inv, settings=settings, today=today, compact=True,  # no figure cut at 80×24
+                                figures_locale=loc)
     actions = invoice_service.available_actions(ctx, inv)
-    payments = [PaymentRow(p.id, _money(p.amount_minor, p.currency, loc), p.date.isoformat(),
+    payments = [PaymentRow(p.id, _money(p.amount_minor, p.currency, loc), day(p.date),
                            (p.method or "").replace("_", " "), p.source, p.state, p.reference, p.note,
                            p.contact.email if p.contact_id else "")
                 for p in invoice_payments(inv)]

@@ -29,7 +29,6 @@ from textual.worker import get_current_worker
 
 from invoice_tui.domain import catalogue, index_sql, views
 from invoice_tui.domain.errors import InvoiceTuiError
-from invoice_tui.domain.settings import load_settings
 from invoice_tui.widgets.table_columns import (MIN_TEXT_WIDTH, Column, fit_cells, fit_columns, fit_line,
                                                make_columns, value_width, visible_window)
 from invoice_tui.widgets.table_pages import (MAX_PAGES, PAGE_SIZE, Page, PageSource, clear_formatters, first_pages,
@@ -299,7 +298,12 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
     def _prepare(self, ctx, query: views.IndexQuery, columns: list[Column]) -> tuple[object, RowFormatter]:
         """The query compiled once for this generation (the view permission and the settings are
         checked here, not per page) and the formatter of its rows."""
-        locale = load_settings().locale if self.workspace_locale else self.locale
+        if self.workspace_locale:  # issue 24: the reader's locale (preference, config, LC_ALL, LANG, workspace)
+            from invoice_tui.domain.localize import display_locale
+
+            locale = display_locale(ctx)
+        else:
+            locale = self.locale
         return prepare_rows(ctx, query, columns, locale)
 
     def _load(self, generation: int, query: views.IndexQuery, columns: list[Column], pages: list[int],

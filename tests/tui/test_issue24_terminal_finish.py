@@ -127,3 +127,73 @@ def test_issue24_visible_window_draws_whole_columns_only():
     assert fit_line("  ", line, 5, 0, 17, narrow) == "  N-01 12.50     "
     scrolled = visible_window(cols, 2, 3, 2 + 5 + 9)  # scrolled into the amount: start at the date
     assert fit_line("  ", line, 5, 3, 16, scrolled) == "  N-01 31/12/26 "
+
+
+# ---- one locale, everywhere (issue 24 §2) --------------------------------------------------------
+from tests.clikit import isolated_config  # noqa: E402,F401 - no personal config leaks into the CLI run
+
+FORMS = {"en_US": ("€1,200.50", "3/30/26"), "fr_FR": ("1\u202f200,50\u00a0€", "30/03/2026")}
+
+
+def _norm(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize("loc", ["en_US", "fr_FR"])
+async def test_issue24_one_format_per_locale_on_index_page_and_cli(sqlite_url, clock, capsys, monkeypatch, loc):
+    """INV-1004 (€1,200.50, due 2026-03-30): its amount and due date read the same on the index,
+    on its page and in `invoices show`, in the reader's locale (LC_ALL here), never the other's."""
+    from invoice_tui.domain.localize import short_date
+    from invoice_tui.domain.money import format_money
+    from decimal import Decimal
+    import datetime as dt
+
+    from tests.clikit import Cli
+
+    monkeypatch.setenv("LC_ALL", f"{loc}.UTF-8")
+    amount = _norm(format_money(Decimal("1200.50"), "EUR", loc))
+    due = short_date(dt.date(2026, 3, 30), loc)
+    assert (amount, due) == tuple(_norm(x) for x in FORMS[loc])
+    other = next(v for k, v in FORMS.items() if k != loc)
+    other = (_norm(other[0]), other[1])
+    app, ids = dataset_app(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        index_line = _norm(next(line for line in screen_lines(app) if "INV-1004" in line))
+        assert amount in index_line and due in index_line, index_line
+        table = app.screen.table
+        table.cursor_row = next(i for i in range(table.total) if table.row_at(i).number == "INV-1004")
+        await pilot.press("enter")
+        await settle(pilot)
+        page = _norm("\n".join(screen_lines(app)))
+        assert amount in page and due in page, page
+        for form in other:
+            assert form not in page and form not in index_line
+    out = _norm(Cli(sqlite_url, capsys)("invoices", "show", "INV-1004").out)
+    assert amount in out and due in out, out
+    for form in other:
+        assert form not in out
+
+
+def test_issue24_documents_follow_the_invoice_language_whatever_the_reader(ws, admin, monkeypatch):
+    """The PDF's document and the email's fields use the invoice's own language (de_DE here)
+    under an en_US reader; the page's figures (``figures_locale``) follow the reader."""
+    from invoice_tui.documents.markdown import invoice_markdown
+    from invoice_tui.domain import invoices
+    from invoice_tui.domain.localize import display_locale
+    from invoice_tui.domain.settings import load_settings
+    from invoice_tui.mail.compose import template_fields
+    import datetime as dt
+
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    assert display_locale(admin) == "en_US"
+    inv = invoices.create_invoice(admin, {"currency": "EUR", "locale": "de_DE", "invoice_date": dt.date(2026, 3, 1),
+                                          "due_date": dt.date(2026, 3, 31),
+                                          "lines": [{"name": "Beratung", "quantity": "1", "unit_price": "1200.50"}]})
+    inv = invoices.get_invoice(inv.id)
+    doc = _norm(invoice_markdown(inv))
+    assert "1.200,50 €" in doc and "€1,200.50" not in doc
+    fields = template_fields(inv, load_settings())
+    assert _norm(fields["amount_billed"]) == "1.200,50 €" and "März" in fields["due_date"]
+    page_doc = _norm(invoice_markdown(inv, figures_locale="en_US"))
+    assert "€1,200.50" in page_doc and "1.200,50 €" not in page_doc
