@@ -281,7 +281,7 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
         text = _LABELS[key].get(lang) or _LABELS[key]["en"]
         return text.format(**kw) if kw else text
 
-    L.locale = loc  # the mentions' numbers are written for the invoice's locale
+    L.locale = _locale(inv.locale)  # the mentions' numbers are written for the invoice's locale (its wording)
 
     def money(amount: Decimal) -> str:  # format_money's text, by its fast integer path
         return format_minor(to_minor(amount, cur), cur, loc)

@@ -739,8 +739,9 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         key = self._selected_key("history-table")
         if key is None or self.view is None:
             return
-        table = self.query_one("#history-table", DataTable)
-        text = str(table.get_row_at(table.cursor_row)[2])
+        card = self.query_one(HistoryCard)
+        activity = card.activity(key)
+        text = card.event_text(activity) if activity is not None else ""
         if not text.startswith("☐"):
             if text.startswith("☑"):
                 self.notify("This task is already done.")

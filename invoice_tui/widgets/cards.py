@@ -33,6 +33,12 @@ class Card(Collapsible):
     widths: the panel never reflows as rows arrive (stable snapshots too)."""
 
     COLUMNS: tuple[tuple[str, int | None], ...] = ()
+    # issue 24: a value longer than its column wraps onto more lines of its row instead of being
+    # cut at the panel's edge (Textual's auto-height rows: ``add_row(height=None)``)
+    WRAP = False
+    # issue 24: fixed columns that do not fit the card's width are left out (whole) rather than cut
+    # ("Sta" for State); the row's detail (enter) shows every field
+    DROP = False
 
     def __init__(self, title: str | Content, *children, id: str) -> None:  # noqa: A002 - Textual's naming
         super().__init__(*children, title=title, collapsed=False, id=id)
@@ -51,13 +57,28 @@ class Card(Collapsible):
             width -= 2  # the table's own scrollbar, when its rows pass its max-height
             pad = 2 * self.query_one(DataTable).cell_padding  # a cell's padding, both sides
             fill = max(FILL_MIN, width - sum(w + pad for _, w in self.COLUMNS if w is not None) - pad)
-        return tuple(fill if w is None else w for _, w in self.COLUMNS)
+        widths = tuple(fill if w is None else w for _, w in self.COLUMNS)
+        if self.DROP and width > 1:
+            pad = 2 * self.query_one(DataTable).cell_padding
+            kept, used = [], 0
+            for w in widths:
+                if kept and used + w + pad > width:
+                    break
+                kept.append(w)
+                used += w + pad
+            widths = tuple(kept)
+        return widths
+
+    def add_row(self, table: DataTable, *cells, key: str | None = None) -> None:
+        """A row of the card's table: only the columns it shows, wrapped when ``WRAP``."""
+        count = len(self._built) if self._built is not None else len(cells)
+        table.add_row(*cells[:count], key=key, height=None if self.WRAP else 1)
 
     def _build_columns(self) -> None:
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self._built = self._widths()
-        for (label, _), width in zip(self.COLUMNS, self._built):
+        for (label, _), width in zip(self.COLUMNS, self._built):  # DROP: the first that fit
             table.add_column(label, width=width)
 
     def on_resize(self) -> None:
@@ -111,6 +132,7 @@ class AboutCard(ViewCard):
                 Binding("v", "screen.all_properties", "All properties", id="invoice.about.all")]
 
     COLUMNS = (("Property", 17), ("Value", None))  # no cell padding: the label's width has its space
+    WRAP = True
 
     def __init__(self) -> None:
         super().__init__(card_title(1, "About this invoice"),
@@ -121,7 +143,7 @@ class AboutCard(ViewCard):
         table = self.query_one(DataTable)
         table.clear()
         for label, value in view.about:
-            table.add_row(label, value)
+            self.add_row(table, label, value)
         self.query_one(".card-hint", Static).update(lock_hint(view, "owner", "o owner · v all properties",
                                                               "v all properties · owner locked: "))
 
@@ -131,7 +153,9 @@ class PaymentsCard(ViewCard):
                 Binding("r", "screen.refund_payment", "Refund", id="invoice.payments.refund")]
 
     # what matters most first: the panel shows the first three in an 80-column terminal
-    COLUMNS = (("Amount", 12), ("Date", 10), ("State", 9), ("Method", 13), ("Source", 6), ("#", 4))
+    # issue 24: amount, state and date fit 80×24's panel whole (the rest in the row's detail)
+    COLUMNS = (("Amount", 11), ("State", 9), ("Date", 10), ("Method", 13), ("Source", 6), ("#", 4))
+    DROP = True
 
     def __init__(self) -> None:
         super().__init__(card_title(2, "Payments"), DataTable(id="payments-table", cursor_type="row"),
@@ -143,7 +167,7 @@ class PaymentsCard(ViewCard):
         table = self.query_one(DataTable)
         table.clear()
         for p in view.payments:
-            table.add_row(p.amount, p.date, p.state, p.method, p.source, str(p.id), key=str(p.id))
+            self.add_row(table, p.amount, p.state, p.date, p.method, p.source, str(p.id), key=str(p.id))
         table.display = bool(view.payments)
         self.title = card_title(2, f"Payments ({len(view.payments)})")
         self.query_one("#payments-empty", Static).update(
@@ -164,7 +188,10 @@ class ContactsCard(ViewCard):
                 Binding("x", "screen.remove_contact", "Remove", id="invoice.contacts.remove"),
                 Binding("b", "screen.make_billing", "Make billing", id="invoice.contacts.billing")]
 
-    COLUMNS = (("Contact", 16), ("", 7), ("Email", None))
+    # issue 24: a contact a row, its name (and "billing") then its email below, wrapped: three
+    # columns left the email a few characters at 80×24
+    COLUMNS = (("Contact", None),)
+    WRAP = True
 
     def __init__(self) -> None:
         super().__init__(card_title(3, "Contacts"),
@@ -176,7 +203,11 @@ class ContactsCard(ViewCard):
         table = self.query_one(DataTable)
         table.clear()
         for c in view.contacts:
-            table.add_row(c.name, "billing" if c.billing else "", c.email, key=str(c.id))
+            from invoice_tui.domain.text import safe
+
+            cell = Text.assemble(safe(c.name, line=True), (" · billing" if c.billing else "", "bold"), "\n",
+                                 (safe(c.email, line=True), "dim"))
+            self.add_row(table, cell, key=str(c.id))
         self.query_one(".card-hint", Static).update(lock_hint(view, "contacts", "n add · x remove · b make billing "
                                                               "contact", "contacts locked: "))
         self.title = card_title(3, f"Contacts ({len(view.contacts)})")
@@ -188,6 +219,7 @@ class CompaniesCard(ViewCard):
                 Binding("b", "screen.make_main_company", "Make main", id="invoice.companies.main")]
 
     COLUMNS = (("", 4), ("Company", None))
+    WRAP = True
 
     def __init__(self) -> None:
         super().__init__(card_title(4, "Companies"),
@@ -199,14 +231,17 @@ class CompaniesCard(ViewCard):
         table = self.query_one(DataTable)
         table.clear()
         for c in view.companies:
-            table.add_row("main" if c.main else "", c.name, key=str(c.id))
+            self.add_row(table, "main" if c.main else "", c.name, key=str(c.id))
         self.query_one(".card-hint", Static).update(lock_hint(view, "companies", "n add · x remove · b make the "
                                                               "invoice's company", "companies locked: "))
         self.title = card_title(4, f"Companies ({len(view.companies)})")
 
 
 class HistoryCard(Card):
-    COLUMNS = (("When", 16), ("Who", 8), ("What", 60))  # a log: long texts run to the panel's edge
+    # issue 24: one event a row, read whole: when and who on its first line, what happened wrapped
+    # below (three columns left the text a few characters at 80×24, cut at the panel's edge)
+    COLUMNS = (("Event", None),)
+    WRAP = True
     BINDINGS = [Binding("n", "screen.add_note", "Note", id="invoice.history.note"),
                 Binding("t", "screen.add_task", "Task", id="invoice.history.task"),
                 Binding("D", "screen.complete_task", "Task done", id="invoice.history.done"),
@@ -219,16 +254,32 @@ class HistoryCard(Card):
                          id="card-history")
 
 
+    def refill(self) -> None:
+        self.show_activities(getattr(self, "_activities", []))
+
+    @staticmethod
+    def event_text(a) -> str:
+        """What an activity says ("☐ Call Bob (due …)" for an open task, "✎ …" for a note)."""
+        text = a.text.replace("\n", " ")
+        if a.kind == "task":
+            return ("☑ " if a.done else "☐ ") + text + (f" (due {a.due})" if a.due else "")
+        if a.kind == "note":
+            return "✎ " + text
+        return text
+
+    def activity(self, key: str):
+        return next((a for a in getattr(self, "_activities", []) if str(a.id) == key), None)
+
     def show_activities(self, activities) -> None:
+        from invoice_tui.domain.text import safe
+
+        self._activities = activities
         table = self.query_one(DataTable)
         table.clear()
         for a in activities:
-            text = a.text.replace("\n", " ")
-            if a.kind == "task":
-                text = ("☑ " if a.done else "☐ ") + text + (f" (due {a.due})" if a.due else "")
-            elif a.kind == "note":
-                text = "✎ " + text
-            table.add_row(a.when, a.user, text[:200], key=str(a.id))
+            cell = Text.assemble((f"{a.when} · {safe(a.user, line=True)}", "dim"), "\n",
+                                 safe(self.event_text(a)[:200], line=True))
+            self.add_row(table, cell, key=str(a.id))
 
     def show(self, view: InvoiceView) -> None:
         self.show_activities(view.activities)

@@ -304,8 +304,8 @@ async def test_r16_history_note_task_done_and_search(sqlite_url, clock):
         await pilot.press("enter")
         await settle(pilot, app)
         table = app.screen.query_one("#history-table", DataTable)
-        assert "☐ Call Bob (due 2026-03-23)" in str(table.get_row_at(0)[2])
-        assert str(table.get_row_at(0)[1]) == "alice"
+        assert "☐ Call Bob (due 2026-03-23)" in str(table.get_row_at(0)[0])  # issue 24: one event a row
+        assert "· alice\n" in str(table.get_row_at(0)[0])
         table.focus()
         table.move_cursor(row=0)
         await pilot.press("enter")  # mark the task done
@@ -314,7 +314,7 @@ async def test_r16_history_note_task_done_and_search(sqlite_url, clock):
         await type_text(pilot, "copy")
         await settle(pilot, app)
         table = app.screen.query_one("#history-table", DataTable)
-        assert table.row_count == 1 and "Customer asked" in str(table.get_row_at(0)[2])
+        assert table.row_count == 1 and "Customer asked" in str(table.get_row_at(0)[0])
     assert kinds(i.id)[-3:] == ["note", "task", "task_done"]
 
 

@@ -99,7 +99,7 @@ async def test_r8_payment_recorded_elsewhere_appears_and_the_balance_drops(db_ur
         assert str(screen.view.balance) == "1090.50"
         assert "€500.00" in [str(c) for c in payments.get_row_at(0)]
         history = screen.query_one("#history-table", DataTable)
-        assert any("Payment #" in str(history.get_row_at(n)[2]) for n in range(history.row_count))
+        assert any("Payment #" in str(history.get_row_at(n)[0]) for n in range(history.row_count))
 
 
 async def test_a_setting_changed_by_a_super_admin_applies_without_restart(db_url, clock):
