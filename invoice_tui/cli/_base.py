@@ -102,6 +102,9 @@ class Output:
         print(_safe(message), file=self.err)
 
 
+READER_LOCALE: list[str] = []  # issue 24: this run's reader's locale, set when the workspace opens
+
+
 def open_context(args: argparse.Namespace, source: str = "cli"):
     """Open the workspace named by --db / INVOICE_TUI_DB / the config, and the acting user, with
     this run's configuration, mail transport and receipt sender wired in (``invoice_tui.wiring``);
@@ -121,7 +124,6 @@ def open_context(args: argparse.Namespace, source: str = "cli"):
     ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))
     login = acting_login(ws, args.user or cfg.user)  # team mode: the database role (issue 8)
     ctx = ws.context(login, source=source, services=services(cfg))
-    from invoice_tui.cli._common import READER_LOCALE
     from invoice_tui.domain.localize import display_locale
 
     READER_LOCALE[:] = [display_locale(ctx)]  # issue 24: the human output's locale for this run

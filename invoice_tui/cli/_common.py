@@ -283,12 +283,11 @@ def company_id(name: str | None) -> int | None:
 
 
 # ---- output ----------------------------------------------------------------------------------
-READER_LOCALE: list[str] = []  # issue 24: this run's reader's locale, set when the workspace opens
-
-
 def reader_locale(fallback: str | None = "en_US") -> str:
     """The locale the human output is written in: the reader's (``localize.display_locale``, set
     by ``open_context``), else ``fallback``."""
+    from invoice_tui.cli._base import READER_LOCALE
+
     return READER_LOCALE[-1] if READER_LOCALE else (fallback or "en_US")
 
 
