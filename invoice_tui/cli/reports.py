@@ -57,8 +57,12 @@ def _top(args, out) -> int:
 
     with session(args) as (_ws, ctx):
         rows = reports.top_customers(ctx, args.by, args.limit, _day(args, ctx, "from"), _day(args, ctx, "to"))
-        body = [(n, r.name, r.currency, _fmt(r.billed_minor, r.currency), _fmt(r.balance_minor, r.currency))
-                for n, r in enumerate(rows, 1)]
+        rank: dict[str, int] = {}
+        body = []
+        for r in rows:  # ranked within each currency
+            rank[r.currency] = rank.get(r.currency, 0) + 1
+            body.append((rank[r.currency], r.name, r.currency, _fmt(r.billed_minor, r.currency),
+                         _fmt(r.balance_minor, r.currency)))
         out.result([r.record() for r in rows], lambda: table(
             ("#", "Customer", "Currency", "Billed", "Balance"), body, right=(0, 3, 4)) if body else "No customers.")
     return 0
