@@ -13,6 +13,7 @@ from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.screens.invoice import InvoiceScreen
 from invoice_tui.screens.settings import SettingsScreen
 from test_en16931_snapshots import assert_whole, screen_rows
+from tests.workerkit import workers_done
 from test_invoice_support import app_for, contact, draft, inv, notifications, settle, show_invoice, workspace
 
 pytestmark = pytest.mark.no_seller
@@ -31,7 +32,7 @@ async def _type(pilot, app, key: str, text: str) -> None:
     field.value = text
     await settle(pilot, app)
     await pilot.press("enter")
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await settle(pilot, app)
 
 
@@ -42,7 +43,7 @@ async def test_r2_r43_first_finalize_opens_the_seller_profile_then_finalizes(sql
         screen = await show_invoice(pilot, app, draft_id)
         screen.run_action_id("finalize")
         await settle(pilot, app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         assert isinstance(app.screen, SettingsScreen) and app.screen.focus_keys == ("seller_legal_name",
                                                                                     "seller_address")
@@ -64,11 +65,11 @@ async def test_r2_r43_first_finalize_opens_the_seller_profile_then_finalizes(sql
         await _type(pilot, app, "seller_address", "12 rue des Lilas")
         await pilot.press("escape")
         await settle(pilot, app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         assert isinstance(app.screen, ConfirmDialog), app.screen  # back to finalize: its confirmation
         await pilot.click("#confirm")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         assert isinstance(app.screen, InvoiceScreen)
         assert inv(draft_id).status == "open" and inv(draft_id).number == "INV-1001"
@@ -81,12 +82,12 @@ async def test_r43_back_from_the_seller_profile_with_fields_missing_says_so_once
         screen = await show_invoice(pilot, app, draft_id)
         screen.run_action_id("finalize")
         await settle(pilot, app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         await _type(pilot, app, "seller_legal_name", "Atelier Dupré SARL")
         await pilot.press("escape")
         await settle(pilot, app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         assert isinstance(app.screen, InvoiceScreen)  # not walked again: the reason beside the action
         assert any("seller_address" in n for n in notifications(app))

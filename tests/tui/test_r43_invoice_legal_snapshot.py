@@ -8,6 +8,7 @@ import pytest
 from invoice_tui.domain import invoices, people
 from invoice_tui.domain.workspace import set_setting
 from test_en16931_snapshots import _show_section, assert_whole, screen_rows
+from tests.workerkit import workers_done
 from test_invoice_support import app_for, workspace
 
 pytestmark = pytest.mark.no_seller
@@ -65,7 +66,7 @@ def test_r43_invoice_page_80x24_shows_the_sellers_legal_identity_whole(snap_comp
 
     async def run_before(pilot) -> None:
         await show_invoice(pilot, app, invoice_id)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         seen.extend(screen_rows(app.export_screenshot()))
 

@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Collapsible, Input, Static
 
 from invoice_tui.db.models import Company, Contact
 from test_en16931_snapshots import assert_whole, screen_rows
+from tests.workerkit import workers_done
 from test_invoice_support import app_for, contact, draft, inv, settle, workspace
 
 
@@ -38,7 +39,7 @@ async def test_r43_editor_legal_data_checked_as_typed_and_saved(sqlite_url, cloc
         await settle(pilot, app)
         app.push_screen(EditorScreen(d.id))
         await settle(pilot, app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         section = app.screen.query_one("#editor-legal", Collapsible)
         assert section.collapsed  # folded away: the editor at 80×24 is as before
@@ -60,7 +61,7 @@ async def test_r43_editor_legal_data_checked_as_typed_and_saved(sqlite_url, cloc
         assert await _set(pilot, app, "#legal-eur_rate", "0.9091") == ""
         assert await _set(pilot, app, "#legal-buyer_reference", "REF-42") == ""
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
     saved = inv(d.id)
     assert (saved.delivery_date, saved.operation_category, saved.buyer_reference, saved.eur_rate) == (
@@ -96,7 +97,7 @@ async def test_r43_company_and_contact_forms_check_legal_data_as_typed(sqlite_ur
         await _set(pilot, app, "#field-postcode", "69004")
         await _set(pilot, app, "#field-city", "Lyon")
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         company = Company.get(Company.name == "Bonnard Architecture")
         assert (company.siren, company.siret, company.vat_id, company.country, company.electronic_scheme,
@@ -111,7 +112,7 @@ async def test_r43_company_and_contact_forms_check_legal_data_as_typed(sqlite_ur
         assert await _set(pilot, app, "#field-country", "DE") == ""
         app.screen.query_one("#field-is_business", Checkbox).value = True
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         ann = Contact.get(Contact.email == "ann@example.com")
         assert ann.is_business and ann.country == "DE"

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.screens.settings import SettingsScreen
 from test_en16931_snapshots import assert_whole, screen_rows
+from tests.workerkit import workers_done
 from test_invoice_support import app_for, settle, workspace
 
 pytestmark = pytest.mark.no_seller
@@ -38,7 +39,7 @@ def test_settings_screen_seller_profile_80x24(snap_compare, sqlite_url, clock):
         await settle(pilot, app)
         app.push_screen(SettingsScreen())
         await settle(pilot, app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         field = app.screen.query_one("#setting-seller_siret", Input)
         field.focus()
@@ -62,7 +63,7 @@ async def test_settings_screen_checks_as_typed_and_saves_with_the_strict_note(sq
         await settle(pilot, app)
         app.push_screen(SettingsScreen())
         await settle(pilot, app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         field = app.screen.query_one("#setting-seller_iban", Input)
         field.focus()
@@ -74,13 +75,13 @@ async def test_settings_screen_checks_as_typed_and_saves_with_the_strict_note(sq
         await settle(pilot, app)
         assert str(app.screen.query_one("#reason-setting-seller_iban", Static).render()).strip() == ""
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         country = app.screen.query_one("#setting-seller_country", Input)
         country.focus()
         country.value = "FR"
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         assert "Strict mode is now on" in str(app.screen.query_one("#reason-setting-seller_country", Static).render())
     ws, _ctx = workspace(sqlite_url, clock)
@@ -101,7 +102,7 @@ async def test_settings_screen_shows_only_preferences_to_a_user_without_settings
         await settle(pilot, app)
         app.push_screen(SettingsScreen())
         await settle(pilot, app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         ids = {i.id for i in app.screen.query(Input)}
         assert ids == {"pref-language", "pref-theme", "pref-export_folder"}
