@@ -71,9 +71,11 @@ class ReportsScreen(ServiceCalls, Screen[None]):
                 with Horizontal(classes="spark-row"):
                     yield Static("Billed", classes="reports-label")
                     yield Sparkline([], id="spark-billed")
+                    yield Static("", id="peak-billed", classes="spark-peak", markup=False)
                 with Horizontal(classes="spark-row"):
                     yield Static("Collected", classes="reports-label")
                     yield Sparkline([], id="spark-collected")
+                    yield Static("", id="peak-collected", classes="spark-peak", markup=False)
                 yield DataTable(id="revenue-table", cursor_type="cell")
             with TabPane("Customers", id="tab-customers"):
                 yield DataTable(id="customers-table", cursor_type="cell")
@@ -148,6 +150,10 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         rows = [r for r in self.data.revenue if r.currency == self.currency]
         self.query_one("#spark-billed", Sparkline).data = [max(r.billed_minor, 0) for r in rows] or [0]
         self.query_one("#spark-collected", Sparkline).data = [max(r.collected_minor, 0) for r in rows] or [0]
+        for what, values in (("billed", [r.billed_minor for r in rows]), ("collected", [r.collected_minor for r in rows])):
+            top = max(values, default=0)  # the plot's scale: its highest month, and the months it spans
+            self.query_one(f"#peak-{what}", Static).update(
+                f"max {self._money(top)}\n{rows[0].month}–{rows[-1].month[5:]}" if rows else "")
         table = self.query_one("#revenue-table", DataTable)
         table.clear(columns=True)
         for label, key in (("Month", "month"), ("Billed", "billed"), ("Net", "net"), ("Tax", "tax"),

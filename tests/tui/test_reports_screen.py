@@ -50,7 +50,7 @@ async def test_reports_screen_80x24_every_figure_whole_with_its_plots(sqlite_url
         bar_row = next(r for r in rows if "31–60" in r)
         assert "████████████████████████" in bar_row  # the largest bucket's bar, whole
         rows = await _tab(pilot, app, "tab-revenue")
-        assert_whole(rows, "Billed", "Collected", "2026-01", "€360.00", "€300.00", "€60.00", "€100.00",
+        assert_whole(rows, "max €360.00", "max €100.00", "2026-01–03", "Billed", "Collected", "2026-01", "€360.00", "€300.00", "€60.00", "€100.00",
                      "2026-02", "-€60.00", "-€50.00", "-€10.00", "2026-03", "€70.00")
         spark = app.screen.query_one("#spark-billed", Sparkline)
         assert list(spark.data)[-3:] == [36000, 0, 6000]  # a credit note's month plots at 0, never below
