@@ -3,12 +3,13 @@ PostgreSQL. Every action is tried with every permission set; a refusal writes no
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import pytest
 
 from invoice_tui.db.models import Reminder, User
-from invoice_tui.domain import audit, credit, invoices, payments, people
+from invoice_tui.domain import audit, credit, invoices, payments, people, recurring
 from invoice_tui.domain.errors import BadInput, PermissionDenied, RuleRefused
 from invoice_tui.domain.permissions import ACTION_PERMISSION, parse_permissions
 from invoice_tui.domain.workspace import set_setting
@@ -89,6 +90,9 @@ ACTIONS = {
     # The counter may only be reset while no invoice exists (R3): a super admin hears that rule.
     "reset_counter": lambda a, b: (lambda ctx: set_setting(ctx, "next_number", "2000")),
     "audit_screen": lambda a, b: (lambda ctx: audit.run_for(ctx)),  # the TUI's audit (R54)
+    # R49: making (and pausing, resuming, deleting) a recurring schedule
+    "schedules": lambda a, b: (lambda inv: lambda ctx: recurring.create_schedule(ctx, recurring.ScheduleInput(
+        template=inv.id, every="1m", start=dt.date(2026, 4, 1))))(make_draft(a, b)),
 }
 ALSO_SUPER_ADMIN_ONLY = {"grant": lambda a, b: (lambda ctx: people.grant(ctx, _a_plain_user(), "view,edit"))}
 # Actions whose service lives in another package (mail): their permission is checked there.
@@ -152,7 +156,7 @@ def test_r17_permission_map(ws, admin, buyer):
     assert allowed["edit"] == sorted(["view", "edit_contact", "delete_contact", "delete_company", "edit", "finalize",
                                       "record_payment", "add_payment", "apply_payment", "delete_payment",
                                       "update_payment_state", "reminders", "activity", "void", "delete_draft",
-                                      "credit_note", "apply_credit", "refund"])  # R40, R42
+                                      "credit_note", "apply_credit", "refund", "schedules"])  # R40, R42, R49
     assert allowed["delete"] == ["delete_finalized", "view"]
     assert allowed["super_admin"] == sorted(table)
 
