@@ -105,8 +105,8 @@ def raw_part(params: dict) -> dict:
         invoices, lines = [], []
         for row in reader:
             number = row[col["Number"]]
-            key = (number, row[col["Invoice date"]], row[col["Contact email"]])
-            if number == "" or key != current:
+            key = tuple(row[:col["Line item"]])  # the invoice's columns: one invoice while they repeat
+            if key != current:
                 current = key
                 billed = row[col["Amount billed"]]
                 minor = int(round(float(billed) * 100)) if billed else 0
