@@ -441,3 +441,40 @@ def refund_credit(ctx: Context, customer: Customer, currency: str, amount: Any, 
     return _entry(ctx, "refund", customer, cur, minor, day, method=m, reference=reference)
 
 
+
+
+@mutation
+def settle_imported_credit_note(ctx: Context, cn_id: int, applied_minor: int | None = None) -> Invoice:
+    """R52: an imported issued credit note settles its invoice as issuing it did (R39): the part
+    credited on the invoice's balance — ``applied_minor``, what the file says was credited, else as
+    much as the open balance takes — and the remainder to the customer's credit, both dated the
+    credit note's date, with their credit records and history rows."""
+    require(ctx, "credit_note")
+    cn = get_credit_note(cn_id)
+    inv = get_invoice(cn.refers_to, for_update=True)
+    cur = cn.currency
+    day = cn.invoice_date
+    open_balance = inv.balance_minor if inv.status == "open" else 0
+    applied = min(cn.billed_minor, open_balance) if applied_minor is None else applied_minor
+    if not 0 <= applied <= min(cn.billed_minor, open_balance):
+        raise RuleRefused(f"{cn.number} credits {_money(applied, cur)} on {inv.number}, whose open balance is "
+                          f"{_money(open_balance, cur)} (R39); check the amount credited.", field="credited",
+                          code="credit_note.over_balance")
+    remainder = cn.billed_minor - applied
+    customer = customer_of(inv)
+    _lock_customer(customer, cur)
+    inv_before = snapshot(inv)
+    if applied:
+        _entry(ctx, "cn_applied", customer, cur, applied, day, invoice=inv, credit_note=cn)
+        inv.credited_minor = (inv.credited_minor or 0) + applied
+        _store_totals(inv)
+        if inv.status == "open" and inv.balance_minor == 0:
+            inv.status, inv.payment_date = "paid", day  # R39: the payment date is the credit note's date
+            drop_reminders(inv)
+        _save(inv, ctx)
+    if remainder:
+        _entry(ctx, "cn_remainder", customer, cur, remainder, day, invoice=inv, credit_note=cn)
+    _history(ctx, inv, inv_before, "credit_note_issued",
+             f"{cn.number} of {_money(cn.billed_minor, cur)} imported" +
+             (f"; {_money(applied, cur)} credited on this invoice" if applied else ""))
+    return cn

@@ -1864,7 +1864,7 @@ def may(ctx: Context, permission: str) -> bool:
 
 
 # ---- R52: an invoice or credit note issued elsewhere ----------------------------------------------
-IMPORT_STATUSES = ("draft", "open", "paid", "voided")
+IMPORT_STATUSES = ("draft", "open", "paid", "voided", "issued")
 
 
 @mutation
@@ -1882,10 +1882,14 @@ def import_document(ctx: Context, data: InvoiceInput | dict, *, number: str = ""
     reminder is planned for it (an old open invoice would otherwise send its overdue reminders at
     once). A ``paid`` invoice is open until its payments are imported (they settle it through
     ``payments.apply_payment``), unless nothing is due on it."""
-    if status not in IMPORT_STATUSES:
-        raise BadInput(f"'{status}' is not a status; use draft, open, paid or voided.", field="status")
     if doc_type not in ("invoice", "credit_note"):
         raise BadInput(f"'{doc_type}' is not a document type; use invoice or credit note.", field="type")
+    if doc_type == "credit_note" and status == "open":
+        status = "issued"  # a credit note is issued (R36); another tool may call it open
+    allowed = ("draft", "issued") if doc_type == "credit_note" else ("draft", "open", "paid", "voided")
+    if status not in allowed:
+        raise BadInput(f"'{status}' is not a status of {'a credit note' if doc_type == 'credit_note' else 'an invoice'};"
+                       f" use {', '.join(allowed)}.", field="status")
     number = (number or "").strip()
     if status == "draft" and number:
         raise BadInput(f"A draft has no number; {number} is given for a draft.", field="number")
@@ -1906,6 +1910,8 @@ def import_document(ctx: Context, data: InvoiceInput | dict, *, number: str = ""
     reason = clean(reason or "", what="Reason", multiline=True, max_length=2000)
 
     def issued(inv: Invoice) -> None:
+        if doc_type == "credit_note" and raw.get("due_date") is None:
+            inv.due_date = None  # a credit note is not due
         inv.doc_type = doc_type
         inv.refers_to = ref_id
         inv.reason = reason

@@ -23,7 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from invoice_tui.db.models import Adjustment, Company, Contact, Invoice, InvoiceContact, LineItem, Payment
+from invoice_tui.db.models import (Adjustment, Company, Contact, CreditEntry, Invoice, InvoiceContact, LineItem,
+                                   Payment)
 from invoice_tui.domain.catalogue import CHOICE_LABELS
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure
@@ -129,6 +130,8 @@ INVOICE_FIELDS = (
     _F("fees", JSON, "Invoice fees", "Frais de la facture", "Rechnungsgebühren", "Cargos de la factura"),
     _F("taxes", JSON, "Extra taxes", "Taxes supplémentaires", "Zusätzliche Steuern", "Impuestos adicionales"),
     _F("amount_billed", MONEY, "Amount billed", "Montant facturé", "Rechnungsbetrag", "Importe facturado"),
+    _F("credited", MONEY, "Credited on the invoice", "Imputé sur la facture", "Auf die Rechnung angerechnet",
+       "Aplicado a la factura"),
     _F("line_name", T, "Line item", "Ligne", "Position", "Partida"),
     _F("line_description", T, "Line description", "Description de la ligne", "Positionsbeschreibung",
        "Descripción de la partida"),
@@ -252,7 +255,12 @@ def _invoice_rows(lang: str | None, types: tuple[str, ...], batch: int):
                     f'WHERE ic.invoice_id IN ({marks}) AND (i.billing_contact_id IS NULL OR c.id <> '
                     f'i.billing_contact_id) ORDER BY ic.invoice_id, c.email', ids):
                 others.setdefault(r[0], []).append(r[1])
-            refs = {r[0] for r in rows if r[3]}
+            credited: dict[int, int] = {}
+            for cn_id, amount in db.execute_sql(
+                    f'SELECT credit_note_id, SUM(amount_minor) FROM "{CreditEntry._meta.table_name}" WHERE '
+                    f"kind = 'cn_applied' AND credit_note_id IN ({marks}) GROUP BY credit_note_id", ids):
+                credited[cn_id] = int(amount)  # PostgreSQL sums to a numeric
+            refs = {r[3] for r in rows if r[3]}
             numbers = {}
             if refs:
                 numbers = dict(db.execute_sql(f'SELECT id, number FROM "{inv}" WHERE id IN '
@@ -267,7 +275,8 @@ def _invoice_rows(lang: str | None, types: tuple[str, ...], batch: int):
                         operation or "", _text(reason), adjustments_json(adjs.get((iid, "discount"), [])),
                         adjustments_json(adjs.get((iid, "fee"), [])),
                         adjustments_json(adjs.get((iid, "tax"), []), "tax"),
-                        minor_text(billed, exp)]
+                        minor_text(billed, exp),
+                        minor_text(credited.get(iid, 0), exp) if doc_type == "credit_note" else ""]
                 items = lines.get(iid) or [None]
                 for li in items:
                     if li is None:

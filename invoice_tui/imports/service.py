@@ -450,6 +450,12 @@ def _import_invoice(ctx: Context, rows: list[_Row], report: ImportReport, caches
             first.fail("amount_billed", f"The file bills {dec_text(billed)} {inv.currency}; its lines, discounts, "
                                         f"fees and taxes make {computed} {inv.currency}.")
             raise _ObjectRefused
+    if inv.doc_type == "credit_note" and inv.status == "issued":
+        from invoice_tui.domain import credit
+        from invoice_tui.domain.money import to_minor
+
+        credited = get.get("credited")
+        credit.settle_imported_credit_note(ctx, inv.id, None if credited is None else to_minor(credited, inv.currency))
     report.created += 1
     report.lines += len(head["lines"])
 
