@@ -62,16 +62,11 @@ def report_text(report) -> str:
 def _import(args, out) -> int:
     from invoice_tui.imports.service import run_import, save_mapping
 
-    mapping = _maps(args.map) or None
+    overrides = _maps(args.map)
     with session(args) as (_ws, ctx):
-        if mapping is not None and args.mapping:
-            from invoice_tui.imports.service import get_mapping
-            import json
-
-            mapping = {**json.loads(get_mapping(args.object, args.mapping).columns), **mapping}
         bar = _Bar(sys.stderr) if sys.stderr.isatty() and not out.as_json else None
         try:
-            report = run_import(ctx, args.object, args.file, mapping=mapping, profile=args.mapping,
+            report = run_import(ctx, args.object, args.file, profile=args.mapping, overrides=overrides,
                                 locale=args.locale, dry_run=args.dry_run, progress=bar)
         finally:
             if bar:
@@ -107,7 +102,8 @@ def register(subparsers) -> None:
     p.add_argument("object", choices=OBJECTS, help="what the file holds (invoices: one row per line item)")
     p.add_argument("--file", required=True, metavar="PATH", help="the .csv or .xlsx file")
     p.add_argument("--mapping", metavar="NAME", help="use a saved mapping profile")
-    p.add_argument("--map", action="append", metavar="FIELD=HEADER", help="map a field to a column by hand")
+    p.add_argument("--map", action="append", metavar="FIELD=HEADER", help="map a field to a column by hand (the others are matched by header or come from --mapping; "
+                        "FIELD= leaves a field out)")
     p.add_argument("--save-mapping", metavar="NAME", help="save the mapping used under NAME (after a clean run)")
     p.add_argument("--locale", metavar="L", help="read numbers and dates as in L, e.g. fr_FR for 1 234,56 and "
                                                    "31/12/2026 (default: dot decimals, ISO dates)")

@@ -498,9 +498,12 @@ Progress = Callable[[int, float], None]
 
 
 def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, str] | None = None,
-               profile: str | None = None, locale: str | None = None, dry_run: bool = False,
+               profile: str | None = None, overrides: dict[str, str] | None = None, locale: str | None = None,
+               dry_run: bool = False,
                progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportReport:
-    """Import ``obj`` rows from ``path`` (R52); see the module docstring. ``progress(rows, fraction)``."""
+    """Import ``obj`` rows from ``path`` (R52); see the module docstring. The columns: ``mapping``
+    (field → header, complete), else the saved ``profile``'s, else matched by header; ``overrides``
+    (field → header, '' to leave a field out) change some of them. ``progress(rows, fraction)``."""
     require(ctx, "create_draft")
     from invoice_tui.team_ssh import refuse_files
 
@@ -516,6 +519,8 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
     except values.CellError as exc:
         raise BadInput(str(exc) + ".", field="locale") from None
     src, headers, it = reader.header_and_rows(path)
+    if overrides:
+        mapping = {**(mapping if mapping is not None else auto_map(obj, headers)), **overrides}
     cols = resolve_mapping(obj, headers, mapping)
     report = ImportReport(object=obj, path=str(src.path), dry_run=dry_run,
                           mapping={fid: headers[i] for fid, i in cols.items()})
