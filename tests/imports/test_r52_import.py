@@ -194,3 +194,28 @@ def test_r52_billed_amount_mismatch_and_bad_json_are_reported(ws, admin, tmp_pat
     report = run_import(admin, "invoices", tmp_path / "inv.csv")
     assert {(e.row, e.column) for e in report.errors} == {(2, "Amount billed"), (3, "Invoice discounts")}
     assert Invoice.select().count() == 0
+
+
+def test_r52_hostile_files_huge_cell_not_utf8_and_controls_are_refused_with_their_row(ws, admin, tmp_path):
+    from invoice_tui.domain.errors import BadInput
+    from invoice_tui.imports import reader
+
+    huge = tmp_path / "huge.csv"
+    huge.write_text("Email,First name\n" + "a@example.org,Ada\n" + '"b@example.org","' + "x" * 200_000 + '"\n',
+                    encoding="utf-8")
+    with pytest.raises(BadInput, match=r"Row 3: .*at most 100,000 characters"):
+        run_import(admin, "contacts", huge, dry_run=True)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("Email,First name\nzoe@example.org,Zoé\n".encode("latin-1"))
+    with pytest.raises(BadInput, match="not UTF-8"):
+        run_import(admin, "contacts", latin)
+    evil = tmp_path / "evil.csv"
+    _contacts_csv(evil, 3, {1: ("Prénom", "Bob\u202eevil"), 2: ("Prénom", "Eve\x07")})
+    report = run_import(admin, "contacts", evil)
+    assert {(e.row, e.column) for e in report.errors} == {(3, "Prénom"), (4, "Prénom")}
+    assert Contact.select().count() == 0
+    # the export's apostrophe before a formula character goes away on the way back in
+    _contacts_csv(evil, 1, {0: ("Prénom", "'=SUM(A1)")})
+    assert run_import(admin, "contacts", evil).ok
+    assert Contact.get().first_name == "=SUM(A1)"
+    assert reader.MAX_ROWS >= 1_000_000
