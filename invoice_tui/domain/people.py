@@ -462,9 +462,11 @@ def list_contacts(search: str = "", limit: int | None = None) -> list[Contact]:
 
 def contacts_query(search: str = "", limit: int | None = None) -> pw.ModelSelect:
     q = Contact.select().order_by(Contact.last_name, Contact.first_name, Contact.id)
-    if search:
-        q = q.where(text_contains(Contact.email, search) | text_contains(Contact.first_name, search)
-                    | text_contains(Contact.last_name, search))
+    # issue 24: a full name in either order ("Marie Dupont", "Dupont Marie") finds the contact:
+    # every word must be in the email, the first or the last name
+    for word in search.split():
+        q = q.where(text_contains(Contact.email, word) | text_contains(Contact.first_name, word)
+                    | text_contains(Contact.last_name, word))
     if limit:
         q = q.limit(limit)
     return q

@@ -203,6 +203,24 @@ def remember_folder(ctx: Context, folder: str | Path) -> None:
     people.set_preference(ctx, FOLDER_PREFERENCE, str(Path(folder).resolve()))
 
 
+CHOICES_PREFERENCE = "export_choices"
+CHOICE_KEYS = ("format", "lang", "values", "properties", "association_limit", "associations")
+
+
+def last_choices(ctx: Context) -> dict:
+    """The export dialog's choices as the user last exported (issue 24: remembered per user)."""
+    from invoice_tui.domain import people
+
+    found = people.preference(ctx, CHOICES_PREFERENCE) or {}
+    return {k: v for k, v in found.items() if k in CHOICE_KEYS} if isinstance(found, dict) else {}
+
+
+def remember_choices(ctx: Context, choices: dict) -> None:
+    from invoice_tui.domain import people
+
+    people.set_preference(ctx, CHOICES_PREFERENCE, {k: v for k, v in choices.items() if k in CHOICE_KEYS})
+
+
 # ---- views --------------------------------------------------------------------------------------
 def view_spec(ctx: Context, name: str):
     """A saved view by name (domain.views, imported lazily); NotFound (exit 3) when none."""
@@ -463,5 +481,5 @@ def log_record(entry: ExportLog) -> dict:
 
 
 __all__ = ["ExportOptions", "ExportResult", "ExportCancelled", "run_export", "export_log", "log_record",
-           "resolve_destination", "default_folder", "remember_folder", "view_spec", "file_stem", "minor_text",
+           "resolve_destination", "default_folder", "remember_folder", "last_choices", "remember_choices", "view_spec", "file_stem", "minor_text",
            "FORMATS", "DEFAULT_ASSOCIATION_LIMIT"]

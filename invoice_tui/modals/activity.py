@@ -23,7 +23,7 @@ class ActivityModal(ServiceCalls, ModalScreen[str | None]):
     """``kind`` is "note" or "task". Returns a sentence for the notification, None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.activity.cancel"),
-                Binding("ctrl+s", "save", "Save", id="invoice.activity.save")]
+                Binding("ctrl+s", "save", "Save", id="invoice.activity.save", priority=True)]
 
     def __init__(self, invoice_id: int, kind: str, today: dt.date) -> None:
         super().__init__()

@@ -46,7 +46,7 @@ class ColumnsModal(ModalScreen[list[str] | None]):
     DEFAULT_CSS = _CSS
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="columns.cancel"),
-        Binding("ctrl+s", "apply", "Apply", id="columns.apply"),
+        Binding("ctrl+s", "apply", "Apply", id="columns.apply", priority=True),
         Binding("shift+up,K", "move(-1)", "Move up", id="columns.up"),
         Binding("shift+down,J", "move(1)", "Move down", id="columns.down"),
         Binding("delete,x,minus", "remove", "Remove", id="columns.remove"),

@@ -13,6 +13,8 @@ The dialog returns the :class:`ExportResult`, or None when closed or cancelled.
 
 from __future__ import annotations
 
+import contextlib
+
 import sys
 import threading
 import time
@@ -23,16 +25,19 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+from textual.widgets.select import InvalidSelectValueError
 
 from invoice_tui.domain import catalogue
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import FilterSet
 from invoice_tui.exports.service import (DEFAULT_ASSOCIATION_LIMIT, ExportCancelled, ExportOptions, ExportResult,
-                                         default_folder, default_name, remember_folder, run_export)
+                                         default_folder, default_name, last_choices, remember_choices,
+                                         remember_folder, run_export)
 from invoice_tui.widgets.error_text import error_content
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español"}
 ASSOCIATION_NAMES = {"contacts": "Contacts", "companies": "Companies", "payments": "Payments",
@@ -82,7 +87,8 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="export.cancel"),
-        Binding("ctrl+e", "start", "Export", id="export.start"),
+        # priority: the shortcut works from every field (an Input takes ctrl+e as "end of line", issue 24)
+        Binding("ctrl+e", "start", "Export", id="export.start", priority=True),
     ]
 
     class Progress(Message):
@@ -120,50 +126,66 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
             yield Label(f"Export — {what} ({summary})", id="export-title", markup=False)
             with VerticalScroll(id="export-form"):
                 yield Label("Export name (the file name)")
-                yield Input(default_name(self.view_name, ctx.today()), id="export-name")
+                yield Input(default_name(self.view_name, ctx.today()), id="export-name", compact=True)
                 with Horizontal(classes="export-row"):
                     with Vertical():
                         yield Label("Format")
-                        yield Select([("CSV", "csv"), ("Excel (XLSX)", "xlsx")], value="csv", allow_blank=False,
+                        yield Select([("CSV", "csv"), ("Excel (XLSX)", "xlsx")], value="csv", allow_blank=False, compact=True,
                                      id="export-format")
                     with Vertical():
                         yield Label("Column headers")
                         yield Select([(name, code) for code, name in LANGUAGE_NAMES.items()], value="en",
-                                     allow_blank=False, id="export-lang")
+                                     allow_blank=False, compact=True, id="export-lang")
                     with Vertical():
                         yield Label("Status and other choices")
                         yield Select([("Translated labels", "labels"), ("Internal values", "internal")],
-                                     value="labels", allow_blank=False, id="export-values")
+                                     value="labels", allow_blank=False, compact=True, id="export-values")
                 with Horizontal(classes="export-row"):
                     with Vertical():
                         yield Label("Properties")
                         yield Select([(f"This view's columns ({len(self.columns)})", "view"),
                                       (f"All properties ({len(catalogue.PROPERTIES)})", "all")],
-                                     value="view", allow_blank=False, id="export-properties")
+                                     value="view", allow_blank=False, compact=True, id="export-properties")
                     with Vertical():
                         yield Label("Associated records per invoice")
                         yield Select([(f"Up to {DEFAULT_ASSOCIATION_LIMIT:,}", "capped"), ("All", "all")],
-                                     value="capped", allow_blank=False, id="export-assoc-limit")
+                                     value="capped", allow_blank=False, compact=True, id="export-assoc-limit")
                 yield Label("Include the names of associated")
                 with Horizontal(classes="export-row", id="export-assocs"):
                     for key, name in ASSOCIATION_NAMES.items():
-                        yield Checkbox(name, False, id=f"export-assoc-{key}")
+                        yield Checkbox(name, False, id=f"export-assoc-{key}", compact=True)
                 yield Label("Destination folder")
-                yield Input(self.initial_folder or "", id="export-folder", placeholder="the current directory")
+                yield Input(self.initial_folder or "", id="export-folder", placeholder="the current directory",
+                            compact=True)
                 yield FieldError(id="export-folder-error")
             yield ProgressBar(total=None, show_eta=False, id="export-progress")
             yield Static("", id="export-status", markup=False)
             yield FieldError(id="export-error", classes="form-error")
             with Horizontal(id="export-buttons"):
-                yield Button("Cancel", id="export-cancel")
-                yield Button("Export", id="export-start", variant="primary")
+                yield Button("Cancel", id="export-cancel", compact=True)
+                yield Button("Export ctrl+e", id="export-start", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#export-progress", ProgressBar).display = False
         self.query_one("#export-name", Input).focus()
+        ctx = self.app.ctx  # type: ignore[attr-defined]
         if not self.initial_folder:
-            ctx = self.app.ctx  # type: ignore[attr-defined]
             self.call_service(default_folder, ctx, done=self._folder_loaded, group="export-folder")
+        self.call_service(last_choices, ctx, done=self._choices_loaded, group="export-choices")
+
+    def _choices_loaded(self, choices: dict) -> None:
+        """The user's last choices (issue 24), where they are still among the options."""
+        for key in ("format", "lang", "values", "properties"):
+            value = choices.get(key)
+            select = self.query_one(f"#export-{key}", Select)
+            if value is not None:
+                with contextlib.suppress(InvalidSelectValueError):  # no longer an option: the default
+                    select.value = value
+        if choices.get("association_limit") in ("capped", "all"):
+            self.query_one("#export-assoc-limit", Select).value = choices["association_limit"]
+        for key in ASSOCIATION_NAMES:
+            if "associations" in choices:
+                self.query_one(f"#export-assoc-{key}", Checkbox).value = key in choices["associations"]
 
     def _folder_loaded(self, folder: str) -> None:
         field = self.query_one("#export-folder", Input)
@@ -217,6 +239,9 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
         except ExportCancelled:
             return None
         remember_folder(ctx, result.path.parent)
+        remember_choices(ctx, {"format": options.format, "lang": options.lang, "values": options.values,
+                               "properties": options.properties, "associations": list(options.associations),
+                               "association_limit": "all" if options.association_limit is None else "capped"})
         return result
 
     def _post_progress(self, done: int, total: int) -> None:

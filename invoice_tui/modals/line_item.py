@@ -155,7 +155,7 @@ class _FormModal(ModalScreen[dict | None]):
     typed, and all of them again on OK."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="editor.form.cancel"),
-                Binding("ctrl+s", "save", "OK", id="editor.form.ok")]
+                Binding("ctrl+s", "save", "OK", id="editor.form.ok", priority=True)]
     FIELD_IDS: tuple[str, ...] = ()
 
     def __init__(self, row: dict | None, currency: str, locale: str) -> None:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from invoice_tui.domain import people, reads
@@ -20,8 +20,10 @@ from invoice_tui.domain.text import safe
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
 
 CREATE = "__create__"
+PLURALS = {"company": "companies", "contact": "contacts", "user": "users"}  # "Search companies…"
 
 
 class PickerModal(ServiceCalls, ModalScreen[int | None]):
@@ -40,7 +42,7 @@ class PickerModal(ServiceCalls, ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog", classes="invoice-modal"):
             yield Label(self.title_text, classes="modal-title", markup=False)
-            yield Input(id="picker-search", placeholder=f"Search {self.kind}s…")
+            yield Input(id="picker-search", placeholder=f"Search {PLURALS.get(self.kind, self.kind + 's')}…")
             yield OptionList(id="picker-list", markup=False)  # names are text, never markup (R55)
             hint = "Enter picks · ↓ moves to the list · Escape cancels"
             if self.kind != "user":
@@ -111,7 +113,7 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
     """A small form whose fields map 1:1 to a service's pydantic input; returns the record id."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
-                Binding("ctrl+s", "save", "Save", id="form.save")]
+                Binding("ctrl+s", "save", "Save", id="form.save", priority=True)]
     FIELDS: tuple[tuple[str, str, bool | str], ...] = ()  # (name, label, multiline; "check": a checkbox)
     LEGAL_FROM = ""  # the first field of the legal data (R43), shown under its own heading
     NOUN = "record"

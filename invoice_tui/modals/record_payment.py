@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
 from invoice_tui.domain import payments as payment_service
 from invoice_tui.domain.errors import InvoiceTuiError
@@ -31,6 +31,8 @@ from invoice_tui.widgets.error_text import error_content, show_error
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
+from invoice_tui.widgets.search_input import SearchInput
+from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
 
 METHOD_LABELS = {"bank_transfer": "Bank transfer", "card": "Card", "cash": "Cash", "check": "Check",
                  "other": "Other"}
@@ -83,7 +85,9 @@ def find_unapplied_rows(currency: str, query: str, locale: str) -> list[Unapplie
 
 class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.payment.cancel"),
-                Binding("ctrl+t", "switch_tab", "New / apply existing / credit", id="invoice.payment.switch_tab")]
+                Binding("ctrl+t", "switch_tab", "New / apply existing / credit", id="invoice.payment.switch_tab"),
+                # issue 24: ctrl+s submits every form, from any field (priority: before the field's own keys)
+                Binding("ctrl+s", "submit", "Record / apply", id="invoice.payment.submit", priority=True)]
 
     def __init__(self, target: PaymentTarget) -> None:
         super().__init__()
@@ -127,7 +131,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
                             yield Button("Cancel", id="payment-cancel")
                             yield Button("Record payment", id="payment-record", variant="primary")
                 with TabPane("Apply existing", id="tab-apply"):
-                    yield Input(id="apply-search", placeholder="Search by amount, payment ID or contact email")
+                    yield SearchInput(id="apply-search", placeholder="Search by amount, payment ID or contact email")
                     yield DataTable(id="apply-table", cursor_type="row")
                     yield Static(f"Unapplied payments in {t.currency}. Enter applies the highlighted one.",
                                  id="apply-status", classes="modal-hint")
@@ -154,6 +158,11 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         table.add_columns("ID", "Date", "Amount", "Method", "Contact", "Reference")
         self.query_one("#payment-amount", Input).focus()
         self.search("")
+
+    def action_submit(self) -> None:
+        """ctrl+s: what the open tab's main button does."""
+        active = self.query_one("#payment-tabs", TabbedContent).active
+        {"tab-apply": self.apply_selected, "tab-credit": self.apply_credit}.get(active, self.submit_new)()
 
     def action_switch_tab(self) -> None:
         tabs = self.query_one("#payment-tabs", TabbedContent)
@@ -262,7 +271,17 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
 
     @on(Input.Submitted, "#apply-search")
     def _search_submitted(self) -> None:
-        self.query_one("#apply-table", DataTable).focus()
+        """Issue 24: Enter in the search picks the first match — applied at once when it is the only
+        one, else highlighted in the list (Enter there applies it)."""
+        table = self.query_one("#apply-table", DataTable)
+        if not self.rows:
+            self.query_one("#apply-error", Static).update("No payment matches this search.")
+            return
+        table.move_cursor(row=0)
+        if len(self.rows) == 1:
+            self.apply_selected()
+        else:
+            table.focus()
 
     @on(DataTable.RowSelected, "#apply-table")
     @on(Button.Pressed, "#apply-button")

@@ -8,9 +8,10 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input
+from textual.widgets import Button, Input
 
 from invoice_tui.modals.dialogs import Dialog
+from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
 
 
 class RefundModal(Dialog, ModalScreen[dict | None]):

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.views import check_name
 from invoice_tui.widgets.error_text import error_content
+from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
 
 
 @dataclass

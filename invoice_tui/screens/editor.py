@@ -31,7 +31,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Collapsible, Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Button, Collapsible, Footer, Header, Input, Label, Static, TextArea
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain import reads
@@ -49,6 +49,7 @@ from invoice_tui.widgets.invoice_inputs import Currency, IsoDate, money, parse_d
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
+from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
 
 
 # ---- grids ----------------------------------------------------------------------------------------

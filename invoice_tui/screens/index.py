@@ -46,6 +46,26 @@ if TYPE_CHECKING:  # the modals load on first use, not at start-up
 STATUS_LINES = 2
 
 
+def filters_summary(filters: FilterSet, width: int) -> str:
+    """The view summary above the table names its conditions (issue 24): "Status is any of Open ·
+    Due date before 2026-12-01 · +2 · f edit · c clear"; "or" between groups; as many as fit
+    ``width``, then how many more."""
+    conditions: list[str] = []
+    for gi, group in enumerate(g for g in filters.groups if g.filters):
+        for fi, f in enumerate(group.filters):
+            text = FilterSidebar.describe(f)
+            conditions.append(("or " if gi and not fi else "") + text)
+    keys = " · f edit · c clear"
+    shown: list[str] = []
+    for i, cond in enumerate(conditions):
+        rest = len(conditions) - i - 1
+        candidate = " · ".join(shown + [cond]) + (f" · +{rest}" if rest else "") + keys
+        if len(candidate) > width and shown:
+            return " · ".join(shown) + f" · +{len(conditions) - i}" + keys
+        shown.append(cond)
+    return " · ".join(shown) + keys
+
+
 def status_lines(head: str, parts: list[str], start: int, width: int, lines: int = STATUS_LINES) -> str:
     """The status line's text: ``head`` then the per-currency ``parts`` from ``start`` (rotated),
     each whole, wrapped on at most ``lines`` lines of ``width``. When some do not fit, the last
@@ -178,7 +198,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
     def _summarize(self) -> None:
         summary = self.query_one("#index-filters-summary", Static)
         if self.filters.count:
-            summary.update(f"Filters: {self.filters.summary()} · f edit · c clear")
+            summary.update(filters_summary(self.filters, summary.content_region.width or self.app.size.width - 2))
             summary.display = True
         else:
             summary.display = False

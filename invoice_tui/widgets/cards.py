@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.widgets import Collapsible, Input, Static
 
 from invoice_tui.domain.invoice_page import InvoiceView
+from invoice_tui.widgets.search_input import SearchInput
 from invoice_tui.widgets.tables import DataTable
 
 
@@ -248,7 +249,7 @@ class HistoryCard(Card):
                 Binding("slash", "screen.search_history", "Search", id="invoice.history.search")]
 
     def __init__(self) -> None:
-        super().__init__(card_title(5, "History"), Input(id="history-search", placeholder="Search history…"),
+        super().__init__(card_title(5, "History"), SearchInput(id="history-search", placeholder="Search history…"),
                          DataTable(id="history-table", cursor_type="row", show_header=False),
                          Static("n note · t task · enter/D marks a task done · / search", classes="card-hint"),
                          id="card-history")

@@ -158,6 +158,11 @@ class FilterSidebar(Vertical):
         box.mount_all(widgets)
 
     @staticmethod
+    def describe(f: Filter) -> str:
+        """A filter as a person says it: "Status is any of Open" (the view summary's words too)."""
+        return FilterSidebar._describe(f)
+
+    @staticmethod
     def _describe(f: Filter) -> str:
         try:
             prop = catalogue.get(f.property)
@@ -280,6 +285,15 @@ class FilterSidebar(Vertical):
 
     def _message(self, text: str) -> None:
         self.query_one("#filter-message", Static).update(text)
+
+    @on(Input.Changed, "#filter-value")
+    @on(Input.Changed, "#filter-value2")
+    @on(Select.Changed, "#filter-property")
+    @on(Select.Changed, "#filter-operator")
+    @on(SelectionList.SelectedChanged, "#filter-choices")
+    def _input_changed(self) -> None:
+        """Issue 24: a refusal is about what was typed; once the input changes it no longer holds."""
+        self._message("")
 
     def _apply(self, filters: FilterSet) -> bool:
         try:

@@ -130,3 +130,38 @@ async def test_r22_dialog_exports_the_given_view_and_cancel_leaves_nothing(app_a
         assert any("cancelled" in m for m in messages(app))
         assert sorted(p.name for p in out.iterdir()) == ["Open 2026-03-16.csv"]
         assert ExportLog.select().count() == 1
+
+
+async def test_issue24_dialog_fits_80x24_ctrl_e_from_the_name_field_and_remembers_the_choices(app_and_out):
+    """Every option of the dialog is on an 80×24 screen; ctrl+e exports while the name field has
+    focus (Textual's Input would take it as "end of line"); the next dialog starts from the last
+    choices (per user)."""
+    app, out = app_and_out
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        dialog = app.screen
+        screen = dialog.region
+        for widget in dialog.query("#export-dialog *"):
+            if widget.display and widget.region.area:
+                assert screen.contains_region(widget.region), widget
+        text = "\n".join("".join(s.text for s in strip) for strip in dialog._compositor.render_strips())
+        for label in ("Export name", "Format", "Column headers", "Properties", "Contacts", "Line items",
+                      "Destination folder", "Cancel", "Export"):
+            assert label in text, text
+        dialog.query_one("#export-folder", Input).value = str(out)
+        dialog.query_one("#export-format", Select).value = "xlsx"
+        dialog.query_one("#export-lang", Select).value = "fr"
+        dialog.query_one("#export-assoc-payments", Checkbox).value = True
+        dialog.query_one("#export-name", Input).focus()
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportDialog)
+        await pilot.press("x")
+        await settle(pilot)
+        again = app.screen
+        assert again.query_one("#export-format", Select).value == "xlsx"
+        assert again.query_one("#export-lang", Select).value == "fr"
+        assert again.query_one("#export-assoc-payments", Checkbox).value is True
+        assert again.query_one("#export-assoc-contacts", Checkbox).value is False

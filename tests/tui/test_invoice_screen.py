@@ -132,7 +132,7 @@ async def test_r8_r9_r11_r13_payment_lifecycle(sqlite_url, clock):
         await settle(pilot, app)
         table = app.screen.query_one("#apply-table", DataTable)
         assert table.row_count == 1
-        await pilot.press("enter", "enter")  # search → list → apply
+        await pilot.press("enter")  # issue 24: Enter in the search picks the only match: applied
         await settle(pilot, app)
         assert app.screen is screen
         assert eur.id in [p.id for p in invoice_payments(i.id)]
@@ -315,6 +315,11 @@ async def test_r16_history_note_task_done_and_search(sqlite_url, clock):
         await settle(pilot, app)
         table = app.screen.query_one("#history-table", DataTable)
         assert table.row_count == 1 and "Customer asked" in str(table.get_row_at(0)[0])
+        invoice_screen = app.screen
+        await pilot.press("escape")  # issue 24: Escape clears the search before it leaves the page
+        await settle(pilot, app)
+        assert app.screen is invoice_screen and app.screen.query_one("#history-search", Input).value == ""
+        assert app.screen.query_one("#history-table", DataTable).row_count > 1
     assert kinds(i.id)[-3:] == ["note", "task", "task_done"]
 
 

@@ -197,3 +197,79 @@ def test_issue24_documents_follow_the_invoice_language_whatever_the_reader(ws, a
     assert _norm(fields["amount_billed"]) == "1.200,50 €" and "März" in fields["due_date"]
     page_doc = _norm(invoice_markdown(inv, figures_locale="en_US"))
     assert "€1,200.50" in page_doc and "1.200,50 €" not in page_doc
+
+
+# ---- keys, searches, dialogs (issue 24 §1, §3) ---------------------------------------------------
+def test_issue24_view_summary_names_its_conditions():
+    from invoice_tui.domain.filters import Filter, FilterGroup, FilterSet
+    from invoice_tui.screens.index import filters_summary
+
+    fs = FilterSet(groups=[FilterGroup(filters=[Filter(property="status", operator="any_of", values=["open"]),
+                                                Filter(property="due_date", operator="before",
+                                                       values=["2026-12-01"])]),
+                           FilterGroup(filters=[Filter(property="owner", operator="any_of", values=["bob"]),
+                                                Filter(property="currency", operator="any_of", values=["EUR"])])])
+    wide = filters_summary(fs, 200)
+    assert wide.startswith("Status is any of Open · Due date is before 2026-12-01 · or Invoice owner is any of bob")
+    narrow = filters_summary(fs, 78)
+    assert narrow.startswith("Status is any of Open · Due date is before 2026-12-01 · +2")
+    assert len(narrow) <= 78 and narrow.endswith("f edit · c clear")
+
+
+def test_issue24_contact_found_by_full_name_in_either_order_and_by_email(ws, admin):
+    from invoice_tui.domain import people
+
+    people.add_contact(admin, {"email": "marie@dupont.example", "first_name": "Marie", "last_name": "Dupont"})
+    people.add_contact(admin, {"email": "marc@x.example", "first_name": "Marc", "last_name": "Dupont"})
+    for search in ("Marie Dupont", "Dupont Marie", "marie@dupont", "marie dupont.example"):
+        assert [c.email for c in people.list_contacts(search)] == ["marie@dupont.example"], search
+    assert len(people.list_contacts("Dupont")) == 2
+
+
+async def test_issue24_checkbox_says_its_state_in_a_glyph():
+    from textual.app import App
+
+    from invoice_tui.widgets.toggles import Checkbox
+
+    class One(App):
+        def compose(self):
+            yield Checkbox("Send a receipt", False, id="off")
+            yield Checkbox("Send a receipt", True, id="on")
+
+    app = One()
+    async with app.run_test(size=(40, 6)):
+        lines = ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+        text = "\n".join(lines)
+        on = next(line for line in lines if "✓" in line)
+        assert "Send a receipt" in on and text.count("✓") == 1
+
+
+def test_issue24_picker_says_companies():
+    from invoice_tui.modals.pickers import PLURALS
+
+    assert PLURALS["company"] == "companies"
+
+
+async def test_issue24_filter_sidebar_error_clears_when_the_input_changes(sqlite_url, clock):
+    from textual.widgets import Input, Select, Static
+
+    app, _ = dataset_app(sqlite_url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        sidebar = app.screen.sidebar
+        sidebar.query_one("#filter-property", Select).value = "amount_billed"
+        await pilot.pause()
+        sidebar.query_one("#filter-operator", Select).value = "gt"
+        await pilot.pause()
+        value = sidebar.query_one("#filter-value", Input)
+        value.value = "a lot"
+        await pilot.pause()
+        await pilot.click("#add-filter")
+        await settle(pilot)
+        message = sidebar.query_one("#filter-message", Static)
+        assert str(message.render()).strip(), "the refusal is shown"
+        value.value = "100"
+        await pilot.pause()
+        assert not str(message.render()).strip(), "the old refusal is gone once the input changed"
