@@ -1470,7 +1470,8 @@ def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
         currency=src.currency, exponent=src.exponent, locale=src.locale, invoice_date=today,
         due_date=today + dt.timedelta(days=settings.payment_terms_days), owner=ctx.user.id if ctx.user else None,
         billing_contact=src.billing_contact_id, company=src.company_id, po_number=src.po_number,
-        comments=src.comments, allow_partial=src.allow_partial, origin="clone", cloned_from=src.id,
+        title=src.title, comments=src.comments, allow_partial=src.allow_partial, origin="clone",  # issue 24: title
+        cloned_from=src.id,
         status="draft", version=1, created_at=now, updated_at=now)
     copy_contents(src, inv)
     _store_totals(inv)

@@ -72,8 +72,8 @@ class WorkspaceSettings:
     late_fee_rate: str = ""  # R51: late-payment interest, % a year (e.g. the ECB rate + 10 points)
     late_fee_fixed: str = ""  # R51: a fixed recovery indemnity per invoice, in its currency (e.g. 40)
     email_subject_template: str = "Invoice {number} from {seller_name}"
-    email_body_template: str = (
-        "Hello {contact_name},\n\nPlease find attached invoice {number} for {amount_billed}, "
+    email_body_template: str = (  # issue 24: the balance, what a part-paid invoice still asks for
+        "Hello {contact_name},\n\nPlease find attached invoice {number} for {balance_due}, "
         "due on {due_date}.\nYou can also view it online: {link}\n\nThank you,\n{seller_name}"
     )
     paper_size: str = "A4"

@@ -24,14 +24,25 @@ def default_pdf_path(number: str) -> str:
     return str(folder / f"{number}.pdf")
 
 
-def write_pdf(invoice_id: int, path: str) -> str:
-    from invoice_tui.domain.einvoice import document_pdf
+def pdf_target(invoice_id: int, path: str) -> Path:
+    """The file ``path`` names (a folder: the invoice's number in it)."""
     from invoice_tui.domain.invoices import get_invoice
 
     target = Path(path).expanduser()
     if target.is_dir():
-        inv = get_invoice(invoice_id)
-        target = target / f"{inv.number}.pdf"
+        target = target / f"{get_invoice(invoice_id).number}.pdf"
+    return target
+
+
+def write_pdf(invoice_id: int, path: str, overwrite: bool = False) -> str | Path:
+    """Write the PDF; an existing file is kept unless ``overwrite`` (issue 24: Download asks
+    first): then the existing file's path comes back as a ``Path`` for the dialog to ask."""
+    from invoice_tui.domain.einvoice import document_pdf
+    from invoice_tui.domain.invoices import get_invoice
+
+    target = pdf_target(invoice_id, path)
+    if target.exists() and not overwrite:
+        return target
     return str(document_pdf(get_invoice(invoice_id), target))
 
 
@@ -58,15 +69,32 @@ class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):
 
     @on(Input.Submitted, "#pdf-path")
     @on(Button.Pressed, "#pdf-write")
-    def write(self) -> None:
+    def write(self, overwrite: bool = False) -> None:
         path = self.query_one("#pdf-path", Input).value.strip()
         error = self.query_one("#pdf-error", FieldError)
         if not path:
             error.update("Type a file name, e.g. ~/INV-1001.pdf.")
             return
         error.update("Writing…")
-        self.call_service(write_pdf, self.invoice_id, path, done=self.dismiss,
+        self.call_service(write_pdf, self.invoice_id, path, overwrite, done=self._written,
                           failed=lambda exc: error.update(error_content(exc)))
+
+    def _written(self, result: str | Path) -> None:
+        if isinstance(result, str):
+            self.dismiss(result)
+            return
+        from invoice_tui.modals.dialogs import ConfirmDialog
+
+        self.query_one("#pdf-error", FieldError).update("")
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.write(overwrite=True)
+            else:
+                self.query_one("#pdf-error", FieldError).update("Not written: pick another file name.")
+
+        self.app.push_screen(ConfirmDialog("Replace the file?", f"{result} already exists. Replace it?",
+                                           confirm="Replace"), answered)
 
     @on(Button.Pressed, "#pdf-cancel")
     def action_cancel(self) -> None:

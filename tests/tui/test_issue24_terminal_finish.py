@@ -273,3 +273,51 @@ async def test_issue24_filter_sidebar_error_clears_when_the_input_changes(sqlite
         value.value = "100"
         await pilot.pause()
         assert not str(message.render()).strip(), "the old refusal is gone once the input changed"
+
+
+# ---- the small things (issue 24 §4) ---------------------------------------------------------------
+def _open(admin, **extra):
+    import datetime as dt
+
+    from invoice_tui.domain import invoices, people
+
+    c = people.add_contact(admin, {"email": "bob@example.com", "first_name": "Bob", "last_name": "Buyer"})
+    draft = invoices.create_invoice(admin, {"currency": "EUR", "invoice_date": dt.date(2026, 3, 16),
+                                            "due_date": dt.date(2026, 4, 15), "contact_id": c.id,
+                                            "lines": [{"name": "Work", "quantity": "1", "unit_price": "1200.50"}],
+                                            **extra})
+    return invoices.finalize_invoice(admin, draft.id)
+
+
+def test_issue24_clone_keeps_the_title(ws, admin):
+    from invoice_tui.domain import invoices
+
+    src = _open(admin, title="Spring retainer")
+    assert invoices.clone_invoice(admin, src.id).title == "Spring retainer"
+
+
+def test_issue24_the_email_of_a_part_paid_invoice_quotes_the_balance(ws, admin):
+    import datetime as dt
+
+    from invoice_tui.domain import invoices, payments
+    from invoice_tui.mail.compose import invoice_draft
+
+    inv = _open(admin, allow_partial=True)
+    payments.record_payment(admin, inv.id, {"amount": "200.50", "date": dt.date(2026, 3, 16), "method": "cash"})
+    body = invoice_draft(admin, invoices.get_invoice(inv.id)).body
+    first = body.split("\n\n")[1]
+    assert "€1,000.00" in first and "€1,200.50" not in first, body
+
+
+def test_issue24_download_pdf_asks_before_overwriting(ws, admin, tmp_path):
+    from pathlib import Path
+
+    from invoice_tui.modals.download_pdf import write_pdf
+
+    inv = _open(admin)
+    target = tmp_path / "INV.pdf"
+    target.write_bytes(b"mine")
+    assert write_pdf(inv.id, str(target)) == target and target.read_bytes() == b"mine"  # kept: the dialog asks
+    assert isinstance(write_pdf(inv.id, str(target), overwrite=True), str)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert Path(write_pdf(inv.id, str(tmp_path / "new.pdf"))).exists()
