@@ -80,7 +80,9 @@ async def test_r20_sidebar_two_or_groups_of_and_filters(sqlite_url, clock):
         assert sorted(shown_ids(screen)) == sorted([ids["overdue"], ids["gbp_part"]])
         assert screen.filters.summary() == "2 groups, 4 filters"
         summary = str(screen.query_one("#index-filters-summary").render())
-        assert "2 groups, 4 filters" in summary
+        # issue 24: the summary names the conditions ("or" between groups), as many as fit, then "+N"
+        assert summary.startswith("Status is any of Open · Currency is any of EUR · or Invoice owner is any of bob")
+        assert summary.endswith("f edit · c clear")
         # a bad value is refused with a sentence and changes nothing
         await _add_filter(pilot, sidebar, "due_date", "before", values=["someday"])
         assert "is not a date" in str(sidebar.query_one("#filter-message").render())
