@@ -12,7 +12,7 @@ KEYS = ("allow_edit_finalized", "allow_delete_unpaid", "strict_mode", "number_pa
         "seller_electronic_address", "seller_electronic_scheme", "seller_iban", "seller_bic", "payment_means_code",
         "late_penalty_rate", "early_payment_terms", "vat_franchise", "vat_on_debits",
         "einvoice_required", "payment_instructions", "public_base_url", "send_on_finalize", "dunning_levels",
-        "late_fee_rate", "late_fee_fixed")
+        "late_fee_rate", "late_fee_fixed", "dunning_{1,2,3}_{subject,body}_{en,fr,de,es}")
 # Older names still accepted (R43/R46): seller_name, seller_tax_id, number_prefix.
 
 
@@ -43,7 +43,10 @@ def _set(args, out) -> int:
 
     key = canonical_key(args.key)
     with session(args) as (_ws, ctx):
-        change = change_setting(ctx, args.key, args.value)
+        value = args.value
+        if key.startswith("dunning_") and "_body_" in key:  # R51: a body's lines, written \n as settings show does
+            value = value.replace("\\n", "\n")
+        change = change_setting(ctx, args.key, value)
         old, new = change.old, change.new
         for note in change.notes:  # strict mode turned on, or recommended (R46)
             print(f"invoice-tui: {note}", file=sys.stderr)

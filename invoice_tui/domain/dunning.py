@@ -1,7 +1,8 @@
 """R51: dunning levels and late fees.
 
 Levels come from the workspace setting ``dunning_levels`` (days overdue, default 7, 15 and 30),
-each with its own tone (friendly, firm, final; the emails are in ``mail/dunning.py``). A level is
+each with its own tone (friendly, firm, final) and its own subject and body per language
+(``domain.dunning_texts``, edited as workspace settings; sent by ``mail/automation.py``). A level is
 sent once per invoice: its ``dunning`` row (unique per invoice, kind and level) is the claim,
 written in the transaction that queues its email (the R33 reminders due by then are dropped: one
 message, not two). When a run finds several levels due (cron
@@ -46,10 +47,16 @@ def levels(settings: WorkspaceSettings) -> list[int]:
     return [int(p) for p in text.split(",")] if text else []
 
 
-def tone(settings: WorkspaceSettings, level: int) -> str:
+def position(settings: WorkspaceSettings, level: int) -> int:
+    """The level's place among the workspace's levels, 1 to 3 (a fourth level and later count as
+    the third): its tone and its email templates (``domain.dunning_texts``)."""
     days = levels(settings)
-    position = days.index(level) if level in days else len(days) - 1
-    return TONES[min(max(position, 0), len(TONES) - 1)]
+    index = days.index(level) if level in days else len(days) - 1
+    return min(max(index, 0), len(TONES) - 1) + 1
+
+
+def tone(settings: WorkspaceSettings, level: int) -> str:
+    return TONES[position(settings, level) - 1]
 
 
 def late_interest_minor(balance_minor: int, rate_percent: Decimal, days: int) -> int:

@@ -19,6 +19,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from invoice_tui.db.models import Counter, Invoice, Setting
+from invoice_tui.domain import dunning_texts
+from invoice_tui.domain.dunning_texts import default as _dunning_text
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure, RuleRefused
 from invoice_tui.domain.money import check_currency
 from invoice_tui.domain.text import clean
@@ -71,6 +73,31 @@ class WorkspaceSettings:
     dunning_levels: str = "7,15,30"  # R51: days overdue of each dunning level
     late_fee_rate: str = ""  # R51: late-payment interest, % a year (e.g. the ECB rate + 10 points)
     late_fee_fixed: str = ""  # R51: a fixed recovery indemnity per invoice, in its currency (e.g. 40)
+    # R51: each dunning level's subject and body per language (domain.dunning_texts; "" = the built-in text)
+    dunning_1_subject_en: str = _dunning_text(1, "subject", "en")
+    dunning_1_body_en: str = _dunning_text(1, "body", "en")
+    dunning_1_subject_fr: str = _dunning_text(1, "subject", "fr")
+    dunning_1_body_fr: str = _dunning_text(1, "body", "fr")
+    dunning_1_subject_de: str = _dunning_text(1, "subject", "de")
+    dunning_1_body_de: str = _dunning_text(1, "body", "de")
+    dunning_1_subject_es: str = _dunning_text(1, "subject", "es")
+    dunning_1_body_es: str = _dunning_text(1, "body", "es")
+    dunning_2_subject_en: str = _dunning_text(2, "subject", "en")
+    dunning_2_body_en: str = _dunning_text(2, "body", "en")
+    dunning_2_subject_fr: str = _dunning_text(2, "subject", "fr")
+    dunning_2_body_fr: str = _dunning_text(2, "body", "fr")
+    dunning_2_subject_de: str = _dunning_text(2, "subject", "de")
+    dunning_2_body_de: str = _dunning_text(2, "body", "de")
+    dunning_2_subject_es: str = _dunning_text(2, "subject", "es")
+    dunning_2_body_es: str = _dunning_text(2, "body", "es")
+    dunning_3_subject_en: str = _dunning_text(3, "subject", "en")
+    dunning_3_body_en: str = _dunning_text(3, "body", "en")
+    dunning_3_subject_fr: str = _dunning_text(3, "subject", "fr")
+    dunning_3_body_fr: str = _dunning_text(3, "body", "fr")
+    dunning_3_subject_de: str = _dunning_text(3, "subject", "de")
+    dunning_3_body_de: str = _dunning_text(3, "body", "de")
+    dunning_3_subject_es: str = _dunning_text(3, "subject", "es")
+    dunning_3_body_es: str = _dunning_text(3, "body", "es")
     email_subject_template: str = "Invoice {number} from {seller_name}"
     email_body_template: str = (  # issue 24: the balance, what a part-paid invoice still asks for
         "Hello {contact_name},\n\nPlease find attached invoice {number} for {balance_due}, "
@@ -207,7 +234,8 @@ def coerce_setting(key: str, text: str) -> Any:
         if not low <= value <= high:
             raise BadInput(f"{key} must be between {low} and {high}.", field=key)
         return value
-    multiline = key in {"seller_address", "payment_instructions", "email_body_template"}
+    multiline = key in {"seller_address", "payment_instructions", "email_body_template"} or (
+        dunning_texts.is_template_key(key) and "_body_" in key)
     if "\r" in text or (not multiline and "\n" in text):
         raise BadInput(f"{key} may not contain line breaks or control characters.", field=key)
     try:  # R55: control and bidi characters refused, lengths bounded (R56); the text is kept as typed
@@ -244,6 +272,10 @@ def coerce_setting(key: str, text: str) -> Any:
         return check_dunning_levels(text)
     if key in ("late_fee_rate", "late_fee_fixed"):
         return check_fee(key, text)
+    if dunning_texts.is_template_key(key):
+        problem = dunning_texts.template_problem(key, text)
+        if problem:
+            raise BadInput(problem, field=key)
     if key == "paper_size" and text not in ("A4", "Letter"):
         raise BadInput("paper_size is A4 or Letter.", field=key)
     return text
@@ -402,7 +434,8 @@ SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Sending", ("default_from_address", "allow_personal_from", "email_subject_template", "public_base_url",
                  "payment_instructions", "paper_size", "default_currency", "locale", "timezone",
                  "payment_terms_days")),
-    ("Reminders", ("reminder_offsets", "dunning_levels", "late_fee_rate", "late_fee_fixed", "send_on_finalize")),
+    ("Reminders", ("reminder_offsets", "dunning_levels", "late_fee_rate", "late_fee_fixed", "send_on_finalize")
+     + dunning_texts.KEYS),
 )
 
 

@@ -23,74 +23,13 @@ from typing import Any
 from invoice_tui.db import retry_busy, write_tx
 from invoice_tui.db.automation_models import ScheduledSend
 from invoice_tui.db.models import Contact, Invoice
-from invoice_tui.domain import dunning, history, recurring
+from invoice_tui.domain import dunning, dunning_texts, history, recurring
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import InvoiceTuiError, RuleRefused
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.mail import outbox, reminders
 from invoice_tui.mail.compose import EmailDraft, Prepared, invoice_draft, invoice_link, prepare, template_fields
-
-# Dunning emails per language and tone: (subject, first paragraph). {number}, {due_date},
-# {balance_due}, {days} are filled in; the fees sentence follows when late fees were invoiced.
-TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
-    "en": {
-        "friendly": ("Reminder: invoice {number} is overdue",
-                     "This is a friendly reminder that invoice {number}, due on {due_date}, is still open: "
-                     "{balance_due} remains to be paid."),
-        "firm": ("Second reminder: invoice {number} is {days} days overdue",
-                 "Despite our reminder, invoice {number}, due on {due_date}, is still unpaid: {balance_due} is "
-                 "{days} days overdue. Please pay it without delay."),
-        "final": ("Final notice: invoice {number}",
-                  "Invoice {number}, due on {due_date}, is {days} days overdue ({balance_due}). Unless it is "
-                  "paid within 8 days, we will take further steps to recover it."),
-        "fees": "Late-payment fees of {fees} have been invoiced separately.",
-        "close": "If you have already paid, thank you, and please ignore this message.",
-        "hello": "Hello {contact_name},", "regards": "Kind regards,",
-    },
-    "fr": {
-        "friendly": ("Rappel : la facture {number} est échue",
-                     "Nous vous rappelons que la facture {number}, échue le {due_date}, reste ouverte : "
-                     "{balance_due} restent à régler."),
-        "firm": ("Deuxième relance : facture {number} en retard de {days} jours",
-                 "Malgré notre rappel, la facture {number}, échue le {due_date}, reste impayée : {balance_due} "
-                 "en retard de {days} jours. Merci de la régler sans délai."),
-        "final": ("Mise en demeure : facture {number}",
-                  "La facture {number}, échue le {due_date}, est en retard de {days} jours ({balance_due}). "
-                  "Sans règlement sous 8 jours, nous engagerons une procédure de recouvrement."),
-        "fees": "Des pénalités de retard de {fees} ont été facturées à part.",
-        "close": "Si vous avez déjà réglé, merci, et veuillez ignorer ce message.",
-        "hello": "Bonjour {contact_name},", "regards": "Cordialement,",
-    },
-    "de": {
-        "friendly": ("Zahlungserinnerung: Rechnung {number}",
-                     "Wir möchten Sie freundlich daran erinnern, dass die Rechnung {number}, fällig am "
-                     "{due_date}, noch offen ist: {balance_due}."),
-        "firm": ("Zweite Mahnung: Rechnung {number} seit {days} Tagen überfällig",
-                 "Trotz unserer Erinnerung ist die Rechnung {number}, fällig am {due_date}, noch unbezahlt: "
-                 "{balance_due}, seit {days} Tagen überfällig. Bitte begleichen Sie sie umgehend."),
-        "final": ("Letzte Mahnung: Rechnung {number}",
-                  "Die Rechnung {number}, fällig am {due_date}, ist seit {days} Tagen überfällig "
-                  "({balance_due}). Ohne Zahlung binnen 8 Tagen leiten wir weitere Schritte ein."),
-        "fees": "Verzugszinsen und Gebühren von {fees} wurden gesondert berechnet.",
-        "close": "Falls Sie bereits bezahlt haben, danken wir Ihnen und bitten Sie, diese Nachricht zu ignorieren.",
-        "hello": "Guten Tag {contact_name},", "regards": "Mit freundlichen Grüßen",
-    },
-    "es": {
-        "friendly": ("Recordatorio: la factura {number} está vencida",
-                     "Le recordamos que la factura {number}, vencida el {due_date}, sigue pendiente: "
-                     "{balance_due}."),
-        "firm": ("Segundo aviso: factura {number} con {days} días de retraso",
-                 "A pesar de nuestro recordatorio, la factura {number}, vencida el {due_date}, sigue impagada: "
-                 "{balance_due} con {days} días de retraso. Le rogamos que la abone sin demora."),
-        "final": ("Último aviso: factura {number}",
-                  "La factura {number}, vencida el {due_date}, lleva {days} días de retraso ({balance_due}). "
-                  "Si no se abona en 8 días, iniciaremos el procedimiento de cobro."),
-        "fees": "Se han facturado aparte intereses y gastos de demora por {fees}.",
-        "close": "Si ya ha pagado, gracias, y por favor ignore este mensaje.",
-        "hello": "Hola {contact_name}:", "regards": "Atentamente,",
-    },
-}
 
 
 @dataclass
@@ -120,16 +59,21 @@ def dunning_prepared(ctx: Context, due: dunning.Due, fees: str = "", fee_invoice
     contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
     if contact is None:
         raise RuleRefused(f"{inv.number} has no billing contact to remind.")
-    words = TEMPLATES.get((inv.locale or settings.locale or "en")[:2], TEMPLATES["en"])
+    # R51: the level's own subject and body in the invoice's language (workspace settings, "" = built in)
+    lang = dunning_texts.language(inv.locale or settings.locale)
+    position = dunning.position(settings, due.level)
     f = dict(template_fields(inv, settings, invoice_link(inv, settings)), days=str(due.days_overdue), fees=fees,
-             fee_invoice=fee_invoice)
-    subject, first = (t.format(**f) for t in words[dunning.tone(settings, due.level)])
-    parts = [words["hello"].format(**f), "", first]
-    if fees:
-        parts.append(words["fees"].format(**f))
-    parts += ["", words["close"], "", words["regards"], settings.seller_name or settings.default_from_address, ""]
+             fees_note=dunning_texts.fees_note(lang, fees))
+    f["seller_name"] = settings.seller_name or settings.default_from_address
+
+    def text(part: str) -> str:
+        name = dunning_texts.key(position, part, lang)
+        return getattr(settings, name) or dunning_texts.default(position, part, lang)
+
+    subject = dunning_texts.fill(text("subject"), f, optional_lines=False).strip()
+    body = dunning_texts.fill(text("body"), f)
     draft = EmailDraft(kind="invoice", invoice_id=inv.id, to=contact.email, from_addr=settings.default_from_address,
-                       subject=subject, body="\n".join(parts))
+                       subject=subject, body=body)
     prepared = prepare(ctx, draft, settings=settings, with_attachment=True)
     prepared.kind = "reminder"
     prepared.new_contact_email = None

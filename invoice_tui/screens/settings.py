@@ -45,12 +45,22 @@ def _load(ctx) -> dict:
             "prefs": {key: people.preference(ctx, key, "") or "" for key, _ in PREFERENCES}}
 
 
+def _lines(key: str, text: str) -> str:
+    """A field shown on one row with " / " between its lines, as the setting is stored."""
+    if key == "seller_address":
+        return "\n".join(part.strip() for part in text.split(" / "))  # street lines, as shown
+    if key.startswith("dunning_") and "_body_" in key:  # R51: a dunning email's body, line by line
+        lines = text.split(" / ")
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return "\n".join(lines) + "\n" if lines else ""
+    return text
+
+
 def _save_setting(ctx, key: str, text: str):
     from invoice_tui.domain.workspace import change_setting
 
-    if key == "seller_address":
-        text = "\n".join(part.strip() for part in text.split(" / "))  # street lines, as shown
-    return change_setting(ctx, key, text)
+    return change_setting(ctx, key, _lines(key, text))
 
 
 def _save_preference(ctx, key: str, text: str) -> str:
@@ -164,7 +174,7 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         scheme = None
         if key == "seller_electronic_address":
             scheme = self.query_one("#setting-seller_electronic_scheme", Input).value
-        text = event.value.replace(" / ", "\n") if key == "seller_address" else event.value
+        text = _lines(key, event.value)
         self._reason(field_id, check_setting_text(key, text, scheme=scheme) or "")
 
     @on(Input.Submitted)
