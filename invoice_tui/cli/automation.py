@@ -139,6 +139,9 @@ def _schedule_send(args, out) -> int:
 
 
 def _run_due(args, out) -> int:
+    """``run-due``, and ``reminders run``, its older name (issue 28): the same job, the same exit
+    codes (0 done, 1 something could not be done, 4 emails left in the outbox); the older name
+    also keeps its reminder lines ("sent: reminder 3 for INV-1001 to …") and JSON keys."""
     from invoice_tui.cli._base import pin_today
     from invoice_tui.mail.automation import run_due
 
@@ -154,6 +157,9 @@ def _run_due(args, out) -> int:
         res = run_due(ctx, transport, dry_run=args.dry_run)
         data = res.record()
         data["as_of"] = ctx.today().isoformat()
+        alias = getattr(args, "reminders_alias", False)
+        if alias:  # what `reminders run --json` printed before it ran the whole job
+            data.update(data["reminders"] or {})
 
         def text() -> str:
             lines = [f"run-due as of {ctx.today().isoformat()}{' (dry run: nothing written)' if res.dry_run else ''}"]
@@ -169,16 +175,7 @@ def _run_due(args, out) -> int:
                 lines.append(f"dunning {d['invoice_number']} level {d['level']} ({d['tone']}, {d['days_overdue']} days "
                              f"overdue): {d['result']}" + (f"; fees {fees}" if fees else "")
                              + (f" — {d['fee_invoice']}" if d.get("fee_invoice") else ""))
-            r = res.reminders
-            for x in r.sent:
-                lines.append(f"reminder {x['id']} for {x['invoice_number']}: sent to {x['to']}")
-            for x in r.queued:
-                lines.append(f"reminder {x['id']} for {x['invoice_number']}: {'would send' if res.dry_run else 'queued'}"
-                             + (f" ({x['reason']})" if x.get("reason") else ""))
-            for x in r.skipped:
-                lines.append(f"reminder {x['id']} for {x['invoice_number']}: skipped ({x['reason']})")
-            for x in r.retried:
-                lines.append(f"outbox email {x['email_id']}: {'sent' if x['delivered'] else 'not sent'} — {x['message']}")
+            lines += _reminder_lines(res.reminders, res.dry_run, older_words=alias)
             if len(lines) == 1:
                 lines.append("Nothing is due.")
             return "\n".join(lines)
@@ -193,6 +190,38 @@ def _run_due(args, out) -> int:
                      "the next run retries them.")
             return EnvironmentFailure.exit_code
     return 0
+
+
+def _reminder_lines(r, dry_run: bool, *, older_words: bool = False) -> list[str]:
+    """The R33 reminders' lines; ``older_words``: as ``reminders run`` wrote them before it was an
+    alias of run-due (scripts read "sent: reminder 3 for INV-1001 to …")."""
+    lines = []
+    if older_words:
+        verb = "would send" if dry_run else "queued"
+        lines += [f"sent: reminder {x['id']} for {x['invoice_number']} to {x['to']}" for x in r.sent]
+        lines += [f"{verb}: reminder {x['id']} for {x['invoice_number']} to {x['to']}"
+                  + (f" ({x['reason']})" if x.get("reason") else "") for x in r.queued]
+        lines += [f"skipped: reminder {x['id']} for {x['invoice_number']} ({x['reason']})" for x in r.skipped]
+    else:
+        lines += [f"reminder {x['id']} for {x['invoice_number']}: sent to {x['to']}" for x in r.sent]
+        lines += [f"reminder {x['id']} for {x['invoice_number']}: {'would send' if dry_run else 'queued'}"
+                  + (f" ({x['reason']})" if x.get("reason") else "") for x in r.queued]
+        lines += [f"reminder {x['id']} for {x['invoice_number']}: skipped ({x['reason']})" for x in r.skipped]
+    lines += [f"outbox email {x['email_id']}: {'sent' if x['delivered'] else 'not sent'} — {x['message']}"
+              for x in r.retried]
+    return lines
+
+
+def add_run_due_arguments(p) -> None:
+    """``run-due``'s options, also those of ``reminders run`` (its older name)."""
+    p.add_argument("--as-of", metavar="DATE", help="run as if today were DATE (default: today)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be done; write nothing")
+
+
+def run_reminders_alias(args, out) -> int:
+    """``reminders run``: the whole run-due job (issue 28)."""
+    args.reminders_alias = True
+    return _run_due(args, out)
 
 
 def _add_schedule_commands(sub) -> None:
@@ -227,8 +256,7 @@ def register(subparsers) -> None:
                               description="run what is due: recurring invoices (R49), scheduled sends (R50), dunning "
                                           "levels and late fees (R51), reminders (R33); exit 4 when emails stay "
                                           "queued because the mail server is unreachable")
-    p.add_argument("--as-of", metavar="DATE", help="run as if today were DATE (default: today)")
-    p.add_argument("--dry-run", action="store_true", help="list what would be done; write nothing")
+    add_run_due_arguments(p)
     add_common_json(p)
     p.set_defaults(handler=_run_due)
 

@@ -5,7 +5,8 @@ receipts.
     invoice-tui invoices send INVOICE [--to EMAIL] [--cc EMAIL]… [--from EMAIL] [--subject S] [--message TEXT]
     invoice-tui outbox list [--state STATE] | retry [ID] | drop ID
     invoice-tui serve [--host 127.0.0.1] [--port 8080]
-    invoice-tui reminders run [--dry-run] | list [INVOICE] [--all] | delete ID
+    invoice-tui reminders run [--as-of DATE] [--dry-run]   (the older name of run-due: the whole job)
+    invoice-tui reminders list [INVOICE] [--all] | delete ID
     invoice-tui payments receipt PAYMENT
 
 ``invoices pdf``/``send`` and ``payments receipt`` join the ``invoices`` and ``payments`` groups of
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from invoice_tui.cli import open_context
 from invoice_tui.cli._common import add_list_json, command, group, print_records, table, wants_records
+from invoice_tui.cli.automation import add_run_due_arguments, run_reminders_alias
 from invoice_tui.domain.errors import EnvironmentFailure
 
 
@@ -184,32 +186,8 @@ def _serve(args, out) -> int:
 
 # ---- reminders -------------------------------------------------------------------------------
 def _reminders_run(args, out) -> int:
-    from invoice_tui.mail import reminders
-
-    with _session(args) as (_ws, ctx, _cfg):
-        transport = None if args.dry_run else _transport(ctx)
-        res = reminders.run(ctx, transport, dry_run=args.dry_run)
-        data = {"dry_run": res.dry_run, "sent": res.sent, "queued": res.queued, "skipped": res.skipped,
-                "retried": res.retried}
-
-        def text() -> str:
-            lines = []
-            verb = "would send" if res.dry_run else "queued"
-            for r in res.sent:
-                lines.append(f"sent: reminder {r['id']} for {r['invoice_number']} to {r['to']}")
-            for r in res.queued:
-                lines.append(f"{verb}: reminder {r['id']} for {r['invoice_number']} to {r['to']}"
-                             + (f" ({r['reason']})" if r.get("reason") else ""))
-            for r in res.skipped:
-                lines.append(f"skipped: reminder {r['id']} for {r['invoice_number']} ({r['reason']})")
-            for r in res.retried:
-                lines.append(f"outbox email {r['email_id']}: {'sent' if r['delivered'] else 'not sent'} — {r['message']}")
-            return "\n".join(lines) or "No reminder is due."
-
-        out.result(data, text)
-        if not res.dry_run and res.queued:
-            return EnvironmentFailure.exit_code
-    return 0
+    """``reminders run``: since issue 28, the older name of ``run-due`` (the whole job)."""
+    return run_reminders_alias(args, out)
 
 
 def _reminders_list(args, out) -> int:
@@ -285,9 +263,11 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_serve)
 
     rm = group(subparsers, "reminders", "send due reminders (cron), list and delete upcoming ones (R33)")
-    p = command(rm, "run", "send the reminders that are due, each exactly once, and retry the outbox",
-                _reminders_run)
-    p.add_argument("--dry-run", action="store_true", help="show what would be sent; change nothing")
+    p = command(rm, "run", "the same as run-due: recurring invoices, scheduled sends, dunning and the due reminders, "
+                "each exactly once, and the outbox's retries", _reminders_run,
+                epilog="exit 0 when everything due was done, 1 when something could not be done, 4 when emails "
+                       "stay queued because the mail server is unreachable (the rest is still done)")
+    add_run_due_arguments(p)
     p = command(rm, "list", "list upcoming reminders", _reminders_list)
     add_list_json(p)
     p.add_argument("invoice", metavar="INVOICE", nargs="?", help="only this invoice")
