@@ -11,6 +11,7 @@ from invoice_tui.domain.settings import load_settings
 from invoice_tui.screens.settings import SettingsScreen
 from test_en16931_snapshots import screen_rows
 from test_invoice_support import app_for, settle, workspace
+from tests.workerkit import workers_done
 
 pytestmark = pytest.mark.no_seller
 
@@ -31,7 +32,7 @@ async def test_r51_dunning_templates_in_the_settings_reminders_group_80x24(sqlit
         await settle(pilot, app)
         app.push_screen(SettingsScreen())
         await settle(pilot, app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         field = await _field(pilot, app, "dunning_2_subject_fr")
         assert field.value == "Deuxième relance : facture {number} en retard de {days} jours"  # the built-in text
@@ -45,7 +46,7 @@ async def test_r51_dunning_templates_in_the_settings_reminders_group_80x24(sqlit
         await settle(pilot, app)
         assert str(app.screen.query_one("#reason-setting-dunning_2_subject_fr", Static).render()).strip() == ""
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         assert "Saved." in str(app.screen.query_one("#reason-setting-dunning_2_subject_fr", Static).render())
 
@@ -53,7 +54,7 @@ async def test_r51_dunning_templates_in_the_settings_reminders_group_80x24(sqlit
         assert body.value.startswith("Bonjour {contact_name}, /  / Malgré notre rappel")
         body.value = "Bonjour {contact_name}, /  / Facture {number} : {balance_due}. / {fees_note} / "
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot, app)
         assert "Saved." in str(app.screen.query_one("#reason-setting-dunning_2_body_fr", Static).render())
     ws, _ctx = workspace(sqlite_url, clock)
