@@ -18,6 +18,12 @@ from invoice_tui.domain.invoices import ActionState
 ACTION_KEYS = {"edit": "e", "record_payment": "p", "send_email": "s"}
 
 
+def _choosable(a: ActionState) -> bool:
+    """Enabled, or a finalize refused for missing legal data (R2, R43): choosing it opens the seller
+    profile (the first finalize walks the user through it) or says what is missing."""
+    return a.enabled or (a.id == "finalize" and getattr(a.error, "code", "") == "invoice.legal_data_missing")
+
+
 class ActionsModal(ModalScreen[str | None]):
     """Pick an action; returns its id (only enabled ones can be chosen) or None on Escape."""
 
@@ -43,7 +49,7 @@ class ActionsModal(ModalScreen[str | None]):
                 prompt.append(f"  ({key})", style="dim")
             if not a.enabled:
                 prompt.append(f"\n  {a.reason}", style="italic")
-            options.append(Option(prompt, id=a.id, disabled=not a.enabled))
+            options.append(Option(prompt, id=a.id, disabled=not _choosable(a)))
         return options
 
     def on_mount(self) -> None:
@@ -52,7 +58,7 @@ class ActionsModal(ModalScreen[str | None]):
 
     def _highlight_first(self, keep: str | None = None) -> None:
         option_list = self.query_one(OptionList)
-        ids = [a.id for a in self.actions if a.enabled]
+        ids = [a.id for a in self.actions if _choosable(a)]
         if ids:
             option_list.highlighted = option_list.get_option_index(keep if keep in ids else ids[0])
 
