@@ -43,4 +43,7 @@ def validate(model: type[M], data: dict | M) -> M:
         if err.get("type") == "extra_forbidden":
             raise BadInput(f"'{loc}' is not something that can be set here; check the spelling.",
                            field=loc or None) from None
-        raise BadInput(f"{loc.replace('_', ' ')}: {msg}" if loc else msg, field=loc or None) from None
+        named = loc.replace("_", " ")
+        if loc and not msg.startswith((f"{loc}: ", f"{named}: ")):  # a check that names its field already
+            msg = f"{named}: {msg}"
+        raise BadInput(msg, field=loc or None) from None

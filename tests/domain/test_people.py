@@ -8,7 +8,7 @@ import pytest
 
 from invoice_tui.db.models import Company, Contact, PropertyChange
 from invoice_tui.domain import history, invoices, people
-from invoice_tui.domain.errors import NotFound, RuleRefused
+from invoice_tui.domain.errors import BadInput, NotFound, RuleRefused
 
 
 def _changes(object_type: str, object_id: int) -> dict[str, tuple]:
@@ -103,3 +103,15 @@ def test_searches_and_text_filters_ignore_case_in_every_script(ws, admin):
     assert [c.id for c in people.list_contacts("àéîõüç")] == [many.id]
     # an accent is a different letter, as in PostgreSQL's ILIKE
     assert found(property="contact_name", operator="contains", values=["elodie"]) == []
+
+
+def test_r43_a_refused_legal_field_is_named_once(ws, admin):
+    """A check that names its field (the legal checks, R43) is not prefixed with the field again."""
+    before = Contact.select().count()
+    with pytest.raises(BadInput) as refused:
+        people.add_contact(admin, {"email": "eve@example.org", "country": "Atlantis"})
+    assert refused.value.message.startswith("country: 'Atlantis' is not an ISO 3166 country code")
+    assert refused.value.field == "country" and Contact.select().count() == before
+    with pytest.raises(BadInput) as refused:
+        people.add_contact(admin, {"email": "not-an-email"})
+    assert refused.value.message.startswith("email: ")  # a check that does not: named by the form
