@@ -601,10 +601,19 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         for pid in result.canceled_payments:
             self.notify(f"The online payment #{pid} that was processing was canceled by this edit (R7).",
                         severity="warning", timeout=10)
+        # R2/R43: a finalize refused for the seller's legal data goes on from the invoice page, which
+        # walks the user through the seller profile
+        walk = getattr(result.finalize_error, "code", "") == "invoice.legal_data_missing"
         if self.state.invoice_id is None:  # a new draft: its invoice page replaces the editor
             self.dismiss(result.invoice_id)
-            self.app.open_invoice(result.invoice_id)  # type: ignore[attr-defined]
+            from invoice_tui.screens.invoice import InvoiceScreen
+
+            self.app.push_screen(InvoiceScreen(result.invoice_id, finalize=walk))
             return
+        if walk:
+            below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
+            if getattr(below, "invoice_id", None) == result.invoice_id and hasattr(below, "finalize_on_load"):
+                below.finalize_on_load = True  # its reload, when the editor closes, goes on to Finalize
         if result.offer_notify:
             self._offer_notify(result.invoice_id)
         else:

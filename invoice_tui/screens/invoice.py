@@ -85,9 +85,12 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         Binding("R", "repeat", "Repeat", show=False, id="invoices.repeat"),
     ]
 
-    def __init__(self, invoice_id: int) -> None:
+    def __init__(self, invoice_id: int, *, finalize: bool = False) -> None:
+        """``finalize``: run Finalize once the page is loaded (the editor's Save & finalize refused
+        for the seller's legal data: the page walks through the seller profile, R2/R43)."""
         super().__init__()
         self.invoice_id = int(invoice_id)
+        self.finalize_on_load = finalize
         self.view: InvoiceView | None = None
         self.history_search = ""
         self._menu = None  # the actions menu while it is open (it follows the invoice)
@@ -137,7 +140,10 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         view.actions = [a if a.enabled or a.error is None else replace(a, reason=error_text(a.error))
                         for a in view.actions]  # a rule's refusal, with the TUI's remedy
         self.view = view
-        if getattr(self, "_finalize_when_loaded", False):  # back from the seller profile (R43)
+        if self.finalize_on_load:
+            self.finalize_on_load = False
+            self.call_after_refresh(self.run_action_id, "finalize")
+        elif getattr(self, "_finalize_when_loaded", False):  # back from the seller profile (R43)
             self._finalize_when_loaded = False
             state = next((a for a in view.actions if a.id == "finalize"), None)
             if state is not None and state.enabled:

@@ -94,3 +94,33 @@ async def test_r43_back_from_the_seller_profile_with_fields_missing_says_so_once
         assert isinstance(app.screen, InvoiceScreen)  # not walked again: the reason beside the action
         assert any("seller_address" in n for n in notifications(app))
         assert inv(draft_id).status == "draft"
+
+
+async def test_r2_r43_editor_save_and_finalize_walks_through_the_seller_profile(sqlite_url, clock):
+    """The editor's Save & finalize (ctrl+f) of a new draft, refused for the seller's legal data,
+    saves the draft and goes on from its invoice page: the seller profile opens as the focused form."""
+    from invoice_tui.screens.editor import EditorScreen
+
+    ws, ctx = workspace(sqlite_url, clock)
+    c = contact(ctx)
+    existing = draft(ctx, c.id)
+    ws.db.close()
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_invoice(pilot, app, existing.id)
+        await pilot.press("e")  # the draft's editor, from its page
+        await settle(pilot, app)
+        await workers_done(app)
+        await settle(pilot, app)
+        assert isinstance(app.screen, EditorScreen)
+        await pilot.press("ctrl+f")
+        await settle(pilot, app)
+        await workers_done(app)
+        await settle(pilot, app)
+        await pilot.click("#confirm")
+        for _ in range(3):
+            await workers_done(app)
+            await settle(pilot, app)
+        assert isinstance(app.screen, SettingsScreen), app.screen
+        assert app.screen.focus_keys == ("seller_legal_name", "seller_address")
+        assert inv(existing.id).status == "draft"
