@@ -835,7 +835,8 @@ class _Generator:
                                  po_number=po, comments="", allow_partial=False, origin="manual", number=None,
                                  status="draft", last_sent_date=None, payment_date=None, link_token=None),
                             owner=admin_login, contact=contact, template=tpl_parts[tpl.gid])
-                        cn_state.update(document_type="credit_note", reason=reason, refers_to=iid)
+                        cn_state.update(document_type="credit_note", reason=reason, refers_to=iid,
+                                        balance_due=plain(from_minor(0, cur)))  # a credit note owes nothing
                         create("invoice", cn_id, None, admin_login, cstamp, cn_state)
                         event((cn_id, None, "created", f"Draft credit note for {number} created: {reason}",
                                admin_login, cstamp, None))
@@ -866,7 +867,7 @@ class _Generator:
                         cnotes.append((cn_id, "", cur, exponents[cur], locale, cday_s, None, admin_id, contact[0],
                                        company_id, po, "", False, "manual", None, cn_number, None, "issued", None,
                                        None, secrets.token_urlsafe(24), 2, tpl.subtotal, tpl.discount, tpl.fee, tpl.tax, billed, 0,
-                                       billed, contact[1], contact[2], contact[4], admin_name, cstamp, istamp, istamp,
+                                       0, contact[1], contact[2], contact[4], admin_name, cstamp, istamp, istamp,
                                        "", "", 0, "credit_note", iid, reason, cn_seq))
                         maps.append((cn_id, tpl.gid))
                     elif cat == 5:

@@ -60,6 +60,9 @@ class Finding:
             return f"{what}: deleted without a history row (the history says it exists)"
         if self.problem == "inserted without history":
             return f"{what}: present, but the history never recorded its creation"
+        if self.problem == "breaks R18":
+            return (f"{what}: {self.property} is {_show(self.current)}, its amounts say {_show(self.recorded)} "
+                    "(R18: billed − paid − credited; nothing for a voided invoice or a credit note)")
         return f"{what}: {self.property} is {_show(self.current)}, the history says {_show(self.recorded)}"
 
 
@@ -285,6 +288,28 @@ def direct_writes(batch: int = 5000) -> Iterator[Finding]:
                           invoice_id=r.object_id if r.object_type == "invoice" else None, by=r.user_login)
 
 
+def balances(batch: int = 5000) -> Iterator[Finding]:
+    """R18, R39: what a document's stored balance must be, whatever its history says. An invoice owes
+    its amount billed less what was paid and credited on it, and nothing once voided; a credit note
+    owes nothing. A bulk writer (the demo, an import) whose history agrees with a wrong row is caught
+    here, where the replay alone would see nothing."""
+    from invoice_tui.domain.money import from_minor, plain
+
+    owes = pw.Case(None, ((Invoice.doc_type == "credit_note", 0), (Invoice.status == "voided", 0)),
+                   Invoice.billed_minor - Invoice.paid_minor - pw.fn.COALESCE(Invoice.credited_minor, 0))
+    last = 0
+    while True:
+        rows = list(Invoice.select(Invoice.id, Invoice.currency, Invoice.balance_minor, owes.alias("owes"))
+                    .where((Invoice.id > last) & (Invoice.balance_minor != owes))
+                    .order_by(Invoice.id).limit(batch).namedtuples())
+        if not rows:
+            return
+        for r in rows:
+            last = r.id
+            yield Finding("invoice", r.id, "balance_due", plain(from_minor(r.owes, r.currency)),
+                          plain(from_minor(r.balance_minor, r.currency)), "breaks R18", invoice_id=r.id)
+
+
 def replay(window: int = 1000, progress: Callable[[str], None] | None = None) -> Iterator[Finding]:
     """Every finding of the replay, kind after kind (``progress`` is told each kind's name)."""
     for kind in KINDS + _automation_kinds():
@@ -295,3 +320,4 @@ def replay(window: int = 1000, progress: Callable[[str], None] | None = None) ->
         progress("workspace")
     yield from replay_settings()
     yield from direct_writes()
+    yield from balances()

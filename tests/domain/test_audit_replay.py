@@ -13,6 +13,9 @@ from invoice_tui.db import database
 CASES = {
     # name: (SQL, what is reported: (object_type, id key, property, problem))
     "invoice balance": ("UPDATE invoice SET balance_minor = 1 WHERE id = {inv}", ("invoice", "inv", "balance_due", "differs")),
+    # R18 whatever the history says: the amounts give the balance (the check a bulk writer's rows meet)
+    "invoice balance against its amounts": ("UPDATE invoice SET balance_minor = 1 WHERE id = {inv}",
+                                            ("invoice", "inv", "balance_due", "breaks R18")),
     "line unit price": ("UPDATE line_item SET unit_price_micro = unit_price_micro + 10000 WHERE invoice_id = {inv}",
                         ("invoice", "inv", "line_items", "differs")),
     "payment amount": ("UPDATE payment SET amount_minor = 999 WHERE id = {pay}", ("payment", "pay", "amount", "differs")),
@@ -73,6 +76,19 @@ def test_r54_a_write_that_skipped_its_history_is_reported(books, case):
     assert (object_type, ids[key] if key else 0, prop, problem) in found, found
     text = cli("audit", "verify")
     assert text.code == 1 and "differ from their history" in text.err
+
+
+def test_r54_r18_a_credit_note_that_owes_something_is_reported(books):
+    cli, ids = books
+    cn = cli.ok("credit-notes", "create", str(ids["inv"]), "--amount", "2", "--rate", "20", "--reason", "Goodwill", as_json=True)["id"]
+    cli.ok("credit-notes", "issue", str(cn))
+    assert _findings(cli) == (0, [])
+    database.obj.connect(reuse_if_open=True)
+    database.obj.execute_sql(f"UPDATE invoice SET balance_minor = billed_minor WHERE id = {cn}")
+    database.obj.close()
+    code, found = _findings(cli)
+    assert code == 1 and ("invoice", cn, "balance_due", "breaks R18") in found, found
+    assert "its amounts say '0.00' (R18" in cli("audit", "verify").out
 
 
 def test_r54_an_invoice_inserted_behind_the_apps_back_is_reported(books):
