@@ -87,9 +87,6 @@ def _round_trip(ws2, tmp_path, before):
         assert after.keys() == before[0].keys()
         for number in after:
             a, b = after[number], before[0][number]
-            if a[0]["type"] == "credit_note":  # the demo writes a credit note's balance as its amount; the
-                assert a[0]["balance_due"] == "0.00"  # services (R18 _store_totals) give 0, as here
-                b = ({**b[0], "balance_due": "0.00"}, *b[1:])
             assert a == b, (number, {k: (a[0][k], b[0][k]) for k in a[0] if a[0][k] != b[0][k]}, a[1:] == b[1:])
         assert credit == before[1]  # the credit notes' parts credited and the customers' credit
         imported = Invoice.select().where(Invoice.number.is_null(False))
