@@ -190,11 +190,12 @@ class InvoiceApp(Live, App[None]):
             self.run_worker(partial(in_session, Workspace.refresh_context, self.ctx), thread=True,
                             group="app-settings", exclusive=True, exit_on_error=False)
 
-    def open_invoice(self, invoice_id: int) -> None:
-        """Show one invoice's page (from the palette, the index, or a new draft's editor once saved)."""
+    def open_invoice(self, invoice_id: int, *, finalize: bool = False) -> None:
+        """Show one invoice's page (from the palette, the index, or a new draft's editor once saved);
+        ``finalize``: and run Finalize there (R2/R43: it walks through a missing seller profile)."""
         from invoice_tui.screens.invoice import InvoiceScreen
 
-        self.push_screen(InvoiceScreen(invoice_id))
+        self.push_screen(InvoiceScreen(invoice_id, finalize=finalize))
 
     def show_index_filtered(self, filters) -> None:
         """Issue 27: back to the invoice index, filtered to ``filters`` (a report's drill-down)."""

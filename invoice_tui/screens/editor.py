@@ -606,9 +606,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         walk = getattr(result.finalize_error, "code", "") == "invoice.legal_data_missing"
         if self.state.invoice_id is None:  # a new draft: its invoice page replaces the editor
             self.dismiss(result.invoice_id)
-            from invoice_tui.screens.invoice import InvoiceScreen
-
-            self.app.push_screen(InvoiceScreen(result.invoice_id, finalize=walk))
+            self.app.open_invoice(result.invoice_id, finalize=walk)  # type: ignore[attr-defined]
             return
         if walk:
             below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
