@@ -41,8 +41,8 @@ class Table:
         extra_cols, extra_vals = [], []
         by_column = {f.column_name: f for f in model._meta.sorted_fields}
         for col, field in by_column.items():
-            if col in known:
-                continue
+            if col in known or (field is model._meta.primary_key and isinstance(field, pw.AutoField)):
+                continue  # (an id not given comes from the database, in the order of the rows)
             default = field.default() if callable(field.default) else field.default
             if default is None and not field.null:
                 raise RuntimeError(f"bulk load: {self.name}.{col} has no default; the generator must fill it")
@@ -55,6 +55,12 @@ class Table:
         self.columns = known + extra_cols
         self.extra = tuple(extra_vals)
         self.count = 0
+
+    def db_rows(self, rows: Iterable[Sequence]) -> list[tuple]:
+        """Rows of Python values (in the order of the columns given) as the fields write them
+        (``db_value``, as peewee's own inserts do; ``None`` stays NULL)."""
+        convert = [self.model._meta.columns[c].db_value for c in self.known]
+        return [tuple(None if v is None else f(v) for f, v in zip(convert, r)) for r in rows]
 
     @classmethod
     def raw(cls, name: str, columns: list[str]) -> "Table":
@@ -311,6 +317,19 @@ class Writer:
         else:
             marks = ", ".join("?" * len(table.columns))
             conn.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
+
+    def take_ids(self, model, n: int) -> list[int]:
+        """``n`` new ids of ``model``, in order, as ``n`` inserts one by one would get them
+        (SQLite: after the largest; PostgreSQL: from the table's sequence)."""
+        if n <= 0:
+            return []
+        if self.pg:
+            name = model._meta.table_name
+            return [i for (i,) in self.db.execute_sql(
+                f"SELECT nextval(pg_get_serial_sequence('\"{name}\"', 'id')) FROM generate_series(1, %s) AS g "
+                "ORDER BY g", (n,)).fetchall()]
+        base = self.max_id(model)
+        return list(range(base + 1, base + n + 1))
 
     def max_id(self, model) -> int:
         return model.select(pw.fn.COALESCE(pw.fn.MAX(model.id), 0)).scalar() or 0

@@ -220,6 +220,29 @@ def append(**chains: list[dict[str, Any]]) -> None:
             ChainHead.update(hash=prev, count=ChainHead.count + len(rows)).where(ChainHead.name == name).execute()
 
 
+def append_bulk(**chains: list[tuple]) -> None:
+    """:func:`append` for many rows at once (R52's import): each row a tuple of its chain's fields
+    (``PROPERTY_CHANGE_FIELDS``, ``ACTIVITY_FIELDS``), chained in order and written by the bulk
+    writer (``db.bulk``: ``executemany`` on SQLite, ``COPY`` on PostgreSQL, where a teammate's
+    rows still pass the trigger that checks each link): the same rows, links and heads."""
+    from invoice_tui.db.bulk import Table, Writer
+
+    chains = {name: rows for name, rows in chains.items() if rows}
+    if not chains:
+        return
+    heads, by_database = _lock_heads(chains)
+    writer = Writer()
+    for name in sorted(chains, key=CHAINS.index):
+        rows = chains[name]
+        model, fields = _CHAIN_MODELS[name]
+        table = Table(model, [*fields, "prev_hash", "hash"])
+        links = list(chain(heads[name].hash, payloads(fields, rows)))
+        writer.write(table, table.db_rows([(*row, before, own) for row, (before, own) in zip(rows, links)]))
+        if not by_database:
+            ChainHead.update(hash=links[-1][1], count=ChainHead.count + len(rows)).where(
+                ChainHead.name == name).execute()
+
+
 def display(value: Any) -> str | None:
     """How a property value is written in history (None stays None)."""
     if value is None or type(value) is str:

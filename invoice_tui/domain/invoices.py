@@ -825,30 +825,47 @@ def _refresh_names(inv: Invoice) -> None:
     inv.owner_name = (owner.name or owner.login) if owner else ""
 
 
-def _write_lines(inv: Invoice, lines: list[LineInput]) -> None:
-    LineItem.delete().where(LineItem.invoice == inv).execute()
+def _line_values(currency: str, lines: list[LineInput]) -> list[dict[str, Any]]:
+    """The line items' column values (by field name, but the invoice), amounts checked against
+    the currency: what :func:`_write_lines` and the bulk import (R52) write."""
+    out = []
     for pos, line in enumerate(lines):
         disc = line.discount
         if disc is not None and not line.discount_percent:
-            disc = parse_amount(disc, inv.currency, field=f"lines.{pos}.discount")
+            disc = parse_amount(disc, currency, field=f"lines.{pos}.discount")
         for c in line.charges:  # an amount has the currency's decimals; a percentage any
             if not c.is_percent:
-                parse_amount(c.value, inv.currency, field=f"lines.{pos}.charges")
-        LineItem.create(invoice=inv, position=pos, name=line.name, description=line.description,
+                parse_amount(c.value, currency, field=f"lines.{pos}.charges")
+        out.append(dict(position=pos, name=line.name, description=line.description,
                         quantity=line.quantity, unit_price_micro=to_micro(line.unit_price),
                         price_base=line.base_quantity, unit_code=line.unit_code,
                         discount_kind=None if disc is None else ("percent" if line.discount_percent else "fixed"),
                         discount_value=disc, charges=charges_text(line.charges), tax_rate=line.tax_rate,
-                        tax_category=line.tax_category)
+                        tax_category=line.tax_category))
+    return out
+
+
+def _adjustment_values(currency: str, kind: str, items: list[AdjustmentInput]) -> list[dict[str, Any]]:
+    """The adjustments' column values (by field name, but the invoice), amounts checked."""
+    out = []
+    for pos, a in enumerate(items):
+        value = a.value if a.is_percent else parse_amount(a.value, currency, field=f"{kind}s.{pos}.value")
+        out.append(dict(kind=kind, position=pos, label=a.label, is_percent=a.is_percent,
+                        value=value, tax_rate=Decimal(0) if kind == "tax" else a.tax_rate,
+                        tax_category=None if kind == "tax" else a.tax_category))
+    return out
+
+
+def _write_lines(inv: Invoice, lines: list[LineInput]) -> None:
+    LineItem.delete().where(LineItem.invoice == inv).execute()
+    for values in _line_values(inv.currency, lines):
+        LineItem.create(invoice=inv, **values)
 
 
 def _write_adjustments(inv: Invoice, kind: str, items: list[AdjustmentInput]) -> None:
     Adjustment.delete().where((Adjustment.invoice == inv) & (Adjustment.kind == kind)).execute()
-    for pos, a in enumerate(items):
-        value = a.value if a.is_percent else parse_amount(a.value, inv.currency, field=f"{kind}s.{pos}.value")
-        Adjustment.create(invoice=inv, kind=kind, position=pos, label=a.label, is_percent=a.is_percent,
-                          value=value, tax_rate=Decimal(0) if kind == "tax" else a.tax_rate,
-                          tax_category=None if kind == "tax" else a.tax_category)
+    for values in _adjustment_values(inv.currency, kind, items):
+        Adjustment.create(invoice=inv, **values)
 
 
 def _set_links(model, field_name: str, inv: Invoice, ids: list[int]) -> None:
@@ -954,14 +971,33 @@ def _new_document(ctx: Context, data: InvoiceInput | dict, imported: Callable[[I
     and R18 totals; ``imported`` (R52) gives an imported document its number and status before the
     totals are stored. The caller writes the history (one creation row of the whole snapshot)."""
     require(ctx, "create_draft")
+    settings = _settings_ctx(ctx)
+    data, fields, currency = _document_input(data)
+    _check_refs(data, fields)
+    inv = _document_row(ctx, data, fields, currency, settings)
+    _save(inv, ctx, refresh=False)  # an id for the children; the names are set by the last save
+    _write_children(inv, data, fields)
+    if imported is not None:
+        imported(inv)
+    _store_totals(inv)
+    if imported is not None:
+        _imported_status(inv)
+    _save(inv, ctx, bump=False)
+    return inv
+
+
+def _document_input(data: InvoiceInput | dict) -> tuple[InvoiceInput, set[str], str]:
+    """A new document's input checked (R1): the validated input, the fields given, the currency."""
     raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
     data = validate(InvoiceInput, raw)
-    fields = set(raw)
-    settings = _settings_ctx(ctx)
     if not data.currency:
         raise BadInput("A draft needs a currency (R1), e.g. EUR.", field="currency")
-    currency = check_currency(data.currency)
-    _check_refs(data, fields)
+    return data, set(raw), check_currency(data.currency)
+
+
+def _document_row(ctx: Context, data: InvoiceInput, fields: set[str], currency: str,
+                  settings: WorkspaceSettings) -> Invoice:
+    """A new document's row (not saved) with its input applied and its dates checked."""
     today = ctx.today()
     now = ctx.now()
     inv = Invoice(currency=currency, exponent=exponent(currency), locale=settings.locale, invoice_date=today,
@@ -973,19 +1009,16 @@ def _new_document(ctx: Context, data: InvoiceInput | dict, imported: Callable[[I
     if inv.due_date < inv.invoice_date:
         raise BadInput(f"The due date {inv.due_date} is before the invoice date {inv.invoice_date}.",
                        field="due_date")
-    _save(inv, ctx, refresh=False)  # an id for the children; the names are set by the last save
-    _write_children(inv, data, fields)
-    if imported is not None:
-        imported(inv)
-    _store_totals(inv)
-    if imported is not None:
-        if inv.status == "open" and inv.doc_type == "invoice" and inv.balance_minor == 0:
-            inv.status = "paid"  # nothing is due on it
-            inv.payment_date = inv.invoice_date
-        elif inv.status == "voided":
-            inv.balance_minor = 0
-    _save(inv, ctx, bump=False)
     return inv
+
+
+def _imported_status(inv: Invoice) -> None:
+    """R52: an imported document's status once its totals are known."""
+    if inv.status == "open" and inv.doc_type == "invoice" and inv.balance_minor == 0:
+        inv.status = "paid"  # nothing is due on it
+        inv.payment_date = inv.invoice_date
+    elif inv.status == "voided":
+        inv.balance_minor = 0
 
 
 # ---- R46: strict mode ------------------------------------------------------------------------
@@ -1883,6 +1916,34 @@ def import_document(ctx: Context, data: InvoiceInput | dict, *, number: str = ""
     reminder is planned for it (an old open invoice would otherwise send its overdue reminders at
     once). A ``paid`` invoice is open until its payments are imported (they settle it through
     ``payments.apply_payment``), unless nothing is due on it."""
+    status, number, ref_id, reason = _import_checks(
+        doc_type, status, number, refers_to, reason,
+        taken=lambda n: Invoice.select().where(Invoice.number == n).exists(),
+        find=lambda n: getattr(Invoice.get_or_none(Invoice.number == n), "id", None))
+    raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+    raw["origin"] = "import"
+
+    def issued(inv: Invoice) -> None:
+        _mark_imported(ctx, inv, raw, doc_type, status, number, ref_id, reason)
+
+    inv = _new_document(ctx, raw, issued)
+    _history(ctx, inv, None, "imported", imported_text(number, source))
+    return inv
+
+
+def imported_text(number: str, source: str) -> str:
+    """R52: the text of an imported document's ``imported`` activity."""
+    text = f"Imported as {number}" if number else "Imported as a draft"
+    return text + (f" from {source}" if source else "")
+
+
+def _import_checks(doc_type: str, status: str, number: str, refers_to: str, reason: str, *,
+                   taken: Callable[[str], bool], find: Callable[[str], int | None]
+                   ) -> tuple[str, str, int | None, str]:
+    """R52: an imported document's type, status and number checked, in this order, for one
+    document (:func:`import_document`) or many (:class:`invoice_tui.domain.import_bulk.Batch`):
+    (status, number, id of the invoice a credit note corrects, reason). ``taken``: whether a
+    number is held already; ``find``: an invoice's id by its number."""
     if doc_type not in ("invoice", "credit_note"):
         raise BadInput(f"'{doc_type}' is not a document type; use invoice or credit note.", field="type")
     if doc_type == "credit_note" and status == "open":
@@ -1896,33 +1957,29 @@ def import_document(ctx: Context, data: InvoiceInput | dict, *, number: str = ""
         raise BadInput(f"A draft has no number; {number} is given for a draft.", field="number")
     if status != "draft" and not number:
         raise BadInput(f"An issued document ({status}) needs its number.", field="number")
-    if number and Invoice.select().where(Invoice.number == number).exists():
+    if number and taken(number):
         raise RuleRefused(f"The number {number} already exists in this workspace; a number is given once (R3).",
                           field="number", code="import.number_taken", details={"number": number})
     ref_id = None
     if doc_type == "credit_note":
-        target = Invoice.get_or_none(Invoice.number == (refers_to or "").strip()) if refers_to else None
-        if target is None:
+        ref_id = find((refers_to or "").strip()) if refers_to else None
+        if ref_id is None:
             raise NotFound(f"A credit note corrects an invoice; no invoice numbered '{refers_to}' is in the "
                            "workspace or earlier in the file.", field="refers_to")
-        ref_id = target.id
-    raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
-    raw["origin"] = "import"
     reason = clean(reason or "", what="Reason", multiline=True, max_length=2000)
+    return status, number, ref_id, reason
 
-    def issued(inv: Invoice) -> None:
-        if doc_type == "credit_note" and raw.get("due_date") is None:
-            inv.due_date = None  # a credit note is not due
-        inv.doc_type = doc_type
-        inv.refers_to = ref_id
-        inv.reason = reason
-        if number:
-            inv.number = number
-            inv.link_token = secrets.token_urlsafe(24)
-            inv.finalized_at = ctx.now()
-        inv.status = "open" if status == "paid" else status
 
-    inv = _new_document(ctx, raw, issued)
-    text = f"Imported as {number}" if number else "Imported as a draft"
-    _history(ctx, inv, None, "imported", text + (f" from {source}" if source else ""))
-    return inv
+def _mark_imported(ctx: Context, inv: Invoice, raw: dict, doc_type: str, status: str, number: str,
+                   ref_id: int | None, reason: str) -> None:
+    """R52: an imported document's type, number and status, before its totals are stored."""
+    if doc_type == "credit_note" and raw.get("due_date") is None:
+        inv.due_date = None  # a credit note is not due
+    inv.doc_type = doc_type
+    inv.refers_to = ref_id
+    inv.reason = reason
+    if number:
+        inv.number = number
+        inv.link_token = secrets.token_urlsafe(24)
+        inv.finalized_at = ctx.now()
+    inv.status = "open" if status == "paid" else status

@@ -42,6 +42,7 @@ from invoice_tui.exports.objects import BOOL, CHOICE, DATE, DEC, FIELDS, JSON, M
 from invoice_tui.imports import reader, values
 
 MAX_REPORTED = 10_000  # errors kept in a report (the count goes on)
+BATCH = 5_000  # invoices computed before their rows are written (R52's bulk import)
 
 
 # ---- mapping --------------------------------------------------------------------------------------
@@ -437,19 +438,9 @@ def _import_invoice(ctx: Context, rows: list[_Row], report: ImportReport, caches
         return
     head, get = built
     first = rows[0]
-    inv = invoices.import_document(
-        ctx, head, number=get.get("number") or "", status=get.get("status") or ("open" if get.get("number") else "draft"),
-        doc_type=get.get("type") or "invoice", refers_to=get.get("refers_to") or "", reason=get.get("reason") or "",
-        source=f"{source}, row {first.n}")
-    billed = get.get("amount_billed")
-    if billed is not None:
-        from invoice_tui.domain.money import from_minor
-
-        computed = from_minor(inv.billed_minor, inv.currency)
-        if Decimal(billed) != computed:
-            first.fail("amount_billed", f"The file bills {dec_text(billed)} {inv.currency}; its lines, discounts, "
-                                        f"fees and taxes make {computed} {inv.currency}.")
-            raise _ObjectRefused
+    inv = invoices.import_document(ctx, head, **_document_args(get, rows, source))
+    if _billed_differs(first, get, inv):
+        raise _ObjectRefused
     if inv.doc_type == "credit_note" and inv.status == "issued":
         from invoice_tui.domain import credit
         from invoice_tui.domain.money import to_minor
@@ -458,6 +449,51 @@ def _import_invoice(ctx: Context, rows: list[_Row], report: ImportReport, caches
         credit.settle_imported_credit_note(ctx, inv.id, None if credited is None else to_minor(credited, inv.currency))
     report.created += 1
     report.lines += len(head["lines"])
+
+
+def _billed_differs(first: _Row, get: dict, inv: Invoice) -> bool:
+    """Whether the file's amount billed differs from the invoice's (reported on its first row)."""
+    billed = get.get("amount_billed")
+    if billed is None:
+        return False
+    from invoice_tui.domain.money import from_minor
+
+    computed = from_minor(inv.billed_minor, inv.currency)
+    if Decimal(billed) == computed:
+        return False
+    first.fail("amount_billed", f"The file bills {dec_text(billed)} {inv.currency}; its lines, discounts, "
+                                f"fees and taxes make {computed} {inv.currency}.")
+    return True
+
+
+def _document_args(get: dict, rows: list[_Row], source: str) -> dict:
+    return dict(number=get.get("number") or "",
+                status=get.get("status") or ("open" if get.get("number") else "draft"),
+                doc_type=get.get("type") or "invoice", refers_to=get.get("refers_to") or "",
+                reason=get.get("reason") or "", source=f"{source}, row {rows[0].n}")
+
+
+def _add_invoice(batch, rows: list[_Row], report: ImportReport, caches: dict, source: str) -> bool:
+    """An invoice of the file into the bulk ``batch`` (``domain.import_bulk``): the same checks,
+    rows and refusals as :func:`_import_invoice`. False: a credit note, which settles an invoice
+    and a customer's credit, and is written by :func:`_import_invoice` instead."""
+    built = _lines_and_head(rows, caches)
+    if built is None:
+        return True
+    head, get = built
+    if (get.get("type") or "invoice") == "credit_note":
+        return False
+    try:
+        inv = batch.add(head, **_document_args(get, rows, source))
+    except InvoiceTuiError as exc:
+        _service_error(rows[0], exc)
+        return True
+    if _billed_differs(rows[0], get, inv):
+        batch.pop()
+        return True
+    report.created += 1
+    report.lines += len(head["lines"])
+    return True
 
 
 class _ObjectRefused(Exception):
@@ -499,11 +535,13 @@ Progress = Callable[[int, float], None]
 
 def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, str] | None = None,
                profile: str | None = None, overrides: dict[str, str] | None = None, locale: str | None = None,
-               dry_run: bool = False,
+               dry_run: bool = False, bulk: bool = True,
                progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportReport:
     """Import ``obj`` rows from ``path`` (R52); see the module docstring. The columns: ``mapping``
     (field → header, complete), else the saved ``profile``'s, else matched by header; ``overrides``
-    (field → header, '' to leave a field out) change some of them. ``progress(rows, fraction)``."""
+    (field → header, '' to leave a field out) change some of them. ``progress(rows, fraction)``.
+    ``bulk``: invoices are computed one by one and written in bulk (``domain.import_bulk``, the
+    same rows); False writes each through ``invoices.import_document`` (the same result, slower)."""
     require(ctx, "create_draft")
     from invoice_tui.team_ssh import refuse_files
 
@@ -554,8 +592,24 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
     try:
         with write_tx():
             if obj == "invoices":
+                batch = None
+                if bulk:
+                    from invoice_tui.domain.import_bulk import Batch
+
+                    batch = Batch(ctx)
                 for group in _invoice_groups(rows()):
+                    if batch is not None and _add_invoice(batch, group, report, caches, name):
+                        if len(batch) >= BATCH:
+                            batch.flush()
+                        continue
+                    if batch is not None:
+                        batch.flush()  # a credit note's invoice is in the workspace before it
+                    created = report.created
                     one(_import_invoice, group, ctx, group, report, caches, name)
+                    if batch is not None and report.created > created:
+                        batch.numbers.add(group[0].raw("number").strip())
+                if batch is not None:
+                    batch.flush()
             else:
                 writer = {"contacts": _import_contact, "companies": _import_company,
                           "payments": _import_payment}[obj]

@@ -1,0 +1,159 @@
+"""R52: imported invoices written in bulk — the same rows as :func:`invoices.import_document`
+writes one by one, for the thousands of a file.
+
+Each document goes through the steps of ``import_document`` in Python, with the same functions:
+its checks (``_import_checks``: type, status, number), its input (``_document_input``: the
+pydantic ``InvoiceInput``), its row (``_document_row``), its lines and adjustments
+(``_line_values``, ``_adjustment_values``: the amounts checked against the currency), its
+number and status (``_mark_imported``), the one R18 totals function (``_store_totals`` over the
+lines and adjustments as the database gives them back) and its snapshot (``snapshot`` over
+``SnapshotParts`` built from the rows), so a refusal is the one ``import_document`` gives, with
+the same sentence. Nothing is read per document: the contacts and companies are read once.
+
+:meth:`Batch.flush` then writes all rows of each table at once (``db.bulk.Writer``:
+``executemany`` on SQLite, ``COPY`` on PostgreSQL), with the invoices' ids taken as one-by-one
+inserts would take them, and their history rows (one creation row of the whole snapshot and one
+``imported`` activity each) chained in order by ``history.append_bulk``. Credit notes settle an
+invoice's balance and the customer's credit: the import writes them with ``import_document``
+after a flush (see ``imports.service``).
+"""
+
+from __future__ import annotations
+
+from invoice_tui.db.bulk import Table, Writer
+from invoice_tui.db.models import (Adjustment, Company, Contact, Invoice, InvoiceCompany, InvoiceContact, LineItem,
+                                   person_name)
+from invoice_tui.domain import history
+from invoice_tui.domain import invoices as inv_svc
+from invoice_tui.domain.context import Context
+from invoice_tui.domain.permissions import require
+from invoice_tui.domain.totals import ADJUSTMENT_KINDS, ADJUSTMENT_LISTS
+
+_LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro", "price_base", "unit_code",
+                "discount_kind", "discount_value", "charges", "tax_rate", "tax_category")
+_ADJ_FIELDS = ("kind", "position", "label", "is_percent", "value", "tax_rate", "tax_category")
+
+
+def _stored(field, value):
+    """A value as the database gives it back (``db_value`` then ``python_value``)."""
+    return None if value is None else field.python_value(field.db_value(value))
+
+
+class _Doc:
+    __slots__ = ("inv", "lines", "adjustments", "contacts", "companies", "snapshot", "text", "stamp")
+
+    def __init__(self, inv, lines, adjustments, contacts, companies, snapshot, text, stamp) -> None:
+        self.inv, self.lines, self.adjustments = inv, lines, adjustments
+        self.contacts, self.companies, self.snapshot, self.text, self.stamp = (contacts, companies, snapshot, text,
+                                                                                stamp)
+
+
+class Batch:
+    """Imported documents computed by :meth:`add` and written by :meth:`flush` (inside the
+    caller's transaction)."""
+
+    def __init__(self, ctx: Context) -> None:
+        require(ctx, "create_draft")
+        self.ctx = ctx
+        self.settings = inv_svc._settings_ctx(ctx)
+        self.docs: list[_Doc] = []
+        self.numbers: set[str] = {n for (n,) in Invoice.select(Invoice.number).where(Invoice.number.is_null(False))
+                                  .tuples()}
+        self.contacts = {i: inv_svc.PartyContact(i, f, l_, e) for i, f, l_, e in
+                         Contact.select(Contact.id, Contact.first_name, Contact.last_name, Contact.email).tuples()}
+        self.companies = {i: inv_svc.PartyCompany(i, n) for i, n in Company.select(Company.id, Company.name).tuples()}
+        user = ctx.user
+        self.owner_name = (user.name or user.login) if user else ""
+        meta = LineItem._meta.fields
+        self._line_fields = [(f, meta[f]) for f in _LINE_FIELDS]
+        meta = Adjustment._meta.fields
+        self._adj_fields = [(f, meta[f]) for f in _ADJ_FIELDS]
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def add(self, data: dict, *, number: str = "", status: str = "draft", doc_type: str = "invoice",
+            refers_to: str = "", reason: str = "", source: str = "") -> Invoice:
+        """One document, as :func:`invoices.import_document` takes it; its row (without an id
+        until :meth:`flush`), or its refusal (``InvoiceTuiError``) — nothing is kept then."""
+        ctx = self.ctx
+        status, number, ref_id, reason = inv_svc._import_checks(
+            doc_type, status, number, refers_to, reason, taken=self.numbers.__contains__,
+            find=lambda n: getattr(Invoice.get_or_none(Invoice.number == n), "id", None))
+        raw = dict(data)
+        raw["origin"] = "import"
+        data, fields, currency = inv_svc._document_input(raw)
+        # ``_check_refs`` is not needed: the import gives only ids it read from the workspace.
+        inv = inv_svc._document_row(ctx, data, fields, currency, self.settings)
+        lines = inv_svc._line_values(currency, data.lines) if "lines" in fields and data.lines is not None else []
+        adjustments = []
+        for kind in ADJUSTMENT_KINDS:
+            attr = ADJUSTMENT_LISTS[kind]
+            if attr in fields and getattr(data, attr) is not None:
+                adjustments += inv_svc._adjustment_values(currency, kind, getattr(data, attr))
+        contacts = list(dict.fromkeys(data.contact_ids or [])) if "contact_ids" in fields else []
+        companies = list(dict.fromkeys(data.company_ids or [])) if "company_ids" in fields else []
+        if inv.billing_contact_id and inv.billing_contact_id not in contacts:
+            contacts.append(inv.billing_contact_id)
+        if inv.company_id and inv.company_id not in companies:
+            companies.append(inv.company_id)
+        inv_svc._mark_imported(ctx, inv, raw, doc_type, status, number, ref_id, reason)
+        contact = self.contacts.get(inv.billing_contact_id)
+        company = self.companies.get(inv.company_id)
+        parts = inv_svc.SnapshotParts(
+            contact=contact, company=company, owner=ctx.user,
+            contact_emails=sorted(self.contacts[i].email for i in contacts),
+            company_names=sorted(self.companies[i].name for i in companies),
+            lines=[inv_svc.StoredLine(0, *(_stored(f, v[name]) for name, f in self._line_fields)) for v in lines],
+            adjustments=[inv_svc.StoredAdjustment(0, *(_stored(f, v[name]) for name, f in self._adj_fields))
+                         for v in adjustments])
+        inv_svc._store_totals(inv, parts)  # no id yet: nothing paid, as on a new row
+        inv_svc._imported_status(inv)
+        inv.contact_name = contact.display_name if contact else ""
+        inv.contact_email = contact.email if contact else ""
+        inv.company_name = company.name if company else ""
+        inv.owner_name = self.owner_name if inv.owner_id else ""
+        inv.version = 1  # created (1), its totals stored without a bump
+        inv.updated_at = ctx.now()
+        snap = inv_svc.snapshot(inv, parts)
+        if number:
+            self.numbers.add(number)
+        self.docs.append(_Doc(inv, lines, adjustments, contacts, companies, snap,
+                              inv_svc.imported_text(number, source), ctx.now()))
+        return inv
+
+    def pop(self) -> None:
+        """Forget the last document added (refused after all)."""
+        doc = self.docs.pop()
+        self.numbers.discard(doc.inv.number)
+
+    def flush(self) -> None:
+        """Write the documents added so far, every table's rows at once, and their history."""
+        docs, self.docs = self.docs, []
+        if not docs:
+            return
+        w = Writer()
+        for doc, new_id in zip(docs, w.take_ids(Invoice, len(docs))):
+            doc.inv.id = new_id
+        inv_cols = [f.column_name for f in Invoice._meta.sorted_fields]
+        inv_names = [f.name for f in Invoice._meta.sorted_fields]
+        table = Table(Invoice, inv_cols)
+        w.write(table, table.db_rows([tuple(d.inv.__data__.get(n) for n in inv_names) for d in docs]))
+        table = Table(LineItem, ["invoice_id", *(LineItem._meta.fields[f].column_name for f in _LINE_FIELDS)])
+        w.write(table, table.db_rows([(d.inv.id, *(v[f] for f in _LINE_FIELDS)) for d in docs for v in d.lines]))
+        table = Table(Adjustment, ["invoice_id", *_ADJ_FIELDS])
+        w.write(table, table.db_rows([(d.inv.id, *(v[f] for f in _ADJ_FIELDS))
+                                      for d in docs for v in d.adjustments]))
+        table = Table(InvoiceContact, ["invoice_id", "contact_id"])
+        w.write(table, [(d.inv.id, c) for d in docs for c in d.contacts])
+        table = Table(InvoiceCompany, ["invoice_id", "company_id"])
+        w.write(table, [(d.inv.id, c) for d in docs for c in d.companies])
+        ctx = self.ctx
+        snapshots = history.objects_json([d.snapshot for d in docs])
+        history.append_bulk(
+            property_change=[("invoice", d.inv.id, d.inv.number, history.CREATED, None, text, ctx.login, ctx.source,
+                              d.stamp) for d, text in zip(docs, snapshots)],
+            activity=[(d.inv.id, d.inv.number, "imported", d.text, ctx.login, d.stamp, None, None) for d in docs])
+
+
+__all__ = ["Batch"]
