@@ -73,7 +73,16 @@ class Card(Collapsible):
     def add_row(self, table: DataTable, *cells, key: str | None = None) -> None:
         """A row of the card's table: only the columns it shows, wrapped when ``WRAP``."""
         count = len(self._built) if self._built is not None else len(cells)
-        table.add_row(*cells[:count], key=key, height=None if self.WRAP else 1)
+        cells = cells[:count]
+        height = 1
+        if self.WRAP and self._built is not None:
+            # the row as tall as its longest value wrapped to its column (measured here: Textual's
+            # auto-height rows are measured when drawn, and a table sized to its rows draws none)
+            console = self.app.console
+            for cell, width in zip(cells, self._built):
+                text = cell if isinstance(cell, Text) else Text(str(cell))
+                height = max(height, len(text.wrap(console, max(width, 1))))
+        table.add_row(*cells, key=key, height=height)
 
     def _build_columns(self) -> None:
         table = self.query_one(DataTable)
