@@ -22,10 +22,10 @@ from typing import Any
 
 from invoice_tui.db import retry_busy, write_tx
 from invoice_tui.db.automation_models import ScheduledSend
-from invoice_tui.db.models import Contact, Invoice
+from invoice_tui.db.models import Invoice
 from invoice_tui.domain import dunning, dunning_texts, history, recurring
 from invoice_tui.domain.context import Context
-from invoice_tui.domain.errors import InvoiceTuiError, RuleRefused
+from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.mail import outbox, reminders
@@ -53,12 +53,7 @@ class RunDueResult:
 def dunning_prepared(ctx: Context, due: dunning.Due, fees: str = "", fee_invoice: str = "") -> Prepared:
     settings = load_settings()
     inv = due.invoice
-    if not settings.default_from_address:
-        raise RuleRefused("Dunning emails are sent from the workspace address, and the workspace has none.",
-                          code="reminders.no_from_address")
-    contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
-    if contact is None:
-        raise RuleRefused(f"{inv.number} has no billing contact to remind.")
+    contact = reminders.recipient(inv, settings, "Dunning emails")
     # R51: the level's own subject and body in the invoice's language (workspace settings, "" = built in)
     lang = dunning_texts.language(inv.locale or settings.locale)
     position = dunning.position(settings, due.level)

@@ -67,15 +67,22 @@ def reminder_record(r: Reminder) -> dict:
             "due_on": r.due_on.isoformat(), "state": r.state, "sent_at": r.sent_at.isoformat() if r.sent_at else None}
 
 
-def reminder_prepared(ctx: Context, r: Reminder) -> Prepared:
-    settings = load_settings()
-    inv = r.invoice
+def recipient(inv: Invoice, settings, what: str) -> Contact:
+    """Whom a reminder or a dunning email of ``inv`` goes to (its billing contact), from the workspace
+    address (R33, R51); ``what`` names the emails in the refusal ("Reminders", "Dunning emails")."""
     if not settings.default_from_address:
-        raise RuleRefused("Reminders are sent from the workspace address, and the workspace has none.",
+        raise RuleRefused(f"{what} are sent from the workspace address, and the workspace has none.",
                           code="reminders.no_from_address")
     contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
     if contact is None:
         raise RuleRefused(f"{inv.number} has no billing contact to remind.")
+    return contact
+
+
+def reminder_prepared(ctx: Context, r: Reminder) -> Prepared:
+    settings = load_settings()
+    inv = r.invoice
+    contact = recipient(inv, settings, "Reminders")
     f = template_fields(inv, settings, invoice_link(inv, settings))
     late = r.due_on > inv.due_date if inv.due_date else False
     if late:
