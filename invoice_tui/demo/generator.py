@@ -256,6 +256,8 @@ class _Generator:
             domain = f"{_ascii(base)[:30]}{cid}.{c['tld']}" if rng.random() < 0.9 else ""
             street, postcode, city = self._address(country)
             tax_id, legal_ids = self._legal_ids(country)
+            if french and country in ("US", "JP"):
+                tax_id = ""  # not a VAT number (an EIN, a Japanese T-number): no BT-48 on a French e-invoice
             row = (cid, name, domain, street, tax_id, name, postcode, city, country, *legal_ids, now_s)
             rows.append(row)
             companies.append((cid, name, country))
@@ -299,9 +301,11 @@ class _Generator:
                           "country", "is_business"), (*row[1:10], False))),
                 comp[1] if comp else None))
             currency = c["currency"]
-            # the last item: a French business buyer (R43), whose invoices can all be e-invoices (R45)
+            # the last item, with a French seller: 2 a French business buyer, 1 a French consumer, 3 a
+            # foreign business buyer (R43); a business buyer's invoices can all be e-invoices (R45)
             contacts.append((pid, f"{first} {last}", email, comp[0] if comp else None, comp[1] if comp else "",
-                             currency, c["locale"], (2 if comp else 1) if country == "FR" and french else 0))
+                             currency, c["locale"],
+                             0 if not french else (2 if comp else 1) if country == "FR" else (3 if comp else 0)))
         w.write(contact_t, rows)
         self.contacts = contacts
 
@@ -694,7 +698,7 @@ class _Generator:
                     locale = contact[6]
                 else:
                     cur, locale = default_cur, default_locale
-                tl, tn = (plain_lists if contact is not None and contact[7] == 2 else tpl_lists)[cur]
+                tl, tn = (plain_lists if contact is not None and contact[7] in (2, 3) else tpl_lists)[cur]
                 tpl = tl[int(rand() * tn)]
                 owner = owner_pool[int(rand() * n_owners)]
                 actor, owner_name = user_info[owner]

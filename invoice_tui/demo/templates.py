@@ -50,7 +50,7 @@ def _nice_price(rng: random.Random, low: float, high: float, currency: str) -> D
 def _make_templates(rng: random.Random, currency: str, count: int, french: bool = False) -> list[_Template]:
     """``french``: the seller is French (its EUR invoices at the French VAT rates)."""
     out = []
-    rates = _FRENCH_EUR_TAX if french and currency == "EUR" else _CURRENCY_TAX[currency]
+    rates = _FRENCH_EUR_TAX if french else _CURRENCY_TAX[currency]  # a French seller charges French VAT
     for _ in range(count):
         n = rng.choices((1, 2, 3, 4, 5), weights=(34, 30, 18, 12, 6))[0]
         main_rate = rng.choice(rates)
