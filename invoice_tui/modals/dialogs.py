@@ -63,6 +63,7 @@ Dialog #dialog-input {
 }
 Dialog #dialog-hint {
     color: $text-muted;
+    width: 1fr;  /* issue 24: a long refusal wraps inside the dialog instead of being cut */
     height: auto;
 }
 Dialog #dialog-buttons {
@@ -170,6 +171,8 @@ class TypedConfirmDialog(Dialog, ModalScreen[bool]):
     @on(Input.Changed, "#dialog-input")
     def _typed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value.strip() != self.expected_text
+        # issue 24: the refusal was about what was typed before; the hint comes back
+        self.query_one("#dialog-hint", Label).update(f"Type {self.expected_text} to confirm:")
 
     @on(Input.Submitted, "#dialog-input")
     def _submitted(self, event: Input.Submitted) -> None:

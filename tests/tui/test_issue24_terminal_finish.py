@@ -321,3 +321,27 @@ def test_issue24_download_pdf_asks_before_overwriting(ws, admin, tmp_path):
     assert isinstance(write_pdf(inv.id, str(target), overwrite=True), str)
     assert target.read_bytes().startswith(b"%PDF")
     assert Path(write_pdf(inv.id, str(tmp_path / "new.pdf"))).exists()
+
+
+async def test_issue24_typed_confirmation_refusal_is_whole_and_clears():
+    from textual.app import App
+    from textual.widgets import Input, Label
+
+    from invoice_tui.modals.dialogs import TypedConfirmDialog
+
+    class One(App):
+        def on_mount(self):
+            self.push_screen(TypedConfirmDialog("Delete invoice", "Deleting INV-1001-LONG-NUMBER is permanent.",
+                                                expected_text="INV-1001-LONG-NUMBER", confirm="Delete invoice"))
+
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"INV-1", "enter")
+        await pilot.pause()
+        text = " ".join(" ".join("".join(s.text for s in strip).replace("▌", " ").replace("▐", " ").replace("█", " ").split())
+                        for strip in app.screen._compositor.render_strips())
+        assert "That is not INV-1001-LONG-NUMBER; type it exactly to confirm, or press Escape." in text, text
+        app.screen.query_one(Input).value = "INV-10"
+        await pilot.pause()
+        assert "That is not" not in str(app.screen.query_one("#dialog-hint", Label).render())
