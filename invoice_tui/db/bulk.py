@@ -30,6 +30,20 @@ from invoice_tui.db import database, is_postgres
 CHUNK = 20_000
 
 
+_PLAIN = {pw.CharField: str, pw.TextField: str, pw.IntegerField: int, pw.BigIntegerField: int,
+          pw.SmallIntegerField: int, pw.AutoField: int, pw.BigAutoField: int, pw.BooleanField: bool}
+
+
+def stored_form(field: pw.Field) -> tuple[Callable[[Any], Any], type | None]:
+    """(``field.db_value``, the type of the values it writes unchanged): a plain text, integer
+    or boolean column keeps a value of its own type as it is (no call per value); any other
+    value goes through ``db_value``, as peewee's inserts do."""
+    kept = _PLAIN.get(type(field))
+    if isinstance(field, pw.ForeignKeyField):
+        kept = int
+    return field.db_value, kept
+
+
 class Table:
     """One table's bulk load: the columns given here, plus any column another module added to
     the model later (filled with the field's default)."""
@@ -59,8 +73,8 @@ class Table:
     def db_rows(self, rows: Iterable[Sequence]) -> list[tuple]:
         """Rows of Python values (in the order of the columns given) as the fields write them
         (``db_value``, as peewee's own inserts do; ``None`` stays NULL)."""
-        convert = [self.model._meta.columns[c].db_value for c in self.known]
-        return [tuple(None if v is None else f(v) for f, v in zip(convert, r)) for r in rows]
+        convert = [stored_form(self.model._meta.columns[c]) for c in self.known]
+        return [tuple(v if v is None or type(v) is kept else f(v) for (f, kept), v in zip(convert, r)) for r in rows]
 
     @classmethod
     def raw(cls, name: str, columns: list[str]) -> "Table":

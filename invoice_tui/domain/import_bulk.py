@@ -20,7 +20,7 @@ after a flush (see ``imports.service``).
 
 from __future__ import annotations
 
-from invoice_tui.db.bulk import Table, Writer
+from invoice_tui.db.bulk import Table, Writer, stored_form
 from invoice_tui.db.models import (Adjustment, Company, Contact, Invoice, InvoiceCompany, InvoiceContact, LineItem,
                                    person_name)
 from invoice_tui.domain import history
@@ -34,9 +34,16 @@ _LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro
 _ADJ_FIELDS = ("kind", "position", "label", "is_percent", "value", "tax_rate", "tax_category")
 
 
-def _stored(field, value):
-    """A value as the database gives it back (``db_value`` then ``python_value``)."""
-    return None if value is None else field.python_value(field.db_value(value))
+def _reader(field):
+    """A value as the database gives it back (``db_value`` then ``python_value``); a plain text,
+    integer or boolean value of the column's own type as it is."""
+    db_value, kept = stored_form(field)
+    python_value = field.python_value
+
+    def read(value):
+        return value if value is None or type(value) is kept else python_value(db_value(value))
+
+    return read
 
 
 class _Doc:
@@ -65,9 +72,9 @@ class Batch:
         user = ctx.user
         self.owner_name = (user.name or user.login) if user else ""
         meta = LineItem._meta.fields
-        self._line_fields = [(f, meta[f]) for f in _LINE_FIELDS]
+        self._line_fields = [(f, _reader(meta[f])) for f in _LINE_FIELDS]
         meta = Adjustment._meta.fields
-        self._adj_fields = [(f, meta[f]) for f in _ADJ_FIELDS]
+        self._adj_fields = [(f, _reader(meta[f])) for f in _ADJ_FIELDS]
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -104,8 +111,8 @@ class Batch:
             contact=contact, company=company, owner=ctx.user,
             contact_emails=sorted(self.contacts[i].email for i in contacts),
             company_names=sorted(self.companies[i].name for i in companies),
-            lines=[inv_svc.StoredLine(0, *(_stored(f, v[name]) for name, f in self._line_fields)) for v in lines],
-            adjustments=[inv_svc.StoredAdjustment(0, *(_stored(f, v[name]) for name, f in self._adj_fields))
+            lines=[inv_svc.StoredLine(0, *(read(v[name]) for name, read in self._line_fields)) for v in lines],
+            adjustments=[inv_svc.StoredAdjustment(0, *(read(v[name]) for name, read in self._adj_fields))
                          for v in adjustments])
         inv_svc._store_totals(inv, parts)  # no id yet: nothing paid, as on a new row
         inv_svc._imported_status(inv)

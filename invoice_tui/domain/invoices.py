@@ -889,6 +889,15 @@ def _check_refs(data: InvoiceInput, fields: set[str]) -> None:
             raise NotFound(f"No company with id {cid}.")
 
 
+@functools.lru_cache(maxsize=256)
+def _locale(code: str) -> str:
+    """A locale as the ``locale`` setting takes it (or BadInput), read once per code (an import
+    gives every invoice of a file the same few)."""
+    from invoice_tui.domain.settings import coerce_setting
+
+    return coerce_setting("locale", code)
+
+
 def _apply_input(inv: Invoice, data: InvoiceInput, fields: set[str], settings: WorkspaceSettings) -> None:
     simple = ("title", "invoice_date", "due_date", "po_number", "comments", "allow_partial", "origin",
               "delivery_address", "operation_category", "buyer_reference", "eur_rate")
@@ -902,8 +911,7 @@ def _apply_input(inv: Invoice, data: InvoiceInput, fields: set[str], settings: W
     if "due_date" in fields and data.due_date is None:
         inv.due_date = None
     if "locale" in fields and data.locale:
-        from invoice_tui.domain.settings import coerce_setting
-        inv.locale = coerce_setting("locale", data.locale)
+        inv.locale = _locale(data.locale)
     if "owner_id" in fields:
         inv.owner = data.owner_id
     if "contact_id" in fields:
