@@ -42,6 +42,8 @@ def _editable_options(p: argparse.ArgumentParser, *, create: bool) -> None:
     p.add_argument("--exemption", action="append", metavar="CAT=REASON",
                    help="exemption reason of a VAT category group (E, AE, K, G, O), e.g. 'E=Art. 261 C CGI'")
     p.add_argument("--eur-rate", metavar="RATE", help="1 unit of the invoice's currency in EUR (French seller)")
+    p.add_argument("--locale", metavar="L", help="the invoice's language and number format for its documents "
+                   "(PDF, email, buyer page), e.g. fr_FR; default: the workspace's locale")
     if create:
         p.add_argument("--allow-partial", action="store_true", default=None, help="allow partial payments")
     else:
@@ -72,7 +74,7 @@ def _pure_inputs(args: argparse.Namespace) -> dict[str, Any]:
     for attr, key in (("currency", "currency"), ("title", "title"), ("po", "po_number"), ("comments", "comments"),
                       ("allow_partial", "allow_partial"), ("buyer_reference", "buyer_reference"),
                       ("operation", "operation_category"), ("delivery_address", "delivery_address"),
-                      ("eur_rate", "eur_rate")):
+                      ("eur_rate", "eur_rate"), ("locale", "locale")):
         value = getattr(args, attr)
         if value is not None:
             data[key] = value

@@ -57,6 +57,30 @@ LEGAL_FIELDS = (("delivery_date", "Delivery date (BT-72, YYYY-MM-DD)"),
                 ("eur_rate", "EUR rate: 1 unit of the currency in EUR (BT-6/BT-111)"))
 
 
+# The languages a document (PDF, email, buyer page) is written in (issue 24): the four the
+# document labels and the dunning texts know, each with the countries the app is used in. The
+# locale also formats the document's amounts and dates; the service checks it (``coerce_setting``).
+DOCUMENT_LOCALES = ("en_US", "en_GB", "fr_FR", "fr_BE", "fr_CH", "de_DE", "de_AT", "de_CH", "es_ES", "es_MX")
+
+
+def locale_choices(current: str | None) -> list[tuple[str, str]]:
+    """(label, locale) for the editor's language choice: each named in its own language
+    ("fr_FR · français (France)"); an invoice's own locale outside the list is kept first."""
+    from babel.core import Locale
+
+    codes = list(DOCUMENT_LOCALES)
+    if current and current not in codes:
+        codes.insert(0, current)
+    out = []
+    for code in codes:
+        try:
+            name = Locale.parse(code).get_display_name(code) or code
+        except (ValueError, TypeError):
+            name = code
+        out.append((f"{code} · {name}", code))
+    return out
+
+
 def parse_exemptions(text: str) -> dict[str, str]:
     """``AE=Autoliquidation; E=Exonération, art. 261`` → {category: reason} (the categories and
     reasons then checked by the service's input)."""

@@ -31,13 +31,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.content import Content
-from textual.widgets import Button, Collapsible, Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Button, Collapsible, Footer, Header, Input, Label, Select, Static, TextArea
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain import reads
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError
 from invoice_tui.domain.invoice_form import (LEGAL_FIELDS, EditorState, SaveResult, adjustment_row_input,
                                             adjustment_row_spec, check_legal_field, legal_values, load_editor_state,
+                                            locale_choices,
                                             row_input, row_spec, save_invoice)
 from invoice_tui.domain.money import check_currency, format_price
 from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, TaxLine, compute_totals,
@@ -137,8 +138,11 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
                     yield Label("PO number")
                     yield Input(id="editor-po")
             # R43: the invoice's legal data, folded away (ctrl+t) so that 80×24 stays readable
-            with Collapsible(title="Legal data: delivery, operation, references, EUR rate (ctrl+t)",
+            with Collapsible(title="Legal data: language, delivery, operation, references (ctrl+t)",
                              collapsed=True, id="editor-legal"):
+                # issue 24: the language the documents (PDF, email, buyer page) are written in
+                yield Label("Document language (PDF, email, buyer page)")
+                yield Select(locale_choices(None), allow_blank=False, id="editor-locale")
                 for name, label in LEGAL_FIELDS:
                     yield Label(label)
                     yield Input(id=f"legal-{name}")
@@ -194,6 +198,9 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         self.query_one("#editor-po", Input).value = state.po_number
         for name, _label in LEGAL_FIELDS:
             self.query_one(f"#legal-{name}", Input).value = state.legal.get(name, "")
+        language = self.query_one("#editor-locale", Select)
+        language.set_options(locale_choices(state.locale))
+        language.value = state.locale
         self.query_one("#editor-legal", Collapsible).collapsed = not any(state.legal.values())
         self.query_one("#editor-comments", TextArea).load_text(state.comments)
         self.query_one("#editor-partial", Checkbox).value = state.allow_partial
@@ -207,7 +214,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         self.dirty = False
         # The Changed messages of the values just loaded arrive after this method: a value equal
         # to the one loaded does not make the form dirty.
-        self._loaded = {w.id: self._value_of(w) for w in self.query("Input, TextArea, Checkbox") if w.id}
+        self._loaded = {w.id: self._value_of(w) for w in self.query("Input, TextArea, Checkbox, Select") if w.id}
         self.query_one("#editor-title", Input).focus()
 
     # ---- fields --------------------------------------------------------------------------------
@@ -243,8 +250,10 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
 
     @on(TextArea.Changed)
     @on(Checkbox.Changed)
-    def _touched(self, event: TextArea.Changed | Checkbox.Changed) -> None:
-        widget = event.text_area if isinstance(event, TextArea.Changed) else event.checkbox
+    @on(Select.Changed, "#editor-locale")
+    def _touched(self, event: TextArea.Changed | Checkbox.Changed | Select.Changed) -> None:
+        widget = (event.text_area if isinstance(event, TextArea.Changed)
+                  else event.select if isinstance(event, Select.Changed) else event.checkbox)
         if self.state is not None and self._user_changed(widget):
             self.dirty = True
 
@@ -533,6 +542,9 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
             "lines": [row_input(x) for x in self.lines],
             **legal_values({name: self.query_one(f"#legal-{name}", Input).value for name, _label in LEGAL_FIELDS}),
         }
+        language = self.query_one("#editor-locale", Select).value
+        if isinstance(language, str) and language != self.state.locale:  # checked by the service (issue 24)
+            data["locale"] = language
         for kind in ADJUSTMENT_KINDS:
             data[ADJUSTMENT_LISTS[kind]] = [adjustment_row_input(a) for a in self.adjustments if a["kind"] == kind]
         if self.state.status == "draft":

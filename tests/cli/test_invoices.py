@@ -330,3 +330,13 @@ def test_r35_negative_values_after_the_options_are_values_and_the_breakdown_has_
     neg = cli.ok("invoices", "create", "--currency", "EUR", "--contact", "ada@example.com", "--line", "Return;-1;10")
     res = cli("invoices", "finalize", str(neg["id"]))
     assert res.code == 1 and "credit note" in res.err
+
+
+def test_issue24_edit_sets_the_invoice_language_and_refuses_an_unknown_one(cli):
+    inv = cli.ok("invoices", "create", "--currency", "EUR", "--line", "A;1;10")
+    assert cli.ok("invoices", "show", str(inv["id"]))["locale"] == "en_US"
+    edited = cli.ok("invoices", "edit", str(inv["id"]), "--locale", "fr_FR")
+    assert "locale" in edited["changed"] and edited["locale"] == "fr_FR"
+    res = cli("invoices", "edit", str(inv["id"]), "--locale", "xx_QQ")
+    assert res.code == 2 and "not a known locale" in res.err
+    assert cli.ok("invoices", "show", str(inv["id"]))["locale"] == "fr_FR"
