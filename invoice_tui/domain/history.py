@@ -225,22 +225,47 @@ def append_bulk(**chains: list[tuple]) -> None:
     (``PROPERTY_CHANGE_FIELDS``, ``ACTIVITY_FIELDS``), chained in order and written by the bulk
     writer (``db.bulk``: ``executemany`` on SQLite, ``COPY`` on PostgreSQL, where a teammate's
     rows still pass the trigger that checks each link): the same rows, links and heads."""
-    from invoice_tui.db.bulk import Table, Writer
+    from invoice_tui.db.bulk import Writer
 
     chains = {name: rows for name, rows in chains.items() if rows}
-    if not chains:
-        return
-    heads, by_database = _lock_heads(chains)
-    writer = Writer()
-    for name in sorted(chains, key=CHAINS.index):
-        rows = chains[name]
-        model, fields = _CHAIN_MODELS[name]
-        table = Table(model, [*fields, "prev_hash", "hash"])
-        links = list(chain(heads[name].hash, payloads(fields, rows)))
-        writer.write(table, table.db_rows([(*row, before, own) for row, (before, own) in zip(rows, links)]))
-        if not by_database:
-            ChainHead.update(hash=links[-1][1], count=ChainHead.count + len(rows)).where(
-                ChainHead.name == name).execute()
+    if chains:
+        bulk = BulkChains(chains)
+        bulk.add(Writer(), **chains)
+        bulk.close()
+
+
+class BulkChains:
+    """Chains continued by bulk writes (:func:`append_bulk`, R52's import): the heads read (on
+    PostgreSQL: locked) once, each batch of rows chained in memory and handed to a
+    ``db.bulk.Writer`` (which may write them from its thread, in order), and the heads stored by
+    :meth:`close` — unless the database moves them itself (a teammate's rows, R53)."""
+
+    def __init__(self, names: Iterable[str] = CHAINS) -> None:
+        heads, self.by_database = _lock_heads(names)
+        self.heads = {name: head.hash for name, head in heads.items()}
+        self.added = dict.fromkeys(self.heads, 0)
+
+    def add(self, writer, **chains: list[tuple]) -> None:
+        from invoice_tui.db.bulk import Table
+
+        for name in sorted(chains, key=CHAINS.index):
+            rows = chains[name]
+            if not rows:
+                continue
+            model, fields = _CHAIN_MODELS[name]
+            table = Table(model, [*fields, "prev_hash", "hash"])
+            links = list(chain(self.heads[name], payloads(fields, rows)))
+            writer.write(table, table.db_rows([(*row, before, own) for row, (before, own) in zip(rows, links)]))
+            self.heads[name] = links[-1][1]
+            self.added[name] += len(rows)
+
+    def close(self) -> None:
+        """Store the heads (after the writer wrote the rows)."""
+        for name, count in self.added.items():
+            if count and not self.by_database:
+                ChainHead.update(hash=self.heads[name], count=ChainHead.count + count).where(
+                    ChainHead.name == name).execute()
+        self.added = dict.fromkeys(self.heads, 0)
 
 
 def display(value: Any) -> str | None:

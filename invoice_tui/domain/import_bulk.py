@@ -71,6 +71,11 @@ class Batch:
         self.companies = {i: inv_svc.PartyCompany(i, n) for i, n in Company.select(Company.id, Company.name).tuples()}
         user = ctx.user
         self.owner_name = (user.name or user.login) if user else ""
+        self._w: Writer | None = None
+        self._chains: history.BulkChains | None = None
+        self._next_id = 0
+        self._inv_cols = [f.column_name for f in Invoice._meta.sorted_fields]
+        self._inv_names = [f.name for f in Invoice._meta.sorted_fields]
         meta = LineItem._meta.fields
         self._line_fields = [(f, _reader(meta[f])) for f in _LINE_FIELDS]
         meta = Adjustment._meta.fields
@@ -135,17 +140,29 @@ class Batch:
         self.numbers.discard(doc.inv.number)
 
     def flush(self) -> None:
-        """Write the documents added so far, every table's rows at once, and their history."""
+        """Hand the documents added so far to the writer: every table's rows at once, and their
+        history rows chained. On SQLite the writer's thread writes them while the next ones are
+        computed: the caller touches the database again only after :meth:`finish`."""
         docs, self.docs = self.docs, []
         if not docs:
             return
-        w = Writer()
-        for doc, new_id in zip(docs, w.take_ids(Invoice, len(docs))):
+        if self._w is None:
+            self._w = Writer()
+            self._chains = history.BulkChains()
+            if not self._w.pg:  # ids after the largest, as inserts one by one take them
+                self._next_id = self._w.max_id(Invoice) + 1
+                self._w.start()
+        w = self._w
+        if w.pg:
+            ids = w.take_ids(Invoice, len(docs))
+        else:
+            ids = range(self._next_id, self._next_id + len(docs))
+            self._next_id += len(docs)
+        for doc, new_id in zip(docs, ids):
             doc.inv.id = new_id
-        inv_cols = [f.column_name for f in Invoice._meta.sorted_fields]
-        inv_names = [f.name for f in Invoice._meta.sorted_fields]
-        table = Table(Invoice, inv_cols)
-        w.write(table, table.db_rows([tuple(d.inv.__data__.get(n) for n in inv_names) for d in docs]))
+        table = Table(Invoice, self._inv_cols)
+        names = self._inv_names
+        w.write(table, table.db_rows([tuple(d.inv.__data__.get(n) for n in names) for d in docs]))
         table = Table(LineItem, ["invoice_id", *(LineItem._meta.fields[f].column_name for f in _LINE_FIELDS)])
         w.write(table, table.db_rows([(d.inv.id, *(v[f] for f in _LINE_FIELDS)) for d in docs for v in d.lines]))
         table = Table(Adjustment, ["invoice_id", *_ADJ_FIELDS])
@@ -157,10 +174,28 @@ class Batch:
         w.write(table, [(d.inv.id, c) for d in docs for c in d.companies])
         ctx = self.ctx
         snapshots = history.objects_json([d.snapshot for d in docs])
-        history.append_bulk(
-            property_change=[("invoice", d.inv.id, d.inv.number, history.CREATED, None, text, ctx.login, ctx.source,
-                              d.stamp) for d, text in zip(docs, snapshots)],
+        self._chains.add(
+            w, property_change=[("invoice", d.inv.id, d.inv.number, history.CREATED, None, text, ctx.login,
+                                 ctx.source, d.stamp) for d, text in zip(docs, snapshots)],
             activity=[(d.inv.id, d.inv.number, "imported", d.text, ctx.login, d.stamp, None, None) for d in docs])
+
+    def finish(self) -> None:
+        """Flush, wait until every row is written, and store the chains' heads: the database is
+        the caller's again (before a document written one by one, and at the end)."""
+        self.flush()
+        w, chains, self._w, self._chains = self._w, self._chains, None, None
+        if w is not None:
+            w.drain()
+            chains.close()
+
+    def abandon(self) -> None:
+        """Wait for the writer after a failure (the caller's transaction is rolled back)."""
+        w, self._w, self._chains, self.docs = self._w, None, None, []
+        if w is not None:
+            try:
+                w.drain()
+            except Exception:  # noqa: BLE001 - the failure being raised is the one to report
+                pass
 
 
 __all__ = ["Batch"]

@@ -261,13 +261,31 @@ def _service_error(row: _Row, exc: InvoiceTuiError) -> None:
 
 
 # ---- objects -----------------------------------------------------------------------------------------
-def _company_id(name: str | None, row: _Row, fid: str, cache: dict) -> int | None:
-    if not name:
-        return None
+def _load_people(caches: dict) -> None:
+    """Read the contacts and companies the invoices name, once (as :func:`_company_id` and
+    :func:`_contact_id` would at their first use)."""
+    _companies(caches["companies"])
+    _contacts(caches["contacts"])
+
+
+def _companies(cache: dict) -> None:
     if not cache:  # every company's folded name, read once (SQLite's LOWER() folds ASCII only)
         cache[None] = None
         for cid, cname in Company.select(Company.id, Company.name).order_by(Company.id.desc()).tuples():
             cache[cname.casefold()] = cid
+
+
+def _contacts(cache: dict) -> None:
+    if not cache:
+        cache[None] = None
+        for cid, cemail in Contact.select(Contact.id, Contact.email).order_by(Contact.id.desc()).tuples():
+            cache[cemail.strip().casefold()] = cid
+
+
+def _company_id(name: str | None, row: _Row, fid: str, cache: dict) -> int | None:
+    if not name:
+        return None
+    _companies(cache)
     found = cache.get(name.casefold())
     if found is None:
         row.fail(fid, f"No company named '{name}'; import the companies first.")
@@ -277,10 +295,7 @@ def _company_id(name: str | None, row: _Row, fid: str, cache: dict) -> int | Non
 def _contact_id(email: str | None, row: _Row, fid: str, cache: dict) -> int | None:
     if not email:
         return None
-    if not cache:
-        cache[None] = None
-        for cid, cemail in Contact.select(Contact.id, Contact.email).order_by(Contact.id.desc()).tuples():
-            cache[cemail.strip().casefold()] = cid
+    _contacts(cache)
     found = cache.get(email.strip().casefold())
     if found is None:
         row.fail(fid, f"No contact with the email {email}; import the contacts first.")
@@ -597,19 +612,25 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
                     from invoice_tui.domain.import_bulk import Batch
 
                     batch = Batch(ctx)
-                for group in _invoice_groups(rows()):
-                    if batch is not None and _add_invoice(batch, group, report, caches, name):
-                        if len(batch) >= BATCH:
-                            batch.flush()
-                        continue
+                    _load_people(caches)  # read before the batch's writer owns the connection
+                try:
+                    for group in _invoice_groups(rows()):
+                        if batch is not None and _add_invoice(batch, group, report, caches, name):
+                            if len(batch) >= BATCH:
+                                batch.flush()
+                            continue
+                        if batch is not None:
+                            batch.finish()  # a credit note's invoice is in the workspace before it
+                        created = report.created
+                        one(_import_invoice, group, ctx, group, report, caches, name)
+                        if batch is not None and report.created > created:
+                            batch.numbers.add(group[0].raw("number").strip())
                     if batch is not None:
-                        batch.flush()  # a credit note's invoice is in the workspace before it
-                    created = report.created
-                    one(_import_invoice, group, ctx, group, report, caches, name)
-                    if batch is not None and report.created > created:
-                        batch.numbers.add(group[0].raw("number").strip())
-                if batch is not None:
-                    batch.flush()
+                        batch.finish()
+                except BaseException:
+                    if batch is not None:
+                        batch.abandon()
+                    raise
             else:
                 writer = {"contacts": _import_contact, "companies": _import_company,
                           "payments": _import_payment}[obj]

@@ -16,6 +16,7 @@ from invoice_tui.demo import generator
 from invoice_tui.domain import audit
 from invoice_tui.domain.workspace import open_workspace
 from invoice_tui.exports.objects import run_object_export
+from invoice_tui.imports import service
 from invoice_tui.imports.service import run_import
 
 TABLES = (Invoice, LineItem, Adjustment, InvoiceContact, InvoiceCompany, CreditEntry, PropertyChange, Activity,
@@ -62,7 +63,8 @@ def _import(ws, clock, tmp_path, bulk: bool, invoices: str = "invoices", dry_run
 
 
 @pytest.mark.no_seller
-def test_r52_bulk_import_writes_the_same_rows_and_history_as_one_by_one(db_url, tmp_path, clock):
+def test_r52_bulk_import_writes_the_same_rows_and_history_as_one_by_one(db_url, tmp_path, clock, monkeypatch):
+    monkeypatch.setattr(service, "BATCH", 7)  # several batches between the credit notes
     ws = open_workspace(db_url, notice=lambda m: None)
     ctx = ws.context("alice", source="test")
     generator.generate(ctx, invoices=60, seed=3)
