@@ -15,11 +15,13 @@ the same sentence. Nothing is read per document: the contacts and companies are 
 inserts would take them, and their history rows (one creation row of the whole snapshot and one
 ``imported`` activity each) chained in order by ``history.append_bulk``. Credit notes settle an
 invoice's balance and the customer's credit: the import writes them with ``import_document``
-after a flush (see ``imports.service``).
+after a flush (see ``imports.service``), as it writes everything a teammate's role on PostgreSQL
+imports (:func:`bulk_allowed`).
 """
 
 from __future__ import annotations
 
+from invoice_tui.db import database, is_postgres
 from invoice_tui.db.bulk import Table, Writer, stored_form
 from invoice_tui.db.models import (Adjustment, Company, Contact, Invoice, InvoiceCompany, InvoiceContact, LineItem,
                                    person_name)
@@ -53,6 +55,17 @@ class _Doc:
         self.inv, self.lines, self.adjustments = inv, lines, adjustments
         self.contacts, self.companies, self.snapshot, self.text, self.stamp = (contacts, companies, snapshot, text,
                                                                                 stamp)
+
+
+def bulk_allowed() -> bool:
+    """Whether this connection may write imported documents in bulk: not as a teammate's role on
+    PostgreSQL, whose rights the database checks on the way the services make an invoice (a draft
+    inserted, then numbered: R53 refuses a numbered row inserted by a teammate at once); a
+    teammate's import goes one by one, through ``import_document``."""
+    db = database.obj
+    if not is_postgres(db) or not history._has_lock_function(db):
+        return True
+    return not db.execute_sql("SELECT invoice_tui_is_teammate()").fetchone()[0]
 
 
 class Batch:

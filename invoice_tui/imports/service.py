@@ -608,9 +608,9 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
         with write_tx():
             if obj == "invoices":
                 batch = None
-                if bulk:
-                    from invoice_tui.domain.import_bulk import Batch
+                from invoice_tui.domain.import_bulk import Batch, bulk_allowed
 
+                if bulk and bulk_allowed():
                     batch = Batch(ctx)
                     _load_people(caches)  # read before the batch's writer owns the connection
                 try:

@@ -778,3 +778,25 @@ def test_r54_a_direct_write_enters_the_history_as_direct_by_the_role_that_made_i
     found = {(f["problem"], f["property"], f["by"]) for f in res.data["findings"]}
     assert res.code == 1 and ("direct write", "title", n["edit"]) in found  # … and the audit names the writes
     assert ("differs", "po_number", None) in found, found
+
+
+def test_r52_a_teammate_imports_invoices_through_the_rights_and_chain_triggers(team, capsys, tmp_path):
+    """R52 + R53: an import as a teammate with create and edit works: the database refuses a
+    teammate's numbered invoice inserted at once, so a teammate's import goes one by one (the
+    services' way: a draft inserted, then numbered), its history rows through the trigger that
+    checks each link; the audit verifies the chains afterwards."""
+    path = tmp_path / "invoices.csv"
+    path.write_text("Number,Status,Currency,Invoice date,Contact email,Line item,Quantity,Unit price\n"
+                    "X-1,open,EUR,2026-01-05,bob@example.com,Work,2,10\n"
+                    "X-1,open,EUR,2026-01-05,bob@example.com,More,1,5\n"
+                    ",draft,EUR,2026-01-06,bob@example.com,Draft work,1,7\n", encoding="utf-8")
+    cli = Cli(url_as(pg_admin_url(), team["names"]["edit"], team["db"]), capsys, user=False)
+    res = cli("import", "invoices", "--file", str(path), as_json=True)
+    assert res.code == 0, res.err
+    assert res.data["created"] == 2 and res.data["lines"] == 3 and res.data["written"]
+    # the owner's import is written in bulk (COPY), through the same triggers
+    path.write_text(path.read_text(encoding="utf-8").replace("X-1", "X-2"), encoding="utf-8")
+    res = team["cli"]("import", "invoices", "--file", str(path), as_json=True)
+    assert res.code == 0 and res.data["created"] == 2, res.err
+    res = team["cli"]("audit", "verify")
+    assert res.code == 0, res.out + res.err
