@@ -2,9 +2,10 @@
 their lines, exported from a demo workspace — into a workspace that already holds the file's
 contacts and companies (imported first, not timed), against raw inserts of the same rows.
 
-Ours: ``imports.service.run_import`` (mapping by header, cells read, every invoice through
-``invoices.import_document`` → ``create_invoice``: validation, the R18 totals, the creation and
-import history rows, one savepoint per invoice, one transaction). Baseline: the same file read with
+Ours: ``imports.service.run_import`` (mapping by header, cells read, every invoice checked and
+computed by ``domain.import_bulk`` with the services' functions — validation, the R18 totals,
+the snapshot — and written in bulk with its creation and import history rows, credit notes
+through ``invoices.import_document``; one transaction). Baseline: the same file read with
 ``csv.reader`` and its invoices and lines inserted with ``sqlite3`` ``executemany`` in one
 transaction (the billed amount taken from the file; no validation, no totals, no history). Same
 rows: both sides end with the same number of invoices and line items.
