@@ -1,10 +1,12 @@
-"""Download PDF: ask where to write the invoice's PDF (default: ~/Downloads or the current folder,
-named after the number), then write it with ``documents.pdf.invoice_pdf`` in a worker."""
+"""Download PDF: ask where to write a PDF — an invoice's (``einvoice.document_pdf``) or a statement
+of account's (``documents.pdf.statement_pdf``); default: ~/Downloads or the current folder, named
+after the document — then write it in a worker, asking before an existing file is replaced."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -28,31 +30,53 @@ def pdf_target(invoice_id: int, path: str) -> Path:
     """The file ``path`` names (a folder: the invoice's number in it)."""
     from invoice_tui.domain.invoices import get_invoice
 
+    return _target(path, lambda: f"{get_invoice(invoice_id).number}.pdf")
+
+
+def _target(path: str, name: Callable[[], str]) -> Path:
     target = Path(path).expanduser()
-    if target.is_dir():
-        target = target / f"{get_invoice(invoice_id).number}.pdf"
-    return target
+    return target / name() if target.is_dir() else target
+
+
+def _write_new(target: Path, overwrite: bool, write: Callable[[Path], object]) -> str | Path:
+    """``write`` the file; an existing file is kept unless ``overwrite`` (issue 24: Download asks
+    first): then the existing file's path comes back as a ``Path`` for the dialog to ask."""
+    if target.exists() and not overwrite:
+        return target
+    return str(write(target))
 
 
 def write_pdf(invoice_id: int, path: str, overwrite: bool = False) -> str | Path:
-    """Write the PDF; an existing file is kept unless ``overwrite`` (issue 24: Download asks
-    first): then the existing file's path comes back as a ``Path`` for the dialog to ask."""
+    """The invoice's PDF as every face hands it out (Factur-X once the seller profile is complete)."""
     from invoice_tui.domain.einvoice import document_pdf
     from invoice_tui.domain.invoices import get_invoice
 
-    target = pdf_target(invoice_id, path)
-    if target.exists() and not overwrite:
-        return target
-    return str(document_pdf(get_invoice(invoice_id), target))
+    return _write_new(pdf_target(invoice_id, path), overwrite,
+                      lambda target: document_pdf(get_invoice(invoice_id), target))
+
+
+def statement_file_name(statements) -> str:
+    as_of = statements[0].as_of.isoformat() if statements else "today"
+    return f"statement-{as_of}.pdf"
+
+
+def write_statement_pdf(statements, path: str, overwrite: bool = False) -> str | Path:
+    """A statement of account's PDF (issue 27)."""
+    from invoice_tui.documents.pdf import statement_pdf
+
+    return _write_new(_target(path, lambda: statement_file_name(statements)), overwrite,
+                      lambda target: statement_pdf(statements, target))
 
 
 class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.pdf.cancel")]
 
-    def __init__(self, invoice_id: int, number: str) -> None:
+    def __init__(self, name: str, writer: Callable[[str, bool], str | Path]) -> None:
+        """``name``: the document's (its file is ``name``.pdf by default); ``writer(path, overwrite)``
+        writes it (``write_pdf`` or ``write_statement_pdf`` with their document)."""
         super().__init__()
-        self.invoice_id = invoice_id
-        self.number = number
+        self.number = name
+        self.writer = writer
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pdf-dialog", classes="invoice-modal"):
@@ -76,7 +100,7 @@ class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):
             error.update("Type a file name, e.g. ~/INV-1001.pdf.")
             return
         error.update("Writing…")
-        self.call_service(write_pdf, self.invoice_id, path, overwrite, done=self._written,
+        self.call_service(self.writer, path, overwrite, done=self._written,
                           failed=lambda exc: error.update(error_content(exc)))
 
     def _written(self, result: str | Path) -> None:

@@ -449,13 +449,15 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         self.app.push_screen(ComposeScreen(view.id), lambda _sent=None: self.reload())
 
     def do_download_pdf(self, view: InvoiceView) -> None:
-        from invoice_tui.modals.download_pdf import DownloadPdfModal
+        from functools import partial
+
+        from invoice_tui.modals.download_pdf import DownloadPdfModal, write_pdf
 
         def done(path: str | None) -> None:
             if path:
                 self.notify(f"PDF written to {path}", title="Download PDF")
 
-        self.app.push_screen(DownloadPdfModal(view.id, view.number or f"invoice-{view.id}"), done)
+        self.app.push_screen(DownloadPdfModal(view.number or f"invoice-{view.id}", partial(write_pdf, view.id)), done)
 
     def do_edit_reminders(self, view: InvoiceView) -> None:
         from invoice_tui.modals.reminders import RemindersModal

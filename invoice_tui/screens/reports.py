@@ -6,7 +6,8 @@ collected, top customers by billed and by balance, DSO with its formula — one 
 Every figure drills down with Enter: a figure of today opens the index filtered to exactly the
 documents behind it (its totals are the figure: the filters come from ``domain.reports``);
 collected opens the payments index; an aging figure as of a past date lists its invoices here,
-each with its balance as of that date.
+each with its balance as of that date. ``t`` on a customer shows their statement of account; ``p``
+writes it as a PDF and ``m`` emails it, PDF attached, through the outbox.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         Binding("a", "as_of", "As of", id="reports.as_of"),
         Binding("b", "toggle_rank", "Rank by", id="reports.rank"),
         Binding("t", "statement", "Statement", id="reports.statement"),
+        Binding("p", "statement_pdf", "Statement PDF", id="reports.statement_pdf"),
+        Binding("m", "statement_email", "Email statement", id="reports.statement_email"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reports.reload"),
         Binding("escape", "close", "Back", id="reports.close"),
     ]
@@ -55,6 +58,8 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         self.as_of = None
         self.rank = "billed"
         self.items: list[reports.OpenItem] = []
+        self.statements: list[reports.Statement] = []  # the statement shown (one per currency)
+        self.statement_of = None  # its customer
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -221,11 +226,56 @@ class ReportsScreen(ServiceCalls, Screen[None]):
             self.notify("Pick a customer on the Customers tab first.", severity="warning")
             return
         fig = figs[table.cursor_row]
-        self.call_service(_statement_of, self.app.ctx, fig.company_id, None if fig.company_id else fig.contact_id,
-                          self.data.as_of, done=self._show_statement, failed=self._failed, group="reports-statement",
-                          exclusive=True)
+        from invoice_tui.domain.credit_records import Customer
+
+        self.statement_of = Customer(fig.company_id, None if fig.company_id else fig.contact_id)
+        self.call_service(reports.statement, self.app.ctx, self.statement_of, self.data.as_of,
+                          done=self._show_statement, failed=self._failed, group="reports-statement", exclusive=True)
+
+    def _shown_statement(self) -> list[reports.Statement] | None:
+        if not self.statements:
+            self.notify("Open a customer's statement first: t on the Customers tab.", severity="warning")
+            return None
+        return self.statements
+
+    def action_statement_pdf(self) -> None:
+        """The statement shown, as a PDF (issue 27), written where the user says."""
+        from functools import partial
+
+        from invoice_tui.modals.download_pdf import DownloadPdfModal, statement_file_name, write_statement_pdf
+
+        statements = self._shown_statement()
+        if statements is None:
+            return
+
+        def done(path: str | None) -> None:
+            if path:
+                self.notify(f"Statement written to {path}", title="Statement PDF")
+
+        name = statement_file_name(statements).removesuffix(".pdf")
+        self.app.push_screen(DownloadPdfModal(name, partial(write_statement_pdf, statements)), done)
+
+    def action_statement_email(self) -> None:
+        """The statement shown, emailed to the customer with its PDF through the outbox (issue 27)."""
+        from invoice_tui.modals.dialogs import ConfirmDialog
+
+        statements = self._shown_statement()
+        if statements is None:
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.call_service(_email_statement, self.app.ctx, statements, self.statement_of,
+                                  done=lambda message: self.notify(message, title="Statement"), failed=self._failed,
+                                  group="reports-statement-email")
+
+        self.app.push_screen(ConfirmDialog(
+            "Email the statement?", f"{statements[0].customer_label}'s statement of account as of "
+            f"{statements[0].as_of.isoformat()}, with its PDF, goes to their address through the outbox.",
+            confirm="Send"), answered)
 
     def _show_statement(self, statements: list[reports.Statement]) -> None:
+        self.statements = statements
         st = next((s for s in statements if s.currency == self.currency), statements[0] if statements else None)
         table = self.query_one("#statement-table", DataTable)
         table.clear(columns=True)
@@ -322,16 +372,24 @@ class ReportsScreen(ServiceCalls, Screen[None]):
             self.open_index(reports.aging_filters(self.data.today, cur))
 
 
-def _statement_of(ctx, company_id, contact_id, as_of):
-    """The statement of a customer of the Customers tab (one worker)."""
-    from invoice_tui.domain.credit_records import Customer
+def _email_statement(ctx, statements, customer) -> str:
+    """Queue the statement's email and deliver it with the workspace's transport (one worker)."""
+    from invoice_tui.domain.errors import EnvironmentFailure
+    from invoice_tui.mail.statements import send_statement
+    from invoice_tui.mail.transport import transport_for
 
-    return reports.statement(ctx, Customer(company_id, contact_id), as_of)
+    try:
+        transport = transport_for(ctx)
+    except EnvironmentFailure:
+        transport = None  # kept in the outbox: sent once a transport is configured
+    result = send_statement(ctx, statements, customer=customer, transport=transport)
+    to = result.email.to_addrs
+    return f"Statement sent to {to}." if result.delivered else f"Statement to {to}: {result.message}."
 
 
 class ReportsCommands(OpenScreenCommand):
     NAME = "Reports: Open reports"
-    HELP = "R — aging, revenue, top customers, DSO"
+    HELP = "R — aging, revenue, top customers, DSO, statements"
 
     def make_screen(self) -> Screen:
         return ReportsScreen()

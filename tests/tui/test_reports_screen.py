@@ -137,3 +137,50 @@ async def test_t_on_a_customer_shows_their_statement_of_account(sqlite_url, cloc
         assert_whole(rows, "Ada Lovelace <ada@example.com>", "Opening balance", "INV-1001", "CN-1", "RF-1",
                      "(€10.00)", "Closing balance", "€190.00", "31–60 €190.00")
         assert not any("…" in r for r in rows), "\n".join(rows)
+
+
+async def test_the_statement_shown_is_written_as_a_pdf_and_emailed_from_the_screen(sqlite_url, clock, smtp_server,
+                                                                                   tmp_path):
+    """Issue 27: the statement of account as a screen, a PDF and an email, all from the keyboard (p, m)."""
+    import pymupdf
+
+    from invoice_tui.app import make_app
+    from invoice_tui.config import Config
+    from invoice_tui.domain.workspace import open_workspace, set_setting
+
+    _build(sqlite_url, clock)
+    ws = open_workspace(sqlite_url, notice=lambda m: None)
+    ctx = ws.context("alice", source="test", now=clock)
+    set_setting(ctx, "default_from_address", "billing@dupre.example")
+    app = make_app(workspace=ws, context=ctx, config=Config(db=sqlite_url, mail_url=smtp_server.url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("R")
+        await settle(pilot, app)
+        await pilot.press("p")  # nothing shown yet: said, nothing written
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ReportsScreen"
+        await _tab(pilot, app, "tab-customers")
+        app.screen.query_one("#customers-table", DataTable).focus()
+        await pilot.press("t")
+        await settle(pilot, app)
+        await pilot.press("p")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "DownloadPdfModal"
+        assert_whole(await _shot(pilot, app), "Download PDF — statement-2026-03-16")
+        app.screen.query_one("#pdf-path").value = str(tmp_path / "ada.pdf")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ReportsScreen"
+        with pymupdf.open(tmp_path / "ada.pdf") as doc:
+            text = " ".join(" ".join(page.get_text().split()) for page in doc)
+        assert "Closing balance" in text and "€190.00" in text
+        await pilot.press("m")
+        await settle(pilot, app)
+        assert_whole(await _shot(pilot, app), "Email the statement?", "Send")
+        await pilot.click("#confirm")
+        await settle(pilot, app)
+    [got] = smtp_server.received
+    assert got.rcpt_tos == ["ada@example.com"] and "Statement of account" in got.message["Subject"]
+    assert [p.get_filename() for p in got.message.iter_attachments()] == ["statement-2026-03-16.pdf"]
+    ws.db.close()
