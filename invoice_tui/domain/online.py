@@ -63,6 +63,13 @@ def method_label(m: SavedPaymentMethod) -> str:
     return f"{method_brand(m)} •••• {m.last4}" + (f", expires {rec['expiry']}" if rec["expiry"] else "")
 
 
+def methods_text(contact_id: int) -> str:
+    """A contact's saved payment methods in one line (their page, issue 26): "" when there are none."""
+    methods = SavedPaymentMethod.select().where(SavedPaymentMethod.contact == contact_id).order_by(
+        SavedPaymentMethod.id.desc())  # the newest first, as the invoice panel lists them
+    return "; ".join(method_label(m) for m in methods)
+
+
 def _method_snapshot(m: SavedPaymentMethod) -> dict:
     rec = method_record(m)
     rec.pop("id")

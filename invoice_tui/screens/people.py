@@ -56,12 +56,21 @@ class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
 
         self.call_service(customer_credit_text, self.kind, self.record_id, done=self._show_credit,
                           group="invoice-list-credit")
+        if self.kind == "contact":
+            from invoice_tui.domain.online import methods_text
+
+            self.call_service(methods_text, self.record_id, group="invoice-list-methods",
+                              done=lambda text: self._say(f"Saved payment methods: {text}" if text else ""))
 
     def _show_credit(self, text: str) -> None:
         """R42: the customer's page shows the credit available (R40), per currency."""
+        self._say(f"Credit available: {text}" if text else "")
+
+    def _say(self, text: str) -> None:
+        """A line above the keys' hint (the customer's credit, a contact's saved methods: issue 26)."""
         if text:
             status = self.query_one("#invoice-list-status", Static)
-            status.update(f"Credit available: {text} · " + str(status.render()))
+            status.update(f"{text} · " + str(status.render()))
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -131,7 +140,7 @@ class PeopleScreen(Live, ServiceCalls, Screen[None]):
             for i, r in enumerate(rows):
                 if r.id == select_id:
                     table.move_cursor(row=i)
-        noun = self.TITLE_TEXT.lower()
+        noun = self.KIND if total == 1 else self.TITLE_TEXT.lower()  # "1 contact", "2 contacts"
         status = f"{len(rows)} of {total} {noun}" if self.search_text else f"{total} {noun}"
         if not total:
             status = f"No {self.KIND} yet — press n to add one."

@@ -121,3 +121,31 @@ async def test_issue26_saved_methods_listed_on_the_invoice_panel_at_80x24_read_w
         "Mastercard •••• 4444", "expires 11/2029", "SEPA •••• 3000", "Visa •••• 4242", "expires 01/2031"], \
         "\n".join(rows)
     assert not any("…" in row for row in panel), "\n".join(rows)
+
+
+async def test_issue26_saved_methods_listed_on_the_contacts_page_at_80x24_read_whole(sqlite_url, clock):
+    """The contact's own page (i on the contacts list) lists their saved payment methods too."""
+    from invoice_tui.screens.contacts import ContactsScreen
+
+    inv = prepare(sqlite_url, clock, "http://127.0.0.1:9")
+    ws = open_workspace(sqlite_url, notice=lambda m: None)
+    SavedPaymentMethod.create(contact=inv.billing_contact_id, provider="stripe", customer_ref="cus_fx",
+                              method_ref="pm_mc", kind="card", brand="mastercard", last4="4444", exp_month=11,
+                              exp_year=2029, created_at=clock())
+    ws.db.close()
+    app = make_app(db_url=sqlite_url, user="alice", now=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(ContactsScreen())
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ContactsScreen))
+        await pilot.pause(0.5)
+        await pilot.press("i")
+        assert await wait_until(pilot, lambda: "Saved payment methods" in " ".join(screen_rows(
+            app.export_screenshot())))
+        await pilot.pause(0.3)
+        said = str(app.screen.query_one("#invoice-list-status").render())
+        rows = screen_rows(app.export_screenshot())
+    assert said.startswith("Saved payment methods: Mastercard •••• 4444, expires 11/2029; Visa •••• 4242, "
+                           "expires 01/2031 · "), said
+    assert any("Mastercard •••• 4444, expires 11/2029;" in r for r in rows), "\n".join(rows)  # wrapped, never cut
+    assert any("4242, expires 01/2031" in r for r in rows), "\n".join(rows)
