@@ -104,6 +104,9 @@ _LABELS: dict[str, dict[str, str]] = {
     "payment_instructions": {"en": "Payment instructions", "fr": "Modalités de paiement",
                              "de": "Zahlungshinweise", "es": "Instrucciones de pago"},
     "view_only": {"en": "View online", "fr": "Consulter en ligne", "de": "Online ansehen", "es": "Ver en línea"},
+    "amount_billed": {"en": "Amount billed", "fr": "Montant facturé", "de": "Rechnungsbetrag",
+                      "es": "Importe facturado"},
+    "view_link": {"en": "View online", "fr": "Consulter en ligne", "de": "Online ansehen", "es": "Ver en línea"},
     "view_online": {"en": "View and pay online", "fr": "Consulter et payer en ligne",
                     "de": "Online ansehen und bezahlen", "es": "Ver y pagar en línea"},
     "paid_on": {"en": "paid on {d}", "fr": "payée le {d}", "de": "bezahlt am {d}", "es": "pagada el {d}"},
@@ -172,6 +175,13 @@ _LABELS: dict[str, dict[str, str]] = {
 def _lang(locale: str) -> str:
     lang = (locale or "en").split("_")[0].split("-")[0].lower()
     return lang if lang in ("en", "fr", "de", "es") else "en"
+
+
+def label(key: str, locale: str | None, **kw) -> str:
+    """A document label in ``locale``'s language (English when the table has none): the one table
+    the invoice document and the invoice emails' details block (issue 24) are worded from."""
+    text = _LABELS[key].get(_lang(locale or "en")) or _LABELS[key]["en"]
+    return text.format(**kw) if kw else text
 
 
 def _locale(locale: str | None) -> str:

@@ -33,6 +33,14 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # The built-in texts per language: (subject, first paragraph) per tone, and the message's frame.
 WORDS: dict[str, dict[str, object]] = {
     "en": {
+        # the reminders before and at the due date (mail.reminders): (subject, first sentence)
+        "r_late": ("Reminder: invoice {number} was due on {due_date}",
+                   "This is a reminder that invoice {number} was due on {due_date}."),
+        "r_today": ("Reminder: invoice {number} is due today",
+                    "This is a reminder that invoice {number} is due today, {due_date}."),
+        "r_soon": ("Reminder: invoice {number} is due on {due_date}",
+                   "This is a friendly reminder that invoice {number} is due on {due_date}."),
+        "r_balance": "The balance due is {balance_due}.",
         "friendly": ("Reminder: invoice {number} is overdue",
                      "This is a friendly reminder that invoice {number}, due on {due_date}, is still open: "
                      "{balance_due} remains to be paid."),
@@ -47,6 +55,13 @@ WORDS: dict[str, dict[str, object]] = {
         "hello": "Hello {contact_name},", "regards": "Kind regards,",
     },
     "fr": {
+        "r_late": ("Rappel : la facture {number} était due le {due_date}",
+                   "Nous vous rappelons que la facture {number} était due le {due_date}."),
+        "r_today": ("Rappel : la facture {number} arrive à échéance aujourd'hui",
+                    "Nous vous rappelons que la facture {number} arrive à échéance aujourd'hui, le {due_date}."),
+        "r_soon": ("Rappel : la facture {number} arrive à échéance le {due_date}",
+                   "Nous vous rappelons que la facture {number} arrive à échéance le {due_date}."),
+        "r_balance": "Le montant restant dû est de {balance_due}.",
         "friendly": ("Rappel : la facture {number} est échue",
                      "Nous vous rappelons que la facture {number}, échue le {due_date}, reste ouverte : "
                      "{balance_due} restent à régler."),
@@ -61,6 +76,13 @@ WORDS: dict[str, dict[str, object]] = {
         "hello": "Bonjour {contact_name},", "regards": "Cordialement,",
     },
     "de": {
+        "r_late": ("Erinnerung: Rechnung {number} war am {due_date} fällig",
+                   "Wir möchten Sie daran erinnern, dass die Rechnung {number} am {due_date} fällig war."),
+        "r_today": ("Erinnerung: Rechnung {number} ist heute fällig",
+                    "Wir möchten Sie daran erinnern, dass die Rechnung {number} heute, am {due_date}, fällig ist."),
+        "r_soon": ("Erinnerung: Rechnung {number} ist am {due_date} fällig",
+                   "Wir möchten Sie freundlich daran erinnern, dass die Rechnung {number} am {due_date} fällig ist."),
+        "r_balance": "Der offene Betrag beträgt {balance_due}.",
         "friendly": ("Zahlungserinnerung: Rechnung {number}",
                      "Wir möchten Sie freundlich daran erinnern, dass die Rechnung {number}, fällig am "
                      "{due_date}, noch offen ist: {balance_due}."),
@@ -75,6 +97,13 @@ WORDS: dict[str, dict[str, object]] = {
         "hello": "Guten Tag {contact_name},", "regards": "Mit freundlichen Grüßen",
     },
     "es": {
+        "r_late": ("Recordatorio: la factura {number} venció el {due_date}",
+                   "Le recordamos que la factura {number} venció el {due_date}."),
+        "r_today": ("Recordatorio: la factura {number} vence hoy",
+                    "Le recordamos que la factura {number} vence hoy, {due_date}."),
+        "r_soon": ("Recordatorio: la factura {number} vence el {due_date}",
+                   "Le recordamos amablemente que la factura {number} vence el {due_date}."),
+        "r_balance": "El saldo pendiente es de {balance_due}.",
         "friendly": ("Recordatorio: la factura {number} está vencida",
                      "Le recordamos que la factura {number}, vencida el {due_date}, sigue pendiente: "
                      "{balance_due}."),
@@ -117,6 +146,16 @@ def default(position: int, part: str, lang: str) -> str:
         return subject
     return "\n".join([words["hello"], "", first, "{fees_note}", "", words["close"], "", words["regards"],
                       "{seller_name}"]) + "\n"
+
+
+def reminder_text(kind: str, lang: str, fields: dict[str, str]) -> tuple[str, str]:
+    """A reminder's subject and body (``kind``: r_late, r_today or r_soon) in ``lang``, from the
+    same table as the dunning texts: greeting to signature in the invoice's language (issue 24)."""
+    words = WORDS[lang]
+    subject, first = words[kind]
+    body = "\n".join([words["hello"], "", first, words["r_balance"], "", words["close"], "", words["regards"],
+                      "{seller_name}"]) + "\n"
+    return fill(subject, fields), fill(body, fields)
 
 
 def fees_note(lang: str, fees: str) -> str:

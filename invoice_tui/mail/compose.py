@@ -197,28 +197,36 @@ def fill(template: str, fields: dict[str, str], *, drop_empty_link_lines: bool =
 
 def invoice_details(inv: Invoice, fields: dict[str, str]) -> str:
     """The invoice details every invoice email carries (R31), under the message; a credit note's
-    name the invoice it credits and its reason (R42)."""
+    name the invoice it credits and its reason (R42). Worded in the invoice's language with the
+    document's own labels (issue 24), as its dates and amounts are."""
+    from invoice_tui.documents.markdown import label
+
+    loc = inv.locale or load_settings().locale
+
+    def L(key: str, **kw) -> str:  # noqa: N802 - a label
+        return label(key, loc, **kw)
+
     if inv.doc_type == "credit_note":
         corrected = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
-        rows = [f"Credit note {fields['number']}", f"Date: {fields['invoice_date']}"]
+        rows = [f"{L('credit_note')} {fields['number']}", f"{L('cn_date')}: {fields['invoice_date']}"]
         if corrected is not None:
-            rows.append(f"Credits invoice {corrected.number} of {corrected.invoice_date.isoformat()}")
-        rows += [f"Reason: {inv.reason}", f"Total credited: {fields['amount_billed']}"]
+            rows.append(f"{L('corrects', n=corrected.number)} ({corrected.invoice_date.isoformat()})")
+        rows += [f"{L('reason')}: {inv.reason}", f"{L('total_credited')}: {fields['amount_billed']}"]
         if fields["link"]:
-            rows.append(f"View online: {fields['link']}")
+            rows.append(f"{L('view_link')}: {fields['link']}")
         return "\n".join(rows)
-    rows = [f"Invoice {fields['number']}" + (f" — {fields['title']}" if fields["title"] else "")]
-    rows.append(f"Invoice date: {fields['invoice_date']}")
+    rows = [f"{L('invoice')} {fields['number']}" + (f" — {fields['title']}" if fields["title"] else "")]
+    rows.append(f"{L('invoice_date')}: {fields['invoice_date']}")
     if fields["due_date"]:
-        rows.append(f"Due date: {fields['due_date']}")
+        rows.append(f"{L('due_date')}: {fields['due_date']}")
     if fields["po_number"]:
-        rows.append(f"PO number: {fields['po_number']}")
-    rows.append(f"Amount billed: {fields['amount_billed']}")
+        rows.append(f"{L('po_number')}: {fields['po_number']}")
+    rows.append(f"{L('amount_billed')}: {fields['amount_billed']}")
     if inv.paid_minor:
-        rows.append(f"Paid: {fields['amount_paid']}")
-    rows.append(f"Balance due: {fields['balance_due']}")
+        rows.append(f"{L('paid')}: {fields['amount_paid']}")
+    rows.append(f"{L('balance')}: {fields['balance_due']}")
     if fields["link"]:
-        rows.append(f"View online: {fields['link']}")
+        rows.append(f"{L('view_link')}: {fields['link']}")
     return "\n".join(rows)
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from invoice_tui.db import retry_busy, write_tx
 from invoice_tui.db.mail_models import OutboxEmail
 from invoice_tui.db.models import Contact, Invoice, Reminder
+from invoice_tui.domain import dunning_texts
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import RuleRefused
 from invoice_tui.domain.permissions import require
@@ -85,18 +86,10 @@ def reminder_prepared(ctx: Context, r: Reminder) -> Prepared:
     contact = recipient(inv, settings, "Reminders")
     f = template_fields(inv, settings, invoice_link(inv, settings))
     late = r.due_on > inv.due_date if inv.due_date else False
-    if late:
-        subject = f"Reminder: invoice {f['number']} was due on {f['due_date']}"
-        first = f"This is a reminder that invoice {f['number']} was due on {f['due_date']}."
-    elif r.due_on == inv.due_date:
-        subject = f"Reminder: invoice {f['number']} is due today"
-        first = f"This is a reminder that invoice {f['number']} is due today, {f['due_date']}."
-    else:
-        subject = f"Reminder: invoice {f['number']} is due on {f['due_date']}"
-        first = f"This is a friendly reminder that invoice {f['number']} is due on {f['due_date']}."
-    body = (f"Hello {f['contact_name']},\n\n{first}\nThe balance due is {f['balance_due']}.\n\n"
-            "If you have already paid, thank you, and please ignore this message.\n\n"
-            f"Kind regards,\n{settings.seller_name or settings.default_from_address}\n")
+    kind = "r_late" if late else ("r_today" if r.due_on == inv.due_date else "r_soon")
+    # issue 24: the whole message in the invoice's language, as its dates and amounts are
+    f["seller_name"] = settings.seller_name or settings.default_from_address
+    subject, body = dunning_texts.reminder_text(kind, dunning_texts.language(inv.locale or settings.locale), f)
     draft = EmailDraft(kind="invoice", invoice_id=inv.id, to=contact.email, from_addr=settings.default_from_address,
                        subject=subject, body=body)
     prepared = prepare(ctx, draft, settings=settings, with_attachment=True)
