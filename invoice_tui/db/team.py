@@ -35,7 +35,8 @@ RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
                "import_mapping": _W},  # R52: who may import may save its column mappings
     "edit": {"invoice": ("UPDATE", "DELETE"), **{c: _W for c in CHILDREN}, "contact": _W, "company": _W,
              "payment": _W, "provider_event": _W, "reminder": _W, "outbox": _W, "counter": ("UPDATE",),
-             "credit_entry": ("INSERT",), **{a: _W for a in AUTOMATION}, **{h: ("INSERT",) for h in HISTORY}},
+             "credit_entry": ("INSERT",), **{a: _W for a in AUTOMATION}, **{h: ("INSERT",) for h in HISTORY},
+             "payment_method": ("INSERT",)},  # a card a buyer saved, recorded by serve's user (issue 26)
     # ``SELECT … FOR UPDATE`` (taken before deleting) needs UPDATE on one column; the invoice
     # trigger refuses every actual update without edit. Deleting an invoice clears the (absent)
     # payments' link: a statement on no row, refused by the payment trigger on any row.

@@ -258,12 +258,12 @@ EDIT = EVERYONE | {
     "invoice_company insert", "payment insert", "payment apply", "payment delete", "reminder update",
     "reminder delete", "outbox insert", "counter update", "activity own", "provider_event insert",
     "credit_entry insert", "import_mapping insert", "schedule insert", "schedule_run insert", "scheduled_send insert",
-    "dunning insert"}
+    "dunning insert", "payment_method insert"}  # a card saved from the buyer page, recorded by serve's user
 SUPER = EDIT | {"setting insert", "setting update", "setting delete", "counter insert", "counter delete",
                 "counter back",
                 "user other name", "user other preferences", "saved_view others update", "saved_view others delete",
                 "saved_view defaults delete", "invoice delete finalized", "property_change as another",
-                "activity as another", "export_log as another", "payment_method insert"}
+                "activity as another", "export_log as another"}
 ALLOWED = {"view": EVERYONE, "edit": EDIT, "super": SUPER}
 
 
