@@ -220,23 +220,9 @@ def append(**chains: list[dict[str, Any]]) -> None:
             ChainHead.update(hash=prev, count=ChainHead.count + len(rows)).where(ChainHead.name == name).execute()
 
 
-def append_bulk(**chains: list[tuple]) -> None:
-    """:func:`append` for many rows at once (R52's import): each row a tuple of its chain's fields
-    (``PROPERTY_CHANGE_FIELDS``, ``ACTIVITY_FIELDS``), chained in order and written by the bulk
-    writer (``db.bulk``: ``executemany`` on SQLite, ``COPY`` on PostgreSQL, where a teammate's
-    rows still pass the trigger that checks each link): the same rows, links and heads."""
-    from invoice_tui.db.bulk import Writer
-
-    chains = {name: rows for name, rows in chains.items() if rows}
-    if chains:
-        bulk = BulkChains(chains)
-        bulk.add(Writer(), **chains)
-        bulk.close()
-
-
 class BulkChains:
-    """Chains continued by bulk writes (:func:`append_bulk`, R52's import): the heads read (on
-    PostgreSQL: locked) once, each batch of rows chained in memory and handed to a
+    """Chains continued by bulk writes (:func:`append` for many rows, R52's import): the heads
+    read (on PostgreSQL: locked) once, each batch of rows chained in memory and handed to a
     ``db.bulk.Writer`` (which may write them from its thread, in order), and the heads stored by
     :meth:`close` — unless the database moves them itself (a teammate's rows, R53)."""
 

@@ -13,7 +13,7 @@ the same sentence. Nothing is read per document: the contacts and companies are 
 :meth:`Batch.flush` then writes all rows of each table at once (``db.bulk.Writer``:
 ``executemany`` on SQLite, ``COPY`` on PostgreSQL), with the invoices' ids taken as one-by-one
 inserts would take them, and their history rows (one creation row of the whole snapshot and one
-``imported`` activity each) chained in order by ``history.append_bulk``. Credit notes settle an
+``imported`` activity each) chained in order by ``history.BulkChains``. Credit notes settle an
 invoice's balance and the customer's credit: the import writes them with ``import_document``
 after a flush (see ``imports.service``), as it writes everything a teammate's role on PostgreSQL
 imports (:func:`bulk_allowed`).
@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from invoice_tui.db import database, is_postgres
 from invoice_tui.db.bulk import Table, Writer, stored_form
-from invoice_tui.db.models import (Adjustment, Company, Contact, Invoice, InvoiceCompany, InvoiceContact, LineItem,
-                                   person_name)
+from invoice_tui.db.models import Adjustment, Company, Contact, Invoice, InvoiceCompany, InvoiceContact, LineItem
 from invoice_tui.domain import history
 from invoice_tui.domain import invoices as inv_svc
 from invoice_tui.domain.context import Context
@@ -102,9 +101,10 @@ class Batch:
         """One document, as :func:`invoices.import_document` takes it; its row (without an id
         until :meth:`flush`), or its refusal (``InvoiceTuiError``) — nothing is kept then."""
         ctx = self.ctx
+        if doc_type == "credit_note":  # it settles an invoice: ``import_document``, after :meth:`finish`
+            raise ValueError("a credit note is imported one by one")
         status, number, ref_id, reason = inv_svc._import_checks(
-            doc_type, status, number, refers_to, reason, taken=self.numbers.__contains__,
-            find=lambda n: getattr(Invoice.get_or_none(Invoice.number == n), "id", None))
+            doc_type, status, number, refers_to, reason, taken=self.numbers.__contains__, find=lambda n: None)
         raw = dict(data)
         raw["origin"] = "import"
         data, fields, currency = inv_svc._document_input(raw)
