@@ -50,10 +50,14 @@ def _history(args, out) -> int:
         }
 
         def text() -> str:
+            from invoice_tui.cli._common import reader_locale
+            from invoice_tui.domain.localize import history_text
+
+            loc = reader_locale()  # issue 24: amounts read in the reader's locale; --json keeps the stored text
             title = number or f"draft #{invoice_id}"
             parts = [f"History of {title}", "", "Activities"]
             parts.append(table(("When", "Who", "Kind", "Text"),
-                               [(a["at"][:19].replace("T", " "), a["user"], a["kind"], a["text"])
+                               [(a["at"][:19].replace("T", " "), a["user"], a["kind"], history_text(a["kind"], a["text"], loc))
                                 for a in data["activities"]]) if acts else "(none)")
             parts += ["", "Property changes"]
             parts.append(table(("When", "Who", "Via", "Property", "Old", "New"),

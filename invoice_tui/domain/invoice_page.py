@@ -138,12 +138,16 @@ def _money(minor: int, currency: str, locale: str) -> str:
         return f"{from_minor(minor, currency)} {currency}"
 
 
-def load_activities(invoice_id: int, search: str = "") -> list[ActivityRow]:
+def load_activities(invoice_id: int, search: str = "", locale: str | None = None) -> list[ActivityRow]:
+    """The history card's events; with ``locale``, the amounts their texts hold read in it (the
+    stored text, part of the hash chain, is not changed: ``localize.history_text``)."""
+    from invoice_tui.domain.localize import history_text
+
     done = invoice_service.done_task_ids(invoice_id)
     rows = []
     for a in invoice_service.activities(invoice_id, search):
         rows.append(ActivityRow(a.id, a.created_at.strftime("%Y-%m-%d %H:%M") if a.created_at else "",
-                                a.user_login, a.kind, a.text, a.due_date.isoformat() if a.due_date else "",
+                                a.user_login, a.kind, history_text(a.kind, a.text, locale) if locale else a.text, a.due_date.isoformat() if a.due_date else "",
                                 a.id in done))
     return rows
 
@@ -279,7 +283,7 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         billed_text=billed, paid_text=paid, link_token=inv.link_token, public_base_url=settings.public_base_url,
         owner_id=inv.owner_id, contact_id=inv.billing_contact_id, company_id=inv.company_id,
         markdown=markdown, about=about, record=record, actions=actions, payments=payments,
-        contacts=contacts, companies=companies, payment_methods=methods, activities=load_activities(inv.id, search),
+        contacts=contacts, companies=companies, payment_methods=methods, activities=load_activities(inv.id, search, loc),
         fields=invoice_service.field_states(ctx, inv, settings),
         doc_type=inv.doc_type, **extra,
     )

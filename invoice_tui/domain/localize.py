@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 from decimal import Decimal
 from typing import Mapping
 
@@ -103,3 +104,37 @@ def percent(value: Decimal, locale: str) -> str:
     from babel.numbers import format_percent
 
     return format_percent(Decimal(value) / 100, locale=locale, decimal_quantization=False)
+
+
+# The history's event texts write amounts in one machine-readable form, "1590.50 EUR" (a plain
+# decimal, a space, the ISO 4217 code: ``plain(amount)`` then the currency). The stored text is
+# part of the hash chain and never changes; only what a person reads is formatted (issue 24).
+_STORED_AMOUNT = re.compile(r"(?<![\w.,])(-?\d+(?:\.\d+)?) ([A-Z]{3})(?![\w])")
+# what a person typed (a note, a task): shown as written
+TYPED_KINDS = frozenset({"note", "task", "task_done"})
+
+
+@functools.lru_cache(maxsize=1)
+def _currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
+
+
+def history_text(kind: str, text: str, locale: str) -> str:
+    """An event's stored text as the reader reads it: each "1590.50 EUR" it holds formatted in
+    ``locale`` ("€1,590.50", "1 590,50 €"); notes and tasks are left as typed."""
+    if kind in TYPED_KINDS or not text:
+        return text
+    from invoice_tui.domain.money import format_money
+
+    def one(m: re.Match) -> str:
+        amount, code = m.group(1), m.group(2)
+        if code not in _currencies():
+            return m.group(0)
+        try:
+            return format_money(Decimal(amount), code, locale)
+        except Exception:  # noqa: BLE001 - a locale babel does not know: the stored form
+            return m.group(0)
+
+    return _STORED_AMOUNT.sub(one, text)

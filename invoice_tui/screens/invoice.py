@@ -719,7 +719,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
     @on(Input.Changed, "#history-search")
     def _history_search(self, event: Input.Changed) -> None:
         self.history_search = event.value.strip()
-        self.call_service(load_activities, self.invoice_id, self.history_search,
+        locale = self.view.locale if getattr(self, "view", None) is not None else None
+        self.call_service(load_activities, self.invoice_id, self.history_search, locale,
                           done=self.query_one(HistoryCard).show_activities, group="history-search", exclusive=True)
 
     @on(Input.Submitted, "#history-search")
