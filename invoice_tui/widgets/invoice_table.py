@@ -208,13 +208,22 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
     def configure(self, query: views.IndexQuery, columns: list[str] | None = None, *,
                   keep_cursor: bool = False) -> None:
         """Show ``query`` with ``columns``; the cursor goes to the top unless ``keep_cursor``."""
+        sorted_before = self._sorted_id
         self.query_ = query
-        if columns is not None:
-            self._ids = list(columns)
-            self._natural = make_columns(columns, self.locale, self._wider)
+        if columns is not None or query.prop.id != sorted_before:  # the sorted column keeps its arrow's room
+            if columns is not None:
+                self._ids = list(columns)
+            self._natural = self._make_columns()
             self.columns = self._fitted()
         self._update_virtual_size()
         self.reload(keep_cursor=keep_cursor, keep_rows=False)
+
+    @property
+    def _sorted_id(self) -> str | None:
+        return self.query_.prop.id
+
+    def _make_columns(self) -> list[Column]:
+        return make_columns(self._ids, self.locale, self._wider, self._sorted_id)
 
     def _fitted(self) -> list[Column]:
         width = self.scrollable_content_region.width
@@ -375,7 +384,7 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         if message.reader is not None:
             if message.reader[2].locale != self.locale:  # the reader's, read with these rows
                 self.locale = message.reader[2].locale
-                self._natural = make_columns(self._ids, self.locale, self._wider)  # its dates' width
+                self._natural = self._make_columns()  # its dates' width
                 self.columns = self._fitted()
             self._source.reader = self._for_columns(message.reader)
         repaint_all = False
@@ -562,7 +571,7 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
                 changed = True
         if not changed:
             return
-        self._natural = make_columns(self._ids, self.locale, self._wider)
+        self._natural = self._make_columns()
         self._refit()
         self._update_virtual_size()
 
@@ -572,8 +581,11 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         sort_id = self.query_.prop.id
         for col in self.columns:
             label = col.label
-            if col.id == sort_id:
-                label = f"{label} {'▼' if self.query_.desc else '▲'}"
+            if col.id == sort_id:  # the arrow stays when a narrowed header is cut ("Contac… ▲")
+                arrow = '▼' if self.query_.desc else '▲'
+                if len(label) + 2 > col.width:
+                    label = label[: max(col.width - 3, 0)].rstrip() + "…"
+                label = f"{label} {arrow}"
             labels.append(label)
         if not self.columns:
             return self._line(" " * width, style, 0)

@@ -51,16 +51,25 @@ def value_width(prop_id: str, locale: str = "en_US") -> int:
 _date_width = functools.lru_cache(maxsize=16)(date_width)
 
 
-def make_columns(ids: Iterable[str], locale: str = "en_US", wider: dict[str, int] | None = None) -> list[Column]:
+SORT_ARROW = 2  # " ▲" after the sorted column's header
+
+
+def make_columns(ids: Iterable[str], locale: str = "en_US", wider: dict[str, int] | None = None,
+                 sorted_id: str | None = None) -> list[Column]:
     """The columns ``ids`` as configured, for ``locale``'s dates; ``wider`` widens columns whose
-    values were found wider than their natural width (amounts: never cut)."""
+    values were found wider than their natural width (amounts: never cut). The sorted column
+    (``sorted_id``) keeps room for its arrow: a date's, an amount's or a number's header stays
+    whole with it ("Due date ▲", issue 24), fitting never takes that room back."""
     cols = []
     for cid in ids:
         prop = catalogue.get(cid)
         value = max(value_width(cid, locale), (wider or {}).get(cid, 0))
+        arrow = SORT_ARROW if cid == sorted_id else 0
         if prop.type == "date":  # a date's header stays whole ("Due date"): it says which date
-            value = max(value, len(prop.label()))
-        width = max(value, min(len(prop.label()) + 2, 24))
+            value = max(value, len(prop.label()) + arrow)
+        elif arrow and prop.type in ("money", "number"):
+            value = max(value, len(prop.label()) + arrow)
+        width = max(value, min(len(prop.label()) + 2 + arrow, 24 + arrow))
         cols.append(Column(cid, prop.label(), width, prop.type in ("money", "number"), value))
     return cols
 
