@@ -81,10 +81,12 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
     #import-mapping-name { width: 18; }
     """
 
+    # issue 24: the shortcuts work from every field; priority, so that the focused Input does
+    # not take ctrl+e as "end of line" first
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="import.cancel"),
-                Binding("ctrl+r", "read", "Read the file", id="import.read"),
-                Binding("ctrl+t", "dry_run", "Dry run", id="import.dry_run"),
-                Binding("ctrl+e", "start", "Import", id="import.start")]
+                Binding("ctrl+r", "read", "Read the file", id="import.read", priority=True),
+                Binding("ctrl+t", "dry_run", "Dry run", id="import.dry_run", priority=True),
+                Binding("ctrl+e", "start", "Import", id="import.start", priority=True)]
 
     class Progress(Message):
         def __init__(self, rows: int, fraction: float) -> None:

@@ -77,3 +77,44 @@ def _plain(svg: str) -> str:
     import re
 
     return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\u00a0", " ")
+
+
+async def test_issue24_import_shortcuts_fire_while_a_text_field_has_focus(sqlite_url, clock, tmp_path):
+    """ctrl+r, ctrl+t and ctrl+e from the file field itself (Textual's Input takes ctrl+e as
+    "end of line" unless the dialog's binding comes first), at 80×24."""
+    ws, _ctx = workspace(sqlite_url, clock)
+    ws.db.close()
+    path = tmp_path / "crm.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["email", "first_name", "country"])
+        w.writerows([["ada@example.org", "Ada", "FR"], ["bob@example.org", "Bob", "FR"]])
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        app.push_screen(ImportDialog("contacts", str(path)))
+        await settle(pilot, app)
+        dialog = app.screen
+        field = dialog.query_one("#import-file")
+        field.focus()
+        field.cursor_position = 0
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        assert dialog.query_one("#import-preview", DataTable).row_count == 2
+        field.focus()
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        assert "Dry run: all 2 rows are good" in str(dialog.query_one("#import-status").render())
+        field.focus()
+        await pilot.pause()
+        assert dialog.focused is field, (dialog.focused, field.disabled)
+        field.cursor_position = 0
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        for _ in range(20):
+            if Contact.select().count() == 2:
+                break
+            await pilot.pause(0.1)
+            await settle(pilot, app)
+        assert field.cursor_position == 0  # the Input did not take the key
+    assert sorted(c.email for c in Contact.select()) == ["ada@example.org", "bob@example.org"]
