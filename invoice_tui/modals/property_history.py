@@ -63,7 +63,7 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
             yield Static("Pick a property on the left · Escape closes", classes="modal-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#property-changes", DataTable).add_columns("When", "Who", "Source", "Old", "New")
+        self.shown = ALL
         self.query_one("#property-list", OptionList).focus()
         self.call_service(load_changes, self.invoice_id, done=self._loaded, group="property-history",
                           exclusive=True)
@@ -86,12 +86,32 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
         self._show(event.option.id or ALL)
 
     def _show(self, prop: str) -> None:
+        """One change a row, read whole at 80×24 (issue 24: the columns stood far apart, old and
+        new off screen): when · who · via on its first line, then "old → new" (the property's
+        name first in the all-properties list), wrapped to the table's width, nothing cut."""
+        import textwrap
+
+        from rich.text import Text
+
+        self.shown = prop
         table = self.query_one("#property-changes", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        width = max(table.scrollable_content_region.width - 4, 24)  # a cell's padding, the scrollbar
+        table.add_column("When · who · via, then old → new", width=width, key="change")
         for c in self.changes:
             if prop == ALL or c.property == prop:
-                old, new = (c.old, c.new) if prop != ALL else (f"{property_label(c.property)}: {c.old}", c.new)
-                table.add_row(c.when, c.user, c.source, old[:60], new[:60])
+                change = f"{c.old} → {c.new}"
+                if prop == ALL:
+                    change = f"{property_label(c.property)}: {change}"
+                lines = textwrap.wrap(change.replace("\n", " "), width) or [""]
+                if len(lines) > 4:  # a long text (comments) keeps its first lines; the CLI shows it all
+                    lines = lines[:3] + [textwrap.shorten(" ".join(lines[3:]), width, placeholder=" …")]
+                cell = Text.assemble((f"{c.when} · {c.user} · {c.source}", "dim"), "\n", "\n".join(lines))
+                table.add_row(cell, height=1 + len(lines))
+
+    def on_resize(self) -> None:
+        if self.changes:
+            self.call_after_refresh(self._show, getattr(self, "shown", ALL))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,45 @@
+"""Issue 24: the property-history view at 80×24 — its columns sit together (no wide gaps), each
+change read whole on one row of the screen: when, who, via, old → new."""
+
+from __future__ import annotations
+
+from invoice_tui.domain import invoices
+from test_invoice_support import app_for, contact, draft, settle, show_invoice, workspace
+
+
+def screen_lines(app) -> list[str]:
+    return ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+
+
+async def test_issue24_property_history_rows_read_whole_at_80x24(sqlite_url, clock):
+    from invoice_tui.modals.property_history import PropertyHistoryModal
+
+    ws, ctx = workspace(sqlite_url, clock)
+    i = draft(ctx, contact(ctx).id)
+    invoices.edit_invoice(ctx, i.id, {"po_number": "PO-42"})
+    invoices.edit_invoice(ctx, i.id, {"po_number": "PO-43"})
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await show_invoice(pilot, app, i.id)
+        app.push_screen(PropertyHistoryModal(screen.view.id, screen.view.label))
+        await settle(pilot, app)
+        modal = app.screen
+        lines = screen_lines(app)
+        assert not any("▁▁" in line and "▏" in line for line in lines[-6:-3])  # no sideways scrolling
+        ol = modal.query_one("#property-list")
+        ol.highlighted = next(n for n in range(ol.option_count) if ol.get_option_at_index(n).id == "po_number")
+        await settle(pilot, app)
+        text = "\n".join(screen_lines(app))
+        # each change whole: when · who · via, then old → new, side by side within the dialog
+        assert text.count("2026-03-16 09:30 · alice · test") == 3, text
+        assert "— → PO-42" in text or " → PO-42" in text
+        assert "PO-42 → PO-43" in text, text
+        row = next(line for line in screen_lines(app) if "PO-42 → PO-43" in line)
+        assert row.rstrip(" █").endswith("PO-42 → PO-43")  # nothing after it: the row is whole
+        ol.highlighted = 0  # all properties: the property's name first
+        await settle(pilot, app)
+        table = modal.query_one("#property-changes")
+        table.move_cursor(row=table.row_count - 1)
+        await settle(pilot, app)
+        text = "\n".join(screen_lines(app))
+        assert "PO number: PO-42 → PO-43" in text or "PO number: — → PO-42" in text, text
