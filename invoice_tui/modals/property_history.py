@@ -106,8 +106,9 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
                 lines = textwrap.wrap(change.replace("\n", " "), width) or [""]
                 if len(lines) > 4:  # a long text (comments) keeps its first lines; the CLI shows it all
                     lines = lines[:3] + [textwrap.shorten(" ".join(lines[3:]), width, placeholder=" …")]
-                cell = Text.assemble((f"{c.when} · {c.user} · {c.source}", "dim"), "\n", "\n".join(lines))
-                table.add_row(cell, height=1 + len(lines))
+                head = textwrap.wrap(f"{c.when} · {c.user} · {c.source}", width) or [""]  # a long login wraps too
+                cell = Text.assemble(("\n".join(head), "dim"), "\n", "\n".join(lines))
+                table.add_row(cell, height=len(head) + len(lines))
 
     def on_resize(self) -> None:
         if self.changes:
