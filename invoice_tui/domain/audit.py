@@ -185,4 +185,6 @@ def run_for(ctx, progress: Callable[[str], None] | None = None) -> AuditReport:
     return verify(progress=progress)
 
 
-STAGES = (*history.CHAINS, *(k.object_type for k in replaying.KINDS), "workspace")  # what progress is told
+def stages() -> tuple[str, ...]:
+    """What ``progress`` is told, in order: the chains, each kind the replay walks, the settings."""
+    return (*history.CHAINS, *(k.object_type for k in replaying.all_kinds()), "workspace")

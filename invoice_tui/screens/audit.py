@@ -17,7 +17,9 @@ from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
 
 SHORT = {"deleted without history": "deleted", "inserted without history": "inserted", "direct write": "direct"}
-STAGE_LABELS = {"property_change": "property-change chain", "activity": "activity chain", "workspace": "settings"}
+STAGE_LABELS = {"property_change": "property-change chain", "activity": "activity chain", "workspace": "settings",
+                "credit_entry": "credit movements", "company": "companies", "schedule_run": "schedule runs",
+                "scheduled_send": "planned sends", "dunning": "dunning records"}
 
 
 class AuditScreen(ServiceCalls, Screen[None]):
@@ -47,7 +49,8 @@ class AuditScreen(ServiceCalls, Screen[None]):
         from invoice_tui.domain import audit
 
         bar = self.query_one(ProgressBar)
-        bar.update(total=len(audit.STAGES), progress=0)
+        self.stages = audit.stages()
+        bar.update(total=len(self.stages), progress=0)
         self.query_one("#audit-status", Static).update("Checking the history…")
         self.query_one(DataTable).clear()
 
@@ -58,9 +61,7 @@ class AuditScreen(ServiceCalls, Screen[None]):
                           group="audit", exclusive=True)
 
     def _stage(self, stage: str) -> None:
-        from invoice_tui.domain import audit
-
-        self.query_one(ProgressBar).update(progress=audit.STAGES.index(stage))
+        self.query_one(ProgressBar).update(progress=self.stages.index(stage))
         self.query_one("#audit-status", Static).update(f"Checking {STAGE_LABELS.get(stage, stage + 's')}…")
 
     def _show(self, report) -> None:

@@ -90,6 +90,9 @@ CLI_ACTIONS = {
     "settings": lambda a, b: ["settings", "set", "seller_name", f"Seller {next(_seq)}"],
     "users": lambda a, b: ["users", "add", f"user{next(_seq)}"],
     "grant": lambda a, b: ["users", "grant", "user0", "view,edit"],
+    # R49: a recurring schedule from an invoice
+    "schedules": lambda a, b: ["recurring", "create", "--from", str(_draft(a, b).id), "--every", "1m", "--start",
+                               "2026-04-01"],
 }
 NEEDS = {**ACTION_PERMISSION, "grant": "super_admin"}
 NO_CLI_COMMAND = {"edit_contact", "activity", "reset_counter",

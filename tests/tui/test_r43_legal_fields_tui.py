@@ -47,7 +47,7 @@ async def test_r43_editor_legal_data_checked_as_typed_and_saved(sqlite_url, cloc
         await settle(pilot, app)
         assert not section.collapsed and app.focused is app.screen.query_one("#legal-delivery_date", Input)
         rows = screen_rows(app.export_screenshot())
-        assert_whole(rows, "Legal data: delivery, operation, references, EUR rate (ctrl+t)",
+        assert_whole(rows, "Legal data: language, delivery, operation, references (ctrl+t)",
                      "Delivery date (BT-72, YYYY-MM-DD)", "Operation category: goods, services or both")
         assert "not a date" in await _set(pilot, app, "#legal-delivery_date", "2026-13-01")
         assert await _set(pilot, app, "#legal-delivery_date", "2026-03-10") == ""
