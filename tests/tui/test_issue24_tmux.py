@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -109,10 +110,23 @@ def test_issue24_demo_in_tmux_reads_whole(tmp_path, tmp_path_factory, size):
         about = panel[next(i for i, p in enumerate(panel) if "[1] About" in p):
                       next(i for i, p in enumerate(panel) if "[2] Payments" in p)]
         assert len(about) > 5 and not any("…" in p for p in about), page  # labels and values whole
+        document = [line.split("▏", 1)[0] for line in page.splitlines()]
+        for _ in range(4):  # the document, a page at a time
+            tmux("send-keys", "-t", "app", "PageDown")
+            time.sleep(0.5)
+            document += [line.split("▏", 1)[0] for line in tmux.screen().splitlines()]
+        for ln in rec["lines"]:  # each line's net whole, on its row
+            rows_ = [row for row in document if f"• {ln['name']} " in row]
+            assert rows_ and all(_money(ln["net"], rec["currency"]) in row for row in rows_), (ln, document)
+        tmux("send-keys", "-t", "app", "Home")
         assert values
         tmux("send-keys", "-t", "app", "5")
         history = tmux.wait_for("History", "created")
         assert top in history, history
+        card = [line.split("▏", 1)[1] for line in history.splitlines() if "▏" in line]
+        card = card[next(i for i, p in enumerate(card) if "History" in p):]
+        rows_ = [p for p in card if p.strip() != "Search history…"]  # the search field's placeholder
+        assert len(rows_) > 3 and not any("…" in p for p in rows_), history  # no history row cut
         tmux("send-keys", "-t", "app", "Escape")
         tmux.wait_for("row 1 of ")
         # -- the export dialog, fully visible
