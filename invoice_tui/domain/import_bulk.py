@@ -32,6 +32,7 @@ from invoice_tui.domain.totals import ADJUSTMENT_KINDS, ADJUSTMENT_LISTS
 
 _LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro", "price_base", "unit_code",
                 "discount_kind", "discount_value", "charges", "tax_rate", "tax_category")
+_MEMO = 50_000  # distinct line sets remembered (memory stays bounded whatever the file)
 _ADJ_FIELDS = ("kind", "position", "label", "is_percent", "value", "tax_rate", "tax_category")
 
 
@@ -92,6 +93,7 @@ class Batch:
         self._line_fields = [(f, _reader(meta[f])) for f in _LINE_FIELDS]
         meta = Adjustment._meta.fields
         self._adj_fields = [(f, _reader(meta[f])) for f in _ADJ_FIELDS]
+        self._computed: dict[tuple, tuple] = {}  # (currency, …, lines, adjustments) → (totals, contents)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -132,7 +134,20 @@ class Batch:
             lines=[inv_svc.StoredLine(0, *(read(v[name]) for name, read in self._line_fields)) for v in lines],
             adjustments=[inv_svc.StoredAdjustment(0, *(read(v[name]) for name, read in self._adj_fields))
                          for v in adjustments])
-        inv_svc._store_totals(inv, parts)  # no id yet: nothing paid, as on a new row
+        # The totals engine and the snapshot's contents are pure functions of the lines and
+        # adjustments (and of the invoice's currency, status, type and credit): computed once for
+        # every invoice of the file that holds the same ones. No id yet: nothing paid.
+        key = (inv.currency, inv.status, inv.doc_type, inv.credited_minor, tuple(parts.lines),
+               tuple(parts.adjustments))
+        known = self._computed.get(key)
+        if known is None:
+            if len(self._computed) >= _MEMO:
+                self._computed.clear()
+            known = self._computed[key] = (
+                inv_svc.invoice_totals(inv, paid=0, lines=parts.lines, adjustments=parts.adjustments),
+                inv_svc.snapshot_contents(inv.currency, parts.lines, parts.adjustments))
+        totals, contents = known
+        inv_svc._store_totals(inv, parts, computed=lambda _inv: totals)
         inv_svc._imported_status(inv)
         inv.contact_name = contact.display_name if contact else ""
         inv.contact_email = contact.email if contact else ""
@@ -140,7 +155,7 @@ class Batch:
         inv.owner_name = self.owner_name if inv.owner_id else ""
         inv.version = 1  # created (1), its totals stored without a bump
         inv.updated_at = ctx.now()
-        snap = inv_svc.snapshot(inv, parts)
+        snap = inv_svc.snapshot(inv, parts, contents)
         if number:
             self.numbers.add(number)
         self.docs.append(_Doc(inv, lines, adjustments, contacts, companies, snap,

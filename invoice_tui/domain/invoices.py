@@ -679,10 +679,14 @@ def _contact_display(c: Contact | None) -> str | None:
     return f"{c.display_name} <{c.email}>" if c else None
 
 
-def snapshot(inv: Invoice, parts: SnapshotParts | None = None) -> dict[str, Any]:
-    """Every tracked property of an invoice as history shows it (R15)."""
+def snapshot(inv: Invoice, parts: SnapshotParts | None = None, contents: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every tracked property of an invoice as history shows it (R15). ``contents``:
+    :func:`snapshot_contents` of ``parts``, when the caller has it already (the bulk import
+    computes it once for every invoice holding the same lines and adjustments)."""
     parts = parts or SnapshotParts.load(inv)
-    return {**snapshot_head(inv, parts), **snapshot_contents(inv.currency, parts.lines, parts.adjustments),
+    if contents is None:
+        contents = snapshot_contents(inv.currency, parts.lines, parts.adjustments)
+    return {**snapshot_head(inv, parts), **contents,
             **snapshot_amounts(inv), **snapshot_credit(inv)}
 
 
@@ -790,13 +794,19 @@ def invoice_record(inv: Invoice, today: dt.date, totals: Totals | None = None,
 
 
 # ---- writing helpers -------------------------------------------------------------------------
-def _store_totals(inv: Invoice, parts: SnapshotParts | None = None) -> Totals:
+def _store_totals(inv: Invoice, parts: SnapshotParts | None = None,
+                  computed: Callable[[Invoice], Totals] | None = None) -> Totals:
     """Recompute with R18 and store totals and paid/balance on the row (caller saves). A draft
     holds no payment (payments are recorded and applied on finalized invoices only). A draft may
-    total below zero (R35: returns, corrections); finalizing refuses it (``_check_finalizable``)."""
+    total below zero (R35: returns, corrections); finalizing refuses it (``_check_finalizable``).
+    ``computed(inv)``: :func:`invoice_totals` of ``parts`` with ``inv``'s paid amount, when the
+    caller remembers it (the bulk import, for invoices holding the same lines: the engine is pure)."""
     inv.paid_minor = paid_minor(inv) if inv.id and inv.status != "draft" else 0
-    totals = invoice_totals(inv, paid=inv.paid_minor, lines=parts.lines if parts else None,
-                            adjustments=parts.adjustments if parts else None)
+    if computed is not None:
+        totals = computed(inv)
+    else:
+        totals = invoice_totals(inv, paid=inv.paid_minor, lines=parts.lines if parts else None,
+                                adjustments=parts.adjustments if parts else None)
     cur = inv.currency
     # Minor units are stored as 64-bit integers: refuse (BadInput, nothing written) long before that.
     if any(abs(x) >= MAX_TOTAL for x in (totals.subtotal, totals.discount_total, totals.fee_total,

@@ -193,13 +193,17 @@ class ImportCancelled(InvoiceTuiError):
 
 
 # ---- reading cells -----------------------------------------------------------------------------------
+_MEMO = 200_000  # distinct cells remembered per run (cleared when full: memory stays bounded)
+
+
 class _Row:
     """One row's cells by field id, read with the file's locale; problems go to the report."""
 
     def __init__(self, n: int, cells: list[str], cols: dict[str, int], headers: list[str], locale: str,
-                 report: ImportReport, by_id: dict[str, Field]) -> None:
+                 report: ImportReport, by_id: dict[str, Field], memo: dict | None = None) -> None:
         self.n, self.cells, self.cols, self.headers, self.locale = n, cells, cols, headers, locale
         self.report, self.by_id = report, by_id
+        self.memo = {} if memo is None else memo  # (field, text) → (value, refusal): one run's, one locale
         self.bad = False
 
     def raw(self, fid: str) -> str:
@@ -224,25 +228,41 @@ class _Row:
             if f.required:
                 self.fail(fid, f"{f.en} is empty; every row needs it.")
             return None
-        try:
-            if f.kind in (MONEY, DEC):
-                return values.decimal(text, self.locale)
-            if f.kind == DATE:
-                return values.date(text, self.locale)
-            if f.kind == BOOL:
-                return values.choice(text, "bool", "yes or no") == "true"
-            if f.kind == CHOICE:
-                return values.choice(text, f.choices, f.en.lower())
-            if f.kind == JSON:
-                try:
-                    return json.loads(text)
-                except ValueError:
-                    raise values.CellError(f"'{text[:40]}' is not the JSON list the export writes") from None
-            return values.text(text).strip() if fid not in ("comments", "line_description", "address") \
-                else values.text(text)
-        except values.CellError as exc:
-            self.fail(fid, str(exc)[:1].upper() + str(exc)[1:] + ".")
-            return None
+        if f.kind == JSON:  # a list of dicts: a new one each time
+            found = _read(fid, f, text, self.locale)
+        else:  # a cell's value is a function of its field, its text and the file's locale
+            key = (fid, text)
+            found = self.memo.get(key)
+            if found is None:
+                if len(self.memo) >= _MEMO:
+                    self.memo.clear()
+                found = self.memo[key] = _read(fid, f, text, self.locale)
+        value, message = found
+        if message is not None:
+            self.fail(fid, message)
+        return value
+
+
+def _read(fid: str, f: Field, text: str, locale: str) -> tuple:
+    """A non-empty cell's value, or its refusal: ``(value, None)`` or ``(None, sentence)``."""
+    try:
+        if f.kind in (MONEY, DEC):
+            return values.decimal(text, locale), None
+        if f.kind == DATE:
+            return values.date(text, locale), None
+        if f.kind == BOOL:
+            return values.choice(text, "bool", "yes or no") == "true", None
+        if f.kind == CHOICE:
+            return values.choice(text, f.choices, f.en.lower()), None
+        if f.kind == JSON:
+            try:
+                return json.loads(text), None
+            except ValueError:
+                raise values.CellError(f"'{text[:40]}' is not the JSON list the export writes") from None
+        return (values.text(text).strip() if fid not in ("comments", "line_description", "address")
+                else values.text(text)), None
+    except values.CellError as exc:
+        return None, str(exc)[:1].upper() + str(exc)[1:] + "."
 
 
 def _column_of(field_path: str | None) -> str | None:
@@ -579,6 +599,7 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
                           mapping={fid: headers[i] for fid, i in cols.items()})
     by_id = {f.id: f for f in FIELDS[obj]}
     caches: dict = {"contacts": {}, "companies": {}}
+    memo: dict = {}
     name = src.path.name
 
     def rows() -> Iterator[_Row]:
@@ -588,7 +609,7 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
                 raise ImportCancelled()
             if progress and report.rows % 200 == 0:
                 progress(report.rows, src.fraction(n))
-            yield _Row(n, cells, cols, headers, locale, report, by_id)
+            yield _Row(n, cells, cols, headers, locale, report, by_id, memo)
 
     def one(fn, row: _Row, *args) -> None:
         from invoice_tui.db import database
