@@ -73,8 +73,18 @@ class Table:
     def db_rows(self, rows: Iterable[Sequence]) -> list[tuple]:
         """Rows of Python values (in the order of the columns given) as the fields write them
         (``db_value``, as peewee's own inserts do; ``None`` stays NULL)."""
-        convert = [stored_form(self.model._meta.columns[c]) for c in self.known]
-        return [tuple(v if v is None or type(v) is kept else f(v) for (f, kept), v in zip(convert, r)) for r in rows]
+        return list(map(self._converter(), rows))
+
+    def _converter(self):
+        """One row's conversion as a compiled function (a tuple display: no generator per row)."""
+        if getattr(self, "_convert", None) is None:
+            names: dict = {}
+            parts = []
+            for i, c in enumerate(self.known):
+                names[f"f{i}"], names[f"k{i}"] = stored_form(self.model._meta.columns[c])
+                parts.append(f"r[{i}] if r[{i}] is None or type(r[{i}]) is k{i} else f{i}(r[{i}])")
+            self._convert = eval(f"lambda r: ({', '.join(parts)},)", names)  # noqa: S307 - our own text
+        return self._convert
 
     @classmethod
     def raw(cls, name: str, columns: list[str]) -> "Table":

@@ -21,6 +21,8 @@ imports (:func:`bulk_allowed`).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from invoice_tui.db import database, is_postgres
 from invoice_tui.db.bulk import Table, Writer, stored_form
 from invoice_tui.db.models import Adjustment, Company, Contact, Invoice, InvoiceCompany, InvoiceContact, LineItem
@@ -46,6 +48,12 @@ def _reader(field):
         return value if value is None or type(value) is kept else python_value(db_value(value))
 
     return read
+
+
+def _exact(values: tuple) -> tuple:
+    """A key that tells apart what equal decimals may not (``Decimal("-0") == Decimal("0")``,
+    ``Decimal("1.0") == Decimal("1")``): each decimal as its text."""
+    return tuple(str(v) if type(v) is Decimal else v for v in values)
 
 
 class _Doc:
@@ -93,6 +101,8 @@ class Batch:
         self._line_fields = [(f, _reader(meta[f])) for f in _LINE_FIELDS]
         meta = Adjustment._meta.fields
         self._adj_fields = [(f, _reader(meta[f])) for f in _ADJ_FIELDS]
+        self._lines: dict[tuple, inv_svc.StoredLine] = {}
+        self._line_inputs: dict[tuple, object] = {}  # a line's values → its LineInput, or False (refused)
         self._computed: dict[tuple, tuple] = {}  # (currency, …, lines, adjustments) → (totals, contents)
 
     def __len__(self) -> int:
@@ -109,7 +119,8 @@ class Batch:
             doc_type, status, number, refers_to, reason, taken=self.numbers.__contains__, find=lambda n: None)
         raw = dict(data)
         raw["origin"] = "import"
-        data, fields, currency = inv_svc._document_input(raw)
+        checked = self._checked_lines(raw.get("lines"))
+        data, fields, currency = inv_svc._document_input(raw if checked is None else {**raw, "lines": checked})
         # ``_check_refs`` is not needed: the import gives only ids it read from the workspace.
         inv = inv_svc._document_row(ctx, data, fields, currency, self.settings)
         lines = inv_svc._line_values(currency, data.lines) if "lines" in fields and data.lines is not None else []
@@ -131,14 +142,14 @@ class Batch:
             contact=contact, company=company, owner=ctx.user,
             contact_emails=sorted(self.contacts[i].email for i in contacts),
             company_names=sorted(self.companies[i].name for i in companies),
-            lines=[inv_svc.StoredLine(0, *(read(v[name]) for name, read in self._line_fields)) for v in lines],
+            lines=[self._stored_line(v) for v in lines],
             adjustments=[inv_svc.StoredAdjustment(0, *(read(v[name]) for name, read in self._adj_fields))
                          for v in adjustments])
         # The totals engine and the snapshot's contents are pure functions of the lines and
         # adjustments (and of the invoice's currency, status, type and credit): computed once for
         # every invoice of the file that holds the same ones. No id yet: nothing paid.
-        key = (inv.currency, inv.status, inv.doc_type, inv.credited_minor, tuple(parts.lines),
-               tuple(parts.adjustments))
+        key = (inv.currency, inv.status, inv.doc_type, inv.credited_minor, *map(_exact, parts.lines), None,
+               *map(_exact, parts.adjustments))
         known = self._computed.get(key)
         if known is None:
             if len(self._computed) >= _MEMO:
@@ -161,6 +172,44 @@ class Batch:
         self.docs.append(_Doc(inv, lines, adjustments, contacts, companies, snap,
                               inv_svc.imported_text(number, source), ctx.now()))
         return inv
+
+    def _checked_lines(self, lines) -> list | None:
+        """The document's lines, each checked by ``LineInput`` once per distinct line of the file
+        (pydantic takes a checked ``LineInput`` as it is); None when a line is refused, so that
+        the whole input is checked as it came and refused with the sentence it always gets."""
+        if not isinstance(lines, list):
+            return None
+        out = []
+        for line in lines:
+            try:
+                key = tuple((k, type(v), str(v) if type(v) is Decimal else v) for k, v in line.items())
+                found = self._line_inputs.get(key)
+            except (AttributeError, TypeError):  # not a dict, or a value that is not hashable (charges)
+                out.append(line)
+                continue
+            if found is None:
+                try:
+                    found = inv_svc.LineInput.model_validate(line)
+                except Exception:  # noqa: BLE001 - refused: the whole input is checked again
+                    found = False
+                if len(self._line_inputs) >= _MEMO:
+                    self._line_inputs.clear()
+                self._line_inputs[key] = found
+            if found is False:
+                return None
+            out.append(found)
+        return out
+
+    def _stored_line(self, values: dict):
+        """A line's values as the database gives them back (the same line read once per file)."""
+        key = _exact(tuple(values[name] for name in _LINE_FIELDS))
+        found = self._lines.get(key)
+        if found is None:
+            if len(self._lines) >= _MEMO:
+                self._lines.clear()
+            found = self._lines[key] = inv_svc.StoredLine(
+                0, *(read(values[name]) for name, read in self._line_fields))
+        return found
 
     def pop(self) -> None:
         """Forget the last document added (refused after all)."""

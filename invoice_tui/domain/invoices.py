@@ -386,6 +386,8 @@ def line_charges(text: str | None) -> tuple[LineCharge, ...]:
 
 def charges_text(charges: Iterable[LineCharge | LineChargeInput]) -> str:
     """``line_item.charges`` of a line's further allowances and charges (canonical JSON)."""
+    if isinstance(charges, (list, tuple)) and not charges:
+        return "[]"  # what json.dumps writes of none
     return json.dumps([{"kind": c.kind, "value": plain(c.value.normalize()), "percent": c.is_percent,
                         "reason": c.reason} for c in charges], ensure_ascii=False, sort_keys=True)
 

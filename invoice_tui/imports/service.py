@@ -222,29 +222,26 @@ class _Row:
         self.report.add(self.n, self.header(fid) if fid else "", message)
 
     def get(self, fid: str):
-        text = self.raw(fid)
-        f = self.by_id[fid]
-        if not text.strip():
-            if f.required:
-                self.fail(fid, f"{f.en} is empty; every row needs it.")
-            return None
-        if f.kind == JSON:  # a list of dicts: a new one each time
+        i = self.cols.get(fid)
+        text = self.cells[i] if i is not None and i < len(self.cells) else ""
+        key = (fid, text)  # a cell's value is a function of its field, its text and the file's locale
+        found = self.memo.get(key)
+        if found is None:
+            f = self.by_id[fid]
             found = _read(fid, f, text, self.locale)
-        else:  # a cell's value is a function of its field, its text and the file's locale
-            key = (fid, text)
-            found = self.memo.get(key)
-            if found is None:
+            if f.kind != JSON:  # (a list of dicts: a new one each time)
                 if len(self.memo) >= _MEMO:
                     self.memo.clear()
-                found = self.memo[key] = _read(fid, f, text, self.locale)
-        value, message = found
-        if message is not None:
-            self.fail(fid, message)
-        return value
+                self.memo[key] = found
+        if found[1] is not None:
+            self.fail(fid, found[1])
+        return found[0]
 
 
 def _read(fid: str, f: Field, text: str, locale: str) -> tuple:
-    """A non-empty cell's value, or its refusal: ``(value, None)`` or ``(None, sentence)``."""
+    """A cell's value, or its refusal: ``(value, None)`` or ``(None, sentence)``."""
+    if not text.strip():
+        return None, (f"{f.en} is empty; every row needs it." if f.required else None)
     try:
         if f.kind in (MONEY, DEC):
             return values.decimal(text, locale), None
@@ -400,10 +397,13 @@ def _import_payment(ctx: Context, row: _Row, report: ImportReport, caches: dict)
             report.notes.append(f"Row {row.n}: a {data['state']} payment is imported unapplied.")
 
 
+_HEAD_FIELDS = tuple(f.id for f in FIELDS["invoices"] if not f.id.startswith("line_") and f.id not in (
+    "quantity", "unit_price", "base_quantity", "unit_code", "tax_rate", "tax_category"))  # an invoice's, not a line's
+
+
 def _lines_and_head(rows: list[_Row], caches: dict) -> tuple[dict, dict] | None:
     first = rows[0]
-    get = {f.id: first.get(f.id) for f in FIELDS["invoices"] if first.has(f.id) and not f.id.startswith("line_")
-           and f.id not in ("quantity", "unit_price", "base_quantity", "unit_code", "tax_rate", "tax_category")}
+    get = {fid: first.get(fid) for fid in _HEAD_FIELDS if fid in first.cols}
     head: dict = {}
     for k in ("currency", "locale", "invoice_date", "due_date", "title", "po_number", "comments", "allow_partial",
               "buyer_reference", "delivery_date", "operation_category"):
