@@ -84,6 +84,12 @@ def test_r52_bulk_import_writes_the_same_rows_and_history_as_one_by_one(db_url, 
     bad.append(dup)  # its number again, at the end
     bad[firsts[2]][head.index("Due date")] = "2000-01-01"
     bad[firsts[3]][head.index("Currency")] = "XXQ"
+    # the same refused cell and the same refused line on two invoices each: a value read or a line
+    # checked once per file is still reported on every row that holds it
+    for i in (firsts[4], firsts[5]):
+        bad[i][head.index("Quantity")] = "0"
+    for i in (firsts[6], firsts[7]):
+        bad[i][head.index("Unit price")] = "x1"
     with open(tmp_path / "bad.csv", "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(bad)
 
@@ -105,4 +111,7 @@ def test_r52_bulk_import_writes_the_same_rows_and_history_as_one_by_one(db_url, 
     assert results[("bad", True)] == results[("bad", False)]
     errors = results[("bad", True)][0]
     assert {e["column"] for e in errors} >= {"Number", "Due date", "Currency"}, errors
+    for a, b in ((4, 5), (6, 7)):  # both rows reported, with the same sentences
+        on = [sorted((e["column"], e["message"]) for e in errors if e["row"] == firsts[k] + 1) for k in (a, b)]
+        assert on[0] and on[0] == on[1], errors
     assert results[("bad", True)][1] == []  # nothing written
