@@ -681,7 +681,8 @@ def _contact_display(c: Contact | None) -> str | None:
     return f"{c.display_name} <{c.email}>" if c else None
 
 
-def snapshot(inv: Invoice, parts: SnapshotParts | None = None, contents: dict[str, Any] | None = None) -> dict[str, Any]:
+def snapshot(inv: Invoice, parts: SnapshotParts | None = None,
+             contents: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every tracked property of an invoice as history shows it (R15). ``contents``:
     :func:`snapshot_contents` of ``parts``, when the caller has it already (the bulk import
     computes it once for every invoice holding the same lines and adjustments)."""
