@@ -153,9 +153,9 @@ class Chain:
     Rows copied from a scratch file (their canonical content in ``payload``) are chained as the
     database reads them, in id order: :meth:`functions` are two SQL functions for the reading
     connection — ``prev()``, the hash the next row follows, and ``hash(payload)``, that row's
-    own (:func:`history.link`), which moves the head on — and :meth:`exprs` puts them in the
-    copy's ``prev_hash`` and ``hash`` columns (in that order: each row's ``prev()`` is read before
-    its ``hash()``). No link is written anywhere else, and no row is read twice.
+    own (:func:`history.link_utf8`, over the content's UTF-8 bytes), which moves the head on —
+    and :meth:`exprs` puts them in the copy's ``prev_hash`` and ``hash`` columns (in that order:
+    each row's ``prev()`` is read before its ``hash()``). No link is written anywhere else, and no row is read twice.
     Rows in memory (their content last) are given back by :meth:`add_rows` with their id first
     and their links last instead of the content. ``bases``: each source's id before its first row."""
 
@@ -170,12 +170,12 @@ class Chain:
 
     def functions(self) -> list[tuple[str, int, Any]]:
         """(name, number of arguments, function) of the SQL functions chaining a copy."""
-        link = history.link
+        link = history.link_utf8
 
         def prev() -> str:
             return self.head
 
-        def own(payload: str) -> str:
+        def own(payload: bytes) -> str:
             self.head = link(self.head, payload)
             self.last_id += 1
             return self.head
@@ -187,7 +187,8 @@ class Chain:
         base id, ``{base}``, where the expressions name it); starts a new source."""
         self.bases.append(self.last_id)
         out = {c: x.format(base=int(self.last_id)) for c, x in exprs.items()}
-        out["prev_hash"], out["hash"] = f"demo_{self.name}_prev()", f"demo_{self.name}_hash({payload})"
+        # The content is read as its UTF-8 bytes (a BLOB), hashed as it is (history.link_utf8).
+        out["prev_hash"], out["hash"] = f"demo_{self.name}_prev()", f"demo_{self.name}_hash(CAST({payload} AS BLOB))"
         return out
 
     def add_rows(self, rows: list[tuple]) -> list[tuple]:

@@ -140,6 +140,12 @@ def link(prev_hash: str, content: str) -> str:
     return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
+def link_utf8(prev_hash: str, content: bytes) -> str:
+    """:func:`link` of a content given as its UTF-8 bytes, as a bulk copy reads it from SQLite
+    (``CAST(payload AS BLOB)``: no decoding into a string and encoding back, per row)."""
+    return hashlib.sha256(prev_hash.encode("ascii") + content).hexdigest()
+
+
 def chain(prev_hash: str, contents: Iterable[str]) -> Iterator[tuple[str, str]]:
     """Chain rows given their canonical contents: (prev_hash, hash) of each, in order (the last
     hash is the chain's new head)."""
