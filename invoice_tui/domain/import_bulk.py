@@ -101,7 +101,7 @@ class Batch:
         self._line_fields = [(f, _reader(meta[f])) for f in _LINE_FIELDS]
         meta = Adjustment._meta.fields
         self._adj_fields = [(f, _reader(meta[f])) for f in _ADJ_FIELDS]
-        self._lines: dict[tuple, inv_svc.StoredLine] = {}
+        self._read: dict[tuple, tuple] = {}  # a line's or adjustment's exact values → (its stored row, the key)
         self._line_inputs: dict[tuple, object] = {}  # a line's values → its LineInput, or False (refused)
         self._computed: dict[tuple, tuple] = {}  # (currency, …, lines, adjustments) → (totals, contents)
 
@@ -138,18 +138,18 @@ class Batch:
         inv_svc._mark_imported(ctx, inv, raw, doc_type, status, number, ref_id, reason)
         contact = self.contacts.get(inv.billing_contact_id)
         company = self.companies.get(inv.company_id)
+        stored_lines = [self._stored(v, _LINE_FIELDS, self._line_fields, inv_svc.StoredLine) for v in lines]
+        stored_adjs = [self._stored(v, _ADJ_FIELDS, self._adj_fields, inv_svc.StoredAdjustment) for v in adjustments]
         parts = inv_svc.SnapshotParts(
             contact=contact, company=company, owner=ctx.user,
             contact_emails=sorted(self.contacts[i].email for i in contacts),
             company_names=sorted(self.companies[i].name for i in companies),
-            lines=[self._stored_line(v) for v in lines],
-            adjustments=[inv_svc.StoredAdjustment(0, *(read(v[name]) for name, read in self._adj_fields))
-                         for v in adjustments])
+            lines=[row for row, _ in stored_lines], adjustments=[row for row, _ in stored_adjs])
         # The totals engine and the snapshot's contents are pure functions of the lines and
         # adjustments (and of the invoice's currency, status, type and credit): computed once for
         # every invoice of the file that holds the same ones. No id yet: nothing paid.
-        key = (inv.currency, inv.status, inv.doc_type, inv.credited_minor, *map(_exact, parts.lines), None,
-               *map(_exact, parts.adjustments))
+        key = (inv.currency, inv.status, inv.doc_type, inv.credited_minor, *(k for _, k in stored_lines), None,
+               *(k for _, k in stored_adjs))
         known = self._computed.get(key)
         if known is None:
             if len(self._computed) >= _MEMO:
@@ -200,15 +200,15 @@ class Batch:
             out.append(found)
         return out
 
-    def _stored_line(self, values: dict):
-        """A line's values as the database gives them back (the same line read once per file)."""
-        key = _exact(tuple(values[name] for name in _LINE_FIELDS))
-        found = self._lines.get(key)
+    def _stored(self, values: dict, names: tuple[str, ...], readers: list, row_type) -> tuple:
+        """A line's or an adjustment's values as the database gives them back, and its exact key
+        (each distinct one read once per file)."""
+        key = (row_type, *_exact(tuple(values[name] for name in names)))
+        found = self._read.get(key)
         if found is None:
-            if len(self._lines) >= _MEMO:
-                self._lines.clear()
-            found = self._lines[key] = inv_svc.StoredLine(
-                0, *(read(values[name]) for name, read in self._line_fields))
+            if len(self._read) >= _MEMO:
+                self._read.clear()
+            found = self._read[key] = (row_type(0, *(read(values[name]) for name, read in readers)), key)
         return found
 
     def pop(self) -> None:
@@ -239,7 +239,7 @@ class Batch:
             doc.inv.id = new_id
         table = Table(Invoice, self._inv_cols)
         names = self._inv_names
-        w.write(table, table.db_rows([tuple(d.inv.__data__.get(n) for n in names) for d in docs]))
+        w.write(table, table.db_rows([tuple(map(d.inv.__data__.get, names)) for d in docs]))
         table = Table(LineItem, ["invoice_id", *(LineItem._meta.fields[f].column_name for f in _LINE_FIELDS)])
         w.write(table, table.db_rows([(d.inv.id, *(v[f] for f in _LINE_FIELDS)) for d in docs for v in d.lines]))
         table = Table(Adjustment, ["invoice_id", *_ADJ_FIELDS])
