@@ -263,18 +263,7 @@ def issue_credit_note(ctx: Context, ref: str | int) -> Invoice:
     open_balance = max(inv.balance_minor - processing, 0) if inv.status == "open" else 0
     applied = min(cn.billed_minor, open_balance)
     remainder = cn.billed_minor - applied
-    customer = customer_of(inv)
-    _lock_customer(customer, cur)
-    if applied:
-        _entry(ctx, "cn_applied", customer, cur, applied, today, invoice=inv, credit_note=cn)
-        inv.credited_minor = (inv.credited_minor or 0) + applied
-        _store_totals(inv)
-        if inv.status == "open" and inv.balance_minor == 0:
-            inv.status, inv.payment_date = "paid", today  # R39: the payment date is the credit note's date
-            drop_reminders(inv)
-        _save(inv, ctx)
-    if remainder:
-        _entry(ctx, "cn_remainder", customer, cur, remainder, today, invoice=inv, credit_note=cn)
+    customer = _settle(ctx, cn, inv, applied, today)
     _history(ctx, cn, cn_before, "issued", f"Issued as {cn.number}, crediting {inv.number}")
     text = f"{cn.number} of {_money(cn.billed_minor, cur)} issued"
     if applied:
@@ -443,6 +432,26 @@ def refund_credit(ctx: Context, customer: Customer, currency: str, amount: Any, 
 
 
 
+def _settle(ctx: Context, cn: Invoice, inv: Invoice, applied: int, day) -> Customer:
+    """R39: ``applied`` of credit note ``cn`` credited on invoice ``inv``'s balance (settling it when
+    nothing is left: paid on the credit note's date) and the remainder to the customer's credit, each a
+    dated credit record; the customer, whose credit is locked for the rest of the transaction."""
+    cur = cn.currency
+    customer = customer_of(inv)
+    _lock_customer(customer, cur)
+    if applied:
+        _entry(ctx, "cn_applied", customer, cur, applied, day, invoice=inv, credit_note=cn)
+        inv.credited_minor = (inv.credited_minor or 0) + applied
+        _store_totals(inv)
+        if inv.status == "open" and inv.balance_minor == 0:
+            inv.status, inv.payment_date = "paid", day  # R39: the payment date is the credit note's date
+            drop_reminders(inv)
+        _save(inv, ctx)
+    if cn.billed_minor - applied:
+        _entry(ctx, "cn_remainder", customer, cur, cn.billed_minor - applied, day, invoice=inv, credit_note=cn)
+    return customer
+
+
 @mutation
 def settle_imported_credit_note(ctx: Context, cn_id: int, applied_minor: int | None = None) -> Invoice:
     """R52: an imported issued credit note settles its invoice as issuing it did (R39): the part
@@ -460,20 +469,8 @@ def settle_imported_credit_note(ctx: Context, cn_id: int, applied_minor: int | N
         raise RuleRefused(f"{cn.number} credits {_money(applied, cur)} on {inv.number}, whose open balance is "
                           f"{_money(open_balance, cur)} (R39); check the amount credited.", field="credited",
                           code="credit_note.over_balance")
-    remainder = cn.billed_minor - applied
-    customer = customer_of(inv)
-    _lock_customer(customer, cur)
     inv_before = snapshot(inv)
-    if applied:
-        _entry(ctx, "cn_applied", customer, cur, applied, day, invoice=inv, credit_note=cn)
-        inv.credited_minor = (inv.credited_minor or 0) + applied
-        _store_totals(inv)
-        if inv.status == "open" and inv.balance_minor == 0:
-            inv.status, inv.payment_date = "paid", day  # R39: the payment date is the credit note's date
-            drop_reminders(inv)
-        _save(inv, ctx)
-    if remainder:
-        _entry(ctx, "cn_remainder", customer, cur, remainder, day, invoice=inv, credit_note=cn)
+    _settle(ctx, cn, inv, applied, day)
     _history(ctx, inv, inv_before, "credit_note_issued",
              f"{cn.number} of {_money(cn.billed_minor, cur)} imported" +
              (f"; {_money(applied, cur)} credited on this invoice" if applied else ""))
