@@ -29,7 +29,7 @@ from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.mail import outbox, reminders
-from invoice_tui.mail.compose import EmailDraft, Prepared, invoice_draft, invoice_link, prepare, template_fields
+from invoice_tui.mail.compose import Prepared, invoice_draft, invoice_link, prepare, template_fields
 
 
 @dataclass
@@ -67,12 +67,7 @@ def dunning_prepared(ctx: Context, due: dunning.Due, fees: str = "", fee_invoice
 
     subject = dunning_texts.fill(text("subject"), f, optional_lines=False).strip()
     body = dunning_texts.fill(text("body"), f)
-    draft = EmailDraft(kind="invoice", invoice_id=inv.id, to=contact.email, from_addr=settings.default_from_address,
-                       subject=subject, body=body)
-    prepared = prepare(ctx, draft, settings=settings, with_attachment=True)
-    prepared.kind = "reminder"
-    prepared.new_contact_email = None
-    return prepared
+    return reminders.reminder_email(ctx, settings, inv, contact, subject, body)
 
 
 def _fees_text(due: dunning.Due) -> str:

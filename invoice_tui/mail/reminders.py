@@ -90,6 +90,12 @@ def reminder_prepared(ctx: Context, r: Reminder) -> Prepared:
     # issue 24: the whole message in the invoice's language, as its dates and amounts are
     f["seller_name"] = settings.seller_name or settings.default_from_address
     subject, body = dunning_texts.reminder_text(kind, dunning_texts.language(inv.locale or settings.locale), f)
+    return reminder_email(ctx, settings, inv, contact, subject, body)
+
+
+def reminder_email(ctx: Context, settings, inv: Invoice, contact: Contact, subject: str, body: str) -> Prepared:
+    """A reminder or dunning email of ``inv`` (R33, R51): from the workspace address, with the invoice's
+    PDF, never adding its recipient to the invoice's contacts."""
     draft = EmailDraft(kind="invoice", invoice_id=inv.id, to=contact.email, from_addr=settings.default_from_address,
                        subject=subject, body=body)
     prepared = prepare(ctx, draft, settings=settings, with_attachment=True)
