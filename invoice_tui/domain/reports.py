@@ -257,6 +257,14 @@ def default_period(ctx: Context) -> tuple[dt.date, dt.date]:
     return start.replace(day=1), today
 
 
+def period(ctx: Context, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """[start, end] with the default period's bound for a missing one, checked."""
+    d_start, d_end = default_period(ctx)
+    start, end = start or d_start, end or d_end
+    check_period(start, end)
+    return start, end
+
+
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     y, m = (int(x) for x in month.split("-"))
     return dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1])
@@ -265,10 +273,7 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
 def revenue(ctx: Context, start: dt.date | None = None, end: dt.date | None = None) -> list[RevenueRow]:
     """Billed, tax and collected per month and currency over [start, end] (default: 12 months)."""
     require(ctx, "view")
-    if start is None or end is None:
-        d_start, d_end = default_period(ctx)
-        start, end = start or d_start, end or d_end
-    check_period(start, end)
+    start, end = period(ctx, start, end)
     out: dict[tuple[str, str], RevenueRow] = {}
 
     def row(month: str, currency: str) -> RevenueRow:
@@ -445,10 +450,7 @@ class DsoRow:
 def dso(ctx: Context, start: dt.date | None = None, end: dt.date | None = None) -> list[DsoRow]:
     """Days sales outstanding per currency over [start, end] (default: the last 12 months)."""
     require(ctx, "view")
-    if start is None or end is None:
-        d_start, d_end = default_period(ctx)
-        start, end = start or d_start, end or d_end
-    check_period(start, end)
+    start, end = period(ctx, start, end)
     receivables = {r.currency: r.total for r in aging(ctx, end)}
     billed = {cur: int(total or 0) for cur, total in _rows(
         f"SELECT i.currency, SUM({SIGNED_BILLED}) FROM invoice i WHERE {ISSUED_DOCS} AND i.invoice_date >= ? "
@@ -688,9 +690,7 @@ def overview(ctx: Context, as_of: dt.date | None = None, start: dt.date | None =
     """Every report of the Reports screen in one call (one worker, one read transaction)."""
     today = ctx.today()
     as_of = as_of or today
-    d_start, d_end = default_period(ctx)
-    start, end = start or d_start, end or d_end
-    check_period(start, end)
+    start, end = period(ctx, start, end)
     return Overview(as_of, today, start, end, aging(ctx, as_of), revenue(ctx, start, end),
                     top_customers(ctx, "billed", limit, start, end), top_customers(ctx, "balance", limit),
                     dso(ctx, start, end))
