@@ -107,53 +107,6 @@ def _take_credit_note_numbers(count: int) -> int:
     return taken[0]
 
 
-SCRATCH_BYTES_PER_INVOICE = 6_000  # the segment files' size, measured 5.3 KB per invoice (25k)
-_SHM = "/dev/shm"
-_SHM_PREFIX = "invoice-tui-demo-"  # then the generating process's id
-
-
-def _available_memory() -> int:
-    """MemAvailable from /proc/meminfo, in bytes (0 where it cannot be read)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def _shared_memory_dir(needed: int) -> str | None:
-    """``/dev/shm`` if it is a writable directory with ``needed`` bytes free, and the machine has
-    as much memory available (a RAM disk fills memory); directories there left by demos whose
-    process is gone (killed) are removed first. None otherwise."""
-    if not os.path.isdir(_SHM) or not os.access(_SHM, os.W_OK | os.X_OK):
-        return None
-    try:
-        for entry in os.listdir(_SHM):
-            if entry.startswith(_SHM_PREFIX):
-                pid = entry[len(_SHM_PREFIX):].split("-", 1)[0]
-                if pid.isdigit() and not _alive(int(pid)):
-                    shutil.rmtree(os.path.join(_SHM, entry), ignore_errors=True)
-        stat = os.statvfs(_SHM)
-    except OSError:
-        return None
-    if stat.f_bavail * stat.f_frsize < needed or _available_memory() < needed:
-        return None
-    return _SHM
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process
-        return True
-    return True
-
-
 def _segment_worker(generator: "_Generator", segments: list[int], paths: list[str], results) -> None:
     """A worker process: generate ``segments`` in order, reporting each (or the error) on ``results``."""
     for k in segments:
@@ -655,19 +608,9 @@ class _Generator:
         return max(1, min(cores, MAX_PROCESSES))
 
     def _make_tmpdir(self) -> str:
-        """A directory for the generated files (about 5.3 KB per invoice, 5.3 GB per million):
-        in shared memory (``/dev/shm``) when it has room for twice that and so has the machine's
-        free memory (measured at 100k: the load ~8% less CPU than with the files on disk; they are
-        written without fsync, but a disk file system still writes them back); else beside the
+        """A directory for the generated files (about 1 GB per million invoices): beside the
         workspace file, which is on a disk with room for it (``/tmp`` may be a small RAM disk);
-        the system's temporary directory for PostgreSQL or where that fails. A directory in
-        shared memory left by a killed demo (its process gone) is removed first."""
-        shm = _shared_memory_dir(SCRATCH_BYTES_PER_INVOICE * 2 * self.n)
-        if shm:
-            try:
-                return tempfile.mkdtemp(prefix=f"{_SHM_PREFIX}{os.getpid()}-", dir=shm)
-            except OSError:
-                pass
+        the system's temporary directory for PostgreSQL or where that fails."""
         name = getattr(self.w.db, "database", "") if not self.w.pg else ""
         if name and name != ":memory:" and not str(name).startswith("file:"):
             try:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -330,8 +327,6 @@ def test_demo_worker_processes_write_the_same_rows(ws, admin, clock, db_url, tmp
     if is_sqlite():  # the segment files, beside the workspace file, are gone
         folder = os.path.dirname(os.path.abspath(database.obj.database))
         assert not [f for f in os.listdir(folder) if f.startswith(".invoice-tui-demo-")]
-    if os.path.isdir("/dev/shm"):  # … or in shared memory
-        assert not [f for f in os.listdir("/dev/shm") if f.startswith(f"invoice-tui-demo-{os.getpid()}-")]
 
     monkeypatch.setattr(generator, "PARALLEL_FROM", 10 ** 9)  # the same segments, all generated here
     other_url = (f"sqlite:///{tmp_path / 'other.db'}" if db_url.startswith("sqlite")
@@ -392,24 +387,3 @@ def test_history_bulk_content_is_the_canonical_json():
         assert history.objects_json(many) == [
             json.dumps({k: history.display(v) for k, v in m.items()}, sort_keys=True, separators=(",", ":"),
                        ensure_ascii=False) for m in many]
-
-
-def test_demo_segment_files_in_shared_memory_only_with_room_and_a_killed_demos_removed(tmp_path):
-    """The segment files go to /dev/shm when it (and the machine's free memory) has room for them;
-    a directory left there by a demo whose process is gone (killed) is removed first."""
-    if not os.path.isdir("/dev/shm") or not os.access("/dev/shm", os.W_OK):
-        pytest.skip("no /dev/shm here")
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True)
-    stale = f"/dev/shm/invoice-tui-demo-{int(gone.stdout)}-test"
-    mine = f"/dev/shm/invoice-tui-demo-{os.getpid()}-test"
-    for d in (stale, mine):
-        os.makedirs(d, exist_ok=True)
-        open(os.path.join(d, "segment0.db"), "wb").close()
-    try:
-        assert generator._shared_memory_dir(1) == "/dev/shm"
-        assert not os.path.exists(stale) and os.path.exists(mine)  # a live process's files stay
-        assert generator._shared_memory_dir(1 << 60) is None  # no room: beside the workspace
-    finally:
-        for d in (stale, mine):
-            shutil.rmtree(d, ignore_errors=True)
