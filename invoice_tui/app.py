@@ -19,6 +19,8 @@ from textual.worker import Worker, WorkerState
 from invoice_tui.config import Config, load_config
 from invoice_tui.domain.context import Context, Services
 from invoice_tui.domain.workspace import Workspace, acting_login, open_workspace
+from invoice_tui.i18n import N_, _
+from invoice_tui.widgets import language as tui_language
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_worker import in_session
 from invoice_tui.widgets.live import Live
@@ -144,8 +146,8 @@ class InvoiceApp(Live, App[None]):
     COMMANDS = App.COMMANDS | {IndexCommands, sending_commands, people_commands, audit_commands, settings_commands,
                                    import_commands, reports_commands, schedules_commands}
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True, id="app.quit"),
+        Binding("question_mark", "help", N_("Help"), id="app.help"),
     ]
 
     def __init__(self, workspace: Workspace, context: Context, config: Config | None = None) -> None:
@@ -177,8 +179,25 @@ class InvoiceApp(Live, App[None]):
     def on_mount(self) -> None:
         from invoice_tui.screens.index import IndexScreen
 
+        self.screen_change_signal.subscribe(self, lambda _screen: tui_language.translate_bindings(self))
+        tui_language.translate_bindings(self)
         self.changes.start()
         self.push_screen(IndexScreen())
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Key names in the reader's language (issue 25)."""
+        return tui_language.key_display(super().get_key_display(binding))
+
+    def get_system_commands(self, screen):
+        """Textual's palette commands (theme, keys, quit, …) in the reader's language."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_(tui_language.PALETTE_PLACEHOLDER), id="--command-palette"))
 
     def on_unmount(self) -> None:
         self.changes.stop()
@@ -235,4 +254,8 @@ def make_app(db_url: str | None = None, user: str | None = None, config: Config 
         context = workspace.context(login, source="tui", services=services, **({"now": now} if now else {}))
     else:
         context = replace(context, services=services, **({"now": now} if now else {}))
+    from invoice_tui.domain.localize import display_locale
+    from invoice_tui.i18n import use_language
+
+    use_language(display_locale(context))  # issue 25: the reader's language, before any screen composes
     return InvoiceApp(workspace, context, config)

@@ -25,6 +25,27 @@ from invoice_tui.db import database
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.workspace import Workspace, open_workspace
 
+# The suite reads English and en_US formats whatever the machine's locale (issue 25: LANG picks the
+# language); a test that wants another sets it with monkeypatch.
+for _name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE", "INVOICE_TUI_LOCALE"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A test that switched the language (French, the pseudo-locale) leaves English behind it:
+    the language in use and every Textual class's bindings are the process's."""
+    yield
+    from invoice_tui.i18n import SOURCE_LANGUAGE, language, use_language
+
+    if language() != SOURCE_LANGUAGE:
+        use_language(None)
+        from invoice_tui.widgets.language import translate_bindings
+
+        translate_bindings(None)
+
+
 PG_URL = os.environ.get("INVOICE_TUI_TEST_PG_URL", "")
 REQUIRE_PG = os.environ.get("INVOICE_TUI_REQUIRE_PG") == "1"
 FIXED_NOW = dt.datetime(2026, 3, 16, 9, 30, 0)  # a Monday, UTC

@@ -19,21 +19,22 @@ from typing import Sequence
 
 import peewee
 
-from invoice_tui import __version__
+from invoice_tui import __version__, i18n
 # the CLI's base, imported from here by the command groups and the tests too
 from invoice_tui.cli._base import ArgumentParser, Output, add_common, json_text, open_context  # noqa: F401
 from invoice_tui.domain.errors import EnvironmentFailure, InvoiceTuiError
+from invoice_tui.i18n import _
 
 
 def build_parser(*, commands: bool = True) -> ArgumentParser:
     """The whole CLI; ``commands=False``: the global options only (``invoice-tui [--db URL]
     [--user LOGIN]`` opens the TUI without importing every command's module first)."""
-    parser = ArgumentParser(prog="invoice-tui", description="Invoice management for the terminal.",
+    parser = ArgumentParser(prog="invoice-tui", description=_("Invoice management for the terminal."),
                             add_help=commands)
     parser.add_argument("--version", action="version", version=f"invoice-tui {__version__}")
-    parser.add_argument("--db", metavar="URL", help="workspace database URL (sqlite:///path or postgresql://…)")
-    parser.add_argument("--user", metavar="LOGIN", help="act as this workspace user")
-    parser.add_argument("--config", metavar="PATH", help="configuration file (default: platformdirs config dir)")
+    parser.add_argument("--db", metavar="URL", help=_("workspace database URL (sqlite:///path or postgresql://…)"))
+    parser.add_argument("--user", metavar="LOGIN", help=_("act as this workspace user"))
+    parser.add_argument("--config", metavar="PATH", help=_("configuration file (default: platformdirs config dir)"))
     add_common(parser)
     if not commands:
         return parser
@@ -48,12 +49,41 @@ def build_parser(*, commands: bool = True) -> ArgumentParser:
     return parser
 
 
-@functools.lru_cache(maxsize=2)
 def _parser(commands: bool = True) -> ArgumentParser:
-    """The parser, built once per process: building it takes ~50 ms (argparse looks up gettext
-    catalogues for every help string, and every command group imports its services), which
-    dominated in-process runs of many commands."""
+    """The parser in the language in use, built once per process and language: building it takes
+    ~50 ms (every command group imports its services), which dominated in-process runs of many
+    commands."""
+    return _built_parser(commands, i18n.language())
+
+
+@functools.lru_cache(maxsize=4)
+def _built_parser(commands: bool, language: str) -> ArgumentParser:
     return build_parser(commands=commands)
+
+
+def early_language(argv: Sequence[str], env=None) -> str:
+    """The language of ``--help`` and of bad usage, before a workspace is open: the configuration's
+    ``locale`` (``--config PATH`` or the default file), then ``LC_ALL``, ``LANG`` (issue 25). Once
+    the workspace is open, the user's preference and the workspace's locale count too
+    (``open_context``)."""
+    import os
+    from pathlib import Path
+
+    from invoice_tui.config import load_config
+    from invoice_tui.domain.localize import resolve_locale
+
+    env = os.environ if env is None else env
+    path = None
+    for i, arg in enumerate(argv):
+        if arg == "--config" and i + 1 < len(argv):
+            path = argv[i + 1]
+        elif arg.startswith("--config="):
+            path = arg.partition("=")[2]
+    try:
+        configured = load_config(Path(path) if path else None, env).locale
+    except (InvoiceTuiError, OSError):
+        configured = None  # the command reports a bad configuration itself
+    return i18n.use_language(resolve_locale(None, configured, env, None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--json" in argv
     out = Output(wants_json)
     try:
+        early_language(argv)
         args, rest = _parser(False).parse_known_args(argv)
         if not rest:  # no command: the TUI, whose first paint needs none of the commands' modules
             return run_tui(args)

@@ -11,7 +11,26 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable
 from zoneinfo import ZoneInfo
 
+from invoice_tui import i18n
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import N_, _
+
+# argparse's own words ("usage:", "options:", "show this help message and exit", its error
+# sentences) come from our catalog: argparse looks ``_`` and ``ngettext`` up in its module at each
+# call, so they follow the language in use (issue 25). The msgids are argparse's, marked here.
+argparse._ = i18n.gettext
+argparse.ngettext = i18n.ngettext
+ARGPARSE_WORDS = (
+    N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),
+    N_("show program's version number and exit"), N_("argument %(argument_name)s: %(message)s"),
+    N_("unrecognized arguments: %s"), N_("not allowed with argument %s"), N_("ignored explicit argument %r"),
+    N_("the following arguments are required: %s"), N_("one of the arguments %s is required"),
+    N_("expected one argument"), N_("expected at most one argument"), N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"), N_("unexpected option string: %s"),
+    N_("invalid %(type)s value: %(value)r"), N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("%(prog)s: error: %(message)s\n"), N_("can't open '%(filename)s': %(error)s"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
 
 if TYPE_CHECKING:  # the context's module loads the models: not before a command needs them
     from invoice_tui.domain.context import Context
@@ -26,7 +45,8 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # Errors are printed after "invoice-tui: "; name the subcommand only, not the program twice.
         where = self.prog.partition(" ")[2]
-        raise BadInput(f"{where + ': ' if where else ''}{message} (see {self.prog} --help)")
+        text = _("{where}: {message} (see {prog} --help)") if where else _("{message} (see {prog} --help)")
+        raise BadInput(text.format(where=where, message=message, prog=self.prog))
 
     def _parse_optional(self, arg_string):  # type: ignore[override]
         if (isinstance(arg_string, str) and arg_string.startswith("-") and arg_string != "-"
@@ -39,7 +59,7 @@ _OPTION_LIKE = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*(=.*)?\Z", re.S)
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
 
 def _today(text: str | None) -> dt.date | None:
@@ -127,6 +147,7 @@ def open_context(args: argparse.Namespace, source: str = "cli"):
     from invoice_tui.domain.localize import display_locale
 
     READER_LOCALE[:] = [display_locale(ctx)]  # issue 24: the human output's locale for this run
+    i18n.use_language(READER_LOCALE[0])  # issue 25: and its language, the user's preference included
     pinned = os.environ.get("INVOICE_TUI_TODAY")
     if pinned:  # reproducible output (scripts, tests): "today" is this date, as with demo --today
         try:
