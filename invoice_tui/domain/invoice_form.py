@@ -16,6 +16,7 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.reads import company_label, contact_label
 from invoice_tui.domain.text import safe
+from invoice_tui.i18n import N_, _
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.totals import AdjustmentSpec, LineCharge, LineSpec
 
@@ -49,12 +50,13 @@ class EditorState:
 
 
 # The invoice's legal fields (R43) the editor shows, in order: (field, label).
-LEGAL_FIELDS = (("delivery_date", "Delivery date (BT-72, YYYY-MM-DD)"),
-                ("delivery_address", "Delivery address or period"),
-                ("operation_category", "Operation category: goods, services or both"),
-                ("buyer_reference", "Buyer reference (BT-10)"),
-                ("exemption_reasons", "Exemption reasons (E/AE/K/G/O), e.g. AE=Autoliquidation; E=Art. 261"),
-                ("eur_rate", "EUR rate: 1 unit of the currency in EUR (BT-6/BT-111)"))
+# The labels are English (N_), shown in the reader's language with _().
+LEGAL_FIELDS = (("delivery_date", N_("Delivery date (BT-72, YYYY-MM-DD)")),
+                ("delivery_address", N_("Delivery address or period")),
+                ("operation_category", N_("Operation category: goods, services or both")),
+                ("buyer_reference", N_("Buyer reference (BT-10)")),
+                ("exemption_reasons", N_("Exemption reasons (E/AE/K/G/O), e.g. AE=Autoliquidation; E=Art. 261")),
+                ("eur_rate", N_("EUR rate: 1 unit of the currency in EUR (BT-6/BT-111)")))
 
 
 # The languages a document (PDF, email, buyer page) is written in (issue 24): the four the
@@ -92,8 +94,8 @@ def parse_exemptions(text: str) -> dict[str, str]:
             continue
         cat, sep, reason = part.partition("=")
         if not sep:
-            raise BadInput(f"exemption reasons are written CATEGORY=reason, separated by ';' (not '{part.strip()}').",
-                           field="exemption_reasons")
+            raise BadInput(_("exemption reasons are written CATEGORY=reason, separated by ';' (not '{part}').").format(
+                part=part.strip()), field="exemption_reasons")
         out[cat.strip().upper()] = reason.strip()
     return out
 
@@ -107,12 +109,13 @@ def legal_values(values: dict[str, str]) -> dict:
     from invoice_tui.domain.bounds import check_date  # noqa: F401 - the date is parsed below
     from invoice_tui.domain.errors import BadInput
 
-    out: dict = {k: values.get(k, "") for k, _ in LEGAL_FIELDS}
+    out: dict = {k: values.get(k, "") for k, _label in LEGAL_FIELDS}
     text = out["delivery_date"].strip()
     try:
         out["delivery_date"] = dt.date.fromisoformat(text) if text else None
     except ValueError:
-        raise BadInput(f"The delivery date '{text}' is not a date (YYYY-MM-DD).", field="delivery_date") from None
+        raise BadInput(_("The delivery date '{text}' is not a date (YYYY-MM-DD).").format(text=text),
+                       field="delivery_date") from None
     out["exemption_reasons"] = parse_exemptions(out["exemption_reasons"])
     return out
 

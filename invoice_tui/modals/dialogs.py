@@ -29,6 +29,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from invoice_tui.i18n import N_, _
+
 __all__ = ["ConfirmDialog", "TypedConfirmDialog", "ReasonDialog", "ErrorDialog", "InfoDialog", "error_dialog"]
 
 _DIALOG_CSS = """
@@ -81,7 +83,7 @@ class Dialog(ModalScreen):
     """Base of the family: a title, a message, buttons; Escape cancels."""
 
     DEFAULT_CSS = _DIALOG_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel")]
     cancel_result: object = None
 
     def __init__(self, title: str, message: str) -> None:
@@ -93,7 +95,7 @@ class Dialog(ModalScreen):
         yield from ()
 
     def compose_buttons(self) -> ComposeResult:
-        yield Button("OK", id="ok", variant="primary")
+        yield Button(_("OK"), id="ok", variant="primary")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -118,11 +120,13 @@ class ConfirmDialog(Dialog, ModalScreen[bool]):
 
     cancel_result = False
 
-    def __init__(self, title: str, message: str, *, confirm: str = "Yes", cancel: str = "Cancel",
+    def __init__(self, title: str, message: str, *, confirm: str | None = None, cancel: str | None = None,
                  danger: bool = False) -> None:
+        """``confirm`` and ``cancel``: the buttons' words, already in the reader's language ("Yes" and
+        "Cancel" when not given)."""
         super().__init__(title, message)
-        self.confirm_label = confirm
-        self.cancel_label = cancel
+        self.confirm_label = confirm or _("Yes")
+        self.cancel_label = cancel or _("Cancel")
         if danger:
             self.add_class("-danger")
 
@@ -149,17 +153,20 @@ class TypedConfirmDialog(Dialog, ModalScreen[bool]):
 
     cancel_result = False
 
-    def __init__(self, title: str, message: str, expected_text: str, *, confirm: str = "Confirm",
-                 cancel: str = "Cancel") -> None:
+    def __init__(self, title: str, message: str, expected_text: str, *, confirm: str | None = None,
+                 cancel: str | None = None) -> None:
         super().__init__(title, message)
         self.expected_text = expected_text
-        self.confirm_label = confirm
-        self.cancel_label = cancel
+        self.confirm_label = confirm or _("Confirm")
+        self.cancel_label = cancel or _("Cancel")
         self.add_class("-danger")
 
     def compose_body(self) -> ComposeResult:
-        yield Label(f"Type {self.expected_text} to confirm:", id="dialog-hint", markup=False)
+        yield Label(self._hint(), id="dialog-hint", markup=False)
         yield Input(placeholder=self.expected_text, id="dialog-input")
+
+    def _hint(self) -> str:
+        return _("Type {text} to confirm:").format(text=self.expected_text)
 
     def compose_buttons(self) -> ComposeResult:
         yield Button(self.cancel_label, id="cancel")
@@ -172,7 +179,7 @@ class TypedConfirmDialog(Dialog, ModalScreen[bool]):
     def _typed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value.strip() != self.expected_text
         # issue 24: the refusal was about what was typed before; the hint comes back
-        self.query_one("#dialog-hint", Label).update(f"Type {self.expected_text} to confirm:")
+        self.query_one("#dialog-hint", Label).update(self._hint())
 
     @on(Input.Submitted, "#dialog-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -180,7 +187,7 @@ class TypedConfirmDialog(Dialog, ModalScreen[bool]):
             self.dismiss(True)
         else:
             self.query_one("#dialog-hint", Label).update(
-                f"That is not {self.expected_text}; type it exactly to confirm, or press Escape.")
+                _("That is not {text}; type it exactly to confirm, or press Escape.").format(text=self.expected_text))
 
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
@@ -198,12 +205,12 @@ class ReasonDialog(Dialog, ModalScreen[str | None]):
 
     cancel_result = None
 
-    def __init__(self, title: str, message: str, *, confirm: str = "Confirm", cancel: str = "Cancel",
-                 placeholder: str = "Reason") -> None:
+    def __init__(self, title: str, message: str, *, confirm: str | None = None, cancel: str | None = None,
+                 placeholder: str | None = None) -> None:
         super().__init__(title, message)
-        self.confirm_label = confirm
-        self.cancel_label = cancel
-        self.placeholder = placeholder
+        self.confirm_label = confirm or _("Confirm")
+        self.cancel_label = cancel or _("Cancel")
+        self.placeholder = placeholder or _("Reason")
         self.add_class("-danger")
 
     def compose_body(self) -> ComposeResult:
@@ -252,8 +259,8 @@ class InfoDialog(Dialog, ModalScreen[None]):
         self.dismiss(None)
 
 
-def error_dialog(exc: BaseException, title: str = "Cannot do that") -> ErrorDialog:
+def error_dialog(exc: BaseException, title: str | None = None) -> ErrorDialog:
     """An ErrorDialog for a domain exception (its sentence and the TUI's remedy) or any other error."""
     from invoice_tui.widgets.error_text import error_text
 
-    return ErrorDialog(title, error_text(exc))
+    return ErrorDialog(title or _("Cannot do that"), error_text(exc))

@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError
 from invoice_tui.domain.totals import ADJUSTMENT_KINDS, PRICE_DECIMALS, VAT_CATEGORIES, check_category
+from invoice_tui.i18n import N_, _
 from invoice_tui.widgets.error_text import error_text
 from invoice_tui.widgets.invoice_inputs import FieldError, LocalNumber, NotBlank, parse_local_decimal
 
@@ -51,8 +52,8 @@ def parse_discount(text: str, locale: str) -> tuple[Decimal | None, bool]:
     if not raw:
         return None, False
     if raw.endswith("%"):
-        return parse_local_decimal(raw[:-1], locale, what="percentage"), True
-    return parse_local_decimal(raw, locale, what="discount"), False
+        return parse_local_decimal(raw[:-1], locale, what=_("percentage")), True
+    return parse_local_decimal(raw, locale, what=_("discount")), False
 
 
 class DiscountValidator(Validator):
@@ -71,9 +72,9 @@ class DiscountValidator(Validator):
             return self.success()
         if self.allow_negative:
             if pct and abs(amount) > HUNDRED:
-                return self.failure("A percentage is at most 100%.")
+                return self.failure(_("A percentage is at most 100%."))
         elif amount < 0 or (pct and amount > HUNDRED):
-            return self.failure("A discount is 0 or more; a percentage at most 100%.")
+            return self.failure(_("A discount is 0 or more; a percentage at most 100%."))
         return self.success()
 
 
@@ -85,13 +86,14 @@ def parse_line_charges(text: str, locale: str) -> list[dict]:
         part = part.strip()
         if not part:
             continue
-        value, _, reason = part.partition(":")
+        value, _sep, reason = part.partition(":")
         value = value.strip()
         if not value or value[0] not in "-−+":
-            raise BadInput(f"'{part}': start an allowance with - and a charge with +, e.g. -5%:Loyalty or +2.00:Freight.")
+            raise BadInput(_("'{part}': start an allowance with - and a charge with +, e.g. -5%:Loyalty or "
+                             "+2.00:Freight.").format(part=part))
         amount, pct = parse_discount(value[1:], locale)
         if amount is None:
-            raise BadInput(f"'{part}' has no amount.")
+            raise BadInput(_("'{part}' has no amount.").format(part=part))
         out.append({"kind": "charge" if value[0] == "+" else "allowance", "value": amount, "is_percent": pct,
                     "reason": reason.strip()})
     return out
@@ -135,27 +137,32 @@ class LocalCheck(Validator):
 def _price_refusal(price: Decimal) -> str | None:
     """R35: 0 or more (BR-27), up to 6 decimals whatever the currency (BT-146)."""
     if price < 0:
-        return "A unit price is 0 or more; a return is a negative quantity."
+        return _("A unit price is 0 or more; a return is a negative quantity.")
     if price.as_tuple().exponent < -PRICE_DECIMALS:
-        return f"A unit price has at most {PRICE_DECIMALS} decimals."
+        return _("A unit price has at most {n} decimals.").format(n=PRICE_DECIMALS)
     return None
 
 
 def _quantity_refusal(qty: Decimal) -> str | None:
-    return None if qty else "The quantity is not 0 (negative for a return)."
+    return None if qty else _("The quantity is not 0 (negative for a return).")
 
 
-_SHORT_NAMES = {"S": "standard", "Z": "zero-rated", "E": "exempt", "AE": "reverse charge", "K": "intra-EU",
-                "G": "export", "O": "outside VAT"}
-CATEGORY_CHOICES = (("By rate", ""), *((f"{c} {_SHORT_NAMES[c]}", c) for c in VAT_CATEGORIES))  # fit 80×24
+_SHORT_NAMES = {"S": N_("standard"), "Z": N_("zero-rated"), "E": N_("exempt"), "AE": N_("reverse charge"),
+                "K": N_("intra-EU"), "G": N_("export"), "O": N_("outside VAT")}
+CATEGORY_CHOICES = ((N_("By rate"), ""), *((f"{c} {_SHORT_NAMES[c]}", c) for c in VAT_CATEGORIES))  # fit 80×24
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """The VAT categories offered, in the reader's language (the code stays: it is the standard's)."""
+    return [(_("By rate"), ""), *((f"{c} {_(_SHORT_NAMES[c])}", c) for c in VAT_CATEGORIES)]
 
 
 class _FormModal(ModalScreen[dict | None]):
     """A form over one row of the editor (a dict in, a dict out); each field is checked as it is
     typed, and all of them again on OK."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="editor.form.cancel"),
-                Binding("ctrl+s", "save", "OK", id="editor.form.ok", priority=True)]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="editor.form.cancel"),
+                Binding("ctrl+s", "save", N_("OK"), id="editor.form.ok", priority=True)]
     FIELD_IDS: tuple[str, ...] = ()
 
     def __init__(self, row: dict | None, currency: str, locale: str) -> None:
@@ -179,14 +186,14 @@ class _FormModal(ModalScreen[dict | None]):
         with Vertical():
             yield Label(label)
             yield Input(show_number(self.row.get("tax_rate", Decimal(0)), self.locale), id=field_id,
-                        validators=[LocalNumber(self.locale, what="tax rate", low=Decimal(0), high=HUNDRED,
+                        validators=[LocalNumber(self.locale, what=_("tax rate"), low=Decimal(0), high=HUNDRED,
                                                 optional=True)])
             yield FieldError(id=f"error-{field_id}")
 
     def buttons(self) -> ComposeResult:
         with Horizontal(classes="modal-buttons"):
-            yield Button("Cancel", id="form-cancel")
-            yield Button("OK (ctrl+s)", id="form-ok", variant="primary")
+            yield Button(_("Cancel"), id="form-cancel")
+            yield Button(_("OK (ctrl+s)"), id="form-ok", variant="primary")
 
     def value(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value
@@ -231,52 +238,53 @@ class _FormModal(ModalScreen[dict | None]):
 class LineItemModal(_FormModal):
     FIELD_IDS = ("line-name", "line-quantity", "line-price", "line-discount", "line-tax", "line-base", "line-unit",
                  "line-charges")
-    BINDINGS = [Binding("ctrl+o", "more", "More fields", id="editor.line.more")]
+    BINDINGS = [Binding("ctrl+o", "more", N_("More fields"), id="editor.line.more")]
 
     def compose(self) -> ComposeResult:
         line, loc = self.row, self.locale
         with Vertical(id="line-dialog", classes="invoice-modal"):
-            yield Label("Edit line" if self.row else "New line", classes="modal-title")
-            yield Label("Name")
-            yield Input(line.get("name", ""), id="line-name", validators=[NotBlank("A line name")])
+            yield Label(_("Edit line") if self.row else _("New line"), classes="modal-title")
+            yield Label(_("Name"))
+            yield Input(line.get("name", ""), id="line-name", validators=[NotBlank(_("A line name"))])
             yield FieldError(id="error-line-name")
-            yield Label("Description (optional)")
+            yield Label(_("Description (optional)"))
             yield Input(line.get("description", ""), id="line-description")
             with Horizontal(classes="form-row"):
                 with Vertical():
-                    yield Label("Quantity (− for a return)")
+                    yield Label(_("Quantity (− for a return)"))
                     yield Input(show_number(line.get("quantity", Decimal(1)), loc), id="line-quantity",
-                                validators=[LocalCheck(loc, "quantity", _quantity_refusal)])
+                                validators=[LocalCheck(loc, _("quantity"), _quantity_refusal)])
                     yield FieldError(id="error-line-quantity")
                 with Vertical():
-                    yield Label(f"Unit price ({self.currency})")
+                    yield Label(_("Unit price ({currency})").format(currency=self.currency))
                     yield Input(show_number(line.get("unit_price"), loc), id="line-price",
-                                validators=[LocalCheck(loc, "unit price", _price_refusal)])
+                                validators=[LocalCheck(loc, _("unit price"), _price_refusal)])
                     yield FieldError(id="error-line-price")
             with Horizontal(classes="form-row"):
-                yield from self.percent_or_amount("Discount (10% or an amount)", "line-discount", line.get("discount"),
-                                                  bool(line.get("discount_percent")))
-                yield from self.tax_rate_field("Tax rate %", "line-tax")
+                yield from self.percent_or_amount(_("Discount (10% or an amount)"), "line-discount",
+                                                  line.get("discount"), bool(line.get("discount_percent")))
+                yield from self.tax_rate_field(_("Tax rate %"), "line-tax")
             with Vertical(id="line-more"):
                 with Horizontal(classes="form-row"):
                     with Vertical():
-                        yield Label("VAT category")
-                        yield Select(CATEGORY_CHOICES, value=self._category(), allow_blank=False, id="line-category")
+                        yield Label(_("VAT category"))
+                        yield Select(category_choices(), value=self._category(), allow_blank=False,
+                                     id="line-category")
                     with Vertical():
-                        yield Label("Unit (C62, HUR, KWH…)")
+                        yield Label(_("Unit (C62, HUR, KWH…)"))
                         yield Input(line.get("unit_code") or "C62", id="line-unit",
-                                    validators=[NotBlank("A unit code")])
+                                    validators=[NotBlank(_("A unit code"))])
                         yield FieldError(id="error-line-unit")
                     with Vertical():
-                        yield Label("Price per (units)")
+                        yield Label(_("Price per (units)"))
                         yield Input(show_number(line.get("base_quantity") or Decimal(1), loc), id="line-base",
-                                    validators=[LocalNumber(loc, what="base quantity", positive=True)])
+                                    validators=[LocalNumber(loc, what=_("base quantity"), positive=True)])
                         yield FieldError(id="error-line-base")
-                yield Label("Allowances (-) and charges (+): -5%:Loyalty; +2.00:Freight")
+                yield Label(_("Allowances (-) and charges (+): -5%:Loyalty; +2.00:Freight"))
                 yield Input(show_line_charges(line.get("charges"), loc), id="line-charges",
                             validators=[LineChargesValidator(loc)])
                 yield FieldError(id="error-line-charges")
-            yield Label("ctrl+o: VAT category, unit, price per, allowances and charges", id="line-more-hint",
+            yield Label(_("ctrl+o: VAT category, unit, price per, allowances and charges"), id="line-more-hint",
                         classes="field-hint")
             yield from self.buttons()
 
@@ -331,7 +339,7 @@ class LineItemModal(_FormModal):
         }
 
 
-KIND_LABELS = {"discount": "Discount", "fee": "Fee", "tax": "Extra tax"}
+KIND_LABELS = {"discount": N_("Discount"), "fee": N_("Fee"), "tax": N_("Extra tax")}  # shown with _()
 KINDS = tuple((KIND_LABELS[kind], kind) for kind in ADJUSTMENT_KINDS)  # offered in R18's order
 
 
@@ -343,23 +351,25 @@ class AdjustmentModal(_FormModal):
     def compose(self) -> ComposeResult:
         a = self.row
         with Vertical(id="adjustment-dialog", classes="invoice-modal"):
-            yield Label("Discount, fee or tax", classes="modal-title")
+            yield Label(_("Discount, fee or tax"), classes="modal-title")
             with Horizontal(classes="form-row"):
                 with Vertical():
-                    yield Label("Kind")
-                    yield Select(KINDS, value=a.get("kind", "discount"), allow_blank=False, id="adj-kind")
+                    yield Label(_("Kind"))
+                    yield Select([(_(label), kind) for label, kind in KINDS], value=a.get("kind", "discount"),
+                                 allow_blank=False, id="adj-kind")
                 with Vertical():
-                    yield Label("Label")
-                    yield Input(a.get("label", ""), id="adj-label", placeholder="e.g. Loyalty discount")
+                    yield Label(_("Label"))
+                    yield Input(a.get("label", ""), id="adj-label", placeholder=_("e.g. Loyalty discount"))
             with Horizontal(classes="form-row"):
-                yield from self.percent_or_amount(f"Value (10% or an amount in {self.currency})", "adj-value",
-                                                  a.get("value"), bool(a.get("is_percent")), NotBlank("A value"),
+                yield from self.percent_or_amount(_("Value (10% or an amount in {currency})").format(
+                                                      currency=self.currency), "adj-value",
+                                                  a.get("value"), bool(a.get("is_percent")), NotBlank(_("A value")),
                                                   allow_negative=True)
-                yield from self.tax_rate_field("Tax rate % (discounts and fees)", "adj-tax")
+                yield from self.tax_rate_field(_("Tax rate % (discounts and fees)"), "adj-tax")
                 with Vertical():
-                    yield Label("VAT category")
+                    yield Label(_("VAT category"))
                     rate, cat = a.get("tax_rate") or Decimal(0), a.get("tax_category") or ""
-                    yield Select(CATEGORY_CHOICES, value="" if cat == ("Z" if not rate else "S") else cat,
+                    yield Select(category_choices(), value="" if cat == ("Z" if not rate else "S") else cat,
                                  allow_blank=False, id="adj-category")
             yield from self.buttons()
 

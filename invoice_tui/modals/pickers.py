@@ -17,36 +17,43 @@ from invoice_tui.domain import people, reads
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.reads import Choice
 from invoice_tui.domain.text import safe
+from invoice_tui.i18n import N_, _
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
 
 CREATE = "__create__"
-PLURALS = {"company": "companies", "contact": "contacts", "user": "users"}  # "Search companies…"
+# the sentences that name the kind of record, each whole (word order and gender differ between languages)
+PICK_TITLES = {"company": N_("Pick a company"), "contact": N_("Pick a contact"), "user": N_("Pick a user")}
+SEARCH_PLACEHOLDERS = {"company": N_("Search companies…"), "contact": N_("Search contacts…"),
+                       "user": N_("Search users…")}
+CREATE_HINTS = {"company": N_("ctrl+n creates a new company"), "contact": N_("ctrl+n creates a new contact")}
+CREATE_OPTIONS = {"company": N_("+ Create a new company"), "contact": N_("+ Create a new contact")}
+CREATE_NAMED = {"company": N_("+ Create a new company “{name}”"), "contact": N_("+ Create a new contact “{name}”")}
 
 
 class PickerModal(ServiceCalls, ModalScreen[int | None]):
     """Search and pick a contact, company or user; contacts and companies can be created here."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-                Binding("ctrl+n", "create", "Create new", id="picker.create"),
-                Binding("down", "focus_list", "List", show=False, id="picker.list")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="picker.cancel"),
+                Binding("ctrl+n", "create", N_("Create new"), id="picker.create"),
+                Binding("down", "focus_list", N_("List"), show=False, id="picker.list")]
 
     def __init__(self, kind: str, title: str | None = None) -> None:
         super().__init__()
         self.kind = kind
-        self.title_text = title or f"Pick a {kind}"
+        self.title_text = title  # in the reader's language; None: "Pick a contact"…
         self.choices: list[Choice] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog", classes="invoice-modal"):
-            yield Label(self.title_text, classes="modal-title", markup=False)
-            yield Input(id="picker-search", placeholder=f"Search {PLURALS.get(self.kind, self.kind + 's')}…")
+            yield Label(self.title_text or _(PICK_TITLES[self.kind]), classes="modal-title", markup=False)
+            yield Input(id="picker-search", placeholder=_(SEARCH_PLACEHOLDERS[self.kind]))
             yield OptionList(id="picker-list", markup=False)  # names are text, never markup (R55)
-            hint = "Enter picks · ↓ moves to the list · Escape cancels"
-            if self.kind != "user":
-                hint += f" · ctrl+n creates a new {self.kind}"
+            hint = _("Enter picks · ↓ moves to the list · Escape cancels")
+            if self.kind in CREATE_HINTS:
+                hint += " · " + _(CREATE_HINTS[self.kind])
             yield Static(hint, classes="modal-hint")
 
     def on_mount(self) -> None:
@@ -67,7 +74,9 @@ class PickerModal(ServiceCalls, ModalScreen[int | None]):
         options = [Option(c.label, id=str(c.id)) for c in choices]
         if self.kind != "user":
             query = self.query_one("#picker-search", Input).value.strip()
-            options.append(Option(f"+ Create a new {self.kind}" + (f" “{safe(query, line=True)}”" if query else ""), id=CREATE))
+            text = (_(CREATE_NAMED[self.kind]).format(name=safe(query, line=True)) if query
+                    else _(CREATE_OPTIONS[self.kind]))
+            options.append(Option(text, id=CREATE))
         ol.add_options(options)
         if options:
             ol.highlighted = 0
@@ -93,7 +102,7 @@ class PickerModal(ServiceCalls, ModalScreen[int | None]):
 
     def action_create(self) -> None:
         if self.kind == "user":
-            self.notify("Users are added by a super admin: invoice-tui users add LOGIN", severity="warning")
+            self.notify(_("Users are added by a super admin: invoice-tui users add LOGIN"), severity="warning")
             return
         query = self.query_one("#picker-search", Input).value.strip()
         form = ContactFormModal(initial_query=query) if self.kind == "contact" else CompanyFormModal(initial_query=query)
@@ -112,9 +121,11 @@ class PickerModal(ServiceCalls, ModalScreen[int | None]):
 class _RecordForm(ServiceCalls, ModalScreen[int | None]):
     """A small form whose fields map 1:1 to a service's pydantic input; returns the record id."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
-                Binding("ctrl+s", "save", "Save", id="form.save", priority=True)]
-    FIELDS: tuple[tuple[str, str, bool | str], ...] = ()  # (name, label, multiline; "check": a checkbox)
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="form.cancel"),
+                Binding("ctrl+s", "save", N_("Save"), id="form.save", priority=True)]
+    # (name, label, multiline; "check": a checkbox); the labels in English (N_), shown translated
+    FIELDS: tuple[tuple[str, str, bool | str], ...] = ()
+    TITLES = (N_("New record"), N_("Edit record"))  # each form's own
     LEGAL_FROM = ""  # the first field of the legal data (R43), shown under its own heading
     NOUN = "record"
 
@@ -124,18 +135,18 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
         self.initial_query = initial_query
 
     def compose(self) -> ComposeResult:
-        title = f"Edit {self.NOUN}" if self.record_id else f"New {self.NOUN}"
+        title = _(self.TITLES[1] if self.record_id else self.TITLES[0])
         with Vertical(id=f"{self.NOUN}-form", classes="invoice-modal"):
             yield Label(title, classes="modal-title")
             with VerticalScroll(classes="form-fields"):
                 for name, label, multiline in self.FIELDS:
                     if name == self.LEGAL_FROM:
-                        yield Label("Legal data (R43): checked as typed", classes="form-section")
+                        yield Label(_("Legal data (R43): checked as typed"), classes="form-section")
                     if multiline == "check":
-                        yield Checkbox(label, id=f"field-{name}")
+                        yield Checkbox(_(label), id=f"field-{name}")
                         yield FieldError(id=f"error-{name}")
                         continue
-                    yield Label(label)
+                    yield Label(_(label))
                     if multiline:
                         yield TextArea(id=f"field-{name}", classes="short-area")
                     else:
@@ -143,8 +154,8 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
                     yield FieldError(id=f"error-{name}")
             yield FieldError(id="form-error", classes="form-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel", id="form-cancel")
-                yield Button("Save (ctrl+s)", id="form-save", variant="primary")
+                yield Button(_("Cancel"), id="form-cancel")
+                yield Button(_("Save (ctrl+s)"), id="form-save", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one(f"#field-{self.FIELDS[0][0]}").focus()
@@ -214,10 +225,12 @@ class _RecordForm(ServiceCalls, ModalScreen[int | None]):
 
 class ContactFormModal(_RecordForm):
     NOUN = "contact"
-    FIELDS = (("email", "Email", False), ("first_name", "First name", False), ("last_name", "Last name", False),
-              ("phone", "Phone", False), ("address", "Street (lines)", True), ("postcode", "Postcode", False),
-              ("city", "City", False), ("country", "Country (ISO 3166, e.g. FR)", False),
-              ("is_business", "A business buyer (not a consumer)", "check"))
+    TITLES = (N_("New contact"), N_("Edit contact"))
+    FIELDS = (("email", N_("Email"), False), ("first_name", N_("First name"), False),
+              ("last_name", N_("Last name"), False), ("phone", N_("Phone"), False),
+              ("address", N_("Street (lines)"), True), ("postcode", N_("Postcode"), False),
+              ("city", N_("City"), False), ("country", N_("Country (ISO 3166, e.g. FR)"), False),
+              ("is_business", N_("A business buyer (not a consumer)"), "check"))
     LEGAL_FROM = "postcode"
     load_values = staticmethod(reads.contact_values)
     add, edit = staticmethod(people.add_contact), staticmethod(people.edit_contact)
@@ -226,19 +239,20 @@ class ContactFormModal(_RecordForm):
         if "@" in query:
             self.query_one("#field-email", Input).value = query
         else:
-            first, _, last = query.partition(" ")
+            first, _sep, last = query.partition(" ")
             self.query_one("#field-first_name", Input).value = first
             self.query_one("#field-last_name", Input).value = last
 
 
 class CompanyFormModal(_RecordForm):
     NOUN = "company"
-    FIELDS = (("name", "Name", False), ("domain", "Domain", False), ("tax_id", "Tax ID", False),
-              ("address", "Street (lines)", True), ("postcode", "Postcode", False), ("city", "City", False),
-              ("country", "Country (ISO 3166, e.g. FR)", False), ("legal_name", "Legal name", False),
-              ("siren", "SIREN", False), ("siret", "SIRET", False), ("vat_id", "VAT id", False),
-              ("electronic_scheme", "Electronic address scheme (0225: SIREN)", False),
-              ("electronic_address", "Electronic address (BT-49)", False))
+    TITLES = (N_("New company"), N_("Edit company"))
+    FIELDS = (("name", N_("Name"), False), ("domain", N_("Domain"), False), ("tax_id", N_("Tax ID"), False),
+              ("address", N_("Street (lines)"), True), ("postcode", N_("Postcode"), False), ("city", N_("City"), False),
+              ("country", N_("Country (ISO 3166, e.g. FR)"), False), ("legal_name", N_("Legal name"), False),
+              ("siren", N_("SIREN"), False), ("siret", N_("SIRET"), False), ("vat_id", N_("VAT id"), False),
+              ("electronic_scheme", N_("Electronic address scheme (0225: SIREN)"), False),
+              ("electronic_address", N_("Electronic address (BT-49)"), False))
     LEGAL_FROM = "postcode"
     load_values = staticmethod(reads.company_values)
     add, edit = staticmethod(people.add_company), staticmethod(people.edit_company)

@@ -11,9 +11,10 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select
 
+from invoice_tui.i18n import N_, _
 from invoice_tui.modals.dialogs import Dialog
 
-MODES = [("Drafts, for review", "draft"), ("Finalized", "finalize"), ("Finalized and emailed", "send")]
+MODES = [(N_("Drafts, for review"), "draft"), (N_("Finalized"), "finalize"), (N_("Finalized and emailed"), "send")]
 
 
 class ScheduleForm(Dialog, ModalScreen[dict | None]):
@@ -27,21 +28,22 @@ class ScheduleForm(Dialog, ModalScreen[dict | None]):
     cancel_result = None
 
     def __init__(self, label: str, start: str) -> None:
-        super().__init__(f"Repeat {label}", "Each period makes an invoice from this one (origin subscription).")
+        super().__init__(_("Repeat {invoice}").format(invoice=label),
+                         _("Each period makes an invoice from this one (origin subscription)."))
         self.start = start
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="schedule-row"):
-            yield Input("1m", placeholder="every: 1m, 2w, 1y", id="schedule-every")
-            yield Input(placeholder="day: 1-31 or last", id="schedule-day")
+            yield Input("1m", placeholder=_("every: 1m, 2w, 1y"), id="schedule-every")
+            yield Input(placeholder=_("day: 1-31 or last"), id="schedule-day")
         with Horizontal(classes="schedule-row"):
-            yield Input(self.start, placeholder="start: YYYY-MM-DD", id="schedule-start")
-            yield Input(placeholder="end: N invoices or date", id="schedule-end")
-        yield Select(MODES, value="draft", allow_blank=False, id="schedule-mode")
+            yield Input(self.start, placeholder=_("start: YYYY-MM-DD"), id="schedule-start")
+            yield Input(placeholder=_("end: N invoices or date"), id="schedule-end")
+        yield Select([(_(label), mode) for label, mode in MODES], value="draft", allow_blank=False, id="schedule-mode")
 
     def compose_buttons(self) -> ComposeResult:
-        yield Button("Cancel", id="cancel")
-        yield Button("Create", id="create", variant="primary")
+        yield Button(_("Cancel"), id="cancel")
+        yield Button(_("Create"), id="create", variant="primary")
 
     def focus_first(self) -> None:
         self.query_one("#schedule-every", Input).focus()

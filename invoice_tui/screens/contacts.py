@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from invoice_tui.i18n import N_, _
 from invoice_tui.screens.people import PeopleScreen
 
 
@@ -26,14 +27,15 @@ class PeopleCommands(Provider):
 
         app = self.app
         commands = [
-            ("Contacts: Open contacts", lambda: app.push_screen(ContactsScreen()), "Search, add and edit contacts"),
-            ("Companies: Open companies", lambda: app.push_screen(CompaniesScreen()),
-             "Search, add and edit companies"),
+            (N_("Contacts: Open contacts"), lambda: app.push_screen(ContactsScreen()),
+             N_("Search, add and edit contacts")),
+            (N_("Companies: Open companies"), lambda: app.push_screen(CompaniesScreen()),
+             N_("Search, add and edit companies")),
         ]
         if not isinstance(self.screen, IndexScreen):  # the index offers its own "New invoice"
-            commands.append(("Invoices: New invoice", lambda: app.push_screen(EditorScreen(None)),
-                             "Create a draft invoice"))
-        return commands
+            commands.append((N_("Invoices: New invoice"), lambda: app.push_screen(EditorScreen(None)),
+                             N_("Create a draft invoice")))
+        return [(_(text), callback, _(help_text)) for text, callback, help_text in commands]
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._commands():

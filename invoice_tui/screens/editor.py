@@ -43,6 +43,7 @@ from invoice_tui.domain.invoice_form import (LEGAL_FIELDS, EditorState, SaveResu
 from invoice_tui.domain.money import check_currency, format_price
 from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, TaxLine, compute_totals,
                                         default_category, in_order)
+from invoice_tui.i18n import N_, _, ngettext
 from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.modals.line_item import KIND_LABELS
 from invoice_tui.widgets.error_text import error_content, error_text, show_error
@@ -58,23 +59,23 @@ class LinesTable(DataTable):
     """The line items grid (keys shown in the footer while it has the focus)."""
 
     BINDINGS = [
-        Binding("plus,insert,a", "screen.add_row('lines')", "Add line", id="editor.lines.add"),
-        Binding("ctrl+d", "screen.duplicate_row('lines')", "Duplicate", id="editor.lines.duplicate"),
-        Binding("delete,x", "screen.remove_row('lines')", "Remove", id="editor.lines.remove"),
-        Binding("left_square_bracket,alt+up", "screen.move_row('lines', -1)", "Move up", id="editor.lines.up"),
-        Binding("right_square_bracket,alt+down", "screen.move_row('lines', 1)", "Move down",
+        Binding("plus,insert,a", "screen.add_row('lines')", N_("Add line"), id="editor.lines.add"),
+        Binding("ctrl+d", "screen.duplicate_row('lines')", N_("Duplicate"), id="editor.lines.duplicate"),
+        Binding("delete,x", "screen.remove_row('lines')", N_("Remove"), id="editor.lines.remove"),
+        Binding("left_square_bracket,alt+up", "screen.move_row('lines', -1)", N_("Move up"), id="editor.lines.up"),
+        Binding("right_square_bracket,alt+down", "screen.move_row('lines', 1)", N_("Move down"),
                 id="editor.lines.down"),
     ]
 
 
 class AdjustmentsTable(DataTable):
     BINDINGS = [
-        Binding("plus,insert,a", "screen.add_row('adjustments')", "Add", id="editor.adjustments.add"),
-        Binding("ctrl+d", "screen.duplicate_row('adjustments')", "Duplicate", id="editor.adjustments.duplicate"),
-        Binding("delete,x", "screen.remove_row('adjustments')", "Remove", id="editor.adjustments.remove"),
-        Binding("left_square_bracket,alt+up", "screen.move_row('adjustments', -1)", "Move up",
+        Binding("plus,insert,a", "screen.add_row('adjustments')", N_("Add"), id="editor.adjustments.add"),
+        Binding("ctrl+d", "screen.duplicate_row('adjustments')", N_("Duplicate"), id="editor.adjustments.duplicate"),
+        Binding("delete,x", "screen.remove_row('adjustments')", N_("Remove"), id="editor.adjustments.remove"),
+        Binding("left_square_bracket,alt+up", "screen.move_row('adjustments', -1)", N_("Move up"),
                 id="editor.adjustments.up"),
-        Binding("right_square_bracket,alt+down", "screen.move_row('adjustments', 1)", "Move down",
+        Binding("right_square_bracket,alt+down", "screen.move_row('adjustments', 1)", N_("Move down"),
                 id="editor.adjustments.down"),
     ]
 
@@ -83,14 +84,14 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
     """Returns the saved invoice's id (None when left without saving)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="editor.save", priority=True),
-        Binding("ctrl+f", "finalize", "Save & finalize", id="editor.finalize", priority=True),
-        Binding("escape", "leave", "Cancel", id="editor.cancel"),
-        Binding("ctrl+b", "pick_contact", "Billing contact", id="editor.contact"),
-        Binding("ctrl+o", "pick_company", "Company", id="editor.company"),
-        Binding("ctrl+l", "add_row('lines')", "Add line", id="editor.add_line"),
-        Binding("ctrl+g", "external_editor", "$EDITOR", show=False, id="editor.external"),
-        Binding("ctrl+t", "legal", "Legal data", id="editor.legal"),
+        Binding("ctrl+s", "save", N_("Save"), id="editor.save", priority=True),
+        Binding("ctrl+f", "finalize", N_("Save & finalize"), id="editor.finalize", priority=True),
+        Binding("escape", "leave", N_("Cancel"), id="editor.cancel"),
+        Binding("ctrl+b", "pick_contact", N_("Billing contact"), id="editor.contact"),
+        Binding("ctrl+o", "pick_company", N_("Company"), id="editor.company"),
+        Binding("ctrl+l", "add_row('lines')", N_("Add line"), id="editor.add_line"),
+        Binding("ctrl+g", "external_editor", N_("$EDITOR"), show=False, id="editor.external"),
+        Binding("ctrl+t", "legal", N_("Legal data"), id="editor.legal"),
     ]
 
     def __init__(self, invoice_id: int | None = None) -> None:
@@ -105,73 +106,74 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
     # ---- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Loading…", id="editor-heading")
+        yield Static(_("Loading…"), id="editor-heading")
         with VerticalScroll(id="editor-form"):
             with Horizontal(classes="editor-row"):
                 with Vertical(classes="editor-field wide"):
-                    yield Label("Title (optional)")
+                    yield Label(_("Title (optional)"))
                     yield Input(id="editor-title")
                 with Vertical(classes="editor-field narrow"):
-                    yield Label("Currency")
+                    yield Label(_("Currency"))
                     yield Input(id="editor-currency", validators=[Currency()], max_length=3)
                     yield FieldError(id="error-currency")
                     yield FieldError(id="lock-currency", classes="field-lock")
             with Horizontal(classes="editor-row"):
                 with Vertical(classes="editor-field"):
-                    yield Label("Billing contact (ctrl+b)")
-                    yield Button("Pick a contact…", id="editor-contact", classes="picker-button")
+                    yield Label(_("Billing contact (ctrl+b)"))
+                    yield Button(_("Pick a contact…"), id="editor-contact", classes="picker-button")
                     yield FieldError(id="lock-contacts", classes="field-lock")
                 with Vertical(classes="editor-field"):
-                    yield Label("Company (ctrl+o)")
-                    yield Button("Pick a company…", id="editor-company", classes="picker-button")
+                    yield Label(_("Company (ctrl+o)"))
+                    yield Button(_("Pick a company…"), id="editor-company", classes="picker-button")
                     yield FieldError(id="lock-companies", classes="field-lock")
             with Horizontal(classes="editor-row"):
                 with Vertical(classes="editor-field"):
-                    yield Label("Invoice date")
-                    yield Input(id="editor-invoice-date", validators=[IsoDate()], placeholder="YYYY-MM-DD")
+                    yield Label(_("Invoice date"))
+                    yield Input(id="editor-invoice-date", validators=[IsoDate()], placeholder=_("YYYY-MM-DD"))
                     yield FieldError(id="error-invoice_date")
                 with Vertical(classes="editor-field"):
-                    yield Label("Due date")
+                    yield Label(_("Due date"))
                     yield Input(id="editor-due-date", validators=[IsoDate(optional=True)])
                     yield FieldError(id="error-due_date")
                 with Vertical(classes="editor-field"):
-                    yield Label("PO number")
+                    yield Label(_("PO number"))
                     yield Input(id="editor-po")
             # R43: the invoice's legal data, folded away (ctrl+t) so that 80×24 stays readable
-            with Collapsible(title="Legal data: language, delivery, operation, references (ctrl+t)",
+            with Collapsible(title=_("Legal data: language, delivery, operation, references (ctrl+t)"),
                              collapsed=True, id="editor-legal"):
                 # issue 24: the language the documents (PDF, email, buyer page) are written in
-                yield Label("Document language (PDF, email, buyer page)")
+                yield Label(_("Document language (PDF, email, buyer page)"))
                 yield Select(locale_choices(None), allow_blank=False, id="editor-locale")
                 for name, label in LEGAL_FIELDS:
-                    yield Label(label)
+                    yield Label(_(label))
                     yield Input(id=f"legal-{name}")
                     yield FieldError(id=f"error-{name}")
-            yield Label("Line items  (+ add · enter edit · ctrl+d duplicate · del remove · [ ] reorder)",
+            yield Label(_("Line items  (+ add · enter edit · ctrl+d duplicate · del remove · [ ] reorder)"),
                         classes="editor-section")
             yield LinesTable(id="lines-table", cursor_type="row")
-            yield Label("Discounts, fees and taxes  (+ add · enter edit · del remove)", classes="editor-section")
+            yield Label(_("Discounts, fees and taxes  (+ add · enter edit · del remove)"), classes="editor-section")
             yield AdjustmentsTable(id="adjustments-table", cursor_type="row")
-            yield Label("Comments shown to the buyer (ctrl+g opens $EDITOR)", classes="editor-section")
+            yield Label(_("Comments shown to the buyer (ctrl+g opens $EDITOR)"), classes="editor-section")
             yield TextArea(id="editor-comments")
-            yield Checkbox("Allow partial payments", id="editor-partial")
+            yield Checkbox(_("Allow partial payments"), id="editor-partial")
             yield Static("", id="editor-totals")
             yield FieldError(id="editor-error", classes="form-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel", id="editor-cancel")
-                yield Button("Save (ctrl+s)", id="editor-save", variant="primary")
-                yield Button("Save & finalize (ctrl+f)", id="editor-finalize", variant="success")
+                yield Button(_("Cancel"), id="editor-cancel")
+                yield Button(_("Save (ctrl+s)"), id="editor-save", variant="primary")
+                yield Button(_("Save & finalize (ctrl+f)"), id="editor-finalize", variant="success")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#lines-table", DataTable).add_columns("#", "Item", "Qty", "Unit price", "Discount", "Tax",
-                                                              "Net")
-        self.query_one("#adjustments-table", DataTable).add_columns("Kind", "Label", "Value", "Tax", "Amount")
+        self.query_one("#lines-table", DataTable).add_columns(
+            "#", _("Item"), _("Qty"), _("Unit price"), _("Discount"), _("Tax"), _("Net"))
+        self.query_one("#adjustments-table", DataTable).add_columns(
+            _("Kind"), _("Label"), _("Value"), _("Tax"), _("Amount"))
         self.call_service(load_editor_state, self.app.ctx, self.invoice_id, done=self._loaded,
                           failed=self._load_failed, group="editor-load", exclusive=True)
 
     def _load_failed(self, exc: InvoiceTuiError) -> None:
-        show_error(self, exc, title="Cannot edit")
+        show_error(self, exc, title=_("Cannot edit"))
         self.dismiss(None)
 
     def _loaded(self, state: EditorState) -> None:
@@ -179,8 +181,9 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         self.lines = [dict(x) for x in state.lines]
         self.adjustments = [dict(x) for x in state.adjustments]
         finalized = state.status != "draft"
-        heading = (f"Editing {state.number} (finalized: currency and number are frozen)" if finalized
-                   else (f"Editing draft #{state.invoice_id}" if state.invoice_id else "New draft invoice"))
+        heading = (_("Editing {number} (finalized: currency and number are frozen)").format(number=state.number)
+                   if finalized else (_("Editing draft #{id}").format(id=state.invoice_id) if state.invoice_id
+                                      else _("New draft invoice")))
         self.query_one("#editor-heading", Static).update(heading)
         self.sub_title = heading
         self.query_one("#editor-title", Input).value = state.title
@@ -208,7 +211,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         self._set_company(state.company_id, state.company_label)
         fin = self.query_one("#editor-finalize", Button)
         fin.display = not finalized
-        fin.label = f"Save & finalize as {state.preview_number} (ctrl+f)"
+        fin.label = _("Save & finalize as {number} (ctrl+f)").format(number=state.preview_number)
         self._due_placeholder()
         self._refresh_tables()
         self.dirty = False
@@ -221,12 +224,12 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
     def _set_contact(self, contact_id: int | None, label: str) -> None:
         assert self.state is not None
         self.state.contact_id, self.state.contact_label = contact_id, label
-        self.query_one("#editor-contact", Button).label = Content(label or "Pick a contact…")  # not markup
+        self.query_one("#editor-contact", Button).label = Content(label or _("Pick a contact…"))  # not markup
 
     def _set_company(self, company_id: int | None, label: str) -> None:
         assert self.state is not None
         self.state.company_id, self.state.company_label = company_id, label
-        self.query_one("#editor-company", Button).label = Content(label or "Pick a company…")
+        self.query_one("#editor-company", Button).label = Content(label or _("Pick a company…"))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -266,7 +269,8 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
             return
         due = start + dt.timedelta(days=self.state.payment_terms)
         self.query_one("#editor-due-date", Input).placeholder = (
-            f"empty = {due.isoformat()} ({self.state.payment_terms} days)")
+            ngettext("empty = {date} ({n} day)", "empty = {date} ({n} days)", self.state.payment_terms).format(
+                date=due.isoformat(), n=self.state.payment_terms))
 
     def _currency(self) -> str | None:
         try:
@@ -291,7 +295,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
                 self.call_service(reads.contact_label, contact_id,
                                   done=lambda label: (self._set_contact(contact_id, label), self._mark_dirty()))
 
-        self.app.push_screen(PickerModal("contact", "Billing contact"), picked)
+        self.app.push_screen(PickerModal("contact", _("Billing contact")), picked)
 
     @on(Button.Pressed, "#editor-company")
     def action_pick_company(self) -> None:
@@ -302,7 +306,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
                 self.call_service(reads.company_label, company_id,
                                   done=lambda label: (self._set_company(company_id, label), self._mark_dirty()))
 
-        self.app.push_screen(PickerModal("company", "Company"), picked)
+        self.app.push_screen(PickerModal("company", _("Company")), picked)
 
     def _mark_dirty(self) -> None:
         self.dirty = True
@@ -359,7 +363,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
             category = (a.get("tax_category") or "") if a["kind"] != "tax" else ""
             if category and category != default_category(a.get("tax_rate") or Decimal(0)):
                 rate = f"{rate or '0%'} {category}"
-            atable.add_row(KIND_LABELS[a["kind"]], a.get("label", ""), value, rate, amount)
+            atable.add_row(_(KIND_LABELS[a["kind"]]), a.get("label", ""), value, rate, amount)
         if focus:
             which, row = focus
             t = self._table(which)
@@ -382,29 +386,33 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
     def _show_totals(self, totals, currency: str) -> None:
         out = Text()
         if totals is None:
-            out.append("Totals appear when the currency is valid.", style="italic")
+            out.append(_("Totals appear when the currency is valid."), style="italic")
         else:
             loc = self.state.locale if self.state else "en_US"
             for step in totals.steps():  # R18's order
                 if step.kind == "subtotal":
-                    out.append(f"Subtotal {money(step.amount, currency, loc)}")
+                    out.append(_("Subtotal {amount}").format(amount=money(step.amount, currency, loc)))
                 elif step.kind == "discount" and step.amount:
-                    out.append(f"  − Discounts {money(-step.amount, currency, loc)}")
+                    out.append("  − " + _("Discounts {amount}").format(amount=money(-step.amount, currency, loc)))
                 elif step.kind == "fee" and step.amount:
-                    out.append(f"  + Fees {money(step.amount, currency, loc)}")
+                    out.append("  + " + _("Fees {amount}").format(amount=money(step.amount, currency, loc)))
                 elif step.kind == "tax":
                     for t in step.items:  # the tax per rate, then the extra taxes
-                        out.append(f"  + VAT {t.category} {t.rate.normalize():f}% {money(t.tax, currency, loc)}"
-                                   if isinstance(t, TaxLine) else f"  + {t.label or 'Tax'} {money(t.amount, currency, loc)}")
+                        out.append("  + " + (
+                            _("VAT {category} {rate}% {amount}").format(
+                                category=t.category, rate=f"{t.rate.normalize():f}", amount=money(t.tax, currency, loc))
+                            if isinstance(t, TaxLine) else
+                            f"{t.label or _('Tax')} {money(t.amount, currency, loc)}"))
                 elif step.kind == "billed":
-                    out.append("   Total ")
+                    out.append("   " + _("Total") + " ")
                     out.append(money(step.amount, currency, loc), style="bold")
             if not totals.en16931:
-                out.append("  (not EN 16931: extra taxes)", style="italic")
+                out.append("  " + _("(not EN 16931: extra taxes)"), style="italic")
         self.query_one("#editor-totals", Static).update(out)
         if self.state is not None:
             heading = self.sub_title or ""
-            total = f" · total {money(totals.billed, currency, self.state.locale)}" if totals else ""
+            total = (" · " + _("total {amount}").format(amount=money(totals.billed, currency, self.state.locale))
+                     if totals else "")
             self.query_one("#editor-heading", Static).update(heading + total)
 
     def _cursor(self, which: str) -> int | None:
@@ -480,7 +488,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         if not 0 <= other < len(rows):
             return
         if which == "adjustments" and rows[other]["kind"] != rows[index]["kind"]:
-            self.notify("Discounts come first, then fees, then extra taxes; reorder within a kind.")
+            self.notify(_("Discounts come first, then fees, then extra taxes; reorder within a kind."))
             return
         rows[index], rows[other] = rows[other], rows[index]
         self.dirty = True
@@ -491,7 +499,8 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         area = self.query_one("#editor-comments", TextArea)
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
-            self.notify("Set $EDITOR (e.g. export EDITOR=vim) to write comments in your editor.", severity="warning")
+            self.notify(_("Set $EDITOR (e.g. export EDITOR=vim) to write comments in your editor."),
+                        severity="warning")
             return
         with tempfile.NamedTemporaryFile("w+", suffix=".md", delete=False, encoding="utf-8") as fh:
             fh.write(area.text)
@@ -503,7 +512,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
                 area.load_text(fh.read().rstrip("\n"))
             self.dirty = True
         except Exception as exc:  # noqa: BLE001 - the editor could not run; keep the text
-            self.notify(f"Could not run {editor}: {exc}", severity="error")
+            self.notify(_("Could not run {editor}: {error}").format(editor=editor, error=exc), severity="error")
         finally:
             os.unlink(path)
 
@@ -514,7 +523,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         errors = []
         currency_text = self.query_one("#editor-currency", Input).value.strip().upper()
         try:
-            invoice_date = parse_date(self.query_one("#editor-invoice-date", Input).value, what="invoice date")
+            invoice_date = parse_date(self.query_one("#editor-invoice-date", Input).value, what=_("invoice date"))
         except BadInput as exc:
             self.query_one("#error-invoice_date", Static).update(error_content(exc))
             errors.append(error_text(exc))
@@ -523,7 +532,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         due_date = None
         if due_text:
             try:
-                due_date = parse_date(due_text, what="due date")
+                due_date = parse_date(due_text, what=_("due date"))
             except BadInput as exc:
                 self.query_one("#error-due_date", Static).update(error_content(exc))
                 errors.append(error_text(exc))
@@ -567,13 +576,14 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         if self.state is None:
             return
         if self.state.status != "draft":
-            self.notify(f"{self.state.number} is already finalized.", severity="warning")
+            self.notify(_("{number} is already finalized.").format(number=self.state.number), severity="warning")
             return
 
         def ask(number: str) -> None:
-            message = (f"Save this draft and finalize it? It will get the number {number}. The currency and number "
-                       "are then frozen and a buyer link is created (R2, R3).")
-            self.app.push_screen(ConfirmDialog("Finalize invoice", message, confirm=f"Finalize as {number}"),
+            message = _("Save this draft and finalize it? It will get the number {number}. The currency and number "
+                        "are then frozen and a buyer link is created (R2, R3).").format(number=number)
+            self.app.push_screen(ConfirmDialog(_("Finalize invoice"), message,
+                                               confirm=_("Finalize as {number}").format(number=number)),
                                  lambda ok: ok and self._save(finalize=True))
 
         self.call_service(invoice_service.preview_number, done=ask)
@@ -594,7 +604,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
 
     def _save_failed(self, exc: InvoiceTuiError) -> None:
         self.saving = False
-        show_error(self, exc, title="Not saved", summary="#editor-error", notify=True,
+        show_error(self, exc, title=_("Not saved"), summary="#editor-error", notify=True,
                    beside={"currency": "#error-currency", "due_date": "#error-due_date",
                            "invoice_date": "#error-invoice_date"})
 
@@ -603,16 +613,16 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         self.dirty = False
         assert self.state is not None
         if result.finalized_number:
-            self.notify(f"Saved and finalized as {result.finalized_number}.", title="Finalized")
+            self.notify(_("Saved and finalized as {number}.").format(number=result.finalized_number),
+                        title=_("Finalized"))
         elif result.finalize_error:
-            self.notify(f"Saved as a draft, but not finalized: {error_text(result.finalize_error)}",
-                        title="Not finalized",
-                        severity="warning", timeout=10)
+            self.notify(_("Saved as a draft, but not finalized: {reason}").format(
+                reason=error_text(result.finalize_error)), title=_("Not finalized"), severity="warning", timeout=10)
         else:
-            self.notify("Invoice saved.", title="Saved")
+            self.notify(_("Invoice saved."), title=_("Saved"))
         for pid in result.canceled_payments:
-            self.notify(f"The online payment #{pid} that was processing was canceled by this edit (R7).",
-                        severity="warning", timeout=10)
+            self.notify(_("The online payment #{id} that was processing was canceled by this edit (R7).").format(
+                id=pid), severity="warning", timeout=10)
         # R2/R43: a finalize refused for the seller's legal data goes on from the invoice page, which
         # walks the user through the seller profile
         walk = getattr(result.finalize_error, "code", "") == "invoice.legal_data_missing"
@@ -640,8 +650,9 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
 
                 self.app.push_screen(ComposeScreen(invoice_id))
 
-        self.app.push_screen(ConfirmDialog("Notify the customer?", f"{number} was changed. Send the updated invoice "
-                                           "to the customer now?", confirm="Compose email", cancel="Not now"), answer)
+        message = _("{number} was changed. Send the updated invoice to the customer now?").format(number=number)
+        self.app.push_screen(ConfirmDialog(_("Notify the customer?"), message, confirm=_("Compose email"),
+                                           cancel=_("Not now")), answer)
 
     # ---- leaving --------------------------------------------------------------------------------
     @on(Button.Pressed, "#editor-cancel")
@@ -649,8 +660,8 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         if not self.dirty:
             self._close()
             return
-        self.app.push_screen(ConfirmDialog("Discard changes?", "Leave the editor without saving your changes?",
-                                           confirm="Discard", danger=True), lambda ok: ok and self._close())
+        self.app.push_screen(ConfirmDialog(_("Discard changes?"), _("Leave the editor without saving your changes?"),
+                                           confirm=_("Discard"), danger=True), lambda ok: ok and self._close())
 
     def _close(self) -> None:
         self.dismiss(None)

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from invoice_tui.domain import people, reads
 from invoice_tui.domain.reads import Row
 from invoice_tui.domain.text import safe
+from invoice_tui.i18n import N_, _, ngettext
 from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.live import Live
@@ -26,7 +27,7 @@ from invoice_tui.widgets.tables import DataTable
 class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
     """The invoices of a contact or company; Enter returns the invoice id to open."""
 
-    BINDINGS = [Binding("escape", "close", "Close", id="people.invoices.close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="people.invoices.close")]
 
     def __init__(self, kind: str, record_id: int, name: str) -> None:
         super().__init__()
@@ -35,13 +36,13 @@ class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="invoice-list-dialog", classes="invoice-modal wide"):
-            yield Label(f"Invoices of {self.record_name}", classes="modal-title", markup=False)
+            yield Label(_("Invoices of {name}").format(name=self.record_name), classes="modal-title", markup=False)
             yield DataTable(id="invoice-list", cursor_type="row")
-            yield Static("Enter opens the invoice · Escape closes", classes="modal-hint", id="invoice-list-status")
+            yield Static(_("Enter opens the invoice · Escape closes"), classes="modal-hint", id="invoice-list-status")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Number", "Status", "Invoice date", "Amount billed", "Balance due")
+        table.add_columns(_("Number"), _("Status"), _("Invoice date"), _("Amount billed"), _("Balance due"))
         table.focus()
         self.call_service(reads.invoices_of, self.kind, self.record_id, done=self._show, group="invoice-list")
 
@@ -51,7 +52,8 @@ class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
         for r in rows:
             table.add_row(*r.cells, key=str(r.id))
         if not rows:
-            self.query_one("#invoice-list-status", Static).update(f"{self.record_name} has no invoice. Escape closes.")
+            self.query_one("#invoice-list-status", Static).update(
+                _("{name} has no invoice. Escape closes.").format(name=self.record_name))
         from invoice_tui.domain.credit import customer_credit_text
 
         self.call_service(customer_credit_text, self.kind, self.record_id, done=self._show_credit,
@@ -60,11 +62,12 @@ class InvoiceListModal(ServiceCalls, ModalScreen[int | None]):
             from invoice_tui.domain.online import methods_text
 
             self.call_service(methods_text, self.record_id, group="invoice-list-methods",
-                              done=lambda text: self._say(f"Saved payment methods: {text}" if text else ""))
+                              done=lambda text: self._say(_("Saved payment methods: {methods}").format(methods=text)
+                                                          if text else ""))
 
     def _show_credit(self, text: str) -> None:
         """R42: the customer's page shows the credit available (R40), per currency."""
-        self._say(f"Credit available: {text}" if text else "")
+        self._say(_("Credit available: {amounts}").format(amounts=text) if text else "")
 
     def _say(self, text: str) -> None:
         """A line above the keys' hint (the customer's credit, a contact's saved methods: issue 26)."""
@@ -84,17 +87,39 @@ class PeopleScreen(Live, ServiceCalls, Screen[None]):
     """A searchable list of records (subclassed for contacts and companies)."""
 
     KIND = "contact"
-    DELETE_NOTE = "Invoices keep their history."
-    TITLE_TEXT = "Contacts"
-    COLUMNS: tuple[str, ...] = ("Name", "Email", "Phone", "Company", "Billing of")
+    DELETE_NOTE = N_("Invoices keep their history.")
+    TITLE_TEXT = N_("Contacts")
+    COLUMNS: tuple[str, ...] = (N_("Name"), N_("Email"), N_("Phone"), N_("Company"), N_("Billing of"))
     BINDINGS = [
-        Binding("escape", "back", "Back", id="people.back"),
-        Binding("slash", "search", "Search", id="people.search"),
-        Binding("n", "add", "Add", id="people.add"),
-        Binding("e", "edit", "Edit", id="people.edit"),
-        Binding("d", "delete", "Delete", id="people.delete"),
-        Binding("i", "invoices", "Invoices", id="people.invoices"),
+        Binding("escape", "back", N_("Back"), id="people.back"),
+        Binding("slash", "search", N_("Search"), id="people.search"),
+        Binding("n", "add", N_("Add"), id="people.add"),
+        Binding("e", "edit", N_("Edit"), id="people.edit"),
+        Binding("d", "delete", N_("Delete"), id="people.delete"),
+        Binding("i", "invoices", N_("Invoices"), id="people.invoices"),
     ]
+
+    # the sentences that name the kind of record (word order and gender differ between languages)
+    def search_placeholder(self) -> str:
+        return _("Search contacts… (/)")
+
+    def count_text(self, shown: int, total: int) -> str:
+        if self.search_text:
+            return ngettext("{shown} of {total} contact", "{shown} of {total} contacts", total).format(
+                shown=shown, total=total)
+        return ngettext("{total} contact", "{total} contacts", total).format(total=total)
+
+    def none_yet(self) -> str:
+        return _("No contact yet — press n to add one.")
+
+    def added_text(self) -> str:
+        return _("Contact added.")
+
+    def saved_text(self) -> str:
+        return _("Contact saved.")
+
+    def delete_title(self) -> str:
+        return _("Delete contact")
 
     def __init__(self) -> None:
         super().__init__()
@@ -103,14 +128,14 @@ class PeopleScreen(Live, ServiceCalls, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(id="people-search", placeholder=f"Search {self.TITLE_TEXT.lower()}… (/)")
+        yield Input(id="people-search", placeholder=self.search_placeholder())
         yield DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="people-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.TITLE_TEXT
-        self.query_one(DataTable).add_columns(*self.COLUMNS)
+        self.sub_title = _(self.TITLE_TEXT)
+        self.query_one(DataTable).add_columns(*(_(c) for c in self.COLUMNS))
         self.query_one(DataTable).focus()
         self.reload()
 
@@ -140,11 +165,9 @@ class PeopleScreen(Live, ServiceCalls, Screen[None]):
             for i, r in enumerate(rows):
                 if r.id == select_id:
                     table.move_cursor(row=i)
-        noun = self.KIND if total == 1 else self.TITLE_TEXT.lower()  # "1 contact", "2 contacts"
-        status = f"{len(rows)} of {total} {noun}" if self.search_text else f"{total} {noun}"
-        if not total:
-            status = f"No {self.KIND} yet — press n to add one."
-        self.query_one("#people-status", Static).update(status + " · n add · e edit · d delete · i invoices")
+        status = self.count_text(len(rows), total) if total else self.none_yet()
+        self.query_one("#people-status", Static).update(
+            _("{status} · n add · e edit · d delete · i invoices").format(status=status))
 
     def selected(self) -> Row | None:
         table = self.query_one(DataTable)
@@ -177,7 +200,7 @@ class PeopleScreen(Live, ServiceCalls, Screen[None]):
     def action_add(self) -> None:
         def saved(new_id: int | None) -> None:
             if new_id is not None:
-                self.notify(f"{self.KIND.capitalize()} added.")
+                self.notify(self.added_text())
                 self.reload(select_id=new_id)
 
         self.app.push_screen(self.form(None), saved)
@@ -190,7 +213,7 @@ class PeopleScreen(Live, ServiceCalls, Screen[None]):
 
         def saved(rid: int | None) -> None:
             if rid is not None:
-                self.notify(f"{self.KIND.capitalize()} saved.")
+                self.notify(self.saved_text())
                 self.reload(select_id=rid)
 
         self.app.push_screen(self.form(row.id), saved)
@@ -201,15 +224,15 @@ class PeopleScreen(Live, ServiceCalls, Screen[None]):
             return
 
         def done(_r) -> None:
-            self.notify(f"{row.cells[0]} deleted.")
+            self.notify(_("{name} deleted.").format(name=row.cells[0]))
             self.reload()
 
         def confirmed(ok: bool) -> None:
             if ok:
                 self.call_service(self.delete_service(), self.app.ctx, row.id, done=done)
 
-        self.app.push_screen(ConfirmDialog(f"Delete {self.KIND}", f"Delete {row.cells[0]}? {self.DELETE_NOTE}",
-                                           confirm="Delete", danger=True), confirmed)
+        message = _("Delete {name}? {note}").format(name=row.cells[0], note=_(self.DELETE_NOTE))
+        self.app.push_screen(ConfirmDialog(self.delete_title(), message, confirm=_("Delete"), danger=True), confirmed)
 
     def delete_service(self):
         return people.delete_contact

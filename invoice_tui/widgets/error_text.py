@@ -12,24 +12,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping
 
 from invoice_tui.domain.errors import InvoiceTuiError, with_remedy
+from invoice_tui.i18n import N_, _
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
 TUI_REMEDIES: dict[str, str] = {
-    "invoice.date_before_latest": "edit it (e) and set the invoice date to {today} or later.",
-    "invoice.no_billing_contact": "pick one in the editor (e, then ctrl+b) or in the Contacts card (3, then n).",
-    "invoice.legal_data_missing": "fill in the seller's in Settings (',' on the index, or ctrl+p Settings), the "
-                                  "buyer's in Companies and the invoice's in the editor.",
-    "invoice.strict_mode": "correct it with a credit note (Create credit note, or Cancel and replace).",
-    "permission.not_a_user": "a super admin can add them with: invoice-tui users add {login}",
-    "permission.denied": "{grantor} can grant it with: invoice-tui users grant {login} {permission}",
-    "mail.no_from_address": "type one in From, or a super admin can set a default with: invoice-tui settings set "
-                            "default_from_address billing@example.com",
-    "workspace.no_public_base_url": "a super admin can set it with: invoice-tui settings set public_base_url "
-                                    "https://invoices.example.com",
-    "reminders.no_from_address": "a super admin can set it with: invoice-tui settings set default_from_address "
-                                 "billing@example.com",
+    "invoice.date_before_latest": N_("edit it (e) and set the invoice date to {today} or later."),
+    "invoice.no_billing_contact": N_("pick one in the editor (e, then ctrl+b) or in the Contacts card (3, then n)."),
+    "invoice.legal_data_missing": N_("fill in the seller's in Settings (',' on the index, or ctrl+p Settings), the "
+                                     "buyer's in Companies and the invoice's in the editor."),
+    "invoice.strict_mode": N_("correct it with a credit note (Create credit note, or Cancel and replace)."),
+    "permission.not_a_user": N_("a super admin can add them with: invoice-tui users add {login}"),
+    "permission.denied": N_("{grantor} can grant it with: invoice-tui users grant {login} {permission}"),
+    "mail.no_from_address": N_("type one in From, or a super admin can set a default with: invoice-tui settings set "
+                               "default_from_address billing@example.com"),
+    "workspace.no_public_base_url": N_("a super admin can set it with: invoice-tui settings set public_base_url "
+                                       "https://invoices.example.com"),
+    "reminders.no_from_address": N_("a super admin can set it with: invoice-tui settings set default_from_address "
+                                    "billing@example.com"),
 }
 
 
@@ -38,11 +39,12 @@ def error_text(error: BaseException) -> str:
     from invoice_tui.domain.text import safe
 
     if isinstance(error, InvoiceTuiError):
-        return safe(with_remedy(error, TUI_REMEDIES))  # a sentence may echo what was typed (R55)
+        remedies = {code: _(text) for code, text in TUI_REMEDIES.items()}  # in the reader's language
+        return safe(with_remedy(error, remedies))  # a sentence may echo what was typed (R55)
     return safe(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
 
 
-def show_error(node: "DOMNode", error: BaseException, *, title: str = "Not done",
+def show_error(node: "DOMNode", error: BaseException, *, title: str | None = None,
                beside: Mapping[str, str] | None = None, summary: str | None = None, notify: bool = False) -> None:
     """Show ``error`` on ``node``'s screen: beside its field (``beside`` maps a field name to the
     selector of the Static under it) and in ``summary`` when the form has them; as an error
@@ -66,7 +68,7 @@ def show_error(node: "DOMNode", error: BaseException, *, title: str = "Not done"
         shown = True
     if notify or not shown:
         expected = isinstance(error, InvoiceTuiError)
-        node.notify(text, title=title if expected else "Something went wrong",  # type: ignore[attr-defined]
+        node.notify(text, title=(title or _("Not done")) if expected else _("Something went wrong"),  # type: ignore[attr-defined]
                     severity="error", timeout=10 if expected else 12)
 
 
