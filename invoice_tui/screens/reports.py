@@ -22,11 +22,28 @@ from textual.widgets import Footer, Header, Input, Sparkline, Static, TabbedCont
 from invoice_tui.domain import reports
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.money import format_minor
+from invoice_tui.i18n import N_, _, ngettext
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.palette import OpenScreenCommand
 from invoice_tui.widgets.tables import DataTable
 
 BAR_WIDTH = 24
+
+# The screen's words for the domain's keys, in the reader's language (``domain.reports``' own labels
+# are the statement document's, which follows the customer's language).
+BUCKET_TEXT = {"current": N_("Current"), "1_30": "1–30", "31_60": "31–60", "61_90": "61–90", "over_90": "> 90"}
+MOVEMENT_TEXT = {"invoice": N_("Invoice"), "credit_note": N_("Credit note"), "payment": N_("Payment"),
+                 "refund": N_("Refund"), "credit_applied": N_("Credit applied")}
+DSO_FORMULA = N_("DSO = receivables at the period's end ÷ billed over the period × days in the period")
+
+
+def bucket_text(bucket: str) -> str:
+    """An aging bucket's label ("Current" is a word, the others are day ranges)."""
+    return _(BUCKET_TEXT[bucket]) if bucket in BUCKET_TEXT else reports.BUCKET_LABELS.get(bucket, bucket)
+
+
+def movement_text(kind: str) -> str:
+    return _(MOVEMENT_TEXT[kind]) if kind in MOVEMENT_TEXT else reports.MOVEMENT_LABELS.get(kind, kind)
 
 
 def bar(value: int, top: int, width: int = BAR_WIDTH) -> str:
@@ -41,14 +58,14 @@ def bar(value: int, top: int, width: int = BAR_WIDTH) -> str:
 class ReportsScreen(ServiceCalls, Screen[None]):
     AUTO_FOCUS = "#aging-table"
     BINDINGS = [
-        Binding("c", "next_currency", "Currency", id="reports.currency"),
-        Binding("a", "as_of", "As of", id="reports.as_of"),
-        Binding("b", "toggle_rank", "Rank by", id="reports.rank"),
-        Binding("t", "statement", "Statement", id="reports.statement"),
-        Binding("p", "statement_pdf", "Statement PDF", id="reports.statement_pdf"),
-        Binding("m", "statement_email", "Email statement", id="reports.statement_email"),
-        Binding("ctrl+r", "reload", "Reload", show=False, id="reports.reload"),
-        Binding("escape", "close", "Back", id="reports.close"),
+        Binding("c", "next_currency", N_("Currency"), id="reports.currency"),
+        Binding("a", "as_of", N_("As of"), id="reports.as_of"),
+        Binding("b", "toggle_rank", N_("Rank by"), id="reports.rank"),
+        Binding("t", "statement", N_("Statement"), id="reports.statement"),
+        Binding("p", "statement_pdf", N_("Statement PDF"), id="reports.statement_pdf"),
+        Binding("m", "statement_email", N_("Email statement"), id="reports.statement_email"),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False, id="reports.reload"),
+        Binding("escape", "close", N_("Back"), id="reports.close"),
     ]
 
     def __init__(self) -> None:
@@ -63,34 +80,34 @@ class ReportsScreen(ServiceCalls, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Loading reports…", id="reports-status", markup=False)
+        yield Static(_("Loading reports…"), id="reports-status", markup=False)
         with TabbedContent(id="reports-tabs"):
-            with TabPane("Aging", id="tab-aging"):
+            with TabPane(_("Aging"), id="tab-aging"):
                 with Horizontal(id="aging-bar"):
-                    yield Static("As of", classes="reports-label")
-                    yield Input(id="reports-as-of", placeholder="YYYY-MM-DD")
+                    yield Static(_("As of"), classes="reports-label")
+                    yield Input(id="reports-as-of", placeholder=_("YYYY-MM-DD"))
                     yield Static("", id="aging-note", markup=False)
                 yield DataTable(id="aging-table", cursor_type="row")
                 yield DataTable(id="aging-items", cursor_type="row")
-            with TabPane("Revenue", id="tab-revenue"):
+            with TabPane(_("Revenue"), id="tab-revenue"):
                 with Horizontal(classes="spark-row"):
-                    yield Static("Billed", classes="reports-label")
+                    yield Static(_("Billed"), classes="reports-label")
                     yield Sparkline([], id="spark-billed")
                     yield Static("", id="peak-billed", classes="spark-peak", markup=False)
                 with Horizontal(classes="spark-row"):
-                    yield Static("Collected", classes="reports-label")
+                    yield Static(_("Collected"), classes="reports-label")
                     yield Sparkline([], id="spark-collected")
                     yield Static("", id="peak-collected", classes="spark-peak", markup=False)
                 yield DataTable(id="revenue-table", cursor_type="cell")
-            with TabPane("Customers", id="tab-customers"):
+            with TabPane(_("Customers"), id="tab-customers"):
                 yield DataTable(id="customers-table", cursor_type="cell")
-            with TabPane("Statement", id="tab-statement"):
-                yield Static("t on a customer (Customers tab) shows their statement of account here",
+            with TabPane(_("Statement"), id="tab-statement"):
+                yield Static(_("t on a customer (Customers tab) shows their statement of account here"),
                              id="statement-head", markup=False)
                 yield DataTable(id="statement-table", cursor_type="row")
                 yield Static("", id="statement-aging", markup=False)
-            with TabPane("DSO", id="tab-dso"):
-                yield Static(reports.DSO_FORMULA.replace(" × ", "\n      × "), id="dso-formula", markup=False)
+            with TabPane(_("DSO"), id="tab-dso"):
+                yield Static(_(DSO_FORMULA).replace(" × ", "\n      × "), id="dso-formula", markup=False)
                 yield DataTable(id="dso-table", cursor_type="cell")
         yield Footer()
 
@@ -100,7 +117,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
 
     # ---- loading ---------------------------------------------------------------------------------
     def action_reload(self) -> None:
-        self.query_one("#reports-status", Static).update("Loading reports…")
+        self.query_one("#reports-status", Static).update(_("Loading reports…"))
         self.call_service(reports.overview, self.app.ctx, self.as_of, done=self._loaded, failed=self._failed,
                           group="reports", exclusive=True)
 
@@ -124,9 +141,11 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         if data is None:
             return
         n = len(data.currencies)
-        where = f"{cur} ({data.currencies.index(cur) + 1} of {n})" if cur else "nothing billed yet"
+        where = (_("{currency} ({i} of {n})").format(currency=cur, i=data.currencies.index(cur) + 1, n=n) if cur
+                 else _("nothing billed yet"))
         self.query_one("#reports-status", Static).update(
-            f"{where} · {data.start.isoformat()} to {data.end.isoformat()} · c currency · Enter drills down")
+            _("{where} · {start} to {end} · c currency · Enter drills down").format(
+                where=where, start=data.start.isoformat(), end=data.end.isoformat()))
         self._show_aging()
         self._show_revenue()
         self._show_customers()
@@ -136,19 +155,19 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         data, cur = self.data, self.currency
         table = self.query_one("#aging-table", DataTable)
         table.clear(columns=True)
-        table.add_column("Bucket", key="bucket")
-        table.add_column("Invoices", key="count")
-        table.add_column("Balance", key="balance")
+        table.add_column(_("Bucket"), key="bucket")
+        table.add_column(_("Invoices"), key="count")
+        table.add_column(_("Balance"), key="balance")
         table.add_column("", key="bar", width=BAR_WIDTH + 1)  # a fixed width: drawn whole at once
         row = next((r for r in data.aging if r.currency == cur), None) or reports.AgingRow(cur or "EUR")
         top = max(row.buckets.values(), default=0)
         for b in reports.BUCKETS:
-            table.add_row(reports.BUCKET_LABELS[b], str(row.counts[b]), self._money(row.buckets[b]),
+            table.add_row(bucket_text(b), str(row.counts[b]), self._money(row.buckets[b]),
                           bar(row.buckets[b], top), key=b)
-        table.add_row("Total", str(sum(row.counts.values())), self._money(row.total), "", key="total")
+        table.add_row(_("Total"), str(sum(row.counts.values())), self._money(row.total), "", key="total")
         past = data.as_of < data.today
         self.query_one("#aging-note", Static).update(
-            f"past date: Enter lists its invoices" if past else "Enter opens the invoices")
+            _("past date: Enter lists its invoices") if past else _("Enter opens the invoices"))
         self.query_one("#aging-items", DataTable).display = False
 
     def _show_revenue(self) -> None:
@@ -158,11 +177,12 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         for what, values in (("billed", [r.billed_minor for r in rows]), ("collected", [r.collected_minor for r in rows])):
             top = max(values, default=0)  # the plot's scale: its highest month, and the months it spans
             self.query_one(f"#peak-{what}", Static).update(
-                f"max {self._money(top)}\n{rows[0].month}–{rows[-1].month[5:]}" if rows else "")
+                _("max {amount}").format(amount=self._money(top)) + f"\n{rows[0].month}–{rows[-1].month[5:]}"
+                if rows else "")
         table = self.query_one("#revenue-table", DataTable)
         table.clear(columns=True)
-        for label, key in (("Month", "month"), ("Billed", "billed"), ("Net", "net"), ("Tax", "tax"),
-                           ("Collected", "collected")):
+        for label, key in ((_("Month"), "month"), (_("Billed"), "billed"), (_("Net"), "net"), (_("Tax"), "tax"),
+                           (_("Collected"), "collected")):
             table.add_column(label, key=key)
         for r in rows:
             table.add_row(r.month, self._money(r.billed_minor), self._money(r.net_minor), self._money(r.tax_minor),
@@ -176,22 +196,23 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         table = self.query_one("#customers-table", DataTable)
         table.clear(columns=True)
         table.add_column("#", key="rank")
-        table.add_column("Customer", key="customer")
-        table.add_column("Billed" + (" ▼" if self.rank == "billed" else ""), key="billed")
-        table.add_column("Balance" + (" ▼" if self.rank == "balance" else ""), key="balance")
+        table.add_column(_("Customer"), key="customer")
+        table.add_column(_("Billed") + (" ▼" if self.rank == "billed" else ""), key="billed")
+        table.add_column(_("Balance") + (" ▼" if self.rank == "balance" else ""), key="balance")
         for n, f in enumerate(self._figures(), 1):
             table.add_row(str(n), f.name[:34], self._money(f.billed_minor), self._money(f.balance_minor), key=str(n))
 
     def _show_dso(self) -> None:
         table = self.query_one("#dso-table", DataTable)
         table.clear(columns=True)
-        for label, key in (("Currency", "currency"), ("Receivables", "receivables"), ("Billed", "billed"),
-                           ("Days", "days"), ("DSO", "dso")):
+        for label, key in ((_("Currency"), "currency"), (_("Receivables"), "receivables"), (_("Billed"), "billed"),
+                           (_("Days"), "days"), (_("DSO"), "dso")):
             table.add_column(label, key=key)
         for r in self.data.dso:
             table.add_row(r.currency, format_minor(r.receivables_minor, r.currency),
                           format_minor(r.billed_minor, r.currency), str(r.days),
-                          "—" if r.dso is None else f"{r.dso} days", key=r.currency)
+                          "—" if r.dso is None else ngettext("{n} day", "{n} days", int(r.dso)).format(n=r.dso),
+                          key=r.currency)
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
@@ -223,7 +244,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         table = self.query_one("#customers-table", DataTable)
         figs = self._figures() if self.data else []
         if not figs or table.cursor_row is None or not 0 <= table.cursor_row < len(figs):
-            self.notify("Pick a customer on the Customers tab first.", severity="warning")
+            self.notify(_("Pick a customer on the Customers tab first."), severity="warning")
             return
         fig = figs[table.cursor_row]
         from invoice_tui.domain.credit_records import Customer
@@ -234,7 +255,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
 
     def _shown_statement(self) -> list[reports.Statement] | None:
         if not self.statements:
-            self.notify("Open a customer's statement first: t on the Customers tab.", severity="warning")
+            self.notify(_("Open a customer's statement first: t on the Customers tab."), severity="warning")
             return None
         return self.statements
 
@@ -250,7 +271,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
 
         def done(path: str | None) -> None:
             if path:
-                self.notify(f"Statement written to {path}", title="Statement PDF")
+                self.notify(_("Statement written to {path}").format(path=path), title=_("Statement PDF"))
 
         name = statement_file_name(statements).removesuffix(".pdf")
         self.app.push_screen(DownloadPdfModal(name, partial(write_statement_pdf, statements)), done)
@@ -266,35 +287,36 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         def answered(ok: bool | None) -> None:
             if ok:
                 self.call_service(_email_statement, self.app.ctx, statements, self.statement_of,
-                                  done=lambda message: self.notify(message, title="Statement"), failed=self._failed,
+                                  done=lambda message: self.notify(message, title=_("Statement")), failed=self._failed,
                                   group="reports-statement-email")
 
-        self.app.push_screen(ConfirmDialog(
-            "Email the statement?", f"{statements[0].customer_label}'s statement of account as of "
-            f"{statements[0].as_of.isoformat()}, with its PDF, goes to their address through the outbox.",
-            confirm="Send"), answered)
+        message = _("{customer}'s statement of account as of {date}, with its PDF, goes to their address through "
+                    "the outbox.").format(customer=statements[0].customer_label, date=statements[0].as_of.isoformat())
+        self.app.push_screen(ConfirmDialog(_("Email the statement?"), message, confirm=_("Send")), answered)
 
     def _show_statement(self, statements: list[reports.Statement]) -> None:
         self.statements = statements
         st = next((s for s in statements if s.currency == self.currency), statements[0] if statements else None)
         table = self.query_one("#statement-table", DataTable)
         table.clear(columns=True)
-        for label in ("Date", "Document", "Reference", "Amount", "Balance"):
+        for label in (_("Date"), _("Document"), _("Reference"), _("Amount"), _("Balance")):
             table.add_column(label)
         if st is None:
             return
         m = lambda minor: format_minor(minor, st.currency)  # noqa: E731
         self.query_one("#statement-head", Static).update(
-            f"{st.customer_label} · {st.currency} · {st.start.isoformat()} to {st.as_of.isoformat()}")
-        table.add_row(st.start.isoformat(), "Opening balance", "", "", m(st.opening_minor))
+            _("{customer} · {currency} · {start} to {end}").format(customer=st.customer_label, currency=st.currency,
+                                                                    start=st.start.isoformat(), end=st.as_of.isoformat()))
+        table.add_row(st.start.isoformat(), _("Opening balance"), "", "", m(st.opening_minor))
         for mv in st.movements:
             amount = m(mv.amount_minor) if mv.kind != "credit_applied" else f"({m(mv.shown_minor)})"
-            table.add_row(mv.day.isoformat(), reports.MOVEMENT_LABELS[mv.kind], mv.reference, amount,
+            table.add_row(mv.day.isoformat(), movement_text(mv.kind), mv.reference, amount,
                           m(mv.balance_minor))
-        table.add_row(st.as_of.isoformat(), "Closing balance", "", "", m(st.closing_minor))
+        table.add_row(st.as_of.isoformat(), _("Closing balance"), "", "", m(st.closing_minor))
+        open_buckets = "  ".join(f"{bucket_text(b)} {m(st.aging.buckets[b])}" for b in reports.BUCKETS
+                                 if st.aging.buckets[b])
         self.query_one("#statement-aging", Static).update(
-            "Aging  " + "  ".join(f"{reports.BUCKET_LABELS[b]} {m(st.aging.buckets[b])}" for b in reports.BUCKETS
-                                  if st.aging.buckets[b]) or "Aging  nothing open")
+            _("Aging  {buckets}").format(buckets=open_buckets) if open_buckets else _("Aging  nothing open"))
         self.query_one(TabbedContent).active = "tab-statement"
         table.focus()
 
@@ -330,7 +352,8 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         self.items = items
         table = self.query_one("#aging-items", DataTable)
         table.clear(columns=True)
-        for label in ("Invoice", "Customer", "Due", "Late", f"Balance {self.data.as_of.isoformat()}"):
+        for label in (_("Invoice"), _("Customer"), _("Due"), _("Late"),
+                      _("Balance {date}").format(date=self.data.as_of.isoformat())):
             table.add_column(label)
         for i in items:
             table.add_row(i.number, i.customer[:24], i.due_date.isoformat() if i.due_date else "—",
@@ -384,12 +407,14 @@ def _email_statement(ctx, statements, customer) -> str:
         transport = None  # kept in the outbox: sent once a transport is configured
     result = send_statement(ctx, statements, customer=customer, transport=transport)
     to = result.email.to_addrs
-    return f"Statement sent to {to}." if result.delivered else f"Statement to {to}: {result.message}."
+    if result.delivered:
+        return _("Statement sent to {address}.").format(address=to)
+    return _("Statement to {address}: {message}.").format(address=to, message=result.message)
 
 
 class ReportsCommands(OpenScreenCommand):
-    NAME = "Reports: Open reports"
-    HELP = "R — aging, revenue, top customers, DSO, statements"
+    NAME = N_("Reports: Open reports")
+    HELP = N_("R — aging, revenue, top customers, DSO, statements")
 
     def make_screen(self) -> Screen:
         return ReportsScreen()

@@ -16,13 +16,56 @@ from textual.widgets import Footer, Header, Static
 
 from invoice_tui.domain import recurring
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.i18n import N_, _, ngettext, pgettext
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.live import Live
 from invoice_tui.widgets.palette import OpenScreenCommand
 from invoice_tui.widgets.tables import DataTable
 
-COLUMNS = ("ID", "From", "Every", "Mode", "State", "Next run", "Made")
+COLUMNS = (N_("ID"), N_("From"), N_("Every"), N_("Mode"), N_("State"), N_("Next run"), N_("Made"))
+
+
+def mode_label(mode: str) -> str:
+    """A schedule's mode (``recurring.MODES``) as the table shows it."""
+    labels = {"draft": pgettext("schedule mode", "draft"), "finalize": pgettext("schedule mode", "finalize"),
+              "send": pgettext("schedule mode", "send")}
+    return labels.get(mode, mode)
+
+
+def state_label(state: str) -> str:
+    """A schedule's state (``recurring.STATES``) as the table shows it."""
+    labels = {"active": pgettext("schedule state", "active"), "paused": pgettext("schedule state", "paused"),
+              "ended": pgettext("schedule state", "ended")}
+    return labels.get(state, state)
+
+
+def _state_count(state: str, n: int) -> str:
+    """"2 active", "1 paused" (a count agrees with its word in some languages)."""
+    if state == "active":
+        return ngettext("{n} active", "{n} active", n).format(n=n)
+    if state == "paused":
+        return ngettext("{n} paused", "{n} paused", n).format(n=n)
+    if state == "ended":
+        return ngettext("{n} ended", "{n} ended", n).format(n=n)
+    return f"{n} {state}"
+
+
+def describe(r: dict) -> str:
+    """A schedule's rule in the reader's language ("every month on the last day, 12 invoices, until
+    2027-01-31"), from its record (``recurring.schedule_record``)."""
+    every, unit = int(r["every"][:-1]), r["every"][-1]
+    words = {"d": ngettext("every day", "every {n} days", every), "w": ngettext("every week", "every {n} weeks", every),
+             "m": ngettext("every month", "every {n} months", every), "y": ngettext("every year", "every {n} years", every)}
+    text = words.get(unit, r["every"]).format(n=every)
+    if unit in ("m", "y") and r["day"]:
+        text = (_("{every} on the last day").format(every=text) if r["day"] == "last"
+                else _("{every} on day {day}").format(every=text, day=r["day"]))
+    if r.get("count") is not None:
+        text = ngettext("{rule}, {n} invoice", "{rule}, {n} invoices", r["count"]).format(rule=text, n=r["count"])
+    if r.get("end_on"):
+        text = _("{rule}, until {date}").format(rule=text, date=r["end_on"])
+    return text
 
 
 def run_due_now(ctx) -> str:
@@ -37,30 +80,35 @@ def run_due_now(ctx) -> str:
         transport = None  # the invoices are made; emails wait in the outbox
     res = run_due(ctx, transport)
     made = len(res.schedules)
-    parts = [f"{made} invoice(s) made" if made else "no invoice due",
-             f"{len(res.sends)} planned email(s)" if res.sends else "",
-             f"{len(res.dunning)} dunning level(s)" if res.dunning else "",
-             f"{len(res.reminders.sent)} reminder(s) sent" if res.reminders and res.reminders.sent else "",
-             f"{res.queued} email(s) wait in the outbox" if res.queued else ""]
-    text = "Run due: " + ", ".join(p for p in parts if p) + "."
-    return text + "".join(f"\nNot done: {e}" for e in res.errors)
+    sent = len(res.reminders.sent) if res.reminders and res.reminders.sent else 0
+    parts = [ngettext("{n} invoice(s) made", "{n} invoice(s) made", made).format(n=made) if made
+             else _("no invoice due"),
+             ngettext("{n} planned email(s)", "{n} planned email(s)", len(res.sends)).format(n=len(res.sends))
+             if res.sends else "",
+             ngettext("{n} dunning level(s)", "{n} dunning level(s)", len(res.dunning)).format(n=len(res.dunning))
+             if res.dunning else "",
+             ngettext("{n} reminder(s) sent", "{n} reminder(s) sent", sent).format(n=sent) if sent else "",
+             ngettext("{n} email(s) wait in the outbox", "{n} email(s) wait in the outbox", res.queued).format(
+                 n=res.queued) if res.queued else ""]
+    text = _("Run due: {what}.").format(what=", ".join(p for p in parts if p))
+    return text + "".join("\n" + _("Not done: {reason}").format(reason=e) for e in res.errors)
 
 
 def _every(r: dict) -> str:
-    text = r["every"]
-    if r["day"]:
-        text += f" on {r['day']}"
-    return text
+    if not r["day"]:
+        return r["every"]
+    day = pgettext("day of the month", "last") if r["day"] == "last" else r["day"]
+    return _("{every} on {day}").format(every=r["every"], day=day)
 
 
 class SchedulesScreen(Live, ServiceCalls, Screen[None]):
     BINDINGS = [
-        Binding("enter", "open", "Open invoice", id="schedules.open"),
-        Binding("p", "toggle", "Pause/resume", id="schedules.toggle"),
-        Binding("x", "delete", "Delete", id="schedules.delete"),
-        Binding("u", "run_due", "Run due", id="schedules.run_due"),
-        Binding("ctrl+r", "reload", "Reload", show=False, id="schedules.reload"),
-        Binding("escape", "close", "Back", id="schedules.close"),
+        Binding("enter", "open", N_("Open invoice"), id="schedules.open"),
+        Binding("p", "toggle", N_("Pause/resume"), id="schedules.toggle"),
+        Binding("x", "delete", N_("Delete"), id="schedules.delete"),
+        Binding("u", "run_due", N_("Run due"), id="schedules.run_due"),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False, id="schedules.reload"),
+        Binding("escape", "close", N_("Back"), id="schedules.close"),
     ]
 
     def __init__(self) -> None:
@@ -69,13 +117,13 @@ class SchedulesScreen(Live, ServiceCalls, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Loading the schedules…", id="schedules-status", markup=False)
+        yield Static(_("Loading the schedules…"), id="schedules-status", markup=False)
         yield DataTable(id="schedules-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="schedules-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one(DataTable).add_columns(*(_(c) for c in COLUMNS))
         self.action_reload()
 
     def changed_elsewhere(self, change) -> None:
@@ -91,7 +139,8 @@ class SchedulesScreen(Live, ServiceCalls, Screen[None]):
         keep = table.cursor_row
         table.clear()
         for r in rows:
-            table.add_row(f"#{r['id']}", r["template"] or "(deleted)", _every(r), r["mode"], r["state"],
+            table.add_row(f"#{r['id']}", r["template"] or _("(deleted)"), _every(r),
+                          mode_label(r["mode"]), state_label(r["state"]),
                           r["next_run"] or "—", str(r["issued"]), key=str(r["id"]))
         if rows and keep is not None:
             table.move_cursor(row=min(keep, len(rows) - 1))
@@ -99,8 +148,8 @@ class SchedulesScreen(Live, ServiceCalls, Screen[None]):
         for r in rows:
             counts[r["state"]] = counts.get(r["state"], 0) + 1
         self.query_one("#schedules-status", Static).update(
-            "Schedules: " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) if rows else
-            "No schedule yet: open an invoice and press R to repeat it.")
+            _("Schedules: {counts}").format(counts=", ".join(_state_count(state, n) for state, n in sorted(counts.items())))
+            if rows else _("No schedule yet: open an invoice and press R to repeat it."))
         self._detail()
         table.focus()
 
@@ -115,10 +164,11 @@ class SchedulesScreen(Live, ServiceCalls, Screen[None]):
         r = self._current()
         text = ""
         if r is not None:
-            text = f"#{r['id']} {r['customer']}: {r['rule']}, from {r['start']}."
+            text = _("#{id} {customer}: {rule}, from {start}.").format(id=r["id"], customer=r["customer"],
+                                                                        rule=describe(r), start=r["start"])
             if r["state"] == "paused":
-                text += f" Paused (next period was {r['paused_next_run']})."
-            text += f"\nLast result: {r['last_result'] or 'none yet'}"
+                text += " " + _("Paused (next period was {date}).").format(date=r["paused_next_run"])
+            text += "\n" + _("Last result: {result}").format(result=r["last_result"] or _("none yet"))
         self.query_one("#schedules-detail", Static).update(text)
 
     @on(DataTable.RowSelected, "#schedules-table")
@@ -132,7 +182,8 @@ class SchedulesScreen(Live, ServiceCalls, Screen[None]):
         if r is None or r["state"] == "ended":
             return
         self.call_service(recurring.toggle_pause, self.app.ctx, r["id"], failed=self._failed,
-                          done=lambda s: (self.notify(f"Schedule #{s.id} {'paused' if s.state == 'paused' else 'resumed'}."),
+                          done=lambda s: (self.notify(_("Schedule #{id} paused.").format(id=s.id) if s.state == "paused"
+                                                      else _("Schedule #{id} resumed.").format(id=s.id)),
                                           self.action_reload()))
 
     def action_delete(self) -> None:
@@ -145,17 +196,18 @@ class SchedulesScreen(Live, ServiceCalls, Screen[None]):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self.call_service(recurring.delete_schedule, self.app.ctx, r["id"], failed=self._failed,
-                                  done=lambda sid: (self.notify(f"Schedule #{sid} deleted."), self.action_reload()))
+                                  done=lambda sid: (self.notify(_("Schedule #{id} deleted.").format(id=sid)),
+                                                    self.action_reload()))
 
-        self.app.push_screen(ConfirmDialog("Delete schedule", f"Delete schedule #{r['id']}? The invoices it made "
-                                           "stay.", confirm="Delete", danger=True), confirmed)
+        message = _("Delete schedule #{id}? The invoices it made stay.").format(id=r["id"])
+        self.app.push_screen(ConfirmDialog(_("Delete schedule"), message, confirm=_("Delete"), danger=True), confirmed)
 
     def action_run_due(self) -> None:
         self.call_service(run_due_now, self.app.ctx, failed=self._failed, group="schedules-run", exclusive=True,
-                          done=lambda text: (self.notify(text, title="Schedules", timeout=8), self.action_reload()))
+                          done=lambda text: (self.notify(text, title=_("Schedules"), timeout=8), self.action_reload()))
 
     def _failed(self, exc: InvoiceTuiError) -> None:
-        show_error(self, exc, title="Not done")
+        show_error(self, exc, title=_("Not done"))
         self.action_reload()
 
     def action_close(self) -> None:
@@ -165,8 +217,8 @@ class SchedulesScreen(Live, ServiceCalls, Screen[None]):
 class SchedulesCommands(OpenScreenCommand):
     """"Schedules: Open" in the command palette."""
 
-    NAME = "Schedules: Open recurring invoices"
-    HELP = "Recurring schedules with their next run and last result (R49)"
+    NAME = N_("Schedules: Open recurring invoices")
+    HELP = N_("Recurring schedules with their next run and last result (R49)")
 
     def make_screen(self) -> SchedulesScreen:
         return SchedulesScreen()
