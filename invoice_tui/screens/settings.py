@@ -22,16 +22,98 @@ from textual.widgets import Footer, Header, Input, Label, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.text import safe
+from invoice_tui.i18n import N_, _, pgettext
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.palette import OpenScreenCommand
 
-PREFERENCES = (("language", "Language"), ("theme", "Theme"), ("export_folder", "Export folder"))
+PREFERENCES = (("language", N_("Language")), ("theme", N_("Theme")), ("export_folder", N_("Export folder")))
+GROUP_TITLES = {"Seller profile": N_("Seller profile"), "Numbering": N_("Numbering"), "Sending": N_("Sending"),
+                "Reminders": N_("Reminders")}  # ``settings.SETTING_GROUPS``' titles
+
+
+def setting_label(key: str) -> str:
+    """A setting's label: its key in English (what ``invoice-tui settings set`` takes), a name in
+    another language."""
+    from invoice_tui.domain import dunning_texts
+
+    labels = {
+        "seller_legal_name": pgettext("setting", "seller_legal_name"),
+        "seller_address": pgettext("setting", "seller_address"),
+        "seller_postcode": pgettext("setting", "seller_postcode"),
+        "seller_city": pgettext("setting", "seller_city"),
+        "seller_country": pgettext("setting", "seller_country"),
+        "seller_siren": pgettext("setting", "seller_siren"),
+        "seller_siret": pgettext("setting", "seller_siret"),
+        "seller_vat_id": pgettext("setting", "seller_vat_id"),
+        "seller_legal_form": pgettext("setting", "seller_legal_form"),
+        "seller_share_capital": pgettext("setting", "seller_share_capital"),
+        "seller_registration": pgettext("setting", "seller_registration"),
+        "seller_electronic_scheme": pgettext("setting", "seller_electronic_scheme"),
+        "seller_electronic_address": pgettext("setting", "seller_electronic_address"),
+        "seller_iban": pgettext("setting", "seller_iban"),
+        "seller_bic": pgettext("setting", "seller_bic"),
+        "payment_means_code": pgettext("setting", "payment_means_code"),
+        "late_penalty_rate": pgettext("setting", "late_penalty_rate"),
+        "early_payment_terms": pgettext("setting", "early_payment_terms"),
+        "vat_franchise": pgettext("setting", "vat_franchise"),
+        "vat_on_debits": pgettext("setting", "vat_on_debits"),
+        "number_pattern": pgettext("setting", "number_pattern"),
+        "credit_note_pattern": pgettext("setting", "credit_note_pattern"),
+        "strict_mode": pgettext("setting", "strict_mode"),
+        "allow_edit_finalized": pgettext("setting", "allow_edit_finalized"),
+        "allow_delete_unpaid": pgettext("setting", "allow_delete_unpaid"),
+        "default_from_address": pgettext("setting", "default_from_address"),
+        "allow_personal_from": pgettext("setting", "allow_personal_from"),
+        "email_subject_template": pgettext("setting", "email_subject_template"),
+        "public_base_url": pgettext("setting", "public_base_url"),
+        "payment_instructions": pgettext("setting", "payment_instructions"),
+        "paper_size": pgettext("setting", "paper_size"),
+        "default_currency": pgettext("setting", "default_currency"),
+        "locale": pgettext("setting", "locale"),
+        "timezone": pgettext("setting", "timezone"),
+        "payment_terms_days": pgettext("setting", "payment_terms_days"),
+        "reminder_offsets": pgettext("setting", "reminder_offsets"),
+        "dunning_levels": pgettext("setting", "dunning_levels"),
+        "late_fee_rate": pgettext("setting", "late_fee_rate"),
+        "late_fee_fixed": pgettext("setting", "late_fee_fixed"),
+        "send_on_finalize": pgettext("setting", "send_on_finalize"),
+    }
+    if key in labels:
+        return labels[key]
+    if dunning_texts.is_template_key(key):  # dunning_{level}_{subject|body}_{language}
+        _prefix, level, part, language = key.split("_", 3)
+        if part == "subject":
+            return pgettext("setting", "dunning_{level}_subject_{language}").format(level=level, language=language)
+        return pgettext("setting", "dunning_{level}_body_{language}").format(level=level, language=language)
+    return key
+
+
+def _on() -> str:
+    return pgettext("setting value", "on")
+
+
+def _off() -> str:
+    return pgettext("setting value", "off")
 
 
 def _text(value) -> str:
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return _on() if value else _off()
     return str(value).replace("\n", " / ") if value is not None else ""
+
+
+def _service_text(key: str, text: str) -> str:
+    """What the service reads for ``text`` typed in ``key``'s field: on and off as the reader's
+    language writes them are the service's on and off."""
+    from invoice_tui.domain.settings import TYPES
+
+    if TYPES.get(key) is bool:
+        word = text.strip().casefold()
+        if word == _on().casefold():
+            return "on"
+        if word == _off().casefold():
+            return "off"
+    return text
 
 
 def _load(ctx) -> dict:
@@ -42,7 +124,7 @@ def _load(ctx) -> dict:
 
     admin = has(ctx, "settings")
     return {"admin": admin, "settings": load_settings().to_dict() if admin else {},
-            "prefs": {key: people.preference(ctx, key, "") or "" for key, _ in PREFERENCES}}
+            "prefs": {key: people.preference(ctx, key, "") or "" for key, _label in PREFERENCES}}
 
 
 def _lines(key: str, text: str) -> str:
@@ -60,7 +142,29 @@ def _lines(key: str, text: str) -> str:
 def _save_setting(ctx, key: str, text: str):
     from invoice_tui.domain.workspace import change_setting
 
-    return change_setting(ctx, key, _lines(key, text))
+    return change_setting(ctx, key, _lines(key, _service_text(key, text)))
+
+
+def reader_locale(ctx) -> str:
+    """The locale the reader now reads in (``localize.display_locale``: their preference, the
+    config, the environment, the workspace's), their preferences read again from the database."""
+    import json
+
+    from invoice_tui.domain import people
+    from invoice_tui.domain.localize import LANGUAGE_PREFERENCE, display_locale
+
+    if ctx.user is not None:  # the user row the context holds is the one display_locale reads
+        try:
+            prefs = json.loads(ctx.user.preferences or "{}")
+        except ValueError:
+            prefs = {}
+        stored = people.preference(ctx, LANGUAGE_PREFERENCE, None)
+        if stored:
+            prefs[LANGUAGE_PREFERENCE] = stored
+        else:
+            prefs.pop(LANGUAGE_PREFERENCE, None)
+        ctx.user.preferences = json.dumps(prefs)
+    return display_locale(ctx)
 
 
 def _save_preference(ctx, key: str, text: str) -> str:
@@ -80,7 +184,7 @@ def _save_preference(ctx, key: str, text: str) -> str:
 class SettingsScreen(ServiceCalls, Screen[None]):
     """Workspace settings (super admin) and the user's preferences."""
 
-    BINDINGS = [Binding("escape", "back", "Back", id="settings.back")]
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="settings.back")]
     DEFAULT_CSS = """
     SettingsScreen VerticalScroll { padding: 0 1; }
     SettingsScreen .settings-group { text-style: bold; margin-top: 1; }
@@ -103,7 +207,7 @@ class SettingsScreen(ServiceCalls, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield VerticalScroll(Static("Loading settings…", id="settings-loading"), id="settings-body")
+        yield VerticalScroll(Static(_("Loading settings…"), id="settings-loading"), id="settings-body")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -119,25 +223,25 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         if self.focus_keys and data["admin"]:  # the finalize's focused form: the seller profile only
             widgets.append(Static(self.purpose, id="settings-purpose", classes="settings-purpose", markup=False))
             title, keys = SETTING_GROUPS[0]
-            widgets.append(Label(title, classes="settings-group"))
+            widgets.append(Label(_(GROUP_TITLES.get(title, title)), classes="settings-group"))
             for key in keys:
-                widgets += self._field("setting", key, key, _text(data["settings"].get(key)))
+                widgets += self._field("setting", key, setting_label(key), _text(data["settings"].get(key)))
             body.mount(*widgets)
             for key in self.focus_keys:
                 if key in keys:
-                    self._reason(f"setting-{key}", "Needed to finalize.")
+                    self._reason(f"setting-{key}", _("Needed to finalize."))
             self.call_after_refresh(self._focus_first)
             return
         if data["admin"]:
             for title, keys in SETTING_GROUPS:
-                widgets.append(Label(title, classes="settings-group"))
+                widgets.append(Label(_(GROUP_TITLES.get(title, title)), classes="settings-group"))
                 for key in keys:
-                    widgets += self._field("setting", key, key, _text(data["settings"].get(key)))
+                    widgets += self._field("setting", key, setting_label(key), _text(data["settings"].get(key)))
         else:
-            widgets.append(Static("Workspace settings are changed by a super admin.", classes="settings-group"))
-        widgets.append(Label("Your preferences", classes="settings-group"))
+            widgets.append(Static(_("Workspace settings are changed by a super admin."), classes="settings-group"))
+        widgets.append(Label(_("Your preferences"), classes="settings-group"))
         for key, label in PREFERENCES:
-            widgets += self._field("pref", key, label, data["prefs"].get(key, ""))
+            widgets += self._field("pref", key, _(label), data["prefs"].get(key, ""))
         body.mount(*widgets)
         self.call_after_refresh(self._focus_first)
 
@@ -174,23 +278,36 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         scheme = None
         if key == "seller_electronic_address":
             scheme = self.query_one("#setting-seller_electronic_scheme", Input).value
-        text = _lines(key, event.value)
+        text = _lines(key, _service_text(key, event.value))
         self._reason(field_id, check_setting_text(key, text, scheme=scheme) or "")
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         field_id = event.input.id or ""
-        kind, _, key = field_id.partition("-")
+        kind, _sep, key = field_id.partition("-")
 
         def saved(result) -> None:
             notes = getattr(result, "notes", None) or []
-            self._reason(field_id, " ".join(notes) or "Saved.", ok=True)
+            if (kind, key) in (("pref", "language"), ("setting", "locale")):
+                self._language_changed(field_id, " ".join(notes))
+                return
+            self._reason(field_id, " ".join(notes) or _("Saved."), ok=True)
 
         def refused(error: InvoiceTuiError) -> None:
             self._reason(field_id, error.message)
 
         fn = _save_setting if kind == "setting" else _save_preference
         self.call_service(fn, self.app.ctx, key, event.value, done=saved, failed=refused, group="settings-save")
+
+    def _language_changed(self, field_id: str, notes: str) -> None:
+        """The reader's language preference (or the workspace's locale) saved: the app speaks the
+        language it now resolves to at once (issue 25), this screen included."""
+        from invoice_tui.widgets.language import apply_language
+
+        def switch(locale: str) -> None:
+            self.app.run_worker(apply_language(self.app, locale), group="app-language", exclusive=True)
+
+        self.call_service(reader_locale, self.app.ctx, done=switch, group="settings-language", exclusive=True)
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -199,8 +316,8 @@ class SettingsScreen(ServiceCalls, Screen[None]):
 class SettingsCommands(OpenScreenCommand):
     """"Settings: Open settings" in the command palette."""
 
-    NAME = "Settings: Open settings"
-    HELP = "The seller profile, numbering, sending and reminders (super admin), and your preferences"
+    NAME = N_("Settings: Open settings")
+    HELP = N_("The seller profile, numbering, sending and reminders (super admin), and your preferences")
 
     def make_screen(self) -> SettingsScreen:
         return SettingsScreen()
