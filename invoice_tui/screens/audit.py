@@ -90,7 +90,7 @@ class AuditScreen(ServiceCalls, Screen[None]):
             obj = _("setting") if f.object_type == "workspace" else f"{kind} {f.object_id}"
             problem = _(SHORT[f.problem]) if f.problem in SHORT else f.problem
             if f.by:
-                problem = _("{problem} by {role}").format(problem=problem, role=safe(f.by))
+                problem += " " + _("by {role}").format(role=safe(f.by))
             table.add_row(obj, safe(f.property), safe(f.recorded or "—"), safe(f.current or "—"), problem,
                           key=str(n))
         broken = report.first_problem

@@ -166,8 +166,7 @@ class PeopleScreen(Live, ServiceCalls, Screen[None]):
                 if r.id == select_id:
                     table.move_cursor(row=i)
         status = self.count_text(len(rows), total) if total else self.none_yet()
-        self.query_one("#people-status", Static).update(
-            _("{status} · n add · e edit · d delete · i invoices").format(status=status))
+        self.query_one("#people-status", Static).update(status + " · " + _("n add · e edit · d delete · i invoices"))
 
     def selected(self) -> Row | None:
         table = self.query_one(DataTable)
@@ -231,7 +230,7 @@ class PeopleScreen(Live, ServiceCalls, Screen[None]):
             if ok:
                 self.call_service(self.delete_service(), self.app.ctx, row.id, done=done)
 
-        message = _("Delete {name}? {note}").format(name=row.cells[0], note=_(self.DELETE_NOTE))
+        message = _("Delete {name}?").format(name=row.cells[0]) + " " + _(self.DELETE_NOTE)
         self.app.push_screen(ConfirmDialog(self.delete_title(), message, confirm=_("Delete"), danger=True), confirmed)
 
     def delete_service(self):

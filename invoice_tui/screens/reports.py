@@ -143,9 +143,9 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         n = len(data.currencies)
         where = (_("{currency} ({i} of {n})").format(currency=cur, i=data.currencies.index(cur) + 1, n=n) if cur
                  else _("nothing billed yet"))
+        period = _("{start} to {end}").format(start=data.start.isoformat(), end=data.end.isoformat())
         self.query_one("#reports-status", Static).update(
-            _("{where} · {start} to {end} · c currency · Enter drills down").format(
-                where=where, start=data.start.isoformat(), end=data.end.isoformat()))
+            f"{where} · {period} · " + _("c currency · Enter drills down"))
         self._show_aging()
         self._show_revenue()
         self._show_customers()
@@ -316,7 +316,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         open_buckets = "  ".join(f"{bucket_text(b)} {m(st.aging.buckets[b])}" for b in reports.BUCKETS
                                  if st.aging.buckets[b])
         self.query_one("#statement-aging", Static).update(
-            _("Aging  {buckets}").format(buckets=open_buckets) if open_buckets else _("Aging  nothing open"))
+            _("Aging") + "  " + open_buckets if open_buckets else _("Aging  nothing open"))
         self.query_one(TabbedContent).active = "tab-statement"
         table.focus()
 

@@ -59,12 +59,11 @@ def describe(r: dict) -> str:
              "m": ngettext("every month", "every {n} months", every), "y": ngettext("every year", "every {n} years", every)}
     text = words.get(unit, r["every"]).format(n=every)
     if unit in ("m", "y") and r["day"]:
-        text = (_("{every} on the last day").format(every=text) if r["day"] == "last"
-                else _("{every} on day {day}").format(every=text, day=r["day"]))
+        text += " " + (_("on the last day") if r["day"] == "last" else _("on day {day}").format(day=r["day"]))
     if r.get("count") is not None:
-        text = ngettext("{rule}, {n} invoice", "{rule}, {n} invoices", r["count"]).format(rule=text, n=r["count"])
+        text += ", " + ngettext("{n} invoice", "{n} invoices", r["count"]).format(n=r["count"])
     if r.get("end_on"):
-        text = _("{rule}, until {date}").format(rule=text, date=r["end_on"])
+        text += ", " + _("until {date}").format(date=r["end_on"])
     return text
 
 
@@ -90,15 +89,16 @@ def run_due_now(ctx) -> str:
              ngettext("{n} reminder(s) sent", "{n} reminder(s) sent", sent).format(n=sent) if sent else "",
              ngettext("{n} email(s) wait in the outbox", "{n} email(s) wait in the outbox", res.queued).format(
                  n=res.queued) if res.queued else ""]
-    text = _("Run due: {what}.").format(what=", ".join(p for p in parts if p))
+    text = _("Run due:") + " " + ", ".join(p for p in parts if p) + "."
     return text + "".join("\n" + _("Not done: {reason}").format(reason=e) for e in res.errors)
 
 
 def _every(r: dict) -> str:
     if not r["day"]:
         return r["every"]
-    day = pgettext("day of the month", "last") if r["day"] == "last" else r["day"]
-    return _("{every} on {day}").format(every=r["every"], day=day)
+    if r["day"] == "last":
+        return _("{every} on last").format(every=r["every"])
+    return _("{every} on {day}").format(every=r["every"], day=r["day"])
 
 
 class SchedulesScreen(Live, ServiceCalls, Screen[None]):
@@ -148,7 +148,7 @@ class SchedulesScreen(Live, ServiceCalls, Screen[None]):
         for r in rows:
             counts[r["state"]] = counts.get(r["state"], 0) + 1
         self.query_one("#schedules-status", Static).update(
-            _("Schedules: {counts}").format(counts=", ".join(_state_count(state, n) for state, n in sorted(counts.items())))
+            _("Schedules:") + " " + ", ".join(_state_count(state, n) for state, n in sorted(counts.items()))
             if rows else _("No schedule yet: open an invoice and press R to repeat it."))
         self._detail()
         table.focus()
@@ -164,11 +164,10 @@ class SchedulesScreen(Live, ServiceCalls, Screen[None]):
         r = self._current()
         text = ""
         if r is not None:
-            text = _("#{id} {customer}: {rule}, from {start}.").format(id=r["id"], customer=r["customer"],
-                                                                        rule=describe(r), start=r["start"])
+            text = f"#{r['id']} {r['customer']}: {describe(r)}, " + _("from {date}.").format(date=r["start"])
             if r["state"] == "paused":
                 text += " " + _("Paused (next period was {date}).").format(date=r["paused_next_run"])
-            text += "\n" + _("Last result: {result}").format(result=r["last_result"] or _("none yet"))
+            text += "\n" + _("Last result:") + " " + (r["last_result"] or _("none yet"))
         self.query_one("#schedules-detail", Static).update(text)
 
     @on(DataTable.RowSelected, "#schedules-table")
