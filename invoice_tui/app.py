@@ -204,10 +204,14 @@ class InvoiceApp(Live, App[None]):
 
     def changed_elsewhere(self, change) -> None:
         """A setting changed by a super admin applies here without a restart (the screens that
-        show one reload it themselves)."""
+        show one reload it themselves); a new workspace locale that changes the reader's language
+        is spoken at once (issue 25)."""
         if change.concerns("settings"):
-            self.run_worker(partial(in_session, Workspace.refresh_context, self.ctx), thread=True,
-                            group="app-settings", exclusive=True, exit_on_error=False)
+            self.run_worker(self._follow_settings(), group="app-settings", exclusive=True, exit_on_error=False)
+
+    async def _follow_settings(self) -> None:
+        locale = await asyncio.to_thread(in_session, _refreshed_locale, self.ctx)
+        await tui_language.apply_language(self, locale)
 
     def open_invoice(self, invoice_id: int, *, finalize: bool = False) -> None:
         """Show one invoice's page (from the palette, the index, or a new draft's editor once saved);
@@ -232,6 +236,14 @@ class InvoiceApp(Live, App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+
+def _refreshed_locale(ctx: Context) -> str:
+    """The workspace's settings read again, and the locale the reader now reads in (in a worker)."""
+    from invoice_tui.domain.localize import display_locale
+
+    Workspace.refresh_context(ctx)
+    return display_locale(ctx)
 
 
 def make_app(db_url: str | None = None, user: str | None = None, config: Config | None = None, *,

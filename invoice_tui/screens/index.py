@@ -269,6 +269,14 @@ class IndexScreen(Live, ServiceCalls, Screen):
         await self.mount(Footer())
         self.refresh_bindings()  # the footer lists the keys when the bindings are published
 
+    async def language_changed(self) -> None:
+        """Issue 25 (``widgets.language.apply_language``): the index composed again in the language
+        now in use, then filled as at mount — its footer and saved views' tabs included."""
+        self._first_paint_done = False
+        self._choices_asked = False
+        await self.recompose()
+        self.on_mount()
+
     # ---- changes made elsewhere (the app's change feed, see widgets/live.py) ---------------------
     def changed_elsewhere(self, change) -> None:
         rows = change.concerns("invoice", "payment", "contact", "company", "user")

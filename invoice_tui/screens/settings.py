@@ -304,8 +304,18 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         language it now resolves to at once (issue 25), this screen included."""
         from invoice_tui.widgets.language import apply_language
 
+        self._reason(field_id, notes or _("Saved."), ok=True)
+
+        async def speak(locale: str) -> None:
+            from invoice_tui.i18n import language
+
+            before = language()
+            await apply_language(self.app, locale)
+            if language() != before:  # this screen was composed again: the note goes to a notification
+                self.app.notify(notes or _("Saved."))
+
         def switch(locale: str) -> None:
-            self.app.run_worker(apply_language(self.app, locale), group="app-language", exclusive=True)
+            self.app.run_worker(speak(locale), group="app-language", exclusive=True)
 
         self.call_service(reader_locale, self.app.ctx, done=switch, group="settings-language", exclusive=True)
 

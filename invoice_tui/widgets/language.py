@@ -6,11 +6,13 @@ Bindings are declared in English (``N_()``) on the classes; :func:`translate_bin
 every class's merged bindings and every live node's own copy in the language in use, so a change of
 language applies to the open screens and to those made later. What a screen composes (labels,
 headers) is translated by the screen itself with ``_()``; :func:`apply_language` recomposes the
-open screens.
+open screens and has each fill itself again (a recompose alone leaves a screen that fills its widgets
+once mounted — the index, an invoice's page, Settings — showing "Loading…": see :func:`refresh_screen`).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator
 
@@ -21,6 +23,7 @@ from invoice_tui.i18n import N_, _
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.screen import Screen
 
 # Textual's key names as the footer and help show them, and the words Textual itself shows; marked
 # here so that the catalog holds them (Textual's English is the source).
@@ -108,6 +111,41 @@ async def apply_language(app: App, locale_name: str | None) -> None:
     translate_bindings(app)
     if language() != before:
         for screen in list(app.screen_stack):
-            recompose = getattr(screen, "recompose", None)
-            if recompose is not None:
-                await recompose()
+            await refresh_screen(screen)
+        translate_bindings(app)  # the nodes the screens composed again
+        app.refresh(layout=True)
+
+
+async def refresh_screen(screen: Screen) -> None:
+    """``screen``'s words in the language now in use. A screen that knows how to say itself again
+    defines ``language_changed()`` (sync or async); any other is composed again, then its own
+    ``on_mount`` runs again: the screens of invoice-tui fill their widgets there (a load in a
+    worker, the rows of a table), which a recompose alone would leave empty."""
+    focused = screen.focused.id if screen.focused is not None else None
+    hook = getattr(screen, "language_changed", None)
+    if hook is not None:
+        result = hook()
+    else:
+        await screen.recompose()
+        refill = getattr(type(screen), "on_mount", None)
+        result = refill(screen) if refill is not None else None
+    if inspect.isawaitable(result):
+        await result
+    screen.call_after_refresh(_refocus, screen, focused)
+
+
+def _refocus(screen: Screen, widget_id: str | None) -> None:
+    """The focus back on the widget of the same id (composed again), else where the screen puts it
+    when shown."""
+    if screen.focused is not None and screen.focused.is_attached:
+        return
+    if widget_id:
+        found = screen.query(f"#{widget_id}")
+        if found and found.first().focusable:
+            screen.set_focus(found.first())
+            return
+    if screen.AUTO_FOCUS:
+        for widget in screen.query(screen.AUTO_FOCUS):
+            if widget.focusable:
+                screen.set_focus(widget)
+                return
