@@ -207,7 +207,7 @@ class InvoiceApp(Live, App[None]):
         show one reload it themselves); a new workspace locale that changes the reader's language
         is spoken at once (issue 25)."""
         if change.concerns("settings"):
-            self.run_worker(self._follow_settings(), group="app-settings", exclusive=True, exit_on_error=False)
+            self.run_worker(self._follow_settings, group="app-settings", exclusive=True, exit_on_error=False)
 
     async def _follow_settings(self) -> None:
         locale = await asyncio.to_thread(in_session, _refreshed_locale, self.ctx)

@@ -302,6 +302,8 @@ class SettingsScreen(ServiceCalls, Screen[None]):
     def _language_changed(self, field_id: str, notes: str) -> None:
         """The reader's language preference (or the workspace's locale) saved: the app speaks the
         language it now resolves to at once (issue 25), this screen included."""
+        from functools import partial
+
         from invoice_tui.widgets.language import apply_language
 
         self._reason(field_id, notes or _("Saved."), ok=True)
@@ -315,7 +317,7 @@ class SettingsScreen(ServiceCalls, Screen[None]):
                 self.app.notify(notes or _("Saved."))
 
         def switch(locale: str) -> None:
-            self.app.run_worker(speak(locale), group="app-language", exclusive=True)
+            self.app.run_worker(partial(speak, locale), group="app-language", exclusive=True)
 
         self.call_service(reader_locale, self.app.ctx, done=switch, group="settings-language", exclusive=True)
 
