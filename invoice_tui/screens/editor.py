@@ -164,11 +164,40 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
                 yield Button(_("Save & finalize (ctrl+f)"), id="editor-finalize", variant="success")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def _add_columns(self) -> None:
         self.query_one("#lines-table", DataTable).add_columns(
             "#", _("Item"), _("Qty"), _("Unit price"), _("Discount"), _("Tax"), _("Net"))
         self.query_one("#adjustments-table", DataTable).add_columns(
             _("Kind"), _("Label"), _("Value"), _("Tax"), _("Amount"))
+
+    async def language_changed(self) -> None:
+        """Issue 25 (``widgets.language.apply_language``): the form composed again in the language
+        now in use, keeping what the user typed and has not saved (nothing is read again)."""
+        if self.state is None:  # still loading: load again
+            await self.recompose()
+            self.on_mount()
+            return
+        typed = {w.id: self._value_of(w) for w in self.query("Input, TextArea, Checkbox, Select") if w.id}
+        baseline, dirty = dict(self.__dict__.get("_loaded", {})), self.dirty
+        self.state.lines = [dict(x) for x in self.lines]
+        self.state.adjustments = [dict(x) for x in self.adjustments]
+        await self.recompose()
+        self._add_columns()
+        EditorScreen._loaded(self, self.state)  # the widgets filled from the state (the method, not the dict)
+        for widget_id, value in typed.items():
+            found = self.query(f"#{widget_id}")
+            if not found:
+                continue
+            widget = found.first()
+            if isinstance(widget, TextArea):
+                widget.load_text(value)  # type: ignore[arg-type]
+            else:
+                widget.value = value  # type: ignore[attr-defined]
+        self._loaded = baseline  # type: ignore[assignment] # what was loaded: the form stays dirty
+        self.dirty = dirty
+
+    def on_mount(self) -> None:
+        self._add_columns()
         self.call_service(load_editor_state, self.app.ctx, self.invoice_id, done=self._loaded,
                           failed=self._load_failed, group="editor-load", exclusive=True)
 
