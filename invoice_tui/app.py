@@ -58,9 +58,7 @@ class IndexCommands(Provider):
         index = self._index()
         if index is None:
             return
-        for name, callback, help_text in index.palette_commands():
-            if name.startswith("Invoices: Sort by ") or name.startswith("Invoices: Show view "):
-                continue  # found by typing; the discovery list stays short
+        for name, callback, help_text in index.palette_commands(discover=True):  # short: the rest by typing
             yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
@@ -75,7 +73,7 @@ class IndexCommands(Provider):
         if text and any(ch.isdigit() for ch in text):
             app = self.app
             for invoice_id, number, contact in await asyncio.to_thread(in_session, _find_numbers, app.ctx, text):
-                label = f"Go to invoice {number}"
+                label = _("Go to invoice {number}").format(number=number)
                 yield Hit(1.0, label, partial(app.open_invoice, invoice_id), text=label, help=contact or "")
 
 

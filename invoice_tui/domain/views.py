@@ -45,6 +45,7 @@ from invoice_tui.domain.index_query import DEFAULT_SORT, CurrencyTotal, IndexQue
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.text import clean
 from invoice_tui.domain.tx import mutation
+from invoice_tui.i18n import N_, _
 
 ALL_INVOICES = "All invoices"
 MAX_COLUMNS = 40
@@ -77,6 +78,20 @@ class ViewSpec:
 
 def all_invoices_view() -> ViewSpec:
     return ViewSpec()
+
+
+# The names of the built-in view and of the team's views seeded by migration 0002, stored in English:
+# shown in the reader's language while nobody has renamed them.
+BUILT_IN_NAMES = {ALL_INVOICES: N_("All invoices"), "Overdue": N_("Overdue"), "Drafts": N_("Drafts"),
+                  "Mine": N_("Mine")}
+
+
+def shown_name(view: ViewSpec) -> str:
+    """A view's name as the reader sees it: a name the user gave is data (shown as it is); the
+    built-in "All invoices" and the seeded team views' names are the reader's language's."""
+    if view.id is None or (view.owner is None and view.name in BUILT_IN_NAMES):
+        return _(BUILT_IN_NAMES.get(view.name, view.name))
+    return view.name
 
 
 # ---- validation ------------------------------------------------------------------------------
