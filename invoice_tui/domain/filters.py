@@ -27,6 +27,7 @@ from invoice_tui.domain.bounds import DATE_MAX, DATE_MIN, MAX_DAYS, add_days, ch
 from invoice_tui.domain.catalogue import SqlContext, overdue_condition
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import parse_decimal
+from invoice_tui.i18n import N_, _, ngettext
 
 MAX_GROUPS = 5
 MAX_PER_GROUP = 10
@@ -42,13 +43,13 @@ OPERATORS: dict[str, tuple[str, ...]] = {
 }
 
 OPERATOR_LABELS = {
-    "any_of": "is any of", "none_of": "is none of", "contains": "contains",
-    "not_contains": "doesn't contain", "starts_with": "starts with", "known": "is known",
-    "unknown": "is unknown", "eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
-    "between": "is between", "on": "is on", "before": "is before", "after": "is after",
-    "more_than_days_ago": "more than N days ago", "less_than_days_ago": "less than N days ago",
-    "more_than_days_from_now": "more than N days from now",
-    "less_than_days_from_now": "less than N days from now",
+    "any_of": N_("is any of"), "none_of": N_("is none of"), "contains": N_("contains"),
+    "not_contains": N_("doesn't contain"), "starts_with": N_("starts with"), "known": N_("is known"),
+    "unknown": N_("is unknown"), "eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
+    "between": N_("is between"), "on": N_("is on"), "before": N_("is before"), "after": N_("is after"),
+    "more_than_days_ago": N_("more than N days ago"), "less_than_days_ago": N_("less than N days ago"),
+    "more_than_days_from_now": N_("more than N days from now"),
+    "less_than_days_from_now": N_("less than N days from now"),
 }
 NO_VALUE = {"known", "unknown"}
 EXPONENTS = (0, 2, 3, 4)  # ISO 4217 exponents in use
@@ -96,9 +97,10 @@ class FilterSet:
     def summary(self) -> str:
         groups = [g for g in self.groups if g.filters]
         if not groups:
-            return "No filters"
+            return _("No filters")
         n = self.count
-        return f"{len(groups)} group{'s' if len(groups) != 1 else ''}, {n} filter{'s' if n != 1 else ''}"
+        return ngettext("{groups} group, {filters}", "{groups} groups, {filters}", len(groups)).format(
+            groups=len(groups), filters=ngettext("{n} filter", "{n} filters", n).format(n=n))
 
     def copy(self) -> "FilterSet":
         """A deep copy: editing it leaves this one as it was."""

@@ -425,7 +425,8 @@ class IndexScreen(Live, ServiceCalls, Screen):
         name = views.shown_name(view)
         question = (_("Delete the view ‘{name}’ for the whole team? Invoices are not touched.") if view.shared
                     else _("Delete the view ‘{name}’? Invoices are not touched.")).format(name=name)
-        self.app.push_screen(ConfirmDialog(_("Delete view"), question, confirm=_("Delete"), danger=True), confirmed)
+        self.app.push_screen(ConfirmDialog(_("Delete view"), question, confirm=_("Delete"), cancel=_("Cancel"),
+                                           danger=True), confirmed)
 
     def _run_view_service(self, fn, *args, done: str = "", go_to_all: bool = False, **kwargs) -> None:
         def finished(result) -> None:

@@ -508,15 +508,15 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         index = scroll_y + y - 1
         if self.total is None:
             if y == 1 and not self._source.stale:
-                return self._line("  Loading invoices…"[:width].ljust(width), base, y)
+                return self._line(("  " + _("Loading invoices…"))[:width].ljust(width), base, y)
             if not self._source.stale:
                 return self._line(" " * width, base, y)
         if self.total is not None and index >= self.total:
             if self.total == 0 and y == 1:
                 if self.query_.filters.count or self.query_.search:
-                    text = "  No invoices match.  Press c to clear the filters, Escape to clear the search."
+                    text = "  " + _("No invoices match.  Press c to clear the filters, Escape to clear the search.")
                 else:  # nothing filtered out: an empty workspace
-                    text = "  No invoices yet.  Press n to write one (or try: invoice-tui demo)."
+                    text = "  " + _("No invoices yet.  Press n to write one (or try: invoice-tui demo).")
                 return self._line(text[:width].ljust(width), self._style(False, True, False), y)
             return self._line(" " * width, base, y)
         row = self.row_at(index)

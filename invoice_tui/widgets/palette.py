@@ -1,10 +1,13 @@
 """A command-palette provider for one command that opens one screen ("Audit: Verify the history",
-"Settings: Open settings"): its name and help, found by the palette's fuzzy matcher."""
+"Settings: Open settings"): its name and help, found by the palette's fuzzy matcher. ``NAME`` and
+``HELP`` are written in English (``N_()``) and shown in the reader's language."""
 
 from __future__ import annotations
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
+
+from invoice_tui.i18n import _
 
 
 class OpenScreenCommand(Provider):
@@ -15,13 +18,14 @@ class OpenScreenCommand(Provider):
         raise NotImplementedError
 
     async def discover(self) -> Hits:
-        yield DiscoveryHit(self.NAME, self._open, help=self.HELP)
+        yield DiscoveryHit(_(self.NAME), self._open, help=_(self.HELP))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        score = matcher.match(self.NAME)
+        name = _(self.NAME)
+        score = matcher.match(name)
         if score > 0:
-            yield Hit(score, matcher.highlight(self.NAME), self._open, text=self.NAME, help=self.HELP)
+            yield Hit(score, matcher.highlight(name), self._open, text=name, help=_(self.HELP))
 
     def _open(self) -> None:
         self.app.push_screen(self.make_screen())
