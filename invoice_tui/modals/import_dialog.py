@@ -330,7 +330,7 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
         self.call_service(save_mapping, ctx, name, self.obj, self.mapping(),
                           self.query_one("#import-locale", Input).value.strip(),
                           done=lambda m: (self.query_one("#import-status", Static).update(
-                              _("Mapping ‘{name}’ saved for {object}.").format(name=m.name, object=_(OBJECT_WORDS.get(m.object, m.object)))), self._load_profiles()),
+                              _("Mapping '{name}' saved for {object}.").format(name=m.name, object=_(OBJECT_WORDS.get(m.object, m.object)))), self._load_profiles()),
                           failed=self._failed, group="import-save")
 
     # ---- closing -------------------------------------------------------------------------------

@@ -370,7 +370,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
             self.action_save_view_as()
             return
         self._run_view_service(views.update_view, self.view.id, filters=self.filters, columns=self.columns,
-                               sort=self.sort, done=_("Saved the view ‘{name}’.").format(name=views.shown_name(self.view)))
+                               sort=self.sort, done=_("Saved the view '{name}'.").format(name=views.shown_name(self.view)))
 
     def action_save_view_as(self) -> None:
         from invoice_tui.domain.permissions import has
@@ -382,14 +382,14 @@ class IndexScreen(Live, ServiceCalls, Screen):
             if result is not None:
                 self._run_view_service(views.create_view, result.name, filters=self.filters,
                                        columns=self.columns, sort=self.sort, shared=result.shared,
-                                       done=_("Saved the view ‘{name}’.").format(name=result.name))
+                                       done=_("Saved the view '{name}'.").format(name=result.name))
 
         name = "" if self.view.id is None else _("{name} (copy)").format(name=views.shown_name(self.view))
         self.app.push_screen(SaveViewModal(_("Save view as"), name, can_share=has(ctx, "edit")), saved)
 
     def action_rename_view(self) -> None:
         if self.view.id is None:
-            self.notify(_("‘All invoices’ cannot be renamed; save it as a new view first."), severity="warning")
+            self.notify(_("'All invoices' cannot be renamed; save it as a new view first."), severity="warning")
             return
         view_id = self.view.id
         from invoice_tui.modals.save_view import SaveViewModal
@@ -397,7 +397,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         def renamed(result: SaveViewInput | None) -> None:
             if result is not None:
                 self._run_view_service(views.rename_view, view_id, result.name,
-                                       done=_("Renamed the view to ‘{name}’.").format(name=result.name))
+                                       done=_("Renamed the view to '{name}'.").format(name=result.name))
 
         self.app.push_screen(SaveViewModal(_("Rename view"), views.shown_name(self.view), show_shared=False), renamed)
 
@@ -406,13 +406,13 @@ class IndexScreen(Live, ServiceCalls, Screen):
             self.notify(_("Save this view first, then share it."), severity="warning")
             return
         name = views.shown_name(self.view)
-        done = (_("The view ‘{name}’ is now shared with the team.") if shared
-                else _("The view ‘{name}’ is now private.")).format(name=name)
+        done = (_("The view '{name}' is now shared with the team.") if shared
+                else _("The view '{name}' is now private.")).format(name=name)
         self._run_view_service(views.share_view, self.view.id, shared, done=done)
 
     def action_delete_view(self) -> None:
         if self.view.id is None:
-            self.notify(_("‘All invoices’ is built in and cannot be deleted."), severity="warning")
+            self.notify(_("'All invoices' is built in and cannot be deleted."), severity="warning")
             return
         view = self.view
         from invoice_tui.modals.dialogs import ConfirmDialog
@@ -420,11 +420,11 @@ class IndexScreen(Live, ServiceCalls, Screen):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self._run_view_service(views.delete_view, view.id,
-                                       done=_("Deleted the view ‘{name}’.").format(name=name), go_to_all=True)
+                                       done=_("Deleted the view '{name}'.").format(name=name), go_to_all=True)
 
         name = views.shown_name(view)
-        question = (_("Delete the view ‘{name}’ for the whole team? Invoices are not touched.") if view.shared
-                    else _("Delete the view ‘{name}’? Invoices are not touched.")).format(name=name)
+        question = (_("Delete the view '{name}' for the whole team? Invoices are not touched.") if view.shared
+                    else _("Delete the view '{name}'? Invoices are not touched.")).format(name=name)
         self.app.push_screen(ConfirmDialog(_("Delete view"), question, confirm=_("Delete"), cancel=_("Cancel"),
                                            danger=True), confirmed)
 
