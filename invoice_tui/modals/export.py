@@ -62,6 +62,16 @@ def progress_text(done: int, total: int, seconds: float) -> str:
     return text
 
 
+def _count(n: int) -> str:
+    """``n`` grouped as the reader's language writes it ("1,000", "1 000")."""
+    from babel.numbers import format_decimal
+
+    try:
+        return format_decimal(n, locale=language())
+    except Exception:  # noqa: BLE001 - a language babel does not know (the tests' pseudo-locale)
+        return f"{n:,}"
+
+
 class LongerSwitches:
     """While an export runs, Python switches threads every 20 ms instead of 5 ms.
 
@@ -153,7 +163,7 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
                                      value="view", allow_blank=False, compact=True, id="export-properties")
                     with Vertical():
                         yield Label(_("Associated records per invoice"))
-                        yield Select([(_("Up to {n}").format(n=f"{DEFAULT_ASSOCIATION_LIMIT:,}"), "capped"),
+                        yield Select([(_("Up to {n}").format(n=_count(DEFAULT_ASSOCIATION_LIMIT)), "capped"),
                                       (_("All"), "all")],
                                      value="capped", allow_blank=False, compact=True, id="export-assoc-limit")
                 yield Label(_("Include the names of associated"))
