@@ -70,6 +70,12 @@ class IndexCommands(Provider):
                 if score > 0:
                     yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
         text = re.sub(r"^(go\s*to\s*)?(invoice\s*)?", "", query.strip(), flags=re.I).strip()
+        # the same words in the reader's language ("aller à la facture 1001", "facture 1001")
+        words = {w.casefold() for w in _("Go to invoice {number}").replace("{number}", "").split()}
+        tokens = text.split()
+        while tokens and tokens[0].casefold() in words:
+            tokens.pop(0)
+        text = " ".join(tokens)
         if text and any(ch.isdigit() for ch in text):
             app = self.app
             for invoice_id, number, contact in await asyncio.to_thread(in_session, _find_numbers, app.ctx, text):

@@ -102,3 +102,24 @@ def test_r25_index_snapshot_en_80x24(snap_compare, sqlite_url, clock):
         assert "…" not in _status(text), text  # English headers were already fitted by issue 24's rules
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_r25_palette_in_french_goes_to_an_invoice(sqlite_url, clock, french):
+    """ctrl+p in French: the placeholder, the index's commands, and "Aller à la facture …" found by
+    French words as well as by the number."""
+    from test_invoice_support import settle as settle_all
+
+    app, _ids = dataset_app(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle_all(pilot, app)
+        text = screen_text(app)
+        assert "Rechercher une commande…" in text, text
+        assert "Factures : nouvelle facture" in text, text
+        for ch in "facture 1006":
+            await pilot.press(ch)
+        await pilot.pause(0.5)
+        await settle_all(pilot, app)
+        text = screen_text(app)
+    assert "Aller à la facture INV-1006" in text, text
