@@ -171,7 +171,8 @@ def get(prop_id: str) -> Property:
     try:
         return BY_ID[prop_id]
     except KeyError:
-        raise BadInput(f"Unknown property '{prop_id}'; known properties: {', '.join(BY_ID)}.",
+        raise BadInput(_("Unknown property '{property}'; known properties: {properties}.").format(
+                           property=prop_id, properties=", ".join(BY_ID)),
                        field="property") from None
 
 
