@@ -58,9 +58,7 @@ class IndexCommands(Provider):
         index = self._index()
         if index is None:
             return
-        for name, callback, help_text in index.palette_commands():
-            if name.startswith("Invoices: Sort by ") or name.startswith("Invoices: Show view "):
-                continue  # found by typing; the discovery list stays short
+        for name, callback, help_text in index.palette_commands(discover=True):  # short: the rest by typing
             yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
@@ -72,10 +70,16 @@ class IndexCommands(Provider):
                 if score > 0:
                     yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
         text = re.sub(r"^(go\s*to\s*)?(invoice\s*)?", "", query.strip(), flags=re.I).strip()
+        # the same words in the reader's language ("aller à la facture 1001", "facture 1001")
+        words = {w.casefold() for w in _("Go to invoice {number}").replace("{number}", "").split()}
+        tokens = text.split()
+        while tokens and tokens[0].casefold() in words:
+            tokens.pop(0)
+        text = " ".join(tokens)
         if text and any(ch.isdigit() for ch in text):
             app = self.app
             for invoice_id, number, contact in await asyncio.to_thread(in_session, _find_numbers, app.ctx, text):
-                label = f"Go to invoice {number}"
+                label = _("Go to invoice {number}").format(number=number)
                 yield Hit(1.0, label, partial(app.open_invoice, invoice_id), text=label, help=contact or "")
 
 

@@ -50,11 +50,65 @@ _WORD = re.compile(r"[^\W\d_]{2,}(?:['’][^\W\d_]+)?")
 PRODUCT = "invoice-tui"  # the product's name is the same in every language
 
 
+BORDERS = "▏▕│┃║▎▊▌▐█"  # a panel's edge: text beside it (the help panel, two lists) wraps on its own
+_INNERMOST = re.compile(f"{OPEN}[^{OPEN}{CLOSE}\n]*{CLOSE}")
+_CUT = re.compile(f"{OPEN}[^{OPEN}{CLOSE}…]*…")
+
+
+def _segments(line: str) -> list[tuple[int, int]]:
+    """The parts of a line between panel edges, as (start, end) columns."""
+    cuts = [i for i, ch in enumerate(line) if ch in BORDERS]
+    bounds = [-1, *cuts, len(line)]
+    return [(a + 1, b) for a, b in zip(bounds, bounds[1:]) if b > a + 1]
+
+
+def outside_markers(text: str) -> str:
+    """``text`` with every marked text blanked (column for column): a marked text inside another
+    (a translated name in a translated sentence), one cut with "…", and one wrapped over several
+    lines of its panel (the lines below continue it from its column, up to its ⟧)."""
+    text = text.replace(PRODUCT, " " * len(PRODUCT))
+    previous = None
+    while previous != text:  # innermost first: "⟦Delete the view ‘⟦Overdue⟧’?⟧"
+        previous = text
+        text = _INNERMOST.sub(lambda m: " " * len(m.group()), text)
+    out: list[str] = []
+    pending: list[int] = []  # columns where a marked text left open on the line above goes on
+    for line in text.split("\n"):
+        chars = list(line)
+
+        def blank(a: int, b: int) -> None:
+            chars[a:b] = " " * (b - a)
+
+        still: list[int] = []
+        for start, end in _segments(line):
+            seg = "".join(chars[start:end])
+            close, opening = seg.find(CLOSE), seg.find(OPEN)
+            if close != -1 and (opening == -1 or close < opening):  # the end of a text from above
+                blank(start, start + close + 1)
+            else:
+                for col in sorted(c for c in pending if start <= c < end):  # its middle
+                    stop = start + opening if opening != -1 and start + opening >= col else end
+                    blank(col, stop)
+                    if stop == end:
+                        still.append(col)
+                    break
+            seg = "".join(chars[start:end])
+            seg = _CUT.sub(lambda m: " " * len(m.group()), seg)  # "⟦Amount bi…"
+            chars[start:end] = list(seg)
+            at = seg.find(OPEN)
+            if at != -1:  # open to the segment's end: goes on below
+                blank(start + at, end)
+                still.append(start + at)
+        pending = still
+        out.append("".join(chars))
+    return "\n".join(out)
+
+
 def unmarked_words(text: str, data: Iterable[str] = ()) -> list[str]:
     """The words of ``text`` (a rendered screen) outside ⟦…⟧ that are not data: each word of
     ``data`` (names, emails, numbers the test's workspace holds) is allowed."""
     allowed = {w.casefold() for item in data for w in _WORD.findall(str(item))}
-    bare = _MARKED.sub(" ", _TAIL.sub(" ", text.replace(PRODUCT, " ")))
+    bare = outside_markers(text)
     return [w for w in _WORD.findall(bare) if w.casefold() not in allowed]
 
 

@@ -13,6 +13,7 @@ import peewee as pw
 
 from invoice_tui.db import is_postgres
 from invoice_tui.db.models import Invoice, User
+from invoice_tui.i18n import N_, _, language, pgettext
 
 LANGUAGES = ("en", "fr", "de", "es")
 TYPES = ("text", "number", "money", "date", "choice")
@@ -38,7 +39,11 @@ class Property:
     choices: tuple[str, ...] = ()
     minor: bool = False  # money: the SQL value is in minor units of the row's currency
 
-    def label(self, lang: str = "en") -> str:
+    def label(self, lang: str | None = None) -> str:
+        """The label in ``lang`` from the table (exports' headers, the CLI); without ``lang``, in the
+        reader's language through the catalog (the screens: columns, filters, sort)."""
+        if lang is None:
+            return _(self.labels["en"])
         return self.labels.get(lang) or self.labels["en"]
 
 
@@ -100,58 +105,58 @@ def _p(id_, type_, en, fr, de, es, sql, **kw) -> Property:
 
 
 PROPERTIES: tuple[Property, ...] = (
-    _p("id", "number", "Record ID", "ID de l'enregistrement", "Datensatz-ID", "ID del registro",
+    _p("id", "number", N_("Record ID"), "ID de l'enregistrement", "Datensatz-ID", "ID del registro",
        _col(Invoice.id), indexed=True),
-    _p("number", "text", "Number", "Numéro", "Nummer", "Número", _col(Invoice.number), indexed=True),
-    _p("type", "choice", "Type", "Type", "Typ", "Tipo", _col(Invoice.doc_type), indexed=True,
+    _p("number", "text", N_("Number"), "Numéro", "Nummer", "Número", _col(Invoice.number), indexed=True),
+    _p("type", "choice", N_("Type"), "Type", "Typ", "Tipo", _col(Invoice.doc_type), indexed=True,
        choices=TYPE_CHOICES),
-    _p("title", "text", "Title", "Titre", "Titel", "Título", _col(Invoice.title)),
-    _p("status", "choice", "Status", "Statut", "Status", "Estado", _col(Invoice.status), indexed=True,
+    _p("title", "text", N_("Title"), "Titre", "Titel", "Título", _col(Invoice.title)),
+    _p("status", "choice", N_("Status"), "Statut", "Status", "Estado", _col(Invoice.status), indexed=True,
        choices=STATUS_CHOICES),
-    _p("overdue", "choice", "Overdue", "En retard", "Überfällig", "Vencida",
+    _p("overdue", "choice", N_("Overdue"), "En retard", "Überfällig", "Vencida",
        lambda ctx: pw.Case(None, [(overdue_condition(ctx), True)], False), choices=BOOLEAN_CHOICES),
-    _p("days_overdue", "number", "Days overdue", "Jours de retard", "Tage überfällig", "Días de retraso",
+    _p("days_overdue", "number", N_("Days overdue"), "Jours de retard", "Tage überfällig", "Días de retraso",
        _days_overdue),
-    _p("currency", "choice", "Currency", "Devise", "Währung", "Moneda", _col(Invoice.currency), indexed=True),
-    _p("invoice_date", "date", "Invoice date", "Date de facture", "Rechnungsdatum", "Fecha de factura",
+    _p("currency", "choice", N_("Currency"), "Devise", "Währung", "Moneda", _col(Invoice.currency), indexed=True),
+    _p("invoice_date", "date", N_("Invoice date"), "Date de facture", "Rechnungsdatum", "Fecha de factura",
        _col(Invoice.invoice_date), indexed=True),
-    _p("due_date", "date", "Due date", "Date d'échéance", "Fälligkeitsdatum", "Fecha de vencimiento",
+    _p("due_date", "date", N_("Due date"), "Date d'échéance", "Fälligkeitsdatum", "Fecha de vencimiento",
        _col(Invoice.due_date), indexed=True),
-    _p("last_sent_date", "date", "Last sent date", "Date du dernier envoi", "Zuletzt gesendet",
+    _p("last_sent_date", "date", N_("Last sent date"), "Date du dernier envoi", "Zuletzt gesendet",
        "Fecha del último envío", _col(Invoice.last_sent_date), indexed=True),
-    _p("payment_date", "date", "Payment date", "Date de paiement", "Zahlungsdatum", "Fecha de pago",
+    _p("payment_date", "date", N_("Payment date"), "Date de paiement", "Zahlungsdatum", "Fecha de pago",
        _col(Invoice.payment_date)),
-    _p("subtotal", "money", "Subtotal", "Sous-total", "Zwischensumme", "Subtotal",
+    _p("subtotal", "money", N_("Subtotal"), "Sous-total", "Zwischensumme", "Subtotal",
        _col(Invoice.subtotal_minor), minor=True),
-    _p("discount_total", "money", "Discounts", "Remises", "Rabatte", "Descuentos",
+    _p("discount_total", "money", N_("Discounts"), "Remises", "Rabatte", "Descuentos",
        _col(Invoice.discount_minor), minor=True),
-    _p("fee_total", "money", "Fees", "Frais", "Gebühren", "Cargos", _col(Invoice.fee_minor), minor=True),
-    _p("tax_total", "money", "Tax", "Taxes", "Steuern", "Impuestos", _col(Invoice.tax_minor), minor=True),
-    _p("amount_billed", "money", "Amount billed", "Montant facturé", "Rechnungsbetrag", "Importe facturado",
+    _p("fee_total", "money", N_("Fees"), "Frais", "Gebühren", "Cargos", _col(Invoice.fee_minor), minor=True),
+    _p("tax_total", "money", N_("Tax"), "Taxes", "Steuern", "Impuestos", _col(Invoice.tax_minor), minor=True),
+    _p("amount_billed", "money", N_("Amount billed"), "Montant facturé", "Rechnungsbetrag", "Importe facturado",
        _col(Invoice.billed_minor), minor=True, indexed=True),
-    _p("amount_paid", "money", "Amount paid", "Montant payé", "Bezahlter Betrag", "Importe pagado",
+    _p("amount_paid", "money", N_("Amount paid"), "Montant payé", "Bezahlter Betrag", "Importe pagado",
        _col(Invoice.paid_minor), minor=True),
-    _p("amount_credited", "money", "Amount credited", "Montant crédité", "Gutgeschriebener Betrag",
+    _p("amount_credited", "money", N_("Amount credited"), "Montant crédité", "Gutgeschriebener Betrag",
        "Importe acreditado", _col(Invoice.credited_minor), minor=True),
-    _p("balance_due", "money", "Balance due", "Solde dû", "Offener Betrag", "Saldo pendiente",
+    _p("balance_due", "money", N_("Balance due"), "Solde dû", "Offener Betrag", "Saldo pendiente",
        _col(Invoice.balance_minor), minor=True, indexed=True),
-    _p("contact_name", "text", "Billing contact", "Contact de facturation", "Rechnungskontakt",
+    _p("contact_name", "text", N_("Billing contact"), "Contact de facturation", "Rechnungskontakt",
        "Contacto de facturación", _col(Invoice.contact_name), indexed=True),
-    _p("contact_email", "text", "Contact email", "E-mail du contact", "Kontakt-E-Mail",
+    _p("contact_email", "text", N_("Contact email"), "E-mail du contact", "Kontakt-E-Mail",
        "Correo del contacto", _col(Invoice.contact_email), indexed=True),
-    _p("company_name", "text", "Company", "Entreprise", "Unternehmen", "Empresa",
+    _p("company_name", "text", N_("Company"), "Entreprise", "Unternehmen", "Empresa",
        _col(Invoice.company_name), indexed=True),
-    _p("owner", "choice", "Invoice owner", "Propriétaire", "Verantwortlich", "Propietario",
+    _p("owner", "choice", N_("Invoice owner"), "Propriétaire", "Verantwortlich", "Propietario",
        _col(Invoice.owner_name), indexed=True),
-    _p("po_number", "text", "PO number", "N° de bon de commande", "Bestellnummer", "N.º de orden de compra",
+    _p("po_number", "text", N_("PO number"), "N° de bon de commande", "Bestellnummer", "N.º de orden de compra",
        _col(Invoice.po_number)),
-    _p("origin", "choice", "Origin", "Origine", "Herkunft", "Origen", _col(Invoice.origin), choices=ORIGIN_CHOICES),
-    _p("allow_partial", "choice", "Partial payments allowed", "Paiements partiels autorisés",
+    _p("origin", "choice", N_("Origin"), "Origine", "Herkunft", "Origen", _col(Invoice.origin), choices=ORIGIN_CHOICES),
+    _p("allow_partial", "choice", N_("Partial payments allowed"), "Paiements partiels autorisés",
        "Teilzahlungen erlaubt", "Pagos parciales permitidos", _col(Invoice.allow_partial),
        choices=BOOLEAN_CHOICES),
-    _p("comments", "text", "Comments", "Commentaires", "Kommentare", "Comentarios", _col(Invoice.comments),
+    _p("comments", "text", N_("Comments"), "Commentaires", "Kommentare", "Comentarios", _col(Invoice.comments),
        sortable=False),
-    _p("created_at", "date", "Create date", "Date de création", "Erstellungsdatum", "Fecha de creación",
+    _p("created_at", "date", N_("Create date"), "Date de création", "Erstellungsdatum", "Fecha de creación",
        _col(Invoice.created_at)),
 )
 
@@ -166,11 +171,69 @@ def get(prop_id: str) -> Property:
     try:
         return BY_ID[prop_id]
     except KeyError:
-        raise BadInput(f"Unknown property '{prop_id}'; known properties: {', '.join(BY_ID)}.",
+        raise BadInput(_("Unknown property '{property}'; known properties: {properties}.").format(
+                           property=prop_id, properties=", ".join(BY_ID)),
                        field="property") from None
 
 
-def choice_label(prop_id: str, value: str, lang: str = "en") -> str:
+def _headers() -> dict[str, str]:
+    """Column headers where the reader's language needs a shorter word than the property's label
+    (the index at 80 columns: "Montant facturé" is wider than its amounts, "Facturé" is not). In
+    English they are the labels."""
+    return {
+        "contact_name": pgettext("column header", "Billing contact"),
+        "amount_billed": pgettext("column header", "Amount billed"),
+        "amount_paid": pgettext("column header", "Amount paid"),
+        "amount_credited": pgettext("column header", "Amount credited"),
+        "due_date": pgettext("column header", "Due date"),
+        "invoice_date": pgettext("column header", "Invoice date"),
+        "last_sent_date": pgettext("column header", "Last sent date"),
+        "payment_date": pgettext("column header", "Payment date"),
+        "created_at": pgettext("column header", "Create date"),
+        "po_number": pgettext("column header", "PO number"),
+        "days_overdue": pgettext("column header", "Days overdue"),
+        "allow_partial": pgettext("column header", "Partial payments allowed"),
+        "owner": pgettext("column header", "Invoice owner"),
+    }
+
+
+def header(prop_id: str) -> str:
+    """A column's header in the reader's language (the index's table)."""
+    return _headers().get(prop_id) or get(prop_id).label()
+
+
+def _shown_choices() -> dict[str, dict[str, str]]:
+    key = (language(), pgettext("status", "Open"))  # the language in use, as its catalog says
+    if _SHOWN.get("key") != key:
+        _SHOWN.clear()
+        _SHOWN.update(key=key, labels=_shown_choices_now())
+    return _SHOWN["labels"]  # type: ignore[return-value]
+
+
+_SHOWN: dict[str, object] = {}
+
+
+def _shown_choices_now() -> dict[str, dict[str, str]]:
+    """The choices' labels in the reader's language (the catalog; one context per property, since
+    the same English word may need two French ones: an "Open" invoice is "à payer")."""
+    yes, no = pgettext("boolean", "Yes"), pgettext("boolean", "No")
+    return {
+        "status": {"draft": pgettext("status", "Draft"), "open": pgettext("status", "Open"),
+                   "paid": pgettext("status", "Paid"), "voided": pgettext("status", "Voided"),
+                   "issued": pgettext("status", "Issued"), "overdue": pgettext("status", "Overdue")},
+        "type": {"invoice": pgettext("type", "Invoice"), "credit_note": pgettext("type", "Credit note")},
+        "overdue": {"true": yes, "false": no},
+        "allow_partial": {"true": yes, "false": no},
+        "origin": {"manual": pgettext("origin", "Manual"), "clone": pgettext("origin", "Clone"),
+                   "subscription": pgettext("origin", "Subscription"), "import": pgettext("origin", "Import")},
+    }
+
+
+def choice_label(prop_id: str, value: str, lang: str | None = None) -> str:
+    """A choice's label in ``lang`` from the table (exports, documents); without ``lang``, in the
+    reader's language (the screens). An unknown value is shown as it is (data)."""
+    if lang is None:
+        return _shown_choices().get(prop_id, {}).get(value, value)
     labels = CHOICE_LABELS.get(prop_id, {}).get(value)
     return (labels.get(lang) or labels["en"]) if labels else value
 

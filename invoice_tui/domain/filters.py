@@ -27,6 +27,7 @@ from invoice_tui.domain.bounds import DATE_MAX, DATE_MIN, MAX_DAYS, add_days, ch
 from invoice_tui.domain.catalogue import SqlContext, overdue_condition
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import parse_decimal
+from invoice_tui.i18n import N_, _, ngettext
 
 MAX_GROUPS = 5
 MAX_PER_GROUP = 10
@@ -42,13 +43,13 @@ OPERATORS: dict[str, tuple[str, ...]] = {
 }
 
 OPERATOR_LABELS = {
-    "any_of": "is any of", "none_of": "is none of", "contains": "contains",
-    "not_contains": "doesn't contain", "starts_with": "starts with", "known": "is known",
-    "unknown": "is unknown", "eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
-    "between": "is between", "on": "is on", "before": "is before", "after": "is after",
-    "more_than_days_ago": "more than N days ago", "less_than_days_ago": "less than N days ago",
-    "more_than_days_from_now": "more than N days from now",
-    "less_than_days_from_now": "less than N days from now",
+    "any_of": N_("is any of"), "none_of": N_("is none of"), "contains": N_("contains"),
+    "not_contains": N_("doesn't contain"), "starts_with": N_("starts with"), "known": N_("is known"),
+    "unknown": N_("is unknown"), "eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
+    "between": N_("is between"), "on": N_("is on"), "before": N_("is before"), "after": N_("is after"),
+    "more_than_days_ago": N_("more than N days ago"), "less_than_days_ago": N_("less than N days ago"),
+    "more_than_days_from_now": N_("more than N days from now"),
+    "less_than_days_from_now": N_("less than N days from now"),
 }
 NO_VALUE = {"known", "unknown"}
 EXPONENTS = (0, 2, 3, 4)  # ISO 4217 exponents in use
@@ -96,9 +97,10 @@ class FilterSet:
     def summary(self) -> str:
         groups = [g for g in self.groups if g.filters]
         if not groups:
-            return "No filters"
+            return _("No filters")
         n = self.count
-        return f"{len(groups)} group{'s' if len(groups) != 1 else ''}, {n} filter{'s' if n != 1 else ''}"
+        return ngettext("{groups} group, {filters}", "{groups} groups, {filters}", len(groups)).format(
+            groups=len(groups), filters=ngettext("{n} filter", "{n} filters", n).format(n=n))
 
     def copy(self) -> "FilterSet":
         """A deep copy: editing it leaves this one as it was."""
@@ -168,13 +170,15 @@ def _list(value: Any) -> list:
 def check_limits(fs: FilterSet) -> None:
     """R20 limits: 5 groups, 10 filters per group, 25 in all."""
     if len(fs.groups) > MAX_GROUPS:
-        raise BadInput(f"At most {MAX_GROUPS} filter groups; remove a group to add another.", field="filters")
+        raise BadInput(_("At most {n} filter groups; remove a group to add another.").format(n=MAX_GROUPS),
+                       field="filters")
     for i, g in enumerate(fs.groups, 1):
         if len(g.filters) > MAX_PER_GROUP:
-            raise BadInput(f"At most {MAX_PER_GROUP} filters in a group (group {i} has {len(g.filters)}).",
-                           field="filters")
+            raise BadInput(_("At most {n} filters in a group (group {group} has {count}).").format(
+                n=MAX_PER_GROUP, group=i, count=len(g.filters)), field="filters")
     if fs.count > MAX_FILTERS:
-        raise BadInput(f"At most {MAX_FILTERS} filters in all ({fs.count} given).", field="filters")
+        raise BadInput(_("At most {n} filters in all ({count} given).").format(n=MAX_FILTERS, count=fs.count),
+                       field="filters")
 
 
 _REL_DATE = re.compile(r"^today(?:([+-])(\d{1,5}))?$")
@@ -189,16 +193,17 @@ def parse_date_value(text: str, today: dt.date) -> dt.date:
     try:
         day = dt.date.fromisoformat(t)
     except ValueError:
-        raise BadInput(f"'{text}' is not a date; write YYYY-MM-DD, today, today-30 or today+7.",
+        raise BadInput(_("'{text}' is not a date; write YYYY-MM-DD, today, today-30 or today+7.").format(text=text),
                        field="value") from None
     return check_date(day, "a date", field="value")
 
 
 def _int_value(text: str) -> int:
     if not re.fullmatch(r"\d{1,6}", text.strip()):
-        raise BadInput(f"'{text}' is not a number of days.", field="value")
+        raise BadInput(_("'{text}' is not a number of days.").format(text=text), field="value")
     if int(text) > MAX_DAYS:  # R56: beyond it, "N days ago" would leave the calendar
-        raise BadInput(f"A number of days is at most {MAX_DAYS:,}; '{text.strip()}' is more.", field="value")
+        raise BadInput(_("A number of days is at most {max}; '{text}' is more.").format(
+            max=f"{MAX_DAYS:,}", text=text.strip()), field="value")
     return int(text)
 
 
@@ -247,17 +252,18 @@ def _compare(column: pw.Node, op: str, value) -> pw.Node:
 def _need(values: list[str], n: int, f: Filter) -> list[str]:
     vals = [v for v in values if v.strip() != ""]
     if len(vals) < n:
-        what = "two values (from and to)" if n == 2 else "a value"
-        raise BadInput(f"The filter '{f.describe()}' needs {what}.", field="value")
+        sentence = (_("The filter '{filter}' needs two values (from and to).") if n == 2
+                    else _("The filter '{filter}' needs a value."))
+        raise BadInput(sentence.format(filter=f.describe()), field="value")
     return vals
 
 
 def compile_filter(f: Filter, ctx: SqlContext) -> pw.Node:
     prop = catalogue.get(f.property)
     if f.operator not in OPERATORS[prop.type]:
-        raise BadInput(
-            f"'{OPERATOR_LABELS.get(f.operator, f.operator)}' does not apply to {prop.label()} ({prop.type}); "
-            f"use one of: {', '.join(OPERATOR_LABELS[o] for o in OPERATORS[prop.type])}.", field="operator")
+        raise BadInput(_("'{operator}' does not apply to {property} ({type}); use one of: {operators}.").format(
+            operator=_(OPERATOR_LABELS.get(f.operator, f.operator)), property=prop.label(), type=prop.type,
+            operators=", ".join(_(OPERATOR_LABELS[o]) for o in OPERATORS[prop.type])), field="operator")
     col = prop.sql(ctx)
     op = f.operator
     if op in ("known", "unknown"):
@@ -272,7 +278,7 @@ def compile_filter(f: Filter, ctx: SqlContext) -> pw.Node:
             wanted = {v.lower() for v in vals}
             bad = wanted - {"true", "false"}
             if bad:
-                raise BadInput("Overdue takes true or false.", field="value")
+                raise BadInput(_("Overdue takes true or false."), field="value")
             cond = (overdue_condition(ctx) if wanted == {"true"} else ~overdue_condition(ctx)
                     if wanted == {"false"} else pw.SQL("1 = 1"))
         elif f.property == "owner":
@@ -281,15 +287,15 @@ def compile_filter(f: Filter, ctx: SqlContext) -> pw.Node:
         elif f.property == "allow_partial":
             flags = {v.lower() for v in vals}
             if flags - {"true", "false"}:
-                raise BadInput("Partial payments allowed takes true or false.", field="value")
+                raise BadInput(_("Partial payments allowed takes true or false."), field="value")
             cond = Invoice.allow_partial.in_([v == "true" for v in flags])
         else:
             norm = [v.upper() for v in vals] if f.property == "currency" else [v.lower() for v in vals]
             if prop.choices:
                 bad = [v for v in norm if v not in prop.choices]
                 if bad:
-                    raise BadInput(f"'{bad[0]}' is not a {prop.label()} value; use any of "
-                                   f"{', '.join(prop.choices)}.", field="value")
+                    raise BadInput(_("'{value}' is not a {property} value; use any of {choices}.").format(
+                        value=bad[0], property=prop.label(), choices=", ".join(prop.choices)), field="value")
             cond = col.in_(norm)
         return cond if op == "any_of" else ~cond
 
@@ -316,7 +322,8 @@ def compile_filter(f: Filter, ctx: SqlContext) -> pw.Node:
         ints = []
         for v in nums:
             if v != v.to_integral_value():
-                raise BadInput(f"{prop.label()} takes whole numbers, not {v}.", field="value")
+                raise BadInput(_("{property} takes whole numbers, not {value}.").format(property=prop.label(), value=v),
+                               field="value")
             ints.append(int(v))
         if op == "between":
             lo, hi = sorted(ints)
@@ -366,19 +373,19 @@ def parse_expression(expr: str) -> Filter:
     ``p^text``, ``p=a,b``, ``p!=a,b``, ``p=lo..hi``, ``p?``, ``p!?``."""
     m = _EXPR.match(expr.strip())
     if not m:
-        raise BadInput(f"Cannot read the filter '{expr}'; write it as property=value, e.g. status=open, "
-                       "amount_billed>100, due_date<today.", field="filter")
+        raise BadInput(_("Cannot read the filter '{filter}'; write it as property=value, e.g. status=open, "
+                         "amount_billed>100, due_date<today.").format(filter=expr), field="filter")
     prop = catalogue.get(m["prop"])
     sym, raw = m["op"], m["value"].strip()
     if sym in ("?", "!?"):
         if raw:
-            raise BadInput(f"'{expr}': '{sym}' takes no value.", field="filter")
+            raise BadInput(_("'{filter}': '{symbol}' takes no value.").format(filter=expr, symbol=sym), field="filter")
         return Filter(property=prop.id, operator="known" if sym == "?" else "unknown")
     if not raw:
-        raise BadInput(f"The filter '{expr}' has no value.", field="filter")
+        raise BadInput(_("The filter '{filter}' has no value.").format(filter=expr), field="filter")
     t = prop.type
     if sym == "=" and ".." in raw and t in ("number", "money", "date"):
-        lo, _, hi = raw.partition("..")
+        lo, _sep, hi = raw.partition("..")
         return Filter(property=prop.id, operator="between", values=[lo.strip(), hi.strip()])
     listy = [v.strip() for v in raw.split(",")] if t in ("text", "choice") else [raw]
     table = {
@@ -393,7 +400,8 @@ def parse_expression(expr: str) -> Filter:
         return Filter(property=prop.id, operator="between",
                       values=([DATE_MIN.isoformat(), raw] if sym == "<=" else [raw, DATE_MAX.isoformat()]))
     if sym not in table:
-        raise BadInput(f"'{sym}' does not apply to {prop.id} ({t}).", field="filter")
+        raise BadInput(_("'{symbol}' does not apply to {property} ({type}).").format(symbol=sym, property=prop.id, type=t),
+                       field="filter")
     return Filter(property=prop.id, operator=table[sym], values=listy)
 
 

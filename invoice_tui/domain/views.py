@@ -45,6 +45,7 @@ from invoice_tui.domain.index_query import DEFAULT_SORT, CurrencyTotal, IndexQue
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.text import clean
 from invoice_tui.domain.tx import mutation
+from invoice_tui.i18n import N_, _
 
 ALL_INVOICES = "All invoices"
 MAX_COLUMNS = 40
@@ -79,6 +80,20 @@ def all_invoices_view() -> ViewSpec:
     return ViewSpec()
 
 
+# The names of the built-in view and of the team's views seeded by migration 0002, stored in English:
+# shown in the reader's language while nobody has renamed them.
+BUILT_IN_NAMES = {ALL_INVOICES: N_("All invoices"), "Overdue": N_("Overdue"), "Drafts": N_("Drafts"),
+                  "Mine": N_("Mine")}
+
+
+def shown_name(view: ViewSpec) -> str:
+    """A view's name as the reader sees it: a name the user gave is data (shown as it is); the
+    built-in "All invoices" and the seeded team views' names are the reader's language's."""
+    if view.id is None or (view.owner is None and view.name in BUILT_IN_NAMES):
+        return _(BUILT_IN_NAMES.get(view.name, view.name))
+    return view.name
+
+
 # ---- validation ------------------------------------------------------------------------------
 def check_name(name: str) -> str:
     try:
@@ -86,23 +101,25 @@ def check_name(name: str) -> str:
     except ValueError as exc:
         raise BadInput(str(exc) + ".", field="name") from None
     if not text:
-        raise BadInput("A view needs a name.", field="name")
-    if text.casefold() == ALL_INVOICES.casefold():
-        raise BadInput(f"'{ALL_INVOICES}' is the built-in view; choose another name.", field="name")
+        raise BadInput(_("A view needs a name."), field="name")
+    if text.casefold() in (ALL_INVOICES.casefold(), _(ALL_INVOICES).casefold()):
+        raise BadInput(_("'{name}' is the built-in view; choose another name.").format(name=_(ALL_INVOICES)),
+                       field="name")
     return text
 
 
 def check_columns(columns: Sequence[str]) -> list[str]:
     cols = [c.strip() for c in columns if c and c.strip()]
     if not cols:
-        raise BadInput("A view shows at least one column.", field="columns")
+        raise BadInput(_("A view shows at least one column."), field="columns")
     if len(cols) > MAX_COLUMNS:
-        raise BadInput(f"A view shows at most {MAX_COLUMNS} columns.", field="columns")
+        raise BadInput(_("A view shows at most {n} columns.").format(n=MAX_COLUMNS), field="columns")
     seen: set[str] = set()
     for c in cols:
         catalogue.get(c)
         if c in seen:
-            raise BadInput(f"The column '{catalogue.get(c).label()}' appears twice.", field="columns")
+            raise BadInput(_("The column '{column}' appears twice.").format(column=catalogue.get(c).label()),
+                           field="columns")
         seen.add(c)
     return cols
 
@@ -111,7 +128,7 @@ def check_sort(sort: str | None) -> str:
     key = (sort or DEFAULT_SORT).strip()
     prop = catalogue.get(key.lstrip("-"))
     if not prop.sortable:
-        raise BadInput(f"{prop.label()} cannot be sorted.", field="sort")
+        raise BadInput(_("{column} cannot be sorted.").format(column=prop.label()), field="sort")
     return key
 
 
@@ -168,7 +185,7 @@ def list_views(ctx: Context) -> list[ViewSpec]:
 def _get(ctx: Context, view_id: int) -> SavedView:
     view = SavedView.select().where((SavedView.id == view_id) & _visible(ctx)).first()
     if view is None:
-        raise NotFound(f"No view with id {view_id}.")
+        raise NotFound(_("No view with id {id}.").format(id=view_id))
     return view
 
 
@@ -181,28 +198,33 @@ def get_view(ctx: Context, ref: int | str) -> ViewSpec:
     for v in SavedView.select().where(_visible(ctx)):
         if v.name.casefold() == text.casefold():
             return to_spec(ctx, v)
-    raise NotFound(f"No view named '{text}'.")
+    raise NotFound(_("No view named '{name}'.").format(name=text))
 
 
 def _check_unique(ctx: Context, name: str, except_id: int | None = None) -> None:
     for v in SavedView.select().where(_visible(ctx)):
         if v.id != except_id and v.name.casefold() == name.casefold():
-            raise BadInput(f"A view named '{v.name}' already exists; choose another name.", field="name")
+            raise BadInput(_("A view named '{name}' already exists; choose another name.").format(name=v.name),
+                           field="name")
 
 
 def _require_change(ctx: Context, view: SavedView) -> None:
     if ctx.user is None:
         require(ctx, "edit")  # raises the "may only view" sentence
     if not _may_change(ctx, view):
-        who = "a super admin" if view.owner_id is None else "its owner or a super admin"
-        raise PermissionDenied(f"The view '{view.name}' is shared by the team; only {who} can change it. "
-                               "Save your changes as a new view instead.")
+        if view.owner_id is None:
+            sentence = _("The view '{name}' is shared by the team; only a super admin can change it. "
+                         "Save your changes as a new view instead.")
+        else:
+            sentence = _("The view '{name}' is shared by the team; only its owner or a super admin can change it. "
+                         "Save your changes as a new view instead.")
+        raise PermissionDenied(sentence.format(name=view.name))
 
 
 def _require_share(ctx: Context) -> None:
     if not has(ctx, "edit"):
-        raise PermissionDenied(f"{ctx.login} lacks the 'edit' permission needed to share a view with the team; "
-                               "keep it private or ask a super admin.")
+        raise PermissionDenied(_("{login} lacks the 'edit' permission needed to share a view with the team; "
+                                 "keep it private or ask a super admin.").format(login=ctx.login))
 
 
 # ---- writing views ---------------------------------------------------------------------------
@@ -211,7 +233,8 @@ def create_view(ctx: Context, name: str, *, filters: FilterSet | dict | None = N
                 columns: Sequence[str] | None = None, sort: str | None = None, shared: bool = False) -> ViewSpec:
     """Save a new view (R21)."""
     if ctx.user is None:
-        raise PermissionDenied(f"'{ctx.login}' is not a user of this workspace and cannot save views.")
+        raise PermissionDenied(_("'{login}' is not a user of this workspace and cannot save views.").format(
+            login=ctx.login))
     name = check_name(name)
     fs = check_filters(ctx, filters)
     cols = check_columns(columns or catalogue.DEFAULT_COLUMNS)
@@ -247,7 +270,8 @@ def update_view(ctx: Context, view_id: int, *, name: str | None = None, filters:
         if shared:
             _require_share(ctx)
         elif view.owner_id is None:
-            raise BadInput(f"'{view.name}' is one of the team's default views; it stays shared.", field="shared")
+            raise BadInput(_("'{name}' is one of the team's default views; it stays shared.").format(name=view.name),
+                           field="shared")
         view.shared = bool(shared)
     view.updated_at = ctx.now()
     view.save()

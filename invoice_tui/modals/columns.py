@@ -17,6 +17,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from invoice_tui.domain import catalogue
+from invoice_tui.i18n import N_, _
 
 _CSS = """
 ColumnsModal, SortModal { align: center middle; }
@@ -36,21 +37,21 @@ ColumnsModal #columns-buttons Button { margin-left: 1; }
 
 def _note(prop: catalogue.Property) -> str:
     if not prop.sortable:
-        return " (not sortable)"
+        return " " + _("(not sortable)")
     if not prop.indexed:
-        return " (no index: sorts slower)"
+        return " " + _("(no index: sorts slower)")
     return ""
 
 
 class ColumnsModal(ModalScreen[list[str] | None]):
     DEFAULT_CSS = _CSS
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="columns.cancel"),
-        Binding("ctrl+s", "apply", "Apply", id="columns.apply", priority=True),
-        Binding("shift+up,K", "move(-1)", "Move up", id="columns.up"),
-        Binding("shift+down,J", "move(1)", "Move down", id="columns.down"),
-        Binding("delete,x,minus", "remove", "Remove", id="columns.remove"),
-        Binding("ctrl+r", "reset", "Defaults", id="columns.reset"),
+        Binding("escape", "cancel", N_("Cancel"), id="columns.cancel"),
+        Binding("ctrl+s", "apply", N_("Apply"), id="columns.apply", priority=True),
+        Binding("shift+up,K", "move(-1)", N_("Move up"), id="columns.up"),
+        Binding("shift+down,J", "move(1)", N_("Move down"), id="columns.down"),
+        Binding("delete,x,minus", "remove", N_("Remove"), id="columns.remove"),
+        Binding("ctrl+r", "reset", N_("Defaults"), id="columns.reset"),
     ]
 
     def __init__(self, columns: list[str]) -> None:
@@ -59,20 +60,20 @@ class ColumnsModal(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="columns-dialog"):
-            yield Label("Edit columns", classes="dialog-title")
+            yield Label(_("Edit columns"), classes="dialog-title")
             with Horizontal(id="columns-lists"):
                 with Vertical():
-                    yield Label("Shown, in order")
+                    yield Label(_("Shown, in order"))
                     yield OptionList(id="shown")
                 with Vertical():
-                    yield Label("Add (Enter)")
+                    yield Label(_("Add (Enter)"))
                     yield OptionList(id="available")
-            yield Static("Shown: shift+↑/↓ or K/J move · x or Delete remove · Available: Enter adds · "
-                         "ctrl+s applies · Escape cancels", classes="hint")
+            yield Static(_("Shown: shift+↑/↓ or K/J move · x or Delete remove · Available: Enter adds · "
+                           "ctrl+s applies · Escape cancels"), classes="hint")
             with Horizontal(id="columns-buttons"):
-                yield Button("Defaults", id="reset")
-                yield Button("Cancel", id="cancel")
-                yield Button("Apply", id="apply", variant="primary")
+                yield Button(_("Defaults"), id="reset")
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Apply"), id="apply", variant="primary")
 
     def on_mount(self) -> None:
         self._fill()
@@ -106,7 +107,7 @@ class ColumnsModal(ModalScreen[list[str] | None]):
         if i is None or not self.columns:
             return
         if len(self.columns) == 1:
-            self.notify("A view shows at least one column.", severity="warning")
+            self.notify(_("A view shows at least one column."), severity="warning")
             return
         del self.columns[i]
         self._fill(highlight=i)
@@ -153,7 +154,7 @@ class SortModal(ModalScreen[str | None]):
     """Pick the sort column; picking the current one reverses the order."""
 
     DEFAULT_CSS = _CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="sort.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="sort.cancel")]
 
     def __init__(self, columns: list[str], sort: str) -> None:
         super().__init__()
@@ -165,16 +166,17 @@ class SortModal(ModalScreen[str | None]):
         desc = self.sort.startswith("-")
         shown = [c for c in self.columns if catalogue.get(c).sortable]
         others = [p.id for p in catalogue.PROPERTIES if p.sortable and p.id not in shown]
-        options: list[Option | None] = [Option(Content(f"Reverse: {catalogue.get(current).label()} "
-                                                       f"{'ascending' if desc else 'descending'}"), id="~reverse")]
+        reverse = _("Reverse: {column} ascending") if desc else _("Reverse: {column} descending")
+        options: list[Option | None] = [Option(Content(reverse.format(column=catalogue.get(current).label())),
+                                               id="~reverse")]
         for cid in shown + others:
             prop = catalogue.get(cid)
             mark = (" ▼" if desc else " ▲") if cid == current else ""
             options.append(Option(Content(prop.label() + mark + _note(prop)), id=cid))
         with Vertical(id="sort-dialog"):
-            yield Label("Sort by", classes="dialog-title")
+            yield Label(_("Sort by"), classes="dialog-title")
             yield OptionList(*options, id="sort-options")
-            yield Static("Enter picks · the current column again reverses · Escape cancels", classes="hint")
+            yield Static(_("Enter picks · the current column again reverses · Escape cancels"), classes="hint")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -31,6 +31,7 @@ from textual.widgets.select import InvalidSelectValueError
 from invoice_tui.domain import catalogue
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import FilterSet
+from invoice_tui.i18n import N_, _, language, ngettext
 from invoice_tui.exports.service import (DEFAULT_ASSOCIATION_LIMIT, ExportCancelled, ExportOptions, ExportResult,
                                          default_folder, default_name, last_choices, remember_choices,
                                          remember_folder, run_export)
@@ -40,8 +41,8 @@ from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español"}
-ASSOCIATION_NAMES = {"contacts": "Contacts", "companies": "Companies", "payments": "Payments",
-                     "line_items": "Line items"}
+ASSOCIATION_NAMES = {"contacts": N_("Contacts"), "companies": N_("Companies"), "payments": N_("Payments"),
+                     "line_items": N_("Line items")}
 
 
 PROGRESS_EVERY = 0.25  # seconds between progress updates: each one repaints the dialog
@@ -50,14 +51,25 @@ EXPORT_SWITCH_INTERVAL = 0.02
 
 def progress_text(done: int, total: int, seconds: float) -> str:
     """``12,000 / 100,000 rows · 41,000 rows/s · 3 s left``."""
-    text = f"{done:,} / {total:,} rows"
+    text = _("{done} / {total} rows").format(done=f"{done:,}", total=f"{total:,}")
     if done and seconds > 0:
         rate = done / seconds
-        text += f" · {rate:,.0f} rows/s"
+        text += " · " + _("{rate} rows/s").format(rate=f"{rate:,.0f}")
         if total > done:
             left = (total - done) / rate
-            text += f" · {left:.0f} s left" if left < 120 else f" · {left / 60:.0f} min left"
+            text += " · " + (_("{seconds} s left").format(seconds=f"{left:.0f}") if left < 120
+                             else _("{minutes} min left").format(minutes=f"{left / 60:.0f}"))
     return text
+
+
+def _count(n: int) -> str:
+    """``n`` grouped as the reader's language writes it ("1,000", "1 000")."""
+    from babel.numbers import format_decimal
+
+    try:
+        return format_decimal(n, locale=language())
+    except Exception:  # noqa: BLE001 - a language babel does not know (the tests' pseudo-locale)
+        return f"{n:,}"
 
 
 class LongerSwitches:
@@ -86,9 +98,9 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
     """Export the current view (R22)."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="export.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="export.cancel"),
         # priority: the shortcut works from every field (an Input takes ctrl+e as "end of line", issue 24)
-        Binding("ctrl+e", "start", "Export", id="export.start", priority=True),
+        Binding("ctrl+e", "start", N_("Export"), id="export.start", priority=True),
     ]
 
     class Progress(Message):
@@ -118,52 +130,56 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
     # ---- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        what = self.view_name or "All invoices"
-        summary = self.filters.summary() if self.filters.count else "no filters"
+        what = self.view_name or _("All invoices")
+        summary = self.filters.summary() if self.filters.count else _("no filters")
         if self.search:
-            summary += f", search “{self.search}”"
+            summary = _("{filters}, search “{search}”").format(filters=summary, search=self.search)
         with Vertical(id="export-dialog"):
-            yield Label(f"Export — {what} ({summary})", id="export-title", markup=False)
+            yield Label(_("Export — {view} ({filters})").format(view=what, filters=summary), id="export-title",
+                        markup=False)
             with VerticalScroll(id="export-form"):
-                yield Label("Export name (the file name)")
+                yield Label(_("Export name (the file name)"))
                 yield Input(default_name(self.view_name, ctx.today()), id="export-name", compact=True)
                 with Horizontal(classes="export-row"):
                     with Vertical():
-                        yield Label("Format")
-                        yield Select([("CSV", "csv"), ("Excel (XLSX)", "xlsx")], value="csv", allow_blank=False, compact=True,
+                        yield Label(_("Format"))
+                        yield Select([(_("CSV"), "csv"), (_("Excel (XLSX)"), "xlsx")], value="csv", allow_blank=False, compact=True,
                                      id="export-format")
                     with Vertical():
-                        yield Label("Column headers")
-                        yield Select([(name, code) for code, name in LANGUAGE_NAMES.items()], value="en",
+                        yield Label(_("Column headers"))
+                        # each language by its own name; the reader's language first chosen
+                        yield Select([(name, code) for code, name in LANGUAGE_NAMES.items()],
+                                     value=language() if language() in LANGUAGE_NAMES else "en",
                                      allow_blank=False, compact=True, id="export-lang")
                     with Vertical():
-                        yield Label("Status and other choices")
-                        yield Select([("Translated labels", "labels"), ("Internal values", "internal")],
+                        yield Label(_("Status and other choices"))
+                        yield Select([(_("Translated labels"), "labels"), (_("Internal values"), "internal")],
                                      value="labels", allow_blank=False, compact=True, id="export-values")
                 with Horizontal(classes="export-row"):
                     with Vertical():
-                        yield Label("Properties")
-                        yield Select([(f"This view's columns ({len(self.columns)})", "view"),
-                                      (f"All properties ({len(catalogue.PROPERTIES)})", "all")],
+                        yield Label(_("Properties"))
+                        yield Select([(_("This view's columns ({n})").format(n=len(self.columns)), "view"),
+                                      (_("All properties ({n})").format(n=len(catalogue.PROPERTIES)), "all")],
                                      value="view", allow_blank=False, compact=True, id="export-properties")
                     with Vertical():
-                        yield Label("Associated records per invoice")
-                        yield Select([(f"Up to {DEFAULT_ASSOCIATION_LIMIT:,}", "capped"), ("All", "all")],
+                        yield Label(_("Associated records per invoice"))
+                        yield Select([(_("Up to {n}").format(n=_count(DEFAULT_ASSOCIATION_LIMIT)), "capped"),
+                                      (_("All"), "all")],
                                      value="capped", allow_blank=False, compact=True, id="export-assoc-limit")
-                yield Label("Include the names of associated")
+                yield Label(_("Include the names of associated"))
                 with Horizontal(classes="export-row", id="export-assocs"):
                     for key, name in ASSOCIATION_NAMES.items():
-                        yield Checkbox(name, False, id=f"export-assoc-{key}", compact=True)
-                yield Label("Destination folder")
-                yield Input(self.initial_folder or "", id="export-folder", placeholder="the current directory",
+                        yield Checkbox(_(name), False, id=f"export-assoc-{key}", compact=True)
+                yield Label(_("Destination folder"))
+                yield Input(self.initial_folder or "", id="export-folder", placeholder=_("the current directory"),
                             compact=True)
                 yield FieldError(id="export-folder-error")
             yield ProgressBar(total=None, show_eta=False, id="export-progress")
             yield Static("", id="export-status", markup=False)
             yield FieldError(id="export-error", classes="form-error")
             with Horizontal(id="export-buttons"):
-                yield Button("Cancel", id="export-cancel", compact=True)
-                yield Button("Export ctrl+e", id="export-start", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="export-cancel", compact=True)
+                yield Button(_("Export ctrl+e"), id="export-start", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#export-progress", ProgressBar).display = False
@@ -227,7 +243,7 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
         self._started = time.monotonic()
         self._set_busy(True)
         self._switch.hold()
-        self.query_one("#export-status", Static).update("Counting invoices…")
+        self.query_one("#export-status", Static).update(_("Counting invoices…"))
         ctx = self.app.ctx  # type: ignore[attr-defined]
         self.call_service(self._export, ctx, options, done=self._exported, failed=self._failed,
                           group="export", exclusive=True)
@@ -255,22 +271,29 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
         bar.update(total=max(message.total, 1), progress=message.done)
         self.query_one("#export-status", Static).update(
             progress_text(message.done, message.total, time.monotonic() - self._started)
-            + (" — Escape cancels" if self.running else ""))
+            + (" — " + _("Escape cancels") if self.running else ""))
 
     def _exported(self, result: ExportResult | None) -> None:
         self.running = False
         self._switch.release()
         if result is None:
-            self.app.notify(ExportCancelled().message, title="Export cancelled", severity="warning")
+            self.app.notify(ExportCancelled().message, title=_("Export cancelled"), severity="warning")
             self.dismiss(None)
             return
-        rows = f"{result.rows:,} invoice{'s' if result.rows != 1 else ''}"
-        sheets = f" on {result.sheets} sheets" if result.sheets > 1 else ""
-        self.app.notify(f"Exported {rows}{sheets} to {result.path}", title="Export done", timeout=12)
+        rows = f"{result.rows:,}"
+        if result.sheets > 1:
+            done = ngettext("Exported {n} invoice on {sheets} sheets to {path}",
+                            "Exported {n} invoices on {sheets} sheets to {path}", result.rows)
+        else:
+            done = ngettext("Exported {n} invoice to {path}", "Exported {n} invoices to {path}", result.rows)
+        self.app.notify(done.format(n=rows, sheets=result.sheets, path=result.path), title=_("Export done"),
+                        timeout=12)
         if result.truncated_cells:
-            self.app.notify(f"{result.truncated_cells} association cell(s) were longer than Excel's 32,767 "
-                            "characters and were cut; export CSV for the full lists.", severity="warning",
-                            timeout=12)
+            self.app.notify(ngettext("{n} association cell was longer than Excel's 32,767 characters and was cut; "
+                                     "export CSV for the full lists.",
+                                     "{n} association cells were longer than Excel's 32,767 characters and were cut; "
+                                     "export CSV for the full lists.", result.truncated_cells).format(
+                                n=result.truncated_cells), severity="warning", timeout=12)
         self.dismiss(result)
 
     def _failed(self, error: InvoiceTuiError) -> None:
@@ -297,7 +320,7 @@ class ExportDialog(ServiceCalls, ModalScreen[ExportResult | None]):
     def action_cancel(self) -> None:
         if self.running:
             self.cancel_event.set()
-            self.query_one("#export-status", Static).update("Cancelling…")
+            self.query_one("#export-status", Static).update(_("Cancelling…"))
             return
         self.dismiss(None)
 

@@ -33,14 +33,18 @@ from invoice_tui.exports.objects import FIELDS, OBJECTS
 from invoice_tui.imports import reader
 from invoice_tui.imports.service import (ImportCancelled, ImportReport, auto_map, get_mapping, list_mappings,
                                          run_import, save_mapping)
+from invoice_tui.i18n import N_, _, language, ngettext
 from invoice_tui.widgets.error_text import error_content
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.palette import OpenScreenCommand
 from invoice_tui.widgets.tables import DataTable
 
-OBJECT_NAMES = {"contacts": "Contacts", "companies": "Companies", "invoices": "Invoices (one row per line)",
-                "payments": "Payments"}
+OBJECT_NAMES = {"contacts": N_("Contacts"), "companies": N_("Companies"), "invoices": N_("Invoices (one row per line)"),
+                "payments": N_("Payments")}
+# what an import made, in a sentence ("3 contacts, 1 matched")
+OBJECT_WORDS = {"contacts": N_("contacts"), "companies": N_("companies"), "invoices": N_("invoices"),
+                "payments": N_("payments")}
 NOT_MAPPED = ""
 PREVIEW_ROWS = 3
 
@@ -83,10 +87,10 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
 
     # issue 24: the shortcuts work from every field; priority, so that the focused Input does
     # not take ctrl+e as "end of line" first
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="import.cancel"),
-                Binding("ctrl+r", "read", "Read the file", id="import.read", priority=True),
-                Binding("ctrl+t", "dry_run", "Dry run", id="import.dry_run", priority=True),
-                Binding("ctrl+e", "start", "Import", id="import.start", priority=True)]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="import.cancel"),
+                Binding("ctrl+r", "read", N_("Read the file"), id="import.read", priority=True),
+                Binding("ctrl+t", "dry_run", N_("Dry run"), id="import.dry_run", priority=True),
+                Binding("ctrl+e", "start", N_("Import"), id="import.start", priority=True)]
 
     class Progress(Message):
         def __init__(self, rows: int, fraction: float) -> None:
@@ -105,17 +109,17 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
-            yield Label("Import — CSV or XLSX, all rows or none (R52)", id="import-title")
+            yield Label(_("Import — CSV or XLSX, all rows or none (R52)"), id="import-title")
             with Horizontal(classes="import-row import-top"):
-                yield Select([(OBJECT_NAMES[o], o) for o in OBJECTS], value=self.obj, allow_blank=False,
+                yield Select([(_(OBJECT_NAMES[o]), o) for o in OBJECTS], value=self.obj, allow_blank=False,
                              id="import-object")
-                yield Input(self.initial_path, id="import-file", placeholder="file: /path/to/file.csv or .xlsx")
+                yield Input(self.initial_path, id="import-file", placeholder=_("file: /path/to/file.csv or .xlsx"))
             with Horizontal(classes="import-row import-top"):
-                yield Input("", id="import-locale", placeholder="locale, e.g. fr_FR (default ISO)")
-                yield Select([], prompt="saved mapping: none", id="import-profile")
+                yield Input("", id="import-locale", placeholder=_("locale, e.g. fr_FR (default ISO)"))
+                yield Select([], prompt=_("saved mapping: none"), id="import-profile")
             yield FieldError(id="import-file-error")
             with VerticalScroll(id="import-form"):
-                yield Label("Preview (first rows as mapped)", id="import-preview-label")
+                yield Label(_("Preview (first rows as mapped)"), id="import-preview-label")
                 yield DataTable(id="import-preview", cursor_type="none", zebra_stripes=True)
                 yield Vertical(id="import-mapping")
             yield DataTable(id="import-errors", cursor_type="row")
@@ -123,12 +127,12 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
             yield Static("", id="import-status", markup=False)
             yield FieldError(id="import-error", classes="form-error")
             with Horizontal(id="import-buttons"):
-                yield Input("", id="import-mapping-name", placeholder="mapping name")
-                yield Button("Save", id="import-save")
-                yield Button("Read", id="import-read")
-                yield Button("Dry run", id="import-dry-run")
-                yield Button("Import", id="import-start", variant="primary")
-                yield Button("Close", id="import-cancel")
+                yield Input("", id="import-mapping-name", placeholder=_("mapping name"))
+                yield Button(_("Save"), id="import-save")
+                yield Button(_("Read"), id="import-read")
+                yield Button(_("Dry run"), id="import-dry-run")
+                yield Button(_("Import"), id="import-start", variant="primary")
+                yield Button(_("Close"), id="import-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#import-progress", ProgressBar).display = False
@@ -167,7 +171,7 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
         self.query_one("#import-file-error", FieldError).update("")
         path = self.query_one("#import-file", Input).value.strip()
         if not path:
-            self.query_one("#import-file-error", FieldError).update("Give the path of a .csv or .xlsx file.")
+            self.query_one("#import-file-error", FieldError).update(_("Give the path of a .csv or .xlsx file."))
             return
         profile = self.query_one("#import-profile", Select).value
         profile = None if profile is Select.NULL else str(profile)
@@ -189,14 +193,16 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
         widgets = []
         for f in FIELDS[self.obj]:
             value = mapping.get(f.id)
-            sel = Select(options, value=value if value in header else Select.NULL, prompt="— not imported —",
+            sel = Select(options, value=value if value in header else Select.NULL, prompt=_("— not imported —"),
                          id=f"import-map-{f.id}")
-            widgets.append(Horizontal(Label(f.en + (" *" if f.required else ""), markup=False), sel,
+            widgets.append(Horizontal(Label(f.label(language()) + (" *" if f.required else ""), markup=False), sel,
                                       classes="import-map"))
         box.mount_all(widgets)
         mapped = sum(1 for f in FIELDS[self.obj] if mapping.get(f.id) in header)
         self.query_one("#import-status", Static).update(
-            f"{len(header)} columns; {mapped} mapped. Change any field's column, then Dry run.")
+            ngettext("{n} column; {mapped} mapped. Change any field's column, then Dry run.",
+                     "{n} columns; {mapped} mapped. Change any field's column, then Dry run.", len(header)).format(
+                n=len(header), mapped=mapped))
         self.call_after_refresh(self._show_preview)
 
     def mapping(self) -> dict[str, str]:
@@ -241,7 +247,7 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
             return
         self.query_one("#import-error", FieldError).update("")
         if not self.header:
-            self.query_one("#import-file-error", FieldError).update("Read the file first.")
+            self.query_one("#import-file-error", FieldError).update(_("Read the file first."))
             return
         self.running = True
         self.cancel_event.clear()
@@ -249,7 +255,7 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
         bar.display = True
         bar.update(total=1.0, progress=0)
         self._busy(True)
-        self.query_one("#import-status", Static).update("Checking every row…" if dry_run else "Importing…")
+        self.query_one("#import-status", Static).update(_("Checking every row…") if dry_run else _("Importing…"))
         ctx = self.app.ctx  # type: ignore[attr-defined]
         path = self.query_one("#import-file", Input).value.strip()
         locale = self.query_one("#import-locale", Input).value.strip()
@@ -276,33 +282,36 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
 
     def on_import_dialog_progress(self, message: Progress) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=1.0, progress=message.fraction)
-        self.query_one("#import-status", Static).update(f"{message.rows:,} rows read — Escape cancels")
+        self.query_one("#import-status", Static).update(_("{n} rows read — Escape cancels").format(n=f"{message.rows:,}"))
 
     def _done(self, report: ImportReport | None) -> None:
         self.running = False
         self._busy(False)
         status = self.query_one("#import-status", Static)
         if report is None:
-            status.update("Cancelled; nothing was written.")
+            status.update(_("Cancelled; nothing was written."))
             return
         self.report = report
         errors = self.query_one("#import-errors", DataTable)
         errors.clear(columns=True)
         if not report.ok:
-            errors.add_columns("Row", "Column", "Problem")
+            errors.add_columns(_("Row"), _("Column"), _("Problem"))
             for e in report.errors[:500]:
                 errors.add_row(str(e.row), e.column, e.message)
             errors.display = True
-            status.update(f"{report.error_count:,} bad row(s) in {report.rows:,}; nothing was written. "
-                          "Fix the file and try again.")
+            status.update(ngettext("{n} bad row(s) in {rows}; nothing was written. Fix the file and try again.",
+                                   "{n} bad row(s) in {rows}; nothing was written. Fix the file and try again.",
+                                   report.error_count).format(n=f"{report.error_count:,}", rows=f"{report.rows:,}"))
             return
         errors.display = False
-        what = f"{report.created:,} {report.object}" + (f", {report.matched:,} matched" if report.matched else "")
+        what = f"{report.created:,} {_(OBJECT_WORDS.get(report.object, report.object))}" + (
+            ", " + _("{n} matched").format(n=f"{report.matched:,}") if report.matched else "")
         if report.dry_run:
-            status.update(f"Dry run: all {report.rows:,} rows are good; Import would add {what}.")
+            status.update(_("Dry run: all {rows} rows are good; Import would add {what}.").format(
+                rows=f"{report.rows:,}", what=what))
             return
-        status.update(f"Imported {what} from {report.rows:,} rows.")
-        self.app.notify(f"Imported {what}.", title="Import done", timeout=10)
+        status.update(_("Imported {what} from {rows} rows.").format(what=what, rows=f"{report.rows:,}"))
+        self.app.notify(_("Imported {what}.").format(what=what), title=_("Import done"), timeout=10)
 
     def _failed(self, error: InvoiceTuiError) -> None:
         self.running = False
@@ -315,13 +324,13 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
     def action_save(self) -> None:
         name = self.query_one("#import-mapping-name", Input).value.strip()
         if not name:
-            self._failed(BadInput("Give the mapping a name first.", field="name"))
+            self._failed(BadInput(_("Give the mapping a name first."), field="name"))
             return
         ctx = self.app.ctx  # type: ignore[attr-defined]
         self.call_service(save_mapping, ctx, name, self.obj, self.mapping(),
                           self.query_one("#import-locale", Input).value.strip(),
                           done=lambda m: (self.query_one("#import-status", Static).update(
-                              f"Mapping '{m.name}' saved for {m.object}."), self._load_profiles()),
+                              _("Mapping '{name}' saved for {object}.").format(name=m.name, object=_(OBJECT_WORDS.get(m.object, m.object)))), self._load_profiles()),
                           failed=self._failed, group="import-save")
 
     # ---- closing -------------------------------------------------------------------------------
@@ -329,7 +338,7 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
     def action_cancel(self) -> None:
         if self.running:
             self.cancel_event.set()
-            self.query_one("#import-status", Static).update("Cancelling…")
+            self.query_one("#import-status", Static).update(_("Cancelling…"))
             return
         self.dismiss(getattr(self, "report", None))
 
@@ -337,8 +346,8 @@ class ImportDialog(ServiceCalls, ModalScreen[ImportReport | None]):
 class ImportCommands(OpenScreenCommand):
     """"Import: Bring in contacts, companies, invoices or payments" in the command palette."""
 
-    NAME = "Import: Bring in contacts, companies, invoices or payments"
-    HELP = "From a CSV or XLSX file: columns matched by header, a dry run, all rows or none (R52)"
+    NAME = N_("Import: Bring in contacts, companies, invoices or payments")
+    HELP = N_("From a CSV or XLSX file: columns matched by header, a dry run, all rows or none (R52)")
 
     def make_screen(self) -> ImportDialog:
         return ImportDialog()

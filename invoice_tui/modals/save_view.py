@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.views import check_name
+from invoice_tui.i18n import N_, _
 from invoice_tui.widgets.error_text import error_content
 from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
 
@@ -33,12 +34,12 @@ class SaveViewModal(ModalScreen[SaveViewInput | None]):
     SaveViewModal #save-buttons { height: auto; align-horizontal: right; margin-top: 1; }
     SaveViewModal #save-buttons Button { margin-left: 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="save_view.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="save_view.cancel")]
 
-    def __init__(self, title: str = "Save view as", name: str = "", shared: bool = False,
+    def __init__(self, title: str = "", name: str = "", shared: bool = False,
                  *, can_share: bool = True, show_shared: bool = True) -> None:
         super().__init__()
-        self.title_text = title
+        self.title_text = title or _("Save view as")
         self.initial_name = name
         self.initial_shared = shared
         self.can_share = can_share
@@ -47,14 +48,14 @@ class SaveViewModal(ModalScreen[SaveViewInput | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="save-dialog"):
             yield Label(self.title_text, id="save-title", markup=False)
-            yield Input(self.initial_name, placeholder="View name", id="save-name")
+            yield Input(self.initial_name, placeholder=_("View name"), id="save-name")
             yield Static("", id="save-error")
             if self.show_shared:
-                yield Checkbox("Share with the team", self.initial_shared, id="save-shared",
+                yield Checkbox(_("Share with the team"), self.initial_shared, id="save-shared",
                                disabled=not self.can_share)
             with Horizontal(id="save-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Save", id="save", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save"), id="save", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#save-name", Input).focus()

@@ -31,6 +31,7 @@ from invoice_tui.domain.filters import FilterSet, filter_choices
 from invoice_tui.domain.localize import number
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.views import IndexQuery, ViewSpec
+from invoice_tui.i18n import N_, _, ngettext
 from invoice_tui.startup import resume_gc
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.filter_sidebar import FilterSidebar
@@ -54,8 +55,8 @@ def filters_summary(filters: FilterSet, width: int) -> str:
     for gi, group in enumerate(g for g in filters.groups if g.filters):
         for fi, f in enumerate(group.filters):
             text = FilterSidebar.describe(f)
-            conditions.append(("or " if gi and not fi else "") + text)
-    keys = " · f edit · c clear"
+            conditions.append(_("or {condition}").format(condition=text) if gi and not fi else text)
+    keys = " · " + _("f edit") + " · " + _("c clear")
     shown: list[str] = []
     for i, cond in enumerate(conditions):
         rest = len(conditions) - i - 1
@@ -88,10 +89,11 @@ def status_lines(head: str, parts: list[str], start: int, width: int, lines: int
 
     for shown in range(len(order), 0, -1):
         more = len(order) - shown
-        packed = pack(order[:shown], f"+{more} more: t" if more else "")
+        packed = pack(order[:shown], _("+{n} more: t").format(n=more) if more else "")
         if packed is not None:
             return "\n".join(packed)
-    return "\n".join(pack([], f"{len(order)} totals: t") or [head])
+    return "\n".join(pack([], ngettext("{n} total: t", "{n} totals: t", len(order)).format(n=len(order)))
+                     or [head])
 
 
 class IndexScreen(Live, ServiceCalls, Screen):
@@ -99,24 +101,24 @@ class IndexScreen(Live, ServiceCalls, Screen):
 
     AUTO_FOCUS = "InvoiceTable"
     BINDINGS = [
-        Binding("slash", "search", "Search", id="index.search"),
-        Binding("f", "filters", "Filters", id="index.filters"),
-        Binding("n", "new_invoice", "New", id="index.new"),
-        Binding("s", "sort", "Sort", id="index.sort"),
-        Binding("e", "columns", "Columns", show=False, id="index.columns"),
-        Binding("c", "clear_filters", "Clear filters", show=False, id="index.clear_filters"),
-        Binding("x", "export", "Export", show=False, id="index.export"),
-        Binding("ctrl+s", "save_view", "Save view", show=False, id="index.save_view"),
-        Binding("S", "save_view_as", "Save view as", show=False, id="index.save_view_as"),
-        Binding("right_square_bracket", "next_view", "Next view", show=False, id="index.next_view"),
-        Binding("left_square_bracket", "previous_view", "Previous view", show=False, id="index.previous_view"),
-        Binding("r", "reload", "Reload", show=False, id="index.reload"),
-        Binding("comma", "settings", "Settings", show=False, id="index.settings"),
-        Binding("R", "reports", "Reports", show=False, id="index.reports"),
-        Binding("U", "schedules", "Schedules", show=False, id="index.schedules"),
-        Binding("escape", "escape", "Close panel / clear search", show=False, id="index.escape"),
-        Binding("q", "app.quit", "Quit", id="index.quit"),
-        Binding("t", "next_totals", "Next totals", show=False, id="index.next_totals"),
+        Binding("slash", "search", N_("Search"), id="index.search"),
+        Binding("f", "filters", N_("Filters"), id="index.filters"),
+        Binding("n", "new_invoice", N_("New"), id="index.new"),
+        Binding("s", "sort", N_("Sort"), id="index.sort"),
+        Binding("e", "columns", N_("Columns"), show=False, id="index.columns"),
+        Binding("c", "clear_filters", N_("Clear filters"), show=False, id="index.clear_filters"),
+        Binding("x", "export", N_("Export"), show=False, id="index.export"),
+        Binding("ctrl+s", "save_view", N_("Save view"), show=False, id="index.save_view"),
+        Binding("S", "save_view_as", N_("Save view as"), show=False, id="index.save_view_as"),
+        Binding("right_square_bracket", "next_view", N_("Next view"), show=False, id="index.next_view"),
+        Binding("left_square_bracket", "previous_view", N_("Previous view"), show=False, id="index.previous_view"),
+        Binding("r", "reload", N_("Reload"), show=False, id="index.reload"),
+        Binding("comma", "settings", N_("Settings"), show=False, id="index.settings"),
+        Binding("R", "reports", N_("Reports"), show=False, id="index.reports"),
+        Binding("U", "schedules", N_("Schedules"), show=False, id="index.schedules"),
+        Binding("escape", "escape", N_("Close panel / clear search"), show=False, id="index.escape"),
+        Binding("q", "app.quit", N_("Quit"), id="index.quit"),
+        Binding("t", "next_totals", N_("Next totals"), show=False, id="index.next_totals"),
     ]
 
     FIRST_PAINT_DEADLINE = 1.0
@@ -141,12 +143,13 @@ class IndexScreen(Live, ServiceCalls, Screen):
         self.totals: list[views.CurrencyTotal] | None = None
         self._search_timer = None
         self._totals_start = 0  # the first currency the status line shows (t shows the next ones)
+        self._totals_shown = 0  # how many currencies' totals the status line shows
 
     # ---- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield ViewTabs(id="index-tabs")
-        yield Input(placeholder="Search number, contact, email, company, PO number — Enter to browse, "
-                                "Escape to clear", id="index-search")
+        yield Input(placeholder=_("Search number, contact, email, company, PO number — Enter to browse, "
+                                  "Escape to clear"), id="index-search")
         yield Static("", id="index-filters-summary", markup=False)
         with Horizontal(id="index-body"):
             table = InvoiceTable(id="invoice-table")
@@ -154,7 +157,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
             table.workspace_locale = True  # read with the rows: the first page waits for nothing else
             yield table
             yield FilterSidebar(id="filter-sidebar")
-        yield Static("Loading invoices…", id="index-status", markup=False)
+        yield Static(_("Loading invoices…"), id="index-status", markup=False)
         # the footer is mounted once the first rows are on screen (_after_first_paint)
 
     @property
@@ -207,21 +210,27 @@ class IndexScreen(Live, ServiceCalls, Screen):
     def _update_status(self) -> None:
         status = self.query_one("#index-status", Static)
         if self.total is None:
-            status.update("Counting invoices…")
+            status.update(_("Counting invoices…"))
             return
         n = self.total
         locale = self.table.locale
-        text = f"{number(n, locale)} invoice{'s' if n != 1 else ''}"
         if self.search:
-            text += f" matching “{self.search}”"
+            text = ngettext("{n} invoice matching “{search}”", "{n} invoices matching “{search}”", n).format(
+                n=number(n, locale), search=self.search)
+        else:
+            text = ngettext("{n} invoice", "{n} invoices", n).format(n=number(n, locale))
         if self.totals is None:
-            status.update(text + " · totals…")
+            status.update(text + " · " + _("totals…"))
             return
-        parts = [f"{t.currency} billed {format_money(from_minor(t.billed_minor, t.currency), t.currency, locale)}"
-                 f", balance {format_money(from_minor(t.balance_minor, t.currency), t.currency, locale)}"
+        parts = [_("{currency} billed {billed}, balance {balance}").format(
+                     currency=t.currency,
+                     billed=format_money(from_minor(t.billed_minor, t.currency), t.currency, locale),
+                     balance=format_money(from_minor(t.balance_minor, t.currency), t.currency, locale))
                  for t in self.totals]
         width = (status.content_region.width or self.app.size.width - 2)
-        status.update(status_lines(text, parts, self._totals_start, width))
+        shown = status_lines(text, parts, self._totals_start, width)
+        self._totals_shown = sum(1 for part in parts if part in shown)
+        status.update(shown)
 
     def action_next_totals(self) -> None:
         """Issue 24: the status line shows the totals that fit on its two lines; t shows the next."""
@@ -232,7 +241,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
 
     @property
     def _shown_totals(self) -> int:
-        return str(self.query_one("#index-status", Static).render()).count(" billed ")
+        return self._totals_shown
 
     def on_resize(self) -> None:
         self._update_status()
@@ -250,7 +259,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
 
     @on(InvoiceTable.Failed)
     async def _table_failed(self, event: InvoiceTable.Failed) -> None:
-        show_error(self, event.error, title="Cannot show these invoices")
+        show_error(self, event.error, title=_("Cannot show these invoices"))
         await self._after_first_paint()
 
     @on(InvoiceTable.Painted)
@@ -369,7 +378,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
             self.action_save_view_as()
             return
         self._run_view_service(views.update_view, self.view.id, filters=self.filters, columns=self.columns,
-                               sort=self.sort, done=f"Saved the view '{self.view.name}'.")
+                               sort=self.sort, done=_("Saved the view '{name}'.").format(name=views.shown_name(self.view)))
 
     def action_save_view_as(self) -> None:
         from invoice_tui.domain.permissions import has
@@ -381,14 +390,14 @@ class IndexScreen(Live, ServiceCalls, Screen):
             if result is not None:
                 self._run_view_service(views.create_view, result.name, filters=self.filters,
                                        columns=self.columns, sort=self.sort, shared=result.shared,
-                                       done=f"Saved the view '{result.name}'.")
+                                       done=_("Saved the view '{name}'.").format(name=result.name))
 
-        name = "" if self.view.id is None else f"{self.view.name} (copy)"
-        self.app.push_screen(SaveViewModal("Save view as", name, can_share=has(ctx, "edit")), saved)
+        name = "" if self.view.id is None else _("{name} (copy)").format(name=views.shown_name(self.view))
+        self.app.push_screen(SaveViewModal(_("Save view as"), name, can_share=has(ctx, "edit")), saved)
 
     def action_rename_view(self) -> None:
         if self.view.id is None:
-            self.notify("'All invoices' cannot be renamed; save it as a new view first.", severity="warning")
+            self.notify(_("'All invoices' cannot be renamed; save it as a new view first."), severity="warning")
             return
         view_id = self.view.id
         from invoice_tui.modals.save_view import SaveViewModal
@@ -396,32 +405,36 @@ class IndexScreen(Live, ServiceCalls, Screen):
         def renamed(result: SaveViewInput | None) -> None:
             if result is not None:
                 self._run_view_service(views.rename_view, view_id, result.name,
-                                       done=f"Renamed the view to '{result.name}'.")
+                                       done=_("Renamed the view to '{name}'.").format(name=result.name))
 
-        self.app.push_screen(SaveViewModal("Rename view", self.view.name, show_shared=False), renamed)
+        self.app.push_screen(SaveViewModal(_("Rename view"), views.shown_name(self.view), show_shared=False), renamed)
 
     def action_share_view(self, shared: bool = True) -> None:
         if self.view.id is None:
-            self.notify("Save this view first, then share it.", severity="warning")
+            self.notify(_("Save this view first, then share it."), severity="warning")
             return
-        self._run_view_service(views.share_view, self.view.id, shared,
-                               done=f"The view '{self.view.name}' is now {'shared with the team' if shared else 'private'}.")
+        name = views.shown_name(self.view)
+        done = (_("The view '{name}' is now shared with the team.") if shared
+                else _("The view '{name}' is now private.")).format(name=name)
+        self._run_view_service(views.share_view, self.view.id, shared, done=done)
 
     def action_delete_view(self) -> None:
         if self.view.id is None:
-            self.notify("'All invoices' is built in and cannot be deleted.", severity="warning")
+            self.notify(_("'All invoices' is built in and cannot be deleted."), severity="warning")
             return
         view = self.view
         from invoice_tui.modals.dialogs import ConfirmDialog
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self._run_view_service(views.delete_view, view.id, done=f"Deleted the view '{view.name}'.",
-                                       go_to_all=True)
+                self._run_view_service(views.delete_view, view.id,
+                                       done=_("Deleted the view '{name}'.").format(name=name), go_to_all=True)
 
-        self.app.push_screen(ConfirmDialog("Delete view", f"Delete the view '{view.name}'"
-                                           f"{' for the whole team' if view.shared else ''}? Invoices are not touched.",
-                                           confirm="Delete", danger=True), confirmed)
+        name = views.shown_name(view)
+        question = (_("Delete the view '{name}' for the whole team? Invoices are not touched.") if view.shared
+                    else _("Delete the view '{name}'? Invoices are not touched.")).format(name=name)
+        self.app.push_screen(ConfirmDialog(_("Delete view"), question, confirm=_("Delete"), cancel=_("Cancel"),
+                                           danger=True), confirmed)
 
     def _run_view_service(self, fn, *args, done: str = "", go_to_all: bool = False, **kwargs) -> None:
         def finished(result) -> None:
@@ -437,7 +450,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         def refused(exc: InvoiceTuiError) -> None:
             from invoice_tui.modals.dialogs import error_dialog
 
-            self.app.push_screen(error_dialog(exc, "Cannot save the view"))
+            self.app.push_screen(error_dialog(exc, _("Cannot save the view")))
 
         self.call_service(fn, self.app.ctx, *args, done=finished, failed=refused,  # type: ignore[attr-defined]
                           group="index-view-write", exclusive=True, **kwargs)
@@ -544,7 +557,8 @@ class IndexScreen(Live, ServiceCalls, Screen):
     @on(InvoiceTable.HeaderClicked)
     def _header_clicked(self, event: InvoiceTable.HeaderClicked) -> None:
         if not catalogue.get(event.column).sortable:
-            self.notify(f"{catalogue.get(event.column).label()} cannot be sorted.", severity="warning")
+            self.notify(_("{column} cannot be sorted.").format(column=catalogue.get(event.column).label()),
+                        severity="warning")
             return
         from invoice_tui.modals.columns import next_sort
 
@@ -587,34 +601,37 @@ class IndexScreen(Live, ServiceCalls, Screen):
         from invoice_tui.modals.export import ExportDialog
 
         self.app.push_screen(ExportDialog(filters=self.filters, sort=self.sort, columns=list(self.columns),
-                                          search=self.search, view_name=self.view.name))
+                                          search=self.search, view_name=views.shown_name(self.view)))
 
     # ---- for the palette ---------------------------------------------------------------------
-    def palette_commands(self) -> list[tuple[str, object, str]]:
-        """(name, callback, help) of the index's commands, all named "Invoices: …"."""
+    def palette_commands(self, discover: bool = False) -> list[tuple[str, object, str]]:
+        """(name, callback, help) of the index's commands, all named "Invoices: …", in the reader's
+        language; with ``discover``, without "Sort by …" and "Show view …" (found by typing)."""
         from invoice_tui.modals.columns import next_sort
 
         cmds: list[tuple[str, object, str]] = [
-            ("Invoices: New invoice", self.action_new_invoice, "n"),
-            ("Invoices: Quick search", self.action_search, "/"),
-            ("Invoices: Filters", self.action_filters, "f — the advanced-filter sidebar"),
-            ("Invoices: Clear filters", self.action_clear_filters, "c"),
-            ("Invoices: Edit columns", self.action_columns, "e"),
-            ("Invoices: Sort…", self.action_sort, "s"),
-            ("Invoices: Reverse sort order", lambda: self.set_sort(next_sort(self.sort, "~reverse")), ""),
-            ("Invoices: Save view", self.action_save_view, "ctrl+s"),
-            ("Invoices: Save view as…", self.action_save_view_as, "S"),
-            ("Invoices: Rename view", self.action_rename_view, ""),
-            ("Invoices: Share view with the team", lambda: self.action_share_view(True), ""),
-            ("Invoices: Make view private", lambda: self.action_share_view(False), ""),
-            ("Invoices: Delete view", self.action_delete_view, ""),
-            ("Invoices: Export", self.action_export, "x"),
-            ("Invoices: Reload", self.action_reload, "r"),
+            (_("Invoices: New invoice"), self.action_new_invoice, "n"),
+            (_("Invoices: Quick search"), self.action_search, "/"),
+            (_("Invoices: Filters"), self.action_filters, _("f — the advanced-filter sidebar")),
+            (_("Invoices: Clear filters"), self.action_clear_filters, "c"),
+            (_("Invoices: Edit columns"), self.action_columns, "e"),
+            (_("Invoices: Sort…"), self.action_sort, "s"),
+            (_("Invoices: Reverse sort order"), lambda: self.set_sort(next_sort(self.sort, "~reverse")), ""),
+            (_("Invoices: Save view"), self.action_save_view, "ctrl+s"),
+            (_("Invoices: Save view as…"), self.action_save_view_as, "S"),
+            (_("Invoices: Rename view"), self.action_rename_view, ""),
+            (_("Invoices: Share view with the team"), lambda: self.action_share_view(True), ""),
+            (_("Invoices: Make view private"), lambda: self.action_share_view(False), ""),
+            (_("Invoices: Delete view"), self.action_delete_view, ""),
+            (_("Invoices: Export"), self.action_export, "x"),
+            (_("Invoices: Reload"), self.action_reload, "r"),
         ]
+        if discover:
+            return cmds
         tabs = self.query_one(ViewTabs)
         for tid, view in tabs.views.items():
-            cmds.append((f"Invoices: Show view {view.name}", lambda t=tid: setattr(tabs, "active", t), ""))
+            cmds.append((_("Invoices: Show view {name}").format(name=views.shown_name(view)), lambda t=tid: setattr(tabs, "active", t), ""))
         for prop in catalogue.PROPERTIES:
             if prop.sortable:
-                cmds.append((f"Invoices: Sort by {prop.label()}", lambda p=prop.id: self.set_sort(p), ""))
+                cmds.append((_("Invoices: Sort by {column}").format(column=prop.label()), lambda p=prop.id: self.set_sort(p), ""))
         return cmds

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 from invoice_tui.domain import reads
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.reads import OutboxRow
+from invoice_tui.i18n import _
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
@@ -149,9 +150,9 @@ class SendingCommands(Provider):
         from invoice_tui.screens.payments import PaymentsScreen
 
         app = self.app
-        return [("Outbox: Open", lambda: app.push_screen(OutboxScreen()), "Emails queued, sent, failed or unknown"),
-                ("Payments: Open payments index", lambda: app.push_screen(PaymentsScreen()),
-                 "All payments; send a receipt (R10)")]
+        return [(_("Outbox: Open"), lambda: app.push_screen(OutboxScreen()), _("Emails queued, sent, failed or unknown")),
+                (_("Payments: Open payments index"), lambda: app.push_screen(PaymentsScreen()),
+                 _("All payments; send a receipt (R10)"))]
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():

@@ -23,12 +23,14 @@ from invoice_tui.domain import catalogue
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.filters import (NO_VALUE, OPERATOR_LABELS, OPERATORS, Filter, FilterGroup, FilterSet,
                                         check_limits, compile_filter)
+from invoice_tui.i18n import N_, _
 from invoice_tui.widgets.error_text import error_text
 
 DAY_OPERATORS = {"more_than_days_ago", "less_than_days_ago", "more_than_days_from_now", "less_than_days_from_now"}
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "JPY", "CHF", "CAD", "AUD", "SEK")
-DATE_PICKS = (("Today", "today"), ("Yesterday", "today-1"), ("7 days ago", "today-7"), ("30 days ago", "today-30"),
-              ("90 days ago", "today-90"), ("In 7 days", "today+7"), ("In 30 days", "today+30"))
+DATE_PICKS = ((N_("Today"), "today"), (N_("Yesterday"), "today-1"), (N_("7 days ago"), "today-7"),
+              (N_("30 days ago"), "today-30"), (N_("90 days ago"), "today-90"), (N_("In 7 days"), "today+7"),
+              (N_("In 30 days"), "today+30"))
 
 
 class FilterSidebar(Vertical):
@@ -94,22 +96,23 @@ class FilterSidebar(Vertical):
     def compose(self) -> ComposeResult:
         if not self.built:
             return
-        yield Label("Filters · any group may match", id="filter-title")
+        yield Label(_("Filters · any group may match"), id="filter-title")
         yield VerticalScroll(id="filter-groups")
         yield Static("", id="filter-message")
-        yield Select([(p.label(), p.id) for p in catalogue.PROPERTIES], prompt="Property", id="filter-property", compact=True,
+        yield Select([(p.label(), p.id) for p in catalogue.PROPERTIES], prompt=_("Property"), id="filter-property", compact=True,
                      allow_blank=True)
-        yield Select([], prompt="Operator", id="filter-operator", allow_blank=True, compact=True)
+        yield Select([], prompt=_("Operator"), id="filter-operator", allow_blank=True, compact=True)
         yield SelectionList(id="filter-choices", compact=True)
-        yield Select(list(DATE_PICKS), prompt="Pick a date…", id="filter-date-pick", compact=True)
-        yield Input(placeholder="Value", id="filter-value", compact=True)
-        yield Input(placeholder="To", id="filter-value2", compact=True)
+        yield Select([(_(label), value) for label, value in DATE_PICKS], prompt=_("Pick a date…"),
+                     id="filter-date-pick", compact=True)
+        yield Input(placeholder=_("Value"), id="filter-value", compact=True)
+        yield Input(placeholder=_("To"), id="filter-value2", compact=True)
         yield Static("", id="filter-hint")
         with Horizontal(id="filter-buttons"):
-            yield Button("+ Add filter", id="add-filter", variant="primary", compact=True)
-            yield Button("+ Add filter group", id="add-group", compact=True)
+            yield Button(_("+ Add filter"), id="add-filter", variant="primary", compact=True)
+            yield Button(_("+ Add filter group"), id="add-group", compact=True)
         with Horizontal(id="filter-buttons-2"):
-            yield Button("Clear all", id="clear-filters", compact=True)
+            yield Button(_("Clear all"), id="clear-filters", compact=True)
 
     def on_mount(self) -> None:
         if self.built:
@@ -138,21 +141,21 @@ class FilterSidebar(Vertical):
         widgets = []
         groups = self.filters.groups
         if not groups or not any(g.filters for g in groups):
-            widgets.append(Label("No filters: every invoice is shown.", classes="or-label"))
+            widgets.append(Label(_("No filters: every invoice is shown."), classes="or-label"))
         for gi, group in enumerate(groups):
             if gi:
-                widgets.append(Label("— or —", classes="or-label"))
-            title = f"{'▸ ' if gi == self.target else ''}Group {gi + 1} (all of these)"
+                widgets.append(Label(_("— or —"), classes="or-label"))
+            title = ("▸ " if gi == self.target else "") + _("Group {n} (all of these)").format(n=gi + 1)
             head = Horizontal(
                 Button(title, id=f"grp-{s}-{gi}", classes="group-title" + (" -target" if gi == self.target else ""),
                        compact=True),
-                Button("✕", id=f"rmg-{s}-{gi}", classes="remove", tooltip=f"Remove group {gi + 1}", compact=True),
+                Button("✕", id=f"rmg-{s}-{gi}", classes="remove", tooltip=_("Remove group {n}").format(n=gi + 1), compact=True),
                 classes="filter-row")
             widgets.append(head)
             for fi, f in enumerate(group.filters):
                 widgets.append(Horizontal(
                     Label(self._describe(f), markup=False),
-                    Button("✕", id=f"rmf-{s}-{gi}-{fi}", classes="remove", tooltip="Remove this filter",
+                    Button("✕", id=f"rmf-{s}-{gi}-{fi}", classes="remove", tooltip=_("Remove this filter"),
                            compact=True),
                     classes="filter-row"))
         box.mount_all(widgets)
@@ -168,9 +171,12 @@ class FilterSidebar(Vertical):
             prop = catalogue.get(f.property)
         except InvoiceTuiError:
             return f"{f.property} {f.operator}"
-        op = OPERATOR_LABELS.get(f.operator, f.operator)
+        op = _(OPERATOR_LABELS.get(f.operator, f.operator))
+        if f.operator == "between" and len(f.values) >= 2:
+            return _("{property} is between {low} and {high}").format(property=prop.label(), low=f.values[0],
+                                                                      high=f.values[1])
         if f.operator == "between":
-            vals = " and ".join(f.values[:2])
+            vals = " ".join(f.values[:2])
         elif prop.type == "choice":
             vals = ", ".join(catalogue.choice_label(prop.id, v) if prop.id != "owner" else v for v in f.values)
         elif f.operator in DAY_OPERATORS:
@@ -191,7 +197,7 @@ class FilterSidebar(Vertical):
         prop = self.prop
         ops = OPERATORS[prop.type] if prop else ()
         sel = self.query_one("#filter-operator", Select)
-        sel.set_options([(OPERATOR_LABELS[o], o) for o in ops])
+        sel.set_options([(_(OPERATOR_LABELS[o]), o) for o in ops])
         if ops:
             sel.value = ops[0]
         self._show_value_inputs()
@@ -239,21 +245,21 @@ class FilterSidebar(Vertical):
         text = ""
         if prop and needs_value:
             if op in DAY_OPERATORS:
-                v1.placeholder, text = "Number of days", "A whole number of days, e.g. 30."
+                v1.placeholder, text = _("Number of days"), _("A whole number of days, e.g. 30.")
             elif prop.type == "date":
-                v1.placeholder = "From" if op == "between" else "Date"
-                text = "YYYY-MM-DD, today, today-30 or today+7."
+                v1.placeholder = _("From") if op == "between" else _("Date")
+                text = _("YYYY-MM-DD, today, today-30 or today+7.")
             elif prop.type == "money":
-                v1.placeholder = "From" if op == "between" else "Amount"
-                text = "In each invoice's own currency, e.g. 1200.50."
+                v1.placeholder = _("From") if op == "between" else _("Amount")
+                text = _("In each invoice's own currency, e.g. 1200.50.")
             elif prop.type == "number":
-                v1.placeholder = "From" if op == "between" else "Number"
+                v1.placeholder = _("From") if op == "between" else _("Number")
             else:
-                v1.placeholder = "Text"
+                v1.placeholder = _("Text")
                 if op in ("any_of", "none_of"):
-                    text = "Several values: separate them with commas."
+                    text = _("Several values: separate them with commas.")
         if prop and prop.id == "owner":
-            text = "“me” is whoever uses the view."
+            text = _("“me” is whoever uses the view.")
         hint.update(text)
         hint.display = bool(text)
 
@@ -261,14 +267,14 @@ class FilterSidebar(Vertical):
         prop = self.prop
         op = self.query_one("#filter-operator", Select).value
         if prop is None:
-            raise _Refused("Pick a property first.")
+            raise _Refused(_("Pick a property first."))
         if not isinstance(op, str):
-            raise _Refused("Pick an operator.")
+            raise _Refused(_("Pick an operator."))
         values: list[str] = []
         if prop.type == "choice":
             values = [str(v) for v in self.query_one("#filter-choices", SelectionList).selected]
             if not values:
-                raise _Refused(f"Pick at least one {prop.label()} value.")
+                raise _Refused(_("Pick at least one value of {property}.").format(property=prop.label()))
         elif op not in NO_VALUE:
             raw = self.query_one("#filter-value", Input).value.strip()
             if op == "between":
@@ -300,7 +306,7 @@ class FilterSidebar(Vertical):
             check_limits(filters)
         except InvoiceTuiError as exc:
             self._message(error_text(exc))
-            self.app.notify(error_text(exc), title="Filters", severity="warning")
+            self.app.notify(error_text(exc), title=_("Filters"), severity="warning")
             return False
         self.filters = filters
         self._message("")

@@ -17,9 +17,16 @@ from textual.validation import ValidationResult, Validator
 from invoice_tui.domain.bounds import check_date
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import exponent, format_money, parse_decimal as dot_decimal
+from invoice_tui.i18n import N_, _, ngettext
 from invoice_tui.widgets.error_text import error_text
 
 _SPACES = (" ", "\u00a0", "\u202f", "\u2009")
+
+# What a field holds, as the forms name it (``what=``) in the sentences below: English words marked
+# here, shown in the reader's language inside « » (a French sentence cannot take a noun of either
+# gender in place of "the …": "Le champ « quantité » est vide").
+FIELD_WORDS = (N_("number"), N_("date"), N_("amount"), N_("percentage"), N_("discount"), N_("tax rate"),
+               N_("base quantity"), N_("quantity"), N_("due date"), N_("unit price"))
 
 
 def parse_local_decimal(text: str, locale: str = "en_US", *, what: str = "number") -> Decimal:
@@ -29,7 +36,7 @@ def parse_local_decimal(text: str, locale: str = "en_US", *, what: str = "number
     """
     raw = (text or "").strip()
     if not raw:
-        raise BadInput(f"The {what} is empty.")
+        raise BadInput(_("The {what} is empty.").format(what=_(what)))
     try:
         group = get_group_symbol(locale)
     except Exception:  # noqa: BLE001 - an unknown locale falls back to en_US
@@ -48,9 +55,10 @@ def parse_local_decimal(text: str, locale: str = "en_US", *, what: str = "number
             value = dot_decimal(raw.replace(" ", ""), what=what)
         except BadInput:
             example = format_number_example(locale)
-            raise BadInput(f"'{raw}' is not a {what}; write it like {example} (or 1234.50).") from None
+            raise BadInput(_("'{raw}' is not a {what}; write it like {example} (or 1234.50).").format(
+                raw=raw, what=_(what), example=example)) from None
     if not value.is_finite():
-        raise BadInput(f"'{raw}' is not a {what}.")
+        raise BadInput(_("'{raw}' is not a {what}.").format(raw=raw, what=_(what)))
     return value
 
 
@@ -87,7 +95,8 @@ def parse_date(text: str, *, what: str = "date") -> dt.date:
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
-        raise BadInput(f"'{raw}' is not a {what}; write it as YYYY-MM-DD, e.g. 2026-03-16.") from None
+        raise BadInput(_("'{raw}' is not a {what}; write it as YYYY-MM-DD, e.g. 2026-03-16.").format(
+            raw=raw, what=_(what))) from None
     return check_date(day, f"the {what}")  # R56
 
 
@@ -100,17 +109,20 @@ class LocalAmount(Validator):
 
     def validate(self, value: str) -> ValidationResult:
         if not value.strip():
-            return self.success() if self.optional else self.failure("Type an amount.")
+            return self.success() if self.optional else self.failure(_("Type an amount."))
         try:
             amount = parse_local_decimal(value, self.locale, what="amount")
         except BadInput as exc:
             return self.failure(error_text(exc))
         if amount < 0 or (amount == 0 and not self.allow_zero):
-            return self.failure("The amount must be greater than zero.")
+            return self.failure(_("The amount must be greater than zero."))
         exp = exponent(self.currency)
         if amount != amount.quantize(Decimal(1).scaleb(-exp)):
-            places = "no decimals" if exp == 0 else f"at most {exp} decimals"
-            return self.failure(f"{self.currency} amounts have {places}.")
+            if exp == 0:
+                return self.failure(_("{currency} amounts have no decimals.").format(currency=self.currency))
+            return self.failure(ngettext("{currency} amounts have at most {n} decimal.",
+                                         "{currency} amounts have at most {n} decimals.", exp).format(
+                currency=self.currency, n=exp))
         return self.success()
 
 
@@ -125,17 +137,17 @@ class LocalNumber(Validator):
 
     def validate(self, value: str) -> ValidationResult:
         if not value.strip():
-            return self.success() if self.optional else self.failure(f"Type a {self.what}.")
+            return self.success() if self.optional else self.failure(_("Type a {what}.").format(what=_(self.what)))
         try:
             number = parse_local_decimal(value, self.locale, what=self.what)
         except BadInput as exc:
             return self.failure(error_text(exc))
         if self.positive and number <= 0:
-            return self.failure(f"The {self.what} must be greater than zero.")
+            return self.failure(_("The {what} must be greater than zero.").format(what=_(self.what)))
         if self.low is not None and number < self.low:
-            return self.failure(f"The {self.what} is at least {self.low}.")
+            return self.failure(_("The {what} is at least {low}.").format(what=_(self.what), low=self.low))
         if self.high is not None and number > self.high:
-            return self.failure(f"The {self.what} is at most {self.high}.")
+            return self.failure(_("The {what} is at most {high}.").format(what=_(self.what), high=self.high))
         return self.success()
 
 
@@ -146,7 +158,7 @@ class IsoDate(Validator):
 
     def validate(self, value: str) -> ValidationResult:
         if not value.strip():
-            return self.success() if self.optional else self.failure("Type a date as YYYY-MM-DD.")
+            return self.success() if self.optional else self.failure(_("Type a date as YYYY-MM-DD."))
         try:
             parse_date(value)
         except BadInput as exc:
@@ -171,7 +183,7 @@ class NotBlank(Validator):
         self.what = what
 
     def validate(self, value: str) -> ValidationResult:
-        return self.success() if value.strip() else self.failure(f"{self.what} is required.")
+        return self.success() if value.strip() else self.failure(_("{what} is required.").format(what=_(self.what)))
 
 
 from textual.widgets import Static  # noqa: E402 - the widget half of this module

@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 
 from invoice_tui.domain import catalogue, index_sql, views
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.i18n import N_, _, ngettext
 from invoice_tui.widgets.table_columns import (MIN_TEXT_WIDTH, Column, fit_cells, fit_columns, fit_line,
                                                make_columns, value_width, visible_window)
 from invoice_tui.widgets.table_pages import (MAX_PAGES, PAGE_SIZE, Page, PageSource, clear_formatters, first_pages,
@@ -110,15 +111,15 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
                          "invoice-table--muted", "invoice-table--bar", "invoice-table--bar-thumb"}
 
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="table.up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up"),
-        Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False, id="table.page_down"),
-        Binding("home,g", "first", "First row", show=False, id="table.first"),
-        Binding("end,G", "last", "Last row", show=False, id="table.last"),
-        Binding("left,h", "scroll_columns(-1)", "Scroll left", show=False, id="table.left"),
-        Binding("right,l", "scroll_columns(1)", "Scroll right", show=False, id="table.right"),
-        Binding("enter", "select", "Open", id="table.open"),
+        Binding("up,k", "cursor_up", N_("Up"), show=False, id="table.up"),
+        Binding("down,j", "cursor_down", N_("Down"), show=False, id="table.down"),
+        Binding("pageup,ctrl+b", "page_up", N_("Page up"), show=False, id="table.page_up"),
+        Binding("pagedown,ctrl+f,space", "page_down", N_("Page down"), show=False, id="table.page_down"),
+        Binding("home,g", "first", N_("First row"), show=False, id="table.first"),
+        Binding("end,G", "last", N_("Last row"), show=False, id="table.last"),
+        Binding("left,h", "scroll_columns(-1)", N_("Scroll left"), show=False, id="table.left"),
+        Binding("right,l", "scroll_columns(1)", N_("Scroll right"), show=False, id="table.right"),
+        Binding("enter", "select", N_("Open"), id="table.open"),
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)  # watch_cursor_row repaints
@@ -507,15 +508,15 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         index = scroll_y + y - 1
         if self.total is None:
             if y == 1 and not self._source.stale:
-                return self._line("  Loading invoices…"[:width].ljust(width), base, y)
+                return self._line(("  " + _("Loading invoices…"))[:width].ljust(width), base, y)
             if not self._source.stale:
                 return self._line(" " * width, base, y)
         if self.total is not None and index >= self.total:
             if self.total == 0 and y == 1:
                 if self.query_.filters.count or self.query_.search:
-                    text = "  No invoices match.  Press c to clear the filters, Escape to clear the search."
+                    text = "  " + _("No invoices match.  Press c to clear the filters, Escape to clear the search.")
                 else:  # nothing filtered out: an empty workspace
-                    text = "  No invoices yet.  Press n to write one (or try: invoice-tui demo)."
+                    text = "  " + _("No invoices yet.  Press n to write one (or try: invoice-tui demo).")
                 return self._line(text[:width].ljust(width), self._style(False, True, False), y)
             return self._line(" " * width, base, y)
         row = self.row_at(index)
@@ -605,11 +606,11 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
 
         total = self.total
         if not total:
-            text = "no rows" if total == 0 else ""
+            text = _("no rows") if total == 0 else ""
         else:
-            text = f"row {number(self.cursor_row + 1, self.locale)} of {number(total, self.locale)}"
-            if not self.counted:
-                text += "+"
+            text = _("row {row} of {total}").format(
+                row=number(self.cursor_row + 1, self.locale),
+                total=number(total, self.locale) + ("" if self.counted else "+"))
         if self.columns:
             width = self._bar()[0] if self.size.width else 0
             start, end = self._visible(int(self.scroll_offset.x), width) if width else (0, 0)
@@ -618,7 +619,9 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
             if width and (left or right):
                 hidden = sum(1 for _ in self._hidden_columns(start, end))
                 arrows = ("←" if left else "") + ("→" if right else "")
-                text = f"{text} · {arrows} {hidden} more column{'s' if hidden != 1 else ''}".strip(" ·")
+                more = ngettext("{arrows} {n} more column", "{arrows} {n} more columns", hidden).format(
+                    arrows=arrows, n=hidden)
+                text = f"{text} · {more}".strip(" ·")
         if self.border_subtitle != text:
             self.border_subtitle = text
 

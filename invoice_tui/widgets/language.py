@@ -98,7 +98,12 @@ def translate_bindings(app: App | None) -> None:
 
 def key_display(text: str) -> str:
     """A key as Textual shows it ("esc", "^p", "shift+tab"), each name in the language in use."""
-    return "+".join(_(KEY_NAMES[part]) if part in KEY_NAMES else part for part in text.split("+"))
+    def name(part: str) -> str:
+        ctrl = "^" if part.startswith("^") and part[1:] in KEY_NAMES else ""  # "^pgup"
+        part = part[len(ctrl):]
+        return ctrl + (_(KEY_NAMES[part]) if part in KEY_NAMES else part)
+
+    return "+".join(name(part) for part in text.split("+"))
 
 
 async def apply_language(app: App, locale_name: str | None) -> None:

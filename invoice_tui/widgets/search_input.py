@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from textual.actions import SkipAction
 from textual.binding import Binding
+
+from invoice_tui.i18n import N_
 from textual.widgets import Input
 
 
 class SearchInput(Input):
-    BINDINGS = [Binding("escape", "clear_search", "Clear search", show=False, id="search.clear")]
+    BINDINGS = [Binding("escape", "clear_search", N_("Clear search"), show=False, id="search.clear")]
 
     def action_clear_search(self) -> None:
         if not self.value:

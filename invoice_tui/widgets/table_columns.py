@@ -13,12 +13,27 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from invoice_tui.domain import catalogue
+from invoice_tui.i18n import pgettext
 
 WIDTHS = {"text": 18, "number": 8, "money": 11, "date": 10, "choice": 9}
 SPECIAL_WIDTHS = {"number": 10, "contact_name": 20, "company_name": 20, "owner": 12, "currency": 8,
                   "contact_email": 24, "title": 20, "comments": 24, "status": 12, "id": 8, "po_number": 12}
 MIN_TEXT_WIDTH = 8  # a name column narrowed to fit the terminal keeps this much ("Günther…")
 MIN_STATUS_WIDTH = 7  # "Overdue" without its days (issue 24: "Overdue 12 d" where there is room)
+
+
+def text_floor(column: Column) -> int:
+    """How narrow a name-like column may become: ``MIN_TEXT_WIDTH``, or its header when that is
+    short ("Entreprise" stays whole; a long header such as "Billing contact" is cut)."""
+    return max(MIN_TEXT_WIDTH, len(column.label)) if len(column.label) <= HEADER_KEPT else MIN_TEXT_WIDTH
+
+
+HEADER_KEPT = 10  # a name column's header this short is never cut to fit
+
+
+def min_status_width() -> int:
+    """The status column's narrowest: the overdue word of the reader's language, without its days."""
+    return max(MIN_STATUS_WIDTH, len(catalogue.choice_label("status", "overdue")))
 # Amounts start this wide (11: "-€99,999.99"); a wider amount widens its column when it is drawn
 # (``InvoiceTable._widen``): an amount is never cut (issue 24).
 
@@ -45,6 +60,9 @@ def value_width(prop_id: str, locale: str = "en_US") -> int:
     kind = catalogue.get(prop_id).type
     if kind == "date":
         return _date_width(locale)
+    if prop_id == "status":  # "Overdue 12 d" in the reader's language ("Retard 12 j")
+        return max(SPECIAL_WIDTHS["status"], len(pgettext("status", "Overdue {days} d").format(days="12")),
+                   min_status_width())
     return SPECIAL_WIDTHS.get(prop_id, WIDTHS[kind])
 
 
@@ -63,14 +81,15 @@ def make_columns(ids: Iterable[str], locale: str = "en_US", wider: dict[str, int
     cols = []
     for cid in ids:
         prop = catalogue.get(cid)
+        label = catalogue.header(cid)  # in the reader's language: the widths follow its words (French is longer)
         value = max(value_width(cid, locale), (wider or {}).get(cid, 0))
         arrow = SORT_ARROW if cid == sorted_id else 0
         if prop.type == "date":  # a date's header stays whole ("Due date"): it says which date
-            value = max(value, len(prop.label()) + arrow)
+            value = max(value, len(label) + arrow)
         elif arrow and prop.type in ("money", "number"):
-            value = max(value, len(prop.label()) + arrow)
-        width = max(value, min(len(prop.label()) + 2 + arrow, 24 + arrow))
-        cols.append(Column(cid, prop.label(), width, prop.type in ("money", "number"), value))
+            value = max(value, len(label) + arrow)
+        width = max(value, min(len(label) + 2 + arrow, 24 + arrow))
+        cols.append(Column(cid, label, width, prop.type in ("money", "number"), value))
     return cols
 
 
@@ -97,9 +116,10 @@ def _narrowed(columns: list[Column], width: int) -> tuple[list[int], int]:
     """The widths of ``columns`` narrowed by stages towards ``width``, and what still does not fit."""
     excess = sum(c.width + 1 for c in columns) - width
     widths = [c.width for c in columns]
+    status_floor = min_status_width()
     stages = (lambda c: c.values or c.width,  # a header's room beyond its values
-              lambda c: MIN_TEXT_WIDTH if catalogue.get(c.id).type == "text" and c.id != "number" else c.width,
-              lambda c: MIN_STATUS_WIDTH if c.id == "status" else c.width)  # then the overdue days
+              lambda c: text_floor(c) if catalogue.get(c.id).type == "text" and c.id != "number" else c.width,
+              lambda c: status_floor if c.id == "status" else c.width)  # then the overdue days
     for floor_of in stages:
         floors = [min(floor_of(c), w) for c, w in zip(columns, widths)]
         room = [i for i, (w, f) in enumerate(zip(widths, floors)) if w > f]

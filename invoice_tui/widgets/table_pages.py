@@ -24,6 +24,7 @@ from textual.cache import LRUCache
 from invoice_tui.domain import views
 from invoice_tui.widgets.table_columns import Column
 from invoice_tui.widgets.table_rows import Row, RowFormatter, row_fields
+from invoice_tui.i18n import language
 
 PAGE_SIZE = 100
 MAX_PAGES = 60
@@ -63,7 +64,7 @@ def prepare_rows(ctx, query: views.IndexQuery, columns: list[Column], locale: st
     """``query`` prepared for reading the fields ``columns`` show, and the formatter of its rows.
     A formatter (and its memo of formatted amounts) is kept for the last few column sets, so
     switching views or filters back and forth does not build them again."""
-    key = (tuple((c.id, c.width, c.right) for c in columns), locale)
+    key = (tuple((c.id, c.width, c.right) for c in columns), locale, language())  # its words: the reader's language
     with _FORMATTERS_LOCK:  # tables load in worker threads
         fields, formatter = _FORMATTERS.get(key) or (row_fields(columns), None)
     prepared = views.prepare(ctx, query, fields)

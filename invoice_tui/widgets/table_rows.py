@@ -16,6 +16,7 @@ from invoice_tui.domain.catalogue import choice_label
 from invoice_tui.domain.localize import short_date
 from invoice_tui.domain.money import format_minor
 from invoice_tui.domain.text import safe
+from invoice_tui.i18n import pgettext
 from invoice_tui.widgets.table_columns import Column
 
 
@@ -115,12 +116,14 @@ class RowFormatter:
             i_status = self.i_status
 
             i_due, today, overdue = self.i_due, self.today, labels["overdue"]
+            # "Overdue 12 d", else "Overdue 12d", in the reader's language ("Retard 12 j")
+            long_form, short_form = pgettext("status", "Overdue {days} d"), pgettext("status", "Overdue {days}d")
 
             def status(raw: tuple, od: bool) -> str:
                 if od:  # issue 24: overdue said in words as well as colour, with its days where they fit
                     days = (today - dt.date.fromisoformat(_iso(raw[i_due]))).days
                     shown = "999+" if days > 999 else str(days)
-                    for text in (f"{overdue} {shown} d", f"{overdue} {shown}d"):
+                    for text in (long_form.format(days=shown), short_form.format(days=shown)):
                         if len(text) <= width:
                             return text
                     return overdue

@@ -10,7 +10,8 @@ from textual.message import Message
 from textual.widgets import Tab, Tabs
 
 from invoice_tui.domain.text import safe
-from invoice_tui.domain.views import ViewSpec, all_invoices_view
+from invoice_tui.domain.views import ViewSpec, all_invoices_view, shown_name
+from invoice_tui.i18n import _
 
 
 def tab_id(view: ViewSpec) -> str:
@@ -43,8 +44,10 @@ class ViewTabs(Tabs):
         return self.is_mounted and bool(lists) and lists.first().is_mounted
 
     def _label(self, view: ViewSpec, modified: bool = False) -> str:
-        mark = "" if view.id is None or view.shared else " (private)"
-        return f"{safe(view.name, line=True)}{mark}{' *' if modified else ''}"
+        name = safe(shown_name(view), line=True)
+        if not (view.id is None or view.shared):
+            name = _("{name} (private)").format(name=name)
+        return f"{name}{' *' if modified else ''}"
 
     async def set_views(self, views: list[ViewSpec], active: int | None = None) -> None:
         """Show "All invoices" and ``views``; activate the view with id ``active``."""
