@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import peewee
-from invoice_tui.i18n import ngettext
+from invoice_tui.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from playhouse.migrations import Runner
@@ -59,7 +59,8 @@ def migrate(db: peewee.Database) -> list[str]:
                 applied = r.up()
                 broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
-                    raise peewee.IntegrityError(f"a migration left rows whose references are broken: {broken[:5]}")
+                    raise peewee.IntegrityError(_("a migration left rows whose references are broken: {rows}")
+                                                .format(rows=broken[:5]))
                 return applied
         finally:
             db.execute_sql("PRAGMA foreign_keys = ON")

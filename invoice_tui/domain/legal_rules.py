@@ -29,8 +29,9 @@ class Missing:
         return _(self.label).format(**dict(self.params))
 
     def text(self) -> str:
-        return (f"{self.field} ({self.human_label()}; {self.rule})" if self.rule
-                else f"{self.field} ({self.human_label()})")
+        if self.rule:
+            return _("{field} ({label}; {rule})").format(field=self.field, label=self.human_label(), rule=self.rule)
+        return _("{field} ({label})").format(field=self.field, label=self.human_label())
 
     def record(self) -> dict[str, str]:
         """The item as ``details["missing"]`` holds it (English label, placeholders filled)."""
