@@ -16,7 +16,6 @@ The only raw DB-API code of these paths lives here (with the rest of the data la
 
 from __future__ import annotations
 
-
 import contextlib
 import io
 import queue

@@ -8,7 +8,6 @@ extensions it imports, load only when there is one to run (issue 16, cold start)
 
 from __future__ import annotations
 
-
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING

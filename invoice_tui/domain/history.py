@@ -17,7 +17,6 @@ Workspaces written before the creation row existed hold one row per property ins
 
 from __future__ import annotations
 
-
 import datetime as dt
 import functools
 import hashlib
