@@ -27,6 +27,7 @@ from pathlib import Path
 from platformdirs import user_config_path, user_data_path
 
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _
 
 APP_NAME = "invoice-tui"
 KEYS = ("db", "user", "mail_url", "mail_password", "theme", "stripe_api_key", "stripe_webhook_secret",
@@ -70,21 +71,24 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise BadInput(f"The configuration file {path} is not valid TOML: {exc}.") from None
+            raise BadInput(_("The configuration file {path} is not valid TOML: {exc}.").format(path=path,
+                                 exc=exc)) from None
     unknown = set(data) - set(KEYS) - {"keymap"}
     if unknown:
-        raise BadInput(f"Unknown key '{sorted(unknown)[0]}' in {path}; known keys: {', '.join(KEYS)}, keymap.")
+        raise BadInput(_("Unknown key '{name}' in {path}; known keys: {keys}, keymap.").format(name=sorted(unknown)[0],
+                             path=path, keys=', '.join(KEYS)))
     cfg = Config(path=path)
     for key in KEYS:
         if key in data:
             if not isinstance(data[key], str):
-                raise BadInput(f"'{key}' in {path} must be a string.")
+                raise BadInput(_("'{key}' in {path} must be a string.").format(key=key, path=path))
             setattr(cfg, key, data[key])
         env_value = env.get(f"INVOICE_TUI_{key.upper()}")
         if env_value:
             setattr(cfg, key, env_value)
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
-        raise BadInput(f"[keymap] in {path} maps binding ids to keys, e.g. \"invoices.record_payment\" = \"ctrl+r\".")
+        raise BadInput(_('[keymap] in {path} maps binding ids to keys, e.g. '
+                         '"invoices.record_payment" = "ctrl+r".').format(path=path))
     cfg.keymap = dict(keymap)
     return cfg

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from invoice_tui.domain.errors import BadInput, NotFound, RuleRefused
+from invoice_tui.i18n import _
 
 KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
              "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
@@ -31,12 +32,14 @@ SESSION_ENV = "INVOICE_TUI_SSH_SESSION"  # set by ssh-session for its own proces
 
 
 def refuse_files(what: str) -> None:
-    """Over SSH a teammate writes no file on the server (R53): exports and PDF downloads refuse."""
+    """Over SSH a teammate writes no file on the server (R53): exports and PDF downloads refuse.
+    ``what`` ("an export") is English marked with ``N_()`` by the caller, translated here."""
     if os.environ.get(SESSION_ENV):
         from invoice_tui.domain.errors import PermissionDenied
 
-        raise PermissionDenied(f"Over SSH, {what} would write a file on the server, which a teammate's session "
-                               "never does; use: ssh … invoices pdf INVOICE > file.pdf, or invoices list --json.")
+        raise PermissionDenied(_("Over SSH, {what} would write a file on the server, which a teammate's session "
+                                 "never does; use: ssh "
+                                 "… invoices pdf INVOICE > file.pdf, or invoices list --json.").format(what=_(what)))
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def default_path() -> Path:
 
 def check_login(login: str) -> str:
     if not LOGIN.fullmatch(login or ""):
-        raise BadInput(f"'{login}' is not a valid login; use letters, digits and . _ @ + -.", field="login")
+        raise BadInput(_("'{login}' is not a valid login; use letters, digits and . _ @ + -.").format(login=login),
+                             field="login")
     return login
 
 
@@ -68,17 +72,19 @@ def parse_key(text: str, source: str) -> tuple[str, str]:
     """The (type, base64 blob) of one OpenSSH public key; options or other text are refused."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     if len(lines) != 1:
-        raise BadInput(f"{source} must hold exactly one public key line (e.g. id_ed25519.pub).", field="keyfile")
+        raise BadInput(_("{source} must hold exactly one public key line (e.g. id_ed25519.pub).").format(source=source),
+                             field="keyfile")
     parts = lines[0].split()
     if len(parts) < 2 or parts[0] not in KEY_TYPES:
-        raise BadInput(f"{source} is not an OpenSSH public key: a line starts with a key type such as ssh-ed25519 "
-                       "(options before the type are refused).", field="keyfile")
+        raise BadInput(_("{source} is not an OpenSSH public key: a line starts with a key type such as ssh-ed25519 "
+                         "(options before the type are refused).").format(source=source), field="keyfile")
     try:
         raw = base64.b64decode(parts[1], validate=True)
     except ValueError:
-        raise BadInput(f"{source}: the key is not valid base64.", field="keyfile") from None
+        raise BadInput(_("{source}: the key is not valid base64.").format(source=source), field="keyfile") from None
     if not raw[4:4 + len(parts[0])] == parts[0].encode():
-        raise BadInput(f"{source}: the key's content does not match its type {parts[0]}.", field="keyfile")
+        raise BadInput(_("{source}: the key's content does not match its type {name}.").format(source=source,
+                             name=parts[0]), field="keyfile")
     return parts[0], parts[1]
 
 
@@ -105,8 +111,8 @@ def command_line(login: str, service_args: list[str]) -> str:
         [sys.executable, "-m", "invoice_tui", *service_args, "ssh-session", login]
     text = " ".join(shlex.quote(w) for w in words)
     if '"' in text or "\\" in text:
-        raise BadInput("The path of invoice-tui or the service's options contain a quote or a backslash; "
-                       "they cannot go into authorized_keys.", field="command")
+        raise BadInput(_("The path of invoice-tui or the service's options contain a quote or a backslash; they "
+                         "cannot go into authorized_keys."), field="command")
     return text
 
 
@@ -118,9 +124,14 @@ def add_key(path: Path, login: str, key_text: str, source: str, service_args: li
         found = _KEY.search(line)
         if found and found.group(2) == blob:
             owner = _OURS.search(line)
-            who = f"for {owner.group(1)}" if owner else "(not an invoice-tui entry)"
-            raise RuleRefused(f"This key is already in {path} {who}; a key opens one account only. Remove it "
-                              f"first with: invoice-tui team remove-key {owner.group(1) if owner else login}")
+            if owner:
+                sentence = _("This key is already in {path} for {who}; a key opens one account only. Remove it "
+                             "first with: invoice-tui team remove-key {login}")
+            else:
+                sentence = _("This key is already in {path} (not an invoice-tui entry); a key opens one account "
+                             "only. Remove it first with: invoice-tui team remove-key {login}")
+            raise RuleRefused(sentence.format(path=path, who=owner.group(1) if owner else "",
+                                              login=owner.group(1) if owner else login))
     line = f'restrict,pty,command="{command_line(login, service_args)}" {key_type} {blob} invoice-tui:{login}'
     _write(path, [*lines, line])
     return Entry(login, key_type, blob, line)
@@ -131,7 +142,8 @@ def remove_key(path: Path, login: str) -> list[Entry]:
     lines, entries = read_entries(path)
     gone = [e for e in entries if e.login == login]
     if not gone:
-        raise NotFound(f"No key of {login} in {path}; see them with: invoice-tui team keys")
+        raise NotFound(_("No key of {login} in {path}; see them with: invoice-tui team keys").format(login=login,
+                             path=path))
     drop = {e.line for e in gone}
     _write(path, [ln for ln in lines if ln not in drop])
     return gone

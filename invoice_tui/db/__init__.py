@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 import peewee
 
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure
+from invoice_tui.i18n import _
 
 database = peewee.DatabaseProxy()
 
@@ -110,10 +111,10 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise EnvironmentFailure(
-                    f"Cannot create the folder {path.parent} for a new workspace: {exc.strerror or exc}. "
-                    "Choose a writable place with --db sqlite:///path/to/file.db.",
+                    _("Cannot create the folder {parent} for a new workspace: {value}. Choose a writable place with "
+                      "--db sqlite:///path/to/file.db.").format(parent=path.parent, value=exc.strerror or exc),
                     code="workspace.folder_unwritable") from None
-            (notice or _stderr)(f"invoice-tui: creating a new workspace at {path}")
+            (notice or _stderr)(_("invoice-tui: creating a new workspace at {path}").format(path=path))
         db = peewee.SqliteDatabase(str(path) if path else ":memory:", pragmas=SQLITE_PRAGMAS,
                                    check_same_thread=False, timeout=15)
         db.register_function(_casefold, "casefold", 1, deterministic=True)  # text_contains
@@ -129,28 +130,31 @@ def open_database(url: str, *, notice: Callable[[str], None] | None = None) -> p
         db.connect_params["options"] = f"{db.connect_params.get('options', '')} -c {APP_CONNECTION}=on".strip()
     else:  # what the user typed: exit 2 (README, exit codes)
         raise BadInput(
-            f"Unsupported database URL '{redact(url)}'; use sqlite:///path/to/file.db or "
-            "postgresql://user@host:5432/dbname.", code="workspace.unknown_scheme"
+            _("Unsupported database URL '{url}'; use sqlite:///path/to/file.db or "
+              "postgresql://user@host:5432/dbname.").format(url=redact(url)), code="workspace.unknown_scheme"
         )
     try:
         db.connect(reuse_if_open=True)
     except peewee.OperationalError as exc:
         if "CONNECT privilege" in str(exc):  # team mode: a role never added (R53); the environment: exit 4
             raise EnvironmentFailure(
-                f"The database role '{parsed.username or ''}' is not a user of this workspace ({redact(url)}); "
-                "its owner can add it with: invoice-tui users add " + (parsed.username or "LOGIN"),
+                _("The database role '{role}' is not a user of this workspace ({url}); its owner can add it with: "
+                  "invoice-tui users add {login}").format(role=parsed.username or "", url=redact(url),
+                                                         login=parsed.username or "LOGIN"),
                 code="workspace.no_grants") from None
         if parsed.scheme == "sqlite":
-            raise EnvironmentFailure(f"Cannot open the workspace {path}: {first_line(exc)}. Check that the file "
-                                     "and its folder are readable and writable.", code="workspace.unreadable") from None
-        raise EnvironmentFailure(f"Cannot open the database {redact(url)}: {first_line(exc)}. "
-                                 "Check the URL and that the server is running.",
+            raise EnvironmentFailure(_("Cannot open the workspace {path}: {error}. Check that the file and its "
+                                       "folder are readable and writable.").format(path=path, error=first_line(exc)),
+                                           code="workspace.unreadable") from None
+        raise EnvironmentFailure(_("Cannot open the database {url}: {error}. Check the URL and that the server is "
+                                   "running.").format(url=redact(url), error=first_line(exc)),
                                  code="workspace.unreachable") from None
     except peewee.DatabaseError as exc:  # SQLite: "file is not a database" (its pragmas are the first read)
         with contextlib.suppress(Exception):
             db.close()
-        raise EnvironmentFailure(f"{path or url} is not an invoice-tui workspace: {first_line(exc)}. Check --db, "
-                                 "or move that file away to start a new workspace there.",
+        raise EnvironmentFailure(_("{value} is not an invoice-tui workspace: {error}. Check --db, or move that file "
+                                   "away to start a new workspace there.").format(value=path or url,
+                                       error=first_line(exc)),
                                  code="workspace.not_a_database") from None
     return db
 
@@ -166,8 +170,8 @@ def postgres_driver() -> None:
         from psycopg2 import extensions
         from psycopg2.extras import Json, register_uuid
     except ImportError:
-        raise EnvironmentFailure("A PostgreSQL workspace needs the psycopg2 driver; install invoice-tui with "
-                                 "its postgresql extra: pip install 'invoice-tui[postgresql]'.") from None
+        raise EnvironmentFailure(_("A PostgreSQL workspace needs the psycopg2 driver; install invoice-tui with its "
+                                   "postgresql extra: pip install 'invoice-tui[postgresql]'.")) from None
     register_uuid()
     adapter = peewee.Psycopg2Adapter
     adapter.txn_idle = extensions.TRANSACTION_STATUS_IDLE
@@ -319,7 +323,7 @@ def retry_busy(fn: Callable[..., T]) -> Callable[..., T]:
                     raise
                 if attempt == attempts - 1:
                     raise EnvironmentFailure(
-                        "The database stayed busy; another invoice-tui is writing a lot. Try again in a moment."
+                        _("The database stayed busy; another invoice-tui is writing a lot. Try again in a moment.")
                     ) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)

@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import peewee as pw
 
 from invoice_tui.db import database, is_postgres
+from invoice_tui.i18n import _
 
 CHUNK = 20_000
 
@@ -524,7 +525,7 @@ def backup_file(db: pw.Database, target: str, progress: Callable[[int, int], Non
             db.connection().backup(conn, pages=-1, progress=report)
             ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
             if ok != "ok":
-                raise BackupFailed(f"the copy did not pass SQLite's integrity check ({ok})")
+                raise BackupFailed(_("the copy did not pass SQLite's integrity check ({result})").format(result=ok))
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
             conn.execute("PRAGMA journal_mode = DELETE")
         finally:

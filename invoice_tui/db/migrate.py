@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import peewee
+from invoice_tui.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from playhouse.migrations import Runner
@@ -57,7 +58,8 @@ def migrate(db: peewee.Database) -> list[str]:
                 applied = r.up()
                 broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
-                    raise peewee.IntegrityError(f"a migration left rows whose references are broken: {broken[:5]}")
+                    raise peewee.IntegrityError(_("a migration left rows whose references are broken: {rows}")
+                                                .format(rows=broken[:5]))
                 return applied
         finally:
             db.execute_sql("PRAGMA foreign_keys = ON")
@@ -81,7 +83,10 @@ def report(db: peewee.Database, applied: list[str]) -> list[str]:
         count = db.execute_sql(f"SELECT COUNT(*) FROM {REPORT_TABLE} WHERE migration = %s".replace(
             "%s", db.param), (name,)).fetchone()[0]
         if count:
-            out.append(f"invoice-tui: migration {name} found {count} invoice{'s' if count != 1 else ''} whose "
-                       "recomputed totals differ from the stored ones; the stored figures are kept and each "
-                       f"difference is listed in the {REPORT_TABLE} table.")
+            out.append(ngettext(
+                "invoice-tui: migration {name} found {count} invoice whose recomputed totals differ from the stored "
+                "ones; the stored figures are kept and each difference is listed in the {table} table.",
+                "invoice-tui: migration {name} found {count} invoices whose recomputed totals differ from the stored "
+                "ones; the stored figures are kept and each difference is listed in the {table} table.",
+                count).format(name=name, count=count, table=REPORT_TABLE))
     return out

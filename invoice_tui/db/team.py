@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse, urlunparse
 
 import peewee
+from invoice_tui.i18n import _
 
 CHILDREN = ("line_item", "adjustment", "invoice_contact", "invoice_company")
 HISTORY = ("property_change", "activity")
@@ -249,15 +250,16 @@ def prepare_role(db: peewee.Database, role: str, command: str) -> None:
     if not above_app(db, me):
         who = owner(db)
         raise CannotManage(
-            f"In team mode rights are database privileges, which only the workspace's owner can grant; "
-            f"{who} must run: invoice-tui --db {url_for(_db_url(db), who)} {command}")
+            _("In team mode rights are database privileges, which only the workspace's owner can grant; {who} must "
+              "run: invoice-tui --db {value} {command}").format(who=who, value=url_for(_db_url(db),
+                  who), command=command))
     if role_exists(db, role):
         return
     if not may_create_roles(db):
         raise CannotManage(
-            f"The database role '{role}' does not exist and {me} may not create roles (no CREATEROLE); "
-            f"a database administrator must run this SQL: {create_role_sql(role)}; "
-            f"then run again: invoice-tui {command}")
+            _("The database role '{role}' does not exist and {me} may not create roles (no CREATEROLE); a database "
+              "administrator must run this SQL: {value}; then run again: invoice-tui {command}").format(role=role,
+                  me=me, value=create_role_sql(role), command=command))
     db.execute_sql(create_role_sql(role))
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 from decimal import Decimal
 
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _
 
 DATE_MIN = dt.date(1900, 1, 1)
 DATE_MAX = dt.date(2199, 12, 31)
@@ -26,14 +27,22 @@ MAX_TERMS_DAYS = 3650
 
 
 def date_error(what: str) -> str:
-    return f"{what} must be between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}"
+    """"{what} must be between 1900-01-01 and 2199-12-31" in the reader's language; ``what`` is an
+    English phrase marked with ``N_()`` ("the invoice date"), translated here."""
+    return _("{what} must be between {low} and {high}").format(what=_(what), low=DATE_MIN.isoformat(),
+                                                               high=DATE_MAX.isoformat())
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def in_range(day: dt.date | None, what: str) -> dt.date | None:
     """``day`` if it lies in the supported range; a ``ValueError`` naming ``what`` otherwise (the
     input models turn it into ``BadInput`` with the field)."""
     if day is not None and not DATE_MIN <= (day.date() if isinstance(day, dt.datetime) else day) <= DATE_MAX:
-        raise ValueError(f"{date_error(what)}; {day.isoformat()} is outside")
+        raise ValueError(_("{what} must be between {low} and {high}; {day} is outside").format(
+            what=_(what), low=DATE_MIN.isoformat(), high=DATE_MAX.isoformat(), day=day.isoformat()))
     return day
 
 
@@ -42,12 +51,14 @@ def check_date(day: dt.date | None, what: str, *, field: str | None = None) -> d
     try:
         return in_range(day, what)
     except ValueError as exc:
-        raise BadInput(f"{str(exc)[0].upper()}{str(exc)[1:]}.", field=field, code="date.out_of_range") from None
+        sentence = _upper_first(str(exc)) + "."  # the marked sentence of ``in_range``, as a sentence
+        raise BadInput(sentence, field=field, code="date.out_of_range") from None
 
 
 def add_days(day: dt.date, days: int, what: str, *, field: str | None = None) -> dt.date:
     """``day + days`` that never overflows: a result outside the range is a ``BadInput``."""
     if abs(days) > MAX_DAYS:
-        raise BadInput(f"{date_error(what).capitalize()}; {days:+,} days from {day.isoformat()} is outside.",
-                       field=field, code="date.out_of_range")
+        raise BadInput(_("{What} must be between {low} and {high}; {days:+,} days from {day} is outside.").format(
+            What=_upper_first(_(what)), what=_(what), low=DATE_MIN.isoformat(), high=DATE_MAX.isoformat(),
+            days=days, day=day.isoformat()), field=field, code="date.out_of_range")
     return check_date(day + dt.timedelta(days=days), what, field=field)

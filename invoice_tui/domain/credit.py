@@ -49,7 +49,7 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, RuleRefused
 from invoice_tui.domain.invoices import (_ADJUSTMENT_COPY, _LINE_COPY, _history, _lock_strict, _save,
                                          _store_totals, _take_credit_note_number, clone_invoice, copy_contents, drop_reminders,
-                                         get_invoice, line_specs, snapshot)
+                                         draft_label, get_invoice, line_specs, snapshot)
 from invoice_tui.domain.invoice_query import settings_ctx
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.money import check_currency, from_minor, parse_amount, plain, to_micro, to_minor
@@ -61,6 +61,7 @@ from invoice_tui.domain.credit_records import (CREDIT_SIGN, ENTRY_KINDS, CreditB
                                                creditable_minor, customer_by, customer_of, entry_snapshot,
                                                overpayment_entry)
 from invoice_tui.domain.tx import mutation
+from invoice_tui.i18n import N_, _, pgettext
 
 REFUND_METHODS = ("cash", "check", "bank_transfer", "card", "other")
 
@@ -92,31 +93,34 @@ def credit_notes_of(inv: Invoice) -> list[Invoice]:
 def get_credit_note(ref: str | int, *, for_update: bool = False) -> Invoice:
     cn = get_invoice(ref, for_update=for_update)
     if cn.doc_type != "credit_note":
-        raise BadInput(f"{cn.number or f'draft #{cn.id}'} is an invoice, not a credit note.", field="credit_note",
+        raise BadInput(_("{value} is an invoice, not a credit note.").format(value=draft_label(cn)),
+                             field="credit_note",
                        code="credit_note.not_a_credit_note", details={"ref": str(ref)})
     return cn
 
 
 def _check_correctable(inv: Invoice) -> None:
     if inv.doc_type != "invoice":
-        raise RuleRefused(f"{inv.number or f'draft #{inv.id}'} is a credit note; a credit note is credited by no "
-                          "other credit note (offset a mistaken one with a new invoice, R38).",
+        raise RuleRefused(_("{value} is a credit note; a credit note is credited by no other credit note (offset a "
+                            "mistaken one with a new invoice, R38).").format(value=draft_label(inv)),
                           code="credit_note.of_credit_note")
     if inv.status == "draft":
-        raise RuleRefused(f"Draft #{inv.id} is not finalized; a draft is edited or deleted, not credited (R36).",
+        raise RuleRefused(_("Draft #{id} "
+                            "is not finalized; a draft is edited or deleted, not credited (R36).").format(id=inv.id),
                           code="credit_note.of_draft")
     if inv.status == "voided":
-        raise RuleRefused(f"{inv.number} is voided; a voided invoice gets no credit note (R37).",
+        raise RuleRefused(_("{number} "
+                            "is voided; a voided invoice gets no credit note (R37).").format(number=inv.number),
                           code="invoice.voided", details={"invoice": inv.number})
 
 
 def _reason(text: str) -> str:
     try:
-        text = clean(text or "", what="Reason", multiline=True, max_length=1000).strip()
+        text = clean(text or "", what=pgettext("subject", "Reason"), multiline=True, max_length=1000).strip()
     except ValueError as exc:
-        raise BadInput(f"{exc}.", field="reason") from None
+        raise BadInput(str(exc) + ".", field="reason") from None
     if not text:
-        raise BadInput("A credit note needs a reason (R36), e.g. 'Goods returned' or 'Price corrected'.",
+        raise BadInput(_("A credit note needs a reason (R36), e.g. 'Goods returned' or 'Price corrected'."),
                        field="reason", code="credit_note.no_reason")
     return text
 
@@ -125,9 +129,11 @@ def _decimal(value, what: str, field: str) -> Decimal:
     try:
         d = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except Exception:  # noqa: BLE001 - any unparsable text
-        raise BadInput(f"{what} '{value}' is not a number.", field=field) from None
+        raise BadInput(_("{what} '{value}' is not a number.").format(what=_(what), value=value), field=field) from None
     if not d.is_finite() or abs(d) >= Decimal("1e9") or d.as_tuple().exponent < -6:
-        raise BadInput(f"{what} '{value}' is not a usable number (below one billion, at most 6 decimals).",
+        raise BadInput(_("{what} '{value}' "
+                         "is not a usable number (below one billion, at most 6 decimals).").format(what=_(what),
+                             value=value),
                        field=field)
     return d
 
@@ -144,8 +150,8 @@ def create_credit_note(ctx: Context, ref: str | int, *, reason: str, full: bool 
     lines = list(lines or [])
     modes = [full, bool(lines), amount is not None]
     if sum(bool(m) for m in modes) != 1:
-        raise BadInput("A credit note is full, or chosen lines and quantities, or an amount with a VAT rate "
-                       "(exactly one of them, R37).", field="mode", code="credit_note.mode")
+        raise BadInput(_("A credit note is full, or chosen lines and quantities, or an amount with a VAT rate "
+                         "(exactly one of them, R37)."), field="mode", code="credit_note.mode")
     inv = get_invoice(ref, for_update=True)  # R37's cap: concurrent credit notes of one invoice wait here
     _check_correctable(inv)
     cur = inv.currency
@@ -172,18 +178,22 @@ def create_credit_note(ctx: Context, ref: str | int, *, reason: str, full: bool 
             try:
                 position = int(position)
             except (TypeError, ValueError):
-                raise BadInput(f"'{position}' is not a line position (1 to {len(src_lines)}).", field="lines") from None
+                raise BadInput(_("'{position}' is not a line position (1 to {count}).").format(position=position,
+                                     count=len(src_lines)), field="lines") from None
             if not 1 <= position <= len(src_lines):
-                raise BadInput(f"{inv.number} has no line {position}; its lines are 1 to {len(src_lines)}.",
+                raise BadInput(_("{number} "
+                                 "has no line {position}; its lines are 1 to {count}.").format(number=inv.number,
+                                     position=position, count=len(src_lines)),
                                field="lines", code="credit_note.no_such_line")
             if position in seen:
-                raise BadInput(f"Line {position} is given twice.", field="lines")
+                raise BadInput(_("Line {position} is given twice.").format(position=position), field="lines")
             seen.add(position)
             li = src_lines[position - 1]
-            q = _decimal(qty, "The quantity", "lines")
+            q = _decimal(qty, N_("The quantity"), "lines")
             if not q or (q > 0) != (li.quantity > 0) or abs(q) > abs(li.quantity):
-                raise BadInput(f"Line {position} ('{li.name}') has quantity {plain(li.quantity)}; a credit note "
-                               f"credits between 0 and {plain(li.quantity)} of it (not {plain(q)}).",
+                raise BadInput(_("Line {position} ('{name}') has quantity {amount}; a credit note credits between 0 "
+                                 "and {amount} of it (not {amount2}).").format(position=position, name=li.name,
+                                     amount=plain(li.quantity), amount2=plain(q)),
                                field="lines", code="credit_note.bad_quantity")
             values = {f: getattr(li, f) for f in _LINE_COPY}
             values.update(position=pos, quantity=q)
@@ -196,25 +206,27 @@ def create_credit_note(ctx: Context, ref: str | int, *, reason: str, full: bool 
                 Adjustment.create(invoice=cn, **{f: getattr(a, f) for f in _ADJUSTMENT_COPY})
     else:
         net = parse_amount(amount, cur, positive=True, field="amount")
-        r = _decimal(rate if rate is not None else "0", "The VAT rate", "rate")
+        r = _decimal(rate if rate is not None else "0", N_("The VAT rate"), "rate")
         if r < 0 or r > 100:
-            raise BadInput("The VAT rate is a percentage between 0 and 100.", field="rate")
+            raise BadInput(_("The VAT rate is a percentage between 0 and 100."), field="rate")
         try:
             cat = check_category(r, category or "")
         except ValueError as exc:
-            raise BadInput(f"{exc}.", field="rate") from None
+            raise BadInput(str(exc) + ".", field="rate") from None
         LineItem.create(invoice=cn, position=0, name=f"Credit: {reason[:280]}", description="", quantity=Decimal(1),
                         unit_price_micro=to_micro(net), price_base=Decimal(1), unit_code="C62", discount_kind=None,
                         discount_value=None, charges="[]", tax_rate=r, tax_category=cat)
     _store_totals(cn)
     if cn.billed_minor <= 0:
-        raise RuleRefused(f"This credit note would credit {_money(cn.billed_minor, cur)}; a credit note credits "
-                          "more than 0 (R37).", code="credit_note.not_positive", field="lines")
+        raise RuleRefused(_("This credit note would credit {amount}; "
+                            "a credit note credits more than 0 (R37).").format(amount=_money(cn.billed_minor,
+                                cur)), code="credit_note.not_positive", field="lines")
     room = creditable_minor(inv, excluding=cn.id)
     if cn.billed_minor > room:
         raise RuleRefused(
-            f"This credit note of {_money(cn.billed_minor, cur)} is more than can still be credited on {inv.number}: "
-            f"{_money(room, cur)} of its {_money(inv.billed_minor, cur)} billed (R37).",
+            _("This credit note of {amount} is more than can still be credited on {number}: {amount2} of its "
+              "{amount3} billed (R37).").format(amount=_money(cn.billed_minor,
+                  cur), number=inv.number, amount2=_money(room, cur), amount3=_money(inv.billed_minor, cur)),
             field="amount", code="credit_note.over_cap",
             details={"invoice": inv.number, "creditable": plain(from_minor(room, cur)), "currency": cur,
                      "creditable_minor": room})
@@ -234,14 +246,16 @@ def issue_credit_note(ctx: Context, ref: str | int) -> Invoice:
     inv = get_invoice(cn.refers_to, for_update=True)  # the invoice first, then its credit note
     cn = get_credit_note(cn.id, for_update=True)
     if cn.status != "draft":
-        raise RuleRefused(f"{cn.number} is already issued; an issued credit note never changes (R38).",
+        raise RuleRefused(_("{number} "
+                            "is already issued; an issued credit note never changes (R38).").format(number=cn.number),
                           code="credit_note.issued", details={"credit_note": cn.number})
     _check_correctable(inv)
     cur = cn.currency
     room = creditable_minor(inv, excluding=cn.id)
     if cn.billed_minor > room:  # a credit note created before the cap existed, or behind the app's back
-        raise RuleRefused(f"This credit note of {_money(cn.billed_minor, cur)} is more than can still be credited "
-                          f"on {inv.number}: {_money(room, cur)} (R37).", code="credit_note.over_cap",
+        raise RuleRefused(_("This credit note of {amount} is more than can still be credited on {number}: {amount2} "
+                            "(R37).").format(amount=_money(cn.billed_minor,
+                                cur), number=inv.number, amount2=_money(room, cur)), code="credit_note.over_cap",
                           field="amount", details={"creditable": plain(from_minor(room, cur)), "currency": cur,
                                                    "creditable_minor": room})
     today = ctx.today()
@@ -307,7 +321,8 @@ def offset_credit_note(ctx: Context, ref: str | int) -> Invoice:
     require(ctx, "create_draft")
     cn = get_credit_note(ref)
     if cn.status != "issued":
-        raise RuleRefused(f"Draft credit note #{cn.id} is not issued; delete it instead of offsetting it (R38).",
+        raise RuleRefused(_("Draft credit "
+                            "note #{id} is not issued; delete it instead of offsetting it (R38).").format(id=cn.id),
                           code="credit_note.draft")
     settings = settings_ctx(ctx)
     today, now = ctx.today(), ctx.now()
@@ -373,7 +388,8 @@ def apply_credit(ctx: Context, ref: str | int, amount: Any) -> CreditEntry:
     require(ctx, "apply_credit")
     inv = get_invoice(ref, for_update=True)
     if inv.doc_type != "invoice":
-        raise RuleRefused(f"{inv.number or f'draft #{inv.id}'} is a credit note; credit is applied to an invoice.",
+        raise RuleRefused(_("{value} "
+                            "is a credit note; credit is applied to an invoice.").format(value=draft_label(inv)),
                           code="credit.not_an_invoice")
     cur = inv.currency
     minor = to_minor(parse_amount(amount, cur, positive=True, field="amount"), cur)
@@ -381,8 +397,10 @@ def apply_credit(ctx: Context, ref: str | int, amount: Any) -> CreditEntry:
     _lock_customer(customer, cur)
     available = credit_available(customer, cur)
     if minor > available:
-        raise RuleRefused(f"{customer.label} has {_money(available, cur)} of credit available; "
-                          f"{_money(minor, cur)} cannot be applied (R40).", field="amount",
+        raise RuleRefused(_("{label} has {amount} "
+                            "of credit available; {amount2} cannot be applied (R40).").format(label=customer.label,
+                                amount=_money(available,
+                                cur), amount2=_money(minor, cur)), field="amount",
                           code="credit.over_available",
                           details={"available": plain(from_minor(available, cur)), "currency": cur,
                                    "available_minor": available})
@@ -412,18 +430,20 @@ def refund_credit(ctx: Context, customer: Customer, currency: str, amount: Any, 
     minor = to_minor(parse_amount(amount, cur, positive=True, field="amount"), cur)
     m = (method or "other").strip().lower().replace("-", "_").replace(" ", "_")
     if m not in REFUND_METHODS:
-        raise BadInput(f"The method is one of {', '.join(REFUND_METHODS)}.", field="method")
+        raise BadInput(_("The method is one of {refund_methods}.").format(refund_methods=', '.join(REFUND_METHODS)),
+                             field="method")
     try:
-        reference = clean(reference or "", what="Reference", max_length=200)
+        reference = clean(reference or "", what=pgettext("subject", "Reference"), max_length=200)
     except ValueError as exc:
-        raise BadInput(f"{exc}.", field="reference") from None
+        raise BadInput(str(exc) + ".", field="reference") from None
     day = day or ctx.today()
     check_payment_date(ctx, day)  # R57: not after today
     _lock_customer(customer, cur)
     available = credit_available(customer, cur)
     if minor > available:
-        raise RuleRefused(f"{customer.label} has {_money(available, cur)} of credit available; a refund of "
-                          f"{_money(minor, cur)} is more than that (R40).", field="amount",
+        raise RuleRefused(_("{label} has {amount} of credit available; a refund of {amount2} is more than that "
+                            "(R40).").format(label=customer.label, amount=_money(available,
+                                cur), amount2=_money(minor, cur)), field="amount",
                           code="credit.over_available",
                           details={"available": plain(from_minor(available, cur)), "currency": cur,
                                    "available_minor": available})
@@ -466,8 +486,9 @@ def settle_imported_credit_note(ctx: Context, cn_id: int, applied_minor: int | N
     open_balance = inv.balance_minor if inv.status == "open" else 0
     applied = min(cn.billed_minor, open_balance) if applied_minor is None else applied_minor
     if not 0 <= applied <= min(cn.billed_minor, open_balance):
-        raise RuleRefused(f"{cn.number} credits {_money(applied, cur)} on {inv.number}, whose open balance is "
-                          f"{_money(open_balance, cur)} (R39); check the amount credited.", field="credited",
+        raise RuleRefused(_("{number} credits {amount} on {number2}, whose open balance is {amount2} (R39); check "
+                            "the amount credited.").format(number=cn.number, amount=_money(applied,
+                                cur), number2=inv.number, amount2=_money(open_balance, cur)), field="credited",
                           code="credit_note.over_balance")
     inv_before = snapshot(inv)
     _settle(ctx, cn, inv, applied, day)

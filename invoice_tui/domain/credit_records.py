@@ -18,6 +18,7 @@ from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, NotFound
 from invoice_tui.domain.money import from_minor, plain
+from invoice_tui.i18n import _
 
 ENTRY_KINDS = ("cn_applied", "cn_remainder", "overpayment", "applied", "refund")
 CREDIT_SIGN = {"cn_remainder": 1, "overpayment": 1, "applied": -1, "refund": -1}  # cn_applied: not credit
@@ -55,20 +56,20 @@ def customer_of(inv: Invoice) -> Customer:
 def customer_by(*, contact: str | None = None, company: str | None = None) -> Customer:
     """A customer named by a contact's email (or id) or a company's name (or id)."""
     if bool(contact) == bool(company):
-        raise BadInput("Name the customer with a contact's email or a company's name (one of them).",
+        raise BadInput(_("Name the customer with a contact's email or a company's name (one of them)."),
                        field="customer")
     if company:
         text = company.strip()
         row = (Company.get_or_none(Company.id == int(text)) if text.isdigit() else None) or \
             Company.select().where(Company.name == text).order_by(Company.id).first()
         if row is None:
-            raise NotFound(f"No company '{text}'.", code="company.not_found", details={"ref": text})
+            raise NotFound(_("No company '{text}'.").format(text=text), code="company.not_found", details={"ref": text})
         return Customer(row.id, None)
     text = contact.strip()
     row = (Contact.get_or_none(Contact.id == int(text)) if text.isdigit() else None) or \
         Contact.select().where(Contact.email == text).order_by(Contact.id).first()
     if row is None:
-        raise NotFound(f"No contact '{text}'.", code="contact.not_found", details={"ref": text})
+        raise NotFound(_("No contact '{text}'.").format(text=text), code="contact.not_found", details={"ref": text})
     return Customer(None, row.id)
 
 

@@ -11,6 +11,7 @@ from invoice_tui.domain.einvoice_build import (NotEn16931, Validation, build_doc
                                                validate_document, xml_of)
 from invoice_tui.domain.errors import RuleRefused
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
+from invoice_tui.i18n import N_, _
 
 
 def einvoice_document(inv: Invoice, settings: WorkspaceSettings | None = None) -> EInvoice:
@@ -18,7 +19,7 @@ def einvoice_document(inv: Invoice, settings: WorkspaceSettings | None = None) -
     from invoice_tui.domain.invoices import invoice_totals, line_specs
 
     if inv.status == "draft":
-        raise RuleRefused("A draft has no e-invoice (R4); finalize it first.", code="einvoice.draft")
+        raise RuleRefused(_("A draft has no e-invoice (R4); finalize it first."), code="einvoice.draft")
     settings = settings or load_settings()
     return build_document(inv, settings, invoice_totals(inv), line_specs(inv))
 
@@ -73,7 +74,7 @@ def document_pdf(inv: Invoice, path=None, *, settings: WorkspaceSettings | None 
     if path is not None:
         from invoice_tui.team_ssh import refuse_files
 
-        refuse_files("saving a PDF")
+        refuse_files(N_("saving a PDF"))
     settings = settings or load_settings()
     data = invoice_pdf(inv, settings=settings)
     if seller_profile_complete(settings):

@@ -27,6 +27,7 @@ from invoice_tui.documents.einvoice.validate import Finding
 from invoice_tui.domain.errors import RuleRefused
 from invoice_tui.domain.money import exponent
 from invoice_tui.domain.settings import WorkspaceSettings
+from invoice_tui.i18n import _, ngettext
 
 FORMATS = ("facturx", "cii", "ubl")
 EXEMPTION_TEXTS = {  # BT-120/BT-121 by VAT category, when the invoice states no reason of its own
@@ -162,11 +163,13 @@ def in_scope(inv: Invoice, settings: WorkspaceSettings) -> bool:
 
 def check_expressible(inv: Invoice, totals) -> None:
     if not totals.en16931:
-        raise NotEn16931(f"Invoice {inv.number or inv.id} carries extra taxes (R18), which EN 16931 cannot express "
-                         "(BR-CO-14: the VAT total is the sum of the VAT breakdown); it has no e-invoice.")
+        raise NotEn16931(_("Invoice {value} carries extra taxes (R18), which EN 16931 cannot express (BR-CO-14: the "
+                           "VAT total is "
+                           "the sum of the VAT breakdown); it has no e-invoice.").format(value=inv.number or inv.id))
     if exponent(inv.currency) > 2:
-        raise NotEn16931(f"Invoice {inv.number or inv.id} is in {inv.currency}, a currency with "
-                         f"{exponent(inv.currency)} decimals; EN 16931 amounts have at most 2 (BR-DEC-01…).")
+        raise NotEn16931(_("Invoice {value} is in {currency}, a currency with {value2} decimals; EN 16931 amounts "
+                           "have at most 2 (BR-DEC-01…).").format(value=inv.number or inv.id, currency=inv.currency,
+                               value2=exponent(inv.currency)))
 
 
 def _french_notes(inv: Invoice, settings: WorkspaceSettings, buyer: Party) -> tuple[Note, ...]:
@@ -270,16 +273,30 @@ def validate_document(inv: Invoice, doc: EInvoice, fmt: str, settings: Workspace
 
 
 def refuse_if_blocked(inv: Invoice, validation: Validation, outcome: str = "nothing was written") -> None:
+    """R45's refusal; ``outcome`` is "nothing was written" or "it was not issued" (each its own sentence)."""
     if validation.blocked:
-        lines = "".join(f"\n  {f.line()}" for f in validation.fatal[:8])
-        more = f"\n  … and {len(validation.fatal) - 8} more" if len(validation.fatal) > 8 else ""
-        raise RuleRefused(f"{_label(inv)}'s e-invoice fails {len(validation.fatal)} rule(s); it is in the "
-                          f"scope of the e-invoicing mandate, so {outcome}:{lines}{more}",
+        # a finding's rule id and text are the validator's own (EN 16931, BR-FR): data, not translated
+        lines = "".join("\n  " + _("{rule} (error): {text}").format(rule=f.rule, text=f.text)
+                        for f in validation.fatal[:8])
+        extra = len(validation.fatal) - 8
+        more = ("\n  " + ngettext("… and {n} more", "… and {n} more", extra).format(n=extra)) if extra > 0 else ""
+        count = len(validation.fatal)
+        if outcome == "it was not issued":
+            head = ngettext("{invoice}'s e-invoice fails {count} rule; it is in the scope of the e-invoicing "
+                            "mandate, so it was not issued:",
+                            "{invoice}'s e-invoice fails {count} rules; it is in the scope of the e-invoicing "
+                            "mandate, so it was not issued:", count)
+        else:
+            head = ngettext("{invoice}'s e-invoice fails {count} rule; it is in the scope of the e-invoicing "
+                            "mandate, so nothing was written:",
+                            "{invoice}'s e-invoice fails {count} rules; it is in the scope of the e-invoicing "
+                            "mandate, so nothing was written:", count)
+        raise RuleRefused(head.format(invoice=_label(inv), count=count) + lines + more,
                           code="einvoice.invalid", details={"rules": [f.rule for f in validation.fatal]})
 
 
 def _label(inv: Invoice) -> str:
-    return inv.number or f"Draft #{inv.id}"
+    return inv.number or _("Draft #{id}").format(id=inv.id)
 
 
 def check_at_finalize(inv: Invoice, settings: WorkspaceSettings, totals, specs, number: str) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from invoice_tui.i18n import _
+
 
 class InvoiceTuiError(Exception):
     """Base class: ``str(error)`` and ``error.message`` are the sentence shown to the user."""
@@ -89,10 +91,10 @@ def with_remedy(error: InvoiceTuiError, remedies: Mapping[str, str]) -> str:
     details): ``"No payment 7."`` + ``"see: …"`` → ``"No payment 7; see: …"``."""
     remedy = remedies.get(error.code)
     if remedy:
-        try:
-            remedy = remedy.format(**error.details)
+        try:  # a face's table marks its remedies with N_(): they are translated here, as the sentence was
+            remedy = _(remedy).format(**error.details)
         except (KeyError, IndexError):
             remedy = None
     if not remedy:
         return error.message
-    return f"{error.message.rstrip().rstrip('.')}; {remedy}"
+    return _("{sentence}; {remedy}").format(sentence=error.message.rstrip().rstrip("."), remedy=remedy)

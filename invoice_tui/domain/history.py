@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from invoice_tui.db import database, is_postgres
 from invoice_tui.db.models import Activity, ChainHead, PropertyChange
 from invoice_tui.domain.context import Context
+from invoice_tui.i18n import _, ngettext
 
 GENESIS = "0" * 64
 CHAINS = ("property_change", "activity")
@@ -507,12 +508,13 @@ def verify_chain(name: str) -> tuple[bool, int | None, str]:
     for row in chain_rows(name):
         content = {f: getattr(row, f) for f in fields}
         if row.prev_hash != prev:
-            return False, row.id, f"{name} row {row.id} does not follow the row before it"
+            return False, row.id, _("{name} row {id} does not follow the row before it").format(name=name, id=row.id)
         if row_hash(prev, content) != row.hash:
-            return False, row.id, f"{name} row {row.id} was changed after it was written"
+            return False, row.id, _("{name} row {id} was changed after it was written").format(name=name, id=row.id)
         prev = row.hash
         count += 1
     head = ChainHead.get_or_none(ChainHead.name == name)
     if head is not None and (head.hash != prev or head.count != count):
-        return False, None, f"the last rows of {name} were removed"
-    return True, None, f"{count} {name} rows intact"
+        return False, None, _("the last rows of {name} were removed").format(name=name)
+    return True, None, ngettext("{count} {name} row intact", "{count} {name} rows intact", count).format(count=count,
+                                                                                                      name=name)

@@ -21,6 +21,7 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
+from invoice_tui.i18n import _
 
 
 def settings_ctx(ctx: Context) -> WorkspaceSettings:
@@ -62,7 +63,7 @@ def query_invoices(ctx: Context, filters=None, sort: str | None = None, search: 
         desc, key = True, key[1:]
     prop = catalogue.get(key)
     if not prop.sortable:
-        raise BadInput(f"{prop.label()} cannot be sorted.", field="sort")
+        raise BadInput(_("{label} cannot be sorted.").format(label=prop.label()), field="sort")
     col = prop.sql(sctx)
     order = [col.desc() if desc else col.asc()]
     if prop.id != "id":  # the id breaks ties, so keyset pagination is exact

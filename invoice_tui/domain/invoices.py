@@ -38,6 +38,7 @@ from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, LINE_
                                         AdjustmentSpec, LineCharge, LineSpec, Totals, check_category,
                                         compute_totals, default_category, in_order)
 from invoice_tui.domain.tx import mutation, validate
+from invoice_tui.i18n import N_, _, pgettext
 
 FINALIZED = ("open", "paid", "voided")
 MAX_TOTAL = Decimal(10) ** 15  # major units; the same bound as any amount typed (money.parse_decimal)
@@ -57,25 +58,25 @@ class LineChargeInput(BaseModel, defer_build=True, extra="forbid"):  # built on 
     @classmethod
     def _kind(cls, v: str) -> str:
         if v not in LINE_CHARGE_KINDS:
-            raise ValueError("a line adjustment is an allowance or a charge")
+            raise ValueError(_("a line adjustment is an allowance or a charge"))
         return v
 
     @field_validator("value")
     @classmethod
     def _value(cls, v: Decimal) -> Decimal:
         if not v.is_finite() or abs(v) >= Decimal("1e12"):
-            raise ValueError("a line allowance or charge is below 10^12 (negative only in a correction)")
+            raise ValueError(_("a line allowance or charge is below 10^12 (negative only in a correction)"))
         return v
 
     @field_validator("reason")
     @classmethod
     def _reason(cls, v: str) -> str:
-        return clean(v, what="Reason", max_length=200)
+        return clean(v, what=pgettext("subject", "Reason"), max_length=200)
 
     @model_validator(mode="after")
     def _pct(self) -> "LineChargeInput":
         if self.is_percent and abs(self.value) > 100:
-            raise ValueError("a percentage is at most 100%")
+            raise ValueError(_("a percentage is at most 100%"))
         return self
 
 
@@ -103,40 +104,41 @@ class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        v = clean(v, what="Line name", max_length=300)
+        v = clean(v, what=pgettext("subject", "Line name"), max_length=300)
         if not v:
-            raise ValueError("every line needs a name")
+            raise ValueError(_("every line needs a name"))
         return v
 
     @field_validator("description")
     @classmethod
     def _desc(cls, v: str) -> str:
-        return clean(v, what="Line description", multiline=True, max_length=2000)
+        return clean(v, what=pgettext("subject", "Line description"), multiline=True, max_length=2000)
 
     @field_validator("quantity")
     @classmethod
     def _qty(cls, v: Decimal) -> Decimal:
         if not v.is_finite() or not v or abs(v) >= Decimal("1e9") or not _six_decimals(v):
-            raise ValueError("quantity must not be 0, below one billion (negative for returns and corrections), "
-                             "with at most 6 decimals")
+            raise ValueError(_("quantity must not be 0, below one billion (negative for returns and corrections), "
+                               "with at most 6 decimals"))
         return v
 
     @field_validator("unit_price")
     @classmethod
     def _price(cls, v: Decimal) -> Decimal:
         if not v.is_finite() or v < 0 or v >= Decimal("1e12"):
-            raise ValueError("unit price must be 0 or more and below 10^12 (a negative amount is a negative "
-                             "quantity at a positive price, EN 16931 BR-27)")
+            raise ValueError(_("unit price must be 0 or more and below 10^12 (a negative amount is a negative "
+                               "quantity at a positive price, EN 16931 BR-27)"))
         if not _six_decimals(v):
-            raise ValueError(f"a unit price has at most {PRICE_DECIMALS} decimals (EN 16931 BT-146)")
+            raise ValueError(_("a unit price has at most "
+                               "{price_decimals} decimals (EN 16931 BT-146)").format(price_decimals=PRICE_DECIMALS))
         return v
 
     @field_validator("base_quantity")
     @classmethod
     def _base(cls, v: Decimal) -> Decimal:
         if not v.is_finite() or v <= 0 or v >= Decimal("1e9") or not _six_decimals(v):
-            raise ValueError("the price base quantity is above 0 and below one billion, e.g. 1000 for a price "
-                             "per 1,000 units")
+            raise ValueError(_("the price base quantity is above 0 and below one billion, e.g. 1000 for a price per "
+                               "1,000 units"))
         return v
 
     @field_validator("unit_code")
@@ -144,22 +146,22 @@ class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first 
     def _unit(cls, v: str) -> str:
         v = (v or "").strip().upper() or "C62"
         if not re.fullmatch(r"[A-Z0-9]{2,3}", v):
-            raise ValueError(f"'{v}' is not a unit code; use a UN/ECE rec 20 code such as C62 (one), HUR (hour) "
-                             "or KWH (kilowatt hour)")
+            raise ValueError(_("'{v}' is not a unit code; use a UN/ECE rec 20 code such as C62 (one), HUR (hour) or "
+                               "KWH (kilowatt hour)").format(v=v))
         return v
 
     @field_validator("tax_rate")
     @classmethod
     def _rate(cls, v: Decimal) -> Decimal:
         if not v.is_finite() or v < 0 or v > 100 or v.as_tuple().exponent < -4:
-            raise ValueError("tax rate is a percentage between 0 and 100")
+            raise ValueError(_("tax rate is a percentage between 0 and 100"))
         return v
 
     @field_validator("charges")
     @classmethod
     def _charges(cls, v):
         if len(v) > 20:
-            raise ValueError("a line has at most 20 allowances and charges")
+            raise ValueError(_("a line has at most 20 allowances and charges"))
         return v
 
     @model_validator(mode="after")
@@ -167,12 +169,12 @@ class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first 
         self.tax_category = check_category(self.tax_rate, self.tax_category)
         if self.discount is not None:
             if not self.discount.is_finite() or self.discount < 0:
-                raise ValueError("a line discount cannot be negative")
+                raise ValueError(_("a line discount cannot be negative"))
             if self.discount_percent and self.discount > 100:
-                raise ValueError("a percentage discount is at most 100%")
+                raise ValueError(_("a percentage discount is at most 100%"))
             gross = self.quantity * self.unit_price / self.base_quantity
             if not self.discount_percent and gross >= 0 and self.discount > gross:
-                raise ValueError(f"the discount of line '{self.name}' is larger than the line")
+                raise ValueError(_("the discount of line '{name}' is larger than the line").format(name=self.name))
         return self
 
 
@@ -190,25 +192,25 @@ class AdjustmentInput(BaseModel, defer_build=True, extra="forbid"):  # built on 
     @classmethod
     def _value(cls, v: Decimal) -> Decimal:
         if not v.is_finite() or abs(v) >= Decimal("1e12"):
-            raise ValueError("a discount, fee or tax is below 10^12")
+            raise ValueError(_("a discount, fee or tax is below 10^12"))
         return v
 
     @field_validator("tax_rate")
     @classmethod
     def _rate(cls, v: Decimal) -> Decimal:
         if not v.is_finite() or v < 0 or v > 100:
-            raise ValueError("tax rate is a percentage between 0 and 100")
+            raise ValueError(_("tax rate is a percentage between 0 and 100"))
         return v
 
     @field_validator("label")
     @classmethod
     def _label(cls, v: str) -> str:
-        return clean(v, what="Label", max_length=200)
+        return clean(v, what=pgettext("subject", "Label"), max_length=200)
 
     @model_validator(mode="after")
     def _pct(self) -> "AdjustmentInput":
         if self.is_percent and abs(self.value) > 100:
-            raise ValueError("a percentage is at most 100%")
+            raise ValueError(_("a percentage is at most 100%"))
         self.tax_category = check_category(self.tax_rate, self.tax_category)
         return self
 
@@ -245,25 +247,25 @@ class InvoiceInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
     @field_validator("delivery_date")
     @classmethod
     def _delivery_date(cls, v: dt.date | None) -> dt.date | None:
-        return in_range(v, "the delivery date")
+        return in_range(v, N_("the delivery date"))
 
     @field_validator("delivery_address")
     @classmethod
     def _delivery_address(cls, v: str) -> str:
-        return clean(v, what="Delivery address", multiline=True, max_length=1000)
+        return clean(v, what=pgettext("subject", "Delivery address"), multiline=True, max_length=1000)
 
     @field_validator("operation_category")
     @classmethod
     def _operation(cls, v: str) -> str:
         v = v.strip().lower()
         if v not in OPERATION_CATEGORIES:
-            raise ValueError("the operation category is goods, services or both")
+            raise ValueError(_("the operation category is goods, services or both"))
         return v
 
     @field_validator("buyer_reference")
     @classmethod
     def _buyer_reference(cls, v: str) -> str:
-        return clean(v, what="Buyer reference", max_length=100)
+        return clean(v, what=pgettext("subject", "Buyer reference"), max_length=100)
 
     @field_validator("exemption_reasons")
     @classmethod
@@ -274,8 +276,10 @@ class InvoiceInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
         for cat, reason in v.items():
             cat = cat.strip().upper()
             if cat not in EXEMPT_CATEGORIES:
-                raise ValueError(f"an exemption reason belongs to a VAT category E, AE, K, G or O, not '{cat}'")
-            reason = clean(reason, what=f"The exemption reason of {cat}", max_length=300).strip()
+                raise ValueError(_("an exemption "
+                                   "reason belongs to a VAT category E, AE, K, G or O, not '{cat}'").format(cat=cat))
+            reason = clean(reason, what=pgettext("subject", "The exemption reason of {category}").format(category=cat),
+                                              max_length=300).strip()
             if reason:
                 out[cat] = reason
         return out
@@ -289,55 +293,55 @@ class InvoiceInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
         try:
             rate = Decimal(t)
         except ArithmeticError:
-            raise ValueError(f"the EUR exchange rate '{v}' is not a number") from None
+            raise ValueError(_("the EUR exchange rate '{v}' is not a number").format(v=v)) from None
         if not rate.is_finite() or rate <= 0 or rate > Decimal("1e9") or -rate.as_tuple().exponent > 10:
-            raise ValueError(f"the EUR exchange rate {v} is a positive number with at most 10 decimals")
+            raise ValueError(_("the EUR exchange rate {v} is a positive number with at most 10 decimals").format(v=v))
         return format(rate, "f")
 
     @field_validator("title")
     @classmethod
     def _title(cls, v: str) -> str:
-        return clean(v, what="Title", max_length=300)
+        return clean(v, what=pgettext("subject", "Title"), max_length=300)
 
     @field_validator("po_number")
     @classmethod
     def _po(cls, v: str) -> str:
-        return clean(v, what="PO number", max_length=100)
+        return clean(v, what=pgettext("subject", "PO number"), max_length=100)
 
     @field_validator("comments")
     @classmethod
     def _comments(cls, v: str) -> str:
-        return clean(v, what="Comments", multiline=True, max_length=5000)
+        return clean(v, what=pgettext("subject", "Comments"), multiline=True, max_length=5000)
 
     @field_validator("invoice_date")
     @classmethod
     def _invoice_date(cls, v: dt.date | None) -> dt.date | None:
-        return in_range(v, "the invoice date")  # R56
+        return in_range(v, N_("the invoice date"))  # R56
 
     @field_validator("due_date")
     @classmethod
     def _due_date(cls, v: dt.date | None) -> dt.date | None:
-        return in_range(v, "the due date")
+        return in_range(v, N_("the due date"))
 
     @field_validator("origin")
     @classmethod
     def _origin(cls, v: str) -> str:
         if v not in ("manual", "clone", "subscription", "import"):
-            raise ValueError("origin is manual, clone, subscription or import")
+            raise ValueError(_("origin is manual, clone, subscription or import"))
         return v
 
     @field_validator("lines")
     @classmethod
     def _lines(cls, v):
         if v is not None and len(v) > 500:
-            raise ValueError("an invoice has at most 500 lines")
+            raise ValueError(_("an invoice has at most 500 lines"))
         return v
 
     @field_validator("taxes")
     @classmethod
     def _taxes(cls, v):
         if v is not None and any(t.value < 0 for t in v):
-            raise ValueError("an extra tax is 0 or more (a negative one would be a discount)")
+            raise ValueError(_("an extra tax is 0 or more (a negative one would be a discount)"))
         return v
 
 
@@ -371,7 +375,7 @@ def get_invoice(ref: str | int, *, for_update: bool = False) -> Invoice:
     if inv is None and text.isdigit():
         inv = Invoice.select().where(Invoice.number == text).first()
     if inv is None:
-        raise NotFound(f"No invoice '{text}'; give an invoice id or a number such as INV-1001.",
+        raise NotFound(_("No invoice '{text}'; give an invoice id or a number such as INV-1001.").format(text=text),
                        code="invoice.not_found", details={"ref": text})
     return inv
 
@@ -459,14 +463,38 @@ def is_credit_note(inv: Invoice) -> bool:
     return inv.doc_type == "credit_note"
 
 
+# R38's refusal, one whole sentence per action (``refuse_credit_note``'s ``what``)
+_CREDIT_NOTE_REFUSALS = {
+    "edited": N_("{label} is a credit note; a credit note cannot be edited (R38). A mistaken credit note is offset "
+                 "by a new invoice that refers to it."),
+    "finalized as an invoice; issue it instead": N_(
+        "{label} is a credit note; a credit note cannot be finalized as an invoice; issue it instead (R38). "
+        "A mistaken credit note is offset by a new invoice that refers to it."),
+    "cloned": N_("{label} is a credit note; a credit note cannot be cloned (R38). A mistaken credit note is offset "
+                 "by a new invoice that refers to it."),
+    "voided": N_("{label} is a credit note; a credit note cannot be voided (R38). A mistaken credit note is offset "
+                 "by a new invoice that refers to it."),
+    "deleted once issued": N_("{label} is a credit note; a credit note cannot be deleted once issued (R38). A "
+                              "mistaken credit note is offset by a new invoice that refers to it."),
+}
+
+
+def draft_label(inv: Invoice, *, credit_note: bool = False) -> str:
+    """The invoice's number, or "draft #7" / "draft credit note #7" in the reader's language."""
+    if inv.number:
+        return inv.number
+    if credit_note:
+        return _("draft credit note #{id}").format(id=inv.id)
+    return _("draft #{id}").format(id=inv.id)
+
+
 def refuse_credit_note(inv: Invoice, what: str) -> None:
     """R38: an issued credit note is never edited, deleted or voided; a draft one is only issued or
     deleted. The invoice services call this before acting on a row of the invoice table."""
     if inv.doc_type == "credit_note":
-        label = inv.number or f"draft credit note #{inv.id}"
-        raise RuleRefused(f"{label} is a credit note; a credit note cannot be {what} (R38). A mistaken credit note "
-                          "is offset by a new invoice that refers to it.", code="credit_note.immutable",
-                          details={"credit_note": label})
+        label = inv.number or f"draft credit note #{inv.id}"  # the details' key stays English
+        raise RuleRefused(_(_CREDIT_NOTE_REFUSALS[what]).format(label=draft_label(inv, credit_note=True)),
+                          code="credit_note.immutable", details={"credit_note": label})
 
 
 def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | None = None) -> Totals:
@@ -814,8 +842,8 @@ def _store_totals(inv: Invoice, parts: SnapshotParts | None = None,
     # Minor units are stored as 64-bit integers: refuse (BadInput, nothing written) long before that.
     if any(abs(x) >= MAX_TOTAL for x in (totals.subtotal, totals.discount_total, totals.fee_total,
                                           totals.tax_total, totals.billed)):
-        raise BadInput(f"The amounts of this invoice are too large (each total must stay below {MAX_TOTAL:,}); "
-                       "check the quantities and prices.", field="lines")
+        raise BadInput(_("The amounts of this invoice are too large (each total must stay below {max_total:,}); "
+                         "check the quantities and prices.").format(max_total=MAX_TOTAL), field="lines")
     inv.subtotal_minor = to_minor(totals.subtotal, cur)
     inv.discount_minor = to_minor(totals.discount_total, cur)
     inv.fee_minor = to_minor(totals.fee_total, cur)
@@ -889,17 +917,17 @@ def _set_links(model, field_name: str, inv: Invoice, ids: list[int]) -> None:
 
 def _check_refs(data: InvoiceInput, fields: set[str]) -> None:
     if "contact_id" in fields and data.contact_id is not None and not Contact.get_or_none(Contact.id == data.contact_id):
-        raise NotFound(f"No contact with id {data.contact_id}.")
+        raise NotFound(_("No contact with id {contact_id}.").format(contact_id=data.contact_id))
     if "company_id" in fields and data.company_id is not None and not Company.get_or_none(Company.id == data.company_id):
-        raise NotFound(f"No company with id {data.company_id}.")
+        raise NotFound(_("No company with id {company_id}.").format(company_id=data.company_id))
     if "owner_id" in fields and data.owner_id is not None and not User.get_or_none(User.id == data.owner_id):
-        raise NotFound(f"No user with id {data.owner_id}.")
+        raise NotFound(_("No user with id {owner_id}.").format(owner_id=data.owner_id))
     for cid in data.contact_ids or []:
         if not Contact.get_or_none(Contact.id == cid):
-            raise NotFound(f"No contact with id {cid}.")
+            raise NotFound(_("No contact with id {cid}.").format(cid=cid))
     for cid in data.company_ids or []:
         if not Company.get_or_none(Company.id == cid):
-            raise NotFound(f"No company with id {cid}.")
+            raise NotFound(_("No company with id {cid}.").format(cid=cid))
 
 
 @functools.lru_cache(maxsize=256)
@@ -932,7 +960,9 @@ def _apply_input(inv: Invoice, data: InvoiceInput, fields: set[str], settings: W
     if "company_id" in fields:
         inv.company = data.company_id
     if inv.due_date is not None and inv.invoice_date is not None and inv.due_date < inv.invoice_date:
-        raise BadInput(f"The due date {inv.due_date} is before the invoice date {inv.invoice_date}.",
+        raise BadInput(_("The due "
+                         "date {due_date} is before the invoice date {invoice_date}.").format(due_date=inv.due_date,
+                             invoice_date=inv.invoice_date),
                        field="due_date")
 
 
@@ -1012,7 +1042,7 @@ def _document_input(data: InvoiceInput | dict) -> tuple[InvoiceInput, set[str], 
     raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
     data = validate(InvoiceInput, raw)
     if not data.currency:
-        raise BadInput("A draft needs a currency (R1), e.g. EUR.", field="currency")
+        raise BadInput(_("A draft needs a currency (R1), e.g. EUR."), field="currency")
     return data, set(raw), check_currency(data.currency)
 
 
@@ -1028,7 +1058,9 @@ def _document_row(ctx: Context, data: InvoiceInput, fields: set[str], currency: 
     if inv.due_date is None:
         inv.due_date = inv.invoice_date + dt.timedelta(days=settings.payment_terms_days)
     if inv.due_date < inv.invoice_date:
-        raise BadInput(f"The due date {inv.due_date} is before the invoice date {inv.invoice_date}.",
+        raise BadInput(_("The due "
+                         "date {due_date} is before the invoice date {invoice_date}.").format(due_date=inv.due_date,
+                             invoice_date=inv.invoice_date),
                        field="due_date")
     return inv
 
@@ -1048,9 +1080,19 @@ def check_strict(settings: WorkspaceSettings, inv: Invoice, done: str) -> None:
     if settings.strict_mode and inv.status != "draft":
         from invoice_tui.domain.settings import STRICT_REASON
 
-        raise RuleRefused(f"{inv.number} is issued and this workspace is in strict mode (R46): an issued invoice is "
-                          f"never {done}. {STRICT_REASON}. Correct it with a credit note instead.",
+        raise RuleRefused(_(_STRICT_REFUSALS[done]).format(number=inv.number, strict_reason=_(STRICT_REASON)),
                           code="invoice.strict_mode", details={"invoice": inv.number, "action": done})
+
+
+# R46's refusal, one whole sentence per action (``check_strict``'s ``done``)
+_STRICT_REFUSALS = {
+    "edited": N_("{number} is issued and this workspace is in strict mode (R46): an issued invoice is never edited. "
+                 "{strict_reason}. Correct it with a credit note instead."),
+    "voided": N_("{number} is issued and this workspace is in strict mode (R46): an issued invoice is never voided. "
+                 "{strict_reason}. Correct it with a credit note instead."),
+    "deleted": N_("{number} is issued and this workspace is in strict mode (R46): an issued invoice is never "
+                  "deleted. {strict_reason}. Correct it with a credit note instead."),
+}
 
 
 def _lock_strict(ctx: Context, settings: WorkspaceSettings) -> None:
@@ -1064,6 +1106,9 @@ def _lock_strict(ctx: Context, settings: WorkspaceSettings) -> None:
 
 
 # ---- R6/R7: edit -----------------------------------------------------------------------------
+_NOT_EDITABLE = {"paid": N_("A paid invoice cannot be edited."), "voided": N_("A voided invoice cannot be edited.")}
+
+
 def check_edit(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
     """Raise unless ``ctx`` may edit ``inv`` now (R4, R6, R17)."""
     require(ctx, "edit")
@@ -1072,29 +1117,30 @@ def check_edit(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
         return
     check_strict(settings, inv, "edited")
     if inv.status != "open":
-        raise RuleRefused(f"A {inv.status} invoice cannot be edited.")
+        raise RuleRefused(_(_NOT_EDITABLE.get(inv.status, N_("An invoice in this state cannot be edited."))))
     if not settings.allow_edit_finalized:
-        raise RuleRefused("Editing finalized invoices is off for this workspace; a super admin can turn on "
-                          "the setting allow_edit_finalized.")
+        raise RuleRefused(_("Editing finalized invoices is off for this workspace; a super admin can turn on the "
+                            "setting allow_edit_finalized."))
     if inv.origin == "subscription":
-        raise RuleRefused("Invoices created by a subscription cannot be edited (R6).")
+        raise RuleRefused(_("Invoices created by a subscription cannot be edited (R6)."))
     if inv.credited_minor or Invoice.select().where((Invoice.refers_to == inv.id)
                                                     & (Invoice.doc_type == "credit_note")).exists():
-        raise RuleRefused(f"{inv.number} has a credit note or credit applied; it is corrected by credit notes, not "
-                          "edited (R38, R41: cancel and replace it).", code="invoice.has_credit_note",
+        raise RuleRefused(_("{number} has a credit note or credit applied; it is corrected by credit notes, not "
+                            "edited (R38, R41: cancel and replace it).").format(number=inv.number),
+                                code="invoice.has_credit_note",
                           details={"invoice": inv.number})
     if Payment.select().where((Payment.invoice == inv) & (Payment.state.in_(["succeeded", "refunded"]))).exists():
-        raise RuleRefused("This invoice has a payment; invoices with a succeeded or refunded payment "
-                          "cannot be edited (R6).")
+        raise RuleRefused(_("This invoice has a payment; invoices with a succeeded or refunded payment cannot be "
+                            "edited (R6)."))
 
 
 def check_currency_change(inv: Invoice) -> None:
     """Raise unless the invoice's currency may change now (R2: frozen once finalized)."""
     if inv.status != "draft":
-        raise RuleRefused("The currency of a finalized invoice never changes (R2).", code="invoice.currency_frozen",
+        raise RuleRefused(_("The currency of a finalized invoice never changes (R2)."), code="invoice.currency_frozen",
                           field="currency")
     if Payment.select().where(Payment.invoice == inv).exists():
-        raise RuleRefused("This draft has payments; the currency cannot change.", code="invoice.currency_frozen",
+        raise RuleRefused(_("This draft has payments; the currency cannot change."), code="invoice.currency_frozen",
                           field="currency")
 
 
@@ -1138,8 +1184,8 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
     # R7: a stale editor hears first that the invoice changed under it (e.g. a payment succeeded),
     # before the rule that now forbids the edit; either way nothing is written.
     if expected_version is not None and inv.version != expected_version:
-        raise Conflict("This invoice changed while you were editing it (a payment or another user); "
-                       "reload it and make your change again (R7).")
+        raise Conflict(_("This invoice changed while you were editing it (a payment or another user); reload it and "
+                         "make your change again (R7)."))
     check_edit(ctx, inv, settings)
     finalized = inv.status != "draft"
     before = snapshot(inv)  # before anything changes, the currency included (R15)
@@ -1161,7 +1207,7 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
                                          for a in old_adjustments if a.kind == kind])
                     fields.add(attr)
     if "origin" in fields and data.origin != inv.origin:
-        raise BadInput("The origin of an invoice cannot be changed.", field="origin")
+        raise BadInput(_("The origin of an invoice cannot be changed."), field="origin")
     _check_refs(data, fields)
     old_due = inv.due_date
     _apply_input(inv, data, fields, settings)
@@ -1170,7 +1216,7 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
     canceled: list[int] = []
     if finalized:
         if inv.due_date is None:  # overdue and reminders (R33) are reckoned from it
-            raise BadInput("A finalized invoice keeps a due date; give the new one as YYYY-MM-DD.", field="due_date")
+            raise BadInput(_("A finalized invoice keeps a due date; give the new one as YYYY-MM-DD."), field="due_date")
         _check_finalizable(inv)
         # R7: saving the edit cancels an online payment that is still pending, at the provider
         # too; if the provider refuses (the payment succeeded first), the save is refused.
@@ -1188,20 +1234,20 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
 # ---- R2/R3: finalize -------------------------------------------------------------------------
 def _check_finalizable(inv: Invoice, lines: list[LineItem] | None = None) -> None:
     if not inv.billing_contact_id:
-        raise RuleRefused("Finalizing needs a billing contact (R2).", code="invoice.no_billing_contact",
+        raise RuleRefused(_("Finalizing needs a billing contact (R2)."), code="invoice.no_billing_contact",
                           field="billing_contact")
     if not (lines if lines is not None else LineItem.select().where(LineItem.invoice == inv).exists()):
-        raise RuleRefused("Finalizing needs at least one line item (R2).")
+        raise RuleRefused(_("Finalizing needs at least one line item (R2)."))
     if inv.billed_minor < 0:
         cur = inv.currency
-        raise RuleRefused(f"The amount billed is {plain(from_minor(inv.billed_minor, cur))} {cur}; a finalized "
-                          "invoice bills 0 or more (R2, R35). A negative amount is a credit note's job: keep the "
-                          "returns on a credit note against the invoice they correct.",
+        raise RuleRefused(_("The amount billed is {amount} {cur}; a finalized invoice bills 0 or more (R2, R35). A "
+                            "negative amount is a credit note's job: keep the returns on a credit note against the "
+                            "invoice they correct.").format(amount=plain(from_minor(inv.billed_minor, cur)), cur=cur),
                           code="invoice.negative_total", field="lines")
     # R56: a date stored before the range was enforced (or behind the app's back) is refused with a
     # sentence here, before any date arithmetic (the due date from the payment terms) could overflow
-    check_date(inv.invoice_date, "the invoice date", field="invoice_date")
-    check_date(inv.due_date, "the due date", field="due_date")
+    check_date(inv.invoice_date, N_("the invoice date"), field="invoice_date")
+    check_date(inv.due_date, N_("the due date"), field="due_date")
 
 
 def buyer_facts(inv: Invoice, parts: SnapshotParts | None = None) -> "BuyerFacts":
@@ -1235,7 +1281,7 @@ def check_legal(inv: Invoice, settings: WorkspaceSettings, parts: SnapshotParts 
     """R2/R43: the seller's legal name and address; with a French seller, what French law requires."""
     from invoice_tui.domain.legal_rules import check_finalize_legal
 
-    check_finalize_legal(settings, buyer_facts(inv, parts), f"draft #{inv.id}")
+    check_finalize_legal(settings, buyer_facts(inv, parts), draft_label(inv))
 
 
 def check_chronological(ctx: Context, inv: Invoice) -> None:
@@ -1253,9 +1299,11 @@ def check_chronological(ctx: Context, inv: Invoice) -> None:
     if inv.invoice_date < latest_date:
         today = ctx.today()
         raise RuleRefused(
-            f"Draft #{inv.id} is dated {inv.invoice_date.isoformat()}, before {latest.number} dated "
-            f"{latest_date.isoformat()}: numbers must follow the invoice dates (R57). Date it today "
-            f"({today.isoformat()}) or on or after {latest_date.isoformat()}, then finalize.",
+            _("Draft #{id} is dated {invoice_date}, before {number} dated {latest_date}: numbers must follow the "
+              "invoice "
+              "dates (R57). Date it today ({today}) or on or after {latest_date}, then finalize.").format(id=inv.id,
+                  invoice_date=inv.invoice_date.isoformat(), number=latest.number,
+                  latest_date=latest_date.isoformat(), today=today.isoformat()),
             field="invoice_date", code="invoice.date_before_latest",
             details={"invoice": inv.id, "latest": latest.number, "latest_date": latest_date.isoformat(),
                      "today": today.isoformat()})
@@ -1344,8 +1392,10 @@ def _take_number(settings: WorkspaceSettings, invoice_date: dt.date) -> tuple[st
         shown = _advance(series_counter(year), 1)
     number = render_number(pattern, shown, year)
     if Invoice.select().where(Invoice.number == number).exists():
-        raise RuleRefused(f"The number {number} of the series {pattern} is already given (the pattern changed "
-                          "back to an earlier one); choose a pattern that does not repeat numbers (R3).",
+        raise RuleRefused(_("The number {number} of the series {pattern} is already given (the pattern changed back "
+                            "to an "
+                            "earlier one); choose a pattern that does not repeat numbers (R3).").format(number=number,
+                                pattern=pattern),
                           code="invoice.number_taken", field="number_pattern")
     return number, seq
 
@@ -1374,8 +1424,10 @@ def _take_credit_note_number(prefix: str = CREDIT_NOTE_PREFIX, on: dt.date | Non
         shown = _advance(f"{CREDIT_NOTE_COUNTER}:{year:04d}", 1) if yearly(pattern) else seq
         number = render_number(pattern, shown, year)
         if Invoice.select().where(Invoice.number == number).exists():
-            raise RuleRefused(f"The number {number} of the series {pattern} is already given (the pattern changed "
-                              "back to an earlier one); choose a pattern that does not repeat numbers (R36).",
+            raise RuleRefused(_("The number {number} of the series {pattern} is already given (the pattern changed "
+                                "back to an earlier "
+                                "one); choose a pattern that does not repeat numbers (R36).").format(number=number,
+                                    pattern=pattern),
                               code="invoice.number_taken", field="credit_note_pattern")
         return number, seq
     rows = (Counter.update(value=Counter.value + 1).where(Counter.name == CREDIT_NOTE_COUNTER)
@@ -1413,9 +1465,9 @@ def _plan_finalize(ctx: Context, ref: str | int, expected_version: int | None) -
     settings = _settings_ctx(ctx)
     refuse_credit_note(inv, "finalized as an invoice; issue it instead")
     if inv.status != "draft":
-        raise RuleRefused(f"{inv.number} is already finalized.")
+        raise RuleRefused(_("{number} is already finalized.").format(number=inv.number))
     if expected_version is not None and inv.version != expected_version:
-        raise Conflict("This draft changed since you opened it; reload it and try again.")
+        raise Conflict(_("This draft changed since you opened it; reload it and try again."))
     parts = SnapshotParts.load(inv, ctx.user)
     before = snapshot(inv, parts)
     totals = _store_totals(inv, parts)
@@ -1491,8 +1543,8 @@ def finalize_invoice(ctx: Context, ref: str | int, expected_version: int | None 
                 return _write_finalize(ctx, plan)
         except _DraftChanged:
             if expected_version is not None:
-                raise Conflict("This draft changed since you opened it; reload it and try again.") from None
-    raise Conflict("This draft keeps changing while it is being finalized; try again in a moment.")
+                raise Conflict(_("This draft changed since you opened it; reload it and try again.")) from None
+    raise Conflict(_("This draft keeps changing while it is being finalized; try again in a moment."))
 
 
 # ---- R14: clone ------------------------------------------------------------------------------
@@ -1544,23 +1596,26 @@ def check_void(ctx: Context, inv: Invoice) -> None:
     credit_notes = [n for (n,) in Invoice.select(Invoice.number).where(
         (Invoice.refers_to == inv.id) & (Invoice.doc_type == "credit_note")).order_by(Invoice.id).tuples()]
     if credit_notes:  # R37: an invoice with a credit note is not voided
-        names = ", ".join(n or "a draft credit note" for n in credit_notes)
-        raise RuleRefused(f"{inv.number} has a credit note ({names}); an invoice with a credit note cannot be "
-                          "voided (R37).", code="invoice.has_credit_note", details={"invoice": inv.number})
+        names = ", ".join(n or _("a draft credit note") for n in credit_notes)
+        raise RuleRefused(_("{number} has a credit note ({names}); an invoice with a credit note cannot be voided "
+                            "(R37).").format(number=inv.number, names=names), code="invoice.has_credit_note",
+                                details={"invoice": inv.number})
     if inv.status == "voided":
-        raise RuleRefused(f"{inv.number} is already voided; voiding is irreversible and happens once (R13).",
+        raise RuleRefused(_("{number} is already "
+                            "voided; voiding is irreversible and happens once (R13).").format(number=inv.number),
                           code="invoice.voided", details={"invoice": inv.number})
     if inv.status == "draft":
-        raise RuleRefused("A draft cannot be voided; delete it instead (R4).")
+        raise RuleRefused(_("A draft cannot be voided; delete it instead (R4)."))
     if inv.status == "paid":
-        raise RuleRefused(f"{inv.number} is paid; a paid invoice cannot be voided (R5).")
+        raise RuleRefused(_("{number} is paid; a paid invoice cannot be voided (R5).").format(number=inv.number))
     online = Payment.select().where((Payment.invoice == inv) & (Payment.source == "online"))
     if online.where(Payment.ever_succeeded | Payment.state.in_(["succeeded", "refunded"])).exists():
-        raise RuleRefused("An online payment succeeded on this invoice (even if refunded); it cannot be voided (R13).")
+        raise RuleRefused(_("An online payment succeeded on this invoice (even if refunded); it cannot be voided "
+                            "(R13)."))
     if online.where(Payment.state.in_(["processing", "requires_action"])).exists():
-        raise RuleRefused("An online payment is processing on this invoice; wait until it completes (R13).")
+        raise RuleRefused(_("An online payment is processing on this invoice; wait until it completes (R13)."))
     if Payment.select().where((Payment.invoice == inv) & (Payment.source == "manual")).exists():
-        raise RuleRefused("This invoice has a payment; delete the payment before voiding (R13).")
+        raise RuleRefused(_("This invoice has a payment; delete the payment before voiding (R13)."))
 
 
 @mutation
@@ -1585,18 +1640,20 @@ def check_delete(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> Non
         return
     check_strict(settings, inv, "deleted")
     if inv.status == "paid":
-        raise RuleRefused(f"{inv.number} is paid; paid invoices can never be deleted (R12).")
+        raise RuleRefused(_("{number} is paid; paid invoices can never be deleted (R12).").format(number=inv.number))
     if inv.status == "voided":
-        raise RuleRefused(f"{inv.number} is voided; voided invoices are kept (R5).", code="invoice.voided",
+        raise RuleRefused(_("{number} is voided; voided invoices are kept (R5).").format(number=inv.number),
+                                code="invoice.voided",
                           details={"invoice": inv.number})
     if not settings.allow_delete_unpaid:
-        raise RuleRefused("Deleting finalized invoices is off for this workspace; a super admin can turn on "
-                          "the setting allow_delete_unpaid.")
+        raise RuleRefused(_("Deleting finalized invoices is off for this workspace; a super admin can turn on the "
+                            "setting allow_delete_unpaid."))
     require(ctx, "delete_finalized")
     if Payment.select().where(Payment.invoice == inv).exists():
-        raise RuleRefused("This invoice has a payment; invoices with payments cannot be deleted (R12).")
+        raise RuleRefused(_("This invoice has a payment; invoices with payments cannot be deleted (R12)."))
     if inv.credited_minor or Invoice.select().where(Invoice.refers_to == inv.id).exists():
-        raise RuleRefused(f"{inv.number} has a credit note or credit applied; it cannot be deleted (R12, R37).",
+        raise RuleRefused(_("{number} has a credit "
+                            "note or credit applied; it cannot be deleted (R12, R37).").format(number=inv.number),
                           code="invoice.has_credit_note", details={"invoice": inv.number})
 
 
@@ -1663,14 +1720,24 @@ def drop_reminders(inv: Invoice) -> None:
     Reminder.update(state="dropped").where((Reminder.invoice == inv) & (Reminder.state == "planned")).execute()
 
 
+_REMINDER_NOT_UPCOMING = {
+    "sending": N_("Reminder {reminder_id} is being sent; only upcoming reminders can be deleted."),
+    "sent": N_("Reminder {reminder_id} is sent; only upcoming reminders can be deleted."),
+    "deleted": N_("Reminder {reminder_id} is deleted; only upcoming reminders can be deleted."),
+    "dropped": N_("Reminder {reminder_id} is dropped; only upcoming reminders can be deleted."),
+}
+
+
 @mutation
 def delete_reminder(ctx: Context, reminder_id: int) -> Reminder:
     require(ctx, "reminders")
     r = Reminder.get_or_none(Reminder.id == reminder_id)
     if r is None:
-        raise NotFound(f"No reminder {reminder_id}.")
+        raise NotFound(_("No reminder {reminder_id}.").format(reminder_id=reminder_id))
     if r.state != "planned":
-        raise RuleRefused(f"Reminder {reminder_id} is {r.state}; only upcoming reminders can be deleted.")
+        sentence = _REMINDER_NOT_UPCOMING.get(r.state, N_("Reminder {reminder_id} is {state}; only upcoming "
+                                                          "reminders can be deleted."))
+        raise RuleRefused(_(sentence).format(reminder_id=reminder_id, state=r.state))
     r.state = "deleted"
     r.save()
     inv = r.invoice
@@ -1690,11 +1757,11 @@ def add_note(ctx: Context, ref: str | int, text: str) -> Activity:
     require(ctx, "activity")
     inv = get_invoice(ref)
     try:
-        text = clean(text, what="Note", multiline=True, max_length=5000)
+        text = clean(text, what=pgettext("subject", "Note"), multiline=True, max_length=5000)
     except ValueError as exc:
         raise BadInput(str(exc) + ".", field="text") from None
     if not text.strip():
-        raise BadInput("A note needs some text.", field="text")
+        raise BadInput(_("A note needs some text."), field="text")
     return history.add_activity(ctx, inv.id, inv.number, "note", text)
 
 
@@ -1703,12 +1770,12 @@ def add_task(ctx: Context, ref: str | int, text: str, due: dt.date | None = None
     require(ctx, "activity")
     inv = get_invoice(ref)
     try:
-        text = clean(text, what="Task", max_length=500)
+        text = clean(text, what=pgettext("subject", "Task"), max_length=500)
     except ValueError as exc:
         raise BadInput(str(exc) + ".", field="text") from None
     if not text:
-        raise BadInput("A task needs some text.", field="text")
-    check_date(due, "a task's due date", field="due")  # R56
+        raise BadInput(_("A task needs some text."), field="text")
+    check_date(due, N_("a task's due date"), field="due")  # R56
     return history.add_activity(ctx, inv.id, inv.number, "task", text, due_date=due)
 
 
@@ -1717,9 +1784,9 @@ def complete_task(ctx: Context, task_id: int) -> Activity:
     require(ctx, "activity")
     task = Activity.get_or_none((Activity.id == task_id) & (Activity.kind == "task"))
     if task is None:
-        raise NotFound(f"No task {task_id}.")
+        raise NotFound(_("No task {task_id}.").format(task_id=task_id))
     if Activity.select().where((Activity.kind == "task_done") & (Activity.ref_id == task_id)).exists():
-        raise RuleRefused("This task is already done.")
+        raise RuleRefused(_("This task is already done."))
     return history.add_activity(ctx, task.invoice_id, task.invoice_number, "task_done",
                                 f"Done: {task.text}", ref_id=task_id)
 
@@ -1753,18 +1820,20 @@ def check_collectable(inv: Invoice) -> None:
     open invoice with something due. The record-payment action of the menu and the payment
     services refuse with these same sentences."""
     if inv.doc_type == "credit_note":
-        raise RuleRefused(f"{inv.number or f'draft credit note #{inv.id}'} is a credit note; payments are recorded "
-                          "on invoices (R42).", code="credit_note.no_payment")
+        raise RuleRefused(_("{value} is "
+                            "a credit note; payments are recorded on invoices (R42).").format(value=draft_label(inv,
+                                credit_note=True)), code="credit_note.no_payment")
     if inv.status == "voided":
-        raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).",
+        raise RuleRefused(_("{number} is voided; no payment can be collected on it (R13).").format(number=inv.number),
                           code="invoice.voided", details={"invoice": inv.number})
     if inv.status == "paid":
-        raise RuleRefused(f"{inv.number} is already paid.", code="invoice.paid", details={"invoice": inv.number})
+        raise RuleRefused(_("{number} is already paid.").format(number=inv.number), code="invoice.paid",
+                                details={"invoice": inv.number})
     if inv.status != "open":
-        raise RuleRefused("Payments are recorded on finalized invoices; finalize the draft first.",
+        raise RuleRefused(_("Payments are recorded on finalized invoices; finalize the draft first."),
                           code="invoice.draft")
     if inv.balance_minor <= 0:
-        raise RuleRefused("Nothing is due on this invoice.", code="invoice.nothing_due",
+        raise RuleRefused(_("Nothing is due on this invoice."), code="invoice.nothing_due",
                           details={"invoice": inv.number})
 
 
@@ -1778,8 +1847,9 @@ def check_partial_payment(inv: Invoice) -> None:
     """R8: an amount below the balance due only when the invoice allows partial payments."""
     if not inv.allow_partial:
         cur = inv.currency
-        raise RuleRefused(f"This invoice does not allow partial payments; the amount must be the balance due, "
-                          f"{plain(from_minor(inv.balance_minor, cur))} {cur} (R8).", field="amount",
+        raise RuleRefused(_("This invoice does not allow partial payments; the amount must be the balance due, "
+                            "{amount} {cur} (R8).").format(amount=plain(from_minor(inv.balance_minor, cur)), cur=cur),
+                                field="amount",
                           code="payment.partial_not_allowed",
                           details={"balance_minor": inv.balance_minor, "currency": cur})
 
@@ -1847,15 +1917,22 @@ _CREDIT_NOTE_ACTIONS = {
     "draft": ("issue", "property_history", "delete"),
     "issued": ("view_invoice", "property_history", "copy_link", "send_email", "download_pdf"),
 }
-ACTION_LABELS = {
-    "edit": "Edit", "finalize": "Finalize", "record_payment": "Record payment", "view_invoice": "View invoice",
-    "property_history": "View property history", "copy_link": "Copy link", "send_email": "Send by email",
-    "download_pdf": "Download PDF", "edit_reminders": "Edit reminders", "charge": "Charge saved payment method",
-    "clone": "Clone", "delete": "Delete", "void": "Void",
-    "credit_note": "Create credit note", "cancel_replace": "Cancel and replace", "issue": "Issue credit note",
+ACTION_LABELS = {  # marked here, translated where shown by ``action_label`` ("Void" in the sense "action")
+    "edit": N_("Edit"), "finalize": N_("Finalize"), "record_payment": N_("Record payment"),
+    "view_invoice": N_("View invoice"), "property_history": N_("View property history"),
+    "copy_link": N_("Copy link"), "send_email": N_("Send by email"), "download_pdf": N_("Download PDF"),
+    "edit_reminders": N_("Edit reminders"), "charge": N_("Charge saved payment method"), "clone": N_("Clone"),
+    "delete": N_("Delete"), "void": "Void", "credit_note": N_("Create credit note"),
+    "cancel_replace": N_("Cancel and replace"), "issue": N_("Issue credit note"),
 }
 # Actions whose machinery is built elsewhere register themselves here (id → reason it is missing).
 UNAVAILABLE: dict[str, str] = {}
+
+
+def action_label(action: str) -> str:
+    """An action's label in the reader's language."""
+    label = ACTION_LABELS.get(action, action)
+    return pgettext("action", "Void") if action == "void" else _(label)
 
 
 def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
@@ -1900,12 +1977,13 @@ def available_actions(ctx: Context, inv: Invoice) -> list[ActionState]:
                     from invoice_tui.domain.credit_records import creditable_minor
 
                     if creditable_minor(inv) <= 0:
-                        reason = f"{inv.number} is credited in full already (R37)."
+                        reason = _("{number} is credited in full already (R37).").format(number=inv.number)
                     elif action == "cancel_replace" and creditable_minor(inv) < inv.billed_minor:
-                        reason = f"{inv.number} has a credit note already; cancel and replace needs a full one (R41)."
+                        reason = _("{number} has a credit note already; cancel and replace needs a full one "
+                                   "(R41).").format(number=inv.number)
         except (RuleRefused, BadInput) as exc:
             reason, error = exc.message, exc
-        out.append(ActionState(action, ACTION_LABELS[action], not reason, reason, error))
+        out.append(ActionState(action, action_label(action), not reason, reason, error))
     return out
 
 
@@ -1966,28 +2044,31 @@ def _import_checks(doc_type: str, status: str, number: str, refers_to: str, reas
     (status, number, id of the invoice a credit note corrects, reason). ``taken``: whether a
     number is held already; ``find``: an invoice's id by its number."""
     if doc_type not in ("invoice", "credit_note"):
-        raise BadInput(f"'{doc_type}' is not a document type; use invoice or credit note.", field="type")
+        raise BadInput(_("'{doc_type}' is not a document type; use invoice or credit note.").format(doc_type=doc_type),
+                             field="type")
     if doc_type == "credit_note" and status == "open":
         status = "issued"  # a credit note is issued (R36); another tool may call it open
     allowed = ("draft", "issued") if doc_type == "credit_note" else ("draft", "open", "paid", "voided")
     if status not in allowed:
-        raise BadInput(f"'{status}' is not a status of {'a credit note' if doc_type == 'credit_note' else 'an invoice'};"
-                       f" use {', '.join(allowed)}.", field="status")
+        sentence = (_("'{status}' is not a status of a credit note; use {allowed}.") if doc_type == "credit_note"
+                    else _("'{status}' is not a status of an invoice; use {allowed}."))
+        raise BadInput(sentence.format(status=status, allowed=", ".join(allowed)), field="status")
     number = (number or "").strip()
     if status == "draft" and number:
-        raise BadInput(f"A draft has no number; {number} is given for a draft.", field="number")
+        raise BadInput(_("A draft has no number; {number} is given for a draft.").format(number=number), field="number")
     if status != "draft" and not number:
-        raise BadInput(f"An issued document ({status}) needs its number.", field="number")
+        raise BadInput(_("An issued document ({status}) needs its number.").format(status=status), field="number")
     if number and taken(number):
-        raise RuleRefused(f"The number {number} already exists in this workspace; a number is given once (R3).",
+        raise RuleRefused(_("The number {number} "
+                            "already exists in this workspace; a number is given once (R3).").format(number=number),
                           field="number", code="import.number_taken", details={"number": number})
     ref_id = None
     if doc_type == "credit_note":
         ref_id = find((refers_to or "").strip()) if refers_to else None
         if ref_id is None:
-            raise NotFound(f"A credit note corrects an invoice; no invoice numbered '{refers_to}' is in the "
-                           "workspace or earlier in the file.", field="refers_to")
-    reason = clean(reason or "", what="Reason", multiline=True, max_length=2000)
+            raise NotFound(_("A credit note corrects an invoice; no invoice numbered '{refers_to}' is in the "
+                             "workspace or earlier in the file.").format(refers_to=refers_to), field="refers_to")
+    reason = clean(reason or "", what=pgettext("subject", "Reason"), multiline=True, max_length=2000)
     return status, number, ref_id, reason
 
 

@@ -13,6 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import N_, _
 
 # EN 16931 electronic address schemes (EAS code list, BT-34/BT-49) a small business meets; the
 # ones whose identifier we can check are checked (0225: SIREN, 0009: SIRET, EM: an email address).
@@ -39,11 +40,12 @@ EAS_SCHEMES = {
     "EM": "email address",
 }
 # BT-81 payment means (UNCL 4461) a small business uses.
-PAYMENT_MEANS = {
-    "1": "not defined", "10": "cash", "20": "cheque", "30": "credit transfer", "31": "debit transfer",
-    "42": "payment to bank account", "48": "bank card", "49": "direct debit", "57": "standing agreement",
-    "58": "SEPA credit transfer", "59": "SEPA direct debit", "68": "online payment service",
-    "97": "clearing between partners", "ZZZ": "mutually defined",
+PAYMENT_MEANS = {  # marked: translated where a sentence lists them
+    "1": N_("not defined"), "10": N_("cash"), "20": N_("cheque"), "30": N_("credit transfer"),
+    "31": N_("debit transfer"), "42": N_("payment to bank account"), "48": N_("bank card"),
+    "49": N_("direct debit"), "57": N_("standing agreement"), "58": N_("SEPA credit transfer"),
+    "59": N_("SEPA direct debit"), "68": N_("online payment service"), "97": N_("clearing between partners"),
+    "ZZZ": N_("mutually defined"),
 }
 EU_COUNTRIES = {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
                 "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
@@ -58,14 +60,14 @@ def _why(exc: Exception) -> str:
     """stdnum's and schwifty's exception classes, said for a human."""
     name = type(exc).__name__
     if "Checksum" in name:
-        return "the check digit is wrong"
+        return _("the check digit is wrong")
     if "Length" in name:
-        return "it has the wrong number of characters"
+        return _("it has the wrong number of characters")
     if "Format" in name or "Structure" in name:
-        return "it holds characters that do not belong there"
+        return _("it holds characters that do not belong there")
     if "Component" in name or "Country" in name:
-        return "a part of it (e.g. its country code) is not valid"
-    return "it is not valid"
+        return _("a part of it (e.g. its country code) is not valid")
+    return _("it is not valid")
 
 
 def check_siren(text: str, field: str = "seller_siren") -> str:
@@ -78,7 +80,8 @@ def check_siren(text: str, field: str = "seller_siren") -> str:
     try:
         return siren.validate(text)
     except ValidationError as exc:
-        raise BadInput(f"{field}: SIREN {_spaced(text)}: {_why(exc)} (a SIREN is 9 digits with a Luhn key).",
+        raise BadInput(_("{field}: SIREN {text}: {reason} (a SIREN is 9 digits with a Luhn key).").format(field=field,
+                             text=_spaced(text), reason=_why(exc)),
                        field=field, code="legal.siren") from None
 
 
@@ -92,7 +95,8 @@ def check_siret(text: str, field: str = "seller_siret") -> str:
     try:
         return siret.validate(text)
     except ValidationError as exc:
-        raise BadInput(f"{field}: SIRET {_spaced(text)}: {_why(exc)} (a SIRET is 14 digits with a Luhn key).",
+        raise BadInput(_("{field}: SIRET {text}: {reason} (a SIRET is 14 digits with a Luhn key).").format(field=field,
+                             text=_spaced(text), reason=_why(exc)),
                        field=field, code="legal.siret") from None
 
 
@@ -107,8 +111,9 @@ def check_vat_id(text: str, field: str = "seller_vat_id") -> str:
 
     compact = stdnum_clean(text, " -./").upper().strip()
     if not re.fullmatch(r"[A-Z]{2}[A-Z0-9+*]{2,13}", compact):
-        raise BadInput(f"{field}: VAT id {_spaced(text)}: it starts with its two-letter country code, "
-                       "e.g. FR40303265045.", field=field, code="legal.vat_id")
+        raise BadInput(_("{field}: VAT id {text}: "
+                         "it starts with its two-letter country code, e.g. FR40303265045.").format(field=field,
+                             text=_spaced(text)), field=field, code="legal.vat_id")
     cc = compact[:2]
     module = "eu.vat" if cc.lower() in _eu_member_states() or cc == "EL" else None
     try:
@@ -118,12 +123,14 @@ def check_vat_id(text: str, field: str = "seller_vat_id") -> str:
             return vat.validate(compact)
         mod = get_cc_module(cc.lower(), "vat")
         if mod is None:
-            raise BadInput(f"{field}: VAT id {_spaced(text)}: the country {cc} is not one whose VAT numbers can be "
-                           "checked; give an EU, GB, CH or NO VAT number.", field=field, code="legal.vat_id")
+            raise BadInput(_("{field}: VAT id {text}: the country {cc} is not one whose VAT numbers can be checked; "
+                             "give an EU, GB, CH or NO VAT number.").format(field=field, text=_spaced(text), cc=cc),
+                                 field=field, code="legal.vat_id")
         value = mod.validate(compact[2:])
         return cc + value
     except ValidationError as exc:
-        raise BadInput(f"{field}: VAT id {_spaced(text)}: {_why(exc)}.", field=field, code="legal.vat_id") from None
+        raise BadInput(_("{field}: VAT id {text}: {reason}.").format(field=field, text=_spaced(text),
+                             reason=_why(exc)), field=field, code="legal.vat_id") from None
 
 
 def _eu_member_states() -> set[str]:
@@ -141,13 +148,14 @@ def check_iban(text: str, field: str = "seller_iban") -> str:
     try:
         return str(IBAN(text).compact)
     except SchwiftyException as exc:
-        raise BadInput(f"{field}: IBAN {_spaced(text)}: {_iban_why(exc)}.", field=field, code="legal.iban") from None
+        raise BadInput(_("{field}: IBAN {text}: {reason}.").format(field=field, text=_spaced(text),
+                             reason=_iban_why(exc)), field=field, code="legal.iban") from None
 
 
 def _iban_why(exc: Exception) -> str:
     name = type(exc).__name__
     if "Checksum" in name:
-        return "the check digits are wrong (mod 97)"
+        return _("the check digits are wrong (mod 97)")
     return _why(exc)
 
 
@@ -160,7 +168,9 @@ def check_bic(text: str, field: str = "seller_bic") -> str:
     try:
         return str(BIC(text.strip().upper()))
     except SchwiftyException as exc:
-        raise BadInput(f"{field}: BIC {_spaced(text)}: {_why(exc)} (a BIC is 8 or 11 characters, e.g. BNPAFRPP).",
+        raise BadInput(_("{field}: "
+                         "BIC {text}: {reason} (a BIC is 8 or 11 characters, e.g. BNPAFRPP).").format(field=field,
+                             text=_spaced(text), reason=_why(exc)),
                        field=field, code="legal.bic") from None
 
 
@@ -176,7 +186,9 @@ def check_country(text: str, field: str = "seller_country") -> str:
         _COUNTRIES.update(k for k in Locale("en").territories if len(k) == 2 and k.isalpha()
                           and k not in {"ZZ", "EU", "UN", "EZ", "QO"})
     if code not in _COUNTRIES:
-        raise BadInput(f"{field}: '{text}' is not an ISO 3166 country code; use two letters, e.g. FR, DE, BE.",
+        raise BadInput(_("{field}: '{text}' "
+                         "is not an ISO 3166 country code; use two letters, e.g. FR, DE, BE.").format(field=field,
+                             text=text),
                        field=field, code="legal.country")
     return code
 
@@ -186,8 +198,9 @@ def check_scheme(text: str, field: str = "seller_electronic_scheme") -> str:
     if not code:
         return ""
     if code not in EAS_SCHEMES:
-        raise BadInput(f"{field}: '{text}' is not an EN 16931 electronic address scheme (EAS); e.g. 0225 for a "
-                       "SIREN, 0009 for a SIRET, EM for an email address.", field=field, code="legal.scheme")
+        raise BadInput(_("{field}: '{text}' is not an EN 16931 electronic address scheme (EAS); e.g. 0225 for a "
+                         "SIREN, 0009 for a SIRET, EM for an email address.").format(field=field, text=text),
+                             field=field, code="legal.scheme")
     return code
 
 
@@ -201,10 +214,12 @@ def check_electronic_address(address: str, scheme: str, field: str = "seller_ele
     if scheme == "0009":
         return check_siret(value, field)
     if scheme == "EM" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-        raise BadInput(f"{field}: '{value}' is not an email address (scheme EM).", field=field,
+        raise BadInput(_("{field}: '{value}' is not an email address (scheme EM).").format(field=field, value=value),
+                             field=field,
                        code="legal.electronic_address")
     if len(value) > 125 or any(c.isspace() for c in value):
-        raise BadInput(f"{field}: an electronic address is one word of at most 125 characters.", field=field,
+        raise BadInput(_("{field}: an electronic address is one word of at most 125 characters.").format(field=field),
+                             field=field,
                        code="legal.electronic_address")
     return value
 
@@ -214,8 +229,10 @@ def check_payment_means(text: str, field: str = "payment_means_code") -> str:
     if not code:
         return ""
     if code not in PAYMENT_MEANS:
-        known = ", ".join(f"{k} ({v})" for k, v in PAYMENT_MEANS.items())
-        raise BadInput(f"{field}: '{text}' is not a payment means code (UNCL 4461, BT-81); known: {known}.",
+        known = ", ".join(f"{k} ({_(v)})" for k, v in PAYMENT_MEANS.items())
+        raise BadInput(_("{field}: '{text}' "
+                         "is not a payment means code (UNCL 4461, BT-81); known: {known}.").format(field=field,
+                             text=text, known=known),
                        field=field, code="legal.payment_means")
     return code
 
@@ -228,11 +245,14 @@ def check_decimal(text: str, field: str, *, low: Decimal, high: Decimal, places:
     try:
         value = Decimal(t)
     except InvalidOperation:
-        raise BadInput(f"{field}: '{text}' is not a number; {what}.", field=field) from None
+        raise BadInput(_("{field}: '{text}' is not a number; {what}.").format(field=field, text=text, what=_(what)),
+                             field=field) from None
     if not value.is_finite() or not low <= value <= high:
-        raise BadInput(f"{field}: {text} is outside {low}–{high}; {what}.", field=field)
+        raise BadInput(_("{field}: {text} is outside {low}–{high}; {what}.").format(field=field, text=text, low=low,
+                             high=high, what=_(what)), field=field)
     if -value.as_tuple().exponent > places:
-        raise BadInput(f"{field}: {text} has more than {places} decimals; {what}.", field=field)
+        raise BadInput(_("{field}: {text} has more than {places} decimals; {what}.").format(field=field, text=text,
+                             places=places, what=_(what)), field=field)
     return format(value, "f")
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import N_, _, ngettext
 
 # ISO 4217 exponents where CLDR's (babel's) display precision differs from the standard.
 _ISO_EXPONENT_OVERRIDES = {
@@ -33,7 +34,7 @@ def check_currency(code: str) -> str:
     c = (code or "").strip().upper()
     if c not in known_currencies():
         raise BadInput(
-            f"'{code}' is not an ISO 4217 currency code; use a code such as EUR, USD, GBP or JPY.",
+            _("'{code}' is not an ISO 4217 currency code; use a code such as EUR, USD, GBP or JPY.").format(code=code),
             field="currency",
         )
     return c
@@ -75,7 +76,7 @@ def to_micro(price: Decimal) -> int:
     """A unit price as stored: an exact integer of millionths (``ValueError`` beyond 6 decimals)."""
     scaled = Decimal(price).scaleb(MICRO)
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"a unit price has at most {MICRO} decimals, not {price}")
+        raise ValueError(_("a unit price has at most {micro} decimals, not {price}").format(micro=MICRO, price=price))
     return int(scaled)
 
 
@@ -89,8 +90,10 @@ def from_micro(micro: int, currency: str) -> Decimal:
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
-def parse_decimal(text: str | int | Decimal, *, what: str = "number", field: str | None = None) -> Decimal:
-    """Parse a dot-decimal number (``"1234.50"``) exactly; refuse NaN, infinities and words."""
+def parse_decimal(text: str | int | Decimal, *, what: str = N_("number"), field: str | None = None) -> Decimal:
+    """Parse a dot-decimal number (``"1234.50"``) exactly; refuse NaN, infinities and words.
+    ``what`` names the value in the sentences (English, marked with ``N_()``: it is translated here)."""
+    what = _(what)
     if isinstance(text, Decimal):
         value = text
     elif isinstance(text, int) and not isinstance(text, bool):
@@ -98,29 +101,34 @@ def parse_decimal(text: str | int | Decimal, *, what: str = "number", field: str
     elif isinstance(text, str):
         s = text.strip().replace("_", "")
         if not _NUMBER_RE.match(s):
-            raise BadInput(f"'{text}' is not a valid {what}; write it with a dot for decimals, e.g. 1234.50.", field=field)
+            raise BadInput(_("'{text}' is "
+                             "not a valid {what}; write it with a dot for decimals, e.g. 1234.50.").format(text=text,
+                                 what=what), field=field)
         try:
             value = Decimal(s)
         except InvalidOperation:  # pragma: no cover - the regex already guarantees the form
-            raise BadInput(f"'{text}' is not a valid {what}.", field=field) from None
+            raise BadInput(_("'{text}' is not a valid {what}.").format(text=text, what=what), field=field) from None
     else:
-        raise BadInput(f"{text!r} is not a valid {what}.", field=field)
+        raise BadInput(_("{text!r} is not a valid {what}.").format(text=text, what=what), field=field)
     if not value.is_finite():
-        raise BadInput(f"'{text}' is not a valid {what}.", field=field)
+        raise BadInput(_("'{text}' is not a valid {what}.").format(text=text, what=what), field=field)
     if abs(value) >= Decimal("1e15"):
-        raise BadInput(f"{what.capitalize()} '{text}' is too large.", field=field)
+        raise BadInput(_("{What} '{text}' is too large.").format(What=what[:1].upper() + what[1:], what=what,
+                                                                  text=text), field=field)
     return value
 
 
 def parse_amount(text: str | int | Decimal, currency: str, *, field: str = "amount", positive: bool = False) -> Decimal:
     """Parse a money amount with at most the currency's decimals (R8)."""
-    value = parse_decimal(text, what="amount", field=field)
+    value = parse_decimal(text, what=N_("amount"), field=field)
     exp = exponent(currency)
     if value != value.quantize(quantum(currency), rounding=ROUND_HALF_UP):
-        places = "no decimals" if exp == 0 else f"at most {exp} decimals"
-        raise BadInput(f"{currency} amounts have {places}; '{text}' has more.", field=field)
+        sentence = (_("{currency} amounts have no decimals; '{text}' has more.") if exp == 0 else
+                    ngettext("{currency} amounts have at most {places} decimal; '{text}' has more.",
+                             "{currency} amounts have at most {places} decimals; '{text}' has more.", exp))
+        raise BadInput(sentence.format(currency=currency, places=exp, text=text), field=field)
     if positive and value <= 0:
-        raise BadInput("The amount must be greater than zero.", field=field)
+        raise BadInput(_("The amount must be greater than zero."), field=field)
     return value.quantize(quantum(currency))
 
 

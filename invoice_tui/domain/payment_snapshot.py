@@ -7,6 +7,7 @@ from typing import Any
 
 from invoice_tui.db.models import Payment
 from invoice_tui.domain.money import from_minor, plain
+from invoice_tui.i18n import pgettext
 
 
 def payment_snapshot(p: Payment) -> dict[str, Any]:
@@ -18,3 +19,13 @@ def payment_snapshot(p: Payment) -> dict[str, Any]:
                      "refunded": plain(from_minor(p.amount_refunded_minor or 0, p.currency)),
                      "failure_reason": p.failure_reason, "payment_method": p.payment_method_ref})
     return snap
+
+
+def state_label(state: str) -> str:
+    """A payment's state as a word of a sentence ("Payment #4 is refunded"), in the reader's language."""
+    words = {"processing": pgettext("payment state", "processing"),
+             "requires_action": pgettext("payment state", "waiting for the customer's action"),
+             "succeeded": pgettext("payment state", "succeeded"), "failed": pgettext("payment state", "failed"),
+             "canceled": pgettext("payment state", "canceled"), "disputed": pgettext("payment state", "disputed"),
+             "refunded": pgettext("payment state", "refunded")}
+    return words.get(state, state)

@@ -18,10 +18,12 @@ from invoice_tui.domain.invoices import (_history, _payment_snapshot, _save, _st
                                          check_partial_payment, drop_reminders,
                                          get_invoice, plan_reminders, snapshot)
 from invoice_tui.domain.money import check_currency, from_minor, parse_amount, plain, to_minor
+from invoice_tui.domain.payment_snapshot import state_label
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.bounds import in_range
 from invoice_tui.domain.text import clean
 from invoice_tui.domain.tx import mutation, validate
+from invoice_tui.i18n import N_, _, pgettext
 
 METHODS = ("cash", "check", "bank_transfer", "card", "other")
 STATES = ("processing", "requires_action", "succeeded", "failed", "canceled", "disputed", "refunded")
@@ -42,23 +44,23 @@ class PaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on fir
     def _method(cls, v: str) -> str:
         v = (v or "other").strip().lower().replace("-", "_").replace(" ", "_")
         if v not in METHODS:
-            raise ValueError(f"method is one of {', '.join(METHODS)}")
+            raise ValueError(_("method is one of {methods}").format(methods=', '.join(METHODS)))
         return v
 
     @field_validator("date")
     @classmethod
     def _date(cls, v: dt.date | None) -> dt.date | None:
-        return in_range(v, "the payment date")  # R56
+        return in_range(v, N_("the payment date"))  # R56
 
     @field_validator("reference")
     @classmethod
     def _ref(cls, v: str) -> str:
-        return clean(v, what="Reference", max_length=200)
+        return clean(v, what=pgettext("subject", "Reference"), max_length=200)
 
     @field_validator("note")
     @classmethod
     def _note(cls, v: str) -> str:
-        return clean(v, what="Note", multiline=True, max_length=2000)
+        return clean(v, what=pgettext("subject", "Note"), multiline=True, max_length=2000)
 
 
 @dataclass
@@ -71,7 +73,8 @@ class PaymentResult:
 def get_payment(payment_id: int | str, *, for_update: bool = False) -> Payment:
     text = str(payment_id).strip()
     if not text.isdigit():
-        raise BadInput(f"'{payment_id}' is not a payment id (a number).", code="payment.bad_id",
+        raise BadInput(_("'{payment_id}' is not a payment id (a number).").format(payment_id=payment_id),
+                             code="payment.bad_id",
                        details={"ref": str(payment_id)})
     q = Payment.select().where(Payment.id == int(text))
     from invoice_tui.db import is_postgres
@@ -79,7 +82,7 @@ def get_payment(payment_id: int | str, *, for_update: bool = False) -> Payment:
         q = q.for_update()
     p = q.first()
     if p is None:
-        raise NotFound(f"No payment {text}.", code="payment.not_found", details={"id": int(text)})
+        raise NotFound(_("No payment {text}.").format(text=text), code="payment.not_found", details={"id": int(text)})
     return p
 
 
@@ -90,7 +93,7 @@ def _check_amount_against(inv: Invoice, amount_minor: int, *, overpay: bool = Fa
     (``invoices.check_collectable``, ``invoices.check_partial_payment``)."""
     check_collectable(inv)
     if amount_minor <= 0:
-        raise BadInput("The amount must be greater than zero.", field="amount")
+        raise BadInput(_("The amount must be greater than zero."), field="amount")
     balance = inv.balance_minor
     cur = inv.currency
     # An online payment still processing on this invoice may yet succeed: what is left to collect
@@ -99,17 +102,20 @@ def _check_amount_against(inv: Invoice, amount_minor: int, *, overpay: bool = Fa
                   .where((Payment.invoice == inv)
                          & Payment.state.in_(["processing", "requires_action"])).scalar() or 0)
     if processing and amount_minor > balance - processing:
-        raise RuleRefused(f"An online payment of {plain(from_minor(processing, cur))} {cur} is still processing on "
-                          f"this invoice; at most {plain(from_minor(max(balance - processing, 0), cur))} {cur} "
-                          "can be recorded until it succeeds or fails (R8).", field="amount",
+        raise RuleRefused(_("An online payment of {amount} {cur} is still processing on this invoice; at most "
+                            "{amount2} {cur} can be recorded "
+                            "until it succeeds or fails (R8).").format(amount=plain(from_minor(processing, cur)),
+                                cur=cur, amount2=plain(from_minor(max(balance - processing, 0), cur))),
+                                field="amount",
                           code="payment.over_processing", details={"processing_minor": processing, "currency": cur})
     if amount_minor > balance:
         if overpay:  # R8/R40: confirmed; the excess becomes the customer's credit
             return amount_minor - balance
-        raise RuleRefused(f"The amount {plain(from_minor(amount_minor, cur))} {cur} is more than the balance due "
-                          f"({plain(from_minor(balance, cur))} {cur}) (R8); confirm it as an overpayment to keep "
-                          f"the excess of {plain(from_minor(amount_minor - balance, cur))} {cur} as the "
-                          "customer's credit.", field="amount",
+        raise RuleRefused(_("The amount {amount} {cur} is more than the balance due ({amount2} {cur}) (R8); confirm "
+                            "it as an overpayment to keep the excess of {amount3} "
+                            "{cur} as the customer's credit.").format(amount=plain(from_minor(amount_minor, cur)),
+                                cur=cur, amount2=plain(from_minor(balance, cur)),
+                                amount3=plain(from_minor(amount_minor - balance, cur))), field="amount",
                           code="payment.over_balance",
                           details={"amount_minor": amount_minor, "balance_minor": balance, "currency": cur})
     if amount_minor < balance:
@@ -122,12 +128,15 @@ def check_payment_date(ctx: Context, day: dt.date, inv: Invoice | None = None, *
     date only when confirmed as received in advance (``in_advance``)."""
     today = ctx.today()
     if day > today:
-        raise BadInput(f"A payment cannot be dated after today ({today.isoformat()}, {ctx.timezone or 'UTC'}); "
-                       f"{day.isoformat()} is in the future (R57).", field="date", code="payment.future_date",
+        raise BadInput(_("A payment cannot be dated after "
+                         "today ({today}, {value}); {day} is in the future (R57).").format(today=today.isoformat(),
+                             value=ctx.timezone or 'UTC', day=day.isoformat()), field="date",
+                             code="payment.future_date",
                        details={"date": day.isoformat(), "today": today.isoformat()})
     if inv is not None and inv.invoice_date and day < inv.invoice_date and not in_advance:
-        raise RuleRefused(f"The payment date {day.isoformat()} is before the invoice date "
-                          f"{inv.invoice_date.isoformat()}; confirm that it was received in advance (R57).",
+        raise RuleRefused(_("The payment date {day} is before the invoice date {invoice_date}; confirm that it was "
+                            "received in advance (R57).").format(day=day.isoformat(),
+                                invoice_date=inv.invoice_date.isoformat()),
                           field="date", code="payment.before_invoice_date",
                           details={"date": day.isoformat(), "invoice_date": inv.invoice_date.isoformat()})
 
@@ -203,14 +212,14 @@ class NewPaymentInput(BaseModel, defer_build=True, extra="forbid"):  # built on 
     @classmethod
     def _source(cls, v: str) -> str:
         if v not in SOURCES:
-            raise ValueError("source is manual or online")
+            raise ValueError(_("source is manual or online"))
         return v
 
     @field_validator("state")
     @classmethod
     def _state(cls, v: str) -> str:
         if v not in STATES:
-            raise ValueError(f"state is one of {', '.join(STATES)}")
+            raise ValueError(_("state is one of {states}").format(states=', '.join(STATES)))
         return v
 
     _date = field_validator("date")(PaymentInput._date.__func__)
@@ -227,9 +236,9 @@ def add_payment(ctx: Context, data: NewPaymentInput | dict) -> Payment:
     currency = check_currency(data.currency)
     amount = parse_amount(data.amount, currency, positive=True)
     if data.source == "manual" and data.state not in ("succeeded",):
-        raise BadInput("A manual payment is recorded as succeeded.", field="state")
+        raise BadInput(_("A manual payment is recorded as succeeded."), field="state")
     if data.contact_id is not None and not Contact.get_or_none(Contact.id == data.contact_id):
-        raise NotFound(f"No contact with id {data.contact_id}.")
+        raise NotFound(_("No contact with id {contact_id}.").format(contact_id=data.contact_id))
     check_payment_date(ctx, data.date or ctx.today())
     p = Payment.create(amount_minor=to_minor(amount, currency), currency=currency, date=data.date or ctx.today(),
                        method=data.method, reference=data.reference, note=data.note, source=data.source,
@@ -269,12 +278,16 @@ def apply_payment(ctx: Context, payment_id: int | str, ref: str | int, *, in_adv
     p = get_payment(payment_id)
     if p.invoice_id is not None:
         other = Invoice.get_or_none(Invoice.id == p.invoice_id)
-        raise RuleRefused(f"Payment #{p.id} is already applied to {other.number if other else 'another invoice'}; "
-                          "a payment is applied to one invoice only (R9).")
+        raise RuleRefused(_("Payment #{id} is already applied to {value}; a payment is applied to one invoice only "
+                            "(R9).").format(id=p.id, value=other.number) if other else
+                          _("Payment #{id} is already applied to another invoice; a payment is applied to one invoice "
+                            "only (R9).").format(id=p.id))
     if p.currency != inv.currency:
-        raise RuleRefused(f"Payment #{p.id} is in {p.currency}; this invoice is in {inv.currency} (R9).")
+        raise RuleRefused(_("Payment #{id} is in {currency}; this invoice is in {currency2} (R9).").format(id=p.id,
+                                currency=p.currency, currency2=inv.currency))
     if p.state not in ("succeeded", "processing"):
-        raise RuleRefused(f"Payment #{p.id} is {p.state}; only succeeded payments can be applied.")
+        raise RuleRefused(_("Payment #{id} is {state}; only succeeded payments can be applied.").format(id=p.id,
+                                state=state_label(p.state)))
     _check_amount_against(inv, p.amount_minor)
     if p.date < inv.invoice_date and not in_advance:  # R57 (its date was checked against today when added)
         check_payment_date(ctx, p.date, inv)
@@ -284,7 +297,7 @@ def apply_payment(ctx: Context, payment_id: int | str, ref: str | int, *, in_adv
     updated = (Payment.update(invoice=inv.id, applied_at=now)
                .where((Payment.id == p.id) & Payment.invoice.is_null()).execute())
     if updated != 1:
-        raise RuleRefused(f"Payment #{p.id} was just applied to another invoice (R9).")
+        raise RuleRefused(_("Payment #{id} was just applied to another invoice (R9).").format(id=p.id))
     p = Payment.get_by_id(p.id)
     history.record_changes(ctx, "payment", p.id, inv.number, pbefore, _payment_snapshot(p))
     _after_payment_change(ctx, inv, before, "payment_applied",
@@ -311,12 +324,13 @@ def delete_payment(ctx: Context, payment_id: int | str) -> Invoice | None:
     require(ctx, "delete_payment")
     p, inv = _lock_invoice_then_payment(payment_id)
     if p.source == "online":
-        raise RuleRefused("Online payments are never deleted; refund them instead (R11).")
+        raise RuleRefused(_("Online payments are never deleted; refund them instead (R11)."))
     from invoice_tui.db.models import CreditEntry
 
     if CreditEntry.select().where(CreditEntry.payment_id == p.id).exists():
-        raise RuleRefused(f"Payment #{p.id} overpaid its invoice and made customer credit; credit once created "
-                          "never changes, so the payment cannot be deleted (R39, R40). Refund the credit instead.",
+        raise RuleRefused(_("Payment #{id} overpaid its invoice and made customer credit; credit once created never "
+                            "changes, so "
+                            "the payment cannot be deleted (R39, R40). Refund the credit instead.").format(id=p.id),
                           code="payment.made_credit")
     pbefore = _payment_snapshot(p)
     before = snapshot(inv) if inv else None
@@ -342,12 +356,14 @@ def set_payment_state(ctx: Context, payment_id: int | str, state: str) -> Paymen
     payment processor's callbacks). A success changes the invoice's version (R7)."""
     require(ctx, "update_payment_state")
     if state not in STATES:
-        raise BadInput(f"State is one of {', '.join(STATES)}.", field="state")
+        raise BadInput(_("State is one of {states}.").format(states=', '.join(STATES)), field="state")
     p, inv = _lock_invoice_then_payment(payment_id)
     if p.source != "online":
-        raise RuleRefused("Only online payments change state; delete a manual payment instead (R11).")
+        raise RuleRefused(_("Only online payments change state; delete a manual payment instead (R11)."))
     if state not in _TRANSITIONS.get(p.state, set()):
-        raise RuleRefused(f"Payment #{p.id} is {p.state}; it cannot become {state}.")
+        raise RuleRefused(_("Payment #{id} is {state}; it cannot become {state2}.").format(id=p.id,
+                                state=state_label(p.state),
+                                                                             state2=state_label(state)))
     pbefore = _payment_snapshot(p)
     p.state = state
     if state == "succeeded":
@@ -359,7 +375,8 @@ def set_payment_state(ctx: Context, payment_id: int | str, state: str) -> Paymen
     if inv is not None:
         before = snapshot(inv)
         if state == "succeeded" and inv.status == "voided":
-            raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).",
+            raise RuleRefused(_("{number} "
+                                "is voided; no payment can be collected on it (R13).").format(number=inv.number),
                               code="invoice.voided", details={"invoice": inv.number})
         _after_payment_change(ctx, inv, before, f"payment_{state}",
                               f"Online payment #{p.id} {state}", p.date)

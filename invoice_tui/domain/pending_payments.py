@@ -7,8 +7,9 @@ from invoice_tui.db.models import Invoice, Payment
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import Conflict
-from invoice_tui.domain.payment_snapshot import payment_snapshot as _payment_snapshot
+from invoice_tui.domain.payment_snapshot import payment_snapshot as _payment_snapshot, state_label
 from invoice_tui.domain.provider import PENDING_STATES, ProviderRefused, require_provider
+from invoice_tui.i18n import _
 
 
 def cancel_for_edit(ctx: Context, inv: Invoice) -> list[int]:
@@ -28,17 +29,21 @@ def cancel_for_edit(ctx: Context, inv: Invoice) -> list[int]:
             except ProviderRefused:
                 answer = provider.retrieve(p.provider_ref)
                 if answer.state != "canceled":
-                    raise Conflict(f"{inv.number} changed while you edited it: online payment #{p.id} is "
-                                   f"{answer.state} at the provider, which refused to cancel it; the edit was not "
-                                   "saved (R7).", code="invoice.payment_not_canceled",
+                    raise Conflict(_("{number} changed while you edited it: online payment #{id} is {state} at the "
+                                     "provider, which "
+                                     "refused to cancel it; the edit was not saved (R7).").format(number=inv.number,
+                                         id=p.id, state=state_label(answer.state)),
+                                         code="invoice.payment_not_canceled",
                                    details={"payment": p.id, "provider_state": answer.state}) from None
             if answer.state != "canceled":
-                raise Conflict(f"{inv.number} changed while you edited it: online payment #{p.id} is "
-                               f"{answer.state}; the edit was not saved (R7).", code="invoice.payment_not_canceled",
+                raise Conflict(_("{number} changed while you edited it: online payment #{id} is {state}; the edit "
+                                 "was not saved (R7).").format(number=inv.number, id=p.id,
+                                     state=state_label(answer.state)), code="invoice.payment_not_canceled",
                                details={"payment": p.id, "provider_state": answer.state})
         elif p.provider and not p.provider_ref:
-            raise Conflict(f"An online payment (#{p.id}) is being charged on {inv.number}; its outcome is not "
-                           "known yet, so the edit was not saved (R7).", code="invoice.payment_not_canceled",
+            raise Conflict(_("An online payment (#{id}) is being charged on {number}; its outcome is not known yet, "
+                             "so the edit was not saved (R7).").format(id=p.id, number=inv.number),
+                                 code="invoice.payment_not_canceled",
                            details={"payment": p.id})
         pbefore = _payment_snapshot(p)
         p.state = "canceled"
@@ -58,17 +63,18 @@ def check_charge(ctx: Context, inv: Invoice) -> None:
     from invoice_tui.domain.permissions import require
 
     if ctx.services.payment_provider is None:
-        raise RuleRefused("No payment processor is configured for this workspace (INVOICE_TUI_STRIPE_API_KEY).",
+        raise RuleRefused(_("No payment processor is configured for this workspace (INVOICE_TUI_STRIPE_API_KEY)."),
                           code="provider.not_configured")
     require(ctx, "record_payment")
     if inv.balance_minor <= 0:
-        raise RuleRefused(f"{inv.number} has nothing left to pay.", code="invoice.paid")
+        raise RuleRefused(_("{number} has nothing left to pay.").format(number=inv.number), code="invoice.paid")
     pending = (Payment.select().where((Payment.invoice == inv) & (Payment.source == "online")
                                       & Payment.state.in_(PENDING_STATES)).first())
     if pending is not None:
-        raise RuleRefused(f"An online payment (#{pending.id}, {pending.state}) is already pending on {inv.number} "
-                          "(R34).", code="payment.pending")
+        raise RuleRefused(_("An online "
+                            "payment (#{id}, {state}) is already pending on {number} (R34).").format(id=pending.id,
+                                state=state_label(pending.state), number=inv.number), code="payment.pending")
     if not inv.billing_contact_id or not SavedPaymentMethod.select().where(
             SavedPaymentMethod.contact == inv.billing_contact_id).exists():
-        raise RuleRefused("The billing contact has no saved payment method "
-                          "(invoice-tui contacts payment-methods add).", code="payment_method.none")
+        raise RuleRefused(_("The billing contact has no saved payment method (invoice-tui contacts payment-methods "
+                            "add)."), code="payment_method.none")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, PermissionDenied
+from invoice_tui.i18n import _, pgettext
 
 PERMISSIONS = ("view", "create", "edit", "delete", "super_admin")
 
@@ -45,6 +46,14 @@ PERMISSION_NAMES = {
 }
 
 
+def permission_name(permission: str) -> str:
+    """A permission's name in the reader's language (as a sentence names it)."""
+    names = {"view": pgettext("permission", "view"), "create": pgettext("permission", "create"),
+             "edit": pgettext("permission", "edit"), "delete": pgettext("permission", "delete"),
+             "super_admin": pgettext("permission", "super admin")}
+    return names.get(permission, permission)
+
+
 def has(ctx: Context, permission: str) -> bool:
     perms = ctx.permissions
     return "super_admin" in perms or permission in perms
@@ -56,13 +65,15 @@ def require(ctx: Context, action: str) -> None:
     if has(ctx, permission):
         return
     if ctx.user is None:
-        raise PermissionDenied(f"'{ctx.login}' is not a user of this workspace and may only view.",
+        raise PermissionDenied(_("'{login}' "
+                                 "is not a user of this workspace and may only view.").format(login=ctx.login),
                                code="permission.not_a_user", details={"login": ctx.login, "permission": permission})
     from invoice_tui.db import is_postgres
 
     # In team mode rights are database privileges, which only the workspace's owner grants (R53).
     grantor = "the workspace's owner" if is_postgres() else "a super admin"
-    raise PermissionDenied(f"{ctx.login} lacks the '{PERMISSION_NAMES[permission]}' permission needed for this.",
+    raise PermissionDenied(_("{login} lacks the '{name}' permission needed for this.").format(login=ctx.login,
+                                 name=permission_name(permission)),
                            details={"login": ctx.login, "permission": permission, "grantor": grantor})
 
 
@@ -71,7 +82,8 @@ def parse_permissions(text: str) -> str:
     items = [p.strip().lower().replace("-", "_") for p in (text or "").split(",") if p.strip()]
     unknown = [p for p in items if p not in PERMISSIONS]
     if unknown:
-        raise BadInput(f"Unknown permission '{unknown[0]}'; use any of {', '.join(PERMISSIONS)}.",
+        raise BadInput(_("Unknown permission '{name}'; use any of {permissions}.").format(name=unknown[0],
+                             permissions=', '.join(PERMISSIONS)),
                        field="permissions")
     chosen = {"view", *items}
     return ",".join(p for p in PERMISSIONS if p in chosen)

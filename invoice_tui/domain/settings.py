@@ -24,6 +24,7 @@ from invoice_tui.domain.dunning_texts import default as _dunning_text
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure, RuleRefused
 from invoice_tui.domain.money import check_currency
 from invoice_tui.domain.text import clean
+from invoice_tui.i18n import N_
 
 NUMBER_COUNTER = "invoice_number"
 RANGES = {"payment_terms_days": (0, 3650)}  # whole-number settings' bounds, inclusive
@@ -314,8 +315,8 @@ def check_fee(key: str, text: str) -> str:
     return t
 
 
-STRICT_REASON = ("French law keeps an issued invoice as it was issued, in one continuous series of numbers "
-                 "(CGI art. 289 and 242 nonies A)")
+STRICT_REASON = N_("French law keeps an issued invoice as it was issued, in one continuous series of numbers "
+                   "(CGI art. 289 and 242 nonies A)")  # marked: translated where a sentence gives it
 
 
 def canonical_key(key: str) -> str:

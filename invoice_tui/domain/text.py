@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -17,25 +18,27 @@ EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0
 
 
 def clean(value: str, *, what: str, multiline: bool = False, max_length: int = 300) -> str:
+    """``value`` checked and trimmed; ``what`` names it in the sentences (marked: translated here)."""
     if value is None:
         return ""
+    what = _(what)
     text = str(value)
     pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE
     if pattern.search(text):
-        raise ValueError(f"{what} contains control characters or line breaks; remove them")
+        raise ValueError(_("{what} contains control characters or line breaks; remove them").format(what=what))
     if _BIDI.search(text):
-        raise ValueError(f"{what} contains text-direction control characters (U+202A–U+202E, "
-                         "U+2066–U+2069); remove them")
+        raise ValueError(_("{what} contains text-direction control characters (U+202A–U+202E, U+2066–U+2069); "
+                           "remove them").format(what=what))
     text = text.strip() if not multiline else text.rstrip()
     if len(text) > max_length:
-        raise ValueError(f"{what} is longer than {max_length} characters")
+        raise ValueError(_("{what} is longer than {max_length} characters").format(what=what, max_length=max_length))
     return text
 
 
 def check_email(value: str, *, field: str = "email") -> str:
     text = (value or "").strip()
     if len(text) > 254 or not EMAIL_RE.match(text):
-        raise BadInput(f"'{value}' is not a valid email address.", field=field)
+        raise BadInput(_("'{value}' is not a valid email address.").format(value=value), field=field)
     return text.lower()
 
 

@@ -35,6 +35,7 @@ from operator import attrgetter
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from invoice_tui.domain.money import round_money
+from invoice_tui.i18n import N_, _
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -60,8 +61,9 @@ def in_order(items: Iterable[T], kind: Callable[[T], str] = attrgetter("kind"),
 
 VAT_CATEGORIES: tuple[str, ...] = ("S", "Z", "E", "AE", "K", "G", "O")
 """R35: the VAT categories (UNTDID 5305) the engine models, in the order the breakdown lists them."""
-VAT_CATEGORY_NAMES = {"S": "standard rate", "Z": "zero-rated", "E": "exempt", "AE": "reverse charge",
-                      "K": "intra-EU supply", "G": "export outside the EU", "O": "outside the scope of VAT"}
+VAT_CATEGORY_NAMES = {"S": N_("standard rate"), "Z": N_("zero-rated"), "E": N_("exempt"),  # marked: _() where shown
+                      "AE": N_("reverse charge"), "K": N_("intra-EU supply"), "G": N_("export outside the EU"),
+                      "O": N_("outside the scope of VAT")}
 _CATEGORY_RANK = {c: i for i, c in enumerate(VAT_CATEGORIES)}
 LINE_CHARGE_KINDS: tuple[str, ...] = ("allowance", "charge")  # BG-27, BG-28
 PRICE_DECIMALS = 6  # BT-146: a unit price has up to 6 decimals, whatever the currency
@@ -78,12 +80,13 @@ def check_category(rate: Decimal, category: str | None) -> str:
     EN 16931 gives S a positive rate and every other category a rate of 0 (BR-S-05, BR-Z-05, …)."""
     cat = (category or "").strip().upper() or default_category(rate)
     if cat not in _CATEGORY_RANK:
-        raise ValueError(f"'{category}' is not a VAT category invoice-tui knows; use one of "
-                         f"{', '.join(VAT_CATEGORIES)} (EN 16931, UNTDID 5305)")
+        raise ValueError(_("'{category}' is not a VAT category invoice-tui knows; use one of {vat_categories} (EN "
+                           "16931, UNTDID 5305)").format(category=category, vat_categories=', '.join(VAT_CATEGORIES)))
     if cat == "S" and not rate:
-        raise ValueError("VAT category S (standard rate) needs a rate above 0; a 0 % rate is Z, E, AE, K, G or O")
+        raise ValueError(_("VAT category S (standard rate) needs a rate above 0; a 0 % rate is Z, E, AE, K, G or O"))
     if cat != "S" and rate:
-        raise ValueError(f"VAT category {cat} ({VAT_CATEGORY_NAMES[cat]}) has a rate of 0, not {rate.normalize():f} %")
+        raise ValueError(_("VAT category {cat} ({name}) has a rate of 0, not {value:f} %").format(cat=cat,
+                               name=_(VAT_CATEGORY_NAMES[cat]), value=rate.normalize()))
     return cat
 
 

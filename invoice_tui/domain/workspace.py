@@ -21,6 +21,7 @@ from invoice_tui.domain.permissions import require
 from invoice_tui.domain.settings import (NUMBER_COUNTER, STRICT_REASON, canonical_key, coerce_setting, load_settings,
                                          store_setting)
 from invoice_tui.domain.tx import mutation
+from invoice_tui.i18n import _
 
 
 def os_login() -> str:
@@ -64,9 +65,9 @@ def acting_login(ws: "Workspace", requested: str | None = None) -> str:
     if ctx.user is not None and "super_admin" in ctx.permissions:
         return requested
     raise PermissionDenied(
-        f"In team mode (PostgreSQL) you act as your database role '{role}'; --user or INVOICE_TUI_USER "
-        f"('{requested}') may name another user only for a super admin. Connect as that user's own "
-        "database role instead.")
+        _("In team mode (PostgreSQL) you act as your database role '{role}'; --user or INVOICE_TUI_USER "
+          "('{requested}') may name another user only for a super admin. Connect as that user's own database role "
+          "instead.").format(role=role, requested=requested))
 
 
 def seed(db: peewee.Database) -> None:
@@ -122,7 +123,7 @@ def open_workspace(url: str, *, notice: Callable[[str], None] | None = None) -> 
             (notice or _stderr)(line)
         seed(db)
     except peewee.OperationalError as exc:
-        raise EnvironmentFailure(f"Cannot prepare the workspace: {exc}.") from exc
+        raise EnvironmentFailure(_("Cannot prepare the workspace: {exc}.").format(exc=exc)) from exc
     return Workspace(db, url, applied)
 
 
@@ -162,13 +163,16 @@ def _open_team(db: peewee.Database, url: str) -> list[str]:
         owner = team.owner(db)
         # a role without grants is a failure of the environment (issue 19, README exit codes: 4)
         raise EnvironmentFailure(
-            f"The database role '{role}' is not a user of this workspace; its owner {owner} can add it with: "
-            f"invoice-tui --db {team.url_for(url, owner)} users add {role}", code="workspace.no_grants") from None
+            _("The database role '{role}' is not a user of this workspace; its owner {owner} can add it with: "
+              "invoice-tui --db {value} users add {role}").format(role=role, owner=owner, value=team.url_for(url,
+                  owner)), code="workspace.no_grants") from None
     if waiting:
         owner = team.owner(db)
         raise PermissionDenied(
-            f"This workspace needs a schema update ({', '.join(waiting)}) that only its owner can make; "
-            f"{owner} must run: invoice-tui --db {team.url_for(url, owner)} migrate")
+            _("This workspace needs a schema update ({waiting}) that only its owner can make; {owner} must run: "
+              "invoice-tui --db {value} migrate").format(waiting=', '.join(waiting), owner=owner,
+                  value=team.url_for(url,
+                  owner)))
     return []
 
 
@@ -216,11 +220,13 @@ def change_setting(ctx: Context, key: str, text: str) -> SettingChange:
     key = canonical_key(key)
     settings = load_settings()
     if key == "strict_mode" and value is False and settings.strict_mode and settings.strict_locked:
-        raise RuleRefused("Strict mode cannot be turned off: documents were issued under it (R46). " + STRICT_REASON
-                          + ".", code="settings.strict_locked", field=key)
+        raise RuleRefused(_("Strict mode cannot be turned off: documents were issued under it (R46). {strict_reason}.")
+                          .format(strict_reason=_(STRICT_REASON)), code="settings.strict_locked", field=key)
     if key in ("allow_edit_finalized", "allow_delete_unpaid") and value is True and settings.strict_mode:
-        raise RuleRefused(f"{key} cannot be turned on in strict mode (R46): issued invoices are never edited, voided "
-                          f"or deleted. {STRICT_REASON}; correct an invoice with a credit note.",
+        raise RuleRefused(_("{key} cannot be turned on in strict mode (R46): issued invoices are never edited, "
+                            "voided "
+                            "or deleted. {strict_reason}; correct an invoice with a credit note.").format(key=key,
+                                strict_reason=_(STRICT_REASON)),
                           code="settings.strict_mode", field=key)
     old = store_setting(key, value)
     history.record_changes(ctx, "workspace", 0, None, {key: old}, {key: value})
@@ -232,18 +238,18 @@ def change_setting(ctx: Context, key: str, text: str) -> SettingChange:
                 before = store_setting(flag, on)
                 if before != on:
                     history.record_changes(ctx, "workspace", 0, None, {flag: before}, {flag: on})
-            change.notes.append("Strict mode is now on (R46): with a French seller, issued invoices are never edited, "
-                                "voided or deleted, and numbers follow one another without gaps; correct an invoice "
-                                "with a credit note.")
+            change.notes.append(_("Strict mode is now on (R46): with a French seller, issued invoices are never "
+                                  "edited, voided or deleted, and numbers follow one another without gaps; correct an "
+                                  "invoice with a credit note."))
         else:
-            change.notes.append("This workspace has issued invoices, so strict mode stays off; it is recommended for a "
-                                "French seller (R46): invoice-tui settings set strict_mode on.")
+            change.notes.append(_("This workspace has issued invoices, so strict mode stays off; it is recommended "
+                                  "for a French seller (R46): invoice-tui settings set strict_mode on."))
     if key == "strict_mode" and value is True and old is False:
         for flag in ("allow_edit_finalized", "allow_delete_unpaid"):
             if getattr(settings, flag):
                 store_setting(flag, False)
                 history.record_changes(ctx, "workspace", 0, None, {flag: True}, {flag: False})
-                change.notes.append(f"{flag} is now off: strict mode forbids it (R46).")
+                change.notes.append(_("{flag} is now off: strict mode forbids it (R46).").format(flag=flag))
     return change
 
 
