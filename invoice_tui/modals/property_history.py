@@ -186,7 +186,7 @@ class AllPropertiesModal(ModalScreen[None]):
         table.add_columns(_("Property"), _("Value"))
         for key, value in self.record.items():
             if key == "tax_breakdown":
-                value = "; ".join(_("{category} {rate}% of {basis} = {tax}").format(**t) for t in value) or None
+                value = "; ".join(_("{category} {rate}{percent} of {basis} = {tax}").format(percent="%", **t) for t in value) or None
             if isinstance(value, bool):
                 value = _("yes") if value else _("no")
             elif key in ("status", "type", "origin") and isinstance(value, str):
