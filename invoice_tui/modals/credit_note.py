@@ -121,7 +121,7 @@ class CreditNoteModal(ServiceCalls, ModalScreen[str | None]):
             else:
                 kwargs["amount"] = str(parse_local_decimal(self.query_one("#cn-amount", Input).value, t.locale,
                                                            what=_("amount")))
-                rate, _, category = self.query_one("#cn-rate", Input).value.partition(":")
+                rate, _sep, category = self.query_one("#cn-rate", Input).value.partition(":")
                 kwargs["rate"], kwargs["category"] = rate.strip() or "0", category.strip()
         except InvoiceTuiError as exc:
             show_error(self, exc, beside={}, summary="#cn-error")

@@ -73,8 +73,9 @@ def choice_word(prop: str, value: str) -> str:
 
 
 def _shown_value(value: str) -> str:
-    """A change's old or new value as stored (data), "—" for none."""
-    return value
+    """A change's old or new value as stored (data), "—" for none; a stored yes/no in the reader's
+    language."""
+    return {"true": pgettext("stored value", "true"), "false": pgettext("stored value", "false")}.get(value, value)
 
 
 def _source_word(source: str) -> str:

@@ -17,6 +17,7 @@ from textual.validation import ValidationResult, Validator
 from invoice_tui.domain.bounds import check_date
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import exponent, format_money, parse_decimal as dot_decimal
+from invoice_tui.i18n import _
 from invoice_tui.widgets.error_text import error_text
 
 _SPACES = (" ", "\u00a0", "\u202f", "\u2009")
@@ -106,7 +107,7 @@ class LocalAmount(Validator):
         except BadInput as exc:
             return self.failure(error_text(exc))
         if amount < 0 or (amount == 0 and not self.allow_zero):
-            return self.failure("The amount must be greater than zero.")
+            return self.failure(_("The amount must be greater than zero."))
         exp = exponent(self.currency)
         if amount != amount.quantize(Decimal(1).scaleb(-exp)):
             places = "no decimals" if exp == 0 else f"at most {exp} decimals"
