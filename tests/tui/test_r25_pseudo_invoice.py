@@ -16,8 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from test_invoice_support import (contact, draft, invoices, open_invoice, payments, settle,  # noqa: E402
-                                  show_invoice, workspace)
+from test_invoice_support import (contact, draft, invoices, open_invoice, payments, set_setting,  # noqa: E402
+                                  settle, show_invoice, workspace)
 from tests.i18nkit import _WORD as WORD  # noqa: E402
 from tests.i18nkit import assert_all_marked, unmarked_words, use_pseudo_locale, workspace_data  # noqa: E402
 
@@ -78,17 +78,31 @@ def screen_text_without(app, *selectors: str) -> str:
     return "\n".join(out)
 
 
+BORDERS = set(" ▏▎▊│█▌▐")
+
+
+def _text_start(line: str, x: int) -> int:
+    """Where the text that holds column ``x`` of ``line`` begins: its words back to two spaces or a
+    border (a wrapped cell's next lines begin there)."""
+    while x > 0 and not (line[x - 1] in BORDERS - {" "} or (line[x - 1] == " " and (x < 2 or line[x - 2] in BORDERS))):
+        x -= 1
+    return x
+
+
 def without_marked(text: str) -> str:
     """``text`` with every ⟦…⟧ blanked, nested ones and those wrapped over several lines included
-    (a marked text wrapped in a table cell goes on below its opening, in the same columns)."""
+    (a marked text wrapped in a table cell or an option goes on below, from where its text began)."""
     from tests.i18nkit import CLOSE, OPEN
 
-    lines = [list(line) for line in text.split("\n")]
+    source = text.split("\n")
+    lines = [list(line) for line in source]
     open_at: list[tuple[int, int]] = []  # (column, depth) of a marked text still open from the lines above
-    for chars in lines:
+    for original, chars in zip(source, lines):
         carried = []
         for x0, depth in open_at:
             x = x0
+            while x > 0 and original[x - 1] not in BORDERS:  # a wrapped line may begin left of x0
+                x -= 1
             while x < len(chars) and depth:
                 if chars[x] == OPEN:
                     depth += 1
@@ -102,7 +116,7 @@ def without_marked(text: str) -> str:
         for x, ch in enumerate(chars):
             if ch == OPEN:
                 if depth == 0:
-                    start = x
+                    start = _text_start(original, x)
                 depth += 1
             if depth:
                 chars[x] = " "
@@ -313,6 +327,7 @@ async def test_r25_every_word_of_the_invoice_page_is_translated(sqlite_url, cloc
         from invoice_tui.mail.transport import transport_from_url
 
         _ws, ctx = workspace(sqlite_url, clock)
+        set_setting(ctx, "default_from_address", "billing@dupre.example")
         smtp_server.rcpt_replies["bob@example.com"] = "550 5.1.1 User unknown in local recipient table"
         send_draft(ctx, invoice_draft(ctx, Invoice.get_by_id(ids["open"])), transport_from_url(smtp_server.url))
     app = make_app(db_url=sqlite_url, user="alice", now=clock, config=Config(db=sqlite_url, mail_url=smtp_server.url))
@@ -338,12 +353,12 @@ def _more_data(app) -> list[str]:
     """What else the test workspace holds as data: payment references, notes and tasks as typed,
     the invoice's record values (its locale, dates in the workspace's locale: month names), the
     folder a PDF is written to."""
-    import os
-
     from invoice_tui.db.models import Activity, Payment
 
     data = [p.reference or "" for p in Payment.select()] + [p.note or "" for p in Payment.select()]
     data += [a.text for a in Activity.select().where(Activity.kind.in_(["note", "task"]))]
-    data += [os.getcwd(), str(Path.home()), "en_US", "January February March April May June July August "
+    from invoice_tui.modals.download_pdf import default_pdf_path
+
+    data += [default_pdf_path("INV-1001"), str(Path.home()), "en_US", "January February March April May June July August "
              "September October November December"]
     return data
