@@ -297,22 +297,22 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
                              _money(inv.balance_minor, cur, loc))
     status = (ngettext("{status} · overdue {days} d", "{status} · overdue {days} d", days)
               .format(status=status_word(inv.status), days=days) if overdue else status_word(inv.status))
-    balance_label = _("Balance due")
+    balance_label = pgettext("about", "Balance due")
     about = [
-        (_("Status"), status),
-        (_("Number"), inv.number or _("— (given at finalization)")),
-        (_("Owner"), (owner.name or owner.login) if owner else "—"),
-        (_("Billing contact"), f"{inv.contact_name} <{inv.contact_email}>" if inv.contact_email else "—"),
-        (_("Company"), inv.company_name or "—"),
-        (_("Invoice date"), day(inv.invoice_date) if inv.invoice_date else "—"),
-        (_("Due date"), day(inv.due_date) if inv.due_date else "—"),
-        (_("Amount billed"), billed),
-        (_("Amount paid"), paid),
+        (pgettext("about", "Status"), status),
+        (pgettext("about", "Number"), inv.number or _("— (given at finalization)")),
+        (pgettext("about", "Owner"), (owner.name or owner.login) if owner else "—"),
+        (pgettext("about", "Billing contact"), f"{inv.contact_name} <{inv.contact_email}>" if inv.contact_email else "—"),
+        (pgettext("about", "Company"), inv.company_name or "—"),
+        (pgettext("about", "Invoice date"), day(inv.invoice_date) if inv.invoice_date else "—"),
+        (pgettext("about", "Due date"), day(inv.due_date) if inv.due_date else "—"),
+        (pgettext("about", "Amount billed"), billed),
+        (pgettext("about", "Amount paid"), paid),
         (balance_label, balance),
-        (_("Partial payments"), _("allowed") if inv.allow_partial else _("not allowed")),
-        (_("Last sent"), day(inv.last_sent_date) if inv.last_sent_date else _("never")),
-        (_("Payment date"), day(inv.payment_date) if inv.payment_date else "—"),
-        (_("PO number"), inv.po_number or "—"),
+        (pgettext("about", "Partial payments"), _("allowed") if inv.allow_partial else _("not allowed")),
+        (pgettext("about", "Last sent"), day(inv.last_sent_date) if inv.last_sent_date else _("never")),
+        (pgettext("about", "Payment date"), day(inv.payment_date) if inv.payment_date else "—"),
+        (pgettext("about", "PO number"), inv.po_number or "—"),
     ]
     from invoice_tui.domain import credit as credit_service
 
@@ -325,37 +325,37 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
         parts = dict(CreditEntry.select(CreditEntry.kind, CreditEntry.amount_minor)
                      .where(CreditEntry.credit_note_id == inv.id).tuples())
         # short values: the panel's value column is 13 wide at 80×24 (the reason is in the document)
-        about = [(_("Type"), pgettext("type", "Credit note")), (_("Status"), status_word(inv.status)),
-                 (_("Number"), inv.number or _("— (at issue)")),
-                 (_("Credits invoice"), corrected.number if corrected else "—"),
-                 (_("Invoice date"), day(corrected.invoice_date) if corrected else "—"),
-                 (_("Billing contact"), inv.contact_name or "—"), (_("Company"), inv.company_name or "—"),
-                 (_("Date"), day(inv.invoice_date) if inv.invoice_date else "—"),
-                 (_("Total credited"), billed)]
+        about = [(pgettext("about", "Type"), pgettext("type", "Credit note")), (pgettext("about", "Status"), status_word(inv.status)),
+                 (pgettext("about", "Number"), inv.number or _("— (at issue)")),
+                 (pgettext("about", "Credits invoice"), corrected.number if corrected else "—"),
+                 (pgettext("about", "Invoice date"), day(corrected.invoice_date) if corrected else "—"),
+                 (pgettext("about", "Billing contact"), inv.contact_name or "—"), (pgettext("about", "Company"), inv.company_name or "—"),
+                 (pgettext("about", "Date"), day(inv.invoice_date) if inv.invoice_date else "—"),
+                 (pgettext("about", "Total credited"), billed)]
         if inv.status == "issued":
-            about += [(_("On the invoice"), _money(parts.get("cn_applied", 0), cur, loc)),
-                      (_("To credit"), _money(parts.get("cn_remainder", 0), cur, loc))]
+            about += [(pgettext("about", "On the invoice"), _money(parts.get("cn_applied", 0), cur, loc)),
+                      (pgettext("about", "To credit"), _money(parts.get("cn_remainder", 0), cur, loc))]
         extra["corrects"] = corrects
     else:
         notes = credit_service.credit_notes_of(inv)
         extra["credit_notes"] = [(c.id, c.number or _("draft #{id}").format(id=c.id), _money(-c.billed_minor, cur, loc))
                                  for c in notes]
         if inv.credited_minor:
-            about.insert(about.index((balance_label, balance)), (_("Amount credited"),
+            about.insert(about.index((balance_label, balance)), (pgettext("about", "Amount credited"),
                                                                  _money(inv.credited_minor, cur, loc)))
         if notes:
-            about.append((_("Credit notes"), ", ".join(f"{label} {amount}" for _, label, amount in
+            about.append((pgettext("about", "Credit notes"), ", ".join(f"{label} {amount}" for _, label, amount in
                                                     extra["credit_notes"])))
         customer = credit_service.customer_of(inv)
         if inv.status != "draft" and (customer.company_id or customer.contact_id):
             available = credit_service.credit_available(customer, cur)
             extra["credit"], extra["customer"] = from_minor(available, cur), customer.label
             if available:
-                about.append((_("Customer credit"), _money(available, cur, loc)))
+                about.append((pgettext("about", "Customer credit"), _money(available, cur, loc)))
         label = credit_service.settlement_label(inv)
         if label == "Credited":
             extra["settled_as"] = label
-            about[0] = (_("Status"), status_word(label))
+            about[0] = (pgettext("about", "Status"), status_word(label))
         about[2:2] = _schedule_rows(inv.id)  # R49: the schedule that made it, or that repeats it (under the number)
         extra["lines"] = [(li.name, str(li.quantity)) for li in inv.lines.order_by(invoice_service.LineItem.position)]
         if inv.status in ("open", "paid"):
