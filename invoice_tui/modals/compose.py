@@ -38,7 +38,7 @@ from invoice_tui.domain.reads import Row
 from invoice_tui.widgets.error_text import error_content, error_text, show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
-from invoice_tui.i18n import N_, _, pgettext
+from invoice_tui.i18n import N_, _
 
 _NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
 

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Collapsible, Input, Static
 
 from invoice_tui.domain.invoice_page import InvoiceView, payment_method_word, payment_source_word, payment_state_word
-from invoice_tui.i18n import N_, _, ngettext
+from invoice_tui.i18n import N_, _
 from invoice_tui.widgets.search_input import SearchInput
 from invoice_tui.widgets.tables import DataTable
 
