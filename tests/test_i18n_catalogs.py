@@ -28,8 +28,12 @@ LANGUAGES = sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / 
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:[:!][^{}]*)?\}|%\([a-z_]+\)[sdr]|%[sd]")
 
 def _key(message) -> tuple:
-    msgid = message.id if isinstance(message.id, tuple) else (message.id,)
+    msgid = message.id if isinstance(message.id, (tuple, list)) else (message.id,)  # a .mo's plural: a list
     return (message.context or "",) + tuple(msgid)
+
+
+def _strings(message) -> tuple:
+    return tuple(message.string) if isinstance(message.string, (tuple, list)) else (message.string,)
 
 
 def marked_in_code() -> set[tuple]:
@@ -77,9 +81,9 @@ def catalog_problems(catalog: Catalog, template: Catalog) -> list[str]:
 
 
 def mo_problems(po: Catalog, mo: Catalog) -> list[str]:
-    compiled = {_key(m): m.string for m in mo if m.id}
+    compiled = {_key(m): _strings(m) for m in mo if m.id}
     return [f"the .mo is not current for {m.id!r}" for m in po
-            if m.id and not m.fuzzy and compiled.get(_key(m)) != m.string]
+            if m.id and not m.fuzzy and compiled.get(_key(m)) != _strings(m)]
 
 
 def test_r25_template_holds_every_marked_string():
