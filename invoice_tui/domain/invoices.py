@@ -38,7 +38,6 @@ from invoice_tui.domain.totals import (ADJUSTMENT_KINDS, ADJUSTMENT_LISTS, LINE_
                                         AdjustmentSpec, LineCharge, LineSpec, Totals, check_category,
                                         compute_totals, default_category, in_order)
 from invoice_tui.domain.tx import mutation, validate
-from invoice_tui.i18n import _
 
 FINALIZED = ("open", "paid", "voided")
 MAX_TOTAL = Decimal(10) ** 15  # major units; the same bound as any amount typed (money.parse_decimal)
@@ -464,23 +463,10 @@ def refuse_credit_note(inv: Invoice, what: str) -> None:
     """R38: an issued credit note is never edited, deleted or voided; a draft one is only issued or
     deleted. The invoice services call this before acting on a row of the invoice table."""
     if inv.doc_type == "credit_note":
-        label = inv.number or _("draft credit note #{id}").format(id=inv.id)
-        sentences = {  # one whole sentence per refusal (issue 25: word order differs between languages)
-            "edited": _("{label} is a credit note; a credit note cannot be edited (R38). A mistaken credit note "
-                        "is offset by a new invoice that refers to it."),
-            "cloned": _("{label} is a credit note; a credit note cannot be cloned (R38). A mistaken credit note "
-                        "is offset by a new invoice that refers to it."),
-            "voided": _("{label} is a credit note; a credit note cannot be voided (R38). A mistaken credit note "
-                        "is offset by a new invoice that refers to it."),
-            "deleted once issued": _("{label} is a credit note; a credit note cannot be deleted once issued (R38). "
-                                     "A mistaken credit note is offset by a new invoice that refers to it."),
-            "finalized as an invoice; issue it instead": _(
-                "{label} is a credit note; a credit note cannot be finalized as an invoice; issue it instead (R38). "
-                "A mistaken credit note is offset by a new invoice that refers to it."),
-        }
-        sentence = sentences.get(what) or (f"{{label}} is a credit note; a credit note cannot be {what} (R38). "
-                                           "A mistaken credit note is offset by a new invoice that refers to it.")
-        raise RuleRefused(sentence.format(label=label), code="credit_note.immutable", details={"credit_note": label})
+        label = inv.number or f"draft credit note #{inv.id}"
+        raise RuleRefused(f"{label} is a credit note; a credit note cannot be {what} (R38). A mistaken credit note "
+                          "is offset by a new invoice that refers to it.", code="credit_note.immutable",
+                          details={"credit_note": label})
 
 
 def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | None = None) -> Totals:
@@ -1086,23 +1072,20 @@ def check_edit(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> None:
         return
     check_strict(settings, inv, "edited")
     if inv.status != "open":
-        raise RuleRefused({"paid": _("A paid invoice cannot be edited."),
-                           "voided": _("A voided invoice cannot be edited.")}.get(inv.status)
-                          or f"A {inv.status} invoice cannot be edited.")
+        raise RuleRefused(f"A {inv.status} invoice cannot be edited.")
     if not settings.allow_edit_finalized:
-        raise RuleRefused(_("Editing finalized invoices is off for this workspace; a super admin can turn on "
-                            "the setting allow_edit_finalized."))
+        raise RuleRefused("Editing finalized invoices is off for this workspace; a super admin can turn on "
+                          "the setting allow_edit_finalized.")
     if inv.origin == "subscription":
-        raise RuleRefused(_("Invoices created by a subscription cannot be edited (R6)."))
+        raise RuleRefused("Invoices created by a subscription cannot be edited (R6).")
     if inv.credited_minor or Invoice.select().where((Invoice.refers_to == inv.id)
                                                     & (Invoice.doc_type == "credit_note")).exists():
-        raise RuleRefused(_("{number} has a credit note or credit applied; it is corrected by credit notes, not "
-                            "edited (R38, R41: cancel and replace it).").format(number=inv.number),
-                          code="invoice.has_credit_note",
+        raise RuleRefused(f"{inv.number} has a credit note or credit applied; it is corrected by credit notes, not "
+                          "edited (R38, R41: cancel and replace it).", code="invoice.has_credit_note",
                           details={"invoice": inv.number})
     if Payment.select().where((Payment.invoice == inv) & (Payment.state.in_(["succeeded", "refunded"]))).exists():
-        raise RuleRefused(_("This invoice has a payment; invoices with a succeeded or refunded payment "
-                            "cannot be edited (R6)."))
+        raise RuleRefused("This invoice has a payment; invoices with a succeeded or refunded payment "
+                          "cannot be edited (R6).")
 
 
 def check_currency_change(inv: Invoice) -> None:
@@ -1602,17 +1585,16 @@ def check_delete(ctx: Context, inv: Invoice, settings: WorkspaceSettings) -> Non
         return
     check_strict(settings, inv, "deleted")
     if inv.status == "paid":
-        raise RuleRefused(_("{number} is paid; paid invoices can never be deleted (R12).").format(number=inv.number))
+        raise RuleRefused(f"{inv.number} is paid; paid invoices can never be deleted (R12).")
     if inv.status == "voided":
-        raise RuleRefused(_("{number} is voided; voided invoices are kept (R5).").format(number=inv.number),
-                          code="invoice.voided",
+        raise RuleRefused(f"{inv.number} is voided; voided invoices are kept (R5).", code="invoice.voided",
                           details={"invoice": inv.number})
     if not settings.allow_delete_unpaid:
-        raise RuleRefused(_("Deleting finalized invoices is off for this workspace; a super admin can turn on "
-                            "the setting allow_delete_unpaid."))
+        raise RuleRefused("Deleting finalized invoices is off for this workspace; a super admin can turn on "
+                          "the setting allow_delete_unpaid.")
     require(ctx, "delete_finalized")
     if Payment.select().where(Payment.invoice == inv).exists():
-        raise RuleRefused(_("This invoice has a payment; invoices with payments cannot be deleted (R12)."))
+        raise RuleRefused("This invoice has a payment; invoices with payments cannot be deleted (R12).")
     if inv.credited_minor or Invoice.select().where(Invoice.refers_to == inv.id).exists():
         raise RuleRefused(f"{inv.number} has a credit note or credit applied; it cannot be deleted (R12, R37).",
                           code="invoice.has_credit_note", details={"invoice": inv.number})

@@ -9,7 +9,6 @@ from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import Conflict
 from invoice_tui.domain.payment_snapshot import payment_snapshot as _payment_snapshot
 from invoice_tui.domain.provider import PENDING_STATES, ProviderRefused, require_provider
-from invoice_tui.i18n import _
 
 
 def cancel_for_edit(ctx: Context, inv: Invoice) -> list[int]:
@@ -59,7 +58,7 @@ def check_charge(ctx: Context, inv: Invoice) -> None:
     from invoice_tui.domain.permissions import require
 
     if ctx.services.payment_provider is None:
-        raise RuleRefused(_("No payment processor is configured for this workspace (INVOICE_TUI_STRIPE_API_KEY)."),
+        raise RuleRefused("No payment processor is configured for this workspace (INVOICE_TUI_STRIPE_API_KEY).",
                           code="provider.not_configured")
     require(ctx, "record_payment")
     if inv.balance_minor <= 0:
