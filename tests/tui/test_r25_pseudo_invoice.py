@@ -219,13 +219,6 @@ async def _outbox_screen(pilot, app, ids):
     await settle(pilot, app)
 
 
-async def _empty_outbox(pilot, app, ids):
-    from invoice_tui.db.mail_models import OutboxEmail as Email
-
-    Email.delete().execute()
-    await _outbox_screen(pilot, app, ids)
-
-
 async def _insert_invoice(pilot, app, ids):
     await action("open", "send_email")(pilot, app, ids)
     await pilot.press("ctrl+o")
@@ -311,7 +304,7 @@ CASES = {
     "copy link": action("open", "copy_link"),
     "payments screen": _payments_screen,
     "outbox screen": _outbox_screen,
-    "outbox screen, empty": _empty_outbox,
+    "outbox screen, empty": _outbox_screen,
 }
 
 
@@ -320,7 +313,7 @@ async def test_r25_every_word_of_the_invoice_page_is_translated(sqlite_url, cloc
     from invoice_tui.config import Config
 
     ids = build(sqlite_url, clock)
-    if case.startswith("outbox"):
+    if case == "outbox screen":  # an email the server refused (the empty outbox has none)
         from invoice_tui.db.models import Invoice
         from invoice_tui.mail.compose import invoice_draft
         from invoice_tui.mail.sending import send_draft
