@@ -23,6 +23,54 @@ from invoice_tui.domain.invoices import ActionState, FieldState
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.text import safe
+from invoice_tui.i18n import N_, _, ngettext, pgettext
+
+
+def status_word(status: str) -> str:
+    """An invoice's or credit note's status in the reader's language (the stored value is English)."""
+    return {"draft": pgettext("status", "Draft"), "open": pgettext("status", "Open"),
+            "paid": pgettext("status", "Paid"), "voided": pgettext("status", "Voided"),
+            "issued": pgettext("status", "Issued"), "overdue": pgettext("status", "Overdue"),
+            "Credited": pgettext("status", "Credited")}.get(status) or choice_label("status", status)
+
+
+def payment_state_word(state: str) -> str:
+    """A payment's state as the page shows it (stored in English: ``succeeded``, …)."""
+    return {"succeeded": pgettext("payment state", "succeeded"),
+            "processing": pgettext("payment state", "processing"),
+            "failed": pgettext("payment state", "failed"), "canceled": pgettext("payment state", "canceled"),
+            "refunded": pgettext("payment state", "refunded"),
+            "requires_action": pgettext("payment state", "requires action")}.get(state, state)
+
+
+def payment_source_word(source: str) -> str:
+    return {"manual": pgettext("payment source", "manual"),
+            "online": pgettext("payment source", "online")}.get(source, source)
+
+
+def payment_method_word(method: str) -> str:
+    """A payment's method as the payments card shows it ("bank transfer")."""
+    return {"bank_transfer": pgettext("payment method", "bank transfer"), "card": pgettext("payment method", "card"),
+            "cash": pgettext("payment method", "cash"), "check": pgettext("payment method", "check"),
+            "other": pgettext("payment method", "other"),
+            "sepa_debit": pgettext("payment method", "SEPA debit")}.get((method or "").replace(" ", "_"),
+                                                                        (method or "").replace("_", " "))
+
+
+def email_state_word(state: str) -> str:
+    """An outbox email's state (stored in English) in the reader's language."""
+    return {"queued": pgettext("email state", "queued"), "sending": pgettext("email state", "sending"),
+            "sent": pgettext("email state", "sent"), "failed": pgettext("email state", "failed"),
+            "rejected": pgettext("email state", "rejected"), "unknown": pgettext("email state", "unknown"),
+            "dropped": pgettext("email state", "dropped")}.get(state, state)
+
+
+def email_kind_word(kind: str) -> str:
+    """An outbox email's kind (stored in English) in the reader's language."""
+    return {"invoice": pgettext("email kind", "invoice"), "custom": pgettext("email kind", "custom"),
+            "reminder": pgettext("email kind", "reminder"), "receipt": pgettext("email kind", "receipt"),
+            "statement": pgettext("email kind", "statement"),
+            "credit_note": pgettext("email kind", "credit note")}.get(kind, kind)
 
 
 @dataclass(frozen=True)
@@ -115,10 +163,11 @@ class InvoiceView:
     customer: str = ""
     lines: list[tuple[str, str]] = field(default_factory=list)  # (name, quantity): what a credit note may credit
     creditable_text: str = ""
+    corrects_number: str = ""  # a credit note's invoice number alone
 
     @property
     def status_label(self) -> str:
-        return self.settled_as or choice_label("status", self.status)
+        return status_word(self.settled_as or self.status)
 
     @property
     def is_credit_note(self) -> bool:
@@ -138,6 +187,53 @@ def _money(minor: int, currency: str, locale: str) -> str:
         return f"{from_minor(minor, currency)} {currency}"
 
 
+_AMOUNT = r"(?P<amount>\S+ [A-Z]{3})"
+# The fixed English texts the services store in an activity (kept as stored: the audit chain hashes
+# them), each with the sentence it reads as: (kind, pattern of the stored text, msgid). A text no
+# pattern matches (a note, a task, what an older version wrote) is shown as stored.
+HISTORY_TEXTS: tuple[tuple[str, str, str], ...] = (
+    ("created", r"Draft created", N_("Draft created")),
+    ("edited", r"Invoice edited", N_("Invoice edited")),
+    ("finalized", r"Finalized as (?P<number>.+)", N_("Finalized as {number}")),
+    ("voided", r"(?P<number>.+) voided", N_("{number} voided")),
+    ("deleted", r"(?P<label>.+) deleted", N_("{label} deleted")),
+    ("cloned", r"Cloned from (?P<label>.+)", N_("Cloned from {label}")),
+    ("cloned_to", r"Cloned to draft #(?P<id>\d+)", N_("Cloned to draft #{id}")),
+    ("payment_recorded", rf"Payment #(?P<id>\d+) of {_AMOUNT} recorded \((?P<method>[a-z_]+)\); overpaid by "
+     r"(?P<excess>\S+ [A-Z]{3}), kept as customer credit",
+     N_("Payment #{id} of {amount} recorded ({method}); overpaid by {excess}, kept as customer credit")),
+    ("payment_recorded", rf"Payment #(?P<id>\d+) of {_AMOUNT} recorded \((?P<method>[a-z_]+)\)",
+     N_("Payment #{id} of {amount} recorded ({method})")),
+    ("payment_applied", rf"Payment #(?P<id>\d+) of {_AMOUNT} applied", N_("Payment #{id} of {amount} applied")),
+    ("payment_deleted", rf"Payment #(?P<id>\d+) of {_AMOUNT} deleted", N_("Payment #{id} of {amount} deleted")),
+    ("email_sent", r"Invoice email sent to (?P<to>.+)", N_("Invoice email sent to {to}")),
+    ("reminder_sent", r"Reminder sent to (?P<to>.+)", N_("Reminder sent to {to}")),
+    ("send_planned", r"Invoice email planned for (?P<date>.+)", N_("Invoice email planned for {date}")),
+    ("issued", r"Issued as (?P<number>.+), crediting (?P<invoice>.+)", N_("Issued as {number}, crediting {invoice}")),
+    ("offset", r"Offset by draft #(?P<id>\d+)", N_("Offset by draft #{id}")),
+    ("credit_note_created", rf"Draft credit note #(?P<id>\d+) of (?P<amount>.+?) created: (?P<reason>.*)",
+     N_("Draft credit note #{id} of {amount} created: {reason}")),
+    ("task_done", r"Done: (?P<text>.*)", N_("Done: {text}")),
+)
+
+
+def history_sentence(kind: str, text: str) -> str:
+    """An activity's stored English text in the reader's language (its data kept as stored)."""
+    import re
+
+    for k, pattern, msgid in HISTORY_TEXTS:
+        if k != kind:
+            continue
+        m = re.fullmatch(pattern, text, re.S)
+        if m is not None:
+            values = m.groupdict()
+            sentence = _(msgid)
+            if "method" in values and sentence != msgid:  # English shows the method as stored
+                values["method"] = payment_method_word(values["method"])
+            return sentence.format(**values)
+    return text
+
+
 def load_activities(invoice_id: int, search: str = "", locale: str | None = None) -> list[ActivityRow]:
     """The history card's events; with ``locale``, the amounts their texts hold read in it (the
     stored text, part of the hash chain, is not changed: ``localize.history_text``)."""
@@ -147,7 +243,9 @@ def load_activities(invoice_id: int, search: str = "", locale: str | None = None
     rows = []
     for a in invoice_service.activities(invoice_id, search):
         rows.append(ActivityRow(a.id, a.created_at.strftime("%Y-%m-%d %H:%M") if a.created_at else "",
-                                a.user_login, a.kind, history_text(a.kind, a.text, locale) if locale else a.text, a.due_date.isoformat() if a.due_date else "",
+                                a.user_login, a.kind,
+                                history_text(a.kind, history_sentence(a.kind, a.text), locale) if locale
+                                else history_sentence(a.kind, a.text), a.due_date.isoformat() if a.due_date else "",
                                 a.id in done))
     return rows
 
@@ -168,10 +266,15 @@ def _schedule_rows(invoice_id: int) -> list[tuple[str, str]]:
     if made is not None:
         s, run = made
         period = run.period.isoformat() if hasattr(run.period, "isoformat") else str(run.period)[:10]
-        rows.append((f"Schedule #{s.id}", period))
+        rows.append((_("Schedule #{id}").format(id=s.id), period))
     for s in schedules_from(invoice_id):
-        rows.append(("Repeats", f"#{s.id} {s.state}"))
+        rows.append((_("Repeats"), f"#{s.id} {_schedule_state(s.state)}"))
     return rows
+
+
+def _schedule_state(state: str) -> str:
+    return {"active": pgettext("schedule", "active"), "paused": pgettext("schedule", "paused"),
+            "ended": pgettext("schedule", "ended")}.get(state, state)
 
 
 def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> InvoiceView:
@@ -192,63 +295,67 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
     days = invoice_service.days_overdue(inv, today)
     billed, paid, balance = (_money(inv.billed_minor, cur, loc), _money(inv.paid_minor, cur, loc),
                              _money(inv.balance_minor, cur, loc))
-    status = choice_label("status", inv.status) + (f" · overdue {days} d" if overdue else "")
+    status = (ngettext("{status} · overdue {days} d", "{status} · overdue {days} d", days)
+              .format(status=status_word(inv.status), days=days) if overdue else status_word(inv.status))
+    balance_label = pgettext("about", "Balance due")
     about = [
-        ("Status", status),
-        ("Number", inv.number or "— (given at finalization)"),
-        ("Owner", (owner.name or owner.login) if owner else "—"),
-        ("Billing contact", f"{inv.contact_name} <{inv.contact_email}>" if inv.contact_email else "—"),
-        ("Company", inv.company_name or "—"),
-        ("Invoice date", day(inv.invoice_date) if inv.invoice_date else "—"),
-        ("Due date", day(inv.due_date) if inv.due_date else "—"),
-        ("Amount billed", billed),
-        ("Amount paid", paid),
-        ("Balance due", balance),
-        ("Partial payments", "allowed" if inv.allow_partial else "not allowed"),
-        ("Last sent", day(inv.last_sent_date) if inv.last_sent_date else "never"),
-        ("Payment date", day(inv.payment_date) if inv.payment_date else "—"),
-        ("PO number", inv.po_number or "—"),
+        (pgettext("about", "Status"), status),
+        (pgettext("about", "Number"), inv.number or _("— (given at finalization)")),
+        (pgettext("about", "Owner"), (owner.name or owner.login) if owner else "—"),
+        (pgettext("about", "Billing contact"), f"{inv.contact_name} <{inv.contact_email}>" if inv.contact_email else "—"),
+        (pgettext("about", "Company"), inv.company_name or "—"),
+        (pgettext("about", "Invoice date"), day(inv.invoice_date) if inv.invoice_date else "—"),
+        (pgettext("about", "Due date"), day(inv.due_date) if inv.due_date else "—"),
+        (pgettext("about", "Amount billed"), billed),
+        (pgettext("about", "Amount paid"), paid),
+        (balance_label, balance),
+        (pgettext("about", "Partial payments"), _("allowed") if inv.allow_partial else _("not allowed")),
+        (pgettext("about", "Last sent"), day(inv.last_sent_date) if inv.last_sent_date else _("never")),
+        (pgettext("about", "Payment date"), day(inv.payment_date) if inv.payment_date else "—"),
+        (pgettext("about", "PO number"), inv.po_number or "—"),
     ]
     from invoice_tui.domain import credit as credit_service
 
     extra: dict = {}
     if inv.doc_type == "credit_note":  # R42: the credit note's page, the same panel
         corrected = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
-        corrects = (f"{corrected.number} of {day(corrected.invoice_date)}" if corrected else "—")
+        corrects = (_("{number} of {date}").format(number=corrected.number, date=day(corrected.invoice_date))
+                    if corrected else "—")
+        extra["corrects_number"] = corrected.number if corrected else "—"
         parts = dict(CreditEntry.select(CreditEntry.kind, CreditEntry.amount_minor)
                      .where(CreditEntry.credit_note_id == inv.id).tuples())
         # short values: the panel's value column is 13 wide at 80×24 (the reason is in the document)
-        about = [("Type", "Credit note"), ("Status", choice_label("status", inv.status)),
-                 ("Number", inv.number or "— (at issue)"),
-                 ("Credits invoice", corrected.number if corrected else "—"),
-                 ("Invoice date", day(corrected.invoice_date) if corrected else "—"),
-                 ("Billing contact", inv.contact_name or "—"), ("Company", inv.company_name or "—"),
-                 ("Date", day(inv.invoice_date) if inv.invoice_date else "—"),
-                 ("Total credited", billed)]
+        about = [(pgettext("about", "Type"), pgettext("type", "Credit note")), (pgettext("about", "Status"), status_word(inv.status)),
+                 (pgettext("about", "Number"), inv.number or _("— (at issue)")),
+                 (pgettext("about", "Credits invoice"), corrected.number if corrected else "—"),
+                 (pgettext("about", "Invoice date"), day(corrected.invoice_date) if corrected else "—"),
+                 (pgettext("about", "Billing contact"), inv.contact_name or "—"), (pgettext("about", "Company"), inv.company_name or "—"),
+                 (pgettext("about", "Date"), day(inv.invoice_date) if inv.invoice_date else "—"),
+                 (pgettext("about", "Total credited"), billed)]
         if inv.status == "issued":
-            about += [("On the invoice", _money(parts.get("cn_applied", 0), cur, loc)),
-                      ("To credit", _money(parts.get("cn_remainder", 0), cur, loc))]
+            about += [(pgettext("about", "On the invoice"), _money(parts.get("cn_applied", 0), cur, loc)),
+                      (pgettext("about", "To credit"), _money(parts.get("cn_remainder", 0), cur, loc))]
         extra["corrects"] = corrects
     else:
         notes = credit_service.credit_notes_of(inv)
-        extra["credit_notes"] = [(c.id, c.number or f"draft #{c.id}", _money(-c.billed_minor, cur, loc))
+        extra["credit_notes"] = [(c.id, c.number or _("draft #{id}").format(id=c.id), _money(-c.billed_minor, cur, loc))
                                  for c in notes]
         if inv.credited_minor:
-            about.insert(about.index(("Balance due", balance)), ("Amount credited", _money(inv.credited_minor,
-                                                                                            cur, loc)))
+            about.insert(about.index((balance_label, balance)), (pgettext("about", "Amount credited"),
+                                                                 _money(inv.credited_minor, cur, loc)))
         if notes:
-            about.append(("Credit notes", ", ".join(f"{label} {amount}" for _, label, amount in
+            about.append((pgettext("about", "Credit notes"), ", ".join(f"{label} {amount}" for _, label, amount in
                                                     extra["credit_notes"])))
         customer = credit_service.customer_of(inv)
         if inv.status != "draft" and (customer.company_id or customer.contact_id):
             available = credit_service.credit_available(customer, cur)
             extra["credit"], extra["customer"] = from_minor(available, cur), customer.label
             if available:
-                about.append(("Customer credit", _money(available, cur, loc)))
+                about.append((pgettext("about", "Customer credit"), _money(available, cur, loc)))
         label = credit_service.settlement_label(inv)
         if label == "Credited":
             extra["settled_as"] = label
-            about[0] = ("Status", label)
+            about[0] = (pgettext("about", "Status"), status_word(label))
         about[2:2] = _schedule_rows(inv.id)  # R49: the schedule that made it, or that repeats it (under the number)
         extra["lines"] = [(li.name, str(li.quantity)) for li in inv.lines.order_by(invoice_service.LineItem.position)]
         if inv.status in ("open", "paid"):
@@ -276,8 +383,8 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
 
     return InvoiceView(
         id=inv.id, number=inv.number, status=inv.status,
-        label=safe(inv.number, line=True) or (f"Draft credit note #{inv.id}" if inv.doc_type == "credit_note"
-                                              else f"Draft #{inv.id}"),
+        label=safe(inv.number, line=True) or (_("Draft credit note #{id}").format(id=inv.id)
+                                              if inv.doc_type == "credit_note" else _("Draft #{id}").format(id=inv.id)),
         overdue=overdue, days_overdue=days, currency=cur, locale=loc, version=inv.version,
         allow_partial=inv.allow_partial, balance=from_minor(inv.balance_minor, cur), balance_text=balance,
         billed_text=billed, paid_text=paid, link_token=inv.link_token, public_base_url=settings.public_base_url,

@@ -20,6 +20,7 @@ from invoice_tui.domain.errors import NotFound
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.text import safe
+from invoice_tui.i18n import _, ngettext
 
 LIMIT = 500  # rows a people list or an invoice list shows
 
@@ -203,20 +204,27 @@ def outbox_rows(ctx: Context, limit: int = 500) -> list[OutboxRow]:
     rows = []
     for e in list_emails(limit=limit):
         when = e.sent_at or e.next_attempt_at or e.created_at
-        detail = [f"Email {e.id} · {e.kind} · {e.state} · {e.attempts} attempt(s)",
-                  f"From {e.from_addr} to {e.to_addrs}" + (f", cc {e.cc_addrs.replace(',', ', ')}" if e.cc_addrs else ""),
-                  f"Subject: {e.subject}"]
+        # the outbox screen's words, in the reader's language (issue 25)
+        from invoice_tui.domain.invoice_page import email_kind_word, email_state_word
+
+        detail = [ngettext("Email {id} · {kind} · {state} · {n} attempt(s)", "Email {id} · {kind} · {state} · {n} attempt(s)",
+                           e.attempts).format(id=e.id, kind=email_kind_word(e.kind), state=email_state_word(e.state),
+                                              n=e.attempts),
+                  (_("From {sender} to {to}, cc {cc}").format(sender=e.from_addr, to=e.to_addrs,
+                                                              cc=e.cc_addrs.replace(',', ', ')) if e.cc_addrs
+                   else _("From {sender} to {to}").format(sender=e.from_addr, to=e.to_addrs)),
+                  _("Subject: {subject}").format(subject=e.subject)]
         if e.server_reply:
-            detail.append(f"Server: {e.server_reply}")
+            detail.append(_("Server: {reply}").format(reply=e.server_reply))
         if e.last_error:
-            detail.append(f"Problem: {e.last_error}")
+            detail.append(_("Problem: {error}").format(error=e.last_error))
         if e.state == "failed" and e.next_attempt_at:
-            detail.append(f"Next attempt: {e.next_attempt_at.isoformat(sep=' ')} UTC")
+            detail.append(_("Next attempt: {when} UTC").format(when=e.next_attempt_at.isoformat(sep=' ')))
         if e.state == "rejected":
-            detail.append("Rejected by the mail server for good: it is not retried. Correct the address and send "
-                          "a new email.")
+            detail.append(_("Rejected by the mail server for good: it is not retried. Correct the address and send "
+                            "a new email."))
         if e.state == "unknown":
-            detail.append("It may or may not have arrived: check with the recipient, then retry (r) or drop (x).")
+            detail.append(_("It may or may not have arrived: check with the recipient, then retry (r) or drop (x)."))
         rows.append(OutboxRow(e.id, (str(e.id), e.state, e.kind, e.invoice_number or "", e.to_addrs, e.subject,
                                      str(e.attempts), when.isoformat(sep=" ") if when else ""),
                               "\n".join(detail), e.state))

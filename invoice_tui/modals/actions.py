@@ -13,6 +13,22 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from invoice_tui.domain.invoices import ActionState
+from invoice_tui.i18n import N_, _
+
+# The actions' names (``domain.invoices.ACTION_LABELS`` holds them in English), for the catalog.
+ACTION_TITLES = {
+    "edit": N_("Edit"), "finalize": N_("Finalize"), "record_payment": N_("Record payment"),
+    "view_invoice": N_("View invoice"), "property_history": N_("View property history"),
+    "copy_link": N_("Copy link"), "send_email": N_("Send by email"), "download_pdf": N_("Download PDF"),
+    "edit_reminders": N_("Edit reminders"), "charge": N_("Charge saved payment method"), "clone": N_("Clone"),
+    "delete": N_("Delete"), "void": N_("Void"), "credit_note": N_("Create credit note"),
+    "cancel_replace": N_("Cancel and replace"), "issue": N_("Issue credit note"),
+}
+
+
+def action_title(action_id: str, label: str = "") -> str:
+    """An action's name in the reader's language."""
+    return _(ACTION_TITLES.get(action_id) or label or action_id)
 
 # The keys the invoice screen binds directly (shown beside the action in the menu).
 ACTION_KEYS = {"edit": "e", "record_payment": "p", "send_email": "s"}
@@ -27,7 +43,7 @@ def _choosable(a: ActionState) -> bool:
 class ActionsModal(ModalScreen[str | None]):
     """Pick an action; returns its id (only enabled ones can be chosen) or None on Escape."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Close", id="invoice.actions.close")]
+    BINDINGS = [Binding("escape", "dismiss_none", N_("Close"), id="invoice.actions.close")]
 
     def __init__(self, title: str, actions: list[ActionState]) -> None:
         super().__init__()
@@ -36,14 +52,14 @@ class ActionsModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="actions-dialog", classes="invoice-modal"):
-            yield Label(f"Actions — {self.menu_title}", classes="modal-title", markup=False)
+            yield Label(_("Actions — {label}").format(label=self.menu_title), classes="modal-title", markup=False)
             yield OptionList(*self._options(), id="actions-list")
-            yield Static("Enter runs the action · Escape closes", classes="modal-hint")
+            yield Static(_("Enter runs the action · Escape closes"), classes="modal-hint")
 
     def _options(self) -> list[Option]:
         options = []
         for a in self.actions:
-            prompt = Text(a.label, style="bold" if a.enabled else "")
+            prompt = Text(action_title(a.id, a.label), style="bold" if a.enabled else "")
             key = ACTION_KEYS.get(a.id)
             if key:
                 prompt.append(f"  ({key})", style="dim")

@@ -17,13 +17,14 @@ from invoice_tui.widgets.error_text import error_content
 from invoice_tui.widgets.invoice_inputs import IsoDate, parse_date
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.i18n import N_, _
 
 
 class ActivityModal(ServiceCalls, ModalScreen[str | None]):
     """``kind`` is "note" or "task". Returns a sentence for the notification, None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.activity.cancel"),
-                Binding("ctrl+s", "save", "Save", id="invoice.activity.save", priority=True)]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="invoice.activity.cancel"),
+                Binding("ctrl+s", "save", N_("Save"), id="invoice.activity.save", priority=True)]
 
     def __init__(self, invoice_id: int, kind: str, today: dt.date) -> None:
         super().__init__()
@@ -33,19 +34,19 @@ class ActivityModal(ServiceCalls, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="activity-dialog", classes="invoice-modal"):
-            yield Label("New note" if self.kind == "note" else "New task", classes="modal-title")
+            yield Label(_("New note") if self.kind == "note" else _("New task"), classes="modal-title")
             if self.kind == "note":
                 yield TextArea(id="activity-text")
             else:
-                yield Label("Task")
-                yield Input(id="activity-text", placeholder="e.g. Call the customer about the PO")
-                yield Label("Due date")
+                yield Label(_("Task"))
+                yield Input(id="activity-text", placeholder=_("e.g. Call the customer about the PO"))
+                yield Label(_("Due date"))
                 yield Input((self.today + dt.timedelta(days=7)).isoformat(), id="activity-due",
                             validators=[IsoDate(optional=True)])
             yield FieldError(id="activity-error", classes="form-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel", id="activity-cancel")
-                yield Button("Save (ctrl+s)", id="activity-save", variant="primary")
+                yield Button(_("Cancel"), id="activity-cancel")
+                yield Button(_("Save (ctrl+s)"), id="activity-save", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#activity-text").focus()
@@ -58,17 +59,17 @@ class ActivityModal(ServiceCalls, ModalScreen[str | None]):
         if self.kind == "note":
             text = self.query_one("#activity-text", TextArea).text
             self.call_service(invoice_service.add_note, ctx, self.invoice_id, text,
-                              done=lambda _a: self.dismiss("Note added."), failed=lambda e: error.update(error_content(e)))
+                              done=lambda _a: self.dismiss(_("Note added.")), failed=lambda e: error.update(error_content(e)))
             return
         text = self.query_one("#activity-text", Input).value
         due_text = self.query_one("#activity-due", Input).value
         try:
-            due = parse_date(due_text, what="due date") if due_text.strip() else None
+            due = parse_date(due_text, what=_("due date")) if due_text.strip() else None
         except InvoiceTuiError as exc:
             error.update(error_content(exc))
             return
         self.call_service(invoice_service.add_task, ctx, self.invoice_id, text, due,
-                          done=lambda _a: self.dismiss("Task added."), failed=lambda e: error.update(error_content(e)))
+                          done=lambda _a: self.dismiss(_("Task added.")), failed=lambda e: error.update(error_content(e)))
 
     @on(Button.Pressed, "#activity-cancel")
     def action_cancel(self) -> None:

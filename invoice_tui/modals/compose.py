@@ -33,14 +33,17 @@ from textual.widgets.option_list import Option
 
 from invoice_tui.domain import reads
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.invoice_page import email_kind_word, email_state_word
 from invoice_tui.domain.reads import Row
 from invoice_tui.widgets.error_text import error_content, error_text, show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
+from invoice_tui.i18n import N_, _
 
 _NO_SELECTION = getattr(Select, "NULL", Select.BLANK)  # Textual 8: Select.NULL
 
 MAX_CC = 9
+_STATUSES = ("draft", "open", "paid", "voided", "issued")
 
 
 @dataclass
@@ -52,6 +55,7 @@ class ComposeStart:
     custom_draft: object
     from_allowed: tuple[str, ...]
     can_send_invoice: str  # "" or the reason the invoice email is not possible
+    is_draft: bool = False  # a draft's invoice email is refused until it is finalized (the form stays on it)
 
 
 def load_start(ctx, invoice_id: int) -> ComposeStart:
@@ -66,8 +70,9 @@ def load_start(ctx, invoice_id: int) -> ComposeStart:
         check_sendable(inv)
     except InvoiceTuiError as exc:
         reason = error_text(exc)
-    return ComposeStart(inv.number or f"Draft #{inv.id}", invoice_draft(ctx, inv, settings),
-                        custom_draft(ctx, inv, settings), from_choice(ctx, settings).allowed, reason)
+    return ComposeStart(inv.number or _("Draft #{id}").format(id=inv.id), invoice_draft(ctx, inv, settings),
+                        custom_draft(ctx, inv, settings), from_choice(ctx, settings).allowed, reason,
+                        is_draft=inv.status == "draft")
 
 
 def preview(ctx, draft) -> tuple[bool, str]:
@@ -86,12 +91,15 @@ def send(ctx, draft) -> tuple[bool, str]:
 
     res = send_draft(ctx, draft, transport_for(ctx))
     if res.delivered:
-        return True, f"Sent to {res.email.to_addrs}: accepted by the mail server."
+        return True, _("Sent to {to}: accepted by the mail server.").format(to=res.email.to_addrs)
     if res.email.state == "failed" and res.email.next_attempt_at:
-        return False, f"Queued for retry (outbox email {res.email.id}): {res.message}"
+        return False, _("Queued for retry (outbox email {id}): {message}").format(id=res.email.id, message=res.message)
     if res.email.state == "rejected":
-        return False, f"Rejected by the mail server, not retried (outbox email {res.email.id}): {res.message}"
-    return False, f"Not sent (outbox email {res.email.id} is {res.email.state}): {res.message}"
+        return False, _("Rejected by the mail server, not retried (outbox email {id}): {message}").format(
+            id=res.email.id, message=res.message)
+    return False, _("Not sent (outbox email {id} is {state}): {message}").format(
+        id=res.email.id, state=email_state_word(res.email.state), message=res.message)
+
 
 
 def link_for(invoice_id: int) -> str:
@@ -104,18 +112,18 @@ def link_for(invoice_id: int) -> str:
 class InsertInvoiceModal(ServiceCalls, ModalScreen[int | None]):
     """Pick a finalized invoice to insert as a link in a custom email."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="compose.insert.cancel"),
-                Binding("down", "focus_table", "List", show=False, id="compose.insert.list")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="compose.insert.cancel"),
+                Binding("down", "focus_table", N_("List"), show=False, id="compose.insert.list")]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="insert-invoice-dialog", classes="invoice-modal"):
-            yield Label("Insert invoice", classes="modal-title")
-            yield Input(id="insert-search", placeholder="Search number, contact or company…")
+            yield Label(_("Insert invoice"), classes="modal-title")
+            yield Input(id="insert-search", placeholder=_("Search number, contact or company…"))
             yield DataTable(id="insert-table", cursor_type="row")
-            yield Static("Enter inserts · ↓ moves to the list · Escape cancels", classes="modal-hint")
+            yield Static(_("Enter inserts · ↓ moves to the list · Escape cancels"), classes="modal-hint")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Number", "Contact", "Status", "Balance due")
+        self.query_one(DataTable).add_columns(_("Number"), _("Contact"), _("Status"), _("Balance due"))
         self.query_one("#insert-search", Input).focus()
         self._search("")
 
@@ -130,7 +138,12 @@ class InsertInvoiceModal(ServiceCalls, ModalScreen[int | None]):
         table = self.query_one(DataTable)
         table.clear()
         for row in rows:
-            table.add_row(*row.cells, key=str(row.id))
+            cells = list(row.cells)
+            if len(cells) > 2:  # the status, stored in English
+                from invoice_tui.domain.invoice_page import status_word
+
+                cells[2] = status_word(cells[2].lower()).lower() if cells[2].lower() in _STATUSES else cells[2]
+            table.add_row(*cells, key=str(row.id))
 
     def action_focus_table(self) -> None:
         self.query_one(DataTable).focus()
@@ -153,11 +166,11 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
     """Compose and send the email of one invoice (R30–R32); see the module docstring."""
 
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
-        Binding("ctrl+t", "pick_contact", "Pick contact", id="compose.pick_contact"),
-        Binding("ctrl+o", "toggle_mode", "Invoice/custom", id="compose.toggle_mode"),
-        Binding("ctrl+g", "insert_invoice", "Insert invoice", id="compose.insert_invoice"),
-        Binding("escape", "cancel", "Cancel", id="compose.cancel"),
+        Binding("ctrl+s", "send", N_("Send"), id="compose.send", priority=True),
+        Binding("ctrl+t", "pick_contact", N_("Pick contact"), id="compose.pick_contact"),
+        Binding("ctrl+o", "toggle_mode", N_("Invoice/custom"), id="compose.toggle_mode"),
+        Binding("ctrl+g", "insert_invoice", N_("Insert invoice"), id="compose.insert_invoice"),
+        Binding("escape", "cancel", N_("Cancel"), id="compose.cancel"),
     ]
 
     def __init__(self, invoice_id: int, *, custom: bool = False) -> None:
@@ -178,35 +191,35 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
         yield Header()
         with Horizontal(id="compose-body"):
             with VerticalScroll(id="compose-form"):
-                yield Label("Send invoice", id="compose-title", classes="modal-title")
+                yield Label(_("Send invoice"), id="compose-title", classes="modal-title")
                 with RadioSet(id="compose-mode"):
-                    yield RadioButton("Invoice email (details, link, PDF)", value=not self.start_custom,
+                    yield RadioButton(_("Invoice email (details, link, PDF)"), value=not self.start_custom,
                                       id="mode-invoice")
-                    yield RadioButton("Custom email", value=self.start_custom, id="mode-custom")
-                yield Label("From")
+                    yield RadioButton(_("Custom email"), value=self.start_custom, id="mode-custom")
+                yield Label(_("From"))
                 yield Vertical(id="compose-from-box")
-                yield Label("To")
+                yield Label(_("To"))
                 with Horizontal(classes="compose-row"):
-                    yield Input(id="compose-to", placeholder="name@example.com")
-                    yield Button("Pick contact", id="compose-pick")
-                yield Label(f"CC (Enter adds; up to {MAX_CC}; Delete removes the highlighted one)")
-                yield Input(id="compose-cc-input", placeholder="cc@example.com")
+                    yield Input(id="compose-to", placeholder=_("name@example.com"))
+                    yield Button(_("Pick contact"), id="compose-pick")
+                yield Label(_("CC (Enter adds; up to {n}; Delete removes the highlighted one)").format(n=MAX_CC))
+                yield Input(id="compose-cc-input", placeholder=_("cc@example.com"))
                 yield OptionList(id="compose-cc")
                 yield Static("", id="compose-cc-error", classes="form-error")
-                yield Label("Subject")
+                yield Label(_("Subject"))
                 yield Input(id="compose-subject")
                 with Horizontal(classes="compose-row"):
-                    yield Label("Message", id="compose-message-label")
-                    yield Button("Insert invoice", id="compose-insert")
+                    yield Label(_("Message"), id="compose-message-label")
+                    yield Button(_("Insert invoice"), id="compose-insert")
                 yield TextArea(id="compose-message", soft_wrap=True)
                 yield Static("", id="compose-error", classes="form-error")
                 with Horizontal(classes="modal-buttons"):
-                    yield Button("Cancel", id="compose-cancel")
-                    yield Button("Send", id="compose-send", variant="primary")
+                    yield Button(_("Cancel"), id="compose-cancel")
+                    yield Button(_("Send"), id="compose-send", variant="primary")
             with Vertical(id="compose-preview-box"):
-                yield Label("Preview — exactly what will be sent", classes="modal-title")
+                yield Label(_("Preview — exactly what will be sent"), classes="modal-title")
                 with VerticalScroll(id="compose-preview-scroll"):
-                    yield Static("Loading…", id="compose-preview", markup=False)
+                    yield Static(_("Loading…"), id="compose-preview", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -217,14 +230,14 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
         inv_d, cus_d = start.invoice_draft, start.custom_draft
         self._texts = {"invoice": (inv_d.subject, inv_d.body), "custom": (cus_d.subject, cus_d.body)}
         if start.can_send_invoice:
-            self.mode = "custom" if not start.can_send_invoice.startswith("A draft") else "invoice"
-        self.query_one("#compose-title", Label).update(f"Email — {start.number}")
+            self.mode = "custom" if not start.is_draft else "invoice"
+        self.query_one("#compose-title", Label).update(_("Email — {number}").format(number=start.number))
         box = self.query_one("#compose-from-box", Vertical)
         if start.from_allowed:
             box.mount(Select([(a, a) for a in start.from_allowed], value=start.from_allowed[0], allow_blank=False,
                              id="compose-from"))
         else:
-            box.mount(Input(inv_d.from_addr, id="compose-from", placeholder="you@example.com"))
+            box.mount(Input(inv_d.from_addr, id="compose-from", placeholder=_("you@example.com")))
         self.query_one("#compose-to", Input).value = inv_d.to
         self.to_name = inv_d.to_name
         self._apply_mode(self.mode, initial=True)
@@ -255,7 +268,8 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
     def _show_preview(self, result: tuple[bool, str]) -> None:
         ok, text = result
         self.preview_ok, self.last_preview = ok, text
-        self.query_one("#compose-preview", Static).update(text if ok else f"Cannot send yet:\n{text}")
+        self.query_one("#compose-preview", Static).update(text if ok else _("Cannot send yet:\n{reason}").format(
+            reason=text))
         self.query_one("#compose-preview-box").set_class(not ok, "-invalid")
 
     @on(Input.Changed, "#compose-to")
@@ -283,7 +297,7 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
         self.query_one("#compose-insert", Button).display = mode == "custom"
         self.query_one("#mode-invoice", RadioButton).value = mode == "invoice"
         self.query_one("#mode-custom", RadioButton).value = mode == "custom"
-        self.query_one("#compose-send", Button).label = "Send invoice email" if mode == "invoice" else "Send email"
+        self.query_one("#compose-send", Button).label = _("Send invoice email") if mode == "invoice" else _("Send email")
 
     @on(RadioSet.Changed, "#compose-mode")
     def _mode_changed(self, event: RadioSet.Changed) -> None:
@@ -306,7 +320,7 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
             if contact_id is not None:
                 self.call_service(reads.contact_address, contact_id, done=self._set_to, group="compose-contact")
 
-        self.app.push_screen(PickerModal("contact", "Send to which contact?"), picked)
+        self.app.push_screen(PickerModal("contact", _("Send to which contact?")), picked)
 
     def _set_to(self, pair: tuple[str, str]) -> None:
         email, name = pair
@@ -326,8 +340,9 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
         if not text:
             return False
         if len(self.cc) >= MAX_CC:
-            error.update(f"An email can have at most {MAX_CC} CC addresses (R30); remove one before adding another.")
-            self.notify(f"At most {MAX_CC} CC addresses (R30).", severity="error", title="CC refused")
+            error.update(_("An email can have at most {n} CC addresses (R30); remove one before adding another.")
+                         .format(n=MAX_CC))
+            self.notify(_("At most {n} CC addresses (R30).").format(n=MAX_CC), severity="error", title=_("CC refused"))
             return False
         try:
             addr = check_address(text, "CC")
@@ -356,7 +371,7 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
     @on(Button.Pressed, "#compose-insert")
     def action_insert_invoice(self) -> None:
         if self.mode != "custom":
-            self.notify("Insert invoice is for custom emails (ctrl+o switches).", severity="warning")
+            self.notify(_("Insert invoice is for custom emails (ctrl+o switches)."), severity="warning")
             return
 
         def picked(invoice_id: int | None) -> None:
@@ -377,20 +392,20 @@ class ComposeScreen(ServiceCalls, Screen[str | None]):
         if not self._ready:
             return
         error = self.query_one("#compose-error", Static)
-        error.update("Sending…")
+        error.update(_("Sending…"))
         self.query_one("#compose-send", Button).disabled = True
         self.call_service(send, self.app.ctx, self.current_draft(),
                           done=self._sent, failed=self._failed, group="compose-send", exclusive=True)
 
     def _sent(self, result: tuple[bool, str]) -> None:
         delivered, message = result
-        self.notify(message, title="Email sent" if delivered else "Email queued",
+        self.notify(message, title=_("Email sent") if delivered else _("Email queued"),
                     severity="information" if delivered else "warning", timeout=8)
         self.dismiss("sent" if delivered else "queued")
 
     def _failed(self, exc: InvoiceTuiError) -> None:
         self.query_one("#compose-send", Button).disabled = False
-        show_error(self, exc, title="Not sent", summary="#compose-error", notify=True)
+        show_error(self, exc, title=_("Not sent"), summary="#compose-error", notify=True)
 
     @on(Button.Pressed, "#compose-cancel")
     def action_cancel(self) -> None:

@@ -22,9 +22,10 @@ from invoice_tui.domain.errors import BadInput, InvoiceTuiError
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_inputs import FieldError, parse_local_decimal
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.i18n import N_, _
 
-MODES = (("Full: every line", "full"), ("Chosen lines and quantities", "lines"), ("An amount with a VAT rate",
-                                                                                   "amount"))
+MODES = ((N_("Full: every line"), "full"), (N_("Chosen lines and quantities"), "lines"),
+         (N_("An amount with a VAT rate"), "amount"))
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,16 @@ def parse_lines(text: str, locale: str) -> list[tuple[int, str]]:
             continue
         pos, sep, qty = part.partition(":")
         if not sep or not pos.strip().isdigit():
-            raise BadInput(f"Write the lines as LINE:QUANTITY, e.g. 2:1, 3:0.5 (not '{part}').", field="lines")
-        out.append((int(pos), str(parse_local_decimal(qty.strip(), locale, what="quantity"))))
+            raise BadInput(_("Write the lines as LINE:QUANTITY, e.g. 2:1, 3:0.5 (not '{part}').").format(part=part),
+                           field="lines")
+        out.append((int(pos), str(parse_local_decimal(qty.strip(), locale, what=_("quantity")))))
     if not out:
-        raise BadInput("Give the lines to credit as LINE:QUANTITY, e.g. 2:1.", field="lines")
+        raise BadInput(_("Give the lines to credit as LINE:QUANTITY, e.g. 2:1."), field="lines")
     return out
 
 
 class CreditNoteModal(ServiceCalls, ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.credit_note.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="invoice.credit_note.cancel")]
 
     def __init__(self, target: CreditTarget) -> None:
         super().__init__()
@@ -64,23 +66,24 @@ class CreditNoteModal(ServiceCalls, ModalScreen[str | None]):
         t = self.target
         lines = " · ".join(f"{i}: {name[:18]} ×{qty}" for i, (name, qty) in enumerate(t.lines, 1))
         with Vertical(id="credit-note-dialog", classes="invoice-modal"):
-            yield Label(f"Create credit note — {t.label} · creditable {t.creditable}", classes="modal-title",
-                        markup=False)
-            yield Label("Reason (required)")
-            yield Input(id="cn-reason", placeholder="e.g. Goods returned, price corrected")
+            yield Label(_("Create credit note — {label} · creditable {amount}").format(label=t.label,
+                                                                                         amount=t.creditable),
+                        classes="modal-title", markup=False)
+            yield Label(_("Reason (required)"))
+            yield Input(id="cn-reason", placeholder=_("e.g. Goods returned, price corrected"))
             yield FieldError(id="cn-reason-error")
-            yield Select(list(MODES), value="full", allow_blank=False, id="cn-mode")
-            yield Label("Lines LINE:QTY (e.g. 2:1)", id="cn-lines-label")
-            yield Input(id="cn-lines", placeholder=lines[:70] or "no lines")
-            yield Label("Net amount before VAT, and VAT rate[:category]", id="cn-amount-label")
+            yield Select([(_(label), mode) for label, mode in MODES], value="full", allow_blank=False, id="cn-mode")
+            yield Label(_("Lines LINE:QTY (e.g. 2:1)"), id="cn-lines-label")
+            yield Input(id="cn-lines", placeholder=lines[:70] or _("no lines"))
+            yield Label(_("Net amount before VAT, and VAT rate[:category]"), id="cn-amount-label")
             with Horizontal(classes="form-row", id="cn-amount-row"):
-                yield Input(id="cn-amount", placeholder="amount")
-                yield Input("20", id="cn-rate", placeholder="20 or 0:E")
+                yield Input(id="cn-amount", placeholder=_("amount"))
+                yield Input("20", id="cn-rate", placeholder=_("20 or 0:E"))
             yield FieldError(id="cn-error", classes="form-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel", id="cn-cancel")
-                yield Button("Save draft", id="cn-draft")
-                yield Button("Create and issue", id="cn-issue", variant="primary")
+                yield Button(_("Cancel"), id="cn-cancel")
+                yield Button(_("Save draft"), id="cn-draft")
+                yield Button(_("Create and issue"), id="cn-issue", variant="primary")
 
     def on_mount(self) -> None:
         self._show_mode("full")
@@ -117,8 +120,8 @@ class CreditNoteModal(ServiceCalls, ModalScreen[str | None]):
                 kwargs["lines"] = parse_lines(self.query_one("#cn-lines", Input).value, t.locale)
             else:
                 kwargs["amount"] = str(parse_local_decimal(self.query_one("#cn-amount", Input).value, t.locale,
-                                                           what="amount"))
-                rate, _, category = self.query_one("#cn-rate", Input).value.partition(":")
+                                                           what=_("amount")))
+                rate, _sep, category = self.query_one("#cn-rate", Input).value.partition(":")
                 kwargs["rate"], kwargs["category"] = rate.strip() or "0", category.strip()
         except InvoiceTuiError as exc:
             show_error(self, exc, beside={}, summary="#cn-error")
@@ -128,9 +131,10 @@ class CreditNoteModal(ServiceCalls, ModalScreen[str | None]):
 
         def done(cn) -> None:
             if cn.status == "issued":
-                self.dismiss(f"{cn.number} issued for {t.label}.")
+                self.dismiss(_("{number} issued for {label}.").format(number=cn.number, label=t.label))
             else:
-                self.dismiss(f"Draft credit note #{cn.id} saved for {t.label}; issue it from its page.")
+                self.dismiss(_("Draft credit note #{id} saved for {label}; issue it from its page.").format(
+                    id=cn.id, label=t.label))
 
         def failed(exc: InvoiceTuiError) -> None:
             for b in self.query(Button):

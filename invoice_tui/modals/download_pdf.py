@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label
 from invoice_tui.widgets.error_text import error_content
 from invoice_tui.widgets.invoice_inputs import FieldError
 from invoice_tui.widgets.invoice_worker import ServiceCalls
+from invoice_tui.i18n import N_, _
 
 
 def default_pdf_path(number: str) -> str:
@@ -69,7 +70,7 @@ def write_statement_pdf(statements, path: str, overwrite: bool = False) -> str |
 
 
 class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.pdf.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="invoice.pdf.cancel")]
 
     def __init__(self, name: str, writer: Callable[[str, bool], str | Path]) -> None:
         """``name``: the document's (its file is ``name``.pdf by default); ``writer(path, overwrite)``
@@ -80,13 +81,13 @@ class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pdf-dialog", classes="invoice-modal"):
-            yield Label(f"Download PDF — {self.number}", classes="modal-title", markup=False)
-            yield Label("Write the PDF to")
+            yield Label(_("Download PDF — {name}").format(name=self.number), classes="modal-title", markup=False)
+            yield Label(_("Write the PDF to"))
             yield Input(default_pdf_path(self.number), id="pdf-path")
             yield FieldError(id="pdf-error", classes="form-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel", id="pdf-cancel")
-                yield Button("Write PDF", id="pdf-write", variant="primary")
+                yield Button(_("Cancel"), id="pdf-cancel")
+                yield Button(_("Write PDF"), id="pdf-write", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#pdf-path", Input).focus()
@@ -97,9 +98,9 @@ class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):
         path = self.query_one("#pdf-path", Input).value.strip()
         error = self.query_one("#pdf-error", FieldError)
         if not path:
-            error.update("Type a file name, e.g. ~/INV-1001.pdf.")
+            error.update(_("Type a file name, e.g. ~/INV-1001.pdf."))
             return
-        error.update("Writing…")
+        error.update(_("Writing…"))
         self.call_service(self.writer, path, overwrite, done=self._written,
                           failed=lambda exc: error.update(error_content(exc)))
 
@@ -115,10 +116,10 @@ class DownloadPdfModal(ServiceCalls, ModalScreen[str | None]):
             if ok:
                 self.write(overwrite=True)
             else:
-                self.query_one("#pdf-error", FieldError).update("Not written: pick another file name.")
+                self.query_one("#pdf-error", FieldError).update(_("Not written: pick another file name."))
 
-        self.app.push_screen(ConfirmDialog("Replace the file?", f"{result} already exists. Replace it?",
-                                           confirm="Replace"), answered)
+        self.app.push_screen(ConfirmDialog(_("Replace the file?"), _("{path} already exists. Replace it?").format(
+            path=result), confirm=_("Replace")), answered)
 
     @on(Button.Pressed, "#pdf-cancel")
     def action_cancel(self) -> None:

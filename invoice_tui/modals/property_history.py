@@ -17,6 +17,7 @@ from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.catalogue import BY_ID
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
+from invoice_tui.i18n import N_, _, pgettext
 
 ALL = "__all__"
 
@@ -31,11 +32,58 @@ class ChangeRow:
     new: str
 
 
+# The properties' names (the catalogue's English labels, and those of the history's own properties),
+# for the catalog; shown with ``_()``.
+PROPERTY_LABELS = {
+    "id": N_("Record ID"), "number": N_("Number"), "type": N_("Type"), "title": N_("Title"), "status": N_("Status"),
+    "overdue": N_("Overdue"), "days_overdue": N_("Days overdue"), "currency": N_("Currency"),
+    "invoice_date": N_("Invoice date"), "due_date": N_("Due date"), "last_sent_date": N_("Last sent date"),
+    "payment_date": N_("Payment date"), "subtotal": N_("Subtotal"), "discount_total": N_("Discounts"),
+    "fee_total": N_("Fees"), "tax_total": N_("Tax"), "amount_billed": N_("Amount billed"),
+    "amount_paid": N_("Amount paid"), "amount_credited": N_("Amount credited"), "balance_due": N_("Balance due"),
+    "contact_name": N_("Billing contact"), "contact_email": N_("Contact email"), "company_name": N_("Company"),
+    "owner": N_("Invoice owner"), "po_number": N_("PO number"), "origin": N_("Origin"),
+    "allow_partial": N_("Partial payments allowed"), "comments": N_("Comments"), "created_at": N_("Create date"),
+    "locale": N_("Locale"), "tax_breakdown": N_("Tax breakdown"), "billing_contact": N_("Billing contact"),
+    "companies": N_("Companies"), "company": N_("Company"), "contacts": N_("Contacts"),
+    "credit_note": N_("Credit note"), "discounts": N_("Discounts"), "fees": N_("Fees"),
+    "exemption_reasons": N_("Exemption reasons"), "line_items": N_("Line items"), "link": N_("Link"),
+    "taxes": N_("Taxes"), "created": N_("Created"),
+}
+
+
 def property_label(prop: str) -> str:
+    if prop in PROPERTY_LABELS:
+        return _(PROPERTY_LABELS[prop])
     p = BY_ID.get(prop)
     if p is not None:
         return p.label()
     return prop.replace("_", " ").capitalize()
+
+
+def choice_word(prop: str, value: str) -> str:
+    """A stored choice (status, type, origin) in the reader's language."""
+    from invoice_tui.domain.invoice_page import status_word
+
+    if prop == "status":
+        return status_word(value)
+    return {"invoice": pgettext("type", "Invoice"), "credit_note": pgettext("type", "Credit note"),
+            "manual": pgettext("origin", "Manual"), "clone": pgettext("origin", "Clone"),
+            "subscription": pgettext("origin", "Subscription"), "import": pgettext("origin", "Import")}.get(value, value)
+
+
+def _shown_value(value: str) -> str:
+    """A change's old or new value as stored (data), "—" for none; a stored yes/no in the reader's
+    language."""
+    return {"true": pgettext("stored value", "true"), "false": pgettext("stored value", "false")}.get(value, value)
+
+
+def _source_word(source: str) -> str:
+    """Where a change was made (``tui``, ``cli``, …): stored in English, shown in the reader's language."""
+    return {"tui": pgettext("source", "tui"), "cli": pgettext("source", "cli"), "web": pgettext("source", "web"),
+            "test": pgettext("source", "test"), "system": pgettext("source", "system"),
+            "api": pgettext("source", "api"), "import": pgettext("source", "import"),
+            "webhook": pgettext("source", "webhook")}.get(source, source)
 
 
 def load_changes(invoice_id: int) -> list[ChangeRow]:
@@ -46,7 +94,7 @@ def load_changes(invoice_id: int) -> list[ChangeRow]:
 
 
 class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
-    BINDINGS = [Binding("escape", "close", "Close", id="invoice.history.close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="invoice.history.close")]
 
     def __init__(self, invoice_id: int, label: str) -> None:
         super().__init__()
@@ -56,11 +104,11 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="property-history-dialog", classes="invoice-modal wide"):
-            yield Label(f"Property history — {self.label}", classes="modal-title", markup=False)
+            yield Label(_("Property history — {label}").format(label=self.label), classes="modal-title", markup=False)
             with Horizontal():
                 yield OptionList(id="property-list")
                 yield DataTable(id="property-changes", cursor_type="row")
-            yield Static("Pick a property on the left · Escape closes", classes="modal-hint")
+            yield Static(_("Pick a property on the left · Escape closes"), classes="modal-hint")
 
     def on_mount(self) -> None:
         self.shown = ALL
@@ -73,7 +121,7 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
         counts: dict[str, int] = {}
         for c in changes:
             counts[c.property] = counts.get(c.property, 0) + 1
-        options = [Option(f"All properties ({len(changes)})", id=ALL)]
+        options = [Option(_("All properties ({n})").format(n=len(changes)), id=ALL)]
         options += [Option(f"{property_label(p)} ({n})", id=p) for p, n in sorted(counts.items())]
         ol = self.query_one("#property-list", OptionList)
         ol.clear_options()
@@ -97,16 +145,16 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
         table = self.query_one("#property-changes", DataTable)
         table.clear(columns=True)
         width = max(table.scrollable_content_region.width - 4, 24)  # a cell's padding, the scrollbar
-        table.add_column("When · who · via, then old → new", width=width, key="change")
+        table.add_column(_("When · who · via, then old → new"), width=width, key="change")
         for c in self.changes:
             if prop == ALL or c.property == prop:
-                change = f"{c.old} → {c.new}"
+                change = f"{_shown_value(c.old)} → {_shown_value(c.new)}"
                 if prop == ALL:
                     change = f"{property_label(c.property)}: {change}"
                 lines = textwrap.wrap(change.replace("\n", " "), width) or [""]
                 if len(lines) > 4:  # a long text (comments) keeps its first lines; the CLI shows it all
                     lines = lines[:3] + [textwrap.shorten(" ".join(lines[3:]), width, placeholder=" …")]
-                head = textwrap.wrap(f"{c.when} · {c.user} · {c.source}", width) or [""]  # a long login wraps too
+                head = textwrap.wrap(f"{c.when} · {c.user} · {_source_word(c.source)}", width) or [""]  # a long login wraps too
                 cell = Text.assemble(("\n".join(head), "dim"), "\n", "\n".join(lines))
                 table.add_row(cell, height=len(head) + len(lines))
 
@@ -121,7 +169,7 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
 class AllPropertiesModal(ModalScreen[None]):
     """Every property of the invoice as the CLI's JSON shows it (catalogue labels)."""
 
-    BINDINGS = [Binding("escape", "close", "Close", id="invoice.properties.close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="invoice.properties.close")]
 
     def __init__(self, label: str, record: dict) -> None:
         super().__init__()
@@ -130,18 +178,20 @@ class AllPropertiesModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="all-properties-dialog", classes="invoice-modal wide"):
-            yield Label(f"All properties — {self.label}", classes="modal-title", markup=False)
+            yield Label(_("All properties — {label}").format(label=self.label), classes="modal-title", markup=False)
             yield DataTable(id="all-properties", cursor_type="row")
-            yield Static("Escape closes", classes="modal-hint")
+            yield Static(_("Escape closes"), classes="modal-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Property", "Value")
+        table.add_columns(_("Property"), _("Value"))
         for key, value in self.record.items():
             if key == "tax_breakdown":
-                value = "; ".join(f"{t['category']} {t['rate']}% of {t['basis']} = {t['tax']}" for t in value) or None
+                value = "; ".join(_("{category} {rate}{percent} of {basis} = {tax}").format(percent="%", **t) for t in value) or None
             if isinstance(value, bool):
-                value = "yes" if value else "no"
+                value = _("yes") if value else _("no")
+            elif key in ("status", "type", "origin") and isinstance(value, str):
+                value = choice_word(key, value)
             table.add_row(property_label(key), "—" if value in (None, "") else str(value)[:80])
         table.focus()
 

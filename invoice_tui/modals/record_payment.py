@@ -33,9 +33,10 @@ from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
 from invoice_tui.widgets.search_input import SearchInput
 from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
+from invoice_tui.i18n import N_, _, ngettext
 
-METHOD_LABELS = {"bank_transfer": "Bank transfer", "card": "Card", "cash": "Cash", "check": "Check",
-                 "other": "Other"}
+METHOD_LABELS = {"bank_transfer": N_("Bank transfer"), "card": N_("Card"), "cash": N_("Cash"), "check": N_("Check"),
+                 "other": N_("Other")}
 
 
 @dataclass(frozen=True)
@@ -79,15 +80,16 @@ def find_unapplied_rows(currency: str, query: str, locale: str) -> list[Unapplie
         email = p.contact.email if p.contact_id and p.contact else ""
         rows.append(UnappliedRow(p.id, p.date.isoformat(), format_money(from_minor(p.amount_minor, p.currency),
                                                                           p.currency, locale),
-                                 METHOD_LABELS.get(p.method, p.method), email, p.reference, p.state))
+                                 _(METHOD_LABELS[p.method]) if p.method in METHOD_LABELS else p.method, email,
+                                 p.reference, p.state))
     return rows
 
 
 class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="invoice.payment.cancel"),
-                Binding("ctrl+t", "switch_tab", "New / apply existing / credit", id="invoice.payment.switch_tab"),
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="invoice.payment.cancel"),
+                Binding("ctrl+t", "switch_tab", N_("New / apply existing / credit"), id="invoice.payment.switch_tab"),
                 # issue 24: ctrl+s submits every form, from any field (priority: before the field's own keys)
-                Binding("ctrl+s", "submit", "Record / apply", id="invoice.payment.submit", priority=True)]
+                Binding("ctrl+s", "submit", N_("Record / apply"), id="invoice.payment.submit", priority=True)]
 
     def __init__(self, target: PaymentTarget) -> None:
         super().__init__()
@@ -99,13 +101,14 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         t = self.target
         balance = format_money(t.balance, t.currency, t.locale)
         with Vertical(id="payment-dialog", classes="invoice-modal"):
-            yield Label(f"Record payment — {t.label} · balance due {balance}", classes="modal-title",
+            yield Label(_("Record payment — {label} · balance due {amount}").format(label=t.label, amount=balance),
+                        classes="modal-title",
                         markup=False)
-            yield Static("ctrl+t: new payment, apply existing, apply credit · Escape cancels", classes="modal-hint")
+            yield Static(_("ctrl+t: new payment, apply existing, apply credit · Escape cancels"), classes="modal-hint")
             with TabbedContent(id="payment-tabs"):
-                with TabPane("New payment", id="tab-new"):
+                with TabPane(_("New payment"), id="tab-new"):
                     with VerticalScroll():
-                        yield Label("Amount", markup=False)
+                        yield Label(_("Amount"), markup=False)
                         lock = FieldError(id="payment-amount-lock", classes="field-lock")
                         lock.update(t.partial_reason)  # before the user types: the rule, beside the field
                         yield lock
@@ -114,48 +117,51 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
                         yield FieldError(id="payment-amount-error")
                         with Horizontal(classes="form-row"):
                             with Vertical():
-                                yield Label("Date")
+                                yield Label(_("Date"))
                                 yield Input(t.today.isoformat(), id="payment-date", validators=[IsoDate()])
                             with Vertical():
-                                yield Label("Method")
-                                yield Select([(label, key) for key, label in METHOD_LABELS.items()],
+                                yield Label(_("Method"))
+                                yield Select([(_(label), key) for key, label in METHOD_LABELS.items()],
                                              value="bank_transfer", allow_blank=False, id="payment-method")
                         yield FieldError(id="payment-date-error")
-                        yield Label("Reference")
-                        yield Input(id="payment-reference", placeholder="e.g. bank reference, check number")
-                        yield Label("Internal note")
+                        yield Label(_("Reference"))
+                        yield Input(id="payment-reference", placeholder=_("e.g. bank reference, check number"))
+                        yield Label(_("Internal note"))
                         yield Input(id="payment-note")
-                        yield Checkbox("Send a receipt to the customer", False, id="payment-receipt")
+                        yield Checkbox(_("Send a receipt to the customer"), False, id="payment-receipt")
                         yield FieldError(id="payment-error", classes="form-error")
                         with Horizontal(classes="modal-buttons"):
-                            yield Button("Cancel", id="payment-cancel")
-                            yield Button("Record payment", id="payment-record", variant="primary")
-                with TabPane("Apply existing", id="tab-apply"):
-                    yield SearchInput(id="apply-search", placeholder="Search by amount, payment ID or contact email")
+                            yield Button(_("Cancel"), id="payment-cancel")
+                            yield Button(_("Record payment"), id="payment-record", variant="primary")
+                with TabPane(_("Apply existing"), id="tab-apply"):
+                    yield SearchInput(id="apply-search", placeholder=_("Search by amount, payment ID or contact email"))
                     yield DataTable(id="apply-table", cursor_type="row")
-                    yield Static(f"Unapplied payments in {t.currency}. Enter applies the highlighted one.",
+                    yield Static(_("Unapplied payments in {currency}. Enter applies the highlighted one.")
+                                 .format(currency=t.currency),
                                  id="apply-status", classes="modal-hint")
                     yield FieldError(id="apply-error", classes="form-error")
                     with Horizontal(classes="modal-buttons"):
-                        yield Button("Cancel", id="apply-cancel")
-                        yield Button("Apply payment", id="apply-button", variant="primary")
-                with TabPane("Apply credit", id="tab-credit"):
+                        yield Button(_("Cancel"), id="apply-cancel")
+                        yield Button(_("Apply payment"), id="apply-button", variant="primary")
+                with TabPane(_("Apply credit"), id="tab-credit"):
                     credit = format_money(t.credit, t.currency, t.locale)
-                    yield Static(f"{t.customer or 'The customer'} has {credit} of credit (credit notes and "
-                                 "overpayments).", id="credit-available", classes="modal-hint", markup=False)
-                    yield Label("Amount to apply" + ("" if t.allow_partial else " (partial payments not allowed)"),
-                                markup=False)
+                    yield Static(_("{customer} has {amount} of credit (credit notes and overpayments).").format(
+                        customer=t.customer, amount=credit) if t.customer else
+                        _("The customer has {amount} of credit (credit notes and overpayments).").format(amount=credit),
+                        id="credit-available", classes="modal-hint", markup=False)
+                    yield Label(_("Amount to apply") if t.allow_partial
+                                else _("Amount to apply (partial payments not allowed)"), markup=False)
                     yield Input(format_amount_input(min(t.credit, t.balance), t.currency, t.locale),
                                 id="credit-amount", validators=[LocalAmount(t.currency, t.locale)])
                     yield FieldError(id="credit-amount-error")
                     yield FieldError(id="credit-error", classes="form-error")
                     with Horizontal(classes="modal-buttons"):
-                        yield Button("Cancel", id="credit-cancel")
-                        yield Button("Apply credit", id="credit-apply", variant="primary", disabled=t.credit <= 0)
+                        yield Button(_("Cancel"), id="credit-cancel")
+                        yield Button(_("Apply credit"), id="credit-apply", variant="primary", disabled=t.credit <= 0)
 
     def on_mount(self) -> None:
         table = self.query_one("#apply-table", DataTable)
-        table.add_columns("ID", "Date", "Amount", "Method", "Contact", "Reference")
+        table.add_columns(_("ID"), _("Date"), _("Amount"), _("Method"), _("Contact"), _("Reference"))
         self.query_one("#payment-amount", Input).focus()
         self.search("")
 
@@ -191,7 +197,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         error.update("")
         amount_text = self.query_one("#payment-amount", Input).value
         try:
-            amount = parse_local_decimal(amount_text, t.locale, what="amount")
+            amount = parse_local_decimal(amount_text, t.locale, what=_("amount"))
             pay_date = parse_date(self.query_one("#payment-date", Input).value)
         except InvoiceTuiError as exc:
             error.update(error_content(exc))
@@ -208,10 +214,11 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
 
         def done(result: payment_service.PaymentResult) -> None:
             shown = format_money(amount, t.currency, t.locale)
-            text = f"Payment of {shown} recorded on {t.label}."
+            text = _("Payment of {amount} recorded on {label}.").format(amount=shown, label=t.label)
             if data["send_receipt"]:
-                text += (" The receipt is queued." if result.receipt_queued
-                         else " No receipt was sent: sending mail is not available yet.")
+                text = (_("Payment of {amount} recorded on {label}. The receipt is queued.") if result.receipt_queued
+                        else _("Payment of {amount} recorded on {label}. No receipt was sent: sending mail is not "
+                               "available yet.")).format(amount=shown, label=t.label)
             self.dismiss(text)
 
         def failed(exc: InvoiceTuiError) -> None:
@@ -234,13 +241,13 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
             else:
                 self._new_failed(exc)
 
-        self.app.push_screen(ConfirmDialog("Received in advance?", exc.message, confirm="Received in advance"),
-                             answered)
+        self.app.push_screen(ConfirmDialog(_("Received in advance?"), exc.message,
+                                           confirm=_("Received in advance")), answered)
 
     def _confirm_overpay(self, exc: InvoiceTuiError, again) -> None:
         """R8: an amount above the balance is recorded once the user confirms the overpayment; the
         excess becomes the customer's credit (R40)."""
-        self.app.push_screen(ConfirmDialog("Overpayment?", exc.message, confirm="Record overpayment"),
+        self.app.push_screen(ConfirmDialog(_("Overpayment?"), exc.message, confirm=_("Record overpayment")),
                              lambda ok: again() if ok else self._new_failed(exc))
 
     def _new_failed(self, exc: InvoiceTuiError) -> None:
@@ -265,9 +272,10 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         for r in rows:
             table.add_row(f"#{r.id}", r.date, r.amount, r.method, r.contact, r.reference, key=str(r.id))
         status = self.query_one("#apply-status", Static)
-        status.update(f"{len(rows)} unapplied payment(s) in {self.target.currency}. "
-                      "Enter applies the highlighted one." if rows
-                      else f"No unapplied payment in {self.target.currency} matches.")
+        status.update(ngettext("{n} unapplied payment in {currency}. Enter applies the highlighted one.",
+                               "{n} unapplied payments in {currency}. Enter applies the highlighted one.", len(rows))
+                      .format(n=len(rows), currency=self.target.currency) if rows
+                      else _("No unapplied payment in {currency} matches.").format(currency=self.target.currency))
 
     @on(Input.Submitted, "#apply-search")
     def _search_submitted(self) -> None:
@@ -275,7 +283,7 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         one, else highlighted in the list (Enter there applies it)."""
         table = self.query_one("#apply-table", DataTable)
         if not self.rows:
-            self.query_one("#apply-error", Static).update("No payment matches this search.")
+            self.query_one("#apply-error", Static).update(_("No payment matches this search."))
             return
         table.move_cursor(row=0)
         if len(self.rows) == 1:
@@ -289,14 +297,15 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         table = self.query_one("#apply-table", DataTable)
         error = self.query_one("#apply-error", Static)
         if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
-            error.update("Pick a payment to apply: search, then highlight one in the list.")
+            error.update(_("Pick a payment to apply: search, then highlight one in the list."))
             return
         row = self.rows[table.cursor_row]
         error.update("")
         t = self.target
 
         def done(result: payment_service.PaymentResult) -> None:
-            self.dismiss(f"Payment #{row.id} of {row.amount} applied to {t.label}.")
+            self.dismiss(_("Payment #{id} of {amount} applied to {label}.").format(id=row.id, amount=row.amount,
+                                                                                    label=t.label))
 
         def apply(in_advance: bool = False) -> None:
             self.call_service(payment_service.apply_payment, self.app.ctx, row.id, t.invoice_id,
@@ -304,7 +313,8 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
 
         def failed(exc: InvoiceTuiError) -> None:
             if exc.code == "payment.before_invoice_date":
-                self.app.push_screen(ConfirmDialog("Received in advance?", exc.message, confirm="Received in advance"),
+                self.app.push_screen(ConfirmDialog(_("Received in advance?"), exc.message,
+                                                   confirm=_("Received in advance")),
                                      lambda ok: apply(True) if ok else error.update(error_content(exc)))
             else:
                 error.update(error_content(exc))
@@ -327,13 +337,14 @@ class RecordPaymentModal(ServiceCalls, ModalScreen[str | None]):
         error = self.query_one("#credit-error", Static)
         error.update("")
         try:
-            amount = parse_local_decimal(self.query_one("#credit-amount", Input).value, t.locale, what="amount")
+            amount = parse_local_decimal(self.query_one("#credit-amount", Input).value, t.locale, what=_("amount"))
         except InvoiceTuiError as exc:
             error.update(error_content(exc))
             return
 
         def done(_entry) -> None:
-            self.dismiss(f"{format_money(amount, t.currency, t.locale)} of credit applied to {t.label}.")
+            self.dismiss(_("{amount} of credit applied to {label}.").format(
+                amount=format_money(amount, t.currency, t.locale), label=t.label))
 
         def failed(exc: InvoiceTuiError) -> None:
             show_error(self, exc, beside={"amount": "#credit-amount-error"}, summary="#credit-error")

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input
 
 from invoice_tui.modals.dialogs import Dialog
 from invoice_tui.widgets.toggles import Checkbox  # issue 24: its state in a glyph
+from invoice_tui.i18n import _
 
 
 class RefundModal(Dialog, ModalScreen[dict | None]):
@@ -21,18 +22,19 @@ class RefundModal(Dialog, ModalScreen[dict | None]):
     cancel_result = None
 
     def __init__(self, payment_id: int, amount: str) -> None:
-        super().__init__(f"Refund payment #{payment_id}",
-                         f"Refund the online payment #{payment_id} of {amount} through Stripe. Leave the amount "
-                         "empty to refund what is left; a refund reopens a paid invoice (R11).")
+        super().__init__(_("Refund payment #{id}").format(id=payment_id),
+                         _("Refund the online payment #{id} of {amount} through Stripe. Leave the amount "
+                           "empty to refund what is left; a refund reopens a paid invoice (R11).").format(
+                             id=payment_id, amount=amount))
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="amount (empty: all that is left)", id="refund-amount")
-        yield Checkbox("Sale cancelled: issue the matching credit note too", id="refund-credit-note")
-        yield Input(placeholder="reason of the credit note", id="refund-reason")
+        yield Input(placeholder=_("amount (empty: all that is left)"), id="refund-amount")
+        yield Checkbox(_("Sale cancelled: issue the matching credit note too"), id="refund-credit-note")
+        yield Input(placeholder=_("reason of the credit note"), id="refund-reason")
 
     def compose_buttons(self) -> ComposeResult:
-        yield Button("Cancel", id="cancel")
-        yield Button("Refund", id="refund", variant="error")
+        yield Button(_("Cancel"), id="cancel")
+        yield Button(_("Refund"), id="refund", variant="error")
 
     def focus_first(self) -> None:
         self.query_one("#refund-amount", Input).focus()
@@ -43,7 +45,7 @@ class RefundModal(Dialog, ModalScreen[dict | None]):
         with_note = self.query_one("#refund-credit-note", Checkbox).value
         reason = self.query_one("#refund-reason", Input).value.strip()
         self.dismiss({"amount": self.query_one("#refund-amount", Input).value.strip(),
-                      "credit_note": (reason or "Sale cancelled") if with_note else None})
+                      "credit_note": (reason or _("Sale cancelled")) if with_note else None})
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Button, Label, Static
 
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
+from invoice_tui.i18n import N_, _, ngettext, pgettext
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,20 @@ def upcoming(invoice_id: int) -> tuple[str, list[ReminderRow]]:
 
     def offset(days: int) -> str:
         if days == 0:
-            return "on the due date"
-        return f"{abs(days)} day{'s' if abs(days) != 1 else ''} {'before' if days < 0 else 'after'} the due date"
+            return _("on the due date")
+        if days < 0:
+            return ngettext("{n} day before the due date", "{n} days before the due date", -days).format(n=-days)
+        return ngettext("{n} day after the due date", "{n} days after the due date", days).format(n=days)
 
-    rows = [ReminderRow(r.id, r.due_on.isoformat(), offset(r.offset_days), r.state) for r in upcoming_reminders(inv)]
-    return inv.number or f"Draft #{inv.id}", rows
+    rows = [ReminderRow(r.id, r.due_on.isoformat(), offset(r.offset_days), _reminder_state(r.state))
+            for r in upcoming_reminders(inv)]
+    return inv.number or _("Draft #{id}").format(id=inv.id), rows
+
+
+def _reminder_state(state: str) -> str:
+    return {"planned": pgettext("reminder", "planned"), "sent": pgettext("reminder", "sent"),
+            "deleted": pgettext("reminder", "deleted"), "skipped": pgettext("reminder", "skipped"),
+            "failed": pgettext("reminder", "failed")}.get(state, state)
 
 
 def delete(ctx, reminder_id: int) -> int:
@@ -46,9 +56,9 @@ def delete(ctx, reminder_id: int) -> int:
 
 class RemindersModal(ServiceCalls, ModalScreen[None]):
     BINDINGS = [
-        Binding("d", "delete", "Delete reminder", id="reminders.delete"),
-        Binding("delete", "delete", "Delete reminder", show=False, id="reminders.delete_key"),
-        Binding("escape", "close", "Close", id="reminders.close"),
+        Binding("d", "delete", N_("Delete reminder"), id="reminders.delete"),
+        Binding("delete", "delete", N_("Delete reminder"), show=False, id="reminders.delete_key"),
+        Binding("escape", "close", N_("Close"), id="reminders.close"),
     ]
 
     def __init__(self, invoice_id: int) -> None:
@@ -58,15 +68,15 @@ class RemindersModal(ServiceCalls, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reminders-dialog", classes="invoice-modal"):
-            yield Label("Reminders", id="reminders-title", classes="modal-title")
+            yield Label(_("Reminders"), id="reminders-title", classes="modal-title")
             yield DataTable(id="reminders-table", cursor_type="row")
             yield Static("", id="reminders-status", classes="modal-hint")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Delete reminder", id="reminders-delete", variant="error")
-                yield Button("Close", id="reminders-close")
+                yield Button(_("Delete reminder"), id="reminders-delete", variant="error")
+                yield Button(_("Close"), id="reminders-close")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Sends on", "When", "State")
+        self.query_one(DataTable).add_columns(_("Sends on"), _("When"), _("State"))
         self.reload()
 
     def reload(self) -> None:
@@ -75,14 +85,14 @@ class RemindersModal(ServiceCalls, ModalScreen[None]):
     def _show(self, result: tuple[str, list[ReminderRow]]) -> None:
         number, rows = result
         self.rows = rows
-        self.query_one("#reminders-title", Label).update(f"Reminders — {number}")
+        self.query_one("#reminders-title", Label).update(_("Reminders — {number}").format(number=number))
         table = self.query_one(DataTable)
         table.clear()
         for r in rows:
             table.add_row(r.due_on, r.offset, r.state, key=str(r.id))
         self.query_one("#reminders-status", Static).update(
-            "d deletes the highlighted reminder · Escape closes" if rows else
-            "No upcoming reminder (paid and voided invoices get none; see reminder_offsets in the settings).")
+            _("d deletes the highlighted reminder · Escape closes") if rows else
+            _("No upcoming reminder (paid and voided invoices get none; see reminder_offsets in the settings)."))
         self.query_one("#reminders-delete", Button).disabled = not rows
         table.focus()
 
@@ -100,11 +110,13 @@ class RemindersModal(ServiceCalls, ModalScreen[None]):
                 self.call_service(delete, self.app.ctx, row.id, done=lambda _id: self._deleted(row),
                                   group="reminders-delete")
 
-        self.app.push_screen(ConfirmDialog("Delete reminder", f"Delete the reminder of {row.due_on} ({row.offset})? "
-                                           "It will not be sent.", confirm="Delete", danger=True), confirmed)
+        self.app.push_screen(ConfirmDialog(_("Delete reminder"), _("Delete the reminder of {date} ({when})? "
+                                                                   "It will not be sent.").format(date=row.due_on,
+                                                                                                  when=row.offset),
+                                           confirm=_("Delete"), danger=True), confirmed)
 
     def _deleted(self, row: ReminderRow) -> None:
-        self.notify(f"Reminder of {row.due_on} deleted.", title="Reminders")
+        self.notify(_("Reminder of {date} deleted.").format(date=row.due_on), title=_("Reminders"))
         self.reload()
 
     @on(Button.Pressed, "#reminders-close")

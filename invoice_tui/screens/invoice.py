@@ -28,6 +28,7 @@ from invoice_tui.domain import payments as payment_service
 from invoice_tui.domain.errors import InvoiceTuiError, NotFound
 from invoice_tui.domain.invoice_page import InvoiceView, PaymentRow, load_activities, load_invoice_view
 from invoice_tui.domain.invoices import ActionState
+from invoice_tui.i18n import N_, _, ngettext
 from invoice_tui.modals.dialogs import ConfirmDialog, InfoDialog, ReasonDialog, TypedConfirmDialog
 from invoice_tui.widgets.cards import AboutCard, CompaniesCard, ContactsCard, HistoryCard, PaymentsCard
 from invoice_tui.widgets.error_text import error_text, show_error
@@ -36,8 +37,15 @@ from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.live import Live
 from invoice_tui.widgets.tables import DataTable
 
-SET_BASE_URL = ("No public base URL is set for this workspace, so the invoice has no buyer link yet. "
-                "A super admin can set it with: invoice-tui settings set public_base_url https://…")
+SET_BASE_URL = N_("No public base URL is set for this workspace, so the invoice has no buyer link yet. "
+                  "A super admin can set it with: invoice-tui settings set public_base_url https://…")
+
+
+def action_label(action_id: str) -> str:
+    """An action's name in the reader's language ("Record payment")."""
+    from invoice_tui.modals.actions import action_title
+
+    return action_title(action_id, invoice_service.ACTION_LABELS.get(action_id, action_id))
 
 
 class InvoiceCommands(Provider):
@@ -47,7 +55,7 @@ class InvoiceCommands(Provider):
         screen = self.screen
         if not isinstance(screen, InvoiceScreen) or screen.view is None:
             return []
-        return [(f"Invoices: {a.label}", a) for a in screen.view.actions]
+        return [(_("Invoices: {action}").format(action=action_label(a.id)), a) for a in screen.view.actions]
 
     async def discover(self) -> Hits:
         screen = self.screen
@@ -62,7 +70,7 @@ class InvoiceCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), partial(screen.run_action_id, action.id), text=text,
-                          help=("Not available: " + action.reason) if not action.enabled else "")
+                          help=_("Not available: {reason}").format(reason=action.reason) if not action.enabled else "")
 
 
 class InvoiceScreen(Live, ServiceCalls, Screen[None]):
@@ -70,19 +78,19 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
     COMMANDS = {InvoiceCommands}
     BINDINGS = [
-        Binding("escape", "back", "Back", id="invoices.back"),
-        Binding("a", "actions", "Actions", id="invoices.actions"),
-        Binding("e", "run('edit')", "Edit", id="invoices.edit"),
-        Binding("p", "run('record_payment')", "Record payment", id="invoices.record_payment"),
-        Binding("s", "run('send_email')", "Send", id="invoices.send"),
-        Binding("ctrl+r", "reload", "Reload", show=False, id="invoices.reload"),
-        Binding("1", "card('card-about')", "About", show=False, id="invoices.card_about"),
-        Binding("2", "card('card-payments')", "Payments", show=False, id="invoices.card_payments"),
-        Binding("3", "card('card-contacts')", "Contacts", show=False, id="invoices.card_contacts"),
-        Binding("4", "card('card-companies')", "Companies", show=False, id="invoices.card_companies"),
-        Binding("5", "card('card-history')", "History", show=False, id="invoices.card_history"),
-        Binding("0", "focus_document", "Document", show=False, id="invoices.document"),
-        Binding("R", "repeat", "Repeat", show=False, id="invoices.repeat"),
+        Binding("escape", "back", N_("Back"), id="invoices.back"),
+        Binding("a", "actions", N_("Actions"), id="invoices.actions"),
+        Binding("e", "run('edit')", N_("Edit"), id="invoices.edit"),
+        Binding("p", "run('record_payment')", N_("Record payment"), id="invoices.record_payment"),
+        Binding("s", "run('send_email')", N_("Send"), id="invoices.send"),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False, id="invoices.reload"),
+        Binding("1", "card('card-about')", N_("About"), show=False, id="invoices.card_about"),
+        Binding("2", "card('card-payments')", N_("Payments"), show=False, id="invoices.card_payments"),
+        Binding("3", "card('card-contacts')", N_("Contacts"), show=False, id="invoices.card_contacts"),
+        Binding("4", "card('card-companies')", N_("Companies"), show=False, id="invoices.card_companies"),
+        Binding("5", "card('card-history')", N_("History"), show=False, id="invoices.card_history"),
+        Binding("0", "focus_document", N_("Document"), show=False, id="invoices.document"),
+        Binding("R", "repeat", N_("Repeat"), show=False, id="invoices.repeat"),
     ]
 
     def __init__(self, invoice_id: int, *, finalize: bool = False) -> None:
@@ -99,7 +107,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="invoice-heading"):
-            yield Static("Loading…", id="invoice-label", markup=False)
+            yield Static(_("Loading…"), id="invoice-label", markup=False)
             yield Static("", id="invoice-status-badge", markup=False)
             yield Static("", id="invoice-overdue-badge", markup=False)
             yield Static("", id="invoice-amounts", markup=False)
@@ -132,7 +140,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
                           done=self._show, failed=self._load_failed, group="invoice-load", exclusive=True)
 
     def _load_failed(self, exc: InvoiceTuiError) -> None:
-        show_error(self, exc, title="Cannot show this invoice")
+        show_error(self, exc, title=_("Cannot show this invoice"))
         if isinstance(exc, NotFound) and len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 
@@ -149,30 +157,31 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
             if state is not None and state.enabled:
                 self.call_after_refresh(self.do_finalize, view)
             elif state is not None:  # still missing: said beside the action, no second walk
-                self.notify(state.reason, title="Finalize: not available", severity="warning", timeout=8)
+                self.notify(state.reason, title=_("{action}: not available").format(action=action_label("finalize")), severity="warning", timeout=8)
         self.sub_title = view.label
         self.query_one("#invoice-label", Static).update(view.label)
         badge = self.query_one("#invoice-status-badge", Static)
         badge.update(f" {view.status_label} ")
         badge.set_classes(f"badge -{view.status}")
         overdue = self.query_one("#invoice-overdue-badge", Static)
-        overdue.update(f" Overdue {view.days_overdue} d " if view.overdue else "")
+        overdue.update(" " + ngettext("Overdue {days} d", "Overdue {days} d", view.days_overdue)
+                       .format(days=view.days_overdue) + " " if view.overdue else "")
         overdue.display = view.overdue
         amounts = Text()
         if view.is_credit_note:  # R42: what it does to a balance is subtracted
-            amounts.append(f"Credits {view.corrects.split(' of ')[0]}: ", style="bold")
+            amounts.append(_("Credits {number}:").format(number=view.corrects_number) + " ", style="bold")
             amounts.append(f"−{view.billed_text}")
         elif view.settled_as == "Credited":
-            amounts.append(f"Credited in full {view.billed_text}", style="bold")
+            amounts.append(_("Credited in full {amount}").format(amount=view.billed_text), style="bold")
         elif view.status == "open":
-            amounts.append(f"Balance {view.balance_text}", style="bold")
-            amounts.append(f" of {view.billed_text}")
+            amounts.append(_("Balance {amount}").format(amount=view.balance_text), style="bold")
+            amounts.append(" " + _("of {amount}").format(amount=view.billed_text))
         elif view.status == "paid":
-            amounts.append(f"Paid in full {view.billed_text}", style="bold")
+            amounts.append(_("Paid in full {amount}").format(amount=view.billed_text), style="bold")
         elif view.status == "voided":
-            amounts.append(f"Voided · billed {view.billed_text}")
+            amounts.append(_("Voided · billed {amount}").format(amount=view.billed_text))
         else:
-            amounts.append(f"Billed {view.billed_text}")
+            amounts.append(_("Billed {amount}").format(amount=view.billed_text))
         self.query_one("#invoice-amounts", Static).update(amounts)
         document = self.query_one("#invoice-markdown", Markdown)
         if document.source != view.markdown:  # rebuilding the document is the costly part of a reload
@@ -242,13 +251,14 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         def chosen(form: dict | None) -> None:
             if form:
                 self.call_service(make_from_texts, self.app.ctx, view.id, **form, failed=self._repeat_failed,
-                                  done=lambda s: (self.notify(f"Schedule #{s.id} made; first invoice on "
-                                                              f"{s.next_run}.", title="Repeat"), self.reload()))
+                                  done=lambda s: (self.notify(_("Schedule #{id} made; first invoice on {date}.")
+                                                              .format(id=s.id, date=s.next_run), title=_("Repeat")),
+                                                  self.reload()))
 
         self.app.push_screen(ScheduleForm(view.label, self.app.ctx.today().isoformat()), chosen)
 
     def _repeat_failed(self, exc: InvoiceTuiError) -> None:
-        show_error(self, exc, title="Not repeated")
+        show_error(self, exc, title=_("Not repeated"))
 
     def action_run(self, action_id: str) -> None:
         self.run_action_id(action_id)
@@ -259,15 +269,16 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         if view is None:
             return
         state = next((a for a in view.actions if a.id == action_id), None)
-        label = invoice_service.ACTION_LABELS.get(action_id, action_id)
+        label = action_label(action_id)
         if state is None:
-            self.notify(f"{label} is not an action of a {view.status_label.lower()} invoice (R4/R5).",
-                        title=label, severity="warning")
+            self.notify(_("{action} is not an action of a {status} invoice (R4/R5).")
+                        .format(action=label, status=view.status_label.lower()), title=label, severity="warning")
             return
         if not state.enabled:
             if action_id == "finalize" and self._walk_seller_profile(state):
                 return
-            self.notify(state.reason, title=f"{label}: not available", severity="warning", timeout=8)
+            self.notify(state.reason, title=_("{action}: not available").format(action=label), severity="warning",
+                        timeout=8)
             return
         getattr(self, f"do_{action_id}")(view)
 
@@ -287,8 +298,8 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         keys = tuple(f for f in (getattr(error, "fields", None) or []) if f in SETTING_KEYS)
         if not keys:
             return False
-        purpose = ("Finalizing needs the seller's legal data first (R2, R43). Fill in each field marked "
-                   "below and press Enter to save it; Escape returns to the invoice to finalize it.")
+        purpose = _("Finalizing needs the seller's legal data first (R2, R43). Fill in each field marked "
+                    "below and press Enter to save it; Escape returns to the invoice to finalize it.")
 
         def back(_result=None) -> None:
             self._finalize_when_loaded = True
@@ -305,16 +316,18 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
     def do_finalize(self, view: InvoiceView) -> None:
         def ask(number: str) -> None:
-            message = (f"Finalize {view.label}? It will get the number {number}. The currency and number are "
-                       "then frozen, a buyer link is created and reminders are planned (R2, R3).")
-            self.app.push_screen(ConfirmDialog("Finalize invoice", message, confirm=f"Finalize as {number}"),
+            message = _("Finalize {label}? It will get the number {number}. The currency and number are "
+                        "then frozen, a buyer link is created and reminders are planned (R2, R3).").format(
+                label=view.label, number=number)
+            self.app.push_screen(ConfirmDialog(_("Finalize invoice"), message,
+                                               confirm=_("Finalize as {number}").format(number=number)),
                                  lambda ok: ok and self._finalize(view))
 
         self.call_service(invoice_service.preview_number, done=ask)
 
     def _finalize(self, view: InvoiceView) -> None:
         def done(inv) -> None:
-            self.notify(f"Finalized as {inv.number}.", title="Finalized")
+            self.notify(_("Finalized as {number}.").format(number=inv.number), title=_("Finalized"))
             self.reload()
 
         self.call_service(invoice_service.finalize_invoice, self.app.ctx, view.id, expected_version=view.version,
@@ -330,7 +343,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
         def after(text: str | None) -> None:
             if text:
-                self.notify(text, title="Payment")
+                self.notify(text, title=_("Payment"))
             self.reload()
 
         self.app.push_screen(RecordPaymentModal(target), after)
@@ -343,13 +356,15 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
         def ask(methods) -> None:
             if not methods:
-                self.notify("The billing contact has no saved payment method.", severity="warning")
+                self.notify(_("The billing contact has no saved payment method."), severity="warning")
                 return
             label = online.method_label(methods[0])
-            message = (f"Charge {view.balance_text} to {label} for {view.label}? The customer is not present "
-                       "(an off-session charge); a card that needs the buyer's authentication is not charged. "
-                       "The receipt goes to the buyer and to you.")
-            self.app.push_screen(ConfirmDialog("Charge saved payment method", message, confirm=f"Charge {label}"),
+            message = _("Charge {amount} to {method} for {label}? The customer is not present "
+                        "(an off-session charge); a card that needs the buyer's authentication is not charged. "
+                        "The receipt goes to the buyer and to you.").format(amount=view.balance_text, method=label,
+                                                                             label=view.label)
+            self.app.push_screen(ConfirmDialog(action_label("charge"), message,
+                                               confirm=_("Charge {method}").format(method=label)),
                                  lambda ok: ok and self._charge(view, methods[0].method_ref))
 
         self.call_service(online.methods_for_invoice_id, view.id, done=ask, failed=self._refused)
@@ -359,20 +374,21 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
         def done(res) -> None:
             if res.state == "succeeded":
-                self.notify(f"Payment #{res.payment.id} succeeded.", title="Charged")
+                self.notify(_("Payment #{id} succeeded.").format(id=res.payment.id), title=_("Charged"))
             elif res.state == "processing":
-                self.notify(f"Payment #{res.payment.id} is processing; the invoice is settled when it succeeds.",
-                            title="Charging")
+                self.notify(_("Payment #{id} is processing; the invoice is settled when it succeeds.")
+                            .format(id=res.payment.id), title=_("Charging"))
             elif res.state == "requires_action":
-                self.notify("The card needs the buyer's authentication (3-D Secure); it cannot be charged with "
-                            "the buyer away. Send them the invoice so that they pay it themselves.",
-                            title="Requires action", severity="warning", timeout=10)
+                self.notify(_("The card needs the buyer's authentication (3-D Secure); it cannot be charged with "
+                              "the buyer away. Send them the invoice so that they pay it themselves."),
+                            title=_("Requires action"), severity="warning", timeout=10)
             else:
-                self.notify(f"Declined: {res.reason or 'no reason given'}", title="Charge declined",
+                self.notify(_("Declined: {reason}").format(reason=res.reason or _("no reason given")),
+                            title=_("Charge declined"),
                             severity="error", timeout=10)
             self.reload()
 
-        self.notify("Charging… the attempt is recorded; Stripe is being asked.", title="Charge")
+        self.notify(_("Charging… the attempt is recorded; Stripe is being asked."), title=_("Charge"))
         self.call_service(online.charge_invoice, self.app.ctx, view.id, method_ref=method_ref, done=done,
                           failed=self._refused)
 
@@ -384,28 +400,30 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
     def do_copy_link(self, view: InvoiceView) -> None:
         link = view.link
         if link is None:
-            self.app.push_screen(InfoDialog("Copy link", SET_BASE_URL))
+            self.app.push_screen(InfoDialog(action_label("copy_link"), _(SET_BASE_URL)))
             return
         self.app.copy_to_clipboard(link)
-        self.app.push_screen(InfoDialog("Link copied", f"{link}\n\nCopied to the clipboard through the terminal "
-                                                       "(OSC 52; works over SSH in most terminals)."))
+        self.app.push_screen(InfoDialog(_("Link copied"), _("{link}\n\nCopied to the clipboard through the terminal "
+                                                            "(OSC 52; works over SSH in most terminals).")
+                                        .format(link=link)))
 
     def do_view_invoice(self, view: InvoiceView) -> None:
         link = view.link
         if link is None:
-            self.app.push_screen(InfoDialog("View invoice", SET_BASE_URL))
+            self.app.push_screen(InfoDialog(action_label("view_invoice"), _(SET_BASE_URL)))
             return
         if open_in_browser(link):
-            self.notify(f"Opened {link} in your browser.", title="View invoice")
+            self.notify(_("Opened {link} in your browser.").format(link=link), title=action_label("view_invoice"))
             return
         self.app.copy_to_clipboard(link)
-        self.app.push_screen(InfoDialog("View invoice", f"No graphical browser here (SSH or no display). "
-                                                        f"Open this link on your computer:\n\n{link}\n\n"
-                                                        "It was also copied to the clipboard (OSC 52)."))
+        self.app.push_screen(InfoDialog(action_label("view_invoice"),
+                                        _("No graphical browser here (SSH or no display). "
+                                          "Open this link on your computer:\n\n{link}\n\n"
+                                          "It was also copied to the clipboard (OSC 52).").format(link=link)))
 
     def do_clone(self, view: InvoiceView) -> None:
         def done(inv) -> None:
-            self.notify(f"Cloned {view.label} into draft #{inv.id}.", title="Cloned")
+            self.notify(_("Cloned {label} into draft #{id}.").format(label=view.label, id=inv.id), title=_("Cloned"))
             self.reload()
             self.app.push_screen(InvoiceScreen(inv.id))
 
@@ -413,17 +431,19 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
     def do_delete(self, view: InvoiceView) -> None:
         if view.status == "draft":
-            dialog = ConfirmDialog("Delete draft", f"Delete {view.label}? This cannot be undone; its history is "
-                                                   "kept.", confirm="Delete draft", danger=True)
+            dialog = ConfirmDialog(_("Delete draft"), _("Delete {label}? This cannot be undone; its history is "
+                                                        "kept.").format(label=view.label),
+                                   confirm=_("Delete draft"), danger=True)
         else:
             dialog = TypedConfirmDialog(
-                "Delete invoice",
-                f"Deleting {view.label} is permanent. The number {view.number} will never be given again: it "
-                "leaves a permanent gap in the numbering (R3, R12). Its history is kept.",
-                expected_text=view.number or view.label, confirm="Delete invoice")
+                _("Delete invoice"),
+                _("Deleting {label} is permanent. The number {number} will never be given again: it "
+                  "leaves a permanent gap in the numbering (R3, R12). Its history is kept.").format(
+                    label=view.label, number=view.number),
+                expected_text=view.number or view.label, confirm=_("Delete invoice"))
 
         def done(label: str) -> None:
-            self.notify(f"{label} deleted.", title="Deleted")
+            self.notify(_("{label} deleted.").format(label=label), title=_("Deleted"))
             self.action_back()
 
         self.app.push_screen(dialog, lambda ok: ok and self.call_service(
@@ -431,13 +451,13 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
     def do_void(self, view: InvoiceView) -> None:
         dialog = TypedConfirmDialog(
-            "Void invoice",
-            f"Voiding {view.label} is irreversible: no payment can be collected on it afterwards and it cannot be "
-            "un-voided (R13). The number stays used.",
-            expected_text=view.number or view.label, confirm="Void invoice")
+            _("Void invoice"),
+            _("Voiding {label} is irreversible: no payment can be collected on it afterwards and it cannot be "
+              "un-voided (R13). The number stays used.").format(label=view.label),
+            expected_text=view.number or view.label, confirm=_("Void invoice"))
 
         def done(inv) -> None:
-            self.notify(f"{inv.number} voided.", title="Voided")
+            self.notify(_("{number} voided.").format(number=inv.number), title=_("Voided"))
             self.reload()
 
         self.app.push_screen(dialog, lambda ok: ok and self.call_service(
@@ -455,7 +475,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
         def done(path: str | None) -> None:
             if path:
-                self.notify(f"PDF written to {path}", title="Download PDF")
+                self.notify(_("PDF written to {path}").format(path=path), title=action_label("download_pdf"))
 
         self.app.push_screen(DownloadPdfModal(view.number or f"invoice-{view.id}", partial(write_pdf, view.id)), done)
 
@@ -473,7 +493,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
         def after(text: str | None) -> None:
             if text:
-                self.notify(text, title="Credit note")
+                self.notify(text, title=_("Credit note"))
             self.reload()
 
         self.app.push_screen(CreditNoteModal(target), after)
@@ -481,14 +501,15 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
     def do_issue(self, view: InvoiceView) -> None:
         from invoice_tui.domain import credit as credit_service
 
-        message = (f"Issue {view.label}? It gets the next CN- number, is applied to the balance of {view.corrects} "
-                   "first, and the rest becomes the customer's credit. An issued credit note never changes (R38).")
+        message = _("Issue {label}? It gets the next CN- number, is applied to the balance of {invoice} "
+                    "first, and the rest becomes the customer's credit. An issued credit note never changes (R38)."
+                    ).format(label=view.label, invoice=view.corrects)
 
         def done(cn) -> None:
-            self.notify(f"Issued as {cn.number}.", title="Credit note issued")
+            self.notify(_("Issued as {number}.").format(number=cn.number), title=_("Credit note issued"))
             self.reload()
 
-        self.app.push_screen(ConfirmDialog("Issue credit note", message, confirm="Issue credit note"),
+        self.app.push_screen(ConfirmDialog(action_label("issue"), message, confirm=action_label("issue")),
                              lambda ok: ok and self.call_service(credit_service.issue_credit_note, self.app.ctx,
                                                                  view.id, done=done, failed=self._refused))
 
@@ -496,15 +517,15 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         from invoice_tui.domain import credit as credit_service
 
         dialog = ReasonDialog(
-            "Cancel and replace",
-            f"Issue a full credit note for {view.label} and open a draft copy to correct (R41). The credit note "
-            "is final. Type the reason for the credit note below.",
-            confirm="Cancel and replace", placeholder="Reason, e.g. wrong address")
+            action_label("cancel_replace"),
+            _("Issue a full credit note for {label} and open a draft copy to correct (R41). The credit note "
+              "is final. Type the reason for the credit note below.").format(label=view.label),
+            confirm=action_label("cancel_replace"), placeholder=_("Reason, e.g. wrong address"))
 
         def done(result) -> None:
             cn, draft = result
-            self.notify(f"{view.label} cancelled by {cn.number}; draft #{draft.id} opened to correct.",
-                        title="Cancel and replace")
+            self.notify(_("{label} cancelled by {number}; draft #{id} opened to correct.").format(
+                label=view.label, number=cn.number, id=draft.id), title=action_label("cancel_replace"))
             self.reload()
             self.app.push_screen(InvoiceScreen(draft.id))
 
@@ -516,7 +537,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         self.app.push_screen(dialog, run)
 
     def _refused(self, exc: InvoiceTuiError) -> None:
-        show_error(self, exc, title="Not done")
+        show_error(self, exc, title=_("Not done"))
         self.reload()
 
     # ---- payments card ------------------------------------------------------------------------
@@ -548,7 +569,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
     def action_delete_payment(self) -> None:
         payment = self._selected_payment()
         if payment is None:
-            self.notify("Highlight a payment in the Payments card first.", severity="warning")
+            self.notify(_("Highlight a payment in the Payments card first."), severity="warning")
             return
         self._confirm_delete_payment(payment)
 
@@ -556,10 +577,10 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         """R11: an online payment is refunded from the Payments card (in full, or the amount typed)."""
         payment = self._selected_payment()
         if payment is None:
-            self.notify("Highlight a payment in the Payments card first.", severity="warning")
+            self.notify(_("Highlight a payment in the Payments card first."), severity="warning")
             return
         if payment.source != "online":
-            self.notify("A manual payment is deleted (d), not refunded (R11).", severity="warning")
+            self.notify(_("A manual payment is deleted (d), not refunded (R11)."), severity="warning")
             return
         from invoice_tui.modals.refund import RefundModal
 
@@ -568,8 +589,12 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
                 return
 
             def done(res) -> None:
-                self.notify(f"Refunded payment #{payment.id} (now {res.payment.state})."
-                            + (" The credit note is issued." if choice["credit_note"] else ""), title="Refund")
+                from invoice_tui.domain.invoice_page import payment_state_word
+
+                state = payment_state_word(res.payment.state)
+                self.notify(_("Refunded payment #{id} (now {state}). The credit note is issued.").format(
+                    id=payment.id, state=state) if choice["credit_note"] else
+                    _("Refunded payment #{id} (now {state}).").format(id=payment.id, state=state), title=_("Refund"))
                 self.reload()
 
             self.call_service(self._refund_service(), self.app.ctx, payment.id, choice["amount"] or None,
@@ -585,16 +610,16 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
 
     def _confirm_delete_payment(self, payment: PaymentRow) -> None:
         if payment.source == "online":
-            self.notify("Online payments are never deleted; they are refunded (R11).", severity="warning")
+            self.notify(_("Online payments are never deleted; they are refunded (R11)."), severity="warning")
             return
-        message = (f"Delete payment #{payment.id} of {payment.amount}? The payment record is deleted, the balance "
-                   "is restored and a paid invoice is reopened (R11).")
+        message = _("Delete payment #{id} of {amount}? The payment record is deleted, the balance "
+                    "is restored and a paid invoice is reopened (R11).").format(id=payment.id, amount=payment.amount)
 
         def done(_inv) -> None:
-            self.notify(f"Payment #{payment.id} deleted.", title="Payment deleted")
+            self.notify(_("Payment #{id} deleted.").format(id=payment.id), title=_("Payment deleted"))
             self.reload()
 
-        self.app.push_screen(ConfirmDialog("Delete payment", message, confirm="Delete payment", danger=True),
+        self.app.push_screen(ConfirmDialog(_("Delete payment"), message, confirm=_("Delete payment"), danger=True),
                              lambda ok: ok and self.call_service(payment_service.delete_payment, self.app.ctx,
                                                                  payment.id, done=done, failed=self._refused))
 
@@ -627,32 +652,32 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
             data = {"contact_ids": ids + [cid]}
             if self.view and self.view.contact_id is None:
                 data["contact_id"] = cid
-            self._edit(data, "Contact associated.")
+            self._edit(data, _("Contact associated."))
 
-        self._pick("contact", "Associate a contact", add)
+        self._pick("contact", _("Associate a contact"), add)
 
     def action_remove_contact(self) -> None:
         if self._field_locked("remove_contact"):
             return
         key = self._selected_key("contacts-table")
         if key is None or self.view is None:
-            self.notify("Highlight a contact in the Contacts card first.", severity="warning")
+            self.notify(_("Highlight a contact in the Contacts card first."), severity="warning")
             return
         cid = int(key)
         if cid == self.view.contact_id:
-            self.notify("This is the billing contact; make another contact the billing one first (b).",
+            self.notify(_("This is the billing contact; make another contact the billing one first (b)."),
                         severity="warning")
             return
-        self._edit({"contact_ids": [c.id for c in self.view.contacts if c.id != cid]}, "Contact removed.")
+        self._edit({"contact_ids": [c.id for c in self.view.contacts if c.id != cid]}, _("Contact removed."))
 
     def action_make_billing(self) -> None:
         if self._field_locked("make_billing"):
             return
         key = self._selected_key("contacts-table")
         if key is None:
-            self.notify("Highlight a contact in the Contacts card first.", severity="warning")
+            self.notify(_("Highlight a contact in the Contacts card first."), severity="warning")
             return
-        self._edit({"contact_id": int(key)}, "Billing contact changed.")
+        self._edit({"contact_id": int(key)}, _("Billing contact changed."))
 
     def action_add_company(self) -> None:
         if self._field_locked("add_company"):
@@ -665,44 +690,44 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
             data = {"company_ids": ids + [cid]}
             if self.view and self.view.company_id is None:
                 data["company_id"] = cid
-            self._edit(data, "Company associated.")
+            self._edit(data, _("Company associated."))
 
-        self._pick("company", "Associate a company", add)
+        self._pick("company", _("Associate a company"), add)
 
     def action_remove_company(self) -> None:
         if self._field_locked("remove_company"):
             return
         key = self._selected_key("companies-table")
         if key is None or self.view is None:
-            self.notify("Highlight a company in the Companies card first.", severity="warning")
+            self.notify(_("Highlight a company in the Companies card first."), severity="warning")
             return
         cid = int(key)
         data: dict = {"company_ids": [c.id for c in self.view.companies if c.id != cid]}
         if cid == self.view.company_id:
             data["company_id"] = None
-        self._edit(data, "Company removed.")
+        self._edit(data, _("Company removed."))
 
     def action_make_main_company(self) -> None:
         if self._field_locked("make_main_company"):
             return
         key = self._selected_key("companies-table")
         if key is None:
-            self.notify("Highlight a company in the Companies card first.", severity="warning")
+            self.notify(_("Highlight a company in the Companies card first."), severity="warning")
             return
-        self._edit({"company_id": int(key)}, "Company of the invoice changed.")
+        self._edit({"company_id": int(key)}, _("Company of the invoice changed."))
 
     def _field_locked(self, action: str) -> bool:
         """A locked field's edit reached by another road (the command palette): say why, pick nothing."""
         state = self.view.fields.get(self._FIELD_ACTIONS[action]) if self.view is not None else None
         if state is None or state.enabled:
             return False
-        self.notify(state.reason, title="Not allowed now", severity="warning", timeout=8)
+        self.notify(state.reason, title=_("Not allowed now"), severity="warning", timeout=8)
         return True
 
     def action_change_owner(self) -> None:
         if self._field_locked("change_owner"):
             return
-        self._pick("user", "Invoice owner", lambda uid: self._edit({"owner_id": uid}, "Owner changed."))
+        self._pick("user", _("Invoice owner"), lambda uid: self._edit({"owner_id": uid}, _("Owner changed.")))
 
     def action_all_properties(self) -> None:
         if self.view is None:
@@ -753,11 +778,11 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         text = card.event_text(activity) if activity is not None else ""
         if not text.startswith("☐"):
             if text.startswith("☑"):
-                self.notify("This task is already done.")
+                self.notify(_("This task is already done."))
             return
 
         def done(_a) -> None:
-            self.notify("Task marked done.")
+            self.notify(_("Task marked done."))
             self.reload()
 
         self.call_service(invoice_service.complete_task, self.app.ctx, int(key), done=done, failed=self._refused)

@@ -16,10 +16,12 @@ from textual.widgets import Footer, Header, Static
 from invoice_tui.domain import reads
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.domain.reads import OutboxRow
+from invoice_tui.domain.invoice_page import email_kind_word, email_state_word
 from invoice_tui.i18n import _
 from invoice_tui.widgets.error_text import show_error
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
+from invoice_tui.i18n import N_, _, ngettext
 
 LIMIT = 500
 
@@ -48,11 +50,11 @@ def process(ctx) -> tuple[int, int]:
 
 class OutboxScreen(ServiceCalls, Screen[None]):
     BINDINGS = [
-        Binding("r", "retry", "Retry now", id="outbox.retry"),
-        Binding("x", "drop", "Drop", id="outbox.drop"),
-        Binding("p", "process", "Send due", id="outbox.process"),
-        Binding("ctrl+r", "reload", "Reload", id="outbox.reload"),
-        Binding("escape", "close", "Back", id="outbox.close"),
+        Binding("r", "retry", N_("Retry now"), id="outbox.retry"),
+        Binding("x", "drop", N_("Drop"), id="outbox.drop"),
+        Binding("p", "process", N_("Send due"), id="outbox.process"),
+        Binding("ctrl+r", "reload", N_("Reload"), id="outbox.reload"),
+        Binding("escape", "close", N_("Back"), id="outbox.close"),
     ]
 
     def __init__(self) -> None:
@@ -61,13 +63,14 @@ class OutboxScreen(ServiceCalls, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Loading the outbox…", id="outbox-status")
+        yield Static(_("Loading the outbox…"), id="outbox-status")
         yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="outbox-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("ID", "State", "Kind", "Invoice", "To", "Subject", "Tries", "When (UTC)")
+        self.query_one(DataTable).add_columns(_("ID"), _("State"), _("Kind"), _("Invoice"), _("To"), _("Subject"),
+                                              _("Tries"), _("When (UTC)"))
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -78,13 +81,16 @@ class OutboxScreen(ServiceCalls, Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for r in rows:
-            table.add_row(*r.cells, key=str(r.id))
+            cells = list(r.cells)
+            cells[1], cells[2] = email_state_word(cells[1]), email_kind_word(cells[2])
+            table.add_row(*cells, key=str(r.id))
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.state] = counts.get(r.state, 0) + 1
-        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        summary = ", ".join(f"{n} {email_state_word(state)}" for state, n in sorted(counts.items()))
         self.query_one("#outbox-status", Static).update(
-            f"Outbox: {summary}" if rows else "The outbox is empty: emails you send appear here.")
+            _("Outbox: {summary}").format(summary=summary) if rows
+            else _("The outbox is empty: emails you send appear here."))
         self._detail()
         table.focus()
 
@@ -106,7 +112,7 @@ class OutboxScreen(ServiceCalls, Screen[None]):
 
         def done(result: tuple[bool, str]) -> None:
             delivered, message = result
-            self.notify(message, title="Sent" if delivered else "Not sent",
+            self.notify(message, title=_("Sent") if delivered else _("Not sent"),
                         severity="information" if delivered else "warning", timeout=8)
             self.action_reload()
 
@@ -122,21 +128,23 @@ class OutboxScreen(ServiceCalls, Screen[None]):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self.call_service(drop_one, self.app.ctx, row.id, failed=self._failed,
-                                  done=lambda _i: (self.notify(f"Email {row.id} dropped."), self.action_reload()))
+                                  done=lambda _i: (self.notify(_("Email {id} dropped.").format(id=row.id)),
+                                                   self.action_reload()))
 
-        self.app.push_screen(ConfirmDialog("Drop email", f"Drop email {row.id}? It will not be sent.",
-                                           confirm="Drop", danger=True), confirmed)
+        self.app.push_screen(ConfirmDialog(_("Drop email"), _("Drop email {id}? It will not be sent.").format(id=row.id),
+                                           confirm=_("Drop"), danger=True), confirmed)
 
     def action_process(self) -> None:
         def done(result: tuple[int, int]) -> None:
             sent, total = result
-            self.notify(f"{sent} of {total} due email(s) sent." if total else "Nothing is due.", title="Outbox")
+            self.notify(ngettext("{sent} of {total} due email(s) sent.", "{sent} of {total} due email(s) sent.", total)
+                        .format(sent=sent, total=total) if total else _("Nothing is due."), title=_("Outbox"))
             self.action_reload()
 
         self.call_service(process, self.app.ctx, done=done, failed=self._failed)
 
     def _failed(self, exc: InvoiceTuiError) -> None:
-        show_error(self, exc, title="Not done")
+        show_error(self, exc, title=_("Not done"))
         self.action_reload()
 
     def action_close(self) -> None:

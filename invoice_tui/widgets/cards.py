@@ -12,7 +12,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Collapsible, Input, Static
 
-from invoice_tui.domain.invoice_page import InvoiceView
+from invoice_tui.domain.invoice_page import InvoiceView, payment_method_word, payment_source_word, payment_state_word
+from invoice_tui.i18n import N_, _
 from invoice_tui.widgets.search_input import SearchInput
 from invoice_tui.widgets.tables import DataTable
 
@@ -88,8 +89,8 @@ class Card(Collapsible):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self._built = self._widths()
-        for (label, _), width in zip(self.COLUMNS, self._built):  # DROP: the first that fit
-            table.add_column(label, width=width)
+        for (label, _width), width in zip(self.COLUMNS, self._built):  # DROP: the first that fit
+            table.add_column(_(label) if label else label, width=width)
 
     def on_resize(self) -> None:
         if self._built is not None and self._widths() != self._built:
@@ -138,37 +139,38 @@ def lock_hint(view: InvoiceView, field_id: str, keys: str, locked: str) -> Text:
 
 
 class AboutCard(ViewCard):
-    BINDINGS = [Binding("o", "screen.change_owner", "Owner", id="invoice.about.owner"),
-                Binding("v", "screen.all_properties", "All properties", id="invoice.about.all")]
+    BINDINGS = [Binding("o", "screen.change_owner", N_("Owner"), id="invoice.about.owner"),
+                Binding("v", "screen.all_properties", N_("All properties"), id="invoice.about.all")]
 
-    COLUMNS = (("Property", 17), ("Value", None))  # no cell padding: the label's width has its space
+    COLUMNS = ((N_("Property"), 17), (N_("Value"), None))  # no cell padding: the label's width has its space
     WRAP = True
 
     def __init__(self) -> None:
-        super().__init__(card_title(1, "About this invoice"),
+        super().__init__(card_title(1, _("About this invoice")),
                          DataTable(id="about-table", cursor_type="row", show_header=False, cell_padding=0),
-                         Static("o owner · v all properties", classes="card-hint"), id="card-about")
+                         Static(_("o owner · v all properties"), classes="card-hint"), id="card-about")
 
     def fill(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for label, value in view.about:
             self.add_row(table, label, value)
-        self.query_one(".card-hint", Static).update(lock_hint(view, "owner", "o owner · v all properties",
-                                                              "v all properties · owner locked: "))
+        self.query_one(".card-hint", Static).update(lock_hint(view, "owner", _("o owner · v all properties"),
+                                                              _("v all properties · owner locked: ")))
 
 
 class PaymentsCard(ViewCard):
-    BINDINGS = [Binding("d", "screen.delete_payment", "Delete payment", id="invoice.payments.delete"),
-                Binding("r", "screen.refund_payment", "Refund", id="invoice.payments.refund")]
+    BINDINGS = [Binding("d", "screen.delete_payment", N_("Delete payment"), id="invoice.payments.delete"),
+                Binding("r", "screen.refund_payment", N_("Refund"), id="invoice.payments.refund")]
 
     # what matters most first: the panel shows the first three in an 80-column terminal
     # issue 24: amount, state and date fit 80×24's panel whole (the rest in the row's detail)
-    COLUMNS = (("Amount", 11), ("State", 9), ("Date", 10), ("Method", 13), ("Source", 6), ("#", 4))
+    COLUMNS = ((N_("Amount"), 11), (N_("State"), 9), (N_("Date"), 10), (N_("Method"), 13), (N_("Source"), 6),
+               ("#", 4))
     DROP = True
 
     def __init__(self) -> None:
-        super().__init__(card_title(2, "Payments"), DataTable(id="payments-table", cursor_type="row"),
+        super().__init__(card_title(2, _("Payments")), DataTable(id="payments-table", cursor_type="row"),
                          Static("", id="payments-empty", classes="card-hint"),
                          Static("", id="payments-methods", classes="card-methods", markup=False),
                          id="card-payments")
@@ -177,36 +179,37 @@ class PaymentsCard(ViewCard):
         table = self.query_one(DataTable)
         table.clear()
         for p in view.payments:
-            self.add_row(table, p.amount, p.state, p.date, p.method, p.source, str(p.id), key=str(p.id))
+            self.add_row(table, p.amount, payment_state_word(p.state), p.date, payment_method_word(p.method),
+                         payment_source_word(p.source), str(p.id), key=str(p.id))
         table.display = bool(view.payments)
-        self.title = card_title(2, f"Payments ({len(view.payments)})")
+        self.title = card_title(2, _("Payments ({n})").format(n=len(view.payments)))
         self.query_one("#payments-empty", Static).update(
-            "No payment yet." if not view.payments else "enter open · d delete manual · r refund online")
+            _("No payment yet.") if not view.payments else _("enter open · d delete manual · r refund online"))
         # issue 26: the billing contact's saved payment methods (what "Charge saved payment method"
         # charges, the first one unless another is chosen): brand, last four digits, expiry
         methods = self.query_one("#payments-methods", Static)
         # (two lines each: the panel is 30 columns wide at 80×24, and a line is never cut)
-        lines = ["Saved payment methods:"]
+        lines = [_("Saved payment methods:")]
         for m in view.payment_methods:
-            lines += [f" {m.label}"] + ([f"   expires {m.expiry}"] if m.expiry else [])
+            lines += [f" {m.label}"] + (["   " + _("expires {date}").format(date=m.expiry)] if m.expiry else [])
         methods.update("\n".join(lines))
         methods.display = bool(view.payment_methods)
 
 
 class ContactsCard(ViewCard):
-    BINDINGS = [Binding("n", "screen.add_contact", "Add contact", id="invoice.contacts.add"),
-                Binding("x", "screen.remove_contact", "Remove", id="invoice.contacts.remove"),
-                Binding("b", "screen.make_billing", "Make billing", id="invoice.contacts.billing")]
+    BINDINGS = [Binding("n", "screen.add_contact", N_("Add contact"), id="invoice.contacts.add"),
+                Binding("x", "screen.remove_contact", N_("Remove"), id="invoice.contacts.remove"),
+                Binding("b", "screen.make_billing", N_("Make billing"), id="invoice.contacts.billing")]
 
     # issue 24: a contact a row, its name (and "billing") then its email below, wrapped: three
     # columns left the email a few characters at 80×24
-    COLUMNS = (("Contact", None),)
+    COLUMNS = ((N_("Contact"), None),)
     WRAP = True
 
     def __init__(self) -> None:
-        super().__init__(card_title(3, "Contacts"),
+        super().__init__(card_title(3, _("Contacts")),
                          DataTable(id="contacts-table", cursor_type="row", show_header=False),
-                         Static("n add · x remove · b make billing contact", classes="card-hint"),
+                         Static(_("n add · x remove · b make billing contact"), classes="card-hint"),
                          id="card-contacts")
 
     def fill(self, view: InvoiceView) -> None:
@@ -215,52 +218,54 @@ class ContactsCard(ViewCard):
         for c in view.contacts:
             from invoice_tui.domain.text import safe
 
-            cell = Text.assemble(safe(c.name, line=True), (" · billing" if c.billing else "", "bold"), "\n",
+            cell = Text.assemble(safe(c.name, line=True), (" · " + _("billing") if c.billing else "", "bold"), "\n",
                                  (safe(c.email, line=True), "dim"))
             self.add_row(table, cell, key=str(c.id))
-        self.query_one(".card-hint", Static).update(lock_hint(view, "contacts", "n add · x remove · b make billing "
-                                                              "contact", "contacts locked: "))
-        self.title = card_title(3, f"Contacts ({len(view.contacts)})")
+        self.query_one(".card-hint", Static).update(lock_hint(view, "contacts", _("n add · x remove · b make billing "
+                                                                                "contact"), _("contacts locked: ")))
+        self.title = card_title(3, _("Contacts ({n})").format(n=len(view.contacts)))
 
 
 class CompaniesCard(ViewCard):
-    BINDINGS = [Binding("n", "screen.add_company", "Add company", id="invoice.companies.add"),
-                Binding("x", "screen.remove_company", "Remove", id="invoice.companies.remove"),
-                Binding("b", "screen.make_main_company", "Make main", id="invoice.companies.main")]
+    BINDINGS = [Binding("n", "screen.add_company", N_("Add company"), id="invoice.companies.add"),
+                Binding("x", "screen.remove_company", N_("Remove"), id="invoice.companies.remove"),
+                Binding("b", "screen.make_main_company", N_("Make main"), id="invoice.companies.main")]
 
-    COLUMNS = (("", 4), ("Company", None))
+    COLUMNS = (("", 4), (N_("Company"), None))
     WRAP = True
 
     def __init__(self) -> None:
-        super().__init__(card_title(4, "Companies"),
+        super().__init__(card_title(4, _("Companies")),
                          DataTable(id="companies-table", cursor_type="row", show_header=False),
-                         Static("n add · x remove · b make the invoice's company", classes="card-hint"),
+                         Static(_("n add · x remove · b make the invoice's company"), classes="card-hint"),
                          id="card-companies")
 
     def fill(self, view: InvoiceView) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for c in view.companies:
-            self.add_row(table, "main" if c.main else "", c.name, key=str(c.id))
-        self.query_one(".card-hint", Static).update(lock_hint(view, "companies", "n add · x remove · b make the "
-                                                              "invoice's company", "companies locked: "))
-        self.title = card_title(4, f"Companies ({len(view.companies)})")
+            self.add_row(table, _("main") if c.main else "", c.name, key=str(c.id))
+        self.query_one(".card-hint", Static).update(lock_hint(view, "companies", _("n add · x remove · b make the "
+                                                                                 "invoice's company"),
+                                                              _("companies locked: ")))
+        self.title = card_title(4, _("Companies ({n})").format(n=len(view.companies)))
 
 
 class HistoryCard(Card):
     # issue 24: one event a row, read whole: when and who on its first line, what happened wrapped
     # below (three columns left the text a few characters at 80×24, cut at the panel's edge)
-    COLUMNS = (("Event", None),)
+    COLUMNS = ((N_("Event"), None),)
     WRAP = True
-    BINDINGS = [Binding("n", "screen.add_note", "Note", id="invoice.history.note"),
-                Binding("t", "screen.add_task", "Task", id="invoice.history.task"),
-                Binding("D", "screen.complete_task", "Task done", id="invoice.history.done"),
-                Binding("slash", "screen.search_history", "Search", id="invoice.history.search")]
+    BINDINGS = [Binding("n", "screen.add_note", N_("Note"), id="invoice.history.note"),
+                Binding("t", "screen.add_task", N_("Task"), id="invoice.history.task"),
+                Binding("D", "screen.complete_task", N_("Task done"), id="invoice.history.done"),
+                Binding("slash", "screen.search_history", N_("Search"), id="invoice.history.search")]
 
     def __init__(self) -> None:
-        super().__init__(card_title(5, "History"), SearchInput(id="history-search", placeholder="Search history…"),
+        super().__init__(card_title(5, _("History")), SearchInput(id="history-search",
+                                                                   placeholder=_("Search history…")),
                          DataTable(id="history-table", cursor_type="row", show_header=False),
-                         Static("n note · t task · enter/D marks a task done · / search", classes="card-hint"),
+                         Static(_("n note · t task · enter/D marks a task done · / search"), classes="card-hint"),
                          id="card-history")
 
 
@@ -272,7 +277,7 @@ class HistoryCard(Card):
         """What an activity says ("☐ Call Bob (due …)" for an open task, "✎ …" for a note)."""
         text = a.text.replace("\n", " ")
         if a.kind == "task":
-            return ("☑ " if a.done else "☐ ") + text + (f" (due {a.due})" if a.due else "")
+            return ("☑ " if a.done else "☐ ") + text + (" " + _("(due {date})").format(date=a.due) if a.due else "")
         if a.kind == "note":
             return "✎ " + text
         return text

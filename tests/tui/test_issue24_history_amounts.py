@@ -4,6 +4,8 @@ part of the hash chain, stays as written (and --json gives it as stored)."""
 
 from __future__ import annotations
 
+import re
+
 from tests.clikit import Cli
 from invoice_tui.db.models import Activity
 from invoice_tui.domain import payments
@@ -46,7 +48,10 @@ async def test_issue24_history_amounts_in_the_readers_locale_stored_text_unchang
         page.query_one("#history-table").scroll_visible(animate=False)
         await settle(pilot, app)
         shown = _norm("\n".join("".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()))
-        assert "Payment #1 of 1 590,50 €" in shown, shown
+        # issue 25: the stored English sentence is shown in the reader's language too (here French),
+        # wrapped in the history card's column
+        panel = re.sub(r"\s+", "", "".join(line.split("▏")[-1] for line in shown.splitlines()))
+        assert "Paiementn°1de1590,50€enregistré(espèces)" in panel, shown
         assert "1590.50 EUR" not in shown
     cli = Cli(sqlite_url, capsys)
     out = _norm(cli("history", str(i.number)).out)
