@@ -8,6 +8,7 @@ first broken link (exit 1). ``head`` prints the current head so it can be record
 from __future__ import annotations
 
 from invoice_tui.cli._common import command, group, session
+from invoice_tui.i18n import _
 
 
 def _verify(args, out) -> int:
@@ -59,9 +60,9 @@ def _head(args, out) -> int:
 
 
 def register(subparsers) -> None:
-    sub = group(subparsers, "audit", "check the tamper-evident history (hash chains)")
-    p = command(sub, "verify", "walk the history's hash chains, replay it against every row, report what differs "
-                               "(exit 1)", _verify)
-    p.add_argument("--head", metavar="H", help="a head printed earlier by 'audit head': also check that nothing "
-                                               "recorded before it was rewritten")
-    command(sub, "head", "print the history's current head hash, to record it elsewhere", _head)
+    sub = group(subparsers, "audit", _("check the tamper-evident history (hash chains)"))
+    p = command(sub, "verify", _("walk the history's hash chains, replay it against every row, report what differs "
+                               "(exit 1)"), _verify)
+    p.add_argument("--head", metavar="H", help=_("a head printed earlier by 'audit head': also check that nothing "
+                                               "recorded before it was rewritten"))
+    command(sub, "head", _("print the history's current head hash, to record it elsewhere"), _head)

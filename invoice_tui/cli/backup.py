@@ -10,6 +10,7 @@ machine. Both need a super admin (they read every user's data and settings).
 from __future__ import annotations
 
 from invoice_tui.cli._common import add_common_json, session
+from invoice_tui.i18n import _
 
 
 def _backup(args, out) -> int:
@@ -50,17 +51,17 @@ def _copy(args, out) -> int:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("backup", help="consistent copy of a live SQLite workspace",
-                              description="Write a consistent copy of this SQLite workspace to PATH while "
+    p = subparsers.add_parser("backup", help=_("consistent copy of a live SQLite workspace"),
+                              description=_("Write a consistent copy of this SQLite workspace to PATH while "
                                           "others keep working (SQLite online backup). Never overwrites a "
-                                          "file. On PostgreSQL, use pg_dump. Super admin only.")
+                                          "file. On PostgreSQL, use pg_dump. Super admin only."))
     add_common_json(p)
-    p.add_argument("path", metavar="PATH", help="the new backup file")
+    p.add_argument("path", metavar=_("PATH"), help=_("the new backup file"))
     p.set_defaults(handler=_backup)
-    p = subparsers.add_parser("copy", help="copy the whole workspace into an empty database (e.g. PostgreSQL)",
-                              description="Copy every table of this workspace — ids, numbers, counter, history "
+    p = subparsers.add_parser("copy", help=_("copy the whole workspace into an empty database (e.g. PostgreSQL)"),
+                              description=_("Copy every table of this workspace — ids, numbers, counter, history "
                                           "and its hash chain, settings, users — into an empty database, then "
-                                          "verify the copy's audit trail. Super admin only.")
+                                          "verify the copy's audit trail. Super admin only."))
     add_common_json(p)
-    p.add_argument("--to", required=True, metavar="URL", help="target database, e.g. postgresql://me@host/invoices")
+    p.add_argument("--to", required=True, metavar="URL", help=_("target database, e.g. postgresql://me@host/invoices"))
     p.set_defaults(handler=_copy)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from invoice_tui.cli._common import command, group
 from invoice_tui.cli.sending import _session
+from invoice_tui.i18n import _
 
 SUFFIX = {"facturx": ".pdf", "cii": ".cii.xml", "ubl": ".ubl.xml"}
 
@@ -86,17 +87,17 @@ def _commands(sub, dest: str, metavar: str, what: str) -> None:
                                  "first: R44, R45)", _einvoice)
     p.add_argument(dest, metavar=metavar, help=f"{what} id or number")
     p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
-                   help="facturx (PDF/A-3 with its CII, the default), cii or ubl")
-    p.add_argument("--out", metavar="PATH", help="file or folder to write (default: ./NUMBER.pdf or .xml)")
+                   help=_("facturx (PDF/A-3 with its CII, the default), cii or ubl"))
+    p.add_argument("--out", metavar=_("PATH"), help=_("file or folder to write (default: ./NUMBER.pdf or .xml)"))
     p = command(sub, "validate", f"check an issued {what}'s e-invoice against the XSD, EN 16931 and the French "
                                  "BR-FR rules; exit 1 on any error", _validate)
     p.add_argument(dest, metavar=metavar, help=f"{what} id or number")
     p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
-                   help="which output to check (facturx checks its CII)")
+                   help=_("which output to check (facturx checks its CII)"))
 
 
 def register(subparsers) -> None:
-    _commands(group(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices"),
+    _commands(group(subparsers, "invoices", _("create, edit, finalize, clone, void, delete, show and list invoices")),
               "invoice", "INVOICE", "invoice")
-    _commands(group(subparsers, "credit-notes", "create, issue, list, show, print and send credit notes (R36–R42)"),
+    _commands(group(subparsers, "credit-notes", _("create, issue, list, show, print and send credit notes (R36–R42)")),
               "cn", "CN", "credit note")

@@ -16,6 +16,7 @@ import time
 
 from invoice_tui.cli._common import CliParser, FilterAction, add_common_json, session, table
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _
 
 
 def _associations(text: str) -> list[str]:
@@ -169,41 +170,41 @@ def _log(args, out) -> int:
 def register(subparsers) -> None:
     from invoice_tui.domain.catalogue import LANGUAGES
 
-    p = subparsers.add_parser("export", help="export invoices to CSV or XLSX (R22)",
-                              description="Export the invoices of a view (or all invoices) to a CSV or XLSX "
-                                          "file, streaming; the export is recorded in the export log.")
+    p = subparsers.add_parser("export", help=_("export invoices to CSV or XLSX (R22)"),
+                              description=_("Export the invoices of a view (or all invoices) to a CSV or XLSX "
+                                          "file, streaming; the export is recorded in the export log."))
     # CliParser reads "--sort -due_date" as a descending sort rather than an unknown option.
     p.__class__ = CliParser
     add_common_json(p)
-    p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from --out's extension)")
-    p.add_argument("--view", metavar="NAME", help="export this saved view: its filters, sort and columns")
+    p.add_argument("--format", choices=("csv", "xlsx"), help=_("file format (default: from --out's extension)"))
+    p.add_argument("--view", metavar=_("NAME"), help=_("export this saved view: its filters, sort and columns"))
     p.add_argument("--filter", dest="filters", action=FilterAction, metavar="EXPR",
-                   help="only invoices matching EXPR, e.g. status=open, amount_billed>100 (with --view: both)")
+                   help=_("only invoices matching EXPR, e.g. status=open, amount_billed>100 (with --view: both)"))
     p.add_argument("--or", dest="filters", action=FilterAction, nargs=0, const="or",
-                   help="start a new filter group (groups are ORed)")
-    p.add_argument("--sort", metavar="[-]PROP", help="sort by a property; a leading - sorts descending")
-    p.add_argument("--search", metavar="TEXT", help="quick search in number, contact, company and PO")
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="column header language (default en)")
+                   help=_("start a new filter group (groups are ORed)"))
+    p.add_argument("--sort", metavar="[-]PROP", help=_("sort by a property; a leading - sorts descending"))
+    p.add_argument("--search", metavar=_("TEXT"), help=_("quick search in number, contact, company and PO"))
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help=_("column header language (default en)"))
     p.add_argument("--properties", choices=("view", "all"), default="view",
-                   help="the view's columns (default) or every property")
+                   help=_("the view's columns (default) or every property"))
     p.add_argument("--associations", type=_associations, metavar="LIST",
-                   help="add columns listing associated contacts, companies, payments, line_items (comma-separated)")
+                   help=_("add columns listing associated contacts, companies, payments, line_items (comma-separated)"))
     p.add_argument("--association-limit", type=_limit, default=1000, metavar="N|all",
-                   help="at most N associated records per invoice and column (default 1000), or all")
+                   help=_("at most N associated records per invoice and column (default 1000), or all"))
     p.add_argument("--values", choices=("labels", "internal"), default="labels",
-                   help="choice values as translated labels (default) or internal values")
-    p.add_argument("--name", metavar="NAME", help="export name, used as the file name (default: view and date)")
-    p.add_argument("--out", metavar="PATH", help="a folder (default: the current directory) or a file to write")
+                   help=_("choice values as translated labels (default) or internal values"))
+    p.add_argument("--name", metavar=_("NAME"), help=_("export name, used as the file name (default: view and date)"))
+    p.add_argument("--out", metavar=_("PATH"), help=_("a folder (default: the current directory) or a file to write"))
     p.add_argument("--sheet-rows", type=int, metavar="N",
-                   help="XLSX rows per sheet, header included (default and maximum 1,048,576)")
+                   help=_("XLSX rows per sheet, header included (default and maximum 1,048,576)"))
     p.add_argument("--rows", choices=("invoices", "lines"), default="invoices",
-                   help="one row per invoice (default) or per line item, with every line field (R52: re-importable)")
+                   help=_("one row per invoice (default) or per line item, with every line field (R52: re-importable)"))
     p.add_argument("--object", choices=("contacts", "companies", "payments"),
-                   help="export every contact, company or payment instead of invoices (R52: re-importable)")
+                   help=_("export every contact, company or payment instead of invoices (R52: re-importable)"))
     p.set_defaults(handler=_export)
 
-    lp = subparsers.add_parser("export-log", help="list recent exports (who, when, what, rows, file)",
-                               description="List the workspace's recent exports, newest first.")
+    lp = subparsers.add_parser("export-log", help=_("list recent exports (who, when, what, rows, file)"),
+                               description=_("List the workspace's recent exports, newest first."))
     add_common_json(lp)
-    lp.add_argument("--limit", type=int, default=50, metavar="N", help="at most N entries (default 50)")
+    lp.add_argument("--limit", type=int, default=50, metavar="N", help=_("at most N entries (default 50)"))
     lp.set_defaults(handler=_log)

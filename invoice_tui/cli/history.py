@@ -7,6 +7,7 @@ former number.
 from __future__ import annotations
 
 from invoice_tui.cli._common import add_common_json, session, table
+from invoice_tui.i18n import _
 
 
 def _rows_for(ref: str):
@@ -79,9 +80,9 @@ def _short(value: str | None, limit: int = 60) -> str:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("history", help="an invoice's activities and property changes",
-                              description="Show an invoice's activities (R16) and property changes (R15), "
-                                          "oldest first; deleted invoices keep theirs.")
+    p = subparsers.add_parser("history", help=_("an invoice's activities and property changes"),
+                              description=_("Show an invoice's activities (R16) and property changes (R15), "
+                                          "oldest first; deleted invoices keep theirs."))
     add_common_json(p)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
     p.set_defaults(handler=_history)

@@ -14,6 +14,7 @@ import sys
 
 from invoice_tui.cli._common import add_common_json, session, table
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _
 
 OBJECTS = ("contacts", "companies", "invoices", "payments")
 
@@ -94,24 +95,24 @@ def _mappings(args, out) -> int:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("import", help="import contacts, companies, invoices or payments from CSV/XLSX (R52)",
-                              description="Import rows from a CSV or XLSX file, all or nothing: columns are "
+    p = subparsers.add_parser("import", help=_("import contacts, companies, invoices or payments from CSV/XLSX (R52)"),
+                              description=_("Import rows from a CSV or XLSX file, all or nothing: columns are "
                                           "matched by header in English, French, German or Spanish (as the "
-                                          "export writes them), from a saved mapping, or with --map.")
+                                          "export writes them), from a saved mapping, or with --map."))
     add_common_json(p)
-    p.add_argument("object", choices=OBJECTS, help="what the file holds (invoices: one row per line item)")
-    p.add_argument("--file", required=True, metavar="PATH", help="the .csv or .xlsx file")
-    p.add_argument("--mapping", metavar="NAME", help="use a saved mapping profile")
-    p.add_argument("--map", action="append", metavar="FIELD=HEADER", help="map a field to a column by hand (the others are matched by header or come from --mapping; "
-                        "FIELD= leaves a field out)")
-    p.add_argument("--save-mapping", metavar="NAME", help="save the mapping used under NAME (after a clean run)")
-    p.add_argument("--locale", metavar="L", help="read numbers and dates as in L, e.g. fr_FR for 1 234,56 and "
-                                                   "31/12/2026 (default: dot decimals, ISO dates)")
-    p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    p.add_argument("object", choices=OBJECTS, help=_("what the file holds (invoices: one row per line item)"))
+    p.add_argument("--file", required=True, metavar=_("PATH"), help=_("the .csv or .xlsx file"))
+    p.add_argument("--mapping", metavar=_("NAME"), help=_("use a saved mapping profile"))
+    p.add_argument("--map", action="append", metavar="FIELD=HEADER", help=_("map a field to a column by hand (the others are matched by header or come from --mapping; "
+                        "FIELD= leaves a field out)"))
+    p.add_argument("--save-mapping", metavar=_("NAME"), help=_("save the mapping used under NAME (after a clean run)"))
+    p.add_argument("--locale", metavar="L", help=_("read numbers and dates as in L, e.g. fr_FR for 1 234,56 and "
+                                                   "31/12/2026 (default: dot decimals, ISO dates)"))
+    p.add_argument("--dry-run", action="store_true", help=_("check every row, write nothing"))
     p.set_defaults(handler=_import)
 
-    mp = subparsers.add_parser("import-mappings", help="list saved import mappings",
-                               description="List the workspace's saved import mapping profiles.")
+    mp = subparsers.add_parser("import-mappings", help=_("list saved import mappings"),
+                               description=_("List the workspace's saved import mapping profiles."))
     add_common_json(mp)
-    mp.add_argument("--object", choices=OBJECTS, help="only the mappings of this object")
+    mp.add_argument("--object", choices=OBJECTS, help=_("only the mappings of this object"))
     mp.set_defaults(handler=_mappings)

@@ -11,6 +11,7 @@ same attempt with the same idempotency key).
 from __future__ import annotations
 
 from invoice_tui.cli._common import CliParser, _group_help, add_common_json, command, money, session, table
+from invoice_tui.i18n import _
 
 
 def _pm_add(args, out) -> int:
@@ -48,18 +49,18 @@ def _pm_remove(args, out) -> int:
 
 
 def register_contacts(sub) -> None:
-    p = sub.add_parser("payment-methods", help="saved payment methods of a contact (online payments)",
-                       description="saved payment methods of a contact (online payments; never a card number)")
+    p = sub.add_parser("payment-methods", help=_("saved payment methods of a contact (online payments)"),
+                       description=_("saved payment methods of a contact (online payments; never a card number)"))
     add_common_json(p)
-    pm = p.add_subparsers(dest="pm_action", metavar="<action>", parser_class=CliParser)
+    pm = p.add_subparsers(dest="pm_action", metavar=_("<action>"), parser_class=CliParser)
     p.set_defaults(handler=_group_help(p))
-    c = command(pm, "add", "attach a method the customer already saved with Stripe (super admin)", _pm_add)
-    c.add_argument("contact", metavar="EMAIL", help="the contact's email (or id)")
-    c.add_argument("--stripe-customer", required=True, metavar="CUS", help="the Stripe customer id (cus_…)")
-    c.add_argument("--stripe-payment-method", required=True, metavar="PM", help="the payment method id (pm_…)")
-    c = command(pm, "list", "list a contact's saved payment methods", _pm_list)
+    c = command(pm, "add", _("attach a method the customer already saved with Stripe (super admin)"), _pm_add)
+    c.add_argument("contact", metavar="EMAIL", help=_("the contact's email (or id)"))
+    c.add_argument("--stripe-customer", required=True, metavar="CUS", help=_("the Stripe customer id (cus_…)"))
+    c.add_argument("--stripe-payment-method", required=True, metavar="PM", help=_("the payment method id (pm_…)"))
+    c = command(pm, "list", _("list a contact's saved payment methods"), _pm_list)
     c.add_argument("contact", metavar="EMAIL")
-    c = command(pm, "remove", "forget a saved payment method (super admin)", _pm_remove)
+    c = command(pm, "remove", _("forget a saved payment method (super admin)"), _pm_remove)
     c.add_argument("contact", metavar="EMAIL")
     c.add_argument("payment_method", metavar="PM")
 
@@ -103,10 +104,10 @@ def _charge(args, out) -> int:
 
 
 def register_invoices(sub) -> None:
-    p = command(sub, "charge", "charge the billing contact's saved payment method (R5, R34)", _charge)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
-    p.add_argument("--payment-method", metavar="PM", help="which saved method (default: the latest saved)")
-    p.add_argument("--amount", metavar="X", help="a partial amount, where the invoice allows it (default: the balance)")
+    p = command(sub, "charge", _("charge the billing contact's saved payment method (R5, R34)"), _charge)
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
+    p.add_argument("--payment-method", metavar="PM", help=_("which saved method (default: the latest saved)"))
+    p.add_argument("--amount", metavar="X", help=_("a partial amount, where the invoice allows it (default: the balance)"))
 
 
 def _refund(args, out) -> int:
@@ -130,9 +131,9 @@ def _refund(args, out) -> int:
 
 
 def register_payments(sub) -> None:
-    p = command(sub, "refund", "refund an online payment, in full or in part (R11)", _refund)
-    p.add_argument("payment", metavar="PAYMENT", help="payment id")
-    p.add_argument("--amount", metavar="X", help="a partial amount (default: what is left to refund)")
+    p = command(sub, "refund", _("refund an online payment, in full or in part (R11)"), _refund)
+    p.add_argument("payment", metavar=_("PAYMENT"), help=_("payment id"))
+    p.add_argument("--amount", metavar="X", help=_("a partial amount (default: what is left to refund)"))
     p.add_argument("--credit-note", metavar="REASON",
-                   help="the sale is cancelled: also issue a full credit note of the invoice, in the same step "
-                        "(only when the whole invoice is refunded)")
+                   help=_("the sale is cancelled: also issue a full credit note of the invoice, in the same step "
+                        "(only when the whole invoice is refunded)"))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from invoice_tui.cli._common import CliParser, add_common_json, command, parse_date, session, table
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _
 
 
 def _day(args, ctx, name: str):
@@ -195,33 +196,33 @@ def write_journal(ctx, start, end, fmt: str, target: Path) -> tuple[Path, int]:
 
 
 def _period(p, *, required: bool = False) -> None:
-    p.add_argument("--from", dest="from_", metavar="DATE", required=required, help="first day (YYYY-MM-DD, today-30)")
-    p.add_argument("--to", metavar="DATE", required=required, help="last day")
+    p.add_argument("--from", dest="from_", metavar=_("DATE"), required=required, help=_("first day (YYYY-MM-DD, today-30)"))
+    p.add_argument("--to", metavar=_("DATE"), required=required, help=_("last day"))
 
 
 def _statement_args(p) -> None:
     who = p.add_mutually_exclusive_group()
-    who.add_argument("--contact", metavar="EMAIL", help="a contact without a company (R40: the customer)")
-    who.add_argument("--company", metavar="NAME", help="a company")
-    p.add_argument("--as-of", metavar="DATE", help="the statement's date (default today)")
-    p.add_argument("--from", dest="from_", metavar="DATE", help="opening balance at this date (default 1 January)")
-    p.add_argument("--pdf", metavar="PATH", help="also write the statement as a PDF")
-    p.add_argument("--send", action="store_true", help="email the statement (PDF attached) through the outbox")
-    p.add_argument("--to", metavar="EMAIL", help="with --send: this address (default: the customer's contact)")
-    p.add_argument("--from-address", dest="from_addr", metavar="EMAIL", help="with --send: the sender")
+    who.add_argument("--contact", metavar="EMAIL", help=_("a contact without a company (R40: the customer)"))
+    who.add_argument("--company", metavar=_("NAME"), help=_("a company"))
+    p.add_argument("--as-of", metavar=_("DATE"), help=_("the statement's date (default today)"))
+    p.add_argument("--from", dest="from_", metavar=_("DATE"), help=_("opening balance at this date (default 1 January)"))
+    p.add_argument("--pdf", metavar=_("PATH"), help=_("also write the statement as a PDF"))
+    p.add_argument("--send", action="store_true", help=_("email the statement (PDF attached) through the outbox"))
+    p.add_argument("--to", metavar="EMAIL", help=_("with --send: this address (default: the customer's contact)"))
+    p.add_argument("--from-address", dest="from_addr", metavar="EMAIL", help=_("with --send: the sender"))
 
 
 def _journal_args(p) -> None:
     _period(p, required=True)
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
-    p.add_argument("--out", metavar="PATH", required=True, help="file or folder to write")
+    p.add_argument("--out", metavar=_("PATH"), required=True, help=_("file or folder to write"))
 
 
 def register(subparsers) -> None:
     help_text = "reports: aging, revenue, top customers, DSO, statements of account, sales journal (issue 27)"
     parser = subparsers.add_parser("reports", aliases=["report"], help=help_text, description=help_text)
     add_common_json(parser)
-    sub = parser.add_subparsers(dest="action", metavar="<action>", parser_class=CliParser)
+    sub = parser.add_subparsers(dest="action", metavar=_("<action>"), parser_class=CliParser)
 
     def need_action(args, out) -> int:
         raise BadInput("reports needs an action: aging, revenue, top, dso, statement or journal (see: invoice-tui "
@@ -229,28 +230,28 @@ def register(subparsers) -> None:
 
     parser.set_defaults(handler=need_action)
 
-    p = command(sub, "aging", "open balances per currency by days past due, as of a date", _aging)
-    p.add_argument("--as-of", metavar="DATE", help="default today; a past date counts the records dated up to it")
+    p = command(sub, "aging", _("open balances per currency by days past due, as of a date"), _aging)
+    p.add_argument("--as-of", metavar=_("DATE"), help=_("default today; a past date counts the records dated up to it"))
 
-    p = command(sub, "revenue", "billed (net, tax) and collected per month and currency", _revenue)
+    p = command(sub, "revenue", _("billed (net, tax) and collected per month and currency"), _revenue)
     _period(p)
 
-    p = command(sub, "top", "top customers by billed or by open balance", _top, aliases=["customers"])
+    p = command(sub, "top", _("top customers by billed or by open balance"), _top, aliases=["customers"])
     p.add_argument("--by", choices=("billed", "balance"), default="billed")
     p.add_argument("--limit", type=int, default=10, metavar="N")
     _period(p)
 
-    p = command(sub, "dso", "days sales outstanding per currency over a period", _dso)
+    p = command(sub, "dso", _("days sales outstanding per currency over a period"), _dso)
     _period(p)
 
-    p = command(sub, "statement", "a customer's statement of account (running balance, aging)", _statement)
+    p = command(sub, "statement", _("a customer's statement of account (running balance, aging)"), _statement)
     _statement_args(p)
 
-    p = command(sub, "journal", "the sales journal: one row per document and VAT group (CSV, XLSX)", _journal)
+    p = command(sub, "journal", _("the sales journal: one row per document and VAT group (CSV, XLSX)"), _journal)
     _journal_args(p)
 
-    p = command(subparsers, "statement", "a customer's statement of account (same as: reports statement)",
+    p = command(subparsers, "statement", _("a customer's statement of account (same as: reports statement)"),
                 _statement)
     _statement_args(p)
-    p = command(subparsers, "journal", "the sales journal as CSV or XLSX (same as: reports journal)", _journal)
+    p = command(subparsers, "journal", _("the sales journal as CSV or XLSX (same as: reports journal)"), _journal)
     _journal_args(p)

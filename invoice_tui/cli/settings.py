@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from invoice_tui.cli._common import command, group, pairs, session
+from invoice_tui.i18n import _
 
 # The keys the CLI documents (issue 2); the service accepts every workspace setting.
 KEYS = ("allow_edit_finalized", "allow_delete_unpaid", "strict_mode", "number_pattern", "credit_note_pattern",
@@ -56,9 +57,9 @@ def _set(args, out) -> int:
 
 
 def register(subparsers) -> None:
-    sub = group(subparsers, "settings", "show and change the workspace settings")
-    command(sub, "show", "show every workspace setting", _show)
-    p = command(sub, "set", "change one setting (super admin)", _set,
+    sub = group(subparsers, "settings", _("show and change the workspace settings"))
+    command(sub, "show", _("show every workspace setting"), _show)
+    p = command(sub, "set", _("change one setting (super admin)"), _set,
                 epilog="keys: " + ", ".join(KEYS) + " (older names: seller_name, seller_tax_id, number_prefix)")
-    p.add_argument("key", metavar="KEY")
-    p.add_argument("value", metavar="VALUE")
+    p.add_argument("key", metavar=_("KEY"))
+    p.add_argument("value", metavar=_("VALUE"))

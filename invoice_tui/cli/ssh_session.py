@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from invoice_tui.cli._common import command
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure, PermissionDenied
+from invoice_tui.i18n import _
 
 # (command, action) pairs a teammate may run over SSH: reading, and the PDF to stdout.
 ALLOWED = {
@@ -141,6 +142,6 @@ def _pdf_to_stdout(ns) -> int:
 
 
 def register(subparsers) -> None:
-    p = command(subparsers, "ssh-session", "the forced command of a teammate's SSH key (see team add-key)",
+    p = command(subparsers, "ssh-session", _("the forced command of a teammate's SSH key (see team add-key)"),
                 _ssh_session)
-    p.add_argument("login", metavar="LOGIN")
+    p.add_argument("login", metavar=_("LOGIN"))

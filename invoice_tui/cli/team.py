@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from invoice_tui.cli._common import command, group, session, table
 from invoice_tui.domain.errors import PermissionDenied, RuleRefused
+from invoice_tui.i18n import _
 
 _ABOVE = {"owner": "owner (stands above the app)", "superuser": "superuser (stands above the app)"}
 
@@ -153,18 +154,18 @@ def _keys(args, out) -> int:
 
 
 def register(subparsers) -> None:
-    sub = group(subparsers, "team", "PostgreSQL team mode: roles and their privileges (R53)")
-    p = command(sub, "check", "list roles whose database privileges exceed their rights in the app (exit 1)",
+    sub = group(subparsers, "team", _("PostgreSQL team mode: roles and their privileges (R53)"))
+    p = command(sub, "check", _("list roles whose database privileges exceed their rights in the app (exit 1)"),
                 _check)
-    p.add_argument("--fix", action="store_true", help="revoke the excess privileges (and grant missing ones)")
+    p.add_argument("--fix", action="store_true", help=_("revoke the excess privileges (and grant missing ones)"))
     keys_help = "the service account's authorized_keys (default ~/.ssh/authorized_keys)"
-    p = command(sub, "add-key", "let LOGIN open the app over SSH with the public key in KEYFILE", _add_key)
-    p.add_argument("login", metavar="LOGIN")
+    p = command(sub, "add-key", _("let LOGIN open the app over SSH with the public key in KEYFILE"), _add_key)
+    p.add_argument("login", metavar=_("LOGIN"))
     p.add_argument("keyfile", metavar="KEYFILE")
-    p.add_argument("--authorized-keys", metavar="PATH", help=keys_help)
-    p = command(sub, "remove-key", "remove LOGIN's SSH keys", _remove_key)
-    p.add_argument("login", metavar="LOGIN")
-    p.add_argument("--authorized-keys", metavar="PATH", help=keys_help)
-    p = command(sub, "keys", "list the teammates' SSH keys", _keys)
-    p.add_argument("--authorized-keys", metavar="PATH", help=keys_help)
-    command(subparsers, "migrate", "bring the workspace's schema up to date (the owner, in team mode)", _migrate)
+    p.add_argument("--authorized-keys", metavar=_("PATH"), help=keys_help)
+    p = command(sub, "remove-key", _("remove LOGIN's SSH keys"), _remove_key)
+    p.add_argument("login", metavar=_("LOGIN"))
+    p.add_argument("--authorized-keys", metavar=_("PATH"), help=keys_help)
+    p = command(sub, "keys", _("list the teammates' SSH keys"), _keys)
+    p.add_argument("--authorized-keys", metavar=_("PATH"), help=keys_help)
+    command(subparsers, "migrate", _("bring the workspace's schema up to date (the owner, in team mode)"), _migrate)
