@@ -83,21 +83,26 @@ def _validate(args, out) -> int:
 
 
 def _commands(sub, dest: str, metavar: str, what: str) -> None:
-    p = command(sub, "einvoice", f"write the e-invoice of an issued {what}: Factur-X PDF, CII or UBL (validated "
-                                 "first: R44, R45)", _einvoice)
-    p.add_argument(dest, metavar=metavar, help=f"{what} id or number")
+    invoice = what == "invoice"
+    p = command(sub, "einvoice", _("write the e-invoice of an issued invoice: Factur-X PDF, CII or UBL (validated "
+                                   "first: R44, R45)") if invoice else
+                _("write the e-invoice of an issued credit note: Factur-X PDF, CII or UBL (validated first: R44, "
+                  "R45)"), _einvoice)
+    p.add_argument(dest, metavar=metavar, help=_("invoice id or number") if invoice else _("credit note id or number"))
     p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
                    help=_("facturx (PDF/A-3 with its CII, the default), cii or ubl"))
     p.add_argument("--out", metavar=_("PATH"), help=_("file or folder to write (default: ./NUMBER.pdf or .xml)"))
-    p = command(sub, "validate", f"check an issued {what}'s e-invoice against the XSD, EN 16931 and the French "
-                                 "BR-FR rules; exit 1 on any error", _validate)
-    p.add_argument(dest, metavar=metavar, help=f"{what} id or number")
+    p = command(sub, "validate", _("check an issued invoice's e-invoice against the XSD, EN 16931 and the French "
+                                   "BR-FR rules; exit 1 on any error") if invoice else
+                _("check an issued credit note's e-invoice against the XSD, EN 16931 and the French BR-FR rules; "
+                  "exit 1 on any error"), _validate)
+    p.add_argument(dest, metavar=metavar, help=_("invoice id or number") if invoice else _("credit note id or number"))
     p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
                    help=_("which output to check (facturx checks its CII)"))
 
 
 def register(subparsers) -> None:
     _commands(group(subparsers, "invoices", _("create, edit, finalize, clone, void, delete, show and list invoices")),
-              "invoice", "INVOICE", "invoice")
+              "invoice", _("INVOICE"), "invoice")
     _commands(group(subparsers, "credit-notes", _("create, issue, list, show, print and send credit notes (R36–R42)")),
               "cn", "CN", "credit note")

@@ -401,16 +401,14 @@ ADJ:        value[;tax_rate[:cat][;label]]  (--tax: value[;label])  e.g. "5%;20;
 VAT categories: S standard, Z zero-rated, E exempt, AE reverse charge, K intra-EU, G export, O outside
 scope; rate 0 defaults to Z, any other rate to S. Quantities and discounts/fees may be negative.
 A value or discount is an amount (25.00) or a percentage (10%); dot decimals; \\; is a semicolon.
-Dates: YYYY-MM-DD, today, today-3, today+30.
+Dates: YYYY-MM-DD, today, today-3, today+30.""")
+
+
+def _create_help() -> str:
+    """The spec help, then an example that creates an invoice."""
+    return _spec_help() + "\n" + _("""\
 example: invoice-tui invoices create --currency EUR --contact ada@example.com \\
            --line "Design\\; review;3;120;20" --fee "5;20;Shipping" --due today+14""")
-
-
-def _edit_spec_help() -> str:
-    """The spec help without its example (which creates an invoice)."""
-    text = _spec_help()
-    cut = text.rfind("\n", 0, text.rfind("invoice-tui invoices create"))
-    return text[:cut].rstrip() if cut > 0 else text
 
 
 def _filter_help() -> str:
@@ -434,11 +432,11 @@ def register(subparsers) -> None:
     sub = group(subparsers, "invoices", _("create, edit, finalize, clone, void, delete, show and list invoices"))
 
     p = command(sub, "create", _("create a draft invoice (R1: only a currency is needed)"), _create,
-                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_spec_help())
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_create_help())
     _editable_options(p, create=True)
 
     p = command(sub, "edit", _("edit a draft, or an open invoice when the workspace allows it (R6)"), _edit,
-                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_edit_spec_help())
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_spec_help())
     p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
     _editable_options(p, create=False)
 

@@ -219,7 +219,7 @@ def _journal_args(p) -> None:
 
 
 def register(subparsers) -> None:
-    help_text = "reports: aging, revenue, top customers, DSO, statements of account, sales journal (issue 27)"
+    help_text = _("reports: aging, revenue, top customers, DSO, statements of account, sales journal (issue 27)")
     parser = subparsers.add_parser("reports", aliases=["report"], help=help_text, description=help_text)
     add_common_json(parser)
     sub = parser.add_subparsers(dest="action", metavar=_("<action>"), parser_class=CliParser)

@@ -32,7 +32,7 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    return text.replace("\n", "\\n") if text else "(not set)"
+    return text.replace("\n", "\\n") if text else _("(not set)")
 
 
 def _set(args, out) -> int:
@@ -60,6 +60,7 @@ def register(subparsers) -> None:
     sub = group(subparsers, "settings", _("show and change the workspace settings"))
     command(sub, "show", _("show every workspace setting"), _show)
     p = command(sub, "set", _("change one setting (super admin)"), _set,
-                epilog="keys: " + ", ".join(KEYS) + " (older names: seller_name, seller_tax_id, number_prefix)")
+                epilog=_("keys: {keys} (older names: seller_name, seller_tax_id, number_prefix)").format(
+                    keys=", ".join(KEYS)))
     p.add_argument("key", metavar=_("KEY"))
     p.add_argument("value", metavar=_("VALUE"))

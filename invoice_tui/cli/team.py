@@ -158,7 +158,7 @@ def register(subparsers) -> None:
     p = command(sub, "check", _("list roles whose database privileges exceed their rights in the app (exit 1)"),
                 _check)
     p.add_argument("--fix", action="store_true", help=_("revoke the excess privileges (and grant missing ones)"))
-    keys_help = "the service account's authorized_keys (default ~/.ssh/authorized_keys)"
+    keys_help = _("the service account's authorized_keys (default ~/.ssh/authorized_keys)")
     p = command(sub, "add-key", _("let LOGIN open the app over SSH with the public key in KEYFILE"), _add_key)
     p.add_argument("login", metavar=_("LOGIN"))
     p.add_argument("keyfile", metavar="KEYFILE")
