@@ -8,7 +8,7 @@ first broken link (exit 1). ``head`` prints the current head so it can be record
 from __future__ import annotations
 
 from invoice_tui.cli._common import command, group, session
-from invoice_tui.i18n import _
+from invoice_tui.i18n import _, ngettext
 
 
 def _verify(args, out) -> int:
@@ -22,11 +22,14 @@ def _verify(args, out) -> int:
         data = report.record()
         rows = {c.name: c.rows for c in report.chains}
         if report.ok:
-            out.result(data, f"Audit trail intact: {rows['property_change']} property changes and "
-                             f"{rows['activity']} activities"
-                             + (", and nothing recorded before the given head was rewritten" if anchor else "")
-                             + "; every invoice, credit note, payment, credit movement, contact, company, user and "
-                               f"setting is what its history says.\nHead: {data['head']}")
+            values = {"changes": rows["property_change"], "activities": rows["activity"], "head": data["head"]}
+            out.result(data, (_("Audit trail intact: {changes} property changes and {activities} activities, and "
+                                "nothing recorded before the given head was rewritten; every invoice, credit note, "
+                                "payment, credit movement, contact, company, user and setting is what its history "
+                                "says.\nHead: {head}") if anchor else
+                              _("Audit trail intact: {changes} property changes and {activities} activities; every "
+                                "invoice, credit note, payment, credit movement, contact, company, user and setting "
+                                "is what its history says.\nHead: {head}")).format(**values))
             return 0
         if out.as_json:
             out.result(data)
@@ -34,17 +37,24 @@ def _verify(args, out) -> int:
             shown = [f"  {f.sentence()}" for f in report.findings]
             more = report.findings_total - len(report.findings)
             out.result(data, "\n".join(
-                [f"{report.findings_total} finding(s): rows that are not what their history says"] + shown
-                + ([f"  … and {more} more (--json lists the first {len(report.findings)})"] if more else []))
+                [ngettext("{n} finding: rows that are not what their history says",
+                          "{n} findings: rows that are not what their history says",
+                          report.findings_total).format(n=report.findings_total)] + shown
+                + (["  " + _("… and {more} more (--json lists the first {first})").format(
+                    more=more, first=len(report.findings))] if more else []))
                 if report.findings_total else None)
         bad = report.first_problem
         if bad is not None:
-            out.note(f"invoice-tui: the audit trail is broken: {bad.problem}. Restore the workspace from a "
-                     "backup and find out who changed the database outside invoice-tui.")
+            out.note(_("invoice-tui: the audit trail is broken: {problem}. Restore the workspace from a backup and "
+                       "find out who changed the database outside invoice-tui.").format(problem=bad.problem))
         else:
-            out.note(f"invoice-tui: {report.findings_total} row(s) differ from their history: they were written "
-                     "outside invoice-tui. Find out who (direct writes name their role), then restore them or "
-                     "record the correction through invoice-tui.")
+            out.note(ngettext("invoice-tui: {n} row differs from its history: it was written outside invoice-tui. "
+                              "Find out who (direct writes name their role), then restore it or record the "
+                              "correction through invoice-tui.",
+                              "invoice-tui: {n} rows differ from their history: they were written outside "
+                              "invoice-tui. Find out who (direct writes name their role), then restore them or "
+                              "record the correction through invoice-tui.",
+                              report.findings_total).format(n=report.findings_total))
         return 1
 
 

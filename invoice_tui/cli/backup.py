@@ -21,8 +21,8 @@ def _backup(args, out) -> int:
         require(ctx, "settings")
         result = backup_sqlite(ws.db, ws.url, args.path)
         out.result({"path": str(result.path), "bytes": result.bytes, "pages": result.pages},
-                   f"Backup written to {result.path} ({result.bytes:,} bytes); it opens with "
-                   f"--db sqlite:///{result.path}.")
+                   _("Backup written to {path} ({size} bytes); it opens with --db sqlite:///{path}.").format(
+                       path=result.path, size=f"{result.bytes:,}"))
     return 0
 
 
@@ -35,7 +35,7 @@ def _copy(args, out) -> int:
         require(ctx, "settings")
         result = copy_workspace(ws.db, args.to)
     total = sum(result.rows.values())
-    lines = [f"Copied {total:,} rows to {result.target}:"]
+    lines = [_("Copied {n} rows to {target}:").format(n=f"{total:,}", target=result.target)]
     lines += [f"  {name}: {count:,}" for name, count in result.rows.items()]
     # the copy's history chain must verify as the source's did
     from invoice_tui.domain.workspace import open_workspace
@@ -45,7 +45,8 @@ def _copy(args, out) -> int:
         report = audit.verify()
     finally:
         copy_ws.db.close()
-    lines.append("audit verify on the copy: " + ("intact" if report.ok else report.first_problem.problem))
+    lines.append(_("audit verify on the copy: intact") if report.ok else
+                 _("audit verify on the copy: {problem}").format(problem=report.first_problem.problem))
     out.result({"target": result.target, "rows": result.rows, "audit_ok": report.ok}, "\n".join(lines))
     return 0 if report.ok else 1
 

@@ -18,7 +18,7 @@ def _demo(args, out) -> int:
             pin_today(ctx, today)
         summary = demo.generate(ctx, invoices=args.invoices, seed=args.seed, progress=None,
                                 strict=not args.no_strict)
-        out.result(summary, lambda: "Demo workspace ready.\n" + pairs(
+        out.result(summary, lambda: _("Demo workspace ready.") + "\n" + pairs(
             [(str(k).replace("_", " ").capitalize(), v) for k, v in (summary or {}).items()]))
     return 0
 

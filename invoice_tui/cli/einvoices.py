@@ -15,7 +15,7 @@ from pathlib import Path
 
 from invoice_tui.cli._common import command, group
 from invoice_tui.cli.sending import _session
-from invoice_tui.i18n import _
+from invoice_tui.i18n import _, ngettext
 
 SUFFIX = {"facturx": ".pdf", "cii": ".cii.xml", "ubl": ".ubl.xml"}
 
@@ -50,15 +50,19 @@ def _einvoice(args, out) -> int:
         refuse_files("saving an e-invoice")
         target.write_bytes(data)
         for f in validation.findings:
-            out.note(f"invoice-tui: warning: {f.line()}")
+            out.note(_("invoice-tui: warning: {finding}").format(finding=f.line()))
         out.result({"invoice": inv.number, "format": args.format, "path": str(target),
                     "warnings": [_finding_record(f) for f in validation.findings]},
-                   f"Wrote {target} ({args.format}; it {_checked(validation)}: {validation.checked})")
+                   _checked(validation).format(path=target, format=args.format, checked=validation.checked,
+                                               n=len(validation.findings)))
     return 0
 
 
 def _checked(validation) -> str:
-    return "passes" if not validation.findings else f"has {len(validation.findings)} warning(s)"
+    if not validation.findings:
+        return _("Wrote {path} ({format}; it passes: {checked})")
+    return ngettext("Wrote {path} ({format}; it has {n} warning: {checked})",
+                    "Wrote {path} ({format}; it has {n} warnings: {checked})", len(validation.findings))
 
 
 def _validate(args, out) -> int:
@@ -71,9 +75,13 @@ def _validate(args, out) -> int:
 
         def text() -> str:
             if not validation.findings:
-                return f"{inv.number}: the {args.format} e-invoice passes every rule checked ({validation.checked})."
-            lines = [f"{inv.number}: {len(fatal)} error(s), {len(validation.findings) - len(fatal)} warning(s)"
-                     f"{' — in the scope of the French e-invoicing mandate' if validation.in_scope else ''}"]
+                return _("{invoice}: the {format} e-invoice passes every rule checked ({checked}).").format(
+                    invoice=inv.number, format=args.format, checked=validation.checked)
+            warnings = len(validation.findings) - len(fatal)
+            counts = (ngettext("{n} error", "{n} errors", len(fatal)).format(n=len(fatal)) + ", "
+                      + ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings))
+            scope = (" — " + _("in the scope of the French e-invoicing mandate")) if validation.in_scope else ""
+            lines = [f"{inv.number}: {counts}{scope}"]
             lines += [f"  {f.line()}" for f in validation.findings]
             return "\n".join(lines)
 

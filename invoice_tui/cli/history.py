@@ -55,17 +55,17 @@ def _history(args, out) -> int:
             from invoice_tui.domain.localize import history_text
 
             loc = reader_locale()  # issue 24: amounts read in the reader's locale; --json keeps the stored text
-            title = number or f"draft #{invoice_id}"
-            parts = [f"History of {title}", "", "Activities"]
-            parts.append(table(("When", "Who", "Kind", "Text"),
+            title = number or _("draft #{id}").format(id=invoice_id)
+            parts = [_("History of {invoice}").format(invoice=title), "", _("Activities")]
+            parts.append(table((_("When"), _("Who"), _("Kind"), _("Text")),
                                [(a["at"][:19].replace("T", " "), a["user"], a["kind"], history_text(a["kind"], a["text"], loc))
-                                for a in data["activities"]]) if acts else "(none)")
-            parts += ["", "Property changes"]
-            parts.append(table(("When", "Who", "Via", "Property", "Old", "New"),
+                                for a in data["activities"]]) if acts else _("(none)"))
+            parts += ["", _("Property changes")]
+            parts.append(table((_("When"), _("Who"), _("Via"), _("Property"), _("Old"), _("New")),
                                [(c["at"][:19].replace("T", " "), c["user"], c["source"], c["property"],
                                  _short(c["old"]), _short(c["new"])) for c in data["property_changes"]
                                 if c["old"] or c["new"]])  # "nothing → empty" is noise in text
-                         if changes else "(none)")
+                         if changes else _("(none)"))
             return "\n".join(parts)
 
         out.result(data, text)

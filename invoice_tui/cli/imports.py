@@ -14,7 +14,7 @@ import sys
 
 from invoice_tui.cli._common import add_common_json, session, table
 from invoice_tui.domain.errors import BadInput
-from invoice_tui.i18n import _
+from invoice_tui.i18n import _, ngettext
 
 OBJECTS = ("contacts", "companies", "invoices", "payments")
 
@@ -25,7 +25,8 @@ class _Bar:
 
     def __call__(self, rows: int, fraction: float) -> None:
         filled = int(30 * fraction)
-        self.stream.write(f"\r[{'#' * filled}{'-' * (30 - filled)}] {rows:,} rows")
+        self.stream.write(f"\r[{'#' * filled}{'-' * (30 - filled)}] "
+                          + ngettext("{n} row", "{n} rows", rows).format(n=f"{rows:,}"))
         self.stream.flush()
 
     def close(self) -> None:
@@ -38,24 +39,37 @@ def _maps(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         fid, sep, header = item.partition("=")
         if not sep or not fid.strip():
-            raise BadInput(f"--map takes FIELD=HEADER (e.g. email=Courriel), not '{item}'.", field="map")
+            raise BadInput(_("--map takes FIELD=HEADER (e.g. email=Courriel), not '{item}'.").format(item=item),
+                           field="map")
         out[fid.strip()] = header.strip()
     return out
 
 
 def report_text(report) -> str:
-    verb = "would import" if report.dry_run and report.ok else ("imported" if report.written else "imported nothing:")
-    head = (f"{report.rows:,} rows read from {report.path}; {verb} "
-            + (f"{report.created:,} {report.object}" + (f" ({report.lines:,} lines)" if report.lines else "")
-               + (f", {report.matched:,} matched existing ones" if report.matched else "")
-               if report.ok else f"{report.error_count:,} bad row(s)"))
-    lines = [head]
+    read = ngettext("{n} row read from {path}", "{n} rows read from {path}", report.rows).format(
+        n=f"{report.rows:,}", path=report.path)
+    if report.ok:
+        objects = {"contacts": _("contacts"), "companies": _("companies"), "invoices": _("invoices"),
+                   "payments": _("payments")}
+        values = {"n": f"{report.created:,}", "object": objects.get(report.object, report.object)}
+        done = (_("would import {n} {object}") if report.dry_run else _("imported {n} {object}") if report.written
+                else _("imported nothing: {n} {object}")).format(**values)
+        if report.lines:
+            done += " " + ngettext("({n} line)", "({n} lines)", report.lines).format(n=f"{report.lines:,}")
+        if report.matched:
+            done += ", " + ngettext("{n} matched an existing one", "{n} matched existing ones", report.matched).format(
+                n=f"{report.matched:,}")
+    else:
+        done = (ngettext("imported {n} bad row", "imported {n} bad rows", report.error_count) if report.written else
+                ngettext("imported nothing: {n} bad row", "imported nothing: {n} bad rows", report.error_count)
+                ).format(n=f"{report.error_count:,}")
+    lines = [f"{read}; {done}"]
     if report.errors:
-        lines.append(table(["Row", "Column", "Problem"], [(str(e.row), e.column, e.message) for e in report.errors],
-                           right=(0,)))
+        lines.append(table([_("Row"), _("Column"), _("Problem")],
+                           [(str(e.row), e.column, e.message) for e in report.errors], right=(0,)))
         if report.error_count > len(report.errors):
-            lines.append(f"… and {report.error_count - len(report.errors):,} more.")
-        lines.append("Nothing was written; fix these rows and import the file again.")
+            lines.append(_("… and {n} more.").format(n=f"{report.error_count - len(report.errors):,}"))
+        lines.append(_("Nothing was written; fix these rows and import the file again."))
     lines += report.notes[:20]
     return "\n".join(lines)
 
@@ -74,8 +88,8 @@ def _import(args, out) -> int:
                 bar.close()
         if args.save_mapping and report.ok:
             save_mapping(ctx, args.save_mapping, args.object, report.mapping, args.locale or "")
-            report.notes.append(f"Mapping saved as '{args.save_mapping}'; reuse it with --mapping "
-                                f"'{args.save_mapping}'.")
+            report.notes.append(_("Mapping saved as '{name}'; reuse it with --mapping '{name}'.").format(
+                name=args.save_mapping))
     out.result(report.record(), lambda: report_text(report))
     return 0 if report.ok else 1
 
@@ -88,9 +102,9 @@ def _mappings(args, out) -> int:
     with session(args) as (_ws, _ctx):
         rows = [{"name": m.name, "object": m.object, "locale": m.locale, "columns": json.loads(m.columns)}
                 for m in list_mappings(args.object)]
-    out.result(rows, lambda: table(["Object", "Name", "Locale", "Columns"],
+    out.result(rows, lambda: table([_("Object"), _("Name"), _("Locale"), _("Columns")],
                                    [(r["object"], r["name"], r["locale"], str(len(r["columns"]))) for r in rows])
-               if rows else "No saved mappings; save one with: invoice-tui import … --save-mapping NAME")
+               if rows else _("No saved mappings; save one with: invoice-tui import … --save-mapping NAME"))
     return 0
 
 

@@ -10,7 +10,7 @@ same attempt with the same idempotency key).
 
 from __future__ import annotations
 
-from invoice_tui.cli._common import CliParser, _group_help, add_common_json, command, money, session, table
+from invoice_tui.cli._common import CliParser, _group_help, add_common_json, command, money, session, status_word, table
 from invoice_tui.i18n import _
 
 
@@ -19,8 +19,8 @@ def _pm_add(args, out) -> int:
 
     with session(args) as (_ws, ctx):
         m = online.add_method(ctx, args.contact, args.stripe_customer, args.stripe_payment_method)
-        out.result(online.method_record(m), lambda: f"Saved {online.method_label(m)} ({m.method_ref}) for "
-                                                    f"{args.contact}.")
+        out.result(online.method_record(m), lambda: _("Saved {method} ({ref}) for {contact}.").format(
+            method=online.method_label(m), ref=m.method_ref, contact=args.contact))
     return 0
 
 
@@ -32,10 +32,11 @@ def _pm_list(args, out) -> int:
         require(ctx, "view")
         methods = online.list_methods(args.contact)
         recs = [online.method_record(m) for m in methods]
-        out.result(recs, lambda: table(("Payment method", "Kind", "Brand", "Last 4", "Expiry", "Customer"),
+        out.result(recs, lambda: table((_("Payment method"), _("Kind"), _("Brand"), _("Last 4"), _("Expiry"),
+                                        _("Customer")),
                                        [(r["payment_method"], r["kind"], r["brand"], r["last4"], r["expiry"],
                                          r["customer"]) for r in recs])
-                   if recs else f"{args.contact} has no saved payment method.")
+                   if recs else _("{contact} has no saved payment method.").format(contact=args.contact))
     return 0
 
 
@@ -44,7 +45,8 @@ def _pm_remove(args, out) -> int:
 
     with session(args) as (_ws, ctx):
         m = online.remove_method(ctx, args.contact, args.payment_method)
-        out.result({"removed": m.method_ref}, f"Removed {online.method_label(m)} ({m.method_ref}).")
+        out.result({"removed": m.method_ref}, _("Removed {method} ({ref}).").format(method=online.method_label(m),
+                                                                                     ref=m.method_ref))
     return 0
 
 
@@ -83,23 +85,24 @@ def _charge(args, out) -> int:
         p = res.payment
         amount = money(p.amount_minor, p.currency, inv.locale, minor=True)
         label = inv.number
+        values = {"amount": amount, "id": p.id, "invoice": label, "status": status_word(inv.status)}
         if res.state == "succeeded":
-            out.result(data, f"Charged {amount} to the saved payment method: payment #{p.id} succeeded. "
-                             f"{label} is now {inv.status}.")
+            out.result(data, _("Charged {amount} to the saved payment method: payment #{id} succeeded. {invoice} is "
+                               "now {status}.").format(**values))
             return 0
         if res.state == "processing":
-            out.result(data, f"Charging {amount}: payment #{p.id} is processing; {label} is settled when it "
-                             "succeeds.")
+            out.result(data, _("Charging {amount}: payment #{id} is processing; {invoice} is settled when it "
+                               "succeeds.").format(**values))
             return 0
         if res.state == "requires_action":
             out.result(data, None)
-            out.note(f"invoice-tui: the card needs the buyer's authentication (3-D Secure): payment #{p.id} "
-                     f"requires action and cannot be charged with the buyer away; send them the invoice "
-                     f"(invoice-tui invoices send {label}) so that they pay it themselves.")
+            out.note(_("invoice-tui: the card needs the buyer's authentication (3-D Secure): payment #{id} requires "
+                       "action and cannot be charged with the buyer away; send them the invoice (invoice-tui invoices "
+                       "send {invoice}) so that they pay it themselves.").format(**values))
             return 1
         out.result(data, None)
-        out.note(f"invoice-tui: the charge of {amount} was declined: {res.reason or 'no reason given'}. "
-                 f"{label} is still {inv.status}.")
+        out.note(_("invoice-tui: the charge of {amount} was declined: {reason}. {invoice} is still {status}.").format(
+            reason=res.reason or _("no reason given"), **values))
         return 1
 
 
@@ -122,11 +125,12 @@ def _refund(args, out) -> int:
                 "refunded": plain(from_minor(res.refunded_minor, p.currency)),
                 "invoice": invoices.invoice_record(inv, ctx.today()) if inv else None}
         locale = inv.locale if inv else "en_US"
-        out.result(data, lambda: f"Refunded {money(res.refunded_minor, p.currency, locale, minor=True)} of payment "
-                                 f"#{p.id} (now {p.state}, "
-                                 f"{money(p.amount_refunded_minor, p.currency, locale, minor=True)} refunded in all)."
-                                 + (f" {inv.number} is now {inv.status}; balance due "
-                                    f"{money(inv.balance_minor, inv.currency, inv.locale, minor=True)}." if inv else ""))
+        out.result(data, lambda: _("Refunded {amount} of payment #{id} (now {state}, {total} refunded in all).").format(
+            amount=money(res.refunded_minor, p.currency, locale, minor=True), id=p.id, state=p.state,
+            total=money(p.amount_refunded_minor, p.currency, locale, minor=True))
+            + (" " + _("{invoice} is now {status}; balance due {balance}.").format(
+                invoice=inv.number, status=status_word(inv.status),
+                balance=money(inv.balance_minor, inv.currency, inv.locale, minor=True)) if inv else ""))
     return 0
 
 

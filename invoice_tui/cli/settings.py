@@ -50,7 +50,7 @@ def _set(args, out) -> int:
         change = change_setting(ctx, args.key, value)
         old, new = change.old, change.new
         for note in change.notes:  # strict mode turned on, or recommended (R46)
-            print(f"invoice-tui: {note}", file=sys.stderr)
+            print(f"invoice-tui: {note}", file=sys.stderr)  # the domain's sentence
         out.result({"key": key, "old": old, "new": new, **({"notes": change.notes} if change.notes else {})},
                    lambda: f"{key}: {_text(old)} → {_text(new)}")
     return 0
