@@ -204,10 +204,8 @@ def _run_due(args, out) -> int:
         if res.errors:
             return 1
         if not res.dry_run and res.queued:
-            out.note(ngettext("invoice-tui: {n} email waits in the outbox (the mail server did not take it); the next "
-                              "run retries it.",
-                              "invoice-tui: {n} emails wait in the outbox (the mail server did not take them); the "
-                              "next run retries them.", res.queued).format(n=res.queued))
+            out.note(_("invoice-tui: {n} email(s) wait in the outbox (the mail server did not take them); the next "
+                       "run retries them.").format(n=res.queued))
             return EnvironmentFailure.exit_code
     return 0
 

@@ -210,8 +210,8 @@ def _show_text(inv, rec: dict[str, Any]) -> str:
         label = f"{a['label']} " if a["label"] else ""
         kind = {"discount": _("Discount"), "fee": _("Fee"), "tax": _("Tax")}.get(a["kind"], a["kind"].capitalize())
         if a["kind"] != "tax":
-            parts.append(_("{kind}: {label}{value} (VAT {rate}% {category})").format(
-                kind=kind, label=label, value=value, rate=a["tax_rate"], category=a["tax_category"]))
+            parts.append(_("{kind}: {label}{value} (VAT {rate} {category})").format(
+                kind=kind, label=label, value=value, rate=f"{a['tax_rate']}%", category=a["tax_category"]))
         else:
             parts.append(_("{kind}: {label}{value}").format(kind=kind, label=label, value=value))
     if rec["adjustments"]:
@@ -220,7 +220,7 @@ def _show_text(inv, rec: dict[str, Any]) -> str:
             "discount": [(_("Discounts"), ("−" + m(rec["discount_total"])) if Decimal(rec["discount_total"]) > 0
                           else m(-Decimal(rec["discount_total"])))] if Decimal(rec["discount_total"]) else [],
             "fee": [(_("Fees"), m(rec["fee_total"]))] if Decimal(rec["fee_total"]) else [],
-            "tax": [(_("VAT {category} {rate}% on {basis}").format(category=t["category"], rate=t["rate"],
+            "tax": [(_("VAT {category} {rate} on {basis}").format(category=t["category"], rate=f"{t['rate']}%",
                                                                    basis=m(t["basis"])), m(t["tax"]))
                     for t in rec["tax_breakdown"]]
             + [(_("Tax"), m(rec["tax_total"]))],

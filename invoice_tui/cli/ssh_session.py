@@ -43,7 +43,7 @@ def plan(words: list[str]) -> argparse.Namespace:
 
     if words and os.path.basename(words[0]) == "invoice-tui":
         words = words[1:]
-    if words and words[0] not in {name for name, _ in ALLOWED} and not words[0].startswith("-"):
+    if words and words[0] not in {name for name, _action in ALLOWED} and not words[0].startswith("-"):
         _refuse(words[0])  # not a command of ours at all (a shell, another program): say what is
     ns = _parser().parse_args(words)  # bad usage: BadInput (exit 2)
     named = [f"--{dest.replace('_', '-')}" for dest in FORBIDDEN if getattr(ns, dest, None) not in (None, False)]
