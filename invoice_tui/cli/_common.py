@@ -368,8 +368,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
 def pairs(items: Sequence[tuple[str, Any]]) -> str:
     """``label: value`` lines with the labels aligned; values go through ``safe()``."""
     items = [(k, v) for k, v in items if v not in (None, "")]
-    label_width = max((width(k) for k, _v in items), default=0)
-    return "\n".join(f"{k}:{' ' * (label_width - width(k))} {safe(str(v))}" for k, v in items)
+    labels = [_("{label}:").format(label=k) for k, _v in items]  # French writes "Facture :"
+    label_width = max((width(label) for label in labels), default=0)
+    return "\n".join(f"{label}{' ' * (label_width - width(label))} {safe(str(v))}"
+                     for label, (_k, v) in zip(labels, items))
 
 
 __all__ = ["CliParser", "add_common_json", "command", "group", "session", "split_spec", "parse_line",

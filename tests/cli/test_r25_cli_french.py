@@ -213,3 +213,30 @@ def test_json_output_stays_the_interface(fr_cli):
     fr_cli.ok("invoices", "create", "--currency", "EUR", "--contact", "ada@example.com", "--line", "Conseil;1;100")
     data = fr_cli.ok("invoices", "list", as_json=True)
     assert data[0]["status"] == "draft" and "balance_due" in data[0]
+
+
+def test_human_output_is_marked_for_translation(sqlite_url, capsys, monkeypatch):
+    """The human output of the everyday commands under the pseudo-locale: every word is in ⟦…⟧
+    but data (names, amounts, dates, numbers, stored codes such as a payment's method)."""
+    from invoice_tui import i18n
+
+    monkeypatch.setattr(i18n, "use_language", lambda locale_name: i18nkit.use_pseudo_locale() or i18nkit.PSEUDO)
+    cli = Cli(sqlite_url, capsys, user="ann")
+    data = {"Ada", "Lovelace", "ada@example.com", "Conseil", "ann", "EUR", "INV", "other", "manual", "succeeded",
+            "allow_partial", "title", "draft", "created", "cli", "Draft", "Nouveau"}
+    outputs = [
+        cli.ok("contacts", "add", "--email", "ada@example.com", "--first-name", "Ada", "--last-name", "Lovelace"),
+        cli.ok("invoices", "create", "--currency", "EUR", "--contact", "ada@example.com", "--line", "Conseil;2;100;20",
+               "--allow-partial"),
+        cli.ok("invoices", "edit", "1", "--title", "Nouveau"),
+        cli.ok("invoices", "list"),
+        cli.ok("invoices", "show", "1"),
+        cli.ok("payments", "list"),
+        cli.ok("contacts", "list"),
+        cli.ok("credit-notes", "list"),
+        cli.ok("reports", "aging"),
+        cli.ok("outbox", "list"),
+    ]
+    assert i18nkit.OPEN in outputs[4] and "Solde" not in outputs[4]  # rendered in the pseudo-locale
+    for text in outputs:
+        assert _bare_words(text, data) == [], text
