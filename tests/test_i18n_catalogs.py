@@ -28,8 +28,8 @@ LANGUAGES = sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / 
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:[:!][^{}]*)?\}|%\([a-z_]+\)[sdr]|%[sd]")
 
 def _key(message) -> tuple:
-    msgid = message.id if isinstance(message.id, tuple) else (message.id,)
-    return (message.context or "",) + tuple(msgid)
+    msgid = tuple(message.id) if isinstance(message.id, (tuple, list)) else (message.id,)  # a plural: a list in a .mo
+    return (message.context or "",) + msgid
 
 
 def marked_in_code() -> set[tuple]:
@@ -77,7 +77,7 @@ def catalog_problems(catalog: Catalog, template: Catalog) -> list[str]:
 
 
 def mo_problems(po: Catalog, mo: Catalog) -> list[str]:
-    compiled = {_key(m): m.string for m in mo if m.id}
+    compiled = {_key(m): tuple(m.string) if isinstance(m.string, list) else m.string for m in mo if m.id}
     return [f"the .mo is not current for {m.id!r}" for m in po
             if m.id and not m.fuzzy and compiled.get(_key(m)) != m.string]
 
