@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from invoice_tui.cli._base import _today, pin_today
 from invoice_tui.cli._common import add_common_json, pairs, session
-from invoice_tui.i18n import _
+from invoice_tui.i18n import _, pgettext
 
 
 def _demo(args, out) -> int:
@@ -19,8 +19,25 @@ def _demo(args, out) -> int:
         summary = demo.generate(ctx, invoices=args.invoices, seed=args.seed, progress=None,
                                 strict=not args.no_strict)
         out.result(summary, lambda: _("Demo workspace ready.") + "\n" + pairs(
-            [(str(k).replace("_", " ").capitalize(), v) for k, v in (summary or {}).items()]))
+            [(_label(k), v) for k, v in (summary or {}).items()]))
     return 0
+
+
+def _label(key) -> str:
+    """A key of the summary (demo.generate's counts) as the reader reads it."""
+    labels = {
+        "invoices": pgettext("demo", "Invoices"), "drafts": pgettext("demo", "Drafts"),
+        "open": pgettext("demo", "Open"), "overdue": pgettext("demo", "Overdue"),
+        "partially_paid": pgettext("demo", "Partially paid"), "paid": pgettext("demo", "Paid"),
+        "voided": pgettext("demo", "Voided"), "credit_notes": pgettext("demo", "Credit notes"),
+        "numbers": pgettext("demo", "Numbers"), "users": pgettext("demo", "Users"),
+        "contacts": pgettext("demo", "Contacts"), "companies": pgettext("demo", "Companies"),
+        "line_items": pgettext("demo", "Line items"), "adjustments": pgettext("demo", "Adjustments"),
+        "payments": pgettext("demo", "Payments"), "unapplied_payments": pgettext("demo", "Unapplied payments"),
+        "reminders": pgettext("demo", "Reminders"), "activities": pgettext("demo", "Activities"),
+        "property_changes": pgettext("demo", "Property changes"), "seconds": pgettext("demo", "Seconds"),
+    }
+    return labels.get(key) or str(key).replace("_", " ").capitalize()
 
 
 def register(subparsers) -> None:
