@@ -14,7 +14,7 @@ import sys
 
 from invoice_tui.cli._common import add_common_json, session, table
 from invoice_tui.domain.errors import BadInput
-from invoice_tui.i18n import _, ngettext
+from invoice_tui.i18n import _
 
 OBJECTS = ("contacts", "companies", "invoices", "payments")
 
@@ -26,7 +26,7 @@ class _Bar:
     def __call__(self, rows: int, fraction: float) -> None:
         filled = int(30 * fraction)
         self.stream.write(f"\r[{'#' * filled}{'-' * (30 - filled)}] "
-                          + ngettext("{n} row", "{n} rows", rows).format(n=f"{rows:,}"))
+                          + _("{n} rows").format(n=f"{rows:,}"))
         self.stream.flush()
 
     def close(self) -> None:
@@ -46,8 +46,7 @@ def _maps(items: list[str] | None) -> dict[str, str]:
 
 
 def report_text(report) -> str:
-    read = ngettext("{n} row read from {path}", "{n} rows read from {path}", report.rows).format(
-        n=f"{report.rows:,}", path=report.path)
+    read = _("{n} rows read from {path}").format(n=f"{report.rows:,}", path=report.path)
     if report.ok:
         objects = {"contacts": _("contacts"), "companies": _("companies"), "invoices": _("invoices"),
                    "payments": _("payments")}
@@ -55,14 +54,12 @@ def report_text(report) -> str:
         done = (_("would import {n} {object}") if report.dry_run else _("imported {n} {object}") if report.written
                 else _("imported nothing: {n} {object}")).format(**values)
         if report.lines:
-            done += " " + ngettext("({n} line)", "({n} lines)", report.lines).format(n=f"{report.lines:,}")
+            done += " " + _("({n} lines)").format(n=f"{report.lines:,}")
         if report.matched:
-            done += ", " + ngettext("{n} matched an existing one", "{n} matched existing ones", report.matched).format(
-                n=f"{report.matched:,}")
+            done += ", " + _("{n} matched existing ones").format(n=f"{report.matched:,}")
     else:
-        done = (ngettext("imported {n} bad row", "imported {n} bad rows", report.error_count) if report.written else
-                ngettext("imported nothing: {n} bad row", "imported nothing: {n} bad rows", report.error_count)
-                ).format(n=f"{report.error_count:,}")
+        done = (_("imported {n} bad row(s)") if report.written else _("imported nothing: {n} bad row(s)")).format(
+            n=f"{report.error_count:,}")
     lines = [f"{read}; {done}"]
     if report.errors:
         lines.append(table([_("Row"), _("Column"), _("Problem")],
