@@ -8,7 +8,7 @@ first broken link (exit 1). ``head`` prints the current head so it can be record
 from __future__ import annotations
 
 from invoice_tui.cli._common import command, group, session
-from invoice_tui.i18n import _, ngettext
+from invoice_tui.i18n import _
 
 
 def _verify(args, out) -> int:
@@ -37,9 +37,8 @@ def _verify(args, out) -> int:
             shown = [f"  {f.sentence()}" for f in report.findings]
             more = report.findings_total - len(report.findings)
             out.result(data, "\n".join(
-                [ngettext("{n} finding: rows that are not what their history says",
-                          "{n} findings: rows that are not what their history says",
-                          report.findings_total).format(n=report.findings_total)] + shown
+                [_("{n} finding(s): rows that are not what their history says").format(n=report.findings_total)]
+                + shown
                 + (["  " + _("… and {more} more (--json lists the first {first})").format(
                     more=more, first=len(report.findings))] if more else []))
                 if report.findings_total else None)
@@ -48,13 +47,9 @@ def _verify(args, out) -> int:
             out.note(_("invoice-tui: the audit trail is broken: {problem}. Restore the workspace from a backup and "
                        "find out who changed the database outside invoice-tui.").format(problem=bad.problem))
         else:
-            out.note(ngettext("invoice-tui: {n} row differs from its history: it was written outside invoice-tui. "
-                              "Find out who (direct writes name their role), then restore it or record the "
-                              "correction through invoice-tui.",
-                              "invoice-tui: {n} rows differ from their history: they were written outside "
-                              "invoice-tui. Find out who (direct writes name their role), then restore them or "
-                              "record the correction through invoice-tui.",
-                              report.findings_total).format(n=report.findings_total))
+            out.note(_("invoice-tui: {n} row(s) differ from their history: they were written outside invoice-tui. "
+                       "Find out who (direct writes name their role), then restore them or record the correction "
+                       "through invoice-tui.").format(n=report.findings_total))
         return 1
 
 
