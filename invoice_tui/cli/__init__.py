@@ -31,14 +31,15 @@ def build_parser(*, commands: bool = True) -> ArgumentParser:
     [--user LOGIN]`` opens the TUI without importing every command's module first)."""
     parser = ArgumentParser(prog="invoice-tui", description=_("Invoice management for the terminal."),
                             add_help=commands)
-    parser.add_argument("--version", action="version", version=f"invoice-tui {__version__}")
+    parser.add_argument("--version", action="version", version=f"invoice-tui {__version__}",
+                        help=_("show program's version number and exit"))
     parser.add_argument("--db", metavar="URL", help=_("workspace database URL (sqlite:///path or postgresql://…)"))
     parser.add_argument("--user", metavar="LOGIN", help=_("act as this workspace user"))
-    parser.add_argument("--config", metavar="PATH", help=_("configuration file (default: platformdirs config dir)"))
+    parser.add_argument("--config", metavar=_("PATH"), help=_("configuration file (default: platformdirs config dir)"))
     add_common(parser)
     if not commands:
         return parser
-    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=ArgumentParser)
+    sub = parser.add_subparsers(dest="command", metavar=_("<command>"), parser_class=ArgumentParser)
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
@@ -113,8 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except peewee.OperationalError as exc:
         from invoice_tui.db import first_line
 
-        out.note(f"invoice-tui: the database failed: {first_line(exc)}. Check that it is reachable and has room "
-                 "(a full disk), and try again.")
+        out.note(_("invoice-tui: the database failed: {error}. Check that it is reachable and has room "
+                   "(a full disk), and try again.").format(error=first_line(exc)))
         return EnvironmentFailure.exit_code
     except peewee.DatabaseError as exc:
         refusal = database_refusal(exc)
@@ -123,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.note(f"invoice-tui: {refusal}")
         return 1
     except KeyboardInterrupt:
-        out.note("invoice-tui: interrupted; nothing more was written.")
+        out.note(_("invoice-tui: interrupted; nothing more was written."))
         return 130
     except BrokenPipeError:  # the reader went away (``… --json | head``): not a failure of ours
         try:
@@ -141,8 +142,9 @@ def database_refusal(exc: Exception) -> str | None:
     original = next((e for e in (exc.__cause__, exc.__context__, *exc.args) if hasattr(e, "pgcode")), None)
     if getattr(original, "pgcode", None) not in ("42501", "23514"):
         return None
-    first = str(original).strip().splitlines()[0] if str(original).strip() else "refused"
-    return f"the database refused this: {first.removeprefix('ERROR:').strip()}. Nothing was written."
+    first = str(original).strip().splitlines()[0] if str(original).strip() else _("refused")
+    return _("the database refused this: {reason}. Nothing was written.").format(
+        reason=first.removeprefix("ERROR:").strip())
 
 
 def run_tui(args: argparse.Namespace) -> int:

@@ -74,8 +74,8 @@ def _today(text: str | None) -> dt.date | None:
                 return day
     except ValueError:
         pass
-    raise BadInput(f"--today takes a date written YYYY-MM-DD, such as 2026-03-31, from {DATE_MIN} to {DATE_MAX}, "
-                   f"not '{text}'.", field="today")
+    raise BadInput(_("--today takes a date written YYYY-MM-DD, such as 2026-03-31, from {min} to {max}, not "
+                     "'{text}'.").format(min=DATE_MIN, max=DATE_MAX, text=text), field="today")
 
 
 def pin_today(ctx: Context, today: dt.date) -> None:
@@ -137,8 +137,8 @@ def open_context(args: argparse.Namespace, source: str = "cli"):
     from invoice_tui.wiring import services
 
     if getattr(args, "config", None) and not Path(args.config).is_file():  # what the user typed: exit 2
-        raise BadInput(f"The configuration file {args.config} does not exist; check --config (or leave it out to "
-                       "use the default one).", field="config", code="config.missing")
+        raise BadInput(_("The configuration file {path} does not exist; check --config (or leave it out to use the "
+                         "default one).").format(path=args.config), field="config", code="config.missing")
     cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
     url = args.db or cfg.db
     ws = open_workspace(url, notice=lambda m: print(m, file=sys.stderr))
@@ -153,5 +153,6 @@ def open_context(args: argparse.Namespace, source: str = "cli"):
         try:
             pin_today(ctx, _today(pinned))
         except BadInput:
-            raise BadInput(f"INVOICE_TUI_TODAY takes a date written YYYY-MM-DD, not '{pinned}'.") from None
+            raise BadInput(_("INVOICE_TUI_TODAY takes a date written YYYY-MM-DD, not '{text}'.").format(
+                text=pinned)) from None
     return ws, ctx, cfg

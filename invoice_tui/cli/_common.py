@@ -19,6 +19,7 @@ from invoice_tui.cli._base import ArgumentParser, open_context
 from invoice_tui.domain.errors import BadInput, InvoiceTuiError, with_remedy
 from invoice_tui.domain.money import format_money, from_minor, parse_decimal
 from invoice_tui.domain.text import safe
+from invoice_tui.i18n import N_, _, pgettext
 
 
 class CliParser(ArgumentParser):
@@ -48,14 +49,14 @@ def group(subparsers, name: str, help_text: str) -> argparse._SubParsersAction:
         return next(a for a in existing._actions if isinstance(a, argparse._SubParsersAction))
     parser = subparsers.add_parser(name, help=help_text, description=help_text)
     add_common_json(parser)
-    sub = parser.add_subparsers(dest="action", metavar="<action>", parser_class=CliParser)
+    sub = parser.add_subparsers(dest="action", metavar=_("<action>"), parser_class=CliParser)
     parser.set_defaults(handler=_group_help(parser))
     return sub
 
 
 def _group_help(parser: argparse.ArgumentParser):
     def handler(args, out) -> int:
-        raise BadInput(f"{parser.prog} needs an action; see: {parser.prog} --help")
+        raise BadInput(_("{prog} needs an action; see: {prog} --help").format(prog=parser.prog))
 
     return handler
 
@@ -70,39 +71,43 @@ def command(sub, name: str, help_text: str, handler, **kwargs) -> argparse.Argum
 def add_common_json(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS: a sub-command's default must not undo a --json given before the command.
     parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="print JSON instead of text")
+                        help=_("print JSON instead of text"))
 
 
 # ---- errors: the domain's sentence, then the CLI's own remedy for its code ---------------------
+# English, marked with N_(): error_text() gives them in the reader's language.
 CLI_REMEDIES: dict[str, str] = {
-    "invoice.not_found": "see: invoice-tui invoices list.",
-    "invoice.no_billing_contact": "set one with --contact EMAIL.",
-    "invoice.legal_data_missing": "fill in the seller's with: invoice-tui settings set KEY VALUE; the buyer's with "
-                                  "companies/contacts edit; the invoice's with invoices edit.",
-    "payment.bad_id": "see: invoice-tui payments list.",
-    "payment.not_found": "see: invoice-tui payments list.",
-    "payment.before_invoice_date": "if it was, add --in-advance.",
-    "payment.over_balance": "to keep the excess as the customer's credit, add --overpay.",
-    "invoice.date_before_latest": "date it today with: invoice-tui invoices edit {invoice} --date today",
-    "permission.not_a_user": "a super admin can add them with: invoice-tui users add {login}",
-    "permission.denied": "{grantor} can grant it with: invoice-tui users grant {login} {permission}",
-    "user.not_found": "see them with: invoice-tui users list",
-    "user.exists": "change their permissions with: invoice-tui users grant {login} PERMS",
-    "company.not_found": 'add it with: invoice-tui companies add --name "{name}"',
-    "contact.not_found": "add it with: invoice-tui contacts add --email {email}",
-    "outbox.bad_id": "see: invoice-tui outbox list.",
-    "outbox.not_found": "see: invoice-tui outbox list.",
-    "mail.no_from_address": "give one with --from, or set it: invoice-tui settings set default_from_address "
-                            "billing@example.com",
-    "workspace.no_public_base_url": "a super admin can set it: invoice-tui settings set public_base_url "
-                                    "https://invoices.example.com",
-    "reminders.no_from_address": "set it first: invoice-tui settings set default_from_address billing@example.com",
+    "invoice.not_found": N_("see: invoice-tui invoices list."),
+    "invoice.no_billing_contact": N_("set one with --contact EMAIL."),
+    "invoice.legal_data_missing": N_("fill in the seller's with: invoice-tui settings set KEY VALUE; the buyer's "
+                                     "with companies/contacts edit; the invoice's with invoices edit."),
+    "payment.bad_id": N_("see: invoice-tui payments list."),
+    "payment.not_found": N_("see: invoice-tui payments list."),
+    "payment.before_invoice_date": N_("if it was, add --in-advance."),
+    "payment.over_balance": N_("to keep the excess as the customer's credit, add --overpay."),
+    "invoice.date_before_latest": N_("date it today with: invoice-tui invoices edit {invoice} --date today"),
+    "permission.not_a_user": N_("a super admin can add them with: invoice-tui users add {login}"),
+    "permission.denied": N_("{grantor} can grant it with: invoice-tui users grant {login} {permission}"),
+    "user.not_found": N_("see them with: invoice-tui users list"),
+    "user.exists": N_("change their permissions with: invoice-tui users grant {login} PERMS"),
+    "company.not_found": N_('add it with: invoice-tui companies add --name "{name}"'),
+    "contact.not_found": N_("add it with: invoice-tui contacts add --email {email}"),
+    "outbox.bad_id": N_("see: invoice-tui outbox list."),
+    "outbox.not_found": N_("see: invoice-tui outbox list."),
+    "mail.no_from_address": N_("give one with --from, or set it: invoice-tui settings set default_from_address "
+                               "billing@example.com"),
+    "workspace.no_public_base_url": N_("a super admin can set it: invoice-tui settings set public_base_url "
+                                       "https://invoices.example.com"),
+    "reminders.no_from_address": N_("set it first: invoice-tui settings set default_from_address "
+                                    "billing@example.com"),
 }
 
 
 def error_text(error: InvoiceTuiError) -> str:
-    """The line printed on stderr for a domain error (``main()`` exits with ``error.exit_code``)."""
-    return f"invoice-tui: {with_remedy(error, CLI_REMEDIES)}"
+    """The line printed on stderr for a domain error (``main()`` exits with ``error.exit_code``):
+    the domain's sentence, then the CLI's remedy for its code, in the reader's language."""
+    remedies = {code: _(remedy) for code, remedy in CLI_REMEDIES.items()}
+    return f"invoice-tui: {with_remedy(error, remedies)}"
 
 
 @contextlib.contextmanager
@@ -147,19 +152,21 @@ def value_or_percent(text: str, *, what: str, option: str, spec: str) -> tuple[D
     try:
         return parse_decimal(t, what=what), is_percent
     except BadInput:
-        raise BadInput(f"{option} '{spec}': '{text}' is not a valid {what}; write an amount such as 25.00 "
-                       "or a percentage such as 10% (dot for decimals).", field=option) from None
+        raise BadInput(_("{option} '{spec}': '{text}' is not a valid value; write an amount such as 25.00 or a "
+                         "percentage such as 10% (dot for decimals).").format(option=option, spec=spec, text=text),
+                       field=option) from None
 
 
 def _rate(text: str, *, option: str, spec: str) -> tuple[Decimal, str]:
     """``RATE[:CAT]`` → (rate, category or ""): ``20``, ``5.5%``, ``0:AE``, ``20:S`` (R35)."""
-    rate, _, category = text.partition(":")
+    rate, _sep, category = text.partition(":")
     t = rate.strip().rstrip("%").strip()
     try:
-        value = parse_decimal(t, what="tax rate") if t else Decimal(0)
+        value = parse_decimal(t, what=_("tax rate")) if t else Decimal(0)
     except BadInput:
-        raise BadInput(f"{option} '{spec}': '{text}' is not a tax rate; write a percentage such as 20 or 5.5, "
-                       "optionally with a VAT category: 0:AE, 20:S.", field=option) from None
+        raise BadInput(_("{option} '{spec}': '{text}' is not a tax rate; write a percentage such as 20 or 5.5, "
+                         "optionally with a VAT category: 0:AE, 20:S.").format(option=option, spec=spec, text=text),
+                       field=option) from None
     return value, category.strip().upper()
 
 
@@ -171,14 +178,15 @@ def _line_key(data: dict, key: str, value: str, *, spec: str) -> None:
     ``charge=2.00:Freight`` (allowance and charge repeatable)."""
     if key == "base":
         try:
-            data["base_quantity"] = parse_decimal(value.strip(), what="price base quantity")
+            data["base_quantity"] = parse_decimal(value.strip(), what=_("price base quantity"))
         except BadInput as exc:
             raise BadInput(f"--line '{spec}': {exc.message}", field="line") from None
     elif key == "unit":
         data["unit_code"] = value.strip()
     else:
-        amount, _, reason = value.partition(":")
-        number, pct = value_or_percent(amount, what=key, option="--line", spec=spec)
+        amount, _sep, reason = value.partition(":")
+        what = _("allowance") if key == "allowance" else _("charge")
+        number, pct = value_or_percent(amount, what=what, option="--line", spec=spec)
         data.setdefault("charges", []).append({"kind": key, "value": number, "is_percent": pct,
                                                "reason": reason.strip()})
 
@@ -202,21 +210,21 @@ def parse_line(spec: str):
     keys = [(m.group(1), m.group(2)) for i, m in keyed if m and i >= 3]
     parts = [p for i, p in enumerate(parts) if not (i >= 3 and keyed[i][1])]
     if len(parts) < 3 or len(parts) > 5:
-        raise BadInput(f"--line '{spec}' needs name;quantity;unit_price[;tax_rate[:category][;discount]] then "
-                       "any of base=N, unit=CODE, allowance=VALUE[:reason], charge=VALUE[:reason], e.g. "
-                       "\"Design work;3;120.00;20;10%\" or \"Energy;1200;0.0088;20;unit=KWH\" "
-                       "(write \\; for a semicolon in the name).", field="line")
+        raise BadInput(_("--line '{spec}' needs name;quantity;unit_price[;tax_rate[:category][;discount]] then "
+                         "any of base=N, unit=CODE, allowance=VALUE[:reason], charge=VALUE[:reason], e.g. "
+                         "\"Design work;3;120.00;20;10%\" or \"Energy;1200;0.0088;20;unit=KWH\" "
+                         "(write \\; for a semicolon in the name).").format(spec=spec), field="line")
     name, qty, price = parts[0], parts[1], parts[2]
     try:
-        quantity = parse_decimal(qty.strip(), what="quantity")
-        unit_price = parse_decimal(price.strip(), what="unit price")
+        quantity = parse_decimal(qty.strip(), what=_("quantity"))
+        unit_price = parse_decimal(price.strip(), what=_("unit price"))
     except BadInput as exc:
         raise BadInput(f"--line '{spec}': {exc.message}", field="line") from None
     data: dict[str, Any] = {"name": name, "quantity": quantity, "unit_price": unit_price}
     if len(parts) > 3:
         data["tax_rate"], data["tax_category"] = _rate(parts[3], option="--line", spec=spec)
     if len(parts) > 4 and parts[4].strip():
-        value, pct = value_or_percent(parts[4], what="discount", option="--line", spec=spec)
+        value, pct = value_or_percent(parts[4], what=_("discount"), option="--line", spec=spec)
         data["discount"], data["discount_percent"] = value, pct
     for key, value in keys:
         _line_key(data, key, value, spec=spec)
@@ -230,9 +238,9 @@ def parse_adjustment(spec: str, option: str):
 
     parts = split_spec(spec)
     if len(parts) > 3:
-        raise BadInput(f"{option} '{spec}' takes value[;tax_rate[:category][;label]], e.g. \"10%;20;Loyalty\" "
-                       "(write \\; for a semicolon in the label).", field=option)
-    value, pct = value_or_percent(parts[0], what="value", option=option, spec=spec)
+        raise BadInput(_("{option} '{spec}' takes value[;tax_rate[:category][;label]], e.g. \"10%;20;Loyalty\" "
+                         "(write \\; for a semicolon in the label).").format(option=option, spec=spec), field=option)
+    value, pct = value_or_percent(parts[0], what=_("value"), option=option, spec=spec)
     data: dict[str, Any] = {"value": value, "is_percent": pct}
     if len(parts) > 1:
         data["tax_rate"], data["tax_category"] = _rate(parts[1], option=option, spec=spec)
@@ -247,9 +255,9 @@ def parse_tax(spec: str):
 
     parts = split_spec(spec)
     if len(parts) > 2:
-        raise BadInput(f"--tax '{spec}' takes value[;label], e.g. \"2%;Local tax\" "
-                       "(write \\; for a semicolon in the label).", field="tax")
-    value, pct = value_or_percent(parts[0], what="value", option="--tax", spec=spec)
+        raise BadInput(_("--tax '{spec}' takes value[;label], e.g. \"2%;Local tax\" "
+                         "(write \\; for a semicolon in the label).").format(spec=spec), field="tax")
+    value, pct = value_or_percent(parts[0], what=_("value"), option="--tax", spec=spec)
     data: dict[str, Any] = {"value": value, "is_percent": pct}
     if len(parts) > 1:
         data["label"] = parts[1]
@@ -266,8 +274,8 @@ def parse_date(text: str, ctx, option: str) -> dt.date:
         if exc.code == "date.out_of_range":  # a date, but outside the supported range (R56)
             raise BadInput(f"{option} {text}: {exc.message[0].lower()}{exc.message[1:]}", field=option,
                            code=exc.code) from None
-        raise BadInput(f"{option} '{text}' is not a date; write YYYY-MM-DD, today, today-30 or today+7.",
-                       field=option) from None
+        raise BadInput(_("{option} '{text}' is not a date; write YYYY-MM-DD, today, today-30 or today+7.").format(
+            option=option, text=text), field=option) from None
 
 
 def contact_id(email: str | None) -> int | None:
@@ -322,7 +330,7 @@ def width(text: str) -> int:
 def add_list_json(parser: argparse.ArgumentParser) -> None:
     """``--ndjson`` beside ``--json`` on a list command."""
     parser.add_argument("--ndjson", action="store_true",
-                        help="print one JSON object a line (for pipes) instead of one JSON array")
+                        help=_("print one JSON object a line (for pipes) instead of one JSON array"))
 
 
 def wants_records(args: argparse.Namespace, out) -> bool:
@@ -360,8 +368,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
 def pairs(items: Sequence[tuple[str, Any]]) -> str:
     """``label: value`` lines with the labels aligned; values go through ``safe()``."""
     items = [(k, v) for k, v in items if v not in (None, "")]
-    width = max((len(k) for k, _ in items), default=0)
-    return "\n".join(f"{k + ':':<{width + 1}} {safe(str(v))}" for k, v in items)
+    labels = [_("{label}:").format(label=k) for k, _v in items]  # French writes "Facture :"
+    label_width = max((width(label) for label in labels), default=0)
+    return "\n".join(f"{label}{' ' * (label_width - width(label))} {safe(str(v))}"
+                     for label, (_k, v) in zip(labels, items))
 
 
 __all__ = ["CliParser", "add_common_json", "command", "group", "session", "split_spec", "parse_line",
@@ -377,8 +387,17 @@ class FilterAction(argparse.Action):
         groups = [list(g) for g in groups] if groups else [[]]
         if self.const == "or":
             if not groups[-1]:
-                raise BadInput("--or must come between filters: --filter A --or --filter B.", field="filter")
+                raise BadInput(_("--or must come between filters: --filter A --or --filter B."), field="filter")
             groups.append([])
         else:
             groups[-1].append(values)
         setattr(namespace, self.dest, groups)
+
+
+def status_word(status: str) -> str:
+    """An invoice's or credit note's status for the human output, in the reader's language (the
+    stored value, as ``--json`` and ``--filter status=…`` write it, stays English)."""
+    words = {"draft": pgettext("status", "draft"), "open": pgettext("status", "open"),
+             "paid": pgettext("status", "paid"), "voided": pgettext("status", "voided"),
+             "issued": pgettext("status", "issued")}
+    return words.get(status, status)

@@ -10,6 +10,7 @@ machine. Both need a super admin (they read every user's data and settings).
 from __future__ import annotations
 
 from invoice_tui.cli._common import add_common_json, session
+from invoice_tui.i18n import _
 
 
 def _backup(args, out) -> int:
@@ -20,8 +21,8 @@ def _backup(args, out) -> int:
         require(ctx, "settings")
         result = backup_sqlite(ws.db, ws.url, args.path)
         out.result({"path": str(result.path), "bytes": result.bytes, "pages": result.pages},
-                   f"Backup written to {result.path} ({result.bytes:,} bytes); it opens with "
-                   f"--db sqlite:///{result.path}.")
+                   _("Backup written to {path} ({size} bytes); it opens with --db sqlite:///{path}.").format(
+                       path=result.path, size=f"{result.bytes:,}"))
     return 0
 
 
@@ -34,7 +35,7 @@ def _copy(args, out) -> int:
         require(ctx, "settings")
         result = copy_workspace(ws.db, args.to)
     total = sum(result.rows.values())
-    lines = [f"Copied {total:,} rows to {result.target}:"]
+    lines = [_("Copied {n} rows to {target}:").format(n=f"{total:,}", target=result.target)]
     lines += [f"  {name}: {count:,}" for name, count in result.rows.items()]
     # the copy's history chain must verify as the source's did
     from invoice_tui.domain.workspace import open_workspace
@@ -44,23 +45,24 @@ def _copy(args, out) -> int:
         report = audit.verify()
     finally:
         copy_ws.db.close()
-    lines.append("audit verify on the copy: " + ("intact" if report.ok else report.first_problem.problem))
+    lines.append(_("audit verify on the copy: intact") if report.ok else
+                 _("audit verify on the copy: {problem}").format(problem=report.first_problem.problem))
     out.result({"target": result.target, "rows": result.rows, "audit_ok": report.ok}, "\n".join(lines))
     return 0 if report.ok else 1
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("backup", help="consistent copy of a live SQLite workspace",
-                              description="Write a consistent copy of this SQLite workspace to PATH while "
+    p = subparsers.add_parser("backup", help=_("consistent copy of a live SQLite workspace"),
+                              description=_("Write a consistent copy of this SQLite workspace to PATH while "
                                           "others keep working (SQLite online backup). Never overwrites a "
-                                          "file. On PostgreSQL, use pg_dump. Super admin only.")
+                                          "file. On PostgreSQL, use pg_dump. Super admin only."))
     add_common_json(p)
-    p.add_argument("path", metavar="PATH", help="the new backup file")
+    p.add_argument("path", metavar=_("PATH"), help=_("the new backup file"))
     p.set_defaults(handler=_backup)
-    p = subparsers.add_parser("copy", help="copy the whole workspace into an empty database (e.g. PostgreSQL)",
-                              description="Copy every table of this workspace — ids, numbers, counter, history "
+    p = subparsers.add_parser("copy", help=_("copy the whole workspace into an empty database (e.g. PostgreSQL)"),
+                              description=_("Copy every table of this workspace — ids, numbers, counter, history "
                                           "and its hash chain, settings, users — into an empty database, then "
-                                          "verify the copy's audit trail. Super admin only.")
+                                          "verify the copy's audit trail. Super admin only."))
     add_common_json(p)
-    p.add_argument("--to", required=True, metavar="URL", help="target database, e.g. postgresql://me@host/invoices")
+    p.add_argument("--to", required=True, metavar="URL", help=_("target database, e.g. postgresql://me@host/invoices"))
     p.set_defaults(handler=_copy)

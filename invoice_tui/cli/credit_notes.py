@@ -12,9 +12,10 @@ import argparse
 import re
 from typing import Any
 
-from invoice_tui.cli._common import (add_list_json, command, group, money, pairs, print_records, session, table,
-                                     wants_records)
+from invoice_tui.cli._common import (add_list_json, command, group, money, pairs, print_records, session, status_word,
+                                     table, wants_records)
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _, ngettext
 
 _LINE_OF = re.compile(r"^\s*(\d{1,4})\s*:\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$")
 
@@ -23,21 +24,22 @@ def _line_of(text: str) -> tuple[int, str]:
     """``POS:QTY`` (position from 1 as ``invoices show`` lists the lines)."""
     m = _LINE_OF.match(text or "")
     if not m:
-        raise BadInput(f"--line-of takes POS:QTY, e.g. 2:1.5 (line 2, quantity 1.5); not '{text}'.", field="lines")
+        raise BadInput(_("--line-of takes POS:QTY, e.g. 2:1.5 (line 2, quantity 1.5); not '{text}'.").format(
+            text=text), field="lines")
     return int(m.group(1)), m.group(2)
 
 
 def _rate(text: str) -> tuple[str, str]:
     """``R[:CAT]``: a VAT rate in percent and an optional category (S, Z, E, AE, K, G, O)."""
-    rate, _, cat = (text or "").partition(":")
+    rate, _sep, cat = (text or "").partition(":")
     if not re.fullmatch(r"\s*\d{1,3}(\.\d{1,4})?\s*", rate):
-        raise BadInput(f"--rate takes a VAT rate in percent, optionally with a category: 20, 5.5 or 0:E; not "
-                       f"'{text}'.", field="rate")
+        raise BadInput(_("--rate takes a VAT rate in percent, optionally with a category: 20, 5.5 or 0:E; not "
+                         "'{text}'.").format(text=text), field="rate")
     return rate.strip(), cat.strip()
 
 
 def _label(inv) -> str:
-    return inv.number or f"draft credit note #{inv.id}"
+    return inv.number or _("draft credit note #{id}").format(id=inv.id)
 
 
 def _record(cn, ctx) -> dict[str, Any]:
@@ -52,8 +54,9 @@ def _record(cn, ctx) -> dict[str, Any]:
 
 
 def _summary(cn) -> str:
-    return (f"{_label(cn)} ({cn.status}) of {money(cn.billed_minor, cn.currency, cn.locale, minor=True)} "
-            f"crediting {_invoice_number(cn)}")
+    return _("{credit_note} ({status}) of {amount} crediting {invoice}").format(
+        credit_note=_label(cn), status=status_word(cn.status),
+        amount=money(cn.billed_minor, cn.currency, cn.locale, minor=True), invoice=_invoice_number(cn))
 
 
 def _invoice_number(cn) -> str:
@@ -67,8 +70,9 @@ def _invoice_line(ctx, inv_id: int) -> str:
     from invoice_tui.domain import credit, invoices
 
     inv = invoices.get_invoice(inv_id)
-    return (f"{inv.number} is now {credit.settlement_label(inv).lower()}; balance due "
-            f"{money(inv.balance_minor, inv.currency, inv.locale, minor=True)}.")
+    return _("{invoice} is now {status}; balance due {balance}.").format(
+        invoice=inv.number, status=credit.settlement_label(inv).lower(),
+        balance=money(inv.balance_minor, inv.currency, inv.locale, minor=True))
 
 
 # ---- credit-notes ------------------------------------------------------------------------------
@@ -78,15 +82,15 @@ def _create(args, out) -> int:
     lines = [_line_of(t) for t in (args.line_of or [])]
     rate, category = _rate(args.rate) if args.rate is not None else (None, "")
     if args.amount is not None and args.rate is None:
-        raise BadInput("--amount needs --rate R[:CAT] (the VAT rate and category of the amount credited).",
+        raise BadInput(_("--amount needs --rate R[:CAT] (the VAT rate and category of the amount credited)."),
                        field="rate")
     if args.rate is not None and args.amount is None:
-        raise BadInput("--rate goes with --amount.", field="rate")
+        raise BadInput(_("--rate goes with --amount."), field="rate")
     with session(args) as (_ws, ctx):
         cn = credit.create_credit_note(ctx, args.invoice, reason=args.reason or "", full=args.full, lines=lines,
                                        amount=args.amount, rate=rate, category=category)
-        out.result(_record(cn, ctx), lambda: f"Created {_summary(cn)}.\nIssue it with: invoice-tui credit-notes "
-                                             f"issue {cn.id}")
+        out.result(_record(cn, ctx), lambda: _("Created {summary}.\nIssue it with: invoice-tui credit-notes "
+                                               "issue {id}").format(summary=_summary(cn), id=cn.id))
     return 0
 
 
@@ -97,8 +101,10 @@ def _issue(args, out) -> int:
         cn = credit.issue_credit_note(ctx, args.cn)
         rec = _record(cn, ctx)
         out.result(rec, lambda: "\n".join([
-            f"Issued {_summary(cn)}: {rec['credited_on_invoice']} {cn.currency} credited on the invoice, "
-            f"{rec['to_customer_credit']} {cn.currency} to the customer's credit.", _invoice_line(ctx, cn.refers_to)]))
+            _("Issued {summary}: {on_invoice} {currency} credited on the invoice, {to_credit} {currency} to the "
+              "customer's credit.").format(summary=_summary(cn), on_invoice=rec["credited_on_invoice"],
+                                           to_credit=rec["to_customer_credit"], currency=cn.currency),
+            _invoice_line(ctx, cn.refers_to)]))
     return 0
 
 
@@ -110,18 +116,21 @@ def _show(args, out) -> int:
         rec = _record(cn, ctx)
 
         def text() -> str:
-            head = pairs([("Credit note", _label(cn)), ("Id", rec["id"]), ("Status", rec["status"]),
-                          ("Credits invoice", f"{rec['invoice_number']} of {rec['invoice_issue_date']}"),
-                          ("Reason", rec["reason"]), ("Date", rec["invoice_date"]), ("Currency", cn.currency),
-                          ("Bill to", rec["contact_email"]), ("Company", rec["company_name"])])
+            head = pairs([(_("Credit note"), _label(cn)), (_("Id"), rec["id"]), (_("Status"), status_word(rec["status"])),
+                          (_("Credits invoice"), _("{invoice} of {date}").format(invoice=rec["invoice_number"],
+                                                                                 date=rec["invoice_issue_date"])),
+                          (_("Reason"), rec["reason"]), (_("Date"), rec["invoice_date"]), (_("Currency"), cn.currency),
+                          (_("Bill to"), rec["contact_email"]), (_("Company"), rec["company_name"])])
             rows = [(li["name"], li["quantity"], li["unit_price"], f"{li['tax_rate']}% {li['tax_category']}")
                     for li in rec["lines"]]
-            parts = [head, "", table(("Line", "Qty", "Unit price", "VAT"), rows, right=(1, 2, 3)), "",
-                     f"Net {rec['subtotal']}  VAT {rec['tax_total']}  Total credited {rec['amount_billed']} "
-                     f"{cn.currency}"]
+            parts = [head, "", table((_("Line"), _("Qty"), _("Unit price"), _("VAT")), rows, right=(1, 2, 3)), "",
+                     _("Net {net}  VAT {vat}  Total credited {total} {currency}").format(
+                         net=rec["subtotal"], vat=rec["tax_total"], total=rec["amount_billed"], currency=cn.currency)]
             if cn.status == "issued":
-                parts.append(f"Credited on {rec['invoice_number']}: {rec['credited_on_invoice']} {cn.currency}; "
-                             f"to the customer's credit: {rec['to_customer_credit']} {cn.currency}")
+                parts.append(_("Credited on {invoice}: {on_invoice} {currency}; to the customer's credit: "
+                               "{to_credit} {currency}").format(
+                    invoice=rec["invoice_number"], on_invoice=rec["credited_on_invoice"],
+                    to_credit=rec["to_customer_credit"], currency=cn.currency))
             return "\n".join(parts)
 
         out.result(rec, text)
@@ -143,10 +152,12 @@ def _list(args, out) -> int:
         if wants_records(args, out):
             print_records(args, out, (credit.credit_note_record(cn, ctx.today()) for cn in rows))
             return 0
-        body = [(cn.id, cn.number or "—", cn.status, _invoice_number(cn), cn.invoice_date.isoformat(),
+        body = [(cn.id, cn.number or "—", status_word(cn.status), _invoice_number(cn), cn.invoice_date.isoformat(),
                  money(-cn.billed_minor, cn.currency, cn.locale, minor=True), cn.reason[:40]) for cn in rows]
-        out.result([], table(("Id", "Number", "Status", "Invoice", "Date", "Amount", "Reason"), body, right=(0, 5))
-                   + f"\n{len(body)} credit note{'s' if len(body) != 1 else ''}" if body else "No credit notes.")
+        out.result([], table((_("Id"), _("Number"), _("Status"), _("Invoice"), _("Date"), _("Amount"), _("Reason")),
+                             body, right=(0, 5))
+                   + "\n" + ngettext("{n} credit note", "{n} credit notes", len(body)).format(n=len(body))
+                   if body else _("No credit notes."))
     return 0
 
 
@@ -156,9 +167,9 @@ def _offset(args, out) -> int:
     with session(args) as (_ws, ctx):
         inv = credit.offset_credit_note(ctx, args.cn)
         rec = invoices.invoice_record(invoices.get_invoice(inv.id), ctx.today())
-        out.result(rec, lambda: f"Opened draft #{inv.id} offsetting {args.cn} "
-                                f"({money(inv.billed_minor, inv.currency, inv.locale, minor=True)}); finalize it "
-                                f"with: invoice-tui invoices finalize {inv.id}")
+        out.result(rec, lambda: _("Opened draft #{id} offsetting {credit_note} ({amount}); finalize it with: "
+                                  "invoice-tui invoices finalize {id}").format(
+            id=inv.id, credit_note=args.cn, amount=money(inv.billed_minor, inv.currency, inv.locale, minor=True)))
     return 0
 
 
@@ -207,8 +218,8 @@ def _credits_list(args, out) -> int:
             return 0
         body = [(r["customer"], r["currency"], r["credit"], r["applied"], r["refunded"], r["available"])
                 for r in records]
-        out.result([], table(("Customer", "Currency", "Credit", "Applied", "Refunded", "Available"), body,
-                             right=(2, 3, 4, 5)) if body else "No customer credit.")
+        out.result([], table((_("Customer"), _("Currency"), _("Credit"), _("Applied"), _("Refunded"),
+                              _("Available")), body, right=(2, 3, 4, 5)) if body else _("No customer credit."))
     return 0
 
 
@@ -221,9 +232,10 @@ def _credits_apply(args, out) -> int:
         rec = {"credit": credit.entry_snapshot(e) | {"id": e.id, "date": e.date.isoformat()},
                "invoice": invoices.invoice_record(inv, ctx.today()),
                "available": credit.credit_balances(credit.customer_of(inv))[0].record()["available"]}
-        out.result(rec, lambda: f"Applied {money(e.amount_minor, e.currency, inv.locale, minor=True)} of "
-                                f"{credit.customer_of(inv).label}'s credit to {inv.number}; "
-                                f"{rec['available']} {e.currency} left.\n" + _invoice_line(ctx, inv.id))
+        out.result(rec, lambda: _("Applied {amount} of {customer}'s credit to {invoice}; {left} {currency} left.")
+                   .format(amount=money(e.amount_minor, e.currency, inv.locale, minor=True),
+                           customer=credit.customer_of(inv).label, invoice=inv.number, left=rec["available"],
+                           currency=e.currency) + "\n" + _invoice_line(ctx, inv.id))
     return 0
 
 
@@ -233,7 +245,7 @@ def _credits_refund(args, out) -> int:
     from invoice_tui.domain.money import from_minor, plain
 
     if args.contact is None and args.company is None:
-        raise BadInput("credits refund needs --contact EMAIL or --company NAME.", field="customer")
+        raise BadInput(_("credits refund needs --contact EMAIL or --company NAME."), field="customer")
     with session(args) as (_ws, ctx):
         who = _customer(args)
         day = parse_date(args.date, ctx, "--date") if args.date else None
@@ -242,75 +254,76 @@ def _credits_refund(args, out) -> int:
         left = credit.credit_available(who, e.currency)
         rec = {"refund": credit.entry_snapshot(e) | {"id": e.id, "date": e.date.isoformat()},
                "available": plain(from_minor(left, e.currency))}
-        out.result(rec, lambda: f"Refunded {money(e.amount_minor, e.currency, minor=True)} of {who.label}'s credit "
-                                f"({e.method}{', ' + e.reference if e.reference else ''}) on {e.date.isoformat()}; "
-                                f"{money(left, e.currency, minor=True)} left.")
+        out.result(rec, lambda: _("Refunded {amount} of {customer}'s credit ({how}) on {date}; {left} left.").format(
+            amount=money(e.amount_minor, e.currency, minor=True), customer=who.label,
+            how=e.method + (", " + e.reference if e.reference else ""), date=e.date.isoformat(),
+            left=money(left, e.currency, minor=True)))
     return 0
 
 
 def register(subparsers) -> None:
-    sub = group(subparsers, "credit-notes", "create, issue, list, show, print and send credit notes (R36–R42)")
+    sub = group(subparsers, "credit-notes", _("create, issue, list, show, print and send credit notes (R36–R42)"))
 
-    p = command(sub, "create", "create a draft credit note against one finalized invoice (R36, R37)", _create,
+    p = command(sub, "create", _("create a draft credit note against one finalized invoice (R36, R37)"), _create,
                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                epilog="examples:\n  invoice-tui credit-notes create INV-1001 --full --reason 'Order cancelled'\n"
+                epilog=_("examples:\n  invoice-tui credit-notes create INV-1001 --full --reason 'Order cancelled'\n"
                        "  invoice-tui credit-notes create INV-1001 --line-of 2:1 --reason 'One day unused'\n"
                        "  invoice-tui credit-notes create INV-1001 --amount 50 --rate 20 --reason 'Goodwill'\n"
-                       "  invoice-tui credit-notes create INV-1001 --amount 50 --rate 0:E --reason 'Exempt part'")
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+                       "  invoice-tui credit-notes create INV-1001 --amount 50 --rate 0:E --reason 'Exempt part'"))
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
     mode = p.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--full", action="store_true", help="credit every line of the invoice")
+    mode.add_argument("--full", action="store_true", help=_("credit every line of the invoice"))
     mode.add_argument("--line-of", action="append", metavar="POS:QTY",
-                      help="credit QTY of the invoice's line POS (from 1); repeat for more lines")
-    mode.add_argument("--amount", metavar="X", help="credit the net amount X (before VAT), with --rate")
-    p.add_argument("--rate", metavar="R[:CAT]", help="the VAT rate (and category) of --amount, e.g. 20 or 0:E")
-    p.add_argument("--reason", required=True, metavar="TEXT", help="why the invoice is credited (required)")
+                      help=_("credit QTY of the invoice's line POS (from 1); repeat for more lines"))
+    mode.add_argument("--amount", metavar="X", help=_("credit the net amount X (before VAT), with --rate"))
+    p.add_argument("--rate", metavar="R[:CAT]", help=_("the VAT rate (and category) of --amount, e.g. 20 or 0:E"))
+    p.add_argument("--reason", required=True, metavar=_("TEXT"), help=_("why the invoice is credited (required)"))
 
-    p = command(sub, "issue", "issue a draft credit note: numbered CN-…, applied to its invoice (R39)", _issue)
-    p.add_argument("cn", metavar="CN", help="credit note id or number")
+    p = command(sub, "issue", _("issue a draft credit note: numbered CN-…, applied to its invoice (R39)"), _issue)
+    p.add_argument("cn", metavar=_("CN"), help=_("credit note id or number"))
 
-    p = command(sub, "list", "list credit notes, newest first", _list)
-    p.add_argument("--invoice", metavar="INVOICE", help="only the credit notes of this invoice")
+    p = command(sub, "list", _("list credit notes, newest first"), _list)
+    p.add_argument("--invoice", metavar=_("INVOICE"), help=_("only the credit notes of this invoice"))
     p.add_argument("--limit", type=int, metavar="N")
     add_list_json(p)
 
-    p = command(sub, "show", "show one credit note", _show)
-    p.add_argument("cn", metavar="CN", help="credit note id or number")
+    p = command(sub, "show", _("show one credit note"), _show)
+    p.add_argument("cn", metavar=_("CN"), help=_("credit note id or number"))
 
-    p = command(sub, "offset", "open a draft invoice offsetting a mistaken issued credit note (R38)", _offset)
-    p.add_argument("cn", metavar="CN", help="credit note id or number")
+    p = command(sub, "offset", _("open a draft invoice offsetting a mistaken issued credit note (R38)"), _offset)
+    p.add_argument("cn", metavar=_("CN"), help=_("credit note id or number"))
 
-    p = command(sub, "pdf", "write the PDF of an issued credit note", _pdf)
-    p.add_argument("cn", metavar="CN", help="credit note id or number")
-    p.add_argument("--out", metavar="PATH", help="file or folder to write (default: ./NUMBER.pdf)")
+    p = command(sub, "pdf", _("write the PDF of an issued credit note"), _pdf)
+    p.add_argument("cn", metavar=_("CN"), help=_("credit note id or number"))
+    p.add_argument("--out", metavar=_("PATH"), help=_("file or folder to write (default: ./NUMBER.pdf)"))
 
-    p = command(sub, "send", "email a credit note with its link and PDF", _send)
-    p.add_argument("cn", metavar="CN", help="credit note id or number")
+    p = command(sub, "send", _("email a credit note with its link and PDF"), _send)
+    p.add_argument("cn", metavar=_("CN"), help=_("credit note id or number"))
     p.add_argument("--to", metavar="EMAIL")
     p.add_argument("--cc", metavar="EMAIL", action="append")
     p.add_argument("--from", dest="from_addr", metavar="EMAIL")
     p.add_argument("--subject", metavar="S")
-    p.add_argument("--message", metavar="TEXT")
+    p.add_argument("--message", metavar=_("TEXT"))
     p.set_defaults(custom=False)
 
-    sub = group(subparsers, "credits", "customer credit: list, apply to an invoice, refund (R40)")
-    p = command(sub, "list", "customer credit per customer and currency", _credits_list)
+    sub = group(subparsers, "credits", _("customer credit: list, apply to an invoice, refund (R40)"))
+    p = command(sub, "list", _("customer credit per customer and currency"), _credits_list)
     who = p.add_mutually_exclusive_group()
-    who.add_argument("--contact", metavar="EMAIL", help="only this contact's credit")
-    who.add_argument("--company", metavar="NAME", help="only this company's credit")
+    who.add_argument("--contact", metavar="EMAIL", help=_("only this contact's credit"))
+    who.add_argument("--company", metavar=_("NAME"), help=_("only this company's credit"))
     add_list_json(p)
 
-    p = command(sub, "apply", "apply the invoice's customer's credit to it (R40, under R8's limits)", _credits_apply)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
-    p.add_argument("--amount", required=True, metavar="X", help="amount in the invoice's currency")
+    p = command(sub, "apply", _("apply the invoice's customer's credit to it (R40, under R8's limits)"), _credits_apply)
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
+    p.add_argument("--amount", required=True, metavar="X", help=_("amount in the invoice's currency"))
 
-    p = command(sub, "refund", "refund customer credit: a refund record (amount, date, method, reference)",
+    p = command(sub, "refund", _("refund customer credit: a refund record (amount, date, method, reference)"),
                 _credits_refund)
     who = p.add_mutually_exclusive_group()
     who.add_argument("--contact", metavar="EMAIL")
-    who.add_argument("--company", metavar="NAME")
+    who.add_argument("--company", metavar=_("NAME"))
     p.add_argument("--currency", required=True, metavar="CUR")
     p.add_argument("--amount", required=True, metavar="X")
-    p.add_argument("--method", required=True, metavar="M", help="cash, check, bank_transfer, card or other")
+    p.add_argument("--method", required=True, metavar="M", help=_("cash, check, bank_transfer, card or other"))
     p.add_argument("--reference", metavar="R")
-    p.add_argument("--date", metavar="D", help="refund date (default today)")
+    p.add_argument("--date", metavar="D", help=_("refund date (default today)"))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from invoice_tui.cli._common import command, group
 from invoice_tui.cli.sending import _session
+from invoice_tui.i18n import _, ngettext
 
 SUFFIX = {"facturx": ".pdf", "cii": ".cii.xml", "ubl": ".ubl.xml"}
 
@@ -49,15 +50,19 @@ def _einvoice(args, out) -> int:
         refuse_files("saving an e-invoice")
         target.write_bytes(data)
         for f in validation.findings:
-            out.note(f"invoice-tui: warning: {f.line()}")
+            out.note(_("invoice-tui: warning: {finding}").format(finding=f.line()))
         out.result({"invoice": inv.number, "format": args.format, "path": str(target),
                     "warnings": [_finding_record(f) for f in validation.findings]},
-                   f"Wrote {target} ({args.format}; it {_checked(validation)}: {validation.checked})")
+                   _checked(validation).format(path=target, format=args.format, checked=validation.checked,
+                                               n=len(validation.findings)))
     return 0
 
 
 def _checked(validation) -> str:
-    return "passes" if not validation.findings else f"has {len(validation.findings)} warning(s)"
+    if not validation.findings:
+        return _("Wrote {path} ({format}; it passes: {checked})")
+    return ngettext("Wrote {path} ({format}; it has {n} warning: {checked})",
+                    "Wrote {path} ({format}; it has {n} warnings: {checked})", len(validation.findings))
 
 
 def _validate(args, out) -> int:
@@ -70,9 +75,13 @@ def _validate(args, out) -> int:
 
         def text() -> str:
             if not validation.findings:
-                return f"{inv.number}: the {args.format} e-invoice passes every rule checked ({validation.checked})."
-            lines = [f"{inv.number}: {len(fatal)} error(s), {len(validation.findings) - len(fatal)} warning(s)"
-                     f"{' — in the scope of the French e-invoicing mandate' if validation.in_scope else ''}"]
+                return _("{invoice}: the {format} e-invoice passes every rule checked ({checked}).").format(
+                    invoice=inv.number, format=args.format, checked=validation.checked)
+            warnings = len(validation.findings) - len(fatal)
+            counts = (ngettext("{n} error", "{n} errors", len(fatal)).format(n=len(fatal)) + ", "
+                      + ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings))
+            scope = (" — " + _("in the scope of the French e-invoicing mandate")) if validation.in_scope else ""
+            lines = [f"{inv.number}: {counts}{scope}"]
             lines += [f"  {f.line()}" for f in validation.findings]
             return "\n".join(lines)
 
@@ -82,21 +91,26 @@ def _validate(args, out) -> int:
 
 
 def _commands(sub, dest: str, metavar: str, what: str) -> None:
-    p = command(sub, "einvoice", f"write the e-invoice of an issued {what}: Factur-X PDF, CII or UBL (validated "
-                                 "first: R44, R45)", _einvoice)
-    p.add_argument(dest, metavar=metavar, help=f"{what} id or number")
+    invoice = what == "invoice"
+    p = command(sub, "einvoice", _("write the e-invoice of an issued invoice: Factur-X PDF, CII or UBL (validated "
+                                   "first: R44, R45)") if invoice else
+                _("write the e-invoice of an issued credit note: Factur-X PDF, CII or UBL (validated first: R44, "
+                  "R45)"), _einvoice)
+    p.add_argument(dest, metavar=metavar, help=_("invoice id or number") if invoice else _("credit note id or number"))
     p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
-                   help="facturx (PDF/A-3 with its CII, the default), cii or ubl")
-    p.add_argument("--out", metavar="PATH", help="file or folder to write (default: ./NUMBER.pdf or .xml)")
-    p = command(sub, "validate", f"check an issued {what}'s e-invoice against the XSD, EN 16931 and the French "
-                                 "BR-FR rules; exit 1 on any error", _validate)
-    p.add_argument(dest, metavar=metavar, help=f"{what} id or number")
+                   help=_("facturx (PDF/A-3 with its CII, the default), cii or ubl"))
+    p.add_argument("--out", metavar=_("PATH"), help=_("file or folder to write (default: ./NUMBER.pdf or .xml)"))
+    p = command(sub, "validate", _("check an issued invoice's e-invoice against the XSD, EN 16931 and the French "
+                                   "BR-FR rules; exit 1 on any error") if invoice else
+                _("check an issued credit note's e-invoice against the XSD, EN 16931 and the French BR-FR rules; "
+                  "exit 1 on any error"), _validate)
+    p.add_argument(dest, metavar=metavar, help=_("invoice id or number") if invoice else _("credit note id or number"))
     p.add_argument("--format", choices=("facturx", "cii", "ubl"), default="facturx",
-                   help="which output to check (facturx checks its CII)")
+                   help=_("which output to check (facturx checks its CII)"))
 
 
 def register(subparsers) -> None:
-    _commands(group(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices"),
-              "invoice", "INVOICE", "invoice")
-    _commands(group(subparsers, "credit-notes", "create, issue, list, show, print and send credit notes (R36–R42)"),
+    _commands(group(subparsers, "invoices", _("create, edit, finalize, clone, void, delete, show and list invoices")),
+              "invoice", _("INVOICE"), "invoice")
+    _commands(group(subparsers, "credit-notes", _("create, issue, list, show, print and send credit notes (R36–R42)")),
               "cn", "CN", "credit note")

@@ -16,6 +16,7 @@ import time
 
 from invoice_tui.cli._common import CliParser, FilterAction, add_common_json, session, table
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _, ngettext
 
 
 def _associations(text: str) -> list[str]:
@@ -28,8 +29,8 @@ def _associations(text: str) -> list[str]:
         return []
     bad = [t for t in items if t not in ASSOCIATIONS]
     if bad:
-        raise BadInput(f"--associations: '{bad[0]}' is not an association; use any of {', '.join(ASSOCIATIONS)} "
-                       "(comma-separated), all or none.", field="associations")
+        raise BadInput(_("--associations: '{name}' is not an association; use any of {names} (comma-separated), all "
+                         "or none.").format(name=bad[0], names=", ".join(ASSOCIATIONS)), field="associations")
     return items
 
 
@@ -38,7 +39,7 @@ def _limit(text: str) -> int | None:
     if t == "all":
         return None
     if not t.isdigit() or int(t) < 1:
-        raise BadInput(f"--association-limit takes a number of at least 1 or 'all', not '{text}'.",
+        raise BadInput(_("--association-limit takes a number of at least 1 or 'all', not '{text}'.").format(text=text),
                        field="association_limit")
     return int(t)
 
@@ -57,7 +58,9 @@ class ProgressBar:
         self.last = now
         width = 30
         filled = width if total == 0 else int(width * done / total)
-        self.stream.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done:,} / {total:,} rows")
+        self.stream.write(f"\r[{'#' * filled}{'-' * (width - filled)}] "
+                          + ngettext("{done} / {total} row", "{done} / {total} rows", total).format(
+                              done=f"{done:,}", total=f"{total:,}"))
         self.stream.flush()
 
     def close(self) -> None:
@@ -76,7 +79,8 @@ def _types(filters) -> tuple[str, ...]:
         for expr in group or []:
             text = str(expr).replace(" ", "")
             if not text.startswith("type="):
-                raise BadInput(f"--rows lines and --object take only --filter type=…, not '{expr}'.", field="filter")
+                raise BadInput(_("--rows lines and --object take only --filter type=…, not '{expr}'.").format(
+                    expr=expr), field="filter")
             types += [t.replace("-", "_").lower() for t in text[5:].split(",") if t]
     return tuple(dict.fromkeys(types)) or ("invoice",)
 
@@ -90,9 +94,13 @@ def _export_objects(args, out, fmt: str) -> int:
     with session(args) as (_ws, ctx):
         result = run_object_export(ctx, obj, fmt=fmt, lang=args.lang, values=args.values, path=args.out,
                                    name=args.name or "", types=types)
-    what = "line item row" if obj == "invoices" else obj[:-1]
+    n = result.rows
+    text = {"invoices": ngettext("Exported {n} line item row to {path}", "Exported {n} line item rows to {path}", n),
+            "contacts": ngettext("Exported {n} contact to {path}", "Exported {n} contacts to {path}", n),
+            "companies": ngettext("Exported {n} company to {path}", "Exported {n} companies to {path}", n),
+            "payments": ngettext("Exported {n} payment to {path}", "Exported {n} payments to {path}", n)}[obj]
     out.result({"path": str(result.path), "rows": result.rows, "format": result.format, "object": obj},
-               f"Exported {result.rows:,} {what}{'s' if result.rows != 1 else ''} to {result.path}")
+               text.format(n=f"{n:,}", path=result.path))
     return 0
 
 
@@ -139,12 +147,16 @@ def _export(args, out) -> int:
             "truncated_cells": result.truncated_cells, "log_id": result.log_id}
 
     def text() -> str:
-        lines = [f"Exported {result.rows:,} invoice{'s' if result.rows != 1 else ''} to {result.path}"]
+        lines = [ngettext("Exported {n} invoice to {path}", "Exported {n} invoices to {path}", result.rows).format(
+            n=f"{result.rows:,}", path=result.path)]
         if result.sheets > 1:
-            lines.append(f"({result.sheets} sheets; each repeats the header)")
+            lines.append(_("({n} sheets; each repeats the header)").format(n=result.sheets))
         if result.truncated_cells:
-            lines.append(f"{result.truncated_cells} association cell(s) were longer than Excel's 32,767 "
-                         "characters and were cut; export CSV or lower --association-limit for the full lists.")
+            lines.append(ngettext("{n} association cell was longer than Excel's 32,767 characters and was cut; export "
+                                  "CSV or lower --association-limit for the full lists.",
+                                  "{n} association cells were longer than Excel's 32,767 characters and were cut; "
+                                  "export CSV or lower --association-limit for the full lists.",
+                                  result.truncated_cells).format(n=result.truncated_cells))
         return "\n".join(lines)
 
     out.result(data, text)
@@ -155,55 +167,56 @@ def _log(args, out) -> int:
     from invoice_tui.exports.service import export_log, log_record
 
     if args.limit < 1:
-        raise BadInput("--limit takes a number of at least 1.", field="limit")
+        raise BadInput(_("--limit takes a number of at least 1."), field="limit")
     with session(args) as (_ws, ctx):
         entries = export_log(ctx, args.limit)
         records = [log_record(e) for e in entries]
     rows = [(r["created_at"][:19].replace("T", " "), r["user"], r["format"], f"{r['rows']:,}", r["view"] or "",
              r["path"]) for r in records]
-    out.result(records, lambda: table(["When (UTC)", "User", "Format", "Rows", "View", "File"], rows, right=(3,))
-               if rows else "No exports yet; export with: invoice-tui export --format csv")
+    out.result(records, lambda: table([_("When (UTC)"), _("User"), _("Format"), _("Rows"), _("View"), _("File")], rows,
+                                      right=(3,)) if rows else _("No exports yet; export with: invoice-tui export "
+                                                                   "--format csv"))
     return 0
 
 
 def register(subparsers) -> None:
     from invoice_tui.domain.catalogue import LANGUAGES
 
-    p = subparsers.add_parser("export", help="export invoices to CSV or XLSX (R22)",
-                              description="Export the invoices of a view (or all invoices) to a CSV or XLSX "
-                                          "file, streaming; the export is recorded in the export log.")
+    p = subparsers.add_parser("export", help=_("export invoices to CSV or XLSX (R22)"),
+                              description=_("Export the invoices of a view (or all invoices) to a CSV or XLSX "
+                                          "file, streaming; the export is recorded in the export log."))
     # CliParser reads "--sort -due_date" as a descending sort rather than an unknown option.
     p.__class__ = CliParser
     add_common_json(p)
-    p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from --out's extension)")
-    p.add_argument("--view", metavar="NAME", help="export this saved view: its filters, sort and columns")
+    p.add_argument("--format", choices=("csv", "xlsx"), help=_("file format (default: from --out's extension)"))
+    p.add_argument("--view", metavar=_("NAME"), help=_("export this saved view: its filters, sort and columns"))
     p.add_argument("--filter", dest="filters", action=FilterAction, metavar="EXPR",
-                   help="only invoices matching EXPR, e.g. status=open, amount_billed>100 (with --view: both)")
+                   help=_("only invoices matching EXPR, e.g. status=open, amount_billed>100 (with --view: both)"))
     p.add_argument("--or", dest="filters", action=FilterAction, nargs=0, const="or",
-                   help="start a new filter group (groups are ORed)")
-    p.add_argument("--sort", metavar="[-]PROP", help="sort by a property; a leading - sorts descending")
-    p.add_argument("--search", metavar="TEXT", help="quick search in number, contact, company and PO")
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="column header language (default en)")
+                   help=_("start a new filter group (groups are ORed)"))
+    p.add_argument("--sort", metavar="[-]PROP", help=_("sort by a property; a leading - sorts descending"))
+    p.add_argument("--search", metavar=_("TEXT"), help=_("quick search in number, contact, company and PO"))
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help=_("column header language (default en)"))
     p.add_argument("--properties", choices=("view", "all"), default="view",
-                   help="the view's columns (default) or every property")
+                   help=_("the view's columns (default) or every property"))
     p.add_argument("--associations", type=_associations, metavar="LIST",
-                   help="add columns listing associated contacts, companies, payments, line_items (comma-separated)")
+                   help=_("add columns listing associated contacts, companies, payments, line_items (comma-separated)"))
     p.add_argument("--association-limit", type=_limit, default=1000, metavar="N|all",
-                   help="at most N associated records per invoice and column (default 1000), or all")
+                   help=_("at most N associated records per invoice and column (default 1000), or all"))
     p.add_argument("--values", choices=("labels", "internal"), default="labels",
-                   help="choice values as translated labels (default) or internal values")
-    p.add_argument("--name", metavar="NAME", help="export name, used as the file name (default: view and date)")
-    p.add_argument("--out", metavar="PATH", help="a folder (default: the current directory) or a file to write")
+                   help=_("choice values as translated labels (default) or internal values"))
+    p.add_argument("--name", metavar=_("NAME"), help=_("export name, used as the file name (default: view and date)"))
+    p.add_argument("--out", metavar=_("PATH"), help=_("a folder (default: the current directory) or a file to write"))
     p.add_argument("--sheet-rows", type=int, metavar="N",
-                   help="XLSX rows per sheet, header included (default and maximum 1,048,576)")
+                   help=_("XLSX rows per sheet, header included (default and maximum 1,048,576)"))
     p.add_argument("--rows", choices=("invoices", "lines"), default="invoices",
-                   help="one row per invoice (default) or per line item, with every line field (R52: re-importable)")
+                   help=_("one row per invoice (default) or per line item, with every line field (R52: re-importable)"))
     p.add_argument("--object", choices=("contacts", "companies", "payments"),
-                   help="export every contact, company or payment instead of invoices (R52: re-importable)")
+                   help=_("export every contact, company or payment instead of invoices (R52: re-importable)"))
     p.set_defaults(handler=_export)
 
-    lp = subparsers.add_parser("export-log", help="list recent exports (who, when, what, rows, file)",
-                               description="List the workspace's recent exports, newest first.")
+    lp = subparsers.add_parser("export-log", help=_("list recent exports (who, when, what, rows, file)"),
+                               description=_("List the workspace's recent exports, newest first."))
     add_common_json(lp)
-    lp.add_argument("--limit", type=int, default=50, metavar="N", help="at most N entries (default 50)")
+    lp.add_argument("--limit", type=int, default=50, metavar="N", help=_("at most N entries (default 50)"))
     lp.set_defaults(handler=_log)

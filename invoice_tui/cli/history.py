@@ -7,6 +7,7 @@ former number.
 from __future__ import annotations
 
 from invoice_tui.cli._common import add_common_json, session, table
+from invoice_tui.i18n import _
 
 
 def _rows_for(ref: str):
@@ -54,17 +55,17 @@ def _history(args, out) -> int:
             from invoice_tui.domain.localize import history_text
 
             loc = reader_locale()  # issue 24: amounts read in the reader's locale; --json keeps the stored text
-            title = number or f"draft #{invoice_id}"
-            parts = [f"History of {title}", "", "Activities"]
-            parts.append(table(("When", "Who", "Kind", "Text"),
+            title = number or _("draft #{id}").format(id=invoice_id)
+            parts = [_("History of {invoice}").format(invoice=title), "", _("Activities")]
+            parts.append(table((_("When"), _("Who"), _("Kind"), _("Text")),
                                [(a["at"][:19].replace("T", " "), a["user"], a["kind"], history_text(a["kind"], a["text"], loc))
-                                for a in data["activities"]]) if acts else "(none)")
-            parts += ["", "Property changes"]
-            parts.append(table(("When", "Who", "Via", "Property", "Old", "New"),
+                                for a in data["activities"]]) if acts else _("(none)"))
+            parts += ["", _("Property changes")]
+            parts.append(table((_("When"), _("Who"), _("Via"), _("Property"), _("Old"), _("New")),
                                [(c["at"][:19].replace("T", " "), c["user"], c["source"], c["property"],
                                  _short(c["old"]), _short(c["new"])) for c in data["property_changes"]
                                 if c["old"] or c["new"]])  # "nothing → empty" is noise in text
-                         if changes else "(none)")
+                         if changes else _("(none)"))
             return "\n".join(parts)
 
         out.result(data, text)
@@ -79,9 +80,9 @@ def _short(value: str | None, limit: int = 60) -> str:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("history", help="an invoice's activities and property changes",
-                              description="Show an invoice's activities (R16) and property changes (R15), "
-                                          "oldest first; deleted invoices keep theirs.")
+    p = subparsers.add_parser("history", help=_("an invoice's activities and property changes"),
+                              description=_("Show an invoice's activities (R16) and property changes (R15), "
+                                          "oldest first; deleted invoices keep theirs."))
     add_common_json(p)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
     p.set_defaults(handler=_history)

@@ -10,7 +10,8 @@ same attempt with the same idempotency key).
 
 from __future__ import annotations
 
-from invoice_tui.cli._common import CliParser, _group_help, add_common_json, command, money, session, table
+from invoice_tui.cli._common import CliParser, _group_help, add_common_json, command, money, session, status_word, table
+from invoice_tui.i18n import _
 
 
 def _pm_add(args, out) -> int:
@@ -18,8 +19,8 @@ def _pm_add(args, out) -> int:
 
     with session(args) as (_ws, ctx):
         m = online.add_method(ctx, args.contact, args.stripe_customer, args.stripe_payment_method)
-        out.result(online.method_record(m), lambda: f"Saved {online.method_label(m)} ({m.method_ref}) for "
-                                                    f"{args.contact}.")
+        out.result(online.method_record(m), lambda: _("Saved {method} ({ref}) for {contact}.").format(
+            method=online.method_label(m), ref=m.method_ref, contact=args.contact))
     return 0
 
 
@@ -31,10 +32,11 @@ def _pm_list(args, out) -> int:
         require(ctx, "view")
         methods = online.list_methods(args.contact)
         recs = [online.method_record(m) for m in methods]
-        out.result(recs, lambda: table(("Payment method", "Kind", "Brand", "Last 4", "Expiry", "Customer"),
+        out.result(recs, lambda: table((_("Payment method"), _("Kind"), _("Brand"), _("Last 4"), _("Expiry"),
+                                        _("Customer")),
                                        [(r["payment_method"], r["kind"], r["brand"], r["last4"], r["expiry"],
                                          r["customer"]) for r in recs])
-                   if recs else f"{args.contact} has no saved payment method.")
+                   if recs else _("{contact} has no saved payment method.").format(contact=args.contact))
     return 0
 
 
@@ -43,23 +45,24 @@ def _pm_remove(args, out) -> int:
 
     with session(args) as (_ws, ctx):
         m = online.remove_method(ctx, args.contact, args.payment_method)
-        out.result({"removed": m.method_ref}, f"Removed {online.method_label(m)} ({m.method_ref}).")
+        out.result({"removed": m.method_ref}, _("Removed {method} ({ref}).").format(method=online.method_label(m),
+                                                                                     ref=m.method_ref))
     return 0
 
 
 def register_contacts(sub) -> None:
-    p = sub.add_parser("payment-methods", help="saved payment methods of a contact (online payments)",
-                       description="saved payment methods of a contact (online payments; never a card number)")
+    p = sub.add_parser("payment-methods", help=_("saved payment methods of a contact (online payments)"),
+                       description=_("saved payment methods of a contact (online payments; never a card number)"))
     add_common_json(p)
-    pm = p.add_subparsers(dest="pm_action", metavar="<action>", parser_class=CliParser)
+    pm = p.add_subparsers(dest="pm_action", metavar=_("<action>"), parser_class=CliParser)
     p.set_defaults(handler=_group_help(p))
-    c = command(pm, "add", "attach a method the customer already saved with Stripe (super admin)", _pm_add)
-    c.add_argument("contact", metavar="EMAIL", help="the contact's email (or id)")
-    c.add_argument("--stripe-customer", required=True, metavar="CUS", help="the Stripe customer id (cus_…)")
-    c.add_argument("--stripe-payment-method", required=True, metavar="PM", help="the payment method id (pm_…)")
-    c = command(pm, "list", "list a contact's saved payment methods", _pm_list)
+    c = command(pm, "add", _("attach a method the customer already saved with Stripe (super admin)"), _pm_add)
+    c.add_argument("contact", metavar="EMAIL", help=_("the contact's email (or id)"))
+    c.add_argument("--stripe-customer", required=True, metavar="CUS", help=_("the Stripe customer id (cus_…)"))
+    c.add_argument("--stripe-payment-method", required=True, metavar="PM", help=_("the payment method id (pm_…)"))
+    c = command(pm, "list", _("list a contact's saved payment methods"), _pm_list)
     c.add_argument("contact", metavar="EMAIL")
-    c = command(pm, "remove", "forget a saved payment method (super admin)", _pm_remove)
+    c = command(pm, "remove", _("forget a saved payment method (super admin)"), _pm_remove)
     c.add_argument("contact", metavar="EMAIL")
     c.add_argument("payment_method", metavar="PM")
 
@@ -82,31 +85,32 @@ def _charge(args, out) -> int:
         p = res.payment
         amount = money(p.amount_minor, p.currency, inv.locale, minor=True)
         label = inv.number
+        values = {"amount": amount, "id": p.id, "invoice": label, "status": status_word(inv.status)}
         if res.state == "succeeded":
-            out.result(data, f"Charged {amount} to the saved payment method: payment #{p.id} succeeded. "
-                             f"{label} is now {inv.status}.")
+            out.result(data, _("Charged {amount} to the saved payment method: payment #{id} succeeded. {invoice} is "
+                               "now {status}.").format(**values))
             return 0
         if res.state == "processing":
-            out.result(data, f"Charging {amount}: payment #{p.id} is processing; {label} is settled when it "
-                             "succeeds.")
+            out.result(data, _("Charging {amount}: payment #{id} is processing; {invoice} is settled when it "
+                               "succeeds.").format(**values))
             return 0
         if res.state == "requires_action":
             out.result(data, None)
-            out.note(f"invoice-tui: the card needs the buyer's authentication (3-D Secure): payment #{p.id} "
-                     f"requires action and cannot be charged with the buyer away; send them the invoice "
-                     f"(invoice-tui invoices send {label}) so that they pay it themselves.")
+            out.note(_("invoice-tui: the card needs the buyer's authentication (3-D Secure): payment #{id} requires "
+                       "action and cannot be charged with the buyer away; send them the invoice (invoice-tui invoices "
+                       "send {invoice}) so that they pay it themselves.").format(**values))
             return 1
         out.result(data, None)
-        out.note(f"invoice-tui: the charge of {amount} was declined: {res.reason or 'no reason given'}. "
-                 f"{label} is still {inv.status}.")
+        out.note(_("invoice-tui: the charge of {amount} was declined: {reason}. {invoice} is still {status}.").format(
+            reason=res.reason or _("no reason given"), **values))
         return 1
 
 
 def register_invoices(sub) -> None:
-    p = command(sub, "charge", "charge the billing contact's saved payment method (R5, R34)", _charge)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
-    p.add_argument("--payment-method", metavar="PM", help="which saved method (default: the latest saved)")
-    p.add_argument("--amount", metavar="X", help="a partial amount, where the invoice allows it (default: the balance)")
+    p = command(sub, "charge", _("charge the billing contact's saved payment method (R5, R34)"), _charge)
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
+    p.add_argument("--payment-method", metavar="PM", help=_("which saved method (default: the latest saved)"))
+    p.add_argument("--amount", metavar="X", help=_("a partial amount, where the invoice allows it (default: the balance)"))
 
 
 def _refund(args, out) -> int:
@@ -121,18 +125,19 @@ def _refund(args, out) -> int:
                 "refunded": plain(from_minor(res.refunded_minor, p.currency)),
                 "invoice": invoices.invoice_record(inv, ctx.today()) if inv else None}
         locale = inv.locale if inv else "en_US"
-        out.result(data, lambda: f"Refunded {money(res.refunded_minor, p.currency, locale, minor=True)} of payment "
-                                 f"#{p.id} (now {p.state}, "
-                                 f"{money(p.amount_refunded_minor, p.currency, locale, minor=True)} refunded in all)."
-                                 + (f" {inv.number} is now {inv.status}; balance due "
-                                    f"{money(inv.balance_minor, inv.currency, inv.locale, minor=True)}." if inv else ""))
+        out.result(data, lambda: _("Refunded {amount} of payment #{id} (now {state}, {total} refunded in all).").format(
+            amount=money(res.refunded_minor, p.currency, locale, minor=True), id=p.id, state=p.state,
+            total=money(p.amount_refunded_minor, p.currency, locale, minor=True))
+            + (" " + _("{invoice} is now {status}; balance due {balance}.").format(
+                invoice=inv.number, status=status_word(inv.status),
+                balance=money(inv.balance_minor, inv.currency, inv.locale, minor=True)) if inv else ""))
     return 0
 
 
 def register_payments(sub) -> None:
-    p = command(sub, "refund", "refund an online payment, in full or in part (R11)", _refund)
-    p.add_argument("payment", metavar="PAYMENT", help="payment id")
-    p.add_argument("--amount", metavar="X", help="a partial amount (default: what is left to refund)")
+    p = command(sub, "refund", _("refund an online payment, in full or in part (R11)"), _refund)
+    p.add_argument("payment", metavar=_("PAYMENT"), help=_("payment id"))
+    p.add_argument("--amount", metavar="X", help=_("a partial amount (default: what is left to refund)"))
     p.add_argument("--credit-note", metavar="REASON",
-                   help="the sale is cancelled: also issue a full credit note of the invoice, in the same step "
-                        "(only when the whole invoice is refunded)")
+                   help=_("the sale is cancelled: also issue a full credit note of the invoice, in the same step "
+                        "(only when the whole invoice is refunded)"))

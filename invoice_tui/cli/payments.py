@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from invoice_tui.cli._common import (add_list_json, command, contact_id, group, money, parse_date, print_records, session,
-                                     table, wants_records)
+                                     status_word, table, wants_records)
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _
 
 
 def _pay_text(p, locale: str | None = None) -> str:
@@ -16,9 +17,10 @@ def _pay_text(p, locale: str | None = None) -> str:
 
 
 def _invoice_line(inv) -> str:
-    label = inv.number or f"draft #{inv.id}"
-    return (f"{label} is now {inv.status}; balance due "
-            f"{money(inv.balance_minor, inv.currency, inv.locale, minor=True)}.")
+    label = inv.number or _("draft #{id}").format(id=inv.id)
+    return _("{invoice} is now {status}; balance due {balance}.").format(
+        invoice=label, status=status_word(inv.status),
+        balance=money(inv.balance_minor, inv.currency, inv.locale, minor=True))
 
 
 def _record(args, out) -> int:
@@ -38,20 +40,21 @@ def _record(args, out) -> int:
                   "invoice": invoices.invoice_record(inv, ctx.today()),
                   "receipt_queued": res.receipt_queued}
         if args.send_receipt and not res.receipt_queued:
-            out.note("invoice-tui: note: the payment is recorded, but no receipt was sent: receipts by email "
-                     "are not set up in this installation yet.")
+            out.note(_("invoice-tui: note: the payment is recorded, but no receipt was sent: receipts by email "
+                       "are not set up in this installation yet."))
         out.result(result, lambda: "\n".join(
-            [f"Recorded payment #{res.payment.id} of {_pay_text(res.payment)} ({res.payment.method}) "
-             f"on {res.payment.date.isoformat()}.", _invoice_line(inv)]
+            [_("Recorded payment #{id} of {amount} ({method}) on {date}.").format(
+                id=res.payment.id, amount=_pay_text(res.payment), method=res.payment.method,
+                date=res.payment.date.isoformat()), _invoice_line(inv)]
             + ([_receipt_text(ctx.services.config)] if res.receipt_queued else [])))
     return 0
 
 
 def _receipt_text(cfg) -> str:
     if cfg is not None and cfg.mail_url:
-        return "A receipt is queued in the outbox and is being sent (see: invoice-tui outbox list)."
-    return ("A receipt is queued in the outbox but not sent: no mail server is configured (mail_url in the "
-            "configuration file or INVOICE_TUI_MAIL_URL).")
+        return _("A receipt is queued in the outbox and is being sent (see: invoice-tui outbox list).")
+    return _("A receipt is queued in the outbox but not sent: no mail server is configured (mail_url in the "
+             "configuration file or INVOICE_TUI_MAIL_URL).")
 
 
 def _add(args, out) -> int:
@@ -72,8 +75,10 @@ def _add(args, out) -> int:
             data["contact_id"] = contact_id(args.contact)
         p = payments.add_payment(ctx, data)
         out.result(payments.payment_record(p), lambda: (
-            f"Added {p.source} payment #{p.id} of {_pay_text(p)} ({p.state}), not applied yet; apply it with: "
-            f"invoice-tui payments apply {p.id} INVOICE"))
+            (_("Added manual payment #{id} of {amount} ({state}), not applied yet; apply it with: "
+               "invoice-tui payments apply {id} INVOICE") if p.source == "manual" else
+             _("Added online payment #{id} of {amount} ({state}), not applied yet; apply it with: "
+               "invoice-tui payments apply {id} INVOICE")).format(id=p.id, amount=_pay_text(p), state=p.state)))
     return 0
 
 
@@ -85,7 +90,8 @@ def _apply(args, out) -> int:
         inv = invoices.get_invoice(res.invoice.id)
         out.result({"payment": payments.payment_record(res.payment),
                     "invoice": invoices.invoice_record(inv, ctx.today())},
-                   lambda: f"Applied payment #{res.payment.id} of {_pay_text(res.payment)}. {_invoice_line(inv)}")
+                   lambda: _("Applied payment #{id} of {amount}. {invoice_line}").format(
+                       id=res.payment.id, amount=_pay_text(res.payment), invoice_line=_invoice_line(inv)))
     return 0
 
 
@@ -99,7 +105,7 @@ def _delete(args, out) -> int:
             inv = invoices.get_invoice(inv.id)
             rec = invoices.invoice_record(inv, ctx.today())
         out.result({"deleted": int(args.payment), "invoice": rec},
-                   lambda: f"Deleted payment #{args.payment}." + (f" {_invoice_line(inv)}" if inv else ""))
+                   lambda: _("Deleted payment #{id}.").format(id=args.payment) + (f" {_invoice_line(inv)}" if inv else ""))
     return 0
 
 
@@ -111,7 +117,8 @@ def _set_state(args, out) -> int:
         inv = invoices.get_invoice(p.invoice_id) if p.invoice_id else None
         out.result({"payment": payments.payment_record(p),
                     "invoice": invoices.invoice_record(inv, ctx.today()) if inv else None},
-                   lambda: f"Payment #{p.id} is now {p.state}." + (f" {_invoice_line(inv)}" if inv else ""))
+                   lambda: _("Payment #{id} is now {state}.").format(id=p.id, state=p.state)
+                   + (f" {_invoice_line(inv)}" if inv else ""))
     return 0
 
 
@@ -143,7 +150,7 @@ def _list(args, out) -> int:
     from invoice_tui.domain.settings import load_settings
 
     if args.limit is not None and args.limit < 1:
-        raise BadInput("--limit takes a number of at least 1.", field="limit")
+        raise BadInput(_("--limit takes a number of at least 1."), field="limit")
     applied = True if args.applied else False if args.unapplied else None
     with session(args) as (ws, ctx):
         require(ctx, "view")
@@ -159,67 +166,68 @@ def _list(args, out) -> int:
             rows = list(query)
             locale = load_settings().locale
             body = [(r["id"], r["date"], _pay_text(p, locale), r["method"], r["source"], r["state"],
-                     r["invoice_number"] or (f"draft #{r['invoice_id']}" if r["invoice_id"] else "unapplied"),
+                     r["invoice_number"] or (_("draft #{id}").format(id=r["invoice_id"]) if r["invoice_id"]
+                                             else _("unapplied")),
                      r["contact_email"] or "", r["reference"])
                     for p, r in _records(rows)]
-        out.result([], table(("Id", "Date", "Amount", "Method", "Source", "State", "Invoice", "Contact", "Reference"),
-                             body, right=(0, 2)) if body else "No payments.")
+        out.result([], table((_("Id"), _("Date"), _("Amount"), _("Method"), _("Source"), _("State"), _("Invoice"),
+                              _("Contact"), _("Reference")), body, right=(0, 2)) if body else _("No payments."))
     return 0
 
 
 def register(subparsers) -> None:
     from invoice_tui.domain.payments import METHODS, SOURCES, STATES
 
-    sub = group(subparsers, "payments", "record, add, apply, delete and list payments")
+    sub = group(subparsers, "payments", _("record, add, apply, delete and list payments"))
 
-    p = command(sub, "record", "record a payment received for an open invoice (R8)", _record)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
-    p.add_argument("--amount", required=True, metavar="A", help="amount in the invoice's currency, e.g. 120.50")
-    p.add_argument("--date", metavar="D", help="payment date (default today)")
-    p.add_argument("--method", metavar="M", help=f"one of {', '.join(METHODS)} (default other)")
+    p = command(sub, "record", _("record a payment received for an open invoice (R8)"), _record)
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
+    p.add_argument("--amount", required=True, metavar="A", help=_("amount in the invoice's currency, e.g. 120.50"))
+    p.add_argument("--date", metavar="D", help=_("payment date (default today)"))
+    p.add_argument("--method", metavar="M", help=_("one of {methods} (default other)").format(methods=", ".join(METHODS)))
     p.add_argument("--reference", metavar="R")
     p.add_argument("--note", metavar="N")
-    p.add_argument("--send-receipt", action="store_true", help="email a receipt to the billing contact (R10)")
+    p.add_argument("--send-receipt", action="store_true", help=_("email a receipt to the billing contact (R10)"))
     p.add_argument("--in-advance", action="store_true",
-                   help="confirm a payment dated before the invoice date: received in advance (R57)")
+                   help=_("confirm a payment dated before the invoice date: received in advance (R57)"))
     p.add_argument("--overpay", action="store_true",
-                   help="confirm an amount above the balance due: the excess becomes the customer's credit (R8, R40)")
+                   help=_("confirm an amount above the balance due: the excess becomes the customer's credit (R8, R40)"))
 
-    p = command(sub, "add", "add a payment not applied to any invoice yet (R9)", _add)
+    p = command(sub, "add", _("add a payment not applied to any invoice yet (R9)"), _add)
     p.add_argument("--amount", required=True, metavar="A")
     p.add_argument("--currency", required=True, metavar="CUR")
-    p.add_argument("--contact", metavar="EMAIL", help="the contact who paid (email or id)")
+    p.add_argument("--contact", metavar="EMAIL", help=_("the contact who paid (email or id)"))
     p.add_argument("--source", choices=SOURCES, default="manual",
-                   help="manual (default) or online (as a payment processor would create it)")
+                   help=_("manual (default) or online (as a payment processor would create it)"))
     p.add_argument("--state", choices=STATES, default=None,
-                   help="manual: succeeded; online: default processing")
+                   help=_("manual: succeeded; online: default processing"))
     p.add_argument("--date", metavar="D")
-    p.add_argument("--method", metavar="M", help=f"one of {', '.join(METHODS)}")
+    p.add_argument("--method", metavar="M", help=_("one of {methods}").format(methods=", ".join(METHODS)))
     p.add_argument("--reference", metavar="R")
     p.add_argument("--note", metavar="N")
 
-    p = command(sub, "apply", "apply an unapplied payment to an open invoice (R9)", _apply)
-    p.add_argument("payment", metavar="PAYMENT", help="payment id")
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
+    p = command(sub, "apply", _("apply an unapplied payment to an open invoice (R9)"), _apply)
+    p.add_argument("payment", metavar=_("PAYMENT"), help=_("payment id"))
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
     p.add_argument("--in-advance", action="store_true",
-                   help="confirm a payment dated before the invoice date: received in advance (R57)")
+                   help=_("confirm a payment dated before the invoice date: received in advance (R57)"))
 
-    p = command(sub, "delete", "delete a manual payment; the balance comes back (R11)", _delete)
-    p.add_argument("payment", metavar="PAYMENT", help="payment id")
+    p = command(sub, "delete", _("delete a manual payment; the balance comes back (R11)"), _delete)
+    p.add_argument("payment", metavar=_("PAYMENT"), help=_("payment id"))
 
-    p = command(sub, "set-state", "change an online payment's state, as the payment processor does (R7, R13)",
+    p = command(sub, "set-state", _("change an online payment's state, as the payment processor does (R7, R13)"),
                 _set_state)
-    p.add_argument("payment", metavar="PAYMENT", help="payment id")
-    p.add_argument("state", choices=STATES, metavar="STATE", help=" | ".join(STATES))
+    p.add_argument("payment", metavar=_("PAYMENT"), help=_("payment id"))
+    p.add_argument("state", choices=STATES, metavar=_("STATE"), help=" | ".join(STATES))
 
     from invoice_tui.cli.online import register_payments
 
     register_payments(sub)
-    p = command(sub, "list", "list payments, newest first", _list)
+    p = command(sub, "list", _("list payments, newest first"), _list)
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--applied", action="store_true", help="only payments applied to an invoice")
-    which.add_argument("--unapplied", action="store_true", help="only payments not applied yet")
+    which.add_argument("--applied", action="store_true", help=_("only payments applied to an invoice"))
+    which.add_argument("--unapplied", action="store_true", help=_("only payments not applied yet"))
     p.add_argument("--state", choices=STATES)
-    p.add_argument("--search", metavar="TEXT", help="contact email or reference contains TEXT")
+    p.add_argument("--search", metavar=_("TEXT"), help=_("contact email or reference contains TEXT"))
     p.add_argument("--limit", type=int, metavar="N")
     add_list_json(p)

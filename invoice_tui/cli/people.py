@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from invoice_tui.cli._common import add_list_json, command, company_id, group, print_records, session, table, wants_records
+from invoice_tui.i18n import _
 
 
 def _contact_record(c) -> dict:
@@ -50,8 +51,9 @@ def _contacts_add(args, out) -> int:
             data["company_id"] = company_id(args.company)
         c = people.add_contact(ctx, data)
         name = c.email if c.display_name == c.email else f"{c.display_name} <{c.email}>"
-        out.result(_contact_record(c), lambda: f"Added contact #{c.id} {name}"
-                   + (f" at {c.company.name}" if c.company_id else "") + ".")
+        out.result(_contact_record(c), lambda: _("Added contact #{id} {name} at {company}.").format(
+            id=c.id, name=name, company=c.company.name) if c.company_id else
+            _("Added contact #{id} {name}.").format(id=c.id, name=name))
     return 0
 
 
@@ -81,10 +83,10 @@ def _contacts_list(args, out) -> int:
             return 0
         rows = people.list_contacts(args.search or "", args.limit)
         recs = [_contact_record(c) for c in rows]
-        out.result(recs, lambda: table(("Id", "Name", "Email", "Company"),
+        out.result(recs, lambda: table((_("Id"), _("Name"), _("Email"), _("Company")),
                                        [(r["id"], r["name"], r["email"], r["company_name"] or "") for r in recs],
                                        right=(0,)) if recs else
-                   "No contacts yet; add one with: invoice-tui contacts add --email someone@example.com")
+                   _("No contacts yet; add one with: invoice-tui contacts add --email someone@example.com"))
     return 0
 
 
@@ -94,7 +96,8 @@ def _delete(args, out, kind: str, find, delete, record, label: str) -> int:
         found = find(getattr(args, kind))
         rec = record(found)
         delete(ctx, found.id)
-        out.result(rec, lambda: f"Deleted {kind} #{rec['id']} {rec[label]}.")
+        text = (_("Deleted contact #{id} {name}.") if kind == "contact" else _("Deleted company #{id} {name}."))
+        out.result(rec, lambda: text.format(id=rec["id"], name=rec[label]))
     return 0
 
 
@@ -120,9 +123,9 @@ def _companies_add(args, out) -> int:
 
         same = Company.select().where((Company.name ** c.name) & (Company.id != c.id)).count()
         if same:
-            note = (f" Another company has this name; refer to this one by its id ({c.id}) "
-                    "in --company.")
-        out.result(_company_record(c), lambda: f"Added company #{c.id} {c.name}.{note}")
+            note = " " + _("Another company has this name; refer to this one by its id ({id}) in --company.").format(
+                id=c.id)
+        out.result(_company_record(c), lambda: _("Added company #{id} {name}.").format(id=c.id, name=c.name) + note)
     return 0
 
 
@@ -143,9 +146,9 @@ def _companies_list(args, out) -> int:
                                                  lambda row: dict(zip(keys, row))))
             return 0
         recs = [_company_record(c) for c in people.list_companies(args.search or "", args.limit)]
-        out.result(recs, lambda: table(("Id", "Name", "Domain"), [(r["id"], r["name"], r["domain"]) for r in recs],
+        out.result(recs, lambda: table((_("Id"), _("Name"), _("Domain")), [(r["id"], r["name"], r["domain"]) for r in recs],
                                        right=(0,)) if recs else
-                   "No companies yet; add one with: invoice-tui companies add --name \"Example Ltd\"")
+                   _("No companies yet; add one with: invoice-tui companies add --name \"Example Ltd\""))
     return 0
 
 
@@ -162,7 +165,8 @@ def _users_add(args, out) -> int:
     with session(args) as (_ws, ctx):
         u = people.add_user(ctx, args.login, name=args.name or "", email=args.email or "",
                             permissions=args.permissions)
-        out.result(_user_record(u), lambda: f"Added user {u.login} with permissions {u.permissions}.")
+        out.result(_user_record(u), lambda: _("Added user {login} with permissions {permissions}.").format(
+            login=u.login, permissions=u.permissions))
     return 0
 
 
@@ -171,7 +175,8 @@ def _users_grant(args, out) -> int:
 
     with session(args) as (_ws, ctx):
         u = people.grant(ctx, args.login, args.permissions)
-        out.result(_user_record(u), lambda: f"{u.login} now has permissions {u.permissions}.")
+        out.result(_user_record(u), lambda: _("{login} now has permissions {permissions}.").format(
+            login=u.login, permissions=u.permissions))
     return 0
 
 
@@ -185,7 +190,7 @@ def _users_list(args, out) -> int:
         if wants_records(args, out):
             print_records(args, out, recs)
             return 0
-        out.result(recs, lambda: table(("Login", "Name", "Email", "Permissions"),
+        out.result(recs, lambda: table((_("Login"), _("Name"), _("Email"), _("Permissions")),
                                        [(r["login"], r["name"], r["email"], ",".join(r["permissions"]))
                                         for r in recs]))
     return 0
@@ -197,7 +202,7 @@ def _companies_edit(args, out) -> int:
     data = _given(args, ("name", "domain", "address", "tax_id") + COMPANY_LEGAL_FLAGS)
     with session(args) as (_ws, ctx):
         c = people.edit_company(ctx, people.find_company(args.company).id, data)
-        out.result(_company_record(c), lambda: f"Company #{c.id} {c.name} saved.")
+        out.result(_company_record(c), lambda: _("Company #{id} {name} saved.").format(id=c.id, name=c.name))
     return 0
 
 
@@ -209,86 +214,87 @@ def _contacts_edit(args, out) -> int:
         data["is_business"] = args.business
     with session(args) as (_ws, ctx):
         c = people.edit_contact(ctx, people.find_contact(args.contact).id, data)
-        out.result({**_contact_record(c), "is_business": c.is_business}, lambda: f"Contact #{c.id} {c.email} saved.")
+        out.result({**_contact_record(c), "is_business": c.is_business}, lambda: _("Contact #{id} {email} saved.").format(
+            id=c.id, email=c.email))
     return 0
 
 
 def _company_flags(p, *, edit: bool) -> None:
-    p.add_argument("--legal-name", metavar="N", help="registered name, if not the name (R43)")
+    p.add_argument("--legal-name", metavar="N", help=_("registered name, if not the name (R43)"))
     p.add_argument("--postcode", metavar="P")
     p.add_argument("--city", metavar="C")
-    p.add_argument("--country", metavar="CC", help="ISO 3166 two letters, e.g. FR")
-    p.add_argument("--siren", metavar="S", help="French SIREN (9 digits, Luhn key checked)")
-    p.add_argument("--siret", metavar="S", help="French SIRET (14 digits, Luhn key checked)")
-    p.add_argument("--vat-id", metavar="V", help="VAT id with its country prefix (checked)")
-    p.add_argument("--electronic-address", metavar="A", help="BT-49; a French company's SIREN by default")
-    p.add_argument("--electronic-scheme", metavar="EAS", help="e.g. 0225 (SIREN), 0009 (SIRET), EM (email)")
+    p.add_argument("--country", metavar="CC", help=_("ISO 3166 two letters, e.g. FR"))
+    p.add_argument("--siren", metavar="S", help=_("French SIREN (9 digits, Luhn key checked)"))
+    p.add_argument("--siret", metavar="S", help=_("French SIRET (14 digits, Luhn key checked)"))
+    p.add_argument("--vat-id", metavar="V", help=_("VAT id with its country prefix (checked)"))
+    p.add_argument("--electronic-address", metavar="A", help=_("BT-49; a French company's SIREN by default"))
+    p.add_argument("--electronic-scheme", metavar="EAS", help=_("e.g. 0225 (SIREN), 0009 (SIRET), EM (email)"))
 
 
 def _contact_flags(p) -> None:
-    p.add_argument("--address", metavar="A", help="street lines")
+    p.add_argument("--address", metavar="A", help=_("street lines"))
     p.add_argument("--postcode", metavar="P")
     p.add_argument("--city", metavar="C")
-    p.add_argument("--country", metavar="CC", help="ISO 3166 two letters, e.g. FR")
+    p.add_argument("--country", metavar="CC", help=_("ISO 3166 two letters, e.g. FR"))
 
 
 def register(subparsers) -> None:
-    sub = group(subparsers, "contacts", "add, list and delete contacts")
-    p = command(sub, "add", "add a contact", _contacts_add)
+    sub = group(subparsers, "contacts", _("add, list and delete contacts"))
+    p = command(sub, "add", _("add a contact"), _contacts_add)
     p.add_argument("--email", required=True, metavar="E")
     p.add_argument("--first-name", metavar="F")
     p.add_argument("--last-name", metavar="L")
     p.add_argument("--phone", metavar="P")
-    p.add_argument("--company", metavar="NAME", help="company name or id")
+    p.add_argument("--company", metavar=_("NAME"), help=_("company name or id"))
     _contact_flags(p)
-    p.add_argument("--business", action="store_true", help="a business buyer, though without a company (R43)")
-    p = command(sub, "edit", "change a contact's details", _contacts_edit)
-    p.add_argument("contact", metavar="CONTACT", help="email or id")
+    p.add_argument("--business", action="store_true", help=_("a business buyer, though without a company (R43)"))
+    p = command(sub, "edit", _("change a contact's details"), _contacts_edit)
+    p.add_argument("contact", metavar=_("CONTACT"), help=_("email or id"))
     p.add_argument("--first-name", metavar="F")
     p.add_argument("--last-name", metavar="L")
     p.add_argument("--phone", metavar="P")
     _contact_flags(p)
     p.add_argument("--business", action=argparse.BooleanOptionalAction, default=None,
-                   help="a business buyer, though without a company (R43)")
-    p = command(sub, "list", "list contacts", _contacts_list)
-    p.add_argument("--search", metavar="TEXT", help="email or name contains TEXT")
+                   help=_("a business buyer, though without a company (R43)"))
+    p = command(sub, "list", _("list contacts"), _contacts_list)
+    p.add_argument("--search", metavar=_("TEXT"), help=_("email or name contains TEXT"))
     p.add_argument("--limit", type=int, metavar="N")
     add_list_json(p)
     from invoice_tui.cli.online import register_contacts
 
     register_contacts(sub)
-    p = command(sub, "delete", "delete a contact who is no invoice's billing contact", _contacts_delete)
-    p.add_argument("contact", metavar="CONTACT", help="email or id")
+    p = command(sub, "delete", _("delete a contact who is no invoice's billing contact"), _contacts_delete)
+    p.add_argument("contact", metavar=_("CONTACT"), help=_("email or id"))
 
-    sub = group(subparsers, "companies", "add, list and delete companies")
-    p = command(sub, "add", "add a company", _companies_add)
+    sub = group(subparsers, "companies", _("add, list and delete companies"))
+    p = command(sub, "add", _("add a company"), _companies_add)
     p.add_argument("--name", required=True, metavar="N")
-    p.add_argument("--domain", metavar="D", help="web domain, e.g. example.com")
+    p.add_argument("--domain", metavar="D", help=_("web domain, e.g. example.com"))
     p.add_argument("--address", metavar="A")
     p.add_argument("--tax-id", metavar="T")
     _company_flags(p, edit=False)
-    p = command(sub, "edit", "change a company's details and legal data", _companies_edit)
-    p.add_argument("company", metavar="COMPANY", help="name or id")
+    p = command(sub, "edit", _("change a company's details and legal data"), _companies_edit)
+    p.add_argument("company", metavar=_("COMPANY"), help=_("name or id"))
     p.add_argument("--name", metavar="N")
     p.add_argument("--domain", metavar="D")
-    p.add_argument("--address", metavar="A", help="street lines")
+    p.add_argument("--address", metavar="A", help=_("street lines"))
     p.add_argument("--tax-id", metavar="T")
     _company_flags(p, edit=True)
-    p = command(sub, "list", "list companies", _companies_list)
-    p.add_argument("--search", metavar="TEXT", help="name or domain contains TEXT")
+    p = command(sub, "list", _("list companies"), _companies_list)
+    p.add_argument("--search", metavar=_("TEXT"), help=_("name or domain contains TEXT"))
     p.add_argument("--limit", type=int, metavar="N")
     add_list_json(p)
-    p = command(sub, "delete", "delete a company no invoice refers to (its contacts stay)", _companies_delete)
-    p.add_argument("company", metavar="COMPANY", help="name or id")
+    p = command(sub, "delete", _("delete a company no invoice refers to (its contacts stay)"), _companies_delete)
+    p.add_argument("company", metavar=_("COMPANY"), help=_("name or id"))
 
-    sub = group(subparsers, "users", "add users, grant permissions (R17; super admin only)")
-    p = command(sub, "add", "add a user of this workspace", _users_add)
-    p.add_argument("login", metavar="LOGIN")
+    sub = group(subparsers, "users", _("add users, grant permissions (R17; super admin only)"))
+    p = command(sub, "add", _("add a user of this workspace"), _users_add)
+    p.add_argument("login", metavar=_("LOGIN"))
     p.add_argument("--name", metavar="N")
     p.add_argument("--email", metavar="E")
-    p.add_argument("--permissions", default="view", metavar="PERMS",
-                   help="comma-separated: view,create,edit,delete,super_admin (default view)")
-    p = command(sub, "grant", "set a user's permissions to exactly PERMS (view is always kept)", _users_grant)
-    p.add_argument("login", metavar="LOGIN")
-    p.add_argument("permissions", metavar="PERMS", help="comma-separated: view,create,edit,delete,super_admin")
-    add_list_json(command(sub, "list", "list the users of this workspace", _users_list))
+    p.add_argument("--permissions", default="view", metavar=_("PERMS"),
+                   help=_("comma-separated: view,create,edit,delete,super_admin (default view)"))
+    p = command(sub, "grant", _("set a user's permissions to exactly PERMS (view is always kept)"), _users_grant)
+    p.add_argument("login", metavar=_("LOGIN"))
+    p.add_argument("permissions", metavar=_("PERMS"), help=_("comma-separated: view,create,edit,delete,super_admin"))
+    add_list_json(command(sub, "list", _("list the users of this workspace"), _users_list))

@@ -22,6 +22,7 @@ from invoice_tui.cli import open_context
 from invoice_tui.cli._common import add_list_json, command, group, print_records, table, wants_records
 from invoice_tui.cli.automation import add_run_due_arguments, run_reminders_alias
 from invoice_tui.domain.errors import EnvironmentFailure
+from invoice_tui.i18n import _
 
 
 @contextlib.contextmanager
@@ -54,29 +55,32 @@ def _pdf(args, out) -> int:
         if target.is_dir():
             target = target / attachment_filename(inv)
         path = document_pdf(inv, target)
-        out.result({"invoice": inv.number, "path": str(path)}, f"Wrote {path}")
+        out.result({"invoice": inv.number, "path": str(path)}, _("Wrote {path}").format(path=path))
     return 0
 
 
 def _delivery_exit(out, d, what: str) -> int:
+    """``what``: a whole noun phrase in the reader's language (``Invoice email for INV-1 to …``)."""
     from invoice_tui.mail.outbox import email_record
 
     rec = email_record(d.email)
     if d.delivered:
-        out.result({"email": rec, "delivered": True}, f"{what} accepted by the mail server ({d.message}).")
+        out.result({"email": rec, "delivered": True}, _("{what} accepted by the mail server ({reply}).").format(
+            what=what, reply=d.message))
         return 0
     out.result({"email": rec, "delivered": False})
+    values = {"what": what, "id": d.email.id, "reply": d.message, "state": d.email.state}
     if d.email.state == "failed" and d.email.next_attempt_at:
-        out.note(f"invoice-tui: {what} queued for retry (outbox email {d.email.id}): {d.message}")
+        out.note(_("invoice-tui: {what} queued for retry (outbox email {id}): {reply}").format(**values))
     elif d.email.state == "rejected":
-        out.note(f"invoice-tui: {what} was rejected by the mail server (outbox email {d.email.id} is rejected, "
-                 f"never retried): {d.message}. Correct the address and send a new email.")
+        out.note(_("invoice-tui: {what} was rejected by the mail server (outbox email {id} is rejected, never "
+                   "retried): {reply}. Correct the address and send a new email.").format(**values))
     elif d.email.state == "unknown":
-        out.note(f"invoice-tui: {what} may or may not have been delivered (outbox email {d.email.id} is unknown): "
-                 f"{d.message}. Check with the recipient, then: invoice-tui outbox retry {d.email.id} or drop it.")
+        out.note(_("invoice-tui: {what} may or may not have been delivered (outbox email {id} is unknown): "
+                   "{reply}. Check with the recipient, then: invoice-tui outbox retry {id} or drop it.").format(**values))
     else:
-        out.note(f"invoice-tui: {what} was not sent (outbox email {d.email.id} is {d.email.state}): {d.message}. "
-                 f"Fix the cause, then: invoice-tui outbox retry {d.email.id}")
+        out.note(_("invoice-tui: {what} was not sent (outbox email {id} is {state}): {reply}. Fix the cause, then: "
+                   "invoice-tui outbox retry {id}").format(**values))
     return EnvironmentFailure.exit_code
 
 
@@ -99,7 +103,8 @@ def _send(args, out) -> int:
         if args.message is not None:
             draft.body = args.message.replace("\\n", "\n")
         res = send_draft(ctx, draft, transport)
-        label = f"{'Custom email' if args.custom else 'Invoice email'} for {inv.number} to {res.email.to_addrs}"
+        label = (_("Custom email for {invoice} to {to}") if args.custom else
+                 _("Invoice email for {invoice} to {to}")).format(invoice=inv.number, to=res.email.to_addrs)
         from invoice_tui.mail.outbox import Delivery
 
         return _delivery_exit(out, Delivery(res.email, res.delivered, res.message), label)
@@ -121,8 +126,8 @@ def _outbox_list(args, out) -> int:
             print_records(args, out, map(email_record, emails))
             return 0
         out.result([email_record(e) for e in emails],
-                   lambda: table(["ID", "State", "Kind", "Invoice", "To", "Subject", "Tries", "When", "Note"], rows,
-                                 right=[0, 6]) if rows else "The outbox is empty.")
+                   lambda: table([_("ID"), _("State"), _("Kind"), _("Invoice"), _("To"), _("Subject"), _("Tries"),
+                                  _("When"), _("Note")], rows, right=[0, 6]) if rows else _("The outbox is empty."))
     return 0
 
 
@@ -138,14 +143,18 @@ def _outbox_retry(args, out) -> int:
         transport = _transport(ctx)
         if args.email:
             d = outbox.retry(ctx, args.email, transport)
-            return _delivery_exit(out, d, f"Email {d.email.id}")
+            return _delivery_exit(out, d, _("Email {id}").format(id=d.email.id))
         results = outbox.process_due(ctx, transport)
         data = [{"email_id": d.email.id, "delivered": d.delivered, "state": d.email.state, "message": d.message}
                 for d in results]
         out.result(data, lambda: "\n".join(
-            f"{d.email.id}: {'sent' if d.delivered else d.email.state} — {d.message}" for d in results)
-            or "Nothing is due in the outbox.")
+            f"{d.email.id}: {_outcome(d)} — {d.message}" for d in results)
+            or _("Nothing is due in the outbox."))
         return 0 if all(d.delivered for d in results) else EnvironmentFailure.exit_code
+
+
+def _outcome(d) -> str:
+    return _("sent") if d.delivered else d.email.state
 
 
 def _outbox_drop(args, out) -> int:
@@ -153,7 +162,7 @@ def _outbox_drop(args, out) -> int:
 
     with _session(args) as (_ws, ctx, _cfg):
         e = outbox.drop(ctx, args.email)
-        out.result(outbox.email_record(e), f"Email {e.id} dropped; it will not be sent.")
+        out.result(outbox.email_record(e), _("Email {id} dropped; it will not be sent.").format(id=e.id))
     return 0
 
 
@@ -168,13 +177,14 @@ def _serve(args, out) -> int:
         try:
             server = make_server(args.host, args.port, webhook_context=ctx)
         except OSError as exc:
-            raise EnvironmentFailure(f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.") from None
-        out.note(f"invoice-tui: serving buyer links on http://{args.host}:{server.effective_port}/i/<token> "
-                 f"(public_base_url: {base or 'not set'}); Ctrl+C stops.")
+            raise EnvironmentFailure(_("Cannot listen on {host}:{port}: {error}.").format(
+                host=args.host, port=args.port, error=exc.strerror or exc)) from None
+        out.note(_("invoice-tui: serving buyer links on http://{host}:{port}/i/<token> (public_base_url: {base}); "
+                   "Ctrl+C stops.").format(host=args.host, port=server.effective_port, base=base or _("not set")))
         if ctx.services.payment_provider is not None:
             root = base.rstrip("/") if base else f"http://{args.host}:{server.effective_port}"
-            out.note(f"invoice-tui: Stripe webhooks at {root}/webhooks/stripe (signed with "
-                     "INVOICE_TUI_STRIPE_WEBHOOK_SECRET).")
+            out.note(_("invoice-tui: Stripe webhooks at {root}/webhooks/stripe (signed with "
+                       "INVOICE_TUI_STRIPE_WEBHOOK_SECRET).").format(root=root))
         try:
             server.run()
         except KeyboardInterrupt:
@@ -202,8 +212,8 @@ def _reminders_list(args, out) -> int:
             print_records(args, out, map(reminders.reminder_record, items))
             return 0
         out.result([reminders.reminder_record(r) for r in items],
-                   lambda: table(["ID", "Invoice", "Due on", "Offset", "State"], rows, right=[0, 3])
-                   if rows else "No upcoming reminder.")
+                   lambda: table([_("ID"), _("Invoice"), _("Due on"), _("Offset"), _("State")], rows, right=[0, 3])
+                   if rows else _("No upcoming reminder."))
     return 0
 
 
@@ -212,7 +222,8 @@ def _reminders_delete(args, out) -> int:
 
     with _session(args) as (_ws, ctx, _cfg):
         r = delete_reminder(ctx, args.reminder)
-        out.result({"id": r.id, "state": r.state}, f"Reminder {r.id} of {r.due_on.isoformat()} deleted.")
+        out.result({"id": r.id, "state": r.state}, _("Reminder {id} of {date} deleted.").format(
+            id=r.id, date=r.due_on.isoformat()))
     return 0
 
 
@@ -223,58 +234,59 @@ def _receipt(args, out) -> int:
     with _session(args) as (_ws, ctx, _cfg):
         transport = _transport(ctx)
         d = send_receipt(ctx, args.payment, transport)
-        return _delivery_exit(out, d, f"Receipt for payment #{args.payment} to {d.email.to_addrs}")
+        return _delivery_exit(out, d, _("Receipt for payment #{id} to {to}").format(id=args.payment,
+                                                                                     to=d.email.to_addrs))
 
 
 def register(subparsers) -> None:
-    inv = group(subparsers, "invoices", "create, edit, finalize, clone, void, delete, show and list invoices")
-    p = command(inv, "pdf", "write the PDF of a finalized invoice (a draft has none: R4)", _pdf)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
-    p.add_argument("--out", metavar="PATH", help="file or folder to write (default: ./NUMBER.pdf)")
+    inv = group(subparsers, "invoices", _("create, edit, finalize, clone, void, delete, show and list invoices"))
+    p = command(inv, "pdf", _("write the PDF of a finalized invoice (a draft has none: R4)"), _pdf)
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
+    p.add_argument("--out", metavar=_("PATH"), help=_("file or folder to write (default: ./NUMBER.pdf)"))
 
-    p = command(inv, "send", "email an invoice with its link and PDF (R30–R32); waits briefly for delivery",
+    p = command(inv, "send", _("email an invoice with its link and PDF (R30–R32); waits briefly for delivery"),
                 _send)
-    p.add_argument("invoice", metavar="INVOICE", help="invoice id or number")
-    p.add_argument("--to", metavar="EMAIL", help="recipient (default: the billing contact); a new address "
-                   "becomes a contact once the email is accepted")
-    p.add_argument("--cc", metavar="EMAIL", action="append", help="copy to (repeat; at most 9)")
-    p.add_argument("--from", dest="from_addr", metavar="EMAIL", help="sender (R30: the workspace address, or "
-                   "your own when allowed)")
-    p.add_argument("--subject", metavar="S", help="subject (default: the workspace template)")
-    p.add_argument("--message", metavar="TEXT", help="message (default: the workspace template; \\n for a new line)")
-    p.add_argument("--custom", action="store_true", help="a custom email: no PDF, last sent date unchanged (R32)")
+    p.add_argument("invoice", metavar=_("INVOICE"), help=_("invoice id or number"))
+    p.add_argument("--to", metavar="EMAIL", help=_("recipient (default: the billing contact); a new address "
+                   "becomes a contact once the email is accepted"))
+    p.add_argument("--cc", metavar="EMAIL", action="append", help=_("copy to (repeat; at most 9)"))
+    p.add_argument("--from", dest="from_addr", metavar="EMAIL", help=_("sender (R30: the workspace address, or "
+                   "your own when allowed)"))
+    p.add_argument("--subject", metavar="S", help=_("subject (default: the workspace template)"))
+    p.add_argument("--message", metavar=_("TEXT"), help=_("message (default: the workspace template; \\n for a new line)"))
+    p.add_argument("--custom", action="store_true", help=_("a custom email: no PDF, last sent date unchanged (R32)"))
 
-    ob = group(subparsers, "outbox", "emails waiting, sent, failed or unknown; retry or drop them")
-    p = command(ob, "list", "list the outbox, newest first", _outbox_list)
+    ob = group(subparsers, "outbox", _("emails waiting, sent, failed or unknown; retry or drop them"))
+    p = command(ob, "list", _("list the outbox, newest first"), _outbox_list)
     add_list_json(p)
     p.add_argument("--state", choices=("queued", "sending", "sent", "failed", "rejected", "unknown", "dropped"))
     p.add_argument("--limit", type=int, default=200, metavar="N")
-    p = command(ob, "retry", "send a failed or unknown email again now; without ID, every email that is due",
+    p = command(ob, "retry", _("send a failed or unknown email again now; without ID, every email that is due"),
                 _outbox_retry)
-    p.add_argument("email", metavar="ID", nargs="?", help="outbox email id")
-    p = command(ob, "drop", "give up on an unsent email", _outbox_drop)
-    p.add_argument("email", metavar="ID", help="outbox email id")
+    p.add_argument("email", metavar=_("ID"), nargs="?", help=_("outbox email id"))
+    p = command(ob, "drop", _("give up on an unsent email"), _outbox_drop)
+    p.add_argument("email", metavar=_("ID"), help=_("outbox email id"))
 
-    p = subparsers.add_parser("serve", help="serve the buyer's read-only invoice pages (/i/<token>)",
-                              description="serve the buyer's read-only invoice pages at /i/<token> and "
-                                          "/i/<token>.pdf (put a TLS reverse proxy at public_base_url)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
+    p = subparsers.add_parser("serve", help=_("serve the buyer's read-only invoice pages (/i/<token>)"),
+                              description=_("serve the buyer's read-only invoice pages at /i/<token> and "
+                                          "/i/<token>.pdf (put a TLS reverse proxy at public_base_url)"))
+    p.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    p.add_argument("--port", type=int, default=8080, help=_("port to listen on (default 8080)"))
     p.set_defaults(handler=_serve)
 
-    rm = group(subparsers, "reminders", "send due reminders (cron), list and delete upcoming ones (R33)")
-    p = command(rm, "run", "the same as run-due: recurring invoices, scheduled sends, dunning and the due reminders, "
-                "each exactly once, and the outbox's retries", _reminders_run,
-                epilog="exit 0 when everything due was done, 1 when something could not be done, 4 when emails "
-                       "stay queued because the mail server is unreachable (the rest is still done)")
+    rm = group(subparsers, "reminders", _("send due reminders (cron), list and delete upcoming ones (R33)"))
+    p = command(rm, "run", _("the same as run-due: recurring invoices, scheduled sends, dunning and the due reminders, "
+                "each exactly once, and the outbox's retries"), _reminders_run,
+                epilog=_("exit 0 when everything due was done, 1 when something could not be done, 4 when emails "
+                       "stay queued because the mail server is unreachable (the rest is still done)"))
     add_run_due_arguments(p)
-    p = command(rm, "list", "list upcoming reminders", _reminders_list)
+    p = command(rm, "list", _("list upcoming reminders"), _reminders_list)
     add_list_json(p)
-    p.add_argument("invoice", metavar="INVOICE", nargs="?", help="only this invoice")
-    p.add_argument("--all", action="store_true", help="include sent, deleted and dropped reminders")
-    p = command(rm, "delete", "delete an upcoming reminder", _reminders_delete)
-    p.add_argument("reminder", metavar="ID", type=int)
+    p.add_argument("invoice", metavar=_("INVOICE"), nargs="?", help=_("only this invoice"))
+    p.add_argument("--all", action="store_true", help=_("include sent, deleted and dropped reminders"))
+    p = command(rm, "delete", _("delete an upcoming reminder"), _reminders_delete)
+    p.add_argument("reminder", metavar=_("ID"), type=int)
 
-    pay = group(subparsers, "payments", "payments")
-    p = command(pay, "receipt", "email a receipt for a payment to its contact (R10)", _receipt)
-    p.add_argument("payment", metavar="PAYMENT", help="payment id")
+    pay = group(subparsers, "payments", _("payments"))
+    p = command(pay, "receipt", _("email a receipt for a payment to its contact (R10)"), _receipt)
+    p.add_argument("payment", metavar=_("PAYMENT"), help=_("payment id"))

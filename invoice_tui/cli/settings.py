@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from invoice_tui.cli._common import command, group, pairs, session
+from invoice_tui.i18n import _
 
 # The keys the CLI documents (issue 2); the service accepts every workspace setting.
 KEYS = ("allow_edit_finalized", "allow_delete_unpaid", "strict_mode", "number_pattern", "credit_note_pattern",
@@ -31,7 +32,7 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    return text.replace("\n", "\\n") if text else "(not set)"
+    return text.replace("\n", "\\n") if text else _("(not set)")
 
 
 def _set(args, out) -> int:
@@ -49,16 +50,17 @@ def _set(args, out) -> int:
         change = change_setting(ctx, args.key, value)
         old, new = change.old, change.new
         for note in change.notes:  # strict mode turned on, or recommended (R46)
-            print(f"invoice-tui: {note}", file=sys.stderr)
+            print(f"invoice-tui: {note}", file=sys.stderr)  # the domain's sentence
         out.result({"key": key, "old": old, "new": new, **({"notes": change.notes} if change.notes else {})},
                    lambda: f"{key}: {_text(old)} → {_text(new)}")
     return 0
 
 
 def register(subparsers) -> None:
-    sub = group(subparsers, "settings", "show and change the workspace settings")
-    command(sub, "show", "show every workspace setting", _show)
-    p = command(sub, "set", "change one setting (super admin)", _set,
-                epilog="keys: " + ", ".join(KEYS) + " (older names: seller_name, seller_tax_id, number_prefix)")
-    p.add_argument("key", metavar="KEY")
-    p.add_argument("value", metavar="VALUE")
+    sub = group(subparsers, "settings", _("show and change the workspace settings"))
+    command(sub, "show", _("show every workspace setting"), _show)
+    p = command(sub, "set", _("change one setting (super admin)"), _set,
+                epilog=_("keys: {keys} (older names: seller_name, seller_tax_id, number_prefix)").format(
+                    keys=", ".join(KEYS)))
+    p.add_argument("key", metavar=_("KEY"))
+    p.add_argument("value", metavar=_("VALUE"))

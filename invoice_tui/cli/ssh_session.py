@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from invoice_tui.cli._common import command
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure, PermissionDenied
+from invoice_tui.i18n import _
 
 # (command, action) pairs a teammate may run over SSH: reading, and the PDF to stdout.
 ALLOWED = {
@@ -42,24 +43,24 @@ def plan(words: list[str]) -> argparse.Namespace:
 
     if words and os.path.basename(words[0]) == "invoice-tui":
         words = words[1:]
-    if words and words[0] not in {name for name, _ in ALLOWED} and not words[0].startswith("-"):
+    if words and words[0] not in {name for name, _action in ALLOWED} and not words[0].startswith("-"):
         _refuse(words[0])  # not a command of ours at all (a shell, another program): say what is
     ns = _parser().parse_args(words)  # bad usage: BadInput (exit 2)
     named = [f"--{dest.replace('_', '-')}" for dest in FORBIDDEN if getattr(ns, dest, None) not in (None, False)]
     if named:
-        raise PermissionDenied(f"Over SSH, {', '.join(named)} is refused: you act as yourself on the service's "
-                               "workspace, and output goes to your terminal only.")
+        raise PermissionDenied(_("Over SSH, {options} is refused: you act as yourself on the service's workspace, "
+                                 "and output goes to your terminal only.").format(options=", ".join(named)))
     pair = (ns.command, getattr(ns, "action", None))
     if pair not in ALLOWED:
-        _refuse(" ".join(w for w in pair if w) or "(no command)")
+        _refuse(" ".join(w for w in pair if w) or _("(no command)"))
     return ns
 
 
 def _refuse(asked: str) -> None:
     from invoice_tui.domain.text import safe
 
-    raise PermissionDenied(f"'{safe(asked)}' is not available over SSH; run ssh without a command for the app, "
-                           f"or one of: {allowed_list()}.")
+    raise PermissionDenied(_("'{command}' is not available over SSH; run ssh without a command for the app, or one "
+                             "of: {allowed}.").format(command=safe(asked), allowed=allowed_list()))
 
 
 def session_url(url: str, login: str) -> str:
@@ -78,21 +79,21 @@ def _ssh_session(args, out) -> int:
 
     login = check_login(args.login)
     if os.environ.get("INVOICE_TUI_USER"):
-        raise PermissionDenied("Over SSH, INVOICE_TUI_USER is refused: the key decides who you are.")
+        raise PermissionDenied(_("Over SSH, INVOICE_TUI_USER is refused: the key decides who you are."))
     if args.user:
-        raise PermissionDenied("ssh-session takes no --user: the key's LOGIN decides who acts.")
+        raise PermissionDenied(_("ssh-session takes no --user: the key's LOGIN decides who acts."))
     cfg = load_config(Path(args.config) if args.config else None)
     if cfg.user:
-        raise PermissionDenied("The service's configuration names a user; remove it: over SSH the key decides "
-                               "who acts.")
+        raise PermissionDenied(_("The service's configuration names a user; remove it: over SSH the key decides "
+                                 "who acts."))
     service_url = args.db or cfg.db
     if urlparse(service_url).scheme not in ("postgresql", "postgres"):
-        raise BadInput("ssh-session serves a PostgreSQL workspace (team mode); set the service's db to "
-                       "postgresql://SERVICE_ROLE@host/dbname.", field="db")
+        raise BadInput(_("ssh-session serves a PostgreSQL workspace (team mode); set the service's db to "
+                         "postgresql://SERVICE_ROLE@host/dbname."), field="db")
     try:
         words = shlex.split(os.environ.get("SSH_ORIGINAL_COMMAND", ""))
     except ValueError as exc:
-        raise BadInput(f"The command could not be read: {exc}.") from None
+        raise BadInput(_("The command could not be read: {error}.").format(error=exc)) from None
     url = session_url(service_url, login)
     from invoice_tui.team_ssh import SESSION_ENV
 
@@ -121,8 +122,8 @@ def _role_refused(exc: EnvironmentFailure, service_url: str, login: str) -> Exce
     if "to set role" not in exc.message:
         return exc
     service = urlparse(service_url).username or "<service role>"
-    return PermissionDenied(f"The SSH service's role may not act as {login}; the workspace's owner must run in "
-                            f'psql: GRANT "{login}" TO "{service}"')
+    return PermissionDenied(_("The SSH service's role may not act as {login}; the workspace's owner must run in "
+                              "psql: {grant}").format(login=login, grant=f'GRANT "{login}" TO "{service}"'))
 
 
 def _pdf_to_stdout(ns) -> int:
@@ -141,6 +142,6 @@ def _pdf_to_stdout(ns) -> int:
 
 
 def register(subparsers) -> None:
-    p = command(subparsers, "ssh-session", "the forced command of a teammate's SSH key (see team add-key)",
+    p = command(subparsers, "ssh-session", _("the forced command of a teammate's SSH key (see team add-key)"),
                 _ssh_session)
-    p.add_argument("login", metavar="LOGIN")
+    p.add_argument("login", metavar=_("LOGIN"))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from invoice_tui.cli._common import command, group, session, table
 from invoice_tui.domain.errors import PermissionDenied, RuleRefused
+from invoice_tui.i18n import N_, _, ngettext
 
-_ABOVE = {"owner": "owner (stands above the app)", "superuser": "superuser (stands above the app)"}
+_ABOVE = {"owner": N_("owner (stands above the app)"), "superuser": N_("superuser (stands above the app)")}
 
 
 def _report_record(r) -> dict:
@@ -25,12 +26,12 @@ def _check(args, out) -> int:
 
     with session(args) as (ws, ctx):
         if not team.is_team(ws.db):
-            raise RuleRefused("team check is for PostgreSQL workspaces; a SQLite file's own permissions are "
-                              "its boundary.")
+            raise RuleRefused(_("team check is for PostgreSQL workspaces; a SQLite file's own permissions are its "
+                                "boundary."))
         me = team.current_role(ws.db)
         if not team.above_app(ws.db, me):
-            raise PermissionDenied(f"Only the workspace's owner ({team.owner(ws.db)}) or a superuser can read every "
-                                   "role's privileges; run team check as them.")
+            raise PermissionDenied(_("Only the workspace's owner ({owner}) or a superuser can read every role's "
+                                     "privileges; run team check as them.").format(owner=team.owner(ws.db)))
         users = {u.login: u.permissions for u in User.select(User.login, User.permissions)}
         reports = team.check(ws.db, users)
         fixed: list[str] = []
@@ -45,13 +46,15 @@ def _check(args, out) -> int:
             rows = []
             for r in reports:
                 detail = "; ".join(str(p) for p in r.excess) if r.excess else \
-                    ("lacks " + "; ".join(str(p) for p in r.missing) if r.missing else "")
-                rows.append((r.role, _ABOVE.get(r.status, r.status), r.permissions or "", detail))
-            lines = [table(("Role", "Status", "Rights", "Excess privileges"), rows)]
+                    (_("lacks {privileges}").format(privileges="; ".join(str(p) for p in r.missing))
+                     if r.missing else "")
+                rows.append((r.role, _(_ABOVE[r.status]) if r.status in _ABOVE else r.status, r.permissions or "", detail))
+            lines = [table((_("Role"), _("Status"), _("Rights"), _("Excess privileges")), rows)]
             if args.fix:
-                lines.append(f"Fixed: {len(fixed)} statement(s) run." if fixed else "Nothing to fix.")
+                lines.append(ngettext("Fixed: {n} statement run.", "Fixed: {n} statements run.", len(fixed)).format(
+                    n=len(fixed)) if fixed else _("Nothing to fix."))
             elif any(r.status in ("excess", "not a user", "missing") for r in reports):
-                lines.append("Run invoice-tui team check --fix to revoke the excess and grant what is missing.")
+                lines.append(_("Run invoice-tui team check --fix to revoke the excess and grant what is missing."))
             return "\n".join(lines)
 
         out.result({"roles": recs, "fixed": fixed}, text)
@@ -64,9 +67,10 @@ def _migrate(args, out) -> int:
 
     with session(args) as (ws, _ctx):
         left = pending(ws.db)
-        done = f"Applied {', '.join(ws.migrated)}. " if ws.migrated else ""
+        done = _("Applied {migrations}.").format(migrations=", ".join(ws.migrated)) + " " if ws.migrated else ""
         out.result({"applied": ws.migrated, "pending": left},
-                   lambda: done + ("The workspace schema is up to date." if not left else "Still pending: " + ", ".join(left)))
+                   lambda: done + (_("The workspace schema is up to date.") if not left else
+                                   _("Still pending: {migrations}").format(migrations=", ".join(left))))
     return 0
 
 
@@ -91,13 +95,13 @@ def _add_key(args, out) -> int:
     try:
         text = Path(args.keyfile).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"Cannot read the key file {args.keyfile}: {getattr(exc, 'strerror', None) or exc}.",
-                       field="keyfile") from None
+        raise BadInput(_("Cannot read the key file {path}: {error}.").format(
+            path=args.keyfile, error=getattr(exc, "strerror", None) or exc), field="keyfile") from None
     service = [w for opt, v in (("--config", args.config), ("--db", args.db)) if v for w in (opt, v)]
     path = _keys_path(args)
     e = add_key(path, args.login, text, args.keyfile, service)
-    out.result(_key_record(e), lambda: f"{e.login} may now open the app over SSH with key {e.fingerprint} "
-               f"(in {path}). {_service_grant(args, e.login)}")
+    out.result(_key_record(e), lambda: _("{login} may now open the app over SSH with key {fingerprint} (in {path}).")
+               .format(login=e.login, fingerprint=e.fingerprint, path=path) + " " + _service_grant(args, e.login))
 
 
 def _service_grant(args, login: str) -> str:
@@ -124,11 +128,13 @@ def _service_grant(args, login: str) -> str:
             finally:
                 db.close()
     if may:
-        return f"The service's role {service} may act as {login}."
+        return _("The service's role {service} may act as {login}.").format(service=service, login=login)
     grant = f"GRANT {quote(login)} TO {quote(service or 'SERVICE_ROLE')}"
     if may is None:
-        return f"The service's role must be allowed to act as {login}; the workspace's owner runs in psql: {grant}"
-    return f"Before {login} can connect, the workspace's owner must run in psql: {grant}"
+        return _("The service's role must be allowed to act as {login}; the workspace's owner runs in psql: "
+                 "{grant}").format(login=login, grant=grant)
+    return _("Before {login} can connect, the workspace's owner must run in psql: {grant}").format(login=login,
+                                                                                                    grant=grant)
     return 0
 
 
@@ -137,7 +143,10 @@ def _remove_key(args, out) -> int:
 
     path = _keys_path(args)
     gone = remove_key(path, args.login)
-    out.result([_key_record(e) for e in gone], lambda: f"Removed {len(gone)} key(s) of {args.login} from {path}.")
+    out.result([_key_record(e) for e in gone], lambda: ngettext("Removed {n} key of {login} from {path}.",
+                                                                "Removed {n} keys of {login} from {path}.",
+                                                                len(gone)).format(n=len(gone), login=args.login,
+                                                                                  path=path))
     return 0
 
 
@@ -146,25 +155,26 @@ def _keys(args, out) -> int:
 
     path = _keys_path(args)
     recs = [_key_record(e) for e in read_entries(path)[1]]
-    out.result(recs, lambda: table(("Login", "Type", "Fingerprint"), [(r["login"], r["type"], r["fingerprint"])
+    out.result(recs, lambda: table((_("Login"), _("Type"), _("Fingerprint")), [(r["login"], r["type"], r["fingerprint"])
                                                                       for r in recs]) if recs
-               else f"No teammate keys in {path}; add one with: invoice-tui team add-key LOGIN KEYFILE")
+               else _("No teammate keys in {path}; add one with: invoice-tui team add-key LOGIN KEYFILE").format(
+                   path=path))
     return 0
 
 
 def register(subparsers) -> None:
-    sub = group(subparsers, "team", "PostgreSQL team mode: roles and their privileges (R53)")
-    p = command(sub, "check", "list roles whose database privileges exceed their rights in the app (exit 1)",
+    sub = group(subparsers, "team", _("PostgreSQL team mode: roles and their privileges (R53)"))
+    p = command(sub, "check", _("list roles whose database privileges exceed their rights in the app (exit 1)"),
                 _check)
-    p.add_argument("--fix", action="store_true", help="revoke the excess privileges (and grant missing ones)")
-    keys_help = "the service account's authorized_keys (default ~/.ssh/authorized_keys)"
-    p = command(sub, "add-key", "let LOGIN open the app over SSH with the public key in KEYFILE", _add_key)
-    p.add_argument("login", metavar="LOGIN")
+    p.add_argument("--fix", action="store_true", help=_("revoke the excess privileges (and grant missing ones)"))
+    keys_help = _("the service account's authorized_keys (default ~/.ssh/authorized_keys)")
+    p = command(sub, "add-key", _("let LOGIN open the app over SSH with the public key in KEYFILE"), _add_key)
+    p.add_argument("login", metavar=_("LOGIN"))
     p.add_argument("keyfile", metavar="KEYFILE")
-    p.add_argument("--authorized-keys", metavar="PATH", help=keys_help)
-    p = command(sub, "remove-key", "remove LOGIN's SSH keys", _remove_key)
-    p.add_argument("login", metavar="LOGIN")
-    p.add_argument("--authorized-keys", metavar="PATH", help=keys_help)
-    p = command(sub, "keys", "list the teammates' SSH keys", _keys)
-    p.add_argument("--authorized-keys", metavar="PATH", help=keys_help)
-    command(subparsers, "migrate", "bring the workspace's schema up to date (the owner, in team mode)", _migrate)
+    p.add_argument("--authorized-keys", metavar=_("PATH"), help=keys_help)
+    p = command(sub, "remove-key", _("remove LOGIN's SSH keys"), _remove_key)
+    p.add_argument("login", metavar=_("LOGIN"))
+    p.add_argument("--authorized-keys", metavar=_("PATH"), help=keys_help)
+    p = command(sub, "keys", _("list the teammates' SSH keys"), _keys)
+    p.add_argument("--authorized-keys", metavar=_("PATH"), help=keys_help)
+    command(subparsers, "migrate", _("bring the workspace's schema up to date (the owner, in team mode)"), _migrate)
