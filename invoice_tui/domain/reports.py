@@ -564,9 +564,16 @@ def statement(ctx: Context, customer, as_of: dt.date | None = None, start: dt.da
 
 
 def statement_markdown(statements: list[Statement], *, seller: str = "", locale: str = "en_US") -> str:
-    """The statement as the PDF's markdown (documents/pdf.py renders it)."""
+    """The statement as the PDF's markdown (documents/pdf.py renders it), worded in ``locale``'s
+    language with the documents' own labels (a document a customer reads, as an invoice is)."""
+    from invoice_tui.documents.markdown import label
     from invoice_tui.domain.money import format_minor
 
+    def L(key: str, **kw) -> str:  # noqa: N802 - a label
+        return label(key, locale, **kw)
+
+    movement = {"invoice": L("invoice"), "credit_note": L("credit_note"), "payment": L("mv_payment"),
+                "refund": L("mv_refund"), "credit_applied": L("mv_credit_applied")}
     parts = []
     for st in statements:
         cur = st.currency
@@ -574,21 +581,31 @@ def statement_markdown(statements: list[Statement], *, seller: str = "", locale:
         def m(minor: int) -> str:
             return format_minor(minor, cur, locale)
 
-        parts.append(f"# Statement of account\n\n**{_md(st.customer_label)}** — {cur}, "
-                     f"{st.start.isoformat()} to {st.as_of.isoformat()}" + (f"\n\nFrom {_md(seller)}" if seller else ""))
-        lines = ["| Date | Document | Reference | Amount | Balance |", "|---|---|---|---:|---:|",
-                 f"| {st.start.isoformat()} | Opening balance | | | {m(st.opening_minor)} |"]
+        parts.append(f"# {L('statement')}\n\n**{_md(st.customer_label)}** — "
+                     + L("period", c=cur, s=st.start.isoformat(), e=st.as_of.isoformat())
+                     + (f"\n\n{L('from_seller', s=_md(seller))}" if seller else ""))
+        lines = [f"| {L('cn_date')} | {L('document')} | {L('reference')} | {L('amount')} | {L('statement_balance')} |",
+                 "|---|---|---|---:|---:|",
+                 f"| {st.start.isoformat()} | {L('opening_balance')} | | | {m(st.opening_minor)} |"]
         for mv in st.movements:
             amount = m(mv.amount_minor) if mv.kind != "credit_applied" else f"({m(mv.shown_minor)})"
-            lines.append(f"| {mv.day.isoformat()} | {MOVEMENT_LABELS[mv.kind]} | {_md(mv.reference)} | {amount} | "
+            lines.append(f"| {mv.day.isoformat()} | {movement[mv.kind]} | {_md(mv.reference)} | {amount} | "
                          f"{m(mv.balance_minor)} |")
-        lines.append(f"| {st.as_of.isoformat()} | Closing balance | | | {m(st.closing_minor)} |")
+        lines.append(f"| {st.as_of.isoformat()} | {L('closing_balance')} | | | {m(st.closing_minor)} |")
         parts.append("\n".join(lines))
-        parts.append("Credit applied is shown in brackets: it settles an invoice with credit already counted.")
-        parts.append("| " + " | ".join(BUCKET_LABELS[b] for b in BUCKETS) + " | Total |\n"
+        parts.append(L("credit_brackets"))
+        parts.append("| " + " | ".join(_bucket_word(b, L) for b in BUCKETS) + f" | {L('sum')} |\n"
                      + "|" + "---:|" * (len(BUCKETS) + 1) + "\n| "
                      + " | ".join(m(st.aging.buckets[b]) for b in BUCKETS) + f" | {m(st.aging.total)} |")
-    return "\n\n".join(parts) if parts else "# Statement of account\n\nNo movements."
+    return "\n\n".join(parts) if parts else f"# {L('statement')}\n\n{L('no_movements')}"
+
+
+def _bucket_word(bucket: str, L) -> str:  # noqa: N803 - the label function
+    """An aging bucket's heading on a customer's document (its language, not the reader's)."""
+    low, high = BUCKET_DAYS[bucket]
+    if low is None:
+        return L("b_current")
+    return L("days_over", a=low - 1) if high is None else L("days_range", a=low, b=high)
 
 
 def _md(text: str) -> str:

@@ -282,15 +282,27 @@ def invoice_draft(ctx: Context, inv: Invoice, settings: WorkspaceSettings | None
     return EmailDraft(kind="invoice", invoice_id=inv.id, to=contact.email if contact else "",
                       to_name=contact.display_name if contact and contact.display_name != contact.email else "",
                       from_addr=from_choice(ctx, settings).default,
-                      subject=_document_words(inv, fill(settings.email_subject_template, fields).strip()),
-                      body=_document_words(inv, fill(settings.email_body_template, fields)))
+                      subject=fill(_template(inv, settings, "subject"), fields).strip(),
+                      body=fill(_template(inv, settings, "body"), fields))
 
 
-def _document_words(inv: Invoice, text: str) -> str:
-    """A credit note goes out with the invoice templates, its kind named as it is (R42)."""
-    if inv.doc_type != "credit_note":
-        return text
-    return text.replace("Invoice", "Credit note").replace("invoice", "credit note")
+_DEFAULTS = {"subject": WorkspaceSettings().email_subject_template, "body": WorkspaceSettings().email_body_template}
+
+
+def _template(inv: Invoice, settings: WorkspaceSettings, part: str) -> str:
+    """The invoice email's subject or body template, in the invoice's language (issue 25).
+
+    The workspace's own template (``email_subject_template``, ``email_body_template``) is used as
+    written once it was changed; the built-in English one is replaced by the built-in text of the
+    invoice's language (a French invoice: "Facture … de …", "Bonjour …"). A credit note goes out
+    with the invoice templates, its kind named as it is (R42), or with the built-in credit note text."""
+    from invoice_tui.documents.markdown import _lang, label
+
+    own = getattr(settings, f"email_{part}_template")
+    is_cn = inv.doc_type == "credit_note"
+    if own != _DEFAULTS[part] or _lang(inv.locale or settings.locale) == "en":
+        return own.replace("Invoice", "Credit note").replace("invoice", "credit note") if is_cn else own
+    return label(("cn_email_" if is_cn else "email_") + part, inv.locale or settings.locale)
 
 
 def custom_draft(ctx: Context, inv: Invoice | None = None, settings: WorkspaceSettings | None = None) -> EmailDraft:

@@ -43,21 +43,27 @@ def receipt_prepared(ctx: Context, payment: Payment) -> Prepared:
     amount = format_money(from_minor(payment.amount_minor, payment.currency), payment.currency, loc)
     when = format_date(payment.date, format="long", locale=loc)
     seller = settings.seller_name or from_addr
-    subject = check_header(f"Receipt for your payment of {amount}" + (f" — invoice {inv.number}" if inv else ""),
+    from invoice_tui.documents.markdown import label
+
+    def L(key: str, **kw) -> str:  # noqa: N802 - the receipt speaks the invoice's language (issue 25)
+        return label(key, loc, **kw)
+
+    subject = check_header(L("receipt_subject_inv", a=amount, n=inv.number) if inv else L("receipt_subject", a=amount),
                            "Subject")
-    lines = [f"Hello {contact.first_name or contact.display_name},", "",
-             f"Thank you: we received your payment of {amount} on {when}.", "",
-             f"Receipt for payment #{payment.id}",
-             f"Amount: {amount}",
-             f"Date: {when}",
-             f"Method: {METHOD_LABELS.get(payment.method, payment.method)}"]
+    method = L(f"m_{payment.method}") if payment.method in METHOD_LABELS else payment.method
+    lines = [L("hello", n=contact.first_name or contact.display_name), "",
+             L("receipt_thanks", a=amount, d=when), "",
+             L("receipt_for", n=payment.id),
+             f"{L('amount')}: {amount}",
+             f"{L('cn_date')}: {when}",
+             f"{L('method')}: {method}"]
     if payment.reference:
-        lines.append(f"Reference: {payment.reference}")
+        lines.append(f"{L('reference')}: {payment.reference}")
     if inv is not None:
-        lines.append(f"Invoice: {inv.number}")
-        lines.append(f"Balance due after this payment: "
+        lines.append(f"{L('invoice')}: {inv.number}")
+        lines.append(f"{L('balance_after')}: "
                      f"{format_money(from_minor(inv.balance_minor, inv.currency), inv.currency, loc)}")
-    lines += ["", "Kind regards,", seller]
+    lines += ["", L("kind_regards"), seller]
     body = "\n".join(lines) + "\n"
     msg = EmailMessage()
     name = sender_name(ctx, settings, from_addr)

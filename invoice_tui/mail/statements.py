@@ -32,13 +32,18 @@ def recipient(customer) -> str:
 
 
 def statement_draft(ctx: Context, statements, to: str, from_addr: str | None = None) -> EmailDraft:
+    """The statement's email, worded in the workspace's locale (the statement's PDF is too)."""
+    from invoice_tui.documents.markdown import label
+    from invoice_tui.domain.settings import load_settings
+
+    loc = load_settings().locale or "en_US"
     as_of = statements[0].as_of.isoformat() if statements else ""
     who = statements[0].customer_label if statements else ""
-    lines = [f"Please find attached your statement of account as of {as_of}."]
+    lines = [label("statement_attached", loc, d=as_of)]
     for s in statements:
-        lines.append(f"Balance in {s.currency}: {format_minor(s.closing_minor, s.currency)}")
+        lines.append(label("balance_in", loc, c=s.currency, a=format_minor(s.closing_minor, s.currency, loc)))
     return EmailDraft(kind="custom", invoice_id=None, to=to, from_addr=from_addr or from_choice(ctx).default,
-                      subject=f"Statement of account {who} {as_of}".strip(), body="\n".join(lines))
+                      subject=f"{label('statement', loc)} {who} {as_of}".strip(), body="\n".join(lines))
 
 
 def send_statement(ctx: Context, statements, *, to: str | None = None, customer=None, from_addr: str | None = None,
