@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from invoice_tui.db.models import Contact
 from invoice_tui.domain.context import Context
+from invoice_tui.i18n import _
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import format_minor
 from invoice_tui.domain.permissions import require
@@ -26,7 +27,8 @@ def recipient(customer) -> str:
     else:
         c = Contact.select().where(Contact.company == customer.company_id).order_by(Contact.id).first()
     if c is None or not c.email:
-        raise BadInput(f"{customer.label} has no contact to send the statement to; give the address with --to.",
+        raise BadInput(_("{customer} has no contact to send the statement to; give the address with --to.").format(
+            customer=customer.label),
                        field="to", code="statement.no_recipient")
     return c.email
 
@@ -59,6 +61,6 @@ def send_statement(ctx: Context, statements, *, to: str | None = None, customer=
                                     filename=f"statement-{as_of}.pdf")
     email = outbox.queue(ctx, prepared, delivering=transport is not None)
     if transport is None:
-        return SendResult(email, False, "queued; no mail transport is configured")
+        return SendResult(email, False, _("queued; no mail transport is configured"))
     d = outbox.deliver(ctx, email.id, transport)
     return SendResult(d.email, d.delivered, d.message)

@@ -110,7 +110,7 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         self.call_service(_load, self.app.ctx, done=self._show, group="settings-load")
 
     def _show(self, data: dict) -> None:
-        from invoice_tui.domain.settings import SETTING_GROUPS
+        from invoice_tui.domain.settings import SETTING_GROUPS, group_title, setting_label
 
         self.data = data
         body = self.query_one("#settings-body", VerticalScroll)
@@ -119,9 +119,9 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         if self.focus_keys and data["admin"]:  # the finalize's focused form: the seller profile only
             widgets.append(Static(self.purpose, id="settings-purpose", classes="settings-purpose", markup=False))
             title, keys = SETTING_GROUPS[0]
-            widgets.append(Label(title, classes="settings-group"))
+            widgets.append(Label(group_title(title), classes="settings-group"))
             for key in keys:
-                widgets += self._field("setting", key, key, _text(data["settings"].get(key)))
+                widgets += self._field("setting", key, setting_label(key), _text(data["settings"].get(key)))
             body.mount(*widgets)
             for key in self.focus_keys:
                 if key in keys:
@@ -130,9 +130,9 @@ class SettingsScreen(ServiceCalls, Screen[None]):
             return
         if data["admin"]:
             for title, keys in SETTING_GROUPS:
-                widgets.append(Label(title, classes="settings-group"))
+                widgets.append(Label(group_title(title), classes="settings-group"))
                 for key in keys:
-                    widgets += self._field("setting", key, key, _text(data["settings"].get(key)))
+                    widgets += self._field("setting", key, setting_label(key), _text(data["settings"].get(key)))
         else:
             widgets.append(Static("Workspace settings are changed by a super admin.", classes="settings-group"))
         widgets.append(Label("Your preferences", classes="settings-group"))
