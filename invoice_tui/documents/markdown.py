@@ -215,7 +215,7 @@ _LABELS: dict[str, dict[str, str]] = {
     "bad_request": {"en": "Bad request.", "fr": "Requête invalide.", "de": "Ungültige Anfrage.",
                     "es": "Solicitud no válida."},
     # the invoice email's built-in subject and body (the workspace's own template when it changed it)
-    "email_subject": {"en": "Invoice {number} from {seller_name}", "fr": "Facture {number} de {seller_name}",
+    "email_subject": {"en": "Invoice {number} from {seller_name}", "fr": "Facture {number} — {seller_name}",
                       "de": "Rechnung {number} von {seller_name}", "es": "Factura {number} de {seller_name}"},
     "email_body": {
         "en": "Hello {contact_name},\n\nPlease find attached invoice {number} for {balance_due}, due on {due_date}.\n"
@@ -227,7 +227,7 @@ _LABELS: dict[str, dict[str, str]] = {
               "{due_date}.\nSie können sie auch online ansehen: {link}\n\nMit freundlichen Grüßen\n{seller_name}",
         "es": "Hola {contact_name}:\n\nAdjuntamos la factura {number} por {balance_due}, con vencimiento el "
               "{due_date}.\nTambién puede verla en línea: {link}\n\nGracias,\n{seller_name}"},
-    "cn_email_subject": {"en": "Credit note {number} from {seller_name}", "fr": "Avoir {number} de {seller_name}",
+    "cn_email_subject": {"en": "Credit note {number} from {seller_name}", "fr": "Avoir {number} — {seller_name}",
                          "de": "Gutschrift {number} von {seller_name}",
                          "es": "Nota de crédito {number} de {seller_name}"},
     "cn_email_body": {

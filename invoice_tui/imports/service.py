@@ -268,9 +268,9 @@ def _read(fid: str, f: Field, text: str, locale: str) -> tuple:
         if f.kind == DATE:
             return values.date(text, locale), None
         if f.kind == BOOL:
-            return values.choice(text, "bool", _("yes or no")) == "true", None
+            return values.choice(text, "bool") == "true", None
         if f.kind == CHOICE:
-            return values.choice(text, f.choices, f.label(language()).lower()), None
+            return values.choice(text, f.choices, (f.en, f.label(language()))), None
         if f.kind == JSON:
             try:
                 return json.loads(text), None

@@ -23,9 +23,9 @@ class CellError(ValueError):
     English (``english``: the ``--json`` report's, issue 25). ``template`` is marked where it is
     written (``N_()``)."""
 
-    def __init__(self, template: str, **params) -> None:
+    def __init__(self, template: str, english: dict | None = None, **params) -> None:
         super().__init__(_(template).format(**params))
-        self.english = template.format(**params)
+        self.english = template.format(**{**params, **(english or {})})  # ``english``: params said in English
 
 
 def check_locale(locale: str) -> str:
@@ -100,8 +100,9 @@ def date(text: str, locale: str = "") -> dt.date:
         raise CellError(N_("'{text}' is not a date in {locale}"), text=text, locale=locale) from None
 
 
-def choice(text: str, table: str, what: str) -> str:
-    """An internal value, or its label in any of the four languages (case and accents as written)."""
+def choice(text: str, table: str, what: tuple[str, str] = ("", "")) -> str:
+    """An internal value, or its label in any of the four languages (case and accents as written).
+    ``what``: the column's name in English and in the reader's language (the refusal names it)."""
     t = text.strip()
     values = choice_table(table)
     if t in values:
@@ -113,8 +114,15 @@ def choice(text: str, table: str, what: str) -> str:
     if table == "bool" and folded in ("1", "0", "y", "n", "x", "true", "false"):
         return "true" if folded in ("1", "y", "x", "true") else "false"
     lang = language() if language() in ("en", "fr", "de", "es") else "en"
-    raise CellError(N_("'{text}' is not a {what}; use one of {choices}"), text=text, what=what,
-                    choices=", ".join(labels.get(lang) or labels.get("en", value) for value, labels in values.items()))
+
+    def choices(in_lang: str) -> str:
+        return ", ".join(labels.get(in_lang) or labels.get("en", value) for value, labels in values.items())
+
+    if table == "bool":
+        raise CellError(N_("'{text}' is neither yes nor no; use one of {choices}"), text=text,
+                        english={"choices": choices("en")}, choices=choices(lang))
+    raise CellError(N_("'{text}' is not a value of {column}; use one of {choices}"), text=text,
+                    english={"column": what[0], "choices": choices("en")}, column=what[1], choices=choices(lang))
 
 
 def text(value: str) -> str:

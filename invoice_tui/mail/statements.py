@@ -41,7 +41,16 @@ def statement_draft(ctx: Context, statements, to: str, from_addr: str | None = N
     loc = load_settings().locale or "en_US"
     as_of = statements[0].as_of.isoformat() if statements else ""
     who = statements[0].customer_label if statements else ""
-    lines = [label("statement_attached", loc, d=as_of)]
+    if statements:
+        from babel.dates import format_date
+
+        try:
+            day = format_date(statements[0].as_of, format="long", locale=loc)
+        except Exception:  # noqa: BLE001 - an odd locale reads the ISO date
+            day = as_of
+    else:
+        day = as_of
+    lines = [label("statement_attached", loc, d=day)]
     for s in statements:
         lines.append(label("balance_in", loc, c=s.currency, a=format_minor(s.closing_minor, s.currency, loc)))
     return EmailDraft(kind="custom", invoice_id=None, to=to, from_addr=from_addr or from_choice(ctx).default,
