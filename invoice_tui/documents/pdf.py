@@ -20,6 +20,7 @@ from pathlib import Path
 from invoice_tui.db.models import Invoice
 from invoice_tui.domain.errors import EnvironmentFailure, RuleRefused
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
+from invoice_tui.i18n import _
 
 CSS = """
 body { font-family: sans-serif; font-size: 9.5pt; line-height: 1.3; color: #1f2328; }
@@ -45,7 +46,7 @@ def _paper(settings: WorkspaceSettings) -> str:
 
 def check_pdf_allowed(inv: Invoice) -> None:
     if inv.status == "draft":
-        raise RuleRefused("A draft has no PDF (R4); finalize it first.")
+        raise RuleRefused(_("A draft has no PDF (R4); finalize it first."))
 
 
 def invoice_pdf(inv: Invoice, path: str | Path | None = None, *, settings: WorkspaceSettings | None = None,
@@ -74,7 +75,7 @@ def write_file(data: bytes, path: str | Path) -> Path:
     try:
         target.write_bytes(data)
     except OSError as exc:
-        raise EnvironmentFailure(f"Cannot write the PDF to {target}: {exc.strerror or exc}.") from None
+        raise EnvironmentFailure(_("Cannot write the PDF to {target}: {value}.").format(target=target, value=exc.strerror or exc)) from None
     return target
 
 

@@ -20,6 +20,7 @@ from invoice_tui.domain.errors import NotFound
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.text import safe
+from invoice_tui.i18n import _
 
 LIMIT = 500  # rows a people list or an invoice list shows
 
@@ -106,7 +107,7 @@ def company_values(company_id: int) -> dict[str, str]:
     """A company's fields as its form shows them."""
     c = Company.get_or_none(Company.id == company_id)
     if c is None:
-        raise NotFound(f"No company with id {company_id}.")
+        raise NotFound(_("No company with id {company_id}.").format(company_id=company_id))
     return _shown({"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id,
                    "legal_name": c.legal_name, "postcode": c.postcode, "city": c.city, "country": c.country,
                    "siren": c.siren, "siret": c.siret, "vat_id": c.vat_id, "electronic_address": c.electronic_address,
