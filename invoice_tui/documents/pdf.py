@@ -75,7 +75,7 @@ def write_file(data: bytes, path: str | Path) -> Path:
     try:
         target.write_bytes(data)
     except OSError as exc:
-        raise EnvironmentFailure(_("Cannot write the PDF to {target}: {value}.").format(target=target, value=exc.strerror or exc)) from None
+        raise EnvironmentFailure(_("Cannot write the PDF to {target}: {reason}.").format(target=target, reason=exc.strerror or exc)) from None
     return target
 
 
