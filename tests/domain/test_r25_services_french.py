@@ -312,3 +312,20 @@ def test_r25_a_credit_note_pdf_and_its_title_are_french(ws, admin, clock):
         assert doc.metadata["title"] == f"Avoir {cn.number}"
     text = _pdftotext(pdf, clock)
     assert "Avoir" in text and "Motif" in text and english_words(text) == set(), english_words(text)
+
+
+def test_r25_every_reminder_and_dunning_level_has_its_french_text():
+    """Each reminder (before, on and after the due date) and dunning level (friendly, firm, final)
+    has its French subject and body, none of them holding an English word."""
+    from invoice_tui.domain import dunning_texts
+
+    assert set(dunning_texts.WORDS["fr"]) == set(dunning_texts.WORDS["en"])
+    for key, text in dunning_texts.WORDS["fr"].items():
+        texts = text if isinstance(text, tuple) else (text,)
+        for t in texts:
+            assert english_words(re.sub(r"\{\w+\}", " ", t)) == set(), (key, t)
+    for position in dunning_texts.POSITIONS:
+        for part in dunning_texts.PARTS:
+            french = dunning_texts.default(position, part, "fr")
+            assert french and french != dunning_texts.default(position, part, "en")
+            assert english_words(re.sub(r"\{\w+\}", " ", french)) == set(), (position, part, french)
