@@ -196,7 +196,7 @@ class OutboxRow:
 def outbox_rows(ctx: Context, limit: int = 500) -> list[OutboxRow]:
     """The Outbox screen, newest first: (id, state, kind, invoice, to, subject, attempts, when), and
     each email's detail; first, emails stuck in "sending" by a stopped process become "unknown"."""
-    from invoice_tui.mail.outbox import list_emails, recover_stale
+    from invoice_tui.mail.outbox import kind_label, list_emails, recover_stale, state_label
 
     require(ctx, "view")
     if has(ctx, "edit"):
@@ -204,21 +204,24 @@ def outbox_rows(ctx: Context, limit: int = 500) -> list[OutboxRow]:
     rows = []
     for e in list_emails(limit=limit):
         when = e.sent_at or e.next_attempt_at or e.created_at
-        detail = [f"Email {e.id} · {e.kind} · {e.state} · {e.attempts} attempt(s)",
-                  f"From {e.from_addr} to {e.to_addrs}" + (f", cc {e.cc_addrs.replace(',', ', ')}" if e.cc_addrs else ""),
-                  f"Subject: {e.subject}"]
+        state, kind = state_label(e.state), kind_label(e.kind)
+        detail = [_("Email {id} · {kind} · {state} · {n} attempt(s)").format(id=e.id, kind=kind, state=state,
+                                                                            n=e.attempts),
+                  (_("From {sender} to {to}, cc {cc}") if e.cc_addrs else _("From {sender} to {to}")).format(
+                      sender=e.from_addr, to=e.to_addrs, cc=e.cc_addrs.replace(",", ", ")),
+                  _("Subject: {subject}").format(subject=e.subject)]
         if e.server_reply:
-            detail.append(f"Server: {e.server_reply}")
+            detail.append(_("Server: {reply}").format(reply=e.server_reply))
         if e.last_error:
-            detail.append(f"Problem: {e.last_error}")
+            detail.append(_("Problem: {error}").format(error=e.last_error))
         if e.state == "failed" and e.next_attempt_at:
-            detail.append(f"Next attempt: {e.next_attempt_at.isoformat(sep=' ')} UTC")
+            detail.append(_("Next attempt: {when} UTC").format(when=e.next_attempt_at.isoformat(sep=" ")))
         if e.state == "rejected":
-            detail.append("Rejected by the mail server for good: it is not retried. Correct the address and send "
-                          "a new email.")
+            detail.append(_("Rejected by the mail server for good: it is not retried. Correct the address and send "
+                            "a new email."))
         if e.state == "unknown":
-            detail.append("It may or may not have arrived: check with the recipient, then retry (r) or drop (x).")
-        rows.append(OutboxRow(e.id, (str(e.id), e.state, e.kind, e.invoice_number or "", e.to_addrs, e.subject,
+            detail.append(_("It may or may not have arrived: check with the recipient, then retry (r) or drop (x)."))
+        rows.append(OutboxRow(e.id, (str(e.id), state, kind, e.invoice_number or "", e.to_addrs, e.subject,
                                      str(e.attempts), when.isoformat(sep=" ") if when else ""),
                               "\n".join(detail), e.state))
     return rows

@@ -57,6 +57,15 @@ STATE_LABELS = {"queued": N_("queued"), "sending": N_("sending"), "sent": N_("se
                 "unknown": N_("unknown"), "rejected": N_("rejected"), "dropped": N_("dropped")}
 
 
+KIND_LABELS = {"invoice": N_("invoice"), "custom": N_("custom"), "reminder": N_("reminder"),
+               "receipt": N_("receipt")}
+
+
+def kind_label(kind: str) -> str:
+    """An outbox email's kind in the reader's language."""
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
 def state_label(state: str) -> str:
     """An outbox state in the reader's language (issue 25)."""
     return _(STATE_LABELS[state]) if state in STATE_LABELS else state

@@ -146,6 +146,22 @@ def test_r25_outbox_failure_is_marked_and_french_but_stored_in_english(ws, admin
     assert outbox.state_label("failed") == "en échec"
     # what the outbox stores (and --json gives) stays as it was: English
     assert res.email.last_error.startswith("cannot reach the mail server"), res.email.last_error
+    # the Outbox screen's row and detail: marked, but for what the email holds (data)
+    from invoice_tui.domain.reads import outbox_rows
+
+    e = res.email
+    use_pseudo_locale()
+    row = next(r for r in outbox_rows(admin) if r.id == e.id)
+    data = [e.from_addr, e.to_addrs, e.subject, e.last_error, "UTC", "invoice", "failed"]
+    # the state and kind are labels set inside the sentence (themselves marked, checked on their own):
+    # the checker reads one level of markers, so they are read as the words they stand for
+    detail = row.detail.replace(outbox.state_label("failed"), "failed").replace(outbox.kind_label("invoice"), "invoice")
+    assert outbox.state_label("failed") == "⟦failed⟧" and outbox.kind_label("invoice") == "⟦invoice⟧"
+    assert not unmarked_words(detail, data), row.detail
+    assert row.cells[1].startswith(OPEN) and row.cells[2].startswith(OPEN), row.cells
+    use_language("fr_FR")
+    row = next(r for r in outbox_rows(admin) if r.id == e.id)
+    assert row.cells[1:3] == ("en échec", "facture") and row.detail.startswith(f"E-mail {e.id} · facture · en échec")
 
 
 # ---- the invoice's language: emails, buyer page, PDF --------------------------------------------
@@ -329,3 +345,21 @@ def test_r25_every_reminder_and_dunning_level_has_its_french_text():
             french = dunning_texts.default(position, part, "fr")
             assert french and french != dunning_texts.default(position, part, "en")
             assert english_words(re.sub(r"\{\w+\}", " ", french)) == set(), (position, part, french)
+
+
+def test_r25_the_late_fees_of_a_french_invoice_are_invoiced_in_french(ws, admin, clock, smtp_server, transport):  # noqa: F811
+    from invoice_tui.db.models import Invoice, LineItem
+
+    setup_workspace(admin)
+    for key, value in (("reminder_offsets", ""), ("late_fee_rate", "12"), ("late_fee_fixed", "40")):
+        set_setting(admin, key, value)
+    use_language("en_US")  # the person running the dunning: the buyer's documents do not follow them
+    inv = _french_invoice(admin)
+    clock.advance(days=37)
+    run_due(admin, transport)
+    fee = Invoice.get(Invoice.refers_to == inv.id)
+    assert fee.locale == "fr_FR" and fee.title == f"Pénalités de retard sur la facture {inv.number}"
+    names = {li.name for li in LineItem.select().where(LineItem.invoice == fee.id)}
+    assert names == {f"Intérêts de retard sur la facture {inv.number}",
+                     f"Indemnité forfaitaire pour frais de recouvrement sur la facture {inv.number}"}, names
+    assert "Hors champ de la TVA" in fee.exemption_reasons
