@@ -37,6 +37,7 @@ from invoice_tui.domain.invoices import number_text
 from invoice_tui.domain.money import exponent, from_minor, plain, to_minor
 from invoice_tui.domain.credit_records import entry_snapshot
 from invoice_tui.domain.settings import coerce_setting, load_settings, render_number, store_setting
+from invoice_tui.i18n import _
 
 MAX_INVOICES = 10_000_000
 TEMPLATES_PER_CURRENCY = 300
@@ -142,11 +143,12 @@ def generate(ctx: Context, invoices: int = 200, seed: int = 0,
     Refused (RuleRefused) unless the workspace is empty and ``ctx`` is a super admin.
     """
     if "super_admin" not in ctx.permissions:
-        raise PermissionDenied(f"Only a super admin can fill a workspace with demo data; '{ctx.login}' is not one. "
-                               "Use a new, empty workspace (e.g. --db sqlite:///demo.db), where you are the first "
-                               "user and so its super admin.")
+        raise PermissionDenied(_("Only a super admin can fill a workspace with demo data; '{login}' is not one. "
+                                 "Use a new, empty workspace (e.g. --db sqlite:///demo.db), where you are the first "
+                                 "user and so its super admin.").format(login=ctx.login))
     if isinstance(invoices, bool) or not isinstance(invoices, int) or not 0 <= invoices <= MAX_INVOICES:
-        raise BadInput(f"The number of demo invoices must be between 0 and {MAX_INVOICES:,}.", field="invoices")
+        raise BadInput(_("The number of demo invoices must be between 0 and {limit}.").format(limit=f"{MAX_INVOICES:,}"),
+                       field="invoices")
     from invoice_tui.domain.workspace import workspace_is_empty
 
     started = time.perf_counter()
@@ -155,9 +157,9 @@ def generate(ctx: Context, invoices: int = 200, seed: int = 0,
         try:
             with write_tx():
                 if not workspace_is_empty():
-                    raise RuleRefused("This workspace already has invoices, contacts or payments; demo data only "
-                                      "goes into an empty workspace. Use a new database, e.g. "
-                                      "invoice-tui --db sqlite:///demo.db demo")
+                    raise RuleRefused(_("This workspace already has invoices, contacts or payments; demo data only "
+                                        "goes into an empty workspace. Use a new database, e.g. "
+                                        "invoice-tui --db sqlite:///demo.db demo"))
                 history.lock_heads()
                 generator = _Generator(ctx, invoices, seed, progress, strict)
                 summary = generator.run()

@@ -120,7 +120,7 @@ def draft_snapshot(values: dict[str, Any], *, owner: str | None, contact: tuple 
     and its template's part (:func:`template_snapshot`)."""
     inv = SimpleNamespace(**values)
     if contact is not None:
-        _, name, email, company_id, company_name = contact[:5]
+        _id, name, email, company_id, company_name = contact[:5]
         person = SimpleNamespace(display_name=name, email=email)
         company = SimpleNamespace(name=company_name) if company_id else None
         emails, names = [email], [company_name] if company_id else []

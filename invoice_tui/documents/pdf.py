@@ -20,6 +20,7 @@ from pathlib import Path
 from invoice_tui.db.models import Invoice
 from invoice_tui.domain.errors import EnvironmentFailure, RuleRefused
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
+from invoice_tui.i18n import _
 
 CSS = """
 body { font-family: sans-serif; font-size: 9.5pt; line-height: 1.3; color: #1f2328; }
@@ -45,7 +46,7 @@ def _paper(settings: WorkspaceSettings) -> str:
 
 def check_pdf_allowed(inv: Invoice) -> None:
     if inv.status == "draft":
-        raise RuleRefused("A draft has no PDF (R4); finalize it first.")
+        raise RuleRefused(_("A draft has no PDF (R4); finalize it first."))
 
 
 def invoice_pdf(inv: Invoice, path: str | Path | None = None, *, settings: WorkspaceSettings | None = None,
@@ -59,8 +60,11 @@ def invoice_pdf(inv: Invoice, path: str | Path | None = None, *, settings: Works
     settings = settings or load_settings()
     from invoice_tui.documents.markdown import invoice_markdown
 
+    from invoice_tui.documents.markdown import label
+
     md = invoice_markdown(inv, settings=settings, today=today)
-    data = render_pdf(md, settings=settings, title=f"Invoice {inv.number}", stamp=_stamp_for(inv),
+    kind = label("credit_note" if inv.doc_type == "credit_note" else "invoice", inv.locale)
+    data = render_pdf(md, settings=settings, title=f"{kind} {inv.number}", stamp=_stamp_for(inv),
                       locale=inv.locale, author=settings.seller_name)
     return data if path is None else write_file(data, path)
 
@@ -71,15 +75,19 @@ def write_file(data: bytes, path: str | Path) -> Path:
     try:
         target.write_bytes(data)
     except OSError as exc:
-        raise EnvironmentFailure(f"Cannot write the PDF to {target}: {exc.strerror or exc}.") from None
+        raise EnvironmentFailure(_("Cannot write the PDF to {target}: {reason}.").format(target=target, reason=exc.strerror or exc)) from None
     return target
 
 
-def _stamp_for(inv: Invoice) -> str | None:
-    return {"paid": "PAID", "voided": "VOID"}.get(inv.status)
+def _stamp_for(inv: Invoice) -> tuple[str, bool] | None:
+    """The stamp's word in the invoice's language, and whether it is the paid one (green)."""
+    from invoice_tui.documents.markdown import label
+
+    key = {"paid": "stamp_paid", "voided": "stamp_void"}.get(inv.status)
+    return (label(key, inv.locale), inv.status == "paid") if key else None
 
 
-def render_pdf(markdown: str, *, settings: WorkspaceSettings, title: str = "", stamp: str | None = None,
+def render_pdf(markdown: str, *, settings: WorkspaceSettings, title: str = "", stamp: tuple[str, bool] | None = None,
                locale: str = "en_US", author: str = "") -> bytes:
     from markdown_pdf import MarkdownPdf, Section  # lazy: 0.7 s of imports
     import pymupdf
@@ -102,7 +110,7 @@ def render_pdf(markdown: str, *, settings: WorkspaceSettings, title: str = "", s
         _logo(doc, settings)
         _page_numbers(doc, locale)
         if stamp:
-            _stamp(doc, stamp)
+            _stamp(doc, *stamp)
         # The metadata came with the document (conv.meta). Written as markdown-pdf writes it,
         # uncompressed: compressing saved a third of ~160 KB and cost a quarter of the time.
         return doc.tobytes(garbage=1)
@@ -140,14 +148,18 @@ def _page_numbers(doc, locale: str) -> None:
         # coordinates, before markdown-pdf's content (which leaves its flip transform in place)
 
 
-def _stamp(doc, word: str) -> None:
-    """A large translucent PAID/VOID mark rotated across every page, and a framed tag beside the
-    title on the first page (for readers that hide transparency)."""
+def _stamp(doc, word: str, paid: bool) -> None:
+    """A large translucent PAID/VOID mark (in the invoice's language: PAYÉE, ANNULÉE) rotated across
+    every page, and a framed tag beside the title on the first page (for readers that hide
+    transparency). A longer word is set smaller, so that it stays on the page."""
     import pymupdf
 
-    color = (0.09, 0.5, 0.22) if word == "PAID" else (0.75, 0.1, 0.1)
+    color = (0.09, 0.5, 0.22) if paid else (0.75, 0.1, 0.1)
     fontsize = 110
     width = pymupdf.get_text_length(word, fontname="hebo", fontsize=fontsize)
+    if width > 460:
+        fontsize = fontsize * 460 / width
+        width = 460
     rotate = pymupdf.Matrix(30)
     for page in doc:
         r = page.rect
@@ -157,9 +169,9 @@ def _stamp(doc, word: str) -> None:
                          fill_opacity=0.16, stroke_opacity=0.16, morph=(center, rotate))
     first = doc[0]
     r = first.rect
-    tag = pymupdf.Rect(r.width - 48 - 96, 54, r.width - 48, 80)
-    first.draw_rect(tag, color=color, width=1.8)
     tw = pymupdf.get_text_length(word, fontname="hebo", fontsize=14)
+    tag = pymupdf.Rect(r.width - 48 - max(96, tw + 16), 54, r.width - 48, 80)
+    first.draw_rect(tag, color=color, width=1.8)
     first.insert_text(pymupdf.Point((tag.x0 + tag.x1 - tw) / 2, tag.y1 - 8), word, fontsize=14, fontname="hebo",
                       color=color)
 
@@ -180,9 +192,11 @@ def _logo(doc, settings: WorkspaceSettings) -> None:
 
 
 def statement_pdf(statements, path: str | Path | None = None, *, settings: WorkspaceSettings | None = None,
-                  locale: str = "en_US") -> bytes | Path:
+                  locale: str | None = None) -> bytes | Path:
     """Issue 27: a customer's statement of account (``domain.reports.statement``) as a PDF, through
-    the invoices' one PDF path (the same markdown renderer, paper, logo and page numbers)."""
+    the invoices' one PDF path (the same markdown renderer, paper, logo and page numbers). It is
+    worded in ``locale``'s language (default: the workspace's locale), as a document a customer reads."""
+    from invoice_tui.documents.markdown import label
     from invoice_tui.domain.reports import statement_markdown
 
     if path is not None:
@@ -190,8 +204,9 @@ def statement_pdf(statements, path: str | Path | None = None, *, settings: Works
 
         refuse_files("saving a PDF")
     settings = settings or load_settings()
+    locale = locale or settings.locale or "en_US"
     md = statement_markdown(statements, seller=settings.seller_name, locale=locale)
     who = statements[0].customer_label if statements else ""
-    data = render_pdf(md, settings=settings, title=f"Statement of account {who}".strip(), locale=locale,
+    data = render_pdf(md, settings=settings, title=f"{label('statement', locale)} {who}".strip(), locale=locale,
                       author=settings.seller_name)
     return data if path is None else write_file(data, path)

@@ -25,6 +25,7 @@ from invoice_tui.db.models import Activity, ChainHead, PropertyChange
 from invoice_tui.domain import history
 from invoice_tui.domain import replay as replaying
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _
 
 _CHAIN_MODELS = {
     "property_change": (PropertyChange, history.PROPERTY_CHANGE_FIELDS),
@@ -80,12 +81,12 @@ def parse_head(text: str) -> dict[str, tuple[int, str]]:
     for part in parts:
         m = _HEAD_RE.match(part)
         if not m or m.group(1) in result:
-            raise BadInput("--head must be the text printed by 'invoice-tui audit head', e.g. "
-                           "property_change=12:<64 hex digits>;activity=40:<64 hex digits>.", field="head")
+            raise BadInput(_("--head must be the text printed by 'invoice-tui audit head', e.g. "
+                             "property_change=12:<64 hex digits>;activity=40:<64 hex digits>."), field="head")
         result[m.group(1)] = (int(m.group(2)), m.group(3))
     if set(result) != set(history.CHAINS):
-        raise BadInput("--head must name both chains (property_change and activity), as printed by "
-                       "'invoice-tui audit head'.", field="head")
+        raise BadInput(_("--head must name both chains (property_change and activity), as "
+                         "printed by 'invoice-tui audit head'."), field="head")
     return result
 
 

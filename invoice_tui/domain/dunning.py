@@ -42,6 +42,13 @@ DAYS_A_YEAR = 365
 OUTSIDE_VAT = "Outside the scope of VAT: late-payment interest and recovery indemnity"
 
 
+def _words(key: str, inv: Invoice, **kw) -> str:
+    """The late-fee invoice is a document the buyer reads: worded in the overdue invoice's language."""
+    from invoice_tui.documents.markdown import label
+
+    return label(key, inv.locale, **kw)
+
+
 def levels(settings: WorkspaceSettings) -> list[int]:
     text = (settings.dunning_levels or "").strip()
     return [int(p) for p in text.split(",")] if text else []
@@ -212,16 +219,17 @@ def claim_level(ctx: Context, due: Due) -> Claimed | None:
         if r is not None:
             rows.append(r)
             days = (today - due.interest_from).days
-            lines.append({"name": f"Late-payment interest on {inv.number}"[:300],
-                          "description": f"{days} days ({due.interest_from.isoformat()} to {today.isoformat()}) "
-                                         f"at {due.rate}% a year on {from_minor(inv.balance_minor, cur)} {cur}",
+            lines.append({"name": _words("fee_interest", inv, n=inv.number)[:300],  # the invoice's language
+                          "description": _words("fee_interest_desc", inv, days=days,
+                                                start=due.interest_from.isoformat(), end=today.isoformat(),
+                                                rate=due.rate, base=f"{from_minor(inv.balance_minor, cur)} {cur}"),
                           "quantity": "1", "unit_price": str(from_minor(due.interest_minor, cur)),
                           "tax_rate": "0", "tax_category": "O"})
     if due.indemnity_minor > 0:
         r = _insert(ctx, inv, "indemnity", 0, amount_minor=due.indemnity_minor)
         if r is not None:
             rows.append(r)
-            lines.append({"name": f"Fixed recovery indemnity on {inv.number}"[:300], "quantity": "1",
+            lines.append({"name": _words("fee_indemnity", inv, n=inv.number)[:300], "quantity": "1",
                           "unit_price": str(from_minor(due.indemnity_minor, cur)), "tax_rate": "0",
                           "tax_category": "O"})
     claimed = Claimed(d)
@@ -241,9 +249,9 @@ def _fee_invoice(ctx: Context, inv: Invoice, lines: list[dict[str, Any]]) -> tup
     when it can be (else left as a draft, with the reason)."""
     from invoice_tui.domain.invoices import _history, create_invoice, finalize_invoice, snapshot
 
-    data: dict[str, Any] = {"currency": inv.currency, "title": f"Late-payment fees on {inv.number}"[:300],
-                            "contact_id": inv.billing_contact_id, "lines": lines,
-                            "exemption_reasons": {"O": OUTSIDE_VAT}, "invoice_date": ctx.today(),
+    data: dict[str, Any] = {"currency": inv.currency, "title": _words("fee_title", inv, n=inv.number)[:300],
+                            "locale": inv.locale, "contact_id": inv.billing_contact_id, "lines": lines,
+                            "exemption_reasons": {"O": _words("outside_vat", inv)}, "invoice_date": ctx.today(),
                             "buyer_reference": inv.buyer_reference,
                             "operation_category": inv.operation_category or "services"}
     if inv.company_id:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from invoice_tui.i18n import _
+
 LANGUAGES = ("en", "fr", "de", "es")
 POSITIONS = (1, 2, 3)
 PARTS = ("subject", "body")
@@ -168,12 +170,13 @@ def template_problem(name: str, text: str) -> str | None:
     a known placeholder, and no brace may stand alone."""
     unknown = [m.group(1) for m in _PLACEHOLDER.finditer(text) if m.group(1) not in PLACEHOLDERS]
     if unknown:
-        return (f"{name}: {{{unknown[0]}}} is not a placeholder; use "
-                + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".")
+        return _("{name}: {{{placeholder}}} is not a placeholder; use {known}.").format(
+            name=name, placeholder=unknown[0], known=", ".join("{" + p + "}" for p in PLACEHOLDERS))
     rest = _PLACEHOLDER.sub("", text)
     if "{" in rest or "}" in rest:
         bad = re.search(r"\{[^{}\n]{0,20}\}?|\}", rest).group(0)
-        return f"{name}: '{bad}' is not a placeholder; a placeholder is a known name between braces, e.g. {{number}}."
+        return _("{name}: '{text}' is not a placeholder; a placeholder is a known name between braces, e.g. "
+                 "{{number}}.").format(name=name, text=bad)
     return None
 
 

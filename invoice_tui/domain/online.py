@@ -39,6 +39,7 @@ from invoice_tui.domain.permissions import require
 from invoice_tui.domain.provider import PENDING_STATES, PaymentProvider, ProviderPayment, ProviderRefused, \
     require_provider
 from invoice_tui.domain.tx import mutation
+from invoice_tui.i18n import N_, _
 
 # ---- saved payment methods ------------------------------------------------------------------
 
@@ -80,7 +81,8 @@ def _check_ref(value: str, prefix: tuple[str, ...], what: str, field: str) -> st
     v = (value or "").strip()
     if not v or len(v) > 255 or not v.isascii() or not all(c.isalnum() or c == "_" for c in v) \
             or not v.startswith(prefix):
-        raise BadInput(f"'{value}' is not a {what} id (it starts with {' or '.join(prefix)}).", field=field)
+        raise BadInput(_("'{value}' is not a {what} id (it starts with {prefixes}).").format(
+            value=value, what=_(what), prefixes=", ".join(prefix)), field=field)
     return v
 
 
@@ -94,8 +96,8 @@ def add_method(ctx: Context, contact_ref: str | int, customer_ref: str, method_r
     """A super admin attaches a method the customer already saved with the provider: the provider
     describes it (brand, last four digits, expiry); nothing else of the card is stored."""
     require(ctx, "settings")  # super admin
-    customer_ref = _check_ref(customer_ref, ("cus_",), "Stripe customer", "customer")
-    method_ref = _check_ref(method_ref, ("pm_", "card_", "src_"), "Stripe payment method", "payment_method")
+    customer_ref = _check_ref(customer_ref, ("cus_",), N_("Stripe customer"), "customer")
+    method_ref = _check_ref(method_ref, ("pm_", "card_", "src_"), N_("Stripe payment method"), "payment_method")
     contact = find_contact(contact_ref)
     provider = require_provider(ctx)
     described = provider.describe_method(customer_ref, method_ref)
@@ -125,7 +127,7 @@ def remove_method(ctx: Context, contact_ref: str | int, method_ref: str) -> Save
     m = SavedPaymentMethod.get_or_none((SavedPaymentMethod.contact == contact.id)
                                        & (SavedPaymentMethod.method_ref == (method_ref or "").strip()))
     if m is None:
-        raise NotFound(f"{contact.email} has no saved payment method {method_ref}.", code="payment_method.not_found")
+        raise NotFound(_("{email} has no saved payment method {method_ref}.").format(email=contact.email, method_ref=method_ref), code="payment_method.not_found")
     snap = _method_snapshot(m)
     m.delete_instance()
     history.record_changes(ctx, "payment_method", m.id, None, snap, {k: None for k in snap})
@@ -167,10 +169,10 @@ def _method_for(inv: Invoice, method_ref: str | None) -> SavedPaymentMethod:
         for m in methods:
             if m.method_ref == method_ref.strip():
                 return m
-        raise NotFound(f"The billing contact of {inv.number} has no saved payment method {method_ref}.",
+        raise NotFound(_("The billing contact of {number} has no saved payment method {method_ref}.").format(number=inv.number, method_ref=method_ref),
                        code="payment_method.not_found", field="payment_method")
     if not methods:
-        raise RuleRefused(f"The billing contact of {inv.number} has no saved payment method (R5).",
+        raise RuleRefused(_("The billing contact of {number} has no saved payment method (R5).").format(number=inv.number),
                           code="payment_method.none")
     return methods[0]
 
@@ -187,11 +189,11 @@ def _begin_attempt(ctx: Context, ref: str | int, method_ref: str | None, amount:
             # The provider's answer to this attempt never came: retry it with the same key.
             m = SavedPaymentMethod.get_or_none(SavedPaymentMethod.method_ref == pending.payment_method_ref)
             return pending, m, True
-        raise RuleRefused(f"An online payment (#{pending.id}, {pending.state}) is already pending on {inv.number}; "
-                          "wait until it succeeds or fails (R34).", code="payment.pending",
+        raise RuleRefused(_("An online payment (#{id}, {state}) is already pending on {number}; "
+                            "wait until it succeeds or fails (R34).").format(id=pending.id, state=pending.state, number=inv.number), code="payment.pending",
                           details={"payment": pending.id, "state": pending.state})
     if inv.status == "voided":
-        raise RuleRefused(f"{inv.number} is voided; no payment can be collected on it (R13).",
+        raise RuleRefused(_("{number} is voided; no payment can be collected on it (R13).").format(number=inv.number),
                           code="invoice.voided", details={"invoice": inv.number})
     m = _method_for(inv, method_ref)
     minor = inv.balance_minor if amount is None else to_minor(parse_amount(amount, inv.currency, positive=True),
@@ -220,7 +222,8 @@ def charge_invoice(ctx: Context, ref: str | int, *, method_ref: str | None = Non
     provider = require_provider(ctx)
     p, m, retried = _begin_attempt(ctx, ref, method_ref, amount, provider.name)
     if m is None:
-        raise RuleRefused(f"The saved payment method of attempt #{p.id} was removed; the attempt cannot be retried.")
+        raise RuleRefused(_("The saved payment method of attempt #{id} was removed; the attempt "
+                            "cannot be retried.").format(id=p.id))
     inv = get_invoice(p.invoice_id)
     answer = provider.charge_saved(amount_minor=p.amount_minor, currency=p.currency, customer_ref=m.customer_ref,
                                    method_ref=m.method_ref, method_kind=m.kind, idempotency_key=p.idempotency_key,
@@ -335,10 +338,10 @@ def refund_payment(ctx: Context, payment_id: int | str, amount: str | Decimal | 
         require(ctx, "credit_note")
     p = get_payment(payment_id)
     if p.source != "online" or not p.provider_ref:
-        raise RuleRefused(f"Payment #{p.id} is not an online payment; a manual payment is deleted, not refunded "
-                          "(R11).", code="payment.not_online")
+        raise RuleRefused(_("Payment #{id} is not an online payment; a manual payment is "
+                            "deleted, not refunded (R11).").format(id=p.id), code="payment.not_online")
     if p.state not in ("succeeded", "disputed"):
-        raise RuleRefused(f"Payment #{p.id} is {p.state}; only a succeeded payment can be refunded.",
+        raise RuleRefused(_("Payment #{id} is {state}; only a succeeded payment can be refunded.").format(id=p.id, state=p.state),
                           code="payment.not_refundable")
     left = refundable_minor(p)
     minor = left if amount is None else to_minor(parse_amount(amount, p.currency, positive=True), p.currency)
@@ -349,7 +352,7 @@ def refund_payment(ctx: Context, payment_id: int | str, amount: str | Decimal | 
     key = f"refund-{p.id}-{p.amount_refunded_minor or 0}-{minor}"  # the same request retried is one refund
     refund = provider.refund(p.provider_ref, minor, idempotency_key=key)
     if refund.state in ("failed", "canceled"):
-        raise ProviderRefused(f"Stripe did not refund payment #{p.id} ({refund.state}).")
+        raise ProviderRefused(_("Stripe did not refund payment #{id} ({state}).").format(id=p.id, state=refund.state))
     p, inv = _record_refund(ctx, p.id, minor, refund.ref, credit_note_reason)
     return RefundResult(p, inv, minor)
 
@@ -358,21 +361,20 @@ def _check_cancels_sale(p: Payment, minor: int, reason: str) -> None:
     inv = get_invoice(p.invoice_id) if p.invoice_id else None
     if inv is None or p.amount_refunded_minor or minor != p.amount_minor or p.amount_minor != inv.billed_minor \
             or inv.credited_minor:
-        raise RuleRefused("A credit note is issued with the refund only when the whole invoice is refunded (the "
-                          "payment paid all of it and nothing was credited yet); otherwise create the credit note "
-                          "on its own (R37).", code="refund.credit_note_not_whole", field="credit_note")
+        raise RuleRefused(_("A credit note is issued with the refund only when the whole "
+                            "invoice is refunded (the payment paid all of it and nothing was "
+                            "credited yet); otherwise create the credit note on its own (R37)."), code="refund.credit_note_not_whole", field="credit_note")
     if not (reason or "").strip():
-        raise BadInput("The credit note needs a reason (R36).", field="credit_note")
+        raise BadInput(_("The credit note needs a reason (R36)."), field="credit_note")
 
 
 def _check_refund(p: Payment, minor: int) -> None:
     left = refundable_minor(p)
     if minor <= 0:
-        raise BadInput("The refund amount must be greater than zero.", field="amount")
+        raise BadInput(_("The refund amount must be greater than zero."), field="amount")
     if minor > left:
-        raise RuleRefused(f"At most {plain(from_minor(left, p.currency))} {p.currency} of payment #{p.id} can be "
-                          f"refunded (it paid {plain(from_minor(p.amount_minor, p.currency))}, "
-                          f"{plain(from_minor(p.amount_refunded_minor or 0, p.currency))} already refunded).",
+        raise RuleRefused(_("At most {left} {currency} of payment #{id} can be refunded (it "
+                            "paid {paid}, {refunded} already refunded).").format(left=plain(from_minor(left, p.currency)), currency=p.currency, id=p.id, paid=plain(from_minor(p.amount_minor, p.currency)), refunded=plain(from_minor(p.amount_refunded_minor or 0, p.currency))),
                           field="amount", code="refund.over_paid",
                           details={"refundable_minor": left, "currency": p.currency})
 
@@ -509,7 +511,7 @@ def _apply_event(ctx: Context, provider_name: str, event) -> EventOutcome:
             outcome = "applied"
         elif event.amount_refunded_minor is not None:
             p, inv = _lock_invoice_then_payment(p.id)
-            p, _ = _set_refunded(ctx, p, inv, event.amount_refunded_minor,
+            p, _unused = _set_refunded(ctx, p, inv, event.amount_refunded_minor,
                                  f"Online payment #{p.id}: refunded by the provider "
                                  f"({plain(from_minor(event.amount_refunded_minor, p.currency))} {p.currency} in all)")
             outcome = "applied"
@@ -552,7 +554,7 @@ def _apply_dispute(ctx: Context, payment_id: int, event) -> Payment:
             p.save()
             history.record_changes(ctx, "payment", p.id, number, pbefore, _payment_snapshot(p))
         lost = event.dispute_amount_minor or refundable_minor(p)
-        p, _ = _set_refunded(ctx, p, inv, (p.amount_refunded_minor or 0) + lost,
+        p, _unused = _set_refunded(ctx, p, inv, (p.amount_refunded_minor or 0) + lost,
                              f"Online payment #{p.id}: dispute lost; "
                              f"{plain(from_minor(min(lost, p.amount_minor), p.currency))} {p.currency} counts as refunded")
     return p
@@ -599,7 +601,7 @@ def buyer_payment(ctx: Context, token: str, setup_ref: str | None = None) -> Buy
         answer = provider.retrieve(p.provider_ref)
         if answer.state in ("succeeded", "processing"):
             apply_answer(ctx, p.id, answer)
-            raise RuleRefused("This invoice is being paid already.", code="payment.pending")
+            raise RuleRefused(_("This invoice is being paid already."), code="payment.pending")
         if answer.amount_minor != p.amount_minor:
             answer = provider.update_amount(p.provider_ref, p.amount_minor)
     else:
@@ -615,7 +617,7 @@ def buyer_payment(ctx: Context, token: str, setup_ref: str | None = None) -> Buy
     setup = provider.retrieve_setup(setup_ref)
     if setup.metadata.get("purpose") != PAY_PURPOSE or setup.metadata.get("attempt") != p.idempotency_key \
             or setup.state != "succeeded" or not setup.method_ref:
-        raise RuleRefused("The card was not set up for this payment; start the payment again.",
+        raise RuleRefused(_("The card was not set up for this payment; start the payment again."),
                           code="payment.setup_mismatch")
     answer = provider.confirm_with(p.provider_ref, setup.method_ref)
     p = apply_answer(ctx, p.id, answer)[0]
@@ -637,10 +639,10 @@ def buyer_setup(ctx: Context, token: str) -> BuyerSetup:
     inv = Invoice.select().where((Invoice.link_token == token) & (Invoice.status == "open")
                                  & (Invoice.doc_type != "credit_note")).first()
     if inv is None:
-        raise NotFound("There is nothing to pay at this address.", code="invoice.not_found")
+        raise NotFound(_("There is nothing to pay at this address."), code="invoice.not_found")
     contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
     if contact is None:
-        raise RuleRefused("This invoice has no billing contact to save a card for.",
+        raise RuleRefused(_("This invoice has no billing contact to save a card for."),
                           code="payment_method.no_contact")
     known = (SavedPaymentMethod.select().where((SavedPaymentMethod.contact == contact.id)
                                                & (SavedPaymentMethod.provider == provider.name))
@@ -659,10 +661,10 @@ def _begin_buyer_attempt(ctx: Context, token: str, provider_name: str) -> Paymen
     inv = Invoice.select().where((Invoice.link_token == token) & (Invoice.status == "open")
                                  & (Invoice.doc_type != "credit_note")).first()
     if inv is None:
-        raise NotFound("There is nothing to pay at this address.", code="invoice.not_found")
+        raise NotFound(_("There is nothing to pay at this address."), code="invoice.not_found")
     inv = get_invoice(inv.id, for_update=True)
     if inv.status != "open":
-        raise NotFound("There is nothing to pay at this address.", code="invoice.not_found")
+        raise NotFound(_("There is nothing to pay at this address."), code="invoice.not_found")
     pending = list(Payment.select().where((Payment.invoice == inv) & (Payment.source == "online")
                                           & Payment.state.in_(PENDING_STATES)))
     mine = next((x for x in pending if x.created_by == BUYER and x.payment_method_ref is None
@@ -670,7 +672,7 @@ def _begin_buyer_attempt(ctx: Context, token: str, provider_name: str) -> Paymen
     others = sum(x.amount_minor for x in pending if x is not mine)
     amount = inv.balance_minor - others
     if amount <= 0:
-        raise RuleRefused("This invoice is being paid already.", code="payment.pending")
+        raise RuleRefused(_("This invoice is being paid already."), code="payment.pending")
     if mine is not None:
         if mine.amount_minor != amount:  # the balance changed since the buyer opened the page
             before = _payment_snapshot(mine)

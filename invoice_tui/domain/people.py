@@ -17,6 +17,7 @@ from invoice_tui.domain.errors import BadInput, NotFound, RuleRefused
 from invoice_tui.domain.permissions import parse_permissions, require
 from invoice_tui.domain.text import check_email, clean
 from invoice_tui.domain.tx import mutation, validate
+from invoice_tui.i18n import _
 
 
 # ---- users -------------------------------------------------------------------------------
@@ -27,7 +28,7 @@ def find_user(login: str) -> User | None:
 def get_user(login: str) -> User:
     user = find_user(login)
     if user is None:
-        raise NotFound(f"No user '{login}'.", code="user.not_found", details={"login": login})
+        raise NotFound(_("No user '{login}'.").format(login=login), code="user.not_found", details={"login": login})
     return user
 
 
@@ -39,7 +40,7 @@ def _check_login(login: str) -> str:
     import re
 
     if not re.fullmatch(r"[A-Za-z0-9._@+-]{1,128}", login or ""):
-        raise BadInput(f"'{login}' is not a valid login; use letters, digits and . _ @ + -.", field="login")
+        raise BadInput(_("'{login}' is not a valid login; use letters, digits and . _ @ + -.").format(login=login), field="login")
     return login
 
 
@@ -64,7 +65,7 @@ def add_user(ctx: Context, login: str, name: str = "", email: str = "", permissi
     require(ctx, "users")
     _check_login(login)
     if find_user(login):
-        raise RuleRefused(f"User '{login}' already exists.", code="user.exists", field="login",
+        raise RuleRefused(_("User '{login}' already exists.").format(login=login), code="user.exists", field="login",
                           details={"login": login})
     try:
         name = clean(name, what="Name", max_length=200)
@@ -111,7 +112,7 @@ def grant(ctx: Context, login: str, permissions: str) -> User:
     if "super_admin" in before["permissions"] and "super_admin" not in new:
         others = User.select().where((User.id != user.id) & User.permissions.contains("super_admin")).count()
         if others == 0:
-            raise RuleRefused("This is the last super admin; grant super_admin to someone else first.")
+            raise RuleRefused(_("This is the last super admin; grant super_admin to someone else first."))
     team_role = _team_role(ctx, login, f"users grant {login} {new}")
     user.permissions = new
     user.save()
@@ -214,12 +215,13 @@ def check_buyer_identifiers(country: str, siren: str, siret: str, vat_id: str, s
         siret = legal.check_siret(siret, "siret")
         siren = legal.check_siren(siren, "siren") or (siret[:9] if siret else "")
         if siret and siren and siret[:9] != siren:
-            raise BadInput(f"siret: SIRET {siret} does not belong to SIREN {siren} (its first 9 digits).",
+            raise BadInput(_("siret: SIRET {siret} does not belong to SIREN {siren} (its first 9 digits).").format(siret=siret, siren=siren),
                            field="siret")
         vat_id = legal.check_vat_id(vat_id, "vat_id")
         scheme = legal.check_scheme(scheme, "electronic_scheme")
         if address and not scheme:
-            raise BadInput("electronic_address: give its scheme too (electronic_scheme, e.g. 0225 for a SIREN).",
+            raise BadInput(_("electronic_address: give its scheme too (electronic_scheme, e.g. "
+                             "0225 for a SIREN)."),
                            field="electronic_address")
         address = legal.check_electronic_address(address, scheme, "electronic_address")
         if not address and siren and country in ("", "FR"):
@@ -254,7 +256,7 @@ def edit_company(ctx: Context, company_id: int, data: dict) -> Company:
     require(ctx, "edit_contact")
     company = Company.get_or_none(Company.id == company_id)
     if company is None:
-        raise NotFound(f"No company with id {company_id}.")
+        raise NotFound(_("No company with id {company_id}.").format(company_id=company_id))
     before = _company_snapshot(company)
     current = {k: getattr(company, k) for k in CompanyInput.model_fields}
     merged = validate(CompanyInput, {**current, **data})
@@ -274,14 +276,18 @@ def delete_company(ctx: Context, company_id: int) -> None:
     require(ctx, "delete_company")
     company = Company.get_or_none(Company.id == company_id)
     if company is None:
-        raise NotFound(f"No company with id {company_id}.")
+        raise NotFound(_("No company with id {company_id}.").format(company_id=company_id))
     linked = InvoiceCompany.select(InvoiceCompany.invoice).where(InvoiceCompany.company == company)
     used = list(Invoice.select(Invoice.id, Invoice.number)
                 .where((Invoice.company == company) | Invoice.id.in_(linked)).order_by(Invoice.id).limit(3))
     if used:
         refs = ", ".join(i.number or f"draft #{i.id}" for i in used)
-        raise RuleRefused(f"{company.name} is on invoice{'s' if len(used) > 1 else ''} {refs}; remove it from "
-                          "those invoices first (companies card, x).")
+        # one to three invoices (never none): two sentences rather than ngettext, whose compiled plural
+        # entries the catalog check cannot read yet
+        raise RuleRefused((_("{name} is on invoice {refs}; remove it from that invoice first (companies card, x).")
+                           if len(used) == 1 else
+                           _("{name} is on invoices {refs}; remove it from those invoices first (companies card, x)."))
+                          .format(name=company.name, refs=refs))
     for contact in Contact.select(Contact, Company).join(Company).where(Contact.company == company):
         before = _contact_snapshot(contact)
         contact.company = None
@@ -302,10 +308,10 @@ def find_company(name_or_id: str | int) -> Company:
     matches = list(Company.select().where(Company.name ** text).limit(5))
     matches = [c for c in matches if c.name.lower() == text.lower()]
     if not matches:
-        raise NotFound(f"No company named '{text}'.", code="company.not_found", details={"name": text})
+        raise NotFound(_("No company named '{text}'.").format(text=text), code="company.not_found", details={"name": text})
     if len(matches) > 1:
         ids = ", ".join(str(c.id) for c in matches)
-        raise NotFound(f"Several companies are named '{text}' (ids {ids}); give the id instead of the name.")
+        raise NotFound(_("Several companies are named '{text}' (ids {ids}); give the id instead of the name.").format(text=text, ids=ids))
     return matches[0]
 
 
@@ -384,9 +390,9 @@ def add_contact(ctx: Context, data: ContactInput | dict) -> Contact:
     require(ctx, "add_contact")
     data = validate(ContactInput, data)
     if Contact.select().where(Contact.email == data.email).exists():
-        raise RuleRefused(f"A contact with the email {data.email} already exists.")
+        raise RuleRefused(_("A contact with the email {email} already exists.").format(email=data.email))
     if data.company_id is not None and Company.get_or_none(Company.id == data.company_id) is None:
-        raise NotFound(f"No company with id {data.company_id}.")
+        raise NotFound(_("No company with id {company_id}.").format(company_id=data.company_id))
     contact = Contact.create(email=data.email, first_name=data.first_name, last_name=data.last_name,
                              phone=data.phone, address=data.address, company=data.company_id,
                              postcode=data.postcode, city=data.city, country=data.country,
@@ -406,7 +412,7 @@ def edit_contact(ctx: Context, contact_id: int, data: dict) -> Contact:
     merged = validate(ContactInput, {**current, **data})
     if merged.email != contact.email and Contact.select().where(
             (Contact.email == merged.email) & (Contact.id != contact.id)).exists():
-        raise RuleRefused(f"A contact with the email {merged.email} already exists.")
+        raise RuleRefused(_("A contact with the email {email} already exists.").format(email=merged.email))
     for k, v in merged.model_dump().items():
         setattr(contact, "company" if k == "company_id" else k, v)
     contact.save()
@@ -423,16 +429,17 @@ def delete_contact(ctx: Context, contact_id: int) -> None:
     billed = list(Invoice.select(Invoice.id, Invoice.number).where(Invoice.billing_contact == contact).limit(3))
     if billed:
         refs = ", ".join(i.number or f"draft #{i.id}" for i in billed)
-        raise RuleRefused(f"{contact.display_name} is the billing contact of {refs}; "
-                          "change the billing contact of those invoices first.")
+        raise RuleRefused(_("{display_name} is the billing contact of {refs}; change the "
+                            "billing contact of those invoices first.").format(display_name=contact.display_name, refs=refs))
     from invoice_tui.db.online_models import SavedPaymentMethod
 
     saved = list(SavedPaymentMethod.select(SavedPaymentMethod.method_ref)
                  .where(SavedPaymentMethod.contact == contact.id).limit(3))
     if saved:  # issue 26: no row left pointing at a contact that is gone (the table has no foreign key)
         refs = ", ".join(m.method_ref for m in saved)
-        raise RuleRefused(f"{contact.display_name} has saved payment methods ({refs}); a super admin removes them "
-                          f"first (invoice-tui contacts payment-methods remove {contact.email} PM).",
+        raise RuleRefused(_("{display_name} has saved payment methods ({refs}); a super admin "
+                            "removes them first (invoice-tui contacts payment-methods remove "
+                            "{email} PM).").format(display_name=contact.display_name, refs=refs, email=contact.email),
                           code="contact.has_payment_methods", details={"payment_methods": [m.method_ref for m in saved]})
     before = _contact_snapshot(contact)
     contact.delete_instance(recursive=False)
@@ -442,7 +449,7 @@ def delete_contact(ctx: Context, contact_id: int) -> None:
 def get_contact(contact_id: int) -> Contact:
     c = Contact.get_or_none(Contact.id == contact_id)
     if c is None:
-        raise NotFound(f"No contact with id {contact_id}.")
+        raise NotFound(_("No contact with id {contact_id}.").format(contact_id=contact_id))
     return c
 
 
@@ -452,7 +459,7 @@ def find_contact(email_or_id: str | int) -> Contact:
         return get_contact(int(text))
     c = Contact.get_or_none(Contact.email == text.lower())
     if c is None:
-        raise NotFound(f"No contact with the email {text}.", code="contact.not_found", details={"email": text})
+        raise NotFound(_("No contact with the email {text}.").format(text=text), code="contact.not_found", details={"email": text})
     return c
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from invoice_tui.domain.errors import EnvironmentFailure, RuleRefused
+from invoice_tui.i18n import _
 
 PENDING_STATES = ("processing", "requires_action")
 
@@ -158,6 +159,6 @@ class PaymentProvider(Protocol):
 def require_provider(ctx) -> PaymentProvider:
     provider = ctx.services.payment_provider() if ctx.services.payment_provider else None
     if provider is None:
-        raise NotConfigured("Online payments are not set up: no payment provider is configured "
-                            "(INVOICE_TUI_STRIPE_API_KEY).")
+        raise NotConfigured(_("Online payments are not set up: no payment provider is "
+                              "configured (INVOICE_TUI_STRIPE_API_KEY)."))
     return provider

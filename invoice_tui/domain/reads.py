@@ -20,7 +20,7 @@ from invoice_tui.domain.errors import NotFound
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.text import safe
-from invoice_tui.i18n import _, ngettext
+from invoice_tui.i18n import _
 
 LIMIT = 500  # rows a people list or an invoice list shows
 
@@ -107,7 +107,7 @@ def company_values(company_id: int) -> dict[str, str]:
     """A company's fields as its form shows them."""
     c = Company.get_or_none(Company.id == company_id)
     if c is None:
-        raise NotFound(f"No company with id {company_id}.")
+        raise NotFound(_("No company with id {company_id}.").format(company_id=company_id))
     return _shown({"name": c.name, "domain": c.domain, "address": c.address, "tax_id": c.tax_id,
                    "legal_name": c.legal_name, "postcode": c.postcode, "city": c.city, "country": c.country,
                    "siren": c.siren, "siret": c.siret, "vat_id": c.vat_id, "electronic_address": c.electronic_address,
@@ -196,7 +196,7 @@ class OutboxRow:
 def outbox_rows(ctx: Context, limit: int = 500) -> list[OutboxRow]:
     """The Outbox screen, newest first: (id, state, kind, invoice, to, subject, attempts, when), and
     each email's detail; first, emails stuck in "sending" by a stopped process become "unknown"."""
-    from invoice_tui.mail.outbox import list_emails, recover_stale
+    from invoice_tui.mail.outbox import kind_label, list_emails, recover_stale, state_label
 
     require(ctx, "view")
     if has(ctx, "edit"):
@@ -204,28 +204,24 @@ def outbox_rows(ctx: Context, limit: int = 500) -> list[OutboxRow]:
     rows = []
     for e in list_emails(limit=limit):
         when = e.sent_at or e.next_attempt_at or e.created_at
-        # the outbox screen's words, in the reader's language (issue 25)
-        from invoice_tui.domain.invoice_page import email_kind_word, email_state_word
-
-        detail = [ngettext("Email {id} · {kind} · {state} · {n} attempt(s)", "Email {id} · {kind} · {state} · {n} attempt(s)",
-                           e.attempts).format(id=e.id, kind=email_kind_word(e.kind), state=email_state_word(e.state),
-                                              n=e.attempts),
-                  (_("From {sender} to {to}, cc {cc}").format(sender=e.from_addr, to=e.to_addrs,
-                                                              cc=e.cc_addrs.replace(',', ', ')) if e.cc_addrs
-                   else _("From {sender} to {to}").format(sender=e.from_addr, to=e.to_addrs)),
+        state, kind = state_label(e.state), kind_label(e.kind)
+        detail = [_("Email {id} · {kind} · {state} · {n} attempt(s)").format(id=e.id, kind=kind, state=state,
+                                                                            n=e.attempts),
+                  (_("From {sender} to {to}, cc {cc}") if e.cc_addrs else _("From {sender} to {to}")).format(
+                      sender=e.from_addr, to=e.to_addrs, cc=e.cc_addrs.replace(",", ", ")),
                   _("Subject: {subject}").format(subject=e.subject)]
         if e.server_reply:
             detail.append(_("Server: {reply}").format(reply=e.server_reply))
         if e.last_error:
             detail.append(_("Problem: {error}").format(error=e.last_error))
         if e.state == "failed" and e.next_attempt_at:
-            detail.append(_("Next attempt: {when} UTC").format(when=e.next_attempt_at.isoformat(sep=' ')))
+            detail.append(_("Next attempt: {when} UTC").format(when=e.next_attempt_at.isoformat(sep=" ")))
         if e.state == "rejected":
             detail.append(_("Rejected by the mail server for good: it is not retried. Correct the address and send "
                             "a new email."))
         if e.state == "unknown":
             detail.append(_("It may or may not have arrived: check with the recipient, then retry (r) or drop (x)."))
-        rows.append(OutboxRow(e.id, (str(e.id), e.state, e.kind, e.invoice_number or "", e.to_addrs, e.subject,
+        rows.append(OutboxRow(e.id, (str(e.id), state, kind, e.invoice_number or "", e.to_addrs, e.subject,
                                      str(e.attempts), when.isoformat(sep=" ") if when else ""),
                               "\n".join(detail), e.state))
     return rows

@@ -35,6 +35,7 @@ from invoice_tui.domain.errors import BadInput, InvoiceTuiError, NotFound, RuleR
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.sends import plan_send, send_snapshot  # noqa: F401 - used by run-due
 from invoice_tui.domain.tx import mutation
+from invoice_tui.i18n import _
 
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 MODES = ("draft", "finalize", "send")
@@ -49,8 +50,8 @@ def parse_every(text: str) -> tuple[int, str]:
     """``1m`` → (1, 'm'): every N days (d), weeks (w), months (m) or years (y)."""
     m = _EVERY.fullmatch(text or "")
     if not m or not 1 <= int(m.group(1)) <= MAX_EVERY:
-        raise BadInput(f"--every takes N followed by d, w, m or y (N from 1 to {MAX_EVERY}), e.g. 1m or 2w; "
-                       f"not '{text}'.", field="every")
+        raise BadInput(_("--every takes N followed by d, w, m or y (N from 1 to {MAX_EVERY}), "
+                         "e.g. 1m or 2w; not '{text}'.").format(MAX_EVERY=MAX_EVERY, text=text), field="every")
     return int(m.group(1)), m.group(2).lower()
 
 
@@ -62,7 +63,7 @@ def parse_day(text: str | int | None) -> int | None:
     if t == "last":
         return 31
     if not t.isdigit() or not 1 <= int(t) <= 31:
-        raise BadInput(f"--day takes a day of the month from 1 to 31, or last; not '{text}'.", field="day")
+        raise BadInput(_("--day takes a day of the month from 1 to 31, or last; not '{text}'.").format(text=text), field="day")
     return int(t)
 
 
@@ -153,7 +154,7 @@ def get_schedule(ref: int | str, *, quiet: bool = False) -> Schedule:
     text = str(ref).strip().lstrip("#")
     s = Schedule.get_or_none(Schedule.id == int(text)) if text.isdigit() and len(text) < 16 else None
     if s is None:
-        raise NotFound(f"No schedule #{text}; invoice-tui recurring list shows them.", field="schedule")
+        raise NotFound(_("No schedule #{text}; invoice-tui recurring list shows them.").format(text=text), field="schedule")
     return s
 
 
@@ -206,30 +207,32 @@ def create_schedule(ctx: Context, data: ScheduleInput) -> Schedule:
 
     template = get_invoice(data.template)
     if is_credit_note(template):
-        raise RuleRefused(f"{template.number or 'This draft'} is a credit note; a schedule repeats an invoice.",
+        raise RuleRefused(_("{number} is a credit note; a schedule repeats an invoice.").format(number=template.number)
+                          if template.number else _("This draft is a credit note; a schedule repeats an invoice."),
                           field="from")
     if template.status == "voided":
-        raise RuleRefused(f"{template.number} is voided; repeat an invoice that stands.", field="from")
+        raise RuleRefused(_("{number} is voided; repeat an invoice that stands.").format(number=template.number), field="from")
     every, unit = parse_every(data.every)
     day = parse_day(data.day)
     if day is not None and unit not in ("m", "y"):
-        raise BadInput("--day is for schedules every N months or years.", field="day")
+        raise BadInput(_("--day is for schedules every N months or years."), field="day")
     start = check_date(data.start, "the start date", field="start")
     end_on = check_date(data.end_on, "the end date", field="end") if data.end_on else None
     if data.mode not in MODES:
-        raise BadInput(f"--mode is draft, finalize or send; not '{data.mode}'.", field="mode")
+        raise BadInput(_("--mode is draft, finalize or send; not '{mode}'.").format(mode=data.mode), field="mode")
     if data.count is not None and not 1 <= int(data.count) <= MAX_COUNT:
-        raise BadInput(f"--count is a number of invoices from 1 to {MAX_COUNT}.", field="count")
+        raise BadInput(_("--count is a number of invoices from 1 to {MAX_COUNT}.").format(MAX_COUNT=MAX_COUNT), field="count")
     if data.count is not None and end_on is not None:
-        raise BadInput("A schedule ends after N invoices (--count) or on a date (--end), not both.", field="end")
+        raise BadInput(_("A schedule ends after N invoices (--count) or on a date (--end), not both."), field="end")
     if unit == "y" and day is None and start.month == 2 and start.day == 29:
         day = 29  # 28 February in common years, 29 in leap years
     first = first_period(start, unit, day)
     if end_on is not None and end_on < first:
-        raise BadInput(f"The end date {end_on} is before the first period, {first}.", field="end")
+        raise BadInput(_("The end date {end_on} is before the first period, {first}.").format(end_on=end_on, first=first), field="end")
     if data.mode != "draft" and template.billing_contact_id is None:
-        raise RuleRefused(f"{template.number or f'Draft #{template.id}'} has no billing contact; a schedule that "
-                          "finalizes needs one (R2). Add it to the template, or use --mode draft.", field="mode")
+        raise RuleRefused(_("{value} has no billing contact; a schedule that finalizes needs "
+                            "one (R2). Add it to the template, or use --mode draft.").format(
+            value=template.number or _("Draft #{id}").format(id=template.id)), field="mode")
     s = Schedule.create(template_id=template.id, every=every, unit=unit, day=day, start=first, end_on=end_on,
                         count=int(data.count) if data.count is not None else None, mode=data.mode, state="active",
                         next_index=0, next_run=first, issued=0, last_result="", created_by=ctx.login,
@@ -245,7 +248,7 @@ def pause_schedule(ctx: Context, ref: int | str) -> Schedule:
     require(ctx, "schedules")
     s = get_schedule(ref)
     if s.state != "active":
-        raise RuleRefused(f"Schedule #{s.id} is {s.state}; only an active schedule is paused.")
+        raise RuleRefused(_("Schedule #{id} is {state}; only an active schedule is paused.").format(id=s.id, state=s.state))
     before = schedule_snapshot(s)
     s.state = "paused"
     s.save()
@@ -260,7 +263,7 @@ def resume_schedule(ctx: Context, ref: int | str) -> Schedule:
     require(ctx, "schedules")
     s = get_schedule(ref)
     if s.state != "paused":
-        raise RuleRefused(f"Schedule #{s.id} is {s.state}; only a paused schedule is resumed.")
+        raise RuleRefused(_("Schedule #{id} is {state}; only a paused schedule is resumed.").format(id=s.id, state=s.state))
     before = schedule_snapshot(s)
     today = ctx.today()
     index = s.next_index
@@ -415,7 +418,7 @@ def run_schedules(ctx: Context, *, dry_run: bool = False, limit: int = 10000) ->
     done: list[PeriodResult] = []
     tried: set[tuple[int, int]] = set()
     skip: set[int] = set()
-    for _ in range(limit):
+    for _step in range(limit):
         q = Schedule.select().where((Schedule.state == "active") & (Schedule.next_run <= today))
         if skip:
             q = q.where(Schedule.id.not_in(skip))
@@ -446,7 +449,8 @@ def input_from_texts(ctx: Context, template: int | str, every: str, day: str, st
         try:
             return parse_date_value(text.strip(), ctx.today())
         except BadInput:
-            raise BadInput(f"The {what} '{text}' is not a date; write YYYY-MM-DD, today or today+7.",
+            raise BadInput((_("The start '{text}' is not a date; write YYYY-MM-DD, today or today+7.") if what == "start"
+                            else _("The end '{text}' is not a date; write YYYY-MM-DD, today or today+7.")).format(text=text),
                            field=what) from None
 
     end = (end or "").strip()

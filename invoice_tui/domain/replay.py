@@ -31,6 +31,7 @@ import peewee as pw
 from invoice_tui.db import database
 from invoice_tui.db.models import Company, Contact, CreditEntry, Invoice, Payment, PropertyChange, Setting, User
 from invoice_tui.domain import history
+from invoice_tui.i18n import _
 
 DIRECT = "direct"
 
@@ -52,23 +53,30 @@ class Finding:
         return asdict(self)
 
     def sentence(self) -> str:
-        what = "setting" if self.object_type == "workspace" else f"{self.object_type} {self.object_id}"
+        """The finding for a reader, in their language (the object type and property are data)."""
+        if self.object_type == "workspace":
+            what = _("setting")
+        else:
+            what = _("{type} {id}").format(type=self.object_type, id=self.object_id)
         if self.problem == "direct write":
-            return (f"{what}: {self.property} written directly by {self.by} "
-                    f"({_show(self.recorded)} → {_show(self.current)})")
+            return _("{what}: {property} written directly by {by} ({recorded} → {current})").format(
+                what=what, property=self.property, by=self.by, recorded=_show(self.recorded),
+                current=_show(self.current))
         if self.problem == "deleted without history":
-            return f"{what}: deleted without a history row (the history says it exists)"
+            return _("{what}: deleted without a history row (the history says it exists)").format(what=what)
         if self.problem == "inserted without history":
-            return f"{what}: present, but the history never recorded its creation"
+            return _("{what}: present, but the history never recorded its creation").format(what=what)
         if self.problem == "breaks R18":
-            return (f"{what}: {self.property} is {_show(self.current)}, its amounts say {_show(self.recorded)} "
-                    "(R18: billed − paid − credited; nothing for a voided invoice or a credit note)")
-        return f"{what}: {self.property} is {_show(self.current)}, the history says {_show(self.recorded)}"
+            return _("{what}: {property} is {current}, its amounts say {recorded} (R18: billed − paid − credited; "
+                     "nothing for a voided invoice or a credit note)").format(
+                what=what, property=self.property, current=_show(self.current), recorded=_show(self.recorded))
+        return _("{what}: {property} is {current}, the history says {recorded}").format(
+            what=what, property=self.property, current=_show(self.current), recorded=_show(self.recorded))
 
 
 def _show(value: str | None) -> str:
     if value is None:
-        return "nothing"
+        return _("nothing")
     from invoice_tui.domain.text import safe
 
     text = safe(value)

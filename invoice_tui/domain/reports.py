@@ -44,9 +44,28 @@ from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.filters import Filter, FilterGroup, FilterSet
 from invoice_tui.domain.money import from_minor, plain
 from invoice_tui.domain.permissions import require
+from invoice_tui.i18n import N_, _
+
+
+class Labels(dict):
+    """A table of labels marked with ``N_()``, read in the reader's language: ``LABELS[key]``,
+    ``.get``, ``.values`` and ``.items`` give the translation (issue 25)."""
+
+    def __getitem__(self, key):
+        return _(dict.__getitem__(self, key))
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def values(self):
+        return [self[k] for k in self]
+
+    def items(self):
+        return [(k, self[k]) for k in self]
 
 BUCKETS: tuple[str, ...] = ("current", "1_30", "31_60", "61_90", "over_90")
-BUCKET_LABELS = {"current": "Current", "1_30": "1–30", "31_60": "31–60", "61_90": "61–90", "over_90": "> 90"}
+BUCKET_LABELS = Labels({"current": N_("Current"), "1_30": N_("1–30"), "31_60": N_("31–60"), "61_90": N_("61–90"),
+                        "over_90": N_("> 90")})
 BUCKET_DAYS = {"current": (None, 0), "1_30": (1, 30), "31_60": (31, 60), "61_90": (61, 90), "over_90": (91, None)}
 
 # finalized invoices (open, paid) and issued credit notes: "issued" is a credit note's status alone
@@ -84,8 +103,8 @@ def _money(minor: int, currency: str) -> str:
 
 def check_period(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and start > end:
-        raise BadInput(f"The period starts {start.isoformat()}, after its end {end.isoformat()}; give --from "
-                       "before --to.", field="from", code="report.bad_period")
+        raise BadInput(_("The period starts {start}, after its end {end}; give --from before --to.").format(
+            start=start.isoformat(), end=end.isoformat()), field="from", code="report.bad_period")
 
 
 # ---- the balance of each invoice as of a date -----------------------------------------------------
@@ -335,9 +354,9 @@ def top_customers(ctx: Context, by: str = "billed", limit: int = 10, start: dt.d
     most billed (invoices − credit notes, over [start, end] when given) or the largest open balance."""
     require(ctx, "view")
     if by not in ("billed", "balance"):
-        raise BadInput("Top customers are ranked by billed or by balance.", field="by")
+        raise BadInput(_("Top customers are ranked by billed or by balance."), field="by")
     if not 1 <= int(limit) <= 1000:
-        raise BadInput(f"--limit takes 1 to 1000, not {limit}.", field="limit")
+        raise BadInput(_("--limit takes 1 to 1000, not {limit}.").format(limit=limit), field="limit")
     check_period(start, end)
     where, params = [ISSUED_DOCS], []
     if start:
@@ -469,8 +488,8 @@ class Movement:
     balance_minor: int  # running balance after it
 
 
-MOVEMENT_LABELS = {"invoice": "Invoice", "credit_note": "Credit note", "payment": "Payment", "refund": "Refund",
-                   "credit_applied": "Credit applied"}
+MOVEMENT_LABELS = Labels({"invoice": N_("Invoice"), "credit_note": N_("Credit note"), "payment": N_("Payment"),
+                          "refund": N_("Refund"), "credit_applied": N_("Credit applied")})
 
 
 @dataclass
@@ -545,8 +564,8 @@ def statement(ctx: Context, customer, as_of: dt.date | None = None, start: dt.da
     as_of = as_of or ctx.today()
     start = start or dt.date(as_of.year, 1, 1)
     if start > as_of:
-        raise BadInput(f"The statement starts {start.isoformat()}, after its date {as_of.isoformat()}.",
-                       field="from", code="report.bad_period")
+        raise BadInput(_("The statement starts {start}, after its date {as_of}.").format(
+            start=start.isoformat(), as_of=as_of.isoformat()), field="from", code="report.bad_period")
     rows = _movements(customer, as_of)
     ages = {r.currency: r for r in aging(ctx, as_of, customer=customer)}
     label = customer_name(customer)
@@ -564,9 +583,16 @@ def statement(ctx: Context, customer, as_of: dt.date | None = None, start: dt.da
 
 
 def statement_markdown(statements: list[Statement], *, seller: str = "", locale: str = "en_US") -> str:
-    """The statement as the PDF's markdown (documents/pdf.py renders it)."""
+    """The statement as the PDF's markdown (documents/pdf.py renders it), worded in ``locale``'s
+    language with the documents' own labels (a document a customer reads, as an invoice is)."""
+    from invoice_tui.documents.markdown import label
     from invoice_tui.domain.money import format_minor
 
+    def L(key: str, **kw) -> str:  # noqa: N802 - a label
+        return label(key, locale, **kw)
+
+    movement = {"invoice": L("invoice"), "credit_note": L("credit_note"), "payment": L("mv_payment"),
+                "refund": L("mv_refund"), "credit_applied": L("mv_credit_applied")}
     parts = []
     for st in statements:
         cur = st.currency
@@ -574,21 +600,31 @@ def statement_markdown(statements: list[Statement], *, seller: str = "", locale:
         def m(minor: int) -> str:
             return format_minor(minor, cur, locale)
 
-        parts.append(f"# Statement of account\n\n**{_md(st.customer_label)}** — {cur}, "
-                     f"{st.start.isoformat()} to {st.as_of.isoformat()}" + (f"\n\nFrom {_md(seller)}" if seller else ""))
-        lines = ["| Date | Document | Reference | Amount | Balance |", "|---|---|---|---:|---:|",
-                 f"| {st.start.isoformat()} | Opening balance | | | {m(st.opening_minor)} |"]
+        parts.append(f"# {L('statement')}\n\n**{_md(st.customer_label)}** — "
+                     + L("period", c=cur, s=st.start.isoformat(), e=st.as_of.isoformat())
+                     + (f"\n\n{L('from_seller', s=_md(seller))}" if seller else ""))
+        lines = [f"| {L('cn_date')} | {L('document')} | {L('reference')} | {L('amount')} | {L('statement_balance')} |",
+                 "|---|---|---|---:|---:|",
+                 f"| {st.start.isoformat()} | {L('opening_balance')} | | | {m(st.opening_minor)} |"]
         for mv in st.movements:
             amount = m(mv.amount_minor) if mv.kind != "credit_applied" else f"({m(mv.shown_minor)})"
-            lines.append(f"| {mv.day.isoformat()} | {MOVEMENT_LABELS[mv.kind]} | {_md(mv.reference)} | {amount} | "
+            lines.append(f"| {mv.day.isoformat()} | {movement[mv.kind]} | {_md(mv.reference)} | {amount} | "
                          f"{m(mv.balance_minor)} |")
-        lines.append(f"| {st.as_of.isoformat()} | Closing balance | | | {m(st.closing_minor)} |")
+        lines.append(f"| {st.as_of.isoformat()} | {L('closing_balance')} | | | {m(st.closing_minor)} |")
         parts.append("\n".join(lines))
-        parts.append("Credit applied is shown in brackets: it settles an invoice with credit already counted.")
-        parts.append("| " + " | ".join(BUCKET_LABELS[b] for b in BUCKETS) + " | Total |\n"
+        parts.append(L("credit_brackets"))
+        parts.append("| " + " | ".join(_bucket_word(b, L) for b in BUCKETS) + f" | {L('sum')} |\n"
                      + "|" + "---:|" * (len(BUCKETS) + 1) + "\n| "
                      + " | ".join(m(st.aging.buckets[b]) for b in BUCKETS) + f" | {m(st.aging.total)} |")
-    return "\n\n".join(parts) if parts else "# Statement of account\n\nNo movements."
+    return "\n\n".join(parts) if parts else f"# {L('statement')}\n\n{L('no_movements')}"
+
+
+def _bucket_word(bucket: str, L) -> str:  # noqa: N803 - the label function
+    """An aging bucket's heading on a customer's document (its language, not the reader's)."""
+    low, high = BUCKET_DAYS[bucket]
+    if low is None:
+        return L("b_current")
+    return L("days_over", a=low - 1) if high is None else L("days_range", a=low, b=high)
 
 
 def _md(text: str) -> str:
@@ -712,5 +748,5 @@ def parse_as_of(text: str, ctx: Context) -> dt.date:
     try:
         return parse_date_value((text or "").strip() or "today", ctx.today())
     except BadInput:
-        raise BadInput(f"'{text}' is not a date; write YYYY-MM-DD, today or today-30.", field="as_of",
+        raise BadInput(_("'{text}' is not a date; write YYYY-MM-DD, today or today-30.").format(text=text), field="as_of",
                        code="report.bad_date") from None

@@ -12,6 +12,7 @@ from invoice_tui.db.models import Invoice
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import RuleRefused
+from invoice_tui.i18n import _
 
 
 def send_snapshot(r: Any) -> dict[str, Any]:
@@ -25,8 +26,8 @@ def plan_send(ctx: Context, inv: Invoice, on: dt.date) -> ScheduledSend:
     existing = ScheduledSend.get_or_none(ScheduledSend.invoice_id == inv.id)
     if existing is not None:
         if existing.state != "planned":
-            raise RuleRefused(f"{inv.number}'s scheduled email is already {existing.state} (outbox email "
-                              f"{existing.email_id}); it is sent once.", code="send.already_queued")
+            raise RuleRefused(_("{number}'s scheduled email is already {state} (outbox email "
+                                "{email_id}); it is sent once.").format(number=inv.number, state=existing.state, email_id=existing.email_id), code="send.already_queued")
         before = send_snapshot(existing)
         existing.send_on = on
         existing.save()

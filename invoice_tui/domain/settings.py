@@ -24,7 +24,7 @@ from invoice_tui.domain.dunning_texts import default as _dunning_text
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure, RuleRefused
 from invoice_tui.domain.money import check_currency
 from invoice_tui.domain.text import clean
-from invoice_tui.i18n import N_
+from invoice_tui.i18n import N_, _
 
 NUMBER_COUNTER = "invoice_number"
 RANGES = {"payment_terms_days": (0, 3650)}  # whole-number settings' bounds, inclusive
@@ -170,12 +170,13 @@ def _validated(known: dict[str, Any]) -> WorkspaceSettings:
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err.get("loc", ()))
-        raise EnvironmentFailure(f"The workspace setting {key} holds {json.dumps(known.get(key))}, which cannot be "
-                                 f"read: {err.get('msg', 'invalid value')}.", field=key or None) from None
+        raise EnvironmentFailure(_("The workspace setting {key} holds {value}, which cannot be read: {reason}.").format(
+            key=key, value=json.dumps(known.get(key)), reason=err.get("msg", "invalid value")), field=key or None) from None
     for key, (low, high) in RANGES.items():
         value = getattr(settings, key)
         if not low <= value <= high:
-            raise EnvironmentFailure(f"The workspace setting {key} holds {value}, outside {low}–{high}.", field=key)
+            raise EnvironmentFailure(_("The workspace setting {key} holds {value}, outside {low}–{high}.").format(
+                key=key, value=value, low=low, high=high), field=key)
     return settings
 
 
@@ -201,8 +202,8 @@ def coerce_setting(key: str, text: str) -> Any:
     typed = key
     if key == "number_prefix":
         if len(text) > 20 or not re.fullmatch(r"[A-Za-z0-9_./-]*", text):
-            raise BadInput("number_prefix is at most 20 letters, digits and - _ / . (it becomes number_pattern "
-                           f"{text!r} + '{{seq}}').", field=key)
+            raise BadInput(_("number_prefix is at most 20 letters, digits and - _ / . (it becomes number_pattern "
+                             "{text} + '{{seq}}').").format(text=repr(text)), field=key)
         key, text = "number_pattern", text + "{seq}"
     if key in ALIASES:
         try:  # the older name is named in a refusal of its text
@@ -211,13 +212,14 @@ def coerce_setting(key: str, text: str) -> Any:
             raise BadInput(f"{exc}.", field=key) from None
     key = ALIASES.get(key, key)
     if key == "strict_locked":
-        raise BadInput("strict_locked is set by invoice-tui when a document is issued under strict mode (R46); "
-                       "it cannot be set by hand.", field=key)
+        raise BadInput(_("strict_locked is set by invoice-tui when a document is issued under strict mode (R46); "
+                         "it cannot be set by hand."), field=key)
     if key not in SETTING_KEYS:
-        raise BadInput(f"Unknown setting '{key}'; known settings: {', '.join(SETTING_KEYS)}.", field=key)
+        raise BadInput(_("Unknown setting '{key}'; known settings: {known}.").format(
+            key=key, known=", ".join(SETTING_KEYS)), field=key)
     if key == "next_number":
         if not re.fullmatch(r"\d{1,15}", text.strip()) or int(text) < 1:
-            raise BadInput("next_number must be a whole number of at least 1.", field=key)
+            raise BadInput(_("next_number must be a whole number of at least 1."), field=key)
         return int(text)
     annotation = TYPES[key]
     if annotation is bool:
@@ -226,19 +228,19 @@ def coerce_setting(key: str, text: str) -> Any:
             return True
         if t in _FALSE:
             return False
-        raise BadInput(f"{key} takes true or false, not '{text}'.", field=key)
+        raise BadInput(_("{key} takes true or false, not '{text}'.").format(key=key, text=text), field=key)
     if annotation is int:
         if not re.fullmatch(r"-?\d{1,9}", text.strip()):
-            raise BadInput(f"{key} takes a whole number, not '{text}'.", field=key)
+            raise BadInput(_("{key} takes a whole number, not '{text}'.").format(key=key, text=text), field=key)
         value = int(text)
         low, high = RANGES.get(key, (value, value))
         if not low <= value <= high:
-            raise BadInput(f"{key} must be between {low} and {high}.", field=key)
+            raise BadInput(_("{key} must be between {low} and {high}.").format(key=key, low=low, high=high), field=key)
         return value
     multiline = key in {"seller_address", "payment_instructions", "email_body_template"} or (
         dunning_texts.is_template_key(key) and "_body_" in key)
     if "\r" in text or (not multiline and "\n" in text):
-        raise BadInput(f"{key} may not contain line breaks or control characters.", field=key)
+        raise BadInput(_("{key} may not contain line breaks or control characters.").format(key=key), field=key)
     try:  # R55: control and bidi characters refused, lengths bounded (R56); the text is kept as typed
         clean(text, what=key, multiline=multiline, max_length=5000 if multiline else 300)
     except ValueError as exc:
@@ -251,12 +253,14 @@ def coerce_setting(key: str, text: str) -> Any:
         try:
             return str(Locale.parse(text.strip().replace("-", "_")))
         except (UnknownLocaleError, ValueError):
-            raise BadInput(f"'{text}' is not a known locale; use e.g. en_US, fr_FR, de_DE.", field=key) from None
+            raise BadInput(_("'{text}' is not a known locale; use e.g. en_US, fr_FR, de_DE.").format(text=text),
+                           field=key) from None
     if key == "timezone":
         try:
             ZoneInfo(text.strip())
         except (ZoneInfoNotFoundError, ValueError):
-            raise BadInput(f"'{text}' is not a known time zone; use e.g. Europe/Paris or UTC.", field=key) from None
+            raise BadInput(_("'{text}' is not a known time zone; use e.g. Europe/Paris or UTC.").format(text=text),
+                           field=key) from None
         return text.strip()
     if key in LEGAL_CHECKS:
         return LEGAL_CHECKS[key](text, typed)
@@ -266,9 +270,9 @@ def coerce_setting(key: str, text: str) -> Any:
         try:
             offsets = [int(p) for p in text.split(",")]
         except ValueError:
-            raise BadInput("reminder_offsets takes whole days separated by commas, e.g. -3,0,7.", field=key) from None
+            raise BadInput(_("reminder_offsets takes whole days separated by commas, e.g. -3,0,7."), field=key) from None
         if any(abs(o) > 3650 for o in offsets):  # R56: a reminder is planned within ten years of the due date
-            raise BadInput("reminder_offsets are between -3650 and 3650 days.", field=key)
+            raise BadInput(_("reminder_offsets are between -3650 and 3650 days."), field=key)
     if key == "dunning_levels":
         return check_dunning_levels(text)
     if key in ("late_fee_rate", "late_fee_fixed"):
@@ -278,7 +282,7 @@ def coerce_setting(key: str, text: str) -> Any:
         if problem:
             raise BadInput(problem, field=key)
     if key == "paper_size" and text not in ("A4", "Letter"):
-        raise BadInput("paper_size is A4 or Letter.", field=key)
+        raise BadInput(_("paper_size is A4 or Letter."), field=key)
     return text
 
 
@@ -289,10 +293,10 @@ def check_dunning_levels(text: str) -> str:
     try:
         days = [int(p) for p in text.split(",")]
     except ValueError:
-        raise BadInput("dunning_levels takes whole days overdue separated by commas, e.g. 7,15,30.",
+        raise BadInput(_("dunning_levels takes whole days overdue separated by commas, e.g. 7,15,30."),
                        field="dunning_levels") from None
     if any(d < 1 or d > 3650 for d in days) or days != sorted(set(days)) or len(days) > 10:
-        raise BadInput("dunning_levels are up to 10 increasing days between 1 and 3650, e.g. 7,15,30.",
+        raise BadInput(_("dunning_levels are up to 10 increasing days between 1 and 3650, e.g. 7,15,30."),
                        field="dunning_levels")
     return ",".join(str(d) for d in days)
 
@@ -304,14 +308,16 @@ def check_fee(key: str, text: str) -> str:
     t = text.strip()
     if not t:
         return ""
-    high, what = (Decimal(100), "a yearly percentage, e.g. 13.15") if key == "late_fee_rate" else (
-        Decimal(100000), "an amount in the invoice's currency, e.g. 40")
+    high = Decimal(100) if key == "late_fee_rate" else Decimal(100000)
     try:
         value = Decimal(t)
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or value < 0 or value > high or -value.as_tuple().exponent > 4:
-        raise BadInput(f"{key} is {what} (at most 4 decimals), not '{text}'.", field=key)
+        raise BadInput((_("late_fee_rate is a yearly percentage, e.g. 13.15 (at most 4 decimals), not '{text}'.")
+                        if key == "late_fee_rate" else
+                        _("late_fee_fixed is an amount in the invoice's currency, e.g. 40 (at most 4 decimals), "
+                          "not '{text}'.")).format(text=text), field=key)
     return t
 
 
@@ -334,16 +340,16 @@ def check_pattern(text: str, key: str) -> str:
     rest = _PATTERN_TOKEN.sub("", value)
     tokens = [m.group(1).split(":")[0] for m in _PATTERN_TOKEN.finditer(value)]
     if tokens.count("seq") != 1:
-        raise BadInput(f"{key}: '{text}' needs {{seq}} exactly once (e.g. INV-{{seq}} or F-{{year}}-{{seq:05}}).",
-                       field=key)
+        raise BadInput(_("{key}: '{text}' needs {{seq}} exactly once (e.g. INV-{{seq}} or F-{{year}}-{{seq:05}}).")
+                       .format(key=key, text=text), field=key)
     if tokens.count("year") > 1:
-        raise BadInput(f"{key}: '{text}' holds {{year}} more than once.", field=key)
+        raise BadInput(_("{key}: '{text}' holds {{year}} more than once.").format(key=key, text=text), field=key)
     if "{" in rest or "}" in rest:
-        raise BadInput(f"{key}: '{text}' holds a placeholder other than {{seq}}, {{seq:05}} or {{year}}.",
-                       field=key)
+        raise BadInput(_("{key}: '{text}' holds a placeholder other than {{seq}}, {{seq:05}} or {{year}}.")
+                       .format(key=key, text=text), field=key)
     if not re.fullmatch(r"[A-Za-z0-9_./-]*", rest) or len(value) > 40:
-        raise BadInput(f"{key}: '{text}' may hold letters, digits and - _ / . besides its placeholders, "
-                       "40 characters at most.", field=key)
+        raise BadInput(_("{key}: '{text}' may hold letters, digits and - _ / . besides its placeholders, "
+                         "40 characters at most.").format(key=key, text=text), field=key)
     return value
 
 
@@ -410,10 +416,9 @@ def store_setting(key: str, value: Any) -> Any:
     if key == "next_number":
         old = next_number()
         if Invoice.select().exists():
-            raise RuleRefused(
+            raise RuleRefused(_(
                 "The number counter can only be reset while the workspace has no invoice at all (R3); "
-                "numbers already given must never be reused."
-            )
+                "numbers already given must never be reused."))
         Counter.insert(name=NUMBER_COUNTER, value=value).on_conflict(
             conflict_target=[Counter.name], update={Counter.value: value}).execute()
         return old
@@ -423,21 +428,87 @@ def store_setting(key: str, value: Any) -> Any:
     return old
 
 
-# ---- the Settings screen's groups (issue 22) -----------------------------------------------------
+# ---- the Settings screen's groups (issue 22) and labels (issue 25) ----------------------------------
 SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Seller profile", ("seller_legal_name", "seller_address", "seller_postcode", "seller_city", "seller_country",
-                        "seller_siren", "seller_siret", "seller_vat_id", "seller_legal_form", "seller_share_capital",
-                        "seller_registration", "seller_electronic_scheme", "seller_electronic_address", "seller_iban",
-                        "seller_bic", "payment_means_code", "late_penalty_rate", "early_payment_terms",
-                        "vat_franchise", "vat_on_debits")),
-    ("Numbering", ("number_pattern", "credit_note_pattern", "strict_mode", "allow_edit_finalized",
-                   "allow_delete_unpaid")),
-    ("Sending", ("default_from_address", "allow_personal_from", "email_subject_template", "public_base_url",
-                 "payment_instructions", "paper_size", "default_currency", "locale", "timezone",
-                 "payment_terms_days")),
-    ("Reminders", ("reminder_offsets", "dunning_levels", "late_fee_rate", "late_fee_fixed", "send_on_finalize")
+    (N_("Seller profile"), ("seller_legal_name", "seller_address", "seller_postcode", "seller_city", "seller_country",
+                            "seller_siren", "seller_siret", "seller_vat_id", "seller_legal_form",
+                            "seller_share_capital", "seller_registration", "seller_electronic_scheme",
+                            "seller_electronic_address", "seller_iban", "seller_bic", "payment_means_code",
+                            "late_penalty_rate", "early_payment_terms", "vat_franchise", "vat_on_debits")),
+    (N_("Numbering"), ("number_pattern", "credit_note_pattern", "strict_mode", "allow_edit_finalized",
+                       "allow_delete_unpaid")),
+    (N_("Sending"), ("default_from_address", "allow_personal_from", "email_subject_template", "public_base_url",
+                     "payment_instructions", "paper_size", "default_currency", "locale", "timezone",
+                     "payment_terms_days")),
+    (N_("Reminders"), ("reminder_offsets", "dunning_levels", "late_fee_rate", "late_fee_fixed", "send_on_finalize")
      + dunning_texts.KEYS),
 )
+
+# Each setting's label as people read it (the Settings screen); the key stays what ``settings set``
+# takes. Kept short: the screen gives a label 25 columns, in French too.
+SETTING_LABELS: dict[str, str] = {
+    "allow_edit_finalized": N_("Edit finalized invoices"),
+    "allow_delete_unpaid": N_("Delete unpaid invoices"),
+    "number_pattern": N_("Invoice number pattern"),
+    "credit_note_pattern": N_("Credit note pattern"),
+    "strict_mode": N_("Strict mode"),
+    "strict_locked": N_("Strict mode locked"),
+    "payment_terms_days": N_("Payment terms (days)"),
+    "default_currency": N_("Default currency"),
+    "locale": N_("Locale"),
+    "timezone": N_("Time zone"),
+    "seller_legal_name": N_("Legal name"),
+    "seller_address": N_("Address"),
+    "seller_postcode": N_("Postcode"),
+    "seller_city": N_("City"),
+    "seller_country": N_("Country"),
+    "seller_siren": N_("SIREN"),
+    "seller_siret": N_("SIRET"),
+    "seller_vat_id": N_("VAT number"),
+    "seller_legal_form": N_("Legal form"),
+    "seller_share_capital": N_("Share capital"),
+    "seller_registration": N_("Registration (RCS/RM)"),
+    "seller_electronic_address": N_("Electronic address"),
+    "seller_electronic_scheme": N_("Electronic address scheme"),
+    "seller_iban": N_("IBAN"),
+    "seller_bic": N_("BIC"),
+    "payment_means_code": N_("Payment means code"),
+    "late_penalty_rate": N_("Late penalty rate (%)"),
+    "early_payment_terms": N_("Early payment terms"),
+    "vat_franchise": N_("VAT franchise (293 B)"),
+    "vat_on_debits": N_("VAT on debits"),
+    "einvoice_required": N_("E-invoicing required"),
+    "payment_instructions": N_("Payment instructions"),
+    "public_base_url": N_("Public base URL"),
+    "default_from_address": N_("Default From address"),
+    "allow_personal_from": N_("Send from own address"),
+    "reminder_offsets": N_("Reminder days"),
+    "send_on_finalize": N_("Send on finalize"),
+    "dunning_levels": N_("Dunning levels (days)"),
+    "late_fee_rate": N_("Late fee rate (%/year)"),
+    "late_fee_fixed": N_("Recovery indemnity"),
+    "email_subject_template": N_("Email subject"),
+    "email_body_template": N_("Email body"),
+    "paper_size": N_("Paper size"),
+    "logo_path": N_("Logo file"),
+    "next_number": N_("Next number"),
+}
+_DUNNING_LABELS = {"subject": N_("Dunning {n}: subject ({language})"),
+                   "body": N_("Dunning {n}: body ({language})")}
+
+
+def setting_label(key: str) -> str:
+    """A setting's label in the reader's language (its key when it has none)."""
+    m = re.fullmatch(r"dunning_([1-3])_(subject|body)_([a-z]{2})", key)
+    if m:
+        return _(_DUNNING_LABELS[m.group(2)]).format(n=m.group(1), language=m.group(3))
+    label = SETTING_LABELS.get(canonical_key(key))
+    return _(label) if label else key
+
+
+def group_title(title: str) -> str:
+    """A group's title (``SETTING_GROUPS``) in the reader's language."""
+    return _(title)
 
 
 def check_setting_text(key: str, text: str, *, scheme: str | None = None) -> str | None:

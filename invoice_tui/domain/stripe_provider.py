@@ -15,6 +15,7 @@ from typing import Any
 from invoice_tui.domain.provider import (BadSignature, NotConfigured, ProviderEventData, ProviderMethod,
                                          ProviderPayment, ProviderRefund, ProviderRefused, ProviderSetup,
                                          ProviderUnavailable)
+from invoice_tui.i18n import _
 
 TIMEOUT_S = 20
 NETWORK_RETRIES = 1  # safe: every creating request carries an idempotency key
@@ -114,19 +115,18 @@ class StripeProvider:
         try:
             pm = self._call(self._client.v1.payment_methods.retrieve, method_ref)
         except stripe.InvalidRequestError:
-            raise ProviderRefused(f"Stripe has no payment method {method_ref}.", code="provider.no_method",
+            raise ProviderRefused(_("Stripe has no payment method {method_ref}.").format(method_ref=method_ref), code="provider.no_method",
                                   field="payment_method") from None
         owner = _get(pm, "customer")
         if owner is None:
             try:
                 pm = self._call(self._client.v1.payment_methods.attach, method_ref, params={"customer": customer_ref})
             except stripe.StripeError as exc:
-                raise ProviderRefused(f"Stripe refused to attach {method_ref} to {customer_ref}: "
-                                      f"{_reason(exc.user_message, exc.code) or 'refused'}.",
+                raise ProviderRefused(_("Stripe refused to attach {method_ref} to {customer_ref}: {value}.").format(method_ref=method_ref, customer_ref=customer_ref, value=_reason(exc.user_message, exc.code) or _("refused")),
                                       code="provider.no_method", field="payment_method") from None
         elif owner != customer_ref:
-            raise ProviderRefused(f"The payment method {method_ref} belongs to another Stripe customer than "
-                                  f"{customer_ref}.", code="provider.no_method", field="payment_method")
+            raise ProviderRefused(_("The payment method {method_ref} belongs to another Stripe "
+                                    "customer than {customer_ref}.").format(method_ref=method_ref, customer_ref=customer_ref), code="provider.no_method", field="payment_method")
         kind = str(_get(pm, "type", "card"))
         details = _get(pm, kind, {}) or {}
         return ProviderMethod(customer_ref=customer_ref, method_ref=method_ref, kind=kind,
@@ -157,7 +157,7 @@ class StripeProvider:
             return ProviderPayment(ref=None, state=state, amount_minor=amount_minor, currency=currency,
                                    failure_reason=reason)
         except stripe.InvalidRequestError as exc:
-            raise ProviderRefused(f"Stripe refused the charge: {_reason(exc.user_message, exc.code) or 'refused'}.",
+            raise ProviderRefused(_("Stripe refused the charge: {value}.").format(value=_reason(exc.user_message, exc.code) or _("refused")),
                                   code="provider.refused") from None
         return self._payment(pi)
 
@@ -170,7 +170,7 @@ class StripeProvider:
                                     "payment_method_types": ["card"]},
                             options={"idempotency_key": idempotency_key})
         except stripe.InvalidRequestError as exc:
-            raise ProviderRefused(f"Stripe refused the payment: {_reason(exc.user_message, exc.code)}.") from None
+            raise ProviderRefused(_("Stripe refused the payment: {reason}.").format(reason=_reason(exc.user_message, exc.code))) from None
         return self._payment(pi)
 
     def update_amount(self, ref: str, amount_minor: int) -> ProviderPayment:
@@ -178,7 +178,7 @@ class StripeProvider:
         try:
             pi = self._call(self._client.v1.payment_intents.update, ref, params={"amount": amount_minor})
         except stripe.InvalidRequestError as exc:
-            raise ProviderRefused(f"Stripe refused to change the payment: {_reason(exc.user_message, exc.code)}.") \
+            raise ProviderRefused(_("Stripe refused to change the payment: {reason}.").format(reason=_reason(exc.user_message, exc.code))) \
                 from None
         return self._payment(pi)
 
@@ -201,7 +201,7 @@ class StripeProvider:
             return ProviderPayment(ref=paid.ref, state=state, amount_minor=paid.amount_minor, currency=paid.currency,
                                    failure_reason=reason, client_secret=paid.client_secret, created=paid.created)
         except stripe.InvalidRequestError as exc:
-            raise ProviderRefused(f"Stripe refused the payment: {_reason(exc.user_message, exc.code) or 'refused'}.") \
+            raise ProviderRefused(_("Stripe refused the payment: {value}.").format(value=_reason(exc.user_message, exc.code) or _("refused"))) \
                 from None
         return self._payment(pi)
 
@@ -212,7 +212,7 @@ class StripeProvider:
                              params={"email": email, "name": name, "metadata": metadata},
                              options={"idempotency_key": idempotency_key})
         except stripe.InvalidRequestError as exc:
-            raise ProviderRefused(f"Stripe refused the customer: {_reason(exc.user_message, exc.code)}.") from None
+            raise ProviderRefused(_("Stripe refused the customer: {reason}.").format(reason=_reason(exc.user_message, exc.code))) from None
         return str(_get(cus, "id"))
 
     def create_setup(self, *, customer_ref: str | None, usage: str, idempotency_key: str,
@@ -225,7 +225,7 @@ class StripeProvider:
             seti = self._call(self._client.v1.setup_intents.create, params=params,
                               options={"idempotency_key": idempotency_key})
         except stripe.InvalidRequestError as exc:
-            raise ProviderRefused(f"Stripe refused to set up a card: {_reason(exc.user_message, exc.code)}.") \
+            raise ProviderRefused(_("Stripe refused to set up a card: {reason}.").format(reason=_reason(exc.user_message, exc.code))) \
                 from None
         return setup_from(seti)
 
@@ -234,7 +234,7 @@ class StripeProvider:
         try:
             seti = self._call(self._client.v1.setup_intents.retrieve, ref)
         except stripe.InvalidRequestError:
-            raise ProviderRefused(f"Stripe has no card set-up {ref}.", code="provider.no_setup") from None
+            raise ProviderRefused(_("Stripe has no card set-up {ref}.").format(ref=ref), code="provider.no_setup") from None
         return setup_from(seti)
 
     def retrieve(self, ref: str) -> ProviderPayment:
@@ -242,7 +242,7 @@ class StripeProvider:
         try:
             pi = self._call(self._client.v1.payment_intents.retrieve, ref, params={"expand": ["latest_charge"]})
         except stripe.InvalidRequestError as exc:
-            raise ProviderRefused(f"Stripe has no payment {ref}: {_reason(exc.user_message, exc.code)}.") from None
+            raise ProviderRefused(_("Stripe has no payment {ref}: {reason}.").format(ref=ref, reason=_reason(exc.user_message, exc.code))) from None
         return self._payment(pi)
 
     def cancel(self, ref: str) -> ProviderPayment:
@@ -252,8 +252,7 @@ class StripeProvider:
         try:
             pi = self._call(self._client.v1.payment_intents.cancel, ref)
         except stripe.InvalidRequestError as exc:
-            raise ProviderRefused(f"Stripe refused to cancel the payment: "
-                                  f"{_reason(exc.user_message, exc.code) or 'refused'}.") from None
+            raise ProviderRefused(_("Stripe refused to cancel the payment: {value}.").format(value=_reason(exc.user_message, exc.code) or _("refused"))) from None
         return self._payment(pi)
 
     def refund(self, ref: str, amount_minor: int, *, idempotency_key: str) -> ProviderRefund:
@@ -262,7 +261,7 @@ class StripeProvider:
             r = self._call(self._client.v1.refunds.create, params={"payment_intent": ref, "amount": amount_minor},
                            options={"idempotency_key": idempotency_key})
         except stripe.InvalidRequestError as exc:
-            raise ProviderRefused(f"Stripe refused the refund: {_reason(exc.user_message, exc.code) or 'refused'}.") \
+            raise ProviderRefused(_("Stripe refused the refund: {value}.").format(value=_reason(exc.user_message, exc.code) or _("refused"))) \
                 from None
         status = str(_get(r, "status", "succeeded"))
         return ProviderRefund(ref=_get(r, "id"), amount_minor=_int(_get(r, "amount")),
@@ -277,7 +276,7 @@ class StripeProvider:
         raw bytes before the body is parsed), then read what the event says."""
         stripe = self._stripe
         if not self._webhook_secret:
-            raise NotConfigured("No webhook secret is configured (INVOICE_TUI_STRIPE_WEBHOOK_SECRET).")
+            raise NotConfigured(_("No webhook secret is configured (INVOICE_TUI_STRIPE_WEBHOOK_SECRET)."))
         try:
             stripe.Webhook.construct_event(payload, signature_header or "", self._webhook_secret)
         except stripe.SignatureVerificationError:

@@ -29,6 +29,7 @@ import peewee
 from invoice_tui.db import database, is_postgres, is_sqlite, open_database, redact, sqlite_path
 from invoice_tui.db.bulk import BackupFailed, backup_file
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure, RuleRefused
+from invoice_tui.i18n import _
 
 BATCH = 2000
 
@@ -65,19 +66,19 @@ class BackupResult:
 def backup_sqlite(db: peewee.Database, url: str, dest: str | Path, *,
                   progress: Callable[[int, int], None] | None = None) -> BackupResult:
     if is_postgres(db):
-        raise RuleRefused("invoice-tui backup copies SQLite workspaces. This workspace is on PostgreSQL: use "
-                          "pg_dump, which makes a consistent copy while others keep working, e.g. "
-                          "pg_dump --format=custom --file=invoices.dump '" + redact(url) + "'.")
+        raise RuleRefused(_("invoice-tui backup copies SQLite workspaces. This workspace is on PostgreSQL: use "
+                            "pg_dump, which makes a consistent copy while others keep working, e.g. "
+                            "pg_dump --format=custom --file=invoices.dump '{url}'.").format(url=redact(url)))
     if not is_sqlite(db) or sqlite_path(url) is None:
-        raise BadInput("invoice-tui backup needs a workspace stored in a SQLite file (sqlite:///path).")
+        raise BadInput(_("invoice-tui backup needs a workspace stored in a SQLite file (sqlite:///path)."))
     dest = Path(dest).expanduser()
     if dest.exists():
-        raise BadInput(f"{dest} already exists; choose a new file name (a backup never overwrites a file).",
+        raise BadInput(_("{dest} already exists; choose a new file name (a backup never overwrites a file).").format(dest=dest),
                        field="path")
     if not dest.parent.is_dir():
-        raise BadInput(f"The folder {dest.parent} does not exist.", field="path")
+        raise BadInput(_("The folder {parent} does not exist.").format(parent=dest.parent), field="path")
     if sqlite_path(url).resolve() == dest.resolve():
-        raise BadInput("The backup must go to another file than the workspace itself.", field="path")
+        raise BadInput(_("The backup must go to another file than the workspace itself."), field="path")
     part = dest.with_name(f".{dest.name}.part-{os.getpid()}")
     try:
         pages = backup_file(db, str(part), progress)
@@ -85,7 +86,7 @@ def backup_sqlite(db: peewee.Database, url: str, dest: str | Path, *,
             os.fsync(fh.fileno())
         os.replace(part, dest)
     except BackupFailed as exc:
-        raise EnvironmentFailure(f"The backup failed: {exc}. Nothing was written to {dest}.") from exc
+        raise EnvironmentFailure(_("The backup failed: {exc}. Nothing was written to {dest}.").format(exc=exc, dest=dest)) from exc
     finally:
         if part.exists():
             part.unlink()
@@ -139,15 +140,16 @@ def copy_workspace(src: peewee.Database, target_url: str, *,
     from invoice_tui.db.migrate import migrate
 
     if target_url.split(":", 1)[0] not in ("postgresql", "postgres", "sqlite"):
-        raise BadInput("--to must be a database URL, e.g. postgresql://me@db.example:5432/invoices.", field="to")
+        raise BadInput(_("--to must be a database URL, e.g. postgresql://me@db.example:5432/invoices."), field="to")
     target = open_database(target_url)
     try:
         if type(target) is type(src) and str(target.database) == str(src.database) and is_sqlite(src):
-            raise BadInput("The target is the workspace itself; give another database.", field="to")
+            raise BadInput(_("The target is the workspace itself; give another database."), field="to")
         models = discover_models()
         if not _target_is_empty(target, models):
-            raise RuleRefused(f"The target database {redact(target_url)} already holds a workspace (invoices, "
-                              "people or history); copy only into an empty database.")
+            raise RuleRefused(_("The target database {target_url} already holds a workspace "
+                                "(invoices, people or history); copy only into an empty "
+                                "database.").format(target_url=redact(target_url)))
         migrate(target)  # the same schema (every migration) on the target
         result = CopyResult(redact(target_url))
         if is_postgres(src):
@@ -168,8 +170,7 @@ def copy_workspace(src: peewee.Database, target_url: str, *,
         return result
     except (peewee.DatabaseError, peewee.InterfaceError) as exc:
         # e.g. the target role may not create tables: one sentence, nothing kept on the target
-        raise EnvironmentFailure(f"The copy to {redact(target_url)} failed and was rolled back: "
-                                 f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__}."
+        raise EnvironmentFailure(_("The copy to {target_url} failed and was rolled back: {reason}.").format(target_url=redact(target_url), reason=str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__)
                                  ) from exc
     finally:
         target.close()

@@ -35,6 +35,7 @@ from invoice_tui.exports import labels
 from invoice_tui.exports.columns import TEXT, neutralise
 from invoice_tui.exports.service import minor_text, read_cursor, read_snapshot, resolve_destination
 from invoice_tui.exports.writers import CsvSink, XlsxSink
+from invoice_tui.i18n import _
 
 OBJECTS = ("contacts", "companies", "invoices", "payments")
 
@@ -170,7 +171,7 @@ SHEETS = {"contacts": {"en": "Contacts", "fr": "Contacts", "de": "Kontakte", "es
 
 def fields(obj: str) -> tuple[Field, ...]:
     if obj not in FIELDS:
-        raise BadInput(f"'{obj}' is not something to export or import; use {', '.join(OBJECTS)}.", field="object")
+        raise BadInput(_("'{obj}' is not something to export or import; use {items}.").format(obj=obj, items=', '.join(OBJECTS)), field="object")
     return FIELDS[obj]
 
 
@@ -351,12 +352,12 @@ def run_object_export(ctx: Context, obj: str, *, fmt: str = "csv", lang: str = "
     refuse_files("an export")
     flds = fields(obj)
     if fmt not in ("csv", "xlsx"):
-        raise BadInput("The format is csv or xlsx.", field="format")
+        raise BadInput(_("The format is csv or xlsx."), field="format")
     if lang not in labels.LANGUAGES:
-        raise BadInput(f"The language is one of {', '.join(labels.LANGUAGES)}.", field="lang")
+        raise BadInput(_("The language is one of {items}.").format(items=', '.join(labels.LANGUAGES)), field="lang")
     bad = [t for t in types if t not in ("invoice", "credit_note")]
     if bad:
-        raise BadInput(f"'{bad[0]}' is not a document type; use invoice or credit_note.", field="filter")
+        raise BadInput(_("'{value}' is not a document type; use invoice or credit_note.").format(value=bad[0]), field="filter")
     started = time.perf_counter()
     value_lang = lang if values == "labels" else None
     final = resolve_destination(name or f"{obj} {ctx.today().isoformat()}", fmt, folder=folder, path=path)
@@ -368,7 +369,7 @@ def run_object_export(ctx: Context, obj: str, *, fmt: str = "csv", lang: str = "
             sink = CsvSink(final, headers, kinds) if fmt == "csv" else XlsxSink(
                 final, headers, kinds, sheet_name=SHEETS[obj][lang])
         except OSError as exc:
-            raise EnvironmentFailure(f"Cannot write in {final.parent}: {exc.strerror or exc}.") from exc
+            raise EnvironmentFailure(_("Cannot write in {parent}: {reason}.").format(parent=final.parent, reason=exc.strerror or exc)) from exc
         with read_snapshot():
             source = {"invoices": lambda: _invoice_rows(value_lang, types, batch),
                       "contacts": lambda: _contact_rows(value_lang, batch),

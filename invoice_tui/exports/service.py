@@ -52,6 +52,7 @@ from invoice_tui.domain.tx import mutation
 from invoice_tui.exports import labels
 from invoice_tui.exports.columns import MONEY, column, neutralise, select_expression
 from invoice_tui.exports.writers import XLSX_MAX_ROWS, CsvSink, XlsxSink
+from invoice_tui.i18n import _
 
 FORMATS = ("csv", "xlsx")
 DEFAULT_ASSOCIATION_LIMIT = 1000
@@ -169,12 +170,12 @@ def resolve_destination(name: str, fmt: str, *, folder: str | None = None, path:
                 p = p.with_name(p.name + ext)
             parent = p.parent if str(p.parent) else Path(".")
             if not parent.is_dir():
-                raise BadInput(f"The folder {parent.resolve()} does not exist; create it or choose another "
-                               "destination.", field="out")
+                raise BadInput(_("The folder {folder} does not exist; create it or choose "
+                                 "another destination.").format(folder=parent.resolve()), field="out")
             return p.resolve()
     base = Path(folder).expanduser() if folder else Path.cwd()
     if not base.is_dir():
-        raise BadInput(f"The folder {base} does not exist; create it or choose another destination.",
+        raise BadInput(_("The folder {base} does not exist; create it or choose another destination.").format(base=base),
                        field="folder")
     stem = file_stem(name)
     if stem.lower().endswith(ext):
@@ -227,14 +228,14 @@ def view_spec(ctx: Context, name: str):
     try:
         from invoice_tui.domain import views
     except ImportError:
-        raise NotFound(f"No view named '{name}'; saved views are not available in this installation.") from None
+        raise NotFound(_("No view named '{name}'; saved views are not available in this installation.").format(name=name)) from None
     if name.strip().casefold() == views.ALL_INVOICES.casefold():
         return views.all_invoices_view()
     try:
         return views.get_view(ctx, name)
     except NotFound:
-        raise NotFound(f"No view named '{name}'; see the views in the TUI's tabs "
-                       f"or export all invoices without --view.") from None
+        raise NotFound(_("No view named '{name}'; see the views in the TUI's tabs or export all "
+                         "invoices without --view.").format(name=name)) from None
 
 
 # ---- associations -------------------------------------------------------------------------------
@@ -298,7 +299,7 @@ def _payments(ids: list[int], limit: int | None, lang: str | None) -> dict[int, 
     sql, extra = _capped(inner, limit)
 
     def fmt(row) -> str:
-        _, date, minor, cur, method, ref, state, _rn = row
+        _id, date, minor, cur, method, ref, state, _rn = row
         date_text = date.isoformat() if hasattr(date, "isoformat") else str(date)[:10]
         parts = [f"{date_text} {minor_text(minor, currency_exponent(cur))} {cur}",
                  labels.word(labels.PAYMENT_METHOD_LABELS, method, lang)]
@@ -407,7 +408,7 @@ def run_export(ctx: Context, options: ExportOptions | dict, *, progress: Progres
                                     sheet_row_limit=options.sheet_row_limit,
                                     currency_index=currency_index, exponent_index=exponent_index)
             except OSError as exc:
-                raise EnvironmentFailure(f"Cannot write in {final.parent}: {exc.strerror or exc}.") from exc
+                raise EnvironmentFailure(_("Cannot write in {parent}: {reason}.").format(parent=final.parent, reason=exc.strerror or exc)) from exc
             if progress:
                 progress(0, total)
             cursor = read_cursor(sql, list(params), options.batch_size)
@@ -435,7 +436,7 @@ def run_export(ctx: Context, options: ExportOptions | dict, *, progress: Progres
         try:
             path = sink.finish()
         except OSError as exc:
-            raise EnvironmentFailure(f"Cannot write {final}: {exc.strerror or exc}.") from exc
+            raise EnvironmentFailure(_("Cannot write {path}: {reason}.").format(path=final, reason=exc.strerror or exc)) from exc
     except BaseException:
         if sink is not None:
             sink.abort()

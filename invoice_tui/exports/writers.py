@@ -28,7 +28,7 @@ SHEET_NAME_MAX = 31
 def temp_path(final: Path) -> Path:
     """A new, hidden, uniquely named, empty file in the destination folder (created exclusively,
     with the permissions the user's umask gives any new file)."""
-    for _ in range(100):
+    for _attempt in range(100):
         candidate = final.with_name(f".{final.name}.{secrets.token_hex(4)}.part")
         try:
             with open(candidate, "x"):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.i18n import _
 
 MAX_ROWS = 2_000_000
 MAX_CELL = 100_000
@@ -32,15 +33,15 @@ def file_format(path: Path) -> str:
         return "csv"
     if ext in (".xlsx", ".xlsm"):
         return "xlsx"
-    raise BadInput(f"{path.name}: import reads .csv and .xlsx files.", field="file")
+    raise BadInput(_("{file}: import reads .csv and .xlsx files.").format(file=path.name), field="file")
 
 
 def check_file(path: str | Path) -> Path:
     p = Path(path).expanduser()
     if not p.is_file():
-        raise BadInput(f"No file {p}; check the path.", field="file")
+        raise BadInput(_("No file {path}; check the path.").format(path=p), field="file")
     if not os.access(p, os.R_OK):
-        raise BadInput(f"{p} cannot be read (permissions).", field="file")
+        raise BadInput(_("{path} cannot be read (permissions).").format(path=p), field="file")
     file_format(p)
     return p
 
@@ -66,8 +67,8 @@ class Source:
                 head.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 if exc.start < len(head) - 4:  # not a character cut at the end of the sample
-                    raise BadInput(f"{self.path.name} is not UTF-8 text; save it as CSV UTF-8 and import it "
-                                   "again.", field="file") from None
+                    raise BadInput(_("{file} is not UTF-8 text; save it as CSV UTF-8 and import it again.").format(
+                        file=self.path.name), field="file") from None
             sample = head.decode("utf-8-sig", errors="ignore")
             first = sample.splitlines()[0] if sample else ""
             delimiter = max(SEPARATORS, key=first.count) if first else ","
@@ -81,14 +82,16 @@ class Source:
                 except StopIteration:
                     break
                 except csv.Error as exc:
-                    raise BadInput(f"Row {reader.line_num}: the file cannot be read as CSV ({exc}); a cell holds "
-                                   f"at most {MAX_CELL:,} characters.", field="file") from None
+                    raise BadInput(_("Row {row}: the file cannot be read as CSV ({reason}); a cell holds at most "
+                                     "{limit} characters.").format(row=reader.line_num, reason=exc,
+                                                                   limit=f"{MAX_CELL:,}"), field="file") from None
                 except UnicodeDecodeError:
-                    raise BadInput(f"Row {reader.line_num + 1}: {self.path.name} is not UTF-8 text; save it as "
-                                   "CSV UTF-8.", field="file") from None
+                    raise BadInput(_("Row {row}: {file} is not UTF-8 text; save it as CSV UTF-8.").format(
+                        row=reader.line_num + 1, file=self.path.name), field="file") from None
                 n += 1
                 if n > MAX_ROWS:
-                    raise BadInput(f"{self.path.name} has more than {MAX_ROWS:,} rows; split it.", field="file")
+                    raise BadInput(_("{file} has more than {limit} rows; split it.").format(
+                        file=self.path.name, limit=f"{MAX_ROWS:,}"), field="file")
                 if not any(c.strip() for c in cells):
                     continue
                 yield n, cells
@@ -100,11 +103,12 @@ class Source:
         try:
             import openpyxl
         except ImportError:  # pragma: no cover - a dependency
-            raise BadInput("Reading XLSX needs openpyxl; install invoice-tui with its dependencies.") from None
+            raise BadInput(_("Reading XLSX needs openpyxl; install invoice-tui with its dependencies.")) from None
         try:
             book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except Exception as exc:  # zip or XML errors of a broken or hostile file
-            raise BadInput(f"{self.path.name} cannot be read as XLSX ({type(exc).__name__}).", field="file") from None
+            raise BadInput(_("{file} cannot be read as XLSX ({reason}).").format(
+                file=self.path.name, reason=type(exc).__name__), field="file") from None
         try:
             self.total_rows = sum((ws.max_row or 0) for ws in book.worksheets)
             header: list[str] | None = None
@@ -114,7 +118,8 @@ class Source:
                 for values in ws.iter_rows(values_only=True):
                     n += 1
                     if n > MAX_ROWS:
-                        raise BadInput(f"{self.path.name} has more than {MAX_ROWS:,} rows; split it.", field="file")
+                        raise BadInput(_("{file} has more than {limit} rows; split it.").format(
+                        file=self.path.name, limit=f"{MAX_ROWS:,}"), field="file")
                     cells = [cell_text(v) for v in values]
                     while cells and cells[-1] == "":
                         cells.pop()
@@ -127,7 +132,8 @@ class Source:
                     if header is None:
                         header = cells
                     if any(len(c) > MAX_CELL for c in cells):
-                        raise BadInput(f"Row {n}: a cell is longer than {MAX_CELL:,} characters.", field="file")
+                        raise BadInput(_("Row {row}: a cell is longer than {limit} characters.").format(
+                            row=n, limit=f"{MAX_CELL:,}"), field="file")
                     yield n, cells
         finally:
             book.close()
@@ -165,9 +171,10 @@ def header_and_rows(path: str | Path) -> tuple[Source, list[str], Iterator[tuple
     src = Source(path)
     it = src.rows()
     try:
-        _, header = next(it)
+        _first, header = next(it)
     except StopIteration:
-        raise BadInput(f"{src.path.name} is empty; the first row names the columns.", field="file") from None
+        raise BadInput(_("{file} is empty; the first row names the columns.").format(file=src.path.name),
+                       field="file") from None
     return src, [h.strip() for h in header], it
 
 

@@ -40,6 +40,7 @@ from invoice_tui.domain.text import clean
 from invoice_tui.domain.tx import mutation
 from invoice_tui.exports.objects import BOOL, CHOICE, DATE, DEC, FIELDS, JSON, MONEY, OBJECTS, Field, dec_text, fields
 from invoice_tui.imports import reader, values
+from invoice_tui.i18n import N_, _, language
 
 MAX_REPORTED = 10_000  # errors kept in a report (the count goes on)
 BATCH = 5_000  # invoices computed before their rows are written (R52's bulk import)
@@ -76,15 +77,17 @@ def resolve_mapping(obj: str, headers: list[str], mapping: dict[str, str] | None
         if not header:
             continue
         if fid not in known:
-            raise BadInput(f"'{fid}' is not a field of {obj}; use one of {', '.join(sorted(known))}.", field="mapping")
+            raise BadInput(_("'{field}' is not a field of {object}; use one of {known}.").format(
+                field=fid, object=obj, known=", ".join(sorted(known))), field="mapping")
         if header not in index:
-            raise BadInput(f"The file has no column '{header}' (mapped to {fid}); its columns are: "
-                           f"{', '.join(headers)}.", field="mapping")
+            raise BadInput(_("The file has no column '{header}' (mapped to {field}); its columns are: {columns}.")
+                           .format(header=header, field=fid, columns=", ".join(headers)), field="mapping")
         out[fid] = index[header]
     missing = [f for f in fields(obj) if f.required and f.id not in out]
     if missing:
-        raise BadInput(f"No column is mapped to {missing[0].en} ({missing[0].id}), which every {obj[:-1]} needs; "
-                       "map it by hand or name the column as the export does.", field="mapping")
+        raise BadInput(_("No column is mapped to {label} ({field}), which every row of {object} needs; "
+                         "map it by hand or name the column as the export does.").format(
+            label=missing[0].label(language()), field=missing[0].id, object=obj), field="mapping")
     return out
 
 
@@ -99,7 +102,7 @@ def save_mapping(ctx: Context, name: str, obj: str, mapping: dict[str, str], loc
     require(ctx, "create_draft")
     name = clean(name or "", what="Mapping name", max_length=100).strip()
     if not name:
-        raise BadInput("A mapping profile needs a name.", field="name")
+        raise BadInput(_("A mapping profile needs a name."), field="name")
     fields(obj)
     try:
         locale = values.check_locale(locale)
@@ -108,7 +111,7 @@ def save_mapping(ctx: Context, name: str, obj: str, mapping: dict[str, str], loc
     known = {f.id for f in FIELDS[obj]}
     bad = [k for k in mapping if k not in known]
     if bad:
-        raise BadInput(f"'{bad[0]}' is not a field of {obj}.", field="mapping")
+        raise BadInput(_("'{field}' is not a field of {object}.").format(field=bad[0], object=obj), field="mapping")
     cols = json.dumps({k: v for k, v in mapping.items() if v}, ensure_ascii=False, sort_keys=True)
     now = ctx.now()
     found = ImportMapping.get_or_none((ImportMapping.object == obj) & (ImportMapping.name == name))
@@ -128,7 +131,9 @@ def get_mapping(obj: str, name: str) -> ImportMapping:
     m = ImportMapping.get_or_none((ImportMapping.object == obj) & (ImportMapping.name == name))
     if m is None:
         names = [n for (n,) in ImportMapping.select(ImportMapping.name).where(ImportMapping.object == obj).tuples()]
-        raise NotFound(f"No saved mapping '{name}' for {obj}" + (f"; saved: {', '.join(names)}." if names else "."),
+        raise NotFound((_("No saved mapping '{name}' for {object}; saved: {names}.") if names else
+                        _("No saved mapping '{name}' for {object}.")).format(name=name, object=obj,
+                                                                              names=", ".join(names)),
                        field="mapping")
     return m
 
@@ -143,10 +148,11 @@ def list_mappings(obj: str | None = None) -> list[ImportMapping]:
 class RowError:
     row: int
     column: str
-    message: str
+    message: str  # in the reader's language (the dry-run report's table)
+    english: str = ""  # the --json report's sentence (issue 25: JSON values stay English)
 
     def record(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return {"row": self.row, "column": self.column, "message": self.english or self.message}
 
 
 @dataclass
@@ -164,21 +170,28 @@ class ImportReport:
     mapping: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     written: bool = False
+    english_notes: dict[str, str] = field(default_factory=dict)  # a note as shown → as --json gives it
 
     @property
     def ok(self) -> bool:
         return self.error_count == 0
 
-    def add(self, row: int, column: str, message: str) -> None:
+    def add(self, row: int, column: str, message: str, english: str = "") -> None:
         self.error_count += 1
         if len(self.errors) < MAX_REPORTED:
-            self.errors.append(RowError(row, column, message))
+            self.errors.append(RowError(row, column, message, english))
+
+    def note(self, template: str, **params) -> None:
+        """A note in the reader's language (``template`` marked with ``N_()``), English in --json."""
+        shown = _(template).format(**params)
+        self.notes.append(shown)
+        self.english_notes[shown] = template.format(**params)
 
     def record(self) -> dict:
         return {"object": self.object, "file": self.path, "dry_run": self.dry_run, "written": self.written,
                 "rows": self.rows, "created": self.created, "matched": self.matched, "lines": self.lines,
                 "errors": [e.record() for e in self.errors], "error_count": self.error_count,
-                "notes": self.notes, "mapping": self.mapping, "seconds": round(self.seconds, 3)}
+                "notes": [self.english_notes.get(n, n) for n in self.notes], "mapping": self.mapping, "seconds": round(self.seconds, 3)}
 
 
 class _Rollback(Exception):
@@ -189,7 +202,7 @@ class ImportCancelled(InvoiceTuiError):
     exit_code = 1
 
     def __init__(self) -> None:
-        super().__init__("The import was cancelled; nothing was written.")
+        super().__init__(_("The import was cancelled; nothing was written."))
 
 
 # ---- reading cells -----------------------------------------------------------------------------------
@@ -217,9 +230,13 @@ class _Row:
         i = self.cols.get(fid)
         return self.headers[i] if i is not None else self.by_id[fid].en
 
-    def fail(self, fid: str | None, message: str) -> None:
+    def fail(self, fid: str | None, message: str, english: str = "") -> None:
         self.bad = True
-        self.report.add(self.n, self.header(fid) if fid else "", message)
+        self.report.add(self.n, self.header(fid) if fid else "", message, english)
+
+    def refuse(self, fid: str | None, template: str, **params) -> None:
+        """``fail`` with a sentence marked ``N_()``: shown in the reader's language, English in --json."""
+        self.fail(fid, _(template).format(**params), template.format(**params))
 
     def get(self, fid: str):
         i = self.cols.get(fid)
@@ -234,32 +251,35 @@ class _Row:
                     self.memo.clear()
                 self.memo[key] = found
         if found[1] is not None:
-            self.fail(fid, found[1])
+            self.fail(fid, *found[1])
         return found[0]
 
 
 def _read(fid: str, f: Field, text: str, locale: str) -> tuple:
     """A cell's value, or its refusal: ``(value, None)`` or ``(None, sentence)``."""
     if not text.strip():
-        return None, (f"{f.en} is empty; every row needs it." if f.required else None)
+        if not f.required:
+            return None, None
+        return None, (_("{column} is empty; every row needs it.").format(column=f.label(language())),
+                      "{column} is empty; every row needs it.".format(column=f.en))
     try:
         if f.kind in (MONEY, DEC):
             return values.decimal(text, locale), None
         if f.kind == DATE:
             return values.date(text, locale), None
         if f.kind == BOOL:
-            return values.choice(text, "bool", "yes or no") == "true", None
+            return values.choice(text, "bool") == "true", None
         if f.kind == CHOICE:
-            return values.choice(text, f.choices, f.en.lower()), None
+            return values.choice(text, f.choices, (f.en, f.label(language()))), None
         if f.kind == JSON:
             try:
                 return json.loads(text), None
             except ValueError:
-                raise values.CellError(f"'{text[:40]}' is not the JSON list the export writes") from None
+                raise values.CellError(N_("'{text}' is not the JSON list the export writes"), text=text[:40]) from None
         return (values.text(text).strip() if fid not in ("comments", "line_description", "address")
                 else values.text(text)), None
     except values.CellError as exc:
-        return None, str(exc)[:1].upper() + str(exc)[1:] + "."
+        return None, tuple(t[:1].upper() + t[1:] + "." for t in (str(exc), exc.english))
 
 
 def _column_of(field_path: str | None) -> str | None:
@@ -305,7 +325,7 @@ def _company_id(name: str | None, row: _Row, fid: str, cache: dict) -> int | Non
     _companies(cache)
     found = cache.get(name.casefold())
     if found is None:
-        row.fail(fid, f"No company named '{name}'; import the companies first.")
+        row.refuse(fid, N_("No company named '{name}'; import the companies first."), name=name)
     return found
 
 
@@ -315,7 +335,7 @@ def _contact_id(email: str | None, row: _Row, fid: str, cache: dict) -> int | No
     _contacts(cache)
     found = cache.get(email.strip().casefold())
     if found is None:
-        row.fail(fid, f"No contact with the email {email}; import the contacts first.")
+        row.refuse(fid, N_("No contact with the email {email}; import the contacts first."), email=email)
     return found
 
 
@@ -379,7 +399,7 @@ def _import_payment(ctx: Context, row: _Row, report: ImportReport, caches: dict)
     if number:
         inv = Invoice.select(Invoice.id, Invoice.currency).where(Invoice.number == number).first()
         if inv is None:
-            row.fail("invoice_number", f"No invoice numbered {number}; import the invoices first.")
+            row.refuse("invoice_number", N_("No invoice numbered {number}; import the invoices first."), number=number)
     contact = _contact_id(get.get("contact_email"), row, "contact_email", caches["contacts"])
     if row.bad:
         return
@@ -394,7 +414,7 @@ def _import_payment(ctx: Context, row: _Row, report: ImportReport, caches: dict)
         if data["state"] in ("succeeded", "processing"):
             payments.apply_payment(ctx, p.id, inv.id, in_advance=True)
         else:
-            report.notes.append(f"Row {row.n}: a {data['state']} payment is imported unapplied.")
+            report.note(N_("Row {row}: a {state} payment is imported unapplied."), row=row.n, state=data["state"])
 
 
 _HEAD_FIELDS = tuple(f.id for f in FIELDS["invoices"] if not f.id.startswith("line_") and f.id not in (
@@ -425,7 +445,7 @@ def _lines_and_head(rows: list[_Row], caches: dict) -> tuple[dict, dict] | None:
         items = get.get(key)
         if items:
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                first.fail(key, "This cell is a JSON list of objects, as the export writes it.")
+                first.refuse(key, N_("This cell is a JSON list of objects, as the export writes it."))
                 continue
             head[key] = items
     lines = []
@@ -437,11 +457,11 @@ def _lines_and_head(rows: list[_Row], caches: dict) -> tuple[dict, dict] | None:
         if not name and not any(v not in (None, "") for v in cells.values()):
             continue  # the row of an invoice without lines
         if not name:
-            r.fail("line_name", "A line needs a name.")
+            r.refuse("line_name", N_("A line needs a name."))
             continue
         line = {"name": name}
         if cells.get("unit_price") is None:
-            r.fail("unit_price", "A line needs a unit price.")
+            r.refuse("unit_price", N_("A line needs a unit price."))
             continue
         line["unit_price"] = cells["unit_price"]
         for src, dst in (("quantity", "quantity"), ("base_quantity", "base_quantity"), ("unit_code", "unit_code"),
@@ -455,7 +475,7 @@ def _lines_and_head(rows: list[_Row], caches: dict) -> tuple[dict, dict] | None:
         charges = cells.get("line_charges")
         if charges:
             if not isinstance(charges, list):
-                r.fail("line_charges", "This cell is a JSON list of objects, as the export writes it.")
+                r.refuse("line_charges", N_("This cell is a JSON list of objects, as the export writes it."))
                 continue
             line["charges"] = charges
         lines.append(line)
@@ -496,8 +516,9 @@ def _billed_differs(first: _Row, get: dict, inv: Invoice) -> bool:
     computed = from_minor(inv.billed_minor, inv.currency)
     if Decimal(billed) == computed:
         return False
-    first.fail("amount_billed", f"The file bills {dec_text(billed)} {inv.currency}; its lines, discounts, "
-                                f"fees and taxes make {computed} {inv.currency}.")
+    first.refuse("amount_billed", N_("The file bills {billed} {currency}; its lines, discounts, fees and taxes "
+                                     "make {computed} {currency}."),
+                 billed=dec_text(billed), currency=inv.currency, computed=computed)
     return True
 
 
@@ -665,8 +686,8 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
     if progress:
         progress(report.rows, 1.0)
     if obj == "invoices" and report.ok:
-        report.notes.append("Imported invoices keep their numbers outside the workspace series; paid ones are "
-                            "open until their payments are imported.")
+        report.note(N_("Imported invoices keep their numbers outside the workspace series; paid ones are "
+                       "open until their payments are imported."))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -12,13 +12,20 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from invoice_tui.exports.objects import choice_table
+from invoice_tui.i18n import N_, _, language
 
 _SPACES = re.compile(r"[\s\u00a0\u202f'’]")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+)?$")
 
 
 class CellError(ValueError):
-    """A cell that cannot be read: the sentence says why."""
+    """A cell that cannot be read: the sentence says why, in the reader's language (``str``) and in
+    English (``english``: the ``--json`` report's, issue 25). ``template`` is marked where it is
+    written (``N_()``)."""
+
+    def __init__(self, template: str, english: dict | None = None, **params) -> None:
+        super().__init__(_(template).format(**params))
+        self.english = template.format(**{**params, **(english or {})})  # ``english``: params said in English
 
 
 def check_locale(locale: str) -> str:
@@ -29,7 +36,7 @@ def check_locale(locale: str) -> str:
     try:
         Locale.parse(locale.replace("-", "_"))
     except (ValueError, UnknownLocaleError):
-        raise CellError(f"'{locale}' is not a locale; use e.g. fr_FR, de_DE, en_US") from None
+        raise CellError(N_("'{locale}' is not a locale; use e.g. fr_FR, de_DE, en_US"), locale=locale) from None
     return locale.replace("-", "_")
 
 
@@ -50,10 +57,12 @@ def decimal(text: str, locale: str = "") -> Decimal:
     try:
         d = Decimal(t)
     except InvalidOperation:
-        raise CellError(f"'{text}' is not a number" + (f" in {locale}" if locale else
-                                                      " (use a dot for decimals, or give the file's --locale)")) from None
+        if locale:
+            raise CellError(N_("'{text}' is not a number in {locale}"), text=text, locale=locale) from None
+        raise CellError(N_("'{text}' is not a number (use a dot for decimals, or give the file's --locale)"),
+                        text=text) from None
     if not d.is_finite():
-        raise CellError(f"'{text}' is not a number")
+        raise CellError(N_("'{text}' is not a number"), text=text)
     return d
 
 
@@ -74,13 +83,13 @@ def date(text: str, locale: str = "") -> dt.date:
         try:
             return dt.date.fromisoformat(t[:10])
         except ValueError:
-            raise CellError(f"'{text}' is not a date") from None
+            raise CellError(N_("'{text}' is not a date"), text=text) from None
     parts = re.split(r"[^\d]+", t)
     if not locale:
-        raise CellError(f"the date '{text}' is ambiguous without the file's locale; give --locale "
-                        "(e.g. fr_FR for 31/12/2026) or write it as 2026-12-31")
+        raise CellError(N_("the date '{text}' is ambiguous without the file's locale; give --locale "
+                           "(e.g. fr_FR for 31/12/2026) or write it as 2026-12-31"), text=text)
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise CellError(f"'{text}' is not a date in {locale}")
+        raise CellError(N_("'{text}' is not a date in {locale}"), text=text, locale=locale)
     values = dict(zip(_order(locale), (int(p) for p in parts)))
     year = values.get("y", 0)
     if year < 100:
@@ -88,11 +97,12 @@ def date(text: str, locale: str = "") -> dt.date:
     try:
         return dt.date(year, values.get("M", 0), values.get("d", 0))
     except ValueError:
-        raise CellError(f"'{text}' is not a date in {locale}") from None
+        raise CellError(N_("'{text}' is not a date in {locale}"), text=text, locale=locale) from None
 
 
-def choice(text: str, table: str, what: str) -> str:
-    """An internal value, or its label in any of the four languages (case and accents as written)."""
+def choice(text: str, table: str, what: tuple[str, str] = ("", "")) -> str:
+    """An internal value, or its label in any of the four languages (case and accents as written).
+    ``what``: the column's name in English and in the reader's language (the refusal names it)."""
     t = text.strip()
     values = choice_table(table)
     if t in values:
@@ -103,8 +113,16 @@ def choice(text: str, table: str, what: str) -> str:
             return value
     if table == "bool" and folded in ("1", "0", "y", "n", "x", "true", "false"):
         return "true" if folded in ("1", "y", "x", "true") else "false"
-    raise CellError(f"'{text}' is not a {what}; use one of " + ", ".join(
-        labels.get("en", value) for value, labels in values.items()))
+    lang = language() if language() in ("en", "fr", "de", "es") else "en"
+
+    def choices(in_lang: str) -> str:
+        return ", ".join(labels.get(in_lang) or labels.get("en", value) for value, labels in values.items())
+
+    if table == "bool":
+        raise CellError(N_("'{text}' is neither yes nor no; use one of {choices}"), text=text,
+                        english={"choices": choices("en")}, choices=choices(lang))
+    raise CellError(N_("'{text}' is not a value of {column}; use one of {choices}"), text=text,
+                    english={"column": what[0], "choices": choices("en")}, column=what[1], choices=choices(lang))
 
 
 def text(value: str) -> str:

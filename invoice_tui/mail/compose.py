@@ -43,8 +43,11 @@ from invoice_tui.domain.errors import BadInput, RuleRefused
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.settings import WorkspaceSettings, load_settings
 from invoice_tui.domain.text import check_email
+from invoice_tui.i18n import N_, _
 
 MAX_CC = 9
+# the names of the fields a check names (translated where the sentence is shown)
+_FIELD_NAMES = (N_("Address"), N_("From"), N_("To"), N_("CC"), N_("Cc"), N_("Recipient name"), N_("Subject"))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -59,29 +62,31 @@ def check_header(value: str | None, what: str, *, max_length: int = 500) -> str:
     """A header value (name, subject): no CR, LF or other control character (header injection)."""
     text = "" if value is None else str(value)
     if _CONTROL.search(text):
-        raise BadInput(f"{what} contains a line break or a control character; remove it.", field=what.lower())
+        raise BadInput(_("{what} contains a line break or a control character; remove it.").format(what=_(what)),
+                       field=what.lower())
     text = text.strip()
     if len(text) > max_length:
-        raise BadInput(f"{what} is longer than {max_length} characters.", field=what.lower())
+        raise BadInput(_("{what} is longer than {limit} characters.").format(what=_(what), limit=max_length),
+                       field=what.lower())
     return text
 
 
 def check_address(value: str | None, what: str = "Address") -> str:
     text = "" if value is None else str(value)
     if _CONTROL.search(text):
-        raise BadInput(f"{what} '{text.strip()!s:.60}' contains a line break or a control character.",
-                       field=what.lower())
+        raise BadInput(_("{what} '{address}' contains a line break or a control character.").format(
+            what=_(what), address=text.strip()[:60]), field=what.lower())
     if not text.strip():
-        raise BadInput(f"{what} is empty; give an email address.", field=what.lower())
+        raise BadInput(_("{what} is empty; give an email address.").format(what=_(what)), field=what.lower())
     return check_email(text, field=what.lower())
 
 
 def check_body(value: str | None) -> str:
     text = "" if value is None else str(value).replace("\r\n", "\n")
     if _BODY_CONTROL.search(text) or "\r" in text:
-        raise BadInput("The message contains control characters; remove them.", field="body")
+        raise BadInput(_("The message contains control characters; remove them."), field="body")
     if len(text) > 50_000:
-        raise BadInput("The message is longer than 50,000 characters.", field="body")
+        raise BadInput(_("The message is longer than 50,000 characters."), field="body")
     return text
 
 
@@ -94,8 +99,8 @@ def check_cc(addresses: list[str] | tuple[str, ...]) -> list[str]:
         if addr not in out:
             out.append(addr)
     if len(out) > MAX_CC:
-        raise RuleRefused(f"An email can have at most {MAX_CC} CC addresses (R30); remove "
-                          f"{len(out) - MAX_CC} of them.", field="cc")
+        raise RuleRefused(_("An email can have at most {limit} CC addresses (R30); remove {n} of them.").format(
+            limit=MAX_CC, n=len(out) - MAX_CC), field="cc")
     return out
 
 
@@ -127,15 +132,18 @@ def resolve_from(ctx: Context, requested: str | None, settings: WorkspaceSetting
     else:
         addr = choice.default
     if not addr:
-        raise RuleRefused("There is no From address: the workspace has no default_from_address and your user has "
-                          "no email.", field="from", code="mail.no_from_address")
+        raise RuleRefused(_("There is no From address: the workspace has no default_from_address and your user has "
+                            "no email."), field="from", code="mail.no_from_address")
     if choice.allowed and addr not in choice.allowed:
         if len(choice.allowed) == 1:
-            extra = (" The workspace does not allow sending from your own address (allow_personal_from)."
-                     if ctx.user and ctx.user.email and addr == ctx.user.email.lower() else "")
-            raise RuleRefused(f"Emails are sent from the workspace address {choice.allowed[0]} (R30).{extra}",
-                              field="from")
-        raise RuleRefused(f"Send from {' or '.join(choice.allowed)} (R30).", field="from")
+            if ctx.user and ctx.user.email and addr == ctx.user.email.lower():
+                raise RuleRefused(_("Emails are sent from the workspace address {address} (R30). The workspace does "
+                                    "not allow sending from your own address (allow_personal_from).").format(
+                    address=choice.allowed[0]), field="from")
+            raise RuleRefused(_("Emails are sent from the workspace address {address} (R30).").format(
+                address=choice.allowed[0]), field="from")
+        raise RuleRefused(_("Send from {first} or {second} (R30).").format(
+            first=choice.allowed[0], second=choice.allowed[1]), field="from")
     return addr, choice.becomes_default
 
 
@@ -233,10 +241,10 @@ def invoice_details(inv: Invoice, fields: dict[str, str]) -> str:
 def insert_invoice_link(inv: Invoice, settings: WorkspaceSettings | None = None) -> str:
     """R31 "Insert invoice": the text inserted in a custom email — a link labelled with the number."""
     if inv.status == "draft":
-        raise RuleRefused("A draft has no link (R4); finalize it before inserting it in an email.")
+        raise RuleRefused(_("A draft has no link (R4); finalize it before inserting it in an email."))
     link = invoice_link(inv, settings)
     if not link:
-        raise RuleRefused("The workspace has no public_base_url, so invoices have no link yet.",
+        raise RuleRefused(_("The workspace has no public_base_url, so invoices have no link yet."),
                           code="workspace.no_public_base_url")
     return f"[{inv.number}]({link})"
 
@@ -268,9 +276,9 @@ def attachment_filename(inv: Invoice) -> str:
 
 def check_sendable(inv: Invoice) -> None:
     if inv.status == "draft":
-        raise RuleRefused("A draft cannot be sent (R4); finalize it first.")
+        raise RuleRefused(_("A draft cannot be sent (R4); finalize it first."))
     if inv.status == "voided":
-        raise RuleRefused(f"{inv.number} is voided; a voided invoice is not sent by email (R5).")
+        raise RuleRefused(_("{number} is voided; a voided invoice is not sent by email (R5).").format(number=inv.number))
 
 
 def invoice_draft(ctx: Context, inv: Invoice, settings: WorkspaceSettings | None = None) -> EmailDraft:
@@ -282,15 +290,27 @@ def invoice_draft(ctx: Context, inv: Invoice, settings: WorkspaceSettings | None
     return EmailDraft(kind="invoice", invoice_id=inv.id, to=contact.email if contact else "",
                       to_name=contact.display_name if contact and contact.display_name != contact.email else "",
                       from_addr=from_choice(ctx, settings).default,
-                      subject=_document_words(inv, fill(settings.email_subject_template, fields).strip()),
-                      body=_document_words(inv, fill(settings.email_body_template, fields)))
+                      subject=fill(_template(inv, settings, "subject"), fields).strip(),
+                      body=fill(_template(inv, settings, "body"), fields))
 
 
-def _document_words(inv: Invoice, text: str) -> str:
-    """A credit note goes out with the invoice templates, its kind named as it is (R42)."""
-    if inv.doc_type != "credit_note":
-        return text
-    return text.replace("Invoice", "Credit note").replace("invoice", "credit note")
+_DEFAULTS = {"subject": WorkspaceSettings().email_subject_template, "body": WorkspaceSettings().email_body_template}
+
+
+def _template(inv: Invoice, settings: WorkspaceSettings, part: str) -> str:
+    """The invoice email's subject or body template, in the invoice's language (issue 25).
+
+    The workspace's own template (``email_subject_template``, ``email_body_template``) is used as
+    written once it was changed; the built-in English one is replaced by the built-in text of the
+    invoice's language (a French invoice: "Facture … de …", "Bonjour …"). A credit note goes out
+    with the invoice templates, its kind named as it is (R42), or with the built-in credit note text."""
+    from invoice_tui.documents.markdown import _lang, label
+
+    own = getattr(settings, f"email_{part}_template")
+    is_cn = inv.doc_type == "credit_note"
+    if own != _DEFAULTS[part] or _lang(inv.locale or settings.locale) == "en":
+        return own.replace("Invoice", "Credit note").replace("invoice", "credit note") if is_cn else own
+    return label(("cn_email_" if is_cn else "email_") + part, inv.locale or settings.locale)
 
 
 def custom_draft(ctx: Context, inv: Invoice | None = None, settings: WorkspaceSettings | None = None) -> EmailDraft:
@@ -354,15 +374,15 @@ def prepare(ctx: Context, draft: EmailDraft, *, settings: WorkspaceSettings | No
     """
     settings = settings or load_settings()
     if draft.kind not in ("invoice", "custom"):
-        raise BadInput("An email is an invoice email or a custom email.")
+        raise BadInput(_("An email is an invoice email or a custom email."))
     inv = None
     if draft.invoice_id is not None:
         inv = Invoice.get_or_none(Invoice.id == draft.invoice_id)
         if inv is None:
-            raise RuleRefused("This invoice no longer exists.")
+            raise RuleRefused(_("This invoice no longer exists."))
     if draft.kind == "invoice":
         if inv is None:
-            raise BadInput("An invoice email needs an invoice.")
+            raise BadInput(_("An invoice email needs an invoice."))
         check_sendable(inv)
     from_addr, make_default = resolve_from(ctx, draft.from_addr, settings)
     to = check_address(draft.to, "To")
@@ -371,10 +391,10 @@ def prepare(ctx: Context, draft: EmailDraft, *, settings: WorkspaceSettings | No
     cc = [c for c in cc if c != to]
     subject = check_header(draft.subject, "Subject", max_length=300)
     if not subject:
-        raise BadInput("The email needs a subject.", field="subject")
+        raise BadInput(_("The email needs a subject."), field="subject")
     body = full_body(draft, inv, settings)
     if not draft.body.strip() and draft.kind == "custom":
-        raise BadInput("The email needs a message.", field="body")
+        raise BadInput(_("The email needs a message."), field="body")
     known = Contact.get_or_none(Contact.email == to)
     new_contact = None if known else to
     if known and not to_name and known.display_name != known.email:
@@ -439,11 +459,13 @@ def preview_text(prepared: Prepared) -> str:
         attachments = [attachment_filename(prepared.invoice)]
     if attachments:
         lines.append("")
-        lines += [f"Attachment: {name} (PDF)" for name in attachments]
+        lines += [_("Attachment: {name} (PDF)").format(name=name) for name in attachments]
     if prepared.new_contact_email:
-        lines += ["", f"(A contact will be created for {prepared.new_contact_email} once the email is accepted.)"]
+        lines += ["", _("(A contact will be created for {address} once the email is accepted.)").format(
+            address=prepared.new_contact_email)]
     if prepared.make_default_from:
-        lines += ["", f"({prepared.from_addr} becomes the workspace's default From address.)"]
+        lines += ["", _("({address} becomes the workspace's default From address.)").format(
+            address=prepared.from_addr)]
     return "\n".join(lines)
 
 

@@ -41,6 +41,7 @@ from invoice_tui.domain.settings import store_setting
 from invoice_tui.domain.tx import mutation
 from invoice_tui.mail.compose import Prepared, stamp
 from invoice_tui.mail.transport import Transport, TransportError
+from invoice_tui.i18n import N_, _
 
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 240, 240)
 MAX_ATTEMPTS = 8
@@ -49,6 +50,25 @@ STALE_SENDING = dt.timedelta(minutes=15)
 # concurrent ``process_due`` (cron, another user's Send) takes it only if the queuer evidently
 # stopped before sending. Each process then reports what it did itself (R33: sent once, and said so).
 SENDER_GRACE = dt.timedelta(minutes=2)
+
+
+# An outbox email's state as people read it (the state itself is stored and given by --json as it is).
+STATE_LABELS = {"queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"), "failed": N_("failed"),
+                "unknown": N_("unknown"), "rejected": N_("rejected"), "dropped": N_("dropped")}
+
+
+KIND_LABELS = {"invoice": N_("invoice"), "custom": N_("custom"), "reminder": N_("reminder"),
+               "receipt": N_("receipt")}
+
+
+def kind_label(kind: str) -> str:
+    """An outbox email's kind in the reader's language."""
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def state_label(state: str) -> str:
+    """An outbox state in the reader's language (issue 25)."""
+    return _(STATE_LABELS[state]) if state in STATE_LABELS else state
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -120,17 +140,17 @@ def deliver(ctx: Context, email_id: int, transport: Transport) -> Delivery:
     now = ctx.now()
     if not _claim(email_id, now):
         email = get_email(email_id)
-        return Delivery(email, email.state == "sent", f"email {email_id} is {email.state}; not sent again",
-                        mine=False)
+        return Delivery(email, email.state == "sent", _("email {id} is {state}; not sent again").format(
+            id=email_id, state=state_label(email.state)), mine=False)
     email = OutboxEmail.get_by_id(email_id)
     recipients = [a for a in (email.to_addrs.split(",") + email.cc_addrs.split(",")) if a]
     try:
         reply = transport.send(email.from_addr, recipients, email.raw.encode("ascii"))
     except TransportError as exc:
         _failed(ctx, email_id, exc)
-        return Delivery(OutboxEmail.get_by_id(email_id), False, exc.message)
+        return Delivery(OutboxEmail.get_by_id(email_id), False, exc.text)
     except BaseException as exc:  # the process is being interrupted: the outcome is unknown
-        _failed(ctx, email_id, TransportError(f"interrupted: {exc.__class__.__name__}", "ambiguous"))
+        _failed(ctx, email_id, TransportError(N_("interrupted: {reason}"), "ambiguous", reason=exc.__class__.__name__))
         raise
     _accepted(ctx, email_id, reply)
     return Delivery(OutboxEmail.get_by_id(email_id), True, reply)
@@ -228,10 +248,12 @@ def process_due(ctx: Context, transport: Transport, limit: int = 100) -> list[De
 def get_email(email_id: int | str) -> OutboxEmail:
     text = str(email_id).strip().lstrip("#")
     if not text.isdigit():
-        raise BadInput(f"'{email_id}' is not an outbox email id.", code="outbox.bad_id", details={"ref": str(email_id)})
+        raise BadInput(_("'{ref}' is not an outbox email id.").format(ref=email_id), code="outbox.bad_id",
+                       details={"ref": str(email_id)})
     email = OutboxEmail.get_or_none(OutboxEmail.id == int(text))
     if email is None:
-        raise NotFound(f"No email {text} in the outbox.", code="outbox.not_found", details={"id": int(text)})
+        raise NotFound(_("No email {id} in the outbox.").format(id=text), code="outbox.not_found",
+                       details={"id": int(text)})
     return email
 
 
@@ -241,15 +263,16 @@ def requeue(ctx: Context, email_id: int | str) -> OutboxEmail:
     require(ctx, "send")
     email = get_email(email_id)
     if email.state == "rejected":  # R58: never retried
-        raise RuleRefused(f"Email {email.id} was rejected by the mail server ({email.last_error}); it is never "
-                          "retried. Correct the address or the message and send a new email.",
+        raise RuleRefused(_("Email {id} was rejected by the mail server ({error}); it is never retried. Correct the "
+                            "address or the message and send a new email.").format(id=email.id, error=email.last_error),
                           code="outbox.rejected")
     if email.state not in ("failed", "unknown", "queued"):
-        raise RuleRefused(f"Email {email.id} is {email.state}; only failed, unknown or queued emails can be retried.")
+        raise RuleRefused(_("Email {id} is {state}; only failed, unknown or queued emails can be retried.").format(
+            id=email.id, state=state_label(email.state)))
     n = (OutboxEmail.update(state="queued", next_attempt_at=ctx.now())
          .where((OutboxEmail.id == email.id) & OutboxEmail.state.in_(["failed", "unknown", "queued"])).execute())
     if n != 1:
-        raise RuleRefused(f"Email {email.id} changed meanwhile; look at the outbox again.")
+        raise RuleRefused(_("Email {id} changed meanwhile; look at the outbox again.").format(id=email.id))
     return OutboxEmail.get_by_id(email.id)
 
 
@@ -264,11 +287,12 @@ def drop(ctx: Context, email_id: int | str) -> OutboxEmail:
     require(ctx, "send")
     email = get_email(email_id)
     if email.state in ("sent", "sending", "dropped", "rejected"):
-        raise RuleRefused(f"Email {email.id} is {email.state}; only queued, failed or unknown emails can be dropped.")
+        raise RuleRefused(_("Email {id} is {state}; only queued, failed or unknown emails can be dropped.").format(
+            id=email.id, state=state_label(email.state)))
     n = (OutboxEmail.update(state="dropped", next_attempt_at=None)
          .where((OutboxEmail.id == email.id) & OutboxEmail.state.in_(["queued", "failed", "unknown"])).execute())
     if n != 1:
-        raise RuleRefused(f"Email {email.id} changed meanwhile; look at the outbox again.")
+        raise RuleRefused(_("Email {id} changed meanwhile; look at the outbox again.").format(id=email.id))
     if email.reminder_id:
         Reminder.update(state="dropped").where((Reminder.id == email.reminder_id)
                                                & (Reminder.state == "sending")).execute()

@@ -16,6 +16,7 @@ from babel.dates import format_date
 from invoice_tui.db.mail_models import OutboxEmail
 from invoice_tui.db.models import Contact, Invoice, Payment, User
 from invoice_tui.domain.context import Context
+from invoice_tui.i18n import _
 from invoice_tui.domain.errors import RuleRefused
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.domain.permissions import require
@@ -30,34 +31,41 @@ METHOD_LABELS = {"cash": "cash", "check": "check", "bank_transfer": "bank transf
 def receipt_prepared(ctx: Context, payment: Payment) -> Prepared:
     settings = load_settings()
     if payment.state != "succeeded":
-        raise RuleRefused(f"Payment #{payment.id} is {payment.state}; receipts are sent for succeeded payments.")
+        raise RuleRefused(_("Payment #{id} is {state}; receipts are sent for succeeded payments.").format(
+            id=payment.id, state=payment.state))
     inv = Invoice.get_or_none(Invoice.id == payment.invoice_id) if payment.invoice_id else None
     contact = Contact.get_or_none(Contact.id == payment.contact_id) if payment.contact_id else None
     if contact is None and inv is not None and inv.billing_contact_id:
         contact = Contact.get_or_none(Contact.id == inv.billing_contact_id)
     if contact is None:
-        raise RuleRefused(f"Payment #{payment.id} has no contact to send a receipt to.")
+        raise RuleRefused(_("Payment #{id} has no contact to send a receipt to.").format(id=payment.id))
     from_addr, make_default = resolve_from(ctx, None, settings)
     to = check_address(contact.email, "To")
     loc = (inv.locale if inv else None) or settings.locale or "en_US"
     amount = format_money(from_minor(payment.amount_minor, payment.currency), payment.currency, loc)
     when = format_date(payment.date, format="long", locale=loc)
     seller = settings.seller_name or from_addr
-    subject = check_header(f"Receipt for your payment of {amount}" + (f" — invoice {inv.number}" if inv else ""),
+    from invoice_tui.documents.markdown import label
+
+    def L(key: str, **kw) -> str:  # noqa: N802 - the receipt speaks the invoice's language (issue 25)
+        return label(key, loc, **kw)
+
+    subject = check_header(L("receipt_subject_inv", a=amount, n=inv.number) if inv else L("receipt_subject", a=amount),
                            "Subject")
-    lines = [f"Hello {contact.first_name or contact.display_name},", "",
-             f"Thank you: we received your payment of {amount} on {when}.", "",
-             f"Receipt for payment #{payment.id}",
-             f"Amount: {amount}",
-             f"Date: {when}",
-             f"Method: {METHOD_LABELS.get(payment.method, payment.method)}"]
+    method = L(f"m_{payment.method}") if payment.method in METHOD_LABELS else payment.method
+    lines = [L("hello", n=contact.first_name or contact.display_name), "",
+             L("receipt_thanks", a=amount, d=when), "",
+             L("receipt_for", n=payment.id),
+             f"{L('amount')}: {amount}",
+             f"{L('cn_date')}: {when}",
+             f"{L('method')}: {method}"]
     if payment.reference:
-        lines.append(f"Reference: {payment.reference}")
+        lines.append(f"{L('reference')}: {payment.reference}")
     if inv is not None:
-        lines.append(f"Invoice: {inv.number}")
-        lines.append(f"Balance due after this payment: "
+        lines.append(f"{L('invoice')}: {inv.number}")
+        lines.append(f"{L('balance_after')}: "
                      f"{format_money(from_minor(inv.balance_minor, inv.currency), inv.currency, loc)}")
-    lines += ["", "Kind regards,", seller]
+    lines += ["", L("kind_regards"), seller]
     body = "\n".join(lines) + "\n"
     msg = EmailMessage()
     name = sender_name(ctx, settings, from_addr)
@@ -111,5 +119,5 @@ def send_receipt(ctx: Context, payment_id, transport) -> outbox.Delivery:
     """Queue a receipt for a payment and deliver it now (the Payments screen, the CLI)."""
     email = _queue(ctx, payment_id, transport is not None)
     if transport is None:
-        return outbox.Delivery(email, False, "queued; no mail transport is configured")
+        return outbox.Delivery(email, False, _("queued; no mail transport is configured"))
     return outbox.deliver(ctx, email.id, transport)

@@ -31,6 +31,7 @@ from invoice_tui.db.models import Contact, Invoice, Reminder
 from invoice_tui.domain import dunning_texts
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import RuleRefused
+from invoice_tui.i18n import _
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.mail import outbox
@@ -72,11 +73,13 @@ def recipient(inv: Invoice, settings, what: str) -> Contact:
     """Whom a reminder or a dunning email of ``inv`` goes to (its billing contact), from the workspace
     address (R33, R51); ``what`` names the emails in the refusal ("Reminders", "Dunning emails")."""
     if not settings.default_from_address:
-        raise RuleRefused(f"{what} are sent from the workspace address, and the workspace has none.",
+        raise RuleRefused((_("Dunning emails are sent from the workspace address, and the workspace has none.")
+                           if what == "Dunning emails" else
+                           _("Reminders are sent from the workspace address, and the workspace has none.")),
                           code="reminders.no_from_address")
     contact = Contact.get_or_none(Contact.id == inv.billing_contact_id) if inv.billing_contact_id else None
     if contact is None:
-        raise RuleRefused(f"{inv.number} has no billing contact to remind.")
+        raise RuleRefused(_("{number} has no billing contact to remind.").format(number=inv.number))
     return contact
 
 

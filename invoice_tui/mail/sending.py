@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from invoice_tui.db.mail_models import OutboxEmail
 from invoice_tui.domain.context import Context
+from invoice_tui.i18n import _
 from invoice_tui.domain.errors import RuleRefused
 from invoice_tui.domain.permissions import has, require
 from invoice_tui.domain.settings import load_settings
@@ -28,8 +29,9 @@ def prepare_for_send(ctx: Context, draft: EmailDraft) -> Prepared:
     settings = load_settings()
     prepared = prepare(ctx, draft, settings=settings, with_attachment=False)  # checks first, cheaply
     if prepared.new_contact_email and not has(ctx, "create"):
-        raise RuleRefused(f"{prepared.new_contact_email} is not a contact yet and {ctx.login} lacks the 'create' "
-                          "permission needed to add it; pick an existing contact.", field="to")
+        raise RuleRefused(_("{address} is not a contact yet and {login} lacks the 'create' permission needed to add "
+                            "it; pick an existing contact.").format(address=prepared.new_contact_email, login=ctx.login),
+                          field="to")
     if draft.kind == "invoice":
         prepared = prepare(ctx, draft, settings=settings, with_attachment=True)
     return prepared
@@ -43,6 +45,6 @@ def send_draft(ctx: Context, draft: EmailDraft, transport: Transport | None) -> 
     prepared = prepare_for_send(ctx, draft)
     email = outbox.queue(ctx, prepared, delivering=transport is not None)
     if transport is None:
-        return SendResult(email, False, "queued; no mail transport is configured")
+        return SendResult(email, False, _("queued; no mail transport is configured"))
     d = outbox.deliver(ctx, email.id, transport)
     return SendResult(d.email, d.delivered, d.message)

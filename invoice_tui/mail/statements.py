@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from invoice_tui.db.models import Contact
 from invoice_tui.domain.context import Context
+from invoice_tui.i18n import _
 from invoice_tui.domain.errors import BadInput
 from invoice_tui.domain.money import format_minor
 from invoice_tui.domain.permissions import require
@@ -26,19 +27,34 @@ def recipient(customer) -> str:
     else:
         c = Contact.select().where(Contact.company == customer.company_id).order_by(Contact.id).first()
     if c is None or not c.email:
-        raise BadInput(f"{customer.label} has no contact to send the statement to; give the address with --to.",
+        raise BadInput(_("{customer} has no contact to send the statement to; give the address with --to.").format(
+            customer=customer.label),
                        field="to", code="statement.no_recipient")
     return c.email
 
 
 def statement_draft(ctx: Context, statements, to: str, from_addr: str | None = None) -> EmailDraft:
+    """The statement's email, worded in the workspace's locale (the statement's PDF is too)."""
+    from invoice_tui.documents.markdown import label
+    from invoice_tui.domain.settings import load_settings
+
+    loc = load_settings().locale or "en_US"
     as_of = statements[0].as_of.isoformat() if statements else ""
     who = statements[0].customer_label if statements else ""
-    lines = [f"Please find attached your statement of account as of {as_of}."]
+    if statements:
+        from babel.dates import format_date
+
+        try:
+            day = format_date(statements[0].as_of, format="long", locale=loc)
+        except Exception:  # noqa: BLE001 - an odd locale reads the ISO date
+            day = as_of
+    else:
+        day = as_of
+    lines = [label("statement_attached", loc, d=day)]
     for s in statements:
-        lines.append(f"Balance in {s.currency}: {format_minor(s.closing_minor, s.currency)}")
+        lines.append(label("balance_in", loc, c=s.currency, a=format_minor(s.closing_minor, s.currency, loc)))
     return EmailDraft(kind="custom", invoice_id=None, to=to, from_addr=from_addr or from_choice(ctx).default,
-                      subject=f"Statement of account {who} {as_of}".strip(), body="\n".join(lines))
+                      subject=f"{label('statement', loc)} {who} {as_of}".strip(), body="\n".join(lines))
 
 
 def send_statement(ctx: Context, statements, *, to: str | None = None, customer=None, from_addr: str | None = None,
@@ -54,6 +70,6 @@ def send_statement(ctx: Context, statements, *, to: str | None = None, customer=
                                     filename=f"statement-{as_of}.pdf")
     email = outbox.queue(ctx, prepared, delivering=transport is not None)
     if transport is None:
-        return SendResult(email, False, "queued; no mail transport is configured")
+        return SendResult(email, False, _("queued; no mail transport is configured"))
     d = outbox.deliver(ctx, email.id, transport)
     return SendResult(d.email, d.delivered, d.message)

@@ -30,14 +30,23 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlparse
 
 from invoice_tui.domain.errors import BadInput, EnvironmentFailure
+from invoice_tui.i18n import N_, _
 
 DEFAULT_TIMEOUT = 10.0
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, kind: str = "temporary") -> None:
-        super().__init__(message)
-        self.message = message
+    """A delivery that failed. ``message`` is the English sentence the outbox stores (its
+    ``last_error``, a value in the database); ``text`` says it in the reader's language (issue 25).
+    With ``params``, ``message`` is a template marked ``N_()`` whose ``{names}`` they fill; a
+    ``reason`` among them is translated too when the catalog knows it ("timed out")."""
+
+    def __init__(self, message: str, kind: str = "temporary", **params) -> None:
+        english = message.format(**params) if params else message
+        super().__init__(english)
+        self.message = english
+        shown = {k: (_(v) if k == "reason" and isinstance(v, str) else v) for k, v in params.items()}
+        self.text = _(message).format(**shown) if params else _(message)
         # temporary (4xx, connection lost before the message was handed over: retried with backoff),
         # permanent (5xx: the server refused THIS email; it ends ``rejected``, R58), setup (the
         # login or the configuration is wrong: not retried until a person has fixed it and retries),
@@ -75,7 +84,8 @@ class SmtpTransport(Transport):
             else:
                 client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransportError(f"cannot reach the mail server {where}: {_reason(exc)}", "temporary") from None
+            raise TransportError(N_("cannot reach the mail server {where}: {reason}"), "temporary", where=where,
+                                     reason=_reason(exc)) from None
         handed_over = False
         refused: dict = {}
         try:
@@ -86,13 +96,13 @@ class SmtpTransport(Transport):
                     client.ehlo()
                 if self.username:
                     if self.password is None:
-                        raise TransportError("the mail server needs a password; set INVOICE_TUI_MAIL_PASSWORD "
-                                             "or mail_password in the configuration file", "setup")
+                        raise TransportError(N_("the mail server needs a password; set INVOICE_TUI_MAIL_PASSWORD "
+                                                "or mail_password in the configuration file"), "setup")
                     client.login(self.username, self.password)
                 code, resp = client.mail(from_addr)
                 if code != 250:
-                    raise TransportError(f"the server refused the sender {from_addr}: {code} {_text(resp)}",
-                                         _kind(code))
+                    raise TransportError(N_("the server refused the sender {sender}: {reply}"), _kind(code),
+                                         sender=from_addr, reply=f"{code} {_text(resp)}")
                 refused = {}
                 for rcpt in recipients:
                     code, resp = client.rcpt(rcpt)
@@ -100,26 +110,30 @@ class SmtpTransport(Transport):
                         refused[rcpt] = (code, resp)
                 if len(refused) == len(recipients):
                     worst = max(c for c, _ in refused.values())
-                    raise TransportError(_refused_text(refused), _kind(worst))
+                    raise TransportError(N_("the server refused every recipient: {refusals}"), _kind(worst),
+                                         refusals=_refused_text(refused))
                 # From here the server may have the message: a broken connection is ambiguous.
                 handed_over = True
                 code, resp = client.data(raw)
                 if code != 250:
-                    raise TransportError(f"the server refused the message: {code} {_text(resp)}", _kind(code))
+                    raise TransportError(N_("the server refused the message: {reply}"), _kind(code),
+                                         reply=f"{code} {_text(resp)}")
                 reply = f"{code} {_text(resp)}".strip()
             except TransportError:
                 raise
             except smtplib.SMTPDataError as exc:
-                raise TransportError(f"the server refused the message: {exc.smtp_code} {_text(exc.smtp_error)}",
-                                     _kind(exc.smtp_code)) from None
+                raise TransportError(N_("the server refused the message: {reply}"), _kind(exc.smtp_code),
+                                     reply=f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
             except smtplib.SMTPAuthenticationError as exc:
-                raise TransportError(f"the mail server refused the login of {self.username}: {exc.smtp_code} "
-                                     f"{_text(exc.smtp_error)}", "setup") from None
+                raise TransportError(N_("the mail server refused the login of {user}: {reply}"), "setup",
+                                     user=self.username, reply=f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
             except smtplib.SMTPNotSupportedError as exc:
-                raise TransportError(f"the mail server does not support this: {exc}", "setup") from None
+                raise TransportError(N_("the mail server does not support this: {reason}"), "setup",
+                                     reason=str(exc)) from None
             except (smtplib.SMTPServerDisconnected, OSError, smtplib.SMTPException) as exc:
                 kind = "ambiguous" if handed_over else "temporary"
-                raise TransportError(f"the connection to {where} failed: {_reason(exc)}", kind) from None
+                raise TransportError(N_("the connection to {where} failed: {reason}"), kind, where=where,
+                                     reason=_reason(exc)) from None
         finally:
             try:
                 client.quit()
@@ -138,20 +152,22 @@ class SendmailTransport(Transport):
     def send(self, from_addr: str, recipients: list[str], raw: bytes) -> str:
         binary = self.binary or shutil.which("sendmail") or "/usr/sbin/sendmail"
         if not os.path.exists(binary):
-            raise TransportError(f"no sendmail binary at {binary}; install one or use an smtp:// mail_url",
-                                 "temporary")
+            raise TransportError(N_("no sendmail binary at {binary}; install one or use an smtp:// mail_url"),
+                                 "temporary", binary=binary)
         try:
             proc = subprocess.run([binary, "-i", "-f", from_addr, "--", *recipients], input=raw,
                                   capture_output=True, timeout=60)
         except subprocess.TimeoutExpired:
-            raise TransportError(f"{binary} did not finish within 60 s", "ambiguous") from None
+            raise TransportError(N_("{binary} did not finish within 60 s"), "ambiguous", binary=binary) from None
         except OSError as exc:
-            raise TransportError(f"cannot run {binary}: {_reason(exc)}", "temporary") from None
+            raise TransportError(N_("cannot run {binary}: {reason}"), "temporary", binary=binary,
+                                 reason=_reason(exc)) from None
         if proc.returncode != 0:
             err = proc.stderr.decode("utf-8", "replace").strip()[:300]
             # sysexits: 75 = EX_TEMPFAIL
             kind = "temporary" if proc.returncode == 75 else "permanent"
-            raise TransportError(f"{binary} exited with {proc.returncode}: {err}", kind)
+            raise TransportError(N_("{binary} exited with {code}: {error}"), kind, binary=binary, code=proc.returncode,
+                                 error=err)
         return f"accepted by {binary}"
 
 
@@ -164,27 +180,28 @@ class MaildirTransport(Transport):
             box = mailbox.Maildir(self.path, create=True)
             key = box.add(raw)
         except OSError as exc:
-            raise TransportError(f"cannot write to the Maildir {self.path}: {_reason(exc)}", "temporary") from None
+            raise TransportError(N_("cannot write to the Maildir {path}: {reason}"), "temporary", path=self.path,
+                                 reason=_reason(exc)) from None
         return f"stored in {self.path} as {key}"
 
 
 def transport_from_url(url: str | None, password: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Transport:
     """Build the transport of ``url`` (see the module docstring)."""
     if not url:
-        raise EnvironmentFailure(
+        raise EnvironmentFailure(_(
             "No mail transport is configured; set mail_url in the configuration file or INVOICE_TUI_MAIL_URL, "
-            "e.g. smtp://me@smtp.example.com:587?starttls=1, sendmail: or maildir:/path/to/Maildir.")
+            "e.g. smtp://me@smtp.example.com:587?starttls=1, sendmail: or maildir:/path/to/Maildir."))
     if any(ord(ch) < 32 for ch in url):
-        raise BadInput("mail_url contains control characters.")
+        raise BadInput(_("mail_url contains control characters."))
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
     if scheme in ("smtp", "smtps"):
         if not parsed.hostname:
-            raise BadInput(f"mail_url {redact_url(url)} has no host; use smtp://[user@]host:port.")
+            raise BadInput(_("mail_url {url} has no host; use smtp://[user@]host:port.").format(url=redact_url(url)))
         try:
             port = parsed.port or (465 if scheme == "smtps" else 25)
         except ValueError:
-            raise BadInput(f"mail_url {redact_url(url)} has an invalid port.") from None
+            raise BadInput(_("mail_url {url} has an invalid port.").format(url=redact_url(url))) from None
         query = parse_qs(parsed.query)
         starttls = (query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes", "on"))
         user = unquote(parsed.username) if parsed.username else None
@@ -201,9 +218,10 @@ def transport_from_url(url: str | None, password: str | None = None, *, timeout:
         if path.startswith("//"):
             path = path[2:]
         if not path:
-            raise BadInput("mail_url maildir: needs a folder, e.g. maildir:/home/me/Maildir.")
+            raise BadInput(_("mail_url maildir: needs a folder, e.g. maildir:/home/me/Maildir."))
         return MaildirTransport(url=url, timeout=timeout, path=os.path.expanduser(path))
-    raise BadInput(f"Unsupported mail_url '{redact_url(url)}'; use smtp://, smtps://, sendmail: or maildir:.")
+    raise BadInput(_("Unsupported mail_url '{url}'; use smtp://, smtps://, sendmail: or maildir:.").format(
+        url=redact_url(url)))
 
 
 def transport_from_config(config) -> Transport:
@@ -226,9 +244,9 @@ def redact_url(url: str) -> str:
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, socket.timeout):
-        return "timed out"
+        return N_("timed out")
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
+        return N_("connection refused")
     text = str(exc).strip()
     return text or exc.__class__.__name__
 
@@ -245,4 +263,4 @@ def _kind(code: int) -> str:
 
 def _refused_text(recipients: dict) -> str:
     parts = [f"{addr} ({code} {_text(msg)})" for addr, (code, msg) in recipients.items()]
-    return "the server refused every recipient: " + ", ".join(parts)
+    return ", ".join(parts)

@@ -27,65 +27,6 @@ from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.palette import OpenScreenCommand
 
 PREFERENCES = (("language", N_("Language")), ("theme", N_("Theme")), ("export_folder", N_("Export folder")))
-GROUP_TITLES = {"Seller profile": N_("Seller profile"), "Numbering": N_("Numbering"), "Sending": N_("Sending"),
-                "Reminders": N_("Reminders")}  # ``settings.SETTING_GROUPS``' titles
-
-
-def setting_label(key: str) -> str:
-    """A setting's label: its key in English (what ``invoice-tui settings set`` takes), a name in
-    another language."""
-    from invoice_tui.domain import dunning_texts
-
-    labels = {
-        "seller_legal_name": pgettext("setting", "seller_legal_name"),
-        "seller_address": pgettext("setting", "seller_address"),
-        "seller_postcode": pgettext("setting", "seller_postcode"),
-        "seller_city": pgettext("setting", "seller_city"),
-        "seller_country": pgettext("setting", "seller_country"),
-        "seller_siren": pgettext("setting", "seller_siren"),
-        "seller_siret": pgettext("setting", "seller_siret"),
-        "seller_vat_id": pgettext("setting", "seller_vat_id"),
-        "seller_legal_form": pgettext("setting", "seller_legal_form"),
-        "seller_share_capital": pgettext("setting", "seller_share_capital"),
-        "seller_registration": pgettext("setting", "seller_registration"),
-        "seller_electronic_scheme": pgettext("setting", "seller_electronic_scheme"),
-        "seller_electronic_address": pgettext("setting", "seller_electronic_address"),
-        "seller_iban": pgettext("setting", "seller_iban"),
-        "seller_bic": pgettext("setting", "seller_bic"),
-        "payment_means_code": pgettext("setting", "payment_means_code"),
-        "late_penalty_rate": pgettext("setting", "late_penalty_rate"),
-        "early_payment_terms": pgettext("setting", "early_payment_terms"),
-        "vat_franchise": pgettext("setting", "vat_franchise"),
-        "vat_on_debits": pgettext("setting", "vat_on_debits"),
-        "number_pattern": pgettext("setting", "number_pattern"),
-        "credit_note_pattern": pgettext("setting", "credit_note_pattern"),
-        "strict_mode": pgettext("setting", "strict_mode"),
-        "allow_edit_finalized": pgettext("setting", "allow_edit_finalized"),
-        "allow_delete_unpaid": pgettext("setting", "allow_delete_unpaid"),
-        "default_from_address": pgettext("setting", "default_from_address"),
-        "allow_personal_from": pgettext("setting", "allow_personal_from"),
-        "email_subject_template": pgettext("setting", "email_subject_template"),
-        "public_base_url": pgettext("setting", "public_base_url"),
-        "payment_instructions": pgettext("setting", "payment_instructions"),
-        "paper_size": pgettext("setting", "paper_size"),
-        "default_currency": pgettext("setting", "default_currency"),
-        "locale": pgettext("setting", "locale"),
-        "timezone": pgettext("setting", "timezone"),
-        "payment_terms_days": pgettext("setting", "payment_terms_days"),
-        "reminder_offsets": pgettext("setting", "reminder_offsets"),
-        "dunning_levels": pgettext("setting", "dunning_levels"),
-        "late_fee_rate": pgettext("setting", "late_fee_rate"),
-        "late_fee_fixed": pgettext("setting", "late_fee_fixed"),
-        "send_on_finalize": pgettext("setting", "send_on_finalize"),
-    }
-    if key in labels:
-        return labels[key]
-    if dunning_texts.is_template_key(key):  # dunning_{level}_{subject|body}_{language}
-        _prefix, level, part, language = key.split("_", 3)
-        if part == "subject":
-            return pgettext("setting", "dunning_{level}_subject_{language}").format(level=level, language=language)
-        return pgettext("setting", "dunning_{level}_body_{language}").format(level=level, language=language)
-    return key
 
 
 def _on() -> str:
@@ -214,7 +155,7 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         self.call_service(_load, self.app.ctx, done=self._show, group="settings-load")
 
     def _show(self, data: dict) -> None:
-        from invoice_tui.domain.settings import SETTING_GROUPS
+        from invoice_tui.domain.settings import SETTING_GROUPS, group_title, setting_label
 
         self.data = data
         body = self.query_one("#settings-body", VerticalScroll)
@@ -223,7 +164,7 @@ class SettingsScreen(ServiceCalls, Screen[None]):
         if self.focus_keys and data["admin"]:  # the finalize's focused form: the seller profile only
             widgets.append(Static(self.purpose, id="settings-purpose", classes="settings-purpose", markup=False))
             title, keys = SETTING_GROUPS[0]
-            widgets.append(Label(_(GROUP_TITLES.get(title, title)), classes="settings-group"))
+            widgets.append(Label(group_title(title), classes="settings-group"))
             for key in keys:
                 widgets += self._field("setting", key, setting_label(key), _text(data["settings"].get(key)))
             body.mount(*widgets)
@@ -234,7 +175,7 @@ class SettingsScreen(ServiceCalls, Screen[None]):
             return
         if data["admin"]:
             for title, keys in SETTING_GROUPS:
-                widgets.append(Label(_(GROUP_TITLES.get(title, title)), classes="settings-group"))
+                widgets.append(Label(group_title(title), classes="settings-group"))
                 for key in keys:
                     widgets += self._field("setting", key, setting_label(key), _text(data["settings"].get(key)))
         else:

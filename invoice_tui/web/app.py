@@ -131,16 +131,22 @@ class BuyerApp:
         settings = load_settings()
         with self._lock:  # markdown-it's renderer is not documented as thread-safe
             content = self._md.render(invoice_markdown(inv, settings=settings))
-        stamp = {"voided": ("void", "VOID"), "paid": ("paid", "PAID")}.get(inv.status)
-        title = html.escape(f"Invoice {inv.number}" + (f" — {settings.seller_name}" if settings.seller_name else ""))
-        banner = ('<div class="banner void">This invoice is VOID: it has been cancelled and nothing is due.</div>\n'
+        from invoice_tui.documents.markdown import label
+
+        def L(key: str, **kw) -> str:  # noqa: N802 - the page speaks the invoice's language (issue 25)
+            return label(key, inv.locale, **kw)
+
+        stamp = {"voided": ("void", L("stamp_void")), "paid": ("paid", L("stamp_paid"))}.get(inv.status)
+        kind = L("credit_note" if inv.doc_type == "credit_note" else "invoice")
+        title = html.escape(f"{kind} {inv.number}" + (f" — {settings.seller_name}" if settings.seller_name else ""))
+        banner = (f'<div class="banner void">{html.escape(L("void_banner"))}</div>\n'
                   if inv.status == "voided" else "")
         stamp_html = f'<div class="stamp {stamp[0]}" aria-hidden="true">{stamp[1]}</div>' if stamp else ""
         return (f'<!DOCTYPE html>\n<html lang="{html.escape((inv.locale or "en").split("_")[0])}"><head>'
                 f'<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
                 f'<meta name="robots" content="noindex, nofollow"><title>{title}</title>'
                 f"<style>{PAGE_CSS}</style></head><body>\n{banner}"
-                f'<div class="actions"><a href="{html.escape(token)}.pdf">Download PDF</a></div>\n'
+                f'<div class="actions"><a href="{html.escape(token)}.pdf">{html.escape(L("download_pdf"))}</a></div>\n'
                 f"<main>{stamp_html}\n{content}{self._pay_section(inv, token, pay_nonce)}</main>\n</body></html>\n")
 
     def _pay_section(self, inv: Invoice, token: str, nonce: str | None) -> str:
@@ -149,7 +155,7 @@ class BuyerApp:
         from invoice_tui.domain.money import format_money, from_minor
 
         amount = format_money(from_minor(inv.balance_minor, inv.currency), inv.currency, inv.locale or "en_US")
-        return self._pay.section(token, amount, nonce)
+        return self._pay.section(token, amount, nonce, inv.locale)
 
     @staticmethod
     def _pdf(inv: Invoice) -> bytes:

@@ -29,6 +29,7 @@ from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from invoice_tui.db import database
+from invoice_tui.db.models import Invoice
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import InvoiceTuiError, NotFound
 
@@ -53,13 +54,22 @@ class BuyerPay:
                 f"connect-src 'self' {self.api_origin} {js}; style-src 'unsafe-inline'; img-src data: {js}; "
                 "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
-    def section(self, token: str, amount_text: str, nonce: str) -> str:
-        """The Pay form of an open invoice's page, and "Save a card for future payments"."""
-        cfg = json.dumps({"key": self.publishable_key, "pay": f"{token}/pay", "setup": f"{token}/setup"}) \
-            .replace("</", "<\\/")
-        return (f'<section class="pay" id="pay"><h2>Pay {html.escape(amount_text)} by card</h2>'
-                '<div id="card-element"></div><button id="pay-button" type="button">Pay</button> '
-                '<button id="save-button" type="button">Save a card for future payments</button>'
+    def section(self, token: str, amount_text: str, nonce: str, locale: str | None = None) -> str:
+        """The Pay form of an open invoice's page, and "Save a card for future payments", in the
+        invoice's language (``locale``), the script's messages included (issue 25)."""
+        from invoice_tui.documents.markdown import label
+
+        def L(key: str, **kw) -> str:  # noqa: N802 - a label
+            return label(key, locale, **kw)
+
+        words = {k: L(f"js_{k}") for k in ("failed", "succeeded", "processing", "paying", "saving", "saved",
+                                           "not_saved")}
+        words["not_through"] = L("js_not_through", s="%s")
+        cfg = json.dumps({"key": self.publishable_key, "pay": f"{token}/pay", "setup": f"{token}/setup",
+                          "words": words}).replace("</", "<\\/")
+        return (f'<section class="pay" id="pay"><h2>{html.escape(L("pay_by_card", a=amount_text))}</h2>'
+                f'<div id="card-element"></div><button id="pay-button" type="button">{html.escape(L("pay"))}</button> '
+                f'<button id="save-button" type="button">{html.escape(L("save_card"))}</button>'
                 '<p id="pay-message" role="status"></p></section>\n'
                 f'<script src="{html.escape(self.js_url)}" nonce="{nonce}"></script>\n'
                 f'<script nonce="{nonce}">const CFG = {cfg};\n{PAY_JS}</script>\n')
@@ -72,7 +82,7 @@ class BuyerPay:
         except ValueError:
             length = -1
         if length < 0 or length > MAX_PAY_BODY:
-            return _json(start_response, "400 Bad Request", {"error": "Bad request."})
+            return _json(start_response, "400 Bad Request", {"error": _word(token, "bad_request")})
         setup_ref = None
         if length:
             try:
@@ -81,7 +91,7 @@ class BuyerPay:
             except (ValueError, UnicodeDecodeError):
                 setup_ref = None
             if what != "pay" or not isinstance(setup_ref, str) or not SETUP_REF_RE.match(setup_ref):
-                return _json(start_response, "400 Bad Request", {"error": "Bad request."})
+                return _json(start_response, "400 Bad Request", {"error": _word(token, "bad_request")})
         try:
             with database.connection_context():
                 if what == "setup":
@@ -89,16 +99,30 @@ class BuyerPay:
                     return _json(start_response, "200 OK", {"setup_secret": bs.client_secret})
                 bp = buyer_payment(self.ctx, token, setup_ref)
         except NotFound:
-            return _json(start_response, "404 Not Found", {"error": "There is nothing to pay at this address."})
+            return _json(start_response, "404 Not Found", {"error": _word(token, "nothing_to_pay")})
         except InvoiceTuiError as exc:
             status = "503 Service Unavailable" if exc.exit_code == 4 else "409 Conflict"
             return _json(start_response, status, {"error": exc.message if exc.exit_code != 4 else
-                                                  "Payments are unavailable right now; try again later."})
+                                                  _word(token, "payments_unavailable")})
         except Exception:  # noqa: BLE001 - never a traceback to a buyer
-            return _json(start_response, "500 Internal Server Error", {"error": "Something went wrong."})
+            return _json(start_response, "500 Internal Server Error", {"error": _word(token, "went_wrong")})
         return _json(start_response, "200 OK", {"client_secret": bp.client_secret, "setup_secret": bp.setup_secret,
                                                 "amount_minor": bp.amount_minor, "currency": bp.currency,
                                                 "state": bp.state, "reason": bp.reason})
+
+
+def _word(token: str, key: str) -> str:
+    """A sentence for the buyer in the language of the invoice the token opens (English when none)."""
+    from invoice_tui.documents.markdown import label
+
+    locale = None
+    try:
+        with database.connection_context():
+            row = Invoice.select(Invoice.locale).where(Invoice.link_token == token).first()
+            locale = row.locale if row is not None else None
+    except Exception:  # noqa: BLE001 - the sentence falls back to English, never a traceback
+        locale = None
+    return label(key, locale)
 
 
 def new_nonce() -> str:
@@ -130,13 +154,12 @@ const post = async (url, body) => {
   const resp = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'},
                                  body: body ? JSON.stringify(body) : ''});
   const data = await resp.json();
-  if (!resp.ok) throw new Error(data.error || 'The payment could not be made; try again.');
+  if (!resp.ok) throw new Error(data.error || CFG.words.failed);
   return data;
 };
-const done = {succeeded: 'Thank you: your payment succeeded.',
-              processing: 'Thank you: your payment is processing.'};
+const done = {succeeded: CFG.words.succeeded, processing: CFG.words.processing};
 buttons[0].addEventListener('click', async () => {
-  busy(true, 'Paying…');
+  busy(true, CFG.words.paying);
   try {
     const start = await post(CFG.pay);
     const setup = await stripe.confirmCardSetup(start.setup_secret, {payment_method: {card: card}});
@@ -148,18 +171,18 @@ buttons[0].addEventListener('click', async () => {
       if (more.error) throw new Error(more.error.message);
       state = more.paymentIntent.status;
     }
-    if (!done[state]) throw new Error(paid.reason || 'The payment did not go through (' + state + ').');
+    if (!done[state]) throw new Error(paid.reason || CFG.words.not_through.replace('%s', state));
     message.textContent = done[state];
     buttons.forEach(b => { b.hidden = true; });
-  } catch (e) { busy(false, e.message || 'The payment could not be made; try again.'); }
+  } catch (e) { busy(false, e.message || CFG.words.failed); }
 });
 buttons[1].addEventListener('click', async () => {
-  busy(true, 'Saving your card…');
+  busy(true, CFG.words.saving);
   try {
     const start = await post(CFG.setup);
     const setup = await stripe.confirmCardSetup(start.setup_secret, {payment_method: {card: card}});
     if (setup.error) throw new Error(setup.error.message);
-    busy(false, 'Your card is saved for future payments.');
-  } catch (e) { busy(false, e.message || 'The card could not be saved; try again.'); }
+    busy(false, CFG.words.saved);
+  } catch (e) { busy(false, e.message || CFG.words.not_saved); }
 });
 """

@@ -80,7 +80,7 @@ def test_document_content_fr(ws, admin):
         assert format_money(t.basis, "EUR", "fr_FR") in text and format_money(t.tax, "EUR", "fr_FR") in text
     assert "5,5\xa0%" in text and "20\xa0%" in text
     assert "Remise" in text and "Fidélité" in text and "Port" in text
-    assert "Reste à payer" in text and "Payé" in text
+    assert "Solde dû" in text and "Payé" in text
     assert "IBAN FR76" in text
     assert f"https://pay.example.com/i/{inv.link_token}" in text
     assert "Merci \\!" in text

@@ -46,8 +46,8 @@ def test_issue24_reminders_on_a_french_invoice_are_all_french(ws, admin, clock, 
         body = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
         assert body.startswith("Bonjour Zoë,") and "Cordialement,\nAtelier Dupré" in body
         assert "Le montant restant dû est de 1\u202f440,00\u00a0€." in body
-        assert f"Facture {inv.number}" in body and "Reste à payer: 1\u202f440,00\u00a0€" in body
-        assert "Montant facturé: 1\u202f440,00\u00a0€" in body and "N° de commande: PO-7" in body
+        assert f"Facture {inv.number}" in body and "Solde dû: 1\u202f440,00\u00a0€" in body
+        assert "Montant facturé: 1\u202f440,00\u00a0€" in body and "N° de bon de commande: PO-7" in body
         assert _english_words(message) == set(), _english_words(message)
 
 

@@ -50,8 +50,8 @@ def test_settings_screen_seller_profile_80x24(snap_compare, sqlite_url, clock):
         seen.extend(screen_rows(app.export_screenshot()))
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
-    assert_whole(seen, "Seller profile", "seller_legal_name", "Lumière & Co. Studio SAS", "seller_postcode",
-                 "69004", "seller_siren", "732829320", "seller_siret", "732 829 320 00075")
+    assert_whole(seen, "Seller profile", "Legal name", "Lumière & Co. Studio SAS", "Postcode",
+                 "69004", "SIREN", "732829320", "SIRET", "732 829 320 00075")
     text = " ".join(row.strip(" ▅▄▁▂▃▆▇█") for row in seen)  # the reason wraps beside the field
     assert "seller_siret: SIRET 732 829 320 00075: the check digit is wrong" in " ".join(text.split()), text
 
