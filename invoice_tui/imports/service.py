@@ -18,6 +18,8 @@ matches is counted as matched and never duplicated.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import operator
 import threading
@@ -594,6 +596,19 @@ def _add_invoice(batch, rows: list[_Row], report: ImportReport, caches: dict, so
     return True
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cycle collector run less often during a bulk import (its threshold restored
+    after): the import makes millions of short-lived objects, freed as soon as they are unused,
+    and each collection walks every young object (at 10k invoices, 0.33 s of collections → 0.1 s)."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 class _ObjectRefused(Exception):
     pass
 
@@ -689,7 +704,7 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
             _service_error(row[0] if isinstance(row, list) else row, exc)
 
     try:
-        with write_tx():
+        with write_tx(), contextlib.ExitStack() as stack:
             if obj == "invoices":
                 batch = None
                 from invoice_tui.domain.import_bulk import Batch, bulk_allowed
@@ -697,6 +712,7 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
                 if bulk and bulk_allowed():
                     batch = Batch(ctx)
                     _load_people(caches)  # read before the batch's writer owns the connection
+                    stack.enter_context(_fewer_collections())
                 try:
                     for group in _invoice_groups(rows()):
                         if batch is not None and _add_invoice(batch, group, report, caches, name):
