@@ -28,7 +28,7 @@ from invoice_tui.db.bulk import Table, Writer, stored_form
 from invoice_tui.db.models import Adjustment, Company, Contact, Invoice, InvoiceCompany, InvoiceContact, LineItem
 from invoice_tui.domain import history
 from invoice_tui.domain import invoices as inv_svc
-from invoice_tui.domain.context import Context
+from invoice_tui.domain.context import Context, DayContext
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.totals import ADJUSTMENT_KINDS, ADJUSTMENT_LISTS
 
@@ -82,7 +82,7 @@ class Batch:
 
     def __init__(self, ctx: Context) -> None:
         require(ctx, "create_draft")
-        self.ctx = ctx
+        ctx = self.ctx = DayContext.of(ctx)  # the clock and today read once per second
         self.settings = inv_svc._settings_ctx(ctx)
         self.docs: list[_Doc] = []
         self.numbers: set[str] = {n for (n,) in Invoice.select(Invoice.number).where(Invoice.number.is_null(False))
@@ -95,23 +95,28 @@ class Batch:
         self._w: Writer | None = None
         self._chains: history.BulkChains | None = None
         self._next_id = 0
+        self._indexes_checked = False
         self._inv_cols = [f.column_name for f in Invoice._meta.sorted_fields]
         self._inv_names = [f.name for f in Invoice._meta.sorted_fields]
-        meta = LineItem._meta.fields
+        meta = meta_line = LineItem._meta.fields
         self._line_fields = [(f, _reader(meta[f])) for f in _LINE_FIELDS]
         meta = Adjustment._meta.fields
         self._adj_fields = [(f, _reader(meta[f])) for f in _ADJ_FIELDS]
         self._read: dict[tuple, tuple] = {}  # a line's or adjustment's exact values → (its stored row, the key)
         self._line_inputs: dict[tuple, object] = {}  # a line's values → its LineInput, or False (refused)
         self._computed: dict[tuple, tuple] = {}  # (currency, …, lines, adjustments) → (totals, contents)
+        self._sets: dict = {}  # lines key → (checked lines, {currency: (values, stored rows, keys, database rows)})
+        self._line_table = Table(LineItem, ["invoice_id", *(meta_line[f].column_name for f in _LINE_FIELDS)])
 
     def __len__(self) -> int:
         return len(self.docs)
 
     def add(self, data: dict, *, number: str = "", status: str = "draft", doc_type: str = "invoice",
-            refers_to: str = "", reason: str = "", source: str = "") -> Invoice:
+            refers_to: str = "", reason: str = "", source: str = "", lines_key=None) -> Invoice:
         """One document, as :func:`invoices.import_document` takes it; its row (without an id
-        until :meth:`flush`), or its refusal (``InvoiceTuiError``) — nothing is kept then."""
+        until :meth:`flush`), or its refusal (``InvoiceTuiError``) — nothing is kept then.
+        ``lines_key``: equal for documents of this batch whose ``lines`` are equal (None: not
+        known); their lines are then checked and their rows built once."""
         ctx = self.ctx
         if doc_type == "credit_note":  # it settles an invoice: ``import_document``, after :meth:`finish`
             raise ValueError("a credit note is imported one by one")
@@ -119,11 +124,27 @@ class Batch:
             doc_type, status, number, refers_to, reason, taken=self.numbers.__contains__, find=lambda n: None)
         raw = dict(data)
         raw["origin"] = "import"
-        checked = self._checked_lines(raw.get("lines"))
+        known = self._sets.get(lines_key) if lines_key is not None else None
+        checked = known[0] if known is not None else self._checked_lines(raw.get("lines"))
+        if known is None and lines_key is not None and checked is not None:
+            if len(self._sets) >= _MEMO:
+                self._sets.clear()
+            known = self._sets[lines_key] = (checked, {})
         data, fields, currency = inv_svc._document_input(raw if checked is None else {**raw, "lines": checked})
         # ``_check_refs`` is not needed: the import gives only ids it read from the workspace.
         inv = inv_svc._document_row(ctx, data, fields, currency, self.settings)
-        lines = inv_svc._line_values(currency, data.lines) if "lines" in fields and data.lines is not None else []
+        # The lines' values, stored rows and database rows: once per distinct lines and currency.
+        rows = known[1].get(currency) if known is not None else None
+        if rows is None:
+            lines = (inv_svc._line_values(currency, data.lines) if "lines" in fields and data.lines is not None
+                     else [])
+            stored = [self._stored(v, _LINE_FIELDS, self._line_fields, inv_svc.StoredLine) for v in lines]
+            convert = self._line_table._converter()
+            rows = (lines, [row for row, _ in stored], tuple(k for _, k in stored),
+                    [convert((None, *(v[f] for f in _LINE_FIELDS)))[1:] for v in lines])
+            if known is not None:
+                known[1][currency] = rows
+        lines, line_rows, line_keys, line_db = rows
         adjustments = []
         for kind in ADJUSTMENT_KINDS:
             attr = ADJUSTMENT_LISTS[kind]
@@ -138,18 +159,17 @@ class Batch:
         inv_svc._mark_imported(ctx, inv, raw, doc_type, status, number, ref_id, reason)
         contact = self.contacts.get(inv.billing_contact_id)
         company = self.companies.get(inv.company_id)
-        stored_lines = [self._stored(v, _LINE_FIELDS, self._line_fields, inv_svc.StoredLine) for v in lines]
         stored_adjs = [self._stored(v, _ADJ_FIELDS, self._adj_fields, inv_svc.StoredAdjustment) for v in adjustments]
         parts = inv_svc.SnapshotParts(
             contact=contact, company=company, owner=ctx.user,
             contact_emails=sorted(self.contacts[i].email for i in contacts),
             company_names=sorted(self.companies[i].name for i in companies),
-            lines=[row for row, _ in stored_lines], adjustments=[row for row, _ in stored_adjs])
+            lines=line_rows, adjustments=[row for row, _ in stored_adjs])
         # The totals engine and the snapshot's contents are pure functions of the lines and
         # adjustments (and of the invoice's currency, status, type and credit): computed once for
         # every invoice of the file that holds the same ones. No id yet: nothing paid.
-        key = (inv.currency, inv.status, inv.doc_type, inv.credited_minor, *(k for _, k in stored_lines), None,
-               *(k for _, k in stored_adjs))
+        key = (inv.currency, inv.status, inv.doc_type, inv.credited_minor, line_keys,
+               tuple(k for _, k in stored_adjs))
         known = self._computed.get(key)
         if known is None:
             if len(self._computed) >= _MEMO:
@@ -169,7 +189,7 @@ class Batch:
         snap = inv_svc.snapshot(inv, parts, contents)
         if number:
             self.numbers.add(number)
-        self.docs.append(_Doc(inv, lines, adjustments, contacts, companies, snap,
+        self.docs.append(_Doc(inv, line_db, adjustments, contacts, companies, snap,
                               inv_svc.imported_text(number, source), ctx.now()))
         return inv
 
@@ -228,7 +248,7 @@ class Batch:
             self._chains = history.BulkChains()
             if not self._w.pg:  # ids after the largest, as inserts one by one take them
                 self._next_id = self._w.max_id(Invoice) + 1
-                self._w.start()
+                self._w.start(self._rebuilt(len(docs)))
         w = self._w
         if w.pg:
             ids = w.take_ids(Invoice, len(docs))
@@ -240,8 +260,7 @@ class Batch:
         table = Table(Invoice, self._inv_cols)
         names = self._inv_names
         w.write(table, table.db_rows([tuple(map(d.inv.__data__.get, names)) for d in docs]))
-        table = Table(LineItem, ["invoice_id", *(LineItem._meta.fields[f].column_name for f in _LINE_FIELDS)])
-        w.write(table, table.db_rows([(d.inv.id, *(v[f] for f in _LINE_FIELDS)) for d in docs for v in d.lines]))
+        w.write(self._line_table, [(d.inv.id, *row) for d in docs for row in d.lines])  # (rows as stored)
         table = Table(Adjustment, ["invoice_id", *_ADJ_FIELDS])
         w.write(table, table.db_rows([(d.inv.id, *(v[f] for f in _ADJ_FIELDS))
                                       for d in docs for v in d.adjustments]))
@@ -256,6 +275,19 @@ class Batch:
                                  ctx.source, d.stamp) for d, text in zip(docs, snapshots)],
             activity=[(d.inv.id, d.inv.number, "imported", d.text, ctx.login, d.stamp, None, None) for d in docs])
 
+    def _rebuilt(self, first: int) -> list[str]:
+        """SQLite, the first writer of the import: the tables whose secondary indexes are dropped
+        for the load and rebuilt by :meth:`finish` (the same indexes; one sort each instead of a
+        B-tree insert per row and index — the invoice table has 25), those holding fewer rows than
+        the first batch adds (a rebuild reads the rows already there too). Later writers (after a
+        document written one by one) keep every index."""
+        if self._indexes_checked:
+            return []
+        self._indexes_checked = True
+        w = self._w
+        return [model._meta.table_name for model in (Invoice, history.PropertyChange, history.Activity)
+                if w.max_id(model) < first]
+
     def finish(self) -> None:
         """Flush, wait until every row is written, and store the chains' heads: the database is
         the caller's again (before a document written one by one, and at the end)."""
@@ -263,6 +295,7 @@ class Batch:
         w, chains, self._w, self._chains = self._w, self._chains, None, None
         if w is not None:
             w.drain()
+            w.rebuild_indexes()
             chains.close()
 
     def abandon(self) -> None:
