@@ -43,7 +43,10 @@ from invoice_tui.domain.settings import coerce_setting, load_settings, render_nu
 MAX_INVOICES = 10_000_000
 TEMPLATES_PER_CURRENCY = 300
 FULL_HISTORY = 50_000  # the most recent invoices also carry notes, tasks and sent reminders
-SEGMENT_MIN = 25_000  # invoices per segment file, at least …
+# invoices per segment file, at least … (small enough that the copying process starts early and
+# that the last segment, copied after the worker processes are done, is short: at 100k, 8 segments
+# of 12,500 against 4 of 25,000, two ABBA sets at load ~2: mean 14.5 s against 16.1 s)
+SEGMENT_MIN = 12_500
 MAX_SEGMENTS = 8  # … and at most this many segments (each is attached: SQLite allows 10 files)
 PARALLEL_FROM = 50_000  # from this many invoices on, worker processes generate the segments
 MAX_PROCESSES = 4
