@@ -76,8 +76,10 @@ def early_language(argv: Sequence[str], env=None) -> str:
     env = os.environ if env is None else env
     path = None
     for i, arg in enumerate(argv):
+        if not isinstance(arg, str):
+            continue
         if arg == "--config" and i + 1 < len(argv):
-            path = argv[i + 1]
+            path = str(argv[i + 1])
         elif arg.startswith("--config="):
             path = arg.partition("=")[2]
     try:

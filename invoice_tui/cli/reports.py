@@ -12,7 +12,7 @@ from pathlib import Path
 
 from invoice_tui.cli._common import CliParser, add_common_json, command, parse_date, session, table
 from invoice_tui.domain.errors import BadInput
-from invoice_tui.i18n import _, ngettext
+from invoice_tui.i18n import _, ngettext, pgettext
 
 
 def _day(args, ctx, name: str):
@@ -94,7 +94,7 @@ def _dso(args, out) -> int:
                  "—" if r.dso is None else _("{n} days").format(n=r.dso)) for r in rows]  # a decimal count
         out.result([r.record() for r in rows], lambda: _(
             "DSO = receivables at the period's end ÷ billed over the period × days in the period") + "\n" + (table(
-                (_("Currency"), _("From"), _("To"), _("Days"), _("Receivables"), _("Billed"), _("DSO")), body,
+                (_("Currency"), pgettext("period", "From"), pgettext("period", "To"), _("Days"), _("Receivables"), _("Billed"), _("DSO")), body,
                 right=(3, 4, 5, 6)) if body else _("Nothing billed in the period.")))
     return 0
 
