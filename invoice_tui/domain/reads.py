@@ -89,7 +89,7 @@ def invoices_of(kind: str, record_id: int) -> list[Row]:
     else:
         linked = InvoiceCompany.select(InvoiceCompany.invoice).where(InvoiceCompany.company == record_id)
         cond = (Invoice.company == record_id) | Invoice.id.in_(linked)
-    return [Row(inv.id, (inv.number or f"Draft #{inv.id}", choice_label("status", inv.status),
+    return [Row(inv.id, (inv.number or _("Draft #{id}").format(id=inv.id), choice_label("status", inv.status),
                          inv.invoice_date.isoformat() if inv.invoice_date else "",
                          _amount(inv.billed_minor, inv.currency), _amount(inv.balance_minor, inv.currency)))
             for inv in Invoice.select().where(cond).order_by(Invoice.id.desc()).limit(LIMIT)]

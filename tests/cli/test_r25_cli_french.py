@@ -66,7 +66,10 @@ _URLISH = re.compile(r"\b[\w+.-]+://\S*|\S+@\S+|\S+\.(?:pdf|csv|xlsx|xml|toml|js
 
 def _bare_words(text: str, tokens: set[str]) -> list[str]:
     """The words of a rendered help outside ⟦…⟧ that are not tokens nor technical words."""
-    text = re.sub(f"{i18nkit.OPEN}[^{i18nkit.CLOSE}]*{i18nkit.CLOSE}", " ", text)  # marked, over lines too
+    innermost = re.compile(f"{i18nkit.OPEN}[^{i18nkit.OPEN}{i18nkit.CLOSE}]*{i18nkit.CLOSE}")
+    previous = None
+    while previous != text:  # marked, over lines too; innermost first (argparse's sentence inside ours)
+        previous, text = text, innermost.sub(" ", text)
     text = _URLISH.sub(" ", _OPTION.sub(" ", text))
     words = i18nkit.unmarked_words(text, tokens)
     return [w for w in words if w.casefold() not in TECHNICAL]

@@ -26,23 +26,13 @@ from tests.i18nkit import assert_all_marked, render_pseudo  # noqa: E402
 from test_r25_pseudo_fr_index import cut_names  # noqa: E402
 
 # Cases whose screens are not yet wholly marked (issue 25 is resolved when this is empty).
-PENDING = {"invoice page", "record payment"}
+# The invoice page and the record-payment modal are read in test_r25_pseudo_invoice.py, which blanks
+# the invoice's own document (it speaks the invoice's language, not the reader's).
+PENDING: set[str] = set()
 
 
 async def _index(pilot, app):
     await settle_index(pilot)
-
-
-async def _invoice_page(pilot, app):
-    await settle_index(pilot)
-    app.open_invoice(app.test_ids["gbp_part"])
-    await settle(pilot, app)
-
-
-async def _record_payment(pilot, app):
-    await _invoice_page(pilot, app)
-    await pilot.press("p")
-    await settle(pilot, app)
 
 
 async def _help(pilot, app):
@@ -59,8 +49,6 @@ async def _palette(pilot, app):
 
 CASES = {
     "index": _index,
-    "invoice page": _invoice_page,
-    "record payment": _record_payment,
     "help": _help,
     "palette": _palette,
 }
