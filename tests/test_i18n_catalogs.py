@@ -140,3 +140,31 @@ def test_r25_the_checks_fail_on_known_bad_catalogs():
     stale = read_mo(buffer)
     good.add("Invoice {number} is voided.", "La facture {number} est annulée.")
     assert mo_problems(good, stale) == ["the .mo is not current for 'Invoice {number} is voided.'"]
+
+
+# The words French invoicing software uses (a French accountant's vocabulary), for the English
+# source words the product shows: (context, msgid) → the French expected.
+FRENCH_VOCABULARY = {
+    ("", "Invoice"): "Facture", ("", "Credit note"): "Avoir", ("", "Due date"): "Échéance",
+    ("", "Balance due"): "Solde dû", ("", "Reminders"): "Relances", ("", "Record payment"): "Encaisser",
+    ("", "Discount"): "Remise", ("", "VAT"): "TVA", ("", "Settings"): "Paramètres",
+    ("status", "Open"): "À payer", ("status", "Paid"): "Payée", ("status", "Voided"): "Annulée",
+    ("status", "Draft"): "Brouillon", ("status", "Overdue"): "En retard",
+}
+
+
+def vocabulary_problems(catalog: Catalog, vocabulary: dict) -> list[str]:
+    problems = []
+    for (context, msgid), wanted in vocabulary.items():
+        m = catalog.get(msgid, context=context or None)
+        if m is None or m.string != wanted:
+            problems.append(f"{msgid!r} ({context or 'no context'}): {wanted!r} expected, not {getattr(m, 'string', None)!r}")
+    return problems
+
+
+def test_r25_french_speaks_an_accountants_vocabulary():
+    assert vocabulary_problems(_read(LOCALE_DIR / "fr" / "LC_MESSAGES" / f"{DOMAIN}.po"), FRENCH_VOCABULARY) == []
+    known_bad = Catalog(locale="fr")
+    known_bad.add("Balance due", "Balance due")
+    assert vocabulary_problems(known_bad, {("", "Balance due"): "Solde dû"}) == [
+        "'Balance due' (no context): 'Solde dû' expected, not 'Balance due'"]
