@@ -264,7 +264,7 @@ class _Row:
             if found is None:
                 found = self._load(fid, text)
             if found[1] is not None:
-                self.fail(fid, found[1])
+                self.fail(fid, *found[1])
             out[fid] = found[0]
         return out
 

@@ -27,7 +27,7 @@ def lines_of(invoice_id):
 
 async def test_r1_new_draft_with_french_numbers_and_live_totals(sqlite_url, clock):
     ws, ctx = workspace(sqlite_url, clock)
-    set_setting(ctx, "locale", "fr_FR")
+    set_setting(ctx, "locale", "fr_FR")  # the workspace's locale: French numbers, and French words (issue 25)
     contact(ctx)
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -36,11 +36,11 @@ async def test_r1_new_draft_with_french_numbers_and_live_totals(sqlite_url, cloc
         assert currency.value == "EUR"  # the workspace default
         currency.value = "XYZ"
         await settle(pilot, app)
-        assert "not an ISO 4217 currency" in str(editor.query_one("#error-currency", Static).render())
+        assert "n’est pas un code de devise ISO 4217" in str(editor.query_one("#error-currency", Static).render())
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert app.screen is editor and Invoice.select().count() == 0
-        assert "not an ISO 4217 currency" in str(editor.query_one("#editor-error", Static).render())
+        assert "n’est pas un code de devise ISO 4217" in str(editor.query_one("#editor-error", Static).render())
         currency.value = "EUR"
         editor.query_one("#editor-title", Input).focus()
         await type_text(pilot, "Mission mars")

@@ -245,9 +245,10 @@ async def test_issue24_checkbox_says_its_state_in_a_glyph():
 
 
 def test_issue24_picker_says_companies():
-    from invoice_tui.modals.pickers import PLURALS
+    from invoice_tui.modals.pickers import PICK_TITLES, SEARCH_PLACEHOLDERS
 
-    assert PLURALS["company"] == "companies"
+    # each picker's words are whole sentences now (issue 25), so "companys" cannot be assembled
+    assert SEARCH_PLACEHOLDERS["company"] == "Search companies…" and PICK_TITLES["company"] == "Pick a company"
 
 
 async def test_issue24_filter_sidebar_error_clears_when_the_input_changes(sqlite_url, clock):

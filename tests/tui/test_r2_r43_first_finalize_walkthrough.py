@@ -51,7 +51,7 @@ async def test_r2_r43_first_finalize_opens_the_seller_profile_then_finalizes(sql
                                                                                     "seller_address")
         rows = screen_rows(app.export_screenshot())
         assert_whole(rows, "Finalizing needs the seller's legal data first (R2, R43).", "Seller profile",
-                     "seller_legal_name", "seller_address")
+                     "Legal name", "Address")  # each setting by its label (issue 25)
         assert app.focused is app.screen.query_one("#setting-seller_legal_name", Input)
         assert "Needed to finalize." in str(app.screen.query_one("#reason-setting-seller_address", Static).render())
         assert not app.screen.query("#setting-number_pattern")  # the seller profile only: a focused form
