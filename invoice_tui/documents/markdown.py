@@ -444,8 +444,8 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
     def neg(amount: Decimal) -> str:
         return money(-amount)  # zero stays zero: minor units have no sign of zero
 
-    def day(d: dt.date | None) -> str:
-        return format_date(d, format="long", locale=loc) if d else ""
+    def day(d: dt.date | None) -> str:  # a long date is words of the document's sentences: its language
+        return format_date(d, format="long", locale=L.locale) if d else ""
 
     @functools.cache  # an invoice repeats a few rates and quantities on many lines
     def pct(rate: Decimal) -> str:

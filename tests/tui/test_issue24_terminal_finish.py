@@ -197,6 +197,8 @@ def test_issue24_documents_follow_the_invoice_language_whatever_the_reader(ws, a
     assert _norm(fields["amount_billed"]) == "1.200,50 €" and "März" in fields["due_date"]
     page_doc = _norm(invoice_markdown(inv, figures_locale="en_US"))
     assert "€1,200.50" in page_doc and "1.200,50 €" not in page_doc
+    # a long date is words of the document's sentences: in its language, not the reader's (issue 25)
+    assert "31. März 2026" in page_doc and "March 31, 2026" not in page_doc
 
 
 # ---- keys, searches, dialogs (issue 24 §1, §3) ---------------------------------------------------
