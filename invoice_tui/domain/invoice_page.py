@@ -28,10 +28,7 @@ from invoice_tui.i18n import N_, _, ngettext, pgettext
 
 def status_word(status: str) -> str:
     """An invoice's or credit note's status in the reader's language (the stored value is English)."""
-    return {"draft": pgettext("status", "Draft"), "open": pgettext("status", "Open"),
-            "paid": pgettext("status", "Paid"), "voided": pgettext("status", "Voided"),
-            "issued": pgettext("status", "Issued"), "overdue": pgettext("status", "Overdue"),
-            "Credited": pgettext("status", "Credited")}.get(status) or choice_label("status", status)
+    return pgettext("status", "Credited") if status == "Credited" else choice_label("status", status)
 
 
 def payment_state_word(state: str) -> str:

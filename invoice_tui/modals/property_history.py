@@ -14,7 +14,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from invoice_tui.domain import invoices as invoice_service
-from invoice_tui.domain.catalogue import BY_ID
+from invoice_tui.domain.catalogue import BY_ID, choice_label
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
 from invoice_tui.i18n import N_, _, pgettext
@@ -32,23 +32,14 @@ class ChangeRow:
     new: str
 
 
-# The properties' names (the catalogue's English labels, and those of the history's own properties),
-# for the catalog; shown with ``_()``.
+# The names of the history's own properties (the invoice's properties take the catalogue's
+# labels, ``BY_ID[prop].label()``), for the catalog; shown with ``_()``.
 PROPERTY_LABELS = {
-    "id": N_("Record ID"), "number": N_("Number"), "type": N_("Type"), "title": N_("Title"), "status": N_("Status"),
-    "overdue": N_("Overdue"), "days_overdue": N_("Days overdue"), "currency": N_("Currency"),
-    "invoice_date": N_("Invoice date"), "due_date": N_("Due date"), "last_sent_date": N_("Last sent date"),
-    "payment_date": N_("Payment date"), "subtotal": N_("Subtotal"), "discount_total": N_("Discounts"),
-    "fee_total": N_("Fees"), "tax_total": N_("Tax"), "amount_billed": N_("Amount billed"),
-    "amount_paid": N_("Amount paid"), "amount_credited": N_("Amount credited"), "balance_due": N_("Balance due"),
-    "contact_name": N_("Billing contact"), "contact_email": N_("Contact email"), "company_name": N_("Company"),
-    "owner": N_("Invoice owner"), "po_number": N_("PO number"), "origin": N_("Origin"),
-    "allow_partial": N_("Partial payments allowed"), "comments": N_("Comments"), "created_at": N_("Create date"),
-    "locale": N_("Locale"), "tax_breakdown": N_("Tax breakdown"), "billing_contact": N_("Billing contact"),
+    "tax_breakdown": N_("Tax breakdown"), "billing_contact": N_("Billing contact"),
     "companies": N_("Companies"), "company": N_("Company"), "contacts": N_("Contacts"),
     "credit_note": N_("Credit note"), "discounts": N_("Discounts"), "fees": N_("Fees"),
     "exemption_reasons": N_("Exemption reasons"), "line_items": N_("Line items"), "link": N_("Link"),
-    "taxes": N_("Taxes"), "created": N_("Created"),
+    "taxes": N_("Taxes"), "created": N_("Created"), "locale": N_("Locale"),
 }
 
 
@@ -65,11 +56,7 @@ def choice_word(prop: str, value: str) -> str:
     """A stored choice (status, type, origin) in the reader's language."""
     from invoice_tui.domain.invoice_page import status_word
 
-    if prop == "status":
-        return status_word(value)
-    return {"invoice": pgettext("type", "Invoice"), "credit_note": pgettext("type", "Credit note"),
-            "manual": pgettext("origin", "Manual"), "clone": pgettext("origin", "Clone"),
-            "subscription": pgettext("origin", "Subscription"), "import": pgettext("origin", "Import")}.get(value, value)
+    return status_word(value) if prop == "status" else choice_label(prop, value)
 
 
 def _shown_value(value: str) -> str:
