@@ -473,7 +473,7 @@ _FAST_PRAGMAS = ("synchronous", "foreign_keys", "cache_size", "temp_store", "mma
 def fast_load(db: pw.Database, cache_kib: int) -> Iterator[None]:
     """SQLite, for this connection and only during the load (restored afterwards): no fsync, no
     per-row foreign-key lookups (the loader builds consistent ids; ``foreign_key_check`` can
-    prove it), a large page cache, memory-mapped reads and in-memory sorting for index builds.
+    prove it), the page cache the caller gives, memory-mapped reads and in-memory sorting for index builds.
 
     WAL would write every page twice (log, then checkpoint); a rollback journal writes the new
     pages once (pages appended to the file are not journaled). The journal stays on disk: with a

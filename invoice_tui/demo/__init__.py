@@ -30,7 +30,8 @@ How it stays fast and exact
   first by the main generator, so each segment's first number and payment id are known before
   it is generated; the result does not depend on how many processes run (a test compares).
 - SQLite, only during the load (``db.bulk.fast_load``): no fsync, foreign-key checks off (the
-  ids are consistent by construction; a test runs ``foreign_key_check``), a 1 GB page cache, and
+  ids are consistent by construction; a test runs ``foreign_key_check``), a small page cache (the
+  pages are written while the segments are generated, not all at the commit), and
   a rollback journal on disk instead of WAL when no other connection has the file open.
 - Indexes on random keys (names, amounts, tokens, hashes, …) are dropped for the load and rebuilt
   after it in the same transaction; indexes whose keys arrive in order stay live
