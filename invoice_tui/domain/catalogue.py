@@ -202,6 +202,19 @@ def header(prop_id: str) -> str:
     return _headers().get(prop_id) or get(prop_id).label()
 
 
+def short_header(prop_id: str) -> str | None:
+    """A shorter header for a column narrowed below its header's width (the index at 80 columns:
+    "Billed" instead of "Amount bil…"); None where there is none."""
+    return {
+        "contact_name": pgettext("short column header", "Contact"),
+        "amount_billed": pgettext("short column header", "Billed"),
+        "amount_paid": pgettext("short column header", "Paid"),
+        "amount_credited": pgettext("short column header", "Credited"),
+        "owner": pgettext("short column header", "Owner"),
+        "company_name": pgettext("short column header", "Company"),
+    }.get(prop_id)
+
+
 def _shown_choices() -> dict[str, dict[str, str]]:
     key = (language(), pgettext("status", "Open"))  # the language in use, as its catalog says
     if _SHOWN.get("key") != key:

@@ -30,7 +30,7 @@ from textual.worker import get_current_worker
 from invoice_tui.domain import catalogue, index_sql, views
 from invoice_tui.domain.errors import InvoiceTuiError
 from invoice_tui.i18n import N_, _, ngettext
-from invoice_tui.widgets.table_columns import (MIN_TEXT_WIDTH, Column, fit_cells, fit_columns, fit_line,
+from invoice_tui.widgets.table_columns import (MIN_TEXT_WIDTH, Column, fit_cells, fit_columns, fit_line, header_label,
                                                make_columns, value_width, visible_window)
 from invoice_tui.widgets.table_pages import (MAX_PAGES, PAGE_SIZE, Page, PageSource, clear_formatters, first_pages,
                                              prepare_rows, read_page, read_pages)
@@ -580,14 +580,9 @@ class InvoiceTable(ServiceCalls, ScrollView, can_focus=True):
         style = self._style(False, False, False, "invoice-table--header")
         labels = []
         sort_id = self.query_.prop.id
+        arrow = '▼' if self.query_.desc else '▲'
         for col in self.columns:
-            label = col.label
-            if col.id == sort_id:  # the arrow stays when a narrowed header is cut ("Contac… ▲")
-                arrow = '▼' if self.query_.desc else '▲'
-                if len(label) + 2 > col.width:
-                    label = label[: max(col.width - 3, 0)].rstrip() + "…"
-                label = f"{label} {arrow}"
-            labels.append(label)
+            labels.append(header_label(col, arrow if col.id == sort_id else ""))
         if not self.columns:
             return self._line(" " * width, style, 0)
         line = fit_cells(labels, [(c.width, c.right) for c in self.columns], header=True)

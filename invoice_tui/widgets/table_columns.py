@@ -132,6 +132,21 @@ def _narrowed(columns: list[Column], width: int) -> tuple[list[int], int]:
     return widths, excess
 
 
+def header_label(column: Column, arrow: str = "") -> str:
+    """A column's header as drawn: its header, or its short one when the header does not fit the
+    column's width ("Billed" over amounts at 80 columns, not "Amount bil…"); the sorted column's
+    ``arrow`` always stays ("Contac… ▲" when even the short header is too wide)."""
+    room = column.width - (len(arrow) + 1 if arrow else 0)
+    label = column.label
+    if len(label) > room:
+        short = catalogue.short_header(column.id)
+        if short and len(short) <= room:
+            label = short
+        elif arrow:
+            label = label[: max(room - 1, 0)].rstrip() + "…"
+    return f"{label} {arrow}" if arrow else label
+
+
 def fit_cells(cells: list[str], spec: list[tuple[int, bool]], header: bool = False) -> str:
     """The cells fitted to their columns' widths (cut with "…", padded), each followed by a space."""
     parts = []

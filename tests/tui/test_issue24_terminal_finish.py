@@ -73,6 +73,26 @@ async def test_issue24_index_figures_never_cut(sqlite_url, clock, size):
             assert not body.strip() or len(line) <= size[0], (size, line)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_issue24_index_headers_whole_a_short_one_where_narrow(sqlite_url, clock, size):
+    """No header on screen is cut: a column narrower than its header shows its short one
+    ("Billed" over the amounts at 80 columns, not "Amount bil…"; "Contact", not "Billing…")."""
+    app, _ = dataset_app(sqlite_url, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.screen.table
+        header = screen_lines(app)[table.content_region.y]
+        assert "…" not in header, (size, header)
+        by_id = {c.id: c for c in table.columns}
+        words = header.split()
+        assert "Billed" in words and "Amount bil…" not in header
+        assert "Balance due" in header and "Due date" in header
+        if by_id["contact_name"].width < len("Billing contact"):
+            assert "Contact" in words, header
+        else:
+            assert "Billing contact" in header, header
+
+
 async def test_issue24_index_every_currency_total_reachable_and_row_of_m(sqlite_url, clock):
     """The status line never cuts a total: the four currencies' totals are whole on its lines,
     those that do not fit come with t; the table's border says "row N of M"."""
