@@ -83,6 +83,14 @@ def _short_date(value: dt.date, locale: str) -> str:
     return format_date(value, format="short", locale=locale)
 
 
+def short_datetime(value: dt.datetime | None, locale: str) -> str:
+    """A moment of a history: the locale's short date and the time on 24 hours (``12/31/26 16:05``,
+    ``31/12/2026 16:05``: the same width all day, no AM/PM word to translate); "" for none."""
+    if value is None:
+        return ""
+    return f"{_short_date(value.date(), locale)} {value:%H:%M}"
+
+
 def medium_date(value: dt.date | None, locale: str) -> str:
     """A date in the locale's medium form (``Dec 31, 2026``, ``31 déc. 2026``); "" for none."""
     if value is None:

@@ -73,8 +73,11 @@ def _source_word(source: str) -> str:
             "webhook": pgettext("source", "webhook")}.get(source, source)
 
 
-def load_changes(invoice_id: int) -> list[ChangeRow]:
-    return [ChangeRow(c.property, c.created_at.strftime("%Y-%m-%d %H:%M") if c.created_at else "", c.user_login,
+def load_changes(invoice_id: int, locale: str = "en_US") -> list[ChangeRow]:
+    """The invoice's property changes as rows; their times as the reader's ``locale`` writes them."""
+    from invoice_tui.domain.localize import short_datetime
+
+    return [ChangeRow(c.property, short_datetime(c.created_at, locale), c.user_login,
                       c.source, c.old_value if c.old_value is not None else "—",
                       c.new_value if c.new_value is not None else "—")
             for c in invoice_service.property_history(invoice_id)]
@@ -100,7 +103,10 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
     def on_mount(self) -> None:
         self.shown = ALL
         self.query_one("#property-list", OptionList).focus()
-        self.call_service(load_changes, self.invoice_id, done=self._loaded, group="property-history",
+        from invoice_tui.domain.localize import display_locale
+
+        self.call_service(load_changes, self.invoice_id, display_locale(self.app.ctx), done=self._loaded,
+                          group="property-history",
                           exclusive=True)
 
     def _loaded(self, changes: list[ChangeRow]) -> None:

@@ -23,6 +23,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TabbedContent,
 
 from invoice_tui.domain import payments as payment_service
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.localize import short_date
 from invoice_tui.domain.money import format_money, from_minor
 from invoice_tui.modals.dialogs import ConfirmDialog
 from invoice_tui.widgets.invoice_inputs import (IsoDate, LocalAmount, format_amount_input, parse_date,
@@ -78,7 +79,7 @@ def find_unapplied_rows(currency: str, query: str, locale: str) -> list[Unapplie
     rows = []
     for p in payment_service.find_unapplied(currency, text):
         email = p.contact.email if p.contact_id and p.contact else ""
-        rows.append(UnappliedRow(p.id, p.date.isoformat(), format_money(from_minor(p.amount_minor, p.currency),
+        rows.append(UnappliedRow(p.id, short_date(p.date, locale), format_money(from_minor(p.amount_minor, p.currency),
                                                                           p.currency, locale),
                                  _(METHOD_LABELS[p.method]) if p.method in METHOD_LABELS else p.method, email,
                                  p.reference, p.state))

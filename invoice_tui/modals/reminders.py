@@ -25,7 +25,7 @@ class ReminderRow:
     state: str
 
 
-def upcoming(invoice_id: int) -> tuple[str, list[ReminderRow]]:
+def upcoming(invoice_id: int, locale: str = "en_US") -> tuple[str, list[ReminderRow]]:
     from invoice_tui.domain.invoices import get_invoice, upcoming_reminders
 
     inv = get_invoice(invoice_id)
@@ -37,7 +37,9 @@ def upcoming(invoice_id: int) -> tuple[str, list[ReminderRow]]:
             return ngettext("{n} day before the due date", "{n} days before the due date", -days).format(n=-days)
         return ngettext("{n} day after the due date", "{n} days after the due date", days).format(n=days)
 
-    rows = [ReminderRow(r.id, r.due_on.isoformat(), offset(r.offset_days), _reminder_state(r.state))
+    from invoice_tui.domain.localize import short_date
+
+    rows = [ReminderRow(r.id, short_date(r.due_on, locale), offset(r.offset_days), _reminder_state(r.state))
             for r in upcoming_reminders(inv)]
     return inv.number or _("Draft #{id}").format(id=inv.id), rows
 
@@ -80,7 +82,10 @@ class RemindersModal(ServiceCalls, ModalScreen[None]):
         self.reload()
 
     def reload(self) -> None:
-        self.call_service(upcoming, self.invoice_id, done=self._show, group="reminders", exclusive=True)
+        from invoice_tui.domain.localize import display_locale
+
+        self.call_service(upcoming, self.invoice_id, display_locale(self.app.ctx), done=self._show,
+                          group="reminders", exclusive=True)
 
     def _show(self, result: tuple[str, list[ReminderRow]]) -> None:
         number, rows = result

@@ -32,7 +32,8 @@ async def test_issue24_property_history_rows_read_whole_at_80x24(sqlite_url, clo
         text = "\n".join(screen_lines(app))
         # each change whole: when · who · via, then old → new, side by side within the dialog
         # a long login wraps the first line whole (nothing of the change is pushed out of its row)
-        assert text.count("2026-03-16 09:30 ·") == 3 and text.count("jorg.muller.longname · test") == 3, text
+        assert text.count("3/16/26 09:30 ·") == 3 and text.count("jorg.muller.longname") == 3 \
+            and text.count("· test") == 3, text
         assert "— → PO-42" in text or " → PO-42" in text
         assert "PO-42 → PO-43" in text, text
         row = next(line for line in screen_lines(app) if "PO-42 → PO-43" in line)
@@ -44,3 +45,22 @@ async def test_issue24_property_history_rows_read_whole_at_80x24(sqlite_url, clo
         await settle(pilot, app)
         text = "\n".join(screen_lines(app))
         assert "PO number: PO-42 → PO-43" in text or "PO number: — → PO-42" in text, text
+
+
+def test_issue24_dialog_dates_follow_the_reader_locale(sqlite_url, clock):
+    """The reminders dialog and the record-payment dialog's unapplied payments write their dates
+    as the reader's locale does (as the index and the page do), not as stored (ISO)."""
+    from invoice_tui.domain import payments
+    from invoice_tui.modals.record_payment import find_unapplied_rows
+    from invoice_tui.modals.reminders import upcoming
+    from test_invoice_support import open_invoice
+
+    ws, ctx = workspace(sqlite_url, clock)
+    c = contact(ctx)
+    i = open_invoice(ctx, c.id)
+    payments.add_payment(ctx, {"amount": "100", "currency": "EUR", "contact_id": c.id, "date": "2026-03-05"})
+    _, rows = upcoming(i.id, "fr_FR")
+    assert rows and all(r.due_on.count("/") == 2 and r.due_on[2] == "/" and len(r.due_on) == 10 for r in rows), rows
+    assert not any("-" in r.due_on for r in rows)
+    assert [r.date for r in find_unapplied_rows("EUR", "", "fr_FR")] == ["05/03/2026"]
+    assert [r.date for r in find_unapplied_rows("EUR", "", "en_US")] == ["3/5/26"]
