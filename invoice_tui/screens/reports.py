@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Input, Sparkline, Static, TabbedCont
 
 from invoice_tui.domain import reports
 from invoice_tui.domain.errors import InvoiceTuiError
+from invoice_tui.domain.localize import display_locale, short_date
 from invoice_tui.domain.money import format_minor
 from invoice_tui.i18n import N_, _, ngettext
 from invoice_tui.widgets.invoice_worker import ServiceCalls
@@ -77,6 +78,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         self.items: list[reports.OpenItem] = []
         self.statements: list[reports.Statement] = []  # the statement shown (one per currency)
         self.statement_of = None  # its customer
+        self.locale = "en_US"  # the reader's, read with the figures: amounts and dates as it writes them
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -118,13 +120,14 @@ class ReportsScreen(ServiceCalls, Screen[None]):
     # ---- loading ---------------------------------------------------------------------------------
     def action_reload(self) -> None:
         self.query_one("#reports-status", Static).update(_("Loading reports…"))
-        self.call_service(reports.overview, self.app.ctx, self.as_of, done=self._loaded, failed=self._failed,
+        self.call_service(_overview, self.app.ctx, self.as_of, done=self._loaded, failed=self._failed,
                           group="reports", exclusive=True)
 
     def _failed(self, exc: InvoiceTuiError) -> None:
         self.query_one("#reports-status", Static).update(exc.message)
 
-    def _loaded(self, data: reports.Overview) -> None:
+    def _loaded(self, loaded: tuple[reports.Overview, str]) -> None:
+        data, self.locale = loaded
         self.data = data
         if self.currency not in data.currencies:
             self.currency = data.currencies[0] if data.currencies else None
@@ -134,7 +137,10 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         self._show()
 
     def _money(self, minor: int) -> str:
-        return format_minor(minor, self.currency or "EUR")
+        return format_minor(minor, self.currency or "EUR", self.locale)
+
+    def _date(self, day) -> str:
+        return short_date(day, self.locale)
 
     def _show(self) -> None:
         data, cur = self.data, self.currency
@@ -143,7 +149,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         n = len(data.currencies)
         where = (_("{currency} ({i} of {n})").format(currency=cur, i=data.currencies.index(cur) + 1, n=n) if cur
                  else _("nothing billed yet"))
-        period = _("{start} to {end}").format(start=data.start.isoformat(), end=data.end.isoformat())
+        period = _("{start} to {end}").format(start=self._date(data.start), end=self._date(data.end))
         self.query_one("#reports-status", Static).update(
             f"{where} · {period} · " + _("c currency · Enter drills down"))
         self._show_aging()
@@ -209,8 +215,8 @@ class ReportsScreen(ServiceCalls, Screen[None]):
                            (_("Days"), "days"), (_("DSO"), "dso")):
             table.add_column(label, key=key)
         for r in self.data.dso:
-            table.add_row(r.currency, format_minor(r.receivables_minor, r.currency),
-                          format_minor(r.billed_minor, r.currency), str(r.days),
+            table.add_row(r.currency, format_minor(r.receivables_minor, r.currency, self.locale),
+                          format_minor(r.billed_minor, r.currency, self.locale), str(r.days),
                           "—" if r.dso is None else ngettext("{n} day", "{n} days", int(r.dso)).format(n=r.dso),
                           key=r.currency)
 
@@ -291,7 +297,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
                                   group="reports-statement-email")
 
         message = _("{customer}'s statement of account as of {date}, with its PDF, goes to their address through "
-                    "the outbox.").format(customer=statements[0].customer_label, date=statements[0].as_of.isoformat())
+                    "the outbox.").format(customer=statements[0].customer_label, date=self._date(statements[0].as_of))
         self.app.push_screen(ConfirmDialog(_("Email the statement?"), message, confirm=_("Send")), answered)
 
     def _show_statement(self, statements: list[reports.Statement]) -> None:
@@ -303,16 +309,16 @@ class ReportsScreen(ServiceCalls, Screen[None]):
             table.add_column(label)
         if st is None:
             return
-        m = lambda minor: format_minor(minor, st.currency)  # noqa: E731
+        m = lambda minor: format_minor(minor, st.currency, self.locale)  # noqa: E731
         self.query_one("#statement-head", Static).update(
             _("{customer} · {currency} · {start} to {end}").format(customer=st.customer_label, currency=st.currency,
-                                                                    start=st.start.isoformat(), end=st.as_of.isoformat()))
-        table.add_row(st.start.isoformat(), _("Opening balance"), "", "", m(st.opening_minor))
+                                                                    start=self._date(st.start), end=self._date(st.as_of)))
+        table.add_row(self._date(st.start), _("Opening balance"), "", "", m(st.opening_minor))
         for mv in st.movements:
             amount = m(mv.amount_minor) if mv.kind != "credit_applied" else f"({m(mv.shown_minor)})"
-            table.add_row(mv.day.isoformat(), movement_text(mv.kind), mv.reference, amount,
+            table.add_row(self._date(mv.day), movement_text(mv.kind), mv.reference, amount,
                           m(mv.balance_minor))
-        table.add_row(st.as_of.isoformat(), _("Closing balance"), "", "", m(st.closing_minor))
+        table.add_row(self._date(st.as_of), _("Closing balance"), "", "", m(st.closing_minor))
         open_buckets = "  ".join(f"{bucket_text(b)} {m(st.aging.buckets[b])}" for b in reports.BUCKETS
                                  if st.aging.buckets[b])
         self.query_one("#statement-aging", Static).update(
@@ -353,10 +359,10 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         table = self.query_one("#aging-items", DataTable)
         table.clear(columns=True)
         for label in (_("Invoice"), _("Customer"), _("Due"), _("Late"),
-                      _("Balance {date}").format(date=self.data.as_of.isoformat())):
+                      _("Balance {date}").format(date=self._date(self.data.as_of))):
             table.add_column(label)
         for i in items:
-            table.add_row(i.number, i.customer[:24], i.due_date.isoformat() if i.due_date else "—",
+            table.add_row(i.number, i.customer[:24], self._date(i.due_date) if i.due_date else "—",
                           str(i.days_overdue), self._money(i.balance_minor), key=str(i.invoice_id))
         table.display = True
         table.focus()
@@ -393,6 +399,11 @@ class ReportsScreen(ServiceCalls, Screen[None]):
             self.open_index(reports.billed_filters(cur, self.data.start, self.data.end))
         elif column == "receivables" and self.data.end >= self.data.today:
             self.open_index(reports.aging_filters(self.data.today, cur))
+
+
+def _overview(ctx, as_of) -> tuple[reports.Overview, str]:
+    """The figures, and the reader's locale (issue 24: amounts and dates as it writes them)."""
+    return reports.overview(ctx, as_of), display_locale(ctx)
 
 
 def _email_statement(ctx, statements, customer) -> str:

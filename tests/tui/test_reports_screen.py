@@ -116,7 +116,7 @@ async def test_a_past_as_of_date_lists_its_invoices_with_their_balance_then_and_
         items = app.screen.query_one("#aging-items", DataTable)
         assert items.display and items.row_count == 2
         rows = await _shot(pilot, app)
-        assert_whole(rows, "INV-1001", "INV-1002", "2026-01-20", "Balance 2026-01-31")
+        assert_whole(rows, "INV-1001", "INV-1002", "1/20/26", "Balance 1/31/26")  # as the reader writes dates
         assert [str(c) for c in items.get_row_at(0)][-1] == "€120.00"
         assert [str(c) for c in items.get_row_at(1)][-1] == "€140.00"
 
@@ -184,3 +184,27 @@ async def test_the_statement_shown_is_written_as_a_pdf_and_emailed_from_the_scre
     assert got.rcpt_tos == ["ada@example.com"] and "Statement of account" in got.message["Subject"]
     assert [p.get_filename() for p in got.message.iter_attachments()] == ["statement-2026-03-16.pdf"]
     ws.db.close()
+
+
+async def test_reports_figures_and_dates_as_the_french_reader_writes_them(sqlite_url, clock, monkeypatch):
+    """Issue 24's one format per locale holds on the Reports screen too: a French reader
+    (``LANG=fr_FR.UTF-8``) reads "190,00 €" and "04/02/2026", not "€190.00" and "2026-02-04" (the
+    as-of field is an input: ISO, as its placeholder says)."""
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    _build(sqlite_url, clock)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("R")
+        await settle(pilot, app)
+        rows = await _shot(pilot, app)
+        text = "\n".join(rows)
+        assert "190,00\u202f€" in text or "190,00 €" in text, text
+        assert "€190.00" not in text and "16/03/2026" in text, text
+        await pilot.press("a", "ctrl+a", "ctrl+k", *"2026-01-31", "enter")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        text = "\n".join(await _shot(pilot, app))
+        assert "04/02/2026" in text and "2026-02-04" not in text, text  # the not-yet-due invoice's due date
+        assert "Solde au 31/01/2026" in text and "140,00" in text, text
