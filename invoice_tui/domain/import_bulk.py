@@ -21,6 +21,8 @@ imports (:func:`bulk_allowed`).
 
 from __future__ import annotations
 
+import base64
+import secrets
 from decimal import Decimal
 
 from invoice_tui.db import database, is_postgres
@@ -36,6 +38,15 @@ _LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro
                 "discount_kind", "discount_value", "charges", "tax_rate", "tax_category")
 _MEMO = 50_000  # distinct line sets remembered (memory stays bounded whatever the file)
 _ADJ_FIELDS = ("kind", "position", "label", "is_percent", "value", "tax_rate", "tax_category")
+_TOKENS = 1_000  # link tokens drawn at once
+
+
+def _link_tokens() -> list[str]:
+    """Link tokens as ``secrets.token_urlsafe(24)`` makes them (24 random bytes → 32 URL-safe base64
+    characters, no padding), a thousand from one draw of ``secrets.token_bytes`` (one system call,
+    not one each: as the demo generator draws them)."""
+    pool = base64.urlsafe_b64encode(secrets.token_bytes(24 * _TOKENS)).decode("ascii")
+    return [pool[i:i + 32] for i in range(0, len(pool), 32)]
 
 
 def _reader(field):
@@ -107,6 +118,12 @@ class Batch:
         self._computed: dict[tuple, tuple] = {}  # (currency, …, lines, adjustments) → (totals, contents)
         self._sets: dict = {}  # lines key → (checked lines, {currency: (values, stored rows, keys, database rows)})
         self._line_table = Table(LineItem, ["invoice_id", *(meta_line[f].column_name for f in _LINE_FIELDS)])
+        self._tokens: list[str] = []
+
+    def _token(self) -> str:
+        if not self._tokens:
+            self._tokens = _link_tokens()
+        return self._tokens.pop()
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -156,7 +173,7 @@ class Batch:
             contacts.append(inv.billing_contact_id)
         if inv.company_id and inv.company_id not in companies:
             companies.append(inv.company_id)
-        inv_svc._mark_imported(ctx, inv, raw, doc_type, status, number, ref_id, reason)
+        inv_svc._mark_imported(ctx, inv, raw, doc_type, status, number, ref_id, reason, self._token)
         contact = self.contacts.get(inv.billing_contact_id)
         company = self.companies.get(inv.company_id)
         stored_adjs = [self._stored(v, _ADJ_FIELDS, self._adj_fields, inv_svc.StoredAdjustment) for v in adjustments]

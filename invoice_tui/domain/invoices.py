@@ -2073,8 +2073,10 @@ def _import_checks(doc_type: str, status: str, number: str, refers_to: str, reas
 
 
 def _mark_imported(ctx: Context, inv: Invoice, raw: dict, doc_type: str, status: str, number: str,
-                   ref_id: int | None, reason: str) -> None:
-    """R52: an imported document's type, number and status, before its totals are stored."""
+                   ref_id: int | None, reason: str, token: Callable[[], str] | None = None) -> None:
+    """R52: an imported document's type, number and status, before its totals are stored.
+    ``token``: a new link token, as ``secrets.token_urlsafe(24)`` makes it (the bulk import draws
+    them from one pool of random bytes)."""
     if doc_type == "credit_note" and raw.get("due_date") is None:
         inv.due_date = None  # a credit note is not due
     inv.doc_type = doc_type
@@ -2082,6 +2084,6 @@ def _mark_imported(ctx: Context, inv: Invoice, raw: dict, doc_type: str, status:
     inv.reason = reason
     if number:
         inv.number = number
-        inv.link_token = secrets.token_urlsafe(24)
+        inv.link_token = secrets.token_urlsafe(24) if token is None else token()
         inv.finalized_at = ctx.now()
     inv.status = "open" if status == "paid" else status
