@@ -1047,11 +1047,12 @@ def _document_input(data: InvoiceInput | dict) -> tuple[InvoiceInput, set[str], 
 
 
 def _document_row(ctx: Context, data: InvoiceInput, fields: set[str], currency: str,
-                  settings: WorkspaceSettings) -> Invoice:
-    """A new document's row (not saved) with its input applied and its dates checked."""
+                  settings: WorkspaceSettings, make: Callable[..., Invoice] = Invoice) -> Invoice:
+    """A new document's row (not saved) with its input applied and its dates checked. ``make``:
+    the row from its fields' values (``Invoice``; the bulk import's plain row of the same values)."""
     today = ctx.today()
     now = ctx.now()
-    inv = Invoice(currency=currency, exponent=exponent(currency), locale=settings.locale, invoice_date=today,
+    inv = make(currency=currency, exponent=exponent(currency), locale=settings.locale, invoice_date=today,
                   owner=ctx.user.id if ctx.user else None, created_at=now, updated_at=now, status="draft",
                   version=0)
     _apply_input(inv, data, fields, settings)
