@@ -155,7 +155,8 @@ class Batch:
         self._adj_fields = [(f, _reader(meta[f])) for f in _ADJ_FIELDS]
         self._read: dict[tuple, tuple] = {}  # a line's or adjustment's exact values → (its stored row, the key)
         self._line_inputs: dict[tuple, object] = {}  # a line's values → its LineInput, or False (refused)
-        self._computed: dict[tuple, tuple] = {}  # (currency, …, lines, adjustments) → (totals, contents)
+        self._engines: dict[tuple, tuple] = {}  # (currency, lines, adjustments) → (compute_totals, contents)
+        self._computed: dict[tuple, object] = {}  # (that key, status, type, credit) → the invoice's totals
         self._sets: dict = {}  # lines key → (checked lines, {currency: (values, stored rows, keys, database rows)})
         self._line_table = Table(LineItem, ["invoice_id", *(meta_line[f].column_name for f in _LINE_FIELDS)])
         self._tokens: list[str] = []
@@ -225,18 +226,25 @@ class Batch:
             company_names=sorted(self.companies[i].name for i in companies),
             lines=line_rows, adjustments=[row for row, _ in stored_adjs])
         # The totals engine and the snapshot's contents are pure functions of the lines and
-        # adjustments (and of the invoice's currency, status, type and credit): computed once for
-        # every invoice of the file that holds the same ones. No id yet: nothing paid.
-        key = (inv.currency, inv.status, inv.doc_type, inv.credited_minor, line_keys,
-               tuple(k for _, k in stored_adjs))
-        known = self._computed.get(key)
+        # adjustments in the invoice's currency (no id yet: nothing paid), computed once for every
+        # invoice of the file that holds the same ones; the invoice's totals of those (its status,
+        # type and credit decide its balance) once per status, type and credit.
+        held = (inv.currency, line_keys, tuple(k for _, k in stored_adjs))
+        known = self._engines.get(held)
         if known is None:
+            if len(self._engines) >= _MEMO:
+                self._engines.clear()
+            known = self._engines[held] = (
+                inv_svc.totals_engine(inv, parts.lines, parts.adjustments, 0),
+                inv_svc.snapshot_contents(inv.currency, parts.lines, parts.adjustments))
+        engine, contents = known
+        key = (held, inv.status, inv.doc_type, inv.credited_minor)
+        totals = self._computed.get(key)
+        if totals is None:
             if len(self._computed) >= _MEMO:
                 self._computed.clear()
-            known = self._computed[key] = (
-                inv_svc.invoice_totals(inv, paid=0, lines=parts.lines, adjustments=parts.adjustments),
-                inv_svc.snapshot_contents(inv.currency, parts.lines, parts.adjustments))
-        totals, contents = known
+            totals = self._computed[key] = inv_svc.invoice_totals(
+                inv, paid=0, lines=parts.lines, adjustments=parts.adjustments, engine=engine)
         inv_svc._store_totals(inv, parts, computed=lambda _inv: totals)
         inv_svc._imported_status(inv)
         inv.contact_name = contact.display_name if contact else ""

@@ -497,16 +497,26 @@ def refuse_credit_note(inv: Invoice, what: str) -> None:
                           code="credit_note.immutable", details={"credit_note": label})
 
 
-def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | None = None) -> Totals:
-    """R18 for a stored invoice (the one totals function over its lines and adjustments)."""
+def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | None = None,
+                   engine: Totals | None = None) -> Totals:
+    """R18 for a stored invoice (the one totals function over its lines and adjustments).
+    ``engine``: :func:`compute_totals` of these lines, adjustments and paid amount in the
+    invoice's currency, when the caller has it (the bulk import computes it once for every
+    invoice holding the same ones, whatever their status)."""
     paid = inv.paid_minor if paid is None else paid
-    totals = compute_totals(inv.currency, line_specs(inv, lines), adjustment_specs(inv, adjustments),
-                            from_minor(paid, inv.currency))
+    totals = engine if engine is not None else totals_engine(inv, lines, adjustments, paid)
     if inv.status == "voided" or inv.doc_type == "credit_note":  # R18/R13: a voided invoice owes nothing
         totals = replace(totals, balance=Decimal(0))
     elif inv.credited_minor:  # R39: balance = billed − paid − credited
         totals = replace(totals, balance=totals.balance - from_minor(inv.credited_minor, inv.currency))
     return totals
+
+
+def totals_engine(inv: Invoice, lines, adjustments, paid: int) -> Totals:
+    """:func:`compute_totals` of an invoice's lines and adjustments (read when None) and ``paid``
+    (minor units): what :func:`invoice_totals` gives before the invoice's status and credit."""
+    return compute_totals(inv.currency, line_specs(inv, lines), adjustment_specs(inv, adjustments),
+                          from_minor(paid, inv.currency))
 
 
 def is_overdue(inv: Invoice, today: dt.date) -> bool:
