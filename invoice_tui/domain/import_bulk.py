@@ -21,7 +21,11 @@ imports (:func:`bulk_allowed`).
 
 from __future__ import annotations
 
+import base64
+import secrets
 from decimal import Decimal
+
+import peewee as pw
 
 from invoice_tui.db import database, is_postgres
 from invoice_tui.db.bulk import Table, Writer, stored_form
@@ -36,6 +40,15 @@ _LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro
                 "discount_kind", "discount_value", "charges", "tax_rate", "tax_category")
 _MEMO = 50_000  # distinct line sets remembered (memory stays bounded whatever the file)
 _ADJ_FIELDS = ("kind", "position", "label", "is_percent", "value", "tax_rate", "tax_category")
+_TOKENS = 1_000  # link tokens drawn at once
+
+
+def _link_tokens() -> list[str]:
+    """Link tokens as ``secrets.token_urlsafe(24)`` makes them (24 random bytes → 32 URL-safe base64
+    characters, no padding), a thousand from one draw of ``secrets.token_bytes`` (one system call,
+    not one each: as the demo generator draws them)."""
+    pool = base64.urlsafe_b64encode(secrets.token_bytes(24 * _TOKENS)).decode("ascii")
+    return [pool[i:i + 32] for i in range(0, len(pool), 32)]
 
 
 def _reader(field):
@@ -54,6 +67,44 @@ def _exact(values: tuple) -> tuple:
     """A key that tells apart what equal decimals may not (``Decimal("-0") == Decimal("0")``,
     ``Decimal("1.0") == Decimal("1")``): each decimal as its text."""
     return tuple(str(v) if type(v) is Decimal else v for v in values)
+
+
+class _InvoiceRow:
+    """A new invoice's row as the bulk import computes it: the values of ``Invoice``'s fields by
+    name, as ``Invoice.__data__`` holds them (every field there, ``None`` where peewee has none),
+    read and set as plain attributes — no peewee descriptor per access (a million at 10,000
+    invoices). A foreign key is set by its field's name and read as ``<name>_id``, as on the
+    model (the import sets them to ids only)."""
+
+    @property
+    def __data__(self) -> dict:
+        return self.__dict__
+
+    owner_id = property(lambda self: self.__dict__["owner"])
+    billing_contact_id = property(lambda self: self.__dict__["billing_contact"])
+    company_id = property(lambda self: self.__dict__["company"])
+
+
+def _invoice_row_maker():
+    """A function making an :class:`_InvoiceRow` as ``Invoice(**values)`` makes its model: every
+    field's default (``get_default_dict``: a callable default called for each row), then the
+    values given."""
+    meta = Invoice._meta
+    if {f.name for f in meta.sorted_fields if isinstance(f, pw.ForeignKeyField)} != {"owner", "billing_contact",
+                                                                                   "company"}:
+        raise RuntimeError("bulk import: Invoice has a foreign key _InvoiceRow does not name")
+    blank = dict.fromkeys(f.name for f in meta.sorted_fields)
+    defaults = meta.get_default_dict
+
+    def make(**values) -> _InvoiceRow:
+        row = _InvoiceRow()
+        data = row.__dict__
+        data.update(blank)
+        data.update(defaults())
+        data.update(values)
+        return row
+
+    return make
 
 
 class _Doc:
@@ -104,17 +155,26 @@ class Batch:
         self._adj_fields = [(f, _reader(meta[f])) for f in _ADJ_FIELDS]
         self._read: dict[tuple, tuple] = {}  # a line's or adjustment's exact values → (its stored row, the key)
         self._line_inputs: dict[tuple, object] = {}  # a line's values → its LineInput, or False (refused)
-        self._computed: dict[tuple, tuple] = {}  # (currency, …, lines, adjustments) → (totals, contents)
+        self._engines: dict[tuple, tuple] = {}  # (currency, lines, adjustments) → (compute_totals, contents)
+        self._computed: dict[tuple, object] = {}  # (that key, status, type, credit) → the invoice's totals
         self._sets: dict = {}  # lines key → (checked lines, {currency: (values, stored rows, keys, database rows)})
         self._line_table = Table(LineItem, ["invoice_id", *(meta_line[f].column_name for f in _LINE_FIELDS)])
+        self._tokens: list[str] = []
+        self._new_row = _invoice_row_maker()
+
+    def _token(self) -> str:
+        if not self._tokens:
+            self._tokens = _link_tokens()
+        return self._tokens.pop()
 
     def __len__(self) -> int:
         return len(self.docs)
 
     def add(self, data: dict, *, number: str = "", status: str = "draft", doc_type: str = "invoice",
-            refers_to: str = "", reason: str = "", source: str = "", lines_key=None) -> Invoice:
-        """One document, as :func:`invoices.import_document` takes it; its row (without an id
-        until :meth:`flush`), or its refusal (``InvoiceTuiError``) — nothing is kept then.
+            refers_to: str = "", reason: str = "", source: str = "", lines_key=None) -> "_InvoiceRow":
+        """One document, as :func:`invoices.import_document` takes it; its row (an
+        :class:`_InvoiceRow`: an ``Invoice``'s values, without an id until :meth:`flush`), or its
+        refusal (``InvoiceTuiError``) — nothing is kept then.
         ``lines_key``: equal for documents of this batch whose ``lines`` are equal (None: not
         known); their lines are then checked and their rows built once."""
         ctx = self.ctx
@@ -132,7 +192,7 @@ class Batch:
             known = self._sets[lines_key] = (checked, {})
         data, fields, currency = inv_svc._document_input(raw if checked is None else {**raw, "lines": checked})
         # ``_check_refs`` is not needed: the import gives only ids it read from the workspace.
-        inv = inv_svc._document_row(ctx, data, fields, currency, self.settings)
+        inv = inv_svc._document_row(ctx, data, fields, currency, self.settings, self._new_row)
         # The lines' values, stored rows and database rows: once per distinct lines and currency.
         rows = known[1].get(currency) if known is not None else None
         if rows is None:
@@ -156,7 +216,7 @@ class Batch:
             contacts.append(inv.billing_contact_id)
         if inv.company_id and inv.company_id not in companies:
             companies.append(inv.company_id)
-        inv_svc._mark_imported(ctx, inv, raw, doc_type, status, number, ref_id, reason)
+        inv_svc._mark_imported(ctx, inv, raw, doc_type, status, number, ref_id, reason, self._token)
         contact = self.contacts.get(inv.billing_contact_id)
         company = self.companies.get(inv.company_id)
         stored_adjs = [self._stored(v, _ADJ_FIELDS, self._adj_fields, inv_svc.StoredAdjustment) for v in adjustments]
@@ -166,18 +226,25 @@ class Batch:
             company_names=sorted(self.companies[i].name for i in companies),
             lines=line_rows, adjustments=[row for row, _ in stored_adjs])
         # The totals engine and the snapshot's contents are pure functions of the lines and
-        # adjustments (and of the invoice's currency, status, type and credit): computed once for
-        # every invoice of the file that holds the same ones. No id yet: nothing paid.
-        key = (inv.currency, inv.status, inv.doc_type, inv.credited_minor, line_keys,
-               tuple(k for _, k in stored_adjs))
-        known = self._computed.get(key)
+        # adjustments in the invoice's currency (no id yet: nothing paid), computed once for every
+        # invoice of the file that holds the same ones; the invoice's totals of those (its status,
+        # type and credit decide its balance) once per status, type and credit.
+        held = (inv.currency, line_keys, tuple(k for _, k in stored_adjs))
+        known = self._engines.get(held)
         if known is None:
+            if len(self._engines) >= _MEMO:
+                self._engines.clear()
+            known = self._engines[held] = (
+                inv_svc.totals_engine(inv, parts.lines, parts.adjustments, 0),
+                inv_svc.snapshot_contents(inv.currency, parts.lines, parts.adjustments))
+        engine, contents = known
+        key = (held, inv.status, inv.doc_type, inv.credited_minor)
+        totals = self._computed.get(key)
+        if totals is None:
             if len(self._computed) >= _MEMO:
                 self._computed.clear()
-            known = self._computed[key] = (
-                inv_svc.invoice_totals(inv, paid=0, lines=parts.lines, adjustments=parts.adjustments),
-                inv_svc.snapshot_contents(inv.currency, parts.lines, parts.adjustments))
-        totals, contents = known
+            totals = self._computed[key] = inv_svc.invoice_totals(
+                inv, paid=0, lines=parts.lines, adjustments=parts.adjustments, engine=engine)
         inv_svc._store_totals(inv, parts, computed=lambda _inv: totals)
         inv_svc._imported_status(inv)
         inv.contact_name = contact.display_name if contact else ""

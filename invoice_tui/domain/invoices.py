@@ -497,16 +497,26 @@ def refuse_credit_note(inv: Invoice, what: str) -> None:
                           code="credit_note.immutable", details={"credit_note": label})
 
 
-def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | None = None) -> Totals:
-    """R18 for a stored invoice (the one totals function over its lines and adjustments)."""
+def invoice_totals(inv: Invoice, *, lines=None, adjustments=None, paid: int | None = None,
+                   engine: Totals | None = None) -> Totals:
+    """R18 for a stored invoice (the one totals function over its lines and adjustments).
+    ``engine``: :func:`compute_totals` of these lines, adjustments and paid amount in the
+    invoice's currency, when the caller has it (the bulk import computes it once for every
+    invoice holding the same ones, whatever their status)."""
     paid = inv.paid_minor if paid is None else paid
-    totals = compute_totals(inv.currency, line_specs(inv, lines), adjustment_specs(inv, adjustments),
-                            from_minor(paid, inv.currency))
+    totals = engine if engine is not None else totals_engine(inv, lines, adjustments, paid)
     if inv.status == "voided" or inv.doc_type == "credit_note":  # R18/R13: a voided invoice owes nothing
         totals = replace(totals, balance=Decimal(0))
     elif inv.credited_minor:  # R39: balance = billed − paid − credited
         totals = replace(totals, balance=totals.balance - from_minor(inv.credited_minor, inv.currency))
     return totals
+
+
+def totals_engine(inv: Invoice, lines, adjustments, paid: int) -> Totals:
+    """:func:`compute_totals` of an invoice's lines and adjustments (read when None) and ``paid``
+    (minor units): what :func:`invoice_totals` gives before the invoice's status and credit."""
+    return compute_totals(inv.currency, line_specs(inv, lines), adjustment_specs(inv, adjustments),
+                          from_minor(paid, inv.currency))
 
 
 def is_overdue(inv: Invoice, today: dt.date) -> bool:
@@ -1047,11 +1057,12 @@ def _document_input(data: InvoiceInput | dict) -> tuple[InvoiceInput, set[str], 
 
 
 def _document_row(ctx: Context, data: InvoiceInput, fields: set[str], currency: str,
-                  settings: WorkspaceSettings) -> Invoice:
-    """A new document's row (not saved) with its input applied and its dates checked."""
+                  settings: WorkspaceSettings, make: Callable[..., Invoice] = Invoice) -> Invoice:
+    """A new document's row (not saved) with its input applied and its dates checked. ``make``:
+    the row from its fields' values (``Invoice``; the bulk import's plain row of the same values)."""
     today = ctx.today()
     now = ctx.now()
-    inv = Invoice(currency=currency, exponent=exponent(currency), locale=settings.locale, invoice_date=today,
+    inv = make(currency=currency, exponent=exponent(currency), locale=settings.locale, invoice_date=today,
                   owner=ctx.user.id if ctx.user else None, created_at=now, updated_at=now, status="draft",
                   version=0)
     _apply_input(inv, data, fields, settings)
@@ -2073,8 +2084,10 @@ def _import_checks(doc_type: str, status: str, number: str, refers_to: str, reas
 
 
 def _mark_imported(ctx: Context, inv: Invoice, raw: dict, doc_type: str, status: str, number: str,
-                   ref_id: int | None, reason: str) -> None:
-    """R52: an imported document's type, number and status, before its totals are stored."""
+                   ref_id: int | None, reason: str, token: Callable[[], str] | None = None) -> None:
+    """R52: an imported document's type, number and status, before its totals are stored.
+    ``token``: a new link token, as ``secrets.token_urlsafe(24)`` makes it (the bulk import draws
+    them from one pool of random bytes)."""
     if doc_type == "credit_note" and raw.get("due_date") is None:
         inv.due_date = None  # a credit note is not due
     inv.doc_type = doc_type
@@ -2082,6 +2095,6 @@ def _mark_imported(ctx: Context, inv: Invoice, raw: dict, doc_type: str, status:
     inv.reason = reason
     if number:
         inv.number = number
-        inv.link_token = secrets.token_urlsafe(24)
+        inv.link_token = secrets.token_urlsafe(24) if token is None else token()
         inv.finalized_at = ctx.now()
     inv.status = "open" if status == "paid" else status

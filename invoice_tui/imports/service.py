@@ -209,17 +209,22 @@ class ImportCancelled(InvoiceTuiError):
 
 
 # ---- reading cells -----------------------------------------------------------------------------------
-_MEMO = 200_000  # distinct cells remembered per run (cleared when full: memory stays bounded)
+_MEMO = 10_000  # distinct cells remembered per field and run (cleared when full: memory stays bounded)
+_LINES_MEMO = 200_000  # distinct line sets remembered per run (the same)
 
 
 class _Row:
     """One row's cells by field id, read with the file's locale; problems go to the report."""
 
+    __slots__ = ("n", "cells", "cols", "headers", "locale", "report", "by_id", "memo", "plans", "bad")
+
     def __init__(self, n: int, cells: list[str], cols: dict[str, int], headers: list[str], locale: str,
-                 report: ImportReport, by_id: dict[str, Field], memo: dict | None = None) -> None:
+                 report: ImportReport, by_id: dict[str, Field], memo: dict | None = None,
+                 plans: dict | None = None) -> None:
         self.n, self.cells, self.cols, self.headers, self.locale = n, cells, cols, headers, locale
         self.report, self.by_id = report, by_id
-        self.memo = {} if memo is None else memo  # (field, text) → (value, refusal): one run's, one locale
+        self.memo = {} if memo is None else memo  # field → text → (value, refusal): one run's, one locale
+        self.plans = {} if plans is None else plans  # fields → ((field, column, its memo), …): one run's columns
         self.bad = False
 
     def raw(self, fid: str) -> str:
@@ -241,40 +246,48 @@ class _Row:
         """``fail`` with a sentence marked ``N_()``: shown in the reader's language, English in --json."""
         self.fail(fid, _(template).format(**params), template.format(**params))
 
+    def _memo(self, fid: str) -> dict:
+        found = self.memo.get(fid)
+        if found is None:
+            found = self.memo[fid] = {}
+        return found
+
     def get(self, fid: str):
         i = self.cols.get(fid)
         text = self.cells[i] if i is not None and i < len(self.cells) else ""
-        found = self.memo.get((fid, text))  # a cell's value: a function of its field, text and the file's locale
+        memo = self._memo(fid)
+        found = memo.get(text)  # a cell's value: a function of its field, text and the file's locale
         if found is None:
-            found = self._load(fid, text)
+            found = self._load(fid, text, memo)
         if found[1] is not None:
             self.fail(fid, *found[1])
         return found[0]
 
     def get_many(self, fids: tuple[str, ...]) -> dict:
         """:meth:`get` of each of ``fids`` the file has, by field id (in the order of ``fids``)."""
-        cells, cols, memo, out = self.cells, self.cols, self.memo, {}
+        plan = self.plans.get(fids)
+        if plan is None:  # the fields the file has, their columns and memos: once per run
+            cols = self.cols
+            plan = self.plans[fids] = tuple((fid, cols[fid], self._memo(fid)) for fid in fids if fid in cols)
+        cells, out = self.cells, {}
         width = len(cells)
-        for fid in fids:
-            i = cols.get(fid)
-            if i is None:
-                continue
+        for fid, i, memo in plan:
             text = cells[i] if i < width else ""
-            found = memo.get((fid, text))
+            found = memo.get(text)
             if found is None:
-                found = self._load(fid, text)
+                found = self._load(fid, text, memo)
             if found[1] is not None:
                 self.fail(fid, *found[1])
             out[fid] = found[0]
         return out
 
-    def _load(self, fid: str, text: str) -> tuple:
+    def _load(self, fid: str, text: str, memo: dict) -> tuple:
         f = self.by_id[fid]
         found = _read(fid, f, text, self.locale)
         if f.kind != JSON:  # (a list of dicts: a new one each time)
-            if len(self.memo) >= _MEMO:
-                self.memo.clear()
-            self.memo[(fid, text)] = found
+            if len(memo) >= _MEMO:
+                memo.clear()  # (in place: a plan holds it)
+            memo[text] = found
         return found
 
 
@@ -485,7 +498,7 @@ def _lines_and_head(rows: list[_Row], caches: dict) -> tuple[dict, dict, tuple |
     else:
         lines = _lines(rows)
         if key is not None and not any(r.bad for r in rows):
-            if len(caches["lines"]) >= _MEMO:
+            if len(caches["lines"]) >= _LINES_MEMO:
                 caches["lines"].clear()
             caches["lines"][key] = tuple(lines)
     if any(r.bad for r in rows):
@@ -639,9 +652,16 @@ def _invoice_groups(rows: Iterator[_Row]) -> Iterator[list[_Row]]:
     without a number — a draft — is one row unless the following rows continue it)."""
     group: list[_Row] = []
     key = None
+    at = None
     for r in rows:
-        number = r.raw("number").strip()
-        k = (number, r.raw("invoice_date").strip(), r.raw("contact_email").strip().lower())
+        if at is None:  # the columns of the key (every row of a run has the same)
+            at = tuple(r.cols.get(f) for f in ("number", "invoice_date", "contact_email"))
+            a, b, c = at
+        cells = r.cells
+        width = len(cells)
+        number = cells[a].strip() if a is not None and a < width else ""
+        k = (number, cells[b].strip() if b is not None and b < width else "",
+             cells[c].strip().lower() if c is not None and c < width else "")
         if group and number and k == key:
             group.append(r)
             continue
@@ -699,6 +719,7 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
     by_id = {f.id: f for f in FIELDS[obj]}
     caches: dict = {"contacts": {}, "companies": {}, "lines": {}}
     memo: dict = {}
+    plans: dict = {}
     name = src.path.name
 
     def rows() -> Iterator[_Row]:
@@ -708,7 +729,7 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
                 raise ImportCancelled()
             if progress and report.rows % 200 == 0:
                 progress(report.rows, src.fraction(n))
-            yield _Row(n, cells, cols, headers, locale, report, by_id, memo)
+            yield _Row(n, cells, cols, headers, locale, report, by_id, memo, plans)
 
     def one(fn, row: _Row, *args) -> None:
         from invoice_tui.db import database
