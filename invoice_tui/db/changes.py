@@ -101,6 +101,8 @@ class ChangeFeed:
         self._looks = 0  # completed looks (check_now waits for the next one)
         self._stop = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)  # a wake never waits (a full pipe is awake already)
+        self._pipe_lock = threading.Lock()  # the pipe's file descriptors: used or closed, never both
         self._thread: threading.Thread | None = None
         self._source: _Source | None = None
 
@@ -140,11 +142,23 @@ class ChangeFeed:
             self._thread.join(timeout)
         with self._done:
             self._done.notify_all()
-        for fd in (self._wake_r, self._wake_w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            self._close_pipe()
+        # else the thread closes it on its way out (a look outlasted ``timeout``): a descriptor
+        # closed under its ``select`` could be the number of another file by the time it is read
+
+    def _close_pipe(self) -> None:
+        """Close the wake pipe, once: a number closed twice may meanwhile name another file of
+        this process (a socket, a database), which the second close would take from its owner."""
+        with self._pipe_lock:
+            fds, self._wake_r, self._wake_w = (self._wake_r, self._wake_w), -1, -1
+            for fd in fds:
+                if fd >= 0:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
 
     @property
     def running(self) -> bool:
@@ -162,16 +176,22 @@ class ChangeFeed:
             return self._done.wait_for(lambda: self._looks >= target or self._stop.is_set(), timeout)
 
     def _wake(self) -> None:
-        try:
-            os.write(self._wake_w, b"x")
-        except OSError:
-            pass
+        with self._pipe_lock:
+            if self._wake_w < 0:  # stopped: the number may be another file's now
+                return
+            try:
+                os.write(self._wake_w, b"x")
+            except OSError:
+                pass
 
     def _drain_wake(self) -> None:
-        try:
-            os.read(self._wake_r, 4096)
-        except OSError:
-            pass
+        with self._pipe_lock:
+            if self._wake_r < 0:
+                return
+            try:
+                os.read(self._wake_r, 4096)
+            except OSError:
+                pass
 
     def _run(self) -> None:
         lost = False  # a look failed: what happened until the feed is back is not known
@@ -202,6 +222,8 @@ class ChangeFeed:
                 self._finish_look()
         finally:
             self._close_source()
+            if self._stop.is_set():
+                self._close_pipe()
 
     def _finish_look(self) -> None:
         with self._done:

@@ -98,3 +98,26 @@ def test_issue15_after_losing_its_connection_the_feed_says_anything_may_have_cha
         assert _collect(feed, got, lambda c: c.kinds is not None and "contact" in c.kinds) is not None
     finally:
         feed.stop()
+
+
+def test_issue15_a_feed_stopped_twice_or_woken_after_closes_nobody_elses_file(ws):
+    """The feed's wake pipe is closed once: stopping it again, or waking it after, must not close
+    or write to the files that have meanwhile taken its descriptor numbers (a socket, a pipe of
+    another server in the same process: a flaky teardown in the suite was that)."""
+    import os
+
+    feed = ws.change_feed()
+    feed.start()
+    assert feed.check_now()
+    feed.stop()
+    r, w = os.pipe()  # likely the numbers the feed's pipe had
+    try:
+        feed.stop()
+        feed._wake()
+        os.fstat(r), os.fstat(w)  # still open
+        os.set_blocking(r, False)
+        with pytest.raises(BlockingIOError):
+            os.read(r, 10)  # and nothing was written into it
+    finally:
+        os.close(r)
+        os.close(w)
