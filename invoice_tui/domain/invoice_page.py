@@ -233,16 +233,21 @@ def history_sentence(kind: str, text: str) -> str:
 
 def load_activities(invoice_id: int, search: str = "", locale: str | None = None) -> list[ActivityRow]:
     """The history card's events; with ``locale``, the amounts their texts hold read in it (the
-    stored text, part of the hash chain, is not changed: ``localize.history_text``)."""
+    stored text, part of the hash chain, is not changed: ``localize.history_text``). ``search``
+    finds an event by the words the reader sees ("Facture envoyée" in French) as well as by its
+    stored text, kind and user, in any case."""
     from invoice_tui.domain.localize import history_text
 
     done = invoice_service.done_task_ids(invoice_id)
+    needle = search.strip().casefold()
     rows = []
-    for a in invoice_service.activities(invoice_id, search):
+    for a in invoice_service.activities(invoice_id):
+        shown = (history_text(a.kind, history_sentence(a.kind, a.text), locale) if locale
+                 else history_sentence(a.kind, a.text))
+        if needle and needle not in f"{shown}\n{a.text}\n{a.kind}\n{a.user_login}".casefold():
+            continue
         rows.append(ActivityRow(a.id, a.created_at.strftime("%Y-%m-%d %H:%M") if a.created_at else "",
-                                a.user_login, a.kind,
-                                history_text(a.kind, history_sentence(a.kind, a.text), locale) if locale
-                                else history_sentence(a.kind, a.text), a.due_date.isoformat() if a.due_date else "",
+                                a.user_login, a.kind, shown, a.due_date.isoformat() if a.due_date else "",
                                 a.id in done))
     return rows
 

@@ -363,3 +363,21 @@ def test_r25_the_late_fees_of_a_french_invoice_are_invoiced_in_french(ws, admin,
     assert names == {f"Intérêts de retard sur la facture {inv.number}",
                      f"Indemnité forfaitaire pour frais de recouvrement sur la facture {inv.number}"}, names
     assert "Hors champ de la TVA" in fee.exemption_reasons
+
+
+def test_r25_history_search_finds_the_words_the_reader_sees(ws, admin, buyer):
+    """The history card's search reads what it shows: a French reader finds "Validée sous le n°"
+    (the stored text says "Finalized as"), and the stored words still find it too."""
+    from invoice_tui.domain.invoice_page import load_activities
+
+    inv = invoices.create_invoice(admin, {"currency": "EUR", "contact_id": buyer.id,
+                                          "lines": [{"name": "Work", "unit_price": "100"}]})
+    inv = invoices.finalize_invoice(admin, inv.id)
+    use_language("fr_FR")
+    try:
+        found = load_activities(inv.id, "validée SOUS", "fr_FR")
+        assert [a.kind for a in found] == ["finalized"] and found[0].text.startswith("Validée sous le n°")
+        assert [a.kind for a in load_activities(inv.id, "Finalized as", "fr_FR")] == ["finalized"]
+        assert load_activities(inv.id, "introuvable", "fr_FR") == []
+    finally:
+        use_language("en_US")
