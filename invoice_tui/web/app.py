@@ -37,8 +37,40 @@ _COMMON_HEADERS = [
 _CSP = ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
-NOT_FOUND_BODY = (b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title></head>"
-                  b"<body><h1>Not found</h1><p>There is no invoice at this address.</p></body></html>\n")
+BUYER_LANGUAGES = ("en", "fr", "de", "es")  # the languages the documents and these pages are written in
+
+
+def buyer_language(environ) -> str:
+    """The language of a page without an invoice (not found, refused, failed): the one the
+    buyer's browser prefers (``Accept-Language``) among the documents' languages, else English.
+    It depends on the request's headers only, so an unknown, a draft's and a deleted invoice's
+    address still get the same 404."""
+    from babel import negotiate_locale
+
+    preferred = []
+    for i, part in enumerate((environ.get("HTTP_ACCEPT_LANGUAGE") or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                q = 0.0
+        tag = tag.strip().lower().replace("-", "_")
+        if tag and tag != "*" and q > 0:
+            preferred.append((-q, i, tag))
+    return negotiate_locale([t for _, _, t in sorted(preferred)], list(BUYER_LANGUAGES)) or "en"
+
+
+def not_found_body(lang: str = "en") -> bytes:
+    """The one 404 page, in ``lang``."""
+    from invoice_tui.documents.markdown import label
+
+    title, text = html.escape(label("not_found_title", lang)), html.escape(label("not_found_text", lang))
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><h1>{title}</h1><p>{text}</p></body></html>\n").encode("utf-8")
+
 
 PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328;
@@ -88,18 +120,19 @@ class BuyerApp:
             if pay:
                 return self._pay(environ, start_response, pay.group(1), pay.group(2))
         if method not in ("GET", "HEAD"):
-            return self._respond(start_response, "405 Method Not Allowed", b"Method not allowed\n",
+            return self._respond(start_response, "405 Method Not Allowed",
+                                 (_label("method_not_allowed", buyer_language(environ)) + "\n").encode("utf-8"),
                                  "text/plain; charset=utf-8", method, extra=[("Allow", "GET, HEAD")])
         path = environ.get("PATH_INFO", "") or "/"
         m = TOKEN_RE.match(path)
         if not m or environ.get("QUERY_STRING"):
-            return self._not_found(start_response, method)
+            return self._not_found(start_response, method, environ)
         token, pdf = m.group(1), bool(m.group(2))
         try:
             with database.connection_context():
                 inv = self.load_invoice(token)
                 if inv is None:
-                    return self._not_found(start_response, method)
+                    return self._not_found(start_response, method, environ)
                 if pdf:
                     body = self._pdf(inv)
                     return self._respond(start_response, "200 OK", body, "application/pdf", method, extra=[
@@ -115,7 +148,8 @@ class BuyerApp:
                 return self._respond(start_response, "200 OK", body, "text/html; charset=utf-8", method,
                                      extra=[_CSP])
         except Exception:  # noqa: BLE001 - never a traceback to a buyer
-            return self._respond(start_response, "500 Internal Server Error", b"Something went wrong.\n",
+            return self._respond(start_response, "500 Internal Server Error",
+                                 (_label("went_wrong", buyer_language(environ)) + "\n").encode("utf-8"),
                                  "text/plain; charset=utf-8", method)
 
     @staticmethod
@@ -163,8 +197,9 @@ class BuyerApp:
 
         return document_pdf(inv)
 
-    def _not_found(self, start_response, method: str):
-        return self._respond(start_response, "404 Not Found", NOT_FOUND_BODY, "text/html; charset=utf-8", method,
+    def _not_found(self, start_response, method: str, environ=None):
+        body = not_found_body(buyer_language(environ or {}))
+        return self._respond(start_response, "404 Not Found", body, "text/html; charset=utf-8", method,
                              extra=[_CSP])
 
     @staticmethod
@@ -172,6 +207,12 @@ class BuyerApp:
         headers = [("Content-Type", ctype), ("Content-Length", str(len(body))), *_COMMON_HEADERS, *extra]
         start_response(status, headers)
         return [b"" if method == "HEAD" else body]
+
+
+def _label(key: str, lang: str) -> str:
+    from invoice_tui.documents.markdown import label
+
+    return label(key, lang)
 
 
 def _filename(inv: Invoice) -> str:

@@ -141,3 +141,25 @@ def test_bounded_load_run(served):
             total.update(seen)
     assert sum(total.values()) == 2000
     assert total == {200: 500, 404: 1500}
+
+
+def test_pages_without_an_invoice_speak_the_buyers_browser_language(served):
+    """A French buyer who mistypes the link reads French (``Accept-Language``), a German one
+    German; unknown languages and none get English; the 404 stays the same for every unknown,
+    draft or deleted address in one language (it depends on the headers only)."""
+    from invoice_tui.web.app import buyer_language
+
+    _admin, made, port = served
+    s, _h, body = _get(port, f"/i/{'A' * 32}", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+    assert s == 404 and "Il n’y a pas de facture à cette adresse." in body.decode() and b'lang="fr"' in body
+    s, _h, body = _get(port, f"/i/{'A' * 32}", headers={"Accept-Language": "it, de;q=0.8"})
+    assert s == 404 and "Unter dieser Adresse gibt es keine Rechnung." in body.decode()
+    s, _h, body = _get(port, f"/i/{'A' * 32}", headers={"Accept-Language": "zz, *;q=0.1"})
+    assert s == 404 and b"There is no invoice at this address." in body
+    s, _h, body = _get(port, f"/i/{'A' * 32}")
+    assert s == 404 and b"There is no invoice at this address." in body
+    s, _h, body = _get(port, f"/i/{'A' * 32}", method="DELETE", headers={"Accept-Language": "es"})
+    assert s == 405 and "Método no permitido" in body.decode()
+    assert buyer_language({"HTTP_ACCEPT_LANGUAGE": "en;q=0.2, fr;q=0.8"}) == "fr"
+    assert buyer_language({"HTTP_ACCEPT_LANGUAGE": "fr;q=0, de"}) == "de"
+    assert buyer_language({"HTTP_ACCEPT_LANGUAGE": "fr;q=abc"}) == "en"
