@@ -232,11 +232,12 @@ def history_sentence(kind: str, text: str) -> str:
 
 
 def load_activities(invoice_id: int, search: str = "", locale: str | None = None) -> list[ActivityRow]:
-    """The history card's events; with ``locale``, the amounts their texts hold read in it (the
-    stored text, part of the hash chain, is not changed: ``localize.history_text``). ``search``
+    """The history card's events; with ``locale``, their times, due dates and the amounts their
+    texts hold read in it (the stored text, part of the hash chain, is not changed:
+    ``localize.history_text``). ``search``
     finds an event by the words the reader sees ("Facture envoyée" in French) as well as by its
     stored text, kind and user, in any case."""
-    from invoice_tui.domain.localize import history_text
+    from invoice_tui.domain.localize import history_text, short_date, short_datetime
 
     done = invoice_service.done_task_ids(invoice_id)
     needle = search.strip().casefold()
@@ -246,9 +247,12 @@ def load_activities(invoice_id: int, search: str = "", locale: str | None = None
                  else history_sentence(a.kind, a.text))
         if needle and needle not in f"{shown}\n{a.text}\n{a.kind}\n{a.user_login}".casefold():
             continue
-        rows.append(ActivityRow(a.id, a.created_at.strftime("%Y-%m-%d %H:%M") if a.created_at else "",
-                                a.user_login, a.kind, shown, a.due_date.isoformat() if a.due_date else "",
-                                a.id in done))
+        if locale:  # as the reader writes dates (issue 24), like the property history
+            when, due = short_datetime(a.created_at, locale), short_date(a.due_date, locale)
+        else:
+            when = a.created_at.strftime("%Y-%m-%d %H:%M") if a.created_at else ""
+            due = a.due_date.isoformat() if a.due_date else ""
+        rows.append(ActivityRow(a.id, when, a.user_login, a.kind, shown, due, a.id in done))
     return rows
 
 

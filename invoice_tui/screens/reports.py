@@ -311,8 +311,8 @@ class ReportsScreen(ServiceCalls, Screen[None]):
             return
         m = lambda minor: format_minor(minor, st.currency, self.locale)  # noqa: E731
         self.query_one("#statement-head", Static).update(
-            _("{customer} · {currency} · {start} to {end}").format(customer=st.customer_label, currency=st.currency,
-                                                                    start=self._date(st.start), end=self._date(st.as_of)))
+            _("{customer} · {currency} · {start} to {end}").format(
+                customer=st.customer_label, currency=st.currency, start=self._date(st.start), end=self._date(st.as_of)))
         table.add_row(self._date(st.start), _("Opening balance"), "", "", m(st.opening_minor))
         for mv in st.movements:
             amount = m(mv.amount_minor) if mv.kind != "credit_applied" else f"({m(mv.shown_minor)})"

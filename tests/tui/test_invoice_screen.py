@@ -304,7 +304,7 @@ async def test_r16_history_note_task_done_and_search(sqlite_url, clock):
         await pilot.press("enter")
         await settle(pilot, app)
         table = app.screen.query_one("#history-table", DataTable)
-        assert "☐ Call Bob (due 2026-03-23)" in str(table.get_row_at(0)[0])  # issue 24: one event a row
+        assert "☐ Call Bob (due 3/23/26)" in str(table.get_row_at(0)[0])  # issue 24: one event a row; reader's dates
         assert "· alice\n" in str(table.get_row_at(0)[0])
         table.focus()
         table.move_cursor(row=0)
