@@ -56,9 +56,20 @@ async def _show_section(pilot, app, invoice_id: int, heading: str) -> None:
 
     from invoice_tui.screens.invoice import InvoiceScreen
 
+    from textual.widgets import Markdown
+
     await settle(pilot, app)
     app.push_screen(InvoiceScreen(invoice_id))
     await settle(pilot, app)
+    # The document's blocks are mounted in batches: scroll once its height no longer changes (on
+    # a loaded machine it still grew after the workers were done, and the section moved down).
+    last = None
+    for _ in range(40):
+        height = sum(m.virtual_size.height for m in app.screen.query(Markdown))
+        if height == last:
+            break
+        last = height
+        await pilot.pause(0.05)
     target = next(h for h in app.screen.query(MarkdownH2) if heading in str(h.render()))
     target.scroll_visible(top=True, animate=False)
     await settle(pilot, app)
