@@ -221,15 +221,36 @@ def _filename(inv: Invoice) -> str:
     return attachment_filename(inv)
 
 
-def stop_server(server) -> None:
-    """Stop a server whose ``.run()`` loop is running in another thread: the close happens in that
-    loop (closing the sockets from here would pull them from under its ``select()``)."""
-    server.trigger.pull_trigger(server.close)
+def serve_in_thread(server, tick: float = 0.2) -> Callable[..., None]:
+    """Serve in a thread of its own (tests, an app embedding the buyer page) until the returned
+    ``stop(timeout=10)`` is called: the loop looks every ``tick`` seconds whether it is to stop,
+    and the server is closed in that same thread. Nothing is written from another thread to the
+    server's wake-up pipe (``waitress``' trigger), and no socket is closed under its ``select()``."""
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            while not stopping.is_set() and server._map:
+                server.asyncore.loop(timeout=tick, map=server._map, use_poll=server.adj.asyncore_use_poll,
+                                     count=1)
+        finally:
+            server.close()
+
+    thread = threading.Thread(target=run, name="invoice-tui-web", daemon=True)
+    thread.start()
+
+    def stop(timeout: float = 10.0) -> None:
+        stopping.set()
+        thread.join(timeout)
+        if thread.is_alive():  # pragma: no cover - a request still being answered
+            raise RuntimeError("the web server did not stop within {:.0f} s".format(timeout))
+
+    return stop
 
 
 def make_server(host: str = "127.0.0.1", port: int = 8080, *, threads: int = 4, webhook_context=None):
     """A waitress server for the buyer page (``.run()`` serves; ``.close()`` stops; from another
-    thread, ``stop_server``). With ``webhook_context`` (the serving user's context, its services
+    thread, ``serve_in_thread``). With ``webhook_context`` (the serving user's context, its services
     carrying a payment provider) it also accepts the provider's events at ``POST /webhooks/stripe``."""
     from waitress import create_server
 

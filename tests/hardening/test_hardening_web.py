@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import re
 import socket
-import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,7 +15,7 @@ import pytest
 from invoice_tui.db.models import Invoice
 from invoice_tui.domain import invoices, people
 from invoice_tui.domain.workspace import open_workspace, set_setting
-from invoice_tui.web.app import make_server, stop_server
+from invoice_tui.web.app import make_server, serve_in_thread
 
 
 @pytest.fixture
@@ -31,12 +30,9 @@ def served(sqlite_url, clock):
                                               "lines": [{"name": f"Work {i}", "quantity": "1", "unit_price": "10"}]})
         made.append(invoices.finalize_invoice(admin, inv.id))
     server = make_server("127.0.0.1", 0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    stop = serve_in_thread(server)
     yield admin, made, server.effective_port
-    stop_server(server)
-    thread.join(5)
-    assert not thread.is_alive()
+    stop()
     ws.db.close()
 
 

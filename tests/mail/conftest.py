@@ -4,7 +4,6 @@ billing contact."""
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 
@@ -30,17 +29,14 @@ def down_transport():
 
 @pytest.fixture
 def buyer_server():
-    from invoice_tui.web.app import make_server, stop_server
+    from invoice_tui.web.app import make_server, serve_in_thread
 
     server = make_server("127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    stop = serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        stop_server(server)
-        thread.join(5)
-        assert not thread.is_alive()
+        stop()
 
 
 def setup_workspace(admin, base_url: str = "https://invoices.example.com") -> None:

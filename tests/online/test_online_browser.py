@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
 
@@ -68,18 +67,16 @@ def browser():
 
 @pytest.fixture
 def buyer_serve(ws, clock, actors, localstripe):
-    from invoice_tui.web.app import make_server, stop_server
+    from invoice_tui.web.app import make_server, serve_in_thread
 
     ctx = ws.context("alice", source="webhook", now=clock,
                      services=services(stripe_config(localstripe.url, publishable_key="pk_test_invoice_tui")))
     server = make_server("127.0.0.1", 0, webhook_context=ctx)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    stop = serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        stop_server(server)
-        thread.join(5)
+        stop()
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # one browser run is enough; the domain is shared

@@ -12,7 +12,6 @@ done with the SDK; tests/online/test_online_browser.py does it in a real browser
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 
 import pytest
@@ -26,19 +25,17 @@ from onlinekit import event, post, signed, stripe_config
 
 @pytest.fixture
 def pay_serve(ws, clock, actors, localstripe):
-    from invoice_tui.web.app import make_server, stop_server
+    from invoice_tui.web.app import make_server, serve_in_thread
 
     alice, _bob = actors
     ctx = ws.context("alice", source="webhook", now=clock,
                      services=services(stripe_config(localstripe.url, publishable_key="pk_test_invoice_tui")))
     server = make_server("127.0.0.1", 0, webhook_context=ctx)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    stop = serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        stop_server(server)
-        thread.join(5)
+        stop()
 
 
 def open_invoice(alice, partial=True):

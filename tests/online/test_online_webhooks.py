@@ -6,7 +6,6 @@ built here from Stripe's API reference and signed with the webhook secret."""
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
@@ -19,17 +18,15 @@ from onlinekit import event, post, signed
 @pytest.fixture
 def serve(actors):
     """``invoice-tui serve`` as the CLI starts it: the buyer page and the webhooks, acting as alice."""
-    from invoice_tui.web.app import make_server, stop_server
+    from invoice_tui.web.app import make_server, serve_in_thread
 
     alice, _bob = actors
     server = make_server("127.0.0.1", 0, webhook_context=alice)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    stop = serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        stop_server(server)
-        thread.join(5)
+        stop()
 
 
 @pytest.fixture
