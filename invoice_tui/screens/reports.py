@@ -12,6 +12,7 @@ writes it as a PDF and ``m`` emails it, PDF attached, through the outbox.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -168,9 +169,10 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         row = next((r for r in data.aging if r.currency == cur), None) or reports.AgingRow(cur or "EUR")
         top = max(row.buckets.values(), default=0)
         for b in reports.BUCKETS:
-            table.add_row(bucket_text(b), str(row.counts[b]), self._money(row.buckets[b]),
+            table.add_row(bucket_text(b), _right(str(row.counts[b])), _right(self._money(row.buckets[b])),
                           bar(row.buckets[b], top), key=b)
-        table.add_row(_("Total"), str(sum(row.counts.values())), self._money(row.total), "", key="total")
+        table.add_row(_("Total"), _right(str(sum(row.counts.values()))), _right(self._money(row.total)), "",
+                      key="total")
         past = data.as_of < data.today
         self.query_one("#aging-note", Static).update(
             _("past date: Enter lists its invoices") if past else _("Enter opens the invoices"))
@@ -191,8 +193,8 @@ class ReportsScreen(ServiceCalls, Screen[None]):
                            (_("Collected"), "collected")):
             table.add_column(label, key=key)
         for r in rows:
-            table.add_row(r.month, self._money(r.billed_minor), self._money(r.net_minor), self._money(r.tax_minor),
-                          self._money(r.collected_minor), key=r.month)
+            table.add_row(r.month, *(_right(self._money(v)) for v in (r.billed_minor, r.net_minor, r.tax_minor,
+                                                                      r.collected_minor)), key=r.month)
 
     def _figures(self) -> list[reports.CustomerFigure]:
         figs = self.data.top_billed if self.rank == "billed" else self.data.top_balance
@@ -206,7 +208,8 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         table.add_column(_("Billed") + (" ▼" if self.rank == "billed" else ""), key="billed")
         table.add_column(_("Balance") + (" ▼" if self.rank == "balance" else ""), key="balance")
         for n, f in enumerate(self._figures(), 1):
-            table.add_row(str(n), f.name[:34], self._money(f.billed_minor), self._money(f.balance_minor), key=str(n))
+            table.add_row(str(n), f.name[:34], _right(self._money(f.billed_minor)),
+                          _right(self._money(f.balance_minor)), key=str(n))
 
     def _show_dso(self) -> None:
         table = self.query_one("#dso-table", DataTable)
@@ -215,8 +218,8 @@ class ReportsScreen(ServiceCalls, Screen[None]):
                            (_("Days"), "days"), (_("DSO"), "dso")):
             table.add_column(label, key=key)
         for r in self.data.dso:
-            table.add_row(r.currency, format_minor(r.receivables_minor, r.currency, self.locale),
-                          format_minor(r.billed_minor, r.currency, self.locale), str(r.days),
+            table.add_row(r.currency, _right(format_minor(r.receivables_minor, r.currency, self.locale)),
+                          _right(format_minor(r.billed_minor, r.currency, self.locale)), _right(str(r.days)),
                           "—" if r.dso is None else ngettext("{n} day", "{n} days", int(r.dso)).format(n=r.dso),
                           key=r.currency)
 
@@ -313,12 +316,12 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         self.query_one("#statement-head", Static).update(
             _("{customer} · {currency} · {start} to {end}").format(
                 customer=st.customer_label, currency=st.currency, start=self._date(st.start), end=self._date(st.as_of)))
-        table.add_row(self._date(st.start), _("Opening balance"), "", "", m(st.opening_minor))
+        table.add_row(self._date(st.start), _("Opening balance"), "", "", _right(m(st.opening_minor)))
         for mv in st.movements:
             amount = m(mv.amount_minor) if mv.kind != "credit_applied" else f"({m(mv.shown_minor)})"
-            table.add_row(self._date(mv.day), movement_text(mv.kind), mv.reference, amount,
-                          m(mv.balance_minor))
-        table.add_row(self._date(st.as_of), _("Closing balance"), "", "", m(st.closing_minor))
+            table.add_row(self._date(mv.day), movement_text(mv.kind), mv.reference, _right(amount),
+                          _right(m(mv.balance_minor)))
+        table.add_row(self._date(st.as_of), _("Closing balance"), "", "", _right(m(st.closing_minor)))
         open_buckets = "  ".join(f"{bucket_text(b)} {m(st.aging.buckets[b])}" for b in reports.BUCKETS
                                  if st.aging.buckets[b])
         self.query_one("#statement-aging", Static).update(
@@ -363,7 +366,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
             table.add_column(label)
         for i in items:
             table.add_row(i.number, i.customer[:24], self._date(i.due_date) if i.due_date else "—",
-                          str(i.days_overdue), self._money(i.balance_minor), key=str(i.invoice_id))
+                          _right(str(i.days_overdue)), _right(self._money(i.balance_minor)), key=str(i.invoice_id))
         table.display = True
         table.focus()
 
@@ -399,6 +402,11 @@ class ReportsScreen(ServiceCalls, Screen[None]):
             self.open_index(reports.billed_filters(cur, self.data.start, self.data.end))
         elif column == "receivables" and self.data.end >= self.data.today:
             self.open_index(reports.aging_filters(self.data.today, cur))
+
+
+def _right(text: str) -> Text:
+    """An amount or a count in a table: right-aligned, so that its digits line up."""
+    return Text(text, justify="right")
 
 
 def _overview(ctx, as_of) -> tuple[reports.Overview, str]:
