@@ -174,14 +174,14 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         """Issue 25 (``widgets.language.apply_language``): the form composed again in the language
         now in use, keeping what the user typed and has not saved (nothing is read again)."""
         if self.state is None:  # still loading: load again
-            await self.recompose()
+            await self.compose_again()
             self.on_mount()
             return
         typed = {w.id: self._value_of(w) for w in self.query("Input, TextArea, Checkbox, Select") if w.id}
         baseline, dirty = dict(self.__dict__.get("_loaded", {})), self.dirty
         self.state.lines = [dict(x) for x in self.lines]
         self.state.adjustments = [dict(x) for x in self.adjustments]
-        await self.recompose()
+        await self.compose_again()
         self._add_columns()
         EditorScreen._loaded(self, self.state)  # the widgets filled from the state (the method, not the dict)
         for widget_id, value in typed.items():

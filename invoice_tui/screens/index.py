@@ -283,7 +283,7 @@ class IndexScreen(Live, ServiceCalls, Screen):
         now in use, then filled as at mount — its footer and saved views' tabs included."""
         self._first_paint_done = False
         self._choices_asked = False
-        await self.recompose()
+        await self.compose_again()
         self.on_mount()
 
     # ---- changes made elsewhere (the app's change feed, see widgets/live.py) ---------------------

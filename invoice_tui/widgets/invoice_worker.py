@@ -60,9 +60,25 @@ class ServiceCalls:
         self._service_callbacks()[worker] = (done, failed)
         return worker
 
+    async def compose_again(self) -> None:
+        """``recompose()`` — the node's widgets removed and composed again (a change of language) —
+        with the results of its workers that finish meanwhile handled after, when the new widgets
+        are mounted: a load's ``done`` that queries its widgets never finds the node half emptied."""
+        self._held_results: list[Worker.StateChanged] | None = []
+        try:
+            await self.recompose()  # type: ignore[attr-defined]
+        finally:
+            held, self._held_results = self._held_results or [], None
+        for event in held:
+            self.on_worker_state_changed(event)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         state = event.state
         if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        held = getattr(self, "_held_results", None)
+        if held is not None:  # composing again: handled once the new widgets are mounted
+            held.append(event)
             return
         done, failed = self._service_callbacks().pop(event.worker, (None, None))
         if state == WorkerState.SUCCESS:

@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
 from invoice_tui.i18n import N_, _
+from invoice_tui.widgets.invoice_worker import ServiceCalls
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -131,7 +132,7 @@ async def refresh_screen(screen: Screen) -> None:
     if hook is not None:
         result = hook()
     else:
-        await screen.recompose()
+        await (screen.compose_again() if isinstance(screen, ServiceCalls) else screen.recompose())
         refill = getattr(type(screen), "on_mount", None)
         result = refill(screen) if refill is not None else None
     if inspect.isawaitable(result):

@@ -107,3 +107,37 @@ async def test_r25_workspace_locale_changed_elsewhere_switches_the_reader(sqlite
                 break
         assert language() == "fr", text
         assert "échap Retour" in _footer(text) and inv.number in text, text
+
+
+async def test_r25_a_load_finishing_while_the_page_is_composed_again_fills_the_new_widgets(sqlite_url, clock):
+    """A settings change from elsewhere both reloads the invoice's page and switches its language:
+    the load may finish while the page's widgets are removed and composed again. Its result waits
+    for the new widgets (``ServiceCalls.compose_again``) instead of failing on a half-emptied page."""
+    import asyncio
+
+    from invoice_tui.screens.invoice import load_invoice_view
+    from invoice_tui.widgets.language import refresh_screen
+
+    ws, ctx = workspace(sqlite_url, clock)
+    inv = open_invoice(ctx, contact(ctx).id)
+    ws.db.close()
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await show_invoice(pilot, app, inv.id)
+        recompose = screen.recompose
+        finished_inside = []
+
+        async def recompose_while_a_load_finishes() -> None:
+            await screen.query_children("*").exclude(".-textual-system").remove()
+            worker = screen.call_service(load_invoice_view, app.ctx, inv.id, "", done=screen._show)
+            await worker.wait()
+            for _round in range(10):  # the screen's own loop handles the worker's message meanwhile
+                await asyncio.sleep(0.01)
+            finished_inside.append(worker.is_finished)
+            await recompose()
+
+        screen.recompose = recompose_while_a_load_finishes
+        await refresh_screen(screen)
+        text = await _settled(pilot, app)
+        assert finished_inside == [True]
+        assert app.screen is screen and inv.number in text and "Loading" not in text, text
