@@ -48,7 +48,6 @@ def report(screen):
 
 def first_paint(table):
     seen["modules"] = sorted(sys.modules)
-    seen["gc_at_first_paint"] = gc.isenabled()
     table.screen.set_interval(0.05, lambda: report(table.screen))
     table.screen.set_timer(20, lambda: seen.update(gave_up=True))
 
@@ -58,6 +57,7 @@ def render_line(self, y):
         row = self.row_at(int(self.scroll_offset.y) + y - 1)
         if row is not None:
             seen["number"] = row.cells[0]
+            seen["gc_at_first_paint"] = gc.isenabled()  # as the row is drawn (the index may resume it before first_paint runs)
             self.call_after_refresh(first_paint, self)
     return strip
 
