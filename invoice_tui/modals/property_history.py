@@ -83,6 +83,13 @@ def load_changes(invoice_id: int, locale: str = "en_US") -> list[ChangeRow]:
             for c in invoice_service.property_history(invoice_id)]
 
 
+def _changes_for_reader(ctx, invoice_id: int) -> list[ChangeRow]:
+    """:func:`load_changes` in the reader's locale, read in the worker (it reads the settings)."""
+    from invoice_tui.domain.localize import display_locale
+
+    return load_changes(invoice_id, display_locale(ctx))
+
+
 class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", N_("Close"), id="invoice.history.close")]
 
@@ -103,9 +110,7 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
     def on_mount(self) -> None:
         self.shown = ALL
         self.query_one("#property-list", OptionList).focus()
-        from invoice_tui.domain.localize import display_locale
-
-        self.call_service(load_changes, self.invoice_id, display_locale(self.app.ctx), done=self._loaded,
+        self.call_service(_changes_for_reader, self.app.ctx, self.invoice_id, done=self._loaded,
                           group="property-history",
                           exclusive=True)
 
