@@ -24,6 +24,13 @@ def _build(sqlite_url, clock) -> None:
     ws.db.close()
 
 
+async def _open_reports(pilot, app) -> None:
+    """R on the index, once it has settled; back when the screen has settled too."""
+    await settle(pilot, app)
+    await pilot.press("R")
+    await settle(pilot, app)
+
+
 async def _tab(pilot, app, tab: str) -> list[str]:
     app.screen.query_one(TabbedContent).active = tab
     await settle(pilot, app)
@@ -41,9 +48,7 @@ async def test_reports_screen_80x24_every_figure_whole_with_its_plots(sqlite_url
     _build(sqlite_url, clock)
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("R")
-        await settle(pilot, app)
+        await _open_reports(pilot, app)
         assert type(app.screen).__name__ == "ReportsScreen"
         rows = await _shot(pilot, app)
         assert_whole(rows, "EUR (1 of 2)", "As of", "2026-03-16", "31–60", "€190.00", "Total")
@@ -98,9 +103,7 @@ async def test_a_past_as_of_date_lists_its_invoices_with_their_balance_then_and_
     _build(sqlite_url, clock)
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("R")
-        await settle(pilot, app)
+        await _open_reports(pilot, app)
         await pilot.press("a", "ctrl+a", "ctrl+k", *"2026-02-30", "enter")
         await settle(pilot, app)
         assert_whole(await _shot(pilot, app), "'2026-02-30' is not a date")
@@ -125,9 +128,7 @@ async def test_t_on_a_customer_shows_their_statement_of_account(sqlite_url, cloc
     _build(sqlite_url, clock)
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("R")
-        await settle(pilot, app)
+        await _open_reports(pilot, app)
         await _tab(pilot, app, "tab-customers")
         app.screen.query_one("#customers-table", DataTable).focus()
         await pilot.press("t")
@@ -154,9 +155,7 @@ async def test_the_statement_shown_is_written_as_a_pdf_and_emailed_from_the_scre
     set_setting(ctx, "default_from_address", "billing@dupre.example")
     app = make_app(workspace=ws, context=ctx, config=Config(db=sqlite_url, mail_url=smtp_server.url))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("R")
-        await settle(pilot, app)
+        await _open_reports(pilot, app)
         await pilot.press("p")  # nothing shown yet: said, nothing written
         await settle(pilot, app)
         assert type(app.screen).__name__ == "ReportsScreen"
@@ -194,9 +193,7 @@ async def test_reports_figures_and_dates_as_the_french_reader_writes_them(sqlite
     _build(sqlite_url, clock)
     app = app_for(sqlite_url, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("R")
-        await settle(pilot, app)
+        await _open_reports(pilot, app)
         rows = await _shot(pilot, app)
         text = "\n".join(rows)
         assert "190,00\u202f€" in text or "190,00 €" in text, text
