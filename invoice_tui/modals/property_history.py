@@ -40,6 +40,7 @@ PROPERTY_LABELS = {
     "credit_note": N_("Credit note"), "discounts": N_("Discounts"), "fees": N_("Fees"),
     "exemption_reasons": N_("Exemption reasons"), "line_items": N_("Line items"), "link": N_("Link"),
     "taxes": N_("Taxes"), "created": N_("Created"), "locale": N_("Locale"),
+    "document_type": N_("Document type"), "reason": N_("Reason"), "refers_to": N_("Corrected invoice"),
 }
 
 

@@ -64,3 +64,29 @@ def test_issue24_dialog_dates_follow_the_reader_locale(sqlite_url, clock):
     assert not any("-" in r.due_on for r in rows)
     assert [r.date for r in find_unapplied_rows("EUR", "", "fr_FR")] == ["05/03/2026"]
     assert [r.date for r in find_unapplied_rows("EUR", "", "en_US")] == ["3/5/26"]
+
+
+def test_r15_every_property_in_an_invoice_and_credit_note_history_has_a_translated_name(sqlite_url, clock):
+    """The property-history dialog names each property in the reader's language: every property an
+    invoice's and a credit note's history hold has a name in the catalog, none falls back to its
+    stored key ("Document type" once stayed English in a French dialog)."""
+    from invoice_tui.domain import credit, payments
+    from invoice_tui.i18n import use_language
+    from invoice_tui.domain.catalogue import BY_ID
+    from invoice_tui.modals.property_history import PROPERTY_LABELS, property_label
+    from test_invoice_support import open_invoice
+
+    ws, ctx = workspace(sqlite_url, clock)
+    i = open_invoice(ctx, contact(ctx).id, po_number="PO-1", comments="Thanks")
+    payments.record_payment(ctx, i.id, {"amount": "10", "reference": "r"})
+    cn = credit.create_credit_note(ctx, i.number, reason="Order cancelled", full=True)
+    credit.issue_credit_note(ctx, cn.id)
+    props = {c.property for iid in (i.id, cn.id) for c in invoices.property_history(iid)}
+    assert {"document_type", "reason", "refers_to", "status", "line_items"} <= props, props
+    assert {p for p in props if p not in PROPERTY_LABELS and p not in BY_ID} == set()
+    use_language("fr_FR")
+    try:
+        names = {p: property_label(p) for p in ("document_type", "reason", "refers_to")}
+    finally:
+        use_language("en_US")
+    assert names == {"document_type": "Type de document", "reason": "Motif", "refers_to": "Facture corrigée"}, names
