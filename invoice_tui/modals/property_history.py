@@ -3,7 +3,9 @@ properties" view of the About card."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from textual import on
 from textual.app import ComposeResult
@@ -60,12 +62,6 @@ def choice_word(prop: str, value: str) -> str:
     return status_word(value) if prop == "status" else choice_label(prop, value)
 
 
-def _shown_value(value: str) -> str:
-    """A change's old or new value as stored (data), "—" for none; a stored yes/no in the reader's
-    language."""
-    return {"true": pgettext("stored value", "true"), "false": pgettext("stored value", "false")}.get(value, value)
-
-
 def _source_word(source: str) -> str:
     """Where a change was made (``tui``, ``cli``, …): stored in English, shown in the reader's language."""
     return {"tui": pgettext("source", "tui"), "cli": pgettext("source", "cli"), "web": pgettext("source", "web"),
@@ -75,13 +71,42 @@ def _source_word(source: str) -> str:
 
 
 def load_changes(invoice_id: int, locale: str = "en_US") -> list[ChangeRow]:
-    """The invoice's property changes as rows; their times as the reader's ``locale`` writes them."""
+    """The invoice's property changes as rows, as the reader's ``locale`` writes them: times,
+    amounts (in the invoice's currency as it stood), dates and stored choices (issue 24: they
+    were shown as stored, "3781.14", "2026-03-16", "open")."""
     from invoice_tui.domain.localize import short_datetime
 
-    return [ChangeRow(c.property, short_datetime(c.created_at, locale), c.user_login,
-                      c.source, c.old_value if c.old_value is not None else "—",
-                      c.new_value if c.new_value is not None else "—")
-            for c in invoice_service.property_history(invoice_id)]
+    rows, currency = [], None
+    for c in invoice_service.property_history(invoice_id):  # oldest first: the currency as it stood
+        if c.property == "currency" and c.new_value:
+            currency = c.new_value
+        rows.append(ChangeRow(c.property, short_datetime(c.created_at, locale), c.user_login, c.source,
+                              shown_value(c.property, c.old_value, currency, locale),
+                              shown_value(c.property, c.new_value, currency, locale)))
+    return rows
+
+
+def shown_value(prop: str, value: str | None, currency: str | None, locale: str) -> str:
+    """A stored old or new value as the reader reads it: "—" for none; an amount ("3781.14") in
+    ``currency`` and a date ("2026-03-16") as ``locale`` writes them; a stored choice or yes/no
+    in the reader's language; any other (a name, a text, a list) as stored."""
+    if value is None or value == "":
+        return "—"
+    kind = BY_ID[prop].type if prop in BY_ID else None
+    try:
+        if kind == "money" and currency:
+            from invoice_tui.domain.money import format_money
+
+            return format_money(Decimal(value), currency, locale)
+        if kind == "date":
+            from invoice_tui.domain.localize import short_date
+
+            return short_date(dt.date.fromisoformat(value[:10]), locale)
+    except (ArithmeticError, ValueError):  # not what the property stores today: as stored
+        return value
+    if prop in ("status", "type", "origin", "document_type"):
+        return choice_word("type" if prop == "document_type" else prop, value)
+    return {"true": pgettext("stored value", "true"), "false": pgettext("stored value", "false")}.get(value, value)
 
 
 def _changes_for_reader(ctx, invoice_id: int) -> list[ChangeRow]:
@@ -147,7 +172,7 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
         table.add_column(_("When · who · via, then old → new"), width=width, key="change")
         for c in self.changes:
             if prop == ALL or c.property == prop:
-                change = f"{_shown_value(c.old)} → {_shown_value(c.new)}"
+                change = f"{c.old} → {c.new}"
                 if prop == ALL:
                     change = f"{property_label(c.property)}: {change}"
                 lines = textwrap.wrap(change.replace("\n", " "), width) or [""]

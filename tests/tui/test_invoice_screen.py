@@ -64,7 +64,7 @@ async def test_r4_r5_r15_document_actions_menu_history_and_link(sqlite_url, cloc
         await settle(pilot, app)
         table = app.screen.query_one("#property-changes", DataTable)
         rows = [str(table.get_row_at(n)[0]).split("\n") for n in range(table.row_count)]  # one change a row
-        assert [r[1] for r in rows] == ["— → draft", "draft → open"]
+        assert [r[1] for r in rows] == ["— → Draft", "Draft → Open"]  # the statuses as the index names them
         assert rows[0][0].endswith(" · alice · test")
         await pilot.press("escape")
         # all properties of the About card

@@ -90,3 +90,34 @@ def test_r15_every_property_in_an_invoice_and_credit_note_history_has_a_translat
     finally:
         use_language("en_US")
     assert names == {"document_type": "Type de document", "reason": "Motif", "refers_to": "Facture corrigée"}, names
+
+
+def test_issue24_property_history_values_read_in_the_reader_locale(sqlite_url, clock):
+    """Amounts, dates and statuses in the property history as the reader writes them (they were
+    shown as stored: "240.00", "2026-04-15", "open"); names and texts as typed."""
+    from invoice_tui.domain import payments
+    from invoice_tui.i18n import use_language
+    from invoice_tui.modals.property_history import load_changes
+    from test_invoice_support import open_invoice
+
+    ws, ctx = workspace(sqlite_url, clock)
+    i = open_invoice(ctx, contact(ctx).id, po_number="PO-1")
+    payments.record_payment(ctx, i.id, {"amount": "1000.5", "reference": "r"})
+    use_language("fr_FR")  # the words (statuses) in the language in use, as the app sets it
+    try:
+        fr = {(c.property, c.old, c.new) for c in load_changes(i.id, "fr_FR")}
+    finally:
+        use_language("en_US")
+    en = {(c.property, c.old, c.new) for c in load_changes(i.id, "en_US")}
+    stored = {c.property: c.new_value for c in invoices.property_history(i.id)}
+    paid = next(new for prop, old, new in en if prop == "amount_paid" and old != "—")
+    assert paid == "€1,000.50", en
+    assert any(p == "amount_paid" and new.replace("\u202f", " ").replace("\u00a0", " ") == "1 000,50 €"
+               for p, old, new in fr), fr
+    due = stored["due_date"]  # ISO as stored
+    assert ("due_date", "—", f"{due[8:10]}/{due[5:7]}/{due[:4]}") in fr, fr
+    assert ("status", "Brouillon", "À payer") in fr, fr
+    assert ("po_number", "—", "PO-1") in fr  # a text as typed
+    # known-bad: a value that is no amount stays as stored, no error
+    from invoice_tui.modals.property_history import shown_value
+    assert shown_value("amount_billed", "n/a", "EUR", "fr_FR") == "n/a"
