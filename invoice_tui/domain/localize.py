@@ -100,6 +100,31 @@ def medium_date(value: dt.date | None, locale: str) -> str:
     return format_date(value, format="medium", locale=locale)
 
 
+@functools.lru_cache(maxsize=1024)
+def month_label(month: str, locale: str) -> str:
+    """A month stored as ``YYYY-MM`` as the locale names it (``Mar 2026``, ``mars 2026``); as
+    stored when it is not one."""
+    from babel.dates import format_skeleton
+
+    try:
+        day = dt.date(int(month[:4]), int(month[5:7]), 1)
+    except ValueError:
+        return month
+    return format_skeleton("yMMM", day, locale=locale)
+
+
+def month_span(first: str, last: str, locale: str) -> str:
+    """The months from ``first`` to ``last`` (``YYYY-MM``) as the locale writes the span, its year
+    once when shared (``Jan – Mar 2026``, ``janv.–mars 2026``, ``sept. 2025 – janv. 2026``)."""
+    from babel.dates import format_interval
+
+    try:
+        start, end = (dt.date(int(m[:4]), int(m[5:7]), 1) for m in (first, last))
+    except ValueError:
+        return f"{first} – {last}"
+    return format_interval(start, end, "yMMM", locale=locale)
+
+
 def number(value, locale: str) -> str:
     """A count or quantity as the locale writes it (``2,000``, ``2 000``)."""
     from babel.numbers import format_decimal

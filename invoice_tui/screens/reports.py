@@ -22,7 +22,7 @@ from textual.widgets import Footer, Header, Input, Sparkline, Static, TabbedCont
 
 from invoice_tui.domain import reports
 from invoice_tui.domain.errors import InvoiceTuiError
-from invoice_tui.domain.localize import display_locale, short_date
+from invoice_tui.domain.localize import display_locale, month_label, month_span, short_date
 from invoice_tui.domain.money import format_minor
 from invoice_tui.i18n import N_, _, ngettext
 from invoice_tui.widgets.invoice_worker import ServiceCalls
@@ -185,7 +185,8 @@ class ReportsScreen(ServiceCalls, Screen[None]):
         for what, values in (("billed", [r.billed_minor for r in rows]), ("collected", [r.collected_minor for r in rows])):
             top = max(values, default=0)  # the plot's scale: its highest month, and the months it spans
             self.query_one(f"#peak-{what}", Static).update(
-                _("max {amount}").format(amount=self._money(top)) + f"\n{rows[0].month}–{rows[-1].month[5:]}"
+                _("max {amount}").format(amount=self._money(top))
+                + "\n" + month_span(rows[0].month, rows[-1].month, self.locale)
                 if rows else "")
         table = self.query_one("#revenue-table", DataTable)
         table.clear(columns=True)
@@ -193,7 +194,7 @@ class ReportsScreen(ServiceCalls, Screen[None]):
                            (_("Collected"), "collected")):
             table.add_column(label, key=key)
         for r in rows:
-            table.add_row(r.month, *(_right(self._money(v)) for v in (r.billed_minor, r.net_minor, r.tax_minor,
+            table.add_row(month_label(r.month, self.locale), *(_right(self._money(v)) for v in (r.billed_minor, r.net_minor, r.tax_minor,
                                                                       r.collected_minor)), key=r.month)
 
     def _figures(self) -> list[reports.CustomerFigure]:

@@ -55,8 +55,8 @@ async def test_reports_screen_80x24_every_figure_whole_with_its_plots(sqlite_url
         bar_row = next(r for r in rows if "31–60" in r)
         assert "████████████████████████" in bar_row  # the largest bucket's bar, whole
         rows = await _tab(pilot, app, "tab-revenue")
-        assert_whole(rows, "max €360.00", "max €100.00", "2026-01–03", "Billed", "Collected", "2026-01", "€360.00", "€300.00", "€60.00", "€100.00",
-                     "2026-02", "-€60.00", "-€50.00", "-€10.00", "2026-03", "€70.00")
+        assert_whole(rows, "max €360.00", "max €100.00", "Jan\u2009–\u2009Mar 2026", "Billed", "Collected", "Jan 2026", "€360.00", "€300.00", "€60.00", "€100.00",
+                     "Feb 2026", "-€60.00", "-€50.00", "-€10.00", "Mar 2026", "€70.00")
         spark = app.screen.query_one("#spark-billed", Sparkline)
         assert list(spark.data)[-3:] == [36000, 0, 6000]  # a credit note's month plots at 0, never below
         assert any(ch in "".join(rows) for ch in "▁▂▃▄▅▆▇█")
@@ -205,3 +205,6 @@ async def test_reports_figures_and_dates_as_the_french_reader_writes_them(sqlite
         text = "\n".join(await _shot(pilot, app))
         assert "04/02/2026" in text and "2026-02-04" not in text, text  # the not-yet-due invoice's due date
         assert "Solde au 31/01/2026" in text and "140,00" in text, text
+        rows = await _tab(pilot, app, "tab-revenue")  # the months as the reader names them
+        assert_whole(rows, "janv.–mars 2026", "janv. 2026", "févr. 2026", "mars 2026")
+        assert "2026-01" not in "\n".join(rows)
