@@ -215,7 +215,16 @@ def build_document(inv: Invoice, settings: WorkspaceSettings, totals, specs, num
         payment_means_code=settings.payment_means_code or ("30" if settings.seller_iban else ""),
         iban=settings.seller_iban, bic=settings.seller_bic, notes=_french_notes(inv, settings, buyer),
         delivery_date=inv.delivery_date or (inv.invoice_date if settings.french_seller else None),
-        **vat_in_eur(inv, settings, totals))
+        delivery_address=intra_eu_destination(totals, buyer), **vat_in_eur(inv, settings, totals))
+
+
+def intra_eu_destination(totals, buyer: Party) -> Address | None:
+    """BG-15, the deliver-to address, of an intra-community supply (a K group): the goods go to the
+    buyer in another member state, whose country BT-80 must state (BR-IC-12); the buyer's address
+    stands for it. None for any other invoice, or a buyer without a country (the check then says so)."""
+    if buyer.address is None or not buyer.address.country:
+        return None
+    return buyer.address if any(t.category == "K" for t in totals.tax_breakdown) else None
 
 
 def vat_in_eur(inv: Invoice, settings: WorkspaceSettings, totals) -> dict:

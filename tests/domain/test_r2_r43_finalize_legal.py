@@ -161,3 +161,35 @@ def test_r43_r44_french_seller_in_usd_needs_the_eur_rate_and_states_the_vat_in_e
     xml, _kind = xml_of(doc, "cii")
     back = read_cii(xml)
     assert (back.tax_currency, back.tax_total_in_tax_currency) == ("EUR", Decimal("181.82"))
+
+
+@pytest.mark.no_seller
+def test_r43_french_seller_issues_an_intra_eu_supply_delivered_to_the_buyer_country(ws, admin):
+    """An intra-community supply of goods (VAT category K) states where the goods go (BT-80,
+    BR-IC-12): the buyer's address, in its member state. Without it a French seller could not issue
+    such an invoice at all (finalize refused on BR-IC-12, the e-invoice being in the mandate's scope)."""
+    from invoice_tui.documents.einvoice.read import read_cii, read_ubl
+    from invoice_tui.domain import einvoice
+    from invoice_tui.domain.einvoice_build import xml_of
+
+    for key, value in FRENCH_SELLER.items():
+        set_setting(admin, key, value)
+    machine = [{"name": "Machine", "unit_price": "800", "quantity": "2", "tax_rate": "0", "tax_category": "K"}]
+    company = people.add_company(admin, {"name": "Böhm Maschinen AG", "country": "DE", "vat_id": "DE136695976",
+                                         "address": "Königsallee 1", "postcode": "40212", "city": "Düsseldorf"})
+    contact = people.add_contact(admin, {"email": "boehm@example.de", "company_id": company.id})
+    draft = make_draft(admin, contact, company_id=company.id, operation_category="goods", lines=machine,
+                       exemption_reasons={"K": "Exonération de TVA, art. 262 ter I du CGI"})
+    inv = invoices.finalize_invoice(admin, draft.id)
+    assert inv.status == "open"
+    doc = einvoice.einvoice_document(inv)
+    assert doc.delivery_address.country == "DE" and doc.delivery_address.city == "Düsseldorf"
+    for fmt, read in (("cii", read_cii), ("ubl", read_ubl)):
+        assert not einvoice.validate(inv, fmt).fatal, fmt
+        xml, _kind = xml_of(doc, fmt)
+        assert read(xml).delivery_address.country == "DE", fmt
+    # any other category has no deliver-to party of its own
+    other = make_draft(admin, contact, company_id=company.id, operation_category="services",
+                       lines=[{"name": "Audit", "unit_price": "100", "tax_rate": "0", "tax_category": "AE"}],
+                       exemption_reasons={"AE": "Autoliquidation"})
+    assert einvoice.einvoice_document(invoices.finalize_invoice(admin, other.id)).delivery_address is None
