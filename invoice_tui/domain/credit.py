@@ -47,7 +47,7 @@ from invoice_tui.db.models import Adjustment, CreditEntry, Invoice, InvoiceCompa
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, RuleRefused
-from invoice_tui.domain.invoices import (_ADJUSTMENT_COPY, _LINE_COPY, _history, _lock_strict, _save,
+from invoice_tui.domain.invoices import (_ADJUSTMENT_COPY, _LEGAL_HEAD, _LINE_COPY, _history, _lock_strict, _save,
                                          _store_totals, _take_credit_note_number, clone_invoice, copy_contents, drop_reminders,
                                          draft_label, get_invoice, line_specs, snapshot)
 from invoice_tui.domain.invoice_query import settings_ctx
@@ -139,6 +139,14 @@ def _decimal(value, what: str, field: str) -> Decimal:
 
 
 @mutation
+def legal_fields(source: Invoice) -> dict[str, Any]:
+    """R43's fields of the document a credit note corrects (or an offsetting draft follows): the
+    same supply, so the same operation category, delivery, buyer reference, exemption reasons and
+    EUR exchange rate — without that rate a French seller's credit note in another currency could
+    not be issued (BR-FR-CO-12), nor say why its VAT is not charged (BT-120)."""
+    return {name: getattr(source, name) for name in _LEGAL_HEAD}
+
+
 def create_credit_note(ctx: Context, ref: str | int, *, reason: str, full: bool = False,
                        lines: Iterable[tuple[int, Any]] | None = None, amount: Any = None, rate: Any = None,
                        category: str = "") -> Invoice:
@@ -160,7 +168,8 @@ def create_credit_note(ctx: Context, ref: str | int, *, reason: str, full: bool 
         doc_type="credit_note", refers_to=inv.id, reason=reason, currency=cur, exponent=inv.exponent,
         locale=inv.locale, invoice_date=today, due_date=None, owner=ctx.user.id if ctx.user else None,
         billing_contact=inv.billing_contact_id, company=inv.company_id, po_number=inv.po_number,
-        origin="manual", status="draft", version=1, created_at=now, updated_at=now, title="")
+        origin="manual", status="draft", version=1, created_at=now, updated_at=now, title="",
+        **legal_fields(inv))
     for link in inv.contact_links:  # the same contacts and companies as its invoice (R42: the same panel)
         InvoiceContact.create(invoice=cn, contact=link.contact_id)
     for link in inv.company_links:
@@ -331,7 +340,7 @@ def offset_credit_note(ctx: Context, ref: str | int) -> Invoice:
         invoice_date=today, due_date=today + dt.timedelta(days=settings.payment_terms_days),
         owner=ctx.user.id if ctx.user else None, billing_contact=cn.billing_contact_id, company=cn.company_id,
         po_number=cn.po_number, title=f"Offsets credit note {cn.number}"[:300], origin="manual", status="draft",
-        version=1, created_at=now, updated_at=now)
+        version=1, created_at=now, updated_at=now, **legal_fields(cn))
     copy_contents(cn, inv)
     _store_totals(inv)
     _save(inv, ctx, bump=False)

@@ -193,3 +193,30 @@ def test_r43_french_seller_issues_an_intra_eu_supply_delivered_to_the_buyer_coun
                        lines=[{"name": "Audit", "unit_price": "100", "tax_rate": "0", "tax_category": "AE"}],
                        exemption_reasons={"AE": "Autoliquidation"})
     assert einvoice.einvoice_document(invoices.finalize_invoice(admin, other.id)).delivery_address is None
+
+
+@pytest.mark.no_seller
+def test_r36_r43_a_credit_note_keeps_the_legal_fields_of_the_invoice_it_corrects(ws, admin):
+    """A French seller's export in USD, corrected by a credit note: the credit note is the same
+    supply, so it keeps the invoice's EUR rate, operation category and exemption reason — it was
+    refused at issue (BR-FR-CO-12: no VAT total in EUR), and its e-invoice said no reason of its own."""
+    from invoice_tui.domain import credit, einvoice
+
+    for key, value in FRENCH_SELLER.items():
+        set_setting(admin, key, value)
+    company = people.add_company(admin, {"name": "Acme Widgets Inc.", "country": "US", "city": "Austin",
+                                         "postcode": "TX 78701", "address": "1 Main Street"})
+    contact = people.add_contact(admin, {"email": "ap@acme.example", "company_id": company.id})
+    reason = "Exportation, art. 262 I du CGI"
+    draft = make_draft(admin, contact, company_id=company.id, currency="USD", eur_rate="0.9091",
+                       operation_category="services", exemption_reasons={"G": reason},
+                       lines=[{"name": "Audit", "unit_price": "1000", "tax_rate": "0", "tax_category": "G"}])
+    inv = invoices.finalize_invoice(admin, draft.id)
+    cn = credit.create_credit_note(admin, inv.number, reason="Order cancelled", full=True)
+    assert (cn.eur_rate, cn.operation_category, invoices.exemption_reasons(cn)) == ("0.9091", "services", {"G": reason})
+    cn = credit.issue_credit_note(admin, cn.id)
+    assert cn.status == "issued"
+    doc = einvoice.einvoice_document(cn)
+    assert [g.exemption_reason for g in doc.vat_groups] == [reason] and doc.tax_currency == "EUR"
+    for fmt in ("cii", "ubl"):
+        assert not einvoice.validate(cn, fmt).fatal, fmt
