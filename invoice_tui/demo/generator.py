@@ -88,7 +88,7 @@ _SEGMENT_COLUMNS = {
                 "number", "number_seq", "status", "last_sent_date", "payment_date", "link_token", "version",
                 "subtotal_minor", "discount_minor", "fee_minor", "tax_minor", "billed_minor", "paid_minor",
                 "balance_minor", "contact_name", "contact_email", "company_name", "owner_name", "created_at",
-                "updated_at", "finalized_at", "operation_category", "eur_rate", "credited_minor"],
+                "updated_at", "finalized_at", "operation_category", "eur_rate", "credited_minor", "exemption_reasons"],
     "payment": ["id", "amount_minor", "currency", "date", "method", "reference", "note", "source", "state",
                 "contact_id", "invoice_id", "ever_succeeded", "created_by", "created_at", "applied_at"],
     "reminder": ["id", "invoice_id", "offset_days", "due_on", "state", "sent_at"],
@@ -332,10 +332,12 @@ class _Generator:
                 comp[1] if comp else None))
             currency = c["currency"]
             # the last item, with a French seller: 2 a French business buyer, 1 a French consumer, 3 a
-            # foreign business buyer (R43); a business buyer's invoices can all be e-invoices (R45)
+            # business buyer elsewhere in the EU, 4 one outside it (R43); a business buyer's invoices
+            # can all be e-invoices (R45), those abroad charge no French VAT (templates.ABROAD)
+            abroad = 0 if not comp else 3 if c.get("eu") else 4
             contacts.append((pid, f"{first} {last}", email, comp[0] if comp else None, comp[1] if comp else "",
                              currency, c["locale"],
-                             0 if not french else (2 if comp else 1) if country == "FR" else (3 if comp else 0)))
+                             0 if not french else (2 if comp else 1) if country == "FR" else abroad))
         w.write(contact_t, rows)
         self.contacts = contacts
 
@@ -371,6 +373,12 @@ class _Generator:
             body = str(1 + int(digits[0]) % 9) + digits[1:8]
             vat = f"DE{body}{mod_11_10.calc_check_digit(body)}"
             return vat, ("", "", vat, "", "")
+        if country == "ES":  # a company's NIF (CIF): its letter, seven digits, a check digit
+            from stdnum.es import cif
+
+            body = "B" + digits[:7]
+            vat = f"ES{body}{cif.calc_check_digits(body)[0]}"
+            return vat, ("", "", vat, "", "")
         tax = _COUNTRIES[country]["tax"].format(n2=digits[:2], n7=digits[2:9], n8=digits[:8], n9=digits[:9],
                                                 n11=digits[:11], n13=digits, L=letter)
         return tax, ("", "", "", "", "")
@@ -403,15 +411,20 @@ class _Generator:
 
         french = load_settings().french_seller
         templates = {cur: _make_templates(rng, cur, TEMPLATES_PER_CURRENCY, french) for cur in _RATES}
+        # a French seller's business buyers abroad (contact kinds 3 and 4): in the EU they pay in EUR,
+        # outside it in their own currency
+        abroad = {3: {"EUR": _make_templates(rng, "EUR", TEMPLATES_PER_CURRENCY, french, "eu")},
+                  4: {cur: _make_templates(rng, cur, TEMPLATES_PER_CURRENCY, french, "export")
+                      for cur in _RATES if cur != "EUR"}} if french else {}
         exponents = {cur: exponent(cur) for cur in _RATES}
 
         keys, counts, seg_counts = keys_job.result() if keys_job else _draw_keys(self.seed, n, bounds)
 
         inv_t = Table(Invoice, _SEGMENT_COLUMNS["invoice"])
         line_t = Table(LineItem, ["id", "invoice_id", "position", "name", "description", "quantity",
-                                   "unit_price_micro", "discount_kind", "discount_value", "tax_rate"])
+                                   "unit_price_micro", "discount_kind", "discount_value", "tax_rate", "tax_category"])
         adj_t = Table(Adjustment, ["id", "invoice_id", "kind", "position", "label", "is_percent", "value",
-                                    "tax_rate"])
+                                    "tax_rate", "tax_category"])
         ic_t = Table(InvoiceContact, ["id", "invoice_id", "contact_id"])
         ico_t = Table(InvoiceCompany, ["id", "invoice_id", "company_id"])
         pay_t = Table(Payment, _SEGMENT_COLUMNS["payment"])
@@ -453,14 +466,14 @@ class _Generator:
         # company links — millions of rows that never pass through Python.
         tpl_line_t = w.create_temp("demo_tpl_line", "tpl INTEGER, position INTEGER, name TEXT, description TEXT, "
                                    "quantity TEXT, unit_price_micro BIGINT, discount_kind TEXT, discount_value TEXT, "
-                                   "tax_rate TEXT, PRIMARY KEY (tpl, position)")
+                                   "tax_rate TEXT, tax_category TEXT, PRIMARY KEY (tpl, position)")
         tpl_adj_t = w.create_temp("demo_tpl_adj", "tpl INTEGER, kind TEXT, position INTEGER, label TEXT, "
-                                  "is_percent BOOLEAN, value TEXT, tax_rate TEXT")
+                                  "is_percent BOOLEAN, value TEXT, tax_rate TEXT, tax_category TEXT")
         if w.pg:  # PostgreSQL gets the maps through COPY into a temporary table
             self.map_t = w.create_temp("demo_inv_tpl", "invoice_id BIGINT PRIMARY KEY, tpl INTEGER")
         gid = 0
         tpl_lines, tpl_adjs = [], []
-        for cur_templates in templates.values():
+        for cur_templates in (*templates.values(), *(t for by_cur in abroad.values() for t in by_cur.values())):
             for tpl in cur_templates:
                 gid += 1
                 tpl.gid = gid
@@ -488,6 +501,7 @@ class _Generator:
             # R45: French business buyers' invoices without R18 extra taxes (each can be an e-invoice)
             plain_lists={cur: (plain, len(plain)) for cur, lst in templates.items()
                          for plain in [[t for t in lst if not t.extra_tax]]},
+            abroad_lists={kind: {cur: (lst, len(lst)) for cur, lst in by_cur.items()} for kind, by_cur in abroad.items()},
             strict=self.strict, cn_id0=inv_id0 + n, first_cn=first_cn, entry_id0=entry_id0,
             eur_rates=_EUR_RATES if french else {}, french=french,
             cn_pattern=settings.credit_note_pattern, admin=(ctx.user.id if ctx.user else None, admin_login,
@@ -657,6 +671,7 @@ class _Generator:
         lo, hi = p["bounds"][k]
         seq, pay_id, cancel = p["seg_first"][k]
         strict, plain_lists, cn_pattern = p["strict"], p["plain_lists"], p["cn_pattern"]
+        abroad_lists = p["abroad_lists"]
         admin_id, admin_login, admin_name = p["admin"]
         eur_rates, cn_id0, first_cn, entry_id0 = p["eur_rates"], p["cn_id0"], p["first_cn"], p["entry_id0"]
         french = p["french"]  # a French seller's invoices state their operation category (R43)
@@ -728,7 +743,8 @@ class _Generator:
                     locale = contact[6]
                 else:
                     cur, locale = default_cur, default_locale
-                tl, tn = (plain_lists if contact is not None and contact[7] in (2, 3) else tpl_lists)[cur]
+                kind = contact[7] if contact is not None else 0
+                tl, tn = (abroad_lists[kind] if kind in (3, 4) else plain_lists if kind == 2 else tpl_lists)[cur]
                 tpl = tl[int(rand() * tn)]
                 owner = owner_pool[int(rand() * n_owners)]
                 actor, owner_name = user_info[owner]
@@ -763,7 +779,8 @@ class _Generator:
                     dict(title=tpl.title, currency=cur, locale=locale, invoice_date=inv_date_s, due_date=due_s,
                          po_number=po, comments=comments, allow_partial=bool(allow_partial), origin=origin,
                          number=None, status="draft", last_sent_date=None, payment_date=None, link_token=None,
-                         operation_category=tpl.operation if french else "", eur_rate=eur_rate),
+                         operation_category=tpl.operation if french else "", eur_rate=eur_rate,
+                         exemption_reasons=tpl.reasons),
                     owner=owner_login[owner], contact=contact, template=tpl_parts[tpl.gid])
                 create("invoice", iid, None, actor, created, state)
                 if origin == "clone":
@@ -867,7 +884,9 @@ class _Generator:
                         cn_state = draft_snapshot(
                             dict(title="", currency=cur, locale=locale, invoice_date=cday_s, due_date=None,
                                  po_number=po, comments="", allow_partial=False, origin="manual", number=None,
-                                 status="draft", last_sent_date=None, payment_date=None, link_token=None),
+                                 status="draft", last_sent_date=None, payment_date=None, link_token=None,
+                                 operation_category=tpl.operation if french else "", eur_rate=eur_rate,
+                                 exemption_reasons=tpl.reasons),  # the invoice's (credit.legal_fields)
                             owner=admin_login, contact=contact, template=tpl_parts[tpl.gid])
                         cn_state.update(document_type="credit_note", reason=reason, refers_to=iid,
                                         balance_due=plain(from_minor(0, cur)))  # a credit note owes nothing
@@ -902,7 +921,8 @@ class _Generator:
                                        company_id, po, "", False, "manual", None, cn_number, None, "issued", None,
                                        None, secrets.token_urlsafe(24), 2, tpl.subtotal, tpl.discount, tpl.fee, tpl.tax, billed, 0,
                                        0, contact[1], contact[2], contact[4], admin_name, cstamp, istamp, istamp,
-                                       "", "", 0, "credit_note", iid, reason, cn_seq))
+                                       tpl.operation if french else "", eur_rate, 0, tpl.reasons, "credit_note", iid,
+                                       reason, cn_seq))
                         maps.append((cn_id, tpl.gid))
                     elif cat == 5:
                         status = "voided"
@@ -941,7 +961,7 @@ class _Generator:
                              status, last_sent, payment_date, link, version, tpl.subtotal, tpl.discount, tpl.fee,
                              tpl.tax, billed, paid, 0 if status == "voided" else billed - paid - credited, cname, cemail,
                              company_name, owner_name, created, updated, finalized, tpl.operation if french else "", eur_rate,
-                             credited))
+                             credited, tpl.reasons))
                 maps.append((iid, tpl.gid))
             events, changes = story.take_events(), story.take_changes()
             event = story.events.append
@@ -984,9 +1004,9 @@ class _Generator:
             maps = f"{alias}.map"
         line_exprs = {"invoice_id": "m.invoice_id", **{c: f"l.{c}" for c in (
             "position", "name", "description", "quantity", "unit_price_micro", "discount_kind", "discount_value",
-            "tax_rate")}}
+            "tax_rate", "tax_category")}}
         adj_exprs = {"invoice_id": "m.invoice_id", **{c: f"a.{c}" for c in (
-            "kind", "position", "label", "is_percent", "value", "tax_rate")}}
+            "kind", "position", "label", "is_percent", "value", "tax_rate", "tax_category")}}
         c1, c2 = (int(x) for x in cn_ids)
         mine = f"({{col}} BETWEEN {int(first)} AND {int(last)} OR {{col}} BETWEEN {c1} AND {c2})"
         w.insert_select(tb["line_item"], line_exprs, f"FROM {maps} m JOIN demo_tpl_line l ON l.tpl = m.tpl "

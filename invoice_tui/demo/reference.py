@@ -11,7 +11,7 @@ from typing import Any
 
 # country → (locale, currency, first names, last names, cities, street pattern, phone prefix, tax id)
 _COUNTRIES: dict[str, dict[str, Any]] = {
-    "FR": dict(locale="fr_FR", currency="EUR", weight=24,
+    "FR": dict(eu=True, locale="fr_FR", currency="EUR", weight=24,
                first=["Zoé", "Élodie", "Hélène", "Jérôme", "François", "Amélie", "Théo", "Anaïs", "Benoît",
                       "Cécile", "Gaëlle", "Léa", "Noël", "Raphaël", "Inès", "Maëlys", "Loïc", "Chloé"],
                last=["Lefèvre", "Dupré", "Bérenger", "Moreau", "Lemaître", "Girard", "Côté", "Faure",
@@ -23,7 +23,7 @@ _COUNTRIES: dict[str, dict[str, Any]] = {
                legal=["SARL", "SAS", "SA"], acts=["Conseil", "Études", "Menuiserie", "Boulangerie", "Éditions",
                                                   "Architecture", "Informatique"],
                tax="FR{n11}", tld="fr", tax_rates=[Decimal("20"), Decimal("10"), Decimal("5.5")]),
-    "DE": dict(locale="de_DE", currency="EUR", weight=20,
+    "DE": dict(eu=True, locale="de_DE", currency="EUR", weight=20,
                first=["Jürgen", "Jörg", "Günther", "Björn", "Sören", "Käthe", "Lena", "Maximilian", "Anja",
                       "Jonas", "Mareike", "Uwe", "Dörte", "Lukas"],
                last=["Müller", "Schäfer", "Böhm", "Krüger", "Weiß", "Groß", "Köhler", "Schröder", "Hoffmann",
@@ -35,7 +35,7 @@ _COUNTRIES: dict[str, dict[str, Any]] = {
                legal=["GmbH", "AG", "KG"], acts=["Maschinenbau", "Beratung", "Logistik", "Bäckerei", "Software",
                                                  "Druckerei"],
                tax="DE{n9}", tld="de", tax_rates=[Decimal("19"), Decimal("7")]),
-    "ES": dict(locale="es_ES", currency="EUR", weight=10,
+    "ES": dict(eu=True, locale="es_ES", currency="EUR", weight=10,
                first=["José", "María", "Sofía", "Andrés", "Lucía", "Íñigo", "Begoña", "Ramón", "Martín",
                       "Inés", "Álvaro", "Nuria"],
                last=["García", "Peña", "Núñez", "Fernández", "López", "Martínez", "Sánchez", "Gómez",
@@ -45,7 +45,7 @@ _COUNTRIES: dict[str, dict[str, Any]] = {
                street="Calle de {w}, {n}", words=["Alcalá", "Serrano", "Goya", "la Paz", "Colón"],
                addr="{street}\n{zip} {city}\nEspaña", phone="+34 {a}{b} {c} {d}{e}",
                legal=["S.L.", "S.A."], acts=["Consultoría", "Diseño", "Construcciones", "Panadería", "Tecnología"],
-               tax="ES{L}{n8}", tld="es", tax_rates=[Decimal("21"), Decimal("10")]),
+               tld="es", tax_rates=[Decimal("21"), Decimal("10")]),
     "US": dict(locale="en_US", currency="USD", weight=24,
                first=["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
                       "Elizabeth", "Chloë", "Renée", "José", "André"],

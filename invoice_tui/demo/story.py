@@ -90,20 +90,21 @@ class Story:
 # ---- the services' snapshots, of rows the demo holds as plain values ------------------------------
 def line_stubs(lines: Iterable[tuple]) -> list[SimpleNamespace]:
     """A template's lines (position, name, description, qty text, unit price micro, discount kind,
-    discount text, rate text) as the snapshot reads line items (the R35 fields at their defaults)."""
+    discount text, rate text, VAT category) as the snapshot reads line items (the R35 fields at
+    their defaults)."""
     return [SimpleNamespace(position=pos, name=name, description=desc, quantity=Decimal(qty),
                             unit_price_micro=unit, discount_kind=kind,
                             discount_value=None if value is None else Decimal(value),
                             tax_rate=Decimal(rate), price_base=Decimal(1), unit_code="C62", charges="[]",
-                            tax_category=None)
-            for pos, name, desc, qty, unit, kind, value, rate in lines]
+                            tax_category=category)
+            for pos, name, desc, qty, unit, kind, value, rate, category in lines]
 
 
 def adjustment_stubs(adjustments: Iterable[tuple]) -> list[SimpleNamespace]:
-    """A template's adjustments (kind, position, label, is percent, value text, rate text)."""
+    """A template's adjustments (kind, position, label, is percent, value text, rate text, VAT category)."""
     return [SimpleNamespace(kind=kind, position=pos, label=label, is_percent=pct, value=Decimal(value),
-                            tax_rate=Decimal(rate), tax_category=None)
-            for kind, pos, label, pct, value, rate in adjustments]
+                            tax_rate=Decimal(rate), tax_category=category)
+            for kind, pos, label, pct, value, rate, category in adjustments]
 
 
 def template_snapshot(currency: str, billed_minor: int, lines: list, adjustments: list) -> dict[str, Any]:

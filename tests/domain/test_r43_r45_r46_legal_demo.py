@@ -20,6 +20,12 @@ from invoice_tui.domain.settings import coerce_setting, load_settings
 pytestmark = pytest.mark.no_seller  # the demo's own seller, not the test seller
 
 
+def tva_valid(number: str) -> bool:
+    from stdnum.eu import vat
+
+    return vat.is_valid(number)
+
+
 def test_r43_r46_demo_seller_is_french_complete_and_strict(ws, admin):
     from stdnum.fr import siren, siret, tva
 
@@ -51,8 +57,21 @@ def test_r43_r46_demo_seller_is_french_complete_and_strict(ws, admin):
 
     # French VAT rates on EUR invoices; every invoice states its operation category; a French
     # business buyer's invoices carry no R18 extra taxes (each can be an e-invoice)
-    eur_rates = {li.tax_rate for li in LineItem.select().join(Invoice).where(Invoice.currency == "EUR")}
-    assert eur_rates <= {Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1")} and len(eur_rates) >= 3
+    charged = {li.tax_rate for li in LineItem.select().join(Invoice).where(
+        (Invoice.currency == "EUR") & LineItem.tax_category.is_null())}
+    assert charged <= {Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1")} and len(charged) >= 3
+    # a business buyer abroad is charged no French VAT, each line saying why (its category, and
+    # the invoice's reason for it, BT-120): in the EU reverse charge (AE) or an intra-community
+    # supply (K), outside it an export (G); a consumer abroad pays French VAT
+    abroad: dict[str, set] = {}
+    for li in LineItem.select(LineItem, Invoice).join(Invoice).where(LineItem.tax_category.is_null(False)):
+        company = Company.get_by_id(li.invoice.company_id)
+        assert li.tax_rate == 0 and company.country != "FR", li.invoice.number
+        assert li.tax_category in invoices.exemption_reasons(li.invoice), li.invoice.number
+        abroad.setdefault("eu" if company.country in ("DE", "ES") else "export", set()).add(li.tax_category)
+        if company.country in ("DE", "ES"):
+            assert tva_valid(company.vat_id), company.vat_id  # BT-48 (BR-AE-02, BR-IC-02)
+    assert abroad == {"eu": {"AE", "K"}, "export": {"G"}}, abroad
     invs = list(Invoice.select().where(Invoice.doc_type == "invoice"))
     assert all(i.operation_category in ("goods", "services", "both") for i in invs)
     assert all(i.eur_rate for i in invs if i.currency != "EUR") and not any(i.eur_rate for i in invs
@@ -96,17 +115,28 @@ def test_r46_demo_no_strict_keeps_voided_invoices(ws, admin):
 
 
 def test_r45_every_open_demo_invoice_of_a_french_buyer_validates(ws, admin):
+    """And so does every open demo invoice of a business buyer abroad: reverse charge and
+    intra-community supplies within the EU, exports outside it (BR-AE, BR-IC, BR-G), and every
+    credit note of a cancellation (in the invoice's currency: its EUR rate kept)."""
     demo.generate(admin, invoices=300, seed=7)
     settings, checked, rates, failures = load_settings(), 0, set(), {}
-    for inv in Invoice.select().where((Invoice.status == "open") & (Invoice.doc_type == "invoice")):
-        if buyer_party(inv).address.country != "FR":
+    categories: dict[str, set] = {}
+    credit_notes = 0
+    for inv in Invoice.select().where(((Invoice.status == "open") & (Invoice.doc_type == "invoice"))
+                                      | (Invoice.status == "issued")):  # and the credit notes
+        country = buyer_party(inv).address.country
+        if country != "FR" and not inv.company_id:
             continue
         try:
             validation = einvoice.validate(inv, "cii", settings)
         except einvoice.NotEn16931:
             continue
         checked += 1
-        rates |= {g.rate for g in einvoice.einvoice_document(inv, settings).vat_groups}
+        credit_notes += inv.doc_type == "credit_note"
+        groups = einvoice.einvoice_document(inv, settings).vat_groups
+        rates |= {g.rate for g in groups}
+        categories.setdefault(country, set()).update(g.category for g in groups)
         if validation.fatal:
             failures[inv.number] = [f.line() for f in validation.fatal]
-    assert not failures and checked >= 20 and len(rates) >= 2
+    assert not failures and checked >= 20 and len(rates) >= 2 and credit_notes >= 3, (failures, credit_notes)
+    assert {"AE", "K"} <= categories["DE"] | categories["ES"] and categories["US"] == {"G"}, categories
