@@ -138,7 +138,6 @@ def _decimal(value, what: str, field: str) -> Decimal:
     return d
 
 
-@mutation
 def legal_fields(source: Invoice) -> dict[str, Any]:
     """R43's fields of the document a credit note corrects (or an offsetting draft follows): the
     same supply, so the same operation category, delivery, buyer reference, exemption reasons and
@@ -147,6 +146,7 @@ def legal_fields(source: Invoice) -> dict[str, Any]:
     return {name: getattr(source, name) for name in _LEGAL_HEAD}
 
 
+@mutation
 def create_credit_note(ctx: Context, ref: str | int, *, reason: str, full: bool = False,
                        lines: Iterable[tuple[int, Any]] | None = None, amount: Any = None, rate: Any = None,
                        category: str = "") -> Invoice:
