@@ -685,8 +685,9 @@ def legal_mentions(inv: Invoice, settings: WorkspaceSettings, company, contact, 
         reasons = json.loads(getattr(inv, "exemption_reasons", None) or "{}")
     except ValueError:
         reasons = {}
-    if "AE" in categories:
-        out.append(L("m_reverse_charge") + (f" — {escape(reasons['AE'])}" if reasons.get("AE") else ""))
+    if "AE" in categories:  # the invoice's own reason after the mention, unless the mention says it already
+        mention, reason = L("m_reverse_charge"), reasons.get("AE", "")
+        out.append(mention + (f" — {escape(reason)}" if reason and reason.casefold() not in mention.casefold() else ""))
     for cat in ("E", "K", "G", "O"):
         if cat in categories and reasons.get(cat):
             out.append(f"{L('m_exemption', c=cat)}: {escape(reasons[cat])}")

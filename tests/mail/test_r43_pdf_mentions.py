@@ -90,3 +90,23 @@ def test_r43_german_pdf_holds_the_leistungsdatum(ctx, tmp_path):
     text = _text(invoice_pdf(invoices.finalize_invoice(ctx, draft.id)), tmp_path)
     assert "Leistungsdatum" in text and "10. März 2026" in text
     assert "USt-IdNr.: FR40303265045" in text and "USt-IdNr.: DE136695976" in text
+
+
+def test_r43_reverse_charge_mention_says_autoliquidation_once(ctx, tmp_path):
+    """A German buyer's reverse-charged services: the mention in the invoice's language names
+    "Autoliquidation", and an invoice whose own reason is that same word does not repeat it
+    ("… (Autoliquidation) — Autoliquidation"); a reason of its own still follows the mention."""
+    company = people.add_company(ctx, {"name": "Böhm", "legal_name": "Böhm Beratung AG", "address": "Königsallee 1",
+                                       "postcode": "40212", "city": "Düsseldorf", "country": "DE",
+                                       "vat_id": "DE136695976"})
+    contact = people.add_contact(ctx, {"email": "boehm@example.de", "company_id": company.id})
+    texts = []
+    for reason in ("Autoliquidation", "Art. 196 MwStSystRL"):
+        draft = invoices.create_invoice(ctx, {
+            "currency": "EUR", "locale": "de_DE", "contact_id": contact.id, "company_id": company.id,
+            "operation_category": "services", "exemption_reasons": {"AE": reason},
+            "lines": [{"name": "Audit", "unit_price": "100", "tax_rate": "0", "tax_category": "AE"}]})
+        texts.append(_text(invoice_pdf(invoices.finalize_invoice(ctx, draft.id)), tmp_path))
+    mention = "Steuerschuldnerschaft des Leistungsempfängers (Autoliquidation)"
+    assert mention in texts[0] and f"{mention} — Autoliquidation" not in texts[0], texts[0]
+    assert f"{mention} — Art. 196 MwStSystRL" in texts[1], texts[1]
