@@ -502,12 +502,12 @@ class _Generator:
             plain_lists={cur: (plain, len(plain)) for cur, lst in templates.items()
                          for plain in [[t for t in lst if not t.extra_tax]]},
             abroad_lists={kind: {cur: (lst, len(lst)) for cur, lst in by_cur.items()} for kind, by_cur in abroad.items()},
-            strict=self.strict, cn_id0=inv_id0 + n, first_cn=first_cn, entry_id0=entry_id0,
+            strict=self.strict, first_cn=first_cn, entry_id0=entry_id0,
             eur_rates=_EUR_RATES if french else {}, french=french,
             cn_pattern=settings.credit_note_pattern, admin=(ctx.user.id if ctx.user else None, admin_login,
                                                               ctx.user.name if ctx.user else admin_login),
             lang_comments=lang_comments, day0=day0, ds=ds, now_s=now_s,
-            recent_from=inv_id0 + n - FULL_HISTORY, owner_login=owner_login,
+            recent_from=n - FULL_HISTORY, owner_login=owner_login,
             default=(settings.default_currency if settings.default_currency in templates else "EUR",
                      settings.locale))
 
@@ -542,9 +542,8 @@ class _Generator:
                     _collect(results, procs, stats)
                 if stats[k]["payments"] != (seg_first[k + 1][1] if k + 1 < len(bounds) else pay_id) - seg_first[k][1]:
                     raise RuntimeError("demo: a segment's payments do not match the plan")  # pragma: no cover
-                cn_first = inv_id0 + n + seg_first[k][2] + 1
-                self._copy_segment(k, paths[k], inv_id0 + lo + 1, inv_id0 + hi, rem_base,
-                                   (cn_first, cn_first + stats[k]["credit_notes"] - 1))
+                first = inv_id0 + lo + seg_first[k][2] + 1  # its invoices' and credit notes' ids
+                self._copy_segment(k, paths[k], first, first + hi - lo + stats[k]["credit_notes"] - 1, rem_base)
                 self._copy_history(k, paths[k], act_chain, pc_chain)
                 rem_base += stats[k]["reminders"]
                 if self.progress:
@@ -556,7 +555,6 @@ class _Generator:
                 if proc.is_alive():  # pragma: no cover - only when the load failed
                     proc.terminate()
                     proc.join()
-        iid = inv_id0 + n
 
         # A few unapplied payments (R9): some match an open balance exactly, some online; created
         # as add_payment creates them (their history included).
@@ -673,10 +671,14 @@ class _Generator:
         strict, plain_lists, cn_pattern = p["strict"], p["plain_lists"], p["cn_pattern"]
         abroad_lists = p["abroad_lists"]
         admin_id, admin_login, admin_name = p["admin"]
-        eur_rates, cn_id0, first_cn, entry_id0 = p["eur_rates"], p["cn_id0"], p["first_cn"], p["entry_id0"]
+        eur_rates, first_cn, entry_id0 = p["eur_rates"], p["first_cn"], p["entry_id0"]
         french = p["french"]  # a French seller's invoices state their operation category (R43)
         cnotes, entries = [], []
-        iid = first_iid = p["inv_id0"] + lo
+        # ids in creation order: a credit note's (a cancellation, R46) right after its invoice's, so
+        # the index's newest first is not a page of credit notes; the segment's first id after the
+        # invoices and credit notes of the segments before it
+        iid = first_iid = p["inv_id0"] + lo + cancel
+        ordinal, cn_taken = lo, 0  # the invoice's place among the demo's invoices; a credit note just taken
         rng = random.Random(f"invoice-tui-demo:{self.seed}:segment:{k}")
         rand, getbits = rng.random, rng.getrandbits
         prefix, offsets, terms_choices = p["prefix"], p["offsets"], p["terms_choices"]
@@ -734,7 +736,9 @@ class _Generator:
                 o = key >> 17  # the invoice date, as an offset from day0
                 age = TODAY - o
                 terms = terms_choices[t]
-                iid += 1
+                iid += 1 + cn_taken
+                ordinal += 1
+                cn_taken = 0
                 contact = contacts[int(rand() * n_contacts)]
                 if cat == 0 and rand() < 0.1:
                     contact = None
@@ -757,6 +761,8 @@ class _Generator:
                 if r < 0.06 and iid - first_iid > 1:
                     origin = "clone"
                     cloned_from = iid - 1 - int(rand() * min(300, iid - first_iid - 1))
+                    if cloned_from not in numbers_by_id:  # a credit note's id: its invoice's is the one before
+                        cloned_from -= 1
                 elif r < 0.09:
                     origin = "subscription"
                 elif r < 0.10:
@@ -769,7 +775,7 @@ class _Generator:
                 else:
                     comments = ""
                 billed = tpl.billed
-                recent = iid > recent_from  # notes, tasks and sent reminders only on recent invoices
+                recent = ordinal > recent_from  # notes, tasks and sent reminders only on recent invoices
                 # Created (or cloned) as a draft: its whole snapshot, as create_invoice writes it.
                 if tpl.gid not in tpl_parts:
                     tpl_parts[tpl.gid] = template_snapshot(cur, billed, line_stubs(tpl.lines),
@@ -872,7 +878,7 @@ class _Generator:
                         # R46: cancelled by a full credit note two days later (R36-R39), as
                         # credit.create_credit_note and issue_credit_note write it
                         cancel += 1
-                        cn_id, cn_seq = cn_id0 + cancel, first_cn + cancel - 1
+                        cn_id, cn_seq, cn_taken = iid + 1, first_cn + cancel - 1, 1
                         cday = o + 2
                         cday_s = ds[cday]
                         cn_number = (number_text(invoices.CREDIT_NOTE_PREFIX, cn_seq)
@@ -985,9 +991,8 @@ class _Generator:
         return {"payments": n_pays, "reminders": n_rems, "events": n_events, "changes": n_changes,
                 "credit_notes": cancel - p["seg_first"][k][2]}
 
-    def _copy_segment(self, k: int, path: str, first: int, last: int, rem_base: int,
-                      cn_ids: tuple[int, int]) -> None:
-        """Copy segment ``k`` (invoices ``first``…``last``, its credit notes ``cn_ids``) into the
+    def _copy_segment(self, k: int, path: str, first: int, last: int, rem_base: int) -> None:
+        """Copy segment ``k`` (its invoices and credit notes: ids ``first``…``last``) into the
         workspace, and derive their line items, adjustments and invoice↔contact/company links there."""
         w, tb = self.w, self.tables
         alias = f"demo_segment{k}"
@@ -1007,8 +1012,7 @@ class _Generator:
             "tax_rate", "tax_category")}}
         adj_exprs = {"invoice_id": "m.invoice_id", **{c: f"a.{c}" for c in (
             "kind", "position", "label", "is_percent", "value", "tax_rate", "tax_category")}}
-        c1, c2 = (int(x) for x in cn_ids)
-        mine = f"({{col}} BETWEEN {int(first)} AND {int(last)} OR {{col}} BETWEEN {c1} AND {c2})"
+        mine = f"({{col}} BETWEEN {int(first)} AND {int(last)})"
         w.insert_select(tb["line_item"], line_exprs, f"FROM {maps} m JOIN demo_tpl_line l ON l.tpl = m.tpl "
                         f"WHERE {mine.format(col='m.invoice_id')} ORDER BY m.invoice_id, l.position")
         w.insert_select(tb["adjustment"], adj_exprs, f"FROM {maps} m JOIN demo_tpl_adj a ON a.tpl = m.tpl "

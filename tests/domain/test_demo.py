@@ -98,6 +98,9 @@ def test_demo_workspace_every_state_totals_numbers_chain(ws, admin):
     assert [c.number for c in cns] == [f"CN-{k}" for k in range(1, len(cns) + 1)]
     assert [c.cn_seq for c in cns] == list(range(1, len(cns) + 1))
     assert [c.invoice_date for c in cns] == sorted(c.invoice_date for c in cns)
+    # ids in creation order: each credit note's right after its invoice's (the index, newest first,
+    # does not open on a page of credit notes)
+    assert all(c.id == c.refers_to + 1 for c in cns), [(c.id, c.refers_to) for c in cns]
     by_id = {i.id: i for i in invs}
     for c in cns:
         cancelled = by_id[c.refers_to]
@@ -319,6 +322,9 @@ def test_demo_worker_processes_write_the_same_rows(ws, admin, clock, db_url, tmp
     assert [i.number_seq for i in finalized] == list(range(1001, 1001 + len(finalized)))
     cns = list(Invoice.select().where(Invoice.doc_type == "credit_note").order_by(Invoice.id))
     assert [c.cn_seq for c in cns] == list(range(1, len(cns) + 1)) and len(cns) == summary["credit_notes"] > 1
+    assert all(c.id == c.refers_to + 1 for c in cns)  # across segments too
+    ids = [i for (i,) in Invoice.select(Invoice.id).order_by(Invoice.id).tuples()]
+    assert ids == list(range(ids[0], ids[0] + len(ids)))  # no id left unused between segments
     assert [p.id for p in Payment.select().order_by(Payment.id)] == list(range(1, Payment.select().count() + 1))
     assert [r.id for r in Reminder.select().order_by(Reminder.id)] == list(range(1, Reminder.select().count() + 1))
     for inv in Invoice.select().where(Invoice.status != "draft"):
