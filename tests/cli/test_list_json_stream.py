@@ -23,6 +23,10 @@ Refreshed on purpose by issue 22 (legal data, R43): the demo's companies have a 
 list) and French and German companies valid VAT numbers (``tax_id``, check digits by python-stdnum):
 the 13 company records changed in ``address`` and 9 in ``tax_id``; every other list and value is as
 before.
+
+Refreshed on purpose when the demo's Spanish companies got valid VAT numbers (NIF with its check
+digit, python-stdnum; a French seller's reverse-charged invoices to them name it, BT-48): the 2
+Spanish company records changed in ``tax_id``; every other list and value is as before.
 """
 
 from __future__ import annotations
