@@ -1575,6 +1575,12 @@ def copy_contents(src: Invoice, inv: Invoice) -> None:
         InvoiceCompany.create(invoice=inv, company=link.company_id)
 
 
+# R43's fields a clone keeps (the same customer relationship: what kind of supply, why no VAT, the
+# buyer's reference, where it is delivered); not the delivery date nor the EUR rate, the new
+# invoice's own (finalize asks for the rate of a French seller's invoice in another currency).
+CLONED_LEGAL = ("operation_category", "exemption_reasons", "buyer_reference", "delivery_address")
+
+
 @mutation
 def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
     require(ctx, "clone")
@@ -1588,8 +1594,8 @@ def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
         due_date=today + dt.timedelta(days=settings.payment_terms_days), owner=ctx.user.id if ctx.user else None,
         billing_contact=src.billing_contact_id, company=src.company_id, po_number=src.po_number,
         title=src.title, comments=src.comments, allow_partial=src.allow_partial, origin="clone",  # issue 24: title
-        cloned_from=src.id,
-        status="draft", version=1, created_at=now, updated_at=now)
+        cloned_from=src.id, status="draft", version=1, created_at=now, updated_at=now,
+        **{name: getattr(src, name) for name in CLONED_LEGAL})
     copy_contents(src, inv)
     _store_totals(inv)
     _save(inv, ctx, bump=False)

@@ -220,3 +220,29 @@ def test_r36_r43_a_credit_note_keeps_the_legal_fields_of_the_invoice_it_corrects
     assert [g.exemption_reason for g in doc.vat_groups] == [reason] and doc.tax_currency == "EUR"
     for fmt in ("cii", "ubl"):
         assert not einvoice.validate(cn, fmt).fatal, fmt
+
+
+@pytest.mark.no_seller
+def test_r43_a_clone_keeps_the_supply_s_legal_fields_not_its_date_nor_rate(ws, admin):
+    """Next month's invoice, cloned from a reverse-charged one in USD: it keeps the operation
+    category, the exemption reason, the buyer's reference and the delivery address (finalize
+    asked for each again), not the delivery date nor the EUR rate, which are the new invoice's own
+    (finalize asks for the day's rate, with its sentence)."""
+    for key, value in FRENCH_SELLER.items():
+        set_setting(admin, key, value)
+    company = people.add_company(admin, {"name": "Böhm Beratung AG", "country": "DE", "vat_id": "DE136695976"})
+    contact = people.add_contact(admin, {"email": "boehm@example.de", "company_id": company.id})
+    draft = make_draft(admin, contact, company_id=company.id, operation_category="services", currency="USD",
+                       eur_rate="0.9091", exemption_reasons={"AE": "Autoliquidation"}, buyer_reference="BÖHM-7",
+                       delivery_date="2026-03-01", delivery_address="Königsallee 1, 40212 Düsseldorf",
+                       lines=[{"name": "Audit", "unit_price": "100", "tax_rate": "0", "tax_category": "AE"}])
+    src = invoices.finalize_invoice(admin, draft.id)
+    clone = invoices.clone_invoice(admin, src.number)
+    assert (clone.operation_category, invoices.exemption_reasons(clone), clone.buyer_reference,
+            clone.delivery_address) == ("services", {"AE": "Autoliquidation"}, "BÖHM-7", "Königsallee 1, 40212 Düsseldorf")
+    assert clone.delivery_date is None and not clone.eur_rate
+    with pytest.raises(RuleRefused) as err:
+        invoices.finalize_invoice(admin, clone.id)
+    assert _missing(err) == ["eur_rate"]
+    invoices.edit_invoice(admin, clone.id, {"eur_rate": "0.92"})
+    assert invoices.finalize_invoice(admin, clone.id).status == "open"
