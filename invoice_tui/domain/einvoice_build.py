@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from invoice_tui.db.models import Company, Contact, Invoice
 from invoice_tui.documents.einvoice.model import (CREDIT_NOTE, INVOICE, Address, EInvoice, Note, Party, from_totals)
@@ -193,7 +193,11 @@ def build_document(inv: Invoice, settings: WorkspaceSettings, totals, specs, num
     """The EN 16931 document of ``inv`` from its computed ``totals`` and line ``specs`` (the one totals
     function's); ``number`` stands in for a draft's number (finalize validates before numbering)."""
     check_expressible(inv, totals)
-    buyer = buyer_party(inv)
+    seller, buyer = seller_party(settings), buyer_party(inv)
+    if totals.tax_breakdown and all(t.category == "O" for t in totals.tax_breakdown):
+        # outside the scope of VAT (a late-fee invoice, R51): such an invoice names no VAT id,
+        # the seller's nor the buyer's (BR-O-02); the seller's SIREN identifies it (BR-CO-26)
+        seller, buyer = replace(seller, vat_id=""), replace(buyer, vat_id="")
     exemptions = dict(EXEMPTION_TEXTS)
     if settings.vat_franchise:
         exemptions["E"] = FRANCHISE
@@ -206,7 +210,7 @@ def build_document(inv: Invoice, settings: WorkspaceSettings, totals, specs, num
         type_code = CREDIT_NOTE
         preceding = Invoice.get_or_none(Invoice.id == inv.refers_to) if inv.refers_to else None
     return from_totals(
-        totals=totals, specs=specs, seller=seller_party(settings), buyer=buyer,
+        totals=totals, specs=specs, seller=seller, buyer=buyer,
         number=number or inv.number or "", issue_date=inv.invoice_date, type_code=type_code, exemptions=exemptions,
         preceding_number=preceding.number if preceding else "",
         preceding_date=preceding.invoice_date if preceding else None,

@@ -332,3 +332,39 @@ def test_r54_audit_replays_schedules_and_dunning(ws, admin, clock, smtp_server, 
     Schedule.update(mode="draft").where(Schedule.id == s.id).execute()  # a write without its history row
     found = list(replay())
     assert [(f.object_type, f.property) for f in found] == [("schedule", "mode")]
+
+
+@pytest.mark.no_seller
+def test_r51_r45_a_french_seller_s_late_fee_invoice_is_issued_as_a_valid_e_invoice(ws, admin, clock, smtp_server,
+                                                                                transport):
+    """Late fees are outside the scope of VAT (category O): their e-invoice names no VAT id, the
+    seller's nor the buyer's (BR-O-02; the seller's SIREN identifies it). A French seller's late-fee
+    invoices to a French business were all left as drafts, refused on BR-O-02."""
+    from invoice_tui.domain import einvoice, people
+    from invoice_tui.domain.einvoice_build import xml_of
+    from tests.domain.test_r2_r43_finalize_legal import FRENCH_SELLER
+
+    for key, value in (*FRENCH_SELLER.items(), ("default_from_address", "billing@lumiere.example"),
+                       ("public_base_url", "https://invoices.example.com"), ("late_fee_rate", "13.15"),
+                       ("late_fee_fixed", "40"), ("reminder_offsets", "")):
+        set_setting(admin, key, value)
+    _at(clock, dt.date(2024, 1, 1))
+    company = people.add_company(admin, {"name": "Bonnard", "legal_name": "Bonnard Architecture SARL",
+                                         "address": "73 rue des Érables", "postcode": "69006", "city": "Lyon",
+                                         "country": "FR", "siren": "334175221", "vat_id": "FR23334175221"})
+    contact = people.add_contact(admin, {"email": "compta@bonnard.example", "company_id": company.id})
+    draft = invoices.create_invoice(admin, {"currency": "EUR", "contact_id": contact.id, "company_id": company.id,
+                                            "operation_category": "services",
+                                            "lines": [{"name": "Conseil", "unit_price": "1000", "tax_rate": "20"}]})
+    inv = invoices.finalize_invoice(admin, draft.id)
+    _at(clock, dt.date(2024, 2, 7))
+    run_due(admin, transport)
+    fees = {Invoice.get_by_id(d.fee_invoice_id) for d in Dunning.select() if d.fee_invoice_id}
+    assert fees and all(f.status == "open" for f in fees), [d.note for d in Dunning.select()]
+    for fee in fees:
+        doc = einvoice.einvoice_document(fee)
+        assert doc.seller.vat_id == "" and doc.buyer.vat_id == "" and doc.seller.legal_id == "732829320"
+        for fmt in ("cii", "ubl"):
+            assert not einvoice.validate(fee, fmt).fatal, fmt
+        assert "FR40303265045" not in xml_of(doc, "cii")[0].decode()
+    assert einvoice.einvoice_document(inv).seller.vat_id == "FR40303265045"  # any other invoice names it
