@@ -78,8 +78,9 @@ def test_r52_bulk_import_writes_the_same_rows_and_history_as_one_by_one(db_url, 
         rows = list(csv.reader(fh))
     head = rows[0]
     bad = [rows[0]] + [list(r) for r in rows[1:]]
+    # each invoice's first row (a credit note follows its invoice: refused with it, for its own reason)
     firsts = [i for i in range(1, len(bad)) if bad[i][head.index("Number")] and
-              bad[i][head.index("Number")] != bad[i - 1][head.index("Number")]]
+              bad[i][head.index("Number")] != bad[i - 1][head.index("Number")] and bad[i][head.index("Type")] == "Invoice"]
     dup = list(bad[firsts[1]])
     bad.append(dup)  # its number again, at the end
     bad[firsts[2]][head.index("Due date")] = "2000-01-01"
