@@ -22,7 +22,8 @@ TUI_REMEDIES: dict[str, str] = {
     "invoice.no_billing_contact": N_("pick one in the editor (e, then ctrl+b) or in the Contacts card (3, then n)."),
     "invoice.legal_data_missing": N_("fill in the seller's in Settings (',' on the index, or ctrl+p Settings), the "
                                      "buyer's in Companies and the invoice's in the editor."),
-    "invoice.strict_mode": N_("correct it with a credit note (Create credit note, or Cancel and replace)."),
+    # the sentence already says to correct it with a credit note: the remedy says where
+    "invoice.strict_mode": N_("in the Actions menu (a): Create credit note, or Cancel and replace."),
     "permission.not_a_user": N_("a super admin can add them with: invoice-tui users add {login}"),
     "permission.denied": N_("{grantor} can grant it with: invoice-tui users grant {login} {permission}"),
     "mail.no_from_address": N_("type one in From, or a super admin can set a default with: invoice-tui settings set "

@@ -74,6 +74,32 @@ def test_r46_edit_void_delete_of_an_issued_invoice_refused_with_the_reason(ws, a
     invoices.delete_invoice(admin, draft.id)  # and deleted: it holds no number
 
 
+def test_r46_the_tui_says_where_to_correct_it_once(ws, admin, buyer):
+    """The refusal says to correct the invoice with a credit note; the TUI's remedy adds where (the
+    Actions menu's two actions), without saying "credit note" twice — in French as in English
+    ("… par un avoir ; corrigez-la par un avoir …" was shown)."""
+    from invoice_tui.i18n import use_language
+    from invoice_tui.widgets.error_text import error_text
+
+    french(admin)
+    inv = issued(admin, buyer)
+    with pytest.raises(RuleRefused) as err:
+        invoices.edit_invoice(admin, inv.id, {"title": "changed"})
+    text = error_text(err.value)
+    assert text.endswith("Correct it with a credit note instead; in the Actions menu (a): Create credit note, "
+                         "or Cancel and replace."), text
+    assert text.count("with a credit note") == 1, text
+    use_language("fr_FR")
+    try:
+        with pytest.raises(RuleRefused) as err:
+            invoices.edit_invoice(admin, inv.id, {"title": "changed"})
+        text = error_text(err.value)
+    finally:
+        use_language("en_US")
+    assert "dans le menu Actions (a) : Créer un avoir, ou Annuler et remplacer." in text, text
+    assert text.count("par un avoir") == 1, text
+
+
 def test_r46_settings_allowing_edits_or_deletes_refused(ws, admin):
     set_setting(admin, "allow_edit_finalized", "on")
     french(admin)  # turning strict mode on turns them off
