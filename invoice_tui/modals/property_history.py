@@ -76,9 +76,13 @@ def load_changes(invoice_id: int, locale: str = "en_US") -> list[ChangeRow]:
     were shown as stored, "3781.14", "2026-03-16", "open")."""
     from invoice_tui.domain.localize import short_datetime
 
-    rows, currency = [], None
-    for c in invoice_service.property_history(invoice_id):  # oldest first: the currency as it stood
-        if c.property == "currency" and c.new_value:
+    entries = invoice_service.property_history(invoice_id)
+    # the currency as it stood: its creation's (its snapshot's properties come in any order), then
+    # each change of it, oldest first
+    currency = next((c.new_value for c in entries if c.property == "currency" and c.new_value), None)
+    rows = []
+    for c in entries:
+        if c.property == "currency" and c.new_value and not c.created:
             currency = c.new_value
         rows.append(ChangeRow(c.property, short_datetime(c.created_at, locale), c.user_login, c.source,
                               shown_value(c.property, c.old_value, currency, locale),

@@ -112,6 +112,9 @@ def test_issue24_property_history_values_read_in_the_reader_locale(sqlite_url, c
     stored = {c.property: c.new_value for c in invoices.property_history(i.id)}
     paid = next(new for prop, old, new in en if prop == "amount_paid" and old != "—")
     assert paid == "€1,000.50", en
+    # the creation's amounts too (its snapshot names the currency after them)
+    billed = next(new for prop, old, new in en if prop == "amount_billed" and old == "—")
+    assert billed.startswith("€") and "." in billed, en
     assert any(p == "amount_paid" and new.replace("\u202f", " ").replace("\u00a0", " ") == "1 000,50 €"
                for p, old, new in fr), fr
     due = stored["due_date"]  # ISO as stored
