@@ -120,6 +120,21 @@ def _changes_for_reader(ctx, invoice_id: int) -> list[ChangeRow]:
     return load_changes(invoice_id, display_locale(ctx))
 
 
+class ChangesTable(DataTable):
+    """The changes, each wrapped to this table's width: wrapped again when that width changes
+    (the first rows may arrive before the dialog is laid out)."""
+
+    def on_resize(self, event) -> None:
+        screen = self.screen
+        if isinstance(screen, PropertyHistoryModal) and screen.changes and screen.wrapped_at != self.wrap_width():
+            screen.call_after_refresh(screen._show, screen.shown)
+
+    def wrap_width(self) -> int:
+        """The table's width less a cell's padding and the vertical scrollbar, whether it shows
+        yet or not (the rows it wraps may be what brings it): the same width before and after."""
+        return max(self.size.width - self.styles.scrollbar_size_vertical - 2, 24)
+
+
 class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", N_("Close"), id="invoice.history.close")]
 
@@ -128,13 +143,15 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
         self.invoice_id = invoice_id
         self.label = label
         self.changes: list[ChangeRow] = []
+        self.shown = ALL
+        self.wrapped_at = 0  # the width the rows shown are wrapped to
 
     def compose(self) -> ComposeResult:
         with Vertical(id="property-history-dialog", classes="invoice-modal wide"):
             yield Label(_("Property history — {label}").format(label=self.label), classes="modal-title", markup=False)
             with Horizontal():
                 yield OptionList(id="property-list")
-                yield DataTable(id="property-changes", cursor_type="row")
+                yield ChangesTable(id="property-changes", cursor_type="row")
             yield Static(_("Pick a property on the left · Escape closes"), classes="modal-hint")
 
     def on_mount(self) -> None:
@@ -170,9 +187,9 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
         from rich.text import Text
 
         self.shown = prop
-        table = self.query_one("#property-changes", DataTable)
+        table = self.query_one("#property-changes", ChangesTable)
         table.clear(columns=True)
-        width = max(table.scrollable_content_region.width - 4, 24)  # a cell's padding, the scrollbar
+        width = self.wrapped_at = table.wrap_width()
         table.add_column(_("When · who · via, then old → new"), width=width, key="change")
         for c in self.changes:
             if prop == ALL or c.property == prop:
@@ -185,10 +202,6 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
                 head = textwrap.wrap(f"{c.when} · {c.user} · {_source_word(c.source)}", width) or [""]  # a long login wraps too
                 cell = Text.assemble(("\n".join(head), "dim"), "\n", "\n".join(lines))
                 table.add_row(cell, height=len(head) + len(lines))
-
-    def on_resize(self) -> None:
-        if self.changes:
-            self.call_after_refresh(self._show, getattr(self, "shown", ALL))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -25,6 +25,10 @@ async def test_issue24_property_history_rows_read_whole_at_80x24(sqlite_url, clo
         await settle(pilot, app)
         modal = app.screen
         lines = screen_lines(app)
+        # wrapped to the table's width less the scrollbar whether it shows yet or not: the rows
+        # that bring the scrollbar do not make them wrap again narrower ("· via" on a line alone)
+        changes = modal.query_one("#property-changes")
+        assert modal.wrapped_at == changes.size.width - 4, (modal.wrapped_at, changes.size)
         assert not any("▁▁" in line and "▏" in line for line in lines[-6:-3])  # no sideways scrolling
         ol = modal.query_one("#property-list")
         ol.highlighted = next(n for n in range(ol.option_count) if ol.get_option_at_index(n).id == "po_number")
