@@ -120,6 +120,21 @@ def _changes_for_reader(ctx, invoice_id: int) -> list[ChangeRow]:
     return load_changes(invoice_id, display_locale(ctx))
 
 
+def _head_lines(parts: tuple[str, ...], width: int) -> list[str]:
+    """when · who · via on as few lines as ``width`` allows, each line starting with a part (a
+    continuation with its "·"), a part longer than the width wrapped on its own."""
+    import textwrap
+
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += f" · {part}"
+            continue
+        pieces = textwrap.wrap(f"· {part}" if lines else part, width) or [""]
+        lines += pieces
+    return lines
+
+
 class ChangesTable(DataTable):
     """The changes, each wrapped to this table's width: wrapped again when that width changes
     (the first rows may arrive before the dialog is laid out)."""
@@ -199,7 +214,7 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
                 lines = textwrap.wrap(change.replace("\n", " "), width) or [""]
                 if len(lines) > 4:  # a long text (comments) keeps its first lines; the CLI shows it all
                     lines = lines[:3] + [textwrap.shorten(" ".join(lines[3:]), width, placeholder=" …")]
-                head = textwrap.wrap(f"{c.when} · {c.user} · {_source_word(c.source)}", width) or [""]  # a long login wraps too
+                head = _head_lines((c.when, c.user, _source_word(c.source)), width)
                 cell = Text.assemble(("\n".join(head), "dim"), "\n", "\n".join(lines))
                 table.add_row(cell, height=len(head) + len(lines))
 
