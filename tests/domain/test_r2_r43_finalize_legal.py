@@ -246,3 +246,28 @@ def test_r43_a_clone_keeps_the_supply_s_legal_fields_not_its_date_nor_rate(ws, a
     assert _missing(err) == ["eur_rate"]
     invoices.edit_invoice(admin, clone.id, {"eur_rate": "0.92"})
     assert invoices.finalize_invoice(admin, clone.id).status == "open"
+
+
+@pytest.mark.no_seller
+def test_r41_r43_cancel_and_replace_an_intra_eu_supply_end_to_end(ws, admin):
+    """R41 on a French seller's intra-community supply: the credit note is issued (its e-invoice
+    valid: the invoice's reasons, the buyer's country as deliver-to), and the replacement draft
+    finalizes as it is, its legal data kept from the invoice it replaces."""
+    from invoice_tui.domain import credit, einvoice
+
+    for key, value in FRENCH_SELLER.items():
+        set_setting(admin, key, value)
+    company = people.add_company(admin, {"name": "Böhm Maschinen AG", "country": "DE", "vat_id": "DE136695976",
+                                         "address": "Königsallee 1", "postcode": "40212", "city": "Düsseldorf"})
+    contact = people.add_contact(admin, {"email": "boehm@example.de", "company_id": company.id})
+    draft = make_draft(admin, contact, company_id=company.id, operation_category="both",
+                       exemption_reasons={"K": "Exonération de TVA, art. 262 ter I du CGI", "AE": "Autoliquidation"},
+                       lines=[{"name": "Machine", "unit_price": "800", "tax_rate": "0", "tax_category": "K"},
+                              {"name": "Installation", "unit_price": "300", "tax_rate": "0", "tax_category": "AE"}])
+    inv = invoices.finalize_invoice(admin, draft.id)
+    cn, replacement = credit.cancel_and_replace(admin, inv.number, reason="Wrong machine model")
+    assert cn.status == "issued" and not einvoice.validate(cn, "cii").fatal
+    assert einvoice.einvoice_document(cn).delivery_address.country == "DE"
+    issued = invoices.finalize_invoice(admin, replacement.id)
+    assert issued.status == "open" and issued.operation_category == "both"
+    assert not einvoice.validate(issued, "ubl").fatal
