@@ -94,7 +94,10 @@ def french_missing(settings: WorkspaceSettings, buyer: BuyerFacts) -> list[Missi
             out.append(Missing("buyer_electronic_address", N_("the buyer's electronic address (SIREN, scheme 0225)"),
                                "EN 16931 BR-63, BT-49"))
     for cat, rule in (("AE", "BR-AE-10"), ("E", "BR-E-10"), ("K", "BR-K-10"), ("G", "BR-G-10"), ("O", "BR-O-10")):
-        if cat in buyer.categories and cat not in buyer.exemption_reasons:
+        # a micro-entreprise's exempt lines: the franchise is their reason ("TVA non applicable,
+        # art. 293 B du CGI", on the PDF and as BT-120), stated once in the settings
+        franchise = cat == "E" and settings.vat_franchise
+        if cat in buyer.categories and cat not in buyer.exemption_reasons and not franchise:
             out.append(Missing(f"exemption_reason_{cat}",
                                N_("the exemption reason of the VAT category {category} group"),
                                f"EN 16931 {rule}, BT-120", params=(("category", cat),)))

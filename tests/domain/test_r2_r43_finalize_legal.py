@@ -271,3 +271,34 @@ def test_r41_r43_cancel_and_replace_an_intra_eu_supply_end_to_end(ws, admin):
     issued = invoices.finalize_invoice(admin, replacement.id)
     assert issued.status == "open" and issued.operation_category == "both"
     assert not einvoice.validate(issued, "ubl").fatal
+
+
+@pytest.mark.no_seller
+def test_r43_a_micro_entreprise_s_exempt_lines_take_the_franchise_as_their_reason(ws, admin):
+    """A seller under the VAT franchise (art. 293 B du CGI) bills exempt lines (E): the franchise,
+    stated once in the settings, is their reason — on the PDF and as BT-120 — so finalize does not
+    ask for it on every invoice; its e-invoice validates. Known-bad: without the franchise, an E
+    line without a reason is refused."""
+    from invoice_tui.domain import einvoice
+
+    for key, value in FRENCH_SELLER.items():
+        if key != "seller_vat_id":
+            set_setting(admin, key, value)
+    set_setting(admin, "vat_franchise", "on")
+    company = people.add_company(admin, {"name": "Bonnard", "legal_name": "Bonnard Architecture SARL",
+                                         "address": "73 rue des Érables", "postcode": "69006", "city": "Lyon",
+                                         "country": "FR", "siren": "334175221", "vat_id": "FR23334175221"})
+    contact = people.add_contact(admin, {"email": "compta@bonnard.example", "company_id": company.id})
+    exempt = [{"name": "Dépannage", "unit_price": "100", "tax_rate": "0", "tax_category": "E"}]
+    inv = invoices.finalize_invoice(admin, make_draft(admin, contact, company_id=company.id,
+                                                      operation_category="services", lines=exempt).id)
+    groups = einvoice.einvoice_document(inv).vat_groups
+    assert [(g.category, g.exemption_reason) for g in groups] == [("E", "TVA non applicable, art. 293 B du CGI")]
+    for fmt in ("cii", "ubl"):
+        assert not einvoice.validate(inv, fmt).fatal, fmt
+    set_setting(admin, "seller_vat_id", FRENCH_SELLER["seller_vat_id"])
+    set_setting(admin, "vat_franchise", "off")
+    draft = make_draft(admin, contact, company_id=company.id, operation_category="services", lines=exempt)
+    with pytest.raises(RuleRefused) as err:
+        invoices.finalize_invoice(admin, draft.id)
+    assert _missing(err) == ["exemption_reason_E"]
