@@ -49,6 +49,7 @@ _LABELS: dict[str, dict[str, str]] = {
                  "de": "ENTWURF — keine gültige Rechnung", "es": "BORRADOR — factura no válida"},
     "st_open": {"en": "Open", "fr": "À payer", "de": "Offen", "es": "Pendiente"},
     "st_paid": {"en": "PAID", "fr": "PAYÉE", "de": "BEZAHLT", "es": "PAGADA"},
+    "st_credited": {"en": "CREDITED", "fr": "CRÉDITÉE", "de": "GUTGESCHRIEBEN", "es": "ABONADA"},  # R39
     "st_voided": {"en": "VOID", "fr": "ANNULÉE", "de": "STORNIERT", "es": "ANULADA"},
     "overdue": {"en": "overdue by {n} days", "fr": "en retard de {n} jours", "de": "{n} Tage überfällig",
                 "es": "vencida hace {n} días"},
@@ -110,6 +111,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "view_online": {"en": "View and pay online", "fr": "Consulter et payer en ligne",
                     "de": "Online ansehen und bezahlen", "es": "Ver y pagar en línea"},
     "paid_on": {"en": "paid on {d}", "fr": "payée le {d}", "de": "bezahlt am {d}", "es": "pagada el {d}"},
+    "credited_on": {"en": "credited on {d}", "fr": "créditée le {d}", "de": "gutgeschrieben am {d}",
+                    "es": "abonada el {d}"},
     # legal data and mentions (R43)
     "buyer_reference": {"en": "Buyer reference", "fr": "Référence acheteur", "de": "Käuferreferenz",
                         "es": "Referencia del comprador"},
@@ -482,9 +485,12 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
         out += ["", f"*{escape(inv.title)}*"]
     status = {"draft": L("st_cn_draft" if is_cn else "st_draft"), "open": L("st_open"), "paid": L("st_paid"),
               "voided": L("st_voided"), "issued": L("st_issued")}.get(inv.status, escape(inv.status))
+    credited = inv.status == "paid" and inv.credited_minor and _settled_by_credit(inv)  # R39
+    if credited:
+        status = L("st_credited")
     status_line = f"**{L('status')}: {status}**"
     if inv.status == "paid" and inv.payment_date:
-        status_line += f" — {L('paid_on', d=day(inv.payment_date))}"
+        status_line += f" — {L('credited_on' if credited else 'paid_on', d=day(inv.payment_date))}"
     elif inv.status == "open" and days_overdue(inv, today):
         status_line += f" — **{L('overdue', n=days_overdue(inv, today))}**"
     out += ["", status_line]
@@ -669,6 +675,14 @@ def _seller_identity(settings: WorkspaceSettings, L) -> list[str]:  # noqa: N803
     if settings.seller_vat_id:
         out.append(f"{L('tax_id')}: {escape(settings.seller_vat_id)}")
     return out
+
+
+def _settled_by_credit(inv: Invoice) -> bool:
+    """R39: a paid invoice settled wholly by its credit notes reads "credited", not "paid" (as the
+    invoice page's header and the index say)."""
+    from invoice_tui.domain.credit import settlement_label
+
+    return settlement_label(inv) == "Credited"
 
 
 def legal_mentions(inv: Invoice, settings: WorkspaceSettings, company, contact, totals, L) -> list[str]:  # noqa: N803

@@ -163,3 +163,18 @@ def test_escape_is_inert():
     assert escape("a|b") == "a\\|b"
     assert escape("line1\nline2") == "line1 line2"
     assert escape("\x1b[31mred") == "\\\\x1b\\[31mred"  # R55: the control shown as text, never sent
+
+
+def test_r39_an_invoice_settled_by_its_credit_note_says_credited_not_paid(ws, admin):
+    """R39: the page's header and the index say "Credited"; the document said "PAID — paid on …".
+    Known-bad: an invoice paid by a payment still says PAID."""
+    from invoice_tui.domain import credit
+
+    inv = invoices.finalize_invoice(admin, _invoice(admin, locale="en_US").id)
+    cn = credit.create_credit_note(admin, inv.number, reason="Order cancelled", full=True)
+    credit.issue_credit_note(admin, cn.id)
+    text = invoice_markdown(invoices.get_invoice(inv.id), today=TODAY)
+    assert "**Status: CREDITED** — credited on March 16, 2026" in text and "PAID" not in text
+    paid = invoices.finalize_invoice(admin, invoices.clone_invoice(admin, inv.number).id)
+    payments.record_payment(admin, paid.number, {"amount": str(invoices.invoice_totals(paid).billed)})
+    assert "**Status: PAID** — paid on" in invoice_markdown(invoices.get_invoice(paid.id), today=TODAY)
