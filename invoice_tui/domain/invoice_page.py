@@ -160,6 +160,7 @@ class InvoiceView:
     customer: str = ""
     lines: list[tuple[str, str]] = field(default_factory=list)  # (name, quantity): what a credit note may credit
     creditable_text: str = ""
+    credit_rate: str = "20"  # a credit note by amount: its first line's VAT rate[:category] ("0:AE")
     corrects_number: str = ""  # a credit note's invoice number alone
 
     @property
@@ -363,7 +364,15 @@ def load_invoice_view(ctx: Context, invoice_id: int, search: str = "") -> Invoic
             extra["settled_as"] = label
             about[0] = (pgettext("about", "Status"), status_word(label))
         about[2:2] = _schedule_rows(inv.id)  # R49: the schedule that made it, or that repeats it (under the number)
-        extra["lines"] = [(li.name, str(li.quantity)) for li in inv.lines.order_by(invoice_service.LineItem.position)]
+        items = list(inv.lines.order_by(invoice_service.LineItem.position))
+        extra["lines"] = [(li.name, str(li.quantity)) for li in items]
+        if items:  # a credit note by amount starts at the invoice's own VAT (an export's 0:G, not 20)
+            from invoice_tui.domain.money import plain
+            from invoice_tui.domain.totals import default_category
+
+            rate, category = items[0].tax_rate, items[0].tax_category
+            extra["credit_rate"] = plain(rate) + (f":{category}" if category and category != default_category(rate)
+                                                 else "")
         if inv.status in ("open", "paid"):
             extra["creditable_text"] = _money(credit_service.creditable_minor(inv), cur, loc)
     markdown = invoice_markdown(inv, settings=settings, today=today, compact=True,  # no figure cut at 80×24

@@ -36,6 +36,7 @@ class CreditTarget:
     locale: str
     creditable: str  # what can still be credited, formatted
     lines: tuple[tuple[str, str], ...]  # (name, quantity) in the invoice's order
+    rate: str = "20"  # the amount's VAT rate[:category] to start from: the invoice's
 
 
 def parse_lines(text: str, locale: str) -> list[tuple[int, str]]:
@@ -78,7 +79,7 @@ class CreditNoteModal(ServiceCalls, ModalScreen[str | None]):
             yield Label(_("Net amount before VAT, and VAT rate[:category]"), id="cn-amount-label")
             with Horizontal(classes="form-row", id="cn-amount-row"):
                 yield Input(id="cn-amount", placeholder=_("amount"))
-                yield Input("20", id="cn-rate", placeholder=_("20 or 0:E"))
+                yield Input(t.rate, id="cn-rate", placeholder=_("20 or 0:E"))
             yield FieldError(id="cn-error", classes="form-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button(_("Cancel"), id="cn-cancel")

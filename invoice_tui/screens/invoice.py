@@ -489,7 +489,7 @@ class InvoiceScreen(Live, ServiceCalls, Screen[None]):
         from invoice_tui.modals.credit_note import CreditNoteModal, CreditTarget
 
         target = CreditTarget(view.id, view.label, view.currency, view.locale, view.creditable_text,
-                              tuple(view.lines))
+                              tuple(view.lines), view.credit_rate)
 
         def after(text: str | None) -> None:
             if text:

@@ -168,3 +168,30 @@ def test_r42_status_line_totals_take_credit_notes_back(sqlite_url, clock):
     credit.create_credit_note(ctx, i.id, reason="draft", amount="10", rate="20")  # stays a draft
     total, [eur] = views.prepare(ctx, views.IndexQuery(), ["id"]).count_and_totals()
     assert total == 3 and eur.billed_minor == billed - 12000 - 1200
+
+
+async def test_r37_a_credit_note_by_amount_starts_at_the_invoice_s_own_vat(sqlite_url, clock):
+    """A credit note by amount on a reverse-charged invoice starts at its VAT, "0:AE" (it started at
+    "20": a credit note charging French VAT on a reverse-charged supply); on an invoice at 20 %, "20"."""
+    from invoice_tui.domain import invoices, people
+    from test_invoice_support import draft
+
+    ws, ctx = workspace(sqlite_url, clock)
+    company = people.add_company(ctx, {"name": "Böhm AG", "country": "DE", "vat_id": "DE136695976"})
+    buyer = people.add_contact(ctx, {"email": "boehm@example.de", "company_id": company.id})
+    rc = draft(ctx, buyer.id, company_id=company.id, exemption_reasons={"AE": "Autoliquidation"},
+               lines=[{"name": "Audit", "quantity": "1", "unit_price": "500", "tax_rate": "0", "tax_category": "AE"}])
+    rc = invoices.finalize_invoice(ctx, rc.id)
+    standard = open_invoice(ctx, contact(ctx).id)
+    app = app_for(sqlite_url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for invoice_id, rate in ((rc.id, "0:AE"), (standard.id, "20")):
+            await show_invoice(pilot, app, invoice_id)
+            await choose(pilot, app, "credit_note")
+            modal = app.screen
+            assert type(modal).__name__ == "CreditNoteModal"
+            assert modal.query_one("#cn-rate", Input).value == rate
+            await pilot.press("escape")
+            await settle(pilot, app)
+            app.pop_screen()
+            await settle(pilot, app)
