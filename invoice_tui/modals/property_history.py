@@ -210,7 +210,7 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
             if prop == ALL or c.property == prop:
                 change = f"{c.old} → {c.new}"
                 if prop == ALL:
-                    change = f"{property_label(c.property)}: {change}"
+                    change = _("{property}: {change}").format(property=property_label(c.property), change=change)
                 lines = textwrap.wrap(change.replace("\n", " "), width) or [""]
                 if len(lines) > 4:  # a long text (comments) keeps its first lines; the CLI shows it all
                     lines = lines[:3] + [textwrap.shorten(" ".join(lines[3:]), width, placeholder=" …")]

@@ -94,6 +94,12 @@ def test_r15_every_property_in_an_invoice_and_credit_note_history_has_a_translat
     finally:
         use_language("en_US")
     assert names == {"document_type": "Type de document", "reason": "Motif", "refers_to": "Facture corrigée"}, names
+    use_language("fr_FR")
+    try:  # the all-properties rows in French typography ("Motif : …")
+        from invoice_tui.i18n import _
+        assert _("{property}: {change}").format(property="Motif", change="— → x") == "Motif : — → x"
+    finally:
+        use_language("en_US")
 
 
 def test_issue24_property_history_values_read_in_the_reader_locale(sqlite_url, clock):
