@@ -485,7 +485,7 @@ def invoice_markdown(inv: Invoice, *, settings: WorkspaceSettings | None = None,
         out += ["", f"*{escape(inv.title)}*"]
     status = {"draft": L("st_cn_draft" if is_cn else "st_draft"), "open": L("st_open"), "paid": L("st_paid"),
               "voided": L("st_voided"), "issued": L("st_issued")}.get(inv.status, escape(inv.status))
-    credited = inv.status == "paid" and inv.credited_minor and _settled_by_credit(inv)  # R39
+    credited = _settled_by_credit(inv)  # R39
     if credited:
         status = L("st_credited")
     status_line = f"**{L('status')}: {status}**"

@@ -47,9 +47,9 @@ from invoice_tui.db.models import Adjustment, CreditEntry, Invoice, InvoiceCompa
 from invoice_tui.domain import history
 from invoice_tui.domain.context import Context
 from invoice_tui.domain.errors import BadInput, RuleRefused
-from invoice_tui.domain.invoices import (_ADJUSTMENT_COPY, _LEGAL_HEAD, _LINE_COPY, _history, _lock_strict, _save,
+from invoice_tui.domain.invoices import (_ADJUSTMENT_COPY, _LINE_COPY, _history, _lock_strict, _save,
                                          _store_totals, _take_credit_note_number, clone_invoice, copy_contents, drop_reminders,
-                                         draft_label, get_invoice, line_specs, snapshot)
+                                         draft_label, get_invoice, legal_fields, line_specs, snapshot)
 from invoice_tui.domain.invoice_query import settings_ctx
 from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.money import check_currency, from_minor, parse_amount, plain, to_micro, to_minor
@@ -136,14 +136,6 @@ def _decimal(value, what: str, field: str) -> Decimal:
                              value=value),
                        field=field)
     return d
-
-
-def legal_fields(source: Invoice) -> dict[str, Any]:
-    """R43's fields of the document a credit note corrects (or an offsetting draft follows): the
-    same supply, so the same operation category, delivery, buyer reference, exemption reasons and
-    EUR exchange rate — without that rate a French seller's credit note in another currency could
-    not be issued (BR-FR-CO-12), nor say why its VAT is not charged (BT-120)."""
-    return {name: getattr(source, name) for name in _LEGAL_HEAD}
 
 
 @mutation

@@ -1581,6 +1581,14 @@ def copy_contents(src: Invoice, inv: Invoice) -> None:
 CLONED_LEGAL = ("operation_category", "exemption_reasons", "buyer_reference", "delivery_address")
 
 
+def legal_fields(source: Invoice, names: tuple[str, ...] = _LEGAL_HEAD) -> dict[str, Any]:
+    """R43's fields of ``source`` (all of them by default), for a document made from it: a credit
+    note or an offsetting draft is the same supply and keeps them all — without the EUR rate a
+    French seller's credit note in another currency could not be issued (BR-FR-CO-12), nor say
+    why its VAT is not charged (BT-120); a clone keeps :data:`CLONED_LEGAL`."""
+    return {name: getattr(source, name) for name in names}
+
+
 @mutation
 def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
     require(ctx, "clone")
@@ -1595,7 +1603,7 @@ def clone_invoice(ctx: Context, ref: str | int) -> Invoice:
         billing_contact=src.billing_contact_id, company=src.company_id, po_number=src.po_number,
         title=src.title, comments=src.comments, allow_partial=src.allow_partial, origin="clone",  # issue 24: title
         cloned_from=src.id, status="draft", version=1, created_at=now, updated_at=now,
-        **{name: getattr(src, name) for name in CLONED_LEGAL})
+        **legal_fields(src, CLONED_LEGAL))
     copy_contents(src, inv)
     _store_totals(inv)
     _save(inv, ctx, bump=False)

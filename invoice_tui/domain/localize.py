@@ -18,7 +18,7 @@ import functools
 import os
 import re
 from decimal import Decimal
-from typing import Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 LANGUAGE_PREFERENCE = "language"
 
@@ -69,6 +69,15 @@ def display_locale(ctx, env: Mapping[str, str] | None = None) -> str:
                           os.environ if env is None else env, load_settings().locale)
 
 
+T = TypeVar("T")
+
+
+def for_reader(ctx, read: Callable[..., T], *args: Any) -> T:
+    """``read(*args, locale)`` in the acting user's locale (:func:`display_locale`, which reads the
+    workspace settings: in the caller's worker with the rows, not on the UI thread)."""
+    return read(*args, display_locale(ctx))
+
+
 def short_date(value: dt.date | None, locale: str) -> str:
     """A date in the locale's short form (``12/31/26``, ``31/12/2026``); "" for none."""
     if value is None:
@@ -104,24 +113,19 @@ def medium_date(value: dt.date | None, locale: str) -> str:
 def month_label(month: str, locale: str) -> str:
     """A month stored as ``YYYY-MM`` as the locale names it (``Mar 2026``, ``mars 2026``); as
     stored when it is not one."""
-    from babel.dates import format_skeleton
-
-    try:
-        day = dt.date(int(month[:4]), int(month[5:7]), 1)
-    except ValueError:
-        return month
-    return format_skeleton("yMMM", day, locale=locale)
+    return month_span(month, month, locale)
 
 
 def month_span(first: str, last: str, locale: str) -> str:
     """The months from ``first`` to ``last`` (``YYYY-MM``) as the locale writes the span, its year
-    once when shared (``Jan – Mar 2026``, ``janv.–mars 2026``, ``sept. 2025 – janv. 2026``)."""
+    once when shared (``Jan – Mar 2026``, ``janv.–mars 2026``, ``sept. 2025 – janv. 2026``; one
+    month alone: ``Jan 2026``)."""
     from babel.dates import format_interval
 
     try:
         start, end = (dt.date(int(m[:4]), int(m[5:7]), 1) for m in (first, last))
     except ValueError:
-        return f"{first} – {last}"
+        return first if first == last else f"{first} – {last}"
     return format_interval(start, end, "yMMM", locale=locale)
 
 

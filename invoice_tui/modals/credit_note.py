@@ -36,7 +36,7 @@ class CreditTarget:
     locale: str
     creditable: str  # what can still be credited, formatted
     lines: tuple[tuple[str, str], ...]  # (name, quantity) in the invoice's order
-    rate: str = "20"  # the amount's VAT rate[:category] to start from: the invoice's
+    rate: str  # the amount's VAT rate[:category] to start from: the invoice's (``InvoiceView.credit_rate``)
 
 
 def parse_lines(text: str, locale: str) -> list[tuple[int, str]]:

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from invoice_tui.domain import invoices as invoice_service
 from invoice_tui.domain.catalogue import BY_ID, choice_label
+from invoice_tui.domain.localize import for_reader
 from invoice_tui.widgets.invoice_worker import ServiceCalls
 from invoice_tui.widgets.tables import DataTable
 from invoice_tui.i18n import N_, _, pgettext
@@ -113,13 +114,6 @@ def shown_value(prop: str, value: str | None, currency: str | None, locale: str)
     return {"true": pgettext("stored value", "true"), "false": pgettext("stored value", "false")}.get(value, value)
 
 
-def _changes_for_reader(ctx, invoice_id: int) -> list[ChangeRow]:
-    """:func:`load_changes` in the reader's locale, read in the worker (it reads the settings)."""
-    from invoice_tui.domain.localize import display_locale
-
-    return load_changes(invoice_id, display_locale(ctx))
-
-
 def _head_lines(parts: tuple[str, ...], width: int) -> list[str]:
     """when · who · via on as few lines as ``width`` allows, each line starting with a part (a
     continuation with its "·"), a part longer than the width wrapped on its own."""
@@ -172,7 +166,7 @@ class PropertyHistoryModal(ServiceCalls, ModalScreen[None]):
     def on_mount(self) -> None:
         self.shown = ALL
         self.query_one("#property-list", OptionList).focus()
-        self.call_service(_changes_for_reader, self.app.ctx, self.invoice_id, done=self._loaded,
+        self.call_service(for_reader, self.app.ctx, load_changes, self.invoice_id, done=self._loaded,
                           group="property-history",
                           exclusive=True)
 

@@ -44,13 +44,6 @@ def upcoming(invoice_id: int, locale: str = "en_US") -> tuple[str, list[Reminder
     return inv.number or _("Draft #{id}").format(id=inv.id), rows
 
 
-def _upcoming_for_reader(ctx, invoice_id: int) -> tuple[str, list[ReminderRow]]:
-    """:func:`upcoming` in the reader's locale, read in the worker (it reads the settings)."""
-    from invoice_tui.domain.localize import display_locale
-
-    return upcoming(invoice_id, display_locale(ctx))
-
-
 def _reminder_state(state: str) -> str:
     return {"planned": pgettext("reminder", "planned"), "sent": pgettext("reminder", "sent"),
             "deleted": pgettext("reminder", "deleted"), "skipped": pgettext("reminder", "skipped"),
@@ -89,7 +82,9 @@ class RemindersModal(ServiceCalls, ModalScreen[None]):
         self.reload()
 
     def reload(self) -> None:
-        self.call_service(_upcoming_for_reader, self.app.ctx, self.invoice_id, done=self._show,
+        from invoice_tui.domain.localize import for_reader
+
+        self.call_service(for_reader, self.app.ctx, upcoming, self.invoice_id, done=self._show,
                           group="reminders", exclusive=True)
 
     def _show(self, result: tuple[str, list[ReminderRow]]) -> None:
