@@ -781,11 +781,12 @@ class _Generator:
                     tpl_parts[tpl.gid] = template_snapshot(cur, billed, line_stubs(tpl.lines),
                                                            adjustment_stubs(tpl.adjustments))
                 eur_rate = eur_rates.get(cur, "")
+                operation = tpl.operation if french else ""  # R43: a French seller's invoices state it
                 state = draft_snapshot(
                     dict(title=tpl.title, currency=cur, locale=locale, invoice_date=inv_date_s, due_date=due_s,
                          po_number=po, comments=comments, allow_partial=bool(allow_partial), origin=origin,
                          number=None, status="draft", last_sent_date=None, payment_date=None, link_token=None,
-                         operation_category=tpl.operation if french else "", eur_rate=eur_rate,
+                         operation_category=operation, eur_rate=eur_rate,
                          exemption_reasons=tpl.reasons),
                     owner=owner_login[owner], contact=contact, template=tpl_parts[tpl.gid])
                 create("invoice", iid, None, actor, created, state)
@@ -891,8 +892,8 @@ class _Generator:
                             dict(title="", currency=cur, locale=locale, invoice_date=cday_s, due_date=None,
                                  po_number=po, comments="", allow_partial=False, origin="manual", number=None,
                                  status="draft", last_sent_date=None, payment_date=None, link_token=None,
-                                 operation_category=tpl.operation if french else "", eur_rate=eur_rate,
-                                 exemption_reasons=tpl.reasons),  # the invoice's (credit.legal_fields)
+                                 operation_category=operation, eur_rate=eur_rate,
+                                 exemption_reasons=tpl.reasons),  # the invoice's (invoices.legal_fields)
                             owner=admin_login, contact=contact, template=tpl_parts[tpl.gid])
                         cn_state.update(document_type="credit_note", reason=reason, refers_to=iid,
                                         balance_due=plain(from_minor(0, cur)))  # a credit note owes nothing
@@ -927,7 +928,7 @@ class _Generator:
                                        company_id, po, "", False, "manual", None, cn_number, None, "issued", None,
                                        None, secrets.token_urlsafe(24), 2, tpl.subtotal, tpl.discount, tpl.fee, tpl.tax, billed, 0,
                                        0, contact[1], contact[2], contact[4], admin_name, cstamp, istamp, istamp,
-                                       tpl.operation if french else "", eur_rate, 0, tpl.reasons, "credit_note", iid,
+                                       operation, eur_rate, 0, tpl.reasons, "credit_note", iid,
                                        reason, cn_seq))
                         maps.append((cn_id, tpl.gid))
                     elif cat == 5:
@@ -966,7 +967,7 @@ class _Generator:
                              company_id, po, comments, allow_partial, origin, cloned_from, number, number_seq,
                              status, last_sent, payment_date, link, version, tpl.subtotal, tpl.discount, tpl.fee,
                              tpl.tax, billed, paid, 0 if status == "voided" else billed - paid - credited, cname, cemail,
-                             company_name, owner_name, created, updated, finalized, tpl.operation if french else "", eur_rate,
+                             company_name, owner_name, created, updated, finalized, operation, eur_rate,
                              credited, tpl.reasons))
                 maps.append((iid, tpl.gid))
             events, changes = story.take_events(), story.take_changes()

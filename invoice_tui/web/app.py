@@ -65,9 +65,7 @@ def buyer_language(environ) -> str:
 
 def not_found_body(lang: str = "en") -> bytes:
     """The one 404 page, in ``lang``."""
-    from invoice_tui.documents.markdown import label
-
-    title, text = html.escape(label("not_found_title", lang)), html.escape(label("not_found_text", lang))
+    title, text = html.escape(_label("not_found_title", lang)), html.escape(_label("not_found_text", lang))
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
             f"<body><h1>{title}</h1><p>{text}</p></body></html>\n").encode("utf-8")
 
