@@ -270,7 +270,7 @@ class PropertyChange(BaseModel):
     source = pw.CharField(max_length=16)
     created_at = pw.DateTimeField()
     prev_hash = pw.CharField(max_length=64)
-    hash = pw.CharField(max_length=64, unique=True)
+    hash = pw.CharField(max_length=64)  # not indexed: nothing looks a row up by it (migration 0027)
 
     class Meta:
         indexes = ((("object_type", "object_id", "property"), False),)
@@ -288,7 +288,7 @@ class Activity(BaseModel):
     due_date = pw.DateField(null=True)  # tasks
     ref_id = pw.BigIntegerField(null=True)  # e.g. the task a "task_done" row completes
     prev_hash = pw.CharField(max_length=64)
-    hash = pw.CharField(max_length=64, unique=True)
+    hash = pw.CharField(max_length=64)  # not indexed: nothing looks a row up by it (migration 0027)
 
 
 class CreditEntry(BaseModel):

@@ -28,8 +28,8 @@ from invoice_tui.db.models import (Activity, Adjustment, ChainHead, Company, Con
 from invoice_tui.demo.keys import _TERMS, TODAY, _draw_keys, _KeysJob
 from invoice_tui.demo.reference import (_COMMENTS, _COUNTRIES, _DEMO_USERS, _EUR_RATES, _METHODS, _NOTES, _RATES,
                                         _SELLER, _TASKS, _ascii, _digits)
-from invoice_tui.demo.story import (ACTIVITY_EXPRS, CHANGE_COLUMNS, CHANGE_EXPRS, EVENT_COLUMNS, SOURCE, Chain, Story,
-                                    adjustment_stubs, company_snapshot, contact_snapshot, draft_snapshot, line_stubs,
+from invoice_tui.demo.story import (ACTIVITY_EXPRS, CHANGE_COLUMNS, CHANGE_EXPRS, EVENT_COLUMNS, LINK_COLUMNS, SOURCE,
+                                    Chain, Links, Story, adjustment_stubs, company_snapshot, contact_snapshot, draft_snapshot, line_stubs,
                                     payment_snapshot, template_snapshot)
 from invoice_tui.demo.templates import _make_templates
 from invoice_tui.domain import history, invoices
@@ -213,6 +213,7 @@ class _Generator:
         self.tables: dict[str, Table] = {}
         self.tmpdir: str | None = None
         self.keys_job: _KeysJob | None = None
+        self.relays: list[tuple[Any, Any]] = []  # the pipes handing the chains' heads from segment to segment
 
     # -- small parts through the services (users, settings): they write their own history --
     def _users(self) -> list[User]:
@@ -519,6 +520,16 @@ class _Generator:
         stats: dict[int, dict] = {}
         procs, results = [], None
         n_proc = min(len(bounds), self._processes()) if n >= PARALLEL_FROM else 1
+        # The history chains run on segment by segment: the people's rows first, linked here; each
+        # segment links its own rows where it is generated, from the heads the one before hands on
+        # through a pipe (``relays[k]``: into segment k; the last one's out of the last segment);
+        # the unapplied payments' rows close the chains.
+        heads = {h.name: h.hash for h in ChainHead.select()}
+        act_chain = Chain("activity", heads["activity"], w.max_id(Activity))
+        pc_chain = Chain("property_change", heads["property_change"], w.max_id(PropertyChange))
+        self._write_history(pc_chain.add_rows(*self.people_story.take_changes()))
+        self.relays = [multiprocessing.Pipe(duplex=False) for _ in range(len(bounds) + 1)]
+        self.relays[0][1].send({"activity": act_chain.head, "property_change": pc_chain.head})
         try:
             if n_proc > 1:
                 mp = multiprocessing.get_context("fork")
@@ -529,12 +540,6 @@ class _Generator:
                     proc.start()
                     procs.append(proc)
             rem_base = rem_id0
-            # The history chains run on segment by segment, as each is copied (while the worker
-            # processes make the next ones): the people's rows first, the unapplied payments' last.
-            heads = {h.name: h.hash for h in ChainHead.select()}
-            act_chain = Chain("activity", heads["activity"], w.max_id(Activity))
-            pc_chain = Chain("property_change", heads["property_change"], w.max_id(PropertyChange))
-            self._write_history(pc_chain.add_rows(self.people_story.take_changes()))
             for k, (lo, hi) in enumerate(bounds):
                 if results is None:
                     stats[k] = self._segment(k, paths[k])
@@ -544,7 +549,7 @@ class _Generator:
                     raise RuntimeError("demo: a segment's payments do not match the plan")  # pragma: no cover
                 first = inv_id0 + lo + seg_first[k][2] + 1  # its invoices' and credit notes' ids
                 self._copy_segment(k, paths[k], first, first + hi - lo + stats[k]["credit_notes"] - 1, rem_base)
-                self._copy_history(k, paths[k], act_chain, pc_chain)
+                self._copy_history(k, paths[k], stats[k], act_chain, pc_chain)
                 rem_base += stats[k]["reminders"]
                 if self.progress:
                     self.progress(hi, n)
@@ -588,7 +593,7 @@ class _Generator:
 
         # The unapplied payments' history closes the chain; then the template tables go and the
         # dropped indexes are built.
-        self._write_history(pc_chain.add_rows(unapplied_story.take_changes()))
+        self._write_history(pc_chain.add_rows(*unapplied_story.take_changes()))
         w.drop_temps()
         w.finish()
         for name, chain in (("activity", act_chain), ("property_change", pc_chain)):
@@ -627,14 +632,16 @@ class _Generator:
         """Property changes chained in memory (:meth:`Chain.add_rows`) into the workspace."""
         self.w.write(self.tables["property_change"], [(*row, SOURCE) for row in rows])
 
-    def _copy_history(self, k: int, path: str, act_chain: Chain, pc_chain: Chain) -> None:
-        """Copy segment ``k``'s history rows into ``activity`` and ``property_change``, chained
-        as they are read (:class:`Chain`), right after its invoices (while the worker processes
-        make the next segments)."""
-        for table, exprs, source, chain in ((self.tables["activity"], ACTIVITY_EXPRS, "event", act_chain),
-                                            (self.tables["property_change"], CHANGE_EXPRS, "change", pc_chain)):
-            copy_file_table(self.w, table, path, f"demo_segment{k}", f"{{file}}{source} e", order="e.rowid",
-                            exprs=chain.exprs(exprs), functions=chain.functions())
+    def _copy_history(self, k: int, path: str, stats: dict, act_chain: Chain, pc_chain: Chain) -> None:
+        """Copy segment ``k``'s history rows, with their links, into ``activity`` and
+        ``property_change`` (``stats``: the segment's counts and heads), right after its invoices
+        (while the worker processes make the next segments)."""
+        for table, exprs, source, chain, count in (
+                (self.tables["activity"], ACTIVITY_EXPRS, "event", act_chain, stats["events"]),
+                (self.tables["property_change"], CHANGE_EXPRS, "change", pc_chain, stats["changes"])):
+            copy_file_table(self.w, table, path, f"demo_segment{k}",
+                            f"{{file}}{source} e JOIN {{file}}{source}_link l ON l.rowid = e.rowid", order="e.rowid",
+                            exprs=chain.exprs(exprs, count, stats["heads"][chain.name]))
 
     # -- segments --
     @staticmethod
@@ -711,8 +718,11 @@ class _Generator:
                            ("credit_entry", _SEGMENT_COLUMNS["credit_entry"]),
                            ("payment", _SEGMENT_COLUMNS["payment"]), ("reminder", _SEGMENT_COLUMNS["reminder"])):
             out.create(name, cols)
-        out.create("event", EVENT_COLUMNS, key=False)
-        out.create("change", CHANGE_COLUMNS, key=False)
+        for table, cols in (("event", EVENT_COLUMNS), ("change", CHANGE_COLUMNS)):
+            out.create(table, cols, key=False)
+            out.create(f"{table}_link", LINK_COLUMNS, key=False)
+        receiving, sending = self.relays[k][0], self.relays[k + 1][1]
+        links = Links(out, lambda block: receiving.recv() if block or receiving.poll() else None, sending.send)
         story = Story()
         change, create = story.change, story.create
         tpl_parts: dict[int, dict] = {}  # template → its part of a new draft's snapshot
@@ -970,7 +980,7 @@ class _Generator:
                              company_name, owner_name, created, updated, finalized, operation, eur_rate,
                              credited, tpl.reasons))
                 maps.append((iid, tpl.gid))
-            events, changes = story.take_events(), story.take_changes()
+            (events, event_contents), (changes, change_contents) = story.take_events(), story.take_changes()
             event = story.events.append
             out.insert("invoice", invs)
             out.insert("cnote", cnotes)
@@ -981,16 +991,19 @@ class _Generator:
             out.insert("reminder", rems)
             out.insert("event", events)
             out.insert("change", changes)
+            links.add("event", event_contents)
+            links.add("change", change_contents)
             n_pays += len(pays)
             n_rems += len(rems)
             n_events += len(events)
             n_changes += len(changes)
             if len(numbers_by_id) > 4 * CHUNK:  # clones look back at most 300 invoices
                 numbers_by_id = {j: v for j, v in numbers_by_id.items() if j > iid - 400}
+        heads = links.finish()
         out.commit()
         out.close()
         return {"payments": n_pays, "reminders": n_rems, "events": n_events, "changes": n_changes,
-                "credit_notes": cancel - p["seg_first"][k][2]}
+                "credit_notes": cancel - p["seg_first"][k][2], "heads": heads}
 
     def _copy_segment(self, k: int, path: str, first: int, last: int, rem_base: int) -> None:
         """Copy segment ``k`` (its invoices and credit notes: ids ``first``…``last``) into the
@@ -1030,6 +1043,10 @@ class _Generator:
         if self.keys_job is not None:
             self.keys_job.stop()
         self.w.detach_all()
+        for receiving, sending in self.relays:
+            receiving.close()
+            sending.close()
+        self.relays = []
         if self.tmpdir:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None

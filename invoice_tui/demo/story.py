@@ -4,38 +4,42 @@ activities), built in bulk through :mod:`invoice_tui.domain.history` — its dif
 content (:func:`history.payloads`) and its chain (:func:`history.chain`) — from the services' own snapshots (``invoices.snapshot``,
 ``invoices._payment_snapshot``, ``people._contact_snapshot``, ``people._company_snapshot``).
 
-Rows are collected where they are generated (in the worker processes, with their canonical
-content), and chained in order by :class:`Chain` as each segment is copied: a chain is one sequence.
+Rows are collected where they are generated, and chained there too (in the worker processes:
+:class:`Links`, each segment from the heads the segment before it hands on); the copy into the
+workspace then only reads the links (:class:`Chain`): a chain is one sequence.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from invoice_tui.domain import history, invoices, people
 
 SOURCE = "demo"  # the history's source for rows the demo wrote (the services write cli, tui, web…)
 
-# Columns of the scratch tables: an activity (ref_id is always empty) and a property change.
-EVENT_COLUMNS = ["invoice_id", "number", "kind", "text", "login", "created", "due", "payload"]
-CHANGE_COLUMNS = ["object_type", "object_id", "number", "property", "old", "new", "login", "created", "payload"]
+# Columns of the scratch tables: an activity (ref_id is always empty) and a property change; each
+# with a table of its rows' links (``event_link``, ``change_link``: prev, hash), row for row.
+EVENT_COLUMNS = ["invoice_id", "number", "kind", "text", "login", "created", "due"]
+CHANGE_COLUMNS = ["object_type", "object_id", "number", "property", "old", "new", "login", "created"]
+LINK_COLUMNS = ["prev", "hash"]
+CHAIN_OF = {"event": "activity", "change": "property_change"}  # scratch table → its chain
 _EVENT_FIELDS = ("invoice_id", "invoice_number", "kind", "text", "user_login", "created_at", "due_date")
 _CHANGE_FIELDS = ("object_type", "object_id", "invoice_number", "property", "old_value", "new_value", "user_login",
                   "created_at")
 assert set(_EVENT_FIELDS) | {"ref_id"} == set(history.ACTIVITY_FIELDS)
 assert set(_CHANGE_FIELDS) | {"source"} == set(history.PROPERTY_CHANGE_FIELDS)
 
-# How the rows land in the workspace (by target column, over the scratch tables ``e``; ``{base}``
-# is the id before the file's first row; the links are ``Chain.exprs``').
+# How the rows land in the workspace (by target column, over the scratch tables ``e`` and their
+# links ``l``; ``{base}`` is the id before the file's first row).
 ACTIVITY_EXPRS = {"id": "e.rowid + {base}", "invoice_id": "e.invoice_id", "invoice_number": "e.number",
                   "kind": "e.kind", "text": "e.text", "user_login": "e.login", "created_at": "e.created",
-                  "due_date": "e.due", "ref_id": "NULL", "prev_hash": "", "hash": ""}
+                  "due_date": "e.due", "ref_id": "NULL", "prev_hash": "l.prev", "hash": "l.hash"}
 CHANGE_EXPRS = {"id": "e.rowid + {base}", "object_type": "e.object_type", "object_id": "e.object_id",
                 "invoice_number": "e.number", "property": "e.property", "old_value": "e.old", "new_value": "e.new",
-                "user_login": "e.login", "created_at": "e.created", "prev_hash": "", "hash": "",
-                "source": f"'{SOURCE}'"}  # rows in memory: (id, the CHANGE_COLUMNS but payload, links, source)
+                "user_login": "e.login", "created_at": "e.created", "prev_hash": "l.prev", "hash": "l.hash",
+                "source": f"'{SOURCE}'"}  # rows in memory: (id, the CHANGE_COLUMNS, links, source)
 
 
 class Story:
@@ -44,7 +48,7 @@ class Story:
     :meth:`create` — one row per write, as ``history.record_changes`` and
     ``history.record_creation`` write them. Their canonical contents (and the JSON of rows holding
     several properties) are encoded a chunk at a time, by :meth:`take_events` and
-    :meth:`take_changes`: a few C calls per row."""
+    :meth:`take_changes`: a few C calls per row. Both give the rows and, apart, their contents."""
 
     def __init__(self) -> None:
         self.events: list[tuple] = []
@@ -69,22 +73,18 @@ class Story:
         self._objects.append(len(self.changes))
         self.changes.append([object_type, object_id, number, history.CREATED, None, dict(snapshot), login, created])
 
-    def take_events(self) -> list[tuple]:
-        """The events so far, each with its canonical content appended (then forgotten here)."""
+    def take_events(self) -> tuple[list[tuple], list[str]]:
+        """The events so far and their canonical contents (then forgotten here)."""
         events, self.events = self.events, []
-        contents = history.payloads(_EVENT_FIELDS, events, {"ref_id": None}, times=("created_at",))
-        return [(*e, c) for e, c in zip(events, contents)]
+        return events, history.payloads(_EVENT_FIELDS, events, {"ref_id": None}, times=("created_at",))
 
-    def take_changes(self) -> list[list]:
-        """The property changes so far, each with its canonical content appended (then forgotten here)."""
+    def take_changes(self) -> tuple[list[list], list[str]]:
+        """The property changes so far and their canonical contents (then forgotten here)."""
         changes, objects, self.changes, self._objects = self.changes, self._objects, [], []
         mappings = [(i, col) for i in objects for col in (4, 5) if changes[i][col] is not None]
         for (i, col), text in zip(mappings, history.objects_json([changes[i][col] for i, col in mappings])):
             changes[i][col] = text
-        contents = history.payloads(_CHANGE_FIELDS, changes, {"source": SOURCE}, times=("created_at",))
-        for c, content in zip(changes, contents):
-            c.append(content)
-        return changes
+        return changes, history.payloads(_CHANGE_FIELDS, changes, {"source": SOURCE}, times=("created_at",))
 
 
 # ---- the services' snapshots, of rows the demo holds as plain values ------------------------------
@@ -148,54 +148,73 @@ def contact_snapshot(values: Mapping[str, Any], company_name: str | None) -> dic
 
 
 # ---- chaining -----------------------------------------------------------------------------------
-class Chain:
-    """One history chain continued in order (R16), from ``head`` after row ``last_id``.
+class Links:
+    """A segment's links, computed where its rows are generated (R16): each chain goes on from
+    the heads the segment before hands on (``receive(block)``: those heads, or None while they
+    have not arrived and ``block`` is false), and this segment hands its own on (``send``).
+    Contents whose links cannot be computed yet are kept until the heads arrive (polled as each
+    chunk is added), so a worker process waits for them at most once, at its segment's end.
+    Each scratch table's links go, row for row, to its ``…_link`` table of ``out``."""
 
-    Rows copied from a scratch file (their canonical content in ``payload``) are chained as the
-    database reads them, in id order: :meth:`functions` are two SQL functions for the reading
-    connection — ``prev()``, the hash the next row follows, and ``hash(payload)``, that row's
-    own (:func:`history.link_utf8`, over the content's UTF-8 bytes), which moves the head on —
-    and :meth:`exprs` puts them in the copy's ``prev_hash`` and ``hash`` columns (in that order:
-    each row's ``prev()`` is read before its ``hash()``). No link is written anywhere else, and no row is read twice.
-    Rows in memory (their content last) are given back by :meth:`add_rows` with their id first
-    and their links last instead of the content. ``bases``: each source's id before its first row."""
+    def __init__(self, out, receive: Callable[[bool], dict[str, str] | None],
+                 send: Callable[[dict[str, str]], None]) -> None:
+        self.out, self._receive, self._send = out, receive, send
+        self.heads: dict[str, str] | None = None
+        self._waiting: list[tuple[str, list[str]]] = []
+
+    def add(self, table: str, contents: list[str]) -> None:
+        """Chain the contents of rows just written to ``table`` (``event`` or ``change``)."""
+        self._waiting.append((table, contents))
+        if self.heads is None:
+            self.heads = self._receive(False)
+        if self.heads is not None:
+            self._flush()
+
+    def _flush(self) -> None:
+        heads = self.heads
+        for table, contents in self._waiting:
+            name = CHAIN_OF[table]
+            links = list(history.chain(heads[name], contents))
+            if links:
+                heads[name] = links[-1][1]
+                self.out.insert(f"{table}_link", links)
+        self._waiting = []
+
+    def finish(self) -> dict[str, str]:
+        """Chain what is left (waiting for the heads if need be) and hand the heads on."""
+        if self.heads is None:
+            self.heads = self._receive(True)
+        self._flush()
+        self._send(dict(self.heads))
+        return dict(self.heads)
+
+
+class Chain:
+    """One history chain continued in order (R16), from ``head`` after row ``last_id``, as the
+    workspace receives its rows: a segment's rows come linked (:class:`Links`; :meth:`exprs`
+    copies them and moves the head to where that segment left it), rows in memory are linked
+    here (:meth:`add_rows`)."""
 
     def __init__(self, name: str, head: str, last_id: int) -> None:
         self.name, self.head, self.last_id = name, head, last_id
         self.first_id = last_id
-        self.bases: list[int] = []
 
     @property
     def added(self) -> int:
         return self.last_id - self.first_id
 
-    def functions(self) -> list[tuple[str, int, Any]]:
-        """(name, number of arguments, function) of the SQL functions chaining a copy."""
-        link = history.link_utf8
-
-        def prev() -> str:
-            return self.head
-
-        def own(payload: bytes) -> str:
-            self.head = link(self.head, payload)
-            self.last_id += 1
-            return self.head
-
-        return [(f"demo_{self.name}_prev", 0, prev), (f"demo_{self.name}_hash", 1, own)]
-
-    def exprs(self, exprs: Mapping[str, str], payload: str = "e.payload") -> dict[str, str]:
-        """A copy's column expressions with the links from :meth:`functions` (and the file's
-        base id, ``{base}``, where the expressions name it); starts a new source."""
-        self.bases.append(self.last_id)
+    def exprs(self, exprs: Mapping[str, str], count: int, head: str) -> dict[str, str]:
+        """A copy's column expressions for a segment's ``count`` rows, whose last links to
+        ``head`` (the file's base id, ``{base}``, where the expressions name it)."""
         out = {c: x.format(base=int(self.last_id)) for c, x in exprs.items()}
-        # The content is read as its UTF-8 bytes (a BLOB), hashed as it is (history.link_utf8).
-        out["prev_hash"], out["hash"] = f"demo_{self.name}_prev()", f"demo_{self.name}_hash(CAST({payload} AS BLOB))"
+        self.last_id += count
+        self.head = head
         return out
 
-    def add_rows(self, rows: list[tuple]) -> list[tuple]:
-        self.bases.append(self.last_id)
-        chained = [(i, *row[:-1], before, own) for i, (row, (before, own))
-                   in enumerate(zip(rows, history.chain(self.head, [r[-1] for r in rows])), self.last_id + 1)]
+    def add_rows(self, rows: list, contents: list[str]) -> list[tuple]:
+        """``rows`` with their ``contents``: each given back with its id first and its links last."""
+        chained = [(i, *row, before, own) for i, (row, (before, own))
+                   in enumerate(zip(rows, history.chain(self.head, contents)), self.last_id + 1)]
         if chained:
             self.last_id, self.head = chained[-1][0], chained[-1][-1]
         return chained

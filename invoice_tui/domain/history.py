@@ -209,7 +209,8 @@ _CHAIN_MODELS = {"property_change": (PropertyChange, PROPERTY_CHANGE_FIELDS), "a
 
 def append(**chains: list[dict[str, Any]]) -> None:
     """Append rows to chains (``property_change=[…]``, ``activity=[…]``): each row gets the hash
-    of the row before it and its own; the heads move on. One read of the heads for all."""
+    of the row before it and its own (and its id, when a chain gets one row); the heads move on.
+    One read of the heads for all."""
     chains = {name: rows for name, rows in chains.items() if rows}
     if not chains:
         return
@@ -222,7 +223,10 @@ def append(**chains: list[dict[str, Any]]) -> None:
         for row, (before, own) in zip(rows, chain(prev, contents)):
             row["prev_hash"], row["hash"] = before, own
         prev = rows[-1]["hash"]
-        model.insert_many(rows).execute()
+        if len(rows) == 1:  # one row (most writes): its id given back in it
+            rows[0]["id"] = model.insert(rows[0]).execute()
+        else:
+            model.insert_many(rows).execute()
         if not by_database:
             ChainHead.update(hash=prev, count=ChainHead.count + len(rows)).where(ChainHead.name == name).execute()
 
@@ -491,7 +495,7 @@ def add_activity(ctx: Context, invoice_id: int, invoice_number: str | None, kind
                  *, due_date: dt.date | None = None, ref_id: int | None = None) -> Activity:
     row = activity_row(ctx, invoice_id, invoice_number, kind, text, due_date=due_date, ref_id=ref_id)
     append(activity=[row])
-    return Activity.get(Activity.hash == row["hash"])
+    return Activity.get_by_id(row["id"])
 
 
 def chain_rows(name: str) -> Iterable:

@@ -12,10 +12,12 @@ import datetime as dt
 import json
 from decimal import Decimal as D
 
+from peewee import SqliteDatabase
+
 from invoice_tui.db import bind, open_database
 from invoice_tui.db.migrate import MIGRATIONS_DIR, pending, runner
 from invoice_tui.db.models import Contact, Invoice, LineItem
-from invoice_tui.domain import invoices
+from invoice_tui.domain import audit, history, invoices, people
 from invoice_tui.domain.workspace import open_workspace, seed, set_setting
 from rulekit import insert_old_invoice, without_legal_columns
 
@@ -82,5 +84,40 @@ def test_r35_an_older_workspace_is_migrated_on_open_keeps_its_data_and_reports_d
         for key, value in (("seller_legal_name", "Older Workspace Ltd"), ("seller_address", "1 Old Street")):
             set_setting(ctx, key, value)  # R2/R43: this older workspace had no seller profile
         assert invoices.finalize_invoice(ctx, eur).number == "INV-1001"
+    finally:
+        ws.db.close()
+
+
+def _index_names(db) -> set[str]:
+    if isinstance(db, SqliteDatabase):
+        return {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()}
+    return {r[0] for r in db.execute_sql(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()").fetchall()}
+
+
+def test_r15_r16_the_history_hashes_lose_their_unique_index_and_the_chains_still_hold(db_url):
+    """Migration ``*_history_hash_not_indexed``: nothing looks a history row up by its hash; the
+    chains are checked by walking them. An older workspace's two indexes go; its rows and the rows
+    written after the migration form one intact chain each."""
+    target = next(p.stem for p in MIGRATIONS_DIR.glob("*_history_hash_not_indexed.py"))
+    before = sorted(p.stem for p in MIGRATIONS_DIR.glob("0*.py") if p.stem < target)[-1]
+    db = bind(open_database(db_url, notice=lambda m: None))
+    runner(db).up(target=before)
+    seed(db)
+    assert {"propertychange_hash", "activity_hash"} <= _index_names(db)
+    db.close()
+
+    ws = open_workspace(db_url, notice=lambda m: None)
+    try:
+        assert pending(ws.db) == []
+        assert not {"propertychange_hash", "activity_hash"} & _index_names(ws.db)
+        ctx = ws.context("alice", source="test", now=lambda: NOW)
+        contact = people.add_contact(ctx, {"email": "buyer@example.com"})
+        invoice = invoices.create_invoice(ctx, {"contact_id": contact.id, "currency": "EUR"})
+        note = history.add_activity(ctx, invoice.id, None, "note", "Called the buyer")  # its row, read by its id
+        assert (note.kind, note.text, note.invoice_id) == ("note", "Called the buyer", invoice.id)
+        report = audit.verify()
+        assert report.ok, report
+        assert {c.name: c.rows > 0 for c in report.chains} == {"property_change": True, "activity": True}
     finally:
         ws.db.close()
