@@ -196,7 +196,7 @@ class Batch:
         # The lines' values, stored rows and database rows: once per distinct lines and currency.
         rows = known[1].get(currency) if known is not None else None
         if rows is None:
-            lines = (inv_svc._line_values(currency, data.lines) if "lines" in fields and data.lines is not None
+            lines = (inv_svc._line_values(currency, data.lines, self.settings.vat_franchise) if "lines" in fields and data.lines is not None
                      else [])
             stored = [self._stored(v, _LINE_FIELDS, self._line_fields, inv_svc.StoredLine) for v in lines]
             convert = self._line_table._converter()
@@ -209,7 +209,8 @@ class Batch:
         for kind in ADJUSTMENT_KINDS:
             attr = ADJUSTMENT_LISTS[kind]
             if attr in fields and getattr(data, attr) is not None:
-                adjustments += inv_svc._adjustment_values(currency, kind, getattr(data, attr))
+                adjustments += inv_svc._adjustment_values(currency, kind, getattr(data, attr),
+                                                           self.settings.vat_franchise)
         contacts = list(dict.fromkeys(data.contact_ids or [])) if "contact_ids" in fields else []
         companies = list(dict.fromkeys(data.company_ids or [])) if "company_ids" in fields else []
         if inv.billing_contact_id and inv.billing_contact_id not in contacts:

@@ -93,7 +93,7 @@ class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first 
     quantity: Decimal = Decimal(1)
     unit_price: Decimal
     tax_rate: Decimal = Decimal(0)
-    tax_category: str = ""  # "" → the rate's default (0 → Z, else S)
+    tax_category: str = ""  # "" → the rate's default (0 → Z, else S; E under the VAT franchise: exempt_category)
     discount: Decimal | None = None
     discount_percent: bool = False
     description: str = ""
@@ -166,7 +166,7 @@ class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first 
 
     @model_validator(mode="after")
     def _discount(self) -> "LineInput":
-        self.tax_category = check_category(self.tax_rate, self.tax_category)
+        self.tax_category = given_category(self.tax_rate, self.tax_category)
         if self.discount is not None:
             if not self.discount.is_finite() or self.discount < 0:
                 raise ValueError(_("a line discount cannot be negative"))
@@ -185,7 +185,7 @@ class AdjustmentInput(BaseModel, defer_build=True, extra="forbid"):  # built on 
     value: Decimal
     is_percent: bool = False
     tax_rate: Decimal = Decimal(0)
-    tax_category: str = ""  # "" → the rate's default (0 → Z, else S)
+    tax_category: str = ""  # "" → the rate's default (0 → Z, else S; E under the VAT franchise: exempt_category)
     label: str = ""
 
     @field_validator("value")
@@ -211,7 +211,7 @@ class AdjustmentInput(BaseModel, defer_build=True, extra="forbid"):  # built on 
     def _pct(self) -> "AdjustmentInput":
         if self.is_percent and abs(self.value) > 100:
             raise ValueError(_("a percentage is at most 100%"))
-        self.tax_category = check_category(self.tax_rate, self.tax_category)
+        self.tax_category = given_category(self.tax_rate, self.tax_category)
         return self
 
 
@@ -876,9 +876,27 @@ def _refresh_names(inv: Invoice) -> None:
     inv.owner_name = (owner.name or owner.login) if owner else ""
 
 
-def _line_values(currency: str, lines: list[LineInput]) -> list[dict[str, Any]]:
+def given_category(rate: Decimal, category: str | None) -> str:
+    """An input's VAT category checked against its rate (:func:`check_category`), kept as given:
+    "" when none was, so that the default is the writer's (:func:`exempt_category`) also when
+    the input is dumped and checked again (R52's import)."""
+    checked = check_category(rate, category)
+    return checked if (category or "").strip() else ""
+
+
+def exempt_category(item: LineInput | AdjustmentInput, franchise: bool) -> str:
+    """A line's or a discount's/fee's VAT category as written: the one given, else the rate's
+    default — except that a micro-entreprise under the VAT franchise (art. 293 B du CGI, R43)
+    charges no VAT because its sales are exempt, so a rate of 0 is E there, not Z (zero-rated)."""
+    if item.tax_category:
+        return item.tax_category
+    return "E" if franchise and not item.tax_rate else default_category(item.tax_rate)
+
+
+def _line_values(currency: str, lines: list[LineInput], franchise: bool = False) -> list[dict[str, Any]]:
     """The line items' column values (by field name, but the invoice), amounts checked against
-    the currency: what :func:`_write_lines` and the bulk import (R52) write."""
+    the currency: what :func:`_write_lines` and the bulk import (R52) write (``franchise``: the
+    seller's VAT franchise, :func:`exempt_category`)."""
     out = []
     for pos, line in enumerate(lines):
         disc = line.discount
@@ -892,30 +910,31 @@ def _line_values(currency: str, lines: list[LineInput]) -> list[dict[str, Any]]:
                         price_base=line.base_quantity, unit_code=line.unit_code,
                         discount_kind=None if disc is None else ("percent" if line.discount_percent else "fixed"),
                         discount_value=disc, charges=charges_text(line.charges), tax_rate=line.tax_rate,
-                        tax_category=line.tax_category))
+                        tax_category=exempt_category(line, franchise)))
     return out
 
 
-def _adjustment_values(currency: str, kind: str, items: list[AdjustmentInput]) -> list[dict[str, Any]]:
+def _adjustment_values(currency: str, kind: str, items: list[AdjustmentInput],
+                       franchise: bool = False) -> list[dict[str, Any]]:
     """The adjustments' column values (by field name, but the invoice), amounts checked."""
     out = []
     for pos, a in enumerate(items):
         value = a.value if a.is_percent else parse_amount(a.value, currency, field=f"{kind}s.{pos}.value")
         out.append(dict(kind=kind, position=pos, label=a.label, is_percent=a.is_percent,
                         value=value, tax_rate=Decimal(0) if kind == "tax" else a.tax_rate,
-                        tax_category=None if kind == "tax" else a.tax_category))
+                        tax_category=None if kind == "tax" else exempt_category(a, franchise)))
     return out
 
 
-def _write_lines(inv: Invoice, lines: list[LineInput]) -> None:
+def _write_lines(inv: Invoice, lines: list[LineInput], franchise: bool) -> None:
     LineItem.delete().where(LineItem.invoice == inv).execute()
-    for values in _line_values(inv.currency, lines):
+    for values in _line_values(inv.currency, lines, franchise):
         LineItem.create(invoice=inv, **values)
 
 
-def _write_adjustments(inv: Invoice, kind: str, items: list[AdjustmentInput]) -> None:
+def _write_adjustments(inv: Invoice, kind: str, items: list[AdjustmentInput], franchise: bool) -> None:
     Adjustment.delete().where((Adjustment.invoice == inv) & (Adjustment.kind == kind)).execute()
-    for values in _adjustment_values(inv.currency, kind, items):
+    for values in _adjustment_values(inv.currency, kind, items, franchise):
         Adjustment.create(invoice=inv, **values)
 
 
@@ -977,12 +996,13 @@ def _apply_input(inv: Invoice, data: InvoiceInput, fields: set[str], settings: W
 
 
 def _write_children(inv: Invoice, data: InvoiceInput, fields: set[str]) -> None:
+    franchise = load_settings().vat_franchise
     if "lines" in fields and data.lines is not None:
-        _write_lines(inv, data.lines)
+        _write_lines(inv, data.lines, franchise)
     for kind in ADJUSTMENT_KINDS:
         attr = ADJUSTMENT_LISTS[kind]
         if attr in fields and getattr(data, attr) is not None:
-            _write_adjustments(inv, kind, getattr(data, attr))
+            _write_adjustments(inv, kind, getattr(data, attr), franchise)
     if "contact_ids" in fields and data.contact_ids is not None:
         _set_links(InvoiceContact, "contact", inv, data.contact_ids)
     if "company_ids" in fields and data.company_ids is not None:

@@ -6,6 +6,7 @@ import pytest
 
 from invoice_tui.cli._common import parse_adjustment, parse_line, parse_tax, split_spec
 from invoice_tui.domain.errors import BadInput
+from invoice_tui.domain.invoices import exempt_category
 
 LINE_A = r"Design\; review;3;120.00;20;10%"
 LINE_B = "Hosting;1;30;20"
@@ -303,7 +304,11 @@ def test_r35_parse_line_takes_a_category_and_key_value_parts():
     assert [(c.kind, str(c.value), c.is_percent, c.reason) for c in line.charges] == [
         ("allowance", "5", True, "Loyalty"), ("charge", "2.00", False, "Freight: EU")]
     assert parse_line("Export;1;90;0:g").tax_category == "G"
-    assert parse_line("Book;1;9").tax_category == "Z" and parse_line("Pen;1;2;20").tax_category == "S"
+    # no category given: the rate's default, decided when the line is written (Z; E under the VAT franchise)
+    book, pen = parse_line("Book;1;9"), parse_line("Pen;1;2;20")
+    assert (book.tax_category, pen.tax_category) == ("", "")
+    assert [exempt_category(x, franchise=False) for x in (book, pen)] == ["Z", "S"]
+    assert exempt_category(book, franchise=True) == "E"
     ret = parse_line("Return;-2;15.00;20;10%")
     assert (str(ret.quantity), ret.discount_percent) == ("-2", True)
     d = parse_adjustment("-5;0:AE;Correction", "--discount")

@@ -302,3 +302,52 @@ def test_r43_a_micro_entreprise_s_exempt_lines_take_the_franchise_as_their_reaso
     with pytest.raises(RuleRefused) as err:
         invoices.finalize_invoice(admin, draft.id)
     assert _missing(err) == ["exemption_reason_E"]
+
+
+@pytest.mark.no_seller
+def test_r43_a_micro_entreprise_s_untaxed_lines_and_fees_are_exempt_not_zero_rated(ws, admin, tmp_path):
+    """Under the VAT franchise (art. 293 B du CGI) a sale is exempt: a line or a fee at 0 % whose
+    category the user did not give is written E, on create, on edit and on import (R52), so the
+    e-invoice states the exemption and its reason; a category given (Z) is kept. Known-bad: the
+    same input without the franchise is zero-rated (Z), the default elsewhere."""
+    from invoice_tui.db.models import Adjustment, Invoice, LineItem
+    from invoice_tui.domain import einvoice
+    from invoice_tui.imports.service import run_import
+
+    for key, value in FRENCH_SELLER.items():
+        if key != "seller_vat_id":
+            set_setting(admin, key, value)
+    set_setting(admin, "vat_franchise", "on")
+    company = people.add_company(admin, {"name": "Bonnard", "legal_name": "Bonnard Architecture SARL",
+                                         "address": "73 rue des Érables", "postcode": "69006", "city": "Lyon",
+                                         "country": "FR", "siren": "334175221", "vat_id": "FR23334175221"})
+    contact = people.add_contact(admin, {"email": "compta@bonnard.example", "company_id": company.id})
+    untaxed = [{"name": "Cours de guitare", "unit_price": "100"}]
+    fee = [{"value": "10", "label": "Déplacement"}]
+
+    def categories(inv_id: int) -> tuple[list[str], list[str]]:
+        return ([li.tax_category for li in LineItem.select().where(LineItem.invoice == inv_id).order_by(LineItem.position)],
+                [a.tax_category for a in Adjustment.select().where(Adjustment.invoice == inv_id)])
+
+    draft = make_draft(admin, contact, company_id=company.id, operation_category="services", lines=untaxed, fees=fee)
+    assert categories(draft.id) == (["E"], ["E"])
+    invoices.edit_invoice(admin, draft.id, {"lines": [*untaxed, {"name": "Partition", "unit_price": "5",
+                                                                   "tax_category": "Z"}]})
+    assert categories(draft.id) == (["E", "Z"], ["E"])  # a category given is the user's
+    invoices.edit_invoice(admin, draft.id, {"lines": untaxed})
+    inv = invoices.finalize_invoice(admin, draft.id)
+    groups = einvoice.einvoice_document(inv).vat_groups
+    assert [(g.category, g.exemption_reason) for g in groups] == [("E", "TVA non applicable, art. 293 B du CGI")]
+    for fmt in ("cii", "ubl"):
+        assert not einvoice.validate(inv, fmt).fatal, fmt
+
+    (tmp_path / "inv.csv").write_text("Status,Currency,Invoice date,Contact email,Line name,Quantity,Unit price\n"
+                                      "Draft,EUR,2019-12-31,compta@bonnard.example,Cours,1,50\n", encoding="utf-8")
+    report = run_import(admin, "invoices", tmp_path / "inv.csv")
+    assert report.ok and report.written, [e.record() for e in report.errors]
+    assert categories(Invoice.get(Invoice.origin == "import").id) == (["E"], [])
+
+    set_setting(admin, "seller_vat_id", FRENCH_SELLER["seller_vat_id"])
+    set_setting(admin, "vat_franchise", "off")
+    other = make_draft(admin, contact, company_id=company.id, operation_category="services", lines=untaxed, fees=fee)
+    assert categories(other.id) == (["Z"], ["Z"])
