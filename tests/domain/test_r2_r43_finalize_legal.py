@@ -273,6 +273,18 @@ def test_r41_r43_cancel_and_replace_an_intra_eu_supply_end_to_end(ws, admin):
     assert not einvoice.validate(issued, "ubl").fatal
 
 
+def _micro_entreprise_and_buyer(admin):
+    """A French seller under the VAT franchise (no VAT id), and a French business buyer (company, contact)."""
+    for key, value in FRENCH_SELLER.items():
+        if key != "seller_vat_id":
+            set_setting(admin, key, value)
+    set_setting(admin, "vat_franchise", "on")
+    company = people.add_company(admin, {"name": "Bonnard", "legal_name": "Bonnard Architecture SARL",
+                                         "address": "73 rue des Érables", "postcode": "69006", "city": "Lyon",
+                                         "country": "FR", "siren": "334175221", "vat_id": "FR23334175221"})
+    return company, people.add_contact(admin, {"email": "compta@bonnard.example", "company_id": company.id})
+
+
 @pytest.mark.no_seller
 def test_r43_a_micro_entreprise_s_exempt_lines_take_the_franchise_as_their_reason(ws, admin):
     """A seller under the VAT franchise (art. 293 B du CGI) bills exempt lines (E): the franchise,
@@ -281,14 +293,7 @@ def test_r43_a_micro_entreprise_s_exempt_lines_take_the_franchise_as_their_reaso
     line without a reason is refused."""
     from invoice_tui.domain import einvoice
 
-    for key, value in FRENCH_SELLER.items():
-        if key != "seller_vat_id":
-            set_setting(admin, key, value)
-    set_setting(admin, "vat_franchise", "on")
-    company = people.add_company(admin, {"name": "Bonnard", "legal_name": "Bonnard Architecture SARL",
-                                         "address": "73 rue des Érables", "postcode": "69006", "city": "Lyon",
-                                         "country": "FR", "siren": "334175221", "vat_id": "FR23334175221"})
-    contact = people.add_contact(admin, {"email": "compta@bonnard.example", "company_id": company.id})
+    company, contact = _micro_entreprise_and_buyer(admin)
     exempt = [{"name": "Dépannage", "unit_price": "100", "tax_rate": "0", "tax_category": "E"}]
     inv = invoices.finalize_invoice(admin, make_draft(admin, contact, company_id=company.id,
                                                       operation_category="services", lines=exempt).id)
@@ -314,14 +319,7 @@ def test_r43_a_micro_entreprise_s_untaxed_lines_and_fees_are_exempt_not_zero_rat
     from invoice_tui.domain import einvoice
     from invoice_tui.imports.service import run_import
 
-    for key, value in FRENCH_SELLER.items():
-        if key != "seller_vat_id":
-            set_setting(admin, key, value)
-    set_setting(admin, "vat_franchise", "on")
-    company = people.add_company(admin, {"name": "Bonnard", "legal_name": "Bonnard Architecture SARL",
-                                         "address": "73 rue des Érables", "postcode": "69006", "city": "Lyon",
-                                         "country": "FR", "siren": "334175221", "vat_id": "FR23334175221"})
-    contact = people.add_contact(admin, {"email": "compta@bonnard.example", "company_id": company.id})
+    company, contact = _micro_entreprise_and_buyer(admin)
     untaxed = [{"name": "Cours de guitare", "unit_price": "100"}]
     fee = [{"value": "10", "label": "Déplacement"}]
 
