@@ -18,7 +18,7 @@ from invoice_tui.domain.reads import company_label, contact_label
 from invoice_tui.domain.text import safe
 from invoice_tui.i18n import N_, _
 from invoice_tui.domain.settings import load_settings
-from invoice_tui.domain.totals import AdjustmentSpec, LineCharge, LineSpec
+from invoice_tui.domain.totals import AdjustmentSpec, LineCharge, LineSpec, default_category
 
 
 @dataclass
@@ -47,6 +47,7 @@ class EditorState:
     locked: dict[str, str] = field(default_factory=dict)
     # legal data (R43), as the form's fields show them
     legal: dict[str, str] = field(default_factory=dict)
+    franchise: bool = False  # the seller's VAT franchise: a 0 % line without a category is exempt (R43)
 
 
 # The invoice's legal fields (R43) the editor shows, in order: (field, label).
@@ -141,7 +142,8 @@ def load_editor_state(ctx: Context, invoice_id: int | None) -> EditorState:
     preview = invoice_service.preview_number()
     if invoice_id is None:
         return EditorState(None, "draft", None, None, settings.default_currency, settings.locale, "", ctx.today(),
-                           None, None, "", None, "", "", "", False, settings.payment_terms_days, preview)
+                           None, None, "", None, "", "", "", False, settings.payment_terms_days, preview,
+                           franchise=settings.vat_franchise)
     inv = invoice_service.get_invoice(invoice_id)
     invoice_service.check_edit(ctx, inv, settings)  # refuse early with the rule's sentence
     # the form shows stored text through the one sanitizer (R55): a control character written behind
@@ -163,25 +165,27 @@ def load_editor_state(ctx: Context, invoice_id: int | None) -> EditorState:
                        safe(inv.title, line=True), inv.invoice_date, inv.due_date, inv.billing_contact_id,
                        contact_label(inv.billing_contact_id), inv.company_id, company_label(inv.company_id),
                        safe(inv.po_number, line=True), safe(inv.comments), inv.allow_partial, settings.payment_terms_days, preview,
-                       lines, adjustments, locked, legal)
+                       lines, adjustments, locked, legal, settings.vat_franchise)
 
 
 # ---- the editor's rows (dicts of ``LineInput``/``AdjustmentInput`` fields, Decimals) ------------
-def row_spec(row: dict) -> LineSpec:
-    """An editor line as the totals engine reads it (the live totals, R18)."""
+def row_spec(row: dict, franchise: bool = False) -> LineSpec:
+    """An editor line as the totals engine reads it (the live totals, R18); without a category,
+    the one it will be written with (``franchise``: :func:`default_category`)."""
     rate = row.get("tax_rate") or Decimal(0)
     return LineSpec(name=row["name"], quantity=row["quantity"], unit_price=row["unit_price"], tax_rate=rate,
                     discount_percent=bool(row.get("discount_percent")), discount=row.get("discount"),
                     base_quantity=row.get("base_quantity") or Decimal(1), unit_code=row.get("unit_code") or "C62",
-                    tax_category=row.get("tax_category") or "",
+                    tax_category=row.get("tax_category") or default_category(rate, franchise),
                     charges=tuple(LineCharge(c["kind"], c["value"], bool(c.get("is_percent")), c.get("reason", ""))
                                   for c in row.get("charges") or ()))
 
 
-def adjustment_row_spec(a: dict) -> AdjustmentSpec:
-    return AdjustmentSpec(kind=a["kind"], value=a["value"], is_percent=a["is_percent"],
-                          tax_rate=a.get("tax_rate") or Decimal(0), label=a.get("label", ""),
-                          tax_category=a.get("tax_category") or "" if a["kind"] != "tax" else "")
+def adjustment_row_spec(a: dict, franchise: bool = False) -> AdjustmentSpec:
+    rate = a.get("tax_rate") or Decimal(0)
+    return AdjustmentSpec(kind=a["kind"], value=a["value"], is_percent=a["is_percent"], tax_rate=rate,
+                          label=a.get("label", ""), tax_category=(a.get("tax_category") or default_category(
+                              rate, franchise)) if a["kind"] != "tax" else "")
 
 
 def _text(d: Decimal | None) -> str | None:

@@ -886,11 +886,8 @@ def given_category(rate: Decimal, category: str | None) -> str:
 
 def exempt_category(item: LineInput | AdjustmentInput, franchise: bool) -> str:
     """A line's or a discount's/fee's VAT category as written: the one given, else the rate's
-    default — except that a micro-entreprise under the VAT franchise (art. 293 B du CGI, R43)
-    charges no VAT because its sales are exempt, so a rate of 0 is E there, not Z (zero-rated)."""
-    if item.tax_category:
-        return item.tax_category
-    return "E" if franchise and not item.tax_rate else default_category(item.tax_rate)
+    default (:func:`default_category`: E, not Z, under the VAT franchise)."""
+    return item.tax_category or default_category(item.tax_rate, franchise)
 
 
 def _line_values(currency: str, lines: list[LineInput], franchise: bool = False) -> list[dict[str, Any]]:

@@ -70,9 +70,11 @@ PRICE_DECIMALS = 6  # BT-146: a unit price has up to 6 decimals, whatever the cu
 ONE = Decimal(1)
 
 
-def default_category(rate: Decimal) -> str:
-    """R35: a rate of 0 is zero-rated (Z) unless said otherwise; any other rate is standard (S)."""
-    return "Z" if not rate else "S"
+def default_category(rate: Decimal, franchise: bool = False) -> str:
+    """R35: a rate of 0 is zero-rated (Z) unless said otherwise; any other rate is standard (S).
+    Under the VAT franchise (``franchise``: a French micro-entreprise, art. 293 B du CGI, R43) a
+    rate of 0 is exempt (E): such a seller charges no VAT because its sales are exempt."""
+    return ("E" if franchise else "Z") if not rate else "S"
 
 
 def check_category(rate: Decimal, category: str | None) -> str:

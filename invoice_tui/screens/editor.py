@@ -364,7 +364,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
         table = self._table("lines")
         table.clear()
         for i, line in enumerate(self.lines):
-            spec = row_spec(line)
+            spec = row_spec(line, self.state.franchise)
             parts = [("allowance", spec.discount, spec.discount_percent)] if spec.discount is not None else []
             parts += [(c.kind, c.value, c.is_percent) for c in spec.charges]
             disc_text = " ".join(("−" if kind == "allowance" and (len(parts) > 1 or spec.charges) else
@@ -389,7 +389,7 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
             value = f"{a['value'].normalize():f}%" if a["is_percent"] else money(a["value"], currency, loc)
             amount = money(applied[i].amount, currency, loc) if i < len(applied) else ""
             rate = f"{a['tax_rate'].normalize():f}%" if a.get("tax_rate") else ""
-            category = (a.get("tax_category") or "") if a["kind"] != "tax" else ""
+            category = adjustment_row_spec(a, self.state.franchise).tax_category
             if category and category != default_category(a.get("tax_rate") or Decimal(0)):
                 rate = f"{rate or '0%'} {category}"
             atable.add_row(_(KIND_LABELS[a["kind"]]), a.get("label", ""), value, rate, amount)
@@ -406,8 +406,9 @@ class EditorScreen(ServiceCalls, Screen[int | None]):
 
     def _totals(self, currency: str):
         try:
-            lines = [row_spec(x) for x in self.lines]
-            adjustments = [adjustment_row_spec(a) for a in self._ordered_adjustments()]
+            franchise = self.state is not None and self.state.franchise
+            lines = [row_spec(x, franchise) for x in self.lines]
+            adjustments = [adjustment_row_spec(a, franchise) for a in self._ordered_adjustments()]
             return compute_totals(currency, lines, adjustments)
         except Exception:  # noqa: BLE001 - a half-typed form; the service validates on save
             return None

@@ -226,3 +226,29 @@ async def test_r35_a_return_at_a_sub_cent_price_with_the_further_fields_behind_c
     spec = invoices.line_specs(row)[0]
     assert [(c.kind, c.value, c.is_percent, c.reason) for c in spec.charges] == [
         ("charge", Decimal("1.50"), False, "Meter"), ("allowance", Decimal(10), True, "Goodwill")]
+
+
+async def test_r43_a_micro_entreprise_s_untaxed_line_shows_and_saves_as_exempt(sqlite_url, clock):
+    """Under the VAT franchise a line at 0 % without a category is exempt: the editor's grid says
+    "0% E" before saving (the category it will be written with) and the draft stores E.
+    Known-bad: without the franchise the same line shows no category and is stored Z."""
+    ws, ctx = workspace(sqlite_url, clock)
+    contact(ctx)
+    for franchise, shown, stored in ((True, "0% E", "E"), (False, "", "Z")):
+        set_setting(ctx, "vat_franchise", "on" if franchise else "off")
+        app = app_for(sqlite_url, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            editor = await open_editor(pilot, app, None)
+            await pilot.press("ctrl+l")
+            await settle(pilot, app)
+            await type_text(pilot, "Cours de guitare")
+            app.screen.query_one("#line-price", Input).value = "100"
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+            assert app.screen is editor
+            table = editor.query_one("#lines-table", DataTable)
+            assert str(table.get_row_at(table.row_count - 1)[5]) == shown
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+        row = Invoice.select().order_by(Invoice.id.desc()).get()
+        assert [li.tax_category for li in lines_of(row.id)] == [stored]
