@@ -33,10 +33,9 @@ How it stays fast and exact
   ids are consistent by construction; a test runs ``foreign_key_check``), a small page cache (the
   pages are written while the segments are generated, not all at the commit), and
   a rollback journal on disk instead of WAL when no other connection has the file open.
-- Indexes on random keys (names, amounts, tokens, hashes, …) are dropped for the load and rebuilt
+- Indexes on random keys (names, amounts, tokens, …) are dropped for the load and rebuilt
   after it in the same transaction; indexes whose keys arrive in order stay live
-  (``_LIVE_INDEXES``). The index builds run in a writer thread (without Python's lock) while this
-  thread hash-chains the history.
+  (``_LIVE_INDEXES``).
 - Amounts: a few hundred invoice templates (lines and adjustments) per currency are computed with
   :func:`compute_totals` once, and every invoice reuses one template's lines and totals — so the
   stored totals always equal a recomputation. The database copies the template lines to each
@@ -53,8 +52,9 @@ How it stays fast and exact
   services' activity texts.
   The most recent ``FULL_HISTORY`` invoices also carry hand-written notes and tasks, and their
   sent reminders (rows and "reminder sent"); older invoices have no sent reminder (their data
-  says so too). The segments collect the rows with their canonical content; this process chains
-  them in order afterwards, with the chain heads moved on, so ``verify_chain`` holds.
+  says so too). Each segment chains its rows where it generates them, from the heads the segment
+  before hands on (``story.Links``); this process copies them with their links and moves the
+  chain heads on, so ``verify_chain`` holds.
 
 Determinism: for a given seed, clock (``ctx.now()``/``ctx.today()``; ``invoice-tui demo --today``)
 and N every row is the same, except ``invoice.link_token`` (random, as in production). All
