@@ -55,7 +55,7 @@ from invoice_tui.domain.settings import load_settings
 from invoice_tui.domain.money import check_currency, from_minor, parse_amount, plain, to_micro, to_minor
 from invoice_tui.domain.permissions import require
 from invoice_tui.domain.text import clean
-from invoice_tui.domain.totals import check_category
+from invoice_tui.domain.totals import check_category, default_category
 from invoice_tui.domain.credit_records import (CREDIT_SIGN, ENTRY_KINDS, CreditBalance, Customer,  # noqa: F401
                                                _entry, _lock_customer, credit_available, credit_balances,
                                                creditable_minor, customer_by, customer_of, entry_snapshot,
@@ -211,7 +211,8 @@ def create_credit_note(ctx: Context, ref: str | int, *, reason: str, full: bool 
         if r < 0 or r > 100:
             raise BadInput(_("The VAT rate is a percentage between 0 and 100."), field="rate")
         try:
-            cat = check_category(r, category or "")
+            # no category given: the rate's default (E at 0 % under the VAT franchise, R43)
+            cat = check_category(r, category or default_category(r, load_settings().vat_franchise))
         except ValueError as exc:
             raise BadInput(str(exc) + ".", field="rate") from None
         LineItem.create(invoice=cn, position=0, name=f"Credit: {reason[:280]}", description="", quantity=Decimal(1),

@@ -312,11 +312,12 @@ def test_r43_a_micro_entreprise_s_exempt_lines_take_the_franchise_as_their_reaso
 @pytest.mark.no_seller
 def test_r43_a_micro_entreprise_s_untaxed_lines_and_fees_are_exempt_not_zero_rated(ws, admin, tmp_path):
     """Under the VAT franchise (art. 293 B du CGI) a sale is exempt: a line or a fee at 0 % whose
-    category the user did not give is written E, on create, on edit and on import (R52), so the
+    category the user did not give is written E, on create, on edit, on import (R52) and in a
+    credit note by amount, so the
     e-invoice states the exemption and its reason; a category given (Z) is kept. Known-bad: the
     same input without the franchise is zero-rated (Z), the default elsewhere."""
     from invoice_tui.db.models import Adjustment, Invoice, LineItem
-    from invoice_tui.domain import einvoice
+    from invoice_tui.domain import credit, einvoice
     from invoice_tui.imports.service import run_import
 
     company, contact = _micro_entreprise_and_buyer(admin)
@@ -338,6 +339,8 @@ def test_r43_a_micro_entreprise_s_untaxed_lines_and_fees_are_exempt_not_zero_rat
     assert [(g.category, g.exemption_reason) for g in groups] == [("E", "TVA non applicable, art. 293 B du CGI")]
     for fmt in ("cii", "ubl"):
         assert not einvoice.validate(inv, fmt).fatal, fmt
+    cn = credit.create_credit_note(admin, inv.id, reason="Cours annulé", amount="45", rate="0")
+    assert categories(cn.id) == (["E"], [])
 
     (tmp_path / "inv.csv").write_text("Status,Currency,Invoice date,Contact email,Line name,Quantity,Unit price\n"
                                       "Draft,EUR,2019-12-31,compta@bonnard.example,Cours,1,50\n", encoding="utf-8")
