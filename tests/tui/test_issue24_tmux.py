@@ -124,11 +124,17 @@ def test_issue24_demo_in_tmux_reads_whole(tmp_path, tmp_path_factory, size):
         about = panel[next(i for i, p in enumerate(panel) if "[1] About" in p):
                       next((i for i, p in enumerate(panel) if "[2] Payments" in p), len(panel))]
         assert len(about) > 5 and not any("…" in p for p in about), page  # labels and values whole
-        document = [line.split("▏", 1)[0] for line in page.splitlines()]
-        for _ in range(4):  # the document, a page at a time
+        # the document, a page at a time, until every line's row was on screen (it is drawn after the
+        # panel: on a loaded machine the first screens may show none of it yet), bounded
+        document, screen, deadline = [], page, time.monotonic() + 60
+        while True:
+            document += [line.split("▏", 1)[0] for line in screen.splitlines()]
+            if time.monotonic() > deadline or all(any(f"• {ln['name']} " in row for row in document)
+                                                  for ln in rec["lines"]):
+                break
             tmux("send-keys", "-t", "app", "PageDown")
             time.sleep(0.5)
-            document += [line.split("▏", 1)[0] for line in tmux.screen().splitlines()]
+            screen = tmux.screen()
         for ln in rec["lines"]:  # each line's net whole, on its row
             rows_ = [row for row in document if f"• {ln['name']} " in row]
             assert rows_ and all(_money(ln["net"], rec["currency"]) in row for row in rows_), (ln, document)
