@@ -22,6 +22,7 @@ imports (:func:`bulk_allowed`).
 from __future__ import annotations
 
 import base64
+import operator
 import secrets
 from decimal import Decimal
 
@@ -34,6 +35,7 @@ from invoice_tui.domain import history
 from invoice_tui.domain import invoices as inv_svc
 from invoice_tui.domain.context import Context, DayContext
 from invoice_tui.domain.permissions import require
+from invoice_tui.domain.tx import PlainInput
 from invoice_tui.domain.totals import ADJUSTMENT_KINDS, ADJUSTMENT_LISTS
 
 _LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro", "price_base", "unit_code",
@@ -41,6 +43,8 @@ _LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro
 _MEMO = 50_000  # distinct line sets remembered (memory stays bounded whatever the file)
 _ADJ_FIELDS = ("kind", "position", "label", "is_percent", "value", "tax_rate", "tax_category")
 _TOKENS = 1_000  # link tokens drawn at once
+_TOTAL_FIELDS = ("paid_minor", "subtotal_minor", "discount_minor", "fee_minor", "tax_minor", "billed_minor",
+                 "balance_minor")  # what ``invoices._store_totals`` sets on the row
 
 
 def _link_tokens() -> list[str]:
@@ -148,7 +152,7 @@ class Batch:
         self._next_id = 0
         self._indexes_checked = False
         self._inv_cols = [f.column_name for f in Invoice._meta.sorted_fields]
-        self._inv_names = [f.name for f in Invoice._meta.sorted_fields]
+        self._inv_values = operator.itemgetter(*(f.name for f in Invoice._meta.sorted_fields))
         meta = meta_line = LineItem._meta.fields
         self._line_fields = [(f, _reader(meta[f])) for f in _LINE_FIELDS]
         meta = Adjustment._meta.fields
@@ -156,11 +160,14 @@ class Batch:
         self._read: dict[tuple, tuple] = {}  # a line's or adjustment's exact values → (its stored row, the key)
         self._line_inputs: dict[tuple, object] = {}  # a line's values → its LineInput, or False (refused)
         self._engines: dict[tuple, tuple] = {}  # (currency, lines, adjustments) → (compute_totals, contents)
-        self._computed: dict[tuple, object] = {}  # (that key, status, type, credit) → the invoice's totals
+        self._computed: dict[tuple, dict] = {}  # (that key, status, type, credit) → the totals stored on the row
+        self._amounts: dict[tuple, dict] = {}  # (currency, billed, paid, balance) → the snapshot's amounts
         self._sets: dict = {}  # lines key → (checked lines, {currency: (values, stored rows, keys, database rows)})
         self._line_table = Table(LineItem, ["invoice_id", *(meta_line[f].column_name for f in _LINE_FIELDS)])
         self._tokens: list[str] = []
         self._new_row = _invoice_row_maker()
+        self._plain = PlainInput(inv_svc.InvoiceInput)
+        self._currencies: dict[str, str] = {}  # a currency as given → its code (checked)
 
     def _token(self) -> str:
         if not self._tokens:
@@ -190,7 +197,7 @@ class Batch:
             if len(self._sets) >= _MEMO:
                 self._sets.clear()
             known = self._sets[lines_key] = (checked, {})
-        data, fields, currency = inv_svc._document_input(raw if checked is None else {**raw, "lines": checked})
+        data, fields, currency = self._document_input(raw if checked is None else {**raw, "lines": checked})
         # ``_check_refs`` is not needed: the import gives only ids it read from the workspace.
         inv = inv_svc._document_row(ctx, data, fields, currency, self.settings, self._new_row)
         # The lines' values, stored rows and database rows: once per distinct lines and currency.
@@ -238,14 +245,19 @@ class Batch:
                 inv_svc.totals_engine(inv, parts.lines, parts.adjustments, 0),
                 inv_svc.snapshot_contents(inv.currency, parts.lines, parts.adjustments))
         engine, contents = known
+        # What ``_store_totals`` stores on the row is a function of those totals, the status, type
+        # and credit (no id: nothing paid): stored once per key, then set as it stored them.
         key = (held, inv.status, inv.doc_type, inv.credited_minor)
-        totals = self._computed.get(key)
-        if totals is None:
+        stored = self._computed.get(key)
+        if stored is None:
+            totals = inv_svc.invoice_totals(inv, paid=0, lines=parts.lines, adjustments=parts.adjustments,
+                                            engine=engine)
+            inv_svc._store_totals(inv, parts, computed=lambda _inv: totals)
             if len(self._computed) >= _MEMO:
                 self._computed.clear()
-            totals = self._computed[key] = inv_svc.invoice_totals(
-                inv, paid=0, lines=parts.lines, adjustments=parts.adjustments, engine=engine)
-        inv_svc._store_totals(inv, parts, computed=lambda _inv: totals)
+            self._computed[key] = {name: inv.__dict__[name] for name in _TOTAL_FIELDS}
+        else:
+            inv.__dict__.update(stored)
         inv_svc._imported_status(inv)
         inv.contact_name = contact.display_name if contact else ""
         inv.contact_email = contact.email if contact else ""
@@ -253,12 +265,30 @@ class Batch:
         inv.owner_name = self.owner_name if inv.owner_id else ""
         inv.version = 1  # created (1), its totals stored without a bump
         inv.updated_at = ctx.now()
-        snap = inv_svc.snapshot(inv, parts, contents)
+        held = (inv.currency, inv.billed_minor, inv.paid_minor, inv.balance_minor)
+        amounts = self._amounts.get(held)
+        if amounts is None:
+            if len(self._amounts) >= _MEMO:
+                self._amounts.clear()
+            amounts = self._amounts[held] = inv_svc.snapshot_amounts(inv)
+        snap = inv_svc.snapshot(inv, parts, contents, amounts)
         if number:
             self.numbers.add(number)
         self.docs.append(_Doc(inv, line_db, adjustments, contacts, companies, snap,
                               inv_svc.imported_text(number, source), ctx.now()))
         return inv
+
+    def _document_input(self, raw: dict) -> tuple:
+        """``invoices._document_input(raw)``: an input of plain values checked by ``PlainInput``
+        (the same checks, each remembered per value) and its currency's code once per text; any
+        other input, or one a check refuses, by ``_document_input`` itself (its refusal)."""
+        data = self._plain.check(raw)
+        if data is None or not data.currency:
+            return inv_svc._document_input(raw)
+        currency = self._currencies.get(data.currency)
+        if currency is None:
+            currency = self._currencies[data.currency] = inv_svc.check_currency(data.currency)
+        return data, set(raw), currency
 
     def _checked_lines(self, lines) -> list | None:
         """The document's lines, each checked by ``LineInput`` once per distinct line of the file
@@ -325,8 +355,8 @@ class Batch:
         for doc, new_id in zip(docs, ids):
             doc.inv.id = new_id
         table = Table(Invoice, self._inv_cols)
-        names = self._inv_names
-        w.write(table, table.db_rows([tuple(map(d.inv.__data__.get, names)) for d in docs]))
+        values = self._inv_values  # (every field is in a row's values: _invoice_row_maker)
+        w.write(table, table.db_rows([values(d.inv.__dict__) for d in docs]))
         w.write(self._line_table, [(d.inv.id, *row) for d in docs for row in d.lines])  # (rows as stored)
         table = Table(Adjustment, ["invoice_id", *_ADJ_FIELDS])
         w.write(table, table.db_rows([(d.inv.id, *(v[f] for f in _ADJ_FIELDS))
