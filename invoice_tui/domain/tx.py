@@ -121,6 +121,7 @@ def validate(model: type[M], data: dict | M) -> M:
 
 
 _PLAIN_CONFIG = {"defer_build", "extra", "title"}  # model settings that change nothing for plain input
+_SCALARS = (type(None), str, int, bool)  # defaults a model may share between its instances
 
 
 class PlainInput:
@@ -142,7 +143,7 @@ class PlainInput:
         import types
         import typing
 
-        from pydantic import BaseModel
+        from pydantic import BaseModel, ValidationError
 
         self.model = model
         decorators = model.__pydantic_decorators__
@@ -182,11 +183,28 @@ class PlainInput:
             if kinds:
                 self.fields[name] = (frozenset(kinds), item, tuple(checks.get(name, ())))
         self._memo: dict[str, dict] = {name: {} for name in self.fields}
+        # ``model_construct``, spelled out for a model whose defaults are plain values (shared,
+        # never copied) and which has nothing to run after construction: the values given over
+        # every field's default, in the fields' order.
+        self._defaults: dict | None = {}
+        self._required = frozenset(name for name, info in model.model_fields.items() if info.is_required())
+        for name, info in model.model_fields.items():
+            if info.is_required():
+                continue
+            if info.default_factory is not None or type(info.default) not in _SCALARS:
+                self._defaults = None
+                break
+            self._defaults[name] = info.default
+        if model.__pydantic_post_init__ or model.__pydantic_root_model__ or model.__private_attributes__:
+            self._defaults = None
+        self._invalid = ValidationError
+        self._base = BaseModel
 
     def check(self, data: dict) -> M | None:
-        from pydantic import BaseModel, ValidationError
-
+        BaseModel, ValidationError = self._base, self._invalid  # noqa: N806 - pydantic's names
         fields, values = self.fields, {}
+        if not fields:  # (a model that is never plain)
+            return None
         for name, value in data.items():
             spec = fields.get(name)
             if spec is None:
@@ -234,4 +252,15 @@ class PlainInput:
                     memo.clear()
                 memo[value] = found
             values[name] = found
-        return self.model.model_construct(_fields_set=set(values), **values)
+        if not self._required <= values.keys():
+            return None
+        if self._defaults is None:
+            return self.model.model_construct(_fields_set=set(values), **values)
+        made = self.model.__new__(self.model)
+        given = dict(self._defaults)
+        given.update(values)  # (a key given keeps its field's place)
+        object.__setattr__(made, "__dict__", given)
+        object.__setattr__(made, "__pydantic_fields_set__", set(values))
+        object.__setattr__(made, "__pydantic_extra__", None)
+        object.__setattr__(made, "__pydantic_private__", None)
+        return made
