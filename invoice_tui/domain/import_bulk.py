@@ -382,7 +382,8 @@ class Batch:
             return []
         self._indexes_checked = True
         w = self._w
-        return [model._meta.table_name for model in (Invoice, history.PropertyChange, history.Activity)
+        return [model._meta.table_name for model in (Invoice, history.PropertyChange, history.Activity, InvoiceContact,
+                                                     InvoiceCompany)
                 if w.max_id(model) < first]
 
     def finish(self) -> None:
