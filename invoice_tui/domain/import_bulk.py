@@ -333,7 +333,7 @@ class Batch:
         doc = self.docs.pop()
         self.numbers.discard(doc.inv.number)
 
-    def flush(self) -> None:
+    def flush(self, expected: int = 0) -> None:
         """Hand the documents added so far to the writer: every table's rows at once, and their
         history rows chained. On SQLite the writer's thread writes them while the next ones are
         computed: the caller touches the database again only after :meth:`finish`."""
@@ -345,7 +345,7 @@ class Batch:
             self._chains = history.BulkChains()
             if not self._w.pg:  # ids after the largest, as inserts one by one take them
                 self._next_id = self._w.max_id(Invoice) + 1
-                self._w.start(self._rebuilt(len(docs)))
+                self._w.start(self._rebuilt(max(len(docs), expected)))
         w = self._w
         if w.pg:
             ids = w.take_ids(Invoice, len(docs))
@@ -372,19 +372,20 @@ class Batch:
                                  ctx.source, d.stamp) for d, text in zip(docs, snapshots)],
             activity=[(d.inv.id, d.inv.number, "imported", d.text, ctx.login, d.stamp, None, None) for d in docs])
 
-    def _rebuilt(self, first: int) -> list[str]:
+    def _rebuilt(self, coming: int) -> list[str]:
         """SQLite, the first writer of the import: the tables whose secondary indexes are dropped
         for the load and rebuilt by :meth:`finish` (the same indexes; one sort each instead of a
-        B-tree insert per row and index — the invoice table has 25), those holding fewer rows than
-        the first batch adds (a rebuild reads the rows already there too). Later writers (after a
-        document written one by one) keep every index."""
+        B-tree insert per row and index — the invoice table has 25, the history tables an index
+        of random hashes), those holding fewer rows than the import is expected to add
+        (``coming``: at least the first batch; a rebuild reads the rows already there too).
+        Later writers (after a document written one by one) keep every index."""
         if self._indexes_checked:
             return []
         self._indexes_checked = True
         w = self._w
         return [model._meta.table_name for model in (Invoice, history.PropertyChange, history.Activity, InvoiceContact,
                                                      InvoiceCompany)
-                if w.max_id(model) < first]
+                if w.max_id(model) < coming]
 
     def finish(self) -> None:
         """Flush, wait until every row is written, and store the chains' heads: the database is

@@ -763,8 +763,8 @@ def run_import(ctx: Context, obj: str, path: str | Path, *, mapping: dict[str, s
                 try:
                     for group in _invoice_groups(rows()):
                         if batch is not None and _add_invoice(batch, group, report, caches, name):
-                            if len(batch) >= BATCH:
-                                batch.flush()
+                            if len(batch) >= BATCH:  # (the documents the file holds, as far as read: a guess)
+                                batch.flush(expected=int(len(batch) / max(src.fraction(group[-1].n), 0.001)))
                             continue
                         if batch is not None:
                             batch.finish()  # a credit note's invoice is in the workspace before it
