@@ -3,7 +3,8 @@ writes one by one, for the thousands of a file.
 
 Each document goes through the steps of ``import_document`` in Python, with the same functions:
 its checks (``_import_checks``: type, status, number), its input (``_document_input``: the
-pydantic ``InvoiceInput``), its row (``_document_row``), its lines and adjustments
+pydantic ``InvoiceInput``; an input of plain values through ``tx.PlainInput``, the same checks
+without pydantic's machinery, pydantic itself for any other input or a refusal), its row (``_document_row``), its lines and adjustments
 (``_line_values``, ``_adjustment_values``: the amounts checked against the currency), its
 number and status (``_mark_imported``), the one R18 totals function (``_store_totals`` over the
 lines and adjustments as the database gives them back) and its snapshot (``snapshot`` over
