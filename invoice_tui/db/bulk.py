@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import queue
 import sqlite3
 import threading
@@ -29,6 +30,7 @@ from invoice_tui.db import database, is_postgres
 from invoice_tui.i18n import _
 
 CHUNK = 20_000
+PARAMETERS = 4_096  # values per INSERT statement on SQLite (_insert_rows): bigger ones save no time, only memory
 
 
 _PLAIN = {pw.CharField: str, pw.TextField: str, pw.IntegerField: int, pw.BigIntegerField: int,
@@ -340,8 +342,7 @@ class Writer:
             with conn.cursor() as cursor:
                 cursor.copy_expert(f'COPY "{table.name}" ({cols}) FROM STDIN', buf)
         else:
-            marks = ", ".join("?" * len(table.columns))
-            conn.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
+            _insert_rows(conn, f'INSERT INTO "{table.name}" ({cols}) VALUES ', len(table.columns), rows)
 
     def take_ids(self, model, n: int) -> list[int]:
         """``n`` new ids of ``model``, in order, as ``n`` inserts one by one would get them
@@ -366,6 +367,26 @@ class Writer:
             self.db.execute_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
                 f"(SELECT COALESCE(MAX(id), 0) + 1 FROM \"{name}\"), false)")
+
+
+def _insert_rows(conn: sqlite3.Connection, insert: str, width: int, rows: list[tuple]) -> None:
+    """SQLite: ``rows`` inserted in order by ``insert`` (``INSERT INTO … VALUES``), several rows per
+    statement — 2ⁿ rows, the most whose values fit in :data:`PARAMETERS` (and SQLite's limit),
+    then smaller powers of 2 for the rest (the same rows, ids and order as one insert per row; a few distinct statements, which
+    the connection's cache of compiled statements keeps). SQLite runs a statement without
+    Python's lock; the writer thread then waits for it until the main thread lets go (up to
+    Python's switch interval, 5 ms): once per few hundred rows, not once per row."""
+    most = max(1, min(conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), PARAMETERS) // width)
+    per = 1 << (most.bit_length() - 1)  # (a power of 2: the last statements take the rest)
+    one = "(" + ", ".join("?" * width) + ")"
+    flat = itertools.chain.from_iterable
+    at = 0
+    while at < len(rows):
+        while per > len(rows) - at:
+            per >>= 1
+        end = len(rows) - (len(rows) - at) % per
+        conn.executemany(insert + ", ".join([one] * per), (list(flat(rows[i:i + per])) for i in range(at, end, per)))
+        at = end
 
 
 def copy_value(v) -> str:

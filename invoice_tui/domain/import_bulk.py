@@ -3,7 +3,8 @@ writes one by one, for the thousands of a file.
 
 Each document goes through the steps of ``import_document`` in Python, with the same functions:
 its checks (``_import_checks``: type, status, number), its input (``_document_input``: the
-pydantic ``InvoiceInput``), its row (``_document_row``), its lines and adjustments
+pydantic ``InvoiceInput``; an input of plain values through ``tx.PlainInput``, the same checks
+without pydantic's machinery, pydantic itself for any other input or a refusal), its row (``_document_row``), its lines and adjustments
 (``_line_values``, ``_adjustment_values``: the amounts checked against the currency), its
 number and status (``_mark_imported``), the one R18 totals function (``_store_totals`` over the
 lines and adjustments as the database gives them back) and its snapshot (``snapshot`` over
@@ -22,6 +23,7 @@ imports (:func:`bulk_allowed`).
 from __future__ import annotations
 
 import base64
+import operator
 import secrets
 from decimal import Decimal
 
@@ -34,6 +36,7 @@ from invoice_tui.domain import history
 from invoice_tui.domain import invoices as inv_svc
 from invoice_tui.domain.context import Context, DayContext
 from invoice_tui.domain.permissions import require
+from invoice_tui.domain.tx import PlainInput
 from invoice_tui.domain.totals import ADJUSTMENT_KINDS, ADJUSTMENT_LISTS
 
 _LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro", "price_base", "unit_code",
@@ -41,6 +44,8 @@ _LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro
 _MEMO = 50_000  # distinct line sets remembered (memory stays bounded whatever the file)
 _ADJ_FIELDS = ("kind", "position", "label", "is_percent", "value", "tax_rate", "tax_category")
 _TOKENS = 1_000  # link tokens drawn at once
+_TOTAL_FIELDS = ("paid_minor", "subtotal_minor", "discount_minor", "fee_minor", "tax_minor", "billed_minor",
+                 "balance_minor")  # what ``invoices._store_totals`` sets on the row
 
 
 def _link_tokens() -> list[str]:
@@ -148,7 +153,7 @@ class Batch:
         self._next_id = 0
         self._indexes_checked = False
         self._inv_cols = [f.column_name for f in Invoice._meta.sorted_fields]
-        self._inv_names = [f.name for f in Invoice._meta.sorted_fields]
+        self._inv_values = operator.itemgetter(*(f.name for f in Invoice._meta.sorted_fields))
         meta = meta_line = LineItem._meta.fields
         self._line_fields = [(f, _reader(meta[f])) for f in _LINE_FIELDS]
         meta = Adjustment._meta.fields
@@ -156,11 +161,14 @@ class Batch:
         self._read: dict[tuple, tuple] = {}  # a line's or adjustment's exact values → (its stored row, the key)
         self._line_inputs: dict[tuple, object] = {}  # a line's values → its LineInput, or False (refused)
         self._engines: dict[tuple, tuple] = {}  # (currency, lines, adjustments) → (compute_totals, contents)
-        self._computed: dict[tuple, object] = {}  # (that key, status, type, credit) → the invoice's totals
+        self._computed: dict[tuple, dict] = {}  # (that key, status, type, credit) → the totals stored on the row
+        self._amounts: dict[tuple, dict] = {}  # (currency, billed, paid, balance) → the snapshot's amounts
         self._sets: dict = {}  # lines key → (checked lines, {currency: (values, stored rows, keys, database rows)})
         self._line_table = Table(LineItem, ["invoice_id", *(meta_line[f].column_name for f in _LINE_FIELDS)])
         self._tokens: list[str] = []
         self._new_row = _invoice_row_maker()
+        self._plain = PlainInput(inv_svc.InvoiceInput)
+        self._currencies: dict[str, str] = {}  # a currency as given → its code (checked)
 
     def _token(self) -> str:
         if not self._tokens:
@@ -190,7 +198,7 @@ class Batch:
             if len(self._sets) >= _MEMO:
                 self._sets.clear()
             known = self._sets[lines_key] = (checked, {})
-        data, fields, currency = inv_svc._document_input(raw if checked is None else {**raw, "lines": checked})
+        data, fields, currency = self._document_input(raw if checked is None else {**raw, "lines": checked})
         # ``_check_refs`` is not needed: the import gives only ids it read from the workspace.
         inv = inv_svc._document_row(ctx, data, fields, currency, self.settings, self._new_row)
         # The lines' values, stored rows and database rows: once per distinct lines and currency.
@@ -239,14 +247,19 @@ class Batch:
                 inv_svc.totals_engine(inv, parts.lines, parts.adjustments, 0),
                 inv_svc.snapshot_contents(inv.currency, parts.lines, parts.adjustments))
         engine, contents = known
+        # What ``_store_totals`` stores on the row is a function of those totals, the status, type
+        # and credit (no id: nothing paid): stored once per key, then set as it stored them.
         key = (held, inv.status, inv.doc_type, inv.credited_minor)
-        totals = self._computed.get(key)
-        if totals is None:
+        stored = self._computed.get(key)
+        if stored is None:
+            totals = inv_svc.invoice_totals(inv, paid=0, lines=parts.lines, adjustments=parts.adjustments,
+                                            engine=engine)
+            inv_svc._store_totals(inv, parts, computed=lambda _inv: totals)
             if len(self._computed) >= _MEMO:
                 self._computed.clear()
-            totals = self._computed[key] = inv_svc.invoice_totals(
-                inv, paid=0, lines=parts.lines, adjustments=parts.adjustments, engine=engine)
-        inv_svc._store_totals(inv, parts, computed=lambda _inv: totals)
+            self._computed[key] = {name: inv.__dict__[name] for name in _TOTAL_FIELDS}
+        else:
+            inv.__dict__.update(stored)
         inv_svc._imported_status(inv)
         inv.contact_name = contact.display_name if contact else ""
         inv.contact_email = contact.email if contact else ""
@@ -254,12 +267,30 @@ class Batch:
         inv.owner_name = self.owner_name if inv.owner_id else ""
         inv.version = 1  # created (1), its totals stored without a bump
         inv.updated_at = ctx.now()
-        snap = inv_svc.snapshot(inv, parts, contents)
+        held = (inv.currency, inv.billed_minor, inv.paid_minor, inv.balance_minor)
+        amounts = self._amounts.get(held)
+        if amounts is None:
+            if len(self._amounts) >= _MEMO:
+                self._amounts.clear()
+            amounts = self._amounts[held] = inv_svc.snapshot_amounts(inv)
+        snap = inv_svc.snapshot(inv, parts, contents, amounts)
         if number:
             self.numbers.add(number)
         self.docs.append(_Doc(inv, line_db, adjustments, contacts, companies, snap,
                               inv_svc.imported_text(number, source), ctx.now()))
         return inv
+
+    def _document_input(self, raw: dict) -> tuple:
+        """``invoices._document_input(raw)``: an input of plain values checked by ``PlainInput``
+        (the same checks, each remembered per value) and its currency's code once per text; any
+        other input, or one a check refuses, by ``_document_input`` itself (its refusal)."""
+        data = self._plain.check(raw)
+        if data is None or not data.currency:
+            return inv_svc._document_input(raw)
+        currency = self._currencies.get(data.currency)
+        if currency is None:
+            currency = self._currencies[data.currency] = inv_svc.check_currency(data.currency)
+        return data, set(raw), currency
 
     def _checked_lines(self, lines) -> list | None:
         """The document's lines, each checked by ``LineInput`` once per distinct line of the file
@@ -304,7 +335,7 @@ class Batch:
         doc = self.docs.pop()
         self.numbers.discard(doc.inv.number)
 
-    def flush(self) -> None:
+    def flush(self, expected: int = 0) -> None:
         """Hand the documents added so far to the writer: every table's rows at once, and their
         history rows chained. On SQLite the writer's thread writes them while the next ones are
         computed: the caller touches the database again only after :meth:`finish`."""
@@ -316,7 +347,7 @@ class Batch:
             self._chains = history.BulkChains()
             if not self._w.pg:  # ids after the largest, as inserts one by one take them
                 self._next_id = self._w.max_id(Invoice) + 1
-                self._w.start(self._rebuilt(len(docs)))
+                self._w.start(self._rebuilt(max(len(docs), expected)))
         w = self._w
         if w.pg:
             ids = w.take_ids(Invoice, len(docs))
@@ -326,8 +357,8 @@ class Batch:
         for doc, new_id in zip(docs, ids):
             doc.inv.id = new_id
         table = Table(Invoice, self._inv_cols)
-        names = self._inv_names
-        w.write(table, table.db_rows([tuple(map(d.inv.__data__.get, names)) for d in docs]))
+        values = self._inv_values  # (every field is in a row's values: _invoice_row_maker)
+        w.write(table, table.db_rows([values(d.inv.__dict__) for d in docs]))
         w.write(self._line_table, [(d.inv.id, *row) for d in docs for row in d.lines])  # (rows as stored)
         table = Table(Adjustment, ["invoice_id", *_ADJ_FIELDS])
         w.write(table, table.db_rows([(d.inv.id, *(v[f] for f in _ADJ_FIELDS))
@@ -343,18 +374,20 @@ class Batch:
                                  ctx.source, d.stamp) for d, text in zip(docs, snapshots)],
             activity=[(d.inv.id, d.inv.number, "imported", d.text, ctx.login, d.stamp, None, None) for d in docs])
 
-    def _rebuilt(self, first: int) -> list[str]:
+    def _rebuilt(self, coming: int) -> list[str]:
         """SQLite, the first writer of the import: the tables whose secondary indexes are dropped
         for the load and rebuilt by :meth:`finish` (the same indexes; one sort each instead of a
-        B-tree insert per row and index — the invoice table has 25), those holding fewer rows than
-        the first batch adds (a rebuild reads the rows already there too). Later writers (after a
-        document written one by one) keep every index."""
+        B-tree insert per row and index — the invoice table has 25, the history tables an index
+        of random hashes), those holding fewer rows than the import is expected to add
+        (``coming``: at least the first batch; a rebuild reads the rows already there too).
+        Later writers (after a document written one by one) keep every index."""
         if self._indexes_checked:
             return []
         self._indexes_checked = True
         w = self._w
-        return [model._meta.table_name for model in (Invoice, history.PropertyChange, history.Activity)
-                if w.max_id(model) < first]
+        return [model._meta.table_name for model in (Invoice, history.PropertyChange, history.Activity, InvoiceContact,
+                                                     InvoiceCompany)
+                if w.max_id(model) < coming]
 
     def finish(self) -> None:
         """Flush, wait until every row is written, and store the chains' heads: the database is

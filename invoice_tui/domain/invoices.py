@@ -720,15 +720,16 @@ def _contact_display(c: Contact | None) -> str | None:
 
 
 def snapshot(inv: Invoice, parts: SnapshotParts | None = None,
-             contents: dict[str, Any] | None = None) -> dict[str, Any]:
+             contents: dict[str, Any] | None = None, amounts: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every tracked property of an invoice as history shows it (R15). ``contents``:
     :func:`snapshot_contents` of ``parts``, when the caller has it already (the bulk import
-    computes it once for every invoice holding the same lines and adjustments)."""
+    computes it once for every invoice holding the same lines and adjustments); ``amounts``:
+    :func:`snapshot_amounts` of ``inv``, the same (once per currency and amounts)."""
     parts = parts or SnapshotParts.load(inv)
     if contents is None:
         contents = snapshot_contents(inv.currency, parts.lines, parts.adjustments)
     return {**snapshot_head(inv, parts), **contents,
-            **snapshot_amounts(inv), **snapshot_credit(inv)}
+            **(snapshot_amounts(inv) if amounts is None else amounts), **snapshot_credit(inv)}
 
 
 def snapshot_credit(inv: Invoice) -> dict[str, Any]:

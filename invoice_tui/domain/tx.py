@@ -3,6 +3,7 @@ as a whole while the database is busy."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import TYPE_CHECKING, Callable, TypeVar
 
@@ -117,3 +118,149 @@ def validate(model: type[M], data: dict | M) -> M:
         if loc and not msg.startswith((f"{loc}: ", f"{named}: ")):  # a check that names its field already
             msg = _("{field}: {problem}").format(field=field_name(loc), problem=msg)
         raise BadInput(msg, field=loc or None) from None
+
+
+_PLAIN_CONFIG = {"defer_build", "extra", "title"}  # model settings that change nothing for plain input
+_SCALARS = (type(None), str, int, bool)  # defaults a model may share between its instances
+
+
+class PlainInput:
+    """``validate(model, data)`` for many inputs whose values already have the type their field
+    takes as it is (a ``str`` for a text, a ``date`` for a date, an ``int`` for an id, a ``bool``,
+    lists of these, models of a list's kind or the dicts they are validated from): the same
+    model, built with ``model_construct`` after the checks pydantic would run — the type of each
+    value, the model's own ``after`` validators of each field given, each list item's model —
+    each validator's result remembered per value (they are pure functions of it).
+
+    :meth:`check` gives None when an input is not plain (another type, an unknown key, a field
+    this path does not know) or when a check refuses it: the caller validates it then with
+    :func:`validate`, which refuses it with the sentence it always gets. A model with model
+    validators, settings or field constraints this path does not know is never plain."""
+
+    _MEMO = 10_000  # values remembered per field (cleared when full: memory stays bounded)
+
+    def __init__(self, model: type[M]) -> None:
+        import types
+        import typing
+
+        from pydantic import BaseModel, ValidationError
+
+        self.model = model
+        decorators = model.__pydantic_decorators__
+        plain_model = (not decorators.model_validators and not decorators.root_validators
+                       and not decorators.validators and set(model.model_config) <= _PLAIN_CONFIG
+                       and model.model_config.get("extra") == "forbid")
+        checks: dict[str, list] = {}
+        for dec in decorators.field_validators.values():
+            for name in dec.info.fields:
+                if dec.info.mode != "after" or name not in model.model_fields:
+                    plain_model = False
+                checks.setdefault(name, []).append(dec.func)
+        self.fields: dict[str, tuple] = {}  # field → (types taken as they are, list item kind, its checks)
+        if not plain_model:
+            return
+        for name, info in model.model_fields.items():
+            if info.metadata or info.alias or info.validation_alias:
+                continue
+            ann = info.annotation
+            args = typing.get_args(ann) if typing.get_origin(ann) in (typing.Union, types.UnionType) else (ann,)
+            kinds, item = set(), None
+            for arg in args:
+                if arg is type(None) or arg in (str, int, bool, dt.date):
+                    kinds.add(arg)
+                elif typing.get_origin(arg) is list and len(typing.get_args(arg)) == 1:
+                    of = typing.get_args(arg)[0]
+                    if of not in (str, int, bool, dt.date) and not (
+                            isinstance(of, type) and issubclass(of, BaseModel)
+                            and of.model_config.get("revalidate_instances", "never") == "never"):
+                        kinds = None
+                        break
+                    kinds.add(list)
+                    item = of
+                else:
+                    kinds = None
+                    break
+            if kinds:
+                self.fields[name] = (frozenset(kinds), item, tuple(checks.get(name, ())))
+        self._memo: dict[str, dict] = {name: {} for name in self.fields}
+        # ``model_construct``, spelled out for a model whose defaults are plain values (shared,
+        # never copied) and which has nothing to run after construction: the values given over
+        # every field's default, in the fields' order.
+        self._defaults: dict | None = {}
+        self._required = frozenset(name for name, info in model.model_fields.items() if info.is_required())
+        for name, info in model.model_fields.items():
+            if info.is_required():
+                continue
+            if info.default_factory is not None or type(info.default) not in _SCALARS:
+                self._defaults = None
+                break
+            self._defaults[name] = info.default
+        if model.__pydantic_post_init__ or model.__pydantic_root_model__ or model.__private_attributes__:
+            self._defaults = None
+        self._invalid = ValidationError
+        self._base = BaseModel
+
+    def check(self, data: dict) -> M | None:
+        BaseModel, ValidationError = self._base, self._invalid  # noqa: N806 - pydantic's names
+        fields, values = self.fields, {}
+        if not fields:  # (a model that is never plain)
+            return None
+        for name, value in data.items():
+            spec = fields.get(name)
+            if spec is None:
+                return None
+            kinds, item, checks = spec
+            kind = type(value)
+            if kind not in kinds:
+                return None
+            if kind is list:
+                if isinstance(item, type) and issubclass(item, BaseModel):
+                    out = []
+                    for v in value:
+                        if type(v) is not item:
+                            if type(v) is not dict:
+                                return None
+                            try:
+                                v = item.model_validate(v)
+                            except ValidationError:
+                                return None
+                        out.append(v)
+                elif all(type(v) is item for v in value):
+                    out = list(value)
+                else:
+                    return None
+                try:
+                    for fn in checks:
+                        out = fn(out)
+                except Exception:  # noqa: BLE001 - refused (or not a plain check): validated instead
+                    return None
+                values[name] = out
+                continue
+            if not checks:
+                values[name] = value
+                continue
+            memo = self._memo[name]
+            found = memo.get(value, memo)
+            if found is memo:
+                found = value
+                try:
+                    for fn in checks:
+                        found = fn(found)
+                except Exception:  # noqa: BLE001 - refused (or not a plain check): validated instead
+                    return None
+                if len(memo) >= self._MEMO:
+                    memo.clear()
+                memo[value] = found
+            values[name] = found
+        if not self._required <= values.keys():
+            return None
+        if self._defaults is None:
+            return self.model.model_construct(_fields_set=set(values), **values)
+        made = self.model.__new__(self.model)
+        given = dict(self._defaults)
+        given.update(values)  # (a key given keeps its field's place)
+        object.__setattr__(made, "__dict__", given)
+        object.__setattr__(made, "__pydantic_fields_set__", set(values))
+        object.__setattr__(made, "__pydantic_extra__", None)
+        object.__setattr__(made, "__pydantic_private__", None)
+        return made
