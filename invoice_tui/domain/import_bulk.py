@@ -377,8 +377,8 @@ class Batch:
     def _rebuilt(self, coming: int) -> list[str]:
         """SQLite, the first writer of the import: the tables whose secondary indexes are dropped
         for the load and rebuilt by :meth:`finish` (the same indexes; one sort each instead of a
-        B-tree insert per row and index — the invoice table has 25, the history tables an index
-        of random hashes), those holding fewer rows than the import is expected to add
+        B-tree insert per row and index — the invoice table has 25, the history tables one by
+        object and one by invoice), those holding fewer rows than the import is expected to add
         (``coming``: at least the first batch; a rebuild reads the rows already there too).
         Later writers (after a document written one by one) keep every index."""
         if self._indexes_checked:
