@@ -39,10 +39,23 @@ def dataset_app(sqlite_url: str, clock, user: str = "alice"):
 
 
 async def settle(pilot, rounds: int = 3) -> None:
-    """Let workers finish and their messages be handled (a few rounds: results start more work)."""
+    """Let workers finish and their messages be handled (a few rounds: results start more work),
+    then until the screen reads the same twice in a row, a tenth of a second apart (bounded): on a
+    loaded machine a result could start more work after the rounds, and a snapshot caught the
+    screen half-updated."""
+    from tests.i18nkit import screen_text
+
     for _ in range(rounds):
         await workers_done(pilot.app)
         await pilot.pause()
+    before = screen_text(pilot.app)
+    for _ in range(30):
+        await pilot.pause(0.1)
+        await workers_done(pilot.app)
+        now = screen_text(pilot.app)
+        if now == before:
+            return
+        before = now
 
 
 def shown_ids(screen) -> list[int]:
