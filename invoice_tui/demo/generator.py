@@ -29,8 +29,8 @@ from invoice_tui.demo.keys import _TERMS, TODAY, _draw_keys, _KeysJob
 from invoice_tui.demo.reference import (_COMMENTS, _COUNTRIES, _DEMO_USERS, _EUR_RATES, _METHODS, _NOTES, _RATES,
                                         _SELLER, _TASKS, _ascii, _digits)
 from invoice_tui.demo.story import (ACTIVITY_EXPRS, CHANGE_COLUMNS, CHANGE_EXPRS, EVENT_COLUMNS, LINK_COLUMNS, SOURCE,
-                                    Chain, Links, Story, adjustment_stubs, company_snapshot, contact_snapshot, draft_snapshot, line_stubs,
-                                    payment_snapshot, template_snapshot)
+                                    Chain, Links, Story, adjustment_stubs, company_snapshot, contact_snapshot,
+                                    draft_snapshot, line_stubs, payment_snapshot, template_snapshot)
 from invoice_tui.demo.templates import _make_templates
 from invoice_tui.domain import history, invoices
 from invoice_tui.domain.context import Context

@@ -204,8 +204,8 @@ class Batch:
         # The lines' values, stored rows and database rows: once per distinct lines and currency.
         rows = known[1].get(currency) if known is not None else None
         if rows is None:
-            lines = (inv_svc._line_values(currency, data.lines, self.settings.vat_franchise) if "lines" in fields and data.lines is not None
-                     else [])
+            given = "lines" in fields and data.lines is not None
+            lines = inv_svc._line_values(currency, data.lines, self.settings.vat_franchise) if given else []
             stored = [self._stored(v, _LINE_FIELDS, self._line_fields, inv_svc.StoredLine) for v in lines]
             convert = self._line_table._converter()
             rows = (lines, [row for row, _ in stored], tuple(k for _, k in stored),
