@@ -3,8 +3,7 @@ writes one by one, for the thousands of a file.
 
 Each document goes through the steps of ``import_document`` in Python, with the same functions:
 its checks (``_import_checks``: type, status, number), its input (``_document_input``: the
-pydantic ``InvoiceInput``; an input of plain values through ``tx.PlainInput``, the same checks
-without pydantic's machinery, pydantic itself for any other input or a refusal), its row (``_document_row``), its lines and adjustments
+pydantic ``InvoiceInput``), its row (``_document_row``), its lines and adjustments
 (``_line_values``, ``_adjustment_values``: the amounts checked against the currency), its
 number and status (``_mark_imported``), the one R18 totals function (``_store_totals`` over the
 lines and adjustments as the database gives them back) and its snapshot (``snapshot`` over
@@ -36,7 +35,7 @@ from invoice_tui.domain import history
 from invoice_tui.domain import invoices as inv_svc
 from invoice_tui.domain.context import Context, DayContext
 from invoice_tui.domain.permissions import require
-from invoice_tui.domain.tx import PlainInput
+from invoice_tui.domain.tx import validate
 from invoice_tui.domain.totals import ADJUSTMENT_KINDS, ADJUSTMENT_LISTS
 
 _LINE_FIELDS = ("position", "name", "description", "quantity", "unit_price_micro", "price_base", "unit_code",
@@ -167,7 +166,6 @@ class Batch:
         self._line_table = Table(LineItem, ["invoice_id", *(meta_line[f].column_name for f in _LINE_FIELDS)])
         self._tokens: list[str] = []
         self._new_row = _invoice_row_maker()
-        self._plain = PlainInput(inv_svc.InvoiceInput)
         self._currencies: dict[str, str] = {}  # a currency as given → its code (checked)
 
     def _token(self) -> str:
@@ -281,12 +279,11 @@ class Batch:
         return inv
 
     def _document_input(self, raw: dict) -> tuple:
-        """``invoices._document_input(raw)``: an input of plain values checked by ``PlainInput``
-        (the same checks, each remembered per value) and its currency's code once per text; any
-        other input, or one a check refuses, by ``_document_input`` itself (its refusal)."""
-        data = self._plain.check(raw)
-        if data is None or not data.currency:
-            return inv_svc._document_input(raw)
+        """``invoices._document_input(raw)`` (the same checks and refusals), its currency's code
+        checked once per text."""
+        data = validate(inv_svc.InvoiceInput, raw)
+        if not data.currency:
+            return inv_svc._document_input(raw)  # refused, with its sentence
         currency = self._currencies.get(data.currency)
         if currency is None:
             currency = self._currencies[data.currency] = inv_svc.check_currency(data.currency)

@@ -139,30 +139,3 @@ def test_r52_bulk_rows_several_per_statement_are_the_rows_one_insert_each_writes
             tables.append(conn.execute("SELECT id, a, b, c, typeof(b) FROM t ORDER BY rowid").fetchall())
         assert tables[0] == tables[1] and len(tables[0]) == n, n
 
-
-def test_r52_plain_input_is_the_validated_input_or_none_where_a_check_refuses():
-    """``PlainInput`` (the bulk import's check of an invoice's plain input) gives the model pydantic
-    gives, and None — so the import validates it, with the sentence it always gets — for any
-    value a check refuses or that is not of its field's plain type."""
-    import datetime as dt
-    from decimal import Decimal
-
-    from invoice_tui.domain.invoices import InvoiceInput, LineInput
-    from invoice_tui.domain.tx import PlainInput
-
-    plain = PlainInput(InvoiceInput)
-    line = LineInput.model_validate({"name": "Work", "unit_price": Decimal("10")})
-    good = {"currency": "EUR", "title": "  Q1  ", "invoice_date": dt.date(2026, 1, 5), "due_date": None,
-            "contact_id": 3, "contact_ids": [4, 3], "lines": [line], "po_number": "PO 7", "comments": "Merci\n",
-            "allow_partial": True, "origin": "import", "operation_category": " Goods ", "buyer_reference": "B",
-            "discounts": [{"value": "5", "is_percent": True, "label": "Loyalty"}], "taxes": []}
-    for _ in range(2):  # (the second time from what it remembers)
-        got, ref = plain.check(good), InvoiceInput.model_validate(good)
-        assert got == ref and got.model_fields_set == ref.model_fields_set and repr(got) == repr(ref)
-        assert got.lines[0] is line
-    for key, bad in (("title", "a\x07b"), ("title", "x" * 301), ("invoice_date", dt.date(1800, 1, 1)),
-                     ("operation_category", "gifts"), ("origin", "copy"), ("lines", [line] * 501),
-                     ("taxes", [{"value": "-1"}]), ("discounts", [{"value": "x"}]), ("contact_id", True),
-                     ("invoice_date", dt.datetime(2026, 1, 5)), ("title", None), ("lines", [{"name": "x"}]),
-                     ("exemption_reasons", {}), ("unknown", 1)):
-        assert plain.check({**good, key: bad}) is None, key
