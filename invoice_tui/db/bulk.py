@@ -372,10 +372,10 @@ class Writer:
 def _insert_rows(conn: sqlite3.Connection, insert: str, width: int, rows: list[tuple]) -> None:
     """SQLite: ``rows`` inserted in order by ``insert`` (``INSERT INTO … VALUES``), several rows per
     statement — 2ⁿ rows, the most whose values fit in :data:`PARAMETERS` (and SQLite's limit),
-    then smaller powers of 2 for the rest (the same rows, ids and order as one insert per row; a few distinct statements, which
-    the connection's cache of compiled statements keeps). SQLite runs a statement without
-    Python's lock; the writer thread then waits for it until the main thread lets go (up to
-    Python's switch interval, 5 ms): once per few hundred rows, not once per row."""
+    then smaller powers of 2 for the rest (the same rows, ids and order as one insert per row; a
+    few distinct statements, which the connection's cache of compiled statements keeps). SQLite
+    runs a statement without Python's lock; the writer thread then waits for it until the main
+    thread lets go (up to Python's switch interval, 5 ms): once per few hundred rows, not once per row."""
     most = max(1, min(conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), PARAMETERS) // width)
     per = 1 << (most.bit_length() - 1)  # (a power of 2: the last statements take the rest)
     one = "(" + ", ".join("?" * width) + ")"

@@ -93,7 +93,7 @@ class LineInput(BaseModel, defer_build=True, extra="forbid"):  # built on first 
     quantity: Decimal = Decimal(1)
     unit_price: Decimal
     tax_rate: Decimal = Decimal(0)
-    tax_category: str = ""  # "" → the rate's default (0 → Z, else S; E under the VAT franchise: exempt_category)
+    tax_category: str = ""  # "" → the rate's default (0 → Z, else S; E under the VAT franchise: written_category)
     discount: Decimal | None = None
     discount_percent: bool = False
     description: str = ""
@@ -185,7 +185,7 @@ class AdjustmentInput(BaseModel, defer_build=True, extra="forbid"):  # built on 
     value: Decimal
     is_percent: bool = False
     tax_rate: Decimal = Decimal(0)
-    tax_category: str = ""  # "" → the rate's default (0 → Z, else S; E under the VAT franchise: exempt_category)
+    tax_category: str = ""  # "" → the rate's default (0 → Z, else S; E under the VAT franchise: written_category)
     label: str = ""
 
     @field_validator("value")
@@ -879,13 +879,13 @@ def _refresh_names(inv: Invoice) -> None:
 
 def given_category(rate: Decimal, category: str | None) -> str:
     """An input's VAT category checked against its rate (:func:`check_category`), kept as given:
-    "" when none was, so that the default is the writer's (:func:`exempt_category`) also when
+    "" when none was, so that the default is the writer's (:func:`written_category`) also when
     the input is dumped and checked again (R52's import)."""
     checked = check_category(rate, category)
     return checked if (category or "").strip() else ""
 
 
-def exempt_category(item: LineInput | AdjustmentInput, franchise: bool) -> str:
+def written_category(item: LineInput | AdjustmentInput, franchise: bool) -> str:
     """A line's or a discount's/fee's VAT category as written: the one given, else the rate's
     default (:func:`default_category`: E, not Z, under the VAT franchise)."""
     return item.tax_category or default_category(item.tax_rate, franchise)
@@ -894,7 +894,7 @@ def exempt_category(item: LineInput | AdjustmentInput, franchise: bool) -> str:
 def _line_values(currency: str, lines: list[LineInput], franchise: bool = False) -> list[dict[str, Any]]:
     """The line items' column values (by field name, but the invoice), amounts checked against
     the currency: what :func:`_write_lines` and the bulk import (R52) write (``franchise``: the
-    seller's VAT franchise, :func:`exempt_category`)."""
+    seller's VAT franchise, :func:`written_category`)."""
     out = []
     for pos, line in enumerate(lines):
         disc = line.discount
@@ -908,7 +908,7 @@ def _line_values(currency: str, lines: list[LineInput], franchise: bool = False)
                         price_base=line.base_quantity, unit_code=line.unit_code,
                         discount_kind=None if disc is None else ("percent" if line.discount_percent else "fixed"),
                         discount_value=disc, charges=charges_text(line.charges), tax_rate=line.tax_rate,
-                        tax_category=exempt_category(line, franchise)))
+                        tax_category=written_category(line, franchise)))
     return out
 
 
@@ -920,7 +920,7 @@ def _adjustment_values(currency: str, kind: str, items: list[AdjustmentInput],
         value = a.value if a.is_percent else parse_amount(a.value, currency, field=f"{kind}s.{pos}.value")
         out.append(dict(kind=kind, position=pos, label=a.label, is_percent=a.is_percent,
                         value=value, tax_rate=Decimal(0) if kind == "tax" else a.tax_rate,
-                        tax_category=None if kind == "tax" else exempt_category(a, franchise)))
+                        tax_category=None if kind == "tax" else written_category(a, franchise)))
     return out
 
 
@@ -993,8 +993,8 @@ def _apply_input(inv: Invoice, data: InvoiceInput, fields: set[str], settings: W
                        field="due_date")
 
 
-def _write_children(inv: Invoice, data: InvoiceInput, fields: set[str]) -> None:
-    franchise = load_settings().vat_franchise
+def _write_children(inv: Invoice, data: InvoiceInput, fields: set[str], settings: WorkspaceSettings) -> None:
+    franchise = settings.vat_franchise
     if "lines" in fields and data.lines is not None:
         _write_lines(inv, data.lines, franchise)
     for kind in ADJUSTMENT_KINDS:
@@ -1055,7 +1055,7 @@ def _new_document(ctx: Context, data: InvoiceInput | dict, imported: Callable[[I
     _check_refs(data, fields)
     inv = _document_row(ctx, data, fields, currency, settings)
     _save(inv, ctx, refresh=False)  # an id for the children; the names are set by the last save
-    _write_children(inv, data, fields)
+    _write_children(inv, data, fields, settings)
     if imported is not None:
         imported(inv)
     _store_totals(inv)
@@ -1240,7 +1240,7 @@ def edit_invoice(ctx: Context, ref: str | int, data: InvoiceInput | dict,
     _check_refs(data, fields)
     old_due = inv.due_date
     _apply_input(inv, data, fields, settings)
-    _write_children(inv, data, fields)
+    _write_children(inv, data, fields, settings)
     _store_totals(inv)
     canceled: list[int] = []
     if finalized:

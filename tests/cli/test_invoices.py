@@ -6,7 +6,7 @@ import pytest
 
 from invoice_tui.cli._common import parse_adjustment, parse_line, parse_tax, split_spec
 from invoice_tui.domain.errors import BadInput
-from invoice_tui.domain.invoices import exempt_category
+from invoice_tui.domain.invoices import written_category
 
 LINE_A = r"Design\; review;3;120.00;20;10%"
 LINE_B = "Hosting;1;30;20"
@@ -307,8 +307,8 @@ def test_r35_parse_line_takes_a_category_and_key_value_parts():
     # no category given: the rate's default, decided when the line is written (Z; E under the VAT franchise)
     book, pen = parse_line("Book;1;9"), parse_line("Pen;1;2;20")
     assert (book.tax_category, pen.tax_category) == ("", "")
-    assert [exempt_category(x, franchise=False) for x in (book, pen)] == ["Z", "S"]
-    assert exempt_category(book, franchise=True) == "E"
+    assert [written_category(x, franchise=False) for x in (book, pen)] == ["Z", "S"]
+    assert written_category(book, franchise=True) == "E"
     ret = parse_line("Return;-2;15.00;20;10%")
     assert (str(ret.quantity), ret.discount_percent) == ("-2", True)
     d = parse_adjustment("-5;0:AE;Correction", "--discount")
